@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ZOC out-of-tree convenience targets.  Everything built goes to $(ZOC_CACHE)
+# (default /var/cache/zoc), outside the repository, so that a second run is
+# incremental.  "make check" and "make demo" set up a fresh machine first.
+#
+#   make deps       install what the build and the lab need (apt-get)
+#   make kernel     Debian's 6.1 source + patches/ + ZOC in-tree: bzImage
+#   make lab        kernel, modules, userspace and selftests for the lab
+#   make demo       boot the lab, show the link at work, tear down
+#   make check      unit tests, lint, builds, lab selftests: "N passed, N failed"
+#   make lint       checkpatch --strict and sparse
+#   make modules    the service VM modules against this machine's kernel headers
+
+ZOC_CACHE ?= /var/cache/zoc
+O := $(ZOC_CACHE)/out
+KOBJ := $(ZOC_CACHE)/obj
+KSRC := $(ZOC_CACHE)/source
+KSFT_DIR := $(KSRC)/tools/testing/selftests
+export ZOC_CACHE
+
+USER_CFLAGS := -Wall -Wextra -Wno-unused-parameter -O2 -g -Iuapi
+KERNEL_HEADERS ?= /lib/modules/$(shell uname -r)/build
+
+.PHONY: all deps kernel modroot userspace selftests lab demo check lint modules clean
+
+all: lab
+
+deps:
+	@tools/testing/zoc-deps
+
+kernel:
+	@tools/kernel/build.sh all >/dev/null
+
+modroot: kernel
+	@rm -rf $(O)/modroot
+	@$(MAKE) -s -C $(KSRC) O=$(KOBJ) INSTALL_MOD_PATH=$(O)/modroot \
+		INSTALL_MOD_STRIP=1 modules_install >/dev/null
+
+$(O)/bin/zoc-linkd: tools/zoc-linkd/zoc-linkd.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
+$(O)/bin/zoc-fw: guest-fw/zoc-fw.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -static -o $@ $<
+
+userspace: $(O)/bin/zoc-linkd $(O)/bin/zoc-fw
+
+selftests: kernel
+	@rm -rf $(O)/ksft
+	@mkdir -p $(O)/ksft/zoc $(O)/selftests
+	@$(MAKE) -s -C selftests/zoc KSFT_DIR=$(KSFT_DIR) OUTPUT=$(O)/selftests \
+		USERLDFLAGS=-static INSTALL_PATH=$(O)/ksft/zoc install
+	@cp -r $(KSFT_DIR)/run_kselftest.sh $(KSFT_DIR)/kselftest $(O)/ksft/
+	@$(MAKE) -s -C selftests/zoc KSFT_DIR=$(KSFT_DIR) OUTPUT=$(O)/selftests \
+		COLLECTION=zoc emit_tests >$(O)/ksft/kselftest-list.txt
+
+lab: kernel modroot userspace selftests
+
+demo: deps lab
+	@tools/lab/zoc-lab run demo
+
+check: deps
+	@tools/testing/zoc-check
+
+lint: kernel
+	@tools/testing/zoc-lint
+
+modules:
+	$(MAKE) -C $(KERNEL_HEADERS) M=$(CURDIR) modules
+
+clean:
+	rm -rf $(O)
+	$(MAKE) -C $(KERNEL_HEADERS) M=$(CURDIR) clean 2>/dev/null || true
+
+$(O)/bin/linkd_test: tools/testing/unit/linkd_test.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -I$(KSFT_DIR) -o $@ $<

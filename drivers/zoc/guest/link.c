@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC service VM link endpoint: the ivshmem-doorbell device whose BAR2 is
+ * all of host RAM (the L0 window: BAR2 offset == host physical address) and
+ * whose doorbells reach the host.  It finds the link area at the aperture
+ * address it is given, declares itself up once it can take doorbells, and
+ * answers the host's wiring probes.
+ *
+ * Everything read from the window was written by the host, which is not
+ * trusted: every address is checked against the window before use.
+ */
+
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/workqueue.h>
+#include <linux/zoc_link.h>
+
+#include "../link/ivshmem.h"
+
+#define ZOC_GUEST_VECTORS	1
+#define ZOC_CONNECT_POLL	msecs_to_jiffies(100)
+
+static unsigned long aperture;
+module_param(aperture, ulong, 0444);
+MODULE_PARM_DESC(aperture, "host physical address of the aperture");
+
+/**
+ * struct zoc_guest_link - the service VM's end of the link
+ * @pdev: the ivshmem-doorbell function
+ * @regs: its BAR0
+ * @window: BAR2, all of host RAM, mapped write-back
+ * @window_size: its size
+ * @area: the link area inside @window
+ * @own_id: our doorbell address
+ * @connect: polls until the host has initialised the link area
+ * @doorbells: doorbells received from the host
+ * @probes: probes answered
+ * @last_seq: sequence number of the last probe answered
+ */
+struct zoc_guest_link {
+	struct pci_dev *pdev;
+	void __iomem *regs;
+	void *window;
+	resource_size_t window_size;
+	struct zoc_link_area *area;
+	u32 own_id;
+	struct delayed_work connect;
+	u64 doorbells;
+	u64 probes;
+	u64 last_seq;
+};
+
+static u32 zoc_read32(__le32 *p)
+{
+	return le32_to_cpu(READ_ONCE(*p));
+}
+
+static u64 zoc_read64(__le64 *p)
+{
+	return le64_to_cpu(READ_ONCE(*p));
+}
+
+/* Map a host physical range, if it lies inside the window. */
+static void *zoc_guest_host_ptr(struct zoc_guest_link *link, u64 addr,
+				size_t len)
+{
+	if (addr >= link->window_size || len > link->window_size - addr)
+		return NULL;
+	return link->window + addr;
+}
+
+static void zoc_guest_ring_host(struct zoc_guest_link *link)
+{
+	struct zoc_link_side *host = &link->area->host;
+	u32 peer;
+
+	if (zoc_read32(&host->state) != ZOC_LINK_UP)
+		return;
+	/* peer_id after state; pairs with the host's wmb in attach. */
+	smp_rmb();
+	peer = zoc_read32(&host->peer_id);
+	if (peer <= ZOC_IVSHMEM_MAX_PEER)
+		zoc_ivshmem_ring(link->regs, peer, 0);
+}
+
+/* Answer the host's wiring probe, if there is a new one. */
+static void zoc_guest_answer_probe(struct zoc_guest_link *link)
+{
+	struct zoc_link_probe *probe = &link->area->probe;
+	struct zoc_link_marker *m;
+	u64 seq, cookie;
+
+	seq = zoc_read64(&probe->seq);
+	if (seq == link->last_seq)
+		return;
+	link->last_seq = seq;
+	/* seq before the rest; pairs with the host's wmb. */
+	smp_rmb();
+	m = zoc_guest_host_ptr(link, zoc_read64(&probe->marker_addr),
+			       sizeof(*m));
+	if (!m || !IS_ALIGNED((unsigned long)m, sizeof(u64))) {
+		dev_warn_ratelimited(&link->pdev->dev,
+				     "probe %llu: bad marker address\n", seq);
+		return;
+	}
+	cookie = zoc_read64(&probe->cookie);
+	if (zoc_read64(&m->magic) != ZOC_LINK_MARKER_MAGIC ||
+	    zoc_read64(&m->cookie) != cookie) {
+		dev_warn_ratelimited(&link->pdev->dev,
+				     "probe %llu: marker does not match\n", seq);
+		return;
+	}
+	WRITE_ONCE(m->echo, cpu_to_le64(~cookie));
+	/* echo before seq; pairs with the host's rmb. */
+	smp_wmb();
+	WRITE_ONCE(m->seq, cpu_to_le64(seq));
+	link->probes++;
+	WRITE_ONCE(link->area->svm.probes, cpu_to_le64(link->probes));
+	zoc_guest_ring_host(link);
+}
+
+static irqreturn_t zoc_guest_irq(int irq, void *data)
+{
+	struct zoc_guest_link *link = data;
+
+	if (!READ_ONCE(link->area))
+		return IRQ_HANDLED;
+	link->doorbells++;
+	WRITE_ONCE(link->area->svm.doorbells, cpu_to_le64(link->doorbells));
+	zoc_guest_answer_probe(link);
+	return IRQ_HANDLED;
+}
+
+/* Wait for the host to initialise the link area, then declare us up. */
+static void zoc_guest_connect(struct work_struct *work)
+{
+	struct zoc_guest_link *link =
+		container_of(work, struct zoc_guest_link, connect.work);
+	struct zoc_link_area *area = link->window + aperture;
+	struct zoc_link_side *svm = &area->svm;
+	u32 version;
+
+	if (zoc_read64(&area->magic) != ZOC_LINK_MAGIC) {
+		schedule_delayed_work(&link->connect, ZOC_CONNECT_POLL);
+		return;
+	}
+	/* magic before the rest; pairs with the host's wmb. */
+	smp_rmb();
+	version = zoc_read32(&area->version);
+	if (version != ZOC_LINK_VERSION) {
+		dev_err(&link->pdev->dev, "link version %u, expected %u\n",
+			version, ZOC_LINK_VERSION);
+		return;
+	}
+
+	link->last_seq = zoc_read64(&area->probe.seq);
+	WRITE_ONCE(svm->epoch, cpu_to_le32(zoc_read32(&svm->epoch) + 1));
+	WRITE_ONCE(svm->peer_id, cpu_to_le32(link->own_id));
+	WRITE_ONCE(svm->doorbells, 0);
+	WRITE_ONCE(svm->probes, 0);
+	/* The rest before state; pairs with the host's rmb. */
+	smp_wmb();
+	WRITE_ONCE(svm->state, cpu_to_le32(ZOC_LINK_UP));
+	WRITE_ONCE(link->area, area);
+	dev_info(&link->pdev->dev, "link up: epoch %u, host epoch %u\n",
+		 zoc_read32(&svm->epoch), zoc_read32(&area->host.epoch));
+	zoc_guest_ring_host(link);
+}
+
+static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct zoc_guest_link *link;
+	int ret;
+
+	link = devm_kzalloc(&pdev->dev, sizeof(*link), GFP_KERNEL);
+	if (!link)
+		return -ENOMEM;
+	link->pdev = pdev;
+	INIT_DELAYED_WORK(&link->connect, zoc_guest_connect);
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pcim_iomap_regions(pdev, BIT(0), "zoc-link");
+	if (ret)
+		return ret;
+	link->regs = pcim_iomap_table(pdev)[0];
+	link->own_id = readl(link->regs + ZOC_IVSHMEM_IVPOSITION);
+
+	link->window_size = pci_resource_len(pdev, 2);
+	if (aperture % PAGE_SIZE || aperture >= link->window_size ||
+	    link->window_size - aperture < ZOC_LINK_AREA_SIZE) {
+		dev_err(&pdev->dev, "aperture %#lx is not inside the %pa window\n",
+			aperture, &link->window_size);
+		return -EINVAL;
+	}
+	link->window = devm_memremap(&pdev->dev, pci_resource_start(pdev, 2),
+				     link->window_size, MEMREMAP_WB);
+	if (IS_ERR(link->window))
+		return PTR_ERR(link->window);
+
+	/* Without bus mastering QEMU silently drops MSI-X messages. */
+	pci_set_master(pdev);
+	ret = pci_alloc_irq_vectors(pdev, ZOC_GUEST_VECTORS, ZOC_GUEST_VECTORS,
+				    PCI_IRQ_MSIX);
+	if (ret < 0) {
+		dev_err(&pdev->dev, "no MSI-X (%d): is this ivshmem-doorbell?\n",
+			ret);
+		return ret;
+	}
+	ret = request_irq(pci_irq_vector(pdev, 0), zoc_guest_irq, 0,
+			  "zoc-link", link);
+	if (ret)
+		goto out_free_vectors;
+
+	pci_set_drvdata(pdev, link);
+	dev_info(&pdev->dev, "L0 window %pa bytes, doorbell id %u, aperture %#lx\n",
+		 &link->window_size, link->own_id, aperture);
+	schedule_delayed_work(&link->connect, 0);
+	return 0;
+
+out_free_vectors:
+	pci_free_irq_vectors(pdev);
+	return ret;
+}
+
+static void zoc_guest_remove(struct pci_dev *pdev)
+{
+	struct zoc_guest_link *link = pci_get_drvdata(pdev);
+
+	cancel_delayed_work_sync(&link->connect);
+	if (link->area)
+		WRITE_ONCE(link->area->svm.state, cpu_to_le32(ZOC_LINK_DOWN));
+	free_irq(pci_irq_vector(pdev, 0), link);
+	pci_free_irq_vectors(pdev);
+}
+
+static const struct pci_device_id zoc_guest_ids[] = {
+	{ PCI_DEVICE(ZOC_IVSHMEM_VENDOR, ZOC_IVSHMEM_DEVICE) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, zoc_guest_ids);
+
+static struct pci_driver zoc_guest_driver = {
+	.name = "zoc-guest",
+	.id_table = zoc_guest_ids,
+	.probe = zoc_guest_probe,
+	.remove = zoc_guest_remove,
+};
+module_pci_driver(zoc_guest_driver);
+
+MODULE_DESCRIPTION("ZOC service VM: link endpoint and I/O proxy");
+MODULE_LICENSE("GPL");

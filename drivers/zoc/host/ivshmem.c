@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC host link transport for a host that is itself a VM: QEMU's
+ * ivshmem-doorbell device carries the doorbells to and from the service VM
+ * (the lab, nested clouds).  Its shared memory is not used: the link area
+ * lives in the host's own aperture.
+ */
+
+#include <linux/interrupt.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+
+#include "../link/ivshmem.h"
+#include "zoc_host.h"
+
+#define ZOC_IVSHMEM_VECTORS	1
+
+/**
+ * struct zoc_host_ivshmem - one ivshmem-doorbell function
+ * @pdev: the function
+ * @regs: its BAR0
+ */
+struct zoc_host_ivshmem {
+	struct pci_dev *pdev;
+	void __iomem *regs;
+};
+
+static void zoc_host_ivshmem_ring(void *priv, u32 peer, u16 vector)
+{
+	struct zoc_host_ivshmem *ivs = priv;
+
+	if (peer <= ZOC_IVSHMEM_MAX_PEER)
+		zoc_ivshmem_ring(ivs->regs, peer, vector);
+}
+
+static const struct zoc_host_transport_ops zoc_host_ivshmem_ops = {
+	.ring = zoc_host_ivshmem_ring,
+};
+
+static irqreturn_t zoc_host_ivshmem_irq(int irq, void *data)
+{
+	zoc_host_link_doorbell();
+	return IRQ_HANDLED;
+}
+
+static int zoc_host_ivshmem_probe(struct pci_dev *pdev,
+				  const struct pci_device_id *id)
+{
+	struct zoc_host_ivshmem *ivs;
+	u32 own_id;
+	int ret;
+
+	ivs = devm_kzalloc(&pdev->dev, sizeof(*ivs), GFP_KERNEL);
+	if (!ivs)
+		return -ENOMEM;
+	ivs->pdev = pdev;
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pcim_iomap_regions(pdev, BIT(0), "zoc-link");
+	if (ret)
+		return ret;
+	ivs->regs = pcim_iomap_table(pdev)[0];
+	/* Without bus mastering QEMU silently drops MSI-X messages. */
+	pci_set_master(pdev);
+
+	ret = pci_alloc_irq_vectors(pdev, ZOC_IVSHMEM_VECTORS,
+				    ZOC_IVSHMEM_VECTORS, PCI_IRQ_MSIX);
+	if (ret < 0) {
+		dev_err(&pdev->dev, "no MSI-X (%d): is this ivshmem-doorbell?\n",
+			ret);
+		return ret;
+	}
+	ret = request_irq(pci_irq_vector(pdev, 0), zoc_host_ivshmem_irq, 0,
+			  "zoc-link", ivs);
+	if (ret)
+		goto out_free_vectors;
+
+	own_id = readl(ivs->regs + ZOC_IVSHMEM_IVPOSITION);
+	ret = zoc_host_link_attach(&zoc_host_ivshmem_ops, ivs, own_id);
+	if (ret)
+		goto out_free_irq;
+	pci_set_drvdata(pdev, ivs);
+	dev_info(&pdev->dev, "link transport, doorbell id %u\n", own_id);
+	return 0;
+
+out_free_irq:
+	free_irq(pci_irq_vector(pdev, 0), ivs);
+out_free_vectors:
+	pci_free_irq_vectors(pdev);
+	return ret;
+}
+
+static void zoc_host_ivshmem_remove(struct pci_dev *pdev)
+{
+	struct zoc_host_ivshmem *ivs = pci_get_drvdata(pdev);
+
+	zoc_host_link_detach(ivs);
+	free_irq(pci_irq_vector(pdev, 0), ivs);
+	pci_free_irq_vectors(pdev);
+}
+
+static const struct pci_device_id zoc_host_ivshmem_ids[] = {
+	{ PCI_DEVICE(ZOC_IVSHMEM_VENDOR, ZOC_IVSHMEM_DEVICE) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, zoc_host_ivshmem_ids);
+
+static struct pci_driver zoc_host_ivshmem_driver = {
+	.name = "zoc-host-ivshmem",
+	.id_table = zoc_host_ivshmem_ids,
+	.probe = zoc_host_ivshmem_probe,
+	.remove = zoc_host_ivshmem_remove,
+};
+
+int zoc_host_ivshmem_init(void)
+{
+	return pci_register_driver(&zoc_host_ivshmem_driver);
+}
+
+void zoc_host_ivshmem_exit(void)
+{
+	pci_unregister_driver(&zoc_host_ivshmem_driver);
+}

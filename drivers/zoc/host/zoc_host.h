@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ZOC host side: state shared by the link core and its transports.
+ */
+#ifndef _ZOC_HOST_H
+#define _ZOC_HOST_H
+
+#include <linux/types.h>
+
+struct zoc_host_link;
+
+/**
+ * struct zoc_host_transport_ops - how the link reaches the service VM
+ * @ring: ring doorbell @vector of the service VM, whose doorbell address
+ *	(published by it in the link area) is @peer; posted, may be called
+ *	in any context
+ */
+struct zoc_host_transport_ops {
+	void (*ring)(void *priv, u32 peer, u16 vector);
+};
+
+int zoc_host_link_attach(const struct zoc_host_transport_ops *ops, void *priv,
+			 u32 own_id);
+void zoc_host_link_detach(void *priv);
+void zoc_host_link_doorbell(void);
+
+int zoc_host_ivshmem_init(void);
+void zoc_host_ivshmem_exit(void);
+
+#endif /* _ZOC_HOST_H */

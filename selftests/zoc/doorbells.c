@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Doorbells cross both ways: every probe rings the service VM once and is
+ * answered by one doorbell back; both sides count what they received.
+ */
+#include "kselftest_harness.h"
+#include "zoc_lab.h"
+
+#define ROUNDS	200
+
+TEST(both_ways)
+{
+	const char *missing = zoc_link_missing();
+	long long tx, rx, svm_rx;
+	int i;
+
+	if (missing)
+		SKIP(return, "%s", missing);
+	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT))
+		TH_LOG("service VM did not come up");
+
+	tx = zoc_link_field("doorbells_tx");
+	rx = zoc_link_field("doorbells_rx");
+	svm_rx = zoc_link_field("svm_doorbells_rx");
+	for (i = 0; i < ROUNDS; i++)
+		ASSERT_EQ(0, zoc_probe()) TH_LOG("round %d failed", i);
+	EXPECT_EQ(tx + ROUNDS, zoc_link_field("doorbells_tx"));
+	EXPECT_LE(rx + ROUNDS, zoc_link_field("doorbells_rx"));
+	EXPECT_LE(svm_rx + ROUNDS, zoc_link_field("svm_doorbells_rx"));
+}
+
+TEST_HARNESS_MAIN

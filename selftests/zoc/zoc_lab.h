@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers of the ZOC selftests: the host link's debugfs files, and the
+ * control channel of the ZOC lab (a virtio-serial port named org.zoc.lab
+ * through which a test asks the lab runner to stop or restart the service
+ * VM).  Tests that need what is missing say so and skip.
+ */
+#ifndef _ZOC_LAB_H
+#define _ZOC_LAB_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ZOC_DEBUGFS		"/sys/kernel/debug/zoc"
+#define ZOC_LAB_PORT		"org.zoc.lab"
+#define ZOC_SVM_BOOT_TIMEOUT	180	/* seconds: TCG is slow */
+
+/* Value of field @name in the host's debugfs link file, or -1. */
+static inline long long zoc_link_field(const char *name)
+{
+	char line[256];
+	size_t len = strlen(name);
+	long long val = -1;
+	FILE *f;
+
+	f = fopen(ZOC_DEBUGFS "/link", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ':') {
+			val = strtoll(line + len + 1, NULL, 0);
+			break;
+		}
+	fclose(f);
+	return val;
+}
+
+/* 1 if side @field ("host_state", "svm_state") is up, 0 if not, -1 if unknown. */
+static inline int zoc_link_state(const char *field)
+{
+	size_t len = strlen(field);
+	char line[256];
+	int up = -1;
+	FILE *f;
+
+	f = fopen(ZOC_DEBUGFS "/link", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ':')
+			up = !strcmp(line + len, ": up\n");
+	fclose(f);
+	return up;
+}
+
+/* Why the link tests cannot run here, or NULL. */
+static inline const char *zoc_link_missing(void)
+{
+	if (access(ZOC_DEBUGFS "/link", R_OK))
+		return "no " ZOC_DEBUGFS "/link: zoc_host not loaded or debugfs not mounted";
+	if (zoc_link_field("host_epoch") < 0)
+		return "host link not initialised";
+	if (zoc_link_state("host_state") != 1)
+		return "no link transport (ivshmem-doorbell) on this machine";
+	return NULL;
+}
+
+/* Wait up to @secs for the service VM to be up with an epoch != @old_epoch. */
+static inline int zoc_wait_svm(long long old_epoch, int secs)
+{
+	time_t end = time(NULL) + secs;
+
+	do {
+		if (zoc_link_state("svm_state") == 1 && zoc_link_field("svm_epoch") != old_epoch)
+			return 0;
+		usleep(100 * 1000);
+	} while (time(NULL) < end);
+	return -ETIMEDOUT;
+}
+
+/* Run one wiring probe: 0 or -errno. */
+static inline int zoc_probe(void)
+{
+	int fd, ret = 0;
+
+	fd = open(ZOC_DEBUGFS "/probe", O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1", 1) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Open the lab's control port, or -1 when not in the ZOC lab. */
+static inline int zoc_lab_open(void)
+{
+	char path[512], name[64];
+	struct dirent *de;
+	DIR *dir;
+	FILE *f;
+	int fd = -1;
+
+	dir = opendir("/sys/class/virtio-ports");
+	if (!dir)
+		return -1;
+	while (fd < 0 && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/virtio-ports/%s/name",
+			 de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(name, sizeof(name), f) &&
+		    !strcmp(strtok(name, "\n") ?: "", ZOC_LAB_PORT)) {
+			snprintf(path, sizeof(path), "/dev/%s", de->d_name);
+			fd = open(path, O_RDWR);
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	return fd;
+}
+
+/*
+ * Ask the lab runner to do @cmd ("svm-kill", "svm-start", "svm-restart").
+ * Return: 0 when the runner answered "ok", -errno otherwise.
+ */
+static inline int zoc_lab_cmd(int fd, const char *cmd)
+{
+	char reply[128];
+	size_t n = 0;
+	ssize_t r;
+
+	if (dprintf(fd, "%s\n", cmd) < 0)
+		return -errno;
+	while (n < sizeof(reply) - 1) {
+		r = read(fd, reply + n, 1);
+		if (r <= 0)
+			return r ? -errno : -EPIPE;
+		if (reply[n] == '\n')
+			break;
+		n++;
+	}
+	reply[n] = '\0';
+	return strcmp(reply, "ok") ? -EIO : 0;
+}
+
+#endif /* _ZOC_LAB_H */

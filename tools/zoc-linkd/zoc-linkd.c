@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zoc-linkd: the ZOC link broker.
+ *
+ * Speaks QEMU's ivshmem server protocol (docs/specs/ivshmem-spec.rst) to the
+ * VMMs of the host and of the service VM.  Each role has its own listening
+ * socket and a fixed peer id (host 0, service VM 1), and gets its own shared
+ * memory: the service VM gets the host's RAM (its L0 window), the host a
+ * small area (its doorbell device needs one; the link lives in its
+ * aperture).  A peer that leaves is announced to the other one and may come
+ * back: a service VM restart does not need a new broker.
+ *
+ * Usage: zoc-linkd -H host.sock -S svm.sock -r HOST_RAM_FILE [-v VECTORS]
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define LINKD_PEERS		2
+#define LINKD_MAX_VECTORS	64
+#define LINKD_HOST_AREA		0x100000	/* power of two: ivshmem BAR2 */
+#define IVSHMEM_PROTOCOL	0
+
+enum linkd_role { ROLE_HOST, ROLE_SVM };
+
+static const char * const role_name[LINKD_PEERS] = { "host", "svm" };
+
+/**
+ * struct linkd_peer - one role and, while connected, its VMM
+ * @path: socket path of the role
+ * @listen_fd: listening socket
+ * @conn: connection to the VMM, -1 when none
+ * @shm_fd: shared memory handed to the VMM
+ * @efd: the VMM's doorbell eventfds, one per vector
+ */
+struct linkd_peer {
+	const char *path;
+	int listen_fd;
+	int conn;
+	int shm_fd;
+	int efd[LINKD_MAX_VECTORS];
+};
+
+struct linkd {
+	struct linkd_peer peer[LINKD_PEERS];
+	int vectors;
+};
+
+/* Send one protocol message: a little-endian int64 and maybe a fd. */
+static int linkd_send(int sock, int64_t val, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &val, .iov_len = sizeof(val) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cmsg;
+
+	val = htole64(val);
+	if (fd >= 0) {
+		memset(cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	}
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != sizeof(val))
+		return -1;
+	return 0;
+}
+
+static int linkd_listen(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "zoc-linkd: %s: path too long\n", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 4)) {
+		fprintf(stderr, "zoc-linkd: %s: %s\n", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void linkd_close_efds(struct linkd *ld, struct linkd_peer *p)
+{
+	int v;
+
+	for (v = 0; v < ld->vectors; v++) {
+		if (p->efd[v] >= 0)
+			close(p->efd[v]);
+		p->efd[v] = -1;
+	}
+}
+
+/* The VMM of role @id left: forget it and tell the other one. */
+static void linkd_drop(struct linkd *ld, int id)
+{
+	struct linkd_peer *p = &ld->peer[id];
+	int other;
+
+	close(p->conn);
+	p->conn = -1;
+	linkd_close_efds(ld, p);
+	for (other = 0; other < LINKD_PEERS; other++)
+		if (other != id && ld->peer[other].conn >= 0)
+			linkd_send(ld->peer[other].conn, id, -1);
+	fprintf(stderr, "zoc-linkd: %s left\n", role_name[id]);
+}
+
+/* A VMM connected to the socket of role @id: introduce it. */
+static int linkd_accept(struct linkd *ld, int id)
+{
+	struct linkd_peer *p = &ld->peer[id], *o;
+	int conn, other, v;
+
+	conn = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (conn < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	if (p->conn >= 0) {
+		fprintf(stderr, "zoc-linkd: %s is connected already, refusing another\n",
+			role_name[id]);
+		close(conn);
+		return 0;
+	}
+	for (v = 0; v < ld->vectors; v++) {
+		p->efd[v] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (p->efd[v] < 0)
+			goto out_close;
+	}
+	if (linkd_send(conn, IVSHMEM_PROTOCOL, -1) ||
+	    linkd_send(conn, id, -1) ||
+	    linkd_send(conn, -1, p->shm_fd))
+		goto out_close;
+	for (other = 0; other < LINKD_PEERS; other++) {
+		o = &ld->peer[other];
+		if (other == id || o->conn < 0)
+			continue;
+		for (v = 0; v < ld->vectors; v++) {
+			if (linkd_send(conn, other, o->efd[v]))
+				goto out_close;
+			/* The other side may be dying: its hangup is handled later. */
+			linkd_send(o->conn, id, p->efd[v]);
+		}
+	}
+	for (v = 0; v < ld->vectors; v++)
+		if (linkd_send(conn, id, p->efd[v]))
+			goto out_close;
+	p->conn = conn;
+	fprintf(stderr, "zoc-linkd: %s connected (peer id %d, %d vectors)\n",
+		role_name[id], id, ld->vectors);
+	return 0;
+
+out_close:
+	fprintf(stderr, "zoc-linkd: introducing %s: %s\n", role_name[id],
+		strerror(errno));
+	close(conn);
+	linkd_close_efds(ld, p);
+	return 0;
+}
+
+static int linkd_host_area(void)
+{
+	int fd = memfd_create("zoc-host-area", MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, LINKD_HOST_AREA)) {
+		perror("zoc-linkd: host area");
+		return -1;
+	}
+	return fd;
+}
+
+static int linkd_ram(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		fprintf(stderr, "zoc-linkd: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	/* ivshmem exposes the memory as a BAR: its size must be a power of two. */
+	if (!st.st_size || st.st_size & (st.st_size - 1)) {
+		fprintf(stderr, "zoc-linkd: %s: size %lld is not a power of two\n",
+			path, (long long)st.st_size);
+		return -1;
+	}
+	return fd;
+}
+
+/* Serve both roles until SIGTERM or SIGINT arrives on @sigfd. */
+static int linkd_loop(struct linkd *ld, int sigfd)
+{
+	struct pollfd pfd[2 * LINKD_PEERS + 1];
+	char buf[64];
+	int i, n;
+
+	for (;;) {
+		for (i = 0; i < LINKD_PEERS; i++) {
+			pfd[i].fd = ld->peer[i].listen_fd;
+			pfd[i].events = POLLIN;
+			pfd[LINKD_PEERS + i].fd = ld->peer[i].conn;
+			pfd[LINKD_PEERS + i].events = POLLIN;
+		}
+		pfd[2 * LINKD_PEERS].fd = sigfd;
+		pfd[2 * LINKD_PEERS].events = POLLIN;
+		n = poll(pfd, 2 * LINKD_PEERS + 1, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("zoc-linkd: poll");
+			return -1;
+		}
+		for (i = 0; i < LINKD_PEERS; i++) {
+			/* VMMs never send anything: input means hangup. */
+			if (pfd[LINKD_PEERS + i].revents &&
+			    read(ld->peer[i].conn, buf, sizeof(buf)) <= 0)
+				linkd_drop(ld, i);
+			if (pfd[i].revents & POLLIN && linkd_accept(ld, i))
+				return -1;
+		}
+		if (pfd[2 * LINKD_PEERS].revents)
+			return 0;
+	}
+}
+
+static void linkd_usage(void)
+{
+	fprintf(stderr,
+		"usage: zoc-linkd -H HOST_SOCKET -S SVM_SOCKET -r HOST_RAM_FILE [-v VECTORS]\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct linkd ld = { .vectors = 1 };
+	const char *ram = NULL;
+	int i, v, opt, ret, sigfd;
+	sigset_t set;
+
+	for (i = 0; i < LINKD_PEERS; i++) {
+		ld.peer[i].conn = -1;
+		ld.peer[i].listen_fd = -1;
+		for (v = 0; v < LINKD_MAX_VECTORS; v++)
+			ld.peer[i].efd[v] = -1;
+	}
+	while ((opt = getopt(argc, argv, "H:S:r:v:h")) != -1) {
+		switch (opt) {
+		case 'H':
+			ld.peer[ROLE_HOST].path = optarg;
+			break;
+		case 'S':
+			ld.peer[ROLE_SVM].path = optarg;
+			break;
+		case 'r':
+			ram = optarg;
+			break;
+		case 'v':
+			ld.vectors = atoi(optarg);
+			break;
+		default:
+			linkd_usage();
+			return 2;
+		}
+	}
+	if (!ld.peer[ROLE_HOST].path || !ld.peer[ROLE_SVM].path || !ram ||
+	    ld.vectors < 1 || ld.vectors > LINKD_MAX_VECTORS) {
+		linkd_usage();
+		return 2;
+	}
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sigfd < 0) {
+		perror("zoc-linkd: signalfd");
+		return 1;
+	}
+
+	ld.peer[ROLE_HOST].shm_fd = linkd_host_area();
+	ld.peer[ROLE_SVM].shm_fd = linkd_ram(ram);
+	if (ld.peer[ROLE_HOST].shm_fd < 0 || ld.peer[ROLE_SVM].shm_fd < 0)
+		return 1;
+	for (i = 0; i < LINKD_PEERS; i++) {
+		ld.peer[i].listen_fd = linkd_listen(ld.peer[i].path);
+		if (ld.peer[i].listen_fd < 0)
+			return 1;
+	}
+	fprintf(stderr, "zoc-linkd: listening (host %s, svm %s, %d vectors)\n",
+		ld.peer[ROLE_HOST].path, ld.peer[ROLE_SVM].path, ld.vectors);
+
+	ret = linkd_loop(&ld, sigfd);
+	for (i = 0; i < LINKD_PEERS; i++)
+		unlink(ld.peer[i].path);
+	return ret ? 1 : 0;
+}
