@@ -4,11 +4,15 @@
  *
  * Speaks QEMU's ivshmem server protocol (docs/specs/ivshmem-spec.rst) to the
  * VMMs of the host and of the service VM.  Each role has its own listening
- * socket and a fixed peer id (host 0, service VM 1), and gets its own shared
- * memory: the service VM gets the host's RAM (its L0 window), the host a
- * small area (its doorbell device needs one; the link lives in its
- * aperture).  A peer that leaves is announced to the other one and may come
- * back: a service VM restart does not need a new broker.
+ * socket and gets its own shared memory: the service VM gets the host's RAM
+ * (its L0 window), the host a small area (its doorbell device needs one; the
+ * link lives in its aperture).  A peer that leaves is announced to the other
+ * one and may come back: a service VM restart does not need a new broker.
+ *
+ * Every connection gets a new peer id, as with QEMU's own server: QEMU's
+ * ivshmem frees the eventfd array of a peer that left and does not allocate
+ * it again for an id it has seen, so reusing an id corrupts the other VMM's
+ * heap.  The kernels find each other's current id in the link area.
  *
  * Usage: zoc-linkd -H host.sock -S svm.sock -r HOST_RAM_FILE [-v VECTORS]
  */
@@ -39,6 +43,8 @@
 
 enum linkd_role { ROLE_HOST, ROLE_SVM };
 
+#define LINKD_MAX_ID		0xffff	/* ivshmem doorbell ids are 16 bits */
+
 static const char * const role_name[LINKD_PEERS] = { "host", "svm" };
 
 /**
@@ -46,6 +52,7 @@ static const char * const role_name[LINKD_PEERS] = { "host", "svm" };
  * @path: socket path of the role
  * @listen_fd: listening socket
  * @conn: connection to the VMM, -1 when none
+ * @id: peer id of that connection
  * @shm_fd: shared memory handed to the VMM
  * @efd: the VMM's doorbell eventfds, one per vector
  */
@@ -53,13 +60,21 @@ struct linkd_peer {
 	const char *path;
 	int listen_fd;
 	int conn;
+	int id;
 	int shm_fd;
 	int efd[LINKD_MAX_VECTORS];
 };
 
+/**
+ * struct linkd - the broker
+ * @peer: one per role
+ * @vectors: doorbell vectors per VMM
+ * @next_id: peer id of the next connection
+ */
 struct linkd {
 	struct linkd_peer peer[LINKD_PEERS];
 	int vectors;
+	int next_id;
 };
 
 /* Send one protocol message: a little-endian int64 and maybe a fd. */
@@ -119,36 +134,39 @@ static void linkd_close_efds(struct linkd *ld, struct linkd_peer *p)
 	}
 }
 
-/* The VMM of role @id left: forget it and tell the other one. */
-static void linkd_drop(struct linkd *ld, int id)
+/* The VMM of @role left: forget it and tell the other one. */
+static void linkd_drop(struct linkd *ld, int role)
 {
-	struct linkd_peer *p = &ld->peer[id];
+	struct linkd_peer *p = &ld->peer[role];
 	int other;
 
 	close(p->conn);
 	p->conn = -1;
 	linkd_close_efds(ld, p);
 	for (other = 0; other < LINKD_PEERS; other++)
-		if (other != id && ld->peer[other].conn >= 0)
-			linkd_send(ld->peer[other].conn, id, -1);
-	fprintf(stderr, "zoc-linkd: %s left\n", role_name[id]);
+		if (other != role && ld->peer[other].conn >= 0)
+			linkd_send(ld->peer[other].conn, p->id, -1);
+	fprintf(stderr, "zoc-linkd: %s (peer id %d) left\n", role_name[role],
+		p->id);
 }
 
-/* A VMM connected to the socket of role @id: introduce it. */
-static int linkd_accept(struct linkd *ld, int id)
+/* A VMM connected to the socket of @role: introduce it. */
+static int linkd_accept(struct linkd *ld, int role)
 {
-	struct linkd_peer *p = &ld->peer[id], *o;
-	int conn, other, v;
+	struct linkd_peer *p = &ld->peer[role], *o;
+	int conn, other, v, id;
 
 	conn = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (conn < 0)
 		return errno == EINTR || errno == EAGAIN ? 0 : -1;
-	if (p->conn >= 0) {
-		fprintf(stderr, "zoc-linkd: %s is connected already, refusing another\n",
-			role_name[id]);
+	if (p->conn >= 0 || ld->next_id > LINKD_MAX_ID) {
+		fprintf(stderr, "zoc-linkd: refusing a VMM for %s: %s\n",
+			role_name[role], p->conn >= 0 ? "one is connected" :
+			"out of peer ids");
 		close(conn);
 		return 0;
 	}
+	id = ld->next_id;
 	for (v = 0; v < ld->vectors; v++) {
 		p->efd[v] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (p->efd[v] < 0)
@@ -160,10 +178,10 @@ static int linkd_accept(struct linkd *ld, int id)
 		goto out_close;
 	for (other = 0; other < LINKD_PEERS; other++) {
 		o = &ld->peer[other];
-		if (other == id || o->conn < 0)
+		if (other == role || o->conn < 0)
 			continue;
 		for (v = 0; v < ld->vectors; v++) {
-			if (linkd_send(conn, other, o->efd[v]))
+			if (linkd_send(conn, o->id, o->efd[v]))
 				goto out_close;
 			/* The other side may be dying: its hangup is handled later. */
 			linkd_send(o->conn, id, p->efd[v]);
@@ -173,12 +191,14 @@ static int linkd_accept(struct linkd *ld, int id)
 		if (linkd_send(conn, id, p->efd[v]))
 			goto out_close;
 	p->conn = conn;
+	p->id = id;
+	ld->next_id++;
 	fprintf(stderr, "zoc-linkd: %s connected (peer id %d, %d vectors)\n",
-		role_name[id], id, ld->vectors);
+		role_name[role], id, ld->vectors);
 	return 0;
 
 out_close:
-	fprintf(stderr, "zoc-linkd: introducing %s: %s\n", role_name[id],
+	fprintf(stderr, "zoc-linkd: introducing %s: %s\n", role_name[role],
 		strerror(errno));
 	close(conn);
 	linkd_close_efds(ld, p);

@@ -13,6 +13,7 @@
 #include <linux/debugfs.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
@@ -167,9 +168,12 @@ void zoc_host_link_doorbell(void)
 	wake_up_all(&link->wq);
 }
 
-static bool zoc_probe_answered(struct zoc_host_link *link, u64 seq)
+/* The answer is in the marker and its doorbell has arrived. */
+static bool zoc_probe_answered(struct zoc_host_link *link, u64 seq,
+			       s64 doorbells)
 {
-	return le64_to_cpu(READ_ONCE(link->marker->seq)) == seq;
+	return le64_to_cpu(READ_ONCE(link->marker->seq)) == seq &&
+	       atomic64_read(&link->doorbells) != doorbells;
 }
 
 /*
@@ -182,10 +186,12 @@ static int zoc_link_probe(struct zoc_host_link *link)
 	struct zoc_link_probe *probe = &link->area->probe;
 	struct zoc_link_marker *m = link->marker;
 	u64 cookie, seq;
+	s64 doorbells;
 	long left;
 	int ret;
 
 	mutex_lock(&link->probe_mutex);
+	doorbells = atomic64_read(&link->doorbells);
 	cookie = get_random_u64();
 	seq = zoc_read64(&probe->seq) + 1;
 	m->magic = cpu_to_le64(ZOC_LINK_MARKER_MAGIC);
@@ -203,13 +209,14 @@ static int zoc_link_probe(struct zoc_host_link *link)
 	if (ret)
 		goto out;
 	left = wait_event_interruptible_timeout(link->wq,
-						zoc_probe_answered(link, seq) ||
-						!link->ops, ZOC_PROBE_TIMEOUT);
+						zoc_probe_answered(link, seq, doorbells) ||
+						!READ_ONCE(link->ops),
+						ZOC_PROBE_TIMEOUT);
 	if (left < 0) {
 		ret = left;
 		goto out;
 	}
-	if (!zoc_probe_answered(link, seq)) {
+	if (!zoc_probe_answered(link, seq, doorbells)) {
 		ret = link->ops ? -ETIMEDOUT : -ENOTCONN;
 		goto out_failed;
 	}

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zoc-linkd speaks QEMU's ivshmem server protocol: each role gets its id,
- * its own shared memory and eventfds, peers learn about each other, a peer
- * that leaves is announced and may come back, a second VMM for a role is
- * refused.  Run against the real binary (ZOC_LINKD).
+ * zoc-linkd speaks QEMU's ivshmem server protocol: each connection gets a
+ * new peer id, each role its own shared memory and eventfds, peers learn
+ * about each other, a peer that leaves is announced and may come back (with
+ * a new id: QEMU's ivshmem cannot take an id again), a second VMM for a
+ * role is refused.  Run against the real binary (ZOC_LINKD).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -85,8 +86,9 @@ static void expect_msg(struct __test_metadata *_metadata, int sock,
 		close(f);
 }
 
+/* Connect as the VMM of a role: expect id @id, and a peer @peer (or -1). */
 static void vmm_connect(struct __test_metadata *_metadata, struct vmm *vm,
-			const char *path, int64_t id, bool peer_present)
+			const char *path, int64_t id, int64_t peer)
 {
 	int v;
 
@@ -96,9 +98,9 @@ static void vmm_connect(struct __test_metadata *_metadata, struct vmm *vm,
 	expect_msg(_metadata, vm->sock, id, false, NULL);	/* own id */
 	vm->id = id;
 	expect_msg(_metadata, vm->sock, -1, true, &vm->shm);
-	if (peer_present)
+	if (peer >= 0)
 		for (v = 0; v < VECTORS; v++)
-			expect_msg(_metadata, vm->sock, !id, true, &vm->peer[v]);
+			expect_msg(_metadata, vm->sock, peer, true, &vm->peer[v]);
 	for (v = 0; v < VECTORS; v++)
 		expect_msg(_metadata, vm->sock, id, true, &vm->own[v]);
 }
@@ -110,10 +112,10 @@ static void ring_and_check(struct __test_metadata *_metadata, struct vmm *from,
 	uint64_t one = 1, got = 0;
 	struct pollfd pfd = { .fd = to->own[v], .events = POLLIN };
 
-	ASSERT_EQ(sizeof(one), write(from->peer[v], &one, sizeof(one)));
+	ASSERT_EQ((ssize_t)sizeof(one), write(from->peer[v], &one, sizeof(one)));
 	ASSERT_EQ(1, poll(&pfd, 1, 1000));
-	ASSERT_EQ(sizeof(got), read(to->own[v], &got, sizeof(got)));
-	ASSERT_EQ(1, got);
+	ASSERT_EQ((ssize_t)sizeof(got), read(to->own[v], &got, sizeof(got)));
+	ASSERT_EQ((uint64_t)1, got);
 }
 
 FIXTURE(linkd) {
@@ -169,8 +171,8 @@ TEST_F(linkd, introduces_peers)
 	struct stat ram, got;
 	int v;
 
-	vmm_connect(_metadata, &self->host, self->host_sock, 0, false);
-	vmm_connect(_metadata, &self->svm, self->svm_sock, 1, true);
+	vmm_connect(_metadata, &self->host, self->host_sock, 0, -1);
+	vmm_connect(_metadata, &self->svm, self->svm_sock, 1, 0);
 	for (v = 0; v < VECTORS; v++)
 		expect_msg(_metadata, self->host.sock, 1, true, &self->host.peer[v]);
 
@@ -192,17 +194,17 @@ TEST_F(linkd, peer_leaves_and_returns)
 {
 	int v;
 
-	vmm_connect(_metadata, &self->host, self->host_sock, 0, false);
-	vmm_connect(_metadata, &self->svm, self->svm_sock, 1, true);
+	vmm_connect(_metadata, &self->host, self->host_sock, 0, -1);
+	vmm_connect(_metadata, &self->svm, self->svm_sock, 1, 0);
 	for (v = 0; v < VECTORS; v++)
 		expect_msg(_metadata, self->host.sock, 1, true, &self->host.peer[v]);
 
 	close(self->svm.sock);
 	expect_msg(_metadata, self->host.sock, 1, false, NULL);	/* gone */
 
-	vmm_connect(_metadata, &self->svm, self->svm_sock, 1, true);
+	vmm_connect(_metadata, &self->svm, self->svm_sock, 2, 0);
 	for (v = 0; v < VECTORS; v++)
-		expect_msg(_metadata, self->host.sock, 1, true, &self->host.peer[v]);
+		expect_msg(_metadata, self->host.sock, 2, true, &self->host.peer[v]);
 	for (v = 0; v < VECTORS; v++) {
 		ring_and_check(_metadata, &self->host, &self->svm, v);
 		ring_and_check(_metadata, &self->svm, &self->host, v);
@@ -214,13 +216,13 @@ TEST_F(linkd, refuses_second_vmm_for_a_role)
 	int64_t val;
 	int fd, s;
 
-	vmm_connect(_metadata, &self->svm, self->svm_sock, 1, false);
+	vmm_connect(_metadata, &self->svm, self->svm_sock, 0, -1);
 	s = connect_to(self->svm_sock);
 	ASSERT_LE(0, s);
 	EXPECT_EQ(0, recv_msg(s, &val, &fd));	/* closed, nothing sent */
 	close(s);
 	/* The first one is still served: the host gets its eventfds. */
-	vmm_connect(_metadata, &self->host, self->host_sock, 0, true);
+	vmm_connect(_metadata, &self->host, self->host_sock, 1, 0);
 }
 
 TEST(rejects_ram_not_power_of_two)
