@@ -100,11 +100,18 @@ static void fw_mount(const char *src, const char *dst, const char *type)
 		fw_log("mount %s on %s: %s", type, dst, strerror(errno));
 }
 
+/*
+ * The kernel gives init no file descriptors when the initramfs has no
+ * /dev/console: open it from devtmpfs then.  Descriptors it was given (in
+ * a test, say) are kept.
+ */
 static void fw_console(void)
 {
 	int fd;
 
 	fw_mount("devtmpfs", "/dev", "devtmpfs");
+	if (fcntl(1, F_GETFD) >= 0)
+		return;
 	fd = open("/dev/console", O_RDWR | O_NOCTTY);
 	if (fd < 0)
 		return;

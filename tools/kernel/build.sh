@@ -30,7 +30,15 @@ log() { echo "zoc-kbuild: $*" >&2; }
 
 # The candidate version of the source package, resolved at run time.
 source_version() {
-	apt-cache policy "$PKG" | awk '/Candidate:/ { print $2 }'
+	local ver
+
+	ver=$(apt-cache policy "$PKG" | awk '/Candidate:/ { print $2 }')
+	if { [ -z "$ver" ] || [ "$ver" = "(none)" ]; } && [ "$(id -u)" -eq 0 ]; then
+		log "no candidate for $PKG: apt-get update"
+		apt-get update -q >/dev/null
+		ver=$(apt-cache policy "$PKG" | awk '/Candidate:/ { print $2 }')
+	fi
+	[ "$ver" != "(none)" ] && echo "$ver"
 }
 
 fetch_source() {
