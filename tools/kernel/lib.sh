@@ -7,11 +7,18 @@
 #	PATCHDIR/series (quilt format: one file name per line, '#' comments).
 #	Copies of the applied patches are kept in SRC/.zoc-series so that a
 #	changed series is handled by reverting only the patches that differ
-#	and applying the new ones: files that did not change keep their
-#	timestamps and the kernel rebuild stays incremental.
+#	and applying the new ones.  Files whose content ends up unchanged get
+#	their old timestamps back, so that the kernel rebuild stays
+#	incremental (editing one file of a patch that also touches a widely
+#	included header must not rebuild the whole kernel).
 #	Returns 0 on success, 1 if a patch does not apply (the tree is left
 #	as it was), 2 if an applied patch cannot be reverted (the tree must be
 #	unpacked again).
+
+# The files a patch touches (its "+++ b/..." lines).
+zoc_patch_files() {
+	sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$1"
+}
 
 zoc_series_list() {
 	local series=$1/series
@@ -23,7 +30,7 @@ zoc_series_list() {
 zoc_apply_series() {
 	local src=$1 pdir=$2 state=$1/.zoc-series
 	local -a want=() have=()
-	local i keep n name
+	local i keep n name f
 
 	mkdir -p "$state"
 	touch "$state/applied"
@@ -40,6 +47,16 @@ zoc_apply_series() {
 	      [ "${have[$keep]}" = "${want[$keep]}" ] &&
 	      cmp -s "$state/$keep-${have[$keep]}" "$pdir/${want[$keep]}"; do
 		keep=$((keep + 1))
+	done
+
+	# Remember what the patches about to be reverted touch.
+	rm -rf "$state/keep"
+	for ((i = keep; i < ${#have[@]}; i++)); do
+		for f in $(zoc_patch_files "$state/$i-${have[$i]}"); do
+			[ -f "$src/$f" ] || continue
+			mkdir -p "$state/keep/$(dirname "$f")"
+			cp -p "$src/$f" "$state/keep/$f"
+		done
 	done
 
 	for ((i = ${#have[@]} - 1; i >= keep; i--)); do
@@ -65,6 +82,14 @@ zoc_apply_series() {
 		cp "$pdir/$name" "$state/$i-$name"
 		echo "$name" >>"$state/applied"
 	done
+	# Unchanged content, unchanged timestamp.
+	if [ -d "$state/keep" ]; then
+		(cd "$state/keep" && find . -type f) | while read -r f; do
+			cmp -s "$state/keep/$f" "$src/$f" &&
+				touch -r "$state/keep/$f" "$src/$f"
+		done
+		rm -rf "$state/keep"
+	fi
 	n=$(wc -l <"$state/applied")
 	echo "zoc-series: $n patch(es) applied" >&2
 }

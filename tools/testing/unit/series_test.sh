@@ -68,6 +68,23 @@ zoc_apply_series "$src" "$pd" 2>/dev/null
 check "appended patch applied" grep -q 'int b = 1;' "$src/kernel/x.c"
 check "earlier patch not reapplied" [ "$(mtime "$src/Makefile")" = "$t" ]
 
+# A changed patch: the file whose change did not change keeps its time.
+t=$(mtime "$src/Makefile")
+sleep 1.1
+cp "$pd/0001-version.patch" "$tmp/0001.orig"
+printf 'trailing context\n' >>"$src/kernel/x.c"
+printf '0001-version.patch\n0002-x.patch\n' >"$pd/series"
+sed -i 's/^-int b;$/-int b;/' "$pd/0002-x.patch"
+printf '\n' >>"$pd/0002-x.patch"
+sed -i '$d' "$pd/0002-x.patch"
+sed -i 's/int b = 1;/int b = 2;/' "$pd/0002-x.patch"
+printf 'int a;\nint b = 1;\n' >"$src/kernel/x.c"
+zoc_apply_series "$src" "$pd" 2>/dev/null
+check "changed patch reapplied" grep -q 'int b = 2;' "$src/kernel/x.c"
+check "files of unchanged patches keep their timestamps" [ "$(mtime "$src/Makefile")" = "$t" ]
+sed -i 's/int b = 2;/int b = 1;/' "$pd/0002-x.patch"
+zoc_apply_series "$src" "$pd" 2>/dev/null
+
 printf '0002-x.patch\n' >"$pd/series"
 zoc_apply_series "$src" "$pd" 2>/dev/null
 check "dropped patch reverted" cmp -s "$src/Makefile" "$tmp/pristine/Makefile"
