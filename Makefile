@@ -11,6 +11,8 @@
 #   make check      unit tests, lint, builds, lab selftests: "N passed, N failed"
 #   make lint       checkpatch --strict and sparse
 #   make modules    the service VM modules against this machine's kernel headers
+#   make vpc        the VPC datapath (BPF programs, loader, show tool)
+#   make vpc-bench  benchmarks of the VPC datapath against Linux, natively
 
 ZOC_CACHE ?= /var/cache/zoc
 O := $(ZOC_CACHE)/out
@@ -22,7 +24,8 @@ export ZOC_CACHE
 USER_CFLAGS := -Wall -Wextra -Wno-unused-parameter -O2 -g -Iuapi
 KERNEL_HEADERS ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: all deps kernel modroot userspace selftests lab demo check lint modules clean
+.PHONY: all deps kernel modroot userspace selftests lab demo check lint modules \
+	vpc vpc-bench clean
 
 all: lab
 
@@ -66,6 +69,12 @@ check: deps
 
 lint: kernel
 	@tools/testing/zoc-lint
+
+vpc:
+	@$(MAKE) -s -C guest-fw/vpc OUTPUT=$(O)/vpc
+
+vpc-bench: deps
+	@tools/testing/vpc/run-bench
 
 modules:
 	$(MAKE) -C $(KERNEL_HEADERS) M=$(CURDIR) modules

@@ -1,0 +1,1004 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zoc_vpc: the VPC datapath of the ZOC service VM, as two XDP programs.
+ *
+ * zoc_vpc_vnic runs on every port representor.  A frame there was sent by
+ * a host vNIC: ARP requests for the gateway or a VPC peer are answered in
+ * place; IPv4 packets are checked against the vNIC's addresses, routed in
+ * the vNIC's VPC, admitted by connection tracking or, for a new session, by
+ * the security groups, then delivered to another vNIC of this service VM
+ * or encapsulated (VXLAN or Geneve) towards the remote VTEP of the route.
+ *
+ * zoc_vpc_uplink runs on the uplink.  UDP to this service VM's VTEP
+ * address on the VXLAN or Geneve port is decapsulated, routed in the VPC
+ * of its VNI to a local vNIC, admitted as above and delivered; everything
+ * else goes to the stack untouched.
+ *
+ * Everything a peer sends is untrusted: each header is bounds-checked
+ * before use, and what cannot be handled is dropped and counted by reason
+ * (enum zoc_vpc_drop).  Sessions expire without a daemon: an entry idle
+ * past the timeout of its state is treated as absent when next looked up,
+ * and the LRU map reclaims the oldest entries when it is full.
+ *
+ * Only UAPI packet formats and helpers of Linux 6.1 are used.
+ */
+#include "vmlinux.h"
+/* vmlinux.h defines the __u32 family already; keep linux/types.h out. */
+#define _LINUX_TYPES_H
+#include <linux/zoc_vpc.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#define ETH_ALEN		6
+#define ETH_P_IP		0x0800
+#define ETH_P_ARP		0x0806
+#define ETH_P_TEB		0x6558	/* Ethernet inside Geneve */
+#define AF_INET			2
+#define ARPHRD_ETHER		1
+#define ARPOP_REQUEST		1
+#define ARPOP_REPLY		2
+#define IP_MF			0x2000
+#define IP_OFFSET		0x1fff
+#define IP_DF			0x4000
+#define ICMP_ECHOREPLY		0
+#define ICMP_DEST_UNREACH	3
+#define ICMP_ECHO		8
+#define ICMP_TIME_EXCEEDED	11
+#define ICMP_PARAMETERPROB	12
+#define TCPF_FIN		0x01
+#define TCPF_SYN		0x02
+#define TCPF_RST		0x04
+#define TCPF_ACK		0x10
+
+#define VXLAN_FLAGS		0x08000000	/* the I flag: the VNI is valid */
+#define GENEVE_VER_MASK		0xc0
+#define GENEVE_OPT_MASK		0x3f
+#define GENEVE_OAM		0x80
+#define GENEVE_CRITICAL		0x40
+#define OUTER_TTL		64
+#define OUTER_SPORT_MIN		49152	/* RFC 7348: the dynamic port range */
+
+#define VPC_OK			(-1)	/* verdict: go on */
+#define VPC_NEW			(-2)	/* verdict: a new session, ask the SG */
+#define VPC_NO_SLOT		(~0U)
+
+struct vpc_vxlan {
+	__be32 flags;
+	__be32 vni;		/* VNI << 8 */
+};
+
+struct vpc_geneve {
+	__u8 ver_opt;		/* version (2 bits), options length (6 bits) */
+	__u8 flags;		/* O, C, reserved */
+	__be16 proto;
+	__be32 vni;		/* VNI << 8 */
+};
+
+/* An Ethernet/IPv4 ARP packet; the addresses are not 32-bit aligned. */
+struct vpc_arp {
+	__be16 hrd;
+	__be16 pro;
+	__u8 hln;
+	__u8 pln;
+	__be16 op;
+	__u8 sha[ETH_ALEN];
+	__u8 sip[4];
+	__u8 tha[ETH_ALEN];
+	__u8 tip[4];
+};
+
+#define VPC_ENCAP_LEN	(sizeof(struct ethhdr) + sizeof(struct iphdr) + \
+			 sizeof(struct udphdr) + sizeof(struct vpc_vxlan))
+
+/**
+ * struct vpc_pkt - what the parser found in an IPv4 packet
+ * @key: the session the packet belongs to (for an ICMP error, the session
+ *	of the packet it quotes)
+ * @saddr: source address
+ * @daddr: destination address
+ * @dport: destination port, host order (TCP, UDP), for security groups
+ * @len: frame length
+ * @proto: IP protocol
+ * @tcp_flags: TCP flags byte
+ * @icmp_type: ICMP type
+ * @tos: IPv4 TOS, copied to the outer header
+ * @ttl: IPv4 TTL
+ * @dir: 0 if the packet goes from endpoint 0 to endpoint 1 of @key
+ * @related: ICMP error quoting a packet of @key
+ */
+struct vpc_pkt {
+	struct zoc_vpc_ct_key key;
+	__be32 saddr;
+	__be32 daddr;
+	__u16 dport;
+	__u16 len;
+	__u8 proto;
+	__u8 tcp_flags;
+	__u8 icmp_type;
+	__u8 tos;
+	__u8 ttl;
+	__u8 dir;
+	__u8 related;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zoc_vpc_config);
+} zoc_vpc_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ZOC_VPC_MAX_VNICS);
+	__type(key, __u32);
+	__type(value, struct zoc_vpc_vnic);
+} zoc_vpc_vnics SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, ZOC_VPC_MAX_ROUTES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct zoc_vpc_route_key);
+	__type(value, struct zoc_vpc_route);
+} zoc_vpc_routes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ZOC_VPC_MAX_VNICS * 2);
+	__type(key, __u32);
+	__type(value, struct zoc_vpc_sg);
+} zoc_vpc_sg SEC(".maps");
+
+/*
+ * The loader sizes it from its configuration before loading.  Per-CPU LRU
+ * lists: inserts take no shared LRU lock; each CPU evicts from its own
+ * share of the table.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ZOC_VPC_CT_DEFAULT);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct zoc_vpc_ct_key);
+	__type(value, struct zoc_vpc_ct);
+} zoc_vpc_sessions SEC(".maps");
+
+/* Output devices: the representors and the uplink, by ifindex. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, ZOC_VPC_MAX_VNICS + 16);
+	__type(key, __u32);
+	__type(value, __u32);
+} zoc_vpc_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ZOC_VPC_MAX_VNICS);
+	__type(key, __u32);
+	__type(value, struct zoc_vpc_vnic_stats);
+} zoc_vpc_vnic_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ZOC_VPC_DROP_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} zoc_vpc_drops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ZOC_VPC_EV_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} zoc_vpc_events SEC(".maps");
+
+static __always_inline void vpc_event(__u32 event)
+{
+	__u64 *count = bpf_map_lookup_elem(&zoc_vpc_events, &event);
+
+	if (count)
+		(*count)++;
+}
+
+/* Count a drop by reason, and against the vNIC it came from or went to. */
+static __always_inline int vpc_drop(__u32 reason, __u32 slot)
+{
+	struct zoc_vpc_vnic_stats *vs;
+	__u64 *count;
+
+	count = bpf_map_lookup_elem(&zoc_vpc_drops, &reason);
+	if (count)
+		(*count)++;
+	if (slot != VPC_NO_SLOT) {
+		vs = bpf_map_lookup_elem(&zoc_vpc_vnic_stats, &slot);
+		if (vs)
+			vs->drops++;
+	}
+	return XDP_DROP;
+}
+
+static __always_inline void vpc_count(__u32 slot, __u32 len, bool to_vnic)
+{
+	struct zoc_vpc_vnic_stats *vs;
+
+	vs = bpf_map_lookup_elem(&zoc_vpc_vnic_stats, &slot);
+	if (!vs)
+		return;
+	if (to_vnic) {
+		vs->to_packets++;
+		vs->to_bytes += len;
+	} else {
+		vs->from_packets++;
+		vs->from_bytes += len;
+	}
+}
+
+/* Redirect through the ports map; a device missing there drops. */
+static __always_inline int vpc_xmit(__u32 ifindex, __u32 slot)
+{
+	long ret = bpf_redirect_map(&zoc_vpc_ports, ifindex, XDP_DROP);
+
+	if (ret != XDP_REDIRECT)
+		return vpc_drop(ZOC_VPC_DROP_NO_PORT, slot);
+	return XDP_REDIRECT;
+}
+
+static __always_inline bool vpc_mac_eq(const __u8 *a, const __u8 *b)
+{
+	return *(const __u32 *)a == *(const __u32 *)b &&
+	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
+}
+
+/* One's complement sum of a 20-byte IPv4 header, folded. */
+static __always_inline __u16 vpc_ip_sum(const struct iphdr *ip)
+{
+	const __u16 *word = (const __u16 *)ip;
+	__u32 sum = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < (int)sizeof(*ip) / 2; i++)
+		sum += word[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (sum & 0xffff) + (sum >> 16);
+}
+
+/* As ip_decrease_ttl(): the checksum is updated, not recomputed. */
+static __always_inline void vpc_ttl_dec(struct iphdr *ip)
+{
+	__u32 check = ip->check;
+
+	check += bpf_htons(0x0100);
+	ip->check = (__u16)(check + (check >= 0xffff));
+	ip->ttl--;
+}
+
+static __always_inline void vpc_key(struct vpc_pkt *p, __u32 vni, __u8 proto,
+				    __be32 a, __be32 b, __be16 pa, __be16 pb)
+{
+	struct zoc_vpc_ct_key *k = &p->key;
+
+	k->vni = vni;
+	k->proto = proto;
+	k->reserved[0] = 0;
+	k->reserved[1] = 0;
+	k->reserved[2] = 0;
+	if (a < b || (a == b && pa <= pb)) {
+		k->addr[0] = a;
+		k->addr[1] = b;
+		k->port[0] = pa;
+		k->port[1] = pb;
+		p->dir = 0;
+	} else {
+		k->addr[0] = b;
+		k->addr[1] = a;
+		k->port[0] = pb;
+		k->port[1] = pa;
+		p->dir = 1;
+	}
+}
+
+/*
+ * The session an ICMP error belongs to is the one of the packet it quotes:
+ * an IPv4 header without options and the first 8 bytes after it.
+ */
+static __always_inline int vpc_parse_quoted(struct vpc_pkt *p, void *quote,
+					    void *end, __u32 vni)
+{
+	struct iphdr *ip = quote;
+	__be16 *ports = (void *)(ip + 1);
+	__be16 sport = 0, dport = 0;
+	__u8 *icmp = (void *)(ip + 1);
+
+	if ((void *)(ports + 4) > end)
+		return ZOC_VPC_DROP_TRUNCATED;
+	if (*(__u8 *)ip != 0x45)
+		return ZOC_VPC_DROP_L4_PROTO;
+	switch (ip->protocol) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		sport = ports[0];
+		dport = ports[1];
+		break;
+	case IPPROTO_ICMP:
+		if (icmp[0] != ICMP_ECHO && icmp[0] != ICMP_ECHOREPLY)
+			return ZOC_VPC_DROP_L4_PROTO;
+		sport = ports[2];
+		dport = sport;
+		break;
+	default:
+		return ZOC_VPC_DROP_L4_PROTO;
+	}
+	vpc_key(p, vni, ip->protocol, ip->saddr, ip->daddr, sport, dport);
+	p->related = 1;
+	return VPC_OK;
+}
+
+/*
+ * Parse and validate the IPv4 packet in the Ethernet frame at @data: no
+ * options, no fragments, lengths consistent with the frame, a correct
+ * header checksum, a complete TCP, UDP or ICMP header inside the IPv4
+ * total length.  Fills @p; returns VPC_OK or a drop reason.
+ */
+static __always_inline int vpc_parse(void *data, void *end, __u32 vni,
+				     struct vpc_pkt *p)
+{
+	struct iphdr *ip = data + sizeof(struct ethhdr);
+	__u8 *l4 = (void *)(ip + 1);
+	__be16 sport, dport;
+	__u8 vhl, *icmp;
+	__be16 *ports;
+	__u16 tot;
+
+	if ((void *)(ip + 1) > end)
+		return ZOC_VPC_DROP_TRUNCATED;
+	vhl = *(__u8 *)ip;
+	if (vhl >> 4 != 4 || (vhl & 0xf) < 5)
+		return ZOC_VPC_DROP_BAD_IP;
+	if ((vhl & 0xf) != 5)
+		return ZOC_VPC_DROP_IP_OPTIONS;
+	tot = bpf_ntohs(ip->tot_len);
+	if (tot < sizeof(*ip) || (void *)ip + tot > end)
+		return ZOC_VPC_DROP_BAD_IP;
+	if (vpc_ip_sum(ip) != 0xffff)
+		return ZOC_VPC_DROP_BAD_IP;
+	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+		return ZOC_VPC_DROP_FRAGMENT;
+
+	p->saddr = ip->saddr;
+	p->daddr = ip->daddr;
+	p->proto = ip->protocol;
+	p->tos = ip->tos;
+	p->ttl = ip->ttl;
+	p->len = end - data;
+	p->tcp_flags = 0;
+	p->related = 0;
+	p->dport = 0;
+	ports = (__be16 *)l4;
+	switch (ip->protocol) {
+	case IPPROTO_TCP:
+		if (l4 + sizeof(struct tcphdr) > (__u8 *)end ||
+		    tot < sizeof(*ip) + sizeof(struct tcphdr))
+			return ZOC_VPC_DROP_TRUNCATED;
+		/* data offset: the header must be whole and inside tot_len */
+		if (l4[12] >> 4 < 5 ||
+		    sizeof(*ip) + (l4[12] >> 4) * 4 > (__u32)tot)
+			return ZOC_VPC_DROP_L4_PROTO;
+		p->tcp_flags = l4[13];
+		sport = ports[0];
+		dport = ports[1];
+		break;
+	case IPPROTO_UDP:
+		if (l4 + sizeof(struct udphdr) > (__u8 *)end ||
+		    tot < sizeof(*ip) + sizeof(struct udphdr))
+			return ZOC_VPC_DROP_TRUNCATED;
+		sport = ports[0];
+		dport = ports[1];
+		break;
+	case IPPROTO_ICMP:
+		icmp = l4;
+		if (icmp + 8 > (__u8 *)end || tot < sizeof(*ip) + 8)
+			return ZOC_VPC_DROP_TRUNCATED;
+		p->icmp_type = icmp[0];
+		switch (icmp[0]) {
+		case ICMP_ECHO:
+		case ICMP_ECHOREPLY:
+			/* the identifier stands for both ports */
+			sport = ports[2];
+			dport = sport;
+			break;
+		case ICMP_DEST_UNREACH:
+		case ICMP_TIME_EXCEEDED:
+		case ICMP_PARAMETERPROB:
+			return vpc_parse_quoted(p, icmp + 8, end, vni);
+		default:
+			return ZOC_VPC_DROP_L4_PROTO;
+		}
+		break;
+	default:
+		return ZOC_VPC_DROP_L4_PROTO;
+	}
+	p->dport = bpf_ntohs(dport);
+	vpc_key(p, vni, ip->protocol, ip->saddr, ip->daddr, sport, dport);
+	return VPC_OK;
+}
+
+/* Can this packet open a session? */
+static __always_inline bool vpc_opens(const struct vpc_pkt *p)
+{
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		return (p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST |
+					TCPF_FIN)) == TCPF_SYN;
+	case IPPROTO_UDP:
+		return true;
+	default:
+		return p->icmp_type == ICMP_ECHO;
+	}
+}
+
+/*
+ * The TCP state machine, for a packet of a live session.  It follows the
+ * handshake and the closing loosely, like nf_conntrack without window
+ * tracking: what matters here is which timeout applies and that a
+ * session is only ever opened by a SYN.
+ */
+static __always_inline int vpc_tcp(struct zoc_vpc_ct *ct, const struct vpc_pkt *p)
+{
+	bool from_opener = !!(ct->flags & ZOC_VPC_CT_OPENER1) == p->dir;
+	__u8 fl = p->tcp_flags;
+
+	if (fl & TCPF_RST) {
+		ct->state = ZOC_VPC_CT_CLOSE;
+		return VPC_OK;
+	}
+	switch (ct->state) {
+	case ZOC_VPC_CT_SYN_SENT:
+		if (from_opener)
+			return VPC_OK;
+		if ((fl & (TCPF_SYN | TCPF_ACK)) != (TCPF_SYN | TCPF_ACK))
+			return ZOC_VPC_DROP_CT_INVALID;
+		ct->state = ZOC_VPC_CT_SYN_RECV;
+		return VPC_OK;
+	case ZOC_VPC_CT_SYN_RECV:
+		if (from_opener && (fl & TCPF_ACK) && !(fl & TCPF_SYN))
+			ct->state = ZOC_VPC_CT_ESTABLISHED;
+		return VPC_OK;
+	case ZOC_VPC_CT_ESTABLISHED:
+	case ZOC_VPC_CT_FIN_WAIT:
+		if (fl & TCPF_FIN) {
+			ct->flags |= p->dir ? ZOC_VPC_CT_FIN1 : ZOC_VPC_CT_FIN0;
+			if ((ct->flags & (ZOC_VPC_CT_FIN0 | ZOC_VPC_CT_FIN1)) ==
+			    (ZOC_VPC_CT_FIN0 | ZOC_VPC_CT_FIN1))
+				ct->state = ZOC_VPC_CT_TIME_WAIT;
+			else
+				ct->state = ZOC_VPC_CT_FIN_WAIT;
+		}
+		return VPC_OK;
+	default:
+		/* TIME_WAIT, CLOSE: late segments of the old connection */
+		return VPC_OK;
+	}
+}
+
+/*
+ * Look the packet's session up and advance its state.  Returns VPC_OK for
+ * a packet of a live session, VPC_NEW when the packet may open a session
+ * (the security groups decide), or a drop reason.
+ */
+static __always_inline int vpc_track(struct vpc_pkt *p,
+				     const struct zoc_vpc_config *cfg, __u64 now)
+{
+	struct zoc_vpc_ct *ct;
+	__u32 state;
+
+	ct = bpf_map_lookup_elem(&zoc_vpc_sessions, &p->key);
+	if (ct) {
+		state = ct->state;
+		if (state >= ZOC_VPC_CT_MAX ||
+		    now - ct->last_seen > cfg->timeout[state]) {
+			vpc_event(ZOC_VPC_EV_CT_EXPIRED);
+			ct = NULL;
+		}
+	}
+	if (p->related) {
+		if (!ct)
+			return ZOC_VPC_DROP_CT_INVALID;
+		vpc_event(ZOC_VPC_EV_CT_RELATED);
+		return VPC_OK;
+	}
+	if (!ct)
+		return vpc_opens(p) ? VPC_NEW : ZOC_VPC_DROP_CT_INVALID;
+
+	/* a SYN on a closed connection opens a new one, SG checked again */
+	if ((ct->state == ZOC_VPC_CT_TIME_WAIT ||
+	     ct->state == ZOC_VPC_CT_CLOSE) && vpc_opens(p))
+		return VPC_NEW;
+
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		if (vpc_tcp(ct, p) != VPC_OK)
+			return ZOC_VPC_DROP_CT_INVALID;
+		break;
+	case IPPROTO_UDP:
+		if (!!(ct->flags & ZOC_VPC_CT_OPENER1) != p->dir)
+			ct->state = ZOC_VPC_CT_UDP_REPLIED;
+		break;
+	default:
+		if (p->icmp_type == ICMP_ECHOREPLY)
+			ct->state = ZOC_VPC_CT_ICMP_REPLIED;
+		break;
+	}
+	ct->last_seen = now;
+	ct->packets++;
+	vpc_event(ZOC_VPC_EV_CT_HIT);
+	return VPC_OK;
+}
+
+static __always_inline void vpc_ct_create(const struct vpc_pkt *p, __u64 now)
+{
+	struct zoc_vpc_ct ct = {
+		.last_seen = now,
+		.packets = 1,
+		.flags = p->dir ? ZOC_VPC_CT_OPENER1 : 0,
+	};
+
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		ct.state = ZOC_VPC_CT_SYN_SENT;
+		break;
+	case IPPROTO_UDP:
+		ct.state = ZOC_VPC_CT_UDP;
+		break;
+	default:
+		ct.state = ZOC_VPC_CT_ICMP;
+		break;
+	}
+	/*
+	 * Overwrites an expired or closed entry.  Should the update fail,
+	 * this packet still goes: only its answers will be refused.
+	 */
+	bpf_map_update_elem(&zoc_vpc_sessions, &p->key, &ct, BPF_ANY);
+	vpc_event(ZOC_VPC_EV_CT_NEW);
+}
+
+/* Does a rule of vNIC @slot allow a new session in direction @dir? */
+static __always_inline bool vpc_sg_allows(__u32 slot, __u32 dir,
+					  __be32 remote,
+					  const struct vpc_pkt *p)
+{
+	const struct zoc_vpc_sg_rule *r;
+	struct zoc_vpc_sg *sg;
+	__u32 idx = slot * 2 + dir;
+	__u32 i, n;
+
+	sg = bpf_map_lookup_elem(&zoc_vpc_sg, &idx);
+	if (!sg)
+		return false;
+	n = sg->count;
+	for (i = 0; i < ZOC_VPC_SG_RULES && i < n; i++) {
+		r = &sg->rule[i];
+		if ((remote & r->mask) != r->addr)
+			continue;
+		if (r->proto && r->proto != p->proto)
+			continue;
+		if (p->proto != IPPROTO_ICMP &&
+		    (p->dport < r->port_lo || p->dport > r->port_hi))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+static __always_inline const struct zoc_vpc_route *
+vpc_route(__u32 vni, __be32 addr)
+{
+	struct zoc_vpc_route_key key = {
+		.prefixlen = 64,
+		.vni = vni,
+		.addr = addr,
+	};
+
+	return bpf_map_lookup_elem(&zoc_vpc_routes, &key);
+}
+
+/*
+ * Admit a packet: a packet of a live session goes; a new session needs a
+ * rule of the sender's egress group (@from, if the sender is a local vNIC)
+ * and of the receiver's ingress group (@to, if local).
+ */
+static __always_inline int vpc_admit(struct vpc_pkt *p,
+				     const struct zoc_vpc_config *cfg,
+				     __u32 from, __u32 to)
+{
+	__u64 now = bpf_ktime_get_coarse_ns();
+	int ret;
+
+	ret = vpc_track(p, cfg, now);
+	if (ret != VPC_NEW)
+		return ret;
+	if (from != VPC_NO_SLOT &&
+	    !vpc_sg_allows(from, ZOC_VPC_SG_EGRESS, p->daddr, p))
+		return ZOC_VPC_DROP_SG;
+	if (to != VPC_NO_SLOT &&
+	    !vpc_sg_allows(to, ZOC_VPC_SG_INGRESS, p->saddr, p))
+		return ZOC_VPC_DROP_SG;
+	vpc_ct_create(p, now);
+	return VPC_OK;
+}
+
+/* Spread flows over the underlay's ECMP paths by the outer source port. */
+static __always_inline __u16 vpc_flow_port(const struct zoc_vpc_ct_key *k)
+{
+	__u32 h = k->addr[0] ^ k->addr[1] ^ k->vni ^ k->proto ^
+		  ((__u32)k->port[0] << 16 | k->port[1]);
+
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	return OUTER_SPORT_MIN + (h & 0x3fff);
+}
+
+/*
+ * Push Ethernet, IPv4, UDP and the VXLAN or Geneve base header in front of
+ * the inner frame, addressed to the route's VTEP through the underlay
+ * route and neighbour the kernel knows.  The outer UDP checksum is zero,
+ * as RFC 7348 and RFC 8926 allow over IPv4.
+ */
+static __always_inline int vpc_encap(struct xdp_md *ctx,
+				     const struct zoc_vpc_config *cfg,
+				     const struct zoc_vpc_route *rt,
+				     const struct vpc_pkt *p, __u32 *ifindex)
+{
+	__u32 inner = ctx->data_end - ctx->data;
+	__u16 tot_len = inner + VPC_ENCAP_LEN - sizeof(struct ethhdr);
+	struct bpf_fib_lookup fib = {};
+	struct vpc_geneve *gh;
+	struct vpc_vxlan *vx;
+	struct ethhdr *eth;
+	struct udphdr *udp;
+	struct iphdr *ip;
+	void *data, *end;
+	long ret;
+
+	fib.family = AF_INET;
+	fib.ipv4_src = cfg->vtep;
+	fib.ipv4_dst = rt->remote;
+	fib.ifindex = cfg->uplink;
+	/* the lookup checks the MTU, and returns it in the same field */
+	fib.tot_len = tot_len;
+	ret = bpf_fib_lookup(ctx, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT);
+	if (ret == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return ZOC_VPC_DROP_MTU;
+	if (ret != BPF_FIB_LKUP_RET_SUCCESS)
+		return ZOC_VPC_DROP_UNDERLAY;
+
+	if (bpf_xdp_adjust_head(ctx, -(int)VPC_ENCAP_LEN))
+		return ZOC_VPC_DROP_HEADROOM;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	ip = (void *)(eth + 1);
+	udp = (void *)(ip + 1);
+	vx = (void *)(udp + 1);
+	if ((void *)(vx + 1) > end)
+		return ZOC_VPC_DROP_HEADROOM;
+
+	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+	eth->h_proto = bpf_htons(ETH_P_IP);
+
+	*(__u8 *)ip = 0x45;
+	ip->tos = p->tos;
+	ip->tot_len = bpf_htons(tot_len);
+	ip->id = 0;
+	ip->frag_off = bpf_htons(IP_DF);
+	ip->ttl = OUTER_TTL;
+	ip->protocol = IPPROTO_UDP;
+	ip->check = 0;
+	ip->saddr = cfg->vtep;
+	ip->daddr = rt->remote;
+	ip->check = ~vpc_ip_sum(ip);
+
+	udp->source = bpf_htons(vpc_flow_port(&p->key));
+	udp->len = bpf_htons(tot_len - sizeof(*ip));
+	udp->check = 0;
+	if (rt->encap == ZOC_VPC_ENCAP_GENEVE) {
+		gh = (void *)vx;
+		udp->dest = bpf_htons(cfg->geneve_port);
+		gh->ver_opt = 0;
+		gh->flags = 0;
+		gh->proto = bpf_htons(ETH_P_TEB);
+		gh->vni = bpf_htonl(p->key.vni << 8);
+	} else {
+		udp->dest = bpf_htons(cfg->vxlan_port);
+		vx->flags = bpf_htonl(VXLAN_FLAGS);
+		vx->vni = bpf_htonl(p->key.vni << 8);
+	}
+	*ifindex = fib.ifindex;
+	return VPC_OK;
+}
+
+/* Answer an ARP request for the gateway or a VPC host, in place. */
+static __always_inline int vpc_arp(void *data, void *end,
+				   const struct zoc_vpc_vnic *vnic)
+{
+	struct ethhdr *eth = data;
+	struct vpc_arp *arp = (void *)(eth + 1);
+	const struct zoc_vpc_route *rt;
+	__be32 tip, sip;
+	const __u8 *mac;
+
+	if ((void *)(arp + 1) > end)
+		return ZOC_VPC_DROP_TRUNCATED;
+	if (arp->hrd != bpf_htons(ARPHRD_ETHER) ||
+	    arp->pro != bpf_htons(ETH_P_IP) || arp->hln != ETH_ALEN ||
+	    arp->pln != 4 || arp->op != bpf_htons(ARPOP_REQUEST))
+		return ZOC_VPC_DROP_ARP;
+	__builtin_memcpy(&tip, arp->tip, 4);
+	__builtin_memcpy(&sip, arp->sip, 4);
+	/* 0.0.0.0 is a duplicate address probe (RFC 5227) */
+	if ((sip && sip != vnic->addr) || !vpc_mac_eq(arp->sha, eth->h_source))
+		return ZOC_VPC_DROP_SPOOF;
+
+	if (tip == vnic->gateway) {
+		mac = vnic->gateway_mac;
+	} else {
+		rt = vpc_route(vnic->vni, tip);
+		if (!rt || rt->plen != 32 || tip == vnic->addr ||
+		    (rt->type != ZOC_VPC_ROUTE_VNIC &&
+		     rt->type != ZOC_VPC_ROUTE_TUNNEL))
+			return ZOC_VPC_DROP_ARP;
+		mac = rt->mac;
+	}
+
+	arp->op = bpf_htons(ARPOP_REPLY);
+	__builtin_memcpy(arp->tha, arp->sha, ETH_ALEN);
+	__builtin_memcpy(arp->tip, &sip, 4);
+	__builtin_memcpy(arp->sha, mac, ETH_ALEN);
+	__builtin_memcpy(arp->sip, &tip, 4);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	return VPC_OK;
+}
+
+static __always_inline bool vpc_is_multicast(__be32 addr)
+{
+	return addr == 0xffffffff || (bpf_ntohl(addr) >> 28) == 0xe;
+}
+
+/* A frame sent by a host vNIC, received on its representor. */
+static __always_inline int vpc_from_vnic(struct xdp_md *ctx,
+					 const struct zoc_vpc_vnic *vnic)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	const struct zoc_vpc_route *rt;
+	const struct zoc_vpc_config *cfg;
+	struct ethhdr *eth = data;
+	__u32 zero = 0, slot = vnic->slot, ifindex;
+	struct vpc_pkt p;
+	int ret;
+
+	cfg = bpf_map_lookup_elem(&zoc_vpc_config, &zero);
+	if (!cfg)
+		return vpc_drop(ZOC_VPC_DROP_NO_VNIC, slot);
+	if ((void *)(eth + 1) > end)
+		return vpc_drop(ZOC_VPC_DROP_TRUNCATED, slot);
+	if (!vpc_mac_eq(eth->h_source, vnic->mac))
+		return vpc_drop(ZOC_VPC_DROP_SPOOF, slot);
+	if (eth->h_proto == bpf_htons(ETH_P_ARP)) {
+		ret = vpc_arp(data, end, vnic);
+		if (ret != VPC_OK)
+			return vpc_drop(ret, slot);
+		vpc_event(ZOC_VPC_EV_ARP_REPLY);
+		return XDP_TX;
+	}
+	if (eth->h_proto != bpf_htons(ETH_P_IP))
+		return vpc_drop(ZOC_VPC_DROP_L3_PROTO, slot);
+
+	ret = vpc_parse(data, end, vnic->vni, &p);
+	if (ret != VPC_OK)
+		return vpc_drop(ret, slot);
+	if (p.saddr != vnic->addr)
+		return vpc_drop(ZOC_VPC_DROP_SPOOF, slot);
+	if (vpc_is_multicast(p.daddr))
+		return vpc_drop(ZOC_VPC_DROP_BROADCAST, slot);
+	if (p.ttl <= 1)
+		return vpc_drop(ZOC_VPC_DROP_TTL, slot);
+
+	rt = vpc_route(vnic->vni, p.daddr);
+	if (!rt)
+		return vpc_drop(ZOC_VPC_DROP_UNKNOWN_VNI, slot);
+	switch (rt->type) {
+	case ZOC_VPC_ROUTE_VNIC:
+		ret = vpc_admit(&p, cfg, slot, rt->slot);
+		break;
+	case ZOC_VPC_ROUTE_TUNNEL:
+		ret = vpc_admit(&p, cfg, slot, VPC_NO_SLOT);
+		break;
+	case ZOC_VPC_ROUTE_BLACKHOLE:
+		ret = ZOC_VPC_DROP_BLACKHOLE;
+		break;
+	default:
+		ret = ZOC_VPC_DROP_NO_ROUTE;
+		break;
+	}
+	if (ret != VPC_OK)
+		return vpc_drop(ret, slot);
+
+	/* the parser checked that the IPv4 header is in the frame */
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) + sizeof(struct iphdr) > end)
+		return vpc_drop(ZOC_VPC_DROP_TRUNCATED, slot);
+	vpc_ttl_dec((void *)(eth + 1));
+	__builtin_memcpy(eth->h_dest, rt->mac, ETH_ALEN);
+	vpc_count(slot, p.len, false);
+
+	if (rt->type == ZOC_VPC_ROUTE_VNIC) {
+		vpc_count(rt->slot, p.len, true);
+		vpc_event(ZOC_VPC_EV_LOCAL);
+		return vpc_xmit(rt->ifindex, rt->slot);
+	}
+	ret = vpc_encap(ctx, cfg, rt, &p, &ifindex);
+	if (ret != VPC_OK)
+		return vpc_drop(ret, slot);
+	vpc_event(ZOC_VPC_EV_ENCAP);
+	return vpc_xmit(ifindex, slot);
+}
+
+SEC("xdp")
+int zoc_vpc_vnic(struct xdp_md *ctx)
+{
+	const struct zoc_vpc_vnic *vnic;
+	__u32 ifindex = ctx->ingress_ifindex;
+
+	vnic = bpf_map_lookup_elem(&zoc_vpc_vnics, &ifindex);
+	if (!vnic)
+		return vpc_drop(ZOC_VPC_DROP_NO_VNIC, VPC_NO_SLOT);
+	return vpc_from_vnic(ctx, vnic);
+}
+
+/* The inner frame of a tunnel packet, outer headers already removed. */
+static __always_inline int vpc_to_vnic(struct xdp_md *ctx,
+				       const struct zoc_vpc_config *cfg,
+				       __u32 vni)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	const struct zoc_vpc_route *rt;
+	struct ethhdr *eth = data;
+	struct vpc_pkt p;
+	int ret;
+
+	if ((void *)(eth + 1) > end)
+		return vpc_drop(ZOC_VPC_DROP_TRUNCATED, VPC_NO_SLOT);
+	/* peers' VTEPs know our hosts' MACs from the control plane */
+	if (eth->h_proto == bpf_htons(ETH_P_ARP))
+		return vpc_drop(ZOC_VPC_DROP_ARP, VPC_NO_SLOT);
+	if (eth->h_proto != bpf_htons(ETH_P_IP))
+		return vpc_drop(ZOC_VPC_DROP_L3_PROTO, VPC_NO_SLOT);
+	ret = vpc_parse(data, end, vni, &p);
+	if (ret != VPC_OK)
+		return vpc_drop(ret, VPC_NO_SLOT);
+
+	rt = vpc_route(vni, p.daddr);
+	if (!rt)
+		return vpc_drop(ZOC_VPC_DROP_UNKNOWN_VNI, VPC_NO_SLOT);
+	if (rt->type != ZOC_VPC_ROUTE_VNIC)
+		return vpc_drop(ZOC_VPC_DROP_NOT_LOCAL, VPC_NO_SLOT);
+	if (p.ttl == 0)
+		return vpc_drop(ZOC_VPC_DROP_TTL, rt->slot);
+	ret = vpc_admit(&p, cfg, VPC_NO_SLOT, rt->slot);
+	if (ret != VPC_OK)
+		return vpc_drop(ret, rt->slot);
+
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > end)
+		return vpc_drop(ZOC_VPC_DROP_TRUNCATED, rt->slot);
+	__builtin_memcpy(eth->h_dest, rt->mac, ETH_ALEN);
+	vpc_count(rt->slot, p.len, true);
+	vpc_event(ZOC_VPC_EV_DECAP);
+	return vpc_xmit(rt->ifindex, rt->slot);
+}
+
+/*
+ * Validate the outer headers of a packet for our VTEP port and strip them.
+ * @ip and @udp are in the frame; returns the VNI through @vni.
+ */
+static __always_inline int vpc_decap(struct xdp_md *ctx, struct iphdr *ip,
+				     struct udphdr *udp, bool geneve, __u32 *vni)
+{
+	void *end = (void *)(long)ctx->data_end;
+	struct vpc_geneve *gh = (void *)(udp + 1);
+	struct vpc_vxlan *vx = (void *)(udp + 1);
+	__u32 hlen = VPC_ENCAP_LEN;
+	__u16 tot, ulen;
+
+	if ((void *)(vx + 1) > end)
+		return ZOC_VPC_DROP_TRUNCATED;
+	tot = bpf_ntohs(ip->tot_len);
+	ulen = bpf_ntohs(udp->len);
+	if ((void *)ip + tot > end || vpc_ip_sum(ip) != 0xffff ||
+	    ulen + sizeof(*ip) > tot)
+		return ZOC_VPC_DROP_BAD_IP;
+	if (ulen < sizeof(*udp) + sizeof(*vx) + sizeof(struct ethhdr))
+		return ZOC_VPC_DROP_TRUNCATED;
+
+	if (geneve) {
+		/*
+		 * Version 0 only; OAM frames are for a control plane and
+		 * critical options must not be ignored (RFC 8926 3.5): we
+		 * process no options, so both are dropped.
+		 */
+		if (gh->ver_opt & GENEVE_VER_MASK ||
+		    gh->flags & (GENEVE_OAM | GENEVE_CRITICAL) ||
+		    gh->proto != bpf_htons(ETH_P_TEB))
+			return ZOC_VPC_DROP_BAD_TUNNEL;
+		hlen += (gh->ver_opt & GENEVE_OPT_MASK) * 4;
+		*vni = bpf_ntohl(gh->vni) >> 8;
+	} else {
+		/* as Linux: the I flag alone, reserved bits clear */
+		if (vx->flags != bpf_htonl(VXLAN_FLAGS) ||
+		    vx->vni & bpf_htonl(0xff))
+			return ZOC_VPC_DROP_BAD_TUNNEL;
+		*vni = bpf_ntohl(vx->vni) >> 8;
+	}
+	if (hlen + sizeof(struct ethhdr) > sizeof(struct ethhdr) + tot)
+		return ZOC_VPC_DROP_TRUNCATED;
+	if (bpf_xdp_adjust_head(ctx, hlen))
+		return ZOC_VPC_DROP_TRUNCATED;
+	return VPC_OK;
+}
+
+SEC("xdp")
+int zoc_vpc_uplink(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	const struct zoc_vpc_config *cfg;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct udphdr *udp;
+	__u32 zero = 0, vni;
+	__u16 port;
+	__u8 ihl;
+	int ret;
+
+	cfg = bpf_map_lookup_elem(&zoc_vpc_config, &zero);
+	if (!cfg || (void *)(ip + 1) > end ||
+	    eth->h_proto != bpf_htons(ETH_P_IP) || ip->daddr != cfg->vtep ||
+	    ip->protocol != IPPROTO_UDP)
+		goto pass;
+	/* a fragment's UDP port is unknown: the VTEP takes no fragments */
+	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+		return vpc_drop(ZOC_VPC_DROP_FRAGMENT, VPC_NO_SLOT);
+	ihl = *(__u8 *)ip & 0xf;
+	if (ihl < 5)
+		goto pass;
+	udp = (void *)ip + ihl * 4;
+	if ((void *)(udp + 1) > end)
+		goto pass;
+	port = bpf_ntohs(udp->dest);
+	if (port != cfg->vxlan_port && port != cfg->geneve_port)
+		goto pass;
+
+	/* from here on the packet is ours: drop what is wrong */
+	if (ihl != 5)
+		return vpc_drop(ZOC_VPC_DROP_IP_OPTIONS, VPC_NO_SLOT);
+	ret = vpc_decap(ctx, ip, (void *)(ip + 1), port == cfg->geneve_port,
+			&vni);
+	if (ret != VPC_OK)
+		return vpc_drop(ret, VPC_NO_SLOT);
+	return vpc_to_vnic(ctx, cfg, vni);
+
+pass:
+	vpc_event(ZOC_VPC_EV_PASS);
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";

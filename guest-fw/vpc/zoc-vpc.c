@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zoc-vpc: show the counters and sessions of the VPC datapath.
+ *
+ *	zoc-vpc [-p DIR] stats		per-vNIC counters, events, drops
+ *	zoc-vpc [-p DIR] sessions	the session table
+ *
+ * It reads the maps zoc-vpc-load pinned in DIR (/sys/fs/bpf/zoc-vpc).
+ * Every output line is "what name value..." so that scripts can pick
+ * what they need.  Sessions idle past their timeout are still in the
+ * table (the datapath treats them as absent) and are shown as expired.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "vpc-names.h"
+
+#define VPC_PIN_DEFAULT		"/sys/fs/bpf/zoc-vpc"
+#define NSEC_PER_SEC		1000000000ULL
+
+static int vpc_open(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		fprintf(stderr, "zoc-vpc: %s: %s\n", path, strerror(errno));
+	return fd;
+}
+
+/* Sum a per-CPU array entry made of @n u64 counters into @sum. */
+static int vpc_percpu_sum(int fd, __u32 key, unsigned int n, __u64 *sum)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	unsigned int cpu, i;
+	__u64 *vals;
+
+	if (ncpus < 0)
+		return ncpus;
+	vals = calloc((size_t)ncpus * n, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, vals)) {
+		free(vals);
+		return -errno;
+	}
+	memset(sum, 0, n * sizeof(*sum));
+	for (cpu = 0; cpu < (unsigned int)ncpus; cpu++)
+		for (i = 0; i < n; i++)
+			sum[i] += vals[cpu * n + i];
+	free(vals);
+	return 0;
+}
+
+static int vpc_show_vnics(const char *dir)
+{
+	struct zoc_vpc_vnic_stats st;
+	struct zoc_vpc_vnic vnic;
+	char name[IF_NAMESIZE], addr[INET_ADDRSTRLEN];
+	__u32 key, *prev = NULL;
+	int vnics, stats, ret = 0;
+
+	vnics = vpc_open(dir, ZOC_VPC_PIN_VNICS);
+	stats = vpc_open(dir, ZOC_VPC_PIN_VNIC_STATS);
+	if (vnics < 0 || stats < 0) {
+		ret = -ENOENT;
+		goto out;
+	}
+	while (!bpf_map_get_next_key(vnics, prev, &key)) {
+		prev = &key;
+		if (bpf_map_lookup_elem(vnics, &key, &vnic))
+			continue;
+		if (vpc_percpu_sum(stats, vnic.slot, sizeof(st) / sizeof(__u64),
+				   (__u64 *)&st))
+			continue;
+		if (!if_indextoname(key, name))
+			snprintf(name, sizeof(name), "if%u", key);
+		inet_ntop(AF_INET, &vnic.addr, addr, sizeof(addr));
+		printf("vnic %s vni %u addr %s", name, vnic.vni, addr);
+		printf(" from_packets %llu from_bytes %llu", st.from_packets,
+		       st.from_bytes);
+		printf(" to_packets %llu to_bytes %llu drops %llu\n",
+		       st.to_packets, st.to_bytes, st.drops);
+	}
+out:
+	if (vnics >= 0)
+		close(vnics);
+	if (stats >= 0)
+		close(stats);
+	return ret;
+}
+
+static int vpc_show_array(const char *dir, const char *pin, const char *what,
+			  const char * const *names, unsigned int n)
+{
+	unsigned int i;
+	__u64 sum;
+	int fd;
+
+	fd = vpc_open(dir, pin);
+	if (fd < 0)
+		return fd;
+	for (i = 0; i < n; i++)
+		if (!vpc_percpu_sum(fd, i, 1, &sum))
+			printf("%s %s %llu\n", what, names[i], sum);
+	close(fd);
+	return 0;
+}
+
+static const char *vpc_proto_name(__u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	default:
+		return "other";
+	}
+}
+
+static int vpc_show_sessions(const char *dir)
+{
+	struct zoc_vpc_ct_key key, *prev = NULL;
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	struct zoc_vpc_config cfg;
+	unsigned long long now;
+	struct zoc_vpc_ct ct;
+	struct timespec ts;
+	int fd, cfd, o;
+	__u32 zero = 0;
+	bool expired;
+
+	cfd = vpc_open(dir, ZOC_VPC_PIN_CONFIG);
+	if (cfd < 0)
+		return cfd;
+	if (bpf_map_lookup_elem(cfd, &zero, &cfg)) {
+		close(cfd);
+		return -errno;
+	}
+	close(cfd);
+	fd = vpc_open(dir, ZOC_VPC_PIN_SESSIONS);
+	if (fd < 0)
+		return fd;
+	/* the datapath's clock: bpf_ktime_get_coarse_ns() */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &ct))
+			continue;
+		/* show the opener first */
+		o = ct.flags & ZOC_VPC_CT_OPENER1 ? 1 : 0;
+		inet_ntop(AF_INET, &key.addr[o], a, sizeof(a));
+		inet_ntop(AF_INET, &key.addr[!o], b, sizeof(b));
+		expired = ct.state >= ZOC_VPC_CT_MAX ||
+			  now - ct.last_seen > cfg.timeout[ct.state];
+		printf("session vni %u %s %s:%u %s:%u state %s idle %llus packets %u%s\n",
+		       key.vni, vpc_proto_name(key.proto), a,
+		       ntohs(key.port[o]), b, ntohs(key.port[!o]),
+		       ct.state < ZOC_VPC_CT_MAX ? vpc_state_names[ct.state] : "?",
+		       now > ct.last_seen ? (now - ct.last_seen) / NSEC_PER_SEC : 0,
+		       ct.packets, expired ? " expired" : "");
+	}
+	close(fd);
+	return 0;
+}
+
+static void vpc_usage(void)
+{
+	fprintf(stderr, "usage: zoc-vpc [-p PIN_DIR] stats|sessions\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = VPC_PIN_DEFAULT;
+	int opt, ret;
+
+	while ((opt = getopt(argc, argv, "p:h")) != -1) {
+		switch (opt) {
+		case 'p':
+			dir = optarg;
+			break;
+		default:
+			vpc_usage();
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		vpc_usage();
+		return 2;
+	}
+	if (!strcmp(argv[optind], "stats")) {
+		ret = vpc_show_vnics(dir) ?:
+		      vpc_show_array(dir, ZOC_VPC_PIN_EVENTS, "event",
+				     vpc_event_names, ZOC_VPC_EV_MAX) ?:
+		      vpc_show_array(dir, ZOC_VPC_PIN_DROPS, "drop",
+				     vpc_drop_names, ZOC_VPC_DROP_MAX);
+	} else if (!strcmp(argv[optind], "sessions")) {
+		ret = vpc_show_sessions(dir);
+	} else {
+		vpc_usage();
+		return 2;
+	}
+	return ret ? 1 : 0;
+}

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * ZOC VPC datapath: the BPF maps shared by the XDP programs, their loader
+ * and the tools that show counters and sessions.
+ *
+ * Every layout here is fixed: explicit padding, no implicit holes, so that
+ * a BPF object, a loader and a tool built at different times agree.
+ * Addresses and ports are in network byte order (__be*), everything else
+ * in host byte order.  See Documentation/zoc/vpc.rst.
+ */
+#ifndef _UAPI_LINUX_ZOC_VPC_H
+#define _UAPI_LINUX_ZOC_VPC_H
+
+#include <linux/types.h>
+
+#define ZOC_VPC_MAX_VNICS	256	/* vNICs (representors) per service VM */
+#define ZOC_VPC_MAX_ROUTES	65536	/* routes, all VPCs together */
+#define ZOC_VPC_SG_RULES	32	/* rules per vNIC and direction */
+#define ZOC_VPC_CT_DEFAULT	1048576	/* sessions, unless configured */
+
+#define ZOC_VPC_VXLAN_PORT	4789	/* IANA, RFC 7348 */
+#define ZOC_VPC_GENEVE_PORT	6081	/* IANA, RFC 8926 */
+
+/* The names the loader pins the maps under, in its pin directory. */
+#define ZOC_VPC_PIN_CONFIG	"config"
+#define ZOC_VPC_PIN_VNICS	"vnics"
+#define ZOC_VPC_PIN_ROUTES	"routes"
+#define ZOC_VPC_PIN_SG		"sg"
+#define ZOC_VPC_PIN_SESSIONS	"sessions"
+#define ZOC_VPC_PIN_PORTS	"ports"
+#define ZOC_VPC_PIN_VNIC_STATS	"vnic_stats"
+#define ZOC_VPC_PIN_DROPS	"drops"
+#define ZOC_VPC_PIN_EVENTS	"events"
+
+/**
+ * enum zoc_vpc_ct_state - session states, also the index of their timeout
+ * @ZOC_VPC_CT_NONE: never used by a live session
+ * @ZOC_VPC_CT_SYN_SENT: TCP, the opener's SYN seen
+ * @ZOC_VPC_CT_SYN_RECV: TCP, the answer's SYN+ACK seen
+ * @ZOC_VPC_CT_ESTABLISHED: TCP, the opener acknowledged the SYN+ACK
+ * @ZOC_VPC_CT_FIN_WAIT: TCP, one side sent FIN
+ * @ZOC_VPC_CT_TIME_WAIT: TCP, both sides sent FIN
+ * @ZOC_VPC_CT_CLOSE: TCP, reset
+ * @ZOC_VPC_CT_UDP: UDP, only the opener has sent
+ * @ZOC_VPC_CT_UDP_REPLIED: UDP, both sides have sent
+ * @ZOC_VPC_CT_ICMP: ICMP echo, request seen
+ * @ZOC_VPC_CT_ICMP_REPLIED: ICMP echo, reply seen
+ * @ZOC_VPC_CT_MAX: number of states
+ */
+enum zoc_vpc_ct_state {
+	ZOC_VPC_CT_NONE,
+	ZOC_VPC_CT_SYN_SENT,
+	ZOC_VPC_CT_SYN_RECV,
+	ZOC_VPC_CT_ESTABLISHED,
+	ZOC_VPC_CT_FIN_WAIT,
+	ZOC_VPC_CT_TIME_WAIT,
+	ZOC_VPC_CT_CLOSE,
+	ZOC_VPC_CT_UDP,
+	ZOC_VPC_CT_UDP_REPLIED,
+	ZOC_VPC_CT_ICMP,
+	ZOC_VPC_CT_ICMP_REPLIED,
+	ZOC_VPC_CT_MAX,
+};
+
+/**
+ * struct zoc_vpc_config - service VM wide settings (array map, one entry)
+ * @vtep: this service VM's underlay address, source of encapsulated packets
+ * @uplink: ifindex of the uplink, for underlay route lookups
+ * @vxlan_port: UDP port of VXLAN (host order), normally 4789
+ * @geneve_port: UDP port of Geneve (host order), normally 6081
+ * @timeout: idle time after which a session in a state expires, in
+ *	nanoseconds, indexed by &enum zoc_vpc_ct_state
+ */
+struct zoc_vpc_config {
+	__be32 vtep;
+	__u32 uplink;
+	__u16 vxlan_port;
+	__u16 geneve_port;
+	__u32 reserved;
+	__u64 timeout[ZOC_VPC_CT_MAX];
+};
+
+/**
+ * struct zoc_vpc_vnic - one vNIC, keyed by its representor's ifindex (__u32)
+ * @vni: the VPC it belongs to (24 bits)
+ * @slot: its index in the per-vNIC maps (security groups, counters)
+ * @addr: its IPv4 address; packets from other sources are dropped
+ * @gateway: the gateway address it is configured with, answered by ARP
+ * @mac: its MAC address; frames from other sources are dropped
+ * @gateway_mac: the MAC address given out for @gateway
+ */
+struct zoc_vpc_vnic {
+	__u32 vni;
+	__u32 slot;
+	__be32 addr;
+	__be32 gateway;
+	__u8 mac[6];
+	__u8 gateway_mac[6];
+};
+
+/**
+ * struct zoc_vpc_route_key - key of the route table (LPM trie)
+ * @prefixlen: 32 + the length of the address prefix: the VNI always matches
+ * @vni: the VPC (24 bits, host order; the trie matches it whole)
+ * @addr: destination address prefix
+ *
+ * An entry with @prefixlen 32 (VNI only, type %ZOC_VPC_ROUTE_NONE) marks
+ * the VNI as known, so that a lookup tells an unknown VNI (no match) from
+ * a known VPC without a route (that entry).
+ */
+struct zoc_vpc_route_key {
+	__u32 prefixlen;
+	__u32 vni;
+	__be32 addr;
+};
+
+/* enum zoc_vpc_route_type: what a route does */
+#define ZOC_VPC_ROUTE_NONE	0	/* the VNI marker: no route */
+#define ZOC_VPC_ROUTE_VNIC	1	/* deliver to a vNIC of this service VM */
+#define ZOC_VPC_ROUTE_TUNNEL	2	/* encapsulate to a remote VTEP */
+#define ZOC_VPC_ROUTE_BLACKHOLE	3	/* drop (e.g. unknown host of a subnet) */
+
+/* enum zoc_vpc_encap: the tunnel of a %ZOC_VPC_ROUTE_TUNNEL route */
+#define ZOC_VPC_ENCAP_VXLAN	0
+#define ZOC_VPC_ENCAP_GENEVE	1
+
+/**
+ * struct zoc_vpc_route - value of the route table
+ * @type: ZOC_VPC_ROUTE_*
+ * @encap: ZOC_VPC_ENCAP_* for tunnel routes
+ * @plen: the prefix length of the route (32 for a host), so that the ARP
+ *	responder answers for hosts only
+ * @reserved: zero
+ * @mac: inner destination MAC: the peer's own MAC for a host route, the
+ *	next router's MAC for a subnet or the default route
+ * @slot: vNIC routes: the slot of the destination vNIC
+ * @ifindex: vNIC routes: the destination's representor
+ * @remote: tunnel routes: underlay address of the remote VTEP
+ * @reserved2: zero
+ */
+struct zoc_vpc_route {
+	__u8 type;
+	__u8 encap;
+	__u8 plen;
+	__u8 reserved;
+	__u8 mac[6];
+	__u16 slot;
+	__u32 ifindex;
+	__be32 remote;
+	__u32 reserved2;
+};
+
+/* Security group directions: the index in the sg map is slot * 2 + dir. */
+#define ZOC_VPC_SG_INGRESS	0	/* towards the vNIC */
+#define ZOC_VPC_SG_EGRESS	1	/* from the vNIC */
+
+/**
+ * struct zoc_vpc_sg_rule - one allow rule of a security group
+ * @addr: remote address prefix (source for ingress, destination for egress)
+ * @mask: its netmask
+ * @port_lo: first destination port allowed (host order, TCP and UDP)
+ * @port_hi: last destination port allowed
+ * @proto: IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, or 0 for all three
+ * @reserved: zero
+ */
+struct zoc_vpc_sg_rule {
+	__be32 addr;
+	__be32 mask;
+	__u16 port_lo;
+	__u16 port_hi;
+	__u8 proto;
+	__u8 reserved[3];
+};
+
+/**
+ * struct zoc_vpc_sg - the rules of one vNIC in one direction (array map)
+ * @count: rules in use; a new session is allowed if any of them matches,
+ *	so with no rules nothing is allowed (default deny)
+ * @reserved: zero
+ * @rule: the rules
+ */
+struct zoc_vpc_sg {
+	__u32 count;
+	__u32 reserved;
+	struct zoc_vpc_sg_rule rule[ZOC_VPC_SG_RULES];
+};
+
+/**
+ * struct zoc_vpc_ct_key - a session, independent of the packet's direction
+ * @vni: the VPC
+ * @addr: the two endpoints' addresses; endpoint 0 is the lower
+ *	(address, port) pair, so both directions find the same entry
+ * @port: their ports (TCP, UDP), or the ICMP echo identifier for both
+ * @proto: IP protocol
+ * @reserved: zero
+ */
+struct zoc_vpc_ct_key {
+	__u32 vni;
+	__be32 addr[2];
+	__be16 port[2];
+	__u8 proto;
+	__u8 reserved[3];
+};
+
+/* Bits of zoc_vpc_ct.flags */
+#define ZOC_VPC_CT_OPENER1	0x01	/* endpoint 1 opened the session */
+#define ZOC_VPC_CT_FIN0		0x02	/* endpoint 0 sent FIN */
+#define ZOC_VPC_CT_FIN1		0x04	/* endpoint 1 sent FIN */
+
+/**
+ * struct zoc_vpc_ct - value of the session table (LRU hash)
+ * @last_seen: CLOCK_MONOTONIC (coarse) time of the last packet, in ns
+ * @packets: packets seen, both directions
+ * @state: &enum zoc_vpc_ct_state
+ * @flags: ZOC_VPC_CT_*
+ * @reserved: zero
+ */
+struct zoc_vpc_ct {
+	__u64 last_seen;
+	__u32 packets;
+	__u8 state;
+	__u8 flags;
+	__u16 reserved;
+};
+
+/**
+ * struct zoc_vpc_vnic_stats - per-vNIC counters (per-CPU array, by slot)
+ * @from_packets: packets the vNIC sent that were forwarded
+ * @from_bytes: their bytes (inner frames)
+ * @to_packets: packets delivered to the vNIC
+ * @to_bytes: their bytes
+ * @drops: packets from or to the vNIC that were dropped
+ */
+struct zoc_vpc_vnic_stats {
+	__u64 from_packets;
+	__u64 from_bytes;
+	__u64 to_packets;
+	__u64 to_bytes;
+	__u64 drops;
+};
+
+/**
+ * enum zoc_vpc_drop - why a packet was dropped (index of the drops map)
+ * @ZOC_VPC_DROP_TRUNCATED: a header does not fit in the frame
+ * @ZOC_VPC_DROP_BAD_IP: bad IPv4 version, length or header checksum
+ * @ZOC_VPC_DROP_IP_OPTIONS: IPv4 options (not supported)
+ * @ZOC_VPC_DROP_FRAGMENT: IPv4 fragment (not supported)
+ * @ZOC_VPC_DROP_L3_PROTO: neither IPv4 nor ARP (IPv6 included)
+ * @ZOC_VPC_DROP_L4_PROTO: neither TCP, UDP nor ICMP, or a bad L4 header
+ * @ZOC_VPC_DROP_TTL: TTL expired
+ * @ZOC_VPC_DROP_SPOOF: source MAC or IPv4 address not the vNIC's
+ * @ZOC_VPC_DROP_BROADCAST: broadcast or multicast destination
+ * @ZOC_VPC_DROP_NO_VNIC: received on a representor without configuration
+ * @ZOC_VPC_DROP_UNKNOWN_VNI: VNI of no VPC of this service VM
+ * @ZOC_VPC_DROP_NO_ROUTE: no route to the destination
+ * @ZOC_VPC_DROP_BLACKHOLE: blackhole route
+ * @ZOC_VPC_DROP_NOT_LOCAL: tunnelled packet for no vNIC of this service VM
+ * @ZOC_VPC_DROP_SG: no security group rule allows the new session
+ * @ZOC_VPC_DROP_CT_INVALID: TCP segment that neither opens nor belongs to
+ *	a session, or an ICMP error or echo reply for no session
+ * @ZOC_VPC_DROP_ARP: ARP that is malformed or not for the gateway or a peer
+ * @ZOC_VPC_DROP_BAD_TUNNEL: bad VXLAN flags, Geneve version, critical
+ *	Geneve options, OAM frames or inner protocol
+ * @ZOC_VPC_DROP_UNDERLAY: no underlay route or neighbour to the VTEP
+ * @ZOC_VPC_DROP_MTU: the encapsulated packet exceeds the underlay MTU
+ * @ZOC_VPC_DROP_HEADROOM: no room to push or pull the outer headers
+ * @ZOC_VPC_DROP_NO_PORT: the output device is not in the ports map
+ * @ZOC_VPC_DROP_MAX: number of reasons
+ */
+enum zoc_vpc_drop {
+	ZOC_VPC_DROP_TRUNCATED,
+	ZOC_VPC_DROP_BAD_IP,
+	ZOC_VPC_DROP_IP_OPTIONS,
+	ZOC_VPC_DROP_FRAGMENT,
+	ZOC_VPC_DROP_L3_PROTO,
+	ZOC_VPC_DROP_L4_PROTO,
+	ZOC_VPC_DROP_TTL,
+	ZOC_VPC_DROP_SPOOF,
+	ZOC_VPC_DROP_BROADCAST,
+	ZOC_VPC_DROP_NO_VNIC,
+	ZOC_VPC_DROP_UNKNOWN_VNI,
+	ZOC_VPC_DROP_NO_ROUTE,
+	ZOC_VPC_DROP_BLACKHOLE,
+	ZOC_VPC_DROP_NOT_LOCAL,
+	ZOC_VPC_DROP_SG,
+	ZOC_VPC_DROP_CT_INVALID,
+	ZOC_VPC_DROP_ARP,
+	ZOC_VPC_DROP_BAD_TUNNEL,
+	ZOC_VPC_DROP_UNDERLAY,
+	ZOC_VPC_DROP_MTU,
+	ZOC_VPC_DROP_HEADROOM,
+	ZOC_VPC_DROP_NO_PORT,
+	ZOC_VPC_DROP_MAX,
+};
+
+/**
+ * enum zoc_vpc_event - what happened to forwarded packets (events map)
+ * @ZOC_VPC_EV_ENCAP: encapsulated towards a remote VTEP
+ * @ZOC_VPC_EV_DECAP: decapsulated and delivered to a vNIC
+ * @ZOC_VPC_EV_LOCAL: forwarded from a vNIC to another vNIC
+ * @ZOC_VPC_EV_ARP_REPLY: ARP request answered
+ * @ZOC_VPC_EV_CT_NEW: session created
+ * @ZOC_VPC_EV_CT_HIT: packet of a known session
+ * @ZOC_VPC_EV_CT_EXPIRED: a session found idle past its timeout
+ * @ZOC_VPC_EV_CT_RELATED: ICMP error of a known session
+ * @ZOC_VPC_EV_PASS: uplink packet not for the VPC, left to the stack
+ * @ZOC_VPC_EV_MAX: number of events
+ */
+enum zoc_vpc_event {
+	ZOC_VPC_EV_ENCAP,
+	ZOC_VPC_EV_DECAP,
+	ZOC_VPC_EV_LOCAL,
+	ZOC_VPC_EV_ARP_REPLY,
+	ZOC_VPC_EV_CT_NEW,
+	ZOC_VPC_EV_CT_HIT,
+	ZOC_VPC_EV_CT_EXPIRED,
+	ZOC_VPC_EV_CT_RELATED,
+	ZOC_VPC_EV_PASS,
+	ZOC_VPC_EV_MAX,
+};
+
+#endif /* _UAPI_LINUX_ZOC_VPC_H */
