@@ -29,6 +29,7 @@
  * @epoch: changes every time the side (re)starts
  * @peer_id: the side's doorbell address (its ivshmem IVPosition)
  * @doorbells: doorbells the side has received from the other side
+ * @reserved0: zero
  * @probes: wiring probes the side has answered (service VM) or issued (host)
  * @reserved: zero
  */
@@ -95,6 +96,192 @@ struct zoc_link_area {
 	struct zoc_link_side host;
 	struct zoc_link_side svm;
 	struct zoc_link_probe probe;
+};
+
+/*
+ * Rings: single-producer single-consumer queues of fixed-size messages.
+ *
+ * A ring is a &struct zoc_ring_hdr followed by @size message slots of
+ * ZOC_MSG_SIZE bytes.  The header has four cache lines: the first is
+ * written once by whoever formats the ring, the second only by the
+ * producer (its index), the third and fourth only by the consumer (its
+ * index, and its doorbell requests, apart so that the producer can read
+ * the requests without taking the index's line away from the consumer).
+ * Indices are free-running
+ * 32-bit counters; slot i is at index (i & (size - 1)).  The host formats
+ * both rings of the link; drivers/zoc/link/ring.h is the implementation.
+ */
+#define ZOC_RING_MAGIC		0x474e4952	/* "RING" */
+#define ZOC_RING_MIN_SLOTS	2
+#define ZOC_RING_MAX_SLOTS	4096
+#define ZOC_RING_CACHELINE	64
+
+/* Ring placement inside the link area (offsets from its start) */
+#define ZOC_LINK_REQ_RING	0x1000	/* requests: host to service VM */
+#define ZOC_LINK_CPL_RING	0x8000	/* completions: service VM to host */
+#define ZOC_LINK_RING_SPAN	0x7000	/* bytes each ring may occupy */
+#define ZOC_LINK_RING_SLOTS	256	/* slots of each ring */
+
+/* zoc_ring_hdr.cons_flags */
+#define ZOC_RING_F_POLLING	0x1	/* consumer polls: no doorbells */
+
+/**
+ * struct zoc_ring_hdr - the shared header of one ring
+ * @magic: ZOC_RING_MAGIC, written last when the ring is formatted
+ * @size: number of message slots, a power of two between
+ *	ZOC_RING_MIN_SLOTS and ZOC_RING_MAX_SLOTS
+ * @msg_size: ZOC_MSG_SIZE
+ * @reserved0: zero
+ * @prod: producer index: the number of messages ever published
+ * @reserved1: zero
+ * @cons: consumer index: the number of messages ever consumed
+ * @reserved2: zero
+ * @event: the consumer wants a doorbell once @prod moves past this index
+ *	(virtio's event index)
+ * @cons_flags: ZOC_RING_F_POLLING while the consumer polls the ring and
+ *	wants no doorbell at all
+ * @reserved3: zero
+ *
+ * 256 bytes; the slots follow at offset 256, cache-line aligned.
+ * @prod - @cons never exceeds @size.  Each side validates the other
+ * side's index before using it and never reads back its own.
+ */
+struct zoc_ring_hdr {
+	/* cache line 0: written by the side that formats the ring */
+	__le32 magic;
+	__le32 size;
+	__le32 msg_size;
+	__le32 reserved0[13];
+	/* cache line 1: written by the producer only */
+	__le32 prod;
+	__le32 reserved1[15];
+	/* cache line 2: written by the consumer only, for every message */
+	__le32 cons;
+	__le32 reserved2[15];
+	/* cache line 3: written by the consumer only, to sleep or wake */
+	__le32 event;
+	__le32 cons_flags;
+	__le32 reserved3[14];
+};
+
+#define ZOC_RING_HDR_SIZE	256
+
+/* Messages: 16 bytes of header, 48 bytes of payload. */
+#define ZOC_MSG_SIZE		64
+#define ZOC_MSG_HDR_SIZE	16
+#define ZOC_MSG_PAYLOAD_SIZE	48
+
+/* zoc_msg_hdr.type */
+#define ZOC_MSG_NONE		0	/* never sent */
+#define ZOC_MSG_MMIO_READ	1	/* host: read a device register */
+#define ZOC_MSG_MMIO_WRITE	2	/* host: write a device register */
+#define ZOC_MSG_MMIO_REPLY	3	/* service VM: result of a read */
+#define ZOC_MSG_IRQ		4	/* service VM: raise a device vector */
+#define ZOC_MSG_CTRL_REQ	5	/* either side: control request */
+#define ZOC_MSG_CTRL_REPLY	6	/* either side: control reply */
+#define ZOC_MSG_ECHO		7	/* tests: payload is opaque */
+
+/* zoc_msg_mmio_reply.status and zoc_msg_ctrl.status */
+#define ZOC_MSG_OK		0
+#define ZOC_MSG_EINVAL		1	/* malformed request */
+#define ZOC_MSG_ENODEV		2	/* no such device or region */
+#define ZOC_MSG_ENOTSUPP	3	/* unknown type or opcode */
+#define ZOC_MSG_EIO		4	/* the device model failed */
+
+/**
+ * struct zoc_msg_hdr - the header of every message
+ * @type: ZOC_MSG_*
+ * @flags: zero; no flags are defined yet
+ * @len: bytes of the payload that are used, at most ZOC_MSG_PAYLOAD_SIZE
+ * @tag: sequence number or tag; a reply carries its request's tag
+ * @dev: the device the message is about, 0 if none
+ * @reserved: zero
+ */
+struct zoc_msg_hdr {
+	__u8 type;
+	__u8 flags;
+	__le16 len;
+	__le32 tag;
+	__le32 dev;
+	__le32 reserved;
+};
+
+/**
+ * struct zoc_msg_mmio - payload of ZOC_MSG_MMIO_READ and ZOC_MSG_MMIO_WRITE
+ * @bar: the device's region (BAR number)
+ * @size: access size in bytes: 1, 2, 4 or 8
+ * @reserved0: zero
+ * @reserved1: zero
+ * @offset: byte offset into the region
+ * @value: the value written; zero for a read
+ */
+struct zoc_msg_mmio {
+	__u8 bar;
+	__u8 size;
+	__le16 reserved0;
+	__le32 reserved1;
+	__le64 offset;
+	__le64 value;
+};
+
+/**
+ * struct zoc_msg_mmio_reply - payload of ZOC_MSG_MMIO_REPLY
+ * @value: the value read, zero extended
+ * @status: ZOC_MSG_OK or a ZOC_MSG_E* code
+ * @reserved: zero
+ *
+ * The header's tag is the request's tag.
+ */
+struct zoc_msg_mmio_reply {
+	__le64 value;
+	__le32 status;
+	__le32 reserved;
+};
+
+/**
+ * struct zoc_msg_irq - payload of ZOC_MSG_IRQ
+ * @vector: the device's interrupt vector (MSI-X entry)
+ * @reserved: zero
+ */
+struct zoc_msg_irq {
+	__le32 vector;
+	__le32 reserved;
+};
+
+#define ZOC_MSG_CTRL_DATA	40
+
+/**
+ * struct zoc_msg_ctrl - payload of ZOC_MSG_CTRL_REQ and ZOC_MSG_CTRL_REPLY
+ * @opcode: what is asked; a reply repeats it
+ * @status: zero in a request; ZOC_MSG_OK or a ZOC_MSG_E* code in a reply
+ * @data: inline argument or result; the header's len minus 8 bytes are used
+ */
+struct zoc_msg_ctrl {
+	__le32 opcode;
+	__le32 status;
+	__u8 data[ZOC_MSG_CTRL_DATA];
+};
+
+/**
+ * struct zoc_msg - one ring slot
+ * @hdr: type, length, tag, device
+ * @mmio: ZOC_MSG_MMIO_READ, ZOC_MSG_MMIO_WRITE
+ * @reply: ZOC_MSG_MMIO_REPLY
+ * @irq: ZOC_MSG_IRQ
+ * @ctrl: ZOC_MSG_CTRL_REQ, ZOC_MSG_CTRL_REPLY
+ * @data: ZOC_MSG_ECHO, and the raw payload of any message
+ *
+ * ZOC_MSG_SIZE bytes.  Payload bytes beyond the header's len are zero.
+ */
+struct zoc_msg {
+	struct zoc_msg_hdr hdr;
+	union {
+		struct zoc_msg_mmio mmio;
+		struct zoc_msg_mmio_reply reply;
+		struct zoc_msg_irq irq;
+		struct zoc_msg_ctrl ctrl;
+		__u8 data[ZOC_MSG_PAYLOAD_SIZE];
+	};
 };
 
 #endif /* _UAPI_LINUX_ZOC_LINK_H */
