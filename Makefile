@@ -11,6 +11,7 @@
 #   make check      unit tests, lint, builds, lab selftests: "N passed, N failed"
 #   make lint       checkpatch --strict and sparse
 #   make modules    the service VM modules against this machine's kernel headers
+#   make bench      benchmarks in the lab (emulated MMIO against plain memory)
 #   make vpc        the VPC datapath (BPF programs, loader, show tool)
 #   make vpc-bench  benchmarks of the VPC datapath against Linux, natively
 
@@ -24,7 +25,7 @@ export ZOC_CACHE
 USER_CFLAGS := -Wall -Wextra -Wno-unused-parameter -O2 -g -Iuapi
 KERNEL_HEADERS ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: all deps kernel modroot userspace selftests lab demo check lint modules \
+.PHONY: all deps kernel modroot userspace selftests lab demo bench check lint modules \
 	vpc vpc-bench clean
 
 all: lab
@@ -70,6 +71,9 @@ check: deps
 lint: kernel
 	@tools/testing/zoc-lint
 
+bench: deps lab
+	@tools/lab/zoc-lab run bench
+
 vpc:
 	@$(MAKE) -s -C guest-fw/vpc OUTPUT=$(O)/vpc
 
@@ -86,3 +90,27 @@ clean:
 $(O)/bin/linkd_test: tools/testing/unit/linkd_test.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -I$(KSFT_DIR) -o $@ $<
+
+RING_DEPS := drivers/zoc/link/ring.h drivers/zoc/link/ring_compat.h \
+	uapi/linux/zoc_link.h
+
+$(O)/bin/ring_test: tools/testing/unit/ring_test.c $(RING_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -pthread -I$(KSFT_DIR) -o $@ $<
+
+# Core-to-core figures; then, with valgrind, instructions per message.
+ring-bench: $(O)/bin/ring_bench
+	@$(O)/bin/ring_bench
+	@if command -v valgrind >/dev/null; then \
+		valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+			$(O)/bin/ring_bench single 1000000 2>&1 | \
+			sed -n 's/.*I *refs: *//p' | tr -d , | \
+			awk '{ printf "single thread, produce and consume: %.1f instructions per message (callgrind)\n", $$1 / 1000000 }'; \
+	fi
+
+$(O)/bin/ring_bench: tools/testing/bench/ring_bench.c $(RING_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -pthread -o $@ $<
+
+.PHONY: ring-bench

@@ -68,6 +68,7 @@ enum zoc_vpc_ct_state {
  * @uplink: ifindex of the uplink, for underlay route lookups
  * @vxlan_port: UDP port of VXLAN (host order), normally 4789
  * @geneve_port: UDP port of Geneve (host order), normally 6081
+ * @reserved: zero
  * @timeout: idle time after which a session in a state expires, in
  *	nanoseconds, indexed by &enum zoc_vpc_ct_state
  */
