@@ -204,6 +204,37 @@ static bool zmt_rep(void __iomem *b, const u8 *src)
 	return ok;
 }
 
+/* The other ways drivers map a BAR are emulated as well. */
+static bool zmt_variants(void)
+{
+	void __iomem *wc, *cached;
+	bool ok = true;
+	void *mem;
+
+	wc = ioremap_wc(phys + PAGE_SIZE, PAGE_SIZE);
+	if (!zmt_check(wc, "ioremap_wc"))
+		return false;
+	writel(0x11110001, wc + 0x10);
+	ok &= zmt_saw(PAGE_SIZE + 0x10, 4, 0x11110001, true);
+	iounmap(wc);
+
+	cached = ioremap_cache(phys, ZMT_SIZE);
+	if (!zmt_check(cached, "ioremap_cache"))
+		return false;
+	ok &= zmt_check(readl(cached + PAGE_SIZE + 0x10) == 0x11110001,
+			"ioremap_cache");
+	iounmap(cached);
+
+	/* memremap() of what is not RAM falls back to ioremap_cache(). */
+	mem = memremap(phys, PAGE_SIZE, MEMREMAP_WB);
+	if (!zmt_check(mem, "memremap"))
+		return false;
+	WRITE_ONCE(*(u32 *)(mem + 0x18), 0x22220002);
+	ok &= zmt_saw(0x18, 4, 0x22220002, true);
+	memunmap(mem);
+	return ok;
+}
+
 /* Every accessor drivers use, with the right width, offset and value. */
 static int zmt_case_accessors(void __iomem *b)
 {
@@ -314,6 +345,7 @@ static int zmt_case_accessors(void __iomem *b)
 
 	ok &= zmt_rep(b, src);
 
+	ok &= zmt_variants();
 	ok &= zmt_check(!atomic64_read(&zmt->bad), "bad accesses");
 	return ok ? 0 : -EIO;
 }
