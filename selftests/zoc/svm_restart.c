@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The service VM dies and comes back while the host stays up: a probe sent
- * while it is gone times out cleanly, the host sees the new epoch, and the
- * link works again through the same broker.
+ * The service VM dies and comes back while the host stays up: a probe and
+ * an echo request sent while it is gone time out cleanly, the host sees
+ * the new epoch, and the link and its rings work again through the same
+ * broker.
  */
 #include "kselftest_harness.h"
 #include "zoc_lab.h"
@@ -22,16 +23,21 @@ TEST(kill_and_restart)
 	ASSERT_EQ(0, zoc_probe());
 	epoch = zoc_link_field("svm_epoch");
 
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_link_write("echo", 100));
 	failed = zoc_link_field("probes_failed");
 	ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-kill"));
 	EXPECT_EQ(-ETIMEDOUT, zoc_probe());
 	EXPECT_EQ(failed + 1, zoc_link_field("probes_failed"));
+	EXPECT_EQ(-ETIMEDOUT, zoc_link_write("echo", 1));
 
 	ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-start"));
 	ASSERT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT))
 		TH_LOG("no new service VM epoch after restart");
 	EXPECT_EQ(0, zoc_probe());
 	EXPECT_EQ(0, zoc_probe());
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	EXPECT_EQ(0, zoc_link_write("echo", 1000));
 	close(lab);
 }
 

@@ -84,6 +84,36 @@ static inline int zoc_wait_svm(long long old_epoch, int secs)
 	return -ETIMEDOUT;
 }
 
+/* Write @n to debugfs file @name of the host link: 0 or -errno. */
+static inline int zoc_link_write(const char *name, unsigned long n)
+{
+	char path[128], buf[32];
+	int fd, len, ret = 0;
+
+	snprintf(path, sizeof(path), ZOC_DEBUGFS "/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%lu", n);
+	if (write(fd, buf, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Wait up to @secs for the rings to be up: 0 or -ETIMEDOUT. */
+static inline int zoc_wait_link(int secs)
+{
+	time_t end = time(NULL) + secs;
+
+	do {
+		if (zoc_link_state("link") == 1)
+			return 0;
+		usleep(100 * 1000);
+	} while (time(NULL) < end);
+	return -ETIMEDOUT;
+}
+
 /* Run one wiring probe: 0 or -errno. */
 static inline int zoc_probe(void)
 {

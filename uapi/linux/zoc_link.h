@@ -14,8 +14,12 @@
 #include <linux/types.h>
 
 #define ZOC_LINK_MAGIC		0x004b4e494c434f5aULL	/* "ZOCLINK" */
-#define ZOC_LINK_VERSION	1
+#define ZOC_LINK_VERSION	2
 #define ZOC_LINK_AREA_SIZE	0x10000
+
+/* Heartbeats: a side whose heartbeat stalls this long is taken for dead. */
+#define ZOC_LINK_HEARTBEAT_MS	100
+#define ZOC_LINK_DEAD_MS	2000
 
 /* enum zoc_link_state: a side's view of itself */
 #define ZOC_LINK_DOWN		0	/* not initialised, or gone */
@@ -26,21 +30,26 @@
  * @state: ZOC_LINK_DOWN or ZOC_LINK_UP; UP is written only after the
  *	side can take doorbells (MSI-X enabled), so the peer never rings
  *	into the void
- * @epoch: changes every time the side (re)starts
+ * @epoch: changes every time the side (re)starts or resets the link
  * @peer_id: the side's doorbell address (its ivshmem IVPosition)
+ * @ack_epoch: the other side's epoch this side accepted: the host formats
+ *	the rings for a service VM epoch and then acknowledges it; the
+ *	service VM attaches to them for a host epoch and then acknowledges
+ *	it.  The link is up when both acknowledge each other's epoch.
  * @doorbells: doorbells the side has received from the other side
- * @reserved0: zero
  * @probes: wiring probes the side has answered (service VM) or issued (host)
+ * @heartbeat: incremented by the side every ZOC_LINK_HEARTBEAT_MS
  * @reserved: zero
  */
 struct zoc_link_side {
 	__le32 state;
 	__le32 epoch;
 	__le32 peer_id;
-	__le32 reserved0;
+	__le32 ack_epoch;
 	__le64 doorbells;
 	__le64 probes;
-	__le64 reserved[4];
+	__le64 heartbeat;
+	__le64 reserved[3];
 };
 
 /**
@@ -249,6 +258,14 @@ struct zoc_msg_irq {
 };
 
 #define ZOC_MSG_CTRL_DATA	40
+
+/*
+ * zoc_msg_ctrl.opcode.  ZOC_CTRL_TEST_CORRUPT asks the service VM to write
+ * an impossible index into the completion ring, to test that the host
+ * resets the link; only a service VM loaded with fault injection enabled
+ * obeys it.
+ */
+#define ZOC_CTRL_TEST_CORRUPT	0x7f000001
 
 /**
  * struct zoc_msg_ctrl - payload of ZOC_MSG_CTRL_REQ and ZOC_MSG_CTRL_REPLY

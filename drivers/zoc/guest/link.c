@@ -3,8 +3,10 @@
  * ZOC service VM link endpoint: the ivshmem-doorbell device whose BAR2 is
  * all of host RAM (the L0 window: BAR2 offset == host physical address) and
  * whose doorbells reach the host.  It finds the link area at the aperture
- * address it is given, declares itself up once it can take doorbells, and
- * answers the host's wiring probes.
+ * address it is given, declares itself up once it can take doorbells,
+ * attaches to the rings the host formats for its epoch, answers requests
+ * (only echoes so far: no device models yet) and the host's wiring probes,
+ * and beats a heartbeat.
  *
  * Everything read from the window was written by the host, which is not
  * trusted: every address is checked against the window before use.
@@ -18,13 +20,18 @@
 #include <linux/zoc_link.h>
 
 #include "../link/ivshmem.h"
+#include "../link/ring.h"
 
 #define ZOC_GUEST_VECTORS	1
-#define ZOC_CONNECT_POLL	msecs_to_jiffies(100)
+#define ZOC_TICK		msecs_to_jiffies(ZOC_LINK_HEARTBEAT_MS)
 
 static unsigned long aperture;
 module_param(aperture, ulong, 0444);
 MODULE_PARM_DESC(aperture, "host physical address of the aperture");
+
+static bool fault_injection;
+module_param(fault_injection, bool, 0444);
+MODULE_PARM_DESC(fault_injection, "obey the host's requests to corrupt the link (tests)");
 
 /**
  * struct zoc_guest_link - the service VM's end of the link
@@ -34,7 +41,12 @@ MODULE_PARM_DESC(aperture, "host physical address of the aperture");
  * @window_size: its size
  * @area: the link area inside @window
  * @own_id: our doorbell address
- * @connect: polls until the host has initialised the link area
+ * @tick: finds the link area, beats the heartbeat, follows the handshake
+ * @lock: protects the rings, @attached and the counters below against the
+ *	interrupt handler
+ * @req: request ring (we consume)
+ * @cpl: completion ring (we produce)
+ * @attached: we took the rings of the host epoch we acknowledged
  * @doorbells: doorbells received from the host
  * @probes: probes answered
  * @last_seq: sequence number of the last probe answered
@@ -46,7 +58,12 @@ struct zoc_guest_link {
 	resource_size_t window_size;
 	struct zoc_link_area *area;
 	u32 own_id;
-	struct delayed_work connect;
+	struct delayed_work tick;
+	/* the interrupt handler and the tick both touch the rings */
+	spinlock_t lock;
+	struct zoc_ring req;
+	struct zoc_ring cpl;
+	bool attached;
 	u64 doorbells;
 	u64 probes;
 	u64 last_seq;
@@ -121,52 +138,180 @@ static void zoc_guest_answer_probe(struct zoc_guest_link *link)
 	zoc_guest_ring_host(link);
 }
 
+/* Answer one request.  Lock held. */
+static void zoc_guest_request(struct zoc_guest_link *link, struct zoc_msg *msg)
+{
+	struct zoc_msg reply = { .hdr = msg->hdr };
+
+	switch (msg->hdr.type) {
+	case ZOC_MSG_ECHO:
+		reply = *msg;
+		break;
+	case ZOC_MSG_CTRL_REQ:
+		if (fault_injection &&
+		    le32_to_cpu(msg->ctrl.opcode) == ZOC_CTRL_TEST_CORRUPT) {
+			/* An index the host must refuse: it resets the link. */
+			WRITE_ONCE(link->cpl.hdr->prod,
+				   cpu_to_le32(link->cpl.prod + 0x10000));
+			link->attached = false;
+			dev_warn(&link->pdev->dev, "corrupted the completion ring, as asked\n");
+			return;
+		}
+		reply.hdr.type = ZOC_MSG_CTRL_REPLY;
+		reply.hdr.len = cpu_to_le16(8);
+		reply.ctrl.opcode = msg->ctrl.opcode;
+		reply.ctrl.status = cpu_to_le32(ZOC_MSG_ENOTSUPP);
+		break;
+	case ZOC_MSG_MMIO_READ:
+		reply.hdr.type = ZOC_MSG_MMIO_REPLY;
+		reply.hdr.len = cpu_to_le16(sizeof(reply.reply));
+		reply.reply.value = cpu_to_le64(~0ULL);
+		reply.reply.status = cpu_to_le32(ZOC_MSG_ENODEV);
+		break;
+	default:		/* MMIO writes to no device: nothing to do */
+		return;
+	}
+	if (zoc_ring_produce(&link->cpl, &reply))
+		dev_warn_ratelimited(&link->pdev->dev,
+				     "completion ring full or broken: reply dropped\n");
+}
+
+/*
+ * Answer what is on the request ring.  A request is taken only when its
+ * reply has room: the host bounds what it sends by the completion ring's
+ * size, and a host that does not is held back, not answered out of order.
+ * Lock held.
+ */
+static void zoc_guest_drain(struct zoc_guest_link *link)
+{
+	struct zoc_msg msg;
+	int ret = 0;
+
+	do {
+		while (link->attached && zoc_ring_space(&link->cpl) > 0) {
+			ret = zoc_ring_consume(&link->req, &msg);
+			if (ret == -EAGAIN || ret == -EIO)
+				break;
+			if (!ret)
+				zoc_guest_request(link, &msg);
+		}
+		if (!link->attached)
+			return;
+		if (zoc_ring_need_doorbell(&link->cpl))
+			zoc_guest_ring_host(link);
+	} while (ret == -EAGAIN && zoc_ring_enable_notify(&link->req));
+
+	if (zoc_ring_broken(&link->req) || zoc_ring_broken(&link->cpl)) {
+		/* A new epoch makes the host format the rings again. */
+		link->attached = false;
+		WRITE_ONCE(link->area->svm.epoch,
+			   cpu_to_le32(zoc_read32(&link->area->svm.epoch) + 1));
+		dev_warn(&link->pdev->dev, "the host corrupted a ring: new epoch\n");
+	}
+}
+
 static irqreturn_t zoc_guest_irq(int irq, void *data)
 {
 	struct zoc_guest_link *link = data;
 
 	if (!READ_ONCE(link->area))
 		return IRQ_HANDLED;
+	spin_lock(&link->lock);
 	link->doorbells++;
 	WRITE_ONCE(link->area->svm.doorbells, cpu_to_le64(link->doorbells));
 	zoc_guest_answer_probe(link);
+	zoc_guest_drain(link);
+	spin_unlock(&link->lock);
+	if (!link->attached)
+		mod_delayed_work(system_wq, &link->tick, 0);
 	return IRQ_HANDLED;
 }
 
-/* Wait for the host to initialise the link area, then declare us up. */
-static void zoc_guest_connect(struct work_struct *work)
+/* Declare us up, with a new epoch, once the host has set up the area. */
+static bool zoc_guest_connect(struct zoc_guest_link *link)
 {
-	struct zoc_guest_link *link =
-		container_of(work, struct zoc_guest_link, connect.work);
 	struct zoc_link_area *area = link->window + aperture;
 	struct zoc_link_side *svm = &area->svm;
 	u32 version;
 
-	if (zoc_read64(&area->magic) != ZOC_LINK_MAGIC) {
-		schedule_delayed_work(&link->connect, ZOC_CONNECT_POLL);
-		return;
-	}
+	if (zoc_read64(&area->magic) != ZOC_LINK_MAGIC)
+		return false;
 	/* magic before the rest; pairs with the host's wmb. */
 	smp_rmb();
 	version = zoc_read32(&area->version);
 	if (version != ZOC_LINK_VERSION) {
-		dev_err(&link->pdev->dev, "link version %u, expected %u\n",
-			version, ZOC_LINK_VERSION);
-		return;
+		dev_err_once(&link->pdev->dev, "link version %u, expected %u\n",
+			     version, ZOC_LINK_VERSION);
+		return false;
 	}
 
 	link->last_seq = zoc_read64(&area->probe.seq);
 	WRITE_ONCE(svm->epoch, cpu_to_le32(zoc_read32(&svm->epoch) + 1));
 	WRITE_ONCE(svm->peer_id, cpu_to_le32(link->own_id));
+	WRITE_ONCE(svm->ack_epoch, 0);
 	WRITE_ONCE(svm->doorbells, 0);
 	WRITE_ONCE(svm->probes, 0);
 	/* The rest before state; pairs with the host's rmb. */
 	smp_wmb();
 	WRITE_ONCE(svm->state, cpu_to_le32(ZOC_LINK_UP));
 	WRITE_ONCE(link->area, area);
-	dev_info(&link->pdev->dev, "link up: epoch %u, host epoch %u\n",
+	dev_info(&link->pdev->dev, "link area found: epoch %u, host epoch %u\n",
 		 zoc_read32(&svm->epoch), zoc_read32(&area->host.epoch));
+	return true;
+}
+
+/*
+ * Attach to the rings the host formatted for our epoch, for each new host
+ * epoch, and acknowledge it.  Lock held.
+ */
+static void zoc_guest_handshake(struct zoc_guest_link *link)
+{
+	struct zoc_link_area *area = link->area;
+	void *base = area;
+	u32 epoch;
+
+	if (zoc_read32(&area->host.ack_epoch) != zoc_read32(&area->svm.epoch)) {
+		link->attached = false;		/* not formatted for us yet */
+		return;
+	}
+	epoch = zoc_read32(&area->host.epoch);
+	if (link->attached && epoch == zoc_read32(&area->svm.ack_epoch))
+		return;
+	/* The acknowledgement before the rings; pairs with the host's wmb. */
+	smp_rmb();
+	link->attached = false;
+	if (zoc_ring_attach(&link->req, base + ZOC_LINK_REQ_RING,
+			    ZOC_LINK_RING_SPAN) ||
+	    zoc_ring_attach(&link->cpl, base + ZOC_LINK_CPL_RING,
+			    ZOC_LINK_RING_SPAN)) {
+		dev_warn_ratelimited(&link->pdev->dev, "the host's rings are malformed\n");
+		return;
+	}
+	zoc_ring_enable_notify(&link->req);
+	link->attached = true;
+	WRITE_ONCE(area->svm.ack_epoch, cpu_to_le32(epoch));
+	dev_info(&link->pdev->dev, "link up: host epoch %u\n", epoch);
 	zoc_guest_ring_host(link);
+	zoc_guest_drain(link);
+}
+
+/* Find the area, then beat the heartbeat and follow the handshake. */
+static void zoc_guest_tick(struct work_struct *work)
+{
+	struct zoc_guest_link *link =
+		container_of(work, struct zoc_guest_link, tick.work);
+	struct zoc_link_side *svm;
+
+	if (!link->area && !zoc_guest_connect(link))
+		goto out;
+	svm = &link->area->svm;
+	spin_lock_irq(&link->lock);
+	WRITE_ONCE(svm->heartbeat, cpu_to_le64(zoc_read64(&svm->heartbeat) + 1));
+	zoc_guest_handshake(link);
+	zoc_guest_drain(link);
+	spin_unlock_irq(&link->lock);
+out:
+	schedule_delayed_work(&link->tick, ZOC_TICK);
 }
 
 static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -178,7 +323,8 @@ static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!link)
 		return -ENOMEM;
 	link->pdev = pdev;
-	INIT_DELAYED_WORK(&link->connect, zoc_guest_connect);
+	INIT_DELAYED_WORK(&link->tick, zoc_guest_tick);
+	spin_lock_init(&link->lock);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
@@ -218,7 +364,7 @@ static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_drvdata(pdev, link);
 	dev_info(&pdev->dev, "L0 window %pa bytes, doorbell id %u, aperture %#lx\n",
 		 &link->window_size, link->own_id, aperture);
-	schedule_delayed_work(&link->connect, 0);
+	schedule_delayed_work(&link->tick, 0);
 	return 0;
 
 out_free_vectors:
@@ -230,10 +376,10 @@ static void zoc_guest_remove(struct pci_dev *pdev)
 {
 	struct zoc_guest_link *link = pci_get_drvdata(pdev);
 
-	cancel_delayed_work_sync(&link->connect);
+	free_irq(pci_irq_vector(pdev, 0), link);
+	cancel_delayed_work_sync(&link->tick);
 	if (link->area)
 		WRITE_ONCE(link->area->svm.state, cpu_to_le32(ZOC_LINK_DOWN));
-	free_irq(pci_irq_vector(pdev, 0), link);
 	pci_free_irq_vectors(pdev);
 }
 

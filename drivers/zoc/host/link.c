@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ZOC host link: the link area in the aperture, its handshake with the
- * service VM and the wiring probe that proves both directions of the L0
- * window and of the doorbells.
+ * ZOC host link: the link area in the aperture, the handshake with the
+ * service VM, the request and completion rings, liveness, and the wiring
+ * probe that proves both directions of the L0 window and of the doorbells.
+ *
+ * The host formats both rings for each service VM epoch it sees and
+ * acknowledges that epoch; the service VM attaches and acknowledges the
+ * host's epoch; then requests flow.  A ring the service VM corrupted resets
+ * the link (new host epoch, rings formatted again); requests pending when
+ * the link goes away fail, with -ETIMEDOUT if the service VM's heartbeat
+ * stopped.  Nothing the service VM writes is trusted.
  *
  * The aperture is a physical range reserved at boot (memmap=SIZE$ADDR) and
  * named to the module as zoc_host.aperture=SIZE@ADDR.  Its first
@@ -11,6 +18,7 @@
  */
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
@@ -21,29 +29,67 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <asm/unaligned.h>
 #include <linux/zoc_link.h>
 
+#include "../link/ring.h"
 #include "zoc_host.h"
 
 #define ZOC_PROBE_TIMEOUT	(5 * HZ)
+#define ZOC_CALL_TIMEOUT	(5 * HZ)
+#define ZOC_FLOOD_TIMEOUT	(60 * HZ)
+#define ZOC_PENDING		64	/* requests in flight, a power of two */
+#define ZOC_FLOOD_TAG		BIT(31)	/* echo floods: tag is the sequence */
+#define ZOC_TICK		msecs_to_jiffies(ZOC_LINK_HEARTBEAT_MS)
 
 static char *aperture;
 module_param(aperture, charp, 0444);
 MODULE_PARM_DESC(aperture, "reserved physical range of the bus, SIZE@ADDR");
 
 /**
+ * struct zoc_pending - a request waiting for its reply
+ * @tag: its tag, 0 while the slot is free
+ * @status: 0 once replied, or why the request failed
+ * @done: completed by the reply or the failure
+ * @reply: the reply
+ */
+struct zoc_pending {
+	u32 tag;
+	int status;
+	struct completion done;
+	struct zoc_msg reply;
+};
+
+/**
  * struct zoc_host_link - the host's end of the link
  * @res: the aperture, claimed
  * @area: the link area, mapped write-back
  * @marker: page of ordinary RAM the wiring probe asks the service VM to read
- * @lock: protects @ops, @priv and @peer_up against attach/detach while a
- *	doorbell is rung from the probe or from the interrupt handler
+ * @lock: protects everything below it but the counters marked atomic
  * @ops: the transport, NULL while none is attached
  * @priv: the transport's cookie
+ * @req: request ring, host to service VM (we produce)
+ * @cpl: completion ring, service VM to host (we consume)
+ * @up: the service VM attached to the rings of this host epoch
+ * @svm_dead: its heartbeat stopped for ZOC_LINK_DEAD_MS
+ * @svm_heartbeat: its heartbeat when last seen changing
+ * @svm_heartbeat_at: when that was (jiffies)
+ * @pending: requests in flight, indexed by tag
+ * @generation: makes tags unique across reuses of a slot
+ * @flood_next: sequence number the next flood reply must carry
+ * @flood_got: flood replies received in order
+ * @flood_bad: a flood reply came out of order
+ * @resets: link resets after the service VM corrupted a ring
+ * @timeouts: requests that timed out
+ * @echoes: echo round trips that came back right
+ * @unexpected: replies for no pending request
+ * @tick: heartbeat and handshake, every ZOC_LINK_HEARTBEAT_MS
  * @probe_mutex: serialises probes
+ * @call_mutex: serialises echo tests and floods
  * @wq: woken on every doorbell from the service VM
- * @doorbells: doorbells received
- * @rung: doorbells sent
+ * @doorbells: doorbells received (atomic)
+ * @rung: doorbells sent (atomic)
  * @probes_ok: probes answered correctly
  * @probes_failed: probes that timed out or were answered wrongly
  * @dir: debugfs directory
@@ -52,12 +98,30 @@ struct zoc_host_link {
 	struct resource *res;
 	struct zoc_link_area *area;
 	struct zoc_link_marker *marker;
-	/* protects ops, priv and host->state against attach and detach */
+	/* irq handler, callers and the tick all use the rings: see above */
 	spinlock_t lock;
 	const struct zoc_host_transport_ops *ops;
 	void *priv;
+	struct zoc_ring req;
+	struct zoc_ring cpl;
+	bool up;
+	bool svm_dead;
+	u64 svm_heartbeat;
+	unsigned long svm_heartbeat_at;
+	struct zoc_pending pending[ZOC_PENDING];
+	u32 generation;
+	u32 flood_next;
+	u32 flood_got;
+	bool flood_bad;
+	u64 resets;
+	u64 timeouts;
+	u64 echoes;
+	u64 unexpected;
+	struct delayed_work tick;
 	/* serialises probes: one marker, one sequence */
 	struct mutex probe_mutex;
+	/* serialises echo tests and floods: one flood sequence */
+	struct mutex call_mutex;
 	wait_queue_head_t wq;
 	atomic64_t doorbells;
 	atomic64_t rung;
@@ -78,25 +142,177 @@ static u64 zoc_read64(__le64 *p)
 	return le64_to_cpu(READ_ONCE(*p));
 }
 
-/* Ring the service VM if it said it can take doorbells. */
-static int zoc_link_ring(struct zoc_host_link *link, u16 vector)
+/* Ring the service VM if it said it can take doorbells.  Lock held. */
+static int __zoc_link_ring(struct zoc_host_link *link, u16 vector)
 {
 	struct zoc_link_side *svm = &link->area->svm;
-	unsigned long flags;
-	int ret = -ENOTCONN;
 	u32 peer;
 
+	if (!link->ops || zoc_read32(&svm->state) != ZOC_LINK_UP)
+		return -ENOTCONN;
+	/* Read peer_id after state; pairs with the service VM's wmb. */
+	smp_rmb();
+	peer = zoc_read32(&svm->peer_id);
+	link->ops->ring(link->priv, peer, vector);
+	atomic64_inc(&link->rung);
+	return 0;
+}
+
+static int zoc_link_ring(struct zoc_host_link *link, u16 vector)
+{
+	unsigned long flags;
+	int ret;
+
 	spin_lock_irqsave(&link->lock, flags);
-	if (link->ops && zoc_read32(&svm->state) == ZOC_LINK_UP) {
-		/* Read peer_id after state; pairs with the service VM's wmb. */
-		smp_rmb();
-		peer = zoc_read32(&svm->peer_id);
-		link->ops->ring(link->priv, peer, vector);
-		atomic64_inc(&link->rung);
-		ret = 0;
-	}
+	ret = __zoc_link_ring(link, vector);
 	spin_unlock_irqrestore(&link->lock, flags);
 	return ret;
+}
+
+/* Fail every request in flight with @err.  Lock held. */
+static void zoc_link_fail_pending(struct zoc_host_link *link, int err)
+{
+	struct zoc_pending *p;
+
+	for (p = link->pending; p < link->pending + ZOC_PENDING; p++) {
+		if (!p->tag)
+			continue;
+		p->status = err;
+		p->tag = 0;
+		complete(&p->done);
+	}
+	link->flood_bad = link->flood_bad || err;
+}
+
+/*
+ * Format both rings for the service VM's epoch @svm_epoch and take our
+ * side of them; the link is up once the service VM acknowledges.  Lock
+ * held.
+ */
+static void zoc_link_format(struct zoc_host_link *link, u32 svm_epoch)
+{
+	struct zoc_link_area *area = link->area;
+	void *base = area;
+
+	link->up = false;
+	zoc_ring_init(base + ZOC_LINK_REQ_RING, ZOC_LINK_RING_SPAN,
+		      ZOC_LINK_RING_SLOTS, 0);
+	zoc_ring_init(base + ZOC_LINK_CPL_RING, ZOC_LINK_RING_SPAN,
+		      ZOC_LINK_RING_SLOTS, 0);
+	zoc_ring_attach(&link->req, base + ZOC_LINK_REQ_RING, ZOC_LINK_RING_SPAN);
+	zoc_ring_attach(&link->cpl, base + ZOC_LINK_CPL_RING, ZOC_LINK_RING_SPAN);
+	zoc_ring_enable_notify(&link->cpl);
+	/* The rings before the acknowledgement; pairs with the service VM's rmb. */
+	smp_wmb();
+	WRITE_ONCE(area->host.ack_epoch, cpu_to_le32(svm_epoch));
+}
+
+/* Take the reply @msg from the completion ring.  Lock held. */
+static void zoc_link_reply(struct zoc_host_link *link, struct zoc_msg *msg)
+{
+	u32 tag = le32_to_cpu(msg->hdr.tag);
+	struct zoc_pending *p;
+
+	if (tag & ZOC_FLOOD_TAG && msg->hdr.type == ZOC_MSG_ECHO) {
+		if ((tag & ~ZOC_FLOOD_TAG) != link->flood_next)
+			link->flood_bad = true;
+		link->flood_next++;
+		link->flood_got++;
+		return;
+	}
+	p = &link->pending[tag % ZOC_PENDING];
+	if (!tag || p->tag != tag) {
+		link->unexpected++;
+		return;
+	}
+	p->reply = *msg;
+	p->status = 0;
+	p->tag = 0;
+	complete(&p->done);
+}
+
+/* Drain the completion ring.  Lock held. */
+static void zoc_link_drain(struct zoc_host_link *link)
+{
+	struct zoc_msg msg;
+	int ret;
+
+	if (!link->up)
+		return;
+	do {
+		while ((ret = zoc_ring_consume(&link->cpl, &msg)) != -EAGAIN) {
+			if (ret == -EIO)
+				return;
+			if (!ret)
+				zoc_link_reply(link, &msg);
+		}
+	} while (zoc_ring_enable_notify(&link->cpl));
+}
+
+/*
+ * The tick: our heartbeat, the handshake with each new service VM epoch,
+ * link resets after a corrupted ring, and the service VM's liveness.
+ */
+static void zoc_link_tick(struct work_struct *work)
+{
+	struct zoc_host_link *link =
+		container_of(work, struct zoc_host_link, tick.work);
+	struct zoc_link_area *area = link->area;
+	struct zoc_link_side *svm = &area->svm;
+	u32 svm_epoch, epoch;
+	u64 heartbeat;
+
+	spin_lock_irq(&link->lock);
+	WRITE_ONCE(area->host.heartbeat,
+		   cpu_to_le64(le64_to_cpu(area->host.heartbeat) + 1));
+	if (zoc_read32(&svm->state) != ZOC_LINK_UP)
+		goto out_unlock;
+	svm_epoch = zoc_read32(&svm->epoch);
+	epoch = le32_to_cpu(area->host.epoch);
+
+	if (svm_epoch != le32_to_cpu(area->host.ack_epoch)) {
+		/* A new service VM: what it was asked before is lost. */
+		zoc_link_fail_pending(link, -ECONNRESET);
+		zoc_link_format(link, svm_epoch);
+		pr_info("zoc: service VM epoch %u: rings ready\n", svm_epoch);
+		__zoc_link_ring(link, 0);
+	} else if (link->up) {
+		/* Take what a lost doorbell left; see if a ring was corrupted. */
+		zoc_link_drain(link);
+		if (zoc_ring_broken(&link->req) || zoc_ring_broken(&link->cpl)) {
+			zoc_link_fail_pending(link, -EIO);
+			link->resets++;
+			WRITE_ONCE(area->host.epoch, cpu_to_le32(++epoch));
+			zoc_link_format(link, svm_epoch);
+			pr_warn("zoc: the service VM corrupted a ring: link reset, host epoch %u\n",
+				epoch);
+			__zoc_link_ring(link, 0);
+		}
+	} else if (zoc_read32(&svm->ack_epoch) == epoch) {
+		link->up = true;
+		link->svm_heartbeat_at = jiffies;
+		pr_info("zoc: link up (host epoch %u, service VM epoch %u)\n",
+			epoch, svm_epoch);
+		zoc_link_drain(link);
+	}
+
+	heartbeat = zoc_read64(&svm->heartbeat);
+	if (heartbeat != link->svm_heartbeat) {
+		link->svm_heartbeat = heartbeat;
+		link->svm_heartbeat_at = jiffies;
+		link->svm_dead = false;
+	} else if (link->up && !link->svm_dead &&
+		   time_after(jiffies, link->svm_heartbeat_at +
+			      msecs_to_jiffies(ZOC_LINK_DEAD_MS))) {
+		link->svm_dead = true;
+		zoc_link_fail_pending(link, -ETIMEDOUT);
+		pr_warn("zoc: the service VM stopped (no heartbeat for %u ms)\n",
+			ZOC_LINK_DEAD_MS);
+	}
+out_unlock:
+	spin_unlock_irq(&link->lock);
+	wake_up_all(&link->wq);
+	schedule_delayed_work(&link->tick, ZOC_TICK);
 }
 
 /**
@@ -129,6 +345,7 @@ int zoc_host_link_attach(const struct zoc_host_transport_ops *ops, void *priv,
 	smp_wmb();
 	WRITE_ONCE(host->state, cpu_to_le32(ZOC_LINK_UP));
 	spin_unlock_irqrestore(&link->lock, flags);
+	mod_delayed_work(system_wq, &link->tick, 0);
 	return 0;
 }
 
@@ -148,6 +365,8 @@ void zoc_host_link_detach(void *priv)
 		WRITE_ONCE(link->area->host.state, cpu_to_le32(ZOC_LINK_DOWN));
 		link->ops = NULL;
 		link->priv = NULL;
+		link->up = false;
+		zoc_link_fail_pending(link, -ENOTCONN);
 	}
 	spin_unlock_irqrestore(&link->lock, flags);
 	wake_up_all(&link->wq);
@@ -161,11 +380,92 @@ void zoc_host_link_detach(void *priv)
 void zoc_host_link_doorbell(void)
 {
 	struct zoc_host_link *link = &zoc_link;
+	bool kick;
 
 	atomic64_inc(&link->doorbells);
 	WRITE_ONCE(link->area->host.doorbells,
 		   cpu_to_le64(atomic64_read(&link->doorbells)));
+	spin_lock(&link->lock);
+	zoc_link_drain(link);
+	kick = !link->up || zoc_ring_broken(&link->cpl);
+	spin_unlock(&link->lock);
+	if (kick)
+		mod_delayed_work(system_wq, &link->tick, 0);
 	wake_up_all(&link->wq);
+}
+
+/* Post @msg on the request ring, ringing if the service VM asked.  Lock held. */
+static int __zoc_link_post(struct zoc_host_link *link, struct zoc_msg *msg)
+{
+	int ret;
+
+	if (!link->up)
+		return -ENOTCONN;
+	if (link->svm_dead)
+		return -ETIMEDOUT;
+	ret = zoc_ring_produce(&link->req, msg);
+	if (ret)
+		return ret;
+	if (zoc_ring_need_doorbell(&link->req))
+		__zoc_link_ring(link, 0);
+	return 0;
+}
+
+/**
+ * zoc_host_link_call - send a request and wait for its reply
+ * @msg: the request; its tag is assigned here
+ * @reply: where the reply goes
+ * @timeout: in jiffies
+ *
+ * Context: process context.
+ * Return: 0 with the reply in @reply, -ENOTCONN if the link is down,
+ * -EBUSY if too many requests are in flight or the ring is full,
+ * -ETIMEDOUT if no reply came, -ECONNRESET or -EIO if the link was reset
+ * meanwhile.
+ */
+int zoc_host_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
+		       unsigned long timeout)
+{
+	struct zoc_host_link *link = &zoc_link;
+	struct zoc_pending *p = NULL;
+	unsigned int i;
+	int ret;
+	u32 tag;
+
+	spin_lock_irq(&link->lock);
+	for (i = 0; i < ZOC_PENDING; i++) {
+		tag = ++link->generation & ~ZOC_FLOOD_TAG;
+		if (tag && !link->pending[tag % ZOC_PENDING].tag) {
+			p = &link->pending[tag % ZOC_PENDING];
+			break;
+		}
+	}
+	if (!p) {
+		spin_unlock_irq(&link->lock);
+		return -EBUSY;
+	}
+	msg->hdr.tag = cpu_to_le32(tag);
+	reinit_completion(&p->done);
+	p->tag = tag;
+	ret = __zoc_link_post(link, msg);
+	if (ret)
+		p->tag = 0;
+	spin_unlock_irq(&link->lock);
+	if (ret)
+		return ret;
+
+	wait_for_completion_timeout(&p->done, timeout);
+	spin_lock_irq(&link->lock);
+	if (p->tag == tag) {		/* neither replied nor failed */
+		p->tag = 0;
+		link->timeouts++;
+		ret = -ETIMEDOUT;
+	} else {
+		ret = p->status;
+		*reply = p->reply;
+	}
+	spin_unlock_irq(&link->lock);
+	return ret;
 }
 
 /* The answer is in the marker and its doorbell has arrived. */
@@ -236,6 +536,133 @@ out:
 	return ret;
 }
 
+/* @count echo round trips, one at a time; each reply must be its request. */
+static int zoc_link_echo(struct zoc_host_link *link, u32 count)
+{
+	struct zoc_msg msg, reply;
+	int ret = 0;
+	u32 i;
+
+	mutex_lock(&link->call_mutex);
+	for (i = 0; i < count && !ret; i++) {
+		memset(&msg, 0, sizeof(msg));
+		msg.hdr.type = ZOC_MSG_ECHO;
+		msg.hdr.len = cpu_to_le16(16);
+		put_unaligned_le64(i, msg.data);
+		put_unaligned_le64(get_random_u64(), msg.data + 8);
+		ret = zoc_host_link_call(&msg, &reply, ZOC_CALL_TIMEOUT);
+		if (!ret && (reply.hdr.type != ZOC_MSG_ECHO ||
+			     reply.hdr.tag != msg.hdr.tag ||
+			     memcmp(reply.data, msg.data, 16)))
+			ret = -EPROTO;
+		if (!ret && signal_pending(current))
+			ret = -EINTR;
+		spin_lock_irq(&link->lock);
+		link->echoes += !ret;
+		spin_unlock_irq(&link->lock);
+	}
+	mutex_unlock(&link->call_mutex);
+	return ret;
+}
+
+/*
+ * @count echo requests posted as fast as the ring takes them; the replies
+ * must come back in order.  Doorbells are rung only when the consumer asks.
+ */
+static int zoc_link_flood(struct zoc_host_link *link, u32 count)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_MSG_ECHO };
+	int ret = 0;
+	u32 i = 0;
+
+	msg.hdr.len = cpu_to_le16(8);
+	mutex_lock(&link->call_mutex);
+	spin_lock_irq(&link->lock);
+	link->flood_next = 0;
+	link->flood_got = 0;
+	link->flood_bad = false;
+	spin_unlock_irq(&link->lock);
+	while (i < count && !ret) {
+		spin_lock_irq(&link->lock);
+		/* Never more in flight than the completion ring holds. */
+		for (; i < count && !ret &&
+		       i - link->flood_got < ZOC_LINK_RING_SLOTS; i += !ret) {
+			msg.hdr.tag = cpu_to_le32(ZOC_FLOOD_TAG | i);
+			put_unaligned_le64(i, msg.data);
+			ret = __zoc_link_post(link, &msg);
+		}
+		if (!ret && i < count)
+			ret = -ENOSPC;
+		spin_unlock_irq(&link->lock);
+		if (ret == -ENOSPC) {
+			usleep_range(20, 50);
+			ret = signal_pending(current) ? -EINTR : 0;
+		}
+	}
+	if (!ret)
+		wait_event_timeout(link->wq, READ_ONCE(link->flood_got) == count ||
+				   READ_ONCE(link->flood_bad) ||
+				   !READ_ONCE(link->up), ZOC_FLOOD_TIMEOUT);
+	spin_lock_irq(&link->lock);
+	if (!ret && link->flood_bad)
+		ret = -EPROTO;
+	else if (!ret && link->flood_got != count)
+		ret = -ETIMEDOUT;
+	spin_unlock_irq(&link->lock);
+	mutex_unlock(&link->call_mutex);
+	return ret;
+}
+
+/* Ask a service VM with fault injection to corrupt the completion ring. */
+static int zoc_link_corrupt(struct zoc_host_link *link)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ };
+	int ret;
+
+	msg.hdr.len = cpu_to_le16(8);
+	msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_TEST_CORRUPT);
+	spin_lock_irq(&link->lock);
+	ret = __zoc_link_post(link, &msg);
+	spin_unlock_irq(&link->lock);
+	return ret;
+}
+
+/* Writes to the debugfs files: "echo", "flood" take a count. */
+static ssize_t zoc_test_write(struct file *file, const char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	int (*test)(struct zoc_host_link *link, u32 count) =
+		file->f_path.dentry->d_inode->i_private;
+	u32 n;
+	int ret;
+
+	ret = kstrtou32_from_user(buf, count, 0, &n);
+	if (ret)
+		return ret;
+	ret = test(&zoc_link, n);
+	return ret ? ret : count;
+}
+
+static const struct file_operations zoc_test_fops = {
+	.owner = THIS_MODULE,
+	.write = zoc_test_write,
+	.llseek = noop_llseek,
+};
+
+static ssize_t zoc_corrupt_write(struct file *file, const char __user *buf,
+				 size_t count, loff_t *ppos)
+{
+	int ret = zoc_link_corrupt(&zoc_link);
+
+	return ret ? ret : count;
+}
+
+static const struct file_operations zoc_corrupt_fops = {
+	.owner = THIS_MODULE,
+	.write = zoc_corrupt_write,
+	.llseek = noop_llseek,
+};
+
 static ssize_t zoc_probe_write(struct file *file, const char __user *buf,
 			       size_t count, loff_t *ppos)
 {
@@ -261,6 +688,17 @@ static const char *zoc_state_name(u32 state)
 						     "invalid";
 }
 
+static void zoc_ring_show(struct seq_file *s, const char *name,
+			  struct zoc_ring *r)
+{
+	seq_printf(s, "%s_msgs: %llu\n", name, r->msgs);
+	seq_printf(s, "%s_doorbells: %llu\n", name, r->doorbells);
+	seq_printf(s, "%s_suppressed: %llu\n", name, r->suppressed);
+	seq_printf(s, "%s_notify_requests: %llu\n", name, r->notify_on);
+	seq_printf(s, "%s_bad_msgs: %llu\n", name, r->bad_msgs);
+	seq_printf(s, "%s_broken: %d\n", name, r->broken);
+}
+
 static int zoc_link_show(struct seq_file *s, void *unused)
 {
 	struct zoc_host_link *link = s->private;
@@ -278,6 +716,18 @@ static int zoc_link_show(struct seq_file *s, void *unused)
 	seq_printf(s, "probes_ok: %llu\n", link->probes_ok);
 	seq_printf(s, "probes_failed: %llu\n", link->probes_failed);
 	seq_printf(s, "svm_probes: %llu\n", zoc_read64(&svm->probes));
+
+	spin_lock_irq(&link->lock);
+	seq_printf(s, "link: %s\n", !link->up ? "down" :
+		   link->svm_dead ? "stalled" : "up");
+	seq_printf(s, "svm_heartbeat: %llu\n", link->svm_heartbeat);
+	seq_printf(s, "resets: %llu\n", link->resets);
+	seq_printf(s, "timeouts: %llu\n", link->timeouts);
+	seq_printf(s, "echoes: %llu\n", link->echoes);
+	seq_printf(s, "unexpected_replies: %llu\n", link->unexpected);
+	zoc_ring_show(s, "req", &link->req);
+	zoc_ring_show(s, "cpl", &link->cpl);
+	spin_unlock_irq(&link->lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(zoc_link);
@@ -365,11 +815,15 @@ static void zoc_link_exit(struct zoc_host_link *link)
 static int __init zoc_host_init(void)
 {
 	struct zoc_host_link *link = &zoc_link;
-	int ret;
+	int ret, i;
 
 	spin_lock_init(&link->lock);
 	mutex_init(&link->probe_mutex);
+	mutex_init(&link->call_mutex);
 	init_waitqueue_head(&link->wq);
+	INIT_DELAYED_WORK(&link->tick, zoc_link_tick);
+	for (i = 0; i < ZOC_PENDING; i++)
+		init_completion(&link->pending[i].done);
 
 	ret = zoc_link_init(link);
 	if (ret)
@@ -377,6 +831,12 @@ static int __init zoc_host_init(void)
 	link->dir = debugfs_create_dir("zoc", NULL);
 	debugfs_create_file("link", 0444, link->dir, link, &zoc_link_fops);
 	debugfs_create_file("probe", 0200, link->dir, link, &zoc_probe_fops);
+	debugfs_create_file("echo", 0200, link->dir, zoc_link_echo,
+			    &zoc_test_fops);
+	debugfs_create_file("flood", 0200, link->dir, zoc_link_flood,
+			    &zoc_test_fops);
+	debugfs_create_file("corrupt", 0200, link->dir, link, &zoc_corrupt_fops);
+	schedule_delayed_work(&link->tick, 0);
 
 	ret = zoc_host_ivshmem_init();
 	if (ret)
@@ -386,6 +846,7 @@ static int __init zoc_host_init(void)
 	return 0;
 
 out_debugfs:
+	cancel_delayed_work_sync(&link->tick);
 	debugfs_remove_recursive(link->dir);
 	zoc_link_exit(link);
 	return ret;
@@ -397,6 +858,7 @@ static void __exit zoc_host_exit(void)
 
 	zoc_host_ivshmem_exit();
 	debugfs_remove_recursive(link->dir);
+	cancel_delayed_work_sync(&link->tick);
 	zoc_link_exit(link);
 }
 

@@ -24,6 +24,10 @@ int zoc_host_link_attach(const struct zoc_host_transport_ops *ops, void *priv,
 void zoc_host_link_detach(void *priv);
 void zoc_host_link_doorbell(void);
 
+struct zoc_msg;
+int zoc_host_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
+		       unsigned long timeout);
+
 int zoc_host_ivshmem_init(void);
 void zoc_host_ivshmem_exit(void);
 
