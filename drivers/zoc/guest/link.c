@@ -277,7 +277,7 @@ static void zoc_guest_handshake(struct zoc_guest_link *link)
 	epoch = zoc_read32(&area->host.epoch);
 	if (link->attached && epoch == zoc_read32(&area->svm.ack_epoch))
 		return;
-	/* The acknowledgement before the rings; pairs with the host's wmb. */
+	/* The acknowledgment before the rings; pairs with the host's wmb. */
 	smp_rmb();
 	link->attached = false;
 	if (zoc_ring_attach(&link->req, base + ZOC_LINK_REQ_RING,

@@ -27,6 +27,7 @@
 #include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -202,7 +203,7 @@ static void zoc_link_format(struct zoc_host_link *link, u32 svm_epoch)
 	zoc_ring_attach(&link->req, base + ZOC_LINK_REQ_RING, ZOC_LINK_RING_SPAN);
 	zoc_ring_attach(&link->cpl, base + ZOC_LINK_CPL_RING, ZOC_LINK_RING_SPAN);
 	zoc_ring_enable_notify(&link->cpl);
-	/* The rings before the acknowledgement; pairs with the service VM's rmb. */
+	/* The rings before the acknowledgment; pairs with the service VM's rmb. */
 	smp_wmb();
 	WRITE_ONCE(area->host.ack_epoch, cpu_to_le32(svm_epoch));
 }
@@ -585,11 +586,13 @@ static int zoc_link_flood(struct zoc_host_link *link, u32 count)
 	while (i < count && !ret) {
 		spin_lock_irq(&link->lock);
 		/* Never more in flight than the completion ring holds. */
-		for (; i < count && !ret &&
-		       i - link->flood_got < ZOC_LINK_RING_SLOTS; i += !ret) {
+		while (i < count && i - link->flood_got < ZOC_LINK_RING_SLOTS) {
 			msg.hdr.tag = cpu_to_le32(ZOC_FLOOD_TAG | i);
 			put_unaligned_le64(i, msg.data);
 			ret = __zoc_link_post(link, &msg);
+			if (ret)
+				break;
+			i++;
 		}
 		if (!ret && i < count)
 			ret = -ENOSPC;
@@ -676,6 +679,58 @@ static const struct file_operations zoc_probe_fops = {
 	.write = zoc_probe_write,
 	.llseek = noop_llseek,
 };
+
+#define ZOC_LATENCY_ROUNDS	2000
+
+static int zoc_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Time @rounds calls of @fn; print the median and the 99th percentile. */
+static int zoc_latency(struct seq_file *s, const char *what,
+		       int (*fn)(struct zoc_host_link *link, u32 count))
+{
+	u64 *ns, t;
+	int i, ret = 0;
+
+	ns = kvmalloc_array(ZOC_LATENCY_ROUNDS, sizeof(*ns), GFP_KERNEL);
+	if (!ns)
+		return -ENOMEM;
+	for (i = 0; i < ZOC_LATENCY_ROUNDS && !ret; i++) {
+		t = ktime_get_ns();
+		ret = fn(&zoc_link, 1);
+		ns[i] = ktime_get_ns() - t;
+	}
+	if (!ret) {
+		sort(ns, ZOC_LATENCY_ROUNDS, sizeof(*ns), zoc_cmp_u64, NULL);
+		seq_printf(s, "%s_p50_ns: %llu\n", what, ns[ZOC_LATENCY_ROUNDS / 2]);
+		seq_printf(s, "%s_p99_ns: %llu\n", what,
+			   ns[ZOC_LATENCY_ROUNDS * 99 / 100]);
+	}
+	kvfree(ns);
+	return ret;
+}
+
+static int zoc_probe_once(struct zoc_host_link *link, u32 count)
+{
+	return zoc_link_probe(link);
+}
+
+/*
+ * "latency": round trips through the rings (an echo request and its reply,
+ * with the doorbells the other side asks for) against bare doorbell round
+ * trips (the wiring probe: a doorbell each way around two shared memory
+ * accesses), measured in the same run.
+ */
+static int zoc_latency_show(struct seq_file *s, void *unused)
+{
+	return zoc_latency(s, "echo", zoc_link_echo) ?:
+	       zoc_latency(s, "doorbell", zoc_probe_once);
+}
+DEFINE_SHOW_ATTRIBUTE(zoc_latency);
 
 static const char * const zoc_state_names[] = {
 	[ZOC_LINK_DOWN] = "down",
@@ -836,6 +891,7 @@ static int __init zoc_host_init(void)
 	debugfs_create_file("flood", 0200, link->dir, zoc_link_flood,
 			    &zoc_test_fops);
 	debugfs_create_file("corrupt", 0200, link->dir, link, &zoc_corrupt_fops);
+	debugfs_create_file("latency", 0400, link->dir, link, &zoc_latency_fops);
 	schedule_delayed_work(&link->tick, 0);
 
 	ret = zoc_host_ivshmem_init();
