@@ -8,7 +8,19 @@
 
 #define ROUNDS	200
 
-TEST(both_ways)
+/* The service VM may still be booting, slowly under TCG. */
+FIXTURE(lab) {
+};
+
+FIXTURE_SETUP(lab)
+{
+}
+
+FIXTURE_TEARDOWN(lab)
+{
+}
+
+TEST_F_TIMEOUT(lab, both_ways, 600)
 {
 	const char *missing = zoc_link_missing();
 	long long tx, rx, svm_rx;

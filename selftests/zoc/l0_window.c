@@ -6,7 +6,19 @@
 #include "kselftest_harness.h"
 #include "zoc_lab.h"
 
-TEST(marker_roundtrip)
+/* The service VM may still be booting, slowly under TCG. */
+FIXTURE(lab) {
+};
+
+FIXTURE_SETUP(lab)
+{
+}
+
+FIXTURE_TEARDOWN(lab)
+{
+}
+
+TEST_F_TIMEOUT(lab, marker_roundtrip, 600)
 {
 	const char *missing = zoc_link_missing();
 	long long ok, answered;

@@ -146,7 +146,7 @@ TEST_F(mmio, accessors)
 	ASSERT_EQ(0, run_case("accessors"));
 }
 
-TEST_F(mmio, smp_hammer)
+TEST_F_TIMEOUT(mmio, smp_hammer, 300)
 {
 	ASSERT_EQ(0, run_case("smp"));
 }

@@ -8,7 +8,19 @@
 #include "kselftest_harness.h"
 #include "zoc_lab.h"
 
-TEST(kill_and_restart)
+/* The service VM may still be booting, slowly under TCG. */
+FIXTURE(lab) {
+};
+
+FIXTURE_SETUP(lab)
+{
+}
+
+FIXTURE_TEARDOWN(lab)
+{
+}
+
+TEST_F_TIMEOUT(lab, kill_and_restart, 600)
 {
 	const char *missing = zoc_link_missing();
 	long long epoch, failed;

@@ -12,6 +12,7 @@
  * trusted: every address is checked against the window before use.
  */
 
+#include <linux/debugfs.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/module.h>
@@ -21,6 +22,7 @@
 
 #include "../link/ivshmem.h"
 #include "../link/ring.h"
+#include "zoc_guest.h"
 
 #define ZOC_GUEST_VECTORS	1
 #define ZOC_TICK		msecs_to_jiffies(ZOC_LINK_HEARTBEAT_MS)
@@ -47,6 +49,10 @@ MODULE_PARM_DESC(fault_injection, "obey the host's requests to corrupt the link 
  * @req: request ring (we consume)
  * @cpl: completion ring (we produce)
  * @attached: we took the rings of the host epoch we acknowledged
+ * @client: the I/O proxy, or NULL
+ * @dropped: replies and messages that found the completion ring full
+ * @unanswered: requests nobody answered
+ * @dir: debugfs directory
  * @doorbells: doorbells received from the host
  * @probes: probes answered
  * @last_seq: sequence number of the last probe answered
@@ -64,10 +70,18 @@ struct zoc_guest_link {
 	struct zoc_ring req;
 	struct zoc_ring cpl;
 	bool attached;
+	const struct zoc_guest_client *client;
+	u64 dropped;
+	u64 unanswered;
+	struct dentry *dir;
 	u64 doorbells;
 	u64 probes;
 	u64 last_seq;
 };
+
+/* The one link endpoint; the proxy reaches it through the functions below. */
+static struct zoc_guest_link *zoc_guest_link;
+static DEFINE_SPINLOCK(zoc_guest_link_lock);	/* protects zoc_guest_link */
 
 static u32 zoc_read32(__le32 *p)
 {
@@ -157,23 +171,29 @@ static void zoc_guest_request(struct zoc_guest_link *link, struct zoc_msg *msg)
 			dev_warn(&link->pdev->dev, "corrupted the completion ring, as asked\n");
 			return;
 		}
-		reply.hdr.type = ZOC_MSG_CTRL_REPLY;
-		reply.hdr.len = cpu_to_le16(8);
-		reply.ctrl.opcode = msg->ctrl.opcode;
-		reply.ctrl.status = cpu_to_le32(ZOC_MSG_ENOTSUPP);
+		fallthrough;
+	default:
+		if (link->client &&
+		    link->client->request(link->client->priv, msg, &reply))
+			break;
+		if (msg->hdr.type == ZOC_MSG_MMIO_WRITE)
+			return;		/* posted: nothing to answer */
+		link->unanswered++;
+		if (msg->hdr.type == ZOC_MSG_MMIO_READ) {
+			reply.hdr.type = ZOC_MSG_MMIO_REPLY;
+			reply.hdr.len = cpu_to_le16(sizeof(reply.reply));
+			reply.reply.value = cpu_to_le64(~0ULL);
+			reply.reply.status = cpu_to_le32(ZOC_MSG_ENODEV);
+		} else {
+			reply.hdr.type = ZOC_MSG_CTRL_REPLY;
+			reply.hdr.len = cpu_to_le16(8);
+			reply.ctrl.opcode = msg->ctrl.opcode;
+			reply.ctrl.status = cpu_to_le32(ZOC_MSG_ENOTSUPP);
+		}
 		break;
-	case ZOC_MSG_MMIO_READ:
-		reply.hdr.type = ZOC_MSG_MMIO_REPLY;
-		reply.hdr.len = cpu_to_le16(sizeof(reply.reply));
-		reply.reply.value = cpu_to_le64(~0ULL);
-		reply.reply.status = cpu_to_le32(ZOC_MSG_ENODEV);
-		break;
-	default:		/* MMIO writes to no device: nothing to do */
-		return;
 	}
 	if (zoc_ring_produce(&link->cpl, &reply))
-		dev_warn_ratelimited(&link->pdev->dev,
-				     "completion ring full or broken: reply dropped\n");
+		link->dropped++;
 }
 
 /*
@@ -314,6 +334,117 @@ out:
 	schedule_delayed_work(&link->tick, ZOC_TICK);
 }
 
+/**
+ * zoc_guest_link_set_client - attach the I/O proxy to the link
+ * @client: its callbacks; valid until zoc_guest_link_clear_client()
+ *
+ * Return: 0, -ENODEV without a link endpoint, -EBUSY if a client is set.
+ */
+int zoc_guest_link_set_client(const struct zoc_guest_client *client)
+{
+	struct zoc_guest_link *link;
+	int ret = -ENODEV;
+
+	spin_lock_irq(&zoc_guest_link_lock);
+	link = zoc_guest_link;
+	if (link) {
+		spin_lock(&link->lock);
+		ret = link->client ? -EBUSY : 0;
+		if (!ret)
+			link->client = client;
+		spin_unlock(&link->lock);
+	}
+	spin_unlock_irq(&zoc_guest_link_lock);
+	return ret;
+}
+
+/**
+ * zoc_guest_link_clear_client - detach the I/O proxy from the link
+ * @client: as given to zoc_guest_link_set_client()
+ *
+ * No callback of @client runs once this returns.
+ */
+void zoc_guest_link_clear_client(const struct zoc_guest_client *client)
+{
+	struct zoc_guest_link *link;
+
+	spin_lock_irq(&zoc_guest_link_lock);
+	link = zoc_guest_link;
+	if (link) {
+		spin_lock(&link->lock);
+		if (link->client == client)
+			link->client = NULL;
+		spin_unlock(&link->lock);
+	}
+	spin_unlock_irq(&zoc_guest_link_lock);
+}
+
+/**
+ * zoc_guest_link_post - send a message to the host (an interrupt, an event)
+ * @msg: the message
+ *
+ * Context: any; takes a spinlock with interrupts disabled.
+ * Return: 0, -ENOTCONN if the link is not up, -ENOSPC if the completion
+ * ring is full, -EIO if it is broken.
+ */
+int zoc_guest_link_post(const struct zoc_msg *msg)
+{
+	struct zoc_guest_link *link;
+	unsigned long flags;
+	int ret = -ENOTCONN;
+
+	spin_lock_irqsave(&zoc_guest_link_lock, flags);
+	link = zoc_guest_link;
+	if (link) {
+		spin_lock(&link->lock);
+		if (link->attached) {
+			ret = zoc_ring_produce(&link->cpl, msg);
+			if (!ret && zoc_ring_need_doorbell(&link->cpl))
+				zoc_guest_ring_host(link);
+			if (ret == -ENOSPC)
+				link->dropped++;
+		}
+		spin_unlock(&link->lock);
+	}
+	spin_unlock_irqrestore(&zoc_guest_link_lock, flags);
+	return ret;
+}
+
+static void zoc_guest_ring_show(struct seq_file *s, const char *name,
+				struct zoc_ring *r)
+{
+	seq_printf(s, "%s_msgs: %llu\n", name, r->msgs);
+	seq_printf(s, "%s_doorbells: %llu\n", name, r->doorbells);
+	seq_printf(s, "%s_suppressed: %llu\n", name, r->suppressed);
+	seq_printf(s, "%s_notify_requests: %llu\n", name, r->notify_on);
+	seq_printf(s, "%s_bad_msgs: %llu\n", name, r->bad_msgs);
+	seq_printf(s, "%s_broken: %d\n", name, r->broken);
+}
+
+static int zoc_guest_show(struct seq_file *s, void *unused)
+{
+	struct zoc_guest_link *link = s->private;
+	struct zoc_link_area *area = READ_ONCE(link->area);
+
+	seq_printf(s, "window: %pa bytes\n", &link->window_size);
+	seq_printf(s, "doorbell_id: %u\n", link->own_id);
+	if (!area)
+		return 0;
+	spin_lock_irq(&link->lock);
+	seq_printf(s, "epoch: %u\n", zoc_read32(&area->svm.epoch));
+	seq_printf(s, "host_epoch: %u\n", zoc_read32(&area->host.epoch));
+	seq_printf(s, "link: %s\n", link->attached ? "up" : "down");
+	seq_printf(s, "doorbells_rx: %llu\n", link->doorbells);
+	seq_printf(s, "probes: %llu\n", link->probes);
+	seq_printf(s, "dropped: %llu\n", link->dropped);
+	seq_printf(s, "unanswered: %llu\n", link->unanswered);
+	zoc_guest_ring_show(s, "req", &link->req);
+	zoc_guest_ring_show(s, "cpl", &link->cpl);
+	spin_unlock_irq(&link->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(zoc_guest);
+
 static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct zoc_guest_link *link;
@@ -361,12 +492,25 @@ static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto out_free_vectors;
 
+	spin_lock_irq(&zoc_guest_link_lock);
+	if (zoc_guest_link) {
+		spin_unlock_irq(&zoc_guest_link_lock);
+		ret = -EBUSY;
+		goto out_free_irq;
+	}
+	zoc_guest_link = link;
+	spin_unlock_irq(&zoc_guest_link_lock);
+	link->dir = debugfs_create_dir("zoc-guest", NULL);
+	debugfs_create_file("link", 0444, link->dir, link, &zoc_guest_fops);
+
 	pci_set_drvdata(pdev, link);
 	dev_info(&pdev->dev, "L0 window %pa bytes, doorbell id %u, aperture %#lx\n",
 		 &link->window_size, link->own_id, aperture);
 	schedule_delayed_work(&link->tick, 0);
 	return 0;
 
+out_free_irq:
+	free_irq(pci_irq_vector(pdev, 0), link);
 out_free_vectors:
 	pci_free_irq_vectors(pdev);
 	return ret;
@@ -376,6 +520,10 @@ static void zoc_guest_remove(struct pci_dev *pdev)
 {
 	struct zoc_guest_link *link = pci_get_drvdata(pdev);
 
+	spin_lock_irq(&zoc_guest_link_lock);
+	zoc_guest_link = NULL;
+	spin_unlock_irq(&zoc_guest_link_lock);
+	debugfs_remove_recursive(link->dir);
 	free_irq(pci_irq_vector(pdev, 0), link);
 	cancel_delayed_work_sync(&link->tick);
 	if (link->area)
