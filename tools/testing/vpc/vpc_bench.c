@@ -15,6 +15,8 @@
  *		on CPU 0) and count what arrives at SINK_IF: packets/s
  *	vpc_bench memlock PIN_DIR
  *		size and memlock of the session table
+ *	vpc_bench count PIN_DIR
+ *		entries in the session table
  *
  * The frames are those of vpc-test.conf's addresses.  Figures are medians
  * of RUNS runs; each line is "what value unit".
@@ -167,9 +169,13 @@ static int vb_session(int fd, const char *a, uint16_t pa, const char *b,
 	key.port[0] = htons(x < y ? pa : pb);
 	key.port[1] = htons(x < y ? pb : pa);
 	ct.flags = x < y ? 0 : ZOC_VPC_CT_OPENER1;
+	/*
+	 * Seen now: every packet measured refreshes it.  A time ahead of
+	 * the datapath's clock would make the session look expired (the
+	 * idle time wraps around), and the packets measured dropped.
+	 */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	/* an hour ahead: it stays live for the whole benchmark */
-	ct.last_seen = (ts.tv_sec + 3600) * 1000000000ULL;
+	ct.last_seen = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	return bpf_map_update_elem(fd, &key, &ct, BPF_ANY);
 }
 
@@ -207,7 +213,7 @@ static int vb_paths(const char *dir, int runs)
 	int vnic = vb_prog(rep0), uplink = vb_prog(up0);
 	int sessions = vb_pin(dir, ZOC_VPC_PIN_SESSIONS);
 	int ports = vb_pin(dir, ZOC_VPC_PIN_PORTS);
-	static struct vb_path paths[8];
+	static struct vb_path paths[9];
 	struct vpc_bench *skel;
 	uint32_t empty, ns;
 	struct pkt inner, *p;
@@ -257,6 +263,8 @@ static int vb_paths(const char *dir, int runs)
 	p->b[42] = 0x0c;
 	p = vb_path(&paths[7], "new_session_encap", vnic, rep0, true);
 	vb_flow(p, mac_v0, "10.1.0.10", "10.1.0.30", IPPROTO_TCP, 1, 1, 0x02);
+	p = vb_path(&paths[8], "ct_miss_drop", vnic, rep0, true);
+	vb_flow(p, mac_v0, "10.1.0.10", "10.1.0.30", IPPROTO_TCP, 1, 1, 0x10);
 
 	if (vb_measure(skel, paths[0].prog, paths[0].ifindex, &paths[0].pkt,
 		       false, runs, &empty))
@@ -333,7 +341,10 @@ static int vb_setns(const char *name)
 	return ret;
 }
 
-/* Send @packets copies of @p out of @ifindex: XDP_TX in live-frame mode. */
+/*
+ * Send @packets copies of @p out of @ifindex: XDP_TX in live-frame mode,
+ * vpc_gen restoring the frame from the template each time.
+ */
 static int vb_generate(struct vpc_bench *skel, unsigned int ifindex,
 		       const struct pkt *p, unsigned long packets)
 {
@@ -350,16 +361,27 @@ static int vb_generate(struct vpc_bench *skel, unsigned int ifindex,
 	};
 	int prog = bpf_program__fd(skel->progs.vpc_gen), ret;
 
+	memcpy(skel->bss->tmpl, p->b, VB_TMPL);
 	ret = bpf_prog_test_run_opts(prog, &opts);
 	return ret;
 }
 
+/*
+ * One UDP flow of 64-byte frames from vNIC 10.1.0.10 to 10.1.0.30 behind
+ * the VTEP 192.168.50.2, VNI 100; the sink counts the VXLAN frames that
+ * carry it, and anything else apart.
+ */
 static int vb_pps(char **argv)
 {
 	unsigned long packets = strtoul(argv[4], NULL, 0);
+	struct flow f = {
+		.saddr = ip4("10.1.0.10"), .daddr = ip4("10.1.0.30"),
+		.proto = IPPROTO_UDP, .sport = 40000, .dport = 5000,
+		.ttl = 64, .payload = VB_TMPL - 14 - 20 - 8,
+	};
+	uint64_t sunk0, sunk1, other0, other1;
 	struct timespec t0, t1;
 	struct vpc_bench *skel;
-	uint64_t sunk0, sunk1;
 	unsigned int gen_if;
 	cpu_set_t cpus;
 	struct pkt p;
@@ -369,6 +391,8 @@ static int vb_pps(char **argv)
 	skel = vb_open();
 	if (!skel)
 		return 1;
+	skel->bss->sink_vni = 100;
+	skel->bss->sink_daddr = ip4("10.1.0.30");
 	ret = vb_setns(argv[2]) ?: vb_attach(skel, skel->progs.vpc_sink, argv[3]);
 	if (ret)
 		return 1;
@@ -381,22 +405,27 @@ static int vb_pps(char **argv)
 		fprintf(stderr, "vpc_bench: generator set-up failed\n");
 		return 1;
 	}
-	vb_flow(&p, mac_v0, "10.1.0.10", "10.1.0.30", IPPROTO_UDP, 40000, 5000, 0);
+	/* a 64-byte frame: the whole of it is the template */
+	memcpy(f.smac, mac_v0, 6);
+	memcpy(f.dmac, mac_gw, 6);
+	pkt_inner(&p, &f);
 	sunk0 = __atomic_load_n(&skel->bss->sunk, __ATOMIC_RELAXED);
+	other0 = __atomic_load_n(&skel->bss->sunk_other, __ATOMIC_RELAXED);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = vb_generate(skel, gen_if, &p, packets);
 	/* let the last batches drain through the device under test */
 	usleep(100000);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	sunk1 = __atomic_load_n(&skel->bss->sunk, __ATOMIC_RELAXED);
+	other1 = __atomic_load_n(&skel->bss->sunk_other, __ATOMIC_RELAXED);
 	if (ret) {
 		fprintf(stderr, "vpc_bench: generator: %s\n", strerror(errno));
 		return 1;
 	}
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 - 0.1;
-	printf("pps %.0f received %llu sent %lu in %.3f s\n",
+	printf("pps %.0f received %llu other %llu sent %lu in %.3f s\n",
 	       (sunk1 - sunk0) / secs, (unsigned long long)(sunk1 - sunk0),
-	       packets, secs);
+	       (unsigned long long)(other1 - other0), packets, secs);
 	if (!vb_setns(argv[2]))
 		bpf_xdp_detach(if_nametoindex(argv[3]), XDP_FLAGS_DRV_MODE, NULL);
 	vpc_bench__destroy(skel);
@@ -424,6 +453,36 @@ static int vb_memlock(const char *dir)
 	return 0;
 }
 
+#define VB_BATCH	65536
+
+static int vb_count(const char *dir)
+{
+	static struct zoc_vpc_ct_key keys[VB_BATCH];
+	static struct zoc_vpc_ct vals[VB_BATCH];
+	int fd = vb_pin(dir, ZOC_VPC_PIN_SESSIONS);
+	unsigned long long total = 0;
+	__u32 cursor, n, *in = NULL;
+	int ret;
+
+	if (fd < 0)
+		return 1;
+	do {
+		n = VB_BATCH;
+		ret = bpf_map_lookup_batch(fd, in, &cursor, keys, vals, &n,
+					   NULL);
+		if (ret && errno != ENOENT) {
+			fprintf(stderr, "vpc_bench: count: %s\n",
+				strerror(errno));
+			return 1;
+		}
+		total += n;
+		in = &cursor;
+	} while (!ret);
+	printf("sessions %llu\n", total);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct vpc_bench *skel;
@@ -447,6 +506,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 7 && !strcmp(argv[1], "pps"))
 		return vb_pps(argv + 2);
+	if (argc == 3 && !strcmp(argv[1], "count"))
+		return vb_count(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "memlock"))
 		return vb_memlock(argv[2]);
 	fprintf(stderr, "usage: see the head of vpc_bench.c\n");
