@@ -11,6 +11,7 @@
 #ifndef _UAPI_LINUX_ZOC_LINK_H
 #define _UAPI_LINUX_ZOC_LINK_H
 
+#include <linux/ioctl.h>
 #include <linux/types.h>
 
 #define ZOC_LINK_MAGIC		0x004b4e494c434f5aULL	/* "ZOCLINK" */
@@ -300,5 +301,33 @@ struct zoc_msg {
 		__u8 data[ZOC_MSG_PAYLOAD_SIZE];
 	};
 };
+
+/*
+ * /dev/zoc-link: the host's link transport on bare metal.  The broker
+ * (zoc-linkd -K) hands the host kernel the eventfds of the service VM's VMM
+ * and gets from it the file the VMM maps as the L0 window.
+ */
+
+/**
+ * struct zoc_link_doorbell - an eventfd and the doorbell id it stands for
+ * @fd: the eventfd, or -1 for none
+ * @peer: ZOC_LINK_SET_CALL: the host's own doorbell id;
+ *	ZOC_LINK_SET_KICK: the service VM's
+ */
+struct zoc_link_doorbell {
+	__s32 fd;
+	__u32 peer;
+};
+
+#define ZOC_LINK_IOC_MAGIC	0xb7
+/* The eventfd the service VM's VMM signals to ring the host; set once. */
+#define ZOC_LINK_SET_CALL	_IOW(ZOC_LINK_IOC_MAGIC, 1, struct zoc_link_doorbell)
+/* The eventfd that rings the service VM; set again when it reconnects. */
+#define ZOC_LINK_SET_KICK	_IOW(ZOC_LINK_IOC_MAGIC, 2, struct zoc_link_doorbell)
+/*
+ * Returns a new fd: its size and mmap() are host physical memory (RAM and
+ * the link area; the rest faults), for the VMM's window.
+ */
+#define ZOC_LINK_WINDOW		_IO(ZOC_LINK_IOC_MAGIC, 3)
 
 #endif /* _UAPI_LINUX_ZOC_LINK_H */

@@ -341,6 +341,14 @@ int zoc_host_link_attach(const struct zoc_host_transport_ops *ops, void *priv,
 	}
 	link->ops = ops;
 	link->priv = priv;
+	/*
+	 * A new transport starts a new link: a new epoch, fresh rings, so
+	 * that the state a service VM left behind is not taken for a live
+	 * one.
+	 */
+	zoc_link_fail_pending(link, -ECONNRESET);
+	WRITE_ONCE(host->epoch, cpu_to_le32(le32_to_cpu(host->epoch) + 1));
+	zoc_link_format(link, zoc_read32(&link->area->svm.epoch));
 	WRITE_ONCE(host->peer_id, cpu_to_le32(own_id));
 	/* peer_id before state; pairs with the service VM's rmb. */
 	smp_wmb();
@@ -787,6 +795,18 @@ static int zoc_link_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(zoc_link);
 
+/* For the window of the bare-metal transport. */
+bool zoc_host_link_in_link_area(phys_addr_t phys)
+{
+	return phys >= zoc_link.res->start &&
+	       phys - zoc_link.res->start < ZOC_LINK_AREA_SIZE;
+}
+
+phys_addr_t zoc_host_link_aperture_end(void)
+{
+	return zoc_link.res->end + 1;
+}
+
 static int zoc_parse_aperture(phys_addr_t *base, size_t *size)
 {
 	char *at;
@@ -894,13 +914,18 @@ static int __init zoc_host_init(void)
 	debugfs_create_file("latency", 0400, link->dir, link, &zoc_latency_fops);
 	schedule_delayed_work(&link->tick, 0);
 
-	ret = zoc_host_ivshmem_init();
+	ret = zoc_host_chardev_init();
 	if (ret)
 		goto out_debugfs;
+	ret = zoc_host_ivshmem_init();
+	if (ret)
+		goto out_chardev;
 	pr_info("zoc: host link at %pR, epoch %u\n", link->res,
 		le32_to_cpu(link->area->host.epoch));
 	return 0;
 
+out_chardev:
+	zoc_host_chardev_exit();
 out_debugfs:
 	cancel_delayed_work_sync(&link->tick);
 	debugfs_remove_recursive(link->dir);
@@ -913,6 +938,7 @@ static void __exit zoc_host_exit(void)
 	struct zoc_host_link *link = &zoc_link;
 
 	zoc_host_ivshmem_exit();
+	zoc_host_chardev_exit();
 	debugfs_remove_recursive(link->dir);
 	cancel_delayed_work_sync(&link->tick);
 	zoc_link_exit(link);

@@ -28,7 +28,12 @@ struct zoc_msg;
 int zoc_host_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
 		       unsigned long timeout);
 
+bool zoc_host_link_in_link_area(phys_addr_t phys);
+phys_addr_t zoc_host_link_aperture_end(void);
+
 int zoc_host_ivshmem_init(void);
 void zoc_host_ivshmem_exit(void);
+int zoc_host_chardev_init(void);
+void zoc_host_chardev_exit(void);
 
 #endif /* _ZOC_HOST_H */

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC host link transport for bare metal: /dev/zoc-link.
+ *
+ * On bare metal the service VM's VMM (QEMU with an ivshmem-doorbell device)
+ * talks to the broker, zoc-linkd -K, which plays the host's part of the
+ * ivshmem protocol and hands the host kernel the eventfds: one the VMM
+ * signals when the service VM rings the host (we wait on it in the kernel,
+ * as KVM's irqfd does), one we signal to ring the service VM.  The broker
+ * also gets from us the file the VMM maps as the service VM's L0 window:
+ * host RAM and the link area, page for page.
+ */
+
+#include <linux/eventfd.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/ioport.h>
+#include <linux/log2.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/poll.h>
+#include <linux/pseudo_fs.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <linux/zoc_link.h>
+
+#include "zoc_host.h"
+
+#define ZOC_WINDOW_MAGIC	0x5a4f4357	/* "ZOCW" */
+
+/**
+ * struct zoc_host_efd - the doorbells one broker handed over
+ * @lock: protects @kick against the link ringing through it
+ * @kick: signalled to ring the service VM, or NULL
+ * @call: signalled by the service VM's VMM to ring us, or NULL
+ * @wait: our entry on @call's wait queue
+ * @pt: puts @wait there
+ * @attached: the link uses this transport
+ */
+struct zoc_host_efd {
+	/* the link rings from any context while the broker replaces @kick */
+	spinlock_t lock;
+	struct eventfd_ctx *kick;
+	struct eventfd_ctx *call;
+	wait_queue_entry_t wait;
+	poll_table pt;
+	bool attached;
+};
+
+static struct vfsmount *zoc_window_mnt;
+
+/* The service VM's VMM has one doorbell eventfd for us: vector 0. */
+static void zoc_efd_ring(void *priv, u32 peer, u16 vector)
+{
+	struct zoc_host_efd *efd = priv;
+	unsigned long flags;
+
+	spin_lock_irqsave(&efd->lock, flags);
+	if (efd->kick && !vector)
+		eventfd_signal(efd->kick, 1);
+	spin_unlock_irqrestore(&efd->lock, flags);
+}
+
+static const struct zoc_host_transport_ops zoc_efd_ops = {
+	.ring = zoc_efd_ring,
+};
+
+/* @call was signalled: the service VM rang.  Interrupts are disabled. */
+static int zoc_efd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
+			  int sync, void *key)
+{
+	struct zoc_host_efd *efd = container_of(wait, struct zoc_host_efd, wait);
+	u64 count;
+
+	if (key_to_poll(key) & EPOLLIN) {
+		eventfd_ctx_do_read(efd->call, &count);
+		zoc_host_link_doorbell();
+	}
+	return 0;
+}
+
+static void zoc_efd_queue(struct file *file, wait_queue_head_t *wqh,
+			  poll_table *pt)
+{
+	struct zoc_host_efd *efd = container_of(pt, struct zoc_host_efd, pt);
+
+	add_wait_queue(wqh, &efd->wait);
+}
+
+static int zoc_efd_set_call(struct zoc_host_efd *efd,
+			    struct zoc_link_doorbell *db)
+{
+	struct eventfd_ctx *ctx;
+	__poll_t events;
+	struct fd f;
+	u64 count;
+	int ret;
+
+	if (efd->call)
+		return -EBUSY;
+	f = fdget(db->fd);
+	if (!f.file)
+		return -EBADF;
+	ctx = eventfd_ctx_fileget(f.file);
+	if (IS_ERR(ctx)) {
+		fdput(f);
+		return PTR_ERR(ctx);
+	}
+	efd->call = ctx;
+	init_waitqueue_func_entry(&efd->wait, zoc_efd_wakeup);
+	init_poll_funcptr(&efd->pt, zoc_efd_queue);
+	events = vfs_poll(f.file, &efd->pt);
+	fdput(f);
+
+	ret = zoc_host_link_attach(&zoc_efd_ops, efd, db->peer);
+	if (ret) {
+		eventfd_ctx_remove_wait_queue(ctx, &efd->wait, &count);
+		eventfd_ctx_put(ctx);
+		efd->call = NULL;
+		return ret;
+	}
+	efd->attached = true;
+	if (events & EPOLLIN)
+		zoc_host_link_doorbell();
+	return 0;
+}
+
+static int zoc_efd_set_kick(struct zoc_host_efd *efd,
+			    struct zoc_link_doorbell *db)
+{
+	struct eventfd_ctx *ctx = NULL, *old;
+
+	if (db->fd >= 0) {
+		ctx = eventfd_ctx_fdget(db->fd);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+	}
+	spin_lock_irq(&efd->lock);
+	old = efd->kick;
+	efd->kick = ctx;
+	spin_unlock_irq(&efd->lock);
+	if (old)
+		eventfd_ctx_put(old);
+	return 0;
+}
+
+/*
+ * Host physical memory the window may show: RAM and the link area.  The
+ * rest of the aperture stays out: emulated MMIO must never be reachable
+ * as memory.
+ */
+static bool zoc_window_allowed(phys_addr_t phys)
+{
+	return zoc_host_link_in_link_area(phys) ||
+	       region_intersects(phys, PAGE_SIZE, IORESOURCE_SYSTEM_RAM,
+				 IORES_DESC_NONE) == REGION_INTERSECTS;
+}
+
+static int zoc_ram_end(struct resource *res, void *arg)
+{
+	phys_addr_t *end = arg;
+
+	*end = max_t(phys_addr_t, *end, res->end + 1);
+	return 0;
+}
+
+static vm_fault_t zoc_window_fault(struct vm_fault *vmf)
+{
+	phys_addr_t phys = PFN_PHYS(vmf->pgoff);
+
+	if (phys >= i_size_read(file_inode(vmf->vma->vm_file)) ||
+	    !zoc_window_allowed(phys))
+		return VM_FAULT_SIGBUS;
+	return vmf_insert_pfn(vmf->vma, vmf->address, vmf->pgoff);
+}
+
+static const struct vm_operations_struct zoc_window_vm_ops = {
+	.fault = zoc_window_fault,
+};
+
+static int zoc_window_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_ops = &zoc_window_vm_ops;
+	return 0;
+}
+
+static const struct file_operations zoc_window_fops = {
+	.owner = THIS_MODULE,
+	.mmap = zoc_window_mmap,
+};
+
+/*
+ * A file of its own inode, so that fstat() tells the VMM the window's
+ * size (ivshmem sizes its BAR so): the smallest power of two that covers
+ * RAM and the aperture.
+ */
+static int zoc_window_fd(void)
+{
+	phys_addr_t end = zoc_host_link_aperture_end();
+	struct inode *inode;
+	struct file *file;
+	int fd;
+
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM, 0, -1,
+			    &end, zoc_ram_end);
+	inode = alloc_anon_inode(zoc_window_mnt->mnt_sb);
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);
+	i_size_write(inode, roundup_pow_of_two(end));
+	/* The file holds a reference to us, dropped by its last fput(). */
+	__module_get(THIS_MODULE);
+	file = alloc_file_pseudo(inode, zoc_window_mnt, "zoc-window", O_RDWR,
+				 &zoc_window_fops);
+	if (IS_ERR(file)) {
+		module_put(THIS_MODULE);
+		iput(inode);
+		return PTR_ERR(file);
+	}
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		fput(file);
+		return fd;
+	}
+	fd_install(fd, file);
+	return fd;
+}
+
+static long zoc_efd_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct zoc_host_efd *efd = file->private_data;
+	struct zoc_link_doorbell db;
+
+	switch (cmd) {
+	case ZOC_LINK_SET_CALL:
+	case ZOC_LINK_SET_KICK:
+		if (copy_from_user(&db, (void __user *)arg, sizeof(db)))
+			return -EFAULT;
+		return cmd == ZOC_LINK_SET_CALL ? zoc_efd_set_call(efd, &db) :
+						  zoc_efd_set_kick(efd, &db);
+	case ZOC_LINK_WINDOW:
+		return zoc_window_fd();
+	}
+	return -ENOTTY;
+}
+
+static int zoc_efd_open(struct inode *inode, struct file *file)
+{
+	struct zoc_host_efd *efd;
+
+	efd = kzalloc(sizeof(*efd), GFP_KERNEL);
+	if (!efd)
+		return -ENOMEM;
+	spin_lock_init(&efd->lock);
+	file->private_data = efd;
+	return 0;
+}
+
+static int zoc_efd_release(struct inode *inode, struct file *file)
+{
+	struct zoc_host_efd *efd = file->private_data;
+	u64 count;
+
+	if (efd->attached)
+		zoc_host_link_detach(efd);
+	if (efd->call) {
+		eventfd_ctx_remove_wait_queue(efd->call, &efd->wait, &count);
+		eventfd_ctx_put(efd->call);
+	}
+	if (efd->kick)
+		eventfd_ctx_put(efd->kick);
+	kfree(efd);
+	return 0;
+}
+
+static const struct file_operations zoc_efd_fops = {
+	.owner = THIS_MODULE,
+	.open = zoc_efd_open,
+	.release = zoc_efd_release,
+	.unlocked_ioctl = zoc_efd_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice zoc_efd_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "zoc-link",
+	.fops = &zoc_efd_fops,
+	.mode = 0600,
+};
+
+static int zoc_window_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, ZOC_WINDOW_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type zoc_window_fs = {
+	.name = "zoc_window",
+	.init_fs_context = zoc_window_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+int zoc_host_chardev_init(void)
+{
+	int ret;
+
+	zoc_window_mnt = kern_mount(&zoc_window_fs);
+	if (IS_ERR(zoc_window_mnt))
+		return PTR_ERR(zoc_window_mnt);
+	ret = misc_register(&zoc_efd_misc);
+	if (ret)
+		kern_unmount(zoc_window_mnt);
+	return ret;
+}
+
+void zoc_host_chardev_exit(void)
+{
+	misc_deregister(&zoc_efd_misc);
+	kern_unmount(zoc_window_mnt);
+}

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The bare-metal link transport, /dev/zoc-link, without the service VM's
+ * VMM: this program plays the broker (it hands the kernel the eventfds),
+ * the VMM (it maps the window file the kernel returns) and the service VM
+ * (it answers the handshake and the echo requests through the rings, with
+ * the same ring code as the kernel).  The kernel must come up on the link,
+ * answer its own echo and flood tests through the eventfds, and detach
+ * cleanly when the device is closed.
+ *
+ * In the ZOC lab the real service VM is stopped and the ivshmem transport
+ * unbound first, and both are put back afterwards.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "zoc_lab.h"
+#include "ring.h"
+
+#define IVSHMEM_DRIVER	"/sys/bus/pci/drivers/zoc-host-ivshmem"
+#define SVM_PEER	7
+
+/* The service VM, played by a thread. */
+struct fake_svm {
+	u8 *window;
+	unsigned long long aperture;
+	int call;		/* we signal it to ring the host */
+	int kick;		/* the host signals it to ring us */
+	int stop;		/* set by the test: __atomic */
+	int attached;
+	u32 epoch;
+	unsigned long long answered;
+	struct zoc_ring req, cpl;
+};
+
+static void ring_host(struct fake_svm *f)
+{
+	u64 one = 1;
+
+	if (write(f->call, &one, sizeof(one)) != sizeof(one))
+		perror("ring_host");
+}
+
+static void fake_svm_drain(struct fake_svm *f)
+{
+	struct zoc_msg msg;
+	int ret;
+
+	do {
+		while (zoc_ring_space(&f->cpl) > 0) {
+			ret = zoc_ring_consume(&f->req, &msg);
+			if (ret == -EAGAIN || ret == -EIO)
+				break;
+			if (ret || msg.hdr.type != ZOC_MSG_ECHO)
+				continue;
+			if (!zoc_ring_produce(&f->cpl, &msg))
+				f->answered++;
+		}
+		if (zoc_ring_need_doorbell(&f->cpl))
+			ring_host(f);
+	} while (zoc_ring_enable_notify(&f->req));
+}
+
+static void *fake_svm_run(void *arg)
+{
+	struct fake_svm *f = arg;
+	struct zoc_link_area *area = (void *)(f->window + f->aperture);
+	u8 *base = (u8 *)area;
+	struct pollfd pfd = { .fd = f->kick, .events = POLLIN };
+	u32 epoch = f->epoch;
+	u64 count;
+
+	area->svm.epoch = cpu_to_le32(epoch);
+	area->svm.peer_id = cpu_to_le32(SVM_PEER);
+	area->svm.ack_epoch = 0;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	area->svm.state = cpu_to_le32(ZOC_LINK_UP);
+	ring_host(f);
+
+	while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
+		if (poll(&pfd, 1, ZOC_LINK_HEARTBEAT_MS) == 1 &&
+		    read(f->kick, &count, sizeof(count)) < 0)
+			break;
+		area->svm.heartbeat =
+			cpu_to_le64(le64_to_cpu(area->svm.heartbeat) + 1);
+		if (le32_to_cpu(area->host.ack_epoch) == epoch &&
+		    le32_to_cpu(area->host.epoch) !=
+		    le32_to_cpu(area->svm.ack_epoch)) {
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (zoc_ring_attach(&f->req, base + ZOC_LINK_REQ_RING,
+					    ZOC_LINK_RING_SPAN) ||
+			    zoc_ring_attach(&f->cpl, base + ZOC_LINK_CPL_RING,
+					    ZOC_LINK_RING_SPAN))
+				break;
+			zoc_ring_enable_notify(&f->req);
+			f->attached = 1;
+			area->svm.ack_epoch = area->host.epoch;
+			ring_host(f);
+		}
+		if (f->attached)
+			fake_svm_drain(f);
+	}
+	area->svm.state = cpu_to_le32(ZOC_LINK_DOWN);
+	return NULL;
+}
+
+static int sysfs_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* The ivshmem-doorbell function the ivshmem transport is bound to, or "". */
+static void ivshmem_bound(char *dev, size_t len)
+{
+	struct dirent *de;
+	DIR *dir;
+
+	*dev = '\0';
+	dir = opendir(IVSHMEM_DRIVER);
+	if (!dir)
+		return;
+	while ((de = readdir(dir)))
+		if (strchr(de->d_name, ':') && strlen(de->d_name) < len)
+			strcpy(dev, de->d_name);
+	closedir(dir);
+}
+
+FIXTURE(bare) {
+	int lab;
+	char ivshmem[64];
+};
+
+FIXTURE_SETUP(bare)
+{
+	const char *missing = zoc_link_missing();
+
+	self->lab = -1;
+	if (access("/dev/zoc-link", R_OK))
+		SKIP(return, "no /dev/zoc-link: zoc_host not loaded");
+	if (missing)
+		SKIP(return, "%s", missing);
+	self->lab = zoc_lab_open();
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: the link is in use");
+	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-kill"));
+	ivshmem_bound(self->ivshmem, sizeof(self->ivshmem));
+	if (self->ivshmem[0])
+		ASSERT_EQ(0, sysfs_write(IVSHMEM_DRIVER "/unbind", self->ivshmem));
+	ASSERT_EQ(0, zoc_link_state("host_state"));
+}
+
+FIXTURE_TEARDOWN(bare)
+{
+	if (self->lab < 0)
+		return;
+	if (self->ivshmem[0])
+		sysfs_write(IVSHMEM_DRIVER "/bind", self->ivshmem);
+	zoc_lab_cmd(self->lab, "svm-start");
+	zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT);
+	close(self->lab);
+}
+
+TEST_F_TIMEOUT(bare, eventfds_and_window, 300)
+{
+	struct zoc_link_doorbell call, kick;
+	struct fake_svm f = { 0 };
+	unsigned long long end;
+	pthread_t thread;
+	struct stat st;
+	char line[256];
+	int dev, win, i;
+	FILE *link;
+
+	link = fopen(ZOC_DEBUGFS "/link", "r");
+	ASSERT_NE(NULL, link);
+	while (fgets(line, sizeof(line), link))
+		sscanf(line, "aperture: [mem %llx-%llx", &f.aperture, &end);
+	fclose(link);
+	ASSERT_NE(0, f.aperture);
+
+	dev = open("/dev/zoc-link", O_RDWR);
+	ASSERT_LE(0, dev);
+	f.call = eventfd(0, EFD_CLOEXEC);
+	f.kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	call = (struct zoc_link_doorbell){ .fd = f.call, .peer = 0 };
+	kick = (struct zoc_link_doorbell){ .fd = f.kick, .peer = SVM_PEER };
+	ASSERT_EQ(0, ioctl(dev, ZOC_LINK_SET_CALL, &call));
+	EXPECT_EQ(-1, ioctl(dev, ZOC_LINK_SET_CALL, &call));	/* once */
+	ASSERT_EQ(0, ioctl(dev, ZOC_LINK_SET_KICK, &kick));
+	EXPECT_EQ(1, zoc_link_state("host_state"));
+
+	/* The window: a power of two covering the aperture, RAM 1:1. */
+	win = ioctl(dev, ZOC_LINK_WINDOW);
+	ASSERT_LE(0, win);
+	ASSERT_EQ(0, fstat(win, &st));
+	EXPECT_EQ(0, st.st_size & (st.st_size - 1));
+	ASSERT_LT(end, (unsigned long long)st.st_size);
+	f.window = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			win, 0);
+	ASSERT_NE(MAP_FAILED, f.window);
+	ASSERT_EQ(ZOC_LINK_MAGIC,
+		  le64_to_cpu(((struct zoc_link_area *)(f.window + f.aperture))->magic));
+
+	f.epoch = le32_to_cpu(((struct zoc_link_area *)(f.window + f.aperture))->svm.epoch) + 1;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, fake_svm_run, &f));
+	for (i = 0; i < 300; i++) {
+		if (zoc_link_field("svm_epoch") == f.epoch &&
+		    zoc_link_state("link") == 1)
+			break;
+		usleep(100 * 1000);
+	}
+	EXPECT_EQ(f.epoch, zoc_link_field("svm_epoch"));
+	EXPECT_EQ(1, zoc_link_state("link")) TH_LOG("no handshake over the eventfds");
+	EXPECT_EQ(0, zoc_link_write("echo", 2000));
+	EXPECT_EQ(0, zoc_link_write("flood", 5000));
+	EXPECT_LE(7000, f.answered);
+
+	__atomic_store_n(&f.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(thread, NULL);
+	munmap(f.window, st.st_size);
+	close(win);
+	close(dev);
+	/* Closing the device detached the transport. */
+	EXPECT_EQ(0, zoc_link_state("host_state"));
+	close(f.call);
+	close(f.kick);
+}
+
+TEST_HARNESS_MAIN
