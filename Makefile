@@ -41,9 +41,10 @@ modroot: kernel
 	@$(MAKE) -s -C $(KSRC) O=$(KOBJ) INSTALL_MOD_PATH=$(O)/modroot \
 		INSTALL_MOD_STRIP=1 modules_install >/dev/null
 
-$(O)/bin/zoc-linkd: tools/zoc-linkd/zoc-linkd.c
+# Static: the lab's host VM runs it too (bare-metal broker mode).
+$(O)/bin/zoc-linkd: tools/zoc-linkd/zoc-linkd.c uapi/linux/zoc_link.h
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -o $@ $<
+	$(CC) $(USER_CFLAGS) -static -o $@ $<
 
 $(O)/bin/zoc-fw: guest-fw/zoc-fw.c
 	@mkdir -p $(dir $@)

@@ -6,7 +6,8 @@
  * (it answers the handshake and the echo requests through the rings, with
  * the same ring code as the kernel).  The kernel must come up on the link,
  * answer its own echo and flood tests through the eventfds, and detach
- * cleanly when the device is closed.
+ * cleanly when the device is closed.  A second test does the same through
+ * zoc-linkd -K, the bare-metal broker, as the service VM's VMM would.
  *
  * In the ZOC lab the real service VM is stopped and the ivshmem transport
  * unbound first, and both are put back afterwards.
@@ -17,7 +18,10 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "zoc_lab.h"
@@ -110,6 +114,50 @@ static void *fake_svm_run(void *arg)
 	return NULL;
 }
 
+/*
+ * Run the service VM over @f's eventfds and window until the kernel's echo
+ * and flood tests went through it.
+ */
+static void drive_fake_svm(struct __test_metadata *_metadata, struct fake_svm *f)
+{
+	struct zoc_link_area *area = (void *)(f->window + f->aperture);
+	pthread_t thread;
+	int i;
+
+	ASSERT_EQ(ZOC_LINK_MAGIC, le64_to_cpu(area->magic));
+	f->epoch = le32_to_cpu(area->svm.epoch) + 1;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, fake_svm_run, f));
+	for (i = 0; i < 300; i++) {
+		if (zoc_link_field("svm_epoch") == f->epoch &&
+		    zoc_link_state("link") == 1)
+			break;
+		usleep(100 * 1000);
+	}
+	EXPECT_EQ(f->epoch, zoc_link_field("svm_epoch"));
+	EXPECT_EQ(1, zoc_link_state("link")) TH_LOG("no handshake over the eventfds");
+	EXPECT_EQ(0, zoc_link_write("echo", 2000));
+	EXPECT_EQ(0, zoc_link_write("flood", 5000));
+	EXPECT_LE(7000, f->answered);
+	__atomic_store_n(&f->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(thread, NULL);
+}
+
+/* The aperture's first address, from debugfs, or 0. */
+static unsigned long long aperture_start(void)
+{
+	unsigned long long start = 0, end;
+	char line[256];
+	FILE *link;
+
+	link = fopen(ZOC_DEBUGFS "/link", "r");
+	if (!link)
+		return 0;
+	while (fgets(line, sizeof(line), link))
+		sscanf(line, "aperture: [mem %llx-%llx", &start, &end);
+	fclose(link);
+	return start;
+}
+
 static int sysfs_write(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY), ret = 0;
@@ -177,18 +225,10 @@ TEST_F_TIMEOUT(bare, eventfds_and_window, 300)
 {
 	struct zoc_link_doorbell call, kick;
 	struct fake_svm f = { 0 };
-	unsigned long long end;
-	pthread_t thread;
 	struct stat st;
-	char line[256];
-	int dev, win, i;
-	FILE *link;
+	int dev, win;
 
-	link = fopen(ZOC_DEBUGFS "/link", "r");
-	ASSERT_NE(NULL, link);
-	while (fgets(line, sizeof(line), link))
-		sscanf(line, "aperture: [mem %llx-%llx", &f.aperture, &end);
-	fclose(link);
+	f.aperture = aperture_start();
 	ASSERT_NE(0, f.aperture);
 
 	dev = open("/dev/zoc-link", O_RDWR);
@@ -207,29 +247,12 @@ TEST_F_TIMEOUT(bare, eventfds_and_window, 300)
 	ASSERT_LE(0, win);
 	ASSERT_EQ(0, fstat(win, &st));
 	EXPECT_EQ(0, st.st_size & (st.st_size - 1));
-	ASSERT_LT(end, (unsigned long long)st.st_size);
+	ASSERT_LT(f.aperture + ZOC_LINK_AREA_SIZE, (unsigned long long)st.st_size);
 	f.window = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 			win, 0);
 	ASSERT_NE(MAP_FAILED, f.window);
-	ASSERT_EQ(ZOC_LINK_MAGIC,
-		  le64_to_cpu(((struct zoc_link_area *)(f.window + f.aperture))->magic));
 
-	f.epoch = le32_to_cpu(((struct zoc_link_area *)(f.window + f.aperture))->svm.epoch) + 1;
-	ASSERT_EQ(0, pthread_create(&thread, NULL, fake_svm_run, &f));
-	for (i = 0; i < 300; i++) {
-		if (zoc_link_field("svm_epoch") == f.epoch &&
-		    zoc_link_state("link") == 1)
-			break;
-		usleep(100 * 1000);
-	}
-	EXPECT_EQ(f.epoch, zoc_link_field("svm_epoch"));
-	EXPECT_EQ(1, zoc_link_state("link")) TH_LOG("no handshake over the eventfds");
-	EXPECT_EQ(0, zoc_link_write("echo", 2000));
-	EXPECT_EQ(0, zoc_link_write("flood", 5000));
-	EXPECT_LE(7000, f.answered);
-
-	__atomic_store_n(&f.stop, 1, __ATOMIC_RELEASE);
-	pthread_join(thread, NULL);
+	drive_fake_svm(_metadata, &f);
 	munmap(f.window, st.st_size);
 	close(win);
 	close(dev);
@@ -237,6 +260,86 @@ TEST_F_TIMEOUT(bare, eventfds_and_window, 300)
 	EXPECT_EQ(0, zoc_link_state("host_state"));
 	close(f.call);
 	close(f.kick);
+}
+
+/* One ivshmem protocol message: value and maybe a fd (else -1). */
+static int recv_msg(int sock, long long *val, int *fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = val, .iov_len = sizeof(*val) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	struct cmsghdr *cmsg;
+
+	*fd = -1;
+	if (poll(&pfd, 1, 10000) != 1 ||
+	    recvmsg(sock, &msg, 0) != sizeof(*val))
+		return -1;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (cmsg && cmsg->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
+	return 0;
+}
+
+/*
+ * zoc-linkd -K: the broker hands the kernel its eventfds and the window;
+ * this program connects to it as the service VM's VMM would (QEMU's
+ * ivshmem-doorbell) and runs the service VM over what it got.
+ */
+TEST_F_TIMEOUT(bare, broker, 300)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *sock_path = "/tmp/zoc-broker.sock";
+	struct fake_svm f = { 0 };
+	long long val, host_id;
+	int sock, fd, i, shm;
+	struct stat st;
+	pid_t broker;
+
+	f.aperture = aperture_start();
+	ASSERT_NE(0, f.aperture);
+	unlink(sock_path);
+	broker = fork();
+	ASSERT_LE(0, broker);
+	if (!broker) {
+		execlp("zoc-linkd", "zoc-linkd", "-K", "/dev/zoc-link", "-S",
+		       sock_path, NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 100 && access(sock_path, F_OK); i++)
+		usleep(50 * 1000);
+	ASSERT_EQ(0, access(sock_path, F_OK)) TH_LOG("zoc-linkd -K did not start");
+	EXPECT_EQ(1, zoc_link_state("host_state"));
+
+	sock = socket(AF_UNIX, SOCK_STREAM, 0);
+	strcpy(sa.sun_path, sock_path);
+	ASSERT_EQ(0, connect(sock, (struct sockaddr *)&sa, sizeof(sa)));
+	ASSERT_EQ(0, recv_msg(sock, &val, &fd));	/* protocol version */
+	EXPECT_EQ(0, val);
+	ASSERT_EQ(0, recv_msg(sock, &val, &fd));	/* our peer id */
+	ASSERT_EQ(0, recv_msg(sock, &val, &shm));	/* the window */
+	ASSERT_LE(0, shm);
+	ASSERT_EQ(0, recv_msg(sock, &host_id, &f.call));	/* the host's doorbell */
+	ASSERT_LE(0, f.call);
+	ASSERT_EQ(0, recv_msg(sock, &val, &f.kick));	/* ours */
+	ASSERT_LE(0, f.kick);
+
+	ASSERT_EQ(0, fstat(shm, &st));
+	f.window = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			shm, 0);
+	ASSERT_NE(MAP_FAILED, f.window);
+	drive_fake_svm(_metadata, &f);
+
+	munmap(f.window, st.st_size);
+	close(shm);
+	close(sock);
+	kill(broker, SIGTERM);
+	waitpid(broker, NULL, 0);
+	/* The broker closed the device: the transport is gone. */
+	EXPECT_EQ(0, zoc_link_state("host_state"));
 }
 
 TEST_HARNESS_MAIN

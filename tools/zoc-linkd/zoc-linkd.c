@@ -14,7 +14,12 @@
  * it again for an id it has seen, so reusing an id corrupts the other VMM's
  * heap.  The kernels find each other's current id in the link area.
  *
+ * On bare metal (-K /dev/zoc-link) the host is not a VMM but the kernel we
+ * run on: it gets its eventfds through the device's ioctls, and the service
+ * VM's shared memory is the window file the device returns (host RAM).
+ *
  * Usage: zoc-linkd -H host.sock -S svm.sock -r HOST_RAM_FILE [-v VECTORS]
+ *        zoc-linkd -K /dev/zoc-link -S svm.sock [-v VECTORS]
  */
 
 #define _GNU_SOURCE
@@ -29,12 +34,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <linux/zoc_link.h>
 
 #define LINKD_PEERS		2
 #define LINKD_MAX_VECTORS	64
@@ -52,7 +59,8 @@ static const char * const role_name[LINKD_PEERS] = { "host", "svm" };
  * @path: socket path of the role
  * @listen_fd: listening socket
  * @conn: connection to the VMM, -1 when none
- * @id: peer id of that connection
+ * @kernel: the host kernel's link device (bare metal), -1 if not
+ * @id: peer id of that connection, or of the kernel
  * @shm_fd: shared memory handed to the VMM
  * @efd: the VMM's doorbell eventfds, one per vector
  */
@@ -60,6 +68,7 @@ struct linkd_peer {
 	const char *path;
 	int listen_fd;
 	int conn;
+	int kernel;
 	int id;
 	int shm_fd;
 	int efd[LINKD_MAX_VECTORS];
@@ -98,6 +107,58 @@ static int linkd_send(int sock, int64_t val, int fd)
 	}
 	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != sizeof(val))
 		return -1;
+	return 0;
+}
+
+/* Is the role's peer there: a connected VMM, or the kernel? */
+static bool linkd_present(struct linkd_peer *p)
+{
+	return p->conn >= 0 || p->kernel >= 0;
+}
+
+/* Tell the kernel which eventfd rings the service VM (-1: none). */
+static int linkd_kernel_kick(struct linkd_peer *host, int fd, int peer)
+{
+	struct zoc_link_doorbell db = { .fd = fd, .peer = peer };
+
+	if (ioctl(host->kernel, ZOC_LINK_SET_KICK, &db)) {
+		perror("zoc-linkd: ZOC_LINK_SET_KICK");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Bare metal: the host is the kernel behind @path.  It gets its doorbell
+ * eventfds now, and gives the service VM its window (host RAM).
+ */
+static int linkd_kernel(struct linkd *ld, const char *path)
+{
+	struct linkd_peer *host = &ld->peer[ROLE_HOST];
+	struct zoc_link_doorbell db;
+	int v;
+
+	host->kernel = open(path, O_RDWR | O_CLOEXEC);
+	if (host->kernel < 0) {
+		fprintf(stderr, "zoc-linkd: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	host->id = ld->next_id++;
+	for (v = 0; v < ld->vectors; v++) {
+		host->efd[v] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (host->efd[v] < 0)
+			return -1;
+	}
+	db = (struct zoc_link_doorbell){ .fd = host->efd[0], .peer = host->id };
+	if (ioctl(host->kernel, ZOC_LINK_SET_CALL, &db)) {
+		perror("zoc-linkd: ZOC_LINK_SET_CALL");
+		return -1;
+	}
+	ld->peer[ROLE_SVM].shm_fd = ioctl(host->kernel, ZOC_LINK_WINDOW);
+	if (ld->peer[ROLE_SVM].shm_fd < 0) {
+		perror("zoc-linkd: ZOC_LINK_WINDOW");
+		return -1;
+	}
 	return 0;
 }
 
@@ -143,9 +204,14 @@ static void linkd_drop(struct linkd *ld, int role)
 	close(p->conn);
 	p->conn = -1;
 	linkd_close_efds(ld, p);
-	for (other = 0; other < LINKD_PEERS; other++)
-		if (other != role && ld->peer[other].conn >= 0)
+	for (other = 0; other < LINKD_PEERS; other++) {
+		if (other == role)
+			continue;
+		if (ld->peer[other].conn >= 0)
 			linkd_send(ld->peer[other].conn, p->id, -1);
+		else if (ld->peer[other].kernel >= 0)
+			linkd_kernel_kick(&ld->peer[other], -1, 0);
+	}
 	fprintf(stderr, "zoc-linkd: %s (peer id %d) left\n", role_name[role],
 		p->id);
 }
@@ -178,14 +244,18 @@ static int linkd_accept(struct linkd *ld, int role)
 		goto out_close;
 	for (other = 0; other < LINKD_PEERS; other++) {
 		o = &ld->peer[other];
-		if (other == role || o->conn < 0)
+		if (other == role || !linkd_present(o))
 			continue;
 		for (v = 0; v < ld->vectors; v++) {
 			if (linkd_send(conn, o->id, o->efd[v]))
 				goto out_close;
 			/* The other side may be dying: its hangup is handled later. */
-			linkd_send(o->conn, id, p->efd[v]);
+			if (o->conn >= 0)
+				linkd_send(o->conn, id, p->efd[v]);
 		}
+		/* The kernel rings the service VM's first vector. */
+		if (o->kernel >= 0 && linkd_kernel_kick(o, p->efd[0], id))
+			goto out_close;
 	}
 	for (v = 0; v < ld->vectors; v++)
 		if (linkd_send(conn, id, p->efd[v]))
@@ -274,26 +344,32 @@ static int linkd_loop(struct linkd *ld, int sigfd)
 static void linkd_usage(void)
 {
 	fprintf(stderr,
-		"usage: zoc-linkd -H HOST_SOCKET -S SVM_SOCKET -r HOST_RAM_FILE [-v VECTORS]\n");
+		"usage: zoc-linkd -H HOST_SOCKET -S SVM_SOCKET -r HOST_RAM_FILE [-v VECTORS]\n"
+		"       zoc-linkd -K LINK_DEVICE -S SVM_SOCKET [-v VECTORS]\n");
 }
 
 int main(int argc, char **argv)
 {
 	struct linkd ld = { .vectors = 1 };
-	const char *ram = NULL;
+	const char *ram = NULL, *device = NULL;
+	bool bad;
 	int i, v, opt, ret, sigfd;
 	sigset_t set;
 
 	for (i = 0; i < LINKD_PEERS; i++) {
 		ld.peer[i].conn = -1;
+		ld.peer[i].kernel = -1;
 		ld.peer[i].listen_fd = -1;
 		for (v = 0; v < LINKD_MAX_VECTORS; v++)
 			ld.peer[i].efd[v] = -1;
 	}
-	while ((opt = getopt(argc, argv, "H:S:r:v:h")) != -1) {
+	while ((opt = getopt(argc, argv, "H:K:S:r:v:h")) != -1) {
 		switch (opt) {
 		case 'H':
 			ld.peer[ROLE_HOST].path = optarg;
+			break;
+		case 'K':
+			device = optarg;
 			break;
 		case 'S':
 			ld.peer[ROLE_SVM].path = optarg;
@@ -309,7 +385,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!ld.peer[ROLE_HOST].path || !ld.peer[ROLE_SVM].path || !ram ||
+	/* A VMM host needs its socket and RAM; the kernel host neither. */
+	bad = device ? ld.peer[ROLE_HOST].path || ram :
+		       !ld.peer[ROLE_HOST].path || !ram;
+	if (bad || !ld.peer[ROLE_SVM].path ||
 	    ld.vectors < 1 || ld.vectors > LINKD_MAX_VECTORS) {
 		linkd_usage();
 		return 2;
@@ -325,20 +404,30 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	ld.peer[ROLE_HOST].shm_fd = linkd_host_area();
-	ld.peer[ROLE_SVM].shm_fd = linkd_ram(ram);
-	if (ld.peer[ROLE_HOST].shm_fd < 0 || ld.peer[ROLE_SVM].shm_fd < 0)
-		return 1;
+	if (device) {
+		if (linkd_kernel(&ld, device))
+			return 1;
+	} else {
+		ld.peer[ROLE_HOST].shm_fd = linkd_host_area();
+		ld.peer[ROLE_SVM].shm_fd = linkd_ram(ram);
+		if (ld.peer[ROLE_HOST].shm_fd < 0 ||
+		    ld.peer[ROLE_SVM].shm_fd < 0)
+			return 1;
+	}
 	for (i = 0; i < LINKD_PEERS; i++) {
+		if (!ld.peer[i].path)
+			continue;
 		ld.peer[i].listen_fd = linkd_listen(ld.peer[i].path);
 		if (ld.peer[i].listen_fd < 0)
 			return 1;
 	}
 	fprintf(stderr, "zoc-linkd: listening (host %s, svm %s, %d vectors)\n",
-		ld.peer[ROLE_HOST].path, ld.peer[ROLE_SVM].path, ld.vectors);
+		device ?: ld.peer[ROLE_HOST].path, ld.peer[ROLE_SVM].path,
+		ld.vectors);
 
 	ret = linkd_loop(&ld, sigfd);
 	for (i = 0; i < LINKD_PEERS; i++)
-		unlink(ld.peer[i].path);
+		if (ld.peer[i].path)
+			unlink(ld.peer[i].path);
 	return ret ? 1 : 0;
 }
