@@ -158,18 +158,6 @@ static unsigned long long aperture_start(void)
 	return start;
 }
 
-static int sysfs_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* The ivshmem-doorbell function the ivshmem transport is bound to, or "". */
 static void ivshmem_bound(char *dev, size_t len)
 {
@@ -206,7 +194,7 @@ FIXTURE_SETUP(bare)
 	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-kill"));
 	ivshmem_bound(self->ivshmem, sizeof(self->ivshmem));
 	if (self->ivshmem[0])
-		ASSERT_EQ(0, sysfs_write(IVSHMEM_DRIVER "/unbind", self->ivshmem));
+		ASSERT_EQ(0, zoc_write_str(IVSHMEM_DRIVER "/unbind", self->ivshmem));
 	ASSERT_EQ(0, zoc_link_state("host_state"));
 }
 
@@ -215,7 +203,7 @@ FIXTURE_TEARDOWN(bare)
 	if (self->lab < 0)
 		return;
 	if (self->ivshmem[0])
-		sysfs_write(IVSHMEM_DRIVER "/bind", self->ivshmem);
+		zoc_write_str(IVSHMEM_DRIVER "/bind", self->ivshmem);
 	zoc_lab_cmd(self->lab, "svm-start");
 	zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT);
 	close(self->lab);

@@ -60,16 +60,9 @@ static int unload(void)
 static int run_case(const char *name)
 {
 	char path[128];
-	int fd, ret = 0;
 
 	snprintf(path, sizeof(path), TEST_DIR "/%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, "1", 1) != 1)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return zoc_write_str(path, "1");
 }
 
 /* The kernel log from now on. */

@@ -84,21 +84,28 @@ static inline int zoc_wait_svm(long long old_epoch, int secs)
 	return -ETIMEDOUT;
 }
 
+/* Write @val to the file @path in one write(): 0 or -errno. */
+static inline int zoc_write_str(const char *path, const char *val)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 /* Write @n to debugfs file @name of the host link: 0 or -errno. */
 static inline int zoc_link_write(const char *name, unsigned long n)
 {
 	char path[128], buf[32];
-	int fd, len, ret = 0;
 
 	snprintf(path, sizeof(path), ZOC_DEBUGFS "/%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%lu", n);
-	if (write(fd, buf, len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
+	snprintf(buf, sizeof(buf), "%lu", n);
+	return zoc_write_str(path, buf);
 }
 
 /* Wait up to @secs for the rings to be up: 0 or -ETIMEDOUT. */
@@ -117,15 +124,7 @@ static inline int zoc_wait_link(int secs)
 /* Run one wiring probe: 0 or -errno. */
 static inline int zoc_probe(void)
 {
-	int fd, ret = 0;
-
-	fd = open(ZOC_DEBUGFS "/probe", O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, "1", 1) != 1)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return zoc_write_str(ZOC_DEBUGFS "/probe", "1");
 }
 
 /* Open the lab's control port, or -1 when not in the ZOC lab. */

@@ -410,17 +410,6 @@ int zoc_guest_link_post(const struct zoc_msg *msg)
 	return ret;
 }
 
-static void zoc_guest_ring_show(struct seq_file *s, const char *name,
-				struct zoc_ring *r)
-{
-	seq_printf(s, "%s_msgs: %llu\n", name, r->msgs);
-	seq_printf(s, "%s_doorbells: %llu\n", name, r->doorbells);
-	seq_printf(s, "%s_suppressed: %llu\n", name, r->suppressed);
-	seq_printf(s, "%s_notify_requests: %llu\n", name, r->notify_on);
-	seq_printf(s, "%s_bad_msgs: %llu\n", name, r->bad_msgs);
-	seq_printf(s, "%s_broken: %d\n", name, r->broken);
-}
-
 static int zoc_guest_show(struct seq_file *s, void *unused)
 {
 	struct zoc_guest_link *link = s->private;
@@ -438,8 +427,8 @@ static int zoc_guest_show(struct seq_file *s, void *unused)
 	seq_printf(s, "probes: %llu\n", link->probes);
 	seq_printf(s, "dropped: %llu\n", link->dropped);
 	seq_printf(s, "unanswered: %llu\n", link->unanswered);
-	zoc_guest_ring_show(s, "req", &link->req);
-	zoc_guest_ring_show(s, "cpl", &link->cpl);
+	zoc_ring_seq_show(s, "req", &link->req);
+	zoc_ring_seq_show(s, "cpl", &link->cpl);
 	spin_unlock_irq(&link->lock);
 	return 0;
 }

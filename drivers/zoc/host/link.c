@@ -625,7 +625,7 @@ static int zoc_link_flood(struct zoc_host_link *link, u32 count)
 }
 
 /* Ask a service VM with fault injection to corrupt the completion ring. */
-static int zoc_link_corrupt(struct zoc_host_link *link)
+static int zoc_link_corrupt(struct zoc_host_link *link, u32 unused)
 {
 	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ };
 	int ret;
@@ -638,7 +638,7 @@ static int zoc_link_corrupt(struct zoc_host_link *link)
 	return ret;
 }
 
-/* Writes to the debugfs files: "echo", "flood" take a count. */
+/* Writes to the debugfs files "echo", "flood" (a count) and "corrupt". */
 static ssize_t zoc_test_write(struct file *file, const char __user *buf,
 			      size_t count, loff_t *ppos)
 {
@@ -657,20 +657,6 @@ static ssize_t zoc_test_write(struct file *file, const char __user *buf,
 static const struct file_operations zoc_test_fops = {
 	.owner = THIS_MODULE,
 	.write = zoc_test_write,
-	.llseek = noop_llseek,
-};
-
-static ssize_t zoc_corrupt_write(struct file *file, const char __user *buf,
-				 size_t count, loff_t *ppos)
-{
-	int ret = zoc_link_corrupt(&zoc_link);
-
-	return ret ? ret : count;
-}
-
-static const struct file_operations zoc_corrupt_fops = {
-	.owner = THIS_MODULE,
-	.write = zoc_corrupt_write,
 	.llseek = noop_llseek,
 };
 
@@ -751,17 +737,6 @@ static const char *zoc_state_name(u32 state)
 						     "invalid";
 }
 
-static void zoc_ring_show(struct seq_file *s, const char *name,
-			  struct zoc_ring *r)
-{
-	seq_printf(s, "%s_msgs: %llu\n", name, r->msgs);
-	seq_printf(s, "%s_doorbells: %llu\n", name, r->doorbells);
-	seq_printf(s, "%s_suppressed: %llu\n", name, r->suppressed);
-	seq_printf(s, "%s_notify_requests: %llu\n", name, r->notify_on);
-	seq_printf(s, "%s_bad_msgs: %llu\n", name, r->bad_msgs);
-	seq_printf(s, "%s_broken: %d\n", name, r->broken);
-}
-
 static int zoc_link_show(struct seq_file *s, void *unused)
 {
 	struct zoc_host_link *link = s->private;
@@ -788,8 +763,8 @@ static int zoc_link_show(struct seq_file *s, void *unused)
 	seq_printf(s, "timeouts: %llu\n", link->timeouts);
 	seq_printf(s, "echoes: %llu\n", link->echoes);
 	seq_printf(s, "unexpected_replies: %llu\n", link->unexpected);
-	zoc_ring_show(s, "req", &link->req);
-	zoc_ring_show(s, "cpl", &link->cpl);
+	zoc_ring_seq_show(s, "req", &link->req);
+	zoc_ring_seq_show(s, "cpl", &link->cpl);
 	spin_unlock_irq(&link->lock);
 	return 0;
 }
@@ -910,7 +885,8 @@ static int __init zoc_host_init(void)
 			    &zoc_test_fops);
 	debugfs_create_file("flood", 0200, link->dir, zoc_link_flood,
 			    &zoc_test_fops);
-	debugfs_create_file("corrupt", 0200, link->dir, link, &zoc_corrupt_fops);
+	debugfs_create_file("corrupt", 0200, link->dir, zoc_link_corrupt,
+			    &zoc_test_fops);
 	debugfs_create_file("latency", 0400, link->dir, link, &zoc_latency_fops);
 	schedule_delayed_work(&link->tick, 0);
 

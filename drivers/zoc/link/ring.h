@@ -504,4 +504,20 @@ static inline int zoc_ring_enable_notify(struct zoc_ring *r)
 	return r->prod - r->cons;
 }
 
+#ifdef __KERNEL__
+#include <linux/seq_file.h>
+
+/* A ring's counters, for debugfs. */
+static inline void zoc_ring_seq_show(struct seq_file *s, const char *name,
+				     const struct zoc_ring *r)
+{
+	seq_printf(s, "%s_msgs: %llu\n", name, r->msgs);
+	seq_printf(s, "%s_doorbells: %llu\n", name, r->doorbells);
+	seq_printf(s, "%s_suppressed: %llu\n", name, r->suppressed);
+	seq_printf(s, "%s_notify_requests: %llu\n", name, r->notify_on);
+	seq_printf(s, "%s_bad_msgs: %llu\n", name, r->bad_msgs);
+	seq_printf(s, "%s_broken: %d\n", name, r->broken);
+}
+#endif
+
 #endif /* _ZOC_LINK_RING_H */

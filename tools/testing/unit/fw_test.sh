@@ -8,23 +8,9 @@
 # Prints TAP.  Usage: fw_test.sh ZOC_FW
 
 set -u
+. "$(dirname "$0")/../tap.sh"
 fw=${1:?usage: fw_test.sh ZOC_FW}
 tmp=$(mktemp -d)
-n=0
-failed=0
-
-check() {
-	local name=$1
-
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n $name"
-	else
-		echo "not ok $n $name"
-		failed=1
-	fi
-}
 
 cleanup() {
 	[ -n "${pid:-}" ] && kill -9 "$pid" 2>/dev/null
@@ -72,5 +58,4 @@ check "powers off on SIGUSR2" grep -q 'powering off' "$tmp/out"
 pid=
 sed 's/^/# /' "$tmp/out"
 
-echo "1..$n"
-exit $failed
+tap_done

@@ -10,25 +10,11 @@
 
 set -u
 top=$(cd "$(dirname "$0")/../../.." && pwd)
+. "$top/tools/testing/tap.sh"
 . "$top/tools/kernel/lib.sh"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-check() {
-	local name=$1
-
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n $name"
-	else
-		echo "not ok $n $name"
-		failed=1
-	fi
-}
 
 mtime() {
 	stat -c %Y.%y "$1"
@@ -103,5 +89,4 @@ printf '\n' >"$pd/series"
 zoc_apply_series "$src" "$pd" 2>/dev/null
 check "tree that cannot be reverted is reported" [ $? -eq 2 ]
 
-echo "1..$n"
-exit $failed
+tap_done
