@@ -2,8 +2,8 @@
 /*
  * The link's rings between the host and the service VM: echo round trips
  * come back in order and intact; under load the doorbells are suppressed;
- * a service VM that corrupts a ring makes the host reset the link, which
- * then works again.
+ * requests from the service VM come back to it; a service VM that corrupts
+ * a ring makes the host reset the link, which then works again.
  */
 #include "kselftest_harness.h"
 #include "zoc_lab.h"
@@ -54,6 +54,16 @@ TEST_F_TIMEOUT(link, flood_suppresses_doorbells, 300)
 	       msgs, rung, rx);
 	EXPECT_EQ(FLOOD, msgs);
 	EXPECT_LE(rung * 64, msgs);
+}
+
+TEST_F_TIMEOUT(link, service_vm_requests, 300)
+{
+	long long pings = zoc_link_field("svm_pings");
+
+	/* The service VM checks each reply and reports how it went. */
+	ASSERT_EQ(0, zoc_link_write("svm_ping", 1000));
+	EXPECT_EQ(pings + 1000, zoc_link_field("svm_pings"));
+	EXPECT_EQ(0, zoc_link_field("dropped_replies"));
 }
 
 TEST_F_TIMEOUT(link, corrupt_ring_resets_link, 300)

@@ -261,12 +261,22 @@ struct zoc_msg_irq {
 #define ZOC_MSG_CTRL_DATA	40
 
 /*
- * zoc_msg_ctrl.opcode.  ZOC_CTRL_TEST_CORRUPT asks the service VM to write
- * an impossible index into the completion ring, to test that the host
- * resets the link; only a service VM loaded with fault injection enabled
- * obeys it.
+ * zoc_msg_ctrl.opcode.  Control requests go both ways: the host's on the
+ * request ring, answered on the completion ring, the service VM's on the
+ * completion ring, answered on the request ring.
+ *
+ * ZOC_CTRL_PING: either side; the reply repeats the request's data.
+ *
+ * Test requests from the host, obeyed only by a service VM loaded with
+ * test hooks enabled: ZOC_CTRL_TEST_CORRUPT writes an impossible index into
+ * the completion ring (the host must reset the link); ZOC_CTRL_TEST_PING_HOST
+ * makes the service VM send data[0..3] (little-endian) pings to the host,
+ * one at a time, and reply once they all came back (status ZOC_MSG_OK) or
+ * one did not (ZOC_MSG_EIO).
  */
+#define ZOC_CTRL_PING		0x00000001
 #define ZOC_CTRL_TEST_CORRUPT	0x7f000001
+#define ZOC_CTRL_TEST_PING_HOST	0x7f000002
 
 /**
  * struct zoc_msg_ctrl - payload of ZOC_MSG_CTRL_REQ and ZOC_MSG_CTRL_REPLY

@@ -17,6 +17,9 @@
 #define ZOC_VPC_MAX_ROUTES	65536	/* routes, all VPCs together */
 #define ZOC_VPC_SG_RULES	32	/* rules per vNIC and direction */
 #define ZOC_VPC_CT_DEFAULT	1048576	/* sessions, unless configured */
+#define ZOC_VPC_CT_WAYS		3	/* sessions per set of the table */
+#define ZOC_VPC_NH_SLOTS	256	/* underlay next hops cached per CPU */
+#define ZOC_VPC_NH_TTL_NS	100000000ULL	/* next hop revalidated after */
 
 #define ZOC_VPC_VXLAN_PORT	4789	/* IANA, RFC 7348 */
 #define ZOC_VPC_GENEVE_PORT	6081	/* IANA, RFC 8926 */
@@ -68,17 +71,21 @@ enum zoc_vpc_ct_state {
  * @uplink: ifindex of the uplink, for underlay route lookups
  * @vxlan_port: UDP port of VXLAN (host order), normally 4789
  * @geneve_port: UDP port of Geneve (host order), normally 6081
- * @reserved: zero
+ * @ct_sets: sets in the session table (entries of the sessions array)
  * @timeout: idle time after which a session in a state expires, in
  *	nanoseconds, indexed by &enum zoc_vpc_ct_state
+ * @ct_seed: random seed of zoc_vpc_ct_set_of(), chosen by the loader
+ * @reserved: zero
  */
 struct zoc_vpc_config {
 	__be32 vtep;
 	__u32 uplink;
 	__u16 vxlan_port;
 	__u16 geneve_port;
-	__u32 reserved;
+	__u32 ct_sets;
 	__u64 timeout[ZOC_VPC_CT_MAX];
+	__u32 ct_seed;
+	__u32 reserved;
 };
 
 /**
@@ -209,10 +216,10 @@ struct zoc_vpc_ct_key {
 #define ZOC_VPC_CT_FIN1		0x04	/* endpoint 1 sent FIN */
 
 /**
- * struct zoc_vpc_ct - value of the session table (LRU hash)
+ * struct zoc_vpc_ct - the state of a session
  * @last_seen: CLOCK_MONOTONIC (coarse) time of the last packet, in ns
  * @packets: packets seen, both directions
- * @state: &enum zoc_vpc_ct_state
+ * @state: &enum zoc_vpc_ct_state; %ZOC_VPC_CT_NONE in a free entry
  * @flags: ZOC_VPC_CT_*
  * @reserved: zero
  */
@@ -221,6 +228,84 @@ struct zoc_vpc_ct {
 	__u32 packets;
 	__u8 state;
 	__u8 flags;
+	__u16 reserved;
+};
+
+/**
+ * struct zoc_vpc_ct_entry - one session in the session table
+ * @key: the session
+ * @seq: odd while @key and @ct are being written, bumped by two for each
+ *	new session written into the entry; a reader that matched @key
+ *	checks that @seq did not change meanwhile
+ * @ct: its state
+ */
+struct zoc_vpc_ct_entry {
+	struct zoc_vpc_ct_key key;
+	__u32 seq;
+	struct zoc_vpc_ct ct;
+};
+
+/**
+ * struct zoc_vpc_ct_set - value of the session table (array of sets)
+ * @way: the sessions of the set: any session whose key hashes to the set
+ *	may be in any of them
+ * @reserved: zero; pads the set to 128 bytes, two cache lines
+ *
+ * The table is an array map of &zoc_vpc_config.ct_sets sets, mmapable
+ * (so page aligned: a set never straddles more than two cache lines).
+ * A session lives in set zoc_vpc_ct_set_of(key, ct_seed, ct_sets).
+ */
+struct zoc_vpc_ct_set {
+	struct zoc_vpc_ct_entry way[ZOC_VPC_CT_WAYS];
+	__u64 reserved;
+};
+
+/**
+ * zoc_vpc_ct_set_of() - the set of a session in the session table
+ * @k: the session's key (reserved bytes zero)
+ * @seed: &zoc_vpc_config.ct_seed
+ * @sets: &zoc_vpc_config.ct_sets
+ *
+ * Two multiply-xorshift rounds over the key; the high 32 bits are scaled
+ * to [0, @sets).  Shared by the datapath and the tools that read the table.
+ *
+ * Return: the index of the set in the sessions map.
+ */
+static __inline__ __u32 zoc_vpc_ct_set_of(const struct zoc_vpc_ct_key *k,
+					  __u32 seed, __u32 sets)
+{
+	__u64 h;
+
+	h = ((__u64)k->addr[0] << 32 | k->addr[1]) ^ seed;
+	h *= 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 29;
+	h ^= (__u64)(k->vni << 8 | k->proto) << 32 |
+	     ((__u32)k->port[0] << 16 | k->port[1]);
+	h *= 0xc2b2ae3d27d4eb4fULL;
+	return ((h >> 32) * sets) >> 32;
+}
+
+/**
+ * struct zoc_vpc_nexthop - cached underlay next hop of a remote VTEP
+ * @remote: the VTEP address the entry is for
+ * @ifindex: output device
+ * @checked: CLOCK_MONOTONIC (coarse) time of the route and neighbour
+ *	lookup the entry was filled from; used for %ZOC_VPC_NH_TTL_NS
+ * @mtu: MTU of the underlay route
+ * @dmac: the neighbour's MAC
+ * @smac: the output device's MAC
+ * @reserved: zero
+ *
+ * A per-CPU array of %ZOC_VPC_NH_SLOTS entries, private to the datapath
+ * (not pinned), indexed by a hash of @remote.
+ */
+struct zoc_vpc_nexthop {
+	__be32 remote;
+	__u32 ifindex;
+	__u64 checked;
+	__u16 mtu;
+	__u8 dmac[6];
+	__u8 smac[6];
 	__u16 reserved;
 };
 
@@ -305,6 +390,8 @@ enum zoc_vpc_drop {
  * @ZOC_VPC_EV_CT_EXPIRED: a session found idle past its timeout
  * @ZOC_VPC_EV_CT_RELATED: ICMP error of a known session
  * @ZOC_VPC_EV_PASS: uplink packet not for the VPC, left to the stack
+ * @ZOC_VPC_EV_CT_EVICTED: a live session overwritten by a new one, its set
+ *	being full
  * @ZOC_VPC_EV_MAX: number of events
  */
 enum zoc_vpc_event {
@@ -317,6 +404,7 @@ enum zoc_vpc_event {
 	ZOC_VPC_EV_CT_EXPIRED,
 	ZOC_VPC_EV_CT_RELATED,
 	ZOC_VPC_EV_PASS,
+	ZOC_VPC_EV_CT_EVICTED,
 	ZOC_VPC_EV_MAX,
 };
 

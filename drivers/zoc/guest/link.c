@@ -18,6 +18,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/workqueue.h>
+#include <asm/unaligned.h>
 #include <linux/zoc_link.h>
 
 #include "../link/ivshmem.h"
@@ -31,9 +32,26 @@ static unsigned long aperture;
 module_param(aperture, ulong, 0444);
 MODULE_PARM_DESC(aperture, "host physical address of the aperture");
 
-static bool fault_injection;
-module_param(fault_injection, bool, 0444);
-MODULE_PARM_DESC(fault_injection, "obey the host's requests to corrupt the link (tests)");
+static bool test_hooks;
+module_param(test_hooks, bool, 0444);
+MODULE_PARM_DESC(test_hooks, "obey the host's test requests: corrupt the link, ping back");
+
+#define ZOC_GUEST_PENDING	8	/* own requests in flight, a power of two */
+#define ZOC_GUEST_CALL_TIMEOUT	(5 * HZ)
+
+/**
+ * struct zoc_guest_pending - a request of ours waiting for its reply
+ * @tag: its tag, 0 while the slot is free
+ * @status: 0 once replied, or why it failed
+ * @done: completed by the reply or the failure
+ * @reply: the reply
+ */
+struct zoc_guest_pending {
+	u32 tag;
+	int status;
+	struct completion done;
+	struct zoc_msg reply;
+};
 
 /**
  * struct zoc_guest_link - the service VM's end of the link
@@ -50,6 +68,11 @@ MODULE_PARM_DESC(fault_injection, "obey the host's requests to corrupt the link 
  * @cpl: completion ring (we produce)
  * @attached: we took the rings of the host epoch we acknowledged
  * @client: the I/O proxy, or NULL
+ * @pending: our own requests to the host, waiting for replies, by tag
+ * @generation: makes their tags unique
+ * @ping_work: answers the host's ZOC_CTRL_TEST_PING_HOST
+ * @ping_count: how many pings it asked for
+ * @ping_tag: the tag to reply to, 0 when no test runs
  * @dropped: replies and messages that found the completion ring full
  * @unanswered: requests nobody answered
  * @dir: debugfs directory
@@ -71,6 +94,11 @@ struct zoc_guest_link {
 	struct zoc_ring cpl;
 	bool attached;
 	const struct zoc_guest_client *client;
+	struct zoc_guest_pending pending[ZOC_GUEST_PENDING];
+	u32 generation;
+	struct work_struct ping_work;
+	u32 ping_count;
+	u32 ping_tag;
 	u64 dropped;
 	u64 unanswered;
 	struct dentry *dir;
@@ -152,6 +180,36 @@ static void zoc_guest_answer_probe(struct zoc_guest_link *link)
 	zoc_guest_ring_host(link);
 }
 
+/* Fail our requests in flight with @err.  Lock held. */
+static void zoc_guest_fail_pending(struct zoc_guest_link *link, int err)
+{
+	struct zoc_guest_pending *p;
+
+	for (p = link->pending; p < link->pending + ZOC_GUEST_PENDING; p++) {
+		if (!p->tag)
+			continue;
+		p->status = err;
+		p->tag = 0;
+		complete(&p->done);
+	}
+}
+
+/* The host answered one of our requests.  Lock held. */
+static void zoc_guest_reply(struct zoc_guest_link *link, struct zoc_msg *msg)
+{
+	u32 tag = le32_to_cpu(msg->hdr.tag);
+	struct zoc_guest_pending *p = &link->pending[tag % ZOC_GUEST_PENDING];
+
+	if (!tag || p->tag != tag) {
+		link->unanswered++;
+		return;
+	}
+	p->reply = *msg;
+	p->status = 0;
+	p->tag = 0;
+	complete(&p->done);
+}
+
 /* Answer one request.  Lock held. */
 static void zoc_guest_request(struct zoc_guest_link *link, struct zoc_msg *msg)
 {
@@ -161,8 +219,26 @@ static void zoc_guest_request(struct zoc_guest_link *link, struct zoc_msg *msg)
 	case ZOC_MSG_ECHO:
 		reply = *msg;
 		break;
+	case ZOC_MSG_CTRL_REPLY:
+		zoc_guest_reply(link, msg);
+		return;
 	case ZOC_MSG_CTRL_REQ:
-		if (fault_injection &&
+		if (le32_to_cpu(msg->ctrl.opcode) == ZOC_CTRL_PING) {
+			reply = *msg;
+			reply.hdr.type = ZOC_MSG_CTRL_REPLY;
+			reply.ctrl.status = cpu_to_le32(ZOC_MSG_OK);
+			break;
+		}
+		if (test_hooks &&
+		    le32_to_cpu(msg->ctrl.opcode) == ZOC_CTRL_TEST_PING_HOST &&
+		    !link->ping_tag && msg->hdr.tag) {
+			/* Our own requests wait for replies: not in here. */
+			link->ping_tag = le32_to_cpu(msg->hdr.tag);
+			link->ping_count = get_unaligned_le32(msg->ctrl.data);
+			schedule_work(&link->ping_work);
+			return;
+		}
+		if (test_hooks &&
 		    le32_to_cpu(msg->ctrl.opcode) == ZOC_CTRL_TEST_CORRUPT) {
 			/* An index the host must refuse: it resets the link. */
 			WRITE_ONCE(link->cpl.hdr->prod,
@@ -224,6 +300,7 @@ static void zoc_guest_drain(struct zoc_guest_link *link)
 	if (zoc_ring_broken(&link->req) || zoc_ring_broken(&link->cpl)) {
 		/* A new epoch makes the host format the rings again. */
 		link->attached = false;
+		zoc_guest_fail_pending(link, -ECONNRESET);
 		WRITE_ONCE(link->area->svm.epoch,
 			   cpu_to_le32(zoc_read32(&link->area->svm.epoch) + 1));
 		dev_warn(&link->pdev->dev, "the host corrupted a ring: new epoch\n");
@@ -300,6 +377,7 @@ static void zoc_guest_handshake(struct zoc_guest_link *link)
 	/* The acknowledgment before the rings; pairs with the host's wmb. */
 	smp_rmb();
 	link->attached = false;
+	zoc_guest_fail_pending(link, -ECONNRESET);
 	if (zoc_ring_attach(&link->req, base + ZOC_LINK_REQ_RING,
 			    ZOC_LINK_RING_SPAN) ||
 	    zoc_ring_attach(&link->cpl, base + ZOC_LINK_CPL_RING,
@@ -410,6 +488,115 @@ int zoc_guest_link_post(const struct zoc_msg *msg)
 	return ret;
 }
 
+/**
+ * zoc_guest_link_call - send a control request to the host, wait for the reply
+ * @msg: the request (ZOC_MSG_CTRL_REQ); its tag is assigned here
+ * @reply: where the reply goes
+ * @timeout: in jiffies
+ *
+ * Context: process context.
+ * Return: 0 with the reply in @reply, -ENOTCONN if the link is not up,
+ * -EBUSY if too many requests are in flight or the ring is full,
+ * -ETIMEDOUT if no reply came, -ECONNRESET if the link was reset meanwhile.
+ */
+int zoc_guest_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
+			unsigned long timeout)
+{
+	struct zoc_guest_pending *p = NULL;
+	struct zoc_guest_link *link;
+	unsigned int i;
+	int ret = -ENOTCONN;
+	u32 tag = 0;
+
+	spin_lock_irq(&zoc_guest_link_lock);
+	link = zoc_guest_link;
+	if (link) {
+		spin_lock(&link->lock);
+		for (i = 0; link->attached && i < ZOC_GUEST_PENDING; i++) {
+			tag = ++link->generation;
+			if (tag && !link->pending[tag % ZOC_GUEST_PENDING].tag) {
+				p = &link->pending[tag % ZOC_GUEST_PENDING];
+				break;
+			}
+		}
+		ret = !link->attached ? -ENOTCONN : !p ? -EBUSY : 0;
+		if (!ret) {
+			msg->hdr.tag = cpu_to_le32(tag);
+			reinit_completion(&p->done);
+			ret = zoc_ring_produce(&link->cpl, msg);
+			if (!ret) {
+				p->tag = tag;
+				if (zoc_ring_need_doorbell(&link->cpl))
+					zoc_guest_ring_host(link);
+			} else if (ret == -ENOSPC) {
+				ret = -EBUSY;
+			}
+		}
+		spin_unlock(&link->lock);
+	}
+	spin_unlock_irq(&zoc_guest_link_lock);
+	if (ret)
+		return ret;
+
+	/*
+	 * @link outlives its callers: they are the proxy, which detaches
+	 * before the endpoint goes, and the ping work, cancelled then.
+	 */
+	wait_for_completion_timeout(&p->done, timeout);
+	spin_lock_irq(&link->lock);
+	if (p->tag == tag) {		/* neither replied nor failed */
+		p->tag = 0;
+		ret = -ETIMEDOUT;
+	} else {
+		ret = p->status;
+		*reply = p->reply;
+	}
+	spin_unlock_irq(&link->lock);
+	return ret;
+}
+
+/* The host's ZOC_CTRL_TEST_PING_HOST: ping it, then tell it how it went. */
+static void zoc_guest_ping_work(struct work_struct *work)
+{
+	struct zoc_guest_link *link =
+		container_of(work, struct zoc_guest_link, ping_work);
+	struct zoc_msg msg, reply;
+	u32 i, count, tag;
+	int ret = 0;
+
+	spin_lock_irq(&link->lock);
+	count = link->ping_count;
+	tag = link->ping_tag;
+	spin_unlock_irq(&link->lock);
+
+	for (i = 0; i < count && !ret; i++) {
+		memset(&msg, 0, sizeof(msg));
+		msg.hdr.type = ZOC_MSG_CTRL_REQ;
+		msg.hdr.len = cpu_to_le16(8 + sizeof(i));
+		msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_PING);
+		put_unaligned_le32(i, msg.ctrl.data);
+		ret = zoc_guest_link_call(&msg, &reply, ZOC_GUEST_CALL_TIMEOUT);
+		if (!ret && (reply.hdr.type != ZOC_MSG_CTRL_REPLY ||
+			     le32_to_cpu(reply.ctrl.status) != ZOC_MSG_OK ||
+			     get_unaligned_le32(reply.ctrl.data) != i))
+			ret = -EPROTO;
+	}
+	if (ret)
+		dev_warn(&link->pdev->dev, "ping %u of %u to the host: %d\n", i,
+			 count, ret);
+
+	memset(&msg, 0, sizeof(msg));
+	msg.hdr.type = ZOC_MSG_CTRL_REPLY;
+	msg.hdr.len = cpu_to_le16(8);
+	msg.hdr.tag = cpu_to_le32(tag);
+	msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_TEST_PING_HOST);
+	msg.ctrl.status = cpu_to_le32(ret ? ZOC_MSG_EIO : ZOC_MSG_OK);
+	zoc_guest_link_post(&msg);
+	spin_lock_irq(&link->lock);
+	link->ping_tag = 0;
+	spin_unlock_irq(&link->lock);
+}
+
 static int zoc_guest_show(struct seq_file *s, void *unused)
 {
 	struct zoc_guest_link *link = s->private;
@@ -437,14 +624,17 @@ DEFINE_SHOW_ATTRIBUTE(zoc_guest);
 static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct zoc_guest_link *link;
-	int ret;
+	int ret, i;
 
 	link = devm_kzalloc(&pdev->dev, sizeof(*link), GFP_KERNEL);
 	if (!link)
 		return -ENOMEM;
 	link->pdev = pdev;
 	INIT_DELAYED_WORK(&link->tick, zoc_guest_tick);
+	INIT_WORK(&link->ping_work, zoc_guest_ping_work);
 	spin_lock_init(&link->lock);
+	for (i = 0; i < ZOC_GUEST_PENDING; i++)
+		init_completion(&link->pending[i].done);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
@@ -515,6 +705,10 @@ static void zoc_guest_remove(struct pci_dev *pdev)
 	debugfs_remove_recursive(link->dir);
 	free_irq(pci_irq_vector(pdev, 0), link);
 	cancel_delayed_work_sync(&link->tick);
+	spin_lock_irq(&link->lock);
+	zoc_guest_fail_pending(link, -ENODEV);
+	spin_unlock_irq(&link->lock);
+	cancel_work_sync(&link->ping_work);
 	if (link->area)
 		WRITE_ONCE(link->area->svm.state, cpu_to_le32(ZOC_LINK_DOWN));
 	pci_free_irq_vectors(pdev);

@@ -27,5 +27,7 @@ struct zoc_guest_client {
 int zoc_guest_link_set_client(const struct zoc_guest_client *client);
 void zoc_guest_link_clear_client(const struct zoc_guest_client *client);
 int zoc_guest_link_post(const struct zoc_msg *msg);
+int zoc_guest_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
+			unsigned long timeout);
 
 #endif /* _ZOC_GUEST_H */

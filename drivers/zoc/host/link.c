@@ -85,6 +85,8 @@ struct zoc_pending {
  * @timeouts: requests that timed out
  * @echoes: echo round trips that came back right
  * @unexpected: replies for no pending request
+ * @svm_pings: pings from the service VM answered
+ * @dropped: replies to the service VM that found the request ring full
  * @tick: heartbeat and handshake, every ZOC_LINK_HEARTBEAT_MS
  * @probe_mutex: serialises probes
  * @call_mutex: serialises echo tests and floods
@@ -118,6 +120,8 @@ struct zoc_host_link {
 	u64 timeouts;
 	u64 echoes;
 	u64 unexpected;
+	u64 svm_pings;
+	u64 dropped;
 	struct delayed_work tick;
 	/* serialises probes: one marker, one sequence */
 	struct mutex probe_mutex;
@@ -208,11 +212,40 @@ static void zoc_link_format(struct zoc_host_link *link, u32 svm_epoch)
 	WRITE_ONCE(area->host.ack_epoch, cpu_to_le32(svm_epoch));
 }
 
-/* Take the reply @msg from the completion ring.  Lock held. */
+static int __zoc_link_post(struct zoc_host_link *link, struct zoc_msg *msg);
+
+/*
+ * A control request from the service VM: answer it on the request ring.
+ * Only pings are known so far.  Lock held.
+ */
+static void zoc_link_svm_request(struct zoc_host_link *link,
+				 struct zoc_msg *msg)
+{
+	struct zoc_msg reply = *msg;
+
+	reply.hdr.type = ZOC_MSG_CTRL_REPLY;
+	if (le32_to_cpu(msg->ctrl.opcode) == ZOC_CTRL_PING) {
+		link->svm_pings++;
+		reply.ctrl.status = cpu_to_le32(ZOC_MSG_OK);
+	} else {
+		memset(reply.ctrl.data, 0, sizeof(reply.ctrl.data));
+		reply.hdr.len = cpu_to_le16(8);
+		reply.ctrl.status = cpu_to_le32(ZOC_MSG_ENOTSUPP);
+	}
+	if (__zoc_link_post(link, &reply))
+		link->dropped++;
+}
+
+/* Take the message @msg from the completion ring.  Lock held. */
 static void zoc_link_reply(struct zoc_host_link *link, struct zoc_msg *msg)
 {
 	u32 tag = le32_to_cpu(msg->hdr.tag);
 	struct zoc_pending *p;
+
+	if (msg->hdr.type == ZOC_MSG_CTRL_REQ) {
+		zoc_link_svm_request(link, msg);
+		return;
+	}
 
 	if (tag & ZOC_FLOOD_TAG && msg->hdr.type == ZOC_MSG_ECHO) {
 		if ((tag & ~ZOC_FLOOD_TAG) != link->flood_next)
@@ -624,7 +657,29 @@ static int zoc_link_flood(struct zoc_host_link *link, u32 count)
 	return ret;
 }
 
-/* Ask a service VM with fault injection to corrupt the completion ring. */
+/*
+ * Ask a service VM with test hooks to ping us @count times: its requests
+ * and our replies go the other way round the rings.
+ */
+static int zoc_link_svm_ping(struct zoc_host_link *link, u32 count)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ }, reply;
+	int ret;
+
+	msg.hdr.len = cpu_to_le16(8 + sizeof(count));
+	msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_TEST_PING_HOST);
+	put_unaligned_le32(count, msg.ctrl.data);
+	ret = zoc_host_link_call(&msg, &reply, ZOC_CALL_TIMEOUT +
+				 count * ZOC_CALL_TIMEOUT / 100);
+	if (ret)
+		return ret;
+	if (reply.hdr.type != ZOC_MSG_CTRL_REPLY ||
+	    le32_to_cpu(reply.ctrl.status) != ZOC_MSG_OK)
+		return -EIO;
+	return 0;
+}
+
+/* Ask a service VM with test hooks to corrupt the completion ring. */
 static int zoc_link_corrupt(struct zoc_host_link *link, u32 unused)
 {
 	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ };
@@ -638,7 +693,7 @@ static int zoc_link_corrupt(struct zoc_host_link *link, u32 unused)
 	return ret;
 }
 
-/* Writes to the debugfs files "echo", "flood" (a count) and "corrupt". */
+/* Writes to the debugfs files "echo", "flood", "svm_ping" (a count), "corrupt". */
 static ssize_t zoc_test_write(struct file *file, const char __user *buf,
 			      size_t count, loff_t *ppos)
 {
@@ -763,6 +818,8 @@ static int zoc_link_show(struct seq_file *s, void *unused)
 	seq_printf(s, "timeouts: %llu\n", link->timeouts);
 	seq_printf(s, "echoes: %llu\n", link->echoes);
 	seq_printf(s, "unexpected_replies: %llu\n", link->unexpected);
+	seq_printf(s, "svm_pings: %llu\n", link->svm_pings);
+	seq_printf(s, "dropped_replies: %llu\n", link->dropped);
 	zoc_ring_seq_show(s, "req", &link->req);
 	zoc_ring_seq_show(s, "cpl", &link->cpl);
 	spin_unlock_irq(&link->lock);
@@ -886,6 +943,8 @@ static int __init zoc_host_init(void)
 	debugfs_create_file("flood", 0200, link->dir, zoc_link_flood,
 			    &zoc_test_fops);
 	debugfs_create_file("corrupt", 0200, link->dir, zoc_link_corrupt,
+			    &zoc_test_fops);
+	debugfs_create_file("svm_ping", 0200, link->dir, zoc_link_svm_ping,
 			    &zoc_test_fops);
 	debugfs_create_file("latency", 0400, link->dir, link, &zoc_latency_fops);
 	schedule_delayed_work(&link->tick, 0);
