@@ -435,6 +435,7 @@ int zoc_guest_link_set_client(const struct zoc_guest_client *client)
 	spin_unlock_irq(&zoc_guest_link_lock);
 	return ret;
 }
+EXPORT_SYMBOL_GPL(zoc_guest_link_set_client);
 
 /**
  * zoc_guest_link_clear_client - detach the I/O proxy from the link
@@ -456,6 +457,7 @@ void zoc_guest_link_clear_client(const struct zoc_guest_client *client)
 	}
 	spin_unlock_irq(&zoc_guest_link_lock);
 }
+EXPORT_SYMBOL_GPL(zoc_guest_link_clear_client);
 
 /**
  * zoc_guest_link_post - send a message to the host (an interrupt, an event)
@@ -487,6 +489,7 @@ int zoc_guest_link_post(const struct zoc_msg *msg)
 	spin_unlock_irqrestore(&zoc_guest_link_lock, flags);
 	return ret;
 }
+EXPORT_SYMBOL_GPL(zoc_guest_link_post);
 
 /**
  * zoc_guest_link_call - send a control request to the host, wait for the reply
@@ -554,6 +557,7 @@ int zoc_guest_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
 	spin_unlock_irq(&link->lock);
 	return ret;
 }
+EXPORT_SYMBOL_GPL(zoc_guest_link_call);
 
 /* The host's ZOC_CTRL_TEST_PING_HOST: ping it, then tell it how it went. */
 static void zoc_guest_ping_work(struct work_struct *work)

@@ -679,6 +679,41 @@ static int zoc_link_svm_ping(struct zoc_host_link *link, u32 count)
 	return 0;
 }
 
+/*
+ * @count register writes (posted) and read-backs through the service VM's
+ * link client, as the bus will forward BAR accesses.
+ */
+static int zoc_link_client_test(struct zoc_host_link *link, u32 count)
+{
+	struct zoc_msg msg, reply;
+	int ret = 0;
+	u64 val;
+	u32 i;
+
+	for (i = 0; i < count && !ret; i++) {
+		val = (u64)get_random_u32() << 32 | i;
+		memset(&msg, 0, sizeof(msg));
+		msg.hdr.type = ZOC_MSG_MMIO_WRITE;
+		msg.hdr.len = cpu_to_le16(sizeof(msg.mmio));
+		msg.mmio.size = 8;
+		msg.mmio.offset = cpu_to_le64(i % 512 * 8);
+		msg.mmio.value = cpu_to_le64(val);
+		spin_lock_irq(&link->lock);
+		ret = __zoc_link_post(link, &msg);
+		spin_unlock_irq(&link->lock);
+		if (ret)
+			break;
+		msg.hdr.type = ZOC_MSG_MMIO_READ;
+		msg.mmio.value = 0;
+		ret = zoc_host_link_call(&msg, &reply, ZOC_CALL_TIMEOUT);
+		if (!ret && (reply.hdr.type != ZOC_MSG_MMIO_REPLY ||
+			     le32_to_cpu(reply.reply.status) != ZOC_MSG_OK ||
+			     le64_to_cpu(reply.reply.value) != val))
+			ret = -EPROTO;
+	}
+	return ret;
+}
+
 /* Ask a service VM with test hooks to corrupt the completion ring. */
 static int zoc_link_corrupt(struct zoc_host_link *link, u32 unused)
 {
@@ -693,7 +728,7 @@ static int zoc_link_corrupt(struct zoc_host_link *link, u32 unused)
 	return ret;
 }
 
-/* Writes to the debugfs files "echo", "flood", "svm_ping" (a count), "corrupt". */
+/* Writes to debugfs: "echo", "flood", "svm_ping", "client" take a count. */
 static ssize_t zoc_test_write(struct file *file, const char __user *buf,
 			      size_t count, loff_t *ppos)
 {
@@ -945,6 +980,8 @@ static int __init zoc_host_init(void)
 	debugfs_create_file("corrupt", 0200, link->dir, zoc_link_corrupt,
 			    &zoc_test_fops);
 	debugfs_create_file("svm_ping", 0200, link->dir, zoc_link_svm_ping,
+			    &zoc_test_fops);
+	debugfs_create_file("client", 0200, link->dir, zoc_link_client_test,
 			    &zoc_test_fops);
 	debugfs_create_file("latency", 0400, link->dir, link, &zoc_latency_fops);
 	schedule_delayed_work(&link->tick, 0);
