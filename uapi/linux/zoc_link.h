@@ -20,7 +20,7 @@
 
 /* Heartbeats: a side whose heartbeat stalls this long is taken for dead. */
 #define ZOC_LINK_HEARTBEAT_MS	100
-#define ZOC_LINK_DEAD_MS	2000
+#define ZOC_LINK_DEAD_MS	5000
 
 /* enum zoc_link_state: a side's view of itself */
 #define ZOC_LINK_DOWN		0	/* not initialised, or gone */
