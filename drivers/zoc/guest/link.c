@@ -280,6 +280,7 @@ static void zoc_guest_request(struct zoc_guest_link *link, struct zoc_msg *msg)
  */
 static void zoc_guest_drain(struct zoc_guest_link *link)
 {
+	unsigned int budget = ZOC_LINK_RING_SLOTS;
 	struct zoc_msg msg;
 	int ret = 0;
 
@@ -290,6 +291,11 @@ static void zoc_guest_drain(struct zoc_guest_link *link)
 				break;
 			if (!ret)
 				zoc_guest_request(link, &msg);
+			/* A host that never stops sending must not hold us. */
+			if (!--budget) {
+				mod_delayed_work(system_wq, &link->tick, 0);
+				break;
+			}
 		}
 		if (!link->attached)
 			return;

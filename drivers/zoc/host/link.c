@@ -212,7 +212,22 @@ static void zoc_link_format(struct zoc_host_link *link, u32 svm_epoch)
 	WRITE_ONCE(area->host.ack_epoch, cpu_to_le32(svm_epoch));
 }
 
-static int __zoc_link_post(struct zoc_host_link *link, struct zoc_msg *msg);
+/* Post @msg on the request ring, ringing if the service VM asked.  Lock held. */
+static int __zoc_link_post(struct zoc_host_link *link, struct zoc_msg *msg)
+{
+	int ret;
+
+	if (!link->up)
+		return -ENOTCONN;
+	if (link->svm_dead)
+		return -ETIMEDOUT;
+	ret = zoc_ring_produce(&link->req, msg);
+	if (ret)
+		return ret;
+	if (zoc_ring_need_doorbell(&link->req))
+		__zoc_link_ring(link, 0);
+	return 0;
+}
 
 /*
  * A control request from the service VM: answer it on the request ring.
@@ -265,22 +280,30 @@ static void zoc_link_reply(struct zoc_host_link *link, struct zoc_msg *msg)
 	complete(&p->done);
 }
 
-/* Drain the completion ring.  Lock held. */
-static void zoc_link_drain(struct zoc_host_link *link)
+/*
+ * Drain up to a ring's worth of the completion ring; true if more may be
+ * waiting.  The budget keeps a service VM that never stops sending from
+ * holding us in interrupt context.  Lock held.
+ */
+static bool zoc_link_drain(struct zoc_host_link *link)
 {
+	unsigned int budget = ZOC_LINK_RING_SLOTS;
 	struct zoc_msg msg;
 	int ret;
 
 	if (!link->up)
-		return;
+		return false;
 	do {
 		while ((ret = zoc_ring_consume(&link->cpl, &msg)) != -EAGAIN) {
 			if (ret == -EIO)
-				return;
+				return false;
 			if (!ret)
 				zoc_link_reply(link, &msg);
+			if (!--budget)
+				return true;
 		}
 	} while (zoc_ring_enable_notify(&link->cpl));
+	return false;
 }
 
 /*
@@ -312,7 +335,8 @@ static void zoc_link_tick(struct work_struct *work)
 		__zoc_link_ring(link, 0);
 	} else if (link->up) {
 		/* Take what a lost doorbell left; see if a ring was corrupted. */
-		zoc_link_drain(link);
+		if (zoc_link_drain(link))
+			mod_delayed_work(system_wq, &link->tick, 0);
 		if (zoc_ring_broken(&link->req) || zoc_ring_broken(&link->cpl)) {
 			zoc_link_fail_pending(link, -EIO);
 			link->resets++;
@@ -428,29 +452,11 @@ void zoc_host_link_doorbell(void)
 	WRITE_ONCE(link->area->host.doorbells,
 		   cpu_to_le64(atomic64_read(&link->doorbells)));
 	spin_lock(&link->lock);
-	zoc_link_drain(link);
-	kick = !link->up || zoc_ring_broken(&link->cpl);
+	kick = zoc_link_drain(link) || !link->up || zoc_ring_broken(&link->cpl);
 	spin_unlock(&link->lock);
 	if (kick)
 		mod_delayed_work(system_wq, &link->tick, 0);
 	wake_up_all(&link->wq);
-}
-
-/* Post @msg on the request ring, ringing if the service VM asked.  Lock held. */
-static int __zoc_link_post(struct zoc_host_link *link, struct zoc_msg *msg)
-{
-	int ret;
-
-	if (!link->up)
-		return -ENOTCONN;
-	if (link->svm_dead)
-		return -ETIMEDOUT;
-	ret = zoc_ring_produce(&link->req, msg);
-	if (ret)
-		return ret;
-	if (zoc_ring_need_doorbell(&link->req))
-		__zoc_link_ring(link, 0);
-	return 0;
 }
 
 /**
