@@ -22,6 +22,7 @@
 #include <linux/zoc_link.h>
 
 #include "../link/ivshmem.h"
+#include "../link/pending.h"
 #include "../link/ring.h"
 #include "zoc_guest.h"
 
@@ -38,20 +39,6 @@ MODULE_PARM_DESC(test_hooks, "obey the host's test requests: corrupt the link, p
 
 #define ZOC_GUEST_PENDING	8	/* own requests in flight, a power of two */
 #define ZOC_GUEST_CALL_TIMEOUT	(5 * HZ)
-
-/**
- * struct zoc_guest_pending - a request of ours waiting for its reply
- * @tag: its tag, 0 while the slot is free
- * @status: 0 once replied, or why it failed
- * @done: completed by the reply or the failure
- * @reply: the reply
- */
-struct zoc_guest_pending {
-	u32 tag;
-	int status;
-	struct completion done;
-	struct zoc_msg reply;
-};
 
 /**
  * struct zoc_guest_link - the service VM's end of the link
@@ -94,7 +81,7 @@ struct zoc_guest_link {
 	struct zoc_ring cpl;
 	bool attached;
 	const struct zoc_guest_client *client;
-	struct zoc_guest_pending pending[ZOC_GUEST_PENDING];
+	struct zoc_pending pending[ZOC_GUEST_PENDING];
 	u32 generation;
 	struct work_struct ping_work;
 	u32 ping_count;
@@ -180,34 +167,11 @@ static void zoc_guest_answer_probe(struct zoc_guest_link *link)
 	zoc_guest_ring_host(link);
 }
 
-/* Fail our requests in flight with @err.  Lock held. */
-static void zoc_guest_fail_pending(struct zoc_guest_link *link, int err)
-{
-	struct zoc_guest_pending *p;
-
-	for (p = link->pending; p < link->pending + ZOC_GUEST_PENDING; p++) {
-		if (!p->tag)
-			continue;
-		p->status = err;
-		p->tag = 0;
-		complete(&p->done);
-	}
-}
-
 /* The host answered one of our requests.  Lock held. */
 static void zoc_guest_reply(struct zoc_guest_link *link, struct zoc_msg *msg)
 {
-	u32 tag = le32_to_cpu(msg->hdr.tag);
-	struct zoc_guest_pending *p = &link->pending[tag % ZOC_GUEST_PENDING];
-
-	if (!tag || p->tag != tag) {
+	if (!zoc_pending_complete(link->pending, ZOC_GUEST_PENDING, msg))
 		link->unanswered++;
-		return;
-	}
-	p->reply = *msg;
-	p->status = 0;
-	p->tag = 0;
-	complete(&p->done);
 }
 
 /* Answer one request.  Lock held. */
@@ -306,7 +270,7 @@ static void zoc_guest_drain(struct zoc_guest_link *link)
 	if (zoc_ring_broken(&link->req) || zoc_ring_broken(&link->cpl)) {
 		/* A new epoch makes the host format the rings again. */
 		link->attached = false;
-		zoc_guest_fail_pending(link, -ECONNRESET);
+		zoc_pending_fail(link->pending, ZOC_GUEST_PENDING, -ECONNRESET);
 		WRITE_ONCE(link->area->svm.epoch,
 			   cpu_to_le32(zoc_read32(&link->area->svm.epoch) + 1));
 		dev_warn(&link->pdev->dev, "the host corrupted a ring: new epoch\n");
@@ -383,7 +347,7 @@ static void zoc_guest_handshake(struct zoc_guest_link *link)
 	/* The acknowledgment before the rings; pairs with the host's wmb. */
 	smp_rmb();
 	link->attached = false;
-	zoc_guest_fail_pending(link, -ECONNRESET);
+	zoc_pending_fail(link->pending, ZOC_GUEST_PENDING, -ECONNRESET);
 	if (zoc_ring_attach(&link->req, base + ZOC_LINK_REQ_RING,
 			    ZOC_LINK_RING_SPAN) ||
 	    zoc_ring_attach(&link->cpl, base + ZOC_LINK_CPL_RING,
@@ -511,9 +475,8 @@ EXPORT_SYMBOL_GPL(zoc_guest_link_post);
 int zoc_guest_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
 			unsigned long timeout)
 {
-	struct zoc_guest_pending *p = NULL;
+	struct zoc_pending *p = NULL;
 	struct zoc_guest_link *link;
-	unsigned int i;
 	int ret = -ENOTCONN;
 	u32 tag = 0;
 
@@ -521,24 +484,19 @@ int zoc_guest_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
 	link = zoc_guest_link;
 	if (link) {
 		spin_lock(&link->lock);
-		for (i = 0; link->attached && i < ZOC_GUEST_PENDING; i++) {
-			tag = ++link->generation;
-			if (tag && !link->pending[tag % ZOC_GUEST_PENDING].tag) {
-				p = &link->pending[tag % ZOC_GUEST_PENDING];
-				break;
-			}
-		}
+		if (link->attached)
+			p = zoc_pending_get(link->pending, ZOC_GUEST_PENDING,
+					    &link->generation, 0);
 		ret = !link->attached ? -ENOTCONN : !p ? -EBUSY : 0;
 		if (!ret) {
+			tag = p->tag;
 			msg->hdr.tag = cpu_to_le32(tag);
-			reinit_completion(&p->done);
 			ret = zoc_ring_produce(&link->cpl, msg);
-			if (!ret) {
-				p->tag = tag;
-				if (zoc_ring_need_doorbell(&link->cpl))
-					zoc_guest_ring_host(link);
-			} else if (ret == -ENOSPC) {
-				ret = -EBUSY;
+			if (ret) {
+				p->tag = 0;
+				ret = ret == -ENOSPC ? -EBUSY : ret;
+			} else if (zoc_ring_need_doorbell(&link->cpl)) {
+				zoc_guest_ring_host(link);
 			}
 		}
 		spin_unlock(&link->lock);
@@ -553,13 +511,7 @@ int zoc_guest_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
 	 */
 	wait_for_completion_timeout(&p->done, timeout);
 	spin_lock_irq(&link->lock);
-	if (p->tag == tag) {		/* neither replied nor failed */
-		p->tag = 0;
-		ret = -ETIMEDOUT;
-	} else {
-		ret = p->status;
-		*reply = p->reply;
-	}
+	ret = zoc_pending_result(p, tag, reply);
 	spin_unlock_irq(&link->lock);
 	return ret;
 }
@@ -634,7 +586,7 @@ DEFINE_SHOW_ATTRIBUTE(zoc_guest);
 static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct zoc_guest_link *link;
-	int ret, i;
+	int ret;
 
 	link = devm_kzalloc(&pdev->dev, sizeof(*link), GFP_KERNEL);
 	if (!link)
@@ -643,8 +595,7 @@ static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_DELAYED_WORK(&link->tick, zoc_guest_tick);
 	INIT_WORK(&link->ping_work, zoc_guest_ping_work);
 	spin_lock_init(&link->lock);
-	for (i = 0; i < ZOC_GUEST_PENDING; i++)
-		init_completion(&link->pending[i].done);
+	zoc_pending_init(link->pending, ZOC_GUEST_PENDING);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
@@ -716,7 +667,7 @@ static void zoc_guest_remove(struct pci_dev *pdev)
 	free_irq(pci_irq_vector(pdev, 0), link);
 	cancel_delayed_work_sync(&link->tick);
 	spin_lock_irq(&link->lock);
-	zoc_guest_fail_pending(link, -ENODEV);
+	zoc_pending_fail(link->pending, ZOC_GUEST_PENDING, -ENODEV);
 	spin_unlock_irq(&link->lock);
 	cancel_work_sync(&link->ping_work);
 	if (link->area)

@@ -34,6 +34,7 @@
 #include <asm/unaligned.h>
 #include <linux/zoc_link.h>
 
+#include "../link/pending.h"
 #include "../link/ring.h"
 #include "zoc_host.h"
 
@@ -47,20 +48,6 @@
 static char *aperture;
 module_param(aperture, charp, 0444);
 MODULE_PARM_DESC(aperture, "reserved physical range of the bus, SIZE@ADDR");
-
-/**
- * struct zoc_pending - a request waiting for its reply
- * @tag: its tag, 0 while the slot is free
- * @status: 0 once replied, or why the request failed
- * @done: completed by the reply or the failure
- * @reply: the reply
- */
-struct zoc_pending {
-	u32 tag;
-	int status;
-	struct completion done;
-	struct zoc_msg reply;
-};
 
 /**
  * struct zoc_host_link - the host's end of the link
@@ -177,15 +164,7 @@ static int zoc_link_ring(struct zoc_host_link *link, u16 vector)
 /* Fail every request in flight with @err.  Lock held. */
 static void zoc_link_fail_pending(struct zoc_host_link *link, int err)
 {
-	struct zoc_pending *p;
-
-	for (p = link->pending; p < link->pending + ZOC_PENDING; p++) {
-		if (!p->tag)
-			continue;
-		p->status = err;
-		p->tag = 0;
-		complete(&p->done);
-	}
+	zoc_pending_fail(link->pending, ZOC_PENDING, err);
 	link->flood_bad = link->flood_bad || err;
 }
 
@@ -255,7 +234,6 @@ static void zoc_link_svm_request(struct zoc_host_link *link,
 static void zoc_link_reply(struct zoc_host_link *link, struct zoc_msg *msg)
 {
 	u32 tag = le32_to_cpu(msg->hdr.tag);
-	struct zoc_pending *p;
 
 	if (msg->hdr.type == ZOC_MSG_CTRL_REQ) {
 		zoc_link_svm_request(link, msg);
@@ -269,15 +247,8 @@ static void zoc_link_reply(struct zoc_host_link *link, struct zoc_msg *msg)
 		link->flood_got++;
 		return;
 	}
-	p = &link->pending[tag % ZOC_PENDING];
-	if (!tag || p->tag != tag) {
+	if (!zoc_pending_complete(link->pending, ZOC_PENDING, msg))
 		link->unexpected++;
-		return;
-	}
-	p->reply = *msg;
-	p->status = 0;
-	p->tag = 0;
-	complete(&p->done);
 }
 
 /*
@@ -475,26 +446,19 @@ int zoc_host_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
 		       unsigned long timeout)
 {
 	struct zoc_host_link *link = &zoc_link;
-	struct zoc_pending *p = NULL;
-	unsigned int i;
+	struct zoc_pending *p;
 	int ret;
 	u32 tag;
 
 	spin_lock_irq(&link->lock);
-	for (i = 0; i < ZOC_PENDING; i++) {
-		tag = ++link->generation & ~ZOC_FLOOD_TAG;
-		if (tag && !link->pending[tag % ZOC_PENDING].tag) {
-			p = &link->pending[tag % ZOC_PENDING];
-			break;
-		}
-	}
+	p = zoc_pending_get(link->pending, ZOC_PENDING, &link->generation,
+			    ZOC_FLOOD_TAG);
 	if (!p) {
 		spin_unlock_irq(&link->lock);
 		return -EBUSY;
 	}
+	tag = p->tag;
 	msg->hdr.tag = cpu_to_le32(tag);
-	reinit_completion(&p->done);
-	p->tag = tag;
 	ret = __zoc_link_post(link, msg);
 	if (ret)
 		p->tag = 0;
@@ -504,14 +468,9 @@ int zoc_host_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
 
 	wait_for_completion_timeout(&p->done, timeout);
 	spin_lock_irq(&link->lock);
-	if (p->tag == tag) {		/* neither replied nor failed */
-		p->tag = 0;
+	ret = zoc_pending_result(p, tag, reply);
+	if (ret == -ETIMEDOUT)
 		link->timeouts++;
-		ret = -ETIMEDOUT;
-	} else {
-		ret = p->status;
-		*reply = p->reply;
-	}
 	spin_unlock_irq(&link->lock);
 	return ret;
 }
@@ -963,15 +922,14 @@ static void zoc_link_exit(struct zoc_host_link *link)
 static int __init zoc_host_init(void)
 {
 	struct zoc_host_link *link = &zoc_link;
-	int ret, i;
+	int ret;
 
 	spin_lock_init(&link->lock);
 	mutex_init(&link->probe_mutex);
 	mutex_init(&link->call_mutex);
 	init_waitqueue_head(&link->wq);
 	INIT_DELAYED_WORK(&link->tick, zoc_link_tick);
-	for (i = 0; i < ZOC_PENDING; i++)
-		init_completion(&link->pending[i].done);
+	zoc_pending_init(link->pending, ZOC_PENDING);
 
 	ret = zoc_link_init(link);
 	if (ret)
