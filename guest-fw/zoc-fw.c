@@ -13,6 +13,7 @@
  *
  *	module NAME [PARAM=VALUE...]	load a module and its dependencies
  *	uplink IFNAME ADDRESS/PREFIX	bring up the uplink with an IPv4 address
+ *	run PATH [ARG...]		run a program to its end (a loader, say)
  *	service PATH [ARG...]		run and supervise a program
  *
  * '#' starts a comment.  A failing directive is reported and the rest of
@@ -286,6 +287,37 @@ out_error:
 	fw->errors++;
 }
 
+/* Run a program once, now, and wait for it: loaders, set-up tools. */
+static void fw_run(struct fw *fw, char **argv, int argc)
+{
+	int status;
+	pid_t pid;
+
+	if (argc < 2) {
+		fw_log("run: path missing");
+		fw->errors++;
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fw_log("run %s: fork: %s", argv[1], strerror(errno));
+		fw->errors++;
+		return;
+	}
+	if (pid == 0) {
+		execv(argv[1], argv + 1);
+		fw_log("run %s: %s", argv[1], strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fw_log("run %s: failed (status %#x)", argv[1], status);
+		fw->errors++;
+		return;
+	}
+	fw_log("run %s: done", argv[1]);
+}
+
 static void fw_add_service(struct fw *fw, char **argv, int argc)
 {
 	struct fw_service *s;
@@ -330,6 +362,8 @@ static void fw_configure(struct fw *fw, const char *path)
 			fw_module(fw, argv, argc);
 		} else if (!strcmp(argv[0], "uplink")) {
 			fw_uplink(fw, argv, argc);
+		} else if (!strcmp(argv[0], "run")) {
+			fw_run(fw, argv, argc);
 		} else if (!strcmp(argv[0], "service")) {
 			fw_add_service(fw, argv, argc);
 		} else {

@@ -19,11 +19,15 @@ cleanup() {
 trap cleanup EXIT
 
 printf '#!/bin/sh\necho run >>%s/runs\nexit 3\n' "$tmp" >"$tmp/svc"
-chmod +x "$tmp/svc"
+printf '#!/bin/sh\necho "$1" >%s/loaded\n' "$tmp" >"$tmp/loader"
+printf '#!/bin/sh\nexit 1\n' >"$tmp/broken"
+chmod +x "$tmp/svc" "$tmp/loader" "$tmp/broken"
 cat >"$tmp/fw.conf" <<EOC
 # a test configuration
 module zoc_no_such_module
 uplink zfw0 10.99.0.2/24
+run $tmp/loader vpc.conf
+run $tmp/broken
 service $tmp/svc
 bogus directive
 EOC
@@ -40,11 +44,14 @@ done
 sleep 4
 
 check "reports readiness with what failed" \
-	grep -q 'ready: 0 modules, 1 services, 2 errors' "$tmp/out"
+	grep -q 'ready: 0 modules, 1 services, 3 errors' "$tmp/out"
 check "reports a module it cannot find" \
 	grep -q 'module zoc_no_such_module: .*No such file or directory' "$tmp/out"
 check "reports an unknown directive" grep -q "unknown directive 'bogus'" "$tmp/out"
 check "brings up the uplink" grep -q 'uplink zfw0 up, 10.99.0.2/24' "$tmp/out"
+check "runs a program to its end, with its arguments" \
+	grep -qx 'vpc.conf' "$tmp/loaded"
+check "reports a program that fails" grep -q "run $tmp/broken: failed" "$tmp/out"
 check "uplink has its address in the namespace" \
 	nsenter -t "$pid" -n ip -4 addr show zfw0 | grep -q '10.99.0.2/24'
 check "mounted proc, sysfs and devtmpfs" \
