@@ -17,8 +17,10 @@
  * Everything a peer sends is untrusted: each header is bounds-checked
  * before use, and what cannot be handled is dropped and counted by reason
  * (enum zoc_vpc_drop).  Sessions expire without a daemon: an entry idle
- * past the timeout of its state is treated as absent when next looked up,
- * and the LRU map reclaims the oldest entries when it is full.
+ * past the timeout of its state is treated as absent when next looked up.
+ * The session table is set-associative: a session can only be in the set
+ * its key hashes to, and a new session takes a free or expired entry of
+ * the set or, the set being full, the least recently seen one.
  *
  * Only UAPI packet formats and helpers of Linux 6.1 are used.
  */
@@ -151,17 +153,25 @@ struct {
 } zoc_vpc_sg SEC(".maps");
 
 /*
- * The loader sizes it from its configuration before loading.  Per-CPU LRU
- * lists: inserts take no shared LRU lock; each CPU evicts from its own
- * share of the table.
+ * Sets of ZOC_VPC_CT_WAYS sessions, 128 bytes each; the loader sizes it
+ * from its configuration before loading.  Mmapable arrays are page
+ * aligned, so a set is two cache lines, never three.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, ZOC_VPC_CT_DEFAULT);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__type(key, struct zoc_vpc_ct_key);
-	__type(value, struct zoc_vpc_ct);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ZOC_VPC_CT_DEFAULT / ZOC_VPC_CT_WAYS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct zoc_vpc_ct_set);
 } zoc_vpc_sessions SEC(".maps");
+
+/* Underlay next hops of remote VTEPs, per CPU, by a hash of the address. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ZOC_VPC_NH_SLOTS);
+	__type(key, __u32);
+	__type(value, struct zoc_vpc_nexthop);
+} zoc_vpc_nexthops SEC(".maps");
 
 /* Output devices: the representors and the uplink, by ifindex. */
 struct {
@@ -481,22 +491,73 @@ static __always_inline int vpc_tcp(struct zoc_vpc_ct *ct, const struct vpc_pkt *
 	}
 }
 
+static __always_inline bool vpc_ct_key_eq(const struct zoc_vpc_ct_key *a,
+					  const struct zoc_vpc_ct_key *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+		 (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
+
+static __always_inline bool vpc_ct_expired(const struct zoc_vpc_ct *ct,
+					   const struct zoc_vpc_config *cfg,
+					   __u64 now)
+{
+	__u32 state = ct->state;
+
+	/* a free entry (state NONE) counts as expired */
+	return state == ZOC_VPC_CT_NONE || state >= ZOC_VPC_CT_MAX ||
+	       now - ct->last_seen > cfg->timeout[state];
+}
+
+/*
+ * The entry of the packet's session in @set, or NULL.  A way whose key
+ * matches is confirmed by comparing the key again between two reads of
+ * its sequence, both atomic operations and so full barriers on every
+ * architecture: equal and even, no writer touched the key meanwhile, and
+ * the key compared is not a mix of an old and a new session's.
+ */
+static __always_inline struct zoc_vpc_ct_entry *
+vpc_ct_find(struct zoc_vpc_ct_set *set, const struct zoc_vpc_ct_key *key)
+{
+	struct zoc_vpc_ct_entry *e;
+	__u32 seq, i;
+
+#pragma unroll
+	for (i = 0; i < ZOC_VPC_CT_WAYS; i++) {
+		e = &set->way[i];
+		if (!vpc_ct_key_eq(&e->key, key))
+			continue;
+		seq = __sync_fetch_and_add(&e->seq, 0);
+		if (!(seq & 1) && vpc_ct_key_eq(&e->key, key) &&
+		    __sync_fetch_and_add(&e->seq, 0) == seq)
+			return e;
+	}
+	return NULL;
+}
+
 /*
  * Look the packet's session up and advance its state.  Returns VPC_OK for
  * a packet of a live session, VPC_NEW when the packet may open a session
  * (the security groups decide), or a drop reason.
+ *
+ * The state, time and count of a live session are updated without a lock:
+ * two CPUs updating one session at once may lose one of the updates (the
+ * later write wins), and a packet of a session being replaced at that
+ * moment may leave its state and time in the new session's entry.
  */
-static __always_inline int vpc_track(struct vpc_pkt *p,
-				     const struct zoc_vpc_config *cfg, __u64 now)
+static __noinline int vpc_track(struct vpc_pkt *p,
+				const struct zoc_vpc_config *cfg,
+				struct zoc_vpc_ct_set *set, __u64 now)
 {
-	struct zoc_vpc_ct *ct;
-	__u32 state;
+	struct zoc_vpc_ct_entry *e;
+	struct zoc_vpc_ct *ct = NULL;
 
-	ct = bpf_map_lookup_elem(&zoc_vpc_sessions, &p->key);
-	if (ct) {
-		state = ct->state;
-		if (state >= ZOC_VPC_CT_MAX ||
-		    now - ct->last_seen > cfg->timeout[state]) {
+	e = vpc_ct_find(set, &p->key);
+	if (e) {
+		ct = &e->ct;
+		if (vpc_ct_expired(ct, cfg, now)) {
 			vpc_event(ZOC_VPC_EV_CT_EXPIRED);
 			ct = NULL;
 		}
@@ -535,30 +596,75 @@ static __always_inline int vpc_track(struct vpc_pkt *p,
 	return VPC_OK;
 }
 
-static __always_inline void vpc_ct_create(const struct vpc_pkt *p, __u64 now)
+/*
+ * Write a new session into its set: into the entry of the same key (an
+ * expired or closed session), else a free or expired entry, else the least
+ * recently seen one, which is evicted.  The entry is claimed by making its
+ * sequence odd (compare and exchange: one writer at a time) and published
+ * by making it even again (exchange: a full barrier after the key and the
+ * state).  If another CPU is writing the entry chosen, the session is not
+ * created: this packet still goes, only its answers will be refused.
+ */
+static __noinline void vpc_ct_create(const struct vpc_pkt *p,
+				     const struct zoc_vpc_config *cfg,
+				     struct zoc_vpc_ct_set *set, __u64 now)
 {
-	struct zoc_vpc_ct ct = {
-		.last_seen = now,
-		.packets = 1,
-		.flags = p->dir ? ZOC_VPC_CT_OPENER1 : 0,
-	};
+	struct zoc_vpc_ct_entry *e, *victim = NULL;
+	bool evict = false, found_free = false;
+	__u64 oldest = ~0ULL;
+	__u32 seq, vseq = 0, i;
 
+#pragma unroll
+	for (i = 0; i < ZOC_VPC_CT_WAYS; i++) {
+		e = &set->way[i];
+		/* claimed below by compare and exchange from this value */
+		seq = e->seq;
+		barrier_var(seq);
+		if (seq & 1)
+			continue;
+		if (vpc_ct_key_eq(&e->key, &p->key)) {
+			/* no second copy of the session in the set */
+			victim = e;
+			vseq = seq;
+			evict = false;
+			break;
+		}
+		if (found_free)
+			continue;
+		if (vpc_ct_expired(&e->ct, cfg, now)) {
+			victim = e;
+			vseq = seq;
+			evict = false;
+			found_free = true;
+		} else if (e->ct.last_seen < oldest) {
+			oldest = e->ct.last_seen;
+			victim = e;
+			vseq = seq;
+			evict = true;
+		}
+	}
+	if (!victim ||
+	    __sync_val_compare_and_swap(&victim->seq, vseq, vseq + 1) != vseq)
+		return;
+	__builtin_memcpy(&victim->key, &p->key, sizeof(victim->key));
+	victim->ct.last_seen = now;
+	victim->ct.packets = 1;
+	victim->ct.flags = p->dir ? ZOC_VPC_CT_OPENER1 : 0;
+	victim->ct.reserved = 0;
 	switch (p->proto) {
 	case IPPROTO_TCP:
-		ct.state = ZOC_VPC_CT_SYN_SENT;
+		victim->ct.state = ZOC_VPC_CT_SYN_SENT;
 		break;
 	case IPPROTO_UDP:
-		ct.state = ZOC_VPC_CT_UDP;
+		victim->ct.state = ZOC_VPC_CT_UDP;
 		break;
 	default:
-		ct.state = ZOC_VPC_CT_ICMP;
+		victim->ct.state = ZOC_VPC_CT_ICMP;
 		break;
 	}
-	/*
-	 * Overwrites an expired or closed entry.  Should the update fail,
-	 * this packet still goes: only its answers will be refused.
-	 */
-	bpf_map_update_elem(&zoc_vpc_sessions, &p->key, &ct, BPF_ANY);
+	__sync_lock_test_and_set(&victim->seq, vseq + 2);
+	if (evict)
+		vpc_event(ZOC_VPC_EV_CT_EVICTED);
 	vpc_event(ZOC_VPC_EV_CT_NEW);
 }
 
@@ -609,12 +715,17 @@ vpc_route(__u32 vni, __be32 addr)
  */
 static __always_inline int vpc_admit(struct vpc_pkt *p,
 				     const struct zoc_vpc_config *cfg,
-				     __u32 from, __u32 to)
+				     __u32 from, __u32 to, __u64 now)
 {
-	__u64 now = bpf_ktime_get_coarse_ns();
+	struct zoc_vpc_ct_set *set;
+	__u32 idx;
 	int ret;
 
-	ret = vpc_track(p, cfg, now);
+	idx = zoc_vpc_ct_set_of(&p->key, cfg->ct_seed, cfg->ct_sets);
+	set = bpf_map_lookup_elem(&zoc_vpc_sessions, &idx);
+	if (!set)
+		return ZOC_VPC_DROP_CT_INVALID;
+	ret = vpc_track(p, cfg, set, now);
 	if (ret != VPC_NEW)
 		return ret;
 	if (from != VPC_NO_SLOT &&
@@ -623,7 +734,7 @@ static __always_inline int vpc_admit(struct vpc_pkt *p,
 	if (to != VPC_NO_SLOT &&
 	    !vpc_sg_allows(to, ZOC_VPC_SG_INGRESS, p->saddr, p))
 		return ZOC_VPC_DROP_SG;
-	vpc_ct_create(p, now);
+	vpc_ct_create(p, cfg, set, now);
 	return VPC_OK;
 }
 
@@ -640,6 +751,55 @@ static __always_inline __u16 vpc_flow_port(const struct zoc_vpc_ct_key *k)
 }
 
 /*
+ * The underlay next hop of @remote for a packet of @tot_len bytes: from
+ * this CPU's cache if it was looked up less than ZOC_VPC_NH_TTL_NS ago
+ * and the packet fits its MTU, else from the kernel's FIB and neighbour
+ * table (bpf_fib_lookup(), which also checks the MTU), refreshing the
+ * cache.  A failed lookup leaves the cache alone: it is stale already, or
+ * the packet was too big for a next hop that is still good.  A changed
+ * underlay route or neighbour is thus followed within ZOC_VPC_NH_TTL_NS.
+ */
+static __always_inline int vpc_nexthop(struct xdp_md *ctx,
+				       const struct zoc_vpc_config *cfg,
+				       __be32 remote, __u16 tot_len, __u64 now,
+				       struct zoc_vpc_nexthop **nhp)
+{
+	struct bpf_fib_lookup fib = {};
+	struct zoc_vpc_nexthop *nh;
+	__u32 idx;
+	long ret;
+
+	idx = (bpf_ntohl(remote) * 0x9e3779b1U) >> 24;
+	nh = bpf_map_lookup_elem(&zoc_vpc_nexthops, &idx);
+	if (!nh)
+		return ZOC_VPC_DROP_UNDERLAY;
+	*nhp = nh;
+	if (nh->remote == remote && now - nh->checked < ZOC_VPC_NH_TTL_NS &&
+	    tot_len <= nh->mtu)
+		return VPC_OK;
+
+	fib.family = AF_INET;
+	fib.ipv4_src = cfg->vtep;
+	fib.ipv4_dst = remote;
+	fib.ifindex = cfg->uplink;
+	/* the lookup checks the MTU, and returns it in the same field */
+	fib.tot_len = tot_len;
+	ret = bpf_fib_lookup(ctx, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT);
+	if (ret == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return ZOC_VPC_DROP_MTU;
+	if (ret != BPF_FIB_LKUP_RET_SUCCESS)
+		return ZOC_VPC_DROP_UNDERLAY;
+	nh->remote = remote;
+	nh->ifindex = fib.ifindex;
+	nh->checked = now;
+	/* 0 (no MTU returned) makes every packet look the next hop up */
+	nh->mtu = fib.mtu_result;
+	__builtin_memcpy(nh->dmac, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(nh->smac, fib.smac, ETH_ALEN);
+	return VPC_OK;
+}
+
+/*
  * Push Ethernet, IPv4, UDP and the VXLAN or Geneve base header in front of
  * the inner frame, addressed to the route's VTEP through the underlay
  * route and neighbour the kernel knows.  The outer UDP checksum is zero,
@@ -648,29 +808,24 @@ static __always_inline __u16 vpc_flow_port(const struct zoc_vpc_ct_key *k)
 static __always_inline int vpc_encap(struct xdp_md *ctx,
 				     const struct zoc_vpc_config *cfg,
 				     const struct zoc_vpc_route *rt,
-				     const struct vpc_pkt *p, __u32 *ifindex)
+				     const struct vpc_pkt *p, __u64 now,
+				     __u32 *ifindex)
 {
 	__u32 inner = ctx->data_end - ctx->data;
 	__u16 tot_len = inner + VPC_ENCAP_LEN - sizeof(struct ethhdr);
-	struct bpf_fib_lookup fib = {};
+	struct zoc_vpc_nexthop *nh = NULL;
 	struct vpc_geneve *gh;
 	struct vpc_vxlan *vx;
 	struct ethhdr *eth;
 	struct udphdr *udp;
 	struct iphdr *ip;
 	void *data, *end;
-	long ret;
+	int ret;
 
-	fib.family = AF_INET;
-	fib.ipv4_src = cfg->vtep;
-	fib.ipv4_dst = rt->remote;
-	fib.ifindex = cfg->uplink;
-	/* the lookup checks the MTU, and returns it in the same field */
-	fib.tot_len = tot_len;
-	ret = bpf_fib_lookup(ctx, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT);
-	if (ret == BPF_FIB_LKUP_RET_FRAG_NEEDED)
-		return ZOC_VPC_DROP_MTU;
-	if (ret != BPF_FIB_LKUP_RET_SUCCESS)
+	ret = vpc_nexthop(ctx, cfg, rt->remote, tot_len, now, &nh);
+	if (ret != VPC_OK)
+		return ret;
+	if (!nh)
 		return ZOC_VPC_DROP_UNDERLAY;
 
 	if (bpf_xdp_adjust_head(ctx, -(int)VPC_ENCAP_LEN))
@@ -684,8 +839,8 @@ static __always_inline int vpc_encap(struct xdp_md *ctx,
 	if ((void *)(vx + 1) > end)
 		return ZOC_VPC_DROP_HEADROOM;
 
-	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
 	eth->h_proto = bpf_htons(ETH_P_IP);
 
 	*(__u8 *)ip = 0x45;
@@ -715,7 +870,7 @@ static __always_inline int vpc_encap(struct xdp_md *ctx,
 		vx->flags = bpf_htonl(VXLAN_FLAGS);
 		vx->vni = bpf_htonl(p->key.vni << 8);
 	}
-	*ifindex = fib.ifindex;
+	*ifindex = nh->ifindex;
 	return VPC_OK;
 }
 
@@ -778,6 +933,7 @@ static __always_inline int vpc_from_vnic(struct xdp_md *ctx,
 	struct ethhdr *eth = data;
 	__u32 zero = 0, slot = vnic->slot, ifindex;
 	struct vpc_pkt p;
+	__u64 now;
 	int ret;
 
 	cfg = bpf_map_lookup_elem(&zoc_vpc_config, &zero);
@@ -810,12 +966,13 @@ static __always_inline int vpc_from_vnic(struct xdp_md *ctx,
 	rt = vpc_route(vnic->vni, p.daddr);
 	if (!rt)
 		return vpc_drop(ZOC_VPC_DROP_UNKNOWN_VNI, slot);
+	now = bpf_ktime_get_coarse_ns();
 	switch (rt->type) {
 	case ZOC_VPC_ROUTE_VNIC:
-		ret = vpc_admit(&p, cfg, slot, rt->slot);
+		ret = vpc_admit(&p, cfg, slot, rt->slot, now);
 		break;
 	case ZOC_VPC_ROUTE_TUNNEL:
-		ret = vpc_admit(&p, cfg, slot, VPC_NO_SLOT);
+		ret = vpc_admit(&p, cfg, slot, VPC_NO_SLOT, now);
 		break;
 	case ZOC_VPC_ROUTE_BLACKHOLE:
 		ret = ZOC_VPC_DROP_BLACKHOLE;
@@ -842,7 +999,7 @@ static __always_inline int vpc_from_vnic(struct xdp_md *ctx,
 		vpc_event(ZOC_VPC_EV_LOCAL);
 		return vpc_xmit(rt->ifindex, rt->slot);
 	}
-	ret = vpc_encap(ctx, cfg, rt, &p, &ifindex);
+	ret = vpc_encap(ctx, cfg, rt, &p, now, &ifindex);
 	if (ret != VPC_OK)
 		return vpc_drop(ret, slot);
 	vpc_event(ZOC_VPC_EV_ENCAP);
@@ -891,7 +1048,8 @@ static __always_inline int vpc_to_vnic(struct xdp_md *ctx,
 		return vpc_drop(ZOC_VPC_DROP_NOT_LOCAL, VPC_NO_SLOT);
 	if (p.ttl == 0)
 		return vpc_drop(ZOC_VPC_DROP_TTL, rt->slot);
-	ret = vpc_admit(&p, cfg, VPC_NO_SLOT, rt->slot);
+	ret = vpc_admit(&p, cfg, VPC_NO_SLOT, rt->slot,
+			bpf_ktime_get_coarse_ns());
 	if (ret != VPC_OK)
 		return vpc_drop(ret, rt->slot);
 

@@ -13,7 +13,7 @@
  *	pin DIR			where to pin the maps (/sys/fs/bpf/zoc-vpc)
  *	uplink IFNAME VTEP	the uplink and this service VM's underlay address
  *	port vxlan|geneve PORT	UDP ports (4789, 6081)
- *	sessions N		size of the session table (1048576)
+ *	sessions N		session table entries, in sets of 3 (1048576)
  *	timeout STATE SECONDS	idle timeout of a session state
  *	vnic IFNAME VNI MAC ADDRESS GATEWAY GATEWAY_MAC
  *				a representor and its host vNIC's identity
@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -670,8 +671,18 @@ static int vpc_load(struct vpc_conf *conf)
 		fprintf(stderr, "zoc-vpc-load: open: %s\n", strerror(-ret));
 		return ret;
 	}
+	/* sets of ZOC_VPC_CT_WAYS sessions, keyed by a seeded hash */
+	conf->config.ct_sets = (conf->sessions + ZOC_VPC_CT_WAYS - 1) /
+			       ZOC_VPC_CT_WAYS;
+	if (getrandom(&conf->config.ct_seed, sizeof(conf->config.ct_seed),
+		      0) != sizeof(conf->config.ct_seed)) {
+		ret = -errno;
+		fprintf(stderr, "zoc-vpc-load: getrandom: %s\n",
+			strerror(-ret));
+		goto out_destroy;
+	}
 	ret = bpf_map__set_max_entries(skel->maps.zoc_vpc_sessions,
-				       conf->sessions);
+				       conf->config.ct_sets);
 	if (ret)
 		goto out_destroy;
 	ret = zoc_vpc__load(skel);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -135,17 +136,45 @@ static const char *vpc_proto_name(__u8 proto)
 	}
 }
 
+static void vpc_show_session(const struct zoc_vpc_ct_entry *e,
+			     const struct zoc_vpc_config *cfg,
+			     unsigned long long now)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	const struct zoc_vpc_ct_key *key = &e->key;
+	const struct zoc_vpc_ct *ct = &e->ct;
+	bool expired;
+	int o;
+
+	/* show the opener first */
+	o = ct->flags & ZOC_VPC_CT_OPENER1 ? 1 : 0;
+	inet_ntop(AF_INET, &key->addr[o], a, sizeof(a));
+	inet_ntop(AF_INET, &key->addr[!o], b, sizeof(b));
+	expired = ct->state >= ZOC_VPC_CT_MAX ||
+		  now - ct->last_seen > cfg->timeout[ct->state];
+	printf("session vni %u %s %s:%u %s:%u state %s idle %llus packets %u%s\n",
+	       key->vni, vpc_proto_name(key->proto), a,
+	       ntohs(key->port[o]), b, ntohs(key->port[!o]),
+	       ct->state < ZOC_VPC_CT_MAX ? vpc_state_names[ct->state] : "?",
+	       now > ct->last_seen ? (now - ct->last_seen) / NSEC_PER_SEC : 0,
+	       ct->packets, expired ? " expired" : "");
+}
+
+/*
+ * The session table is an mmapable array of sets: map it read-only and
+ * show every entry in use.  An entry being written (odd sequence) is
+ * skipped; one written while it is printed may show a mix of two sessions.
+ */
 static int vpc_show_sessions(const char *dir)
 {
-	struct zoc_vpc_ct_key key, *prev = NULL;
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	const struct zoc_vpc_ct_entry *e;
+	const struct zoc_vpc_ct_set *sets;
 	struct zoc_vpc_config cfg;
 	unsigned long long now;
-	struct zoc_vpc_ct ct;
 	struct timespec ts;
-	int fd, cfd, o;
-	__u32 zero = 0;
-	bool expired;
+	__u32 zero = 0, i, w;
+	size_t len;
+	int fd, cfd;
 
 	cfd = vpc_open(dir, ZOC_VPC_PIN_CONFIG);
 	if (cfd < 0)
@@ -158,27 +187,25 @@ static int vpc_show_sessions(const char *dir)
 	fd = vpc_open(dir, ZOC_VPC_PIN_SESSIONS);
 	if (fd < 0)
 		return fd;
+	len = (size_t)cfg.ct_sets * sizeof(*sets);
+	sets = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (sets == MAP_FAILED) {
+		fprintf(stderr, "zoc-vpc: sessions: mmap: %s\n",
+			strerror(errno));
+		return -errno;
+	}
 	/* the datapath's clock: bpf_ktime_get_coarse_ns() */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	now = ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &ct))
-			continue;
-		/* show the opener first */
-		o = ct.flags & ZOC_VPC_CT_OPENER1 ? 1 : 0;
-		inet_ntop(AF_INET, &key.addr[o], a, sizeof(a));
-		inet_ntop(AF_INET, &key.addr[!o], b, sizeof(b));
-		expired = ct.state >= ZOC_VPC_CT_MAX ||
-			  now - ct.last_seen > cfg.timeout[ct.state];
-		printf("session vni %u %s %s:%u %s:%u state %s idle %llus packets %u%s\n",
-		       key.vni, vpc_proto_name(key.proto), a,
-		       ntohs(key.port[o]), b, ntohs(key.port[!o]),
-		       ct.state < ZOC_VPC_CT_MAX ? vpc_state_names[ct.state] : "?",
-		       now > ct.last_seen ? (now - ct.last_seen) / NSEC_PER_SEC : 0,
-		       ct.packets, expired ? " expired" : "");
+	for (i = 0; i < cfg.ct_sets; i++) {
+		for (w = 0; w < ZOC_VPC_CT_WAYS; w++) {
+			e = &sets[i].way[w];
+			if (e->ct.state != ZOC_VPC_CT_NONE && !(e->seq & 1))
+				vpc_show_session(e, &cfg, now);
+		}
 	}
-	close(fd);
+	munmap((void *)sets, len);
 	return 0;
 }
 

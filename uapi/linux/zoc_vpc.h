@@ -19,7 +19,7 @@
 #define ZOC_VPC_CT_DEFAULT	1048576	/* sessions, unless configured */
 #define ZOC_VPC_CT_WAYS		3	/* sessions per set of the table */
 #define ZOC_VPC_NH_SLOTS	256	/* underlay next hops cached per CPU */
-#define ZOC_VPC_NH_TTL_NS	100000000ULL	/* next hop revalidated after */
+#define ZOC_VPC_NH_TTL_NS	100000000ULL	/* 100 ms: next hops looked up again */
 
 #define ZOC_VPC_VXLAN_PORT	4789	/* IANA, RFC 7348 */
 #define ZOC_VPC_GENEVE_PORT	6081	/* IANA, RFC 8926 */
@@ -271,8 +271,8 @@ struct zoc_vpc_ct_set {
  *
  * Return: the index of the set in the sessions map.
  */
-static __inline__ __u32 zoc_vpc_ct_set_of(const struct zoc_vpc_ct_key *k,
-					  __u32 seed, __u32 sets)
+static inline __u32 zoc_vpc_ct_set_of(const struct zoc_vpc_ct_key *k,
+				      __u32 seed, __u32 sets)
 {
 	__u64 h;
 

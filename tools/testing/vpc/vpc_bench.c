@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
@@ -156,12 +157,14 @@ static void vb_flow(struct pkt *p, const uint8_t *smac, const char *saddr,
 }
 
 /* An established session, so that the packets measured hit it. */
-static int vb_session(int fd, const char *a, uint16_t pa, const char *b,
-		      uint16_t pb)
+static int vb_session(int fd, int cfd, const char *a, uint16_t pa,
+		      const char *b, uint16_t pb)
 {
 	struct zoc_vpc_ct_key key = { .vni = 100, .proto = IPPROTO_TCP };
 	struct zoc_vpc_ct ct = { .state = ZOC_VPC_CT_ESTABLISHED };
-	uint32_t x = ip4(a), y = ip4(b);
+	uint32_t x = ip4(a), y = ip4(b), zero = 0, idx;
+	struct zoc_vpc_config cfg;
+	struct zoc_vpc_ct_set set;
 	struct timespec ts;
 
 	key.addr[0] = x < y ? x : y;
@@ -176,7 +179,16 @@ static int vb_session(int fd, const char *a, uint16_t pa, const char *b,
 	 */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	ct.last_seen = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	return bpf_map_update_elem(fd, &key, &ct, BPF_ANY);
+	if (bpf_map_lookup_elem(cfd, &zero, &cfg))
+		return -1;
+	/* way 0 of its set, sequence even: in use */
+	idx = zoc_vpc_ct_set_of(&key, cfg.ct_seed, cfg.ct_sets);
+	if (bpf_map_lookup_elem(fd, &idx, &set))
+		return -1;
+	set.way[0].key = key;
+	set.way[0].seq += set.way[0].seq & 1 ? 1 : 2;
+	set.way[0].ct = ct;
+	return bpf_map_update_elem(fd, &idx, &set, BPF_EXIST);
 }
 
 /**
@@ -212,6 +224,7 @@ static int vb_paths(const char *dir, int runs)
 	unsigned int up0 = if_nametoindex("up0");
 	int vnic = vb_prog(rep0), uplink = vb_prog(up0);
 	int sessions = vb_pin(dir, ZOC_VPC_PIN_SESSIONS);
+	int config = vb_pin(dir, ZOC_VPC_PIN_CONFIG);
 	int ports = vb_pin(dir, ZOC_VPC_PIN_PORTS);
 	static struct vb_path paths[9];
 	struct vpc_bench *skel;
@@ -219,7 +232,7 @@ static int vb_paths(const char *dir, int runs)
 	struct pkt inner, *p;
 	unsigned int i;
 
-	if (vnic < 0 || uplink < 0 || sessions < 0 || ports < 0) {
+	if (vnic < 0 || uplink < 0 || sessions < 0 || config < 0 || ports < 0) {
 		fprintf(stderr, "vpc_bench: datapath not loaded\n");
 		return 1;
 	}
@@ -230,8 +243,9 @@ static int vb_paths(const char *dir, int runs)
 	bpf_map_delete_elem(ports, &rep0);
 	bpf_map_delete_elem(ports, &rep1);
 	bpf_map_delete_elem(ports, &up0);
-	if (vb_session(sessions, "10.1.0.10", 40001, "10.1.0.30", 5000) ||
-	    vb_session(sessions, "10.1.0.10", 40002, "10.1.0.20", 8080)) {
+	if (vb_session(sessions, config, "10.1.0.10", 40001, "10.1.0.30", 5000) ||
+	    vb_session(sessions, config, "10.1.0.10", 40002, "10.1.0.20",
+		       8080)) {
 		fprintf(stderr, "vpc_bench: sessions: %s\n", strerror(errno));
 		return 1;
 	}
@@ -453,33 +467,32 @@ static int vb_memlock(const char *dir)
 	return 0;
 }
 
-#define VB_BATCH	65536
-
+/* Sessions in use in the table, read through a read-only mapping. */
 static int vb_count(const char *dir)
 {
-	static struct zoc_vpc_ct_key keys[VB_BATCH];
-	static struct zoc_vpc_ct vals[VB_BATCH];
 	int fd = vb_pin(dir, ZOC_VPC_PIN_SESSIONS);
+	int cfd = vb_pin(dir, ZOC_VPC_PIN_CONFIG);
+	const struct zoc_vpc_ct_set *sets;
 	unsigned long long total = 0;
-	__u32 cursor, n, *in = NULL;
-	int ret;
+	struct zoc_vpc_config cfg;
+	uint32_t zero = 0, i, w;
+	size_t len;
 
-	if (fd < 0)
+	if (fd < 0 || cfd < 0 || bpf_map_lookup_elem(cfd, &zero, &cfg))
 		return 1;
-	do {
-		n = VB_BATCH;
-		ret = bpf_map_lookup_batch(fd, in, &cursor, keys, vals, &n,
-					   NULL);
-		if (ret && errno != ENOENT) {
-			fprintf(stderr, "vpc_bench: count: %s\n",
-				strerror(errno));
-			return 1;
-		}
-		total += n;
-		in = &cursor;
-	} while (!ret);
+	len = (size_t)cfg.ct_sets * sizeof(*sets);
+	sets = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (sets == MAP_FAILED) {
+		fprintf(stderr, "vpc_bench: count: %s\n", strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < cfg.ct_sets; i++)
+		for (w = 0; w < ZOC_VPC_CT_WAYS; w++)
+			total += sets[i].way[w].ct.state != ZOC_VPC_CT_NONE;
 	printf("sessions %llu\n", total);
+	munmap((void *)sets, len);
 	close(fd);
+	close(cfd);
 	return 0;
 }
 

@@ -219,27 +219,73 @@ static void remote(struct vt *t, struct pkt *out, const char *saddr,
 		  ip4("192.168.50.1"), vni);
 }
 
+/* The canonical key of a flow, as the datapath makes it. */
+static void ct_key(struct zoc_vpc_ct_key *key, uint32_t vni, uint8_t proto,
+		   const char *a, uint16_t pa, const char *b, uint16_t pb)
+{
+	uint32_t x = ip4(a), y = ip4(b);
+	uint16_t px = htons(pa), py = htons(pb);
+
+	memset(key, 0, sizeof(*key));
+	key->vni = vni;
+	key->proto = proto;
+	if (x < y || (x == y && px <= py)) {
+		key->addr[0] = x;
+		key->addr[1] = y;
+		key->port[0] = px;
+		key->port[1] = py;
+	} else {
+		key->addr[0] = y;
+		key->addr[1] = x;
+		key->port[0] = py;
+		key->port[1] = px;
+	}
+}
+
+/* The set of the session table @key belongs in, and its index. */
+static int ct_set(struct vt *t, const struct zoc_vpc_ct_key *key,
+		  struct zoc_vpc_ct_set *set, uint32_t *idx)
+{
+	struct zoc_vpc_config cfg;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(t->config, &zero, &cfg))
+		return -1;
+	*idx = zoc_vpc_ct_set_of(key, cfg.ct_seed, cfg.ct_sets);
+	return bpf_map_lookup_elem(t->sessions, idx, set) ? -1 : 0;
+}
+
+/* The way of @set holding @key, or -1. */
+static int ct_way(const struct zoc_vpc_ct_set *set,
+		  const struct zoc_vpc_ct_key *key)
+{
+	int w;
+
+	for (w = 0; w < ZOC_VPC_CT_WAYS; w++)
+		if (set->way[w].ct.state != ZOC_VPC_CT_NONE &&
+		    !memcmp(&set->way[w].key, key, sizeof(*key)))
+			return w;
+	return -1;
+}
+
 /* The session of a flow, looked up by its canonical key. */
 static int session(struct vt *t, uint32_t vni, uint8_t proto, const char *a,
 		   uint16_t pa, const char *b, uint16_t pb,
 		   struct zoc_vpc_ct *ct)
 {
-	struct zoc_vpc_ct_key key = { .vni = vni, .proto = proto };
-	uint32_t x = ip4(a), y = ip4(b);
-	uint16_t px = htons(pa), py = htons(pb);
+	struct zoc_vpc_ct_key key;
+	struct zoc_vpc_ct_set set;
+	uint32_t idx;
+	int w;
 
-	if (x < y || (x == y && px <= py)) {
-		key.addr[0] = x;
-		key.addr[1] = y;
-		key.port[0] = px;
-		key.port[1] = py;
-	} else {
-		key.addr[0] = y;
-		key.addr[1] = x;
-		key.port[0] = py;
-		key.port[1] = px;
-	}
-	return bpf_map_lookup_elem(t->sessions, &key, ct) ? -1 : 0;
+	ct_key(&key, vni, proto, a, pa, b, pb);
+	if (ct_set(t, &key, &set, &idx))
+		return -1;
+	w = ct_way(&set, &key);
+	if (w < 0)
+		return -1;
+	*ct = set.way[w].ct;
+	return 0;
 }
 
 static int expect_state(struct vt *t, uint8_t proto, const char *a,
@@ -258,27 +304,18 @@ static int expect_state(struct vt *t, uint8_t proto, const char *a,
 static int age_session(struct vt *t, uint8_t proto, const char *a, uint16_t pa,
 		       const char *b, uint16_t pb, uint64_t secs)
 {
-	struct zoc_vpc_ct_key key = { .vni = 100, .proto = proto };
-	uint32_t x = ip4(a), y = ip4(b);
-	uint16_t px = htons(pa), py = htons(pb);
-	struct zoc_vpc_ct ct;
+	struct zoc_vpc_ct_key key;
+	struct zoc_vpc_ct_set set;
+	uint32_t idx;
+	int w = -1;
 
-	if (x < y || (x == y && px <= py)) {
-		key.addr[0] = x;
-		key.addr[1] = y;
-		key.port[0] = px;
-		key.port[1] = py;
-	} else {
-		key.addr[0] = y;
-		key.addr[1] = x;
-		key.port[0] = py;
-		key.port[1] = px;
-	}
-	if (!expect(t, !bpf_map_lookup_elem(t->sessions, &key, &ct),
-		    "no session to age"))
+	ct_key(&key, 100, proto, a, pa, b, pb);
+	if (!ct_set(t, &key, &set, &idx))
+		w = ct_way(&set, &key);
+	if (!expect(t, w >= 0, "no session to age"))
 		return -1;
-	ct.last_seen -= secs * 1000000000ULL;
-	return expect(t, !bpf_map_update_elem(t->sessions, &key, &ct, BPF_EXIST),
+	set.way[w].ct.last_seen -= secs * 1000000000ULL;
+	return expect(t, !bpf_map_update_elem(t->sessions, &idx, &set, BPF_EXIST),
 		      "aging: %s", strerror(errno)) ? 0 : -1;
 }
 
@@ -721,6 +758,159 @@ static int t_ct_timeout_udp(struct vt *t)
 	return expect_drop(t, t->uplink, t->up0, &out, ZOC_VPC_DROP_SG);
 }
 
+/*
+ * Find @n UDP flows 10.1.0.10:sport -> 10.1.0.30:dport whose sessions fall
+ * in one set of the session table, the first with source port @base; empty
+ * that set.  Returns its index, or -1.
+ */
+static int ct_colliding(struct vt *t, uint16_t base, unsigned int n,
+			uint16_t *sport, uint16_t *dport)
+{
+	struct zoc_vpc_ct_set set, empty = {};
+	struct zoc_vpc_config cfg;
+	struct zoc_vpc_ct_key key;
+	uint32_t zero = 0, idx, i;
+	unsigned int found = 1;
+
+	if (!expect(t, !bpf_map_lookup_elem(t->config, &zero, &cfg),
+		    "config: %s", strerror(errno)))
+		return -1;
+	sport[0] = base;
+	dport[0] = 53;
+	ct_key(&key, 100, IPPROTO_UDP, "10.1.0.10", base, "10.1.0.30", 53);
+	if (ct_set(t, &key, &set, &idx))
+		return -1;
+	for (i = 0; found < n && i < 50000000; i++) {
+		sport[found] = base + 1 + i % 10000;
+		dport[found] = 1000 + i / 10000;
+		ct_key(&key, 100, IPPROTO_UDP, "10.1.0.10", sport[found],
+		       "10.1.0.30", dport[found]);
+		if (zoc_vpc_ct_set_of(&key, cfg.ct_seed, cfg.ct_sets) == idx)
+			found++;
+	}
+	if (!expect(t, found == n, "only %u flows found in set %u", found,
+		    idx) ||
+	    !expect(t, !bpf_map_update_elem(t->sessions, &idx, &empty, BPF_EXIST),
+		    "emptying set %u: %s", idx, strerror(errno)))
+		return -1;
+	return idx;
+}
+
+/* Send UDP flow @i of ct_colliding() from vNIC 0: a new session. */
+static int ct_send(struct vt *t, const uint16_t *sport, const uint16_t *dport,
+		   unsigned int i)
+{
+	struct flow f = from_v0("10.1.0.30", IPPROTO_UDP, sport[i], dport[i], 0);
+	struct pkt in;
+
+	pkt_inner(&in, &f);
+	return expect_verdict(t, t->vnic, t->rep[0], &in, XDP_REDIRECT_);
+}
+
+/* The answer of the remote host to UDP flow @i of ct_colliding(). */
+static void ct_answer(struct vt *t, struct pkt *out, const uint16_t *sport,
+		      const uint16_t *dport, unsigned int i)
+{
+	remote(t, out, "10.1.0.30", "10.1.0.10", IPPROTO_UDP, dport[i],
+	       sport[i], 0, 100);
+}
+
+static bool ct_has(struct vt *t, const uint16_t *sport, const uint16_t *dport,
+		   unsigned int i)
+{
+	struct zoc_vpc_ct ct;
+
+	return !session(t, 100, IPPROTO_UDP, "10.1.0.10", sport[i], "10.1.0.30",
+			dport[i], &ct);
+}
+
+static int t_ct_evict(struct vt *t)
+{
+	uint16_t sport[4], dport[4];
+	uint64_t evicted, created;
+	struct pkt out;
+	unsigned int i;
+
+	if (ct_colliding(t, 41000, 4, sport, dport) < 0)
+		return -1;
+	/* three live sessions fill the set, the first seen longest ago */
+	for (i = 0; i < 3; i++)
+		if (ct_send(t, sport, dport, i))
+			return -1;
+	for (i = 0; i < 3; i++)
+		if (age_session(t, IPPROTO_UDP, "10.1.0.10", sport[i],
+				"10.1.0.30", dport[i], 3 - i))
+			return -1;
+	evicted = events(t, ZOC_VPC_EV_CT_EVICTED);
+	created = events(t, ZOC_VPC_EV_CT_NEW);
+	if (ct_send(t, sport, dport, 3))
+		return -1;
+	if (!expect(t, events(t, ZOC_VPC_EV_CT_EVICTED) == evicted + 1,
+		    "ct_evicted not counted") ||
+	    !expect(t, events(t, ZOC_VPC_EV_CT_NEW) == created + 1,
+		    "ct_new not counted") ||
+	    !expect(t, !ct_has(t, sport, dport, 0),
+		    "the least recently seen session was not evicted") ||
+	    !expect(t, ct_has(t, sport, dport, 1) && ct_has(t, sport, dport, 2) &&
+		    ct_has(t, sport, dport, 3), "a live session is missing"))
+		return -1;
+	/* the evicted session's answer is unsolicited now, the others pass */
+	ct_answer(t, &out, sport, dport, 0);
+	if (expect_drop(t, t->uplink, t->up0, &out, ZOC_VPC_DROP_SG))
+		return -1;
+	for (i = 1; i < 4; i++) {
+		ct_answer(t, &out, sport, dport, i);
+		if (expect_verdict(t, t->uplink, t->up0, &out, XDP_REDIRECT_))
+			return -1;
+	}
+	return 0;
+}
+
+static int t_ct_reuse_expired(struct vt *t)
+{
+	uint16_t sport[4], dport[4];
+	uint64_t evicted, created;
+	struct pkt out;
+	unsigned int i;
+
+	if (ct_colliding(t, 51000, 4, sport, dport) < 0)
+		return -1;
+	for (i = 0; i < 3; i++)
+		if (ct_send(t, sport, dport, i))
+			return -1;
+	/* flow 1 answered: udp_replied, 120 s */
+	ct_answer(t, &out, sport, dport, 1);
+	if (expect_verdict(t, t->uplink, t->up0, &out, XDP_REDIRECT_))
+		return -1;
+	/* flow 0 expired (udp: 30 s), flow 1 live but seen longest ago */
+	if (age_session(t, IPPROTO_UDP, "10.1.0.10", sport[0], "10.1.0.30",
+			dport[0], 31) ||
+	    age_session(t, IPPROTO_UDP, "10.1.0.10", sport[1], "10.1.0.30",
+			dport[1], 60) ||
+	    age_session(t, IPPROTO_UDP, "10.1.0.10", sport[2], "10.1.0.30",
+			dport[2], 1))
+		return -1;
+	evicted = events(t, ZOC_VPC_EV_CT_EVICTED);
+	created = events(t, ZOC_VPC_EV_CT_NEW);
+	if (ct_send(t, sport, dport, 3))
+		return -1;
+	if (!expect(t, events(t, ZOC_VPC_EV_CT_EVICTED) == evicted,
+		    "a live session was evicted") ||
+	    !expect(t, events(t, ZOC_VPC_EV_CT_NEW) == created + 1,
+		    "ct_new not counted") ||
+	    !expect(t, !ct_has(t, sport, dport, 0),
+		    "the expired session was not replaced") ||
+	    !expect(t, ct_has(t, sport, dport, 1) && ct_has(t, sport, dport, 2) &&
+		    ct_has(t, sport, dport, 3), "a live session is missing"))
+		return -1;
+	for (i = 1; i < 4; i++) {
+		ct_answer(t, &out, sport, dport, i);
+		if (expect_verdict(t, t->uplink, t->up0, &out, XDP_REDIRECT_))
+			return -1;
+	}
+	return 0;
+}
+
 static int t_ttl(struct vt *t)
 {
 	struct flow f = from_v0("10.1.0.30", IPPROTO_UDP, 40030, 53, 0);
@@ -814,6 +1004,50 @@ static int t_mtu(struct vt *t)
 	f.payload = 1450 - 28;
 	pkt_inner(&in, &f);
 	return expect_verdict(t, t->vnic, t->rep[0], &in, XDP_REDIRECT_);
+}
+
+#define NEIGH_SET	"ip neigh replace 192.168.50.2 dev up0 nud permanent lladdr "
+
+/* Wait until every CPU's cached next hop is due for a new lookup. */
+static void nh_expire(void)
+{
+	usleep(ZOC_VPC_NH_TTL_NS / 1000 + 50000);
+}
+
+/*
+ * The cached underlay next hop follows a changed neighbour, and an
+ * unresolved one, within ZOC_VPC_NH_TTL_NS.
+ */
+static int t_underlay_change(struct vt *t)
+{
+	static const uint8_t mac_new[6] = { 2, 0, 0, 0, 0x50, 0x99 };
+	struct flow f = from_v0("10.1.0.30", IPPROTO_UDP, 40043, 53, 0);
+	struct pkt in;
+	int ret = -1;
+
+	pkt_inner(&in, &f);
+	if (expect_verdict(t, t->vnic, t->rep[0], &in, XDP_REDIRECT_) ||
+	    !expect(t, !memcmp(t->out.b, mac_up1, 6),
+		    "outer destination MAC is not the neighbour's"))
+		return -1;
+	if (!expect(t, !system(NEIGH_SET "02:00:00:00:50:99"),
+		    "ip neigh replace failed"))
+		goto out;
+	nh_expire();
+	if (expect_verdict(t, t->vnic, t->rep[0], &in, XDP_REDIRECT_) ||
+	    !expect(t, !memcmp(t->out.b, mac_new, 6),
+		    "the changed neighbour MAC was not followed"))
+		goto out;
+	if (!expect(t, !system("ip neigh del 192.168.50.2 dev up0"),
+		    "ip neigh del failed"))
+		goto out;
+	nh_expire();
+	ret = expect_drop(t, t->vnic, t->rep[0], &in, ZOC_VPC_DROP_UNDERLAY);
+out:
+	if (system(NEIGH_SET "02:00:00:00:50:02"))
+		ret = -1;
+	nh_expire();
+	return ret;
 }
 
 static int t_no_port(struct vt *t)
@@ -1170,6 +1404,8 @@ static const struct vt_case vt_cases[] = {
 	{ "ct: ICMP errors of a session pass, others do not", t_ct_related },
 	{ "ct: established TCP session expires after its timeout", t_ct_timeout_tcp },
 	{ "ct: UDP session expires after its timeout", t_ct_timeout_udp },
+	{ "ct: a full set evicts its least recently seen session", t_ct_evict },
+	{ "ct: a new session takes an expired entry, not a live one", t_ct_reuse_expired },
 	{ "route: TTL 1 is dropped, TTL 2 leaves as 1", t_ttl },
 	{ "route: default route to the gateway's VTEP", t_default_route },
 	{ "route: blackhole", t_blackhole },
@@ -1178,6 +1414,7 @@ static const struct vt_case vt_cases[] = {
 	{ "tunnel: destination not on this service VM", t_not_local },
 	{ "underlay: unresolved VTEP neighbour", t_underlay },
 	{ "underlay: MTU exceeded", t_mtu },
+	{ "underlay: a changed or lost neighbour is followed", t_underlay_change },
 	{ "ports: output device missing", t_no_port },
 	{ "uplink: other traffic goes to the stack", t_pass },
 	{ "vnic: unconfigured representor", t_no_vnic },
