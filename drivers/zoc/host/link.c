@@ -543,6 +543,76 @@ out:
 	return ret;
 }
 
+/**
+ * zoc_host_link_post - send a message that needs no reply (a posted write)
+ * @msg: the message
+ *
+ * Context: any.
+ * Return: 0, -ENOTCONN or -ETIMEDOUT if the link is down, -ENOSPC if the
+ * request ring is full.
+ */
+int zoc_host_link_post(struct zoc_msg *msg)
+{
+	struct zoc_host_link *link = &zoc_link;
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&link->lock, flags);
+	ret = __zoc_link_post(link, msg);
+	spin_unlock_irqrestore(&link->lock, flags);
+	return ret;
+}
+
+/**
+ * zoc_host_link_call_atomic - send a request and poll for its reply
+ * @msg: the request; its tag is assigned here
+ * @reply: where the reply goes
+ * @timeout_ns: how long to poll
+ *
+ * For callers that cannot sleep: emulated MMIO reads, which may come with
+ * interrupts disabled.  The completion ring is drained while polling.
+ *
+ * Context: any.
+ * Return: as zoc_host_link_call().
+ */
+int zoc_host_link_call_atomic(struct zoc_msg *msg, struct zoc_msg *reply,
+			      u64 timeout_ns)
+{
+	struct zoc_host_link *link = &zoc_link;
+	u64 end = ktime_get_ns() + timeout_ns;
+	struct zoc_pending *p;
+	unsigned long flags;
+	int ret;
+	u32 tag;
+
+	spin_lock_irqsave(&link->lock, flags);
+	p = zoc_pending_get(link->pending, ZOC_PENDING, &link->generation,
+			    ZOC_FLOOD_TAG);
+	if (!p) {
+		spin_unlock_irqrestore(&link->lock, flags);
+		return -EBUSY;
+	}
+	tag = p->tag;
+	msg->hdr.tag = cpu_to_le32(tag);
+	ret = __zoc_link_post(link, msg);
+	if (ret) {
+		p->tag = 0;
+		spin_unlock_irqrestore(&link->lock, flags);
+		return ret;
+	}
+	while (p->tag == tag && ktime_get_ns() < end) {
+		zoc_link_drain(link);
+		spin_unlock_irqrestore(&link->lock, flags);
+		cpu_relax();
+		spin_lock_irqsave(&link->lock, flags);
+	}
+	ret = zoc_pending_result(p, tag, reply);
+	if (ret == -ETIMEDOUT)
+		link->timeouts++;
+	spin_unlock_irqrestore(&link->lock, flags);
+	return ret;
+}
+
 /* @count echo round trips, one at a time; each reply must be its request. */
 static int zoc_link_echo(struct zoc_host_link *link, u32 count)
 {
@@ -953,14 +1023,19 @@ static int __init zoc_host_init(void)
 	ret = zoc_host_chardev_init();
 	if (ret)
 		goto out_debugfs;
+	ret = zoc_host_bus_init(link->res, link->dir);
+	if (ret)
+		goto out_chardev_only;
 	ret = zoc_host_ivshmem_init();
 	if (ret)
-		goto out_chardev;
+		goto out_bus;
 	pr_info("zoc: host link at %pR, epoch %u\n", link->res,
 		le32_to_cpu(link->area->host.epoch));
 	return 0;
 
-out_chardev:
+out_bus:
+	zoc_host_bus_exit();
+out_chardev_only:
 	zoc_host_chardev_exit();
 out_debugfs:
 	cancel_delayed_work_sync(&link->tick);
@@ -974,6 +1049,7 @@ static void __exit zoc_host_exit(void)
 	struct zoc_host_link *link = &zoc_link;
 
 	zoc_host_ivshmem_exit();
+	zoc_host_bus_exit();
 	zoc_host_chardev_exit();
 	debugfs_remove_recursive(link->dir);
 	cancel_delayed_work_sync(&link->tick);

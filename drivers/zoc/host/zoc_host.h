@@ -27,12 +27,19 @@ void zoc_host_link_doorbell(void);
 struct zoc_msg;
 int zoc_host_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
 		       unsigned long timeout);
+int zoc_host_link_post(struct zoc_msg *msg);
+int zoc_host_link_call_atomic(struct zoc_msg *msg, struct zoc_msg *reply,
+			      u64 timeout_ns);
 
 bool zoc_host_link_in_link_area(phys_addr_t phys);
 phys_addr_t zoc_host_link_aperture_end(void);
 
 int zoc_host_ivshmem_init(void);
 void zoc_host_ivshmem_exit(void);
+struct resource;
+struct dentry;
+int zoc_host_bus_init(struct resource *aperture, struct dentry *dir);
+void zoc_host_bus_exit(void);
 int zoc_host_chardev_init(void);
 void zoc_host_chardev_exit(void);
 
