@@ -881,8 +881,11 @@ static int zoc_link_show(struct seq_file *s, void *unused)
 	seq_printf(s, "svm_probes: %llu\n", zoc_read64(&svm->probes));
 
 	spin_lock_irq(&link->lock);
+	/* "restarting": a new service VM epoch the tick has not taken yet. */
 	seq_printf(s, "link: %s\n", !link->up ? "down" :
-		   link->svm_dead ? "stalled" : "up");
+		   link->svm_dead ? "stalled" :
+		   zoc_read32(&svm->epoch) != zoc_read32(&host->ack_epoch) ?
+		   "restarting" : "up");
 	seq_printf(s, "svm_heartbeat: %llu\n", link->svm_heartbeat);
 	seq_printf(s, "resets: %llu\n", link->resets);
 	seq_printf(s, "timeouts: %llu\n", link->timeouts);
