@@ -48,6 +48,15 @@ struct flow {
 	unsigned int payload;
 };
 
+/* An IPv4 address in network order, from dotted text. */
+static inline uint32_t pkt_ip4(const char *s)
+{
+	uint32_t a = 0;
+
+	inet_pton(AF_INET, s, &a);
+	return a;
+}
+
 static inline void pkt_put16(uint8_t *p, uint16_t v)
 {
 	p[0] = v >> 8;

@@ -53,14 +53,6 @@ static const uint8_t mac_gw[6] = { 2, 0, 0, 0, 0, 0x01 };
 static const uint8_t mac_r30[6] = { 2, 0, 0, 0, 0, 0x3a };
 static const uint8_t mac_any[6] = { 2, 0, 0, 0, 0, 0x99 };
 
-static uint32_t ip4(const char *s)
-{
-	uint32_t a;
-
-	inet_pton(AF_INET, s, &a);
-	return a;
-}
-
 static int vb_cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -146,7 +138,7 @@ static void vb_flow(struct pkt *p, const uint8_t *smac, const char *saddr,
 		    uint16_t dport, uint8_t flags)
 {
 	struct flow f = {
-		.saddr = ip4(saddr), .daddr = ip4(daddr), .proto = proto,
+		.saddr = pkt_ip4(saddr), .daddr = pkt_ip4(daddr), .proto = proto,
 		.sport = sport, .dport = dport, .tcp_flags = flags,
 		.ttl = 64, .payload = 10,
 	};
@@ -162,7 +154,7 @@ static int vb_session(int fd, int cfd, const char *a, uint16_t pa,
 {
 	struct zoc_vpc_ct_key key = { .vni = 100, .proto = IPPROTO_TCP };
 	struct zoc_vpc_ct ct = { .state = ZOC_VPC_CT_ESTABLISHED };
-	uint32_t x = ip4(a), y = ip4(b), zero = 0, idx;
+	uint32_t x = pkt_ip4(a), y = pkt_ip4(b), zero = 0, idx;
 	struct zoc_vpc_config cfg;
 	struct zoc_vpc_ct_set set;
 	struct timespec ts;
@@ -260,20 +252,20 @@ static int vb_paths(const char *dir, int runs)
 	p = vb_path(&paths[2], "decap_ct_hit", uplink, up0, false);
 	vb_flow(&inner, mac_r30, "10.1.0.30", "10.1.0.10", IPPROTO_TCP, 5000,
 		40001, 0x10);
-	pkt_vxlan(p, &inner, mac_any, mac_any, ip4("192.168.50.2"),
-		  ip4("192.168.50.1"), 100);
+	pkt_vxlan(p, &inner, mac_any, mac_any, pkt_ip4("192.168.50.2"),
+		  pkt_ip4("192.168.50.1"), 100);
 	p = vb_path(&paths[3], "local_ct_hit", vnic, rep0, false);
 	vb_flow(p, mac_v0, "10.1.0.10", "10.1.0.20", IPPROTO_TCP, 40002, 8080,
 		0x10);
 	p = vb_path(&paths[4], "arp_reply", vnic, rep0, false);
-	pkt_arp(p, mac_v0, ip4("10.1.0.10"), ip4("10.1.0.1"));
+	pkt_arp(p, mac_v0, pkt_ip4("10.1.0.10"), pkt_ip4("10.1.0.1"));
 	p->len = VB_TMPL;
 	p = vb_path(&paths[5], "sg_deny", vnic, rep1, false);
 	vb_flow(p, mac_v1, "10.1.0.20", "10.1.0.30", IPPROTO_TCP, 40003, 443,
 		0x02);
 	p = vb_path(&paths[6], "bad_vxlan_drop", uplink, up0, false);
-	pkt_vxlan(p, &inner, mac_any, mac_any, ip4("192.168.50.2"),
-		  ip4("192.168.50.1"), 100);
+	pkt_vxlan(p, &inner, mac_any, mac_any, pkt_ip4("192.168.50.2"),
+		  pkt_ip4("192.168.50.1"), 100);
 	p->b[42] = 0x0c;
 	p = vb_path(&paths[7], "new_session_encap", vnic, rep0, true);
 	vb_flow(p, mac_v0, "10.1.0.10", "10.1.0.30", IPPROTO_TCP, 1, 1, 0x02);
@@ -389,7 +381,7 @@ static int vb_pps(char **argv)
 {
 	unsigned long packets = strtoul(argv[4], NULL, 0);
 	struct flow f = {
-		.saddr = ip4("10.1.0.10"), .daddr = ip4("10.1.0.30"),
+		.saddr = pkt_ip4("10.1.0.10"), .daddr = pkt_ip4("10.1.0.30"),
 		.proto = IPPROTO_UDP, .sport = 40000, .dport = 5000,
 		.ttl = 64, .payload = VB_TMPL - 14 - 20 - 8,
 	};
@@ -406,7 +398,7 @@ static int vb_pps(char **argv)
 	if (!skel)
 		return 1;
 	skel->bss->sink_vni = 100;
-	skel->bss->sink_daddr = ip4("10.1.0.30");
+	skel->bss->sink_daddr = pkt_ip4("10.1.0.30");
 	ret = vb_setns(argv[2]) ?: vb_attach(skel, skel->progs.vpc_sink, argv[3]);
 	if (ret)
 		return 1;

@@ -85,14 +85,6 @@ static bool expect(struct vt *t, bool cond, const char *fmt, ...)
 	return false;
 }
 
-static uint32_t ip4(const char *s)
-{
-	uint32_t a;
-
-	inet_pton(AF_INET, s, &a);
-	return a;
-}
-
 /* One run of @prog as if @in arrived on @ifindex. */
 static int run(struct vt *t, int prog, unsigned int ifindex,
 	       const struct pkt *in)
@@ -180,7 +172,7 @@ static struct flow from_v0(const char *daddr, uint8_t proto, uint16_t sport,
 			   uint16_t dport, uint8_t flags)
 {
 	struct flow f = {
-		.saddr = ip4("10.1.0.10"), .daddr = ip4(daddr),
+		.saddr = pkt_ip4("10.1.0.10"), .daddr = pkt_ip4(daddr),
 		.proto = proto, .sport = sport, .dport = dport,
 		.tcp_flags = flags, .icmp_type = 8, .ttl = 64,
 	};
@@ -195,7 +187,7 @@ static struct flow from_v1(const char *daddr, uint8_t proto, uint16_t sport,
 {
 	struct flow f = from_v0(daddr, proto, sport, dport, flags);
 
-	f.saddr = ip4("10.1.0.20");
+	f.saddr = pkt_ip4("10.1.0.20");
 	memcpy(f.smac, mac_v1, 6);
 	return f;
 }
@@ -206,7 +198,7 @@ static void remote(struct vt *t, struct pkt *out, const char *saddr,
 		   uint16_t dport, uint8_t flags, uint32_t vni)
 {
 	struct flow f = {
-		.saddr = ip4(saddr), .daddr = ip4(daddr), .proto = proto,
+		.saddr = pkt_ip4(saddr), .daddr = pkt_ip4(daddr), .proto = proto,
 		.sport = sport, .dport = dport, .tcp_flags = flags,
 		.icmp_type = 0, .ttl = 64,
 	};
@@ -215,15 +207,15 @@ static void remote(struct vt *t, struct pkt *out, const char *saddr,
 	memcpy(f.smac, mac_r30, 6);
 	memcpy(f.dmac, mac_v0, 6);
 	pkt_inner(&inner, &f);
-	pkt_vxlan(out, &inner, t->up0_mac, mac_up1, ip4("192.168.50.2"),
-		  ip4("192.168.50.1"), vni);
+	pkt_vxlan(out, &inner, t->up0_mac, mac_up1, pkt_ip4("192.168.50.2"),
+		  pkt_ip4("192.168.50.1"), vni);
 }
 
 /* The canonical key of a flow, as the datapath makes it. */
 static void ct_key(struct zoc_vpc_ct_key *key, uint32_t vni, uint8_t proto,
 		   const char *a, uint16_t pa, const char *b, uint16_t pb)
 {
-	uint32_t x = ip4(a), y = ip4(b);
+	uint32_t x = pkt_ip4(a), y = pkt_ip4(b);
 	uint16_t px = htons(pa), py = htons(pb);
 
 	memset(key, 0, sizeof(*key));
@@ -344,8 +336,8 @@ static int check_outer(struct vt *t, const struct pkt *inner, uint16_t port,
 	    !expect(t, pkt_get16(ip + 6) == 0x4000 && ip[8] == 64 && ip[9] == 17,
 		    "outer DF, TTL or protocol wrong") ||
 	    !expect(t, ip_csum_ok(ip), "outer IPv4 checksum wrong") ||
-	    !expect(t, saddr == ip4("192.168.50.1") &&
-		    daddr == ip4("192.168.50.2"), "outer addresses wrong") ||
+	    !expect(t, saddr == pkt_ip4("192.168.50.1") &&
+		    daddr == pkt_ip4("192.168.50.2"), "outer addresses wrong") ||
 	    !expect(t, pkt_get16(udp) >= 49152 && pkt_get16(udp + 2) == port,
 		    "UDP ports %u -> %u", pkt_get16(udp), pkt_get16(udp + 2)) ||
 	    !expect(t, pkt_get16(udp + 4) == inner->len + 16 &&
@@ -432,7 +424,7 @@ static int t_decap_vxlan(struct vt *t)
 static int t_decap_geneve(struct vt *t)
 {
 	struct flow f = {
-		.saddr = ip4("10.1.0.40"), .daddr = ip4("10.1.0.10"),
+		.saddr = pkt_ip4("10.1.0.40"), .daddr = pkt_ip4("10.1.0.10"),
 		.proto = IPPROTO_TCP, .sport = 33000, .dport = 22,
 		.tcp_flags = 0x02, .ttl = 64,
 	};
@@ -441,8 +433,8 @@ static int t_decap_geneve(struct vt *t)
 	memcpy(f.smac, mac_r40, 6);
 	memcpy(f.dmac, mac_v0, 6);
 	pkt_inner(&inner, &f);
-	pkt_geneve(&out, &inner, t->up0_mac, mac_up1, ip4("192.168.50.2"),
-		   ip4("192.168.50.1"), 100, 8, 0);
+	pkt_geneve(&out, &inner, t->up0_mac, mac_up1, pkt_ip4("192.168.50.2"),
+		   pkt_ip4("192.168.50.1"), 100, 8, 0);
 	if (run(t, t->uplink, t->up0, &out))
 		return -1;
 	return check_inner_out(t, &out, 58, mac_v0);
@@ -479,7 +471,7 @@ static int check_arp(struct vt *t, const uint8_t *mac, uint32_t ip)
 		    !memcmp(t->out.b + 6, mac, 6), "reply MACs wrong") ||
 	    !expect(t, pkt_get16(a + 6) == 2, "not a reply") ||
 	    !expect(t, !memcmp(a + 8, mac, 6) && sip == ip, "sender wrong") ||
-	    !expect(t, !memcmp(a + 18, mac_v0, 6) && tip == ip4("10.1.0.10"),
+	    !expect(t, !memcmp(a + 18, mac_v0, 6) && tip == pkt_ip4("10.1.0.10"),
 		    "target wrong"))
 		return -1;
 	return 0;
@@ -490,9 +482,9 @@ static int t_arp_gateway(struct vt *t)
 	uint64_t ev = events(t, ZOC_VPC_EV_ARP_REPLY);
 	struct pkt in;
 
-	pkt_arp(&in, mac_v0, ip4("10.1.0.10"), ip4("10.1.0.1"));
+	pkt_arp(&in, mac_v0, pkt_ip4("10.1.0.10"), pkt_ip4("10.1.0.1"));
 	if (run(t, t->vnic, t->rep[0], &in) ||
-	    check_arp(t, mac_gw, ip4("10.1.0.1")))
+	    check_arp(t, mac_gw, pkt_ip4("10.1.0.1")))
 		return -1;
 	return expect(t, events(t, ZOC_VPC_EV_ARP_REPLY) == ev + 1,
 		      "not counted") ? 0 : -1;
@@ -502,26 +494,26 @@ static int t_arp_peer(struct vt *t)
 {
 	struct pkt in;
 
-	pkt_arp(&in, mac_v0, ip4("10.1.0.10"), ip4("10.1.0.30"));
+	pkt_arp(&in, mac_v0, pkt_ip4("10.1.0.10"), pkt_ip4("10.1.0.30"));
 	if (run(t, t->vnic, t->rep[0], &in))
 		return -1;
-	if (check_arp(t, mac_r30, ip4("10.1.0.30")))
+	if (check_arp(t, mac_r30, pkt_ip4("10.1.0.30")))
 		return -1;
-	pkt_arp(&in, mac_v0, ip4("10.1.0.10"), ip4("10.1.0.20"));
+	pkt_arp(&in, mac_v0, pkt_ip4("10.1.0.10"), pkt_ip4("10.1.0.20"));
 	if (run(t, t->vnic, t->rep[0], &in))
 		return -1;
-	return check_arp(t, mac_v1, ip4("10.1.0.20"));
+	return check_arp(t, mac_v1, pkt_ip4("10.1.0.20"));
 }
 
 static int t_arp_unknown(struct vt *t)
 {
 	struct pkt in;
 
-	pkt_arp(&in, mac_v0, ip4("10.1.0.10"), ip4("10.1.0.99"));
+	pkt_arp(&in, mac_v0, pkt_ip4("10.1.0.10"), pkt_ip4("10.1.0.99"));
 	if (expect_drop(t, t->vnic, t->rep[0], &in, ZOC_VPC_DROP_ARP))
 		return -1;
 	/* a reply is not a request */
-	pkt_arp(&in, mac_v0, ip4("10.1.0.10"), ip4("10.1.0.1"));
+	pkt_arp(&in, mac_v0, pkt_ip4("10.1.0.10"), pkt_ip4("10.1.0.1"));
 	in.b[14 + 7] = 2;
 	return expect_drop(t, t->vnic, t->rep[0], &in, ZOC_VPC_DROP_ARP);
 }
@@ -677,7 +669,7 @@ static void icmp_error(struct vt *t, struct pkt *out, uint16_t sport)
 {
 	struct flow quoted = from_v0("10.1.0.30", IPPROTO_TCP, sport, 5000, 2);
 	struct flow f = {
-		.saddr = ip4("10.1.0.30"), .daddr = ip4("10.1.0.10"),
+		.saddr = pkt_ip4("10.1.0.30"), .daddr = pkt_ip4("10.1.0.10"),
 		.proto = IPPROTO_ICMP, .icmp_type = 3, .ttl = 64,
 		.payload = 28,
 	};
@@ -694,8 +686,8 @@ static void icmp_error(struct vt *t, struct pkt *out, uint16_t sport)
 	memcpy(icmp + 8, q.b + 14, 28);
 	pkt_put16(icmp + 2, 0);
 	pkt_put16(icmp + 2, pkt_csum(icmp, 36));
-	pkt_vxlan(out, &inner, t->up0_mac, mac_up1, ip4("192.168.50.2"),
-		  ip4("192.168.50.1"), 100);
+	pkt_vxlan(out, &inner, t->up0_mac, mac_up1, pkt_ip4("192.168.50.2"),
+		  pkt_ip4("192.168.50.1"), 100);
 }
 
 static int t_ct_related(struct vt *t)
@@ -951,7 +943,7 @@ static int t_blackhole(struct vt *t)
 static int t_no_route(struct vt *t)
 {
 	struct flow f = {
-		.saddr = ip4("10.2.0.10"), .daddr = ip4("198.51.100.7"),
+		.saddr = pkt_ip4("10.2.0.10"), .daddr = pkt_ip4("198.51.100.7"),
 		.proto = IPPROTO_UDP, .sport = 1, .dport = 53, .ttl = 64,
 	};
 	struct pkt in;
@@ -1071,7 +1063,7 @@ static int t_pass(struct vt *t)
 	uint64_t ev = events(t, ZOC_VPC_EV_PASS);
 	struct pkt inner, out;
 	struct flow f = {
-		.saddr = ip4("192.168.50.2"), .daddr = ip4("192.168.50.1"),
+		.saddr = pkt_ip4("192.168.50.2"), .daddr = pkt_ip4("192.168.50.1"),
 		.proto = IPPROTO_UDP, .sport = 1000, .dport = 53, .ttl = 64,
 	};
 
@@ -1324,7 +1316,7 @@ static int t_bad_geneve(struct vt *t)
 	pkt_inner(&inner, &f);
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		pkt_geneve(&out, &inner, t->up0_mac, mac_up1,
-			   ip4("192.168.50.2"), ip4("192.168.50.1"), 100, 0,
+			   pkt_ip4("192.168.50.2"), pkt_ip4("192.168.50.1"), 100, 0,
 			   bad[i].flags);
 		out.b[42] |= bad[i].ver;
 		if (expect_drop(t, t->uplink, t->up0, &out,
@@ -1332,8 +1324,8 @@ static int t_bad_geneve(struct vt *t)
 			return -1;
 	}
 	/* an inner protocol other than Ethernet */
-	pkt_geneve(&out, &inner, t->up0_mac, mac_up1, ip4("192.168.50.2"),
-		   ip4("192.168.50.1"), 100, 0, 0);
+	pkt_geneve(&out, &inner, t->up0_mac, mac_up1, pkt_ip4("192.168.50.2"),
+		   pkt_ip4("192.168.50.1"), 100, 0, 0);
 	out.b[45] = 0x00;
 	return expect_drop(t, t->uplink, t->up0, &out, ZOC_VPC_DROP_BAD_TUNNEL);
 }
@@ -1370,9 +1362,9 @@ static int t_bad_inner_tunnel(struct vt *t)
 {
 	struct pkt arp, out;
 
-	pkt_arp(&arp, mac_r30, ip4("10.1.0.30"), ip4("10.1.0.10"));
-	pkt_vxlan(&out, &arp, t->up0_mac, mac_up1, ip4("192.168.50.2"),
-		  ip4("192.168.50.1"), 100);
+	pkt_arp(&arp, mac_r30, pkt_ip4("10.1.0.30"), pkt_ip4("10.1.0.10"));
+	pkt_vxlan(&out, &arp, t->up0_mac, mac_up1, pkt_ip4("192.168.50.2"),
+		  pkt_ip4("192.168.50.1"), 100);
 	if (expect_drop(t, t->uplink, t->up0, &out, ZOC_VPC_DROP_ARP))
 		return -1;
 	/* inner IPv4 with a bad checksum */
