@@ -15,8 +15,8 @@
 #include <linux/types.h>
 
 #define ZOC_LINK_MAGIC		0x004b4e494c434f5aULL	/* "ZOCLINK" */
-#define ZOC_LINK_VERSION	2
-#define ZOC_LINK_AREA_SIZE	0x10000
+#define ZOC_LINK_VERSION	3
+#define ZOC_LINK_AREA_SIZE	0x40000
 
 /* Heartbeats: a side whose heartbeat stalls this long is taken for dead. */
 #define ZOC_LINK_HEARTBEAT_MS	100
@@ -190,6 +190,7 @@ struct zoc_ring_hdr {
 #define ZOC_MSG_CTRL_REQ	5	/* either side: control request */
 #define ZOC_MSG_CTRL_REPLY	6	/* either side: control reply */
 #define ZOC_MSG_ECHO		7	/* tests: payload is opaque */
+#define ZOC_MSG_DOORBELL	8	/* host: doorbells of hdr.dev were written */
 
 /* zoc_msg_mmio_reply.status and zoc_msg_ctrl.status */
 #define ZOC_MSG_OK		0
@@ -267,6 +268,16 @@ struct zoc_msg_irq {
  *
  * ZOC_CTRL_PING: either side; the reply repeats the request's data.
  *
+ * ZOC_CTRL_DEV_CREATE: host; data is a &struct zoc_ctrl_dev_create.  The
+ * service VM creates the device model, writes its image into the device
+ * page of the slot, then replies ZOC_MSG_OK; or replies ZOC_MSG_EINVAL (bad
+ * request), ZOC_MSG_ENODEV (unknown backend), ZOC_MSG_ENOTSUPP (unknown
+ * type) or ZOC_MSG_EIO (the model failed).  The slot is the device's
+ * number in every later message (hdr.dev).
+ *
+ * ZOC_CTRL_DEV_DESTROY: host; data is the slot (__le32).  The model stops
+ * touching host memory before the reply.
+ *
  * Test requests from the host, obeyed only by a service VM loaded with
  * test hooks enabled: ZOC_CTRL_TEST_CORRUPT writes an impossible index into
  * the completion ring (the host must reset the link); ZOC_CTRL_TEST_PING_HOST
@@ -275,8 +286,40 @@ struct zoc_msg_irq {
  * one did not (ZOC_MSG_EIO).
  */
 #define ZOC_CTRL_PING		0x00000001
+#define ZOC_CTRL_DEV_CREATE	0x00000002
+#define ZOC_CTRL_DEV_DESTROY	0x00000003
 #define ZOC_CTRL_TEST_CORRUPT	0x7f000001
 #define ZOC_CTRL_TEST_PING_HOST	0x7f000002
+
+/* zoc_ctrl_dev_create.type */
+#define ZOC_DEV_NVME		1
+#define ZOC_DEV_VIRTIO_BLK	2
+#define ZOC_DEV_VIRTIO_NET	3
+#define ZOC_DEV_TEST		0x7f	/* a register file, for tests */
+
+#define ZOC_DEV_NAME_LEN	16	/* with the terminating NUL */
+
+/* zoc_ctrl_dev_create.flags */
+#define ZOC_DEV_F_NO_SHADOW_DB	0x01	/* NVMe: no Doorbell Buffer Config */
+
+/**
+ * struct zoc_ctrl_dev_create - data of ZOC_CTRL_DEV_CREATE
+ * @type: ZOC_DEV_*
+ * @flags: ZOC_DEV_F_*; models ignore those that do not apply to them
+ * @queues: queue pairs the device offers (0: the model's default)
+ * @slot: the device's slot, below ZOC_LINK_MAX_DEVS
+ * @name: its name, NUL terminated
+ * @backend: what serves it in the service VM (a block device name), NUL
+ *	terminated
+ */
+struct zoc_ctrl_dev_create {
+	__u8 type;
+	__u8 flags;
+	__le16 queues;
+	__le32 slot;
+	char name[ZOC_DEV_NAME_LEN];
+	char backend[ZOC_DEV_NAME_LEN];
+};
 
 /**
  * struct zoc_msg_ctrl - payload of ZOC_MSG_CTRL_REQ and ZOC_MSG_CTRL_REPLY
@@ -310,6 +353,119 @@ struct zoc_msg {
 		struct zoc_msg_ctrl ctrl;
 		__u8 data[ZOC_MSG_PAYLOAD_SIZE];
 	};
+};
+
+/*
+ * Device pages: one page per slot in the link area.  The service VM writes
+ * the image of the device it created there, keeps the register shadows and
+ * its counters current; the host writes the coalesced doorbells.
+ */
+#define ZOC_LINK_DEV_PAGES	0x10000
+#define ZOC_LINK_DEV_PAGE_SIZE	0x1000
+#define ZOC_LINK_MAX_DEVS	32
+
+#define ZOC_DEV_IMAGE_MAGIC	0x5645445a	/* "ZDEV" */
+#define ZOC_DEV_MAX_REGIONS	8
+#define ZOC_DEV_DOORBELLS	64
+#define ZOC_DEV_SHADOW_SIZE	0xc00
+#define ZOC_DEV_STATS		32
+
+/* zoc_dev_region.policy: how the host serves accesses to a BAR0 range */
+#define ZOC_REGION_FORWARD	0	/* reads and writes go over the link */
+#define ZOC_REGION_SHADOW	1	/* reads from the shadow; writes forwarded */
+#define ZOC_REGION_DOORBELL	2	/* 32-bit writes coalesced; reads 0 */
+
+/**
+ * struct zoc_dev_region - a range of BAR0 with its own policy
+ * @offset: start in BAR0, 4-byte aligned
+ * @size: bytes, a multiple of 4
+ * @policy: ZOC_REGION_*
+ * @reserved: zero
+ * @shadow: ZOC_REGION_SHADOW: where its shadow starts in the device
+ *	page's @shadow; ZOC_REGION_DOORBELL: the index of its first doorbell
+ *	in @db; @size / 4 doorbells follow
+ *
+ * Accesses outside every region are forwarded.  Regions do not overlap
+ * each other or the MSI-X table and PBA.
+ */
+struct zoc_dev_region {
+	__le32 offset;
+	__le32 size;
+	__u8 policy;
+	__u8 reserved[3];
+	__le32 shadow;
+};
+
+/**
+ * struct zoc_dev_image - what the host's bus makes of a device
+ * @magic: ZOC_DEV_IMAGE_MAGIC, written last
+ * @type: ZOC_DEV_*
+ * @nr_regions: entries used in @region
+ * @bar_shift: BAR0 is 1 << @bar_shift bytes, 12 to 24
+ * @reserved0: zero
+ * @vendor: PCI vendor id
+ * @device: PCI device id
+ * @subsystem_vendor: PCI subsystem vendor id
+ * @subsystem_device: PCI subsystem id
+ * @class: PCI class code (24 bits) << 8 | revision
+ * @msix_vectors: MSI-X table size, 1 to 64 (0: no MSI-X)
+ * @reserved1: zero
+ * @msix_table: offset of the MSI-X table in BAR0, 8-byte aligned; the
+ *	host's bus serves the table and the PBA itself
+ * @msix_pba: offset of the PBA in BAR0, 8-byte aligned
+ * @reserved2: zero
+ * @region: ranges of BAR0 with a policy
+ */
+struct zoc_dev_image {
+	__le32 magic;
+	__u8 type;
+	__u8 nr_regions;
+	__u8 bar_shift;
+	__u8 reserved0;
+	__le16 vendor;
+	__le16 device;
+	__le16 subsystem_vendor;
+	__le16 subsystem_device;
+	__le32 class;
+	__le16 msix_vectors;
+	__le16 reserved1;
+	__le32 msix_table;
+	__le32 msix_pba;
+	__le32 reserved2[7];
+	struct zoc_dev_region region[ZOC_DEV_MAX_REGIONS];
+};
+
+/* zoc_dev_page.stats, kept by the device model */
+#define ZOC_DEV_STAT_COMMANDS	0	/* commands or requests completed */
+#define ZOC_DEV_STAT_ERRORS	1	/* ... of which failed */
+#define ZOC_DEV_STAT_READ_BYTES	2
+#define ZOC_DEV_STAT_WRITE_BYTES 3
+#define ZOC_DEV_STAT_IRQS	4	/* interrupts sent */
+#define ZOC_DEV_STAT_DOORBELLS	5	/* doorbell values taken */
+#define ZOC_DEV_STAT_RESETS	6	/* device resets */
+#define ZOC_DEV_STAT_INVALID	7	/* peer input refused */
+
+/**
+ * struct zoc_dev_page - the link area's page of one slot
+ * @image: written by the service VM before it answers ZOC_CTRL_DEV_CREATE
+ * @reserved0: zero
+ * @stats: written by the service VM: ZOC_DEV_STAT_*
+ * @db_pending: written by both: the host sets bit i (a locked operation)
+ *	after writing @db[i] and sends ZOC_MSG_DOORBELL if no bit was set;
+ *	the service VM exchanges it with zero, then reads the doorbells
+ * @reserved1: zero
+ * @db: written by the host: the last value of each doorbell
+ * @shadow: written by the service VM: the shadows of ZOC_REGION_SHADOW
+ *	ranges, kept current by the model
+ */
+struct zoc_dev_page {
+	struct zoc_dev_image image;
+	__u8 reserved0[0x100 - sizeof(struct zoc_dev_image)];
+	__le64 stats[ZOC_DEV_STATS];
+	__le64 db_pending;
+	__le64 reserved1[31];
+	__le32 db[ZOC_DEV_DOORBELLS];
+	__u8 shadow[ZOC_DEV_SHADOW_SIZE];
 };
 
 /*
