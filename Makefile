@@ -50,7 +50,13 @@ $(O)/bin/zoc-fw: guest-fw/zoc-fw.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
 
-userspace: $(O)/bin/zoc-linkd $(O)/bin/zoc-fw
+# Dynamic: there is no static libmnl.  The lab copies it, and the other
+# libraries it needs, into the host VM.
+$(O)/bin/zocctl: tools/zocctl/zocctl.c uapi/linux/zoc.h uapi/linux/zoc_link.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $< -lmnl
+
+userspace: $(O)/bin/zoc-linkd $(O)/bin/zoc-fw $(O)/bin/zocctl
 
 selftests: kernel
 	@rm -rf $(O)/ksft

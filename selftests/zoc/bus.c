@@ -1,52 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The virtual PCI bus: a function added through debugfs appears to the PCI
- * core with its identity and its BAR in the aperture; a driver's writes
- * and reads of the BAR reach the service VM's device model (the lab's
- * test client, a register file) and come back; removal takes it away; a
- * service VM that is gone makes reads return all ones, not hang.
+ * The virtual PCI bus: a device created with zocctl (the test model of the
+ * service VM's proxy) appears to the PCI core with the identity its image
+ * gives and its BAR in the aperture; a driver's writes and reads of the BAR
+ * reach the model and come back; doorbells are coalesced into the device
+ * page and come back through a shadow register; MSI-X vectors are raised,
+ * and one raised while masked is delivered when unmasked; deletion takes the
+ * function away; a service VM that is gone makes the function read all
+ * ones and leave the PCI core, without a hang.
  */
-#include <dirent.h>
 #include <stdio.h>
 
 #include "kselftest_harness.h"
 #include "zoc_lab.h"
 
 #define BUS_CTL		ZOC_DEBUGFS "/bus"
-#define SLOT		3
-
-/* sysfs directory of SLOT on the bus whose domain is in @path, or "". */
-static void fn_dir(char *path, size_t len)
-{
-	struct dirent *de;
-	DIR *dir;
-
-	*path = '\0';
-	dir = opendir("/sys/bus/pci/devices");
-	if (!dir)
-		return;
-	while ((de = readdir(dir)))
-		if (strlen(de->d_name) == 12 &&
-		    !strcmp(de->d_name + 4, ":00:03.0") &&
-		    !strncmp(de->d_name, "5a0c", 4))
-			snprintf(path, len, "/sys/bus/pci/devices/%s", de->d_name);
-	closedir(dir);
-}
-
-static unsigned long long read_hex(const char *dir, const char *name)
-{
-	char path[512], buf[64] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return ~0ULL;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return strtoull(buf, NULL, 16);
-}
 
 FIXTURE(bus) {
 };
@@ -59,19 +27,21 @@ FIXTURE_SETUP(bus)
 		SKIP(return, "%s", missing);
 	if (access(BUS_CTL, W_OK))
 		SKIP(return, "no %s", BUS_CTL);
+	if (zoc_missing("zocctl"))
+		SKIP(return, "no zocctl in PATH");
 	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
 }
 
 FIXTURE_TEARDOWN(bus)
 {
-	zoc_write_str(BUS_CTL, "remove 3");
+	zoc_ctl(NULL, 0, "dev del t0");
 }
 
 TEST_F_TIMEOUT(bus, add_access_remove, 300)
 {
 	unsigned long long start = 0, end = 0;
-	char dir[300], line[256];
+	char dir[300], line[256], out[1024];
 	FILE *link;
 	int i;
 
@@ -82,47 +52,68 @@ TEST_F_TIMEOUT(bus, add_access_remove, 300)
 	fclose(link);
 
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, zoc_write_str(BUS_CTL, "add 3 1b36 0005 ff0000"));
-		EXPECT_EQ(-EEXIST, zoc_write_str(BUS_CTL, "add 3 1b36 0005 ff0000"));
-		fn_dir(dir, sizeof(dir));
-		ASSERT_NE(0, dir[0]) TH_LOG("no function 5a0c:00:03.0");
-		EXPECT_EQ(0x1b36, read_hex(dir, "vendor"));
-		EXPECT_EQ(0x0005, read_hex(dir, "device"));
-		EXPECT_EQ(0xff0000, read_hex(dir, "class"));
+		ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev add test name t0"))
+			TH_LOG("%s", out);
+		EXPECT_EQ(1, zoc_ctl(out, sizeof(out), "dev add test name t0"));
+		EXPECT_NE(NULL, strstr(out, "exists")) TH_LOG("%s", out);
+		zoc_fn_dir("t0", dir, sizeof(dir));
+		ASSERT_NE(0, dir[0]) TH_LOG("no function for t0");
+		EXPECT_EQ(0x1b36, zoc_read_hex(dir, "vendor"));
+		EXPECT_EQ(0x0005, zoc_read_hex(dir, "device"));
+		EXPECT_EQ(0xff0000, zoc_read_hex(dir, "class"));
 		/* BAR0 in the aperture, past the link area. */
-		EXPECT_LT(start, read_hex(dir, "resource"));
-		EXPECT_GT(end, read_hex(dir, "resource"));
+		EXPECT_LT(start, zoc_read_hex(dir, "resource"));
+		EXPECT_GT(end, zoc_read_hex(dir, "resource"));
 
 		/* Each read must return what the write before it stored. */
-		EXPECT_EQ(0, zoc_write_str(BUS_CTL, "bar_test 3 500"));
+		EXPECT_EQ(0, zoc_write_str(BUS_CTL, "bar_test t0 500"));
+		/* Doorbell, shadow and MSI-X, masked and unmasked. */
+		EXPECT_EQ(0, zoc_write_str(BUS_CTL, "irq_test t0 50"));
 
-		ASSERT_EQ(0, zoc_write_str(BUS_CTL, "remove 3"));
-		fn_dir(dir, sizeof(dir));
-		EXPECT_EQ(0, dir[0]) TH_LOG("function still there after removal");
+		ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev show t0 -s"));
+		EXPECT_NE(NULL, strstr(out, "state up")) TH_LOG("%s", out);
+		ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev del t0"));
+		zoc_fn_dir("t0", dir, sizeof(dir));
+		EXPECT_EQ(0, dir[0]) TH_LOG("function still there after deletion");
 	}
-	EXPECT_EQ(-EINVAL, zoc_write_str(BUS_CTL, "add 32 1b36 0005 ff0000"));
-	EXPECT_EQ(-ENOENT, zoc_write_str(BUS_CTL, "remove 3"));
+	EXPECT_EQ(1, zoc_ctl(out, sizeof(out), "dev del t0"));
+	EXPECT_EQ(1, zoc_ctl(out, sizeof(out), "dev add nvme name n0 backend nosuchdisk"));
+	EXPECT_NE(NULL, strstr(out, "backend")) TH_LOG("%s", out);
+	EXPECT_EQ(2, zoc_ctl(out, sizeof(out), "dev add test name 'a/b'"));
 }
 
 TEST_F_TIMEOUT(bus, service_vm_gone, 600)
 {
 	long long epoch = zoc_link_field("svm_epoch");
 	int lab = zoc_lab_open();
+	char dir[300], out[1024];
+	int i;
 
 	if (lab < 0)
 		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
-	ASSERT_EQ(0, zoc_write_str(BUS_CTL, "add 3 1b36 0005 ff0000"));
-	ASSERT_EQ(0, zoc_write_str(BUS_CTL, "bar_test 3 10"));
+	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev add test name t0"))
+		TH_LOG("%s", out);
+	ASSERT_EQ(0, zoc_write_str(BUS_CTL, "bar_test t0 10"));
 	ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-kill"));
-	/* No hang: the read times out, returns all ones, the function is dead. */
-	EXPECT_EQ(-EIO, zoc_write_str(BUS_CTL, "bar_test 3 1"));
-	EXPECT_EQ(-EIO, zoc_write_str(BUS_CTL, "bar_test 3 1"));
-	ASSERT_EQ(0, zoc_write_str(BUS_CTL, "remove 3"));
+	/* No hang: the read times out, returns all ones, the function goes. */
+	EXPECT_NE(0, zoc_write_str(BUS_CTL, "bar_test t0 1"));
+	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev show t0"));
+	EXPECT_NE(NULL, strstr(out, "state gone")) TH_LOG("%s", out);
+	/* Its removal from the PCI core follows, as hot-plug would do it. */
+	for (i = 0; i < 100; i++) {
+		zoc_fn_dir("t0", dir, sizeof(dir));
+		if (!dir[0])
+			break;
+		usleep(100 * 1000);
+	}
+	EXPECT_EQ(0, dir[0]) TH_LOG("a gone function is still on the bus");
+	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev del t0"));
 	ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-start"));
 	ASSERT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
-	ASSERT_EQ(0, zoc_write_str(BUS_CTL, "add 3 1b36 0005 ff0000"));
-	EXPECT_EQ(0, zoc_write_str(BUS_CTL, "bar_test 3 10"));
+	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev add test name t0"))
+		TH_LOG("%s", out);
+	EXPECT_EQ(0, zoc_write_str(BUS_CTL, "bar_test t0 10"));
 	close(lab);
 }
 

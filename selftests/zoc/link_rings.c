@@ -66,13 +66,6 @@ TEST_F_TIMEOUT(link, service_vm_requests, 300)
 	EXPECT_EQ(0, zoc_link_field("dropped_replies"));
 }
 
-/* The lab's service VM has a test client: a register file. */
-TEST_F_TIMEOUT(link, mmio_through_client, 300)
-{
-	/* Each read must return what the posted write before it stored. */
-	ASSERT_EQ(0, zoc_link_write("client", 2000));
-}
-
 TEST_F_TIMEOUT(link, corrupt_ring_resets_link, 300)
 {
 	long long resets = zoc_link_field("resets");

@@ -11,11 +11,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #define ZOC_DEBUGFS		"/sys/kernel/debug/zoc"
 #define ZOC_LAB_PORT		"org.zoc.lab"
@@ -180,6 +182,100 @@ static inline int zoc_lab_cmd(int fd, const char *cmd)
 	}
 	reply[n] = '\0';
 	return strcmp(reply, "ok") ? -EIO : 0;
+}
+
+/*
+ * Run the shell command @fmt with its output (and errors) into @out (@len
+ * bytes, may be NULL).  Return: its exit status, or -1 if it did not run.
+ */
+static inline int zoc_vsh(char *out, size_t len, const char *fmt, va_list ap)
+{
+	char cmd[1024], sink[256];
+	size_t n = 0, r;
+	FILE *p;
+	int st;
+
+	vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
+	strcat(cmd, " 2>&1");
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (!out) {
+		out = sink;
+		len = sizeof(sink);
+	}
+	while (len && n < len - 1 && (r = fread(out + n, 1, len - 1 - n, p)) > 0)
+		n += r;
+	while (fread(sink, 1, sizeof(sink), p) > 0)
+		;
+	if (len)
+		out[n] = '\0';
+	st = pclose(p);
+	return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static inline int zoc_sh(char *out, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = zoc_vsh(out, len, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* Run "zocctl ARGS" (ARGS from @fmt), as zoc_sh(). */
+static inline int zoc_ctl(char *out, size_t len, const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return zoc_sh(out, len, "zocctl %s", cmd);
+}
+
+/* Is @prog missing from PATH? */
+static inline int zoc_missing(const char *prog)
+{
+	return zoc_sh(NULL, 0, "command -v %s", prog) != 0;
+}
+
+/*
+ * sysfs directory of the bus function called @name (by its "pci" field in
+ * "zocctl dev show NAME"), into @path; "" if there is none.
+ */
+static inline void zoc_fn_dir(const char *name, char *path, size_t len)
+{
+	char out[1024], addr[16], *pci;
+
+	*path = '\0';
+	if (zoc_ctl(out, sizeof(out), "dev show %s", name))
+		return;
+	pci = strstr(out, "pci ");
+	if (!pci || sscanf(pci, "pci %12s", addr) != 1)
+		return;
+	snprintf(path, len, "/sys/bus/pci/devices/%s", addr);
+	if (access(path, F_OK))
+		*path = '\0';
+}
+
+/* Hex value of sysfs attribute @name of @dir, or ~0. */
+static inline unsigned long long zoc_read_hex(const char *dir, const char *name)
+{
+	char path[512], buf[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return ~0ULL;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return strtoull(buf, NULL, 16);
 }
 
 #endif /* _ZOC_LAB_H */

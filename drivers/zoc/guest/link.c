@@ -5,7 +5,7 @@
  * whose doorbells reach the host.  It finds the link area at the aperture
  * address it is given, declares itself up once it can take doorbells,
  * attaches to the rings the host formats for its epoch, answers requests
- * (only echoes so far: no device models yet) and the host's wiring probes,
+ * (the I/O proxy answers those about devices) and the host's wiring probes,
  * and beats a heartbeat.
  *
  * Everything read from the window was written by the host, which is not
@@ -54,7 +54,7 @@ MODULE_PARM_DESC(test_hooks, "obey the host's test requests: corrupt the link, p
  * @req: request ring (we consume)
  * @cpl: completion ring (we produce)
  * @attached: we took the rings of the host epoch we acknowledged
- * @client: the I/O proxy, or NULL
+ * @request_cpu: the CPU in the proxy's request path, UINT_MAX if none
  * @pending: our own requests to the host, waiting for replies, by tag
  * @generation: makes their tags unique
  * @ping_work: answers the host's ZOC_CTRL_TEST_PING_HOST
@@ -80,7 +80,7 @@ struct zoc_guest_link {
 	struct zoc_ring req;
 	struct zoc_ring cpl;
 	bool attached;
-	const struct zoc_guest_client *client;
+	unsigned int request_cpu;
 	struct zoc_pending pending[ZOC_GUEST_PENDING];
 	u32 generation;
 	struct work_struct ping_work;
@@ -115,6 +115,30 @@ static void *zoc_guest_host_ptr(struct zoc_guest_link *link, u64 addr,
 	if (addr >= link->window_size || len > link->window_size - addr)
 		return NULL;
 	return link->window + addr;
+}
+
+/*
+ * Host memory for device models: inside the window and off the link area.
+ * Devices exist only while the endpoint does (its removal destroys them
+ * first), so the endpoint is stable for their callers.
+ */
+void *zoc_guest_link_host_ptr(u64 addr, size_t len)
+{
+	struct zoc_guest_link *link = READ_ONCE(zoc_guest_link);
+
+	if (!link || !len ||
+	    (addr < aperture + ZOC_LINK_AREA_SIZE && aperture < addr + len))
+		return NULL;
+	return zoc_guest_host_ptr(link, addr, len);
+}
+
+/* The device page of @slot; the aperture was checked at probe. */
+struct zoc_dev_page *zoc_guest_link_dev_page(unsigned int slot)
+{
+	struct zoc_guest_link *link = READ_ONCE(zoc_guest_link);
+
+	return link->window + aperture + ZOC_LINK_DEV_PAGES +
+	       slot * ZOC_LINK_DEV_PAGE_SIZE;
 }
 
 static void zoc_guest_ring_host(struct zoc_guest_link *link)
@@ -178,6 +202,7 @@ static void zoc_guest_reply(struct zoc_guest_link *link, struct zoc_msg *msg)
 static void zoc_guest_request(struct zoc_guest_link *link, struct zoc_msg *msg)
 {
 	struct zoc_msg reply = { .hdr = msg->hdr };
+	bool handled;
 
 	switch (msg->hdr.type) {
 	case ZOC_MSG_ECHO:
@@ -213,9 +238,14 @@ static void zoc_guest_request(struct zoc_guest_link *link, struct zoc_msg *msg)
 		}
 		fallthrough;
 	default:
-		if (link->client &&
-		    link->client->request(link->client->priv, msg, &reply))
+		WRITE_ONCE(link->request_cpu, raw_smp_processor_id());
+		handled = zoc_proxy_request(msg, &reply);
+		WRITE_ONCE(link->request_cpu, UINT_MAX);
+		if (handled) {
+			if (reply.hdr.type == ZOC_MSG_NONE)
+				return;		/* posted, or answered later */
 			break;
+		}
 		if (msg->hdr.type == ZOC_MSG_MMIO_WRITE)
 			return;		/* posted: nothing to answer */
 		link->unanswered++;
@@ -377,63 +407,47 @@ static void zoc_guest_tick(struct work_struct *work)
 	WRITE_ONCE(svm->heartbeat, cpu_to_le64(zoc_read64(&svm->heartbeat) + 1));
 	zoc_guest_handshake(link);
 	zoc_guest_drain(link);
+	if (link->attached) {
+		WRITE_ONCE(link->request_cpu, raw_smp_processor_id());
+		zoc_proxy_tick();
+		WRITE_ONCE(link->request_cpu, UINT_MAX);
+	}
 	spin_unlock_irq(&link->lock);
 out:
 	schedule_delayed_work(&link->tick, ZOC_TICK);
 }
 
-/**
- * zoc_guest_link_set_client - attach the I/O proxy to the link
- * @client: its callbacks; valid until zoc_guest_link_clear_client()
- *
- * Return: 0, -ENODEV without a link endpoint, -EBUSY if a client is set.
- */
-int zoc_guest_link_set_client(const struct zoc_guest_client *client)
+/* Lock held. */
+static int __zoc_guest_link_post(struct zoc_guest_link *link,
+				 const struct zoc_msg *msg)
 {
-	struct zoc_guest_link *link;
-	int ret = -ENODEV;
+	int ret;
 
-	spin_lock_irq(&zoc_guest_link_lock);
-	link = zoc_guest_link;
-	if (link) {
-		spin_lock(&link->lock);
-		ret = link->client ? -EBUSY : 0;
-		if (!ret)
-			link->client = client;
-		spin_unlock(&link->lock);
-	}
-	spin_unlock_irq(&zoc_guest_link_lock);
+	if (!link->attached)
+		return -ENOTCONN;
+	ret = zoc_ring_produce(&link->cpl, msg);
+	if (!ret && zoc_ring_need_doorbell(&link->cpl))
+		zoc_guest_ring_host(link);
+	if (ret == -ENOSPC)
+		link->dropped++;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(zoc_guest_link_set_client);
 
-/**
- * zoc_guest_link_clear_client - detach the I/O proxy from the link
- * @client: as given to zoc_guest_link_set_client()
- *
- * No callback of @client runs once this returns.
+/*
+ * The proxy's callbacks run under the link's lock, in the request path of
+ * this CPU (interrupts off): what they post goes out without taking it.
  */
-void zoc_guest_link_clear_client(const struct zoc_guest_client *client)
+static bool zoc_guest_in_request(struct zoc_guest_link *link)
 {
-	struct zoc_guest_link *link;
-
-	spin_lock_irq(&zoc_guest_link_lock);
-	link = zoc_guest_link;
-	if (link) {
-		spin_lock(&link->lock);
-		if (link->client == client)
-			link->client = NULL;
-		spin_unlock(&link->lock);
-	}
-	spin_unlock_irq(&zoc_guest_link_lock);
+	return READ_ONCE(link->request_cpu) == raw_smp_processor_id();
 }
-EXPORT_SYMBOL_GPL(zoc_guest_link_clear_client);
 
 /**
  * zoc_guest_link_post - send a message to the host (an interrupt, an event)
  * @msg: the message
  *
- * Context: any; takes a spinlock with interrupts disabled.
+ * Context: any, including the I/O proxy's callbacks; takes a spinlock with
+ * interrupts disabled.
  * Return: 0, -ENOTCONN if the link is not up, -ENOSPC if the completion
  * ring is full, -EIO if it is broken.
  */
@@ -445,15 +459,11 @@ int zoc_guest_link_post(const struct zoc_msg *msg)
 
 	spin_lock_irqsave(&zoc_guest_link_lock, flags);
 	link = zoc_guest_link;
-	if (link) {
+	if (link && zoc_guest_in_request(link)) {
+		ret = __zoc_guest_link_post(link, msg);
+	} else if (link) {
 		spin_lock(&link->lock);
-		if (link->attached) {
-			ret = zoc_ring_produce(&link->cpl, msg);
-			if (!ret && zoc_ring_need_doorbell(&link->cpl))
-				zoc_guest_ring_host(link);
-			if (ret == -ENOSPC)
-				link->dropped++;
-		}
+		ret = __zoc_guest_link_post(link, msg);
 		spin_unlock(&link->lock);
 	}
 	spin_unlock_irqrestore(&zoc_guest_link_lock, flags);
@@ -592,6 +602,7 @@ static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!link)
 		return -ENOMEM;
 	link->pdev = pdev;
+	link->request_cpu = UINT_MAX;
 	INIT_DELAYED_WORK(&link->tick, zoc_guest_tick);
 	INIT_WORK(&link->ping_work, zoc_guest_ping_work);
 	spin_lock_init(&link->lock);
@@ -660,6 +671,7 @@ static void zoc_guest_remove(struct pci_dev *pdev)
 {
 	struct zoc_guest_link *link = pci_get_drvdata(pdev);
 
+	zoc_proxy_link_gone();
 	spin_lock_irq(&zoc_guest_link_lock);
 	zoc_guest_link = NULL;
 	spin_unlock_irq(&zoc_guest_link_lock);
@@ -687,7 +699,28 @@ static struct pci_driver zoc_guest_driver = {
 	.probe = zoc_guest_probe,
 	.remove = zoc_guest_remove,
 };
-module_pci_driver(zoc_guest_driver);
+
+static int __init zoc_guest_init(void)
+{
+	int ret;
+
+	ret = zoc_proxy_init();
+	if (ret)
+		return ret;
+	ret = pci_register_driver(&zoc_guest_driver);
+	if (ret)
+		zoc_proxy_exit();
+	return ret;
+}
+
+static void __exit zoc_guest_exit(void)
+{
+	pci_unregister_driver(&zoc_guest_driver);
+	zoc_proxy_exit();
+}
+
+module_init(zoc_guest_init);
+module_exit(zoc_guest_exit);
 
 MODULE_DESCRIPTION("ZOC service VM: link endpoint and I/O proxy");
 MODULE_LICENSE("GPL");

@@ -32,6 +32,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <asm/unaligned.h>
+#include <linux/zoc.h>
 #include <linux/zoc_link.h>
 
 #include "../link/pending.h"
@@ -51,7 +52,8 @@ MODULE_PARM_DESC(aperture, "reserved physical range of the bus, SIZE@ADDR");
 
 /**
  * struct zoc_host_link - the host's end of the link
- * @res: the aperture, claimed
+ * @aperture: the aperture, claimed (not busy: the bus's BARs are in it)
+ * @res: &aperture
  * @area: the link area, mapped write-back
  * @marker: page of ordinary RAM the wiring probe asks the service VM to read
  * @lock: protects everything below it but the counters marked atomic
@@ -85,6 +87,7 @@ MODULE_PARM_DESC(aperture, "reserved physical range of the bus, SIZE@ADDR");
  * @dir: debugfs directory
  */
 struct zoc_host_link {
+	struct resource aperture;
 	struct resource *res;
 	struct zoc_link_area *area;
 	struct zoc_link_marker *marker;
@@ -239,6 +242,12 @@ static void zoc_link_reply(struct zoc_host_link *link, struct zoc_msg *msg)
 		zoc_link_svm_request(link, msg);
 		return;
 	}
+	if (msg->hdr.type == ZOC_MSG_IRQ) {
+		/* Noted now, delivered once the lock is dropped. */
+		zoc_host_bus_irq(le32_to_cpu(msg->hdr.dev),
+				 le32_to_cpu(msg->irq.vector));
+		return;
+	}
 
 	if (tag & ZOC_FLOOD_TAG && msg->hdr.type == ZOC_MSG_ECHO) {
 		if ((tag & ~ZOC_FLOOD_TAG) != link->flood_next)
@@ -301,6 +310,8 @@ static void zoc_link_tick(struct work_struct *work)
 	if (svm_epoch != le32_to_cpu(area->host.ack_epoch)) {
 		/* A new service VM: what it was asked before is lost. */
 		zoc_link_fail_pending(link, -ECONNRESET);
+		if (link->up)
+			zoc_host_bus_link_lost();
 		zoc_link_format(link, svm_epoch);
 		pr_info("zoc: service VM epoch %u: rings ready\n", svm_epoch);
 		__zoc_link_ring(link, 0);
@@ -335,11 +346,13 @@ static void zoc_link_tick(struct work_struct *work)
 			      msecs_to_jiffies(ZOC_LINK_DEAD_MS))) {
 		link->svm_dead = true;
 		zoc_link_fail_pending(link, -ETIMEDOUT);
+		zoc_host_bus_link_lost();
 		pr_warn("zoc: the service VM stopped (no heartbeat for %u ms)\n",
 			ZOC_LINK_DEAD_MS);
 	}
 out_unlock:
 	spin_unlock_irq(&link->lock);
+	zoc_host_bus_kick();
 	wake_up_all(&link->wq);
 	schedule_delayed_work(&link->tick, ZOC_TICK);
 }
@@ -425,6 +438,8 @@ void zoc_host_link_doorbell(void)
 	spin_lock(&link->lock);
 	kick = zoc_link_drain(link) || !link->up || zoc_ring_broken(&link->cpl);
 	spin_unlock(&link->lock);
+	/* Interrupt handlers may touch the device: never under our lock. */
+	zoc_host_bus_deliver();
 	if (kick)
 		mod_delayed_work(system_wq, &link->tick, 0);
 	wake_up_all(&link->wq);
@@ -610,6 +625,7 @@ int zoc_host_link_call_atomic(struct zoc_msg *msg, struct zoc_msg *reply,
 	if (ret == -ETIMEDOUT)
 		link->timeouts++;
 	spin_unlock_irqrestore(&link->lock, flags);
+	zoc_host_bus_kick();
 	return ret;
 }
 
@@ -714,41 +730,6 @@ static int zoc_link_svm_ping(struct zoc_host_link *link, u32 count)
 	return 0;
 }
 
-/*
- * @count register writes (posted) and read-backs through the service VM's
- * link client, as the bus will forward BAR accesses.
- */
-static int zoc_link_client_test(struct zoc_host_link *link, u32 count)
-{
-	struct zoc_msg msg, reply;
-	int ret = 0;
-	u64 val;
-	u32 i;
-
-	for (i = 0; i < count && !ret; i++) {
-		val = (u64)get_random_u32() << 32 | i;
-		memset(&msg, 0, sizeof(msg));
-		msg.hdr.type = ZOC_MSG_MMIO_WRITE;
-		msg.hdr.len = cpu_to_le16(sizeof(msg.mmio));
-		msg.mmio.size = 8;
-		msg.mmio.offset = cpu_to_le64(i % 512 * 8);
-		msg.mmio.value = cpu_to_le64(val);
-		spin_lock_irq(&link->lock);
-		ret = __zoc_link_post(link, &msg);
-		spin_unlock_irq(&link->lock);
-		if (ret)
-			break;
-		msg.hdr.type = ZOC_MSG_MMIO_READ;
-		msg.mmio.value = 0;
-		ret = zoc_host_link_call(&msg, &reply, ZOC_CALL_TIMEOUT);
-		if (!ret && (reply.hdr.type != ZOC_MSG_MMIO_REPLY ||
-			     le32_to_cpu(reply.reply.status) != ZOC_MSG_OK ||
-			     le64_to_cpu(reply.reply.value) != val))
-			ret = -EPROTO;
-	}
-	return ret;
-}
-
 /* Ask a service VM with test hooks to corrupt the completion ring. */
 static int zoc_link_corrupt(struct zoc_host_link *link, u32 unused)
 {
@@ -763,7 +744,7 @@ static int zoc_link_corrupt(struct zoc_host_link *link, u32 unused)
 	return ret;
 }
 
-/* Writes to debugfs: "echo", "flood", "svm_ping", "client" take a count. */
+/* Writes to debugfs: "echo", "flood", "svm_ping" take a count. */
 static ssize_t zoc_test_write(struct file *file, const char __user *buf,
 			      size_t count, loff_t *ppos)
 {
@@ -862,6 +843,21 @@ static const char *zoc_state_name(u32 state)
 						     "invalid";
 }
 
+/* "restarting": a new service VM epoch the tick has not taken yet.  Locked. */
+static const char *zoc_link_status_name(struct zoc_host_link *link)
+{
+	struct zoc_link_side *host = &link->area->host;
+	struct zoc_link_side *svm = &link->area->svm;
+
+	if (!link->up)
+		return "down";
+	if (link->svm_dead)
+		return "stalled";
+	if (zoc_read32(&svm->epoch) != zoc_read32(&host->ack_epoch))
+		return "restarting";
+	return "up";
+}
+
 static int zoc_link_show(struct seq_file *s, void *unused)
 {
 	struct zoc_host_link *link = s->private;
@@ -881,11 +877,7 @@ static int zoc_link_show(struct seq_file *s, void *unused)
 	seq_printf(s, "svm_probes: %llu\n", zoc_read64(&svm->probes));
 
 	spin_lock_irq(&link->lock);
-	/* "restarting": a new service VM epoch the tick has not taken yet. */
-	seq_printf(s, "link: %s\n", !link->up ? "down" :
-		   link->svm_dead ? "stalled" :
-		   zoc_read32(&svm->epoch) != zoc_read32(&host->ack_epoch) ?
-		   "restarting" : "up");
+	seq_printf(s, "link: %s\n", zoc_link_status_name(link));
 	seq_printf(s, "svm_heartbeat: %llu\n", link->svm_heartbeat);
 	seq_printf(s, "resets: %llu\n", link->resets);
 	seq_printf(s, "timeouts: %llu\n", link->timeouts);
@@ -899,6 +891,31 @@ static int zoc_link_show(struct seq_file *s, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(zoc_link);
+
+/* The link as netlink reports it. */
+void zoc_host_link_status(struct zoc_host_link_status *st)
+{
+	struct zoc_host_link *link = &zoc_link;
+	struct zoc_link_side *host = &link->area->host;
+	struct zoc_link_side *svm = &link->area->svm;
+
+	spin_lock_irq(&link->lock);
+	st->state = !link->up ? ZOC_LINK_STATUS_DOWN :
+		    link->svm_dead ? ZOC_LINK_STATUS_STALLED :
+		    zoc_read32(&svm->epoch) != zoc_read32(&host->ack_epoch) ?
+		    ZOC_LINK_STATUS_RESTARTING : ZOC_LINK_STATUS_UP;
+	st->epoch = zoc_read32(&host->ack_epoch);
+	st->resets = link->resets;
+	st->timeouts = link->timeouts;
+	spin_unlock_irq(&link->lock);
+}
+
+/* The device page of @slot, in the link area. */
+struct zoc_dev_page *zoc_host_link_dev_page(unsigned int slot)
+{
+	return (void *)zoc_link.area + ZOC_LINK_DEV_PAGES +
+	       slot * ZOC_LINK_DEV_PAGE_SIZE;
+}
 
 /* For the window of the bare-metal transport. */
 bool zoc_host_link_in_link_area(phys_addr_t phys)
@@ -948,9 +965,21 @@ static int zoc_link_init(struct zoc_host_link *link)
 		       &base, size);
 		return -EINVAL;
 	}
-	link->res = request_mem_region(base, size, "zoc aperture");
-	if (!link->res)
+	/*
+	 * The aperture is claimed, not busy: the bus's BARs nest in it and
+	 * their drivers request them.  Only the link area is ours alone.
+	 */
+	link->aperture.name = "zoc aperture";
+	link->aperture.start = base;
+	link->aperture.end = base + size - 1;
+	link->aperture.flags = IORESOURCE_MEM;
+	if (insert_resource(&iomem_resource, &link->aperture))
 		return -EBUSY;
+	link->res = &link->aperture;
+	if (!request_mem_region(base, ZOC_LINK_AREA_SIZE, "zoc link area")) {
+		remove_resource(&link->aperture);
+		return -EBUSY;
+	}
 
 	area = memremap(base, ZOC_LINK_AREA_SIZE, MEMREMAP_WB);
 	if (!area)
@@ -979,7 +1008,8 @@ static int zoc_link_init(struct zoc_host_link *link)
 out_unmap:
 	memunmap(area);
 out_release:
-	release_mem_region(base, size);
+	release_mem_region(base, ZOC_LINK_AREA_SIZE);
+	remove_resource(&link->aperture);
 	return -ENOMEM;
 }
 
@@ -989,7 +1019,8 @@ static void zoc_link_exit(struct zoc_host_link *link)
 	WRITE_ONCE(link->area->probe.marker_addr, 0);
 	free_page((unsigned long)link->marker);
 	memunmap(link->area);
-	release_mem_region(link->res->start, resource_size(link->res));
+	release_mem_region(link->res->start, ZOC_LINK_AREA_SIZE);
+	remove_resource(&link->aperture);
 }
 
 static int __init zoc_host_init(void)
@@ -1018,8 +1049,6 @@ static int __init zoc_host_init(void)
 			    &zoc_test_fops);
 	debugfs_create_file("svm_ping", 0200, link->dir, zoc_link_svm_ping,
 			    &zoc_test_fops);
-	debugfs_create_file("client", 0200, link->dir, zoc_link_client_test,
-			    &zoc_test_fops);
 	debugfs_create_file("latency", 0400, link->dir, link, &zoc_latency_fops);
 	schedule_delayed_work(&link->tick, 0);
 
@@ -1029,13 +1058,18 @@ static int __init zoc_host_init(void)
 	ret = zoc_host_bus_init(link->res, link->dir);
 	if (ret)
 		goto out_chardev_only;
-	ret = zoc_host_ivshmem_init();
+	ret = zoc_host_netlink_init();
 	if (ret)
 		goto out_bus;
+	ret = zoc_host_ivshmem_init();
+	if (ret)
+		goto out_netlink;
 	pr_info("zoc: host link at %pR, epoch %u\n", link->res,
 		le32_to_cpu(link->area->host.epoch));
 	return 0;
 
+out_netlink:
+	zoc_host_netlink_exit();
 out_bus:
 	zoc_host_bus_exit();
 out_chardev_only:
@@ -1052,6 +1086,7 @@ static void __exit zoc_host_exit(void)
 	struct zoc_host_link *link = &zoc_link;
 
 	zoc_host_ivshmem_exit();
+	zoc_host_netlink_exit();
 	zoc_host_bus_exit();
 	zoc_host_chardev_exit();
 	debugfs_remove_recursive(link->dir);

@@ -6,6 +6,8 @@
 #define _ZOC_HOST_H
 
 #include <linux/types.h>
+#include <linux/zoc.h>
+#include <linux/zoc_link.h>
 
 struct zoc_host_link;
 
@@ -34,12 +36,64 @@ int zoc_host_link_call_atomic(struct zoc_msg *msg, struct zoc_msg *reply,
 bool zoc_host_link_in_link_area(phys_addr_t phys);
 phys_addr_t zoc_host_link_aperture_end(void);
 
+/**
+ * struct zoc_host_link_status - the link, for management
+ * @state: enum zoc_link_status
+ * @epoch: the service VM epoch attached to
+ * @resets: link resets
+ * @timeouts: requests that timed out
+ */
+struct zoc_host_link_status {
+	u32 state;
+	u32 epoch;
+	u64 resets;
+	u64 timeouts;
+};
+
+void zoc_host_link_status(struct zoc_host_link_status *st);
+struct zoc_dev_page *zoc_host_link_dev_page(unsigned int slot);
+
 int zoc_host_ivshmem_init(void);
 void zoc_host_ivshmem_exit(void);
 struct resource;
 struct dentry;
 int zoc_host_bus_init(struct resource *aperture, struct dentry *dir);
 void zoc_host_bus_exit(void);
+void zoc_host_bus_irq(u32 slot, u32 vector);
+void zoc_host_bus_deliver(void);
+void zoc_host_bus_kick(void);
+void zoc_host_bus_link_lost(void);
+
+/**
+ * struct zoc_host_dev_info - a device, for management
+ * @name: its name
+ * @backend: its backend in the service VM
+ * @type: ZOC_DEV_*
+ * @queues: queue pairs asked for
+ * @flags: ZOC_DEV_F_* asked for
+ * @state: enum zoc_dev_state
+ * @pci: its PCI address
+ * @stats: enum zoc_stat counters
+ */
+struct zoc_host_dev_info {
+	char name[ZOC_DEV_NAME_LEN];
+	char backend[ZOC_DEV_NAME_LEN];
+	u32 type;
+	u32 queues;
+	u32 flags;
+	u32 state;
+	char pci[16];
+	u64 stats[__ZOC_STAT_MAX];
+};
+
+struct netlink_ext_ack;
+int zoc_host_dev_add(u32 type, const char *name, const char *backend,
+		     u32 queues, u32 flags, struct netlink_ext_ack *extack);
+int zoc_host_dev_del(const char *name, struct netlink_ext_ack *extack);
+int zoc_host_dev_info(const char *name, struct zoc_host_dev_info *info);
+int zoc_host_dev_info_next(unsigned int *slot, struct zoc_host_dev_info *info);
+int zoc_host_netlink_init(void);
+void zoc_host_netlink_exit(void);
 int zoc_host_chardev_init(void);
 void zoc_host_chardev_exit(void);
 

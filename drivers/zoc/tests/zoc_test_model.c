@@ -1,63 +1,126 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test client of the ZOC service VM link: a register file of 512 64-bit
- * registers behind the link's client hook, the way the I/O proxy will
- * answer the host's MMIO requests.  The host's "client" debugfs test
- * writes registers and reads them back through it.
+ * Test device model of the ZOC I/O proxy (type ZOC_DEV_TEST), for the bus
+ * selftests.  BAR0 (16 KiB):
+ *
+ * 0x0000-0x0fff  a register file of 512 64-bit registers (forwarded)
+ * 0x1000-0x100f  4 doorbells: writing doorbell i copies the value into
+ *                shadow register i and raises MSI-X vector i % 2
+ * 0x1800-0x180f  4 shadow registers (read from the register shadow)
+ * 0x2000, 0x3000 MSI-X table and PBA (2 vectors), served by the host's bus
  */
 
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/zoc_link.h>
 
-#include "../guest/zoc_guest.h"
+#include "../guest/zoc_proxy.h"
 
-#define ZGC_REGS	512
+#define ZTM_REGS	512
+#define ZTM_DOORBELLS	4
+#define ZTM_VECTORS	2
 
-/* protects zgc_regs: requests come in interrupt context, on any CPU */
-static DEFINE_SPINLOCK(zgc_lock);
-static u64 zgc_regs[ZGC_REGS];
-
-static bool zgc_request(void *priv, const struct zoc_msg *msg,
-			struct zoc_msg *reply)
-{
-	u64 offset = le64_to_cpu(msg->mmio.offset);
-	unsigned long flags;
-	bool ok;
-
-	if (msg->hdr.type != ZOC_MSG_MMIO_READ &&
-	    msg->hdr.type != ZOC_MSG_MMIO_WRITE)
-		return false;
-	ok = msg->mmio.size == 8 && offset % 8 == 0 &&
-	     offset / 8 < ZGC_REGS;
-	spin_lock_irqsave(&zgc_lock, flags);
-	if (ok && msg->hdr.type == ZOC_MSG_MMIO_WRITE)
-		zgc_regs[offset / 8] = le64_to_cpu(msg->mmio.value);
-	reply->reply.value = cpu_to_le64(ok ? zgc_regs[offset / 8] : ~0ULL);
-	spin_unlock_irqrestore(&zgc_lock, flags);
-	if (msg->hdr.type == ZOC_MSG_MMIO_WRITE)
-		return false;		/* posted: no reply */
-	reply->hdr.type = ZOC_MSG_MMIO_REPLY;
-	reply->hdr.len = cpu_to_le16(sizeof(reply->reply));
-	reply->reply.status = cpu_to_le32(ok ? ZOC_MSG_OK : ZOC_MSG_EINVAL);
-	return true;
-}
-
-static const struct zoc_guest_client zgc_client = {
-	.request = zgc_request,
+/**
+ * struct ztm - one test device
+ * @lock: protects @regs against concurrent requests
+ * @regs: the register file
+ */
+struct ztm {
+	/* requests come in interrupt context */
+	spinlock_t lock;
+	u64 regs[ZTM_REGS];
 };
 
-static int __init zgc_init(void)
+static u64 ztm_read(struct zoc_pdev *pdev, u64 offset, unsigned int size)
 {
-	return zoc_guest_link_set_client(&zgc_client);
+	struct ztm *t = pdev->priv;
+	unsigned long flags;
+	u64 val = ~0ULL;
+
+	spin_lock_irqsave(&t->lock, flags);
+	if (size == 8 && offset % 8 == 0 && offset / 8 < ZTM_REGS)
+		val = t->regs[offset / 8];
+	spin_unlock_irqrestore(&t->lock, flags);
+	return val;
 }
 
-static void __exit zgc_exit(void)
+static void ztm_write(struct zoc_pdev *pdev, u64 offset, unsigned int size,
+		      u64 val)
 {
-	zoc_guest_link_clear_client(&zgc_client);
+	struct ztm *t = pdev->priv;
+	unsigned long flags;
+
+	spin_lock_irqsave(&t->lock, flags);
+	if (size == 8 && offset % 8 == 0 && offset / 8 < ZTM_REGS)
+		t->regs[offset / 8] = val;
+	spin_unlock_irqrestore(&t->lock, flags);
 }
 
-module_init(zgc_init);
-module_exit(zgc_exit);
-MODULE_DESCRIPTION("Test client of the ZOC service VM link");
+static void ztm_doorbell(struct zoc_pdev *pdev, unsigned int index, u32 val)
+{
+	__le32 v = cpu_to_le32(val);
+
+	zoc_proxy_shadow_write(pdev, index * 4, &v, sizeof(v));
+	zoc_proxy_irq(pdev, index % ZTM_VECTORS);
+}
+
+static int ztm_create(struct zoc_pdev *pdev,
+		      const struct zoc_proxy_params *params)
+{
+	struct zoc_dev_image *img = &pdev->image;
+	struct ztm *t;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	spin_lock_init(&t->lock);
+	pdev->priv = t;
+	/* QEMU's PCI test device IDs: no driver binds to them. */
+	img->vendor = cpu_to_le16(0x1b36);
+	img->device = cpu_to_le16(0x0005);
+	img->class = cpu_to_le32(0xff0000 << 8);
+	img->bar_shift = 14;
+	img->msix_vectors = cpu_to_le16(ZTM_VECTORS);
+	img->msix_table = cpu_to_le32(0x2000);
+	img->msix_pba = cpu_to_le32(0x3000);
+	img->nr_regions = 2;
+	img->region[0].offset = cpu_to_le32(0x1000);
+	img->region[0].size = cpu_to_le32(ZTM_DOORBELLS * 4);
+	img->region[0].policy = ZOC_REGION_DOORBELL;
+	img->region[1].offset = cpu_to_le32(0x1800);
+	img->region[1].size = cpu_to_le32(ZTM_DOORBELLS * 4);
+	img->region[1].policy = ZOC_REGION_SHADOW;
+	return 0;
+}
+
+static void ztm_destroy(struct zoc_pdev *pdev)
+{
+	kfree(pdev->priv);
+}
+
+static struct zoc_proxy_model ztm_model = {
+	.type = ZOC_DEV_TEST,
+	.name = "test",
+	.owner = THIS_MODULE,
+	.create = ztm_create,
+	.destroy = ztm_destroy,
+	.mmio_read = ztm_read,
+	.mmio_write = ztm_write,
+	.doorbell = ztm_doorbell,
+};
+
+static int __init ztm_init(void)
+{
+	return zoc_proxy_register_model(&ztm_model);
+}
+
+static void __exit ztm_exit(void)
+{
+	zoc_proxy_unregister_model(&ztm_model);
+}
+
+module_init(ztm_init);
+module_exit(ztm_exit);
+MODULE_DESCRIPTION("Test device model of the ZOC I/O proxy");
 MODULE_LICENSE("GPL");

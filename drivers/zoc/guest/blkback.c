@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC block backend: serves the disks that device models emulate with a
+ * block device of the service VM, opened exclusively by name.
+ *
+ * A request's data lies in host memory, which the block layer cannot
+ * address: writes are copied into freshly allocated pages before the bio
+ * is submitted, reads are copied out of them when it completes.  Flushes,
+ * discards and write zeroes carry no data.  Everything is asynchronous
+ * except write zeroes, which run blkdev_issue_zeroout() from a work item:
+ * it falls back to writing zero pages on devices without the command and
+ * can be followed by a flush for FUA.
+ */
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/export.h>
+#include <linux/gfp.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/wait_bit.h>
+
+#include "zoc_blkback.h"
+#include "zoc_proxy.h"
+
+#define ZOC_BLKBACK_MODE	(FMODE_READ | FMODE_WRITE | FMODE_EXCL)
+
+/**
+ * struct zoc_blkback - an open block device
+ * @bdev: the device
+ * @pdev: the proxy device whose host memory requests name
+ * @nr_sectors: its capacity when it was opened, in 512-byte sectors
+ * @block_size: its logical block size in bytes
+ * @inflight: requests whose @done has not returned yet
+ */
+struct zoc_blkback {
+	struct block_device *bdev;
+	struct zoc_pdev *pdev;
+	sector_t nr_sectors;
+	unsigned int block_size;
+	atomic_t inflight;
+};
+
+/* Walks a request's segments while its data is copied. */
+struct zoc_blkback_cursor {
+	const struct zoc_blkback_seg *seg;
+	u32 off;
+};
+
+static int zoc_blkback_copy(struct zoc_blkback *bb,
+			    struct zoc_blkback_cursor *c, void *buf,
+			    unsigned int len, bool to_host)
+{
+	unsigned int n;
+	u64 addr;
+	int ret;
+
+	while (len) {
+		n = min(len, c->seg->len - c->off);
+		addr = c->seg->addr + c->off;
+		if (to_host)
+			ret = zoc_proxy_dma_write(bb->pdev, addr, buf, n);
+		else
+			ret = zoc_proxy_dma_read(bb->pdev, addr, buf, n);
+		if (ret)
+			return ret;
+		buf += n;
+		len -= n;
+		c->off += n;
+		if (c->off == c->seg->len) {
+			c->seg++;
+			c->off = 0;
+		}
+	}
+	return 0;
+}
+
+/* The request is over: tell its owner, then let zoc_blkback_close() go. */
+static void zoc_blkback_finish(struct zoc_blkback_req *req,
+			       blk_status_t status)
+{
+	struct zoc_blkback *bb = req->bb;
+
+	req->done(req, status);
+	/* @req may be gone now; @bb may be freed once the count drops. */
+	if (atomic_dec_and_test(&bb->inflight))
+		wake_up_var(&bb->inflight);
+}
+
+static void zoc_blkback_free_pages(struct bio *bio)
+{
+	struct bvec_iter_all iter;
+	struct bio_vec *bv;
+
+	bio_for_each_segment_all(bv, bio, iter)
+		__free_page(bv->bv_page);
+}
+
+static void zoc_blkback_rw_end_io(struct bio *bio)
+{
+	struct zoc_blkback_req *req = bio->bi_private;
+	struct zoc_blkback_cursor c = { .seg = req->segs };
+	blk_status_t status = bio->bi_status;
+	struct bvec_iter_all iter;
+	struct bio_vec *bv;
+
+	if (!status && req->op == ZOC_BLKBACK_READ) {
+		bio_for_each_segment_all(bv, bio, iter) {
+			if (zoc_blkback_copy(req->bb, &c,
+					     page_address(bv->bv_page) +
+					     bv->bv_offset, bv->bv_len, true)) {
+				status = BLK_STS_IOERR;
+				break;
+			}
+		}
+	}
+	zoc_blkback_free_pages(bio);
+	bio_put(bio);
+	zoc_blkback_finish(req, status);
+}
+
+static void zoc_blkback_end_io(struct bio *bio)
+{
+	struct zoc_blkback_req *req = bio->bi_private;
+	blk_status_t status = bio->bi_status;
+
+	/* A discard is advice: a device that turns it down did no harm. */
+	if (req->op == ZOC_BLKBACK_DISCARD && status == BLK_STS_NOTSUPP)
+		status = BLK_STS_OK;
+	bio_put(bio);
+	zoc_blkback_finish(req, status);
+}
+
+static void zoc_blkback_rw(struct zoc_blkback *bb, struct zoc_blkback_req *req)
+{
+	bool write = req->op == ZOC_BLKBACK_WRITE;
+	unsigned int len = req->nr_sectors << SECTOR_SHIFT;
+	struct zoc_blkback_cursor c = { .seg = req->segs };
+	blk_status_t status = BLK_STS_RESOURCE;
+	blk_opf_t opf = REQ_OP_READ;
+	unsigned int n, off;
+	struct page *page;
+	struct bio *bio;
+
+	BUILD_BUG_ON(BIO_MAX_VECS * PAGE_SIZE < ZOC_BLKBACK_MAX_BYTES);
+	if (write)
+		opf = REQ_OP_WRITE | REQ_SYNC;
+	if (write && (req->flags & ZOC_BLKBACK_F_FUA))
+		opf |= REQ_FUA;
+	bio = bio_alloc(bb->bdev, DIV_ROUND_UP(len, PAGE_SIZE), opf, GFP_NOIO);
+	bio->bi_iter.bi_sector = req->sector;
+	bio->bi_private = req;
+	bio->bi_end_io = zoc_blkback_rw_end_io;
+
+	for (off = 0; off < len; off += n) {
+		n = min_t(unsigned int, len - off, PAGE_SIZE);
+		page = alloc_page(GFP_NOIO);
+		if (!page)
+			goto out_free_bio;
+		/* Room for every page was asked of bio_alloc(). */
+		__bio_add_page(bio, page, n, 0);
+		if (write && zoc_blkback_copy(bb, &c, page_address(page), n,
+					      false)) {
+			status = BLK_STS_IOERR;
+			goto out_free_bio;
+		}
+	}
+	submit_bio(bio);
+	return;
+
+out_free_bio:
+	zoc_blkback_free_pages(bio);
+	bio_put(bio);
+	zoc_blkback_finish(req, status);
+}
+
+static void zoc_blkback_flush(struct zoc_blkback *bb,
+			      struct zoc_blkback_req *req)
+{
+	struct bio *bio;
+
+	bio = bio_alloc(bb->bdev, 0, REQ_OP_WRITE | REQ_PREFLUSH, GFP_NOIO);
+	bio->bi_private = req;
+	bio->bi_end_io = zoc_blkback_end_io;
+	submit_bio(bio);
+}
+
+static void zoc_blkback_discard(struct zoc_blkback *bb,
+				struct zoc_blkback_req *req)
+{
+	struct bio *bio = NULL;
+	int ret;
+
+	ret = __blkdev_issue_discard(bb->bdev, req->sector, req->nr_sectors,
+				     GFP_NOIO, &bio);
+	if (ret == -EOPNOTSUPP)
+		ret = 0;	/* no discard on this device: nothing to do */
+	if (ret || !bio) {
+		zoc_blkback_finish(req, errno_to_blk_status(ret));
+		return;
+	}
+	bio->bi_private = req;
+	bio->bi_end_io = zoc_blkback_end_io;
+	submit_bio(bio);
+}
+
+static void zoc_blkback_zeroout_work(struct work_struct *work)
+{
+	struct zoc_blkback_req *req =
+		container_of(work, struct zoc_blkback_req, work);
+	struct zoc_blkback *bb = req->bb;
+	int ret;
+
+	ret = blkdev_issue_zeroout(bb->bdev, req->sector, req->nr_sectors,
+				   GFP_NOIO,
+				   req->flags & ZOC_BLKBACK_F_NOUNMAP ?
+				   BLKDEV_ZERO_NOUNMAP : 0);
+	if (!ret && (req->flags & ZOC_BLKBACK_F_FUA))
+		ret = blkdev_issue_flush(bb->bdev);
+	zoc_blkback_finish(req, errno_to_blk_status(ret));
+}
+
+/* Refuse what no well-formed request holds. */
+static blk_status_t zoc_blkback_check(struct zoc_blkback *bb,
+				      const struct zoc_blkback_req *req)
+{
+	sector_t mask = (bb->block_size >> SECTOR_SHIFT) - 1;
+	u64 bytes = 0;
+	unsigned int i;
+
+	switch (req->op) {
+	case ZOC_BLKBACK_FLUSH:
+		return BLK_STS_OK;
+	case ZOC_BLKBACK_READ:
+	case ZOC_BLKBACK_WRITE:
+		if (req->nr_sectors > ZOC_BLKBACK_MAX_BYTES >> SECTOR_SHIFT ||
+		    !req->nr_segs)
+			return BLK_STS_IOERR;
+		for (i = 0; i < req->nr_segs; i++) {
+			if (!req->segs[i].len)
+				return BLK_STS_IOERR;
+			bytes += req->segs[i].len;
+		}
+		if (bytes != (u64)req->nr_sectors << SECTOR_SHIFT)
+			return BLK_STS_IOERR;
+		break;
+	case ZOC_BLKBACK_WRITE_ZEROES:
+	case ZOC_BLKBACK_DISCARD:
+		break;
+	default:
+		return BLK_STS_NOTSUPP;
+	}
+	if (!req->nr_sectors || (req->sector & mask) ||
+	    (req->nr_sectors & mask))
+		return BLK_STS_IOERR;
+	if (req->nr_sectors > bb->nr_sectors ||
+	    req->sector > bb->nr_sectors - req->nr_sectors)
+		return BLK_STS_TARGET;
+	return BLK_STS_OK;
+}
+
+/**
+ * zoc_blkback_submit - start a request
+ * @bb: the backend
+ * @req: the request, filled in up to @req->done; it belongs to the backend
+ *	until @req->done is called
+ *
+ * A request that is malformed (no data, a length that does not match its
+ * segments, sectors not aligned to the logical block size, too much data)
+ * completes with BLK_STS_IOERR, as does a read or a write whose host memory
+ * cannot be copied; one beyond the capacity completes with BLK_STS_TARGET.
+ * Write zeroes fall back to writing zero pages on devices without the
+ * command; discards complete as no-ops on devices without discard.
+ *
+ * Context: process context; may sleep (allocates memory, waits for the
+ * device's queue).
+ */
+void zoc_blkback_submit(struct zoc_blkback *bb, struct zoc_blkback_req *req)
+{
+	blk_status_t status;
+
+	req->bb = bb;
+	atomic_inc(&bb->inflight);
+	status = zoc_blkback_check(bb, req);
+	if (status) {
+		zoc_blkback_finish(req, status);
+		return;
+	}
+
+	switch (req->op) {
+	case ZOC_BLKBACK_READ:
+	case ZOC_BLKBACK_WRITE:
+		zoc_blkback_rw(bb, req);
+		break;
+	case ZOC_BLKBACK_FLUSH:
+		zoc_blkback_flush(bb, req);
+		break;
+	case ZOC_BLKBACK_WRITE_ZEROES:
+		INIT_WORK(&req->work, zoc_blkback_zeroout_work);
+		queue_work(system_unbound_wq, &req->work);
+		break;
+	case ZOC_BLKBACK_DISCARD:
+		zoc_blkback_discard(bb, req);
+		break;
+	}
+}
+EXPORT_SYMBOL_GPL(zoc_blkback_submit);
+
+/**
+ * zoc_blkback_capacity - the device's size
+ * @bb: the backend
+ *
+ * Return: the capacity in 512-byte sectors, as it was when the device was
+ * opened.
+ */
+sector_t zoc_blkback_capacity(const struct zoc_blkback *bb)
+{
+	return bb->nr_sectors;
+}
+EXPORT_SYMBOL_GPL(zoc_blkback_capacity);
+
+/**
+ * zoc_blkback_block_size - the device's logical block size
+ * @bb: the backend
+ *
+ * Return: the logical block size in bytes, a power of two from 512 to
+ * PAGE_SIZE.
+ */
+unsigned int zoc_blkback_block_size(const struct zoc_blkback *bb)
+{
+	return bb->block_size;
+}
+EXPORT_SYMBOL_GPL(zoc_blkback_block_size);
+
+/**
+ * zoc_blkback_open - open a block device of the service VM for a device
+ * @pdev: the proxy device whose host memory the requests will name
+ * @name: the device's name under /dev, such as "vda"
+ *
+ * The device is opened for reading and writing, exclusively: nothing else
+ * in the service VM may open it exclusively (mount it, for one) until
+ * zoc_blkback_close().
+ *
+ * Context: process context.
+ * Return: the backend, or ERR_PTR(-EINVAL) for a name that is empty or
+ * holds '/' or "..", ERR_PTR(-ENODEV) if there is no such block device,
+ * another ERR_PTR() (-EBUSY: already held) if it cannot be opened.
+ */
+struct zoc_blkback *zoc_blkback_open(struct zoc_pdev *pdev, const char *name)
+{
+	struct block_device *bdev;
+	struct zoc_blkback *bb;
+	char *path;
+	int ret;
+
+	if (!*name || strchr(name, '/') || strstr(name, ".."))
+		return ERR_PTR(-EINVAL);
+	bb = kzalloc(sizeof(*bb), GFP_KERNEL);
+	if (!bb)
+		return ERR_PTR(-ENOMEM);
+	path = kasprintf(GFP_KERNEL, "/dev/%s", name);
+	if (!path) {
+		ret = -ENOMEM;
+		goto out_free_bb;
+	}
+	bdev = blkdev_get_by_path(path, ZOC_BLKBACK_MODE, bb);
+	kfree(path);
+	if (IS_ERR(bdev)) {
+		ret = PTR_ERR(bdev);
+		if (ret == -ENOENT || ret == -ENXIO || ret == -ENOTBLK)
+			ret = -ENODEV;
+		goto out_free_bb;
+	}
+	bb->bdev = bdev;
+	bb->pdev = pdev;
+	bb->nr_sectors = bdev_nr_sectors(bdev);
+	bb->block_size = bdev_logical_block_size(bdev);
+	atomic_set(&bb->inflight, 0);
+	return bb;
+
+out_free_bb:
+	kfree(bb);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(zoc_blkback_open);
+
+/**
+ * zoc_blkback_close - close a backend
+ * @bb: as returned by zoc_blkback_open()
+ *
+ * Waits until every request submitted has completed and its @done has
+ * returned, then releases the device.
+ *
+ * Context: process context; sleeps.
+ */
+void zoc_blkback_close(struct zoc_blkback *bb)
+{
+	wait_var_event(&bb->inflight, !atomic_read(&bb->inflight));
+	blkdev_put(bb->bdev, ZOC_BLKBACK_MODE);
+	kfree(bb);
+}
+EXPORT_SYMBOL_GPL(zoc_blkback_close);

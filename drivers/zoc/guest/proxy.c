@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC I/O proxy core: the registry of device models and of the devices the
+ * host asked for, the dispatch of the host's BAR0 accesses and doorbells
+ * to them, and their access to host memory and interrupts.
+ *
+ * Requests come from the link in interrupt context, under the link's lock,
+ * so model callbacks never run concurrently with each other.  Control
+ * requests (create, destroy) may sleep: they are queued to an ordered
+ * workqueue and answered from there.  Devices are published with RCU; a
+ * destroyed device is unpublished and waited for before its model tears
+ * it down.
+ */
+
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <asm/unaligned.h>
+#include <linux/zoc_link.h>
+
+#include "zoc_guest.h"
+#include "zoc_proxy.h"
+
+/**
+ * struct zoc_proxy_ctrl - a control request waiting for the workqueue
+ * @work: runs it
+ * @msg: the request, as copied out of the ring
+ */
+struct zoc_proxy_ctrl {
+	struct work_struct work;
+	struct zoc_msg msg;
+};
+
+static void zoc_proxy_ctrl_work(struct work_struct *work);
+
+static LIST_HEAD(zoc_models);
+static DEFINE_MUTEX(zoc_models_mutex);	/* protects zoc_models, zoc_devs writers */
+static struct zoc_pdev __rcu *zoc_devs[ZOC_LINK_MAX_DEVS];
+static struct workqueue_struct *zoc_proxy_wq;
+
+/* --- models -------------------------------------------------------------- */
+
+/**
+ * zoc_proxy_register_model - offer a device model to the host
+ * @model: the model; @model->type must be unique
+ *
+ * Return: 0, or -EEXIST if a model of that type is registered.
+ */
+int zoc_proxy_register_model(struct zoc_proxy_model *model)
+{
+	struct zoc_proxy_model *m;
+	int ret = 0;
+
+	mutex_lock(&zoc_models_mutex);
+	list_for_each_entry(m, &zoc_models, list)
+		if (m->type == model->type)
+			ret = -EEXIST;
+	if (!ret)
+		list_add_tail(&model->list, &zoc_models);
+	mutex_unlock(&zoc_models_mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(zoc_proxy_register_model);
+
+/**
+ * zoc_proxy_unregister_model - withdraw a device model
+ * @model: as registered
+ *
+ * Its devices hold a reference on its module, so none is left.
+ */
+void zoc_proxy_unregister_model(struct zoc_proxy_model *model)
+{
+	mutex_lock(&zoc_models_mutex);
+	list_del(&model->list);
+	mutex_unlock(&zoc_models_mutex);
+}
+EXPORT_SYMBOL_GPL(zoc_proxy_unregister_model);
+
+/* --- helpers for models -------------------------------------------------- */
+
+/**
+ * zoc_proxy_host_ptr - map a range of host memory
+ * @pdev: the device asking
+ * @addr: host physical address
+ * @len: length in bytes
+ *
+ * The host can change this memory at any time: copy what is read, then
+ * check the copy.
+ *
+ * Return: a kernel pointer into the L0 window, or NULL if the range is not
+ * host RAM outside the link area.
+ */
+void *zoc_proxy_host_ptr(struct zoc_pdev *pdev, u64 addr, size_t len)
+{
+	return zoc_guest_link_host_ptr(addr, len);
+}
+EXPORT_SYMBOL_GPL(zoc_proxy_host_ptr);
+
+/**
+ * zoc_proxy_dma_read - copy from host memory
+ * @pdev: the device asking
+ * @addr: host physical address
+ * @buf: destination
+ * @len: length in bytes
+ *
+ * Return: 0, or -EFAULT if the range is not host RAM.
+ */
+int zoc_proxy_dma_read(struct zoc_pdev *pdev, u64 addr, void *buf, size_t len)
+{
+	void *src = zoc_guest_link_host_ptr(addr, len);
+
+	if (!src)
+		return -EFAULT;
+	memcpy(buf, src, len);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(zoc_proxy_dma_read);
+
+/**
+ * zoc_proxy_dma_write - copy to host memory
+ * @pdev: the device asking
+ * @addr: host physical address
+ * @buf: source
+ * @len: length in bytes
+ *
+ * Return: 0, or -EFAULT if the range is not host RAM.
+ */
+int zoc_proxy_dma_write(struct zoc_pdev *pdev, u64 addr, const void *buf,
+			size_t len)
+{
+	void *dst = zoc_guest_link_host_ptr(addr, len);
+
+	if (!dst)
+		return -EFAULT;
+	memcpy(dst, buf, len);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(zoc_proxy_dma_write);
+
+/**
+ * zoc_proxy_irq - raise an MSI-X vector of a device
+ * @pdev: the device
+ * @vector: its vector
+ *
+ * Writes to host memory made before are visible to the host's handler.
+ *
+ * Context: any.
+ * Return: 0, or the link's error (-ENOTCONN, -ENOSPC).
+ */
+int zoc_proxy_irq(struct zoc_pdev *pdev, unsigned int vector)
+{
+	struct zoc_msg msg = {};
+	int ret;
+
+	msg.hdr.type = ZOC_MSG_IRQ;
+	msg.hdr.len = cpu_to_le16(sizeof(msg.irq));
+	msg.hdr.dev = cpu_to_le32(pdev->slot);
+	msg.irq.vector = cpu_to_le32(vector);
+	ret = zoc_guest_link_post(&msg);
+	if (!ret)
+		zoc_proxy_stat_add(pdev, ZOC_DEV_STAT_IRQS, 1);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(zoc_proxy_irq);
+
+/**
+ * zoc_proxy_stat_add - count in a device's counters, which the host shows
+ * @pdev: the device
+ * @stat: ZOC_DEV_STAT_*
+ * @n: how much
+ *
+ * Context: any.
+ */
+void zoc_proxy_stat_add(struct zoc_pdev *pdev, unsigned int stat, u64 n)
+{
+	if (stat >= ZOC_DEV_STATS)
+		return;
+	atomic64_add(n, &pdev->stats[stat]);
+	WRITE_ONCE(pdev->page->stats[stat],
+		   cpu_to_le64(atomic64_read(&pdev->stats[stat])));
+}
+EXPORT_SYMBOL_GPL(zoc_proxy_stat_add);
+
+/**
+ * zoc_proxy_shadow_write - update the register shadow the host reads
+ * @pdev: the device
+ * @offset: where in the device page's shadow
+ * @val: the bytes
+ * @len: how many
+ *
+ * Context: any.
+ */
+void zoc_proxy_shadow_write(struct zoc_pdev *pdev, unsigned int offset,
+			    const void *val, size_t len)
+{
+	if (offset > ZOC_DEV_SHADOW_SIZE || len > ZOC_DEV_SHADOW_SIZE - offset)
+		return;
+	/* Earlier writes to host memory first, as a device would order them. */
+	smp_wmb();
+	memcpy(pdev->page->shadow + offset, val, len);
+}
+EXPORT_SYMBOL_GPL(zoc_proxy_shadow_write);
+
+/* --- requests from the host ---------------------------------------------- */
+
+static bool zoc_in(u64 off, unsigned int size, u64 start, u64 len)
+{
+	return off >= start && off - start < len && size <= len - (off - start);
+}
+
+/* Accesses the host's bus serves itself never reach the model. */
+static bool zoc_proxy_mmio_ok(struct zoc_pdev *pdev, u64 off, unsigned int size)
+{
+	const struct zoc_dev_image *img = &pdev->image;
+	u16 vectors = le16_to_cpu(img->msix_vectors);
+	unsigned int i;
+
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return false;
+	if (!zoc_in(off, size, 0, BIT_ULL(img->bar_shift)))
+		return false;
+	if (vectors &&
+	    (zoc_in(off, 1, le32_to_cpu(img->msix_table),
+		    vectors * PCI_MSIX_ENTRY_SIZE) ||
+	     zoc_in(off, 1, le32_to_cpu(img->msix_pba), 8)))
+		return false;
+	for (i = 0; i < img->nr_regions; i++)
+		if (img->region[i].policy != ZOC_REGION_FORWARD &&
+		    zoc_in(off, 1, le32_to_cpu(img->region[i].offset),
+			   le32_to_cpu(img->region[i].size)))
+			return false;
+	return true;
+}
+
+static unsigned int zoc_proxy_doorbells(struct zoc_pdev *pdev)
+{
+	const struct zoc_dev_image *img = &pdev->image;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < img->nr_regions; i++)
+		if (img->region[i].policy == ZOC_REGION_DOORBELL)
+			n = max(n, le32_to_cpu(img->region[i].shadow) +
+				   le32_to_cpu(img->region[i].size) / 4);
+	return n;
+}
+
+/* Take the doorbells the host wrote.  Link lock held. */
+static void zoc_proxy_take_doorbells(struct zoc_pdev *pdev)
+{
+	u64 *pending = (__force u64 *)&pdev->page->db_pending;
+	unsigned long bits;
+	unsigned int i;
+
+	if (!READ_ONCE(*pending))
+		return;
+	/* The bits before the values; the host wrote them the other way. */
+	bits = le64_to_cpu((__force __le64)xchg(pending, 0));
+	for_each_set_bit(i, &bits, BITS_PER_LONG) {
+		if (i >= pdev->doorbells) {
+			zoc_proxy_stat_add(pdev, ZOC_DEV_STAT_INVALID, 1);
+			continue;
+		}
+		zoc_proxy_stat_add(pdev, ZOC_DEV_STAT_DOORBELLS, 1);
+		if (pdev->model->doorbell)
+			pdev->model->doorbell(pdev, i,
+					      le32_to_cpu(READ_ONCE(pdev->page->db[i])));
+	}
+}
+
+static void zoc_proxy_mmio(struct zoc_pdev *pdev, const struct zoc_msg *msg,
+			   struct zoc_msg *reply)
+{
+	u64 off = le64_to_cpu(msg->mmio.offset);
+	unsigned int size = msg->mmio.size;
+	bool ok = zoc_proxy_mmio_ok(pdev, off, size);
+	u64 val = ~0ULL;
+
+	if (!ok)
+		zoc_proxy_stat_add(pdev, ZOC_DEV_STAT_INVALID, 1);
+	if (msg->hdr.type == ZOC_MSG_MMIO_WRITE) {
+		if (ok)
+			pdev->model->mmio_write(pdev, off, size,
+						le64_to_cpu(msg->mmio.value));
+		reply->hdr.type = ZOC_MSG_NONE;		/* posted */
+		return;
+	}
+	if (ok) {
+		val = pdev->model->mmio_read(pdev, off, size);
+		if (size < 8)
+			val &= BIT_ULL(size * 8) - 1;
+	}
+	reply->hdr.type = ZOC_MSG_MMIO_REPLY;
+	reply->hdr.len = cpu_to_le16(sizeof(reply->reply));
+	reply->reply.value = cpu_to_le64(val);
+	reply->reply.status = cpu_to_le32(ok ? ZOC_MSG_OK : ZOC_MSG_EINVAL);
+}
+
+static void zoc_proxy_ctrl_reply(const struct zoc_msg *req, u32 status)
+{
+	struct zoc_msg reply = { .hdr = req->hdr };
+
+	reply.hdr.type = ZOC_MSG_CTRL_REPLY;
+	reply.hdr.len = cpu_to_le16(8);
+	reply.ctrl.opcode = req->ctrl.opcode;
+	reply.ctrl.status = cpu_to_le32(status);
+	zoc_guest_link_post(&reply);
+}
+
+/**
+ * zoc_proxy_request - a request from the host the link does not answer
+ * @msg: the request, copied out of the ring, its length checked
+ * @reply: its header preset to the request's
+ *
+ * Context: interrupt context, the link's lock held.
+ * Return: false if not for the proxy; true if handled: @reply is sent
+ * unless its type was set to ZOC_MSG_NONE (posted, or answered later).
+ */
+bool zoc_proxy_request(const struct zoc_msg *msg, struct zoc_msg *reply)
+{
+	u32 slot = le32_to_cpu(msg->hdr.dev);
+	struct zoc_proxy_ctrl *ctrl;
+	struct zoc_pdev *pdev;
+	u32 opcode;
+
+	switch (msg->hdr.type) {
+	case ZOC_MSG_MMIO_READ:
+	case ZOC_MSG_MMIO_WRITE:
+	case ZOC_MSG_DOORBELL:
+		break;
+	case ZOC_MSG_CTRL_REQ:
+		opcode = le32_to_cpu(msg->ctrl.opcode);
+		if (opcode != ZOC_CTRL_DEV_CREATE &&
+		    opcode != ZOC_CTRL_DEV_DESTROY)
+			return false;
+		ctrl = kmalloc(sizeof(*ctrl), GFP_ATOMIC);
+		if (!ctrl) {
+			zoc_proxy_ctrl_reply(msg, ZOC_MSG_EIO);
+		} else {
+			ctrl->msg = *msg;
+			INIT_WORK(&ctrl->work, zoc_proxy_ctrl_work);
+			queue_work(zoc_proxy_wq, &ctrl->work);
+		}
+		reply->hdr.type = ZOC_MSG_NONE;
+		return true;
+	default:
+		return false;
+	}
+
+	rcu_read_lock();
+	pdev = slot < ZOC_LINK_MAX_DEVS ? rcu_dereference(zoc_devs[slot]) : NULL;
+	if (!pdev) {
+		rcu_read_unlock();
+		return false;	/* the link answers ENODEV */
+	}
+	if (msg->hdr.type == ZOC_MSG_DOORBELL) {
+		zoc_proxy_take_doorbells(pdev);
+		reply->hdr.type = ZOC_MSG_NONE;
+	} else {
+		zoc_proxy_mmio(pdev, msg, reply);
+	}
+	rcu_read_unlock();
+	return true;
+}
+
+/**
+ * zoc_proxy_tick - catch doorbells whose message found the ring full
+ *
+ * Context: the link's tick, its lock held, interrupts disabled.
+ */
+void zoc_proxy_tick(void)
+{
+	struct zoc_pdev *pdev;
+	unsigned int slot;
+
+	rcu_read_lock();
+	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++) {
+		pdev = rcu_dereference(zoc_devs[slot]);
+		if (pdev)
+			zoc_proxy_take_doorbells(pdev);
+	}
+	rcu_read_unlock();
+}
+
+/* --- control ------------------------------------------------------------- */
+
+static void zoc_proxy_destroy(unsigned int slot)
+{
+	struct zoc_pdev *pdev;
+
+	pdev = rcu_replace_pointer(zoc_devs[slot], NULL,
+				   lockdep_is_held(&zoc_models_mutex));
+	if (!pdev)
+		return;
+	synchronize_rcu();	/* no callback runs on it any more */
+	pdev->model->destroy(pdev);
+	WRITE_ONCE(pdev->page->image.magic, 0);
+	module_put(pdev->model->owner);
+	pr_info("zoc-proxy: slot %u: %s destroyed\n", slot, pdev->name);
+	kfree(pdev);
+}
+
+static const struct zoc_proxy_model *zoc_proxy_model(u8 type)
+{
+	struct zoc_proxy_model *m;
+
+	list_for_each_entry(m, &zoc_models, list)
+		if (m->type == type && try_module_get(m->owner))
+			return m;
+	return NULL;
+}
+
+/* Publish the image: everything before the magic, as the host reads it. */
+static void zoc_proxy_publish_image(struct zoc_pdev *pdev)
+{
+	struct zoc_dev_image *img = &pdev->page->image;
+
+	pdev->image.magic = 0;
+	memcpy(img, &pdev->image, sizeof(*img));
+	memset(pdev->page->stats, 0, sizeof(pdev->page->stats));
+	WRITE_ONCE(pdev->page->db_pending, 0);
+	/* The image before its magic; pairs with the reply the host waits for. */
+	smp_wmb();
+	pdev->image.magic = cpu_to_le32(ZOC_DEV_IMAGE_MAGIC);
+	WRITE_ONCE(img->magic, pdev->image.magic);
+}
+
+static u32 zoc_proxy_create(const struct zoc_msg *msg)
+{
+	struct zoc_ctrl_dev_create req;
+	struct zoc_proxy_params params = {};
+	struct zoc_pdev *pdev;
+	unsigned int slot;
+	int ret;
+
+	memcpy(&req, msg->ctrl.data, sizeof(req));
+	slot = le32_to_cpu(req.slot);
+	if (slot >= ZOC_LINK_MAX_DEVS ||
+	    !memchr(req.name, '\0', sizeof(req.name)) || !req.name[0] ||
+	    !memchr(req.backend, '\0', sizeof(req.backend)))
+		return ZOC_MSG_EINVAL;
+	/* A host that restarted reuses its slots: the old device goes. */
+	zoc_proxy_destroy(slot);
+
+	pdev = kzalloc(sizeof(*pdev), GFP_KERNEL);
+	if (!pdev)
+		return ZOC_MSG_EIO;
+	pdev->slot = slot;
+	pdev->page = zoc_guest_link_dev_page(slot);
+	strscpy(pdev->name, req.name, sizeof(pdev->name));
+	strscpy(params.name, req.name, sizeof(params.name));
+	strscpy(params.backend, req.backend, sizeof(params.backend));
+	params.queues = le16_to_cpu(req.queues);
+	params.flags = req.flags;
+	pdev->model = zoc_proxy_model(req.type);
+	if (!pdev->model) {
+		kfree(pdev);
+		return ZOC_MSG_ENOTSUPP;
+	}
+	ret = pdev->model->create(pdev, &params);
+	if (ret) {
+		module_put(pdev->model->owner);
+		kfree(pdev);
+		pr_info("zoc-proxy: slot %u: %s not created: %d\n", slot,
+			params.name, ret);
+		return ret == -EINVAL ? ZOC_MSG_EINVAL :
+		       ret == -ENODEV || ret == -ENOENT ? ZOC_MSG_ENODEV :
+		       ZOC_MSG_EIO;
+	}
+	pdev->image.type = req.type;
+	pdev->doorbells = zoc_proxy_doorbells(pdev);
+	zoc_proxy_publish_image(pdev);
+	rcu_assign_pointer(zoc_devs[slot], pdev);
+	pr_info("zoc-proxy: slot %u: %s %s on %s\n", slot, pdev->model->name,
+		pdev->name, params.backend[0] ? params.backend : "-");
+	return ZOC_MSG_OK;
+}
+
+static void zoc_proxy_ctrl_work(struct work_struct *work)
+{
+	struct zoc_proxy_ctrl *ctrl =
+		container_of(work, struct zoc_proxy_ctrl, work);
+	const struct zoc_msg *msg = &ctrl->msg;
+	u32 status = ZOC_MSG_OK, slot;
+
+	mutex_lock(&zoc_models_mutex);
+	if (le32_to_cpu(msg->ctrl.opcode) == ZOC_CTRL_DEV_CREATE) {
+		status = zoc_proxy_create(msg);
+	} else {
+		slot = get_unaligned_le32(msg->ctrl.data);
+		if (slot < ZOC_LINK_MAX_DEVS &&
+		    rcu_access_pointer(zoc_devs[slot]))
+			zoc_proxy_destroy(slot);
+		else
+			status = ZOC_MSG_ENODEV;
+	}
+	mutex_unlock(&zoc_models_mutex);
+	zoc_proxy_ctrl_reply(msg, status);
+	kfree(ctrl);
+}
+
+/**
+ * zoc_proxy_link_gone - the link endpoint goes: destroy every device
+ *
+ * Context: process context, before the L0 window is unmapped.
+ */
+void zoc_proxy_link_gone(void)
+{
+	unsigned int slot;
+
+	flush_workqueue(zoc_proxy_wq);
+	mutex_lock(&zoc_models_mutex);
+	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++)
+		zoc_proxy_destroy(slot);
+	mutex_unlock(&zoc_models_mutex);
+}
+
+int zoc_proxy_init(void)
+{
+	zoc_proxy_wq = alloc_ordered_workqueue("zoc-proxy", 0);
+	return zoc_proxy_wq ? 0 : -ENOMEM;
+}
+
+void zoc_proxy_exit(void)
+{
+	destroy_workqueue(zoc_proxy_wq);
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ZOC I/O proxy core: what it offers to device models in the service VM.
+ *
+ * A model (NVMe, virtio-blk, ...) registers a &struct zoc_proxy_model.  When
+ * the host asks for a device of its type, the core calls @create with a
+ * &struct zoc_pdev whose image the model fills in; the core publishes the
+ * image in the slot's device page and answers the host.  From then on the
+ * core hands the model the host's BAR0 accesses and doorbells, and the
+ * model reaches host memory and raises interrupts through the helpers
+ * below.  Everything the host wrote is untrusted: the DMA helpers refuse
+ * any range outside host RAM, and models check every value they take.
+ */
+#ifndef _ZOC_PROXY_H
+#define _ZOC_PROXY_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/types.h>
+#include <linux/zoc_link.h>
+
+struct zoc_pdev;
+struct module;
+
+/**
+ * struct zoc_proxy_params - what the host asked for
+ * @name: the device's name, NUL terminated
+ * @backend: the backend's name (a block device of the service VM), NUL
+ *	terminated, possibly empty
+ * @queues: queue pairs asked for; 0: the model's default
+ * @flags: ZOC_DEV_F_*
+ */
+struct zoc_proxy_params {
+	char name[ZOC_DEV_NAME_LEN];
+	char backend[ZOC_DEV_NAME_LEN];
+	unsigned int queues;
+	unsigned int flags;
+};
+
+/**
+ * struct zoc_proxy_model - a device model
+ * @type: ZOC_DEV_* it serves
+ * @name: its name, for logs
+ * @owner: its module
+ * @create: set up a device for @params: fill in @pdev->image (magic is
+ *	set by the core), set @pdev->priv; process context, may sleep.
+ *	Return 0 or -EINVAL (bad parameters), -ENODEV (no such backend),
+ *	another errno (failed).
+ * @destroy: tear the device down; process context.  When it returns the
+ *	model no longer touches host memory or sends anything for @pdev.
+ * @mmio_read: a read of BAR0 outside the shadow and doorbell regions;
+ *	@size is 1, 2, 4 or 8 and @offset + @size lies in BAR0.  Interrupt
+ *	context: answer from state, never sleep.
+ * @mmio_write: a write, as for @mmio_read.  Interrupt context: defer any
+ *	real work.
+ * @doorbell: doorbell @index (of the image's doorbell regions) was
+ *	written with @value.  Interrupt context.
+ * @list: in the core's list of models
+ */
+struct zoc_proxy_model {
+	u8 type;
+	const char *name;
+	struct module *owner;
+	int (*create)(struct zoc_pdev *pdev,
+		      const struct zoc_proxy_params *params);
+	void (*destroy)(struct zoc_pdev *pdev);
+	u64 (*mmio_read)(struct zoc_pdev *pdev, u64 offset, unsigned int size);
+	void (*mmio_write)(struct zoc_pdev *pdev, u64 offset, unsigned int size,
+			   u64 value);
+	void (*doorbell)(struct zoc_pdev *pdev, unsigned int index, u32 value);
+	struct list_head list;
+};
+
+/**
+ * struct zoc_pdev - a device served by the proxy
+ * @slot: its slot: its number on the link and on the host's bus
+ * @name: its name
+ * @model: its model
+ * @image: filled in by the model's @create; copied to the device page
+ * @page: the slot's device page in the link area (shared with the host)
+ * @priv: the model's
+ * @doorbells: how many doorbells its image declares
+ * @stats: its counters, mirrored into @page
+ */
+struct zoc_pdev {
+	unsigned int slot;
+	char name[ZOC_DEV_NAME_LEN];
+	const struct zoc_proxy_model *model;
+	struct zoc_dev_image image;
+	struct zoc_dev_page *page;
+	void *priv;
+	unsigned int doorbells;
+	atomic64_t stats[ZOC_DEV_STATS];
+};
+
+int zoc_proxy_register_model(struct zoc_proxy_model *model);
+void zoc_proxy_unregister_model(struct zoc_proxy_model *model);
+
+void *zoc_proxy_host_ptr(struct zoc_pdev *pdev, u64 addr, size_t len);
+int zoc_proxy_dma_read(struct zoc_pdev *pdev, u64 addr, void *buf, size_t len);
+int zoc_proxy_dma_write(struct zoc_pdev *pdev, u64 addr, const void *buf,
+			size_t len);
+int zoc_proxy_irq(struct zoc_pdev *pdev, unsigned int vector);
+void zoc_proxy_stat_add(struct zoc_pdev *pdev, unsigned int stat, u64 n);
+void zoc_proxy_shadow_write(struct zoc_pdev *pdev, unsigned int offset,
+			    const void *val, size_t len);
+
+#endif /* _ZOC_PROXY_H */

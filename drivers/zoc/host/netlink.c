@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC management: the generic netlink family "zoc" (uapi/linux/zoc.h).
+ * Devices are created, listed and destroyed here; the bus does the work.
+ */
+
+#include <linux/ctype.h>
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include <linux/zoc.h>
+#include <linux/zoc_link.h>
+
+#include "zoc_host.h"
+
+static const struct nla_policy zoc_nl_policy[ZOC_A_MAX + 1] = {
+	[ZOC_A_DEV_NAME]	= { .type = NLA_NUL_STRING,
+				    .len = ZOC_DEV_NAME_LEN - 1 },
+	[ZOC_A_DEV_TYPE]	= NLA_POLICY_RANGE(NLA_U32, ZOC_DEV_NVME,
+						   ZOC_DEV_TEST),
+	[ZOC_A_DEV_BACKEND]	= { .type = NLA_NUL_STRING,
+				    .len = ZOC_DEV_NAME_LEN - 1 },
+	[ZOC_A_DEV_QUEUES]	= NLA_POLICY_MAX(NLA_U32, 31),
+	[ZOC_A_DEV_FLAGS]	= NLA_POLICY_MASK(NLA_U32, ZOC_DEV_F_NO_SHADOW_DB),
+};
+
+static struct genl_family zoc_nl_family;
+
+/* Names go into sysfs-like listings and logs: keep them tame. */
+static bool zoc_nl_name_ok(const char *name)
+{
+	if (!*name)
+		return false;
+	for (; *name; name++)
+		if (!isalnum(*name) && !strchr("_.-", *name))
+			return false;
+	return true;
+}
+
+static int zoc_nl_put_dev(struct sk_buff *skb, const struct zoc_host_dev_info *info)
+{
+	struct nlattr *stats;
+	unsigned int i;
+
+	if (nla_put_string(skb, ZOC_A_DEV_NAME, info->name) ||
+	    nla_put_u32(skb, ZOC_A_DEV_TYPE, info->type) ||
+	    nla_put_string(skb, ZOC_A_DEV_BACKEND, info->backend) ||
+	    nla_put_u32(skb, ZOC_A_DEV_QUEUES, info->queues) ||
+	    nla_put_string(skb, ZOC_A_DEV_PCI, info->pci) ||
+	    nla_put_u32(skb, ZOC_A_DEV_STATE, info->state) ||
+	    nla_put_u32(skb, ZOC_A_DEV_FLAGS, info->flags))
+		return -EMSGSIZE;
+	stats = nla_nest_start(skb, ZOC_A_DEV_STATS);
+	if (!stats)
+		return -EMSGSIZE;
+	for (i = ZOC_STAT_UNSPEC + 1; i < __ZOC_STAT_MAX; i++) {
+		if (i == ZOC_STAT_PAD)
+			continue;
+		if (nla_put_u64_64bit(skb, i, info->stats[i], ZOC_STAT_PAD))
+			return -EMSGSIZE;
+	}
+	nla_nest_end(skb, stats);
+	return 0;
+}
+
+static int zoc_nl_fill_dev(struct sk_buff *skb, u32 portid, u32 seq, int flags,
+			   u8 cmd, const struct zoc_host_dev_info *info)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &zoc_nl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (zoc_nl_put_dev(skb, info)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int zoc_nl_reply_dev(struct genl_info *info, const char *name)
+{
+	struct zoc_host_dev_info *dev;
+	struct sk_buff *msg;
+	int ret;
+
+	dev = kmalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	ret = zoc_host_dev_info(name, dev);
+	if (ret) {
+		NL_SET_ERR_MSG(info->extack, "no device of that name");
+		goto out;
+	}
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = zoc_nl_fill_dev(msg, info->snd_portid, info->snd_seq, 0,
+			      ZOC_CMD_DEV_GET, dev);
+	if (ret) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	ret = genlmsg_reply(msg, info);
+out:
+	kfree(dev);
+	return ret;
+}
+
+static int zoc_nl_dev_new(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *name, *backend = "";
+	u32 queues = 0, flags = 0;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_NAME) ||
+	    GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_TYPE))
+		return -EINVAL;
+	name = nla_data(info->attrs[ZOC_A_DEV_NAME]);
+	if (!zoc_nl_name_ok(name)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZOC_A_DEV_NAME],
+				    "a name is 1 to 15 of [a-zA-Z0-9_.-]");
+		return -EINVAL;
+	}
+	if (info->attrs[ZOC_A_DEV_BACKEND])
+		backend = nla_data(info->attrs[ZOC_A_DEV_BACKEND]);
+	if (info->attrs[ZOC_A_DEV_QUEUES])
+		queues = nla_get_u32(info->attrs[ZOC_A_DEV_QUEUES]);
+	if (info->attrs[ZOC_A_DEV_FLAGS])
+		flags = nla_get_u32(info->attrs[ZOC_A_DEV_FLAGS]);
+	ret = zoc_host_dev_add(nla_get_u32(info->attrs[ZOC_A_DEV_TYPE]), name,
+			       backend, queues, flags, info->extack);
+	if (ret)
+		return ret;
+	return zoc_nl_reply_dev(info, name);
+}
+
+static int zoc_nl_dev_del(struct sk_buff *skb, struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_NAME))
+		return -EINVAL;
+	return zoc_host_dev_del(nla_data(info->attrs[ZOC_A_DEV_NAME]),
+				info->extack);
+}
+
+static int zoc_nl_dev_get(struct sk_buff *skb, struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_NAME))
+		return -EINVAL;
+	return zoc_nl_reply_dev(info, nla_data(info->attrs[ZOC_A_DEV_NAME]));
+}
+
+static int zoc_nl_dev_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned int slot = cb->args[0];
+	struct zoc_host_dev_info *dev;
+
+	dev = kmalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	while (!zoc_host_dev_info_next(&slot, dev)) {
+		if (zoc_nl_fill_dev(skb, NETLINK_CB(cb->skb).portid,
+				    cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				    ZOC_CMD_DEV_GET, dev)) {
+			slot--;		/* did not fit: again in the next skb */
+			break;
+		}
+	}
+	cb->args[0] = slot;
+	kfree(dev);
+	return skb->len;
+}
+
+static int zoc_nl_link_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct zoc_host_link_status st;
+	struct sk_buff *msg;
+	void *hdr;
+
+	zoc_host_link_status(&st);
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &zoc_nl_family, 0, ZOC_CMD_LINK_GET);
+	if (!hdr ||
+	    nla_put_u32(msg, ZOC_A_LINK_STATE, st.state) ||
+	    nla_put_u32(msg, ZOC_A_LINK_EPOCH, st.epoch) ||
+	    nla_put_u64_64bit(msg, ZOC_A_LINK_RESETS, st.resets, ZOC_A_PAD) ||
+	    nla_put_u64_64bit(msg, ZOC_A_LINK_TIMEOUTS, st.timeouts,
+			      ZOC_A_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static const struct genl_ops zoc_nl_ops[] = {
+	{
+		.cmd = ZOC_CMD_DEV_NEW,
+		.doit = zoc_nl_dev_new,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = ZOC_CMD_DEV_DEL,
+		.doit = zoc_nl_dev_del,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = ZOC_CMD_DEV_GET,
+		.doit = zoc_nl_dev_get,
+		.dumpit = zoc_nl_dev_dump,
+	},
+	{
+		.cmd = ZOC_CMD_LINK_GET,
+		.doit = zoc_nl_link_get,
+	},
+};
+
+static struct genl_family zoc_nl_family __ro_after_init = {
+	.name = ZOC_GENL_NAME,
+	.version = ZOC_GENL_VERSION,
+	.maxattr = ZOC_A_MAX,
+	.policy = zoc_nl_policy,
+	.module = THIS_MODULE,
+	.ops = zoc_nl_ops,
+	.n_ops = ARRAY_SIZE(zoc_nl_ops),
+	.resv_start_op = ZOC_CMD_LINK_GET + 1,
+};
+
+int zoc_host_netlink_init(void)
+{
+	return genl_register_family(&zoc_nl_family);
+}
+
+void zoc_host_netlink_exit(void)
+{
+	genl_unregister_family(&zoc_nl_family);
+}

@@ -1,0 +1,1170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hostile host test of the ZOC NVMe controller model, driven by the ZOC
+ * selftests (selftests/zoc/nvme, hostile_host) through debugfs.
+ *
+ * Writing a PCI address ("5a0c:00:00.0") to
+ * /sys/kernel/debug/zoc_nvme_hostile/run makes the module drive that
+ * function of the ZOC bus as a misbehaving NVMe driver would: invalid
+ * opcodes, namespaces, queue identifiers, PRPs outside host RAM or inside
+ * the link area, LBAs past the namespace, and doorbell values past the
+ * queues.  Every case checks the exact status (and command identifier and
+ * queue) of the completion, and is followed by a valid Read on the same
+ * I/O queue: the controller must refuse what is wrong and keep working.
+ * The write returns its count if every case passed, -EIO if one failed;
+ * "results" then lists the cases of the run, "NAME ok" or "NAME FAIL: why".
+ *
+ * The function must have no driver bound.  The controller is driven by
+ * polling: the I/O completion queue is created without interrupts, and
+ * the admin queue's interrupts are left to the bus, which keeps them
+ * pending while MSI-X is off.  At the end the controller is disabled (its
+ * queues freed) so that the nvme driver can be bound again.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/nvme.h>
+#include <linux/pci.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/zoc_link.h>
+
+#define ZNH_ADMIN_DEPTH		32
+#define ZNH_IO_DEPTH		16
+#define ZNH_IO_QID		1
+#define ZNH_BAD_QID		40	/* past any controller of the model */
+#define ZNH_NSID		1
+#define ZNH_BAD_NSID_ADMIN	7
+#define ZNH_BAD_NSID_IO		5
+#define ZNH_BAD_ADMIN_OPCODE	0xc5
+#define ZNH_BAD_IO_OPCODE	0x7f
+#define ZNH_OUTSIDE_RAM		BIT_ULL(46)	/* far past the lab's RAM */
+#define ZNH_BAR_MIN		SZ_8K		/* registers and doorbells */
+
+/* The baseline Read: LBA 0, 4 KiB, one page */
+#define ZNH_READ_SIZE		SZ_4K
+/* The data buffer: four pages, for the reads with a PRP list */
+#define ZNH_DATA_SIZE		SZ_16K
+#define ZNH_POISON		0xc3
+#define ZNH_MIN_LBADS		9	/* 512-byte blocks */
+
+/* Entries of the garbage written past the I/O SQ's tail */
+#define ZNH_GARBAGE_CID		0xf000
+#define ZNH_SQ_SLOTS		(PAGE_SIZE / sizeof(struct nvme_command))
+
+#define ZNH_CMD_TIMEOUT_S	10	/* per command: the lab runs on TCG */
+#define ZNH_QUIET		HZ	/* nothing may complete in it */
+#define ZNH_POLL_US		1000
+
+/* Status code type and status code, without CRD, More and DNR */
+#define ZNH_SC_MASK		0x7ff
+
+/* Asynchronous event: error, invalid doorbell write value, error log */
+#define ZNH_AEN_DB_VALUE	(NVME_AER_ERROR | 0x01 << 8 | \
+				 NVME_LOG_ERROR << 16)
+
+#define ZNH_WHY_LEN		192
+#define ZNH_RESULTS_LEN		SZ_8K
+
+static_assert(ZNH_ADMIN_DEPTH * sizeof(struct nvme_command) <= PAGE_SIZE);
+static_assert(ZNH_IO_DEPTH * 2 <= ZNH_SQ_SLOTS);
+
+static unsigned long long link_area;
+module_param(link_area, ullong, 0644);
+MODULE_PARM_DESC(link_area,
+		 "host physical address of the ZOC link area (the aperture's start)");
+
+static int domain = 0x5a0c;
+module_param(domain, int, 0444);
+MODULE_PARM_DESC(domain, "PCI domain of the ZOC bus; functions elsewhere are refused");
+
+/**
+ * struct znh_queue - a submission queue and the completion queue it posts to
+ * @qid: their identifier
+ * @depth: their entries
+ * @sqes: the submission queue, one page
+ * @sq_dma: its bus address
+ * @cqes: the completion queue, one page
+ * @cq_dma: its bus address
+ * @sq_tail: where the next command goes
+ * @cq_head: the next completion to look at
+ * @cq_phase: the phase tag of a new entry at @cq_head
+ */
+struct znh_queue {
+	u16 qid;
+	u16 depth;
+	struct nvme_command *sqes;
+	dma_addr_t sq_dma;
+	struct nvme_completion *cqes;
+	dma_addr_t cq_dma;
+	u16 sq_tail;
+	u16 cq_head;
+	u8 cq_phase;
+};
+
+/**
+ * struct znh_ctrl - the function under test, during a run
+ * @pdev: the PCI function
+ * @bar: its BAR0
+ * @cc: what was last written to CC
+ * @timeout: CAP.TO, in jiffies
+ * @touched: CC was written: the controller must be disabled before the
+ *	memory it was given is freed
+ * @admin: the admin queues
+ * @io: I/O queues 1
+ * @io_cq_live: I/O CQ 1 was created and not deleted
+ * @io_sq_live: I/O SQ 1 was created and not deleted
+ * @data: the data buffer, ZNH_DATA_SIZE bytes
+ * @data_dma: its bus address
+ * @prp_list: a page for PRP lists
+ * @prp_dma: its bus address
+ * @nsze: the namespace's size in logical blocks
+ * @lbads: log2 of its logical block size
+ * @next_cid: the identifier of the next command
+ * @poison: what the next baseline Read's buffer is filled with
+ * @have_ref: @ref holds what the first baseline Read returned
+ * @ref: what the first baseline Read returned
+ * @abort: why no further case can run, or NULL
+ * @what: the step in progress, put before a failure, or NULL
+ * @failed: a case failed
+ * @why: the first failure of the current case, "" if none
+ */
+struct znh_ctrl {
+	struct pci_dev *pdev;
+	void __iomem *bar;
+	u32 cc;
+	unsigned long timeout;
+	bool touched;
+	struct znh_queue admin;
+	struct znh_queue io;
+	bool io_cq_live;
+	bool io_sq_live;
+	void *data;
+	dma_addr_t data_dma;
+	__le64 *prp_list;
+	dma_addr_t prp_dma;
+	u64 nsze;
+	u8 lbads;
+	u16 next_cid;
+	u8 poison;
+	bool have_ref;
+	u8 ref[ZNH_READ_SIZE];
+	const char *abort;
+	const char *what;
+	bool failed;
+	char why[ZNH_WHY_LEN];
+};
+
+/**
+ * struct znh_case - a case of a run
+ * @name: its name in the results
+ * @run: runs it; failures are reported with znh_fail()
+ * @io: needs I/O queues 1
+ * @baseline: the baseline Read follows it
+ * @vital: if it fails, why the cases after it cannot run; or NULL
+ */
+struct znh_case {
+	const char *name;
+	void (*run)(struct znh_ctrl *ctrl);
+	bool io;
+	bool baseline;
+	const char *vital;
+};
+
+static struct dentry *znh_dir;
+/* One run at a time; protects the results. */
+static DEFINE_MUTEX(znh_mutex);
+static char znh_results[ZNH_RESULTS_LEN];
+static size_t znh_results_len;
+
+/* --- reporting ----------------------------------------------------------- */
+
+/* Note a failure of the current case; the first one is kept. */
+static __printf(2, 3) void znh_fail(struct znh_ctrl *ctrl, const char *fmt,
+				    ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	if (ctrl->why[0])
+		return;
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	if (ctrl->what)
+		snprintf(ctrl->why, sizeof(ctrl->why), "%s: %pV", ctrl->what,
+			 &vaf);
+	else
+		snprintf(ctrl->why, sizeof(ctrl->why), "%pV", &vaf);
+	va_end(args);
+}
+
+/* Add the current case's line to the results. */
+static void znh_record(struct znh_ctrl *ctrl, const char *name)
+{
+	bool ok = !ctrl->why[0];
+
+	if (!ok) {
+		ctrl->failed = true;
+		pr_warn("%s: %s FAIL: %s\n", pci_name(ctrl->pdev), name,
+			ctrl->why);
+	}
+	znh_results_len += scnprintf(znh_results + znh_results_len,
+				     sizeof(znh_results) - znh_results_len,
+				     "%s %s%s\n", name, ok ? "ok" : "FAIL: ",
+				     ctrl->why);
+}
+
+static const char *znh_sc_name(u16 status)
+{
+	switch (status & ZNH_SC_MASK) {
+	case NVME_SC_SUCCESS:
+		return "Success";
+	case NVME_SC_INVALID_OPCODE:
+		return "Invalid Command Opcode";
+	case NVME_SC_INVALID_FIELD:
+		return "Invalid Field in Command";
+	case NVME_SC_DATA_XFER_ERROR:
+		return "Data Transfer Error";
+	case NVME_SC_INTERNAL:
+		return "Internal Error";
+	case NVME_SC_INVALID_NS:
+		return "Invalid Namespace or Format";
+	case NVME_SC_PRP_INVALID_OFFSET:
+		return "Invalid PRP Offset";
+	case NVME_SC_LBA_RANGE:
+		return "LBA Out of Range";
+	case NVME_SC_CQ_INVALID:
+		return "Completion Queue Invalid";
+	case NVME_SC_QID_INVALID:
+		return "Invalid Queue Identifier";
+	case NVME_SC_QUEUE_SIZE:
+		return "Invalid Queue Size";
+	case NVME_SC_READ_ERROR:
+		return "Unrecovered Read Error";
+	default:
+		return "other";
+	}
+}
+
+/* Did @cqe complete with status @want (DNR included)? */
+static bool znh_expect(struct znh_ctrl *ctrl, const char *name,
+		       const struct nvme_completion *cqe, u16 want)
+{
+	u16 got = le16_to_cpu(cqe->status) >> 1;
+
+	if (got == want)
+		return true;
+	znh_fail(ctrl, "%s: status %#x (%s%s), expected %#x (%s%s)", name,
+		 got, znh_sc_name(got), got & NVME_STATUS_DNR ? ", DNR" : "",
+		 want, znh_sc_name(want),
+		 want & NVME_STATUS_DNR ? ", DNR" : "");
+	return false;
+}
+
+/* --- queues -------------------------------------------------------------- */
+
+static void __iomem *znh_db(struct znh_ctrl *ctrl, u16 qid, bool cq)
+{
+	/* CAP.DSTRD is 0: SQ y tail at 8y, CQ y head at 8y + 4 */
+	return ctrl->bar + NVME_REG_DBS + (2 * qid + cq) * sizeof(u32);
+}
+
+/* Put @cmd on @q and ring; returns its command identifier. */
+static u16 znh_submit(struct znh_ctrl *ctrl, struct znh_queue *q,
+		      struct nvme_command *cmd)
+{
+	u16 cid = ctrl->next_cid++;
+
+	cmd->common.command_id = cid;
+	q->sqes[q->sq_tail] = *cmd;
+	if (++q->sq_tail == q->depth)
+		q->sq_tail = 0;
+	/* writel() orders the entry before the doorbell. */
+	writel(q->sq_tail, znh_db(ctrl, q->qid, false));
+	return cid;
+}
+
+/*
+ * Take the next completion of @q into @cqe, waiting until @deadline.
+ * Return: 0, -ETIMEDOUT, or -ENODEV / -EIO (and @ctrl->abort says why)
+ * if the function is gone or the controller reports a fatal status.
+ */
+static int znh_reap(struct znh_ctrl *ctrl, struct znh_queue *q,
+		    struct nvme_completion *cqe, unsigned long deadline)
+{
+	struct nvme_completion *next;
+	u32 csts;
+
+	for (;;) {
+		next = &q->cqes[q->cq_head];
+		if ((le16_to_cpu(READ_ONCE(next->status)) & 1) == q->cq_phase)
+			break;
+		csts = readl(ctrl->bar + NVME_REG_CSTS);
+		if (csts == ~0U) {
+			ctrl->abort = "the function is gone (CSTS reads all ones)";
+			return -ENODEV;
+		}
+		if (csts & NVME_CSTS_CFS) {
+			ctrl->abort = "the controller reports a fatal status (CSTS.CFS)";
+			return -EIO;
+		}
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+		usleep_range(ZNH_POLL_US, 2 * ZNH_POLL_US);
+	}
+	/* The entry after its phase tag. */
+	dma_rmb();
+	*cqe = *next;
+	if (++q->cq_head == q->depth) {
+		q->cq_head = 0;
+		q->cq_phase ^= 1;
+	}
+	writel(q->cq_head, znh_db(ctrl, q->qid, true));
+	return 0;
+}
+
+static void znh_unexpected(struct znh_ctrl *ctrl, const char *name,
+			   const struct nvme_completion *cqe)
+{
+	znh_fail(ctrl, "%s: unexpected completion: cid %#x SQ %u status %#x",
+		 name, cqe->command_id, le16_to_cpu(cqe->sq_id),
+		 le16_to_cpu(cqe->status) >> 1);
+}
+
+/*
+ * Wait for the completion of command @cid of @q, into @cqe.  Completions
+ * of other commands fail the case and are skipped.
+ */
+static int znh_wait(struct znh_ctrl *ctrl, struct znh_queue *q, u16 cid,
+		    const char *name, struct nvme_completion *cqe)
+{
+	unsigned long deadline = jiffies + ZNH_CMD_TIMEOUT_S * HZ;
+	int ret;
+
+	for (;;) {
+		ret = znh_reap(ctrl, q, cqe, deadline);
+		if (ret == -ETIMEDOUT) {
+			znh_fail(ctrl, "%s: no completion in %u s", name,
+				 ZNH_CMD_TIMEOUT_S);
+			return ret;
+		}
+		if (ret) {
+			znh_fail(ctrl, "%s: %s", name, ctrl->abort);
+			return ret;
+		}
+		if (cqe->command_id == cid && le16_to_cpu(cqe->sq_id) == q->qid)
+			break;
+		znh_unexpected(ctrl, name, cqe);
+	}
+	if (le16_to_cpu(cqe->sq_head) >= q->depth) {
+		znh_fail(ctrl, "%s: SQ head %u past the queue", name,
+			 le16_to_cpu(cqe->sq_head));
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Nothing may complete on @q for a while: true if nothing did. */
+static bool znh_quiet(struct znh_ctrl *ctrl, struct znh_queue *q,
+		      const char *name)
+{
+	struct nvme_completion cqe;
+	int ret;
+
+	ret = znh_reap(ctrl, q, &cqe, jiffies + ZNH_QUIET);
+	if (ret == -ETIMEDOUT)
+		return true;
+	if (ret)
+		znh_fail(ctrl, "%s: %s", name, ctrl->abort);
+	else
+		znh_unexpected(ctrl, name, &cqe);
+	return false;
+}
+
+static int znh_exec(struct znh_ctrl *ctrl, struct znh_queue *q,
+		    struct nvme_command *cmd, const char *name,
+		    struct nvme_completion *cqe)
+{
+	return znh_wait(ctrl, q, znh_submit(ctrl, q, cmd), name, cqe);
+}
+
+/* Run @cmd on @q: did it complete with status @want? */
+static bool znh_check(struct znh_ctrl *ctrl, struct znh_queue *q,
+		      struct nvme_command *cmd, const char *name, u16 want)
+{
+	struct nvme_completion cqe;
+
+	return !znh_exec(ctrl, q, cmd, name, &cqe) &&
+	       znh_expect(ctrl, name, &cqe, want);
+}
+
+/*
+ * Run @cmd, which must fail with @want and move no data: the data buffer
+ * still holds its poison afterwards.
+ */
+static void znh_refused(struct znh_ctrl *ctrl, struct znh_queue *q,
+			struct nvme_command *cmd, const char *name, u16 want)
+{
+	memset(ctrl->data, ZNH_POISON, ZNH_DATA_SIZE);
+	if (znh_check(ctrl, q, cmd, name, want) &&
+	    memchr_inv(ctrl->data, ZNH_POISON, ZNH_DATA_SIZE))
+		znh_fail(ctrl, "%s: refused, yet data reached the buffer", name);
+}
+
+/* --- commands ------------------------------------------------------------ */
+
+static u16 znh_nlb(struct znh_ctrl *ctrl, u32 bytes)
+{
+	return bytes >> ctrl->lbads;
+}
+
+static void znh_read_cmd(struct nvme_command *c, u32 nsid, u64 slba,
+			 u16 nlb, u64 prp1, u64 prp2)
+{
+	memset(c, 0, sizeof(*c));
+	c->rw.opcode = nvme_cmd_read;
+	c->rw.nsid = cpu_to_le32(nsid);
+	c->rw.slba = cpu_to_le64(slba);
+	c->rw.length = cpu_to_le16(nlb - 1);
+	c->rw.dptr.prp1 = cpu_to_le64(prp1);
+	c->rw.dptr.prp2 = cpu_to_le64(prp2);
+}
+
+static void znh_identify_cmd(struct znh_ctrl *ctrl, struct nvme_command *c,
+			     u32 nsid)
+{
+	memset(c, 0, sizeof(*c));
+	c->identify.opcode = nvme_admin_identify;
+	c->identify.nsid = cpu_to_le32(nsid);
+	c->identify.dptr.prp1 = cpu_to_le64(ctrl->data_dma);
+	c->identify.cns = NVME_ID_CNS_NS;
+}
+
+/* Create I/O CQ @qid at @addr: contiguous, without interrupts. */
+static void znh_create_cq_cmd(struct nvme_command *c, u16 qid, u64 addr,
+			      u16 depth)
+{
+	memset(c, 0, sizeof(*c));
+	c->create_cq.opcode = nvme_admin_create_cq;
+	c->create_cq.prp1 = cpu_to_le64(addr);
+	c->create_cq.cqid = cpu_to_le16(qid);
+	c->create_cq.qsize = cpu_to_le16(depth - 1);
+	c->create_cq.cq_flags = cpu_to_le16(NVME_QUEUE_PHYS_CONTIG);
+}
+
+static void znh_create_sq_cmd(struct nvme_command *c, u16 qid, u64 addr,
+			      u16 depth, u16 cqid)
+{
+	memset(c, 0, sizeof(*c));
+	c->create_sq.opcode = nvme_admin_create_sq;
+	c->create_sq.prp1 = cpu_to_le64(addr);
+	c->create_sq.sqid = cpu_to_le16(qid);
+	c->create_sq.qsize = cpu_to_le16(depth - 1);
+	c->create_sq.sq_flags = cpu_to_le16(NVME_QUEUE_PHYS_CONTIG);
+	c->create_sq.cqid = cpu_to_le16(cqid);
+}
+
+static void znh_delete_cmd(struct nvme_command *c, u8 opcode, u16 qid)
+{
+	memset(c, 0, sizeof(*c));
+	c->delete_queue.opcode = opcode;
+	c->delete_queue.qid = cpu_to_le16(qid);
+}
+
+static u16 znh_submit_aer(struct znh_ctrl *ctrl)
+{
+	struct nvme_command c;
+
+	memset(&c, 0, sizeof(c));
+	c.common.opcode = nvme_admin_async_event;
+	return znh_submit(ctrl, &ctrl->admin, &c);
+}
+
+/* The Asynchronous Event Request @cid must report an invalid doorbell. */
+static void znh_expect_db_event(struct znh_ctrl *ctrl, u16 cid)
+{
+	const char *name = "Asynchronous Event Request";
+	struct nvme_completion cqe;
+	u32 event;
+
+	if (znh_wait(ctrl, &ctrl->admin, cid, name, &cqe) ||
+	    !znh_expect(ctrl, name, &cqe, NVME_SC_SUCCESS))
+		return;
+	event = le32_to_cpu(cqe.result.u32);
+	if (event != ZNH_AEN_DB_VALUE)
+		znh_fail(ctrl, "%s: event %#x, expected %#x (error, invalid doorbell write value)",
+			 name, event, ZNH_AEN_DB_VALUE);
+}
+
+/* The valid Read that must keep working: LBA 0, 4 KiB, same data. */
+static void znh_baseline(struct znh_ctrl *ctrl)
+{
+	const char *name = "Read nsid 1 LBA 0";
+	struct nvme_completion cqe;
+	struct nvme_command c;
+
+	/* A different poison each time: a Read that moves nothing shows. */
+	ctrl->poison ^= 0xff;
+	memset(ctrl->data, ctrl->poison, ZNH_READ_SIZE);
+	znh_read_cmd(&c, ZNH_NSID, 0, znh_nlb(ctrl, ZNH_READ_SIZE),
+		     ctrl->data_dma, 0);
+	if (znh_exec(ctrl, &ctrl->io, &c, name, &cqe) ||
+	    !znh_expect(ctrl, name, &cqe, NVME_SC_SUCCESS))
+		return;
+	if (!ctrl->have_ref) {
+		memcpy(ctrl->ref, ctrl->data, ZNH_READ_SIZE);
+		ctrl->have_ref = true;
+	} else if (memcmp(ctrl->ref, ctrl->data, ZNH_READ_SIZE)) {
+		znh_fail(ctrl, "%s: the data differs from the first Read", name);
+	}
+}
+
+/* --- controller state ---------------------------------------------------- */
+
+/* Write CC and wait for CSTS.RDY to follow CC.EN; CSTS into @csts. */
+static int znh_set_cc(struct znh_ctrl *ctrl, u32 cc, u32 *csts)
+{
+	bool on = cc & NVME_CC_ENABLE;
+	unsigned long deadline;
+
+	ctrl->cc = cc;
+	ctrl->touched = true;
+	writel(cc, ctrl->bar + NVME_REG_CC);
+	deadline = jiffies + ctrl->timeout;
+	for (;;) {
+		*csts = readl(ctrl->bar + NVME_REG_CSTS);
+		if (*csts == ~0U)
+			return -ENODEV;
+		if (on && (*csts & NVME_CSTS_CFS))
+			return -EIO;
+		if (!!(*csts & NVME_CSTS_RDY) == on)
+			return 0;
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+		msleep(20);
+	}
+}
+
+static void znh_cc_fail(struct znh_ctrl *ctrl, int ret, u32 csts)
+{
+	bool on = ctrl->cc & NVME_CC_ENABLE;
+
+	if (ret == -ENODEV)
+		znh_fail(ctrl, "CC.EN %d: the function is gone", on);
+	else if (ret == -EIO)
+		znh_fail(ctrl, "CC.EN 1: CSTS %#x: controller fatal status",
+			 csts);
+	else
+		znh_fail(ctrl, "CC.EN %d: CSTS %#x: RDY did not follow in %u ms",
+			 on, csts, jiffies_to_msecs(ctrl->timeout));
+}
+
+/* --- the cases ----------------------------------------------------------- */
+
+static void znh_enable(struct znh_ctrl *ctrl)
+{
+	u32 aqa, cc, csts;
+	u64 cap;
+	int ret;
+
+	cap = lo_hi_readq(ctrl->bar + NVME_REG_CAP);
+	if (cap == ~0ULL) {
+		znh_fail(ctrl, "CAP reads all ones: the function is gone");
+		return;
+	}
+	if (NVME_CAP_MQES(cap) + 1 < ZNH_ADMIN_DEPTH ||
+	    !(NVME_CAP_CSS(cap) & NVME_CAP_CSS_NVM) || NVME_CAP_MPSMIN(cap) ||
+	    NVME_CAP_STRIDE(cap)) {
+		znh_fail(ctrl, "CAP %#llx: not a controller this test drives",
+			 cap);
+		return;
+	}
+	ctrl->timeout = (NVME_CAP_TIMEOUT(cap) + 1) * HZ / 2;
+
+	ret = znh_set_cc(ctrl, 0, &csts);
+	if (ret) {
+		znh_cc_fail(ctrl, ret, csts);
+		return;
+	}
+	aqa = (ctrl->admin.depth - 1) << 16 | (ctrl->admin.depth - 1);
+	writel(aqa, ctrl->bar + NVME_REG_AQA);
+	lo_hi_writeq(ctrl->admin.sq_dma, ctrl->bar + NVME_REG_ASQ);
+	lo_hi_writeq(ctrl->admin.cq_dma, ctrl->bar + NVME_REG_ACQ);
+	cc = NVME_CC_CSS_NVM | NVME_CC_AMS_RR | 0 << NVME_CC_MPS_SHIFT |
+	     NVME_CC_IOSQES | NVME_CC_IOCQES | NVME_CC_ENABLE;
+	ret = znh_set_cc(ctrl, cc, &csts);
+	if (ret)
+		znh_cc_fail(ctrl, ret, csts);
+}
+
+/* Identify the namespace: its size and block size. */
+static void znh_identify_ns(struct znh_ctrl *ctrl)
+{
+	const char *name = "Identify CNS 0 nsid 1";
+	struct nvme_id_ns *id = ctrl->data;
+	struct nvme_command c;
+
+	memset(ctrl->data, 0, ZNH_DATA_SIZE);
+	znh_identify_cmd(ctrl, &c, ZNH_NSID);
+	if (!znh_check(ctrl, &ctrl->admin, &c, name, NVME_SC_SUCCESS))
+		return;
+	ctrl->nsze = le64_to_cpu(id->nsze);
+	ctrl->lbads = id->lbaf[nvme_lbaf_index(id->flbas)].ds;
+	if (ctrl->lbads < ZNH_MIN_LBADS || ctrl->lbads > PAGE_SHIFT ||
+	    ctrl->nsze < 2 * (ZNH_DATA_SIZE >> ctrl->lbads))
+		znh_fail(ctrl, "%s: %llu blocks of 2^%u bytes: too small for the test",
+			 name, ctrl->nsze, ctrl->lbads);
+}
+
+static void znh_admin_bad_opcode(struct znh_ctrl *ctrl)
+{
+	struct nvme_command c;
+
+	memset(&c, 0, sizeof(c));
+	c.common.opcode = ZNH_BAD_ADMIN_OPCODE;
+	znh_check(ctrl, &ctrl->admin, &c, "admin opcode 0xc5",
+		  NVME_SC_INVALID_OPCODE | NVME_STATUS_DNR);
+}
+
+static void znh_identify_bad_nsid(struct znh_ctrl *ctrl)
+{
+	struct nvme_command c;
+
+	znh_identify_cmd(ctrl, &c, ZNH_BAD_NSID_ADMIN);
+	znh_refused(ctrl, &ctrl->admin, &c, "Identify CNS 0 nsid 7",
+		    NVME_SC_INVALID_NS | NVME_STATUS_DNR);
+}
+
+/* Before CQ 1 exists: its identifier must still be free afterwards. */
+static void znh_create_cq_outside_ram(struct znh_ctrl *ctrl)
+{
+	struct nvme_command c;
+
+	znh_create_cq_cmd(&c, ZNH_IO_QID, ZNH_OUTSIDE_RAM, ctrl->io.depth);
+	znh_check(ctrl, &ctrl->admin, &c, "Create I/O CQ 1 at 1 << 46",
+		  NVME_SC_INVALID_FIELD | NVME_STATUS_DNR);
+}
+
+static void znh_create_io_queues(struct znh_ctrl *ctrl)
+{
+	struct znh_queue *io = &ctrl->io;
+	struct nvme_command c;
+
+	znh_create_cq_cmd(&c, io->qid, io->cq_dma, io->depth);
+	if (!znh_check(ctrl, &ctrl->admin, &c, "Create I/O CQ 1",
+		       NVME_SC_SUCCESS))
+		return;
+	ctrl->io_cq_live = true;
+	znh_create_sq_cmd(&c, io->qid, io->sq_dma, io->depth, io->qid);
+	if (!znh_check(ctrl, &ctrl->admin, &c, "Create I/O SQ 1",
+		       NVME_SC_SUCCESS))
+		return;
+	ctrl->io_sq_live = true;
+}
+
+static void znh_create_sq_bad_qid(struct znh_ctrl *ctrl)
+{
+	struct nvme_command c;
+
+	/* Valid but for the identifier; never rung. */
+	znh_create_sq_cmd(&c, ZNH_BAD_QID, ctrl->prp_dma, ctrl->io.depth,
+			  ctrl->io.qid);
+	znh_check(ctrl, &ctrl->admin, &c, "Create I/O SQ 40",
+		  NVME_SC_QID_INVALID | NVME_STATUS_DNR);
+}
+
+static void znh_read_prp1_outside_ram(struct znh_ctrl *ctrl)
+{
+	struct nvme_command c;
+
+	znh_read_cmd(&c, ZNH_NSID, 0, znh_nlb(ctrl, ZNH_READ_SIZE),
+		     ZNH_OUTSIDE_RAM, 0);
+	znh_refused(ctrl, &ctrl->io, &c, "Read to PRP1 1 << 46",
+		    NVME_SC_DATA_XFER_ERROR | NVME_STATUS_DNR);
+}
+
+/*
+ * Into the last page of the link area, which its layout leaves unused:
+ * a model that missed the check would corrupt nothing.
+ */
+static void znh_read_prp1_link_area(struct znh_ctrl *ctrl)
+{
+	u64 area = READ_ONCE(link_area);
+	struct nvme_command c;
+
+	if (!area || !IS_ALIGNED(area, PAGE_SIZE)) {
+		znh_fail(ctrl, "link_area %#llx: give the aperture's start",
+			 area);
+		return;
+	}
+	znh_read_cmd(&c, ZNH_NSID, 0, znh_nlb(ctrl, ZNH_READ_SIZE),
+		     area + ZOC_LINK_AREA_SIZE - SZ_4K, 0);
+	znh_refused(ctrl, &ctrl->io, &c, "Read to the link area",
+		    NVME_SC_DATA_XFER_ERROR | NVME_STATUS_DNR);
+}
+
+/* 16 KiB: PRP1 is the first page, PRP2 a list of the three others. */
+static void znh_read_list(struct znh_ctrl *ctrl, const char *name,
+			  u64 second, u64 fourth, u16 want)
+{
+	struct nvme_command c;
+
+	ctrl->prp_list[0] = cpu_to_le64(second);
+	ctrl->prp_list[1] = cpu_to_le64(ctrl->data_dma + 2 * SZ_4K);
+	ctrl->prp_list[2] = cpu_to_le64(fourth);
+	znh_read_cmd(&c, ZNH_NSID, 0, znh_nlb(ctrl, ZNH_DATA_SIZE),
+		     ctrl->data_dma, ctrl->prp_dma);
+	znh_refused(ctrl, &ctrl->io, &c, name, want);
+}
+
+static void znh_read_prp_list_outside_ram(struct znh_ctrl *ctrl)
+{
+	znh_read_list(ctrl, "Read with a PRP list entry at 1 << 46",
+		      ctrl->data_dma + SZ_4K, ZNH_OUTSIDE_RAM,
+		      NVME_SC_DATA_XFER_ERROR | NVME_STATUS_DNR);
+}
+
+static void znh_read_prp_entry_unaligned(struct znh_ctrl *ctrl)
+{
+	znh_read_list(ctrl, "Read with a PRP list entry not page aligned",
+		      ctrl->data_dma + SZ_4K + 8,
+		      ctrl->data_dma + 3 * SZ_4K,
+		      NVME_SC_PRP_INVALID_OFFSET | NVME_STATUS_DNR);
+}
+
+static void znh_read_prp1_unaligned(struct znh_ctrl *ctrl)
+{
+	struct nvme_command c;
+
+	znh_read_cmd(&c, ZNH_NSID, 0, znh_nlb(ctrl, ZNH_READ_SIZE),
+		     ctrl->data_dma + 2, ctrl->data_dma + SZ_4K);
+	znh_refused(ctrl, &ctrl->io, &c, "Read to PRP1 offset 2",
+		    NVME_SC_PRP_INVALID_OFFSET | NVME_STATUS_DNR);
+}
+
+static void znh_read_bad_nsid(struct znh_ctrl *ctrl)
+{
+	struct nvme_command c;
+
+	znh_read_cmd(&c, ZNH_BAD_NSID_IO, 0, znh_nlb(ctrl, ZNH_READ_SIZE),
+		     ctrl->data_dma, 0);
+	znh_refused(ctrl, &ctrl->io, &c, "Read nsid 5",
+		    NVME_SC_INVALID_NS | NVME_STATUS_DNR);
+}
+
+/* One block past the end, and a range whose end wraps around 2^64. */
+static void znh_read_past_end(struct znh_ctrl *ctrl)
+{
+	u16 nlb = znh_nlb(ctrl, ZNH_READ_SIZE);
+	struct nvme_command c;
+
+	znh_read_cmd(&c, ZNH_NSID, ctrl->nsze - nlb + 1, nlb, ctrl->data_dma,
+		     0);
+	znh_refused(ctrl, &ctrl->io, &c, "Read past the namespace's end",
+		    NVME_SC_LBA_RANGE | NVME_STATUS_DNR);
+	znh_read_cmd(&c, ZNH_NSID, U64_MAX - nlb + 2, nlb, ctrl->data_dma, 0);
+	znh_refused(ctrl, &ctrl->io, &c, "Read whose last LBA wraps",
+		    NVME_SC_LBA_RANGE | NVME_STATUS_DNR);
+}
+
+static void znh_io_bad_opcode(struct znh_ctrl *ctrl)
+{
+	struct nvme_command c;
+
+	memset(&c, 0, sizeof(c));
+	c.common.opcode = ZNH_BAD_IO_OPCODE;
+	c.common.nsid = cpu_to_le32(ZNH_NSID);
+	c.common.dptr.prp1 = cpu_to_le64(ctrl->data_dma);
+	znh_refused(ctrl, &ctrl->io, &c, "I/O opcode 0x7f",
+		    NVME_SC_INVALID_OPCODE | NVME_STATUS_DNR);
+}
+
+/*
+ * An SQ tail past the queue: ignored, reported to the outstanding
+ * Asynchronous Event Request.  The slots past the tail, and the rest of
+ * the page a wrong tail would make the controller read, hold garbage
+ * commands: if any were fetched, its completion would show.  The
+ * baseline Read that follows rings a correct tail.
+ */
+static void znh_sq_tail_beyond_size(struct znh_ctrl *ctrl)
+{
+	struct znh_queue *io = &ctrl->io;
+	struct nvme_command *sqe;
+	unsigned int i;
+	u16 aer;
+
+	aer = znh_submit_aer(ctrl);
+	if (!znh_quiet(ctrl, &ctrl->admin, "Asynchronous Event Request"))
+		return;
+	for (i = 0; i < ZNH_SQ_SLOTS; i++) {
+		sqe = &io->sqes[i];
+		memset(sqe, 0, sizeof(*sqe));
+		sqe->common.opcode = ZNH_BAD_IO_OPCODE;
+		sqe->common.command_id = ZNH_GARBAGE_CID + i;
+	}
+	/* Were the value taken modulo the size, one garbage entry would run. */
+	writel(io->depth + (io->sq_tail + 1) % io->depth,
+	       znh_db(ctrl, io->qid, false));
+	if (!znh_quiet(ctrl, io, "SQ 1 tail past the queue"))
+		return;
+	znh_expect_db_event(ctrl, aer);
+}
+
+/*
+ * A CQ head past the queue: ignored, reported.  Reading the error log
+ * first unmasks error events, which the SQ case left masked.
+ */
+static void znh_cq_head_beyond_size(struct znh_ctrl *ctrl)
+{
+	struct znh_queue *io = &ctrl->io;
+	struct nvme_command c;
+	u16 aer;
+
+	memset(&c, 0, sizeof(c));
+	c.get_log_page.opcode = nvme_admin_get_log_page;
+	c.get_log_page.nsid = cpu_to_le32(NVME_NSID_ALL);
+	c.get_log_page.dptr.prp1 = cpu_to_le64(ctrl->data_dma);
+	c.get_log_page.lid = NVME_LOG_ERROR;
+	c.get_log_page.numdl =
+		cpu_to_le16(sizeof(struct nvme_error_slot) / sizeof(u32) - 1);
+	if (!znh_check(ctrl, &ctrl->admin, &c, "Get Log Page (errors)",
+		       NVME_SC_SUCCESS))
+		return;
+	aer = znh_submit_aer(ctrl);
+	writel(io->depth + io->cq_head, znh_db(ctrl, io->qid, true));
+	if (!znh_quiet(ctrl, io, "CQ 1 head past the queue"))
+		return;
+	znh_expect_db_event(ctrl, aer);
+}
+
+/* The service VM still serves the function: I/O, status, registers. */
+static void znh_svm_alive(struct znh_ctrl *ctrl)
+{
+	u32 csts, cc;
+
+	znh_baseline(ctrl);
+	csts = readl(ctrl->bar + NVME_REG_CSTS);
+	if (csts == ~0U || (csts & (NVME_CSTS_CFS | NVME_CSTS_RDY)) !=
+			   NVME_CSTS_RDY) {
+		znh_fail(ctrl, "CSTS %#x", csts);
+		return;
+	}
+	/* Forwarded to the model: a round trip through the service VM. */
+	cc = readl(ctrl->bar + NVME_REG_CC);
+	if (cc != ctrl->cc)
+		znh_fail(ctrl, "CC reads %#x, %#x was written", cc, ctrl->cc);
+}
+
+static void znh_delete_io_queues(struct znh_ctrl *ctrl)
+{
+	struct nvme_command c;
+
+	znh_delete_cmd(&c, nvme_admin_delete_sq, ctrl->io.qid);
+	if (!znh_check(ctrl, &ctrl->admin, &c, "Delete I/O SQ 1",
+		       NVME_SC_SUCCESS))
+		return;
+	ctrl->io_sq_live = false;
+	znh_delete_cmd(&c, nvme_admin_delete_cq, ctrl->io.qid);
+	if (!znh_check(ctrl, &ctrl->admin, &c, "Delete I/O CQ 1",
+		       NVME_SC_SUCCESS))
+		return;
+	ctrl->io_cq_live = false;
+}
+
+/* A case with the I/O queues, followed by the baseline Read */
+#define ZNH_HOSTILE(name)	{ #name, znh_##name, .io = true, .baseline = true }
+
+static const struct znh_case znh_cases[] = {
+	{ "enable", znh_enable, .vital = "the controller is not enabled" },
+	{ "identify_ns", znh_identify_ns, .vital = "no usable namespace" },
+	{ "admin_bad_opcode", znh_admin_bad_opcode },
+	{ "identify_bad_nsid", znh_identify_bad_nsid },
+	{ "create_cq_outside_ram", znh_create_cq_outside_ram },
+	{ "create_io_queues", znh_create_io_queues },
+	{ "read", znh_baseline, .io = true },
+	ZNH_HOSTILE(create_sq_bad_qid),
+	ZNH_HOSTILE(read_prp1_outside_ram),
+	ZNH_HOSTILE(read_prp1_link_area),
+	ZNH_HOSTILE(read_prp_list_outside_ram),
+	ZNH_HOSTILE(read_prp_entry_unaligned),
+	ZNH_HOSTILE(read_prp1_unaligned),
+	ZNH_HOSTILE(read_bad_nsid),
+	ZNH_HOSTILE(read_past_end),
+	ZNH_HOSTILE(io_bad_opcode),
+	ZNH_HOSTILE(sq_tail_beyond_size),
+	ZNH_HOSTILE(cq_head_beyond_size),
+	{ "svm_alive", znh_svm_alive, .io = true },
+	{ "delete_io_queues", znh_delete_io_queues, .io = true },
+};
+
+static void znh_run_case(struct znh_ctrl *ctrl, const struct znh_case *c)
+{
+	ctrl->why[0] = '\0';
+	ctrl->what = NULL;
+	if (ctrl->abort) {
+		znh_fail(ctrl, "not run: %s", ctrl->abort);
+	} else if (c->io && !(ctrl->io_cq_live && ctrl->io_sq_live)) {
+		znh_fail(ctrl, "not run: no I/O queues");
+	} else {
+		c->run(ctrl);
+		if (c->baseline && !ctrl->abort) {
+			ctrl->what = "then the baseline Read";
+			znh_baseline(ctrl);
+			ctrl->what = NULL;
+		}
+		if (c->vital && ctrl->why[0] && !ctrl->abort)
+			ctrl->abort = c->vital;
+	}
+	znh_record(ctrl, c->name);
+}
+
+/*
+ * Disable the controller: it frees its queues and stops writing to our
+ * memory once CSTS.RDY is clear.  Return: true if it did.
+ */
+static bool znh_disable(struct znh_ctrl *ctrl)
+{
+	u32 csts;
+	int ret;
+
+	if (!ctrl->touched)
+		return true;
+	ctrl->why[0] = '\0';
+	ctrl->what = NULL;
+	ret = znh_set_cc(ctrl, 0, &csts);
+	if (ret)
+		znh_cc_fail(ctrl, ret, csts);
+	znh_record(ctrl, "disable");
+	return !ret;
+}
+
+/* --- memory -------------------------------------------------------------- */
+
+static void znh_free(struct znh_ctrl *ctrl)
+{
+	struct device *dev = &ctrl->pdev->dev;
+	struct znh_queue *qs[] = { &ctrl->admin, &ctrl->io };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(qs); i++) {
+		if (qs[i]->sqes)
+			dma_free_coherent(dev, PAGE_SIZE, qs[i]->sqes,
+					  qs[i]->sq_dma);
+		if (qs[i]->cqes)
+			dma_free_coherent(dev, PAGE_SIZE, qs[i]->cqes,
+					  qs[i]->cq_dma);
+	}
+	if (ctrl->prp_list)
+		dma_free_coherent(dev, PAGE_SIZE, ctrl->prp_list,
+				  ctrl->prp_dma);
+	if (ctrl->data)
+		dma_free_coherent(dev, ZNH_DATA_SIZE, ctrl->data,
+				  ctrl->data_dma);
+}
+
+static int znh_alloc_queue(struct znh_ctrl *ctrl, struct znh_queue *q,
+			   u16 qid, u16 depth)
+{
+	struct device *dev = &ctrl->pdev->dev;
+
+	q->qid = qid;
+	q->depth = depth;
+	q->cq_phase = 1;
+	q->sqes = dma_alloc_coherent(dev, PAGE_SIZE, &q->sq_dma, GFP_KERNEL);
+	q->cqes = dma_alloc_coherent(dev, PAGE_SIZE, &q->cq_dma, GFP_KERNEL);
+	return q->sqes && q->cqes ? 0 : -ENOMEM;
+}
+
+/* The queues and buffers, zeroed; znh_free() frees what was allocated. */
+static int znh_alloc(struct znh_ctrl *ctrl)
+{
+	struct device *dev = &ctrl->pdev->dev;
+
+	if (znh_alloc_queue(ctrl, &ctrl->admin, 0, ZNH_ADMIN_DEPTH) ||
+	    znh_alloc_queue(ctrl, &ctrl->io, ZNH_IO_QID, ZNH_IO_DEPTH))
+		return -ENOMEM;
+	ctrl->data = dma_alloc_coherent(dev, ZNH_DATA_SIZE, &ctrl->data_dma,
+					GFP_KERNEL);
+	ctrl->prp_list = dma_alloc_coherent(dev, PAGE_SIZE, &ctrl->prp_dma,
+					    GFP_KERNEL);
+	return ctrl->data && ctrl->prp_list ? 0 : -ENOMEM;
+}
+
+/* --- a run --------------------------------------------------------------- */
+
+/* Run every case on @ctrl; the results replace those of the last run. */
+static int znh_run_cases(struct znh_ctrl *ctrl)
+{
+	unsigned int i;
+	bool stopped;
+
+	znh_results_len = 0;
+	znh_results[0] = '\0';
+	ctrl->next_cid = 1;
+	ctrl->poison = 0x5a;
+	for (i = 0; i < ARRAY_SIZE(znh_cases); i++)
+		znh_run_case(ctrl, &znh_cases[i]);
+	stopped = znh_disable(ctrl);
+	if (stopped) {
+		znh_free(ctrl);
+	} else {
+		/* It may still write there: better leaked than reused. */
+		pr_err("%s: the controller did not stop: its queues and buffers are leaked\n",
+		       pci_name(ctrl->pdev));
+	}
+	return ctrl->failed ? -EIO : 0;
+}
+
+static int znh_run(struct pci_dev *pdev)
+{
+	struct znh_ctrl *ctrl;
+	int ret;
+
+	/* Held throughout: no driver binds meanwhile. */
+	device_lock(&pdev->dev);
+	if (pdev->dev.driver) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	if (pdev->class != PCI_CLASS_STORAGE_EXPRESS ||
+	    !(pci_resource_flags(pdev, 0) & IORESOURCE_MEM) ||
+	    pci_resource_len(pdev, 0) < ZNH_BAR_MIN) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	ctrl = kzalloc(sizeof(*ctrl), GFP_KERNEL);
+	if (!ctrl) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	ctrl->pdev = pdev;
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		goto out_free_ctrl;
+	ret = pci_request_mem_regions(pdev, KBUILD_MODNAME);
+	if (ret)
+		goto out_disable;
+	pci_set_master(pdev);
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto out_release;
+	ctrl->bar = pci_iomap(pdev, 0, 0);
+	if (!ctrl->bar) {
+		ret = -ENOMEM;
+		goto out_release;
+	}
+	ret = znh_alloc(ctrl);
+	if (ret) {
+		/* Nothing was given to the controller yet. */
+		znh_free(ctrl);
+		goto out_unmap;
+	}
+	ret = znh_run_cases(ctrl);
+
+out_unmap:
+	pci_iounmap(pdev, ctrl->bar);
+out_release:
+	pci_clear_master(pdev);
+	pci_release_mem_regions(pdev);
+out_disable:
+	pci_disable_device(pdev);
+out_free_ctrl:
+	kfree(ctrl);
+out_unlock:
+	device_unlock(&pdev->dev);
+	return ret;
+}
+
+/* --- debugfs ------------------------------------------------------------- */
+
+static ssize_t znh_run_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	unsigned int dom, bus, slot, fn;
+	struct pci_dev *pdev;
+	char buf[32], extra;
+	int ret;
+
+	if (!count || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(strim(buf), "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn,
+		   &extra) != 4 || bus > 0xff || slot > 0x1f || fn > 7)
+		return -EINVAL;
+	/* A hostile driver is for the ZOC bus only. */
+	if (dom != domain)
+		return -ENODEV;
+	pdev = pci_get_domain_bus_and_slot(dom, bus, PCI_DEVFN(slot, fn));
+	if (!pdev)
+		return -ENODEV;
+	ret = mutex_lock_interruptible(&znh_mutex);
+	if (!ret) {
+		ret = znh_run(pdev);
+		mutex_unlock(&znh_mutex);
+	}
+	pci_dev_put(pdev);
+	return ret ?: count;
+}
+
+static ssize_t znh_results_read(struct file *file, char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	ssize_t ret;
+
+	ret = mutex_lock_interruptible(&znh_mutex);
+	if (ret)
+		return ret;
+	ret = simple_read_from_buffer(ubuf, count, ppos, znh_results,
+				      znh_results_len);
+	mutex_unlock(&znh_mutex);
+	return ret;
+}
+
+static const struct file_operations znh_run_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = znh_run_write,
+	.llseek = noop_llseek,
+};
+
+static const struct file_operations znh_results_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = znh_results_read,
+	.llseek = default_llseek,
+};
+
+static int __init znh_init(void)
+{
+	znh_dir = debugfs_create_dir("zoc_nvme_hostile", NULL);
+	debugfs_create_file("run", 0200, znh_dir, NULL, &znh_run_fops);
+	debugfs_create_file("results", 0400, znh_dir, NULL,
+			    &znh_results_fops);
+	return 0;
+}
+
+static void __exit znh_exit(void)
+{
+	debugfs_remove_recursive(znh_dir);
+}
+
+module_init(znh_init);
+module_exit(znh_exit);
+MODULE_DESCRIPTION("Hostile host test of the ZOC NVMe controller model");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NVMe end to end: "zocctl dev add nvme" makes the host's stock nvme
+ * driver bind to a function of the virtual bus whose controller is the
+ * service VM's model and whose namespace is the service VM's disk.  Data
+ * written is read back, survives hot-removal and controller resets (and,
+ * checked by the lab runner after shutdown, reaches the backing file);
+ * fio verifies under load; invalid commands fail with NVMe status while
+ * the device keeps working, also those of a hostile driver (the test
+ * module zoc_nvme_hostile_test, with the nvme driver unbound); killing the
+ * service VM fails I/O without a hang.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "zoc_lab.h"
+
+#define DEV_NAME	"disk0"
+#define BACKEND		"vda"
+#define CHUNK		(64 * 1024)
+#define CHUNKS		32
+#define CHUNK_STRIDE	(4 << 20)	/* the pattern spans the first 128 MiB */
+#define FIO_OFFSET	(160 << 20)	/* fio stays clear of it */
+
+/* The word at byte @off of the disk in pattern @seed. */
+static unsigned long long pattern(unsigned long long seed, unsigned long long off)
+{
+	return seed ^ (off * 0x9e3779b97f4a7c15ULL);
+}
+
+static off_t chunk_off(int i)
+{
+	return (off_t)i * CHUNK_STRIDE + (i * 4096) % (1 << 20);
+}
+
+/* The aperture's start, from "aperture: [mem 0x...-0x...]" of the link file. */
+static int link_aperture(unsigned long long *start)
+{
+	char line[256];
+	int ret = -ENOENT;
+	FILE *f;
+
+	f = fopen(ZOC_DEBUGFS "/link", "r");
+	if (!f)
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f))
+		if (sscanf(line, "aperture: [mem %llx-", start) == 1)
+			ret = 0;
+	fclose(f);
+	return ret;
+}
+
+/* The namespace's block device for the function of @name, into @dev. */
+static int ns_dev(const char *name, char *dev, size_t len, int secs)
+{
+	char dir[300], path[400];
+	time_t end = time(NULL) + secs;
+	struct dirent *de;
+	DIR *d;
+
+	do {
+		zoc_fn_dir(name, dir, sizeof(dir));
+		snprintf(path, sizeof(path), "%s/nvme", dir);
+		d = dir[0] ? opendir(path) : NULL;
+		while (d && (de = readdir(d))) {
+			if (strncmp(de->d_name, "nvme", 4) ||
+			    strlen(de->d_name) > 16)
+				continue;
+			snprintf(dev, len, "/dev/%.16sn1", de->d_name);
+			if (!access(dev, R_OK)) {
+				closedir(d);
+				return 0;
+			}
+		}
+		if (d)
+			closedir(d);
+		usleep(200 * 1000);
+	} while (time(NULL) < end);
+	return -ETIMEDOUT;
+}
+
+/* Write (or, with @check, verify) the pattern chunks through @dev. */
+static int pattern_io(const char *dev, unsigned long long seed, int check)
+{
+	unsigned long long *buf;
+	int fd, i, ret = 0;
+	size_t w;
+
+	fd = open(dev, (check ? O_RDONLY : O_WRONLY) | O_DIRECT);
+	if (fd < 0)
+		return -errno;
+	if (posix_memalign((void **)&buf, 4096, CHUNK)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (i = 0; i < CHUNKS && !ret; i++) {
+		off_t off = chunk_off(i);
+
+		if (!check) {
+			for (w = 0; w < CHUNK / 8; w++)
+				buf[w] = pattern(seed, off + w * 8);
+			if (pwrite(fd, buf, CHUNK, off) != CHUNK)
+				ret = -EIO;
+			continue;
+		}
+		memset(buf, 0, CHUNK);
+		if (pread(fd, buf, CHUNK, off) != CHUNK)
+			ret = -EIO;
+		for (w = 0; w < CHUNK / 8 && !ret; w++)
+			if (buf[w] != pattern(seed, off + w * 8))
+				ret = -EILSEQ;
+	}
+	if (!check && !ret && fsync(fd))
+		ret = -errno;
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+/* 4k random read/write with verification, on FILE at OFFSET: 2 jobs. */
+#define FIO \
+	"fio --name=zoc --filename=%s --offset=%d --size=16m --direct=1 --rw=randrw --bs=4k --verify=crc32c --verify_fatal=1 --ioengine=libaio --numjobs=2 --offset_increment=16m --group_reporting"
+
+/* fio (%s) in the background, two controller resets in the middle of it. */
+#define FIO_RESETS \
+	"(%s --iodepth=16 >/tmp/zoc-fio.out 2>&1; echo $? >/tmp/zoc-fio.rc) & sleep 3; nvme reset %s && sleep 2 && nvme reset %s; wait; cat /tmp/zoc-fio.out; exit $(cat /tmp/zoc-fio.rc)"
+
+/* fio (%s) for ten minutes in the background; its exit status into a file. */
+#define FIO_LONG \
+	"rm -f /tmp/zoc-fio.rc; (%s --iodepth=8 --time_based --runtime=600; echo $? >/tmp/zoc-fio.rc) >/dev/null 2>&1 &"
+
+#define FIO_WAIT \
+	"for i in $(seq 120); do [ -s /tmp/zoc-fio.rc ] && break; sleep 1; done; cat /tmp/zoc-fio.rc"
+
+#define NVME_READ_PAST_END \
+	"nvme io-passthru %s --opcode=0x02 --namespace-id=1 --cdw10=0x7fffff --data-len=4096 --read"
+
+#define NVME_ID_NO_NS \
+	"nvme admin-passthru %s --opcode=0x06 --namespace-id=7 --cdw10=0 --data-len=4096 --read"
+
+#define NVME_DRIVER	"/sys/bus/pci/drivers/nvme"
+#define HOSTILE_MOD	"zoc_nvme_hostile_test"
+#define HOSTILE_DIR	"/sys/kernel/debug/zoc_nvme_hostile"
+
+FIXTURE(nvme) {
+	char dev[64];
+	char ctrl[64];
+	char fio[512];
+	char out[8192];
+};
+
+FIXTURE_SETUP(nvme)
+{
+	const char *missing = zoc_link_missing();
+
+	if (missing)
+		SKIP(return, "%s", missing);
+	if (zoc_missing("zocctl") || zoc_missing("nvme") || zoc_missing("fio"))
+		SKIP(return, "zocctl, nvme (nvme-cli) and fio are needed");
+	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add nvme name %s backend %s queues 2",
+			     DEV_NAME, BACKEND))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, ns_dev(DEV_NAME, self->dev, sizeof(self->dev), 120))
+		TH_LOG("the nvme driver did not bring up a namespace");
+	snprintf(self->ctrl, sizeof(self->ctrl), "%.*s",
+		 (int)(strrchr(self->dev, 'n') - self->dev), self->dev);
+	snprintf(self->fio, sizeof(self->fio), FIO, self->dev, FIO_OFFSET);
+}
+
+FIXTURE_TEARDOWN(nvme)
+{
+	zoc_ctl(NULL, 0, "dev del %s", DEV_NAME);
+}
+
+TEST_F_TIMEOUT(nvme, identify, 300)
+{
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), "nvme list"));
+	EXPECT_NE(NULL, strstr(self->out, self->dev)) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "ZOC NVMe")) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), "nvme id-ctrl %s",
+			    self->ctrl));
+	EXPECT_NE(NULL, strstr(self->out, "ZOC NVMe")) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), "nvme id-ns %s",
+			    self->dev));
+	/* 256 MiB of 512-byte blocks. */
+	EXPECT_NE(NULL, strstr(self->out, "nsze    : 0x80000"))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), "nvme smart-log %s",
+			    self->ctrl));
+}
+
+TEST_F_TIMEOUT(nvme, pattern_persists, 600)
+{
+	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
+	char cmd[128];
+	int lab, i;
+
+	ASSERT_EQ(0, pattern_io(self->dev, seed, 0));
+	ASSERT_EQ(0, pattern_io(self->dev, seed, 1));
+
+	/* Hot-remove and hot-add: the data is still there. */
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del %s",
+			     DEV_NAME));
+	ASSERT_NE(0, access(self->dev, F_OK));
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add nvme name %s backend %s", DEV_NAME,
+			     BACKEND))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, ns_dev(DEV_NAME, self->dev, sizeof(self->dev), 120));
+	ASSERT_EQ(0, pattern_io(self->dev, seed, 1));
+
+	/* The runner checks the backing file once the lab is down. */
+	lab = zoc_lab_open();
+	if (lab < 0)
+		return;
+	for (i = 0; i < CHUNKS; i++) {
+		snprintf(cmd, sizeof(cmd), "disk-expect %lld %d %llu",
+			 (long long)chunk_off(i), CHUNK, seed);
+		EXPECT_EQ(0, zoc_lab_cmd(lab, cmd));
+	}
+	close(lab);
+}
+
+TEST_F_TIMEOUT(nvme, fio_verify, 900)
+{
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "%s --iodepth=1",
+			    self->fio))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "%s --iodepth=32",
+			    self->fio))
+		TH_LOG("%s", self->out);
+}
+
+TEST_F_TIMEOUT(nvme, reset_during_io, 900)
+{
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), FIO_RESETS,
+			    self->fio, self->ctrl, self->ctrl))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev show %s -s",
+			     DEV_NAME));
+	EXPECT_EQ(NULL, strstr(self->out, "resets 0")) TH_LOG("%s", self->out);
+}
+
+TEST_F_TIMEOUT(nvme, invalid_commands, 300)
+{
+	/* An opcode no controller has. */
+	EXPECT_NE(0, zoc_sh(self->out, sizeof(self->out),
+			    "nvme admin-passthru %s --opcode=0xc5", self->ctrl));
+	EXPECT_NE(NULL, strstr(self->out, "Invalid Command Opcode"))
+		TH_LOG("%s", self->out);
+	/* A read past the end of the namespace. */
+	EXPECT_NE(0, zoc_sh(self->out, sizeof(self->out), NVME_READ_PAST_END,
+			    self->dev));
+	EXPECT_NE(NULL, strstr(self->out, "LBA Out of Range")) TH_LOG("%s", self->out);
+	/* A namespace that does not exist. */
+	EXPECT_NE(0, zoc_sh(self->out, sizeof(self->out), NVME_ID_NO_NS,
+			    self->ctrl));
+	EXPECT_NE(NULL, strstr(self->out, "Invalid Namespace")) TH_LOG("%s", self->out);
+	/* And the device still works. */
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "dd if=%s of=/dev/null bs=64k count=16 iflag=direct",
+			    self->dev))
+		TH_LOG("%s", self->out);
+}
+
+/*
+ * A hostile NVMe driver, the test module, drives the function with the
+ * nvme driver unbound: every bad command, PRP and doorbell fails with its
+ * NVMe status while the I/O queue keeps working; afterwards the nvme
+ * driver takes the function back and the model counted the bad doorbells.
+ */
+TEST_F_TIMEOUT(nvme, hostile_host, 600)
+{
+	unsigned long long aperture;
+	char dir[300], addr[32];
+	long long invalid = -1;
+	char *stat;
+	int ret;
+
+	ASSERT_EQ(0, link_aperture(&aperture))
+		TH_LOG("no aperture in " ZOC_DEBUGFS "/link");
+	zoc_fn_dir(DEV_NAME, dir, sizeof(dir));
+	ASSERT_NE(0, dir[0]) TH_LOG("no PCI function for %s", DEV_NAME);
+	snprintf(addr, sizeof(addr), "%s", strrchr(dir, '/') + 1);
+
+	zoc_sh(NULL, 0, "rmmod %s", HOSTILE_MOD);
+	if (zoc_sh(self->out, sizeof(self->out), "modprobe %s link_area=%#llx",
+		   HOSTILE_MOD, aperture))
+		SKIP(return, "cannot load %s (CONFIG_ZOC_NVME_HOSTILE_TEST): %.200s",
+		     HOSTILE_MOD, self->out);
+
+	ret = zoc_write_str(NVME_DRIVER "/unbind", addr);
+	if (ret)
+		zoc_sh(NULL, 0, "rmmod %s", HOSTILE_MOD);
+	ASSERT_EQ(0, ret) TH_LOG("unbind %s: %s", addr, strerror(-ret));
+
+	ret = zoc_write_str(HOSTILE_DIR "/run", addr);
+	if (ret)
+		zoc_sh(self->out, sizeof(self->out), "cat %s/results",
+		       HOSTILE_DIR);
+	EXPECT_EQ(0, ret) TH_LOG("run %s: %s\n%s", addr, strerror(-ret),
+				 self->out);
+
+	/* The nvme driver takes the function back, and it works. */
+	ret = zoc_write_str(NVME_DRIVER "/bind", addr);
+	EXPECT_EQ(0, ret) TH_LOG("bind %s: %s", addr, strerror(-ret));
+	EXPECT_EQ(0, ns_dev(DEV_NAME, self->dev, sizeof(self->dev), 120))
+		TH_LOG("the nvme driver did not bring the namespace back");
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "dd if=%s of=/dev/null bs=64k count=16 iflag=direct",
+			    self->dev))
+		TH_LOG("%s", self->out);
+
+	/* The bad doorbells were counted. */
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev show %s -s",
+			     DEV_NAME));
+	stat = strstr(self->out, " invalid ");
+	if (stat)
+		invalid = strtoll(stat + strlen(" invalid "), NULL, 10);
+	EXPECT_LT(0, invalid) TH_LOG("%s", self->out);
+
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "rmmod %s",
+			    HOSTILE_MOD))
+		TH_LOG("%s", self->out);
+}
+
+TEST_F_TIMEOUT(nvme, service_vm_killed_during_io, 900)
+{
+	long long epoch = zoc_link_field("svm_epoch");
+	int lab = zoc_lab_open();
+	time_t start;
+	int rc;
+
+	if (lab < 0)
+		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
+	ASSERT_EQ(0, zoc_sh(NULL, 0, FIO_LONG, self->fio));
+	sleep(3);
+	ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-kill"));
+	/*
+	 * The heartbeat stops: the function is gone and leaves the PCI core,
+	 * and its I/O fails; fio ends, the host lives.
+	 */
+	start = time(NULL);
+	rc = zoc_sh(self->out, sizeof(self->out), FIO_WAIT);
+	EXPECT_EQ(0, rc);
+	EXPECT_NE(0, atoi(self->out)) TH_LOG("fio saw no error: %s", self->out);
+	TH_LOG("fio ended %ld s after the kill", (long)(time(NULL) - start));
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev show %s",
+			     DEV_NAME));
+	EXPECT_NE(NULL, strstr(self->out, "state gone")) TH_LOG("%s", self->out);
+	EXPECT_NE(0, access(self->dev, F_OK));
+	ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-start"));
+	ASSERT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	close(lab);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,486 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# zocctl without zoc_host: usage errors exit 2 with a message, bad names
+# and numbers are refused before anything is sent, and without the "zoc"
+# generic netlink family (this machine's kernel has none) zocctl says so
+# and exits 1.  Then the same zocctl against a stand-in for the family,
+# preloaded over libmnl's socket calls: the attributes each command sends,
+# plain and JSON output, and the kernel's errors with and without an
+# extended ack message.  Prints TAP.  Usage: zocctl_test.sh ZOCCTL
+
+set -u
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+. "$top/tools/testing/tap.sh"
+zocctl=${1:?usage: zocctl_test.sh ZOCCTL}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# The stand-in for the family: zocctl links libmnl dynamically.
+cat >"$tmp/fake.c" <<'EOF_C'
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A stand-in for zoc_host's generic netlink family, preloaded into zocctl:
+ * its libmnl socket calls are answered here as the kernel would answer
+ * them, and each request to the family is logged to $ZOC_FAKE_LOG.  The
+ * device disk0 exists, nosuch does not; a dump also returns a device whose
+ * backend needs JSON escaping and whose state zocctl does not know.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/zoc.h>
+
+#define FAKE_FAMILY	0x30
+#define FAKE_PORTID	4242
+
+static char fake_out[65536];
+static size_t fake_len;
+static int fake_sock;
+
+struct mnl_socket *mnl_socket_open(int bus)
+{
+	return (struct mnl_socket *)&fake_sock;
+}
+
+int mnl_socket_bind(struct mnl_socket *nl, unsigned int groups, pid_t pid)
+{
+	return 0;
+}
+
+unsigned int mnl_socket_get_portid(const struct mnl_socket *nl)
+{
+	return FAKE_PORTID;
+}
+
+int mnl_socket_setsockopt(const struct mnl_socket *nl, int type, void *buf,
+			  socklen_t len)
+{
+	return 0;
+}
+
+int mnl_socket_close(struct mnl_socket *nl)
+{
+	return 0;
+}
+
+ssize_t mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf, size_t size)
+{
+	size_t len = fake_len;
+
+	if (len > size) {
+		errno = ENOSPC;
+		return -1;
+	}
+	memcpy(buf, fake_out, len);
+	fake_len = 0;
+	return len;
+}
+
+static struct nlmsghdr *fake_msg(const struct nlmsghdr *req, uint16_t type,
+				 uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(fake_out + fake_len);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = req->nlmsg_seq;
+	nlh->nlmsg_pid = FAKE_PORTID;
+	return nlh;
+}
+
+static void fake_end(struct nlmsghdr *nlh)
+{
+	fake_len += nlh->nlmsg_len;
+}
+
+/* As netlink_ack(): an error carries the request, an ack is capped. */
+static void fake_ack(const struct nlmsghdr *req, int error, const char *msg)
+{
+	uint16_t flags = (error ? 0 : NLM_F_CAPPED) | (msg ? NLM_F_ACK_TLVS : 0);
+	struct nlmsghdr *nlh = fake_msg(req, NLMSG_ERROR, flags);
+	struct nlmsgerr *err = mnl_nlmsg_put_extra_header(nlh, sizeof(*err));
+	size_t len = req->nlmsg_len - sizeof(*req);
+
+	err->error = error;
+	err->msg = *req;
+	if (error)
+		memcpy(mnl_nlmsg_put_extra_header(nlh, len),
+		       mnl_nlmsg_get_payload(req), len);
+	if (msg)
+		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, msg);
+	fake_end(nlh);
+}
+
+static struct nlmsghdr *fake_genl(const struct nlmsghdr *req, uint16_t type,
+				  uint16_t flags, uint8_t cmd)
+{
+	struct nlmsghdr *nlh = fake_msg(req, type, flags);
+	struct genlmsghdr *genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+
+	genl->cmd = cmd;
+	genl->version = ZOC_GENL_VERSION;
+	return nlh;
+}
+
+static void fake_stats(struct nlmsghdr *nlh)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, ZOC_A_DEV_STATS);
+	unsigned int i;
+
+	for (i = ZOC_STAT_MMIO_READS; i < ZOC_STAT_PAD; i++)
+		mnl_attr_put_u64(nlh, i, i == ZOC_STAT_READ_BYTES ?
+				 5000000000ULL : i * 10);
+	mnl_attr_put(nlh, ZOC_STAT_PAD, 0, NULL);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* A device as zoc_host describes it, with an attribute zocctl ignores. */
+static void fake_dev(const struct nlmsghdr *req, uint16_t flags, const char *name,
+		     uint32_t type, const char *backend, uint32_t state)
+{
+	struct nlmsghdr *nlh = fake_genl(req, FAKE_FAMILY, flags, ZOC_CMD_DEV_GET);
+
+	mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, name);
+	mnl_attr_put_u32(nlh, ZOC_A_DEV_TYPE, type);
+	mnl_attr_put_strz(nlh, ZOC_A_DEV_BACKEND, backend);
+	mnl_attr_put_u32(nlh, ZOC_A_DEV_QUEUES, 2);
+	mnl_attr_put_strz(nlh, ZOC_A_DEV_PCI, "5a0c:00:01.0");
+	mnl_attr_put_u32(nlh, ZOC_A_DEV_STATE, state);
+	mnl_attr_put_u32(nlh, ZOC_A_MAX + 1, 7);
+	fake_stats(nlh);
+	fake_end(nlh);
+}
+
+/*
+ * Log a request of the family: "cmd C flags F" and each attribute as
+ * "TYPE:VALUE".  Its device name goes to @name, its device type to @type.
+ */
+static void fake_log(const struct nlmsghdr *req, const char **name,
+		     uint32_t *type)
+{
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(req);
+	FILE *f = fopen(getenv("ZOC_FAKE_LOG"), "a");
+	const struct nlattr *a;
+
+	fprintf(f, "cmd %u flags %#x", genl->cmd, req->nlmsg_flags);
+	mnl_attr_for_each(a, req, sizeof(*genl)) {
+		switch (mnl_attr_get_type(a)) {
+		case ZOC_A_DEV_TYPE:
+			*type = mnl_attr_get_u32(a);
+			fprintf(f, " %u:%u", mnl_attr_get_type(a), *type);
+			break;
+		case ZOC_A_DEV_QUEUES:
+			fprintf(f, " %u:%u", mnl_attr_get_type(a), mnl_attr_get_u32(a));
+			break;
+		default:
+			fprintf(f, " %u:%s", mnl_attr_get_type(a), mnl_attr_get_str(a));
+			break;
+		}
+		if (mnl_attr_get_type(a) == ZOC_A_DEV_NAME)
+			*name = mnl_attr_get_str(a);
+	}
+	fputc('\n', f);
+	fclose(f);
+}
+
+static void fake_ctrl(const struct nlmsghdr *req)
+{
+	const struct nlattr *a = mnl_nlmsg_get_payload_offset(req, GENL_HDRLEN);
+	struct nlmsghdr *nlh;
+
+	if (getenv("ZOC_FAKE_NOFAMILY") ||
+	    mnl_attr_get_type(a) != CTRL_ATTR_FAMILY_NAME ||
+	    strcmp(mnl_attr_get_str(a), ZOC_GENL_NAME)) {
+		fake_ack(req, -ENOENT, NULL);
+		return;
+	}
+	nlh = fake_genl(req, GENL_ID_CTRL, 0, CTRL_CMD_NEWFAMILY);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, ZOC_GENL_NAME);
+	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, FAKE_FAMILY);
+	fake_end(nlh);
+	fake_ack(req, 0, NULL);
+}
+
+static void fake_dump(const struct nlmsghdr *req)
+{
+	struct nlmsghdr *nlh;
+	int *err;
+
+	fake_dev(req, NLM_F_MULTI, "disk0", 1, "vda", ZOC_DEV_STATE_UP);
+	fake_dev(req, NLM_F_MULTI, "odd", 0x7f, "q\"b\\s\n\x01\xff", 9);
+	nlh = fake_msg(req, NLMSG_DONE, NLM_F_MULTI);
+	err = mnl_nlmsg_put_extra_header(nlh, sizeof(*err));
+	*err = getenv("ZOC_FAKE_DUMP_ERROR") ? -EIO : 0;
+	fake_end(nlh);
+}
+
+static void fake_link(const struct nlmsghdr *req)
+{
+	struct nlmsghdr *nlh = fake_genl(req, FAKE_FAMILY, 0, ZOC_CMD_LINK_GET);
+
+	mnl_attr_put_u32(nlh, ZOC_A_LINK_STATE, ZOC_LINK_STATUS_UP);
+	mnl_attr_put_u32(nlh, ZOC_A_LINK_EPOCH, 3);
+	mnl_attr_put_u64(nlh, ZOC_A_LINK_RESETS, 1);
+	mnl_attr_put_u64(nlh, ZOC_A_LINK_TIMEOUTS, 0);
+	fake_end(nlh);
+	fake_ack(req, 0, NULL);
+}
+
+/* DEV_NEW, DEV_DEL and DEV_GET of one device. */
+static void fake_dev_cmd(const struct nlmsghdr *req, uint8_t cmd,
+			 const char *name, uint32_t type)
+{
+	bool exists = !strcmp(name, "disk0");
+
+	if (cmd == ZOC_CMD_DEV_NEW && exists) {
+		fake_ack(req, -EEXIST, "device disk0 exists");
+	} else if (cmd != ZOC_CMD_DEV_NEW && !exists) {
+		/* dev del: an error without a message */
+		fake_ack(req, -ENODEV, cmd == ZOC_CMD_DEV_GET ?
+			 "no device nosuch" : NULL);
+	} else if (cmd == ZOC_CMD_DEV_DEL) {
+		fake_ack(req, 0, NULL);
+	} else {
+		fake_dev(req, 0, name, type, type == 0x7f ? "" : "vda",
+			 ZOC_DEV_STATE_UP);
+		fake_ack(req, 0, NULL);
+	}
+}
+
+ssize_t mnl_socket_sendto(const struct mnl_socket *nl, const void *buf,
+			  size_t len)
+{
+	const struct nlmsghdr *req = buf;
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(req);
+	const char *name = "";
+	uint32_t type = 1;
+
+	if (req->nlmsg_type == GENL_ID_CTRL) {
+		fake_ctrl(req);
+		return len;
+	}
+	fake_log(req, &name, &type);
+	if (genl->cmd == ZOC_CMD_LINK_GET)
+		fake_link(req);
+	else if (req->nlmsg_flags & NLM_F_DUMP)
+		fake_dump(req);
+	else
+		fake_dev_cmd(req, genl->cmd, name, type);
+	return len;
+}
+EOF_C
+${CC:-cc} -shared -fPIC -Wall -I"$top/uapi" -o "$tmp/fake.so" "$tmp/fake.c" -lmnl \
+	>"$tmp/cc.log" 2>&1 || sed 's/^/# /' "$tmp/cc.log"
+
+# zc ARGS...: run zocctl; its status in $rc, its output in $tmp/out, $tmp/err.
+zc() {
+	"$zocctl" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# fake ARGS...: zc against the stand-in; the requests it got in $tmp/log.
+fake() {
+	: >"$tmp/log"
+	LD_PRELOAD=$tmp/fake.so ZOC_FAKE_LOG=$tmp/log zc "$@"
+}
+
+# said PATTERN: zocctl said PATTERN (grep -E) on stderr.
+said() {
+	grep -qE -- "$1" "$tmp/err"
+}
+
+# helps ARGS...: the usage on stdout, exit 0.
+helps() {
+	zc "$@"
+	[ "$rc" = 0 ] && grep -q '^Usage: zocctl' "$tmp/out" && [ ! -s "$tmp/err" ]
+}
+
+dev_help() {
+	helps dev help && grep -q 'dev add TYPE name NAME' "$tmp/out" &&
+		! grep -q 'link show' "$tmp/out"
+}
+
+# usage_error PATTERN ARGS...: exit 2, PATTERN and the usage on stderr.
+usage_error() {
+	local pattern=$1
+
+	shift
+	zc "$@"
+	[ "$rc" = 2 ] && said "$pattern" && said '^Usage: zocctl' && [ ! -s "$tmp/out" ]
+}
+
+# refused PATTERN ARGS...: exit 2 with PATTERN, and nothing was sent.
+refused() {
+	local pattern=$1
+
+	shift
+	fake "$@"
+	[ "$rc" = 2 ] && said "$pattern" && [ ! -s "$tmp/log" ] && [ ! -s "$tmp/out" ]
+}
+
+# no_family ARGS...: the real kernel, which has no "zoc" family.
+no_family() {
+	zc "$@"
+	[ "$rc" = 1 ] && [ ! -s "$tmp/out" ] &&
+		[ "$(cat "$tmp/err")" = "zocctl: zoc: generic netlink family not found (is zoc_host loaded?)" ]
+}
+
+# is FILE LINE...: FILE holds exactly these lines.
+is() {
+	local file=$1
+
+	shift
+	printf '%s\n' "$@" | cmp -s - "$file" || {
+		printf '# %s was:\n' "${file##*/}"
+		sed 's/^/#   /' "$file"
+		return 1
+	}
+}
+
+# works STATUS REQUEST ARGS...: zocctl ARGS against the stand-in exits
+# STATUS after sending REQUEST (its log line).
+works() {
+	local status=$1 request=$2
+
+	shift 2
+	fake "$@"
+	[ "$rc" = "$status" ] && is "$tmp/log" "$request"
+}
+
+# json PYTHON: the output is JSON, and PYTHON (d is the document) is true.
+json() {
+	python3 -c 'import json, sys
+try:
+	d = json.load(open(sys.argv[1]))
+	sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)
+except (ValueError, LookupError, TypeError) as e:
+	sys.exit(f"# {e!r}")' "$tmp/out" "$1"
+}
+
+# fails STATUS MESSAGE ARGS...: against the stand-in, zocctl ARGS exits
+# STATUS with MESSAGE on stderr.
+fails() {
+	local status=$1 message=$2
+
+	shift 2
+	fake "$@"
+	[ "$rc" = "$status" ] && is "$tmp/err" "$message"
+}
+
+# The dump in JSON: two devices, strings escaped, no counters without -s.
+dump_json() {
+	fake dev show -j && json '[o["name"] for o in d] == ["disk0", "odd"] and
+		"stats" not in d[0] and d[0]["queues"] == 2 and
+		d[0]["state"] == "up" and d[1]["state"] == 9 and
+		d[1]["backend"] == "q\"b\\s\n\x01\xff"'
+}
+
+stats_json() {
+	fake -j -s dev show && json 'list(d[0]["stats"]) == """mmio_reads
+		mmio_writes shadow_reads doorbell_writes doorbell_msgs irqs
+		irqs_masked commands errors read_bytes write_bytes resets
+		invalid""".split() and d[0]["stats"]["read_bytes"] == 5000000000'
+}
+
+dump_fails() {
+	ZOC_FAKE_DUMP_ERROR=1 fails 1 'zocctl: dev show: Input/output error' dev show
+}
+
+link_json() {
+	fake -j link &&
+		json 'd == [{"state": "up", "epoch": 3, "resets": 1, "timeouts": 0}]'
+}
+
+echo "TAP version 13"
+
+check "help: the usage on stdout, exit 0" helps help
+check "help lists every object" grep -q 'link show' "$tmp/out"
+check "dev help: the dev commands only" dev_help
+check "-h after the command" helps dev show -h
+check "no object: the usage on stderr, exit 2" usage_error 'no object given'
+check "unknown object: exit 2" usage_error '^zocctl: unknown object "frob"$' frob
+check "unknown command: exit 2" usage_error '^zocctl: dev: unknown command "frob"$' dev frob
+check "unknown option before the object: exit 2" usage_error 'unknown option "-x"' -x dev show
+check "unknown option after the command: exit 2" \
+	usage_error '^zocctl: dev show: unknown option "--jsn"$' dev show --jsn
+check "link show takes no argument" usage_error 'link show: unknown argument "up"' link show up
+check "dev show takes one name" usage_error 'dev show: unknown argument "b"' dev show a b
+check "dev add: unknown type" usage_error 'dev add: unknown device type "floppy"' \
+	dev add floppy name d0 backend vda
+
+check "dev add: missing name" refused '^zocctl: dev add: name NAME is missing$' \
+	dev add nvme backend vda
+check "dev add: missing backend" refused 'dev add: backend BLKDEV is missing' \
+	dev add nvme name d0
+check "dev add: missing type" refused 'dev add: the device TYPE is missing' dev add name d0
+check "dev del: missing name" refused 'dev del: the device NAME is missing' dev del
+check "keyword without its value" refused '"queues" needs an argument' \
+	dev add nvme name d0 backend vda queues
+check "bad name: a space" refused 'bad device name "bad name": 1 to 15 characters' \
+	dev add nvme name "bad name" backend vda
+check "bad name: 16 characters" refused 'bad device name "abcdefghijklmnop"' \
+	dev del abcdefghijklmnop
+check "bad name: empty" refused 'bad device name ""' dev show name ""
+check "bad name: a slash" refused 'bad device name "a/b"' dev del name a/b
+check "bad backend: a path" refused 'bad backend "/dev/vda"' \
+	dev add nvme name d0 backend /dev/vda
+check "bad queues: negative" refused 'bad queue count "-1"' \
+	dev add nvme name d0 backend vda queues -1
+check "bad queues: too many" refused 'bad queue count "65536"' \
+	dev add nvme name d0 backend vda queues 65536
+check "bad queues: trailing junk" refused 'bad queue count "4x"' \
+	dev add nvme name d0 backend vda queues 4x
+
+check "no family: dev show says so, exit 1" no_family dev show
+check "no family: -j before the object is an option" no_family -j dev show
+check "no family: --json and -s after the command are options" no_family dev show --json -s
+check "no family: -j after link" no_family link -j
+
+check "the stand-in family builds" [ -s "$tmp/fake.so" ]
+check "dev add sends type, name, backend, queues" \
+	works 0 'cmd 1 flags 0x5 2:1 1:disk1 3:vda 4:4' dev add nvme name disk1 backend vda queues 4
+check "dev add prints the device" \
+	is "$tmp/out" 'disk1: type nvme pci 5a0c:00:01.0 backend vda queues 2 state up'
+check "dev add test: no backend or queues sent, none printed" \
+	works 0 'cmd 1 flags 0x5 2:127 1:t0' dev add test name t0
+check "dev add test prints the device" is "$tmp/out" 't0: type test pci 5a0c:00:01.0 queues 2 state up'
+check "dev add type virtio-net" \
+	works 0 'cmd 1 flags 0x5 2:3 1:n0 3:vdb' dev add type virtio-net name n0 backend vdb
+check "dev add virtio-blk, largest queue count, longest name" \
+	works 0 'cmd 1 flags 0x5 2:2 1:a.b_c-D9abcdefg 3:vdc 4:65535' \
+	dev add virtio-blk queues 65535 backend vdc name a.b_c-D9abcdefg
+check "dev add: the kernel's message, exit 1" \
+	fails 1 'zocctl: dev add: device disk0 exists' dev add nvme name disk0 backend vda
+check "dev del NAME" works 0 'cmd 2 flags 0x5 1:disk0' dev del disk0
+check "dev del name NAME" works 0 'cmd 2 flags 0x5 1:disk0' dev del name disk0
+check "dev del: strerror without a message, exit 1" \
+	fails 1 'zocctl: dev del: No such device' dev del nosuch
+check "dev show dumps" works 0 'cmd 3 flags 0x301' dev show
+check "dev show prints a line per device" is "$tmp/out" \
+	'disk0: type nvme pci 5a0c:00:01.0 backend vda queues 2 state up' \
+	'odd: type test pci 5a0c:00:01.0 backend q"b\s' $'\x01\xff queues 2 state 9'
+check "dev alone is dev show" works 0 'cmd 3 flags 0x301' dev
+check "dev show NAME asks for that device" works 0 'cmd 3 flags 0x5 1:disk0' dev show disk0
+check "dev show -s NAME" works 0 'cmd 3 flags 0x5 1:disk0' dev show -s disk0
+check "dev show -s prints the counters" is "$tmp/out" \
+	'disk0: type nvme pci 5a0c:00:01.0 backend vda queues 2 state up' \
+	'    mmio_reads 10 mmio_writes 20 shadow_reads 30 doorbell_writes 40' \
+	'    doorbell_msgs 50 irqs 60 irqs_masked 70 commands 80' \
+	'    errors 90 read_bytes 5000000000 write_bytes 110 resets 120' \
+	'    invalid 130'
+check "dev show -j: a JSON array, strings escaped" dump_json
+check "-j -s before the object: the counters under stats" stats_json
+check "dev show -j of a missing device: the message, exit 1" \
+	fails 1 'zocctl: dev show: no device nosuch' -j dev show nosuch
+check "... and an empty array" is "$tmp/out" '[]'
+check "a dump that fails: its error, exit 1" dump_fails
+check "link show" works 0 'cmd 4 flags 0x5' link show
+check "link show prints the link" is "$tmp/out" 'link: state up epoch 3 resets 1 timeouts 0'
+check "link -j" link_json
+
+tap_done

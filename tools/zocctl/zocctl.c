@@ -1,0 +1,910 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zocctl: manage ZOC devices through the host kernel's generic netlink
+ * family "zoc" (linux/zoc.h), in the manner of iproute2.
+ *
+ *   zocctl [OPTIONS] dev add TYPE name NAME [backend BLKDEV] [queues N]
+ *                            [noshadowdb]
+ *   zocctl [OPTIONS] dev del [name] NAME
+ *   zocctl [OPTIONS] dev show [[name] NAME]
+ *   zocctl [OPTIONS] link show
+ *
+ * OPTIONS are -j (--json) and -s (--stats); they may also follow the
+ * command.  Exit status: 0 success, 1 an error from the kernel or the
+ * system, 2 a usage error.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdnoreturn.h>
+#include <string.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/zoc.h>
+#include <linux/zoc_link.h>
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+#define EXIT_KERNEL		1	/* the kernel or the system said no */
+#define EXIT_USAGE		2	/* the command line is wrong */
+
+#define ZOC_REQ_SIZE		1024
+#define ZOC_RECV_SIZE		32768	/* a dump's skb fits */
+#define ZOC_MAX_QUEUES		UINT16_MAX	/* zoc_ctrl_dev_create.queues */
+#define ZOC_STATS_PER_LINE	4
+#define ZOC_NAME_CHARS		"abcdefghijklmnopqrstuvwxyz" \
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+
+/**
+ * struct zocctl_usage - one line of the usage
+ * @object: the object it is about; NULL: every usage has it; "": only
+ *	the whole usage has it
+ * @text: the line
+ */
+struct zocctl_usage {
+	const char *object;
+	const char *text;
+};
+
+static const struct zocctl_usage usage_lines[] = {
+	{ "dev", "zocctl [OPTIONS] dev add TYPE name NAME [backend BLKDEV] [queues N]" },
+	{ "dev", "                         [noshadowdb]" },
+	{ "dev", "zocctl [OPTIONS] dev del [name] NAME" },
+	{ "dev", "zocctl [OPTIONS] dev show [[name] NAME]" },
+	{ "link", "zocctl [OPTIONS] link show" },
+	{ "", "zocctl { help | dev help | link help }" },
+};
+
+static const struct zocctl_usage usage_where[] = {
+	{ "dev", "TYPE := { nvme | virtio-blk | virtio-net | test }" },
+	{ "dev", "NAME := 1 to 15 characters of a-z A-Z 0-9 _ . -" },
+	{ "dev", "BLKDEV := a block device of the service VM (vda); test needs none" },
+	{ "dev", "N := I/O queue pairs, 0 to 65535 (0: one per host CPU)" },
+	{ NULL, "OPTIONS := { -j[son] | -s[tats] | -h[elp] }, also after the command" },
+	{ "dev", "A NAME that starts with - must follow the keyword name." },
+};
+
+/**
+ * struct zocctl - one run of zocctl
+ * @object: the object, once known ("dev"), for the usage
+ * @what: the command, for messages ("dev add")
+ * @json: print JSON
+ * @stats: print the device counters
+ * @first: no member printed yet in the current JSON object
+ * @items: objects printed so far
+ * @nl: the netlink socket, once open
+ * @portid: its port id
+ * @seq: sequence number of the last request
+ * @family: id of the "zoc" family
+ * @errmsg: the kernel's extended ack message, or a local one
+ * @req: the request being built
+ */
+struct zocctl {
+	const char *object;
+	const char *what;
+	bool json;
+	bool stats;
+	bool first;
+	unsigned int items;
+	struct mnl_socket *nl;
+	unsigned int portid;
+	unsigned int seq;
+	uint16_t family;
+	char errmsg[256];
+	char req[ZOC_REQ_SIZE];
+};
+
+/**
+ * struct zocctl_dev_args - what dev add, del and show were told
+ * @name: the device
+ * @backend: its backend, or NULL
+ * @type: ZOC_DEV_*, 0 if not given
+ * @queues: queue pairs
+ * @has_queues: @queues was given
+ * @flags: ZOC_DEV_F_*
+ */
+struct zocctl_dev_args {
+	const char *name;
+	const char *backend;
+	uint32_t type;
+	uint32_t queues;
+	bool has_queues;
+	uint32_t flags;
+};
+
+/**
+ * struct zocctl_field - an attribute of a reply and how to print it
+ * @attr: ZOC_A_*
+ * @key: its name in the output
+ * @names: names of its values (u32 enumerations), or NULL
+ * @nr_names: entries in @names
+ */
+struct zocctl_field {
+	unsigned int attr;
+	const char *key;
+	const char * const *names;
+	unsigned int nr_names;
+};
+
+/**
+ * struct zocctl_attrs - an attribute table being filled
+ * @type: expected type of each attribute, MNL_TYPE_UNSPEC to ignore it
+ * @max: highest attribute
+ * @tb: the attributes found, indexed by type
+ */
+struct zocctl_attrs {
+	const enum mnl_attr_data_type *type;
+	unsigned int max;
+	const struct nlattr **tb;
+};
+
+static const char * const dev_types[] = {
+	[ZOC_DEV_NVME] = "nvme",
+	[ZOC_DEV_VIRTIO_BLK] = "virtio-blk",
+	[ZOC_DEV_VIRTIO_NET] = "virtio-net",
+	[ZOC_DEV_TEST] = "test",
+};
+
+static const char * const dev_states[] = {
+	[ZOC_DEV_STATE_UP] = "up",
+	[ZOC_DEV_STATE_GONE] = "gone",
+};
+
+static const char * const link_states[] = {
+	[ZOC_LINK_STATUS_DOWN] = "down",
+	[ZOC_LINK_STATUS_UP] = "up",
+	[ZOC_LINK_STATUS_STALLED] = "stalled",
+	[ZOC_LINK_STATUS_RESTARTING] = "restarting",
+};
+
+static const char * const stat_names[] = {
+	[ZOC_STAT_MMIO_READS] = "mmio_reads",
+	[ZOC_STAT_MMIO_WRITES] = "mmio_writes",
+	[ZOC_STAT_SHADOW_READS] = "shadow_reads",
+	[ZOC_STAT_DOORBELL_WRITES] = "doorbell_writes",
+	[ZOC_STAT_DOORBELL_MSGS] = "doorbell_msgs",
+	[ZOC_STAT_IRQS] = "irqs",
+	[ZOC_STAT_IRQS_MASKED] = "irqs_masked",
+	[ZOC_STAT_COMMANDS] = "commands",
+	[ZOC_STAT_ERRORS] = "errors",
+	[ZOC_STAT_READ_BYTES] = "read_bytes",
+	[ZOC_STAT_WRITE_BYTES] = "write_bytes",
+	[ZOC_STAT_RESETS] = "resets",
+	[ZOC_STAT_INVALID] = "invalid",
+};
+
+static const enum mnl_attr_data_type zoc_attr_type[ZOC_A_MAX + 1] = {
+	[ZOC_A_DEV_NAME] = MNL_TYPE_NUL_STRING,
+	[ZOC_A_DEV_TYPE] = MNL_TYPE_U32,
+	[ZOC_A_DEV_BACKEND] = MNL_TYPE_NUL_STRING,
+	[ZOC_A_DEV_QUEUES] = MNL_TYPE_U32,
+	[ZOC_A_DEV_PCI] = MNL_TYPE_NUL_STRING,
+	[ZOC_A_DEV_STATE] = MNL_TYPE_U32,
+	[ZOC_A_DEV_STATS] = MNL_TYPE_NESTED,
+	[ZOC_A_LINK_STATE] = MNL_TYPE_U32,
+	[ZOC_A_LINK_EPOCH] = MNL_TYPE_U32,
+	[ZOC_A_LINK_RESETS] = MNL_TYPE_U64,
+	[ZOC_A_LINK_TIMEOUTS] = MNL_TYPE_U64,
+};
+
+static const enum mnl_attr_data_type stat_type[ZOC_STAT_MAX + 1] = {
+	[ZOC_STAT_MMIO_READS ... ZOC_STAT_INVALID] = MNL_TYPE_U64,
+};
+
+static const enum mnl_attr_data_type ctrl_type[CTRL_ATTR_MAX + 1] = {
+	[CTRL_ATTR_FAMILY_ID] = MNL_TYPE_U16,
+};
+
+static const enum mnl_attr_data_type extack_type[NLMSGERR_ATTR_MAX + 1] = {
+	[NLMSGERR_ATTR_MSG] = MNL_TYPE_NUL_STRING,
+};
+
+static const struct zocctl_field dev_fields[] = {
+	{ ZOC_A_DEV_TYPE, "type", dev_types, ARRAY_SIZE(dev_types) },
+	{ ZOC_A_DEV_PCI, "pci", NULL, 0 },
+	{ ZOC_A_DEV_BACKEND, "backend", NULL, 0 },
+	{ ZOC_A_DEV_QUEUES, "queues", NULL, 0 },
+	{ ZOC_A_DEV_STATE, "state", dev_states, ARRAY_SIZE(dev_states) },
+};
+
+static const struct zocctl_field link_fields[] = {
+	{ ZOC_A_LINK_STATE, "state", link_states, ARRAY_SIZE(link_states) },
+	{ ZOC_A_LINK_EPOCH, "epoch", NULL, 0 },
+	{ ZOC_A_LINK_RESETS, "resets", NULL, 0 },
+	{ ZOC_A_LINK_TIMEOUTS, "timeouts", NULL, 0 },
+};
+
+/* --- command line ------------------------------------------------------ */
+
+/* The lines about @object (all if NULL), the first after @lead. */
+static void usage_part(FILE *f, const struct zocctl_usage *line,
+		       unsigned int nr, const char *object, const char *lead)
+{
+	for (; nr; nr--, line++) {
+		if (object && line->object && strcmp(object, line->object))
+			continue;
+		fprintf(f, "%s%s\n", lead, line->text);
+		lead = "       ";
+	}
+}
+
+/* The usage of @object, or of everything if NULL. */
+static void usage(FILE *f, const char *object)
+{
+	usage_part(f, usage_lines, ARRAY_SIZE(usage_lines), object, "Usage: ");
+	usage_part(f, usage_where, ARRAY_SIZE(usage_where), object, "where  ");
+}
+
+/* A usage error: the message, with @show the usage, and exit 2. */
+static noreturn void usage_error(struct zocctl *ctx, bool show,
+				 const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "zocctl: %s%s", ctx->what, *ctx->what ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (show)
+		usage(stderr, ctx->object);
+	exit(EXIT_USAGE);
+}
+
+static bool is_opt(const char *arg, const char *s, const char *l1, const char *l2)
+{
+	return !strcmp(arg, s) || !strcmp(arg, l1) || !strcmp(arg, l2);
+}
+
+/*
+ * A word that starts with '-' is an option, wherever it is: -j, -s, or
+ * -h (the usage, exit 0).  False for any other word.
+ */
+static bool parse_opt(struct zocctl *ctx, const char *arg)
+{
+	if (*arg != '-')
+		return false;
+	if (is_opt(arg, "-j", "-json", "--json")) {
+		ctx->json = true;
+	} else if (is_opt(arg, "-s", "-stats", "--stats")) {
+		ctx->stats = true;
+	} else if (is_opt(arg, "-h", "-help", "--help")) {
+		usage(stdout, ctx->object);
+		exit(0);
+	} else {
+		usage_error(ctx, true, "unknown option \"%s\"", arg);
+	}
+	return true;
+}
+
+/* The value that follows the keyword **argv; moves past it. */
+static const char *next_arg(struct zocctl *ctx, int *argc, char ***argv)
+{
+	if (*argc < 2)
+		usage_error(ctx, false, "\"%s\" needs an argument", **argv);
+	(*argc)--;
+	(*argv)++;
+	return **argv;
+}
+
+static const char *check_name(struct zocctl *ctx, const char *what,
+			      const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!len || len >= ZOC_DEV_NAME_LEN || strspn(s, ZOC_NAME_CHARS) != len)
+		usage_error(ctx, false,
+			    "bad %s \"%s\": 1 to 15 characters of a-z A-Z 0-9 _ . -",
+			    what, s);
+	return s;
+}
+
+static uint32_t parse_queues(struct zocctl *ctx, const char *s)
+{
+	unsigned long val;
+	char *end;
+
+	errno = 0;
+	val = strtoul(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end || errno || val > ZOC_MAX_QUEUES)
+		usage_error(ctx, false,
+			    "bad queue count \"%s\": a number from 0 to %u",
+			    s, ZOC_MAX_QUEUES);
+	return val;
+}
+
+static uint32_t parse_type(struct zocctl *ctx, const char *s)
+{
+	uint32_t type;
+
+	for (type = 0; type < ARRAY_SIZE(dev_types); type++)
+		if (dev_types[type] && !strcmp(dev_types[type], s))
+			return type;
+	usage_error(ctx, true, "unknown device type \"%s\"", s);
+}
+
+/* One argument of dev add (a keyword and its value); moves past it. */
+static void parse_dev_add_arg(struct zocctl *ctx, int *argc, char ***argv,
+			      struct zocctl_dev_args *args)
+{
+	const char *arg = **argv;
+
+	if (!strcmp(arg, "name")) {
+		args->name = check_name(ctx, "device name", next_arg(ctx, argc, argv));
+	} else if (!strcmp(arg, "backend")) {
+		args->backend = check_name(ctx, "backend", next_arg(ctx, argc, argv));
+	} else if (!strcmp(arg, "queues")) {
+		args->queues = parse_queues(ctx, next_arg(ctx, argc, argv));
+		args->has_queues = true;
+	} else if (!strcmp(arg, "noshadowdb")) {
+		args->flags |= ZOC_DEV_F_NO_SHADOW_DB;
+	} else if (!strcmp(arg, "type")) {
+		args->type = parse_type(ctx, next_arg(ctx, argc, argv));
+	} else if (!args->type) {
+		args->type = parse_type(ctx, arg);
+	} else {
+		usage_error(ctx, true, "unknown argument \"%s\"", arg);
+	}
+}
+
+/* dev add: [type] TYPE, name, backend, queues, in any order. */
+static void parse_dev_add(struct zocctl *ctx, int argc, char **argv,
+			  struct zocctl_dev_args *args)
+{
+	for (; argc > 0; argc--, argv++)
+		if (!parse_opt(ctx, *argv))
+			parse_dev_add_arg(ctx, &argc, &argv, args);
+	if (!args->type)
+		usage_error(ctx, false, "the device TYPE is missing");
+	if (!args->name)
+		usage_error(ctx, false, "name NAME is missing");
+	if (!args->backend && args->type != ZOC_DEV_TEST)
+		usage_error(ctx, false, "backend BLKDEV is missing (%s needs one)",
+			    dev_types[args->type]);
+}
+
+/* dev del and dev show: [name] NAME; NULL if none. */
+static const char *parse_dev_name(struct zocctl *ctx, int argc, char **argv)
+{
+	const char *name = NULL;
+
+	for (; argc > 0; argc--, argv++) {
+		if (parse_opt(ctx, *argv))
+			continue;
+		if (name)
+			usage_error(ctx, true, "unknown argument \"%s\"", *argv);
+		name = strcmp(*argv, "name") ? *argv : next_arg(ctx, &argc, &argv);
+		check_name(ctx, "device name", name);
+	}
+	return name;
+}
+
+/* --- output ------------------------------------------------------------ */
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c > 0x7e)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void put_key(struct zocctl *ctx, const char *key)
+{
+	if (ctx->json)
+		printf("%s\"%s\":", ctx->first ? "" : ",", key);
+	else
+		printf(" %s ", key);
+	ctx->first = false;
+}
+
+static void put_str(struct zocctl *ctx, const char *key, const char *val)
+{
+	put_key(ctx, key);
+	if (ctx->json)
+		json_str(val);
+	else
+		fputs(val, stdout);
+}
+
+static void put_u64(struct zocctl *ctx, const char *key, uint64_t val)
+{
+	put_key(ctx, key);
+	printf("%llu", (unsigned long long)val);
+}
+
+/* A u32 with names for its values: the name, or the number if unknown. */
+static void put_enum(struct zocctl *ctx, const struct zocctl_field *f, uint32_t val)
+{
+	if (val < f->nr_names && f->names[val])
+		put_str(ctx, f->key, f->names[val]);
+	else
+		put_u64(ctx, f->key, val);
+}
+
+static void put_field(struct zocctl *ctx, const struct zocctl_field *f,
+		      const struct nlattr *a)
+{
+	switch (zoc_attr_type[f->attr]) {
+	case MNL_TYPE_NUL_STRING:
+		if (*mnl_attr_get_str(a))	/* a test device has no backend */
+			put_str(ctx, f->key, mnl_attr_get_str(a));
+		break;
+	case MNL_TYPE_U64:
+		put_u64(ctx, f->key, mnl_attr_get_u64(a));
+		break;
+	default:
+		put_enum(ctx, f, mnl_attr_get_u32(a));
+		break;
+	}
+}
+
+static void put_fields(struct zocctl *ctx, const struct zocctl_field *f,
+		       unsigned int nr, const struct nlattr **tb)
+{
+	for (; nr; nr--, f++)
+		if (tb[f->attr])
+			put_field(ctx, f, tb[f->attr]);
+}
+
+static void put_stats(struct zocctl *ctx, const struct nlattr **st)
+{
+	unsigned int i, n = 0;
+
+	if (ctx->json) {
+		put_key(ctx, "stats");
+		putchar('{');
+		ctx->first = true;
+	}
+	for (i = 0; i < ARRAY_SIZE(stat_names); i++) {
+		if (!st[i])
+			continue;
+		if (!ctx->json && !(n++ % ZOC_STATS_PER_LINE))
+			fputs("\n   ", stdout);
+		put_u64(ctx, stat_names[i], mnl_attr_get_u64(st[i]));
+	}
+	if (ctx->json) {
+		putchar('}');
+		ctx->first = false;
+	}
+}
+
+/* JSON: an array of objects; plain: a "label:" line per object. */
+static void list_begin(struct zocctl *ctx)
+{
+	if (ctx->json)
+		putchar('[');
+}
+
+static void list_end(struct zocctl *ctx)
+{
+	if (ctx->json)
+		puts("]");
+}
+
+static void obj_begin(struct zocctl *ctx, const char *label)
+{
+	ctx->first = true;
+	if (ctx->json)
+		printf("%s{", ctx->items ? "," : "");
+	else
+		printf("%s:", label);
+	ctx->items++;
+}
+
+static void obj_end(struct zocctl *ctx)
+{
+	putchar(ctx->json ? '}' : '\n');
+}
+
+/* --- netlink ----------------------------------------------------------- */
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	struct zocctl_attrs *p = data;
+	unsigned int type = mnl_attr_get_type(a);
+
+	if (type > p->max || p->type[type] == MNL_TYPE_UNSPEC)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(a, p->type[type]) < 0)
+		return MNL_CB_ERROR;
+	p->tb[type] = a;
+	return MNL_CB_OK;
+}
+
+/* Fill @tb from the attributes at @offset of @nlh's payload. */
+static int zoc_parse(const struct nlmsghdr *nlh, unsigned int offset,
+		     const enum mnl_attr_data_type *type, unsigned int max,
+		     const struct nlattr **tb)
+{
+	struct zocctl_attrs p = { .type = type, .max = max, .tb = tb };
+
+	return mnl_attr_parse(nlh, offset, attr_cb, &p);
+}
+
+static int zoc_parse_nested(const struct nlattr *nest,
+			    const enum mnl_attr_data_type *type, unsigned int max,
+			    const struct nlattr **tb)
+{
+	struct zocctl_attrs p = { .type = type, .max = max, .tb = tb };
+
+	return mnl_attr_parse_nested(nest, attr_cb, &p);
+}
+
+static int bad_reply(struct zocctl *ctx)
+{
+	snprintf(ctx->errmsg, sizeof(ctx->errmsg), "malformed reply from the kernel");
+	errno = EBADMSG;
+	return MNL_CB_ERROR;
+}
+
+/* The extended ack's message, if the kernel sent one. */
+static void extack(struct zocctl *ctx, const struct nlmsghdr *nlh,
+		   unsigned int offset)
+{
+	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = { NULL };
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) ||
+	    offset > mnl_nlmsg_get_payload_len(nlh))
+		return;
+	if (zoc_parse(nlh, offset, extack_type, NLMSGERR_ATTR_MAX, tb) < 0 ||
+	    !tb[NLMSGERR_ATTR_MSG])
+		return;
+	snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s",
+		 mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
+}
+
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	struct zocctl *ctx = data;
+	unsigned int offset = sizeof(*err);
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err))
+		return bad_reply(ctx);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		offset += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	extack(ctx, nlh, offset);
+	if (!err->error) {
+		if (*ctx->errmsg)
+			fprintf(stderr, "zocctl: %s: warning: %s\n", ctx->what,
+				ctx->errmsg);
+		return MNL_CB_STOP;
+	}
+	errno = -err->error;
+	return MNL_CB_ERROR;
+}
+
+/* The end of a dump, which carries the dump's error if it failed. */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	int err = 0;
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err))
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	if (!err)
+		return MNL_CB_STOP;
+	extack(data, nlh, sizeof(err));
+	errno = -err;
+	return MNL_CB_ERROR;
+}
+
+static struct nlmsghdr *zoc_msg(struct zocctl *ctx, uint16_t type, uint8_t cmd,
+				uint8_t version, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(ctx->req);
+	struct genlmsghdr *genl;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++ctx->seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = version;
+	return nlh;
+}
+
+/* Send @nlh, hand each reply to @cb until the ack or the end of the dump. */
+static int zoc_talk(struct zocctl *ctx, const struct nlmsghdr *nlh, mnl_cb_t cb)
+{
+	static mnl_cb_t ctl[NLMSG_DONE + 1] = {
+		[NLMSG_ERROR] = error_cb,
+		[NLMSG_DONE] = done_cb,
+	};
+	static char buf[ZOC_RECV_SIZE];
+	ssize_t len;
+	int ret;
+
+	*ctx->errmsg = '\0';
+	if (mnl_socket_sendto(ctx->nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	do {
+		len = mnl_socket_recvfrom(ctx->nl, buf, sizeof(buf));
+		if (len < 0)
+			return -1;
+		ret = mnl_cb_run2(buf, len, ctx->seq, ctx->portid, cb, ctx, ctl,
+				  ARRAY_SIZE(ctl));
+	} while (ret == MNL_CB_OK);
+	return ret;
+}
+
+/* Report a failed request; the exit status. */
+static int zoc_fail(struct zocctl *ctx)
+{
+	fprintf(stderr, "zocctl: %s: %s\n", ctx->what,
+		*ctx->errmsg ? ctx->errmsg : strerror(errno));
+	return EXIT_KERNEL;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1] = { NULL };
+	struct zocctl *ctx = data;
+
+	if (zoc_parse(nlh, sizeof(struct genlmsghdr), ctrl_type, CTRL_ATTR_MAX,
+		      tb) < 0 || !tb[CTRL_ATTR_FAMILY_ID])
+		return bad_reply(ctx);
+	ctx->family = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	return MNL_CB_OK;
+}
+
+static int zoc_family(struct zocctl *ctx)
+{
+	const char *msg;
+	struct nlmsghdr *nlh;
+
+	nlh = zoc_msg(ctx, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, ZOC_GENL_NAME);
+	if (!zoc_talk(ctx, nlh, family_cb)) {
+		if (ctx->family)
+			return 0;
+		bad_reply(ctx);
+	}
+	msg = *ctx->errmsg ? ctx->errmsg : strerror(errno);
+	if (errno == ENOENT)
+		msg = "generic netlink family not found (is zoc_host loaded?)";
+	fprintf(stderr, "zocctl: %s: %s\n", ZOC_GENL_NAME, msg);
+	return -1;
+}
+
+/* Open the socket and find the family. */
+static int zoc_open(struct zocctl *ctx)
+{
+	int one = 1;
+
+	ctx->nl = mnl_socket_open(NETLINK_GENERIC);
+	if (!ctx->nl || mnl_socket_bind(ctx->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		fprintf(stderr, "zocctl: netlink socket: %s\n", strerror(errno));
+		return -1;
+	}
+	/* Without it (kernels before 4.12) errors come without a message. */
+	mnl_socket_setsockopt(ctx->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	ctx->portid = mnl_socket_get_portid(ctx->nl);
+	return zoc_family(ctx);
+}
+
+/* --- commands ---------------------------------------------------------- */
+
+static int dev_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *st[ZOC_STAT_MAX + 1] = { NULL };
+	const struct nlattr *tb[ZOC_A_MAX + 1] = { NULL };
+	struct zocctl *ctx = data;
+	const char *name;
+
+	if (zoc_parse(nlh, sizeof(struct genlmsghdr), zoc_attr_type, ZOC_A_MAX,
+		      tb) < 0 || !tb[ZOC_A_DEV_NAME])
+		return bad_reply(ctx);
+	if (tb[ZOC_A_DEV_STATS] &&
+	    zoc_parse_nested(tb[ZOC_A_DEV_STATS], stat_type, ZOC_STAT_MAX, st) < 0)
+		return bad_reply(ctx);
+	name = mnl_attr_get_str(tb[ZOC_A_DEV_NAME]);
+	obj_begin(ctx, name);
+	if (ctx->json)
+		put_str(ctx, "name", name);
+	put_fields(ctx, dev_fields, ARRAY_SIZE(dev_fields), tb);
+	if (ctx->stats && tb[ZOC_A_DEV_STATS])
+		put_stats(ctx, st);
+	obj_end(ctx);
+	return MNL_CB_OK;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[ZOC_A_MAX + 1] = { NULL };
+	struct zocctl *ctx = data;
+
+	if (zoc_parse(nlh, sizeof(struct genlmsghdr), zoc_attr_type, ZOC_A_MAX,
+		      tb) < 0)
+		return bad_reply(ctx);
+	obj_begin(ctx, "link");
+	put_fields(ctx, link_fields, ARRAY_SIZE(link_fields), tb);
+	obj_end(ctx);
+	return MNL_CB_OK;
+}
+
+/* Send a request whose replies are printed as a list. */
+static int zoc_show(struct zocctl *ctx, const struct nlmsghdr *nlh, mnl_cb_t cb)
+{
+	int ret;
+
+	list_begin(ctx);
+	ret = zoc_talk(ctx, nlh, cb);
+	list_end(ctx);
+	return ret < 0 ? zoc_fail(ctx) : 0;
+}
+
+static int dev_add(struct zocctl *ctx, int argc, char **argv)
+{
+	struct zocctl_dev_args args = {};
+	struct nlmsghdr *nlh;
+
+	parse_dev_add(ctx, argc, argv, &args);
+	if (zoc_open(ctx))
+		return EXIT_KERNEL;
+	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_DEV_NEW, ZOC_GENL_VERSION, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, ZOC_A_DEV_TYPE, args.type);
+	mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, args.name);
+	if (args.backend)
+		mnl_attr_put_strz(nlh, ZOC_A_DEV_BACKEND, args.backend);
+	if (args.has_queues)
+		mnl_attr_put_u32(nlh, ZOC_A_DEV_QUEUES, args.queues);
+	if (args.flags)
+		mnl_attr_put_u32(nlh, ZOC_A_DEV_FLAGS, args.flags);
+	return zoc_show(ctx, nlh, dev_cb);
+}
+
+static int dev_del(struct zocctl *ctx, int argc, char **argv)
+{
+	const char *name = parse_dev_name(ctx, argc, argv);
+	struct nlmsghdr *nlh;
+
+	if (!name)
+		usage_error(ctx, false, "the device NAME is missing");
+	if (zoc_open(ctx))
+		return EXIT_KERNEL;
+	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_DEV_DEL, ZOC_GENL_VERSION, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, name);
+	return zoc_talk(ctx, nlh, NULL) < 0 ? zoc_fail(ctx) : 0;
+}
+
+static int dev_show(struct zocctl *ctx, int argc, char **argv)
+{
+	const char *name = parse_dev_name(ctx, argc, argv);
+	struct nlmsghdr *nlh;
+
+	if (zoc_open(ctx))
+		return EXIT_KERNEL;
+	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_DEV_GET, ZOC_GENL_VERSION,
+		      name ? NLM_F_ACK : NLM_F_DUMP);
+	if (name)
+		mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, name);
+	return zoc_show(ctx, nlh, dev_cb);
+}
+
+static int link_show(struct zocctl *ctx, int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+
+	for (; argc > 0; argc--, argv++)
+		if (!parse_opt(ctx, *argv))
+			usage_error(ctx, true, "unknown argument \"%s\"", *argv);
+	if (zoc_open(ctx))
+		return EXIT_KERNEL;
+	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_LINK_GET, ZOC_GENL_VERSION, NLM_F_ACK);
+	return zoc_show(ctx, nlh, link_cb);
+}
+
+/**
+ * struct zocctl_cmd - a command of an object
+ * @name: what the user types
+ * @what: its canonical name, for messages
+ * @run: what it does, with the arguments that follow it; the exit status
+ */
+struct zocctl_cmd {
+	const char *name;
+	const char *what;
+	int (*run)(struct zocctl *ctx, int argc, char **argv);
+};
+
+/**
+ * struct zocctl_object - what follows the options
+ * @name: "dev" or "link"
+ * @cmds: its commands; the first is the one run when none is given
+ * @nr_cmds: entries in @cmds
+ */
+struct zocctl_object {
+	const char *name;
+	const struct zocctl_cmd *cmds;
+	unsigned int nr_cmds;
+};
+
+static const struct zocctl_cmd dev_cmds[] = {
+	{ "show", "dev show", dev_show },
+	{ "list", "dev show", dev_show },
+	{ "ls", "dev show", dev_show },
+	{ "add", "dev add", dev_add },
+	{ "del", "dev del", dev_del },
+	{ "delete", "dev del", dev_del },
+};
+
+static const struct zocctl_cmd link_cmds[] = {
+	{ "show", "link show", link_show },
+	{ "list", "link show", link_show },
+};
+
+static const struct zocctl_object objects[] = {
+	{ "dev", dev_cmds, ARRAY_SIZE(dev_cmds) },
+	{ "link", link_cmds, ARRAY_SIZE(link_cmds) },
+};
+
+/* OBJECT [COMMAND [ARGS]]: no command is show, as with ip(8). */
+static int run_object(struct zocctl *ctx, const struct zocctl_object *obj,
+		      int argc, char **argv)
+{
+	const struct zocctl_cmd *cmd = obj->cmds;
+	const char *name = cmd->name;
+
+	ctx->object = obj->name;
+	ctx->what = obj->name;
+	if (argc > 0 && **argv != '-') {
+		name = *argv;
+		argc--;
+		argv++;
+	}
+	if (!strcmp(name, "help")) {
+		usage(stdout, obj->name);
+		return 0;
+	}
+	for (; cmd < obj->cmds + obj->nr_cmds; cmd++) {
+		if (!strcmp(cmd->name, name)) {
+			ctx->what = cmd->what;
+			return cmd->run(ctx, argc, argv);
+		}
+	}
+	usage_error(ctx, true, "unknown command \"%s\"", name);
+}
+
+/* [OPTIONS] OBJECT ...: the exit status. */
+static int run(struct zocctl *ctx, int argc, char **argv)
+{
+	unsigned int i;
+
+	for (; argc > 0 && parse_opt(ctx, *argv); argc--, argv++)
+		;
+	if (argc < 1)
+		usage_error(ctx, true, "no object given");
+	if (!strcmp(*argv, "help")) {
+		usage(stdout, NULL);
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(objects); i++)
+		if (!strcmp(objects[i].name, *argv))
+			return run_object(ctx, &objects[i], argc - 1, argv + 1);
+	usage_error(ctx, true, "unknown object \"%s\"", *argv);
+}
+
+int main(int argc, char **argv)
+{
+	struct zocctl ctx = { .what = "" };
+	int ret;
+
+	ret = run(&ctx, argc - 1, argv + 1);
+	if (ctx.nl)
+		mnl_socket_close(ctx.nl);
+	return ret;
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * ZOC management: the generic netlink family "zoc" of the host kernel.
+ *
+ * Devices served by the service VM are created, listed and destroyed
+ * through it (tools/zocctl speaks it).  Creating or destroying a device
+ * needs CAP_NET_ADMIN; errors come with an extended ack message.
+ */
+#ifndef _UAPI_LINUX_ZOC_H
+#define _UAPI_LINUX_ZOC_H
+
+#define ZOC_GENL_NAME		"zoc"
+#define ZOC_GENL_VERSION	1
+
+/**
+ * enum zoc_cmd - commands of the family
+ * @ZOC_CMD_UNSPEC: invalid
+ * @ZOC_CMD_DEV_NEW: create a device: ZOC_A_DEV_TYPE, ZOC_A_DEV_NAME,
+ *	ZOC_A_DEV_BACKEND, optional ZOC_A_DEV_QUEUES; the reply is the device
+ *	as ZOC_CMD_DEV_GET shows it
+ * @ZOC_CMD_DEV_DEL: destroy the device ZOC_A_DEV_NAME (hot-remove)
+ * @ZOC_CMD_DEV_GET: one device (ZOC_A_DEV_NAME) or, dumped, all of them
+ * @ZOC_CMD_LINK_GET: the state of the link to the service VM
+ * @__ZOC_CMD_MAX: internal
+ * @ZOC_CMD_MAX: highest command
+ */
+enum zoc_cmd {
+	ZOC_CMD_UNSPEC,
+	ZOC_CMD_DEV_NEW,
+	ZOC_CMD_DEV_DEL,
+	ZOC_CMD_DEV_GET,
+	ZOC_CMD_LINK_GET,
+	__ZOC_CMD_MAX,
+	ZOC_CMD_MAX = __ZOC_CMD_MAX - 1
+};
+
+/**
+ * enum zoc_attr - attributes of the family
+ * @ZOC_A_UNSPEC: invalid
+ * @ZOC_A_DEV_NAME: string, 1 to 15 characters of [a-zA-Z0-9_.-]
+ * @ZOC_A_DEV_TYPE: u32, ZOC_DEV_NVME, ZOC_DEV_VIRTIO_BLK, ...
+ *	(linux/zoc_link.h)
+ * @ZOC_A_DEV_BACKEND: string, the service VM's block device (e.g. "vda")
+ * @ZOC_A_DEV_QUEUES: u32, I/O queue pairs (0 or absent: one per host CPU)
+ * @ZOC_A_DEV_PCI: string, the function's PCI address ("5a0c:00:01.0")
+ * @ZOC_A_DEV_STATE: u32, enum zoc_dev_state
+ * @ZOC_A_DEV_STATS: nested, enum zoc_stat, each a u64
+ * @ZOC_A_LINK_STATE: u32, enum zoc_link_status
+ * @ZOC_A_LINK_EPOCH: u32, the service VM's epoch the host attached to
+ * @ZOC_A_LINK_RESETS: u64, link resets
+ * @ZOC_A_LINK_TIMEOUTS: u64, requests that timed out
+ * @ZOC_A_PAD: padding for 64-bit attributes
+ * @ZOC_A_DEV_FLAGS: u32, ZOC_DEV_F_* (linux/zoc_link.h), at creation
+ * @__ZOC_A_MAX: internal
+ * @ZOC_A_MAX: highest attribute
+ */
+enum zoc_attr {
+	ZOC_A_UNSPEC,
+	ZOC_A_DEV_NAME,
+	ZOC_A_DEV_TYPE,
+	ZOC_A_DEV_BACKEND,
+	ZOC_A_DEV_QUEUES,
+	ZOC_A_DEV_PCI,
+	ZOC_A_DEV_STATE,
+	ZOC_A_DEV_STATS,
+	ZOC_A_LINK_STATE,
+	ZOC_A_LINK_EPOCH,
+	ZOC_A_LINK_RESETS,
+	ZOC_A_LINK_TIMEOUTS,
+	ZOC_A_PAD,
+	ZOC_A_DEV_FLAGS,
+	__ZOC_A_MAX,
+	ZOC_A_MAX = __ZOC_A_MAX - 1
+};
+
+/**
+ * enum zoc_dev_state - a device as the host sees it
+ * @ZOC_DEV_STATE_UP: on the bus, served
+ * @ZOC_DEV_STATE_GONE: the service VM stopped answering: its function
+ *	reads all ones until it is deleted
+ */
+enum zoc_dev_state {
+	ZOC_DEV_STATE_UP,
+	ZOC_DEV_STATE_GONE,
+};
+
+/**
+ * enum zoc_link_status - the link as the host sees it
+ * @ZOC_LINK_STATUS_DOWN: no service VM
+ * @ZOC_LINK_STATUS_UP: attached and answering
+ * @ZOC_LINK_STATUS_STALLED: the service VM's heartbeat stopped
+ * @ZOC_LINK_STATUS_RESTARTING: a new service VM epoch is being taken
+ */
+enum zoc_link_status {
+	ZOC_LINK_STATUS_DOWN,
+	ZOC_LINK_STATUS_UP,
+	ZOC_LINK_STATUS_STALLED,
+	ZOC_LINK_STATUS_RESTARTING,
+};
+
+/**
+ * enum zoc_stat - counters of a device (ZOC_A_DEV_STATS)
+ * @ZOC_STAT_UNSPEC: invalid
+ * @ZOC_STAT_MMIO_READS: BAR reads forwarded over the link
+ * @ZOC_STAT_MMIO_WRITES: BAR writes forwarded over the link
+ * @ZOC_STAT_SHADOW_READS: BAR reads served from the register shadow
+ * @ZOC_STAT_DOORBELL_WRITES: doorbell writes trapped
+ * @ZOC_STAT_DOORBELL_MSGS: doorbell messages sent for them
+ * @ZOC_STAT_IRQS: interrupts delivered to the driver
+ * @ZOC_STAT_IRQS_MASKED: interrupts left pending by a masked vector
+ * @ZOC_STAT_COMMANDS: commands completed by the device model
+ * @ZOC_STAT_ERRORS: commands that completed with an error
+ * @ZOC_STAT_READ_BYTES: bytes read by the host
+ * @ZOC_STAT_WRITE_BYTES: bytes written by the host
+ * @ZOC_STAT_RESETS: device resets
+ * @ZOC_STAT_INVALID: malformed input refused by the device model
+ * @ZOC_STAT_PAD: padding for 64-bit attributes
+ * @__ZOC_STAT_MAX: internal
+ * @ZOC_STAT_MAX: highest counter
+ */
+enum zoc_stat {
+	ZOC_STAT_UNSPEC,
+	ZOC_STAT_MMIO_READS,
+	ZOC_STAT_MMIO_WRITES,
+	ZOC_STAT_SHADOW_READS,
+	ZOC_STAT_DOORBELL_WRITES,
+	ZOC_STAT_DOORBELL_MSGS,
+	ZOC_STAT_IRQS,
+	ZOC_STAT_IRQS_MASKED,
+	ZOC_STAT_COMMANDS,
+	ZOC_STAT_ERRORS,
+	ZOC_STAT_READ_BYTES,
+	ZOC_STAT_WRITE_BYTES,
+	ZOC_STAT_RESETS,
+	ZOC_STAT_INVALID,
+	ZOC_STAT_PAD,
+	__ZOC_STAT_MAX,
+	ZOC_STAT_MAX = __ZOC_STAT_MAX - 1
+};
+
+#endif /* _UAPI_LINUX_ZOC_H */
