@@ -107,6 +107,10 @@ TEST_F_TIMEOUT(bus, service_vm_gone, 600)
 		usleep(100 * 1000);
 	}
 	EXPECT_EQ(0, dir[0]) TH_LOG("a gone function is still on the bus");
+	/* Nothing can be created without a service VM, and zocctl says why. */
+	EXPECT_EQ(1, zoc_ctl(out, sizeof(out), "dev add test name t1"));
+	EXPECT_NE(NULL, strstr(out, "link to the service VM is down"))
+		TH_LOG("%s", out);
 	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev del t0"));
 	ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-start"));
 	ASSERT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT));

@@ -571,10 +571,20 @@ static void zoc_nvme_sq_kick(struct zoc_nvme_sq *sq)
 static void zoc_nvme_sq_put(struct zoc_nvme_sq *sq)
 {
 	unsigned int left = atomic_dec_return(&sq->outstanding);
+	__le32 *shadow = NULL;
 
 	lockdep_assert_held(&sq->cq->lock);
+	if (sq->qid)
+		shadow = zoc_nvme_shadow_db(sq->ctrl, 2 * sq->qid);
 	if (!left)
 		wake_up_var(&sq->outstanding);
+	/*
+	 * With shadow doorbells a busy queue's event index is left behind:
+	 * its completions look for new commands, and the last one makes the
+	 * work arm the index before the queue goes idle.
+	 */
+	if (shadow && (!left || le32_to_cpu(READ_ONCE(*shadow)) != READ_ONCE(sq->tail)))
+		zoc_nvme_sq_kick(sq);
 	else if (left == sq->size - 1)
 		zoc_nvme_sq_kick(sq);
 }
@@ -667,6 +677,12 @@ static bool zoc_nvme_sq_refresh(struct zoc_nvme_sq *sq)
 		tail = READ_ONCE(sq->db);
 	} else {
 		tail = le32_to_cpu(READ_ONCE(*shadow));
+		/*
+		 * Busy: each completion looks at the shadow again (see
+		 * zoc_nvme_sq_put()), so the host need not ring.
+		 */
+		if (tail == sq->tail && atomic_read(&sq->outstanding))
+			return false;
 		if (tail == sq->tail) {
 			/* Going idle: ring when you pass this tail. */
 			WRITE_ONCE(*zoc_nvme_event_idx(ctrl, db),
