@@ -241,6 +241,7 @@ struct zoc_nvme_cq {
  * @ring: its entries, in host memory
  * @head: the next entry to fetch; written by its work only
  * @tail: the tail its work took last
+ * @bad_tail: the last invalid shadow tail reported, so it is reported once
  * @db: the tail last written to its doorbell register, checked
  * @stopped: fetch no more: deleted, reset, shut down
  * @outstanding: commands fetched whose completion is not posted or dropped
@@ -256,6 +257,7 @@ struct zoc_nvme_sq {
 	struct nvme_command *ring;
 	u32 head;
 	u32 tail;
+	u32 bad_tail;
 	u32 db;
 	bool stopped;
 	atomic_t outstanding;
@@ -696,6 +698,10 @@ static bool zoc_nvme_sq_refresh(struct zoc_nvme_sq *sq)
 			tail = le32_to_cpu(READ_ONCE(*shadow));
 		}
 		if (tail >= sq->size) {
+			/* Once per bad value: the work looks again and again. */
+			if (tail == sq->bad_tail)
+				return false;
+			sq->bad_tail = tail;
 			spin_lock_irqsave(&ctrl->lock, flags);
 			zoc_nvme_event(ctrl, ZOC_NVME_AEN_DB_VALUE);
 			spin_unlock_irqrestore(&ctrl->lock, flags);
