@@ -369,17 +369,19 @@ struct zoc_msg {
 #define ZOC_DEV_DOORBELLS	64
 #define ZOC_DEV_SHADOW_SIZE	0xc00
 #define ZOC_DEV_STATS		32
+#define ZOC_DEV_CAPS_SIZE	88
 
 /* zoc_dev_region.policy: how the host serves accesses to a BAR0 range */
 #define ZOC_REGION_FORWARD	0	/* reads and writes go over the link */
 #define ZOC_REGION_SHADOW	1	/* reads from the shadow; writes forwarded */
-#define ZOC_REGION_DOORBELL	2	/* 32-bit writes coalesced; reads 0 */
+#define ZOC_REGION_DOORBELL	2	/* 16/32-bit writes coalesced; reads 0 */
 
 /**
  * struct zoc_dev_region - a range of BAR0 with its own policy
  * @offset: start in BAR0, 4-byte aligned
  * @size: bytes, a multiple of 4
- * @policy: ZOC_REGION_*
+ * @policy: ZOC_REGION_*; doorbells are 4 bytes apart and written with
+ *	16- or 32-bit writes (zero extended)
  * @reserved: zero
  * @shadow: ZOC_REGION_SHADOW: where its shadow starts in the device
  *	page's @shadow; ZOC_REGION_DOORBELL: the index of its first doorbell
@@ -413,8 +415,12 @@ struct zoc_dev_region {
  * @msix_table: offset of the MSI-X table in BAR0, 8-byte aligned; the
  *	host's bus serves the table and the PBA itself
  * @msix_pba: offset of the PBA in BAR0, 8-byte aligned
+ * @caps_len: bytes of @caps used
  * @reserved2: zero
  * @region: ranges of BAR0 with a policy
+ * @caps: vendor-specific PCI capabilities (ID 0x09, their length at byte
+ *	2), back to back, that the bus puts in config space after MSI-X
+ *	(the bus writes their next pointers); read-only to the host
  */
 struct zoc_dev_image {
 	__le32 magic;
@@ -431,8 +437,10 @@ struct zoc_dev_image {
 	__le16 reserved1;
 	__le32 msix_table;
 	__le32 msix_pba;
-	__le32 reserved2[7];
+	__u8 caps_len;
+	__u8 reserved2[3];
 	struct zoc_dev_region region[ZOC_DEV_MAX_REGIONS];
+	__u8 caps[ZOC_DEV_CAPS_SIZE];
 };
 
 /* zoc_dev_page.stats, kept by the device model */

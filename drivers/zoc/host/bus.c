@@ -53,6 +53,7 @@
 #define ZOC_BUS_BAR_STRIDE	BIT(ZOC_BUS_BAR_MAX_SHIFT)
 #define ZOC_BUS_CFG_SIZE	256
 #define ZOC_BUS_MSIX_CAP	0x40
+#define ZOC_BUS_VCAPS		0x50	/* the image's vendor capabilities */
 #define ZOC_BUS_VECTORS		64
 #define ZOC_BUS_MSI_ADDR	0xfee00000
 #define ZOC_BUS_READ_NS		(200 * NSEC_PER_MSEC)	/* TCG is slow */
@@ -242,6 +243,36 @@ static struct pci_ops zoc_bus_ops = {
 	.write = zoc_bus_write,
 };
 
+/* Put the capability at @pos at the end of the capability list. */
+static void zoc_cfg_link_cap(u8 *cfg, u8 pos)
+{
+	u8 *next = cfg + PCI_CAPABILITY_LIST;
+
+	while (*next)
+		next = cfg + *next + PCI_CAP_LIST_NEXT;
+	*next = pos;
+	cfg[pos + PCI_CAP_LIST_NEXT] = 0;
+	put_unaligned_le16(PCI_STATUS_CAP_LIST, cfg + PCI_STATUS);
+}
+
+/*
+ * The image's vendor-specific capabilities, after MSI-X, each 4-byte
+ * aligned; their layout was checked with the image.
+ */
+static void zoc_vfn_build_vendor_caps(struct zoc_vfn *fn)
+{
+	const struct zoc_dev_image *img = &fn->image;
+	unsigned int off = 0, pos = ZOC_BUS_VCAPS, len;
+
+	while (off < img->caps_len) {
+		len = img->caps[off + 2];
+		memcpy(fn->cfg + pos, img->caps + off, len);
+		zoc_cfg_link_cap(fn->cfg, pos);
+		off += len;
+		pos = ALIGN(pos + len, 4);
+	}
+}
+
 /* The configuration space of @fn, from its image. */
 static void zoc_vfn_build_cfg(struct zoc_vfn *fn)
 {
@@ -261,16 +292,17 @@ static void zoc_vfn_build_cfg(struct zoc_vfn *fn)
 	put_unaligned_le32(lower_32_bits(fn->bar) | PCI_BASE_ADDRESS_MEM_TYPE_64,
 			   cfg + PCI_BASE_ADDRESS_0);
 	put_unaligned_le32(upper_32_bits(fn->bar), cfg + PCI_BASE_ADDRESS_1);
-	if (!vectors)
-		return;
-	put_unaligned_le16(PCI_STATUS_CAP_LIST, cfg + PCI_STATUS);
-	cfg[PCI_CAPABILITY_LIST] = ZOC_BUS_MSIX_CAP;
-	cfg[ZOC_BUS_MSIX_CAP + PCI_CAP_LIST_ID] = PCI_CAP_ID_MSIX;
-	put_unaligned_le16(vectors - 1, cfg + ZOC_BUS_MSIX_CAP + PCI_MSIX_FLAGS);
-	put_unaligned_le32(le32_to_cpu(img->msix_table),
-			   cfg + ZOC_BUS_MSIX_CAP + PCI_MSIX_TABLE);
-	put_unaligned_le32(le32_to_cpu(img->msix_pba),
-			   cfg + ZOC_BUS_MSIX_CAP + PCI_MSIX_PBA);
+	if (vectors) {
+		cfg[ZOC_BUS_MSIX_CAP + PCI_CAP_LIST_ID] = PCI_CAP_ID_MSIX;
+		put_unaligned_le16(vectors - 1,
+				   cfg + ZOC_BUS_MSIX_CAP + PCI_MSIX_FLAGS);
+		put_unaligned_le32(le32_to_cpu(img->msix_table),
+				   cfg + ZOC_BUS_MSIX_CAP + PCI_MSIX_TABLE);
+		put_unaligned_le32(le32_to_cpu(img->msix_pba),
+				   cfg + ZOC_BUS_MSIX_CAP + PCI_MSIX_PBA);
+		zoc_cfg_link_cap(cfg, ZOC_BUS_MSIX_CAP);
+	}
+	zoc_vfn_build_vendor_caps(fn);
 }
 
 /* --- device images ------------------------------------------------------ */
@@ -283,6 +315,30 @@ static bool zoc_range_ok(u64 off, u64 size, u64 limit)
 static bool zoc_ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
 {
 	return a < b + blen && b < a + alen;
+}
+
+/*
+ * Vendor-specific capabilities only, back to back, each at least its
+ * header and length byte, all of them fitting in config space once
+ * aligned.
+ */
+static int zoc_image_check_caps(const struct zoc_dev_image *img)
+{
+	unsigned int off = 0, pos = ZOC_BUS_VCAPS, len;
+
+	if (img->caps_len > ZOC_DEV_CAPS_SIZE)
+		return -EINVAL;
+	while (off < img->caps_len) {
+		if (img->caps_len - off < 3 ||
+		    img->caps[off + PCI_CAP_LIST_ID] != PCI_CAP_ID_VNDR)
+			return -EINVAL;
+		len = img->caps[off + 2];
+		if (len < 3 || len > img->caps_len - off)
+			return -EINVAL;
+		off += len;
+		pos = ALIGN(pos + len, 4);
+	}
+	return pos <= ZOC_BUS_CFG_SIZE ? 0 : -EINVAL;
 }
 
 /*
@@ -335,7 +391,7 @@ static int zoc_image_check(const struct zoc_dev_image *img, u8 type)
 		for (j = i + 1; j < n; j++)
 			if (zoc_ranges_overlap(start[i], len[i], start[j], len[j]))
 				return -EINVAL;
-	return 0;
+	return zoc_image_check_caps(img);
 }
 
 /* --- MSI-X --------------------------------------------------------------- */
@@ -637,11 +693,11 @@ static void zoc_vfn_doorbell(struct zoc_vfn *fn, const struct zoc_dev_region *r,
 	unsigned int db;
 	struct zoc_msg msg;
 
-	if (size != 4 || offset % 4)
-		return;		/* doorbells are 32-bit registers */
+	if ((size != 4 && size != 2) || offset % 4)
+		return;		/* 32-bit registers, written whole or 16-bit */
 	db = le32_to_cpu(r->shadow) + (offset - le32_to_cpu(r->offset)) / 4;
 	zoc_vfn_stat(fn, ZOC_STAT_DOORBELL_WRITES);
-	WRITE_ONCE(fn->page->db[db], cpu_to_le32(val));
+	WRITE_ONCE(fn->page->db[db], cpu_to_le32(size == 2 ? (u16)val : val));
 	/* The value before the bit: a locked operation orders them. */
 	if (test_and_set_bit(db, (__force unsigned long *)&fn->page->db_pending))
 		return;

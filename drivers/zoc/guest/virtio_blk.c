@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC virtio-blk device: a virtio block device for the host's stock
+ * virtio_blk driver, served by a block device of the service VM
+ * (blkback.c), over the virtio PCI transport (virtio_pci.c).
+ *
+ * Each request is a descriptor chain: a 16-byte header the device reads,
+ * the data, and a status byte it writes.  Reads and writes become backend
+ * requests whose segments are the chain's buffers in host memory, split
+ * into pieces of at most ZOC_BLKBACK_MAX_BYTES; flushes, discards and
+ * write zeroes carry no data.  A chain without a readable header or a
+ * writable status byte breaks the protocol and the device needs a reset;
+ * any other fault fails the request with its status.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/blkdev.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/virtio_blk.h>
+#include <linux/virtio_byteorder.h>
+#include <linux/virtio_ids.h>
+#include <linux/zoc_link.h>
+
+#include "zoc_blkback.h"
+#include "zoc_proxy.h"
+#include "zoc_virtio.h"
+
+#define ZOC_VBLK_CLASS		0x018000	/* mass storage, other */
+#define ZOC_VBLK_DEF_QUEUES	1
+/* Data buffers of a request: its chain fits a queue shrunk to 128. */
+#define ZOC_VBLK_SEG_MAX	126
+/* A request's data, in pieces of what the backend takes at once */
+#define ZOC_VBLK_CHUNK		ZOC_BLKBACK_MAX_BYTES
+#define ZOC_VBLK_MAX_CHUNKS	8
+#define ZOC_VBLK_MAX_BYTES	(ZOC_VBLK_MAX_CHUNKS * ZOC_VBLK_CHUNK)
+/* Discard and write zeroes: one range of at most 1 GiB */
+#define ZOC_VBLK_MAX_RANGE	(SZ_1G >> SECTOR_SHIFT)
+
+#define ZOC_VBLK_FEATURES	(BIT_ULL(VIRTIO_BLK_F_SEG_MAX) |	\
+				 BIT_ULL(VIRTIO_BLK_F_BLK_SIZE) |	\
+				 BIT_ULL(VIRTIO_BLK_F_FLUSH) |		\
+				 BIT_ULL(VIRTIO_BLK_F_MQ) |		\
+				 BIT_ULL(VIRTIO_BLK_F_DISCARD) |	\
+				 BIT_ULL(VIRTIO_BLK_F_WRITE_ZEROES))
+
+/* Not a status: the request completes later. */
+#define ZOC_VBLK_ASYNC		0xff
+
+/**
+ * struct zoc_vblk - a virtio-blk device
+ * @vdev: its virtio device
+ * @pdev: its proxy device
+ * @bb: the block device behind it
+ * @id: what GET_ID returns: the device's name, zero padded
+ * @capacity: its size in 512-byte sectors
+ */
+struct zoc_vblk {
+	struct zoc_virtio_dev *vdev;
+	struct zoc_pdev *pdev;
+	struct zoc_blkback *bb;
+	char id[VIRTIO_BLK_ID_BYTES];
+	sector_t capacity;
+};
+
+struct zoc_vblk_req;
+
+/**
+ * struct zoc_vblk_chunk - a backend request of a virtio-blk request
+ * @breq: the backend request
+ * @req: the virtio-blk request
+ */
+struct zoc_vblk_chunk {
+	struct zoc_blkback_req breq;
+	struct zoc_vblk_req *req;
+};
+
+/**
+ * struct zoc_vblk_req - a request in the backend
+ * @vblk: its device
+ * @vq: its queue
+ * @head: its chain's head
+ * @status_addr: where its status byte goes in host memory
+ * @op: what it asks of the backend
+ * @flags: ZOC_BLKBACK_F_* of its chunks
+ * @bytes: bytes of data
+ * @pending: chunks running, plus one while they are submitted
+ * @error: a failure among them
+ * @nr_chunks: entries used in @chunks
+ * @chunks: its backend requests
+ * @segs: where the data of @chunks lies, chunk after chunk
+ */
+struct zoc_vblk_req {
+	struct zoc_vblk *vblk;
+	struct zoc_virtio_queue *vq;
+	u16 head;
+	u64 status_addr;
+	enum zoc_blkback_op op;
+	unsigned int flags;
+	u32 bytes;
+	atomic_t pending;
+	blk_status_t error;
+	unsigned int nr_chunks;
+	struct zoc_vblk_chunk chunks[ZOC_VBLK_MAX_CHUNKS];
+	struct zoc_blkback_seg segs[];
+};
+
+/* Write the status byte, post the used entry and count the request. */
+static void zoc_vblk_finish(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
+			    u16 head, u64 status_addr, u8 status, u32 written)
+{
+	zoc_proxy_stat_add(vblk->pdev, ZOC_DEV_STAT_COMMANDS, 1);
+	if (status != VIRTIO_BLK_S_OK) {
+		zoc_proxy_stat_add(vblk->pdev, ZOC_DEV_STAT_ERRORS, 1);
+		written = 0;
+	}
+	/* In host RAM: the chain was checked. */
+	zoc_proxy_dma_write(vblk->pdev, status_addr, &status, sizeof(status));
+	zoc_virtio_complete(vq, head, written + sizeof(status));
+}
+
+static void zoc_vblk_req_put(struct zoc_vblk_req *req)
+{
+	struct zoc_vblk *vblk = req->vblk;
+	u8 status = VIRTIO_BLK_S_OK;
+	u32 written = 0;
+
+	if (!atomic_dec_and_test(&req->pending))
+		return;
+	if (READ_ONCE(req->error)) {
+		status = VIRTIO_BLK_S_IOERR;
+	} else if (req->op == ZOC_BLKBACK_READ) {
+		written = req->bytes;
+		zoc_proxy_stat_add(vblk->pdev, ZOC_DEV_STAT_READ_BYTES,
+				   req->bytes);
+	} else if (req->op == ZOC_BLKBACK_WRITE) {
+		zoc_proxy_stat_add(vblk->pdev, ZOC_DEV_STAT_WRITE_BYTES,
+				   req->bytes);
+	}
+	zoc_vblk_finish(vblk, req->vq, req->head, req->status_addr, status,
+			written);
+	kfree(req);
+}
+
+static void zoc_vblk_chunk_done(struct zoc_blkback_req *breq,
+				blk_status_t status)
+{
+	struct zoc_vblk_chunk *chunk = container_of(breq, struct zoc_vblk_chunk,
+						    breq);
+
+	if (status)
+		WRITE_ONCE(chunk->req->error, status);
+	zoc_vblk_req_put(chunk->req);
+}
+
+static struct zoc_vblk_req *zoc_vblk_req_alloc(struct zoc_vblk *vblk,
+					       struct zoc_virtio_queue *vq,
+					       const struct zoc_virtio_chain *chain,
+					       u64 status_addr,
+					       unsigned int nr_segs)
+{
+	struct zoc_vblk_req *req;
+
+	req = kzalloc(struct_size(req, segs, nr_segs), GFP_KERNEL);
+	if (!req)
+		return NULL;
+	req->vblk = vblk;
+	req->vq = vq;
+	req->head = chain->head;
+	req->status_addr = status_addr;
+	return req;
+}
+
+/* Start the chunks of @req; it completes when the last one is done. */
+static void zoc_vblk_req_submit(struct zoc_vblk_req *req, sector_t sector)
+{
+	struct zoc_vblk_chunk *chunk;
+	unsigned int i;
+
+	atomic_set(&req->pending, req->nr_chunks + 1);
+	for (i = 0; i < req->nr_chunks; i++) {
+		chunk = &req->chunks[i];
+		chunk->req = req;
+		chunk->breq.op = req->op;
+		chunk->breq.flags = req->flags;
+		chunk->breq.sector = sector;
+		chunk->breq.done = zoc_vblk_chunk_done;
+		sector += chunk->breq.nr_sectors;
+		zoc_blkback_submit(req->vblk->bb, &chunk->breq);
+	}
+	zoc_vblk_req_put(req);
+}
+
+static bool zoc_vblk_range_ok(struct zoc_vblk *vblk, u64 sector, u64 nr)
+{
+	return nr <= vblk->capacity && sector <= vblk->capacity - nr;
+}
+
+/*
+ * Turn @len bytes of the chain's data, @skip bytes into its readable
+ * (@write) or writable buffers, into the segments of @req's chunks.
+ */
+static void zoc_vblk_map(struct zoc_vblk_req *req,
+			 const struct zoc_virtio_chain *chain, bool write,
+			 u64 skip, u32 len)
+{
+	unsigned int first = write ? 0 : chain->nr_out;
+	unsigned int end = write ? chain->nr_out : chain->nr_segs;
+	unsigned int i, ns = 0, start = 0;
+	struct zoc_blkback_req *breq;
+	u32 pos = 0, n, take;
+	u64 addr;
+
+	for (i = first; i < end && pos < len; i++) {
+		if (skip >= chain->segs[i].len) {
+			skip -= chain->segs[i].len;
+			continue;
+		}
+		addr = chain->segs[i].addr + skip;
+		n = min_t(u64, chain->segs[i].len - skip, len - pos);
+		skip = 0;
+		while (n) {
+			take = min(n, ZOC_VBLK_CHUNK - pos % ZOC_VBLK_CHUNK);
+			req->segs[ns].addr = addr;
+			req->segs[ns].len = take;
+			ns++;
+			addr += take;
+			n -= take;
+			pos += take;
+			if (pos % ZOC_VBLK_CHUNK && pos < len)
+				continue;
+			breq = &req->chunks[req->nr_chunks++].breq;
+			breq->segs = &req->segs[start];
+			breq->nr_segs = ns - start;
+			start = ns;
+		}
+	}
+}
+
+/* A read or a write of @len bytes at @sector. */
+static u8 zoc_vblk_rw(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
+		      const struct zoc_virtio_chain *chain, u64 status_addr,
+		      bool write, u64 sector, u64 len)
+{
+	unsigned int i, nr_chunks;
+	struct zoc_vblk_req *req;
+
+	if (len % SECTOR_SIZE ||
+	    !zoc_vblk_range_ok(vblk, sector, len >> SECTOR_SHIFT))
+		return VIRTIO_BLK_S_IOERR;
+	if (!len)
+		return VIRTIO_BLK_S_OK;
+	if (len > ZOC_VBLK_MAX_BYTES)
+		return VIRTIO_BLK_S_IOERR;
+	nr_chunks = DIV_ROUND_UP(len, ZOC_VBLK_CHUNK);
+	req = zoc_vblk_req_alloc(vblk, vq, chain, status_addr,
+				 chain->nr_segs + nr_chunks);
+	if (!req)
+		return VIRTIO_BLK_S_IOERR;
+	req->op = write ? ZOC_BLKBACK_WRITE : ZOC_BLKBACK_READ;
+	req->bytes = len;
+	zoc_vblk_map(req, chain, write,
+		     write ? sizeof(struct virtio_blk_outhdr) : 0, len);
+	/* Every chunk but the last is ZOC_VBLK_CHUNK bytes. */
+	for (i = 0; i < req->nr_chunks; i++)
+		req->chunks[i].breq.nr_sectors =
+			min_t(u64, len - (u64)i * ZOC_VBLK_CHUNK,
+			      ZOC_VBLK_CHUNK) >> SECTOR_SHIFT;
+	zoc_vblk_req_submit(req, sector);
+	return ZOC_VBLK_ASYNC;
+}
+
+/* A request without data: a flush, a discard or a write zeroes. */
+static u8 zoc_vblk_nodata(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
+			  const struct zoc_virtio_chain *chain,
+			  u64 status_addr, enum zoc_blkback_op op,
+			  unsigned int flags, u64 sector, u32 nr_sectors)
+{
+	struct zoc_vblk_req *req;
+
+	req = zoc_vblk_req_alloc(vblk, vq, chain, status_addr, 0);
+	if (!req)
+		return VIRTIO_BLK_S_IOERR;
+	req->op = op;
+	req->flags = flags;
+	req->nr_chunks = 1;
+	req->chunks[0].breq.nr_sectors = nr_sectors;
+	zoc_vblk_req_submit(req, sector);
+	return ZOC_VBLK_ASYNC;
+}
+
+/* Discard and write zeroes: one range in the data. */
+static u8 zoc_vblk_range(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
+			 const struct zoc_virtio_chain *chain, u64 status_addr,
+			 bool discard, u64 len)
+{
+	struct virtio_blk_discard_write_zeroes range;
+	u32 nr, flags;
+	u64 sector;
+
+	if (len != sizeof(range))
+		return VIRTIO_BLK_S_IOERR;	/* one range at most */
+	if (zoc_virtio_chain_read(vblk->vdev, chain,
+				  sizeof(struct virtio_blk_outhdr), &range,
+				  sizeof(range)))
+		return VIRTIO_BLK_S_IOERR;
+	sector = le64_to_cpu(range.sector);
+	nr = le32_to_cpu(range.num_sectors);
+	flags = le32_to_cpu(range.flags);
+	if (flags & ~VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP ||
+	    (discard && flags))
+		return VIRTIO_BLK_S_UNSUPP;
+	if (nr > ZOC_VBLK_MAX_RANGE || !zoc_vblk_range_ok(vblk, sector, nr))
+		return VIRTIO_BLK_S_IOERR;
+	if (!nr)
+		return VIRTIO_BLK_S_OK;
+	if (discard)
+		return zoc_vblk_nodata(vblk, vq, chain, status_addr,
+				       ZOC_BLKBACK_DISCARD, 0, sector, nr);
+	return zoc_vblk_nodata(vblk, vq, chain, status_addr,
+			       ZOC_BLKBACK_WRITE_ZEROES,
+			       flags ? 0 : ZOC_BLKBACK_F_NOUNMAP, sector, nr);
+}
+
+static int zoc_vblk_handle(struct zoc_virtio_queue *vq,
+			   const struct zoc_virtio_chain *chain)
+{
+	struct zoc_virtio_dev *vdev = zoc_virtio_vq_dev(vq);
+	struct zoc_vblk *vblk = zoc_virtio_priv(vdev);
+	const struct zoc_virtio_seg *last;
+	struct virtio_blk_outhdr hdr;
+	u64 data_out, data_in, sector, status_addr;
+	u32 written = 0, n;
+	u8 status;
+
+	/* The header first, the status byte last: else nothing to answer. */
+	if (chain->out_len < sizeof(hdr) || !chain->in_len ||
+	    zoc_virtio_chain_read(vdev, chain, 0, &hdr, sizeof(hdr)))
+		return -EINVAL;
+	last = &chain->segs[chain->nr_segs - 1];
+	status_addr = last->addr + last->len - 1;
+	data_out = chain->out_len - sizeof(hdr);
+	data_in = chain->in_len - 1;
+	sector = __virtio64_to_cpu(true, hdr.sector);
+
+	switch (__virtio32_to_cpu(true, hdr.type)) {
+	case VIRTIO_BLK_T_IN:
+		status = data_out ? VIRTIO_BLK_S_IOERR :
+			 zoc_vblk_rw(vblk, vq, chain, status_addr, false,
+				     sector, data_in);
+		break;
+	case VIRTIO_BLK_T_OUT:
+		status = data_in ? VIRTIO_BLK_S_IOERR :
+			 zoc_vblk_rw(vblk, vq, chain, status_addr, true,
+				     sector, data_out);
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		status = data_in || data_out ? VIRTIO_BLK_S_IOERR :
+			 zoc_vblk_nodata(vblk, vq, chain, status_addr,
+					 ZOC_BLKBACK_FLUSH, 0, 0, 0);
+		break;
+	case VIRTIO_BLK_T_GET_ID:
+		n = min_t(u64, data_in, sizeof(vblk->id));
+		status = VIRTIO_BLK_S_IOERR;
+		if (!data_out &&
+		    !zoc_virtio_chain_write(vdev, chain, 0, vblk->id, n)) {
+			status = VIRTIO_BLK_S_OK;
+			written = n;
+		}
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		status = data_in ? VIRTIO_BLK_S_IOERR :
+			 zoc_vblk_range(vblk, vq, chain, status_addr,
+					__virtio32_to_cpu(true, hdr.type) ==
+					VIRTIO_BLK_T_DISCARD, data_out);
+		break;
+	default:
+		status = VIRTIO_BLK_S_UNSUPP;
+		break;
+	}
+	if (status != ZOC_VBLK_ASYNC)
+		zoc_vblk_finish(vblk, vq, chain->head, status_addr, status,
+				written);
+	return 0;
+}
+
+static const struct zoc_virtio_ops zoc_vblk_ops = {
+	.type = ZOC_DEV_VIRTIO_BLK,
+	.device_id = VIRTIO_ID_BLOCK,
+	.class = ZOC_VBLK_CLASS,
+	.features = ZOC_VBLK_FEATURES,
+	.handle = zoc_vblk_handle,
+};
+
+static void zoc_vblk_config(struct zoc_vblk *vblk, unsigned int queues,
+			    unsigned int block_size,
+			    struct virtio_blk_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->capacity = __cpu_to_virtio64(true, vblk->capacity);
+	cfg->seg_max = __cpu_to_virtio32(true, ZOC_VBLK_SEG_MAX);
+	cfg->blk_size = __cpu_to_virtio32(true, block_size);
+	cfg->num_queues = __cpu_to_virtio16(true, queues);
+	cfg->max_discard_sectors = __cpu_to_virtio32(true, ZOC_VBLK_MAX_RANGE);
+	cfg->max_discard_seg = __cpu_to_virtio32(true, 1);
+	cfg->discard_sector_alignment =
+		__cpu_to_virtio32(true, block_size >> SECTOR_SHIFT);
+	cfg->max_write_zeroes_sectors =
+		__cpu_to_virtio32(true, ZOC_VBLK_MAX_RANGE);
+	cfg->max_write_zeroes_seg = __cpu_to_virtio32(true, 1);
+	cfg->write_zeroes_may_unmap = 1;
+}
+
+static int zoc_vblk_create(struct zoc_pdev *pdev,
+			   const struct zoc_proxy_params *params)
+{
+	unsigned int queues = params->queues ?: ZOC_VBLK_DEF_QUEUES;
+	struct virtio_blk_config cfg;
+	unsigned int block_size;
+	struct zoc_vblk *vblk;
+	int ret;
+
+	if (queues > ZOC_VIRTIO_MAX_QUEUES)
+		return -EINVAL;
+	vblk = kzalloc(sizeof(*vblk), GFP_KERNEL);
+	if (!vblk)
+		return -ENOMEM;
+	vblk->pdev = pdev;
+	strscpy_pad(vblk->id, params->name, sizeof(vblk->id));
+	vblk->bb = zoc_blkback_open(pdev, params->backend);
+	if (IS_ERR(vblk->bb)) {
+		ret = PTR_ERR(vblk->bb);
+		goto out_free;
+	}
+	vblk->capacity = zoc_blkback_capacity(vblk->bb);
+	block_size = zoc_blkback_block_size(vblk->bb);
+	zoc_vblk_config(vblk, queues, block_size, &cfg);
+
+	vblk->vdev = zoc_virtio_create(pdev, &zoc_vblk_ops, queues, &cfg,
+				       sizeof(cfg), vblk);
+	if (IS_ERR(vblk->vdev)) {
+		ret = PTR_ERR(vblk->vdev);
+		goto out_close;
+	}
+	pr_info("%s: %llu sectors, blocks of %u bytes on %s, %u queues\n",
+		params->name, (unsigned long long)vblk->capacity, block_size,
+		params->backend, queues);
+	return 0;
+
+out_close:
+	zoc_blkback_close(vblk->bb);
+out_free:
+	kfree(vblk);
+	return ret;
+}
+
+static void zoc_vblk_destroy(struct zoc_pdev *pdev)
+{
+	struct zoc_vblk *vblk = zoc_virtio_priv(pdev->priv);
+
+	zoc_virtio_destroy(vblk->vdev);
+	zoc_blkback_close(vblk->bb);
+	kfree(vblk);
+}
+
+static struct zoc_proxy_model zoc_vblk_model = {
+	.type = ZOC_DEV_VIRTIO_BLK,
+	.name = "virtio-blk",
+	.owner = THIS_MODULE,
+	.create = zoc_vblk_create,
+	.destroy = zoc_vblk_destroy,
+	.mmio_read = zoc_virtio_mmio_read,
+	.mmio_write = zoc_virtio_mmio_write,
+	.doorbell = zoc_virtio_doorbell,
+};
+
+int zoc_virtio_blk_init(void)
+{
+	return zoc_proxy_register_model(&zoc_vblk_model);
+}
+
+void zoc_virtio_blk_exit(void)
+{
+	zoc_proxy_unregister_model(&zoc_vblk_model);
+}

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-blk end to end: "zocctl dev add virtio-blk" makes the host's
+ * stock virtio_pci and virtio_blk drivers bind to a function of the
+ * virtual bus whose device is the service VM's model and whose disk is the
+ * service VM's disk.  Data written is read back (and, checked by the lab
+ * runner after shutdown, reaches the backing file); fio verifies under
+ * load with two queues; the device's ID comes through.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "zoc_lab.h"
+
+#define DEV_NAME	"vblk0"
+#define BACKEND		"vda"
+#define CHUNK		(64 * 1024)
+#define CHUNKS		8
+#define PATTERN_OFFSET	(224 << 20)	/* clear of the NVMe test's ranges */
+#define FIO_OFFSET	(192 << 20)
+
+/* 4k random read/write with verification, on FILE at OFFSET: 2 jobs. */
+#define FIO \
+	"fio --name=zoc --filename=%s --offset=%d --size=8m --direct=1 --rw=randrw --bs=4k --verify=crc32c --verify_fatal=1 --ioengine=libaio --numjobs=2 --offset_increment=8m --group_reporting"
+
+/* The word at byte @off of the disk in pattern @seed. */
+static unsigned long long pattern(unsigned long long seed,
+				  unsigned long long off)
+{
+	return seed ^ (off * 0x9e3779b97f4a7c15ULL);
+}
+
+static off_t chunk_off(int i)
+{
+	return PATTERN_OFFSET + (off_t)i * (1 << 20) + (i * 4096) % 65536;
+}
+
+/* The block device of the function of @name, into @dev ("/dev/vdX"). */
+static int blk_dev(const char *name, char *dev, size_t len, int secs)
+{
+	char dir[300], path[400];
+	time_t end = time(NULL) + secs;
+	struct dirent *de;
+	DIR *d;
+	int i;
+
+	do {
+		zoc_fn_dir(name, dir, sizeof(dir));
+		for (i = 0; dir[0] && i < 8; i++) {
+			snprintf(path, sizeof(path), "%s/virtio%d/block", dir, i);
+			d = opendir(path);
+			while (d && (de = readdir(d))) {
+				if (de->d_name[0] == '.' || strlen(de->d_name) > 16)
+					continue;
+				snprintf(dev, len, "/dev/%.16s", de->d_name);
+				closedir(d);
+				return access(dev, R_OK) ? -ENOENT : 0;
+			}
+			if (d)
+				closedir(d);
+		}
+		usleep(200 * 1000);
+	} while (time(NULL) < end);
+	return -ETIMEDOUT;
+}
+
+/* Write (or, with @check, verify) the pattern chunks through @dev. */
+static int pattern_io(const char *dev, unsigned long long seed, int check)
+{
+	unsigned long long *buf;
+	int fd, i, ret = 0;
+	size_t w;
+
+	fd = open(dev, (check ? O_RDONLY : O_WRONLY) | O_DIRECT);
+	if (fd < 0)
+		return -errno;
+	if (posix_memalign((void **)&buf, 4096, CHUNK)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (i = 0; i < CHUNKS && !ret; i++) {
+		off_t off = chunk_off(i);
+
+		if (!check) {
+			for (w = 0; w < CHUNK / 8; w++)
+				buf[w] = pattern(seed, off + w * 8);
+			if (pwrite(fd, buf, CHUNK, off) != CHUNK)
+				ret = -EIO;
+			continue;
+		}
+		memset(buf, 0, CHUNK);
+		if (pread(fd, buf, CHUNK, off) != CHUNK)
+			ret = -EIO;
+		for (w = 0; w < CHUNK / 8 && !ret; w++)
+			if (buf[w] != pattern(seed, off + w * 8))
+				ret = -EILSEQ;
+	}
+	if (!check && !ret && fsync(fd))
+		ret = -errno;
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+FIXTURE(vblk) {
+	char dev[64];
+	char fio[512];
+	char out[8192];
+};
+
+FIXTURE_SETUP(vblk)
+{
+	const char *missing = zoc_link_missing();
+
+	if (missing)
+		SKIP(return, "%s", missing);
+	if (zoc_missing("zocctl") || zoc_missing("fio"))
+		SKIP(return, "zocctl and fio are needed");
+	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add virtio-blk name %s backend %s queues 2",
+			     DEV_NAME, BACKEND))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, blk_dev(DEV_NAME, self->dev, sizeof(self->dev), 120))
+		TH_LOG("the virtio_blk driver did not bring up a disk");
+	snprintf(self->fio, sizeof(self->fio), FIO, self->dev, FIO_OFFSET);
+}
+
+FIXTURE_TEARDOWN(vblk)
+{
+	zoc_ctl(NULL, 0, "dev del %s", DEV_NAME);
+}
+
+TEST_F_TIMEOUT(vblk, identity, 300)
+{
+	char dir[300], path[400];
+
+	zoc_fn_dir(DEV_NAME, dir, sizeof(dir));
+	ASSERT_NE(0, dir[0]);
+	EXPECT_EQ(0x1af4, zoc_read_hex(dir, "vendor"));
+	EXPECT_EQ(0x1042, zoc_read_hex(dir, "device"));
+	/* 256 MiB in 512-byte sectors, and the ID the device gives. */
+	snprintf(path, sizeof(path), "/sys/block/%s/size", self->dev + 5);
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "cat %s", path));
+	EXPECT_EQ(524288, atol(self->out)) TH_LOG("%s", self->out);
+	snprintf(path, sizeof(path), "/sys/block/%s/serial", self->dev + 5);
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "cat %s", path));
+	EXPECT_EQ(0, strncmp(self->out, DEV_NAME, strlen(DEV_NAME)))
+		TH_LOG("serial: %s", self->out);
+	snprintf(path, sizeof(path), "/sys/block/%s/mq", self->dev + 5);
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "ls %s | wc -l",
+			    path));
+	EXPECT_EQ(2, atoi(self->out)) TH_LOG("queues: %s", self->out);
+}
+
+TEST_F_TIMEOUT(vblk, pattern_persists, 600)
+{
+	unsigned long long seed = (unsigned long long)time(NULL) << 24 ^ getpid();
+	char cmd[128];
+	int lab, i;
+
+	ASSERT_EQ(0, pattern_io(self->dev, seed, 0));
+	ASSERT_EQ(0, pattern_io(self->dev, seed, 1));
+	/* Hot-remove and hot-add: the data is still there. */
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del %s",
+			     DEV_NAME));
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add virtio-blk name %s backend %s", DEV_NAME,
+			     BACKEND))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, blk_dev(DEV_NAME, self->dev, sizeof(self->dev), 120));
+	ASSERT_EQ(0, pattern_io(self->dev, seed, 1));
+
+	lab = zoc_lab_open();
+	if (lab < 0)
+		return;
+	for (i = 0; i < CHUNKS; i++) {
+		snprintf(cmd, sizeof(cmd), "disk-expect %lld %d %llu",
+			 (long long)chunk_off(i), CHUNK, seed);
+		EXPECT_EQ(0, zoc_lab_cmd(lab, cmd));
+	}
+	close(lab);
+}
+
+TEST_F_TIMEOUT(vblk, fio_verify, 900)
+{
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "%s --iodepth=1",
+			    self->fio))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "%s --iodepth=32",
+			    self->fio))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev show %s -s",
+			     DEV_NAME));
+	EXPECT_NE(NULL, strstr(self->out, "errors 0")) TH_LOG("%s", self->out);
+}
+
+TEST_HARNESS_MAIN
