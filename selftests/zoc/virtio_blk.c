@@ -5,7 +5,9 @@
  * virtual bus whose device is the service VM's model and whose disk is the
  * service VM's disk.  Data written is read back (and, checked by the lab
  * runner after shutdown, reaches the backing file); fio verifies under
- * load with two queues; the device's ID comes through.
+ * load with two queues; the device's ID comes through; a hostile driver
+ * (the test module zoc_virtio_hostile_test, with virtio-pci unbound) only
+ * makes the device need a reset, and it works again.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -21,6 +23,9 @@
 #define CHUNKS		8
 #define PATTERN_OFFSET	(224 << 20)	/* clear of the NVMe test's ranges */
 #define FIO_OFFSET	(192 << 20)
+#define VIRTIO_DRIVER	"/sys/bus/pci/drivers/virtio-pci"
+#define HOSTILE_MOD	"zoc_virtio_hostile_test"
+#define HOSTILE_DIR	"/sys/kernel/debug/zoc_virtio_hostile"
 
 /* 4k random read/write with verification, on FILE at OFFSET: 2 jobs. */
 #define FIO \
@@ -197,6 +202,57 @@ TEST_F_TIMEOUT(vblk, fio_verify, 900)
 	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev show %s -s",
 			     DEV_NAME));
 	EXPECT_NE(NULL, strstr(self->out, "errors 0")) TH_LOG("%s", self->out);
+}
+
+TEST_F_TIMEOUT(vblk, hostile_host, 600)
+{
+	char dir[300], addr[32];
+	long long invalid = -1;
+	char *stat;
+	int ret;
+
+	zoc_fn_dir(DEV_NAME, dir, sizeof(dir));
+	ASSERT_NE(0, dir[0]) TH_LOG("no PCI function for %s", DEV_NAME);
+	snprintf(addr, sizeof(addr), "%s", strrchr(dir, '/') + 1);
+
+	zoc_sh(NULL, 0, "rmmod %s", HOSTILE_MOD);
+	if (zoc_sh(self->out, sizeof(self->out), "modprobe %s", HOSTILE_MOD))
+		SKIP(return, "cannot load %s (CONFIG_ZOC_VIRTIO_HOSTILE_TEST): %.200s",
+		     HOSTILE_MOD, self->out);
+
+	ret = zoc_write_str(VIRTIO_DRIVER "/unbind", addr);
+	if (ret)
+		zoc_sh(NULL, 0, "rmmod %s", HOSTILE_MOD);
+	ASSERT_EQ(0, ret) TH_LOG("unbind %s: %s", addr, strerror(-ret));
+
+	ret = zoc_write_str(HOSTILE_DIR "/run", addr);
+	if (ret)
+		zoc_sh(self->out, sizeof(self->out), "cat %s/results",
+		       HOSTILE_DIR);
+	EXPECT_EQ(0, ret) TH_LOG("run %s: %s\n%s", addr, strerror(-ret),
+				 self->out);
+
+	/* virtio-pci takes the function back, and the disk reads. */
+	ret = zoc_write_str(VIRTIO_DRIVER "/bind", addr);
+	EXPECT_EQ(0, ret) TH_LOG("bind %s: %s", addr, strerror(-ret));
+	EXPECT_EQ(0, blk_dev(DEV_NAME, self->dev, sizeof(self->dev), 120))
+		TH_LOG("the virtio_blk driver did not bring the disk back");
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "dd if=%s of=/dev/null bs=64k count=16 iflag=direct",
+			    self->dev))
+		TH_LOG("%s", self->out);
+
+	/* The rings and chains that needed a reset were counted. */
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev show %s -s",
+			     DEV_NAME));
+	stat = strstr(self->out, " invalid ");
+	if (stat)
+		invalid = strtoll(stat + strlen(" invalid "), NULL, 10);
+	EXPECT_LT(0, invalid) TH_LOG("%s", self->out);
+
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "rmmod %s",
+			    HOSTILE_MOD))
+		TH_LOG("%s", self->out);
 }
 
 TEST_HARNESS_MAIN

@@ -788,8 +788,8 @@ static void zoc_virtio_set_status(struct zoc_virtio_dev *vdev, u8 val)
 		queue_work(vdev->wq, &vdev->reset_work);
 		return;
 	}
-	/* Bits are only set; a reset clears them. */
-	new = old | val;
+	/* Bits are only set, NEEDS_RESET only by us; a reset clears them. */
+	new = old | (val & ~VIRTIO_CONFIG_S_NEEDS_RESET);
 	if ((new & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !zoc_virtio_features_ok(vdev))

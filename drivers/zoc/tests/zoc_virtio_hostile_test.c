@@ -1,0 +1,1020 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hostile host test of the ZOC virtio-blk model, driven by the ZOC
+ * selftests (selftests/zoc/virtio_blk, hostile_host) through debugfs.
+ *
+ * Writing a PCI address ("5a0c:00:00.0") to
+ * /sys/kernel/debug/zoc_virtio_hostile/run makes the module drive that
+ * function of the ZOC bus as a misbehaving virtio driver would: descriptor
+ * chains that loop, point outside host RAM, are too long for 32 bits, or
+ * name descriptors past the queue; an avail index far ahead; indirect
+ * tables of a bad length or nested; a ring outside host RAM.  Each of
+ * these must set DEVICE_NEEDS_RESET and use nothing.  Requests of an
+ * unknown type or past the disk's end must instead complete with their
+ * virtio-blk status, the device still working.  Every case brings the
+ * device up from a reset and is followed by a reset; at the end the
+ * device must still read.  The write returns its count if every case
+ * passed, -EIO if one failed; "results" then lists the cases of the run,
+ * "NAME ok" or "NAME FAIL: why".
+ *
+ * The function must have no driver bound.  The device is driven by
+ * polling: MSI-X stays off and no vector is given to the queue or to
+ * configuration changes.  At the end the device is reset, so that the
+ * virtio-pci driver can be bound again.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/virtio_blk.h>
+#include <linux/virtio_byteorder.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_pci.h>
+#include <linux/virtio_ring.h>
+#include <uapi/linux/virtio_config.h>
+
+/* BAR0 of a ZOC virtio function (Documentation/zoc/virtio.rst) */
+#define ZVH_COMMON		0x0000
+#define ZVH_ISR			0x1000
+#define ZVH_DEVICE		0x2000
+#define ZVH_NOTIFY		0x3000	/* queue i at 4 * i */
+#define ZVH_BAR_MIN		SZ_16K
+#define ZVH_DEVICE_ID		(0x1040 + VIRTIO_ID_BLOCK)
+
+#define ZVH_QSIZE		16
+#define ZVH_QUEUE		0
+#define ZVH_OUTSIDE_RAM		BIT_ULL(46)	/* far past the lab's RAM */
+#define ZVH_BAD_TYPE		0x7f
+#define ZVH_HUGE_LEN		0xffffffffU
+
+/* Driver features: virtio 1.x, and indirect tables for their cases */
+#define ZVH_F_VERSION_1		BIT_ULL(VIRTIO_F_VERSION_1)
+#define ZVH_F_INDIRECT		BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC)
+
+/* Device status bits of a device brought up */
+#define ZVH_S_UP		(VIRTIO_CONFIG_S_ACKNOWLEDGE |		\
+				 VIRTIO_CONFIG_S_DRIVER |		\
+				 VIRTIO_CONFIG_S_FEATURES_OK |		\
+				 VIRTIO_CONFIG_S_DRIVER_OK)
+#define ZVH_S_GONE		0xff	/* reads of a function that is gone */
+
+/*
+ * The rings and the request's header and status share a page: the
+ * descriptor table, the avail ring (with used_event), the used ring
+ * (with avail_event) and an indirect table.
+ */
+#define ZVH_DESC_OFF		0x000
+#define ZVH_AVAIL_OFF		0x100
+#define ZVH_USED_OFF		0x200
+#define ZVH_INDIRECT_OFF	0x300
+#define ZVH_INDIRECT_N		4
+#define ZVH_HDR_OFF		0x400
+#define ZVH_STATUS_OFF		0x410
+#define ZVH_RING_SIZE		PAGE_SIZE
+
+/* The baseline read: sector 0, 4 KiB */
+#define ZVH_DATA_SIZE		SZ_4K
+/* virtio-blk sectors are 512 bytes, whatever the block size */
+#define ZVH_SECTOR_SHIFT	9
+#define ZVH_DATA_SECTORS	(ZVH_DATA_SIZE >> ZVH_SECTOR_SHIFT)
+#define ZVH_POISON		0xc3
+
+#define ZVH_TIMEOUT_S		30	/* per request and reset: TCG is slow */
+#define ZVH_QUIET_MS		1000	/* nothing may be used in it */
+#define ZVH_POLL_US		1000
+
+#define ZVH_WHY_LEN		192
+#define ZVH_RESULTS_LEN		SZ_4K
+
+static_assert(ZVH_QSIZE * sizeof(struct vring_desc) <=
+	      ZVH_AVAIL_OFF - ZVH_DESC_OFF);
+static_assert(sizeof(struct vring_avail) + (ZVH_QSIZE + 1) * sizeof(u16) <=
+	      ZVH_USED_OFF - ZVH_AVAIL_OFF);
+static_assert(sizeof(struct vring_used) +
+	      ZVH_QSIZE * sizeof(struct vring_used_elem) + sizeof(u16) <=
+	      ZVH_INDIRECT_OFF - ZVH_USED_OFF);
+static_assert(ZVH_INDIRECT_N * sizeof(struct vring_desc) <=
+	      ZVH_HDR_OFF - ZVH_INDIRECT_OFF);
+static_assert(ZVH_HDR_OFF + sizeof(struct virtio_blk_outhdr) <=
+	      ZVH_STATUS_OFF);
+static_assert(ZVH_STATUS_OFF < ZVH_RING_SIZE);
+
+static int domain = 0x5a0c;
+module_param(domain, int, 0444);
+MODULE_PARM_DESC(domain, "PCI domain of the ZOC bus; functions elsewhere are refused");
+
+/**
+ * struct zvh_dev - the function under test, during a run
+ * @pdev: the PCI function
+ * @bar: its BAR0
+ * @touched: device_status was written: the device must be reset before
+ *	the memory it was given is freed
+ * @ring: the rings, the header and the status byte, ZVH_RING_SIZE bytes
+ * @ring_dma: its bus address
+ * @desc: the descriptor table, in @ring
+ * @avail: the avail ring, in @ring
+ * @used: the used ring, in @ring
+ * @indirect: an indirect table of ZVH_INDIRECT_N entries, in @ring
+ * @hdr: the request header, in @ring
+ * @status: the request's status byte, in @ring
+ * @data: the data buffer, ZVH_DATA_SIZE bytes
+ * @data_dma: its bus address
+ * @avail_idx: the avail index we published
+ * @last_used: the next used entry to look at
+ * @poison: what the next baseline read's buffer is filled with
+ * @have_ref: @ref holds what the first baseline read returned
+ * @ref: what the first baseline read returned
+ * @abort: why no further case can run, or NULL
+ * @what: the step in progress, put before a failure, or NULL
+ * @failed: a case failed
+ * @why: the first failure of the current case, "" if none
+ */
+struct zvh_dev {
+	struct pci_dev *pdev;
+	void __iomem *bar;
+	bool touched;
+	void *ring;
+	dma_addr_t ring_dma;
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	struct vring_desc *indirect;
+	struct virtio_blk_outhdr *hdr;
+	u8 *status;
+	void *data;
+	dma_addr_t data_dma;
+	u16 avail_idx;
+	u16 last_used;
+	u8 poison;
+	bool have_ref;
+	u8 ref[ZVH_DATA_SIZE];
+	const char *abort;
+	const char *what;
+	bool failed;
+	char why[ZVH_WHY_LEN];
+};
+
+/**
+ * struct zvh_case - a case of a run
+ * @name: its name in the results
+ * @run: runs it; failures are reported with zvh_fail()
+ * @features: driver features besides VIRTIO_F_VERSION_1
+ * @manual: @run brings the device up itself
+ */
+struct zvh_case {
+	const char *name;
+	void (*run)(struct zvh_dev *zd);
+	u64 features;
+	bool manual;
+};
+
+static struct dentry *zvh_dir;
+/* One run at a time; protects the results. */
+static DEFINE_MUTEX(zvh_mutex);
+static char zvh_results[ZVH_RESULTS_LEN];
+static size_t zvh_results_len;
+
+/* --- reporting ----------------------------------------------------------- */
+
+/* Note a failure of the current case; the first one is kept. */
+static __printf(2, 3) void zvh_fail(struct zvh_dev *zd, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	if (zd->why[0])
+		return;
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	if (zd->what)
+		snprintf(zd->why, sizeof(zd->why), "%s: %pV", zd->what, &vaf);
+	else
+		snprintf(zd->why, sizeof(zd->why), "%pV", &vaf);
+	va_end(args);
+}
+
+/* Add the current case's line to the results. */
+static void zvh_record(struct zvh_dev *zd, const char *name)
+{
+	bool ok = !zd->why[0];
+
+	if (!ok) {
+		zd->failed = true;
+		pr_warn("%s: %s FAIL: %s\n", pci_name(zd->pdev), name, zd->why);
+	}
+	zvh_results_len += scnprintf(zvh_results + zvh_results_len,
+				     sizeof(zvh_results) - zvh_results_len,
+				     "%s %s%s\n", name, ok ? "ok" : "FAIL: ",
+				     zd->why);
+}
+
+static const char *zvh_blk_status_name(u8 status)
+{
+	switch (status) {
+	case VIRTIO_BLK_S_OK:
+		return "OK";
+	case VIRTIO_BLK_S_IOERR:
+		return "IOERR";
+	case VIRTIO_BLK_S_UNSUPP:
+		return "UNSUPP";
+	case ZVH_POISON:
+		return "not written";
+	default:
+		return "other";
+	}
+}
+
+/* --- registers ----------------------------------------------------------- */
+
+static void __iomem *zvh_common(struct zvh_dev *zd, unsigned int off)
+{
+	return zd->bar + ZVH_COMMON + off;
+}
+
+static u8 zvh_get_status(struct zvh_dev *zd)
+{
+	return readb(zvh_common(zd, VIRTIO_PCI_COMMON_STATUS));
+}
+
+static void zvh_set_status(struct zvh_dev *zd, u8 status)
+{
+	zd->touched = true;
+	writeb(status, zvh_common(zd, VIRTIO_PCI_COMMON_STATUS));
+}
+
+/* A 64-bit register of the common configuration, as two halves */
+static void zvh_write64(struct zvh_dev *zd, unsigned int lo, u64 val)
+{
+	writel(lower_32_bits(val), zvh_common(zd, lo));
+	writel(upper_32_bits(val), zvh_common(zd, lo + sizeof(u32)));
+}
+
+/* Is the function gone?  Sets the abort reason if so. */
+static bool zvh_gone(struct zvh_dev *zd, u8 status)
+{
+	if (status != ZVH_S_GONE)
+		return false;
+	zd->abort = "the function is gone (device_status reads all ones)";
+	zvh_fail(zd, "%s", zd->abort);
+	return true;
+}
+
+/*
+ * Write 0 to device_status and wait for it to read 0: the device is done
+ * with the rings and buffers it was given.
+ */
+static int zvh_reset(struct zvh_dev *zd)
+{
+	unsigned long deadline = jiffies + ZVH_TIMEOUT_S * HZ;
+	u8 status;
+
+	zvh_set_status(zd, 0);
+	for (;;) {
+		status = zvh_get_status(zd);
+		if (!status)
+			return 0;
+		if (zvh_gone(zd, status))
+			return -ENODEV;
+		if (time_after(jiffies, deadline)) {
+			zvh_fail(zd, "reset: device_status %#x, not 0 after %u s",
+				 status, ZVH_TIMEOUT_S);
+			return -ETIMEDOUT;
+		}
+		usleep_range(ZVH_POLL_US, 2 * ZVH_POLL_US);
+	}
+}
+
+/* --- bring-up ------------------------------------------------------------ */
+
+/* Reset, then ACKNOWLEDGE, DRIVER and the features, with FEATURES_OK. */
+static int zvh_features(struct zvh_dev *zd, u64 features)
+{
+	u8 status = VIRTIO_CONFIG_S_ACKNOWLEDGE;
+	u64 offered;
+	int ret;
+
+	ret = zvh_reset(zd);
+	if (ret)
+		return ret;
+	memset(zd->ring, 0, ZVH_RING_SIZE);
+	zd->avail_idx = 0;
+	zd->last_used = 0;
+	/* We poll: no interrupts wanted. */
+	zd->avail->flags = __cpu_to_virtio16(true, VRING_AVAIL_F_NO_INTERRUPT);
+
+	zvh_set_status(zd, status);
+	status |= VIRTIO_CONFIG_S_DRIVER;
+	zvh_set_status(zd, status);
+	writel(0, zvh_common(zd, VIRTIO_PCI_COMMON_DFSELECT));
+	offered = readl(zvh_common(zd, VIRTIO_PCI_COMMON_DF));
+	writel(1, zvh_common(zd, VIRTIO_PCI_COMMON_DFSELECT));
+	offered |= (u64)readl(zvh_common(zd, VIRTIO_PCI_COMMON_DF)) << 32;
+	if ((offered & features) != features) {
+		zvh_fail(zd, "features %#llx offered, %#llx needed", offered,
+			 features);
+		return -ENODEV;
+	}
+	writel(0, zvh_common(zd, VIRTIO_PCI_COMMON_GFSELECT));
+	writel(lower_32_bits(features), zvh_common(zd, VIRTIO_PCI_COMMON_GF));
+	writel(1, zvh_common(zd, VIRTIO_PCI_COMMON_GFSELECT));
+	writel(upper_32_bits(features), zvh_common(zd, VIRTIO_PCI_COMMON_GF));
+	status |= VIRTIO_CONFIG_S_FEATURES_OK;
+	zvh_set_status(zd, status);
+	status = zvh_get_status(zd);
+	if (zvh_gone(zd, status))
+		return -ENODEV;
+	if (!(status & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		zvh_fail(zd, "features %#llx: FEATURES_OK did not stick (status %#x)",
+			 features, status);
+		return -EIO;
+	}
+	writew(VIRTIO_MSI_NO_VECTOR, zvh_common(zd, VIRTIO_PCI_COMMON_MSIX));
+	return 0;
+}
+
+/* Set up queue 0 with its descriptor table at @desc and enable it. */
+static int zvh_queue(struct zvh_dev *zd, u64 desc)
+{
+	u16 max;
+
+	writew(ZVH_QUEUE, zvh_common(zd, VIRTIO_PCI_COMMON_Q_SELECT));
+	max = readw(zvh_common(zd, VIRTIO_PCI_COMMON_Q_SIZE));
+	if (max < ZVH_QSIZE) {
+		zvh_fail(zd, "queue %u: size %u, %u needed", ZVH_QUEUE, max,
+			 ZVH_QSIZE);
+		return -ENODEV;
+	}
+	writew(ZVH_QSIZE, zvh_common(zd, VIRTIO_PCI_COMMON_Q_SIZE));
+	writew(VIRTIO_MSI_NO_VECTOR, zvh_common(zd, VIRTIO_PCI_COMMON_Q_MSIX));
+	zvh_write64(zd, VIRTIO_PCI_COMMON_Q_DESCLO, desc);
+	zvh_write64(zd, VIRTIO_PCI_COMMON_Q_AVAILLO,
+		    zd->ring_dma + ZVH_AVAIL_OFF);
+	zvh_write64(zd, VIRTIO_PCI_COMMON_Q_USEDLO,
+		    zd->ring_dma + ZVH_USED_OFF);
+	writew(1, zvh_common(zd, VIRTIO_PCI_COMMON_Q_ENABLE));
+	return 0;
+}
+
+/* The queue took its rings: DRIVER_OK. */
+static int zvh_driver_ok(struct zvh_dev *zd)
+{
+	u16 enabled;
+	u8 status;
+
+	enabled = readw(zvh_common(zd, VIRTIO_PCI_COMMON_Q_ENABLE));
+	if (enabled != 1) {
+		zvh_fail(zd, "queue_enable reads %u (status %#x)", enabled,
+			 zvh_get_status(zd));
+		return -EIO;
+	}
+	zvh_set_status(zd, ZVH_S_UP);
+	status = zvh_get_status(zd);
+	if (zvh_gone(zd, status))
+		return -ENODEV;
+	if (status != ZVH_S_UP) {
+		zvh_fail(zd, "device_status %#x after DRIVER_OK", status);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* From a reset to DRIVER_OK, with @features besides VIRTIO_F_VERSION_1. */
+static int zvh_bring_up(struct zvh_dev *zd, u64 features)
+{
+	const char *what = zd->what;
+	int ret;
+
+	zd->what = "bring-up";
+	ret = zvh_features(zd, ZVH_F_VERSION_1 | features);
+	if (!ret)
+		ret = zvh_queue(zd, zd->ring_dma + ZVH_DESC_OFF);
+	if (!ret)
+		ret = zvh_driver_ok(zd);
+	zd->what = what;
+	return ret;
+}
+
+/* --- requests ------------------------------------------------------------ */
+
+static dma_addr_t zvh_dma(struct zvh_dev *zd, unsigned int off)
+{
+	return zd->ring_dma + off;
+}
+
+static void zvh_desc(struct vring_desc *d, u64 addr, u32 len, u16 flags,
+		     u16 next)
+{
+	d->addr = __cpu_to_virtio64(true, addr);
+	d->len = __cpu_to_virtio32(true, len);
+	d->flags = __cpu_to_virtio16(true, flags);
+	d->next = __cpu_to_virtio16(true, next);
+}
+
+/*
+ * A request of @type at @sector in @table[0..2]: the header, the 4 KiB
+ * data buffer and the status byte; the buffer and status are poisoned.
+ */
+static void zvh_request(struct zvh_dev *zd, struct vring_desc *table,
+			u32 type, u64 sector)
+{
+	zd->hdr->type = __cpu_to_virtio32(true, type);
+	zd->hdr->ioprio = 0;
+	zd->hdr->sector = __cpu_to_virtio64(true, sector);
+	*zd->status = ZVH_POISON;
+	memset(zd->data, ZVH_POISON, ZVH_DATA_SIZE);
+	zvh_desc(&table[0], zvh_dma(zd, ZVH_HDR_OFF), sizeof(*zd->hdr),
+		 VRING_DESC_F_NEXT, 1);
+	zvh_desc(&table[1], zd->data_dma, ZVH_DATA_SIZE,
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	zvh_desc(&table[2], zvh_dma(zd, ZVH_STATUS_OFF), 1,
+		 VRING_DESC_F_WRITE, 0);
+}
+
+/* Make the chain at @head available and notify the queue. */
+static void zvh_submit(struct zvh_dev *zd, u16 head)
+{
+	zd->avail->ring[zd->avail_idx % ZVH_QSIZE] =
+		__cpu_to_virtio16(true, head);
+	/* The entry and its descriptors before the index */
+	dma_wmb();
+	zd->avail_idx++;
+	WRITE_ONCE(zd->avail->idx, __cpu_to_virtio16(true, zd->avail_idx));
+	/* writew() orders the index before the notification. */
+	writew(ZVH_QUEUE, zd->bar + ZVH_NOTIFY + 4 * ZVH_QUEUE);
+}
+
+static u16 zvh_used_idx(struct zvh_dev *zd)
+{
+	return __virtio16_to_cpu(true, READ_ONCE(zd->used->idx));
+}
+
+/* Wait for the next used entry, into @id and @len. */
+static int zvh_wait_used(struct zvh_dev *zd, const char *name, u32 *id,
+			 u32 *len)
+{
+	unsigned long deadline = jiffies + ZVH_TIMEOUT_S * HZ;
+	struct vring_used_elem *elem;
+	u8 status;
+	u16 idx;
+
+	for (;;) {
+		idx = zvh_used_idx(zd);
+		if (idx != zd->last_used)
+			break;
+		status = zvh_get_status(zd);
+		if (zvh_gone(zd, status))
+			return -ENODEV;
+		if (status & VIRTIO_CONFIG_S_NEEDS_RESET) {
+			zvh_fail(zd, "%s: the device needs a reset (status %#x)",
+				 name, status);
+			return -EIO;
+		}
+		if (time_after(jiffies, deadline)) {
+			zvh_fail(zd, "%s: not used in %u s (status %#x)", name,
+				 ZVH_TIMEOUT_S, status);
+			return -ETIMEDOUT;
+		}
+		usleep_range(ZVH_POLL_US, 2 * ZVH_POLL_US);
+	}
+	if ((u16)(idx - zd->last_used) != 1) {
+		zvh_fail(zd, "%s: used index %u, expected %u", name, idx,
+			 (u16)(zd->last_used + 1));
+		return -EPROTO;
+	}
+	/* The entry after the index */
+	dma_rmb();
+	elem = &zd->used->ring[zd->last_used % ZVH_QSIZE];
+	*id = __virtio32_to_cpu(true, READ_ONCE(elem->id));
+	*len = __virtio32_to_cpu(true, READ_ONCE(elem->len));
+	zd->last_used = idx;
+	return 0;
+}
+
+/*
+ * Submit the chain at @head: it must be used with the status byte @want
+ * and @want_len bytes written.
+ */
+static bool zvh_check(struct zvh_dev *zd, const char *name, u16 head,
+		      u8 want, u32 want_len)
+{
+	u32 id, len;
+	u8 got;
+
+	zvh_submit(zd, head);
+	if (zvh_wait_used(zd, name, &id, &len))
+		return false;
+	got = READ_ONCE(*zd->status);
+	if (id != head) {
+		zvh_fail(zd, "%s: used id %u, expected %u", name, id, head);
+		return false;
+	}
+	if (got != want) {
+		zvh_fail(zd, "%s: status %#x (%s), expected %#x (%s)", name,
+			 got, zvh_blk_status_name(got), want,
+			 zvh_blk_status_name(want));
+		return false;
+	}
+	if (len != want_len) {
+		zvh_fail(zd, "%s: used length %u, expected %u", name, len,
+			 want_len);
+		return false;
+	}
+	return true;
+}
+
+/* The valid read that must keep working: sector 0, 4 KiB, same data. */
+static void zvh_baseline(struct zvh_dev *zd)
+{
+	const char *name = "read sector 0";
+
+	zvh_request(zd, zd->desc, VIRTIO_BLK_T_IN, 0);
+	/* A different poison each time: a read that moves nothing shows. */
+	zd->poison ^= 0xff;
+	memset(zd->data, zd->poison, ZVH_DATA_SIZE);
+	if (!zvh_check(zd, name, 0, VIRTIO_BLK_S_OK, ZVH_DATA_SIZE + 1))
+		return;
+	if (!zd->have_ref) {
+		memcpy(zd->ref, zd->data, ZVH_DATA_SIZE);
+		zd->have_ref = true;
+	} else if (memcmp(zd->ref, zd->data, ZVH_DATA_SIZE)) {
+		zvh_fail(zd, "%s: the data differs from the first read", name);
+	}
+}
+
+/*
+ * The request in the descriptor table must fail with @want, move no
+ * data and leave the device working: a baseline read follows.
+ */
+static void zvh_refused(struct zvh_dev *zd, const char *name, u8 want)
+{
+	u8 status;
+
+	if (!zvh_check(zd, name, 0, want, 1))
+		return;
+	if (memchr_inv(zd->data, ZVH_POISON, ZVH_DATA_SIZE)) {
+		zvh_fail(zd, "%s: refused, yet data reached the buffer", name);
+		return;
+	}
+	status = zvh_get_status(zd);
+	if (zvh_gone(zd, status))
+		return;
+	if (status != ZVH_S_UP) {
+		zvh_fail(zd, "%s: device_status %#x afterwards", name, status);
+		return;
+	}
+	zd->what = "then the baseline read";
+	zvh_baseline(zd);
+	zd->what = NULL;
+}
+
+/*
+ * What was submitted breaks the rules: DEVICE_NEEDS_RESET, the
+ * configuration bit in the ISR, and nothing used, not even a while later.
+ */
+static void zvh_needs_reset(struct zvh_dev *zd, const char *name)
+{
+	unsigned long deadline = jiffies + ZVH_TIMEOUT_S * HZ;
+	u8 status, isr;
+
+	for (;;) {
+		status = zvh_get_status(zd);
+		if (zvh_gone(zd, status))
+			return;
+		if (status & VIRTIO_CONFIG_S_NEEDS_RESET)
+			break;
+		if (time_after(jiffies, deadline)) {
+			zvh_fail(zd, "%s: no NEEDS_RESET in %u s (status %#x, used index %u)",
+				 name, ZVH_TIMEOUT_S, status, zvh_used_idx(zd));
+			return;
+		}
+		usleep_range(ZVH_POLL_US, 2 * ZVH_POLL_US);
+	}
+	isr = readb(zd->bar + ZVH_ISR);
+	if (!(isr & VIRTIO_PCI_ISR_CONFIG))
+		zvh_fail(zd, "%s: NEEDS_RESET, but ISR %#x lacks the configuration bit",
+			 name, isr);
+	msleep(ZVH_QUIET_MS);
+	if (zvh_used_idx(zd) != zd->last_used)
+		zvh_fail(zd, "%s: NEEDS_RESET, yet the used index moved to %u",
+			 name, zvh_used_idx(zd));
+	else if (READ_ONCE(*zd->status) != ZVH_POISON)
+		zvh_fail(zd, "%s: NEEDS_RESET, yet the status byte was written (%#x)",
+			 name, READ_ONCE(*zd->status));
+}
+
+/* --- the cases ----------------------------------------------------------- */
+
+/* The status descriptor leads back to the data one: 1, 2, 1, 2... */
+static void zvh_chain_loop(struct zvh_dev *zd)
+{
+	zvh_request(zd, zd->desc, VIRTIO_BLK_T_IN, 0);
+	zvh_desc(&zd->desc[2], zvh_dma(zd, ZVH_STATUS_OFF), 1,
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "chain looping back");
+}
+
+static void zvh_data_outside_ram(struct zvh_dev *zd)
+{
+	zvh_request(zd, zd->desc, VIRTIO_BLK_T_IN, 0);
+	zvh_desc(&zd->desc[1], ZVH_OUTSIDE_RAM, ZVH_DATA_SIZE,
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "data at 1 << 46");
+}
+
+/*
+ * A data buffer of 4 GiB - 1: past host RAM, or, with the status byte
+ * after it, more than 4 GiB to write.  Refused either way.
+ */
+static void zvh_huge_len(struct zvh_dev *zd)
+{
+	zvh_request(zd, zd->desc, VIRTIO_BLK_T_IN, 0);
+	zvh_desc(&zd->desc[1], zd->data_dma, ZVH_HUGE_LEN,
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "data of 0xffffffff bytes");
+}
+
+static void zvh_next_out_of_range(struct zvh_dev *zd)
+{
+	zvh_request(zd, zd->desc, VIRTIO_BLK_T_IN, 0);
+	zvh_desc(&zd->desc[1], zd->data_dma, ZVH_DATA_SIZE,
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, ZVH_QSIZE);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "next index 16 of 16");
+}
+
+/* The avail index moves by more than the queue's size. */
+static void zvh_avail_idx_ahead(struct zvh_dev *zd)
+{
+	zvh_request(zd, zd->desc, VIRTIO_BLK_T_IN, 0);
+	/* Every entry names the valid chain at 0: none may be taken. */
+	dma_wmb();
+	WRITE_ONCE(zd->avail->idx, __cpu_to_virtio16(true, ZVH_QSIZE + 1));
+	writew(ZVH_QUEUE, zd->bar + ZVH_NOTIFY + 4 * ZVH_QUEUE);
+	zvh_needs_reset(zd, "avail index 17 ahead");
+}
+
+static void zvh_unknown_type(struct zvh_dev *zd)
+{
+	zvh_request(zd, zd->desc, ZVH_BAD_TYPE, 0);
+	zvh_refused(zd, "request type 0x7f", VIRTIO_BLK_S_UNSUPP);
+}
+
+/* The last 4 KiB but one sector: its last sector is past the end. */
+static void zvh_read_past_end(struct zvh_dev *zd)
+{
+	u64 capacity;
+
+	capacity = readl(zd->bar + ZVH_DEVICE +
+			 offsetof(struct virtio_blk_config, capacity));
+	capacity |= (u64)readl(zd->bar + ZVH_DEVICE +
+			       offsetof(struct virtio_blk_config, capacity) +
+			       sizeof(u32)) << 32;
+	if (capacity < 2 * ZVH_DATA_SECTORS) {
+		zvh_fail(zd, "capacity %llu sectors: too small for the test",
+			 capacity);
+		return;
+	}
+	zvh_request(zd, zd->desc, VIRTIO_BLK_T_IN,
+		    capacity - ZVH_DATA_SECTORS + 1);
+	zvh_refused(zd, "read past the end", VIRTIO_BLK_S_IOERR);
+}
+
+/* The valid request as an indirect table: the control of the cases below */
+static void zvh_indirect_read(struct zvh_dev *zd)
+{
+	const char *name = "indirect read sector 0";
+
+	zvh_request(zd, zd->indirect, VIRTIO_BLK_T_IN, 0);
+	zvh_desc(&zd->desc[0], zvh_dma(zd, ZVH_INDIRECT_OFF),
+		 3 * sizeof(struct vring_desc), VRING_DESC_F_INDIRECT, 0);
+	if (zvh_check(zd, name, 0, VIRTIO_BLK_S_OK, ZVH_DATA_SIZE + 1) &&
+	    zd->have_ref && memcmp(zd->ref, zd->data, ZVH_DATA_SIZE))
+		zvh_fail(zd, "%s: the data differs from the baseline read",
+			 name);
+}
+
+static void zvh_indirect_bad_len(struct zvh_dev *zd)
+{
+	zvh_request(zd, zd->indirect, VIRTIO_BLK_T_IN, 0);
+	zvh_desc(&zd->desc[0], zvh_dma(zd, ZVH_INDIRECT_OFF),
+		 3 * sizeof(struct vring_desc) + 8, VRING_DESC_F_INDIRECT, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "indirect table of 56 bytes");
+}
+
+/* A table whose only entry is a table holding the valid request */
+static void zvh_indirect_nested(struct zvh_dev *zd)
+{
+	zvh_request(zd, zd->indirect + 1, VIRTIO_BLK_T_IN, 0);
+	zvh_desc(&zd->indirect[0],
+		 zvh_dma(zd, ZVH_INDIRECT_OFF + sizeof(struct vring_desc)),
+		 3 * sizeof(struct vring_desc), VRING_DESC_F_INDIRECT, 0);
+	zvh_desc(&zd->desc[0], zvh_dma(zd, ZVH_INDIRECT_OFF),
+		 sizeof(struct vring_desc), VRING_DESC_F_INDIRECT, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "nested indirect table");
+}
+
+/*
+ * A descriptor table outside host RAM: refused at queue_enable, which
+ * still reads 0.  The valid avail and used rings are never touched.
+ */
+static void zvh_ring_outside_ram(struct zvh_dev *zd)
+{
+	const char *name = "queue_desc at 1 << 46";
+	u16 enabled;
+
+	zd->what = "bring-up";
+	if (zvh_features(zd, ZVH_F_VERSION_1))
+		return;
+	zd->what = NULL;
+	*zd->status = ZVH_POISON;
+	zvh_queue(zd, ZVH_OUTSIDE_RAM);
+	zvh_needs_reset(zd, name);
+	if (zd->why[0] || zd->abort)
+		return;
+	enabled = readw(zvh_common(zd, VIRTIO_PCI_COMMON_Q_ENABLE));
+	if (enabled)
+		zvh_fail(zd, "%s: queue_enable reads %u", name, enabled);
+}
+
+/* After all this, the service VM still serves the device. */
+static void zvh_svm_alive(struct zvh_dev *zd)
+{
+	u8 status;
+
+	zvh_baseline(zd);
+	status = zvh_get_status(zd);
+	if (!zvh_gone(zd, status) && status != ZVH_S_UP)
+		zvh_fail(zd, "device_status %#x", status);
+}
+
+#define ZVH_CASE(name)		{ #name, zvh_##name }
+#define ZVH_INDIRECT(name)	{ #name, zvh_##name, .features = ZVH_F_INDIRECT }
+
+static const struct zvh_case zvh_cases[] = {
+	{ "read", zvh_baseline },
+	ZVH_CASE(chain_loop),
+	ZVH_CASE(data_outside_ram),
+	ZVH_CASE(huge_len),
+	ZVH_CASE(next_out_of_range),
+	ZVH_CASE(avail_idx_ahead),
+	ZVH_CASE(unknown_type),
+	ZVH_CASE(read_past_end),
+	ZVH_INDIRECT(indirect_read),
+	ZVH_INDIRECT(indirect_bad_len),
+	ZVH_INDIRECT(indirect_nested),
+	{ "ring_outside_ram", zvh_ring_outside_ram, .manual = true },
+	ZVH_CASE(svm_alive),
+};
+
+/*
+ * Bring the device up, run @c, then reset the device: a case that ends
+ * with NEEDS_RESET needs it, and the next case starts afresh.
+ */
+static void zvh_run_case(struct zvh_dev *zd, const struct zvh_case *c)
+{
+	zd->why[0] = '\0';
+	zd->what = NULL;
+	if (zd->abort) {
+		zvh_fail(zd, "not run: %s", zd->abort);
+	} else {
+		if (c->manual || !zvh_bring_up(zd, c->features))
+			c->run(zd);
+		zd->what = "then the reset";
+		if (!zd->abort && zvh_reset(zd) && !zd->abort)
+			zd->abort = "the device did not reset";
+		zd->what = NULL;
+	}
+	zvh_record(zd, c->name);
+}
+
+/*
+ * Reset the device: once device_status reads 0 it does not touch our
+ * memory any more.  Return: true if it did.
+ */
+static bool zvh_stop(struct zvh_dev *zd)
+{
+	int ret;
+
+	if (!zd->touched)
+		return true;
+	zd->why[0] = '\0';
+	zd->what = NULL;
+	ret = zvh_reset(zd);
+	zvh_record(zd, "reset");
+	return !ret;
+}
+
+/* --- memory -------------------------------------------------------------- */
+
+static void zvh_free(struct zvh_dev *zd)
+{
+	struct device *dev = &zd->pdev->dev;
+
+	if (zd->ring)
+		dma_free_coherent(dev, ZVH_RING_SIZE, zd->ring, zd->ring_dma);
+	if (zd->data)
+		dma_free_coherent(dev, ZVH_DATA_SIZE, zd->data, zd->data_dma);
+}
+
+/* The rings and buffers, zeroed; zvh_free() frees what was allocated. */
+static int zvh_alloc(struct zvh_dev *zd)
+{
+	struct device *dev = &zd->pdev->dev;
+
+	zd->ring = dma_alloc_coherent(dev, ZVH_RING_SIZE, &zd->ring_dma,
+				      GFP_KERNEL);
+	zd->data = dma_alloc_coherent(dev, ZVH_DATA_SIZE, &zd->data_dma,
+				      GFP_KERNEL);
+	if (!zd->ring || !zd->data)
+		return -ENOMEM;
+	zd->desc = zd->ring + ZVH_DESC_OFF;
+	zd->avail = zd->ring + ZVH_AVAIL_OFF;
+	zd->used = zd->ring + ZVH_USED_OFF;
+	zd->indirect = zd->ring + ZVH_INDIRECT_OFF;
+	zd->hdr = zd->ring + ZVH_HDR_OFF;
+	zd->status = zd->ring + ZVH_STATUS_OFF;
+	return 0;
+}
+
+/* --- a run --------------------------------------------------------------- */
+
+/* Run every case on @zd; the results replace those of the last run. */
+static int zvh_run_cases(struct zvh_dev *zd)
+{
+	unsigned int i;
+
+	zvh_results_len = 0;
+	zvh_results[0] = '\0';
+	zd->poison = 0x5a;
+	for (i = 0; i < ARRAY_SIZE(zvh_cases); i++)
+		zvh_run_case(zd, &zvh_cases[i]);
+	if (zvh_stop(zd)) {
+		zvh_free(zd);
+	} else {
+		/* It may still write there: better leaked than reused. */
+		pr_err("%s: the device did not reset: its rings and buffers are leaked\n",
+		       pci_name(zd->pdev));
+	}
+	return zd->failed ? -EIO : 0;
+}
+
+static int zvh_run(struct pci_dev *pdev)
+{
+	struct zvh_dev *zd;
+	int ret;
+
+	/* Held throughout: no driver binds meanwhile. */
+	device_lock(&pdev->dev);
+	if (pdev->dev.driver) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	if (pdev->vendor != PCI_VENDOR_ID_REDHAT_QUMRANET ||
+	    pdev->device != ZVH_DEVICE_ID ||
+	    !(pci_resource_flags(pdev, 0) & IORESOURCE_MEM) ||
+	    pci_resource_len(pdev, 0) < ZVH_BAR_MIN) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	zd = kzalloc(sizeof(*zd), GFP_KERNEL);
+	if (!zd) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	zd->pdev = pdev;
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		goto out_free_zd;
+	ret = pci_request_mem_regions(pdev, KBUILD_MODNAME);
+	if (ret)
+		goto out_disable;
+	pci_set_master(pdev);
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto out_release;
+	zd->bar = pci_iomap(pdev, 0, 0);
+	if (!zd->bar) {
+		ret = -ENOMEM;
+		goto out_release;
+	}
+	ret = zvh_alloc(zd);
+	if (ret) {
+		/* Nothing was given to the device yet. */
+		zvh_free(zd);
+		goto out_unmap;
+	}
+	ret = zvh_run_cases(zd);
+
+out_unmap:
+	pci_iounmap(pdev, zd->bar);
+out_release:
+	pci_clear_master(pdev);
+	pci_release_mem_regions(pdev);
+out_disable:
+	pci_disable_device(pdev);
+out_free_zd:
+	kfree(zd);
+out_unlock:
+	device_unlock(&pdev->dev);
+	return ret;
+}
+
+/* --- debugfs ------------------------------------------------------------- */
+
+static ssize_t zvh_run_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	unsigned int dom, bus, slot, fn;
+	struct pci_dev *pdev;
+	char buf[32], extra;
+	int ret;
+
+	if (!count || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(strim(buf), "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn,
+		   &extra) != 4 || bus > 0xff || slot > 0x1f || fn > 7)
+		return -EINVAL;
+	/* A hostile driver is for the ZOC bus only. */
+	if (dom != domain)
+		return -ENODEV;
+	pdev = pci_get_domain_bus_and_slot(dom, bus, PCI_DEVFN(slot, fn));
+	if (!pdev)
+		return -ENODEV;
+	ret = mutex_lock_interruptible(&zvh_mutex);
+	if (!ret) {
+		ret = zvh_run(pdev);
+		mutex_unlock(&zvh_mutex);
+	}
+	pci_dev_put(pdev);
+	return ret ?: count;
+}
+
+static ssize_t zvh_results_read(struct file *file, char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	ssize_t ret;
+
+	ret = mutex_lock_interruptible(&zvh_mutex);
+	if (ret)
+		return ret;
+	ret = simple_read_from_buffer(ubuf, count, ppos, zvh_results,
+				      zvh_results_len);
+	mutex_unlock(&zvh_mutex);
+	return ret;
+}
+
+static const struct file_operations zvh_run_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = zvh_run_write,
+	.llseek = noop_llseek,
+};
+
+static const struct file_operations zvh_results_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = zvh_results_read,
+	.llseek = default_llseek,
+};
+
+static int __init zvh_init(void)
+{
+	zvh_dir = debugfs_create_dir("zoc_virtio_hostile", NULL);
+	debugfs_create_file("run", 0200, zvh_dir, NULL, &zvh_run_fops);
+	debugfs_create_file("results", 0400, zvh_dir, NULL,
+			    &zvh_results_fops);
+	return 0;
+}
+
+static void __exit zvh_exit(void)
+{
+	debugfs_remove_recursive(zvh_dir);
+}
+
+module_init(zvh_init);
+module_exit(zvh_exit);
+MODULE_DESCRIPTION("Hostile host test of the ZOC virtio-blk model");
+MODULE_LICENSE("GPL");
