@@ -1054,7 +1054,8 @@ static void zoc_vfn_gone_work(struct work_struct *work)
 	struct zoc_vfn *fn = container_of(work, struct zoc_vfn, gone_work);
 
 	mutex_lock(&zoc_bus->mutex);
-	if (fn->present && fn->pdev) {
+	/* Not a device added in this slot since: that one is alive. */
+	if (fn->present && READ_ONCE(fn->dead) && fn->pdev) {
 		pci_stop_and_remove_bus_device_locked(fn->pdev);
 		fn->pdev = NULL;
 	}
