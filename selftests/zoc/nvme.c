@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 #include "kselftest_harness.h"
-#include "zoc_lab.h"
+#include "zoc_disk.h"
 
 #define DEV_NAME	"disk0"
 #define BACKEND		"vda"
@@ -24,12 +24,6 @@
 #define CHUNKS		32
 #define CHUNK_STRIDE	(4 << 20)	/* the pattern spans the first 128 MiB */
 #define FIO_OFFSET	(160 << 20)	/* fio stays clear of it */
-
-/* The word at byte @off of the disk in pattern @seed. */
-static unsigned long long pattern(unsigned long long seed, unsigned long long off)
-{
-	return seed ^ (off * 0x9e3779b97f4a7c15ULL);
-}
 
 static off_t chunk_off(int i)
 {
@@ -82,42 +76,22 @@ static int ns_dev(const char *name, char *dev, size_t len, int secs)
 	return -ETIMEDOUT;
 }
 
+/* The pattern's chunks: their offsets on the disk. */
+static void chunk_offs(off_t *off)
+{
+	int i;
+
+	for (i = 0; i < CHUNKS; i++)
+		off[i] = chunk_off(i);
+}
+
 /* Write (or, with @check, verify) the pattern chunks through @dev. */
 static int pattern_io(const char *dev, unsigned long long seed, int check)
 {
-	unsigned long long *buf;
-	int fd, i, ret = 0;
-	size_t w;
+	off_t off[CHUNKS];
 
-	fd = open(dev, (check ? O_RDONLY : O_WRONLY) | O_DIRECT);
-	if (fd < 0)
-		return -errno;
-	if (posix_memalign((void **)&buf, 4096, CHUNK)) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (i = 0; i < CHUNKS && !ret; i++) {
-		off_t off = chunk_off(i);
-
-		if (!check) {
-			for (w = 0; w < CHUNK / 8; w++)
-				buf[w] = pattern(seed, off + w * 8);
-			if (pwrite(fd, buf, CHUNK, off) != CHUNK)
-				ret = -EIO;
-			continue;
-		}
-		memset(buf, 0, CHUNK);
-		if (pread(fd, buf, CHUNK, off) != CHUNK)
-			ret = -EIO;
-		for (w = 0; w < CHUNK / 8 && !ret; w++)
-			if (buf[w] != pattern(seed, off + w * 8))
-				ret = -EILSEQ;
-	}
-	if (!check && !ret && fsync(fd))
-		ret = -errno;
-	free(buf);
-	close(fd);
-	return ret;
+	chunk_offs(off);
+	return zoc_pattern_io(dev, seed, check, off, CHUNKS, CHUNK);
 }
 
 /* 4k random read/write with verification, on FILE at OFFSET: 2 jobs. */
@@ -198,8 +172,8 @@ TEST_F_TIMEOUT(nvme, identify, 300)
 TEST_F_TIMEOUT(nvme, pattern_persists, 600)
 {
 	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
-	char cmd[128];
-	int lab, i;
+	off_t off[CHUNKS];
+	int ret;
 
 	ASSERT_EQ(0, pattern_io(self->dev, seed, 0));
 	ASSERT_EQ(0, pattern_io(self->dev, seed, 1));
@@ -216,15 +190,10 @@ TEST_F_TIMEOUT(nvme, pattern_persists, 600)
 	ASSERT_EQ(0, pattern_io(self->dev, seed, 1));
 
 	/* The runner checks the backing file once the lab is down. */
-	lab = zoc_lab_open();
-	if (lab < 0)
-		return;
-	for (i = 0; i < CHUNKS; i++) {
-		snprintf(cmd, sizeof(cmd), "disk-expect %lld %d %llu",
-			 (long long)chunk_off(i), CHUNK, seed);
-		EXPECT_EQ(0, zoc_lab_cmd(lab, cmd));
-	}
-	close(lab);
+	chunk_offs(off);
+	ret = zoc_pattern_expect(seed, off, CHUNKS, CHUNK);
+	if (ret != -ENODEV)
+		EXPECT_EQ(0, ret);
 }
 
 TEST_F_TIMEOUT(nvme, fio_verify, 900)
