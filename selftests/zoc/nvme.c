@@ -115,9 +115,7 @@ static int pattern_io(const char *dev, unsigned long long seed, int check)
 #define NVME_ID_NO_NS \
 	"nvme admin-passthru %s --opcode=0x06 --namespace-id=7 --cdw10=0 --data-len=4096 --read"
 
-#define NVME_DRIVER	"/sys/bus/pci/drivers/nvme"
 #define HOSTILE_MOD	"zoc_nvme_hostile_test"
-#define HOSTILE_DIR	"/sys/kernel/debug/zoc_nvme_hostile"
 
 FIXTURE(nvme) {
 	char dev[64];
@@ -247,56 +245,28 @@ TEST_F_TIMEOUT(nvme, invalid_commands, 300)
 TEST_F_TIMEOUT(nvme, hostile_host, 600)
 {
 	unsigned long long aperture;
-	char dir[300], addr[32];
-	long long invalid = -1;
-	char *stat;
+	char args[64];
 	int ret;
 
 	ASSERT_EQ(0, link_aperture(&aperture))
 		TH_LOG("no aperture in " ZOC_DEBUGFS "/link");
-	zoc_fn_dir(DEV_NAME, dir, sizeof(dir));
-	ASSERT_NE(0, dir[0]) TH_LOG("no PCI function for %s", DEV_NAME);
-	snprintf(addr, sizeof(addr), "%s", strrchr(dir, '/') + 1);
-
-	zoc_sh(NULL, 0, "rmmod %s", HOSTILE_MOD);
-	if (zoc_sh(self->out, sizeof(self->out), "modprobe %s link_area=%#llx",
-		   HOSTILE_MOD, aperture))
+	snprintf(args, sizeof(args), "link_area=%#llx", aperture);
+	ret = zoc_hostile_run(DEV_NAME, "nvme", HOSTILE_MOD, args,
+			      "zoc_nvme_hostile", self->out, sizeof(self->out));
+	if (ret == -ENOPKG)
 		SKIP(return, "cannot load %s (CONFIG_ZOC_NVME_HOSTILE_TEST): %.200s",
 		     HOSTILE_MOD, self->out);
+	EXPECT_EQ(0, ret) TH_LOG("%s", self->out);
 
-	ret = zoc_write_str(NVME_DRIVER "/unbind", addr);
-	if (ret)
-		zoc_sh(NULL, 0, "rmmod %s", HOSTILE_MOD);
-	ASSERT_EQ(0, ret) TH_LOG("unbind %s: %s", addr, strerror(-ret));
-
-	ret = zoc_write_str(HOSTILE_DIR "/run", addr);
-	if (ret)
-		zoc_sh(self->out, sizeof(self->out), "cat %s/results",
-		       HOSTILE_DIR);
-	EXPECT_EQ(0, ret) TH_LOG("run %s: %s\n%s", addr, strerror(-ret),
-				 self->out);
-
-	/* The nvme driver takes the function back, and it works. */
-	ret = zoc_write_str(NVME_DRIVER "/bind", addr);
-	EXPECT_EQ(0, ret) TH_LOG("bind %s: %s", addr, strerror(-ret));
+	/* The nvme driver took the function back, and it works. */
 	EXPECT_EQ(0, ns_dev(DEV_NAME, self->dev, sizeof(self->dev), 120))
 		TH_LOG("the nvme driver did not bring the namespace back");
 	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
 			    "dd if=%s of=/dev/null bs=64k count=16 iflag=direct",
 			    self->dev))
 		TH_LOG("%s", self->out);
-
 	/* The bad doorbells were counted. */
-	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev show %s -s",
-			     DEV_NAME));
-	stat = strstr(self->out, " invalid ");
-	if (stat)
-		invalid = strtoll(stat + strlen(" invalid "), NULL, 10);
-	EXPECT_LT(0, invalid) TH_LOG("%s", self->out);
-
-	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "rmmod %s",
-			    HOSTILE_MOD))
-		TH_LOG("%s", self->out);
+	EXPECT_LT(0, zoc_dev_stat(DEV_NAME, "invalid"));
 }
 
 TEST_F_TIMEOUT(nvme, service_vm_killed_during_io, 900)

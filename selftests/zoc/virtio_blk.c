@@ -23,9 +23,7 @@
 #define CHUNKS		8
 #define PATTERN_OFFSET	(224 << 20)	/* clear of the NVMe test's ranges */
 #define FIO_OFFSET	(192 << 20)
-#define VIRTIO_DRIVER	"/sys/bus/pci/drivers/virtio-pci"
 #define HOSTILE_MOD	"zoc_virtio_hostile_test"
-#define HOSTILE_DIR	"/sys/kernel/debug/zoc_virtio_hostile"
 
 /* 4k random read/write with verification, on FILE at OFFSET: 2 jobs. */
 #define FIO \
@@ -175,53 +173,25 @@ TEST_F_TIMEOUT(vblk, fio_verify, 900)
 
 TEST_F_TIMEOUT(vblk, hostile_host, 600)
 {
-	char dir[300], addr[32];
-	long long invalid = -1;
-	char *stat;
 	int ret;
 
-	zoc_fn_dir(DEV_NAME, dir, sizeof(dir));
-	ASSERT_NE(0, dir[0]) TH_LOG("no PCI function for %s", DEV_NAME);
-	snprintf(addr, sizeof(addr), "%s", strrchr(dir, '/') + 1);
-
-	zoc_sh(NULL, 0, "rmmod %s", HOSTILE_MOD);
-	if (zoc_sh(self->out, sizeof(self->out), "modprobe %s", HOSTILE_MOD))
+	ret = zoc_hostile_run(DEV_NAME, "virtio-pci", HOSTILE_MOD, "",
+			      "zoc_virtio_hostile", self->out,
+			      sizeof(self->out));
+	if (ret == -ENOPKG)
 		SKIP(return, "cannot load %s (CONFIG_ZOC_VIRTIO_HOSTILE_TEST): %.200s",
 		     HOSTILE_MOD, self->out);
+	EXPECT_EQ(0, ret) TH_LOG("%s", self->out);
 
-	ret = zoc_write_str(VIRTIO_DRIVER "/unbind", addr);
-	if (ret)
-		zoc_sh(NULL, 0, "rmmod %s", HOSTILE_MOD);
-	ASSERT_EQ(0, ret) TH_LOG("unbind %s: %s", addr, strerror(-ret));
-
-	ret = zoc_write_str(HOSTILE_DIR "/run", addr);
-	if (ret)
-		zoc_sh(self->out, sizeof(self->out), "cat %s/results",
-		       HOSTILE_DIR);
-	EXPECT_EQ(0, ret) TH_LOG("run %s: %s\n%s", addr, strerror(-ret),
-				 self->out);
-
-	/* virtio-pci takes the function back, and the disk reads. */
-	ret = zoc_write_str(VIRTIO_DRIVER "/bind", addr);
-	EXPECT_EQ(0, ret) TH_LOG("bind %s: %s", addr, strerror(-ret));
+	/* virtio-pci took the function back, and the disk reads. */
 	EXPECT_EQ(0, blk_dev(DEV_NAME, self->dev, sizeof(self->dev), 120))
 		TH_LOG("the virtio_blk driver did not bring the disk back");
 	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
 			    "dd if=%s of=/dev/null bs=64k count=16 iflag=direct",
 			    self->dev))
 		TH_LOG("%s", self->out);
-
 	/* The rings and chains that needed a reset were counted. */
-	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev show %s -s",
-			     DEV_NAME));
-	stat = strstr(self->out, " invalid ");
-	if (stat)
-		invalid = strtoll(stat + strlen(" invalid "), NULL, 10);
-	EXPECT_LT(0, invalid) TH_LOG("%s", self->out);
-
-	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "rmmod %s",
-			    HOSTILE_MOD))
-		TH_LOG("%s", self->out);
+	EXPECT_LT(0, zoc_dev_stat(DEV_NAME, "invalid"));
 }
 
 TEST_HARNESS_MAIN

@@ -83,4 +83,62 @@ static inline int zoc_pattern_expect(unsigned long long seed, const off_t *off,
 	return ret;
 }
 
+/* Counter @key of device @name ("zocctl dev show NAME -s"), or -1. */
+static inline long long zoc_dev_stat(const char *name, const char *key)
+{
+	char out[2048], word[40], *at;
+
+	snprintf(word, sizeof(word), " %s ", key);
+	if (zoc_ctl(out, sizeof(out), "dev show %s -s", name))
+		return -1;
+	at = strstr(out, word);
+	return at ? strtoll(at + strlen(word), NULL, 10) : -1;
+}
+
+/*
+ * Hand the function of device @name from its driver @driver to the hostile
+ * test module @mod (loaded with @args; debugfs directory @dbg), have it run
+ * its cases, give the function back to @driver and unload @mod.  What went
+ * wrong (the module's results on a failed run) goes to @out.
+ * Return: 0; -ENOPKG if @mod cannot be loaded; else the first error.
+ */
+static inline int zoc_hostile_run(const char *name, const char *driver,
+				  const char *mod, const char *args,
+				  const char *dbg, char *out, size_t len)
+{
+	char dir[300], addr[32], path[128];
+	int ret, bound;
+
+	zoc_fn_dir(name, dir, sizeof(dir));
+	if (!dir[0]) {
+		snprintf(out, len, "no PCI function for %s", name);
+		return -ENODEV;
+	}
+	snprintf(addr, sizeof(addr), "%s", strrchr(dir, '/') + 1);
+	zoc_sh(NULL, 0, "rmmod %s", mod);
+	if (zoc_sh(out, len, "modprobe %s %s", mod, args))
+		return -ENOPKG;
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/unbind", driver);
+	ret = zoc_write_str(path, addr);
+	if (ret) {
+		snprintf(out, len, "unbind %s: %s", addr, strerror(-ret));
+		zoc_sh(NULL, 0, "rmmod %s", mod);
+		return ret;
+	}
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/run", dbg);
+	ret = zoc_write_str(path, addr);
+	if (ret)
+		zoc_sh(out, len, "echo 'run: %s'; cat /sys/kernel/debug/%s/results",
+		       strerror(-ret), dbg);
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", driver);
+	bound = zoc_write_str(path, addr);
+	if (bound && !ret)
+		snprintf(out, len, "bind %s: %s", addr, strerror(-bound));
+	if (zoc_sh(NULL, 0, "rmmod %s", mod) && !ret && !bound) {
+		snprintf(out, len, "rmmod %s failed", mod);
+		return -EBUSY;
+	}
+	return ret ?: bound;
+}
+
 #endif /* _ZOC_DISK_H */
