@@ -41,6 +41,8 @@
 #include <linux/uaccess.h>
 #include <linux/zoc_link.h>
 
+#include "zoc_hostile.h"
+
 #define ZNH_ADMIN_DEPTH		32
 #define ZNH_IO_DEPTH		16
 #define ZNH_IO_QID		1
@@ -74,9 +76,6 @@
 /* Asynchronous event: error, invalid doorbell write value, error log */
 #define ZNH_AEN_DB_VALUE	(NVME_AER_ERROR | 0x01 << 8 | \
 				 NVME_LOG_ERROR << 16)
-
-#define ZNH_WHY_LEN		192
-#define ZNH_RESULTS_LEN		SZ_8K
 
 static_assert(ZNH_ADMIN_DEPTH * sizeof(struct nvme_command) <= PAGE_SIZE);
 static_assert(ZNH_IO_DEPTH * 2 <= ZNH_SQ_SLOTS);
@@ -137,9 +136,7 @@ struct znh_queue {
  * @have_ref: @ref holds what the first baseline Read returned
  * @ref: what the first baseline Read returned
  * @abort: why no further case can run, or NULL
- * @what: the step in progress, put before a failure, or NULL
- * @failed: a case failed
- * @why: the first failure of the current case, "" if none
+ * @log: how the current case goes
  */
 struct znh_ctrl {
 	struct pci_dev *pdev;
@@ -162,9 +159,7 @@ struct znh_ctrl {
 	bool have_ref;
 	u8 ref[ZNH_READ_SIZE];
 	const char *abort;
-	const char *what;
-	bool failed;
-	char why[ZNH_WHY_LEN];
+	struct zoc_hostile_log log;
 };
 
 /**
@@ -183,48 +178,21 @@ struct znh_case {
 	const char *vital;
 };
 
-static struct dentry *znh_dir;
-/* One run at a time; protects the results. */
-static DEFINE_MUTEX(znh_mutex);
-static char znh_results[ZNH_RESULTS_LEN];
-static size_t znh_results_len;
+static int znh_run(struct pci_dev *pdev);
+
+static struct zoc_hostile znh_test = {
+	.name = "zoc_nvme_hostile",
+	.run = znh_run,
+};
 
 /* --- reporting ----------------------------------------------------------- */
 
-/* Note a failure of the current case; the first one is kept. */
-static __printf(2, 3) void znh_fail(struct znh_ctrl *ctrl, const char *fmt,
-				    ...)
-{
-	struct va_format vaf;
-	va_list args;
-
-	if (ctrl->why[0])
-		return;
-	va_start(args, fmt);
-	vaf.fmt = fmt;
-	vaf.va = &args;
-	if (ctrl->what)
-		snprintf(ctrl->why, sizeof(ctrl->why), "%s: %pV", ctrl->what,
-			 &vaf);
-	else
-		snprintf(ctrl->why, sizeof(ctrl->why), "%pV", &vaf);
-	va_end(args);
-}
+#define znh_fail(ctrl, ...)	zoc_hostile_fail(&(ctrl)->log, __VA_ARGS__)
 
 /* Add the current case's line to the results. */
 static void znh_record(struct znh_ctrl *ctrl, const char *name)
 {
-	bool ok = !ctrl->why[0];
-
-	if (!ok) {
-		ctrl->failed = true;
-		pr_warn("%s: %s FAIL: %s\n", pci_name(ctrl->pdev), name,
-			ctrl->why);
-	}
-	znh_results_len += scnprintf(znh_results + znh_results_len,
-				     sizeof(znh_results) - znh_results_len,
-				     "%s %s%s\n", name, ok ? "ok" : "FAIL: ",
-				     ctrl->why);
+	zoc_hostile_record(&znh_test, &ctrl->log, ctrl->pdev, name);
 }
 
 static const char *znh_sc_name(u16 status)
@@ -912,8 +880,8 @@ static const struct znh_case znh_cases[] = {
 
 static void znh_run_case(struct znh_ctrl *ctrl, const struct znh_case *c)
 {
-	ctrl->why[0] = '\0';
-	ctrl->what = NULL;
+	ctrl->log.why[0] = '\0';
+	ctrl->log.what = NULL;
 	if (ctrl->abort) {
 		znh_fail(ctrl, "not run: %s", ctrl->abort);
 	} else if (c->io && !(ctrl->io_cq_live && ctrl->io_sq_live)) {
@@ -921,11 +889,11 @@ static void znh_run_case(struct znh_ctrl *ctrl, const struct znh_case *c)
 	} else {
 		c->run(ctrl);
 		if (c->baseline && !ctrl->abort) {
-			ctrl->what = "then the baseline Read";
+			ctrl->log.what = "then the baseline Read";
 			znh_baseline(ctrl);
-			ctrl->what = NULL;
+			ctrl->log.what = NULL;
 		}
-		if (c->vital && ctrl->why[0] && !ctrl->abort)
+		if (c->vital && ctrl->log.why[0] && !ctrl->abort)
 			ctrl->abort = c->vital;
 	}
 	znh_record(ctrl, c->name);
@@ -942,8 +910,8 @@ static bool znh_disable(struct znh_ctrl *ctrl)
 
 	if (!ctrl->touched)
 		return true;
-	ctrl->why[0] = '\0';
-	ctrl->what = NULL;
+	ctrl->log.why[0] = '\0';
+	ctrl->log.what = NULL;
 	ret = znh_set_cc(ctrl, 0, &csts);
 	if (ret)
 		znh_cc_fail(ctrl, ret, csts);
@@ -1011,8 +979,7 @@ static int znh_run_cases(struct znh_ctrl *ctrl)
 	unsigned int i;
 	bool stopped;
 
-	znh_results_len = 0;
-	znh_results[0] = '\0';
+	zoc_hostile_clear(&znh_test);
 	ctrl->next_cid = 1;
 	ctrl->poison = 0x5a;
 	for (i = 0; i < ARRAY_SIZE(znh_cases); i++)
@@ -1025,7 +992,7 @@ static int znh_run_cases(struct znh_ctrl *ctrl)
 		pr_err("%s: the controller did not stop: its queues and buffers are leaked\n",
 		       pci_name(ctrl->pdev));
 	}
-	return ctrl->failed ? -EIO : 0;
+	return ctrl->log.failed ? -EIO : 0;
 }
 
 static int znh_run(struct pci_dev *pdev)
@@ -1089,79 +1056,16 @@ out_unlock:
 	return ret;
 }
 
-/* --- debugfs ------------------------------------------------------------- */
-
-static ssize_t znh_run_write(struct file *file, const char __user *ubuf,
-			     size_t count, loff_t *ppos)
-{
-	unsigned int dom, bus, slot, fn;
-	struct pci_dev *pdev;
-	char buf[32], extra;
-	int ret;
-
-	if (!count || count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	if (sscanf(strim(buf), "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn,
-		   &extra) != 4 || bus > 0xff || slot > 0x1f || fn > 7)
-		return -EINVAL;
-	/* A hostile driver is for the ZOC bus only. */
-	if (dom != domain)
-		return -ENODEV;
-	pdev = pci_get_domain_bus_and_slot(dom, bus, PCI_DEVFN(slot, fn));
-	if (!pdev)
-		return -ENODEV;
-	ret = mutex_lock_interruptible(&znh_mutex);
-	if (!ret) {
-		ret = znh_run(pdev);
-		mutex_unlock(&znh_mutex);
-	}
-	pci_dev_put(pdev);
-	return ret ?: count;
-}
-
-static ssize_t znh_results_read(struct file *file, char __user *ubuf,
-				size_t count, loff_t *ppos)
-{
-	ssize_t ret;
-
-	ret = mutex_lock_interruptible(&znh_mutex);
-	if (ret)
-		return ret;
-	ret = simple_read_from_buffer(ubuf, count, ppos, znh_results,
-				      znh_results_len);
-	mutex_unlock(&znh_mutex);
-	return ret;
-}
-
-static const struct file_operations znh_run_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = znh_run_write,
-	.llseek = noop_llseek,
-};
-
-static const struct file_operations znh_results_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = znh_results_read,
-	.llseek = default_llseek,
-};
-
 static int __init znh_init(void)
 {
-	znh_dir = debugfs_create_dir("zoc_nvme_hostile", NULL);
-	debugfs_create_file("run", 0200, znh_dir, NULL, &znh_run_fops);
-	debugfs_create_file("results", 0400, znh_dir, NULL,
-			    &znh_results_fops);
+	znh_test.domain = domain;
+	zoc_hostile_init(&znh_test);
 	return 0;
 }
 
 static void __exit znh_exit(void)
 {
-	debugfs_remove_recursive(znh_dir);
+	zoc_hostile_exit(&znh_test);
 }
 
 module_init(znh_init);

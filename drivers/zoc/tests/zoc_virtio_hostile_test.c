@@ -46,6 +46,8 @@
 #include <linux/virtio_ring.h>
 #include <uapi/linux/virtio_config.h>
 
+#include "zoc_hostile.h"
+
 /* BAR0 of a ZOC virtio function (Documentation/zoc/virtio.rst) */
 #define ZVH_COMMON		0x0000
 #define ZVH_ISR			0x1000
@@ -96,9 +98,6 @@
 #define ZVH_QUIET_MS		1000	/* nothing may be used in it */
 #define ZVH_POLL_US		1000
 
-#define ZVH_WHY_LEN		192
-#define ZVH_RESULTS_LEN		SZ_4K
-
 static_assert(ZVH_QSIZE * sizeof(struct vring_desc) <=
 	      ZVH_AVAIL_OFF - ZVH_DESC_OFF);
 static_assert(sizeof(struct vring_avail) + (ZVH_QSIZE + 1) * sizeof(u16) <=
@@ -138,9 +137,7 @@ MODULE_PARM_DESC(domain, "PCI domain of the ZOC bus; functions elsewhere are ref
  * @have_ref: @ref holds what the first baseline read returned
  * @ref: what the first baseline read returned
  * @abort: why no further case can run, or NULL
- * @what: the step in progress, put before a failure, or NULL
- * @failed: a case failed
- * @why: the first failure of the current case, "" if none
+ * @log: how the current case goes
  */
 struct zvh_dev {
 	struct pci_dev *pdev;
@@ -162,9 +159,7 @@ struct zvh_dev {
 	bool have_ref;
 	u8 ref[ZVH_DATA_SIZE];
 	const char *abort;
-	const char *what;
-	bool failed;
-	char why[ZVH_WHY_LEN];
+	struct zoc_hostile_log log;
 };
 
 /**
@@ -181,45 +176,21 @@ struct zvh_case {
 	bool manual;
 };
 
-static struct dentry *zvh_dir;
-/* One run at a time; protects the results. */
-static DEFINE_MUTEX(zvh_mutex);
-static char zvh_results[ZVH_RESULTS_LEN];
-static size_t zvh_results_len;
+static int zvh_run(struct pci_dev *pdev);
+
+static struct zoc_hostile zvh_test = {
+	.name = "zoc_virtio_hostile",
+	.run = zvh_run,
+};
 
 /* --- reporting ----------------------------------------------------------- */
 
-/* Note a failure of the current case; the first one is kept. */
-static __printf(2, 3) void zvh_fail(struct zvh_dev *zd, const char *fmt, ...)
-{
-	struct va_format vaf;
-	va_list args;
-
-	if (zd->why[0])
-		return;
-	va_start(args, fmt);
-	vaf.fmt = fmt;
-	vaf.va = &args;
-	if (zd->what)
-		snprintf(zd->why, sizeof(zd->why), "%s: %pV", zd->what, &vaf);
-	else
-		snprintf(zd->why, sizeof(zd->why), "%pV", &vaf);
-	va_end(args);
-}
+#define zvh_fail(zd, ...)	zoc_hostile_fail(&(zd)->log, __VA_ARGS__)
 
 /* Add the current case's line to the results. */
 static void zvh_record(struct zvh_dev *zd, const char *name)
 {
-	bool ok = !zd->why[0];
-
-	if (!ok) {
-		zd->failed = true;
-		pr_warn("%s: %s FAIL: %s\n", pci_name(zd->pdev), name, zd->why);
-	}
-	zvh_results_len += scnprintf(zvh_results + zvh_results_len,
-				     sizeof(zvh_results) - zvh_results_len,
-				     "%s %s%s\n", name, ok ? "ok" : "FAIL: ",
-				     zd->why);
+	zoc_hostile_record(&zvh_test, &zd->log, zd->pdev, name);
 }
 
 static const char *zvh_blk_status_name(u8 status)
@@ -395,16 +366,16 @@ static int zvh_driver_ok(struct zvh_dev *zd)
 /* From a reset to DRIVER_OK, with @features besides VIRTIO_F_VERSION_1. */
 static int zvh_bring_up(struct zvh_dev *zd, u64 features)
 {
-	const char *what = zd->what;
+	const char *what = zd->log.what;
 	int ret;
 
-	zd->what = "bring-up";
+	zd->log.what = "bring-up";
 	ret = zvh_features(zd, ZVH_F_VERSION_1 | features);
 	if (!ret)
 		ret = zvh_queue(zd, zd->ring_dma + ZVH_DESC_OFF);
 	if (!ret)
 		ret = zvh_driver_ok(zd);
-	zd->what = what;
+	zd->log.what = what;
 	return ret;
 }
 
@@ -576,9 +547,9 @@ static void zvh_refused(struct zvh_dev *zd, const char *name, u8 want)
 		zvh_fail(zd, "%s: device_status %#x afterwards", name, status);
 		return;
 	}
-	zd->what = "then the baseline read";
+	zd->log.what = "then the baseline read";
 	zvh_baseline(zd);
-	zd->what = NULL;
+	zd->log.what = NULL;
 }
 
 /*
@@ -741,14 +712,14 @@ static void zvh_ring_outside_ram(struct zvh_dev *zd)
 	const char *name = "queue_desc at 1 << 46";
 	u16 enabled;
 
-	zd->what = "bring-up";
+	zd->log.what = "bring-up";
 	if (zvh_features(zd, ZVH_F_VERSION_1))
 		return;
-	zd->what = NULL;
+	zd->log.what = NULL;
 	*zd->status = ZVH_POISON;
 	zvh_queue(zd, ZVH_OUTSIDE_RAM);
 	zvh_needs_reset(zd, name);
-	if (zd->why[0] || zd->abort)
+	if (zd->log.why[0] || zd->abort)
 		return;
 	enabled = readw(zvh_common(zd, VIRTIO_PCI_COMMON_Q_ENABLE));
 	if (enabled)
@@ -791,17 +762,17 @@ static const struct zvh_case zvh_cases[] = {
  */
 static void zvh_run_case(struct zvh_dev *zd, const struct zvh_case *c)
 {
-	zd->why[0] = '\0';
-	zd->what = NULL;
+	zd->log.why[0] = '\0';
+	zd->log.what = NULL;
 	if (zd->abort) {
 		zvh_fail(zd, "not run: %s", zd->abort);
 	} else {
 		if (c->manual || !zvh_bring_up(zd, c->features))
 			c->run(zd);
-		zd->what = "then the reset";
+		zd->log.what = "then the reset";
 		if (!zd->abort && zvh_reset(zd) && !zd->abort)
 			zd->abort = "the device did not reset";
-		zd->what = NULL;
+		zd->log.what = NULL;
 	}
 	zvh_record(zd, c->name);
 }
@@ -816,8 +787,8 @@ static bool zvh_stop(struct zvh_dev *zd)
 
 	if (!zd->touched)
 		return true;
-	zd->why[0] = '\0';
-	zd->what = NULL;
+	zd->log.why[0] = '\0';
+	zd->log.what = NULL;
 	ret = zvh_reset(zd);
 	zvh_record(zd, "reset");
 	return !ret;
@@ -862,8 +833,7 @@ static int zvh_run_cases(struct zvh_dev *zd)
 {
 	unsigned int i;
 
-	zvh_results_len = 0;
-	zvh_results[0] = '\0';
+	zoc_hostile_clear(&zvh_test);
 	zd->poison = 0x5a;
 	for (i = 0; i < ARRAY_SIZE(zvh_cases); i++)
 		zvh_run_case(zd, &zvh_cases[i]);
@@ -874,7 +844,7 @@ static int zvh_run_cases(struct zvh_dev *zd)
 		pr_err("%s: the device did not reset: its rings and buffers are leaked\n",
 		       pci_name(zd->pdev));
 	}
-	return zd->failed ? -EIO : 0;
+	return zd->log.failed ? -EIO : 0;
 }
 
 static int zvh_run(struct pci_dev *pdev)
@@ -939,79 +909,16 @@ out_unlock:
 	return ret;
 }
 
-/* --- debugfs ------------------------------------------------------------- */
-
-static ssize_t zvh_run_write(struct file *file, const char __user *ubuf,
-			     size_t count, loff_t *ppos)
-{
-	unsigned int dom, bus, slot, fn;
-	struct pci_dev *pdev;
-	char buf[32], extra;
-	int ret;
-
-	if (!count || count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	if (sscanf(strim(buf), "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn,
-		   &extra) != 4 || bus > 0xff || slot > 0x1f || fn > 7)
-		return -EINVAL;
-	/* A hostile driver is for the ZOC bus only. */
-	if (dom != domain)
-		return -ENODEV;
-	pdev = pci_get_domain_bus_and_slot(dom, bus, PCI_DEVFN(slot, fn));
-	if (!pdev)
-		return -ENODEV;
-	ret = mutex_lock_interruptible(&zvh_mutex);
-	if (!ret) {
-		ret = zvh_run(pdev);
-		mutex_unlock(&zvh_mutex);
-	}
-	pci_dev_put(pdev);
-	return ret ?: count;
-}
-
-static ssize_t zvh_results_read(struct file *file, char __user *ubuf,
-				size_t count, loff_t *ppos)
-{
-	ssize_t ret;
-
-	ret = mutex_lock_interruptible(&zvh_mutex);
-	if (ret)
-		return ret;
-	ret = simple_read_from_buffer(ubuf, count, ppos, zvh_results,
-				      zvh_results_len);
-	mutex_unlock(&zvh_mutex);
-	return ret;
-}
-
-static const struct file_operations zvh_run_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = zvh_run_write,
-	.llseek = noop_llseek,
-};
-
-static const struct file_operations zvh_results_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = zvh_results_read,
-	.llseek = default_llseek,
-};
-
 static int __init zvh_init(void)
 {
-	zvh_dir = debugfs_create_dir("zoc_virtio_hostile", NULL);
-	debugfs_create_file("run", 0200, zvh_dir, NULL, &zvh_run_fops);
-	debugfs_create_file("results", 0400, zvh_dir, NULL,
-			    &zvh_results_fops);
+	zvh_test.domain = domain;
+	zoc_hostile_init(&zvh_test);
 	return 0;
 }
 
 static void __exit zvh_exit(void)
 {
-	debugfs_remove_recursive(zvh_dir);
+	zoc_hostile_exit(&zvh_test);
 }
 
 module_init(zvh_init);
