@@ -10,6 +10,7 @@
 #define _ZOC_HOSTILE_H
 
 #include <linux/debugfs.h>
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/mutex.h>
@@ -155,6 +156,42 @@ static const struct file_operations zoc_hostile_results_fops = {
 	.read = zoc_hostile_results_read,
 	.llseek = default_llseek,
 };
+
+/* Take @pdev as its driver would: enabled, its BAR0 ours and in @bar. */
+static inline int zoc_hostile_claim(struct pci_dev *pdev, void __iomem **bar)
+{
+	int ret;
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pci_request_mem_regions(pdev, KBUILD_MODNAME);
+	if (ret)
+		goto out_disable;
+	pci_set_master(pdev);
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto out_release;
+	*bar = pci_iomap(pdev, 0, 0);
+	if (*bar)
+		return 0;
+	ret = -ENOMEM;
+out_release:
+	pci_clear_master(pdev);
+	pci_release_mem_regions(pdev);
+out_disable:
+	pci_disable_device(pdev);
+	return ret;
+}
+
+static inline void zoc_hostile_release(struct pci_dev *pdev,
+				       void __iomem *bar)
+{
+	pci_iounmap(pdev, bar);
+	pci_clear_master(pdev);
+	pci_release_mem_regions(pdev);
+	pci_disable_device(pdev);
+}
 
 static inline void zoc_hostile_init(struct zoc_hostile *h)
 {

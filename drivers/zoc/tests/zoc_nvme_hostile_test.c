@@ -1019,36 +1019,15 @@ static int znh_run(struct pci_dev *pdev)
 	}
 	ctrl->pdev = pdev;
 
-	ret = pci_enable_device(pdev);
+	ret = zoc_hostile_claim(pdev, &ctrl->bar);
 	if (ret)
 		goto out_free_ctrl;
-	ret = pci_request_mem_regions(pdev, KBUILD_MODNAME);
-	if (ret)
-		goto out_disable;
-	pci_set_master(pdev);
-	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
-	if (ret)
-		goto out_release;
-	ctrl->bar = pci_iomap(pdev, 0, 0);
-	if (!ctrl->bar) {
-		ret = -ENOMEM;
-		goto out_release;
-	}
 	ret = znh_alloc(ctrl);
-	if (ret) {
-		/* Nothing was given to the controller yet. */
-		znh_free(ctrl);
-		goto out_unmap;
-	}
-	ret = znh_run_cases(ctrl);
-
-out_unmap:
-	pci_iounmap(pdev, ctrl->bar);
-out_release:
-	pci_clear_master(pdev);
-	pci_release_mem_regions(pdev);
-out_disable:
-	pci_disable_device(pdev);
+	if (ret)
+		znh_free(ctrl);	/* nothing was given to the controller yet */
+	else
+		ret = znh_run_cases(ctrl);
+	zoc_hostile_release(pdev, ctrl->bar);
 out_free_ctrl:
 	kfree(ctrl);
 out_unlock:

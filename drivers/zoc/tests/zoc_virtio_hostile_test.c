@@ -872,36 +872,15 @@ static int zvh_run(struct pci_dev *pdev)
 	}
 	zd->pdev = pdev;
 
-	ret = pci_enable_device(pdev);
+	ret = zoc_hostile_claim(pdev, &zd->bar);
 	if (ret)
 		goto out_free_zd;
-	ret = pci_request_mem_regions(pdev, KBUILD_MODNAME);
-	if (ret)
-		goto out_disable;
-	pci_set_master(pdev);
-	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
-	if (ret)
-		goto out_release;
-	zd->bar = pci_iomap(pdev, 0, 0);
-	if (!zd->bar) {
-		ret = -ENOMEM;
-		goto out_release;
-	}
 	ret = zvh_alloc(zd);
-	if (ret) {
-		/* Nothing was given to the device yet. */
-		zvh_free(zd);
-		goto out_unmap;
-	}
-	ret = zvh_run_cases(zd);
-
-out_unmap:
-	pci_iounmap(pdev, zd->bar);
-out_release:
-	pci_clear_master(pdev);
-	pci_release_mem_regions(pdev);
-out_disable:
-	pci_disable_device(pdev);
+	if (ret)
+		zvh_free(zd);	/* nothing was given to the device yet */
+	else
+		ret = zvh_run_cases(zd);
+	zoc_hostile_release(pdev, zd->bar);
 out_free_zd:
 	kfree(zd);
 out_unlock:
