@@ -16,11 +16,15 @@
  * enum zoc_cmd - commands of the family
  * @ZOC_CMD_UNSPEC: invalid
  * @ZOC_CMD_DEV_NEW: create a device: ZOC_A_DEV_TYPE, ZOC_A_DEV_NAME,
- *	ZOC_A_DEV_BACKEND, optional ZOC_A_DEV_QUEUES; the reply is the device
+ *	ZOC_A_DEV_BACKEND (storage) or ZOC_A_DEV_MAC, ZOC_A_DEV_VNI,
+ *	ZOC_A_DEV_IPV4 and ZOC_A_DEV_PREFIX_LEN (network), optional
+ *	ZOC_A_DEV_QUEUES; the reply is the device
  *	as ZOC_CMD_DEV_GET shows it
  * @ZOC_CMD_DEV_DEL: destroy the device ZOC_A_DEV_NAME (hot-remove)
  * @ZOC_CMD_DEV_GET: one device (ZOC_A_DEV_NAME) or, dumped, all of them
  * @ZOC_CMD_LINK_GET: the state of the link to the service VM
+ * @ZOC_CMD_DEV_SET: change the device ZOC_A_DEV_NAME: ZOC_A_DEV_LINK
+ *	(network devices)
  * @__ZOC_CMD_MAX: internal
  * @ZOC_CMD_MAX: highest command
  */
@@ -30,6 +34,7 @@ enum zoc_cmd {
 	ZOC_CMD_DEV_DEL,
 	ZOC_CMD_DEV_GET,
 	ZOC_CMD_LINK_GET,
+	ZOC_CMD_DEV_SET,
 	__ZOC_CMD_MAX,
 	ZOC_CMD_MAX = __ZOC_CMD_MAX - 1
 };
@@ -51,6 +56,13 @@ enum zoc_cmd {
  * @ZOC_A_LINK_TIMEOUTS: u64, requests that timed out
  * @ZOC_A_PAD: padding for 64-bit attributes
  * @ZOC_A_DEV_FLAGS: u32, ZOC_DEV_F_* (linux/zoc_link.h), at creation
+ * @ZOC_A_DEV_MAC: binary, 6 bytes: a network device's MAC address (unicast)
+ * @ZOC_A_DEV_VNI: u32, a network device's VPC (VNI, below 2^24)
+ * @ZOC_A_DEV_IPV4: u32 (network order), a network device's address in its
+ *	VPC
+ * @ZOC_A_DEV_PREFIX_LEN: u8, the prefix length of its subnet, 1 to 32
+ * @ZOC_A_DEV_LINK: u8, a network device's link as its host administrator
+ *	set it: 1 up (the default), 0 down
  * @__ZOC_A_MAX: internal
  * @ZOC_A_MAX: highest attribute
  */
@@ -69,6 +81,11 @@ enum zoc_attr {
 	ZOC_A_LINK_TIMEOUTS,
 	ZOC_A_PAD,
 	ZOC_A_DEV_FLAGS,
+	ZOC_A_DEV_MAC,
+	ZOC_A_DEV_VNI,
+	ZOC_A_DEV_IPV4,
+	ZOC_A_DEV_PREFIX_LEN,
+	ZOC_A_DEV_LINK,
 	__ZOC_A_MAX,
 	ZOC_A_MAX = __ZOC_A_MAX - 1
 };

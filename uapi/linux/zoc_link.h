@@ -278,6 +278,11 @@ struct zoc_msg_irq {
  * ZOC_CTRL_DEV_DESTROY: host; data is the slot (__le32).  The model stops
  * touching host memory before the reply.
  *
+ * ZOC_CTRL_DEV_LINK: host; data is a &struct zoc_ctrl_dev_link: the host
+ * administrator sets a network device's link up or down.  Replies
+ * ZOC_MSG_OK, ZOC_MSG_EINVAL (no such device) or ZOC_MSG_ENOTSUPP (not a
+ * network device).
+ *
  * Test requests from the host, obeyed only by a service VM loaded with
  * test hooks enabled: ZOC_CTRL_TEST_CORRUPT writes an impossible index into
  * the completion ring (the host must reset the link); ZOC_CTRL_TEST_PING_HOST
@@ -288,6 +293,7 @@ struct zoc_msg_irq {
 #define ZOC_CTRL_PING		0x00000001
 #define ZOC_CTRL_DEV_CREATE	0x00000002
 #define ZOC_CTRL_DEV_DESTROY	0x00000003
+#define ZOC_CTRL_DEV_LINK	0x00000004
 #define ZOC_CTRL_TEST_CORRUPT	0x7f000001
 #define ZOC_CTRL_TEST_PING_HOST	0x7f000002
 
@@ -303,14 +309,34 @@ struct zoc_msg_irq {
 #define ZOC_DEV_F_NO_SHADOW_DB	0x01	/* NVMe: no Doorbell Buffer Config */
 
 /**
+ * struct zoc_ctrl_net - what the host asks for a network device
+ * @mac: the vNIC's MAC address (unicast, not zero)
+ * @prefix_len: the prefix length of @ipv4's subnet, 1 to 32
+ * @reserved: zero
+ * @vni: the VPC's virtual network identifier (24 bits)
+ * @ipv4: the vNIC's IPv4 address in the VPC (network order)
+ *
+ * A request only: the service VM's VPC configuration decides whether this
+ * host may have this identity.
+ */
+struct zoc_ctrl_net {
+	__u8 mac[6];
+	__u8 prefix_len;
+	__u8 reserved;
+	__le32 vni;
+	__be32 ipv4;
+};
+
+/**
  * struct zoc_ctrl_dev_create - data of ZOC_CTRL_DEV_CREATE
  * @type: ZOC_DEV_*
  * @flags: ZOC_DEV_F_*; models ignore those that do not apply to them
  * @queues: queue pairs the device offers (0: the model's default)
  * @slot: the device's slot, below ZOC_LINK_MAX_DEVS
  * @name: its name, NUL terminated
- * @backend: what serves it in the service VM (a block device name), NUL
- *	terminated
+ * @backend: storage devices: what serves it in the service VM (a block
+ *	device name), NUL terminated
+ * @net: network devices: their identity
  */
 struct zoc_ctrl_dev_create {
 	__u8 type;
@@ -318,7 +344,22 @@ struct zoc_ctrl_dev_create {
 	__le16 queues;
 	__le32 slot;
 	char name[ZOC_DEV_NAME_LEN];
-	char backend[ZOC_DEV_NAME_LEN];
+	union {
+		char backend[ZOC_DEV_NAME_LEN];
+		struct zoc_ctrl_net net;
+	};
+};
+
+/**
+ * struct zoc_ctrl_dev_link - data of ZOC_CTRL_DEV_LINK
+ * @slot: the device's slot
+ * @up: 1 for link up, 0 for down
+ * @reserved: zero
+ */
+struct zoc_ctrl_dev_link {
+	__le32 slot;
+	__u8 up;
+	__u8 reserved[3];
 };
 
 /**
@@ -398,13 +439,22 @@ struct zoc_dev_region {
 	__le32 shadow;
 };
 
+/*
+ * zoc_dev_image.flags.  ZOC_DEV_IMAGE_F_GONE_ZERO: once the service VM is
+ * gone, BAR0 reads return zeros rather than all ones (configuration space
+ * still reads all ones: the function is not present).  For virtio, whose
+ * stock driver waits for the device status to read zero after a reset,
+ * however long that takes, and would never see all ones become zero.
+ */
+#define ZOC_DEV_IMAGE_F_GONE_ZERO	0x01
+
 /**
  * struct zoc_dev_image - what the host's bus makes of a device
  * @magic: ZOC_DEV_IMAGE_MAGIC, written last
  * @type: ZOC_DEV_*
  * @nr_regions: entries used in @region
  * @bar_shift: BAR0 is 1 << @bar_shift bytes, 12 to 24
- * @reserved0: zero
+ * @flags: ZOC_DEV_IMAGE_F_*
  * @vendor: PCI vendor id
  * @device: PCI device id
  * @subsystem_vendor: PCI subsystem vendor id
@@ -427,7 +477,7 @@ struct zoc_dev_image {
 	__u8 type;
 	__u8 nr_regions;
 	__u8 bar_shift;
-	__u8 reserved0;
+	__u8 flags;
 	__le16 vendor;
 	__le16 device;
 	__le16 subsystem_vendor;

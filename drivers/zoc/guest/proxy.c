@@ -333,7 +333,8 @@ bool zoc_proxy_request(const struct zoc_msg *msg, struct zoc_msg *reply)
 	case ZOC_MSG_CTRL_REQ:
 		opcode = le32_to_cpu(msg->ctrl.opcode);
 		if (opcode != ZOC_CTRL_DEV_CREATE &&
-		    opcode != ZOC_CTRL_DEV_DESTROY)
+		    opcode != ZOC_CTRL_DEV_DESTROY &&
+		    opcode != ZOC_CTRL_DEV_LINK)
 			return false;
 		ctrl = kmalloc(sizeof(*ctrl), GFP_ATOMIC);
 		if (!ctrl) {
@@ -438,9 +439,16 @@ static u32 zoc_proxy_create(const struct zoc_msg *msg)
 	memcpy(&req, msg->ctrl.data, sizeof(req));
 	slot = le32_to_cpu(req.slot);
 	if (slot >= ZOC_LINK_MAX_DEVS ||
-	    !memchr(req.name, '\0', sizeof(req.name)) || !req.name[0] ||
+	    !memchr(req.name, '\0', sizeof(req.name)) || !req.name[0])
+		return ZOC_MSG_EINVAL;
+	/* Network devices have an identity where others have a backend. */
+	if (req.type != ZOC_DEV_VIRTIO_NET &&
 	    !memchr(req.backend, '\0', sizeof(req.backend)))
 		return ZOC_MSG_EINVAL;
+	if (req.type == ZOC_DEV_VIRTIO_NET)
+		params.net = req.net;
+	else
+		strscpy(params.backend, req.backend, sizeof(params.backend));
 	/* A host that restarted reuses its slots: the old device goes. */
 	zoc_proxy_destroy(slot);
 
@@ -451,7 +459,6 @@ static u32 zoc_proxy_create(const struct zoc_msg *msg)
 	pdev->page = zoc_guest_link_dev_page(slot);
 	strscpy(pdev->name, req.name, sizeof(pdev->name));
 	strscpy(params.name, req.name, sizeof(params.name));
-	strscpy(params.backend, req.backend, sizeof(params.backend));
 	params.queues = le16_to_cpu(req.queues);
 	params.flags = req.flags;
 	pdev->model = zoc_proxy_model(req.type);
@@ -465,7 +472,7 @@ static u32 zoc_proxy_create(const struct zoc_msg *msg)
 		kfree(pdev);
 		pr_info("zoc-proxy: slot %u: %s not created: %d\n", slot,
 			params.name, ret);
-		return ret == -EINVAL ? ZOC_MSG_EINVAL :
+		return ret == -EINVAL || ret == -EEXIST ? ZOC_MSG_EINVAL :
 		       ret == -ENODEV || ret == -ENOENT ? ZOC_MSG_ENODEV :
 		       ZOC_MSG_EIO;
 	}
@@ -478,16 +485,39 @@ static u32 zoc_proxy_create(const struct zoc_msg *msg)
 	return ZOC_MSG_OK;
 }
 
+static u32 zoc_proxy_set_link(const struct zoc_msg *msg)
+{
+	struct zoc_ctrl_dev_link req;
+	struct zoc_pdev *pdev;
+	u32 slot;
+
+	memcpy(&req, msg->ctrl.data, sizeof(req));
+	slot = le32_to_cpu(req.slot);
+	if (slot >= ZOC_LINK_MAX_DEVS || req.up > 1)
+		return ZOC_MSG_EINVAL;
+	pdev = rcu_dereference_protected(zoc_devs[slot],
+					 lockdep_is_held(&zoc_models_mutex));
+	if (!pdev)
+		return ZOC_MSG_EINVAL;
+	if (!pdev->model->set_link)
+		return ZOC_MSG_ENOTSUPP;
+	pdev->model->set_link(pdev, req.up);
+	return ZOC_MSG_OK;
+}
+
 static void zoc_proxy_ctrl_work(struct work_struct *work)
 {
 	struct zoc_proxy_ctrl *ctrl =
 		container_of(work, struct zoc_proxy_ctrl, work);
 	const struct zoc_msg *msg = &ctrl->msg;
+	u32 opcode = le32_to_cpu(msg->ctrl.opcode);
 	u32 status = ZOC_MSG_OK, slot;
 
 	mutex_lock(&zoc_models_mutex);
-	if (le32_to_cpu(msg->ctrl.opcode) == ZOC_CTRL_DEV_CREATE) {
+	if (opcode == ZOC_CTRL_DEV_CREATE) {
 		status = zoc_proxy_create(msg);
+	} else if (opcode == ZOC_CTRL_DEV_LINK) {
+		status = zoc_proxy_set_link(msg);
 	} else {
 		slot = get_unaligned_le32(msg->ctrl.data);
 		if (slot < ZOC_LINK_MAX_DEVS &&

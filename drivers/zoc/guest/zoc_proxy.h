@@ -29,12 +29,14 @@ struct module;
  *	terminated, possibly empty
  * @queues: queue pairs asked for; 0: the model's default
  * @flags: ZOC_DEV_F_*
+ * @net: network devices: the identity the host asked for, unchecked
  */
 struct zoc_proxy_params {
 	char name[ZOC_DEV_NAME_LEN];
 	char backend[ZOC_DEV_NAME_LEN];
 	unsigned int queues;
 	unsigned int flags;
+	struct zoc_ctrl_net net;
 };
 
 /**
@@ -55,6 +57,8 @@ struct zoc_proxy_params {
  *	real work.
  * @doorbell: doorbell @index (of the image's doorbell regions) was
  *	written with @value.  Interrupt context.
+ * @set_link: optional, network devices: the host's administrator set the
+ *	link up or down.  Process context.
  * @list: in the core's list of models
  */
 struct zoc_proxy_model {
@@ -68,6 +72,7 @@ struct zoc_proxy_model {
 	void (*mmio_write)(struct zoc_pdev *pdev, u64 offset, unsigned int size,
 			   u64 value);
 	void (*doorbell)(struct zoc_pdev *pdev, unsigned int index, u32 value);
+	void (*set_link)(struct zoc_pdev *pdev, bool up);
 	struct list_head list;
 };
 

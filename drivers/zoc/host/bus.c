@@ -79,6 +79,8 @@ MODULE_PARM_DESC(domain, "PCI domain of the virtual bus (below 0x10000)");
  * @slot: its slot number, also its device number on the link
  * @name: its name
  * @backend: its backend in the service VM
+ * @net: a network device's identity
+ * @link_up: a network device's link as the administrator set it
  * @queues: queue pairs asked for
  * @flags: ZOC_DEV_F_* asked for
  * @present: it exists
@@ -101,6 +103,8 @@ struct zoc_vfn {
 	unsigned int slot;
 	char name[ZOC_DEV_NAME_LEN];
 	char backend[ZOC_DEV_NAME_LEN];
+	struct zoc_ctrl_net net;
+	bool link_up;
 	u32 queues;
 	u32 flags;
 	bool present;
@@ -355,7 +359,8 @@ static int zoc_image_check(const struct zoc_dev_image *img, u8 type)
 	if (le32_to_cpu(img->magic) != ZOC_DEV_IMAGE_MAGIC || img->type != type ||
 	    img->bar_shift < ZOC_BUS_BAR_MIN_SHIFT ||
 	    img->bar_shift > ZOC_BUS_BAR_MAX_SHIFT ||
-	    img->nr_regions > ZOC_DEV_MAX_REGIONS || vectors > ZOC_BUS_VECTORS)
+	    img->nr_regions > ZOC_DEV_MAX_REGIONS || vectors > ZOC_BUS_VECTORS ||
+	    (img->flags & ~ZOC_DEV_IMAGE_F_GONE_ZERO))
 		return -EINVAL;
 	bar = BIT_ULL(img->bar_shift);
 	if (vectors) {
@@ -646,6 +651,12 @@ static bool zoc_vfn_is_msix(struct zoc_vfn *fn, u64 off, unsigned int size)
 		zoc_vfn_in(off, size, le32_to_cpu(fn->image.msix_pba), 8));
 }
 
+/* What BAR reads of a function whose service VM is gone return */
+static u64 zoc_vfn_gone_value(const struct zoc_vfn *fn)
+{
+	return fn->image.flags & ZOC_DEV_IMAGE_F_GONE_ZERO ? 0 : ~0ULL;
+}
+
 static u64 zoc_vfn_forward_read(struct zoc_vfn *fn, u64 offset,
 				unsigned int size)
 {
@@ -656,7 +667,7 @@ static u64 zoc_vfn_forward_read(struct zoc_vfn *fn, u64 offset,
 	if (zoc_host_link_call_atomic(&msg, &reply, ZOC_BUS_READ_NS) ||
 	    reply.hdr.type != ZOC_MSG_MMIO_REPLY) {
 		zoc_vfn_gone(fn);
-		return ~0ULL;
+		return zoc_vfn_gone_value(fn);
 	}
 	if (le32_to_cpu(reply.reply.status) != ZOC_MSG_OK)
 		return ~0ULL;
@@ -671,7 +682,7 @@ static u64 zoc_vfn_read(struct mmio_emul_region *region, unsigned long offset,
 	u64 val = 0;
 
 	if (READ_ONCE(fn->dead))
-		return ~0ULL;
+		return zoc_vfn_gone_value(fn);
 	if (zoc_vfn_is_msix(fn, offset, size))
 		return zoc_vfn_msix_read(fn, offset, size);
 	r = zoc_vfn_region(fn, offset, size);
@@ -839,26 +850,25 @@ static int zoc_bus_plug(struct zoc_vfn *fn)
 
 /**
  * zoc_host_dev_add - create a device in the service VM and plug it
- * @type: ZOC_DEV_*
- * @name: its name, unique
- * @backend: its backend in the service VM
- * @queues: queue pairs, 0 for one per online CPU
- * @flags: ZOC_DEV_F_*
+ * @dreq: what to create
  * @extack: for error messages
  *
  * Return: 0 or a negative errno, explained in @extack.
  */
-int zoc_host_dev_add(u32 type, const char *name, const char *backend,
-		     u32 queues, u32 flags, struct netlink_ext_ack *extack)
+int zoc_host_dev_add(const struct zoc_host_dev_req *dreq,
+		     struct netlink_ext_ack *extack)
 {
+	const char *name = dreq->name, *backend = dreq->backend;
+	u32 type = dreq->type, queues = dreq->queues, flags = dreq->flags;
 	struct zoc_ctrl_dev_create req = {};
+	bool net = type == ZOC_DEV_VIRTIO_NET;
 	struct zoc_vfn *fn = NULL;
 	unsigned int slot;
 	int ret;
 
 	if (strlen(name) >= ZOC_DEV_NAME_LEN ||
 	    strlen(backend) >= ZOC_DEV_NAME_LEN || type > U8_MAX ||
-	    queues > U16_MAX || flags > U8_MAX) {
+	    queues > U16_MAX || flags > U8_MAX || (net && *backend)) {
 		NL_SET_ERR_MSG(extack, "name, backend or queues out of range");
 		return -EINVAL;
 	}
@@ -886,7 +896,10 @@ int zoc_host_dev_add(u32 type, const char *name, const char *backend,
 	req.queues = cpu_to_le16(queues);
 	req.slot = cpu_to_le32(fn->slot);
 	strscpy(req.name, name, sizeof(req.name));
-	strscpy(req.backend, backend, sizeof(req.backend));
+	if (net)
+		req.net = dreq->net;
+	else
+		strscpy(req.backend, backend, sizeof(req.backend));
 	ret = zoc_bus_ctrl(ZOC_CTRL_DEV_CREATE, &req, sizeof(req));
 	switch (ret) {
 	case 0:
@@ -919,6 +932,8 @@ int zoc_host_dev_add(u32 type, const char *name, const char *backend,
 	}
 	strscpy(fn->name, name, sizeof(fn->name));
 	strscpy(fn->backend, backend, sizeof(fn->backend));
+	fn->net = net ? dreq->net : (struct zoc_ctrl_net){};
+	fn->link_up = true;
 	fn->queues = queues;
 	fn->flags = flags;
 	for (ret = 0; ret < __ZOC_STAT_MAX; ret++)
@@ -978,6 +993,49 @@ int zoc_host_dev_del(const char *name, struct netlink_ext_ack *extack)
 	return ret;
 }
 
+/**
+ * zoc_host_dev_set_link - set a network device's link up or down
+ * @name: its name
+ * @up: the link the host administrator wants
+ * @extack: for error messages
+ *
+ * The service VM's model reports the link to the driver in the device's
+ * configuration space; it stays down while the device's representor in
+ * the service VM is down.
+ *
+ * Return: 0 or a negative errno, explained in @extack.
+ */
+int zoc_host_dev_set_link(const char *name, bool up,
+			  struct netlink_ext_ack *extack)
+{
+	struct zoc_ctrl_dev_link req = { .up = up };
+	struct zoc_vfn *fn;
+	int ret;
+
+	mutex_lock(&zoc_bus->mutex);
+	fn = zoc_bus_find(name);
+	if (!fn) {
+		NL_SET_ERR_MSG(extack, "no device of that name");
+		ret = -ENOENT;
+		goto out;
+	}
+	if (fn->image.type != ZOC_DEV_VIRTIO_NET) {
+		NL_SET_ERR_MSG(extack, "not a network device");
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	req.slot = cpu_to_le32(fn->slot);
+	ret = zoc_bus_ctrl(ZOC_CTRL_DEV_LINK, &req, sizeof(req));
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "the service VM did not take the change");
+		goto out;
+	}
+	fn->link_up = up;
+out:
+	mutex_unlock(&zoc_bus->mutex);
+	return ret;
+}
+
 static void zoc_vfn_info(struct zoc_vfn *fn, struct zoc_host_dev_info *info)
 {
 	static const u8 model_stats[][2] = {
@@ -997,6 +1055,8 @@ static void zoc_vfn_info(struct zoc_vfn *fn, struct zoc_host_dev_info *info)
 	info->queues = fn->queues;
 	info->flags = fn->flags;
 	info->state = fn->dead ? ZOC_DEV_STATE_GONE : ZOC_DEV_STATE_UP;
+	info->link_up = fn->link_up;
+	info->net = fn->net;
 	snprintf(info->pci, sizeof(info->pci), "%04x:00:%02x.0", domain,
 		 fn->slot);
 	for (i = 0; i < __ZOC_STAT_MAX; i++)

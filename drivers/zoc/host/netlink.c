@@ -5,12 +5,18 @@
  */
 
 #include <linux/ctype.h>
+#include <linux/etherdevice.h>
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include <linux/zoc.h>
 #include <linux/zoc_link.h>
 
 #include "zoc_host.h"
+
+/* A VNI has 24 bits. */
+static struct netlink_range_validation zoc_nl_vni_range __ro_after_init = {
+	.max = 0xffffff,
+};
 
 static const struct nla_policy zoc_nl_policy[ZOC_A_MAX + 1] = {
 	[ZOC_A_DEV_NAME]	= { .type = NLA_NUL_STRING,
@@ -21,6 +27,12 @@ static const struct nla_policy zoc_nl_policy[ZOC_A_MAX + 1] = {
 				    .len = ZOC_DEV_NAME_LEN - 1 },
 	[ZOC_A_DEV_QUEUES]	= NLA_POLICY_MAX(NLA_U32, 31),
 	[ZOC_A_DEV_FLAGS]	= NLA_POLICY_MASK(NLA_U32, ZOC_DEV_F_NO_SHADOW_DB),
+	[ZOC_A_DEV_MAC]		= NLA_POLICY_ETH_ADDR,
+	[ZOC_A_DEV_VNI]		= NLA_POLICY_FULL_RANGE(NLA_U32,
+							&zoc_nl_vni_range),
+	[ZOC_A_DEV_IPV4]	= { .type = NLA_U32 },
+	[ZOC_A_DEV_PREFIX_LEN]	= NLA_POLICY_RANGE(NLA_U8, 1, 32),
+	[ZOC_A_DEV_LINK]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static struct genl_family zoc_nl_family;
@@ -48,6 +60,13 @@ static int zoc_nl_put_dev(struct sk_buff *skb, const struct zoc_host_dev_info *i
 	    nla_put_string(skb, ZOC_A_DEV_PCI, info->pci) ||
 	    nla_put_u32(skb, ZOC_A_DEV_STATE, info->state) ||
 	    nla_put_u32(skb, ZOC_A_DEV_FLAGS, info->flags))
+		return -EMSGSIZE;
+	if (info->type == ZOC_DEV_VIRTIO_NET &&
+	    (nla_put(skb, ZOC_A_DEV_MAC, ETH_ALEN, info->net.mac) ||
+	     nla_put_u32(skb, ZOC_A_DEV_VNI, le32_to_cpu(info->net.vni)) ||
+	     nla_put_in_addr(skb, ZOC_A_DEV_IPV4, info->net.ipv4) ||
+	     nla_put_u8(skb, ZOC_A_DEV_PREFIX_LEN, info->net.prefix_len) ||
+	     nla_put_u8(skb, ZOC_A_DEV_LINK, info->link_up)))
 		return -EMSGSIZE;
 	stats = nla_nest_start(skb, ZOC_A_DEV_STATS);
 	if (!stats)
@@ -109,32 +128,85 @@ out:
 	return ret;
 }
 
+/* A network device's identity: all of it or, for other types, none. */
+static int zoc_nl_net_params(struct genl_info *info,
+			     struct zoc_host_dev_req *req)
+{
+	static const int net_attrs[] = {
+		ZOC_A_DEV_MAC, ZOC_A_DEV_VNI, ZOC_A_DEV_IPV4,
+		ZOC_A_DEV_PREFIX_LEN,
+	};
+	bool net = req->type == ZOC_DEV_VIRTIO_NET;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(net_attrs); i++) {
+		if (!net && info->attrs[net_attrs[i]]) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[net_attrs[i]],
+					    "only network devices have this");
+			return -EINVAL;
+		}
+		if (net && GENL_REQ_ATTR_CHECK(info, net_attrs[i]))
+			return -EINVAL;
+	}
+	if (!net)
+		return 0;
+	if (info->attrs[ZOC_A_DEV_BACKEND]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZOC_A_DEV_BACKEND],
+				    "network devices have no backend");
+		return -EINVAL;
+	}
+	memcpy(req->net.mac, nla_data(info->attrs[ZOC_A_DEV_MAC]), ETH_ALEN);
+	if (!is_valid_ether_addr(req->net.mac)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZOC_A_DEV_MAC],
+				    "the MAC address must be unicast, not zero");
+		return -EINVAL;
+	}
+	req->net.vni = cpu_to_le32(nla_get_u32(info->attrs[ZOC_A_DEV_VNI]));
+	req->net.ipv4 = nla_get_in_addr(info->attrs[ZOC_A_DEV_IPV4]);
+	req->net.prefix_len = nla_get_u8(info->attrs[ZOC_A_DEV_PREFIX_LEN]);
+	return 0;
+}
+
 static int zoc_nl_dev_new(struct sk_buff *skb, struct genl_info *info)
 {
-	const char *name, *backend = "";
-	u32 queues = 0, flags = 0;
+	struct zoc_host_dev_req req = { .backend = "" };
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_NAME) ||
 	    GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_TYPE))
 		return -EINVAL;
-	name = nla_data(info->attrs[ZOC_A_DEV_NAME]);
-	if (!zoc_nl_name_ok(name)) {
+	req.name = nla_data(info->attrs[ZOC_A_DEV_NAME]);
+	if (!zoc_nl_name_ok(req.name)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZOC_A_DEV_NAME],
 				    "a name is 1 to 15 of [a-zA-Z0-9_.-]");
 		return -EINVAL;
 	}
+	req.type = nla_get_u32(info->attrs[ZOC_A_DEV_TYPE]);
 	if (info->attrs[ZOC_A_DEV_BACKEND])
-		backend = nla_data(info->attrs[ZOC_A_DEV_BACKEND]);
+		req.backend = nla_data(info->attrs[ZOC_A_DEV_BACKEND]);
 	if (info->attrs[ZOC_A_DEV_QUEUES])
-		queues = nla_get_u32(info->attrs[ZOC_A_DEV_QUEUES]);
+		req.queues = nla_get_u32(info->attrs[ZOC_A_DEV_QUEUES]);
 	if (info->attrs[ZOC_A_DEV_FLAGS])
-		flags = nla_get_u32(info->attrs[ZOC_A_DEV_FLAGS]);
-	ret = zoc_host_dev_add(nla_get_u32(info->attrs[ZOC_A_DEV_TYPE]), name,
-			       backend, queues, flags, info->extack);
+		req.flags = nla_get_u32(info->attrs[ZOC_A_DEV_FLAGS]);
+	ret = zoc_nl_net_params(info, &req) ?:
+	      zoc_host_dev_add(&req, info->extack);
 	if (ret)
 		return ret;
-	return zoc_nl_reply_dev(info, name);
+	return zoc_nl_reply_dev(info, req.name);
+}
+
+static int zoc_nl_dev_set(struct sk_buff *skb, struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_NAME))
+		return -EINVAL;
+	if (!info->attrs[ZOC_A_DEV_LINK]) {
+		NL_SET_ERR_MSG(info->extack, "nothing to change");
+		return -EINVAL;
+	}
+	return zoc_host_dev_set_link(nla_data(info->attrs[ZOC_A_DEV_NAME]),
+				     nla_get_u8(info->attrs[ZOC_A_DEV_LINK]),
+				     info->extack);
 }
 
 static int zoc_nl_dev_del(struct sk_buff *skb, struct genl_info *info)
@@ -216,6 +288,11 @@ static const struct genl_ops zoc_nl_ops[] = {
 	{
 		.cmd = ZOC_CMD_LINK_GET,
 		.doit = zoc_nl_link_get,
+	},
+	{
+		.cmd = ZOC_CMD_DEV_SET,
+		.doit = zoc_nl_dev_set,
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 

@@ -65,6 +65,24 @@ void zoc_host_bus_kick(void);
 void zoc_host_bus_link_lost(void);
 
 /**
+ * struct zoc_host_dev_req - a device to create
+ * @type: ZOC_DEV_*
+ * @name: its name, unique
+ * @backend: storage devices: its backend in the service VM
+ * @queues: queue pairs, 0 for one per online CPU
+ * @flags: ZOC_DEV_F_*
+ * @net: network devices: the identity asked for
+ */
+struct zoc_host_dev_req {
+	u32 type;
+	const char *name;
+	const char *backend;
+	u32 queues;
+	u32 flags;
+	struct zoc_ctrl_net net;
+};
+
+/**
  * struct zoc_host_dev_info - a device, for management
  * @name: its name
  * @backend: its backend in the service VM
@@ -72,6 +90,8 @@ void zoc_host_bus_link_lost(void);
  * @queues: queue pairs asked for
  * @flags: ZOC_DEV_F_* asked for
  * @state: enum zoc_dev_state
+ * @link_up: network devices: the link as the administrator set it
+ * @net: network devices: their identity
  * @pci: its PCI address
  * @stats: enum zoc_stat counters
  */
@@ -82,13 +102,17 @@ struct zoc_host_dev_info {
 	u32 queues;
 	u32 flags;
 	u32 state;
+	bool link_up;
+	struct zoc_ctrl_net net;
 	char pci[16];
 	u64 stats[__ZOC_STAT_MAX];
 };
 
 struct netlink_ext_ack;
-int zoc_host_dev_add(u32 type, const char *name, const char *backend,
-		     u32 queues, u32 flags, struct netlink_ext_ack *extack);
+int zoc_host_dev_add(const struct zoc_host_dev_req *req,
+		     struct netlink_ext_ack *extack);
+int zoc_host_dev_set_link(const char *name, bool up,
+			  struct netlink_ext_ack *extack);
 int zoc_host_dev_del(const char *name, struct netlink_ext_ack *extack);
 int zoc_host_dev_info(const char *name, struct zoc_host_dev_info *info);
 int zoc_host_dev_info_next(unsigned int *slot, struct zoc_host_dev_info *info);
