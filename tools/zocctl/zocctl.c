@@ -5,6 +5,9 @@
  *
  *   zocctl [OPTIONS] dev add TYPE name NAME [backend BLKDEV] [queues N]
  *                            [noshadowdb]
+ *   zocctl [OPTIONS] dev add virtio-net name NAME mac MAC vni VNI
+ *                            ip ADDR/LEN [queues N]
+ *   zocctl [OPTIONS] dev set [name] NAME link { up | down }
  *   zocctl [OPTIONS] dev del [name] NAME
  *   zocctl [OPTIONS] dev show [[name] NAME]
  *   zocctl [OPTIONS] link show
@@ -23,8 +26,10 @@
 #include <stdlib.h>
 #include <stdnoreturn.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
+#include <linux/if_ether.h>
 #include <linux/netlink.h>
 #include <linux/zoc.h>
 #include <linux/zoc_link.h>
@@ -37,6 +42,8 @@
 #define ZOC_REQ_SIZE		1024
 #define ZOC_RECV_SIZE		32768	/* a dump's skb fits */
 #define ZOC_MAX_QUEUES		UINT16_MAX	/* zoc_ctrl_dev_create.queues */
+#define ZOC_MAX_VNI		((1U << 24) - 1)
+#define ZOC_MAX_PREFIX_LEN	32
 #define ZOC_STATS_PER_LINE	4
 #define ZOC_NAME_CHARS		"abcdefghijklmnopqrstuvwxyz" \
 				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
@@ -55,6 +62,9 @@ struct zocctl_usage {
 static const struct zocctl_usage usage_lines[] = {
 	{ "dev", "zocctl [OPTIONS] dev add TYPE name NAME [backend BLKDEV] [queues N]" },
 	{ "dev", "                         [noshadowdb]" },
+	{ "dev", "zocctl [OPTIONS] dev add virtio-net name NAME mac MAC vni VNI" },
+	{ "dev", "                         ip ADDR/LEN [queues N]" },
+	{ "dev", "zocctl [OPTIONS] dev set [name] NAME link { up | down }" },
 	{ "dev", "zocctl [OPTIONS] dev del [name] NAME" },
 	{ "dev", "zocctl [OPTIONS] dev show [[name] NAME]" },
 	{ "link", "zocctl [OPTIONS] link show" },
@@ -62,10 +72,13 @@ static const struct zocctl_usage usage_lines[] = {
 };
 
 static const struct zocctl_usage usage_where[] = {
-	{ "dev", "TYPE := { nvme | virtio-blk | virtio-net | test }" },
+	{ "dev", "TYPE := { nvme | virtio-blk | test }" },
 	{ "dev", "NAME := 1 to 15 characters of a-z A-Z 0-9 _ . -" },
 	{ "dev", "BLKDEV := a block device of the service VM (vda); test needs none" },
 	{ "dev", "N := I/O queue pairs, 0 to 65535 (0: one per host CPU)" },
+	{ "dev", "MAC := a unicast MAC address, six hex pairs (02:00:00:00:00:10)" },
+	{ "dev", "VNI := the VPC's virtual network identifier, 0 to 16777215" },
+	{ "dev", "ADDR/LEN := an IPv4 address and its prefix length, 1 to 32 (10.1.0.10/24)" },
 	{ NULL, "OPTIONS := { -j[son] | -s[tats] | -h[elp] }, also after the command" },
 	{ "dev", "A NAME that starts with - must follow the keyword name." },
 };
@@ -101,13 +114,20 @@ struct zocctl {
 };
 
 /**
- * struct zocctl_dev_args - what dev add, del and show were told
+ * struct zocctl_dev_args - what dev add and dev set were told
  * @name: the device
  * @backend: its backend, or NULL
  * @type: ZOC_DEV_*, 0 if not given
  * @queues: queue pairs
  * @has_queues: @queues was given
  * @flags: ZOC_DEV_F_*
+ * @mac: a network device's MAC address
+ * @has_mac: @mac was given
+ * @vni: its VNI
+ * @has_vni: @vni was given
+ * @ipv4: its address, network order
+ * @prefix_len: the prefix length of its subnet; 0 if no address was given
+ * @link: dev set: 1 up, 0 down, -1 not given
  */
 struct zocctl_dev_args {
 	const char *name;
@@ -116,6 +136,13 @@ struct zocctl_dev_args {
 	uint32_t queues;
 	bool has_queues;
 	uint32_t flags;
+	uint8_t mac[ETH_ALEN];
+	bool has_mac;
+	uint32_t vni;
+	bool has_vni;
+	uint32_t ipv4;
+	uint8_t prefix_len;
+	int link;
 };
 
 /**
@@ -156,6 +183,11 @@ static const char * const dev_states[] = {
 	[ZOC_DEV_STATE_GONE] = "gone",
 };
 
+static const char * const dev_links[] = {
+	[0] = "down",
+	[1] = "up",
+};
+
 static const char * const link_states[] = {
 	[ZOC_LINK_STATUS_DOWN] = "down",
 	[ZOC_LINK_STATUS_UP] = "up",
@@ -191,6 +223,11 @@ static const enum mnl_attr_data_type zoc_attr_type[ZOC_A_MAX + 1] = {
 	[ZOC_A_LINK_EPOCH] = MNL_TYPE_U32,
 	[ZOC_A_LINK_RESETS] = MNL_TYPE_U64,
 	[ZOC_A_LINK_TIMEOUTS] = MNL_TYPE_U64,
+	[ZOC_A_DEV_MAC] = MNL_TYPE_BINARY,
+	[ZOC_A_DEV_VNI] = MNL_TYPE_U32,
+	[ZOC_A_DEV_IPV4] = MNL_TYPE_U32,
+	[ZOC_A_DEV_PREFIX_LEN] = MNL_TYPE_U8,
+	[ZOC_A_DEV_LINK] = MNL_TYPE_U8,
 };
 
 static const enum mnl_attr_data_type stat_type[ZOC_STAT_MAX + 1] = {
@@ -209,8 +246,12 @@ static const struct zocctl_field dev_fields[] = {
 	{ ZOC_A_DEV_TYPE, "type", dev_types, ARRAY_SIZE(dev_types) },
 	{ ZOC_A_DEV_PCI, "pci", NULL, 0 },
 	{ ZOC_A_DEV_BACKEND, "backend", NULL, 0 },
+	{ ZOC_A_DEV_MAC, "mac", NULL, 0 },
+	{ ZOC_A_DEV_VNI, "vni", NULL, 0 },
+	{ ZOC_A_DEV_IPV4, "ip", NULL, 0 },	/* with ZOC_A_DEV_PREFIX_LEN */
 	{ ZOC_A_DEV_QUEUES, "queues", NULL, 0 },
 	{ ZOC_A_DEV_STATE, "state", dev_states, ARRAY_SIZE(dev_states) },
+	{ ZOC_A_DEV_LINK, "link", dev_links, ARRAY_SIZE(dev_links) },
 };
 
 static const struct zocctl_field link_fields[] = {
@@ -305,18 +346,102 @@ static const char *check_name(struct zocctl *ctx, const char *what,
 	return s;
 }
 
-static uint32_t parse_queues(struct zocctl *ctx, const char *s)
+/* A decimal number from 0 to @max in *@val; false if @s is not one. */
+static bool parse_num(const char *s, uint32_t max, uint32_t *val)
 {
-	unsigned long val;
+	unsigned long num;
 	char *end;
 
 	errno = 0;
-	val = strtoul(s, &end, 10);
-	if (!isdigit((unsigned char)*s) || *end || errno || val > ZOC_MAX_QUEUES)
+	num = strtoul(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end || errno || num > max)
+		return false;
+	*val = num;
+	return true;
+}
+
+static uint32_t parse_queues(struct zocctl *ctx, const char *s)
+{
+	uint32_t val;
+
+	if (!parse_num(s, ZOC_MAX_QUEUES, &val))
 		usage_error(ctx, false,
 			    "bad queue count \"%s\": a number from 0 to %u",
 			    s, ZOC_MAX_QUEUES);
 	return val;
+}
+
+static unsigned int hex_val(char c)
+{
+	return isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
+}
+
+/* Six pairs of hex digits separated by ':', a unicast address. */
+static void parse_mac(struct zocctl *ctx, const char *s, uint8_t *mac)
+{
+	static const uint8_t zero[ETH_ALEN];
+	const char *p = s;
+	unsigned int i;
+
+	for (i = 0; i < ETH_ALEN; i++, p += 3) {
+		if (!isxdigit((unsigned char)p[0]) ||
+		    !isxdigit((unsigned char)p[1]) ||
+		    p[2] != (i < ETH_ALEN - 1 ? ':' : '\0'))
+			usage_error(ctx, false,
+				    "bad MAC address \"%s\": six hex pairs separated by ':'",
+				    s);
+		mac[i] = hex_val(p[0]) << 4 | hex_val(p[1]);
+	}
+	if (mac[0] & 0x01)	/* the group bit: broadcast is multicast too */
+		usage_error(ctx, false,
+			    "bad MAC address \"%s\": a multicast or broadcast address", s);
+	if (!memcmp(mac, zero, ETH_ALEN))
+		usage_error(ctx, false, "bad MAC address \"%s\": all zero", s);
+}
+
+static uint32_t parse_vni(struct zocctl *ctx, const char *s)
+{
+	uint32_t val;
+
+	if (!parse_num(s, ZOC_MAX_VNI, &val))
+		usage_error(ctx, false, "bad VNI \"%s\": a number from 0 to %u",
+			    s, ZOC_MAX_VNI);
+	return val;
+}
+
+/* ADDR/LEN: a dotted IPv4 address and a prefix length. */
+static void parse_ip(struct zocctl *ctx, const char *s,
+		     struct zocctl_dev_args *args)
+{
+	const char *slash = strchr(s, '/');
+	char addr[INET_ADDRSTRLEN];
+	struct in_addr in;
+	uint32_t len;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(addr))
+		usage_error(ctx, false,
+			    "bad address \"%s\": an IPv4 address and its prefix length, ADDR/LEN",
+			    s);
+	memcpy(addr, s, slash - s);
+	addr[slash - s] = '\0';
+	if (inet_pton(AF_INET, addr, &in) != 1)
+		usage_error(ctx, false, "bad address \"%s\": \"%s\" is not an IPv4 address",
+			    s, addr);
+	if (!parse_num(slash + 1, ZOC_MAX_PREFIX_LEN, &len) || !len)
+		usage_error(ctx, false,
+			    "bad address \"%s\": the prefix length is 1 to %u",
+			    s, ZOC_MAX_PREFIX_LEN);
+	args->ipv4 = in.s_addr;
+	args->prefix_len = len;
+}
+
+static int parse_link(struct zocctl *ctx, const char *s)
+{
+	if (!strcmp(s, "up"))
+		return 1;
+	if (!strcmp(s, "down"))
+		return 0;
+	usage_error(ctx, false, "bad link state \"%s\": up or down", s);
 }
 
 static uint32_t parse_type(struct zocctl *ctx, const char *s)
@@ -344,6 +469,14 @@ static void parse_dev_add_arg(struct zocctl *ctx, int *argc, char ***argv,
 		args->has_queues = true;
 	} else if (!strcmp(arg, "noshadowdb")) {
 		args->flags |= ZOC_DEV_F_NO_SHADOW_DB;
+	} else if (!strcmp(arg, "mac")) {
+		parse_mac(ctx, next_arg(ctx, argc, argv), args->mac);
+		args->has_mac = true;
+	} else if (!strcmp(arg, "vni")) {
+		args->vni = parse_vni(ctx, next_arg(ctx, argc, argv));
+		args->has_vni = true;
+	} else if (!strcmp(arg, "ip")) {
+		parse_ip(ctx, next_arg(ctx, argc, argv), args);
 	} else if (!strcmp(arg, "type")) {
 		args->type = parse_type(ctx, next_arg(ctx, argc, argv));
 	} else if (!args->type) {
@@ -353,10 +486,33 @@ static void parse_dev_add_arg(struct zocctl *ctx, int *argc, char ***argv,
 	}
 }
 
-/* dev add: [type] TYPE, name, backend, queues, in any order. */
+/* A usage error if @keyword was given to a device of @type. */
+static void refuse(struct zocctl *ctx, bool given, const char *keyword,
+		   uint32_t type)
+{
+	if (given)
+		usage_error(ctx, false, "\"%s\" does not apply to %s", keyword,
+			    dev_types[type]);
+}
+
+/* A usage error if @keyword, which a device of @type needs, is missing. */
+static void require(struct zocctl *ctx, bool given, const char *keyword,
+		    uint32_t type)
+{
+	if (!given)
+		usage_error(ctx, false, "%s is missing (%s needs one)", keyword,
+			    dev_types[type]);
+}
+
+/*
+ * dev add: [type] TYPE, name, and backend, queues, noshadowdb (storage) or
+ * mac, vni, ip, queues (network), in any order.
+ */
 static void parse_dev_add(struct zocctl *ctx, int argc, char **argv,
 			  struct zocctl_dev_args *args)
 {
+	bool net;
+
 	for (; argc > 0; argc--, argv++)
 		if (!parse_opt(ctx, *argv))
 			parse_dev_add_arg(ctx, &argc, &argv, args);
@@ -364,9 +520,41 @@ static void parse_dev_add(struct zocctl *ctx, int argc, char **argv,
 		usage_error(ctx, false, "the device TYPE is missing");
 	if (!args->name)
 		usage_error(ctx, false, "name NAME is missing");
-	if (!args->backend && args->type != ZOC_DEV_TEST)
-		usage_error(ctx, false, "backend BLKDEV is missing (%s needs one)",
-			    dev_types[args->type]);
+	net = args->type == ZOC_DEV_VIRTIO_NET;
+	refuse(ctx, net && args->backend, "backend", args->type);
+	refuse(ctx, net && args->flags, "noshadowdb", args->type);
+	refuse(ctx, !net && args->has_mac, "mac", args->type);
+	refuse(ctx, !net && args->has_vni, "vni", args->type);
+	refuse(ctx, !net && args->prefix_len, "ip", args->type);
+	if (net) {
+		require(ctx, args->has_mac, "mac MAC", args->type);
+		require(ctx, args->has_vni, "vni VNI", args->type);
+		require(ctx, args->prefix_len, "ip ADDR/LEN", args->type);
+	} else if (args->type != ZOC_DEV_TEST) {
+		require(ctx, args->backend, "backend BLKDEV", args->type);
+	}
+}
+
+/* dev set: [name] NAME and what to change, in any order. */
+static void parse_dev_set(struct zocctl *ctx, int argc, char **argv,
+			  struct zocctl_dev_args *args)
+{
+	for (; argc > 0; argc--, argv++) {
+		if (parse_opt(ctx, *argv))
+			continue;
+		if (!strcmp(*argv, "link"))
+			args->link = parse_link(ctx, next_arg(ctx, &argc, &argv));
+		else if (args->name)
+			usage_error(ctx, true, "unknown argument \"%s\"", *argv);
+		else
+			args->name = check_name(ctx, "device name",
+						strcmp(*argv, "name") ? *argv :
+						next_arg(ctx, &argc, &argv));
+	}
+	if (!args->name)
+		usage_error(ctx, false, "the device NAME is missing");
+	if (args->link < 0)
+		usage_error(ctx, false, "nothing to change: link up|down is missing");
 }
 
 /* dev del and dev show: [name] NAME; NULL if none. */
@@ -436,9 +624,45 @@ static void put_enum(struct zocctl *ctx, const struct zocctl_field *f, uint32_t 
 		put_u64(ctx, f->key, val);
 }
 
-static void put_field(struct zocctl *ctx, const struct zocctl_field *f,
-		      const struct nlattr *a)
+/* ZOC_A_DEV_MAC, of ETH_ALEN bytes (dev_cb() checks). */
+static void put_mac(struct zocctl *ctx, const char *key, const struct nlattr *a)
 {
+	const uint8_t *mac = mnl_attr_get_payload(a);
+	char s[3 * ETH_ALEN];
+
+	snprintf(s, sizeof(s), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	put_str(ctx, key, s);
+}
+
+/* ZOC_A_DEV_IPV4, and its ZOC_A_DEV_PREFIX_LEN if any: ADDR/LEN. */
+static void put_ipv4(struct zocctl *ctx, const char *key,
+		     const struct nlattr *addr, const struct nlattr *len)
+{
+	char s[INET_ADDRSTRLEN + sizeof("/255")];
+	struct in_addr in = { .s_addr = mnl_attr_get_u32(addr) };
+	size_t n;
+
+	inet_ntop(AF_INET, &in, s, INET_ADDRSTRLEN);
+	n = strlen(s);
+	if (len)
+		snprintf(s + n, sizeof(s) - n, "/%u", mnl_attr_get_u8(len));
+	put_str(ctx, key, s);
+}
+
+static void put_field(struct zocctl *ctx, const struct zocctl_field *f,
+		      const struct nlattr **tb)
+{
+	const struct nlattr *a = tb[f->attr];
+
+	if (f->attr == ZOC_A_DEV_MAC) {
+		put_mac(ctx, f->key, a);
+		return;
+	}
+	if (f->attr == ZOC_A_DEV_IPV4) {
+		put_ipv4(ctx, f->key, a, tb[ZOC_A_DEV_PREFIX_LEN]);
+		return;
+	}
 	switch (zoc_attr_type[f->attr]) {
 	case MNL_TYPE_NUL_STRING:
 		if (*mnl_attr_get_str(a))	/* a test device has no backend */
@@ -446,6 +670,9 @@ static void put_field(struct zocctl *ctx, const struct zocctl_field *f,
 		break;
 	case MNL_TYPE_U64:
 		put_u64(ctx, f->key, mnl_attr_get_u64(a));
+		break;
+	case MNL_TYPE_U8:
+		put_enum(ctx, f, mnl_attr_get_u8(a));
 		break;
 	default:
 		put_enum(ctx, f, mnl_attr_get_u32(a));
@@ -458,7 +685,7 @@ static void put_fields(struct zocctl *ctx, const struct zocctl_field *f,
 {
 	for (; nr; nr--, f++)
 		if (tb[f->attr])
-			put_field(ctx, f, tb[f->attr]);
+			put_field(ctx, f, tb);
 }
 
 static void put_stats(struct zocctl *ctx, const struct nlattr **st)
@@ -712,6 +939,9 @@ static int dev_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[ZOC_A_DEV_STATS] &&
 	    zoc_parse_nested(tb[ZOC_A_DEV_STATS], stat_type, ZOC_STAT_MAX, st) < 0)
 		return bad_reply(ctx);
+	if (tb[ZOC_A_DEV_MAC] &&
+	    mnl_attr_get_payload_len(tb[ZOC_A_DEV_MAC]) != ETH_ALEN)
+		return bad_reply(ctx);
 	name = mnl_attr_get_str(tb[ZOC_A_DEV_NAME]);
 	obj_begin(ctx, name);
 	if (ctx->json)
@@ -765,7 +995,27 @@ static int dev_add(struct zocctl *ctx, int argc, char **argv)
 		mnl_attr_put_u32(nlh, ZOC_A_DEV_QUEUES, args.queues);
 	if (args.flags)
 		mnl_attr_put_u32(nlh, ZOC_A_DEV_FLAGS, args.flags);
+	if (args.type == ZOC_DEV_VIRTIO_NET) {
+		mnl_attr_put(nlh, ZOC_A_DEV_MAC, ETH_ALEN, args.mac);
+		mnl_attr_put_u32(nlh, ZOC_A_DEV_VNI, args.vni);
+		mnl_attr_put_u32(nlh, ZOC_A_DEV_IPV4, args.ipv4);
+		mnl_attr_put_u8(nlh, ZOC_A_DEV_PREFIX_LEN, args.prefix_len);
+	}
 	return zoc_show(ctx, nlh, dev_cb);
+}
+
+static int dev_set(struct zocctl *ctx, int argc, char **argv)
+{
+	struct zocctl_dev_args args = { .link = -1 };
+	struct nlmsghdr *nlh;
+
+	parse_dev_set(ctx, argc, argv, &args);
+	if (zoc_open(ctx))
+		return EXIT_KERNEL;
+	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_DEV_SET, ZOC_GENL_VERSION, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, args.name);
+	mnl_attr_put_u8(nlh, ZOC_A_DEV_LINK, args.link);
+	return zoc_talk(ctx, nlh, NULL) < 0 ? zoc_fail(ctx) : 0;
 }
 
 static int dev_del(struct zocctl *ctx, int argc, char **argv)
@@ -838,6 +1088,7 @@ static const struct zocctl_cmd dev_cmds[] = {
 	{ "list", "dev show", dev_show },
 	{ "ls", "dev show", dev_show },
 	{ "add", "dev add", dev_add },
+	{ "set", "dev set", dev_set },
 	{ "del", "dev del", dev_del },
 	{ "delete", "dev del", dev_del },
 };

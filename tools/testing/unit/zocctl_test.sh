@@ -6,8 +6,9 @@
 # generic netlink family (this machine's kernel has none) zocctl says so
 # and exits 1.  Then the same zocctl against a stand-in for the family,
 # preloaded over libmnl's socket calls: the attributes each command sends,
-# plain and JSON output, and the kernel's errors with and without an
-# extended ack message.  Prints TAP.  Usage: zocctl_test.sh ZOCCTL
+# plain and JSON output (network devices' identity and link too), and the
+# kernel's errors with and without an extended ack message.  Prints TAP.
+# Usage: zocctl_test.sh ZOCCTL
 
 set -u
 top=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -23,17 +24,21 @@ cat >"$tmp/fake.c" <<'EOF_C'
  * A stand-in for zoc_host's generic netlink family, preloaded into zocctl:
  * its libmnl socket calls are answered here as the kernel would answer
  * them, and each request to the family is logged to $ZOC_FAKE_LOG.  The
- * device disk0 exists, nosuch does not; a dump also returns a device whose
- * backend needs JSON escaping and whose state zocctl does not know.
+ * devices disk0 (NVMe) and net0 (virtio-net) exist, nosuch does not; a dump
+ * also returns a device whose backend needs JSON escaping and whose state
+ * zocctl does not know.  A network device's link is up, or down with
+ * $ZOC_FAKE_LINK_DOWN; $ZOC_FAKE_BAD_MAC makes its MAC address 5 bytes.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include <linux/zoc.h>
+#include <linux/zoc_link.h>
 
 #define FAKE_FAMILY	0x30
 #define FAKE_PORTID	4242
@@ -139,6 +144,18 @@ static void fake_stats(struct nlmsghdr *nlh)
 	mnl_attr_nest_end(nlh, nest);
 }
 
+/* A network device's identity and link, as zoc_host describes them. */
+static void fake_net(struct nlmsghdr *nlh)
+{
+	static const uint8_t mac[] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x10 };
+
+	mnl_attr_put(nlh, ZOC_A_DEV_MAC, getenv("ZOC_FAKE_BAD_MAC") ? 5 : 6, mac);
+	mnl_attr_put_u32(nlh, ZOC_A_DEV_VNI, 100);
+	mnl_attr_put_u32(nlh, ZOC_A_DEV_IPV4, htonl(0x0a01000a));
+	mnl_attr_put_u8(nlh, ZOC_A_DEV_PREFIX_LEN, 24);
+	mnl_attr_put_u8(nlh, ZOC_A_DEV_LINK, !getenv("ZOC_FAKE_LINK_DOWN"));
+}
+
 /* A device as zoc_host describes it, with an attribute zocctl ignores. */
 static void fake_dev(const struct nlmsghdr *req, uint16_t flags, const char *name,
 		     uint32_t type, const char *backend, uint32_t state)
@@ -147,13 +164,39 @@ static void fake_dev(const struct nlmsghdr *req, uint16_t flags, const char *nam
 
 	mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, name);
 	mnl_attr_put_u32(nlh, ZOC_A_DEV_TYPE, type);
-	mnl_attr_put_strz(nlh, ZOC_A_DEV_BACKEND, backend);
+	if (type == ZOC_DEV_VIRTIO_NET)
+		fake_net(nlh);
+	else
+		mnl_attr_put_strz(nlh, ZOC_A_DEV_BACKEND, backend);
 	mnl_attr_put_u32(nlh, ZOC_A_DEV_QUEUES, 2);
 	mnl_attr_put_strz(nlh, ZOC_A_DEV_PCI, "5a0c:00:01.0");
 	mnl_attr_put_u32(nlh, ZOC_A_DEV_STATE, state);
 	mnl_attr_put_u32(nlh, ZOC_A_MAX + 1, 7);
 	fake_stats(nlh);
 	fake_end(nlh);
+}
+
+/*
+ * An attribute's value as a number, or "len N" if it is not @size bytes;
+ * a MAC address and an IPv4 address as their bytes, "02-00-..." and
+ * "10.1.0.10".
+ */
+static void fake_log_val(FILE *f, const struct nlattr *a, size_t size)
+{
+	const uint8_t *p = mnl_attr_get_payload(a);
+	size_t i, len = mnl_attr_get_payload_len(a);
+
+	if (len != size)
+		fprintf(f, "len %zu", len);
+	else if (mnl_attr_get_type(a) == ZOC_A_DEV_MAC)
+		for (i = 0; i < len; i++)
+			fprintf(f, "%s%02x", i ? "-" : "", p[i]);
+	else if (mnl_attr_get_type(a) == ZOC_A_DEV_IPV4)
+		fprintf(f, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+	else if (size == 1)
+		fprintf(f, "%u", mnl_attr_get_u8(a));
+	else
+		fprintf(f, "%u", mnl_attr_get_u32(a));
 }
 
 /*
@@ -169,16 +212,27 @@ static void fake_log(const struct nlmsghdr *req, const char **name,
 
 	fprintf(f, "cmd %u flags %#x", genl->cmd, req->nlmsg_flags);
 	mnl_attr_for_each(a, req, sizeof(*genl)) {
+		fprintf(f, " %u:", mnl_attr_get_type(a));
 		switch (mnl_attr_get_type(a)) {
 		case ZOC_A_DEV_TYPE:
 			*type = mnl_attr_get_u32(a);
-			fprintf(f, " %u:%u", mnl_attr_get_type(a), *type);
+			fake_log_val(f, a, 4);
 			break;
 		case ZOC_A_DEV_QUEUES:
-			fprintf(f, " %u:%u", mnl_attr_get_type(a), mnl_attr_get_u32(a));
+		case ZOC_A_DEV_FLAGS:
+		case ZOC_A_DEV_VNI:
+		case ZOC_A_DEV_IPV4:
+			fake_log_val(f, a, 4);
+			break;
+		case ZOC_A_DEV_MAC:
+			fake_log_val(f, a, 6);
+			break;
+		case ZOC_A_DEV_PREFIX_LEN:
+		case ZOC_A_DEV_LINK:
+			fake_log_val(f, a, 1);
 			break;
 		default:
-			fprintf(f, " %u:%s", mnl_attr_get_type(a), mnl_attr_get_str(a));
+			fputs(mnl_attr_get_str(a), f);
 			break;
 		}
 		if (mnl_attr_get_type(a) == ZOC_A_DEV_NAME)
@@ -213,6 +267,7 @@ static void fake_dump(const struct nlmsghdr *req)
 
 	fake_dev(req, NLM_F_MULTI, "disk0", 1, "vda", ZOC_DEV_STATE_UP);
 	fake_dev(req, NLM_F_MULTI, "odd", 0x7f, "q\"b\\s\n\x01\xff", 9);
+	fake_dev(req, NLM_F_MULTI, "net0", ZOC_DEV_VIRTIO_NET, "", ZOC_DEV_STATE_UP);
 	nlh = fake_msg(req, NLMSG_DONE, NLM_F_MULTI);
 	err = mnl_nlmsg_put_extra_header(nlh, sizeof(*err));
 	*err = getenv("ZOC_FAKE_DUMP_ERROR") ? -EIO : 0;
@@ -231,19 +286,24 @@ static void fake_link(const struct nlmsghdr *req)
 	fake_ack(req, 0, NULL);
 }
 
-/* DEV_NEW, DEV_DEL and DEV_GET of one device. */
+/* DEV_NEW, DEV_DEL, DEV_GET and DEV_SET of one device. */
 static void fake_dev_cmd(const struct nlmsghdr *req, uint8_t cmd,
 			 const char *name, uint32_t type)
 {
-	bool exists = !strcmp(name, "disk0");
+	bool net = !strcmp(name, "net0");
+	bool exists = net || !strcmp(name, "disk0");
 
+	if (cmd != ZOC_CMD_DEV_NEW && net)
+		type = ZOC_DEV_VIRTIO_NET;
 	if (cmd == ZOC_CMD_DEV_NEW && exists) {
 		fake_ack(req, -EEXIST, "device disk0 exists");
 	} else if (cmd != ZOC_CMD_DEV_NEW && !exists) {
 		/* dev del: an error without a message */
-		fake_ack(req, -ENODEV, cmd == ZOC_CMD_DEV_GET ?
-			 "no device nosuch" : NULL);
-	} else if (cmd == ZOC_CMD_DEV_DEL) {
+		fake_ack(req, -ENODEV, cmd == ZOC_CMD_DEV_DEL ?
+			 NULL : "no device nosuch");
+	} else if (cmd == ZOC_CMD_DEV_SET && !net) {
+		fake_ack(req, -EOPNOTSUPP, "disk0 is not a network device");
+	} else if (cmd == ZOC_CMD_DEV_DEL || cmd == ZOC_CMD_DEV_SET) {
 		fake_ack(req, 0, NULL);
 	} else {
 		fake_dev(req, 0, name, type, type == 0x7f ? "" : "vda",
@@ -302,6 +362,8 @@ helps() {
 
 dev_help() {
 	helps dev help && grep -q 'dev add TYPE name NAME' "$tmp/out" &&
+		grep -q 'dev add virtio-net name NAME mac MAC vni VNI' "$tmp/out" &&
+		grep -q 'dev set \[name\] NAME link { up | down }' "$tmp/out" &&
 		! grep -q 'link show' "$tmp/out"
 }
 
@@ -328,6 +390,11 @@ no_family() {
 	zc "$@"
 	[ "$rc" = 1 ] && [ ! -s "$tmp/out" ] &&
 		[ "$(cat "$tmp/err")" = "zocctl: zoc: generic netlink family not found (is zoc_host loaded?)" ]
+}
+
+# quiet: zocctl printed nothing, on stdout or stderr.
+quiet() {
+	[ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ]
 }
 
 # is FILE LINE...: FILE holds exactly these lines.
@@ -372,12 +439,34 @@ fails() {
 	[ "$rc" = "$status" ] && is "$tmp/err" "$message"
 }
 
-# The dump in JSON: two devices, strings escaped, no counters without -s.
+# The dump in JSON: three devices, strings escaped, no counters without -s,
+# no network fields for a storage device.
 dump_json() {
-	fake dev show -j && json '[o["name"] for o in d] == ["disk0", "odd"] and
+	fake dev show -j && json '[o["name"] for o in d] == ["disk0", "odd", "net0"] and
 		"stats" not in d[0] and d[0]["queues"] == 2 and
 		d[0]["state"] == "up" and d[1]["state"] == 9 and
-		d[1]["backend"] == "q\"b\\s\n\x01\xff"'
+		d[1]["backend"] == "q\"b\\s\n\x01\xff" and
+		not {"mac", "vni", "ip", "link"} & set(d[0]) and
+		d[2] == {"name": "net0", "type": "virtio-net", "pci": "5a0c:00:01.0",
+			 "mac": "02:00:00:00:00:10", "vni": 100, "ip": "10.1.0.10/24",
+			 "queues": 2, "state": "up", "link": "up"}'
+}
+
+net_down() {
+	ZOC_FAKE_LINK_DOWN=1 works 0 'cmd 3 flags 0x5 1:net0' dev show net0 &&
+		is "$tmp/out" 'net0: type virtio-net pci 5a0c:00:01.0 mac 02:00:00:00:00:10 vni 100 ip 10.1.0.10/24 queues 2 state up link down'
+}
+
+net_down_json() {
+	ZOC_FAKE_LINK_DOWN=1 fake -j dev show net0 && json 'len(d) == 1 and
+		d[0]["link"] == "down" and d[0]["mac"] == "02:00:00:00:00:10" and
+		d[0]["vni"] == 100 and d[0]["ip"] == "10.1.0.10/24" and
+		"backend" not in d[0]'
+}
+
+bad_mac_reply() {
+	ZOC_FAKE_BAD_MAC=1 fails 1 'zocctl: dev show: malformed reply from the kernel' \
+		dev show net0
 }
 
 stats_json() {
@@ -436,6 +525,78 @@ check "bad queues: too many" refused 'bad queue count "65536"' \
 check "bad queues: trailing junk" refused 'bad queue count "4x"' \
 	dev add nvme name d0 backend vda queues 4x
 
+net=(dev add virtio-net name n0)
+mac=(mac 02:00:00:00:00:10)
+check "virtio-net: missing mac" refused \
+	'^zocctl: dev add: mac MAC is missing \(virtio-net needs one\)$' \
+	"${net[@]}" vni 100 ip 10.1.0.10/24
+check "virtio-net: missing vni" refused \
+	'^zocctl: dev add: vni VNI is missing \(virtio-net needs one\)$' \
+	"${net[@]}" "${mac[@]}" ip 10.1.0.10/24
+check "virtio-net: missing ip" refused \
+	'^zocctl: dev add: ip ADDR/LEN is missing \(virtio-net needs one\)$' \
+	"${net[@]}" "${mac[@]}" vni 100
+check "bad MAC: five pairs" refused \
+	'^zocctl: dev add: bad MAC address "02:00:00:00:10": six hex pairs separated by .:.$' \
+	"${net[@]}" mac 02:00:00:00:10 vni 100 ip 10.1.0.10/24
+check "bad MAC: a digit short" refused 'bad MAC address "02:00:00:00:00:1": six hex pairs' \
+	"${net[@]}" mac 02:00:00:00:00:1 vni 100 ip 10.1.0.10/24
+check "bad MAC: trailing colon" refused 'bad MAC address "02:00:00:00:00:10:": six hex pairs' \
+	"${net[@]}" mac 02:00:00:00:00:10: vni 100 ip 10.1.0.10/24
+check "bad MAC: not hex" refused 'bad MAC address "02:00:00:00:00:1g": six hex pairs' \
+	"${net[@]}" mac 02:00:00:00:00:1g vni 100 ip 10.1.0.10/24
+check "bad MAC: dashes" refused 'bad MAC address "02-00-00-00-00-10": six hex pairs' \
+	"${net[@]}" mac 02-00-00-00-00-10 vni 100 ip 10.1.0.10/24
+check "bad MAC: multicast" refused \
+	'^zocctl: dev add: bad MAC address "01:00:5e:00:00:01": a multicast or broadcast address$' \
+	"${net[@]}" mac 01:00:5e:00:00:01 vni 100 ip 10.1.0.10/24
+check "bad MAC: broadcast" refused 'bad MAC address "ff:ff:ff:ff:ff:ff": a multicast or broadcast' \
+	"${net[@]}" mac ff:ff:ff:ff:ff:ff vni 100 ip 10.1.0.10/24
+check "bad MAC: all zero" refused \
+	'^zocctl: dev add: bad MAC address "00:00:00:00:00:00": all zero$' \
+	"${net[@]}" mac 00:00:00:00:00:00 vni 100 ip 10.1.0.10/24
+check "bad VNI: too large" refused \
+	'^zocctl: dev add: bad VNI "16777216": a number from 0 to 16777215$' \
+	"${net[@]}" "${mac[@]}" vni 16777216 ip 10.1.0.10/24
+check "bad VNI: negative" refused 'bad VNI "-1"' "${net[@]}" "${mac[@]}" vni -1 ip 10.1.0.10/24
+check "bad VNI: hex" refused 'bad VNI "0x64"' "${net[@]}" "${mac[@]}" vni 0x64 ip 10.1.0.10/24
+check "bad prefix: 33" refused \
+	'^zocctl: dev add: bad address "10.1.0.10/33": the prefix length is 1 to 32$' \
+	"${net[@]}" "${mac[@]}" vni 100 ip 10.1.0.10/33
+check "bad prefix: 0" refused 'bad address "10.1.0.10/0": the prefix length is 1 to 32' \
+	"${net[@]}" "${mac[@]}" vni 100 ip 10.1.0.10/0
+check "bad prefix: empty" refused 'bad address "10.1.0.10/": the prefix length' \
+	"${net[@]}" "${mac[@]}" vni 100 ip 10.1.0.10/
+check "bad address: no prefix" refused \
+	'^zocctl: dev add: bad address "10.1.0.10": an IPv4 address and its prefix length, ADDR/LEN$' \
+	"${net[@]}" "${mac[@]}" vni 100 ip 10.1.0.10
+check "bad address: three parts" refused \
+	'bad address "10.1.0/24": "10.1.0" is not an IPv4 address' \
+	"${net[@]}" "${mac[@]}" vni 100 ip 10.1.0/24
+check "bad address: IPv6" refused 'bad address "fd00::10/64": "fd00::10" is not an IPv4' \
+	"${net[@]}" "${mac[@]}" vni 100 ip fd00::10/64
+check "virtio-net: backend refused" refused \
+	'^zocctl: dev add: "backend" does not apply to virtio-net$' \
+	"${net[@]}" "${mac[@]}" vni 100 ip 10.1.0.10/24 backend vda
+check "virtio-net: noshadowdb refused" refused '"noshadowdb" does not apply to virtio-net' \
+	"${net[@]}" "${mac[@]}" vni 100 ip 10.1.0.10/24 noshadowdb
+check "nvme: mac refused" refused '^zocctl: dev add: "mac" does not apply to nvme$' \
+	dev add nvme name d0 backend vda "${mac[@]}"
+check "virtio-blk: vni refused" refused '"vni" does not apply to virtio-blk' \
+	dev add virtio-blk name d0 backend vda vni 100
+check "test: ip refused" refused '"ip" does not apply to test' \
+	dev add test name t0 ip 10.1.0.10/24
+check "dev set: missing name" refused '^zocctl: dev set: the device NAME is missing$' \
+	dev set link down
+check "dev set: nothing to change" refused \
+	'^zocctl: dev set: nothing to change: link up\|down is missing$' dev set net0
+check "dev set: bad link state" refused '^zocctl: dev set: bad link state "off": up or down$' \
+	dev set net0 link off
+check "dev set: link without its value" refused '"link" needs an argument' dev set net0 link
+check "dev set: bad name" refused 'bad device name "a/b"' dev set a/b link up
+check "dev set takes one name" usage_error 'dev set: unknown argument "net1"' \
+	dev set net0 net1 link up
+
 check "no family: dev show says so, exit 1" no_family dev show
 check "no family: -j before the object is an option" no_family -j dev show
 check "no family: --json and -s after the command are options" no_family dev show --json -s
@@ -449,8 +610,30 @@ check "dev add prints the device" \
 check "dev add test: no backend or queues sent, none printed" \
 	works 0 'cmd 1 flags 0x5 2:127 1:t0' dev add test name t0
 check "dev add test prints the device" is "$tmp/out" 't0: type test pci 5a0c:00:01.0 queues 2 state up'
-check "dev add type virtio-net" \
-	works 0 'cmd 1 flags 0x5 2:3 1:n0 3:vdb' dev add type virtio-net name n0 backend vdb
+check "dev add virtio-net sends mac, vni, ip (network order), prefix" \
+	works 0 'cmd 1 flags 0x5 2:3 1:n1 14:02-00-00-00-00-10 15:100 16:10.1.0.10 17:24' \
+	dev add virtio-net name n1 mac 02:00:00:00:00:10 vni 100 ip 10.1.0.10/24
+check "dev add virtio-net prints the device" is "$tmp/out" \
+	'n1: type virtio-net pci 5a0c:00:01.0 mac 02:00:00:00:00:10 vni 100 ip 10.1.0.10/24 queues 2 state up link up'
+check "dev add type virtio-net: queues, hex case, the largest VNI and prefix" \
+	works 0 'cmd 1 flags 0x5 2:3 1:n2 4:8 14:fe-ab-cd-ef-01-9a 15:16777215 16:192.168.255.1 17:32' \
+	dev add ip 192.168.255.1/32 vni 16777215 type virtio-net queues 8 \
+	mac FE:aB:cd:EF:01:9a name n2
+check "dev add virtio-net: VNI 0, prefix 1" \
+	works 0 'cmd 1 flags 0x5 2:3 1:n3 14:02-00-00-00-00-01 15:0 16:0.0.0.1 17:1' \
+	dev add virtio-net name n3 mac 02:00:00:00:00:01 vni 0 ip 0.0.0.1/1
+check "dev add nvme noshadowdb sends the flag" \
+	works 0 'cmd 1 flags 0x5 2:1 1:d1 3:vda 13:1' dev add nvme name d1 backend vda noshadowdb
+check "dev set NAME link down" works 0 'cmd 5 flags 0x5 1:net0 18:0' dev set net0 link down
+check "... prints nothing" quiet
+check "dev set name NAME link up" works 0 'cmd 5 flags 0x5 1:net0 18:1' dev set name net0 link up
+check "dev set link up NAME -j: prints nothing" \
+	works 0 'cmd 5 flags 0x5 1:net0 18:1' dev set link up net0 -j
+check "... nothing at all" quiet
+check "dev set: the kernel's message, exit 1" \
+	fails 1 'zocctl: dev set: disk0 is not a network device' dev set disk0 link down
+check "dev set of a missing device: the kernel's message, exit 1" \
+	fails 1 'zocctl: dev set: no device nosuch' dev set nosuch link up
 check "dev add virtio-blk, largest queue count, longest name" \
 	works 0 'cmd 1 flags 0x5 2:2 1:a.b_c-D9abcdefg 3:vdc 4:65535' \
 	dev add virtio-blk queues 65535 backend vdc name a.b_c-D9abcdefg
@@ -463,7 +646,8 @@ check "dev del: strerror without a message, exit 1" \
 check "dev show dumps" works 0 'cmd 3 flags 0x301' dev show
 check "dev show prints a line per device" is "$tmp/out" \
 	'disk0: type nvme pci 5a0c:00:01.0 backend vda queues 2 state up' \
-	'odd: type test pci 5a0c:00:01.0 backend q"b\s' $'\x01\xff queues 2 state 9'
+	'odd: type test pci 5a0c:00:01.0 backend q"b\s' $'\x01\xff queues 2 state 9' \
+	'net0: type virtio-net pci 5a0c:00:01.0 mac 02:00:00:00:00:10 vni 100 ip 10.1.0.10/24 queues 2 state up link up'
 check "dev alone is dev show" works 0 'cmd 3 flags 0x301' dev
 check "dev show NAME asks for that device" works 0 'cmd 3 flags 0x5 1:disk0' dev show disk0
 check "dev show -s NAME" works 0 'cmd 3 flags 0x5 1:disk0' dev show -s disk0
@@ -473,7 +657,10 @@ check "dev show -s prints the counters" is "$tmp/out" \
 	'    doorbell_msgs 50 irqs 60 irqs_masked 70 commands 80' \
 	'    errors 90 read_bytes 5000000000 write_bytes 110 resets 120' \
 	'    invalid 130'
-check "dev show -j: a JSON array, strings escaped" dump_json
+check "dev show -j: a JSON array, strings escaped, network fields" dump_json
+check "dev show NAME of a network device whose link is down" net_down
+check "dev show -j NAME: link down" net_down_json
+check "a MAC address of 5 bytes: a malformed reply, exit 1" bad_mac_reply
 check "-j -s before the object: the counters under stats" stats_json
 check "dev show -j of a missing device: the message, exit 1" \
 	fails 1 'zocctl: dev show: no device nosuch' -j dev show nosuch
