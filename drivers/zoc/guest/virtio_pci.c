@@ -213,6 +213,44 @@ struct zoc_pdev *zoc_virtio_pdev(const struct zoc_virtio_dev *vdev)
 }
 
 /**
+ * zoc_virtio_queue - a queue of a device
+ * @vdev: the device
+ * @index: the queue's index, below the number of queues it was created with
+ *
+ * Return: the queue.
+ */
+struct zoc_virtio_queue *zoc_virtio_queue(const struct zoc_virtio_dev *vdev,
+					  unsigned int index)
+{
+	return vdev->vqs[index];
+}
+
+/**
+ * zoc_virtio_vq_index - the index of a queue
+ * @vq: the queue
+ *
+ * Return: its index.
+ */
+unsigned int zoc_virtio_vq_index(const struct zoc_virtio_queue *vq)
+{
+	return vq->index;
+}
+
+/**
+ * zoc_virtio_vq_running - whether a queue takes and completes chains
+ * @vq: the queue
+ *
+ * A device type that keeps chains (receive buffers) fills them only while
+ * this holds: not during a reset, nor once the device needs one.
+ *
+ * Return: true while the queue runs.
+ */
+bool zoc_virtio_vq_running(const struct zoc_virtio_queue *vq)
+{
+	return READ_ONCE(vq->running);
+}
+
+/**
  * zoc_virtio_has_feature - whether the driver accepted a feature
  * @vdev: the device
  * @bit: the feature bit
@@ -410,9 +448,13 @@ static void zoc_virtio_quiesce(struct zoc_virtio_dev *vdev)
 	struct zoc_virtio_queue *vq;
 	unsigned int i;
 
+	for (i = 0; i < vdev->nr_queues; i++)
+		cancel_work_sync(&vdev->vqs[i]->work);
+	/* Chains the device type keeps (receive buffers) go back unused. */
+	if (vdev->ops->drain)
+		vdev->ops->drain(vdev);
 	for (i = 0; i < vdev->nr_queues; i++) {
 		vq = vdev->vqs[i];
-		cancel_work_sync(&vq->work);
 		wait_var_event(&vq->inflight, zoc_virtio_vq_idle(vq));
 		/* Completions before the last may have kicked the work. */
 		cancel_work_sync(&vq->work);
@@ -600,6 +642,35 @@ static void zoc_virtio_vq_work(struct work_struct *work)
 	zoc_virtio_vq_release(vq);
 }
 
+/* Post one used entry; used lock held. */
+static void zoc_virtio_vq_used(struct zoc_virtio_queue *vq, u16 head, u32 len)
+{
+	struct vring *vr = &vq->vring;
+	struct vring_used_elem *elem;
+
+	lockdep_assert_held(&vq->used_lock);
+	elem = &vr->used->ring[vq->used_idx & (vr->num - 1)];
+	WRITE_ONCE(elem->id, __cpu_to_virtio32(true, head));
+	WRITE_ONCE(elem->len, __cpu_to_virtio32(true, len));
+	vq->used_idx++;
+	zoc_virtio_vq_put(vq);
+}
+
+/* Publish the used entries posted; used lock held. */
+static void zoc_virtio_vq_publish(struct zoc_virtio_queue *vq)
+{
+	/*
+	 * The elements before the index; pairs with the driver's barrier
+	 * between reading the index and reading the elements.
+	 */
+	virt_wmb();
+	WRITE_ONCE(vq->vring.used->idx, __cpu_to_virtio16(true, vq->used_idx));
+	if (vq->hold)
+		vq->irq_pending = true;
+	else
+		zoc_virtio_vq_notify(vq);
+}
+
 /**
  * zoc_virtio_complete - post the used entry of a chain
  * @vq: its queue
@@ -610,25 +681,49 @@ static void zoc_virtio_vq_work(struct work_struct *work)
  */
 void zoc_virtio_complete(struct zoc_virtio_queue *vq, u16 head, u32 len)
 {
-	struct vring *vr = &vq->vring;
-	struct vring_used_elem *elem;
+	zoc_virtio_complete_many(vq, &head, &len, 1);
+}
+
+/**
+ * zoc_virtio_complete_many - post the used entries of several chains at once
+ * @vq: their queue
+ * @heads: their heads
+ * @lens: bytes the device wrote into each
+ * @n: how many
+ *
+ * The driver sees them all or none (a packet spread over several receive
+ * buffers, say), with one interrupt at most.
+ *
+ * Context: any.
+ */
+void zoc_virtio_complete_many(struct zoc_virtio_queue *vq, const u16 *heads,
+			      const u32 *lens, unsigned int n)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&vq->used_lock, flags);
+	for (i = 0; i < n; i++)
+		zoc_virtio_vq_used(vq, heads[i], lens[i]);
+	zoc_virtio_vq_publish(vq);
+	spin_unlock_irqrestore(&vq->used_lock, flags);
+}
+
+/**
+ * zoc_virtio_drop - give back a chain without using it
+ * @vq: its queue
+ *
+ * For chains a device type kept (receive buffers) when the device is
+ * reset or destroyed, from its &zoc_virtio_ops.drain: no used entry is
+ * posted, the driver reclaims the buffers itself.
+ *
+ * Context: any.
+ */
+void zoc_virtio_drop(struct zoc_virtio_queue *vq)
+{
 	unsigned long flags;
 
 	spin_lock_irqsave(&vq->used_lock, flags);
-	elem = &vr->used->ring[vq->used_idx & (vr->num - 1)];
-	WRITE_ONCE(elem->id, __cpu_to_virtio32(true, head));
-	WRITE_ONCE(elem->len, __cpu_to_virtio32(true, len));
-	/*
-	 * The element before the index; pairs with the driver's barrier
-	 * between reading the index and reading the element.
-	 */
-	virt_wmb();
-	vq->used_idx++;
-	WRITE_ONCE(vr->used->idx, __cpu_to_virtio16(true, vq->used_idx));
-	if (vq->hold)
-		vq->irq_pending = true;
-	else
-		zoc_virtio_vq_notify(vq);
 	zoc_virtio_vq_put(vq);
 	spin_unlock_irqrestore(&vq->used_lock, flags);
 }
@@ -1186,6 +1281,8 @@ static void zoc_virtio_image(struct zoc_virtio_dev *vdev,
 
 	img->type = vdev->ops->type;
 	img->bar_shift = ZOC_VIRTIO_BAR_SHIFT;
+	/* Gone, the device reads as reset: virtio_pci's removal completes. */
+	img->flags = ZOC_DEV_IMAGE_F_GONE_ZERO;
 	img->vendor = cpu_to_le16(ZOC_VIRTIO_VENDOR);
 	img->device = cpu_to_le16(ZOC_VIRTIO_DEVICE_BASE + vdev->ops->device_id);
 	img->subsystem_vendor = cpu_to_le16(ZOC_VIRTIO_VENDOR);
@@ -1328,11 +1425,20 @@ void zoc_virtio_destroy(struct zoc_virtio_dev *vdev)
 
 static int __init zoc_virtio_init(void)
 {
-	return zoc_virtio_blk_init();
+	int ret;
+
+	ret = zoc_virtio_blk_init();
+	if (ret)
+		return ret;
+	ret = zoc_virtio_net_init();
+	if (ret)
+		zoc_virtio_blk_exit();
+	return ret;
 }
 
 static void __exit zoc_virtio_exit(void)
 {
+	zoc_virtio_net_exit();
 	zoc_virtio_blk_exit();
 }
 

@@ -64,6 +64,9 @@ struct zoc_virtio_chain {
  *	calls zoc_virtio_complete() for it exactly once, from any context,
  *	possibly before returning.  Return a negative errno if the chain
  *	breaks the device type's rules: the device then needs a reset.
+ * @drain: optional; the device is being reset or destroyed and its queues
+ *	stopped: give back the chains it holds (zoc_virtio_drop()) and take
+ *	no more.  Process context.
  * @reset: optional; the driver reset the device, its queues are idle
  */
 struct zoc_virtio_ops {
@@ -73,6 +76,7 @@ struct zoc_virtio_ops {
 	u64 features;
 	int (*handle)(struct zoc_virtio_queue *vq,
 		      const struct zoc_virtio_chain *chain);
+	void (*drain)(struct zoc_virtio_dev *vdev);
 	void (*reset)(struct zoc_virtio_dev *vdev);
 };
 
@@ -85,6 +89,10 @@ void zoc_virtio_destroy(struct zoc_virtio_dev *vdev);
 void *zoc_virtio_priv(const struct zoc_virtio_dev *vdev);
 struct zoc_virtio_dev *zoc_virtio_vq_dev(const struct zoc_virtio_queue *vq);
 struct zoc_pdev *zoc_virtio_pdev(const struct zoc_virtio_dev *vdev);
+struct zoc_virtio_queue *zoc_virtio_queue(const struct zoc_virtio_dev *vdev,
+					  unsigned int index);
+unsigned int zoc_virtio_vq_index(const struct zoc_virtio_queue *vq);
+bool zoc_virtio_vq_running(const struct zoc_virtio_queue *vq);
 bool zoc_virtio_has_feature(const struct zoc_virtio_dev *vdev,
 			    unsigned int bit);
 void zoc_virtio_set_config(struct zoc_virtio_dev *vdev, unsigned int offset,
@@ -97,6 +105,9 @@ int zoc_virtio_chain_write(struct zoc_virtio_dev *vdev,
 			   const struct zoc_virtio_chain *chain, u64 offset,
 			   const void *buf, size_t len);
 void zoc_virtio_complete(struct zoc_virtio_queue *vq, u16 head, u32 len);
+void zoc_virtio_complete_many(struct zoc_virtio_queue *vq, const u16 *heads,
+			      const u32 *lens, unsigned int n);
+void zoc_virtio_drop(struct zoc_virtio_queue *vq);
 
 /* The zoc_proxy_model callbacks of every virtio device type */
 u64 zoc_virtio_mmio_read(struct zoc_pdev *pdev, u64 offset,
@@ -109,5 +120,7 @@ void zoc_virtio_doorbell(struct zoc_pdev *pdev, unsigned int index,
 /* The device types, registered by the module */
 int zoc_virtio_blk_init(void);
 void zoc_virtio_blk_exit(void);
+int zoc_virtio_net_init(void);
+void zoc_virtio_net_exit(void);
 
 #endif /* _ZOC_VIRTIO_H */

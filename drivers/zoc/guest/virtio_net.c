@@ -1,0 +1,742 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC virtio-net device and its port representor.
+ *
+ * Each host vNIC is a virtio-net device for the host's stock virtio_net
+ * driver and, in the service VM, a netdev of its own: the port
+ * representor, as a DPU has for each function.  What the host transmits
+ * arrives on the representor; what the service VM transmits on the
+ * representor, or redirects to it with XDP (ndo_xdp_xmit), lands in the
+ * host's receive queue.  The VPC datapath is therefore XDP programs on the
+ * representors and the uplink, and any Linux tool can be used on them.
+ *
+ * One queue pair (receive 0, transmit 1), no control queue.  Offered:
+ * VIRTIO_NET_F_MAC and _STATUS (the link is up while the host's
+ * administrator wants it and the representor is up), _MTU (1500),
+ * _MRG_RXBUF and _CSUM: the host may leave checksums to us, and the
+ * service VM completes them where the stack cannot (before XDP).  Packets
+ * for the host always carry complete checksums.
+ *
+ * The driver's receive buffers are kept as they arrive and filled when a
+ * packet comes; a reset gives them back unused.  Every descriptor was
+ * checked by the transport; here a transmit chain must be readable and
+ * hold a header, a receive chain writable and at most ZOC_VNET_RX_SEGS
+ * descriptors long, or the device needs a reset.  A packet too long or
+ * too short, or with offloads we did not offer, is dropped and counted.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bpf.h>
+#include <linux/bpf_trace.h>
+#include <linux/etherdevice.h>
+#include <linux/ethtool.h>
+#include <linux/filter.h>
+#include <linux/if_vlan.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/virtio_byteorder.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_net.h>
+#include <net/checksum.h>
+#include <net/xdp.h>
+#include <linux/zoc_link.h>
+
+#include "zoc_proxy.h"
+#include "zoc_virtio.h"
+
+#define ZOC_VNET_CLASS		0x020000	/* network, Ethernet */
+#define ZOC_VNET_RXQ		0
+#define ZOC_VNET_TXQ		1
+#define ZOC_VNET_QUEUES		2
+#define ZOC_VNET_MTU		ETH_DATA_LEN
+#define ZOC_VNET_MAX_FRAME	(VLAN_ETH_HLEN + ZOC_VNET_MTU)
+#define ZOC_VNET_HDR_LEN	sizeof(struct virtio_net_hdr_mrg_rxbuf)
+/* Descriptors of a receive buffer we keep; Linux posts one */
+#define ZOC_VNET_RX_SEGS	4
+/* Receive buffers a packet may spread over */
+#define ZOC_VNET_MAX_BUFS	8
+#define ZOC_VNET_VNI_MAX	0xffffff
+#define ZOC_VNET_DRIVER		"zoc_rep"
+
+#define ZOC_VNET_FEATURES	(BIT_ULL(VIRTIO_NET_F_CSUM) |		\
+				 BIT_ULL(VIRTIO_NET_F_MTU) |		\
+				 BIT_ULL(VIRTIO_NET_F_MAC) |		\
+				 BIT_ULL(VIRTIO_NET_F_MRG_RXBUF) |	\
+				 BIT_ULL(VIRTIO_NET_F_STATUS))
+
+/**
+ * struct zoc_vnet_rxbuf - a receive buffer of the host, kept until used
+ * @head: its chain's head
+ * @nr_segs: descriptors in @segs
+ * @len: bytes of the buffer
+ * @segs: its descriptors, writable, in host RAM
+ */
+struct zoc_vnet_rxbuf {
+	u16 head;
+	u8 nr_segs;
+	u32 len;
+	struct zoc_virtio_seg segs[ZOC_VNET_RX_SEGS];
+};
+
+/**
+ * struct zoc_vnet - a virtio-net device; the private part of its
+ *	representor
+ * @vdev: its virtio device
+ * @pdev: its proxy device
+ * @rep: its representor
+ * @id: the identity the host asked for
+ * @admin_up: the host's administrator wants the link up; RTNL
+ * @link_up: the link the driver sees: @admin_up and @rep up
+ * @xdp_prog: the XDP program of @rep, for what the host sends
+ * @xdp_rxq: what that program sees of where packets come from
+ * @rx_lock: protects the receive buffers
+ * @rx_prod: buffers taken from the receive queue
+ * @rx_cons: buffers filled or given back
+ * @rx: the buffers, a ring of ZOC_VIRTIO_QUEUE_SIZE
+ */
+struct zoc_vnet {
+	struct zoc_virtio_dev *vdev;
+	struct zoc_pdev *pdev;
+	struct net_device *rep;
+	struct zoc_ctrl_net id;
+	bool admin_up;
+	bool link_up;
+	struct bpf_prog __rcu *xdp_prog;
+	struct xdp_rxq_info xdp_rxq;
+	spinlock_t rx_lock;	/* transmit paths and the receive queue */
+	unsigned int rx_prod;
+	unsigned int rx_cons;
+	struct zoc_vnet_rxbuf *rx;
+};
+
+/* --- to the host ---------------------------------------------------------- */
+
+/**
+ * struct zoc_vnet_src - a packet for the host
+ * @hdr: its virtio-net header
+ * @skb: the packet, or NULL
+ * @data: the packet if not in @skb
+ * @len: its length
+ */
+struct zoc_vnet_src {
+	struct virtio_net_hdr_mrg_rxbuf hdr;
+	const struct sk_buff *skb;
+	const void *data;
+	unsigned int len;
+};
+
+/* Copy bytes [@off, @off + @len) of header and packet to @dst. */
+static void zoc_vnet_src_copy(const struct zoc_vnet_src *src, unsigned int off,
+			      void *dst, unsigned int len)
+{
+	unsigned int n;
+
+	if (off < ZOC_VNET_HDR_LEN) {
+		n = min_t(unsigned int, len, ZOC_VNET_HDR_LEN - off);
+		memcpy(dst, (const u8 *)&src->hdr + off, n);
+		dst += n;
+		off += n;
+		len -= n;
+	}
+	if (!len)
+		return;
+	off -= ZOC_VNET_HDR_LEN;
+	if (src->skb)
+		WARN_ON_ONCE(skb_copy_bits(src->skb, off, dst, len));
+	else
+		memcpy(dst, src->data + off, len);
+}
+
+/* Fill @buf with @len bytes of @src from @off; false if host RAM went. */
+static bool zoc_vnet_fill(struct zoc_vnet *vnet,
+			  const struct zoc_vnet_rxbuf *buf,
+			  const struct zoc_vnet_src *src, unsigned int off,
+			  unsigned int len)
+{
+	const struct zoc_virtio_seg *seg;
+	unsigned int i, n;
+	void *dst;
+
+	for (i = 0; i < buf->nr_segs && len; i++) {
+		seg = &buf->segs[i];
+		n = min(seg->len, len);
+		dst = zoc_proxy_host_ptr(vnet->pdev, seg->addr, n);
+		if (!dst)
+			return false;
+		zoc_vnet_src_copy(src, off, dst, n);
+		off += n;
+		len -= n;
+	}
+	return true;
+}
+
+/*
+ * Put a packet into the host's receive buffers: one buffer, or with
+ * mergeable buffers as many as it takes, posted together.  False if the
+ * link is down or the host has no room: the packet is dropped.
+ */
+static bool zoc_vnet_to_host(struct zoc_vnet *vnet, struct zoc_vnet_src *src)
+{
+	struct zoc_virtio_queue *vq = zoc_virtio_queue(vnet->vdev, ZOC_VNET_RXQ);
+	bool mrg = zoc_virtio_has_feature(vnet->vdev, VIRTIO_NET_F_MRG_RXBUF);
+	unsigned int total = ZOC_VNET_HDR_LEN + src->len, done = 0, n = 0;
+	u16 heads[ZOC_VNET_MAX_BUFS];
+	u32 lens[ZOC_VNET_MAX_BUFS];
+	const struct zoc_vnet_rxbuf *buf;
+	bool ok = true;
+	unsigned int i;
+
+	if (!READ_ONCE(vnet->link_up) || !zoc_virtio_vq_running(vq))
+		return false;
+	spin_lock_bh(&vnet->rx_lock);
+	/* Which buffers it takes */
+	while (done < total) {
+		if (n == vnet->rx_prod - vnet->rx_cons || n == ZOC_VNET_MAX_BUFS ||
+		    (n && !mrg)) {
+			spin_unlock_bh(&vnet->rx_lock);
+			return false;
+		}
+		buf = &vnet->rx[(vnet->rx_cons + n) % ZOC_VIRTIO_QUEUE_SIZE];
+		heads[n] = buf->head;
+		lens[n] = min(buf->len, total - done);
+		done += lens[n++];
+	}
+	src->hdr.num_buffers = __cpu_to_virtio16(true, n);
+	for (i = 0, done = 0; i < n && ok; done += lens[i++]) {
+		buf = &vnet->rx[(vnet->rx_cons + i) % ZOC_VIRTIO_QUEUE_SIZE];
+		ok = zoc_vnet_fill(vnet, buf, src, done, lens[i]);
+	}
+	vnet->rx_cons += n;
+	spin_unlock_bh(&vnet->rx_lock);
+	if (!ok)
+		memset(lens, 0, sizeof(lens));
+	zoc_virtio_complete_many(vq, heads, lens, n);
+	zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_COMMANDS, 1);
+	zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_READ_BYTES, src->len);
+	return ok;
+}
+
+static bool zoc_vnet_send_skb(struct zoc_vnet *vnet, struct sk_buff *skb)
+{
+	struct zoc_vnet_src src = { .skb = skb, .len = skb->len };
+
+	/* The host did not take VIRTIO_NET_F_GUEST_CSUM: complete them. */
+	if (skb->len > ZOC_VNET_MAX_FRAME ||
+	    (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)))
+		return false;
+	return zoc_vnet_to_host(vnet, &src);
+}
+
+static bool zoc_vnet_send_buf(struct zoc_vnet *vnet, const void *data,
+			      unsigned int len)
+{
+	struct zoc_vnet_src src = { .data = data, .len = len };
+
+	return len <= ZOC_VNET_MAX_FRAME && zoc_vnet_to_host(vnet, &src);
+}
+
+/* --- the representor ------------------------------------------------------ */
+
+static netdev_tx_t zoc_rep_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct zoc_vnet *vnet = netdev_priv(dev);
+	unsigned int len = skb->len;
+
+	if (zoc_vnet_send_skb(vnet, skb)) {
+		dev_sw_netstats_tx_add(dev, 1, len);
+		consume_skb(skb);
+	} else {
+		dev_core_stats_tx_dropped_inc(dev);
+		kfree_skb(skb);
+	}
+	return NETDEV_TX_OK;
+}
+
+static int zoc_rep_xdp_xmit(struct net_device *dev, int n,
+			    struct xdp_frame **frames, u32 flags)
+{
+	struct zoc_vnet *vnet = netdev_priv(dev);
+	unsigned int bytes = 0;
+	int i;
+
+	if (flags & ~XDP_XMIT_FLAGS_MASK)
+		return -EINVAL;
+	/* The caller frees the frames not sent. */
+	for (i = 0; i < n; i++) {
+		if (!zoc_vnet_send_buf(vnet, frames[i]->data, frames[i]->len))
+			break;
+		bytes += frames[i]->len;
+		xdp_return_frame(frames[i]);
+	}
+	if (i)
+		dev_sw_netstats_tx_add(dev, i, bytes);
+	return i;
+}
+
+/* The link the driver sees changes with the administrator and @rep. */
+static void zoc_vnet_update_link(struct zoc_vnet *vnet)
+{
+	bool up = vnet->admin_up && netif_running(vnet->rep);
+	__virtio16 status = __cpu_to_virtio16(true,
+					      up ? VIRTIO_NET_S_LINK_UP : 0);
+
+	ASSERT_RTNL();
+	if (up == vnet->link_up)
+		return;
+	WRITE_ONCE(vnet->link_up, up);
+	zoc_virtio_set_config(vnet->vdev,
+			      offsetof(struct virtio_net_config, status),
+			      &status, sizeof(status));
+	netdev_info(vnet->rep, "host link %s\n", up ? "up" : "down");
+}
+
+static int zoc_rep_open(struct net_device *dev)
+{
+	struct zoc_vnet *vnet = netdev_priv(dev);
+
+	netif_carrier_on(dev);
+	netif_start_queue(dev);
+	zoc_vnet_update_link(vnet);
+	return 0;
+}
+
+static int zoc_rep_stop(struct net_device *dev)
+{
+	struct zoc_vnet *vnet = netdev_priv(dev);
+
+	netif_stop_queue(dev);
+	netif_carrier_off(dev);
+	zoc_vnet_update_link(vnet);
+	return 0;
+}
+
+static int zoc_rep_bpf(struct net_device *dev, struct netdev_bpf *bpf)
+{
+	struct zoc_vnet *vnet = netdev_priv(dev);
+	struct bpf_prog *old;
+
+	switch (bpf->command) {
+	case XDP_SETUP_PROG:
+		old = rtnl_dereference(vnet->xdp_prog);
+		rcu_assign_pointer(vnet->xdp_prog, bpf->prog);
+		if (old)
+			bpf_prog_put(old);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static const struct net_device_ops zoc_rep_ops = {
+	.ndo_open = zoc_rep_open,
+	.ndo_stop = zoc_rep_stop,
+	.ndo_start_xmit = zoc_rep_xmit,
+	.ndo_get_stats64 = dev_get_tstats64,
+	.ndo_set_mac_address = eth_mac_addr,
+	.ndo_validate_addr = eth_validate_addr,
+	.ndo_bpf = zoc_rep_bpf,
+	.ndo_xdp_xmit = zoc_rep_xdp_xmit,
+};
+
+static void zoc_rep_get_drvinfo(struct net_device *dev,
+				struct ethtool_drvinfo *info)
+{
+	struct zoc_vnet *vnet = netdev_priv(dev);
+
+	strscpy(info->driver, ZOC_VNET_DRIVER, sizeof(info->driver));
+	snprintf(info->bus_info, sizeof(info->bus_info), "zoc:%u",
+		 vnet->pdev->slot);
+}
+
+static const struct ethtool_ops zoc_rep_ethtool_ops = {
+	.get_drvinfo = zoc_rep_get_drvinfo,
+	.get_link = ethtool_op_get_link,
+};
+
+/* The identity the host asked for, for the VPC's loader: sysfs "zoc/" */
+static ssize_t vni_show(struct device *d, struct device_attribute *attr,
+			char *buf)
+{
+	struct zoc_vnet *vnet = netdev_priv(to_net_dev(d));
+
+	return sysfs_emit(buf, "%u\n", le32_to_cpu(vnet->id.vni));
+}
+static DEVICE_ATTR_RO(vni);
+
+static ssize_t mac_show(struct device *d, struct device_attribute *attr,
+			char *buf)
+{
+	struct zoc_vnet *vnet = netdev_priv(to_net_dev(d));
+
+	return sysfs_emit(buf, "%pM\n", vnet->id.mac);
+}
+static DEVICE_ATTR_RO(mac);
+
+static ssize_t ipv4_show(struct device *d, struct device_attribute *attr,
+			 char *buf)
+{
+	struct zoc_vnet *vnet = netdev_priv(to_net_dev(d));
+
+	return sysfs_emit(buf, "%pI4/%u\n", &vnet->id.ipv4,
+			  vnet->id.prefix_len);
+}
+static DEVICE_ATTR_RO(ipv4);
+
+static struct attribute *zoc_rep_attrs[] = {
+	&dev_attr_vni.attr,
+	&dev_attr_mac.attr,
+	&dev_attr_ipv4.attr,
+	NULL,
+};
+
+static const struct attribute_group zoc_rep_group = {
+	.name = "zoc",
+	.attrs = zoc_rep_attrs,
+};
+
+/* --- from the host -------------------------------------------------------- */
+
+/* Complete a checksum the host left to us, in a linear frame. */
+static bool zoc_vnet_csum(void *data, unsigned int len,
+			  const struct virtio_net_hdr *hdr)
+{
+	unsigned int start = __virtio16_to_cpu(true, hdr->csum_start);
+	unsigned int off = __virtio16_to_cpu(true, hdr->csum_offset);
+	__sum16 *field;
+
+	if (!(hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return true;
+	if (start >= len || off > len - start - sizeof(*field))
+		return false;
+	field = data + start + off;
+	*field = csum_fold(csum_partial(data + start, len - start, 0)) ?:
+		 CSUM_MANGLED_0;
+	return true;
+}
+
+static void zoc_vnet_rx_skb(struct zoc_vnet *vnet, struct sk_buff *skb)
+{
+	struct net_device *dev = vnet->rep;
+
+	skb->protocol = eth_type_trans(skb, dev);
+	dev_sw_netstats_rx_add(dev, skb->len + ETH_HLEN);
+	netif_receive_skb(skb);
+}
+
+/* Run the representor's XDP program on a frame; BHs off, RCU held. */
+static void zoc_vnet_rx_xdp(struct zoc_vnet *vnet, struct bpf_prog *prog,
+			    struct page *page, unsigned int len)
+{
+	struct net_device *dev = vnet->rep;
+	struct sk_buff *skb;
+	struct xdp_buff xdp;
+	u32 act;
+
+	xdp_init_buff(&xdp, PAGE_SIZE, &vnet->xdp_rxq);
+	xdp_prepare_buff(&xdp, page_address(page), XDP_PACKET_HEADROOM, len,
+			 false);
+	act = bpf_prog_run_xdp(prog, &xdp);
+	len = xdp.data_end - xdp.data;
+	switch (act) {
+	case XDP_PASS:
+		skb = build_skb(xdp.data_hard_start, PAGE_SIZE);
+		if (!skb)
+			break;
+		skb_reserve(skb, xdp.data - xdp.data_hard_start);
+		skb_put(skb, len);
+		zoc_vnet_rx_skb(vnet, skb);
+		return;
+	case XDP_TX:
+		dev_sw_netstats_rx_add(dev, len);
+		if (zoc_vnet_send_buf(vnet, xdp.data, len))
+			dev_sw_netstats_tx_add(dev, 1, len);
+		else
+			dev_core_stats_tx_dropped_inc(dev);
+		put_page(page);
+		return;
+	case XDP_REDIRECT:
+		dev_sw_netstats_rx_add(dev, len);
+		if (!xdp_do_redirect(dev, &xdp, prog)) {
+			xdp_do_flush();
+			return;
+		}
+		break;
+	default:
+		bpf_warn_invalid_xdp_action(dev, prog, act);
+		fallthrough;
+	case XDP_ABORTED:
+		trace_xdp_exception(dev, prog, act);
+		fallthrough;
+	case XDP_DROP:
+		put_page(page);
+		return;
+	}
+	dev_core_stats_rx_dropped_inc(dev);
+	put_page(page);
+}
+
+/* Hand a frame of the host to the representor; false if dropped. */
+static bool zoc_vnet_rx(struct zoc_vnet *vnet,
+			const struct zoc_virtio_chain *chain,
+			const struct virtio_net_hdr *hdr, unsigned int len)
+{
+	struct net_device *dev = vnet->rep;
+	struct bpf_prog *prog;
+	struct sk_buff *skb;
+	struct page *page;
+	bool ok = false;
+
+	local_bh_disable();
+	rcu_read_lock();
+	prog = rcu_dereference(vnet->xdp_prog);
+	if (prog) {
+		page = dev_alloc_page();
+		if (!page)
+			goto out;
+		if (zoc_virtio_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
+					  page_address(page) + XDP_PACKET_HEADROOM,
+					  len) ||
+		    !zoc_vnet_csum(page_address(page) + XDP_PACKET_HEADROOM,
+				   len, hdr)) {
+			put_page(page);
+			goto out;
+		}
+		zoc_vnet_rx_xdp(vnet, prog, page, len);
+		ok = true;
+		goto out;
+	}
+	skb = netdev_alloc_skb_ip_align(dev, len);
+	if (!skb)
+		goto out;
+	if (zoc_virtio_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
+				  skb_put(skb, len), len) ||
+	    virtio_net_hdr_to_skb(skb, hdr, true)) {
+		kfree_skb(skb);
+		goto out;
+	}
+	zoc_vnet_rx_skb(vnet, skb);
+	ok = true;
+out:
+	rcu_read_unlock();
+	local_bh_enable();
+	return ok;
+}
+
+/* A packet from the host. */
+static int zoc_vnet_tx(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
+		       const struct zoc_virtio_chain *chain)
+{
+	struct virtio_net_hdr_mrg_rxbuf hdr;
+	unsigned int len;
+	bool ok = false;
+
+	if (chain->nr_out != chain->nr_segs || chain->out_len < ZOC_VNET_HDR_LEN)
+		return -EINVAL;
+	len = chain->out_len - ZOC_VNET_HDR_LEN;
+	if (zoc_virtio_chain_read(vnet->vdev, chain, 0, &hdr, sizeof(hdr)))
+		return -EFAULT;
+	if (len < ETH_HLEN || len > ZOC_VNET_MAX_FRAME ||
+	    hdr.hdr.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_INVALID, 1);
+	} else if (netif_running(vnet->rep)) {
+		ok = zoc_vnet_rx(vnet, chain, &hdr.hdr, len);
+	}
+	zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_COMMANDS, 1);
+	if (ok) {
+		zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_WRITE_BYTES, len);
+	} else {
+		zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_ERRORS, 1);
+		dev_core_stats_rx_dropped_inc(vnet->rep);
+	}
+	zoc_virtio_complete(vq, chain->head, 0);
+	return 0;
+}
+
+/* A receive buffer: kept until a packet for the host comes. */
+static int zoc_vnet_rx_buf(struct zoc_vnet *vnet,
+			   const struct zoc_virtio_chain *chain)
+{
+	struct zoc_vnet_rxbuf *buf;
+
+	if (chain->nr_out || chain->nr_segs > ZOC_VNET_RX_SEGS ||
+	    chain->in_len < ZOC_VNET_HDR_LEN)
+		return -EINVAL;
+	spin_lock_bh(&vnet->rx_lock);
+	/* The transport never has more chains of a queue in flight. */
+	if (WARN_ON_ONCE(vnet->rx_prod - vnet->rx_cons >=
+			 ZOC_VIRTIO_QUEUE_SIZE)) {
+		spin_unlock_bh(&vnet->rx_lock);
+		return -EINVAL;
+	}
+	buf = &vnet->rx[vnet->rx_prod % ZOC_VIRTIO_QUEUE_SIZE];
+	buf->head = chain->head;
+	buf->nr_segs = chain->nr_segs;
+	buf->len = chain->in_len;
+	memcpy(buf->segs, chain->segs, chain->nr_segs * sizeof(*chain->segs));
+	vnet->rx_prod++;
+	spin_unlock_bh(&vnet->rx_lock);
+	return 0;
+}
+
+static int zoc_vnet_handle(struct zoc_virtio_queue *vq,
+			   const struct zoc_virtio_chain *chain)
+{
+	struct zoc_vnet *vnet = zoc_virtio_priv(zoc_virtio_vq_dev(vq));
+
+	if (zoc_virtio_vq_index(vq) == ZOC_VNET_RXQ)
+		return zoc_vnet_rx_buf(vnet, chain);
+	return zoc_vnet_tx(vnet, vq, chain);
+}
+
+static void zoc_vnet_drain(struct zoc_virtio_dev *vdev)
+{
+	struct zoc_vnet *vnet = zoc_virtio_priv(vdev);
+	struct zoc_virtio_queue *vq = zoc_virtio_queue(vdev, ZOC_VNET_RXQ);
+	unsigned int n;
+
+	spin_lock_bh(&vnet->rx_lock);
+	n = vnet->rx_prod - vnet->rx_cons;
+	vnet->rx_cons = vnet->rx_prod;
+	spin_unlock_bh(&vnet->rx_lock);
+	while (n--)
+		zoc_virtio_drop(vq);
+}
+
+static const struct zoc_virtio_ops zoc_vnet_ops = {
+	.type = ZOC_DEV_VIRTIO_NET,
+	.device_id = VIRTIO_ID_NET,
+	.class = ZOC_VNET_CLASS,
+	.features = ZOC_VNET_FEATURES,
+	.handle = zoc_vnet_handle,
+	.drain = zoc_vnet_drain,
+};
+
+/* --- devices -------------------------------------------------------------- */
+
+static bool zoc_vnet_id_ok(const struct zoc_ctrl_net *id)
+{
+	return is_valid_ether_addr(id->mac) && !id->reserved &&
+	       le32_to_cpu(id->vni) <= ZOC_VNET_VNI_MAX &&
+	       id->prefix_len >= 1 && id->prefix_len <= 32;
+}
+
+static int zoc_vnet_create(struct zoc_pdev *pdev,
+			   const struct zoc_proxy_params *params)
+{
+	struct virtio_net_config cfg = {};
+	struct net_device *dev;
+	struct zoc_vnet *vnet;
+	int ret;
+
+	if (!zoc_vnet_id_ok(&params->net))
+		return -EINVAL;
+	dev = alloc_netdev(sizeof(*vnet), params->name, NET_NAME_USER,
+			   ether_setup);
+	if (!dev)
+		return -ENOMEM;
+	vnet = netdev_priv(dev);
+	vnet->rep = dev;
+	vnet->pdev = pdev;
+	vnet->id = params->net;
+	vnet->admin_up = true;
+	spin_lock_init(&vnet->rx_lock);
+	ret = -ENOMEM;
+	vnet->rx = kvcalloc(ZOC_VIRTIO_QUEUE_SIZE, sizeof(*vnet->rx),
+			    GFP_KERNEL);
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	if (!vnet->rx || !dev->tstats)
+		goto out_free;
+
+	dev->netdev_ops = &zoc_rep_ops;
+	dev->ethtool_ops = &zoc_rep_ethtool_ops;
+	dev->sysfs_groups[0] = &zoc_rep_group;
+	dev->priv_flags |= IFF_NO_QUEUE;
+	dev->features |= NETIF_F_SG | NETIF_F_HIGHDMA | NETIF_F_LLTX;
+	dev->hw_features |= NETIF_F_SG | NETIF_F_HIGHDMA;
+	dev->min_mtu = ETH_MIN_MTU;
+	dev->max_mtu = ZOC_VNET_MTU;
+	eth_hw_addr_random(dev);
+	netif_carrier_off(dev);
+
+	/* One queue pair: multiqueue is not offered. */
+	memcpy(cfg.mac, params->net.mac, ETH_ALEN);
+	cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, 1);
+	cfg.mtu = __cpu_to_virtio16(true, ZOC_VNET_MTU);
+	vnet->vdev = zoc_virtio_create(pdev, &zoc_vnet_ops, ZOC_VNET_QUEUES,
+				       &cfg, sizeof(cfg), vnet);
+	if (IS_ERR(vnet->vdev)) {
+		ret = PTR_ERR(vnet->vdev);
+		goto out_free;
+	}
+	ret = xdp_rxq_info_reg(&vnet->xdp_rxq, dev, 0, 0) ?:
+	      xdp_rxq_info_reg_mem_model(&vnet->xdp_rxq, MEM_TYPE_PAGE_SHARED,
+					 NULL);
+	if (ret)
+		goto out_virtio;
+	ret = register_netdev(dev);
+	if (ret)
+		goto out_rxq;
+	netdev_info(dev, "representor of %s: vni %u mac %pM ipv4 %pI4/%u\n",
+		    params->name, le32_to_cpu(vnet->id.vni), vnet->id.mac,
+		    &vnet->id.ipv4, vnet->id.prefix_len);
+	return 0;
+
+out_rxq:
+	xdp_rxq_info_unreg(&vnet->xdp_rxq);
+out_virtio:
+	zoc_virtio_destroy(vnet->vdev);
+out_free:
+	free_percpu(dev->tstats);
+	kvfree(vnet->rx);
+	free_netdev(dev);
+	return ret;
+}
+
+static void zoc_vnet_destroy(struct zoc_pdev *pdev)
+{
+	struct zoc_vnet *vnet = zoc_virtio_priv(pdev->priv);
+	struct net_device *dev = vnet->rep;
+
+	/* No more transmits nor programs; then the queues stop. */
+	unregister_netdev(dev);
+	zoc_virtio_destroy(vnet->vdev);
+	xdp_rxq_info_unreg(&vnet->xdp_rxq);
+	free_percpu(dev->tstats);
+	kvfree(vnet->rx);
+	free_netdev(dev);
+}
+
+static void zoc_vnet_set_link(struct zoc_pdev *pdev, bool up)
+{
+	struct zoc_vnet *vnet = zoc_virtio_priv(pdev->priv);
+
+	rtnl_lock();
+	vnet->admin_up = up;
+	zoc_vnet_update_link(vnet);
+	rtnl_unlock();
+}
+
+static struct zoc_proxy_model zoc_vnet_model = {
+	.type = ZOC_DEV_VIRTIO_NET,
+	.name = "virtio-net",
+	.owner = THIS_MODULE,
+	.create = zoc_vnet_create,
+	.destroy = zoc_vnet_destroy,
+	.mmio_read = zoc_virtio_mmio_read,
+	.mmio_write = zoc_virtio_mmio_write,
+	.doorbell = zoc_virtio_doorbell,
+	.set_link = zoc_vnet_set_link,
+};
+
+int zoc_virtio_net_init(void)
+{
+	return zoc_proxy_register_model(&zoc_vnet_model);
+}
+
+void zoc_virtio_net_exit(void)
+{
+	zoc_proxy_unregister_model(&zoc_vnet_model);
+}
