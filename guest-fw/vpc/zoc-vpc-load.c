@@ -3,10 +3,24 @@
  * zoc-vpc-load: load the VPC datapath of the service VM.
  *
  * Reads the VPC configuration, loads the XDP programs of zoc_vpc.bpf.c
- * through their libbpf skeleton, fills the maps, pins them in a BPF file
- * system directory (where zoc-vpc reads them) and attaches the programs to
- * the representors and the uplink.  Then it exits: the datapath needs no
- * daemon.  "zoc-vpc-load -u CONFIG" detaches and unpins.
+ * through their libbpf skeleton, fills the maps, pins them and the programs
+ * in a BPF file system directory (where zoc-vpc reads them) and attaches
+ * the programs to the representors and the uplink.  Then it exits: the
+ * datapath needs no daemon.  "zoc-vpc-load -u CONFIG" detaches and unpins.
+ *
+ * Representors the host adds later join the loaded datapath one at a time
+ * (zoc-fw's hotplug directive runs these):
+ *
+ *	zoc-vpc-load CONFIG add IFNAME IFINDEX
+ *	zoc-vpc-load CONFIG del IFNAME IFINDEX
+ *
+ * "add" reads the identity the host asks for from the representor's
+ * /sys/class/net/IFNAME/zoc/ (vni, mac, ipv4; $ZOC_VPC_SYSFS replaces
+ * /sys), admits it only if a vpc directive allows it (the host is not
+ * trusted), and gives the vNIC a free slot, its host route, the sg rules
+ * of IFNAME and the pinned vNIC program.  "del" removes all of that by
+ * IFINDEX, the representor being possibly gone already.  Either changes
+ * nothing when it fails.
  *
  * Configuration, one directive per line ('#' starts a comment):
  *
@@ -15,13 +29,16 @@
  *	port vxlan|geneve PORT	UDP ports (4789, 6081)
  *	sessions N		session table entries, in sets of 3 (1048576)
  *	timeout STATE SECONDS	idle timeout of a session state
+ *	vpc VNI SUBNET/LEN GATEWAY GATEWAY_MAC
+ *				a VPC whose vNICs "add" admits
  *	vnic IFNAME VNI MAC ADDRESS GATEWAY GATEWAY_MAC
  *				a representor and its host vNIC's identity
  *	route VNI PREFIX/LEN vnic IFNAME MAC
  *	route VNI PREFIX/LEN vxlan|geneve REMOTE MAC
  *	route VNI PREFIX/LEN blackhole
  *	sg IFNAME in|out tcp|udp|icmp|all PREFIX/LEN [PORT[-PORT]]
- *				allow new sessions (default: deny)
+ *				allow new sessions (default: deny), for a vnic
+ *				or a representor added later
  *
  * Any error in the configuration fails the whole load before anything is
  * attached: a half-configured datapath would forward what it should not.
@@ -41,7 +58,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -51,9 +71,10 @@
 #include "zoc_vpc.skel.h"
 
 #define VPC_PIN_DEFAULT		"/sys/fs/bpf/zoc-vpc"
+#define VPC_SYSFS_DEFAULT	"/sys"
 #define VPC_MAX_LINE		512
 #define VPC_MAX_ARGS		16
-#define VPC_MAX_SG		(ZOC_VPC_MAX_VNICS * 2)
+#define VPC_MAX_VPCS		256
 #define VPC_SPACE		" \t\n"
 #define NSEC_PER_SEC		1000000000ULL
 
@@ -70,6 +91,22 @@ struct vpc_vnic_conf {
 };
 
 /**
+ * struct vpc_vpc_conf - a vpc directive: a VPC whose vNICs may be added
+ * @vni: its VNI
+ * @subnet: its subnet, the only addresses its vNICs may have
+ * @plen: the subnet's prefix length, which its vNICs must have too
+ * @gateway: the gateway address of its vNICs
+ * @gateway_mac: the MAC address answered for @gateway
+ */
+struct vpc_vpc_conf {
+	__u32 vni;
+	__be32 subnet;
+	unsigned int plen;
+	__be32 gateway;
+	__u8 gateway_mac[6];
+};
+
+/**
  * struct vpc_route_conf - a route directive
  * @key: the map key
  * @route: the map value
@@ -82,6 +119,16 @@ struct vpc_route_conf {
 };
 
 /**
+ * struct vpc_sg_conf - the sg directives of one representor
+ * @name: its name: of a vnic directive, or of a representor added later
+ * @sg: its rules, by direction (ZOC_VPC_SG_*)
+ */
+struct vpc_sg_conf {
+	char name[IF_NAMESIZE];
+	struct zoc_vpc_sg sg[2];
+};
+
+/**
  * struct vpc_conf - the parsed configuration
  * @path: the file, for messages
  * @line: the line being parsed, for messages
@@ -90,11 +137,14 @@ struct vpc_route_conf {
  * @uplink: uplink name
  * @config: the config map value
  * @sessions: session table size
+ * @vpcs: vpc directives
+ * @nr_vpcs: how many
  * @vnics: vnic directives
  * @nr_vnics: how many
  * @routes: route directives
  * @nr_routes: how many
- * @sg: security groups by slot * 2 + direction
+ * @sgs: sg directives, by representor
+ * @nr_sgs: how many representors have some
  */
 struct vpc_conf {
 	const char *path;
@@ -104,11 +154,55 @@ struct vpc_conf {
 	char uplink[IF_NAMESIZE];
 	struct zoc_vpc_config config;
 	unsigned int sessions;
+	struct vpc_vpc_conf vpcs[VPC_MAX_VPCS];
+	unsigned int nr_vpcs;
 	struct vpc_vnic_conf vnics[ZOC_VPC_MAX_VNICS];
 	unsigned int nr_vnics;
 	struct vpc_route_conf *routes;
 	unsigned int nr_routes;
-	struct zoc_vpc_sg sg[VPC_MAX_SG];
+	struct vpc_sg_conf sgs[ZOC_VPC_MAX_VNICS];
+	unsigned int nr_sgs;
+};
+
+/**
+ * struct vpc_maps - what the loader writes and attaches, by file descriptor
+ * @config: the config map
+ * @vnics: the vnics map
+ * @routes: the route table
+ * @sg: the security groups
+ * @ports: the output devices
+ * @vnic_stats: the per-vNIC counters
+ * @vnic_prog: the vNIC program
+ * @lock: the pin directory, locked against other adds and removals; -1
+ *	when the descriptors are the skeleton's
+ *
+ * A full load takes them from the skeleton, "add" and "del" from the pins.
+ */
+struct vpc_maps {
+	int config;
+	int vnics;
+	int routes;
+	int sg;
+	int ports;
+	int vnic_stats;
+	int vnic_prog;
+	int lock;
+};
+
+/**
+ * struct vpc_request - the identity the host asks for a representor
+ * @vni: the VNI, as the representor's zoc/vni gives it
+ * @mac: the vNIC's MAC, as zoc/mac gives it
+ * @ipv4: the vNIC's address and prefix length, as zoc/ipv4 gives it
+ * @plen: the prefix length of @ipv4
+ * @vnic: the vNIC it asks for; the gateway comes from the vpc directive
+ */
+struct vpc_request {
+	char vni[16];
+	char mac[32];
+	char ipv4[32];
+	unsigned int plen;
+	struct zoc_vpc_vnic vnic;
 };
 
 /* Seconds; those of nf_conntrack, except for ICMP replies. */
@@ -146,6 +240,13 @@ static bool vpc_parse_uint(const char *s, unsigned long max, unsigned long *val)
 	return !errno && *s && !*end && *s != '-' && *val <= max;
 }
 
+/* Decimal digits only, without leading zeros: what sysfs prints. */
+static bool vpc_parse_dec(const char *s, unsigned long max, unsigned long *val)
+{
+	return strspn(s, "0123456789") == strlen(s) && (s[0] != '0' || !s[1]) &&
+	       vpc_parse_uint(s, max, val);
+}
+
 static bool vpc_parse_mac(const char *s, __u8 *mac)
 {
 	unsigned int b[6];
@@ -163,13 +264,26 @@ static bool vpc_parse_mac(const char *s, __u8 *mac)
 	return true;
 }
 
+/* Neither a group address nor all zero: a MAC a vNIC or a gateway can have. */
+static bool vpc_mac_unicast(const __u8 *mac)
+{
+	static const __u8 zero[6];
+
+	return !(mac[0] & 1) && memcmp(mac, zero, sizeof(zero));
+}
+
 static bool vpc_parse_addr(const char *s, __be32 *addr)
 {
 	return inet_pton(AF_INET, s, addr) == 1;
 }
 
-/* "A.B.C.D/LEN"; the address must have no bits outside the prefix. */
-static bool vpc_parse_prefix(const char *s, __be32 *addr, unsigned int *plen)
+static __be32 vpc_netmask(unsigned int plen)
+{
+	return plen ? htonl(~0U << (32 - plen)) : 0;
+}
+
+/* "A.B.C.D/LEN": an address and its prefix length. */
+static bool vpc_parse_addr_len(const char *s, __be32 *addr, unsigned int *plen)
 {
 	char buf[INET_ADDRSTRLEN + 4], *slash;
 	unsigned long len;
@@ -181,10 +295,25 @@ static bool vpc_parse_prefix(const char *s, __be32 *addr, unsigned int *plen)
 	if (!slash)
 		return false;
 	*slash = '\0';
-	if (!vpc_parse_addr(buf, addr) || !vpc_parse_uint(slash + 1, 32, &len))
+	if (!vpc_parse_addr(buf, addr) || !vpc_parse_dec(slash + 1, 32, &len))
 		return false;
 	*plen = len;
-	return !(ntohl(*addr) & (len ? ~(~0U << (32 - len)) : ~0U));
+	return true;
+}
+
+/* "A.B.C.D/LEN"; the address must have no bits outside the prefix. */
+static bool vpc_parse_prefix(const char *s, __be32 *addr, unsigned int *plen)
+{
+	return vpc_parse_addr_len(s, addr, plen) &&
+	       !(*addr & ~vpc_netmask(*plen));
+}
+
+/* Is @addr a host of @subnet: inside it, neither its network nor broadcast? */
+static bool vpc_is_host(__be32 subnet, unsigned int plen, __be32 addr)
+{
+	__be32 mask = vpc_netmask(plen);
+
+	return (addr & mask) == subnet && (addr & ~mask) && (~addr & ~mask);
 }
 
 static struct vpc_vnic_conf *vpc_find_vnic(struct vpc_conf *conf,
@@ -195,6 +324,26 @@ static struct vpc_vnic_conf *vpc_find_vnic(struct vpc_conf *conf,
 	for (i = 0; i < conf->nr_vnics; i++)
 		if (!strcmp(conf->vnics[i].name, name))
 			return &conf->vnics[i];
+	return NULL;
+}
+
+static struct vpc_vpc_conf *vpc_find_vpc(struct vpc_conf *conf, __u32 vni)
+{
+	unsigned int i;
+
+	for (i = 0; i < conf->nr_vpcs; i++)
+		if (conf->vpcs[i].vni == vni)
+			return &conf->vpcs[i];
+	return NULL;
+}
+
+static struct vpc_sg_conf *vpc_find_sg(struct vpc_conf *conf, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < conf->nr_sgs; i++)
+		if (!strcmp(conf->sgs[i].name, name))
+			return &conf->sgs[i];
 	return NULL;
 }
 
@@ -240,6 +389,41 @@ static void vpc_conf_timeout(struct vpc_conf *conf, char **argv, int argc)
 		}
 	}
 	vpc_err(conf, "timeout: unknown state '%s'", argv[1]);
+}
+
+static void vpc_conf_vpc(struct vpc_conf *conf, char **argv, int argc)
+{
+	struct vpc_vpc_conf *vpc;
+	unsigned long vni;
+
+	if (argc != 5) {
+		vpc_err(conf, "usage: vpc VNI SUBNET/LEN GATEWAY GATEWAY_MAC");
+		return;
+	}
+	if (conf->nr_vpcs == VPC_MAX_VPCS) {
+		vpc_err(conf, "vpc: more than %d VPCs", VPC_MAX_VPCS);
+		return;
+	}
+	vpc = &conf->vpcs[conf->nr_vpcs];
+	if (!vpc_parse_uint(argv[1], 0xffffff, &vni) ||
+	    !vpc_parse_prefix(argv[2], &vpc->subnet, &vpc->plen) ||
+	    !vpc_parse_addr(argv[3], &vpc->gateway) ||
+	    !vpc_parse_mac(argv[4], vpc->gateway_mac)) {
+		vpc_err(conf, "vpc %s: bad VNI, subnet, gateway or MAC", argv[1]);
+		return;
+	}
+	if (vpc_find_vpc(conf, vni)) {
+		vpc_err(conf, "vpc %lu: duplicate VNI", vni);
+		return;
+	}
+	if (!vpc_is_host(vpc->subnet, vpc->plen, vpc->gateway) ||
+	    !vpc_mac_unicast(vpc->gateway_mac)) {
+		vpc_err(conf, "vpc %lu: the gateway must be a host of %s, its MAC unicast",
+			vni, argv[2]);
+		return;
+	}
+	vpc->vni = vni;
+	conf->nr_vpcs++;
 }
 
 static void vpc_conf_vnic(struct vpc_conf *conf, char **argv, int argc)
@@ -373,7 +557,7 @@ static void vpc_conf_sg(struct vpc_conf *conf, char **argv, int argc)
 		{ "icmp", IPPROTO_ICMP },
 	};
 	struct zoc_vpc_sg_rule rule = { .port_hi = 65535 };
-	struct vpc_vnic_conf *v;
+	struct vpc_sg_conf *g;
 	struct zoc_vpc_sg *sg;
 	unsigned int plen, i;
 	int dir;
@@ -382,9 +566,8 @@ static void vpc_conf_sg(struct vpc_conf *conf, char **argv, int argc)
 		vpc_err(conf, "usage: sg IFNAME in|out PROTO PREFIX/LEN [PORTS]");
 		return;
 	}
-	v = vpc_find_vnic(conf, argv[1]);
-	if (!v) {
-		vpc_err(conf, "sg: no vnic '%s' before this line", argv[1]);
+	if (strlen(argv[1]) >= IF_NAMESIZE) {
+		vpc_err(conf, "sg: bad name '%s'", argv[1]);
 		return;
 	}
 	if (!strcmp(argv[2], "in")) {
@@ -407,12 +590,23 @@ static void vpc_conf_sg(struct vpc_conf *conf, char **argv, int argc)
 		vpc_err(conf, "sg: bad prefix '%s'", argv[4]);
 		return;
 	}
-	rule.mask = plen ? htonl(~0U << (32 - plen)) : 0;
+	rule.mask = vpc_netmask(plen);
 	if (argc == 6 && !vpc_parse_ports(argv[5], &rule)) {
 		vpc_err(conf, "sg: bad ports '%s'", argv[5]);
 		return;
 	}
-	sg = &conf->sg[v->vnic.slot * 2 + dir];
+	/* a vnic directive's, or kept for a representor added later */
+	g = vpc_find_sg(conf, argv[1]);
+	if (!g) {
+		if (conf->nr_sgs == ZOC_VPC_MAX_VNICS) {
+			vpc_err(conf, "sg: rules for more than %d representors",
+				ZOC_VPC_MAX_VNICS);
+			return;
+		}
+		g = &conf->sgs[conf->nr_sgs++];
+		strcpy(g->name, argv[1]);
+	}
+	sg = &g->sg[dir];
 	if (sg->count == ZOC_VPC_SG_RULES) {
 		vpc_err(conf, "sg: more than %d rules", ZOC_VPC_SG_RULES);
 		return;
@@ -440,6 +634,8 @@ static void vpc_conf_line(struct vpc_conf *conf, char **argv, int argc)
 			conf->sessions = n;
 	} else if (!strcmp(argv[0], "timeout")) {
 		vpc_conf_timeout(conf, argv, argc);
+	} else if (!strcmp(argv[0], "vpc")) {
+		vpc_conf_vpc(conf, argv, argc);
 	} else if (!strcmp(argv[0], "vnic")) {
 		vpc_conf_vnic(conf, argv, argc);
 	} else if (!strcmp(argv[0], "route")) {
@@ -454,7 +650,6 @@ static void vpc_conf_line(struct vpc_conf *conf, char **argv, int argc)
 static int vpc_conf_read(struct vpc_conf *conf, const char *path)
 {
 	char line[VPC_MAX_LINE], *argv[VPC_MAX_ARGS + 1], *save, *hash;
-	struct vpc_vnic_conf *v;
 	unsigned int i;
 	FILE *f;
 	int argc;
@@ -486,8 +681,19 @@ static int vpc_conf_read(struct vpc_conf *conf, const char *path)
 			vpc_conf_line(conf, argv, argc);
 	}
 	fclose(f);
+	return conf->errors ? -EINVAL : 0;
+}
 
-	/* names are resolved once all of the file is read */
+/*
+ * The uplink, the vnic directives' representors and their routes name
+ * devices, resolved once all of the file is read: for a full load or an
+ * unload only, as "add" and "del" need none of them.
+ */
+static int vpc_conf_resolve(struct vpc_conf *conf)
+{
+	struct vpc_vnic_conf *v;
+	unsigned int i;
+
 	conf->line = 0;
 	if (!conf->uplink[0])
 		vpc_err(conf, "no uplink directive");
@@ -513,53 +719,127 @@ static int vpc_conf_read(struct vpc_conf *conf, const char *path)
 	return conf->errors ? -EINVAL : 0;
 }
 
-static int vpc_update(struct bpf_map *map, const void *key, const void *val,
+static int vpc_update(int fd, const void *key, const void *val,
 		      const char *what)
 {
-	int ret = bpf_map__update_elem(map, key, bpf_map__key_size(map), val,
-				       bpf_map__value_size(map), BPF_ANY);
+	int ret = bpf_map_update_elem(fd, key, val, BPF_ANY);
 
 	if (ret)
 		fprintf(stderr, "zoc-vpc-load: %s: %s\n", what, strerror(-ret));
 	return ret;
 }
 
-/* The VNI marker: tells a known VPC without a route from an unknown VNI. */
-static int vpc_mark_vni(struct zoc_vpc *skel, __u32 vni)
+/* An entry that is not there is no error. */
+static int vpc_delete(int fd, const void *key, const char *what)
+{
+	int ret = bpf_map_delete_elem(fd, key);
+
+	if (ret == -ENOENT)
+		return 0;
+	if (ret)
+		fprintf(stderr, "zoc-vpc-load: delete %s: %s\n", what,
+			strerror(-ret));
+	return ret;
+}
+
+/*
+ * The VNI marker: tells a known VPC without a route from an unknown VNI.
+ * A default route of the VNI has the same key and marks it as well: it is
+ * never overwritten.  @added, if not NULL, tells whether the VNI was
+ * unknown until now.
+ */
+static int vpc_mark_vni(const struct vpc_maps *m, __u32 vni, bool *added)
 {
 	struct zoc_vpc_route_key key = { .prefixlen = 32, .vni = vni };
 	struct zoc_vpc_route route = { .type = ZOC_VPC_ROUTE_NONE };
+	int ret;
 
-	return vpc_update(skel->maps.zoc_vpc_routes, &key, &route, "VNI marker");
+	ret = bpf_map_update_elem(m->routes, &key, &route, BPF_NOEXIST);
+	if (added)
+		*added = !ret;
+	if (ret == -EEXIST)
+		return 0;
+	if (ret)
+		fprintf(stderr, "zoc-vpc-load: VNI marker: %s\n", strerror(-ret));
+	return ret;
 }
 
-static int vpc_fill(struct zoc_vpc *skel, struct vpc_conf *conf)
+static void vpc_unmark_vni(const struct vpc_maps *m, __u32 vni)
+{
+	struct zoc_vpc_route_key key = { .prefixlen = 32, .vni = vni };
+
+	vpc_delete(m->routes, &key, "VNI marker");
+}
+
+/* The host route of a vNIC: (VNI, address/32) to its representor. */
+static void vpc_host_route(const struct zoc_vpc_vnic *vnic, __u32 ifindex,
+			   struct zoc_vpc_route_key *key,
+			   struct zoc_vpc_route *route)
+{
+	memset(key, 0, sizeof(*key));
+	key->prefixlen = 32 + 32;
+	key->vni = vnic->vni;
+	key->addr = vnic->addr;
+	memset(route, 0, sizeof(*route));
+	route->type = ZOC_VPC_ROUTE_VNIC;
+	route->plen = 32;
+	memcpy(route->mac, vnic->mac, sizeof(route->mac));
+	route->slot = vnic->slot;
+	route->ifindex = ifindex;
+}
+
+/*
+ * The route of a host route's @key, if the table has one: the longest
+ * match is that route exactly when its prefix is 32 bits long.
+ */
+static bool vpc_find_host_route(const struct vpc_maps *m,
+				const struct zoc_vpc_route_key *key,
+				struct zoc_vpc_route *route)
+{
+	return !bpf_map_lookup_elem(m->routes, key, route) && route->plen == 32;
+}
+
+/* The security groups of the vNIC in @slot: @g's, or none (deny all). */
+static int vpc_set_sg(const struct vpc_maps *m, __u32 slot,
+		      const struct vpc_sg_conf *g)
+{
+	static const struct zoc_vpc_sg none;
+	__u32 dir, idx;
+	int ret = 0;
+
+	for (dir = 0; dir < 2 && !ret; dir++) {
+		idx = slot * 2 + dir;
+		ret = vpc_update(m->sg, &idx, g ? &g->sg[dir] : &none,
+				 "security group");
+	}
+	return ret;
+}
+
+static int vpc_fill(const struct vpc_maps *m, struct vpc_conf *conf)
 {
 	struct vpc_vnic_conf *v;
 	__u32 zero = 0, i, ifindex;
 	int ret;
 
-	ret = vpc_update(skel->maps.zoc_vpc_config, &zero, &conf->config,
-			 "config");
+	ret = vpc_update(m->config, &zero, &conf->config, "config");
 	for (i = 0; i < conf->nr_vnics && !ret; i++) {
 		v = &conf->vnics[i];
-		ret = vpc_update(skel->maps.zoc_vpc_vnics, &v->ifindex, &v->vnic,
-				 v->name) ?:
-		      vpc_update(skel->maps.zoc_vpc_ports, &v->ifindex,
-				 &v->ifindex, v->name) ?:
-		      vpc_mark_vni(skel, v->vnic.vni);
+		ret = vpc_update(m->vnics, &v->ifindex, &v->vnic, v->name) ?:
+		      vpc_update(m->ports, &v->ifindex, &v->ifindex, v->name) ?:
+		      vpc_mark_vni(m, v->vnic.vni, NULL);
 	}
 	for (i = 0; i < conf->nr_routes && !ret; i++)
-		ret = vpc_mark_vni(skel, conf->routes[i].key.vni) ?:
-		      vpc_update(skel->maps.zoc_vpc_routes, &conf->routes[i].key,
+		ret = vpc_mark_vni(m, conf->routes[i].key.vni, NULL) ?:
+		      vpc_update(m->routes, &conf->routes[i].key,
 				 &conf->routes[i].route, "route");
-	for (i = 0; i < conf->nr_vnics * 2 && !ret; i++)
-		ret = vpc_update(skel->maps.zoc_vpc_sg, &i, &conf->sg[i],
-				 "security group");
+	for (i = 0; i < conf->nr_vpcs && !ret; i++)
+		ret = vpc_mark_vni(m, conf->vpcs[i].vni, NULL);
+	for (i = 0; i < conf->nr_vnics && !ret; i++)
+		ret = vpc_set_sg(m, conf->vnics[i].vnic.slot,
+				 vpc_find_sg(conf, conf->vnics[i].name));
 	ifindex = conf->config.uplink;
 	if (!ret)
-		ret = vpc_update(skel->maps.zoc_vpc_ports, &ifindex, &ifindex,
-				 conf->uplink);
+		ret = vpc_update(m->ports, &ifindex, &ifindex, conf->uplink);
 	return ret;
 }
 
@@ -587,16 +867,22 @@ static int vpc_enable_forwarding(const char *ifname)
 
 static int vpc_pin(struct zoc_vpc *skel, const char *dir)
 {
-	const struct { struct bpf_map *map; const char *name; } pins[] = {
-		{ skel->maps.zoc_vpc_config, ZOC_VPC_PIN_CONFIG },
-		{ skel->maps.zoc_vpc_vnics, ZOC_VPC_PIN_VNICS },
-		{ skel->maps.zoc_vpc_routes, ZOC_VPC_PIN_ROUTES },
-		{ skel->maps.zoc_vpc_sg, ZOC_VPC_PIN_SG },
-		{ skel->maps.zoc_vpc_sessions, ZOC_VPC_PIN_SESSIONS },
-		{ skel->maps.zoc_vpc_ports, ZOC_VPC_PIN_PORTS },
-		{ skel->maps.zoc_vpc_vnic_stats, ZOC_VPC_PIN_VNIC_STATS },
-		{ skel->maps.zoc_vpc_drops, ZOC_VPC_PIN_DROPS },
-		{ skel->maps.zoc_vpc_events, ZOC_VPC_PIN_EVENTS },
+	const struct { int fd; const char *name; } pins[] = {
+		{ bpf_map__fd(skel->maps.zoc_vpc_config), ZOC_VPC_PIN_CONFIG },
+		{ bpf_map__fd(skel->maps.zoc_vpc_vnics), ZOC_VPC_PIN_VNICS },
+		{ bpf_map__fd(skel->maps.zoc_vpc_routes), ZOC_VPC_PIN_ROUTES },
+		{ bpf_map__fd(skel->maps.zoc_vpc_sg), ZOC_VPC_PIN_SG },
+		{ bpf_map__fd(skel->maps.zoc_vpc_sessions),
+		  ZOC_VPC_PIN_SESSIONS },
+		{ bpf_map__fd(skel->maps.zoc_vpc_ports), ZOC_VPC_PIN_PORTS },
+		{ bpf_map__fd(skel->maps.zoc_vpc_vnic_stats),
+		  ZOC_VPC_PIN_VNIC_STATS },
+		{ bpf_map__fd(skel->maps.zoc_vpc_drops), ZOC_VPC_PIN_DROPS },
+		{ bpf_map__fd(skel->maps.zoc_vpc_events), ZOC_VPC_PIN_EVENTS },
+		{ bpf_program__fd(skel->progs.zoc_vpc_vnic),
+		  ZOC_VPC_PIN_VNIC_PROG },
+		{ bpf_program__fd(skel->progs.zoc_vpc_uplink),
+		  ZOC_VPC_PIN_UPLINK_PROG },
 	};
 	char path[PATH_MAX];
 	unsigned int i;
@@ -609,7 +895,7 @@ static int vpc_pin(struct zoc_vpc *skel, const char *dir)
 	for (i = 0; i < ARRAY_SIZE(pins); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, pins[i].name);
 		unlink(path);
-		ret = bpf_map__pin(pins[i].map, path);
+		ret = bpf_obj_pin(pins[i].fd, path);
 		if (ret) {
 			fprintf(stderr, "zoc-vpc-load: pin %s: %s\n", path,
 				strerror(-ret));
@@ -625,6 +911,7 @@ static void vpc_unpin(const char *dir)
 		ZOC_VPC_PIN_CONFIG, ZOC_VPC_PIN_VNICS, ZOC_VPC_PIN_ROUTES,
 		ZOC_VPC_PIN_SG, ZOC_VPC_PIN_SESSIONS, ZOC_VPC_PIN_PORTS,
 		ZOC_VPC_PIN_VNIC_STATS, ZOC_VPC_PIN_DROPS, ZOC_VPC_PIN_EVENTS,
+		ZOC_VPC_PIN_VNIC_PROG, ZOC_VPC_PIN_UPLINK_PROG,
 	};
 	char path[PATH_MAX];
 	unsigned int i;
@@ -636,15 +923,93 @@ static void vpc_unpin(const char *dir)
 	rmdir(dir);
 }
 
-static int vpc_attach(int ifindex, const char *name, struct bpf_program *prog)
+static void vpc_close_pins(struct vpc_maps *m)
 {
-	int ret = bpf_xdp_attach(ifindex, bpf_program__fd(prog),
-				 XDP_FLAGS_DRV_MODE, NULL);
+	int fds[] = { m->config, m->vnics, m->routes, m->sg, m->ports,
+		      m->vnic_stats, m->vnic_prog, m->lock };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/*
+ * What "add" and "del" change, from the pins of a loaded datapath; the
+ * directory stays locked (flock) against others until vpc_close_pins().
+ */
+static int vpc_open_pins(const char *dir, struct vpc_maps *m)
+{
+	const struct { const char *name; int *fd; } pins[] = {
+		{ ZOC_VPC_PIN_CONFIG, &m->config },
+		{ ZOC_VPC_PIN_VNICS, &m->vnics },
+		{ ZOC_VPC_PIN_ROUTES, &m->routes },
+		{ ZOC_VPC_PIN_SG, &m->sg },
+		{ ZOC_VPC_PIN_PORTS, &m->ports },
+		{ ZOC_VPC_PIN_VNIC_STATS, &m->vnic_stats },
+		{ ZOC_VPC_PIN_VNIC_PROG, &m->vnic_prog },
+	};
+	char path[PATH_MAX];
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < ARRAY_SIZE(pins); i++)
+		*pins[i].fd = -1;
+	m->lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m->lock < 0 || flock(m->lock, LOCK_EX))
+		ret = -errno;
+	for (i = 0; i < ARRAY_SIZE(pins) && !ret; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, pins[i].name);
+		*pins[i].fd = bpf_obj_get(path);
+		if (*pins[i].fd < 0)
+			ret = -errno;
+	}
+	if (ret)
+		vpc_close_pins(m);
+	return ret;
+}
+
+static int vpc_attach(int ifindex, const char *name, int prog_fd,
+		      const char *prog)
+{
+	int ret = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL);
 
 	if (ret)
-		fprintf(stderr, "zoc-vpc-load: attach %s to %s: %s\n",
-			bpf_program__name(prog), name, strerror(-ret));
+		fprintf(stderr, "zoc-vpc-load: attach %s to %s: %s\n", prog,
+			name, strerror(-ret));
 	return ret;
+}
+
+/* Set the representor @name up: the host's link comes up with it. */
+static int vpc_link_up(const char *name)
+{
+	struct ifreq ifr = { 0 };
+	int sock, ret = 0;
+
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr)) {
+		ret = -errno;
+	} else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(sock, SIOCSIFFLAGS, &ifr))
+			ret = -errno;
+	}
+	if (ret)
+		fprintf(stderr, "zoc-vpc-load: set %s up: %s\n", name,
+			strerror(-ret));
+	close(sock);
+	return ret;
+}
+
+/* Detach the vNIC program from @ifindex, if it is still the one there. */
+static void vpc_detach_vnic(const struct vpc_maps *m, __u32 ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = m->vnic_prog);
+
+	bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, &opts);
 }
 
 static void vpc_detach_all(struct vpc_conf *conf)
@@ -661,6 +1026,7 @@ static void vpc_detach_all(struct vpc_conf *conf)
 
 static int vpc_load(struct vpc_conf *conf)
 {
+	struct vpc_maps m = { .lock = -1 };
 	struct zoc_vpc *skel;
 	unsigned int i;
 	int ret;
@@ -690,7 +1056,14 @@ static int vpc_load(struct vpc_conf *conf)
 		fprintf(stderr, "zoc-vpc-load: load: %s\n", strerror(-ret));
 		goto out_destroy;
 	}
-	ret = vpc_fill(skel, conf) ?:
+	m.config = bpf_map__fd(skel->maps.zoc_vpc_config);
+	m.vnics = bpf_map__fd(skel->maps.zoc_vpc_vnics);
+	m.routes = bpf_map__fd(skel->maps.zoc_vpc_routes);
+	m.sg = bpf_map__fd(skel->maps.zoc_vpc_sg);
+	m.ports = bpf_map__fd(skel->maps.zoc_vpc_ports);
+	m.vnic_stats = bpf_map__fd(skel->maps.zoc_vpc_vnic_stats);
+	m.vnic_prog = bpf_program__fd(skel->progs.zoc_vpc_vnic);
+	ret = vpc_fill(&m, conf) ?:
 	      vpc_enable_forwarding(conf->uplink) ?:
 	      vpc_pin(skel, conf->pin);
 	if (ret)
@@ -699,10 +1072,11 @@ static int vpc_load(struct vpc_conf *conf)
 	/* the uplink last: decapsulated traffic needs the vNICs in place */
 	for (i = 0; i < conf->nr_vnics && !ret; i++)
 		ret = vpc_attach(conf->vnics[i].ifindex, conf->vnics[i].name,
-				 skel->progs.zoc_vpc_vnic);
+				 m.vnic_prog, "zoc_vpc_vnic");
 	if (!ret)
 		ret = vpc_attach(conf->config.uplink, conf->uplink,
-				 skel->progs.zoc_vpc_uplink);
+				 bpf_program__fd(skel->progs.zoc_vpc_uplink),
+				 "zoc_vpc_uplink");
 	if (ret)
 		goto out_detach;
 	zoc_vpc__destroy(skel);
@@ -717,14 +1091,299 @@ out_destroy:
 	return ret;
 }
 
+/* SYSFS/class/net/@name/zoc/@file: one line, given without its newline. */
+static int vpc_read_line(const char *name, const char *file, char *buf,
+			 size_t size)
+{
+	const char *sysfs = getenv("ZOC_VPC_SYSFS");
+	char path[PATH_MAX];
+	ssize_t len = 0;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/class/net/%s/zoc/%s",
+		 sysfs && *sysfs ? sysfs : VPC_SYSFS_DEFAULT, name, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		len = read(fd, buf, size);
+	if (fd < 0 || len < 0)
+		ret = -errno;
+	else if (!len || (size_t)len == size || buf[len - 1] != '\n' ||
+		 strnlen(buf, len) != (size_t)len)
+		ret = -EINVAL;
+	if (fd >= 0)
+		close(fd);
+	if (ret) {
+		fprintf(stderr, "zoc-vpc-load: %s: %s\n", path,
+			ret == -EINVAL ? "not one line of text" : strerror(-ret));
+		return ret;
+	}
+	buf[len - 1] = '\0';
+	return 0;
+}
+
+/* The identity the host asks for @name, which must still be @ifindex. */
+static int vpc_request(const char *name, __u32 ifindex,
+		       struct vpc_request *req)
+{
+	unsigned long vni;
+	int ret;
+
+	if (strlen(name) >= IF_NAMESIZE || if_nametoindex(name) != ifindex) {
+		fprintf(stderr, "zoc-vpc-load: %s: not the interface of index %u\n",
+			name, ifindex);
+		return -ENODEV;
+	}
+	memset(req, 0, sizeof(*req));
+	ret = vpc_read_line(name, "vni", req->vni, sizeof(req->vni)) ?:
+	      vpc_read_line(name, "mac", req->mac, sizeof(req->mac)) ?:
+	      vpc_read_line(name, "ipv4", req->ipv4, sizeof(req->ipv4));
+	if (ret)
+		return ret;
+	if (!vpc_parse_dec(req->vni, 0xffffff, &vni) ||
+	    !vpc_parse_mac(req->mac, req->vnic.mac) ||
+	    !vpc_parse_addr_len(req->ipv4, &req->vnic.addr, &req->plen)) {
+		fprintf(stderr, "zoc-vpc-load: %s: bad identity: vni %s mac %s ipv4 %s\n",
+			name, req->vni, req->mac, req->ipv4);
+		return -EINVAL;
+	}
+	req->vnic.vni = vni;
+	return 0;
+}
+
+/*
+ * The host's identity is only a request: admitted if a vpc directive has
+ * its VNI, its address is a host of that VPC's subnet (with the subnet's
+ * prefix length) other than the gateway, and its MAC is unicast.  The
+ * gateway and its MAC come from the directive.
+ */
+static int vpc_admit(struct vpc_conf *conf, const char *name,
+		     struct vpc_request *req)
+{
+	struct zoc_vpc_vnic *vnic = &req->vnic;
+	const struct vpc_vpc_conf *vpc;
+	const char *why = NULL;
+
+	vpc = vpc_find_vpc(conf, vnic->vni);
+	if (!vpc)
+		why = "no vpc directive has the VNI";
+	else if (req->plen != vpc->plen ||
+		 !vpc_is_host(vpc->subnet, vpc->plen, vnic->addr))
+		why = "the address is no host of the VPC's subnet";
+	else if (vnic->addr == vpc->gateway)
+		why = "the address is the gateway's";
+	else if (!vpc_mac_unicast(vnic->mac))
+		why = "the MAC is not unicast";
+	if (why) {
+		fprintf(stderr, "zoc-vpc-load: %s: refused vni %s mac %s ipv4 %s: %s\n",
+			name, req->vni, req->mac, req->ipv4, why);
+		return -EPERM;
+	}
+	vnic->gateway = vpc->gateway;
+	memcpy(vnic->gateway_mac, vpc->gateway_mac, sizeof(vnic->gateway_mac));
+	return 0;
+}
+
+/*
+ * The slot of a new vNIC: one no vNIC has.  Refused when the representor
+ * is the uplink, or the address is routed in the VPC already (to another
+ * vNIC, or to a remote host).
+ */
+static int vpc_new_slot(const struct vpc_maps *m, const char *name,
+			__u32 ifindex, const struct vpc_request *req)
+{
+	bool used[ZOC_VPC_MAX_VNICS] = { false };
+	struct zoc_vpc_config config;
+	struct zoc_vpc_route_key key;
+	struct zoc_vpc_route route;
+	__u32 zero = 0, k, *prev = NULL;
+	struct zoc_vpc_vnic v;
+	int slot;
+
+	if (!bpf_map_lookup_elem(m->config, &zero, &config) &&
+	    config.uplink == ifindex) {
+		fprintf(stderr, "zoc-vpc-load: %s: refused: the uplink\n", name);
+		return -EPERM;
+	}
+	vpc_host_route(&req->vnic, ifindex, &key, &route);
+	if (vpc_find_host_route(m, &key, &route) &&
+	    (route.type != ZOC_VPC_ROUTE_VNIC || route.ifindex != ifindex)) {
+		fprintf(stderr, "zoc-vpc-load: %s: refused ipv4 %s: routed in VNI %s already\n",
+			name, req->ipv4, req->vni);
+		return -EPERM;
+	}
+	while (!bpf_map_get_next_key(m->vnics, prev, &k)) {
+		prev = &k;
+		if (!bpf_map_lookup_elem(m->vnics, &k, &v) &&
+		    v.slot < ZOC_VPC_MAX_VNICS)
+			used[v.slot] = true;
+	}
+	for (slot = 0; slot < ZOC_VPC_MAX_VNICS; slot++)
+		if (!used[slot])
+			return slot;
+	fprintf(stderr, "zoc-vpc-load: %s: no free vNIC slot\n", name);
+	return -ENOSPC;
+}
+
+/* A vNIC taking a slot starts with zero counters. */
+static int vpc_zero_stats(const struct vpc_maps *m, __u32 slot)
+{
+	int ncpus = libbpf_num_possible_cpus(), ret;
+	void *zero;
+
+	if (ncpus < 0)
+		return ncpus;
+	zero = calloc(ncpus, sizeof(struct zoc_vpc_vnic_stats));
+	if (!zero)
+		return -ENOMEM;
+	ret = vpc_update(m->vnic_stats, &slot, zero, "counters");
+	free(zero);
+	return ret;
+}
+
+/*
+ * Join representor @name, @ifindex, to the loaded datapath as the vNIC
+ * its host asks for, if a vpc directive admits it.  The same vNIC again
+ * is no change; a failure leaves everything as it was.
+ */
+static int vpc_add(struct vpc_conf *conf, const char *name, __u32 ifindex)
+{
+	struct zoc_vpc_route_key key;
+	struct zoc_vpc_route route;
+	struct vpc_request req;
+	struct zoc_vpc_vnic old;
+	struct vpc_maps m;
+	bool new_vni = false;
+	int ret, slot;
+
+	ret = vpc_open_pins(conf->pin, &m);
+	if (ret) {
+		fprintf(stderr, "zoc-vpc-load: %s: no datapath loaded: %s\n",
+			conf->pin, strerror(-ret));
+		return ret;
+	}
+	ret = vpc_request(name, ifindex, &req) ?: vpc_admit(conf, name, &req);
+	if (ret)
+		goto out;
+	if (!bpf_map_lookup_elem(m.vnics, &ifindex, &old)) {
+		req.vnic.slot = old.slot;
+		if (memcmp(&old, &req.vnic, sizeof(old))) {
+			fprintf(stderr, "zoc-vpc-load: %s: a vNIC of another identity already\n",
+				name);
+			ret = -EEXIST;
+		}
+		goto out;
+	}
+	slot = vpc_new_slot(&m, name, ifindex, &req);
+	if (slot < 0) {
+		ret = slot;
+		goto out;
+	}
+	req.vnic.slot = slot;
+	vpc_host_route(&req.vnic, ifindex, &key, &route);
+
+	/* its rules before anything reaches it, its program last */
+	ret = vpc_set_sg(&m, slot, vpc_find_sg(conf, name));
+	if (ret)
+		goto out_sg;
+	ret = vpc_zero_stats(&m, slot) ?:
+	      vpc_update(m.ports, &ifindex, &ifindex, name) ?:
+	      vpc_mark_vni(&m, req.vnic.vni, &new_vni);
+	if (ret)
+		goto out_ports;
+	ret = vpc_update(m.routes, &key, &route, "route");
+	if (ret)
+		goto out_route;
+	ret = vpc_update(m.vnics, &ifindex, &req.vnic, name) ?:
+	      vpc_attach(ifindex, name, m.vnic_prog, "zoc_vpc_vnic");
+	/* Up last, once its traffic has somewhere to go. */
+	if (!ret)
+		ret = vpc_link_up(name);
+	if (!ret)
+		goto out;
+
+	vpc_detach_vnic(&m, ifindex);
+	vpc_delete(m.vnics, &ifindex, name);
+	vpc_delete(m.routes, &key, "route");
+out_route:
+	if (new_vni)
+		vpc_unmark_vni(&m, req.vnic.vni);
+out_ports:
+	vpc_delete(m.ports, &ifindex, name);
+out_sg:
+	vpc_set_sg(&m, slot, NULL);
+out:
+	vpc_close_pins(&m);
+	return ret;
+}
+
+/*
+ * Remove the vNIC of @ifindex, whose representor may be gone already:
+ * nothing routes to it any more, nothing from it is forwarded, and its
+ * slot is free.  An unknown @ifindex, or no datapath, is nothing to do.
+ */
+static int vpc_del(struct vpc_conf *conf, const char *name, __u32 ifindex)
+{
+	struct zoc_vpc_route route, cur;
+	struct zoc_vpc_route_key key;
+	struct zoc_vpc_vnic vnic;
+	char now[IF_NAMESIZE];
+	struct vpc_maps m;
+	int ret;
+
+	ret = vpc_open_pins(conf->pin, &m);
+	if (ret) {
+		if (ret == -ENOENT)
+			return 0;
+		fprintf(stderr, "zoc-vpc-load: %s: %s\n", conf->pin,
+			strerror(-ret));
+		return ret;
+	}
+	if (bpf_map_lookup_elem(m.vnics, &ifindex, &vnic))
+		goto out;
+	vpc_host_route(&vnic, ifindex, &key, &route);
+	if (vpc_find_host_route(&m, &key, &cur) &&
+	    cur.type == ZOC_VPC_ROUTE_VNIC && cur.ifindex == ifindex)
+		ret = vpc_delete(m.routes, &key, "route");
+	ret = vpc_delete(m.vnics, &ifindex, name) ?: ret;
+	ret = vpc_set_sg(&m, vnic.slot, NULL) ?: ret;
+	ret = vpc_delete(m.ports, &ifindex, name) ?: ret;
+	if (if_indextoname(ifindex, now))
+		vpc_detach_vnic(&m, ifindex);
+out:
+	vpc_close_pins(&m);
+	return ret;
+}
+
+/* Detach from the vnics map's representors (added ones too), unpin. */
+static void vpc_unload(struct vpc_conf *conf)
+{
+	__u32 key, *prev = NULL;
+	struct vpc_maps m;
+
+	if (!vpc_open_pins(conf->pin, &m)) {
+		while (!bpf_map_get_next_key(m.vnics, prev, &key)) {
+			prev = &key;
+			vpc_detach_vnic(&m, key);
+		}
+		vpc_close_pins(&m);
+	}
+	vpc_detach_all(conf);
+	vpc_unpin(conf->pin);
+}
+
 static void vpc_usage(void)
 {
 	fprintf(stderr, "usage: zoc-vpc-load [-u] CONFIG\n"
-		"  load the VPC datapath as CONFIG says; -u: unload it\n");
+		"       zoc-vpc-load CONFIG add|del IFNAME IFINDEX\n"
+		"  load the VPC datapath as CONFIG says; -u: unload it\n"
+		"  add: join a representor to it, if a vpc directive admits\n"
+		"  the identity its host asks for; del: remove it\n");
 }
 
 int main(int argc, char **argv)
 {
+	const char *op = NULL, *name = NULL;
+	unsigned long ifindex = 0;
 	struct vpc_conf *conf;
 	bool unload = false;
 	int opt, ret;
@@ -739,7 +1398,16 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (argc - optind == 4 && !unload) {
+		op = argv[optind + 1];
+		name = argv[optind + 2];
+		if ((strcmp(op, "add") && strcmp(op, "del")) ||
+		    !vpc_parse_uint(argv[optind + 3], INT_MAX, &ifindex) ||
+		    !ifindex) {
+			vpc_usage();
+			return 2;
+		}
+	} else if (argc - optind != 1) {
 		vpc_usage();
 		return 2;
 	}
@@ -753,11 +1421,15 @@ int main(int argc, char **argv)
 	ret = vpc_conf_read(conf, argv[optind]);
 	if (unload) {
 		/* as much as can be found, even from a broken file */
-		vpc_detach_all(conf);
-		vpc_unpin(conf->pin);
+		vpc_conf_resolve(conf);
+		vpc_unload(conf);
 		ret = 0;
+	} else if (op && !strcmp(op, "del")) {
+		/* likewise: what is to be removed, even from a broken file */
+		ret = vpc_del(conf, name, ifindex);
 	} else if (!ret) {
-		ret = vpc_load(conf);
+		ret = op ? vpc_add(conf, name, ifindex) :
+			   vpc_conf_resolve(conf) ?: vpc_load(conf);
 	}
 	free(conf->routes);
 	free(conf);

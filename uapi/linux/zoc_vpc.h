@@ -34,6 +34,9 @@
 #define ZOC_VPC_PIN_VNIC_STATS	"vnic_stats"
 #define ZOC_VPC_PIN_DROPS	"drops"
 #define ZOC_VPC_PIN_EVENTS	"events"
+/* The programs, pinned too: zoc-vpc-load attaches them to later vNICs. */
+#define ZOC_VPC_PIN_VNIC_PROG	"vnic_prog"
+#define ZOC_VPC_PIN_UPLINK_PROG	"uplink_prog"
 
 /**
  * enum zoc_vpc_ct_state - session states, also the index of their timeout
