@@ -67,7 +67,7 @@ selftests: kernel
 	@$(MAKE) -s -C selftests/zoc KSFT_DIR=$(KSFT_DIR) OUTPUT=$(O)/selftests \
 		COLLECTION=zoc emit_tests >$(O)/ksft/kselftest-list.txt
 
-lab: kernel modroot userspace selftests
+lab: kernel modroot userspace selftests vpc
 
 demo: deps lab
 	@tools/lab/zoc-lab run demo

@@ -50,30 +50,15 @@ static int link_aperture(unsigned long long *start)
 /* The namespace's block device for the function of @name, into @dev. */
 static int ns_dev(const char *name, char *dev, size_t len, int secs)
 {
-	char dir[300], path[400];
 	time_t end = time(NULL) + secs;
-	struct dirent *de;
-	DIR *d;
+	char ctrl[32];
 
-	do {
-		zoc_fn_dir(name, dir, sizeof(dir));
-		snprintf(path, sizeof(path), "%s/nvme", dir);
-		d = dir[0] ? opendir(path) : NULL;
-		while (d && (de = readdir(d))) {
-			if (strncmp(de->d_name, "nvme", 4) ||
-			    strlen(de->d_name) > 16)
-				continue;
-			snprintf(dev, len, "/dev/%.16sn1", de->d_name);
-			if (!access(dev, R_OK)) {
-				closedir(d);
-				return 0;
-			}
-		}
-		if (d)
-			closedir(d);
+	if (zoc_fn_entry(name, "nvme", "nvme", ctrl, sizeof(ctrl), secs))
+		return -ETIMEDOUT;
+	snprintf(dev, len, "/dev/%sn1", ctrl);
+	while (access(dev, R_OK) && time(NULL) < end)
 		usleep(200 * 1000);
-	} while (time(NULL) < end);
-	return -ETIMEDOUT;
+	return access(dev, R_OK) ? -ETIMEDOUT : 0;
 }
 
 /* The pattern's chunks: their offsets on the disk. */

@@ -37,30 +37,12 @@ static off_t chunk_off(int i)
 /* The block device of the function of @name, into @dev ("/dev/vdX"). */
 static int blk_dev(const char *name, char *dev, size_t len, int secs)
 {
-	char dir[300], path[400];
-	time_t end = time(NULL) + secs;
-	struct dirent *de;
-	DIR *d;
-	int i;
+	char disk[32];
 
-	do {
-		zoc_fn_dir(name, dir, sizeof(dir));
-		for (i = 0; dir[0] && i < 8; i++) {
-			snprintf(path, sizeof(path), "%s/virtio%d/block", dir, i);
-			d = opendir(path);
-			while (d && (de = readdir(d))) {
-				if (de->d_name[0] == '.' || strlen(de->d_name) > 16)
-					continue;
-				snprintf(dev, len, "/dev/%.16s", de->d_name);
-				closedir(d);
-				return access(dev, R_OK) ? -ENOENT : 0;
-			}
-			if (d)
-				closedir(d);
-		}
-		usleep(200 * 1000);
-	} while (time(NULL) < end);
-	return -ETIMEDOUT;
+	if (zoc_fn_entry(name, "virtio%d/block", "", disk, sizeof(disk), secs))
+		return -ETIMEDOUT;
+	snprintf(dev, len, "/dev/%s", disk);
+	return access(dev, R_OK) ? -ENOENT : 0;
 }
 
 /* The pattern's chunks: their offsets on the disk. */

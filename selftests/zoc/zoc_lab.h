@@ -161,27 +161,46 @@ static inline int zoc_lab_open(void)
 }
 
 /*
- * Ask the lab runner to do @cmd ("svm-kill", "svm-start", "svm-restart").
- * Return: 0 when the runner answered "ok", -errno otherwise.
+ * Ask the lab runner @cmd and put its answer, without "ok " in front, into
+ * @reply (@len bytes).  Return: 0 when the answer began with "ok", -errno
+ * otherwise.
  */
-static inline int zoc_lab_cmd(int fd, const char *cmd)
+static inline int zoc_lab_query(int fd, const char *cmd, char *reply,
+				size_t len)
 {
-	char reply[128];
+	const char *answer;
+	char buf[256];
 	size_t n = 0;
 	ssize_t r;
 
 	if (dprintf(fd, "%s\n", cmd) < 0)
 		return -errno;
-	while (n < sizeof(reply) - 1) {
-		r = read(fd, reply + n, 1);
+	while (n < sizeof(buf) - 1) {
+		r = read(fd, buf + n, 1);
 		if (r <= 0)
 			return r ? -errno : -EPIPE;
-		if (reply[n] == '\n')
+		if (buf[n] == '\n')
 			break;
 		n++;
 	}
-	reply[n] = '\0';
-	return strcmp(reply, "ok") ? -EIO : 0;
+	buf[n] = '\0';
+	answer = strncmp(buf, "ok ", 3) ? "" : buf + 3;
+	n = strlen(answer);
+	if (reply && len) {
+		n = n < len ? n : len - 1;
+		memcpy(reply, answer, n);
+		reply[n] = '\0';
+	}
+	return strcmp(buf, "ok") && strncmp(buf, "ok ", 3) ? -EIO : 0;
+}
+
+/*
+ * Ask the lab runner to do @cmd ("svm-kill", "svm-start", "svm-restart").
+ * Return: 0 when the runner answered "ok", -errno otherwise.
+ */
+static inline int zoc_lab_cmd(int fd, const char *cmd)
+{
+	return zoc_lab_query(fd, cmd, NULL, 0);
 }
 
 /*
@@ -260,6 +279,46 @@ static inline void zoc_fn_dir(const char *name, char *path, size_t len)
 	snprintf(path, len, "/sys/bus/pci/devices/%s", addr);
 	if (access(path, F_OK))
 		*path = '\0';
+}
+
+/*
+ * Wait up to @secs seconds for an entry whose name starts with @prefix in
+ * the subdirectory @sub of the sysfs directory of the bus function called
+ * @name; with a "%d" in @sub, virtio devices 0 to 7 are tried
+ * ("virtio%d/net").  Its name goes into @entry (@len bytes).
+ * Return: 0 or -ETIMEDOUT.
+ */
+static inline int zoc_fn_entry(const char *name, const char *sub,
+			       const char *prefix, char *entry, size_t len,
+			       int secs)
+{
+	char dir[300], path[400], rel[64];
+	time_t end = time(NULL) + secs;
+	struct dirent *de;
+	DIR *d;
+	int i;
+
+	do {
+		zoc_fn_dir(name, dir, sizeof(dir));
+		for (i = 0; dir[0] && i < (strstr(sub, "%d") ? 8 : 1); i++) {
+			snprintf(rel, sizeof(rel), sub, i);
+			snprintf(path, sizeof(path), "%s/%s", dir, rel);
+			d = opendir(path);
+			while (d && (de = readdir(d))) {
+				if (strncmp(de->d_name, prefix, strlen(prefix)) ||
+				    de->d_name[0] == '.' ||
+				    strlen(de->d_name) >= len)
+					continue;
+				snprintf(entry, len, "%s", de->d_name);
+				closedir(d);
+				return 0;
+			}
+			if (d)
+				closedir(d);
+		}
+		usleep(200 * 1000);
+	} while (time(NULL) < end);
+	return -ETIMEDOUT;
 }
 
 /* Hex value of sysfs attribute @name of @dir, or ~0. */

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-net end to end: "zocctl dev add virtio-net" makes the host's stock
+ * virtio_pci and virtio_net drivers bind to a function of the virtual bus
+ * whose device is the service VM's model.  Its port representor in the
+ * service VM gets the VPC datapath (the service VM's firmware runs the VPC
+ * loader when the representor appears), so the host reaches the VPC peer:
+ * a Linux VXLAN device of VNI 100 in the lab's underlay namespace, which
+ * only takes VXLAN of that VNI.  The lab runner reports what the peer
+ * received.  A security group rule blocks a port, and the link follows
+ * "zocctl dev set ... link down|up".  With the service VM killed during a
+ * transfer the netdev goes away and the host lives.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "zoc_disk.h"
+
+#define DEV_NAME	"vnet0"
+#define VNIC_MAC	"02:00:00:00:00:10"
+#define VNIC_IP		"10.1.0.10"
+#define VNI		100
+#define PEER_IP		"10.1.0.21"
+#define PORT_OPEN	5201	/* the security group lets it out */
+#define PORT_BLOCKED	5202	/* it does not */
+#define TCP_BYTES	(4 << 20)
+#define PATTERN_PERIOD	251
+
+/* Attribute @attr of netdev @ifname into @buf, without its newline. */
+static int net_attr(const char *ifname, const char *attr, char *buf, size_t len)
+{
+	char path[128];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* Wait until the carrier of @ifname is @want. */
+static int wait_carrier(const char *ifname, int want, int secs)
+{
+	time_t end = time(NULL) + secs;
+	char buf[16];
+
+	do {
+		if (!net_attr(ifname, "carrier", buf, sizeof(buf)) &&
+		    atoi(buf) == want)
+			return 0;
+		usleep(100 * 1000);
+	} while (time(NULL) < end);
+	return -ETIMEDOUT;
+}
+
+/* A TCP connection to @ip:@port, or -errno after @secs seconds. */
+static int tcp_connect(const char *ip, int port, int secs)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+	struct pollfd pfd = { .events = POLLOUT };
+	socklen_t elen = sizeof(int);
+	int fd, err = 0;
+
+	inet_pton(AF_INET, ip, &sa.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS) {
+		err = -errno;
+		goto fail;
+	}
+	pfd.fd = fd;
+	if (poll(&pfd, 1, secs * 1000) != 1) {
+		err = -ETIMEDOUT;
+		goto fail;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) || err) {
+		err = -(err ?: EIO);
+		goto fail;
+	}
+	fcntl(fd, F_SETFL, 0);
+	return fd;
+fail:
+	close(fd);
+	return err;
+}
+
+/* Send @bytes of the peer sink's pattern (byte i is i % 251) on @fd. */
+static int send_pattern(int fd, size_t bytes)
+{
+	unsigned char buf[PATTERN_PERIOD * 64];
+	size_t sent = 0, n;
+	ssize_t r;
+
+	for (n = 0; n < sizeof(buf); n++)
+		buf[n] = n % PATTERN_PERIOD;
+	while (sent < bytes) {
+		n = bytes - sent < sizeof(buf) ? bytes - sent : sizeof(buf);
+		r = send(fd, buf, n, 0);
+		if (r <= 0)
+			return -errno;
+		sent += r;
+		/* Keep the pattern's phase: whole periods, or the end. */
+		if (r != (ssize_t)n)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* The peer sink's verdict for @port, waiting for the connection's end. */
+static int peer_received(int lab, int port, char *out, size_t len, int secs)
+{
+	time_t end = time(NULL) + secs;
+	char cmd[64];
+	int ret;
+
+	snprintf(cmd, sizeof(cmd), "peer-received %d", port);
+	do {
+		ret = zoc_lab_query(lab, cmd, out, len);
+		if (ret || strcmp(out, "0 none"))
+			return ret;
+		usleep(200 * 1000);
+	} while (time(NULL) < end);
+	return 0;
+}
+
+/* Have the peer listen on @port and connect to it. */
+static int peer_connect(int lab, int port, int secs)
+{
+	char cmd[32];
+
+	snprintf(cmd, sizeof(cmd), "peer-listen %d", port);
+	if (zoc_lab_cmd(lab, cmd))
+		return -EIO;
+	return tcp_connect(PEER_IP, port, secs);
+}
+
+static long long peer_vxlan_rx(int lab)
+{
+	char out[64];
+
+	if (zoc_lab_query(lab, "peer-vxlan-rx", out, sizeof(out)))
+		return -1;
+	return atoll(out);
+}
+
+FIXTURE(vnet) {
+	char ifname[32];
+	char out[4096];
+	int lab;
+};
+
+FIXTURE_SETUP(vnet)
+{
+	const char *missing = zoc_link_missing();
+
+	self->lab = -1;
+	if (missing)
+		SKIP(return, "%s", missing);
+	if (zoc_missing("zocctl"))
+		SKIP(return, "zocctl is needed");
+	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	self->lab = zoc_lab_open();
+	/* A test that failed in its set-up left its device behind. */
+	zoc_ctl(NULL, 0, "dev del %s", DEV_NAME);
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add virtio-net name %s mac %s vni %d ip %s/24",
+			     DEV_NAME, VNIC_MAC, VNI, VNIC_IP))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, zoc_fn_entry(DEV_NAME, "virtio%d/net", "", self->ifname,
+				  sizeof(self->ifname), 60))
+		TH_LOG("the virtio_net driver did not bring up a netdev");
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "ip addr add %s/24 dev %s && ip link set %s up",
+			    VNIC_IP, self->ifname, self->ifname))
+		TH_LOG("%s", self->out);
+	/* Up once the service VM's firmware set the representor up. */
+	ASSERT_EQ(0, wait_carrier(self->ifname, 1, 60))
+		TH_LOG("no carrier on %s", self->ifname);
+}
+
+FIXTURE_TEARDOWN(vnet)
+{
+	zoc_ctl(NULL, 0, "dev del %s", DEV_NAME);
+	if (self->lab >= 0)
+		close(self->lab);
+}
+
+TEST_F_TIMEOUT(vnet, identity, 300)
+{
+	char dir[300], buf[64];
+
+	zoc_fn_dir(DEV_NAME, dir, sizeof(dir));
+	ASSERT_NE(0, dir[0]);
+	EXPECT_EQ(0x1af4, zoc_read_hex(dir, "vendor"));
+	EXPECT_EQ(0x1041, zoc_read_hex(dir, "device"));
+	EXPECT_EQ(0x020000, zoc_read_hex(dir, "class"));
+	ASSERT_EQ(0, net_attr(self->ifname, "address", buf, sizeof(buf)));
+	EXPECT_STREQ(VNIC_MAC, buf);
+	ASSERT_EQ(0, net_attr(self->ifname, "mtu", buf, sizeof(buf)));
+	EXPECT_EQ(1500, atoi(buf));
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "basename $(readlink /sys/class/net/%s/device/driver)",
+			    self->ifname));
+	EXPECT_EQ(0, strncmp(self->out, "virtio_net", 10)) TH_LOG("%s", self->out);
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev show %s",
+			     DEV_NAME));
+	EXPECT_NE(NULL, strstr(self->out, "mac " VNIC_MAC " vni 100 ip "
+			       VNIC_IP "/24")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "link up")) TH_LOG("%s", self->out);
+}
+
+TEST_F_TIMEOUT(vnet, ping_vpc_peer, 300)
+{
+	long long before, after;
+
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no VPC peer");
+	before = peer_vxlan_rx(self->lab);
+	ASSERT_LE(0, before);
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "ping -c 5 -W 5 %s", PEER_IP))
+		TH_LOG("%s", self->out);
+	/* The peer's VXLAN device of VNI 100 took them: the VNI was right. */
+	after = peer_vxlan_rx(self->lab);
+	EXPECT_LE(before + 5, after) TH_LOG("VNI 100 packets: %lld -> %lld",
+					    before, after);
+	EXPECT_LT(0, zoc_dev_stat(DEV_NAME, "commands"));
+	EXPECT_EQ(0, zoc_dev_stat(DEV_NAME, "invalid"));
+}
+
+TEST_F_TIMEOUT(vnet, tcp_to_vpc_peer, 600)
+{
+	char want[64];
+	int fd;
+
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no VPC peer");
+	fd = peer_connect(self->lab, PORT_OPEN, 20);
+	ASSERT_LE(0, fd) TH_LOG("connect: %s", strerror(-fd));
+	EXPECT_EQ(0, send_pattern(fd, TCP_BYTES));
+	close(fd);
+	ASSERT_EQ(0, peer_received(self->lab, PORT_OPEN, self->out,
+				   sizeof(self->out), 60));
+	snprintf(want, sizeof(want), "%d good", TCP_BYTES);
+	EXPECT_STREQ(want, self->out);
+}
+
+TEST_F_TIMEOUT(vnet, security_group_blocks_port, 300)
+{
+	int fd;
+
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no VPC peer");
+	/* The datapath works: the open port connects. */
+	fd = peer_connect(self->lab, PORT_OPEN, 20);
+	ASSERT_LE(0, fd) TH_LOG("connect: %s", strerror(-fd));
+	close(fd);
+	/* The peer listens on the other, but no rule lets the SYN out. */
+	fd = peer_connect(self->lab, PORT_BLOCKED, 5);
+	EXPECT_EQ(-ETIMEDOUT, fd);
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ(0, zoc_lab_query(self->lab, "peer-received 5202", self->out,
+				   sizeof(self->out)));
+	EXPECT_STREQ("0 none", self->out);
+}
+
+TEST_F_TIMEOUT(vnet, link_down_up, 300)
+{
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev set %s link down", DEV_NAME))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, wait_carrier(self->ifname, 0, 20));
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev show %s",
+			     DEV_NAME));
+	EXPECT_NE(NULL, strstr(self->out, "link down")) TH_LOG("%s", self->out);
+	if (self->lab >= 0)
+		EXPECT_NE(0, zoc_sh(NULL, 0, "ping -c 1 -W 2 %s", PEER_IP));
+
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev set %s link up", DEV_NAME))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, wait_carrier(self->ifname, 1, 20));
+	if (self->lab >= 0)
+		EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+				    "ping -c 3 -W 5 %s", PEER_IP))
+			TH_LOG("%s", self->out);
+}
+
+TEST_F_TIMEOUT(vnet, service_vm_killed_during_traffic, 900)
+{
+	long long epoch = zoc_link_field("svm_epoch");
+	char path[64];
+	time_t start;
+	pid_t child;
+	int fd;
+
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no VPC peer");
+	fd = peer_connect(self->lab, PORT_OPEN, 20);
+	ASSERT_LE(0, fd) TH_LOG("connect: %s", strerror(-fd));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		_exit(send_pattern(fd, 1UL << 30) ? 1 : 0);
+	close(fd);
+	sleep(3);
+	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-kill"));
+	/*
+	 * The heartbeat stops: the function is gone and leaves the PCI core;
+	 * virtio_net's removal completes (the device reads as reset) and the
+	 * netdev goes.  The host lives.
+	 */
+	start = time(NULL);
+	snprintf(path, sizeof(path), "/sys/class/net/%s", self->ifname);
+	while (!access(path, F_OK) && time(NULL) < start + 120)
+		usleep(200 * 1000);
+	EXPECT_NE(0, access(path, F_OK)) TH_LOG("%s is still there", path);
+	TH_LOG("%s went %ld s after the kill", self->ifname,
+	       (long)(time(NULL) - start));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev show %s",
+			     DEV_NAME));
+	EXPECT_NE(NULL, strstr(self->out, "state gone")) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-start"));
+	ASSERT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+}
+
+TEST_HARNESS_MAIN
