@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Hostile host test of the ZOC virtio-blk model, driven by the ZOC
- * selftests (selftests/zoc/virtio_blk, hostile_host) through debugfs.
+ * Hostile host test of the ZOC virtio models, driven by the ZOC selftests
+ * (selftests/zoc/virtio_blk and virtio_net, hostile_host) through debugfs.
  *
  * Writing a PCI address ("5a0c:00:00.0") to
  * /sys/kernel/debug/zoc_virtio_hostile/run makes the module drive that
@@ -13,7 +13,15 @@
  * unknown type or past the disk's end must instead complete with their
  * virtio-blk status, the device still working.  Every case brings the
  * device up from a reset and is followed by a reset; at the end the
- * device must still read.  The write returns its count if every case
+ * device must still read.
+ *
+ * A virtio-net function gets the same kind of cases on its transmit queue
+ * (a chain that loops, points outside host RAM, is too long, holds no
+ * header or a buffer the device would write) and on its receive queue (a
+ * buffer the device could only read, too short for a header, or of more
+ * descriptors than the device keeps): each sets DEVICE_NEEDS_RESET.  A
+ * frame too long to be Ethernet is dropped, the device still working; a
+ * valid frame is sent before and after.  The write returns its count if every case
  * passed, -EIO if one failed; "results" then lists the cases of the run,
  * "NAME ok" or "NAME FAIL: why".
  *
@@ -54,10 +62,17 @@
 #define ZVH_DEVICE		0x2000
 #define ZVH_NOTIFY		0x3000	/* queue i at 4 * i */
 #define ZVH_BAR_MIN		SZ_16K
-#define ZVH_DEVICE_ID		(0x1040 + VIRTIO_ID_BLOCK)
+#define ZVH_BLK_ID		(0x1040 + VIRTIO_ID_BLOCK)
+#define ZVH_NET_ID		(0x1040 + VIRTIO_ID_NET)
 
 #define ZVH_QSIZE		16
-#define ZVH_QUEUE		0
+#define ZVH_NET_RXQ		0
+#define ZVH_NET_TXQ		1
+/* virtio-net: the header, then a 60-byte frame; too long a frame */
+#define ZVH_NET_HDR		12
+#define ZVH_NET_FRAME		60
+#define ZVH_NET_HUGE_FRAME	4000
+#define ZVH_NET_RX_SEGS		5	/* one more than the device keeps */
 #define ZVH_OUTSIDE_RAM		BIT_ULL(46)	/* far past the lab's RAM */
 #define ZVH_BAD_TYPE		0x7f
 #define ZVH_HUGE_LEN		0xffffffffU
@@ -131,6 +146,7 @@ MODULE_PARM_DESC(domain, "PCI domain of the ZOC bus; functions elsewhere are ref
  * @status: the request's status byte, in @ring
  * @data: the data buffer, ZVH_DATA_SIZE bytes
  * @data_dma: its bus address
+ * @queue: the queue of the current case
  * @avail_idx: the avail index we published
  * @last_used: the next used entry to look at
  * @poison: what the next baseline read's buffer is filled with
@@ -153,6 +169,7 @@ struct zvh_dev {
 	u8 *status;
 	void *data;
 	dma_addr_t data_dma;
+	u16 queue;
 	u16 avail_idx;
 	u16 last_used;
 	u8 poison;
@@ -167,12 +184,14 @@ struct zvh_dev {
  * @name: its name in the results
  * @run: runs it; failures are reported with zvh_fail()
  * @features: driver features besides VIRTIO_F_VERSION_1
+ * @queue: the queue it uses
  * @manual: @run brings the device up itself
  */
 struct zvh_case {
 	const char *name;
 	void (*run)(struct zvh_dev *zd);
 	u64 features;
+	u16 queue;
 	bool manual;
 };
 
@@ -234,12 +253,16 @@ static void zvh_write64(struct zvh_dev *zd, unsigned int lo, u64 val)
 	writel(upper_32_bits(val), zvh_common(zd, lo + sizeof(u32)));
 }
 
-/* Is the function gone?  Sets the abort reason if so. */
+/*
+ * Is the function gone?  Sets the abort reason if so.  A ZOC virtio
+ * function whose service VM is gone reads zeros, its configuration space
+ * all ones.
+ */
 static bool zvh_gone(struct zvh_dev *zd, u8 status)
 {
-	if (status != ZVH_S_GONE)
+	if (status != ZVH_S_GONE && pci_device_is_present(zd->pdev))
 		return false;
-	zd->abort = "the function is gone (device_status reads all ones)";
+	zd->abort = "the function is gone";
 	zvh_fail(zd, "%s", zd->abort);
 	return true;
 }
@@ -317,15 +340,15 @@ static int zvh_features(struct zvh_dev *zd, u64 features)
 	return 0;
 }
 
-/* Set up queue 0 with its descriptor table at @desc and enable it. */
+/* Set up the case's queue with its descriptor table at @desc, enable it. */
 static int zvh_queue(struct zvh_dev *zd, u64 desc)
 {
 	u16 max;
 
-	writew(ZVH_QUEUE, zvh_common(zd, VIRTIO_PCI_COMMON_Q_SELECT));
+	writew(zd->queue, zvh_common(zd, VIRTIO_PCI_COMMON_Q_SELECT));
 	max = readw(zvh_common(zd, VIRTIO_PCI_COMMON_Q_SIZE));
 	if (max < ZVH_QSIZE) {
-		zvh_fail(zd, "queue %u: size %u, %u needed", ZVH_QUEUE, max,
+		zvh_fail(zd, "queue %u: size %u, %u needed", zd->queue, max,
 			 ZVH_QSIZE);
 		return -ENODEV;
 	}
@@ -425,7 +448,7 @@ static void zvh_submit(struct zvh_dev *zd, u16 head)
 	zd->avail_idx++;
 	WRITE_ONCE(zd->avail->idx, __cpu_to_virtio16(true, zd->avail_idx));
 	/* writew() orders the index before the notification. */
-	writew(ZVH_QUEUE, zd->bar + ZVH_NOTIFY + 4 * ZVH_QUEUE);
+	writew(zd->queue, zd->bar + ZVH_NOTIFY + 4 * zd->queue);
 }
 
 static u16 zvh_used_idx(struct zvh_dev *zd)
@@ -637,7 +660,7 @@ static void zvh_avail_idx_ahead(struct zvh_dev *zd)
 	/* Every entry names the valid chain at 0: none may be taken. */
 	dma_wmb();
 	WRITE_ONCE(zd->avail->idx, __cpu_to_virtio16(true, ZVH_QSIZE + 1));
-	writew(ZVH_QUEUE, zd->bar + ZVH_NOTIFY + 4 * ZVH_QUEUE);
+	writew(zd->queue, zd->bar + ZVH_NOTIFY + 4 * zd->queue);
 	zvh_needs_reset(zd, "avail index 17 ahead");
 }
 
@@ -737,6 +760,138 @@ static void zvh_svm_alive(struct zvh_dev *zd)
 		zvh_fail(zd, "device_status %#x", status);
 }
 
+/* --- virtio-net ---------------------------------------------------------- */
+
+/*
+ * A frame of @len bytes after a zero header, in the data buffer: a
+ * broadcast of the local experimental EtherType, from a local address.
+ */
+static void zvh_net_frame(struct zvh_dev *zd, u32 len)
+{
+	static const u8 head[] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0x02, 0x00, 0x00, 0x5a, 0x0c, 0x99,
+		0x88, 0xb5,
+	};
+
+	memset(zd->data, 0, ZVH_NET_HDR + len);
+	memcpy(zd->data + ZVH_NET_HDR, head, sizeof(head));
+	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_NET_HDR + len, 0, 0);
+}
+
+/* A frame is taken and used, nothing written; the device goes on. */
+static bool zvh_net_used(struct zvh_dev *zd, const char *name)
+{
+	u32 id, len;
+	u8 status;
+
+	zvh_submit(zd, 0);
+	if (zvh_wait_used(zd, name, &id, &len))
+		return false;
+	if (id || len) {
+		zvh_fail(zd, "%s: used id %u length %u, expected 0 and 0", name,
+			 id, len);
+		return false;
+	}
+	status = zvh_get_status(zd);
+	if (zvh_gone(zd, status))
+		return false;
+	if (status != ZVH_S_UP) {
+		zvh_fail(zd, "%s: device_status %#x afterwards", name, status);
+		return false;
+	}
+	return true;
+}
+
+static void zvh_net_send(struct zvh_dev *zd)
+{
+	zvh_net_frame(zd, ZVH_NET_FRAME);
+	zvh_net_used(zd, "send a frame");
+}
+
+/* Dropped, not a reason to reset: a valid frame follows. */
+static void zvh_net_huge_frame(struct zvh_dev *zd)
+{
+	zvh_net_frame(zd, ZVH_NET_HUGE_FRAME);
+	if (!zvh_net_used(zd, "frame of 4000 bytes"))
+		return;
+	zd->log.what = "then a valid frame";
+	zvh_net_send(zd);
+	zd->log.what = NULL;
+}
+
+static void zvh_net_tx_writable(struct zvh_dev *zd)
+{
+	zvh_net_frame(zd, ZVH_NET_FRAME);
+	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_NET_HDR + ZVH_NET_FRAME,
+		 VRING_DESC_F_WRITE, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "transmit buffer the device may write");
+}
+
+static void zvh_net_tx_no_header(struct zvh_dev *zd)
+{
+	zvh_net_frame(zd, ZVH_NET_FRAME);
+	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_NET_HDR - 4, 0, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "transmit chain of 8 bytes");
+}
+
+/* The header's descriptor, then a frame descriptor leading back to it */
+static void zvh_net_tx_loop(struct zvh_dev *zd)
+{
+	zvh_net_frame(zd, ZVH_NET_FRAME);
+	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_NET_HDR, VRING_DESC_F_NEXT, 1);
+	zvh_desc(&zd->desc[1], zd->data_dma + ZVH_NET_HDR, ZVH_NET_FRAME,
+		 VRING_DESC_F_NEXT, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "transmit chain looping back");
+}
+
+static void zvh_net_tx_outside_ram(struct zvh_dev *zd)
+{
+	zvh_desc(&zd->desc[0], ZVH_OUTSIDE_RAM, ZVH_NET_HDR + ZVH_NET_FRAME,
+		 0, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "transmit buffer at 1 << 46");
+}
+
+static void zvh_net_tx_huge_len(struct zvh_dev *zd)
+{
+	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_HUGE_LEN, 0, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "transmit buffer of 0xffffffff bytes");
+}
+
+static void zvh_net_rx_readable(struct zvh_dev *zd)
+{
+	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_DATA_SIZE, 0, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "receive buffer the device may only read");
+}
+
+static void zvh_net_rx_short(struct zvh_dev *zd)
+{
+	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_NET_HDR - 4,
+		 VRING_DESC_F_WRITE, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "receive buffer of 8 bytes");
+}
+
+static void zvh_net_rx_too_many(struct zvh_dev *zd)
+{
+	u32 piece = ZVH_DATA_SIZE / ZVH_NET_RX_SEGS;
+	unsigned int i;
+
+	for (i = 0; i < ZVH_NET_RX_SEGS; i++)
+		zvh_desc(&zd->desc[i], zd->data_dma + i * piece, piece,
+			 VRING_DESC_F_WRITE |
+			 (i + 1 < ZVH_NET_RX_SEGS ? VRING_DESC_F_NEXT : 0),
+			 i + 1);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "receive chain of 5 descriptors");
+}
+
 #define ZVH_CASE(name)		{ #name, zvh_##name }
 #define ZVH_INDIRECT(name)	{ #name, zvh_##name, .features = ZVH_F_INDIRECT }
 
@@ -756,6 +911,23 @@ static const struct zvh_case zvh_cases[] = {
 	ZVH_CASE(svm_alive),
 };
 
+#define ZVH_NET_TX(name)	{ #name, zvh_net_##name, .queue = ZVH_NET_TXQ }
+#define ZVH_NET_RX(name)	{ #name, zvh_net_##name, .queue = ZVH_NET_RXQ }
+
+static const struct zvh_case zvh_net_cases[] = {
+	ZVH_NET_TX(send),
+	ZVH_NET_TX(tx_writable),
+	ZVH_NET_TX(tx_no_header),
+	ZVH_NET_TX(tx_loop),
+	ZVH_NET_TX(tx_outside_ram),
+	ZVH_NET_TX(tx_huge_len),
+	ZVH_NET_TX(huge_frame),
+	ZVH_NET_RX(rx_readable),
+	ZVH_NET_RX(rx_short),
+	ZVH_NET_RX(rx_too_many),
+	{ "svm_alive", zvh_net_send, .queue = ZVH_NET_TXQ },
+};
+
 /*
  * Bring the device up, run @c, then reset the device: a case that ends
  * with NEEDS_RESET needs it, and the next case starts afresh.
@@ -767,8 +939,12 @@ static void zvh_run_case(struct zvh_dev *zd, const struct zvh_case *c)
 	if (zd->abort) {
 		zvh_fail(zd, "not run: %s", zd->abort);
 	} else {
-		if (c->manual || !zvh_bring_up(zd, c->features))
+		zd->queue = c->queue;
+		if (c->manual || !zvh_bring_up(zd, c->features)) {
+			/* No status byte of a request is to be written. */
+			*zd->status = ZVH_POISON;
 			c->run(zd);
+		}
 		zd->log.what = "then the reset";
 		if (!zd->abort && zvh_reset(zd) && !zd->abort)
 			zd->abort = "the device did not reset";
@@ -831,12 +1007,18 @@ static int zvh_alloc(struct zvh_dev *zd)
 /* Run every case on @zd; the results replace those of the last run. */
 static int zvh_run_cases(struct zvh_dev *zd)
 {
-	unsigned int i;
+	const struct zvh_case *cases = zvh_cases;
+	unsigned int i, n = ARRAY_SIZE(zvh_cases);
+
+	if (zd->pdev->device == ZVH_NET_ID) {
+		cases = zvh_net_cases;
+		n = ARRAY_SIZE(zvh_net_cases);
+	}
 
 	zoc_hostile_clear(&zvh_test);
 	zd->poison = 0x5a;
-	for (i = 0; i < ARRAY_SIZE(zvh_cases); i++)
-		zvh_run_case(zd, &zvh_cases[i]);
+	for (i = 0; i < n; i++)
+		zvh_run_case(zd, &cases[i]);
 	if (zvh_stop(zd)) {
 		zvh_free(zd);
 	} else {
@@ -859,7 +1041,7 @@ static int zvh_run(struct pci_dev *pdev)
 		goto out_unlock;
 	}
 	if (pdev->vendor != PCI_VENDOR_ID_REDHAT_QUMRANET ||
-	    pdev->device != ZVH_DEVICE_ID ||
+	    (pdev->device != ZVH_BLK_ID && pdev->device != ZVH_NET_ID) ||
 	    !(pci_resource_flags(pdev, 0) & IORESOURCE_MEM) ||
 	    pci_resource_len(pdev, 0) < ZVH_BAR_MIN) {
 		ret = -ENODEV;
@@ -902,5 +1084,5 @@ static void __exit zvh_exit(void)
 
 module_init(zvh_init);
 module_exit(zvh_exit);
-MODULE_DESCRIPTION("Hostile host test of the ZOC virtio-blk model");
+MODULE_DESCRIPTION("Hostile host test of the ZOC virtio models");
 MODULE_LICENSE("GPL");
