@@ -56,7 +56,12 @@ $(O)/bin/zocctl: tools/zocctl/zocctl.c uapi/linux/zoc.h uapi/linux/zoc_link.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $< -lmnl
 
-userspace: $(O)/bin/zoc-linkd $(O)/bin/zoc-fw $(O)/bin/zocctl
+# Static: the lab's host VM runs it in the network benchmarks.
+$(O)/bin/net_send: tools/testing/bench/net_send.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -static -o $@ $<
+
+userspace: $(O)/bin/zoc-linkd $(O)/bin/zoc-fw $(O)/bin/zocctl $(O)/bin/net_send
 
 selftests: kernel
 	@rm -rf $(O)/ksft
