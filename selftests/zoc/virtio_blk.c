@@ -7,7 +7,8 @@
  * runner after shutdown, reaches the backing file); fio verifies under
  * load with two queues; the device's ID comes through; a hostile driver
  * (the test module zoc_virtio_hostile_test, with virtio-pci unbound) only
- * makes the device need a reset, and it works again.
+ * makes the device need a reset, and it works again; with the service VM
+ * killed during I/O the disk goes and its I/O fails.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -174,6 +175,22 @@ TEST_F_TIMEOUT(vblk, hostile_host, 600)
 		TH_LOG("%s", self->out);
 	/* The rings and chains that needed a reset were counted. */
 	EXPECT_LT(0, zoc_dev_stat(DEV_NAME, "invalid"));
+}
+
+/*
+ * Requests in flight fail too: the core series' virtio_blk patch, without
+ * which virtio_blk's removal would wait for them for ever.
+ */
+TEST_F_TIMEOUT(vblk, service_vm_killed_during_io, 900)
+{
+	int ret;
+
+	ret = zoc_svm_kill_during_io(DEV_NAME, self->fio, self->dev, self->out,
+				     sizeof(self->out));
+	if (ret == -ENODEV)
+		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
+	EXPECT_EQ(0, ret) TH_LOG("%s", self->out);
+	TH_LOG("%s", self->out);
 }
 
 TEST_HARNESS_MAIN

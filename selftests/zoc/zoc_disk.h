@@ -141,4 +141,59 @@ static inline int zoc_hostile_run(const char *name, const char *driver,
 	return ret ?: bound;
 }
 
+/* fio in the background for 10 minutes, its exit status in a file */
+#define ZOC_FIO_LONG \
+	"rm -f /tmp/zoc-fio.rc; (%s --iodepth=8 --time_based --runtime=600; echo $? >/tmp/zoc-fio.rc) >/dev/null 2>&1 &"
+
+/* fio's exit status, once it ended (2 minutes at most) */
+#define ZOC_FIO_WAIT \
+	"for i in $(seq 120); do [ -s /tmp/zoc-fio.rc ] && break; sleep 1; done; cat /tmp/zoc-fio.rc"
+
+/*
+ * Kill the service VM while @fio (a command line) runs on @dev, the block
+ * device of device @name: the heartbeat stops, the function is gone and
+ * leaves the PCI core, its I/O fails and fio ends; the host lives.  Then
+ * start a new service VM.  What went wrong goes to @out.
+ * Return: 0, -ENODEV outside the lab, or the first error.
+ */
+static inline int zoc_svm_kill_during_io(const char *name, const char *fio,
+					 const char *dev, char *out,
+					 size_t len)
+{
+	long long epoch = zoc_link_field("svm_epoch");
+	int lab = zoc_lab_open(), ret = 0;
+	time_t start;
+
+	if (lab < 0)
+		return -ENODEV;
+	if (zoc_sh(NULL, 0, ZOC_FIO_LONG, fio) ||
+	    (sleep(3), zoc_lab_cmd(lab, "svm-kill"))) {
+		snprintf(out, len, "fio or svm-kill did not start");
+		close(lab);
+		return -EIO;
+	}
+	start = time(NULL);
+	if (zoc_sh(out, len, ZOC_FIO_WAIT) || !atoi(out)) {
+		ret = -EIO;
+		snprintf(out, len, "fio did not end with an error");
+	} else if (zoc_ctl(out, len, "dev show %s", name) ||
+		   !strstr(out, "state gone")) {
+		ret = -EIO;
+	} else if (!access(dev, F_OK)) {
+		ret = -EEXIST;
+		snprintf(out, len, "%s is still there", dev);
+	} else {
+		snprintf(out, len, "fio ended %ld s after the kill",
+			 (long)(time(NULL) - start));
+	}
+	if (zoc_lab_cmd(lab, "svm-start") ||
+	    zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT) ||
+	    zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT)) {
+		snprintf(out, len, "no new service VM");
+		ret = ret ?: -ETIMEDOUT;
+	}
+	close(lab);
+	return ret;
+}
+
 #endif /* _ZOC_DISK_H */
