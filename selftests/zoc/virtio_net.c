@@ -228,6 +228,8 @@ TEST_F_TIMEOUT(vnet, identity, 300)
 	EXPECT_NE(NULL, strstr(self->out, "mac " VNIC_MAC " vni 100 ip "
 			       VNIC_IP "/24")) TH_LOG("%s", self->out);
 	EXPECT_NE(NULL, strstr(self->out, "link up")) TH_LOG("%s", self->out);
+	/* The driver read the MAC and the rest from the shadow. */
+	EXPECT_LT(0, zoc_dev_stat(DEV_NAME, "shadow_reads"));
 }
 
 TEST_F_TIMEOUT(vnet, ping_vpc_peer, 300)

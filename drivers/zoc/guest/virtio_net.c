@@ -631,7 +631,8 @@ static int zoc_vnet_create(struct zoc_pdev *pdev,
 	struct zoc_vnet *vnet;
 	int ret;
 
-	if (!zoc_vnet_id_ok(&params->net))
+	/* One queue pair: multiqueue is not offered. */
+	if (!zoc_vnet_id_ok(&params->net) || params->queues > 1)
 		return -EINVAL;
 	dev = alloc_netdev(sizeof(*vnet), params->name, NET_NAME_USER,
 			   ether_setup);
@@ -661,7 +662,6 @@ static int zoc_vnet_create(struct zoc_pdev *pdev,
 	eth_hw_addr_random(dev);
 	netif_carrier_off(dev);
 
-	/* One queue pair: multiqueue is not offered. */
 	memcpy(cfg.mac, params->net.mac, ETH_ALEN);
 	cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, 1);
 	cfg.mtu = __cpu_to_virtio16(true, ZOC_VNET_MTU);

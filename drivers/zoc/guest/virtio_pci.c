@@ -2,14 +2,15 @@
 /*
  * ZOC virtio transport: the virtio 1.x modern PCI transport and split
  * virtqueues, for the host's stock virtio_pci driver.  The device types
- * (virtio_blk.c) give their features, configuration space and a handler for
+ * (virtio_blk.c, virtio_net.c) give their features, configuration space
+ * and a handler for
  * the chains their queues receive.
  *
  * BAR0 holds the common configuration at 0, the ISR at 0x1000, the device
- * configuration at 0x2000, the notifications at 0x3000 (queue i at
- * 0x3000 + 4 * i, a doorbell region) and the MSI-X table and PBA at 0x4000
- * and 0x5000; vendor capabilities in config space point the driver at
- * them.  Register accesses reach us as MMIO requests, in the link's
+ * configuration at 0x2000 (read from its shadow in the device page, by
+ * the host's bus), the notifications at 0x3000 (queue i at 0x3000 + 4 * i,
+ * a doorbell region) and the MSI-X table and PBA at 0x4000 and 0x5000;
+ * vendor capabilities in config space point the driver at them.  Register accesses reach us as MMIO requests, in the link's
  * interrupt handler: they update the registers under the device's lock and
  * leave the rest to work items, one per queue and one for resets.
  *
@@ -1230,6 +1231,8 @@ void zoc_virtio_set_config(struct zoc_virtio_dev *vdev, unsigned int offset,
 		return;
 	spin_lock_irqsave(&vdev->lock, flags);
 	memcpy(vdev->config + offset, buf, len);
+	/* The shadow the host reads, before the generation it checks */
+	zoc_proxy_shadow_write(vdev->pdev, offset, buf, len);
 	vdev->generation++;
 	if (vdev->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		zoc_virtio_config_notify(vdev);
@@ -1246,7 +1249,7 @@ static void zoc_virtio_region(struct zoc_dev_image *img, u32 offset, u32 size,
 	r->offset = cpu_to_le32(offset);
 	r->size = cpu_to_le32(size);
 	r->policy = policy;
-	/* doorbells: queue i is doorbell i */
+	/* doorbells: queue i is doorbell i; the device configuration's shadow */
 	r->shadow = cpu_to_le32(0);
 }
 
@@ -1298,9 +1301,10 @@ static void zoc_virtio_image(struct zoc_virtio_dev *vdev,
 			  ZOC_REGION_FORWARD);
 	zoc_virtio_region(img, ZOC_VIRTIO_ISR, sizeof(u32),
 			  ZOC_REGION_FORWARD);
+	/* Its shadow at the start of the page's: the bus serves the reads. */
 	zoc_virtio_region(img, ZOC_VIRTIO_DEVICE,
 			  round_up(vdev->config_len, sizeof(u32)),
-			  ZOC_REGION_FORWARD);
+			  ZOC_REGION_SHADOW);
 	zoc_virtio_region(img, ZOC_VIRTIO_NOTIFY, notify_len,
 			  ZOC_REGION_DOORBELL);
 
@@ -1332,7 +1336,7 @@ static void zoc_virtio_free(struct zoc_virtio_dev *vdev)
  * @ops: its device type
  * @nr_queues: its queues, 1 to ZOC_VIRTIO_MAX_QUEUES
  * @config: its device configuration space, copied
- * @config_len: bytes of @config, at most 4 KiB
+ * @config_len: bytes of @config, at most ZOC_DEV_SHADOW_SIZE (3 KiB)
  * @priv: the device type's, see zoc_virtio_priv()
  *
  * Fills in @pdev's image and sets @pdev->priv to the device; the device
@@ -1352,7 +1356,7 @@ struct zoc_virtio_dev *zoc_virtio_create(struct zoc_pdev *pdev,
 	unsigned int i;
 
 	if (!nr_queues || nr_queues > ZOC_VIRTIO_MAX_QUEUES ||
-	    config_len > ZOC_VIRTIO_AREA)
+	    config_len > ZOC_DEV_SHADOW_SIZE)
 		return ERR_PTR(-EINVAL);
 	vdev = kzalloc(sizeof(*vdev), GFP_KERNEL);
 	if (!vdev)
@@ -1393,6 +1397,7 @@ struct zoc_virtio_dev *zoc_virtio_create(struct zoc_pdev *pdev,
 	zoc_virtio_clear(vdev);
 	spin_unlock_irq(&vdev->lock);
 	zoc_virtio_image(vdev, &pdev->image);
+	zoc_proxy_shadow_write(pdev, 0, vdev->config, config_len);
 	pdev->priv = vdev;
 	return vdev;
 

@@ -872,9 +872,12 @@ int zoc_host_dev_add(const struct zoc_host_dev_req *dreq,
 		NL_SET_ERR_MSG(extack, "name, backend or queues out of range");
 		return -EINVAL;
 	}
-	/* One queue pair per host CPU unless told otherwise. */
+	/*
+	 * One queue pair per host CPU unless told otherwise; network
+	 * devices have one pair (no multiqueue yet).
+	 */
 	if (!queues)
-		queues = min(num_online_cpus(), ZOC_BUS_DEF_QUEUES_MAX);
+		queues = net ? 1 : min(num_online_cpus(), ZOC_BUS_DEF_QUEUES_MAX);
 	mutex_lock(&zoc_bus->mutex);
 	if (zoc_bus_find(name)) {
 		NL_SET_ERR_MSG(extack, "a device of that name exists");
