@@ -3,16 +3,16 @@
  * ZOC virtio transport: the virtio 1.x modern PCI transport and split
  * virtqueues, for the host's stock virtio_pci driver.  The device types
  * (virtio_blk.c, virtio_net.c) give their features, configuration space
- * and a handler for
- * the chains their queues receive.
+ * and a handler for the chains their queues receive.
  *
  * BAR0 holds the common configuration at 0, the ISR at 0x1000, the device
  * configuration at 0x2000 (read from its shadow in the device page, by
  * the host's bus), the notifications at 0x3000 (queue i at 0x3000 + 4 * i,
  * a doorbell region) and the MSI-X table and PBA at 0x4000 and 0x5000;
- * vendor capabilities in config space point the driver at them.  Register accesses reach us as MMIO requests, in the link's
- * interrupt handler: they update the registers under the device's lock and
- * leave the rest to work items, one per queue and one for resets.
+ * vendor capabilities in config space point the driver at them.  Register
+ * accesses reach us as MMIO requests, in the link's interrupt handler: they
+ * update the registers under the device's lock and leave the rest to work
+ * items, one per queue and one for resets.
  *
  * A queue's work reads the avail ring, validates each descriptor chain it
  * names (indexes, lengths, loops, indirect tables, addresses in host RAM)
