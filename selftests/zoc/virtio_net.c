@@ -10,7 +10,8 @@
  * received.  A security group rule blocks a port, and the link follows
  * "zocctl dev set ... link down|up".  A hostile driver (the test module
  * zoc_virtio_hostile_test, with virtio-pci unbound) only makes the device
- * need a reset, and it works again.  With the service VM killed during a
+ * need a reset, and it works again; a virtio-blk device reading meanwhile
+ * does not notice.  With the service VM killed during a
  * transfer the netdev goes away and the host lives.
  */
 #define _GNU_SOURCE
@@ -36,6 +37,7 @@
 #define TCP_BYTES	(4 << 20)
 #define PATTERN_PERIOD	251
 #define HOSTILE_MOD	"zoc_virtio_hostile_test"
+#define OTHER_NAME	"vblk9"	/* a device that must not notice */
 
 /* Attribute @attr of netdev @ifname into @buf, without its newline. */
 static int net_attr(const char *ifname, const char *attr, char *buf, size_t len)
@@ -314,17 +316,40 @@ TEST_F_TIMEOUT(vnet, link_down_up, 300)
 
 TEST_F_TIMEOUT(vnet, hostile_host, 600)
 {
+	char disk[32], cmd[128];
 	int ret;
+
+	/* Another device of the service VM, busy meanwhile */
+	zoc_ctl(NULL, 0, "dev del %s", OTHER_NAME);
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add virtio-blk name %s backend vda",
+			     OTHER_NAME))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, zoc_fn_entry(OTHER_NAME, "virtio%d/block", "", disk,
+				  sizeof(disk), 60));
+	snprintf(cmd, sizeof(cmd),
+		 "dd if=/dev/%s of=/dev/null bs=4k count=20000 iflag=direct",
+		 disk);
+	ASSERT_EQ(0, zoc_sh(NULL, 0, "( %s ) >/dev/null 2>&1 &", cmd));
 
 	ret = zoc_hostile_run(DEV_NAME, "virtio-pci", HOSTILE_MOD, "",
 			      "zoc_virtio_hostile", self->out,
 			      sizeof(self->out));
-	if (ret == -ENOPKG)
+	if (ret == -ENOPKG) {
+		zoc_ctl(NULL, 0, "dev del %s", OTHER_NAME);
 		SKIP(return, "cannot load %s (CONFIG_ZOC_VIRTIO_HOSTILE_TEST): %.200s",
 		     HOSTILE_MOD, self->out);
+	}
 	EXPECT_EQ(0, ret) TH_LOG("%s", self->out);
 	/* The chains that needed a reset and the long frame were counted. */
 	EXPECT_LT(0, zoc_dev_stat(DEV_NAME, "invalid"));
+	/* The other device worked throughout, and still does. */
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "%s", cmd))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, zoc_dev_stat(OTHER_NAME, "invalid"));
+	EXPECT_EQ(0, zoc_dev_stat(OTHER_NAME, "errors"));
+	zoc_sh(NULL, 0, "killall dd");
+	zoc_ctl(NULL, 0, "dev del %s", OTHER_NAME);
 
 	/* virtio-pci took the function back: a new netdev, and it works. */
 	ASSERT_EQ(0, zoc_fn_entry(DEV_NAME, "virtio%d/net", "", self->ifname,
