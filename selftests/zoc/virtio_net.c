@@ -314,6 +314,40 @@ TEST_F_TIMEOUT(vnet, link_down_up, 300)
 			TH_LOG("%s", self->out);
 }
 
+/* The size of the current ring @which ("RX:" or "TX:") of "ethtool -g". */
+static int ring_size(const char *out, const char *which)
+{
+	const char *cur = strstr(out, "Current hardware settings");
+	int n = -1;
+
+	cur = cur ? strstr(cur, which) : NULL;
+	if (cur)
+		sscanf(cur + strlen(which), "%d", &n);
+	return n;
+}
+
+/* "ethtool -G" resizes the rings: each queue is reset alone. */
+TEST_F_TIMEOUT(vnet, ring_resize, 300)
+{
+	if (zoc_missing("ethtool"))
+		SKIP(return, "ethtool is needed");
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "ethtool -G %s rx 64 tx 128", self->ifname))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), "ethtool -g %s",
+			    self->ifname));
+	EXPECT_EQ(64, ring_size(self->out, "RX:")) TH_LOG("%s", self->out);
+	EXPECT_EQ(128, ring_size(self->out, "TX:")) TH_LOG("%s", self->out);
+	EXPECT_EQ(0, wait_carrier(self->ifname, 1, 20));
+	if (self->lab >= 0)
+		EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+				    "ping -c 3 -W 5 %s", PEER_IP))
+			TH_LOG("%s", self->out);
+	/* A reset of the device would have been counted; none was. */
+	EXPECT_EQ(0, zoc_dev_stat(DEV_NAME, "resets"));
+	EXPECT_EQ(0, zoc_dev_stat(DEV_NAME, "invalid"));
+}
+
 TEST_F_TIMEOUT(vnet, hostile_host, 600)
 {
 	char disk[32], cmd[128];

@@ -591,12 +591,13 @@ static int zoc_vnet_handle(struct zoc_virtio_queue *vq,
 	return zoc_vnet_tx(vnet, vq, chain);
 }
 
-static void zoc_vnet_drain(struct zoc_virtio_dev *vdev)
+static void zoc_vnet_drain(struct zoc_virtio_queue *vq)
 {
-	struct zoc_vnet *vnet = zoc_virtio_priv(vdev);
-	struct zoc_virtio_queue *vq = zoc_virtio_queue(vdev, ZOC_VNET_RXQ);
+	struct zoc_vnet *vnet = zoc_virtio_priv(zoc_virtio_vq_dev(vq));
 	unsigned int n;
 
+	if (zoc_virtio_vq_index(vq) != ZOC_VNET_RXQ)
+		return;
 	spin_lock_bh(&vnet->rx_lock);
 	n = vnet->rx_prod - vnet->rx_cons;
 	vnet->rx_cons = vnet->rx_prod;

@@ -67,7 +67,11 @@
 
 #define ZOC_VIRTIO_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) |		\
 				 BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |	\
-				 BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC))
+				 BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) |	\
+				 BIT_ULL(VIRTIO_F_RING_RESET))
+
+/* The common configuration with queue_notify_data and queue_reset */
+#define ZOC_VIRTIO_COMMON_LEN	(VIRTIO_PCI_COMMON_Q_RESET + sizeof(u16))
 
 /**
  * struct zoc_virtio_queue - a split virtqueue
@@ -81,9 +85,11 @@
  * @device: queue_device (the used ring)
  * @vring: the rings in host memory, fixed while @enabled
  * @running: its work takes chains: enabled, and the device is live
+ * @resetting: queue_reset was written with 1 and @reset_work runs
  * @last_avail: the next avail entry to take; its work only
  * @segs: the buffers of the chain being taken; its work only
  * @work: takes the chains and hands them to the device type
+ * @reset_work: resets the queue alone (VIRTIO_F_RING_RESET)
  * @irq_work: raises @vector outside of our locks and the link's
  * @used_lock: protects the fields below and @inflight's last decrement;
  *	completions come from any context
@@ -106,9 +112,11 @@ struct zoc_virtio_queue {
 	u64 device;
 	struct vring vring;
 	bool running;
+	bool resetting;
 	u16 last_avail;
 	struct zoc_virtio_seg *segs;
 	struct work_struct work;
+	struct work_struct reset_work;
 	struct irq_work irq_work;
 	/* completions come from bio end_io, in any context */
 	spinlock_t used_lock;
@@ -143,6 +151,7 @@ struct zoc_virtio_queue {
  * @queue_select: queue_select, as written
  * @event_idx: VIRTIO_RING_F_EVENT_IDX was accepted with FEATURES_OK
  * @indirect: VIRTIO_RING_F_INDIRECT_DESC was accepted with FEATURES_OK
+ * @ring_reset: VIRTIO_F_RING_RESET was accepted with FEATURES_OK
  * @reset_pending: a reset runs: registers are read-only until it is done
  * @dying: destroy began
  * @vqs: its queues
@@ -170,6 +179,7 @@ struct zoc_virtio_dev {
 	u16 queue_select;
 	bool event_idx;
 	bool indirect;
+	bool ring_reset;
 	bool reset_pending;
 	bool dying;
 	struct zoc_virtio_queue *vqs[ZOC_VIRTIO_MAX_QUEUES];
@@ -398,10 +408,28 @@ static void zoc_virtio_fail(struct zoc_virtio_dev *vdev, const char *why)
 	spin_unlock_irqrestore(&vdev->lock, flags);
 }
 
+/* A queue back to its state after a reset; it is idle.  Device lock held. */
+static void zoc_virtio_vq_clear(struct zoc_virtio_queue *vq)
+{
+	lockdep_assert_held(&vq->vdev->lock);
+	vq->size = ZOC_VIRTIO_QUEUE_SIZE;
+	WRITE_ONCE(vq->vector, VIRTIO_MSI_NO_VECTOR);
+	vq->enabled = false;
+	vq->desc = 0;
+	vq->driver = 0;
+	vq->device = 0;
+	memset(&vq->vring, 0, sizeof(vq->vring));
+	WRITE_ONCE(vq->running, false);
+	vq->resetting = false;
+	vq->last_avail = 0;
+	vq->used_idx = 0;
+	vq->signalled = 0;
+	vq->irq_pending = false;
+}
+
 /* Back to the state after power on; nothing runs. */
 static void zoc_virtio_clear(struct zoc_virtio_dev *vdev)
 {
-	struct zoc_virtio_queue *vq;
 	unsigned int i;
 
 	lockdep_assert_held(&vdev->lock);
@@ -412,23 +440,11 @@ static void zoc_virtio_clear(struct zoc_virtio_dev *vdev)
 	vdev->queue_select = 0;
 	WRITE_ONCE(vdev->event_idx, false);
 	vdev->indirect = false;
+	vdev->ring_reset = false;
 	vdev->reset_pending = false;
 	atomic_set(&vdev->isr, 0);
-	for (i = 0; i < vdev->nr_queues; i++) {
-		vq = vdev->vqs[i];
-		vq->size = ZOC_VIRTIO_QUEUE_SIZE;
-		WRITE_ONCE(vq->vector, VIRTIO_MSI_NO_VECTOR);
-		vq->enabled = false;
-		vq->desc = 0;
-		vq->driver = 0;
-		vq->device = 0;
-		memset(&vq->vring, 0, sizeof(vq->vring));
-		WRITE_ONCE(vq->running, false);
-		vq->last_avail = 0;
-		vq->used_idx = 0;
-		vq->signalled = 0;
-		vq->irq_pending = false;
-	}
+	for (i = 0; i < vdev->nr_queues; i++)
+		zoc_virtio_vq_clear(vdev->vqs[i]);
 	/* Last: the driver polls it for the end of the reset. */
 	WRITE_ONCE(vdev->status, 0);
 }
@@ -443,24 +459,47 @@ static bool zoc_virtio_vq_idle(struct zoc_virtio_queue *vq)
 	return idle;
 }
 
+/* Wait until a stopped queue has nothing in flight. */
+static void zoc_virtio_vq_quiesce(struct zoc_virtio_queue *vq)
+{
+	struct zoc_virtio_dev *vdev = vq->vdev;
+
+	cancel_work_sync(&vq->work);
+	/* Chains the device type keeps (receive buffers) go back unused. */
+	if (vdev->ops->drain)
+		vdev->ops->drain(vq);
+	wait_var_event(&vq->inflight, zoc_virtio_vq_idle(vq));
+	/* Completions before the last may have kicked the work. */
+	cancel_work_sync(&vq->work);
+	irq_work_sync(&vq->irq_work);
+}
+
 /* Wait until the stopped queues have nothing in flight. */
 static void zoc_virtio_quiesce(struct zoc_virtio_dev *vdev)
 {
-	struct zoc_virtio_queue *vq;
 	unsigned int i;
 
-	for (i = 0; i < vdev->nr_queues; i++)
-		cancel_work_sync(&vdev->vqs[i]->work);
-	/* Chains the device type keeps (receive buffers) go back unused. */
-	if (vdev->ops->drain)
-		vdev->ops->drain(vdev);
 	for (i = 0; i < vdev->nr_queues; i++) {
-		vq = vdev->vqs[i];
-		wait_var_event(&vq->inflight, zoc_virtio_vq_idle(vq));
-		/* Completions before the last may have kicked the work. */
-		cancel_work_sync(&vq->work);
-		irq_work_sync(&vq->irq_work);
+		/* A queue's own reset is overtaken by the device's. */
+		cancel_work_sync(&vdev->vqs[i]->reset_work);
+		zoc_virtio_vq_quiesce(vdev->vqs[i]);
 	}
+}
+
+/* queue_reset: the queue stops, gives back its chains and reads as reset. */
+static void zoc_virtio_vq_reset_work(struct work_struct *work)
+{
+	struct zoc_virtio_queue *vq = container_of(work,
+						   struct zoc_virtio_queue,
+						   reset_work);
+	struct zoc_virtio_dev *vdev = vq->vdev;
+
+	zoc_virtio_vq_quiesce(vq);
+	spin_lock_irq(&vdev->lock);
+	/* Unless a device reset took over meanwhile */
+	if (vq->resetting)
+		zoc_virtio_vq_clear(vq);
+	spin_unlock_irq(&vdev->lock);
 }
 
 static void zoc_virtio_reset_work(struct work_struct *work)
@@ -812,7 +851,7 @@ static void zoc_virtio_vq_enable(struct zoc_virtio_queue *vq)
 	void *desc, *avail, *used;
 
 	lockdep_assert_held(&vdev->lock);
-	if (vq->enabled)
+	if (vq->enabled || vq->resetting)
 		return;
 	if (!num || num > ZOC_VIRTIO_QUEUE_SIZE || !is_power_of_2(num)) {
 		zoc_virtio_fail_locked(vdev, "bad queue size");
@@ -864,6 +903,7 @@ static bool zoc_virtio_features_ok(struct zoc_virtio_dev *vdev)
 	}
 	WRITE_ONCE(vdev->event_idx, !!(drv & BIT_ULL(VIRTIO_RING_F_EVENT_IDX)));
 	vdev->indirect = drv & BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC);
+	vdev->ring_reset = drv & BIT_ULL(VIRTIO_F_RING_RESET);
 	return true;
 }
 
@@ -930,6 +970,8 @@ static unsigned int zoc_virtio_common_width(u64 off)
 	case VIRTIO_PCI_COMMON_Q_MSIX:
 	case VIRTIO_PCI_COMMON_Q_ENABLE:
 	case VIRTIO_PCI_COMMON_Q_NOFF:
+	case VIRTIO_PCI_COMMON_Q_NDATA:
+	case VIRTIO_PCI_COMMON_Q_RESET:
 		return 2;
 	case VIRTIO_PCI_COMMON_DFSELECT:
 	case VIRTIO_PCI_COMMON_DF:
@@ -999,6 +1041,8 @@ static u32 zoc_virtio_common_read(struct zoc_virtio_dev *vdev, u64 off)
 		return vq->enabled;
 	case VIRTIO_PCI_COMMON_Q_NOFF:
 		return vq->index;
+	case VIRTIO_PCI_COMMON_Q_RESET:
+		return vq->resetting;
 	case VIRTIO_PCI_COMMON_Q_DESCLO:
 		return lower_32_bits(vq->desc);
 	case VIRTIO_PCI_COMMON_Q_DESCHI:
@@ -1030,9 +1074,17 @@ static void zoc_virtio_queue_write(struct zoc_virtio_dev *vdev, u64 off,
 		return;
 	}
 	if (off == VIRTIO_PCI_COMMON_Q_ENABLE) {
-		/* Disabling a queue takes a reset (no VIRTIO_F_RING_RESET). */
+		/* Disabling a queue takes a reset, of it or of the device. */
 		if (val == 1)
 			zoc_virtio_vq_enable(vq);
+		return;
+	}
+	if (off == VIRTIO_PCI_COMMON_Q_RESET) {
+		if (val == 1 && vdev->ring_reset && !vq->resetting) {
+			vq->resetting = true;
+			WRITE_ONCE(vq->running, false);
+			queue_work(vdev->wq, &vq->reset_work);
+		}
 		return;
 	}
 	/* The rings of an enabled queue stay as they were checked. */
@@ -1100,6 +1152,7 @@ static void zoc_virtio_common_write(struct zoc_virtio_dev *vdev, u64 off,
 	case VIRTIO_PCI_COMMON_NUMQ:
 	case VIRTIO_PCI_COMMON_CFGGENERATION:
 	case VIRTIO_PCI_COMMON_Q_NOFF:
+	case VIRTIO_PCI_COMMON_Q_NDATA:	/* no VIRTIO_F_NOTIF_CONFIG_DATA */
 		break;		/* read-only */
 	default:
 		zoc_virtio_queue_write(vdev, off, val);
@@ -1296,8 +1349,7 @@ static void zoc_virtio_image(struct zoc_virtio_dev *vdev,
 	img->msix_table = cpu_to_le32(ZOC_VIRTIO_MSIX_TABLE);
 	img->msix_pba = cpu_to_le32(ZOC_VIRTIO_MSIX_PBA);
 
-	zoc_virtio_region(img, ZOC_VIRTIO_COMMON,
-			  sizeof(struct virtio_pci_common_cfg),
+	zoc_virtio_region(img, ZOC_VIRTIO_COMMON, ZOC_VIRTIO_COMMON_LEN,
 			  ZOC_REGION_FORWARD);
 	zoc_virtio_region(img, ZOC_VIRTIO_ISR, sizeof(u32),
 			  ZOC_REGION_FORWARD);
@@ -1309,7 +1361,7 @@ static void zoc_virtio_image(struct zoc_virtio_dev *vdev,
 			  ZOC_REGION_DOORBELL);
 
 	zoc_virtio_cap(img, VIRTIO_PCI_CAP_COMMON_CFG, ZOC_VIRTIO_COMMON,
-		       sizeof(struct virtio_pci_common_cfg), 0);
+		       ZOC_VIRTIO_COMMON_LEN, 0);
 	zoc_virtio_cap(img, VIRTIO_PCI_CAP_NOTIFY_CFG, ZOC_VIRTIO_NOTIFY,
 		       notify_len, ZOC_VIRTIO_NOTIFY_MULT);
 	zoc_virtio_cap(img, VIRTIO_PCI_CAP_ISR_CFG, ZOC_VIRTIO_ISR, 1, 0);
@@ -1385,6 +1437,7 @@ struct zoc_virtio_dev *zoc_virtio_create(struct zoc_pdev *pdev,
 		vq->vdev = vdev;
 		vq->index = i;
 		INIT_WORK(&vq->work, zoc_virtio_vq_work);
+		INIT_WORK(&vq->reset_work, zoc_virtio_vq_reset_work);
 		init_irq_work(&vq->irq_work, zoc_virtio_vq_irq);
 		spin_lock_init(&vq->used_lock);
 	}

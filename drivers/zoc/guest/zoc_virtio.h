@@ -57,16 +57,16 @@ struct zoc_virtio_chain {
  * @device_id: its virtio device ID (VIRTIO_ID_*)
  * @class: its PCI class code (24 bits)
  * @features: the device-type feature bits it offers; the transport adds
- *	VIRTIO_F_VERSION_1, VIRTIO_RING_F_EVENT_IDX and
- *	VIRTIO_RING_F_INDIRECT_DESC
+ *	VIRTIO_F_VERSION_1, VIRTIO_RING_F_EVENT_IDX,
+ *	VIRTIO_RING_F_INDIRECT_DESC and VIRTIO_F_RING_RESET
  * @handle: a chain arrived on @vq.  From the queue's work (process
  *	context, may sleep).  Return 0 once the chain is taken: the device
  *	calls zoc_virtio_complete() for it exactly once, from any context,
  *	possibly before returning.  Return a negative errno if the chain
  *	breaks the device type's rules: the device then needs a reset.
- * @drain: optional; the device is being reset or destroyed and its queues
- *	stopped: give back the chains it holds (zoc_virtio_drop()) and take
- *	no more.  Process context.
+ * @drain: optional; @vq is being reset (alone or with its device) or
+ *	destroyed, and stopped: give back the chains of it the device holds
+ *	(zoc_virtio_drop()) and take no more.  Process context.
  * @reset: optional; the driver reset the device, its queues are idle
  */
 struct zoc_virtio_ops {
@@ -76,7 +76,7 @@ struct zoc_virtio_ops {
 	u64 features;
 	int (*handle)(struct zoc_virtio_queue *vq,
 		      const struct zoc_virtio_chain *chain);
-	void (*drain)(struct zoc_virtio_dev *vdev);
+	void (*drain)(struct zoc_virtio_queue *vq);
 	void (*reset)(struct zoc_virtio_dev *vdev);
 };
 
