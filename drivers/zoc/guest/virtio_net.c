@@ -92,6 +92,7 @@ struct zoc_vnet_rxbuf {
  * @link_up: the link the driver sees: @admin_up and @rep up
  * @xdp_prog: the XDP program of @rep, for what the host sends
  * @xdp_rxq: what that program sees of where packets come from
+ * @xdp_flush: the transmit queue's run redirected frames: flush at its end
  * @rx_lock: protects the receive buffers
  * @rx_prod: buffers taken from the receive queue
  * @rx_cons: buffers filled or given back
@@ -106,6 +107,7 @@ struct zoc_vnet {
 	bool link_up;
 	struct bpf_prog __rcu *xdp_prog;
 	struct xdp_rxq_info xdp_rxq;
+	bool xdp_flush;
 	spinlock_t rx_lock;	/* transmit paths and the receive queue */
 	unsigned int rx_prod;
 	unsigned int rx_cons;
@@ -460,7 +462,7 @@ static void zoc_vnet_rx_xdp(struct zoc_vnet *vnet, struct bpf_prog *prog,
 	case XDP_REDIRECT:
 		dev_sw_netstats_rx_add(dev, len);
 		if (!xdp_do_redirect(dev, &xdp, prog)) {
-			xdp_do_flush();
+			vnet->xdp_flush = true;
 			return;
 		}
 		break;
@@ -478,51 +480,44 @@ static void zoc_vnet_rx_xdp(struct zoc_vnet *vnet, struct bpf_prog *prog,
 	put_page(page);
 }
 
-/* Hand a frame of the host to the representor; false if dropped. */
+/*
+ * Hand a frame of the host to the representor; false if dropped.  In a run
+ * of the queue's work: bottom halves off, RCU held (zoc_vnet_begin()).
+ */
 static bool zoc_vnet_rx(struct zoc_vnet *vnet,
 			const struct zoc_virtio_chain *chain,
 			const struct virtio_net_hdr *hdr, unsigned int len)
 {
-	struct net_device *dev = vnet->rep;
-	struct bpf_prog *prog;
+	struct bpf_prog *prog = rcu_dereference(vnet->xdp_prog);
 	struct sk_buff *skb;
 	struct page *page;
-	bool ok = false;
 
-	local_bh_disable();
-	rcu_read_lock();
-	prog = rcu_dereference(vnet->xdp_prog);
 	if (prog) {
 		page = dev_alloc_page();
 		if (!page)
-			goto out;
+			return false;
 		if (zoc_virtio_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
 					  page_address(page) + XDP_PACKET_HEADROOM,
 					  len) ||
 		    !zoc_vnet_csum(page_address(page) + XDP_PACKET_HEADROOM,
 				   len, hdr)) {
 			put_page(page);
-			goto out;
+			return false;
 		}
 		zoc_vnet_rx_xdp(vnet, prog, page, len);
-		ok = true;
-		goto out;
+		return true;
 	}
-	skb = netdev_alloc_skb_ip_align(dev, len);
+	skb = netdev_alloc_skb_ip_align(vnet->rep, len);
 	if (!skb)
-		goto out;
+		return false;
 	if (zoc_virtio_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
 				  skb_put(skb, len), len) ||
 	    virtio_net_hdr_to_skb(skb, hdr, true)) {
 		kfree_skb(skb);
-		goto out;
+		return false;
 	}
 	zoc_vnet_rx_skb(vnet, skb);
-	ok = true;
-out:
-	rcu_read_unlock();
-	local_bh_enable();
-	return ok;
+	return true;
 }
 
 /* A packet from the host. */
@@ -591,6 +586,30 @@ static int zoc_vnet_handle(struct zoc_virtio_queue *vq,
 	return zoc_vnet_tx(vnet, vq, chain);
 }
 
+/*
+ * A run of a queue's work is one NAPI-like batch: bottom halves off and
+ * RCU held throughout, redirected frames flushed once at its end.
+ */
+static void zoc_vnet_begin(struct zoc_virtio_queue *vq)
+	__acquires(RCU)
+{
+	local_bh_disable();
+	rcu_read_lock();
+}
+
+static void zoc_vnet_end(struct zoc_virtio_queue *vq)
+	__releases(RCU)
+{
+	struct zoc_vnet *vnet = zoc_virtio_priv(zoc_virtio_vq_dev(vq));
+
+	if (vnet->xdp_flush) {
+		vnet->xdp_flush = false;
+		xdp_do_flush();
+	}
+	rcu_read_unlock();
+	local_bh_enable();
+}
+
 static void zoc_vnet_drain(struct zoc_virtio_queue *vq)
 {
 	struct zoc_vnet *vnet = zoc_virtio_priv(zoc_virtio_vq_dev(vq));
@@ -612,6 +631,8 @@ static const struct zoc_virtio_ops zoc_vnet_ops = {
 	.class = ZOC_VNET_CLASS,
 	.features = ZOC_VNET_FEATURES,
 	.handle = zoc_vnet_handle,
+	.begin = zoc_vnet_begin,
+	.end = zoc_vnet_end,
 	.drain = zoc_vnet_drain,
 };
 

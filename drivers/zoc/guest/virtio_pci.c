@@ -651,6 +651,8 @@ static void zoc_virtio_vq_work(struct work_struct *work)
 	u16 head;
 
 	zoc_virtio_vq_hold(vq);
+	if (vdev->ops->begin)
+		vdev->ops->begin(vq);
 	while (READ_ONCE(vq->running)) {
 		/* A full queue resumes from zoc_virtio_vq_put(). */
 		if (atomic_read(&vq->inflight) >= vq->vring.num)
@@ -679,6 +681,8 @@ static void zoc_virtio_vq_work(struct work_struct *work)
 			break;
 		}
 	}
+	if (vdev->ops->end)
+		vdev->ops->end(vq);
 	zoc_virtio_vq_release(vq);
 }
 

@@ -64,6 +64,11 @@ struct zoc_virtio_chain {
  *	calls zoc_virtio_complete() for it exactly once, from any context,
  *	possibly before returning.  Return a negative errno if the chain
  *	breaks the device type's rules: the device then needs a reset.
+ * @begin: optional; a run of @vq's work begins: @handle is called for
+ *	the chains it takes (at most 64), then @end.  With @begin and @end,
+ *	@handle must not sleep: a device type may disable bottom halves
+ *	for the run.
+ * @end: optional; the run of @vq's work ends
  * @drain: optional; @vq is being reset (alone or with its device) or
  *	destroyed, and stopped: give back the chains of it the device holds
  *	(zoc_virtio_drop()) and take no more.  Process context.
@@ -76,6 +81,8 @@ struct zoc_virtio_ops {
 	u64 features;
 	int (*handle)(struct zoc_virtio_queue *vq,
 		      const struct zoc_virtio_chain *chain);
+	void (*begin)(struct zoc_virtio_queue *vq);
+	void (*end)(struct zoc_virtio_queue *vq);
 	void (*drain)(struct zoc_virtio_queue *vq);
 	void (*reset)(struct zoc_virtio_dev *vdev);
 };
