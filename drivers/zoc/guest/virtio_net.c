@@ -92,7 +92,6 @@ struct zoc_vnet_rxbuf {
  * @link_up: the link the driver sees: @admin_up and @rep up
  * @xdp_prog: the XDP program of @rep, for what the host sends
  * @xdp_rxq: what that program sees of where packets come from
- * @xdp_flush: the transmit queue's run redirected frames: flush at its end
  * @rx_lock: protects the receive buffers
  * @rx_prod: buffers taken from the receive queue
  * @rx_cons: buffers filled or given back
@@ -107,7 +106,6 @@ struct zoc_vnet {
 	bool link_up;
 	struct bpf_prog __rcu *xdp_prog;
 	struct xdp_rxq_info xdp_rxq;
-	bool xdp_flush;
 	spinlock_t rx_lock;	/* transmit paths and the receive queue */
 	unsigned int rx_prod;
 	unsigned int rx_cons;
@@ -292,7 +290,8 @@ static void zoc_vnet_update_link(struct zoc_vnet *vnet)
 	zoc_virtio_set_config(vnet->vdev,
 			      offsetof(struct virtio_net_config, status),
 			      &status, sizeof(status));
-	netdev_info(vnet->rep, "host link %s\n", up ? "up" : "down");
+	if (net_ratelimit())
+		netdev_info(vnet->rep, "host link %s\n", up ? "up" : "down");
 }
 
 static int zoc_rep_open(struct net_device *dev)
@@ -411,7 +410,8 @@ static bool zoc_vnet_csum(void *data, unsigned int len,
 
 	if (!(hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
 		return true;
-	if (start >= len || off > len - start - sizeof(*field))
+	if (start >= len || len - start < sizeof(*field) ||
+	    off > len - start - sizeof(*field))
 		return false;
 	field = data + start + off;
 	*field = csum_fold(csum_partial(data + start, len - start, 0)) ?:
@@ -461,10 +461,8 @@ static void zoc_vnet_rx_xdp(struct zoc_vnet *vnet, struct bpf_prog *prog,
 		return;
 	case XDP_REDIRECT:
 		dev_sw_netstats_rx_add(dev, len);
-		if (!xdp_do_redirect(dev, &xdp, prog)) {
-			vnet->xdp_flush = true;
-			return;
-		}
+		if (!xdp_do_redirect(dev, &xdp, prog))
+			return;		/* flushed at the end of the run */
 		break;
 	default:
 		bpf_warn_invalid_xdp_action(dev, prog, act);
@@ -533,8 +531,11 @@ static int zoc_vnet_tx(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
 	len = chain->out_len - ZOC_VNET_HDR_LEN;
 	if (zoc_virtio_chain_read(vnet->vdev, chain, 0, &hdr, sizeof(hdr)))
 		return -EFAULT;
+	/* A checksum to complete starts after the Ethernet header. */
 	if (len < ETH_HLEN || len > ZOC_VNET_MAX_FRAME ||
-	    hdr.hdr.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+	    hdr.hdr.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
+	    ((hdr.hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	     __virtio16_to_cpu(true, hdr.hdr.csum_start) < ETH_HLEN)) {
 		zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_INVALID, 1);
 	} else if (netif_running(vnet->rep)) {
 		ok = zoc_vnet_rx(vnet, chain, &hdr.hdr, len);
@@ -600,12 +601,9 @@ static void zoc_vnet_begin(struct zoc_virtio_queue *vq)
 static void zoc_vnet_end(struct zoc_virtio_queue *vq)
 	__releases(RCU)
 {
-	struct zoc_vnet *vnet = zoc_virtio_priv(zoc_virtio_vq_dev(vq));
-
-	if (vnet->xdp_flush) {
-		vnet->xdp_flush = false;
+	/* This CPU's redirects, if any: cheap when there are none. */
+	if (zoc_virtio_vq_index(vq) == ZOC_VNET_TXQ)
 		xdp_do_flush();
-	}
 	rcu_read_unlock();
 	local_bh_enable();
 }
@@ -735,8 +733,11 @@ static void zoc_vnet_set_link(struct zoc_pdev *pdev, bool up)
 {
 	struct zoc_vnet *vnet = zoc_virtio_priv(pdev->priv);
 
+	/* Nothing to do for the same request again, as often as it comes */
+	if (READ_ONCE(vnet->admin_up) == up)
+		return;
 	rtnl_lock();
-	vnet->admin_up = up;
+	WRITE_ONCE(vnet->admin_up, up);
 	zoc_vnet_update_link(vnet);
 	rtnl_unlock();
 }

@@ -937,7 +937,8 @@ static void zoc_virtio_set_status(struct zoc_virtio_dev *vdev, u8 val)
 	WRITE_ONCE(vdev->status, new);
 	if (!(old & VIRTIO_CONFIG_S_DRIVER_OK) && zoc_virtio_live(vdev)) {
 		for (i = 0; i < vdev->nr_queues; i++) {
-			if (!vdev->vqs[i]->enabled)
+			/* A queue being reset stays stopped until enabled. */
+			if (!vdev->vqs[i]->enabled || vdev->vqs[i]->resetting)
 				continue;
 			WRITE_ONCE(vdev->vqs[i]->running, true);
 			zoc_virtio_kick(vdev->vqs[i]);
