@@ -50,6 +50,7 @@
 #include <linux/virtio_blk.h>
 #include <linux/virtio_byteorder.h>
 #include <linux/virtio_ids.h>
+#include <linux/virtio_net.h>
 #include <linux/virtio_pci.h>
 #include <linux/virtio_ring.h>
 #include <uapi/linux/virtio_config.h>
@@ -80,6 +81,7 @@
 /* Driver features: virtio 1.x, and indirect tables for their cases */
 #define ZVH_F_VERSION_1		BIT_ULL(VIRTIO_F_VERSION_1)
 #define ZVH_F_INDIRECT		BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC)
+#define ZVH_F_RING_RESET	BIT_ULL(VIRTIO_F_RING_RESET)
 
 /* Device status bits of a device brought up */
 #define ZVH_S_UP		(VIRTIO_CONFIG_S_ACKNOWLEDGE |		\
@@ -820,6 +822,78 @@ static void zvh_net_huge_frame(struct zvh_dev *zd)
 	zd->log.what = NULL;
 }
 
+/*
+ * A checksum for the device to complete: at @start + @off of the frame.
+ * Out of the frame, or inside its Ethernet header: dropped, no reset.
+ */
+static void zvh_net_csum(struct zvh_dev *zd, const char *name, u16 start,
+			 u16 off)
+{
+	struct virtio_net_hdr *hdr = zd->data;
+
+	zvh_net_frame(zd, ZVH_NET_FRAME);
+	hdr->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	hdr->csum_start = __cpu_to_virtio16(true, start);
+	hdr->csum_offset = __cpu_to_virtio16(true, off);
+	if (!zvh_net_used(zd, name))
+		return;
+	zd->log.what = "then a valid frame";
+	zvh_net_send(zd);
+	zd->log.what = NULL;
+}
+
+static void zvh_net_csum_past_end(struct zvh_dev *zd)
+{
+	zvh_net_csum(zd, "checksum field 64 KiB past the frame",
+		     ZVH_NET_FRAME - 1, 0xffff);
+}
+
+static void zvh_net_csum_in_eth_hdr(struct zvh_dev *zd)
+{
+	zvh_net_csum(zd, "checksum from inside the Ethernet header", 2, 4);
+}
+
+/*
+ * queue_reset, then DRIVER_OK before the reset is over, and receive
+ * buffers offered all along: the queue must not run again (it would take
+ * buffers after the reset gave them back, and the reset would wait for
+ * them for ever), and the reset must end: queue_reset and queue_enable
+ * read 0.
+ */
+static void zvh_net_reset_before_driver_ok(struct zvh_dev *zd)
+{
+	unsigned long deadline = jiffies + ZVH_TIMEOUT_S * HZ;
+	u16 resetting, enabled, n = 0;
+
+	zd->log.what = "bring-up";
+	if (zvh_features(zd, ZVH_F_VERSION_1 | ZVH_F_RING_RESET) ||
+	    zvh_queue(zd, zd->ring_dma + ZVH_DESC_OFF))
+		return;
+	zd->log.what = NULL;
+	writew(1, zvh_common(zd, VIRTIO_PCI_COMMON_Q_RESET));
+	zvh_set_status(zd, ZVH_S_UP);
+	for (;;) {
+		/* One more receive buffer each time, as long as there is room */
+		if (n < ZVH_QSIZE) {
+			zvh_desc(&zd->desc[n], zd->data_dma, ZVH_DATA_SIZE,
+				 VRING_DESC_F_WRITE, 0);
+			zvh_submit(zd, n++);
+		}
+		resetting = readw(zvh_common(zd, VIRTIO_PCI_COMMON_Q_RESET));
+		enabled = readw(zvh_common(zd, VIRTIO_PCI_COMMON_Q_ENABLE));
+		if (!resetting && !enabled && n == ZVH_QSIZE)
+			break;
+		if (zvh_gone(zd, zvh_get_status(zd)))
+			return;
+		if (time_after(jiffies, deadline)) {
+			zvh_fail(zd, "queue_reset %u, queue_enable %u after %u s",
+				 resetting, enabled, ZVH_TIMEOUT_S);
+			return;
+		}
+		usleep_range(ZVH_POLL_US, 2 * ZVH_POLL_US);
+	}
+}
+
 static void zvh_net_tx_writable(struct zvh_dev *zd)
 {
 	zvh_net_frame(zd, ZVH_NET_FRAME);
@@ -922,9 +996,13 @@ static const struct zvh_case zvh_net_cases[] = {
 	ZVH_NET_TX(tx_outside_ram),
 	ZVH_NET_TX(tx_huge_len),
 	ZVH_NET_TX(huge_frame),
+	ZVH_NET_TX(csum_past_end),
+	ZVH_NET_TX(csum_in_eth_hdr),
 	ZVH_NET_RX(rx_readable),
 	ZVH_NET_RX(rx_short),
 	ZVH_NET_RX(rx_too_many),
+	{ "qreset_driver_ok", zvh_net_reset_before_driver_ok,
+	  .queue = ZVH_NET_RXQ, .manual = true },
 	{ "svm_alive", zvh_net_send, .queue = ZVH_NET_TXQ },
 };
 
