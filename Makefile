@@ -11,6 +11,8 @@
 #   make check      unit tests, lint, builds, lab selftests: "N passed, N failed"
 #   make lint       checkpatch --strict and sparse
 #   make modules    the service VM modules against this machine's kernel headers
+#   make unit       the unit tests (kernel source only, no kernel build)
+#   make vpc-tests  the VPC datapath with its native tests and benchmarks
 #   make bench      benchmarks in the lab (emulated MMIO against plain memory)
 #   make vpc        the VPC datapath (BPF programs, loader, show tool)
 #   make vpc-bench  benchmarks of the VPC datapath against Linux, natively
@@ -20,18 +22,33 @@ O := $(ZOC_CACHE)/out
 KOBJ := $(ZOC_CACHE)/obj
 KSRC := $(ZOC_CACHE)/source
 KSFT_DIR := $(KSRC)/tools/testing/selftests
+KSFT_HARNESS := $(KSFT_DIR)/kselftest_harness.h
 export ZOC_CACHE
 
 USER_CFLAGS := -Wall -Wextra -Wno-unused-parameter -O2 -g -Iuapi
-KERNEL_HEADERS ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: all deps kernel modroot userspace selftests lab demo bench check lint modules \
-	vpc vpc-bench clean
+# The running kernel's headers, or else Debian's (linux-headers-amd64, as
+# "make deps" installs them): a development machine may run a kernel of its
+# own.  Evaluated only where used.
+DEBIAN_KVER = $(shell apt-cache depends linux-headers-amd64 2>/dev/null | \
+	sed -n 's/.*Depends: linux-headers-//p' | head -n1)
+KERNEL_HEADERS ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build), \
+	/usr/src/linux-headers-$(DEBIAN_KVER))
+
+.PHONY: all deps source kernel modroot userspace unit selftests lab demo bench check \
+	lint modules vpc vpc-tests vpc-bench clean
 
 all: lab
 
 deps:
 	@tools/testing/zoc-deps
+
+# The unpacked and patched kernel source alone: no kernel build.
+source:
+	@tools/kernel/build.sh source >/dev/null
+
+$(KSFT_HARNESS):
+	@tools/kernel/build.sh source >/dev/null
 
 kernel:
 	@tools/kernel/build.sh all >/dev/null
@@ -89,24 +106,37 @@ bench: deps lab
 vpc:
 	@$(MAKE) -s -C guest-fw/vpc OUTPUT=$(O)/vpc
 
+# The datapath with its native test and benchmark programs.
+vpc-tests:
+	@$(MAKE) -s -C tools/testing/vpc OUTPUT=$(O)/vpc
+
 vpc-bench: deps
 	@tools/testing/vpc/run-bench
 
+# Kbuild of 6.1 builds external modules in their source directory: build
+# a copy in the cache, so that the repository stays clean.
 modules:
-	$(MAKE) -C $(KERNEL_HEADERS) M=$(CURDIR) modules
+	@mkdir -p $(O)/modules
+	@rsync -a Kbuild drivers uapi $(O)/modules/
+	$(MAKE) -C $(KERNEL_HEADERS) M=$(O)/modules modules
+	@find $(O)/modules -name '*.ko' -printf 'built: %p\n'
 
 clean:
 	rm -rf $(O)
-	$(MAKE) -C $(KERNEL_HEADERS) M=$(CURDIR) clean 2>/dev/null || true
 
-$(O)/bin/linkd_test: tools/testing/unit/linkd_test.c
+# The unit tests use the kselftest harness of the kernel source: fetched and
+# unpacked if need be, never a finished kernel build.
+unit: $(O)/bin/linkd_test $(O)/bin/ring_test
+
+$(O)/bin/linkd_test: tools/testing/unit/linkd_test.c uapi/linux/zoc_link.h \
+		$(KSFT_HARNESS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -I$(KSFT_DIR) -o $@ $<
 
 RING_DEPS := drivers/zoc/link/ring.h drivers/zoc/link/ring_compat.h \
 	uapi/linux/zoc_link.h
 
-$(O)/bin/ring_test: tools/testing/unit/ring_test.c $(RING_DEPS)
+$(O)/bin/ring_test: tools/testing/unit/ring_test.c $(RING_DEPS) $(KSFT_HARNESS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -pthread -I$(KSFT_DIR) -o $@ $<

@@ -10,7 +10,9 @@
 #   $ZOC_CACHE/debs/          the downloaded linux-source .deb
 #   $ZOC_CACHE/src/<version>/ the unpacked, patched source tree
 #   $ZOC_CACHE/build/<version>/ the object tree (make O=)
-#   $ZOC_CACHE/source, obj    links to the last tree built
+#   $ZOC_CACHE/source         link to the last tree prepared (its
+#                             kselftest harness is all the unit tests need)
+#   $ZOC_CACHE/obj            link to the last object tree built
 #
 # Usage: build.sh [source|config|all]
 #   source  fetch, unpack, patch and integrate only; print the tree
@@ -96,13 +98,15 @@ configure() {
 
 # Every option of the fragment must have survived olddefconfig.
 check_config() {
-	local cfg=$1 frag=$2 line bad=0
+	local cfg=$1 frag=$2 line sym bad=0
 
 	while IFS= read -r line; do
 		case "$line" in
 		CONFIG_*=*) grep -qxF "$line" "$cfg" || { log "not set: $line"; bad=1; } ;;
-		"# CONFIG_"*" is not set") grep -qxF "$line" "$cfg" ||
-			! grep -q "^${line#\# }" "$cfg" || { log "set: $line"; bad=1; } ;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }
+			sym=${sym%% *}
+			! grep -q "^$sym=" "$cfg" || { log "set: $sym"; bad=1; } ;;
 		esac
 	done <"$frag"
 	return $bad
@@ -111,6 +115,10 @@ check_config() {
 main() {
 	local what=${1:-all} ver deb src obj rc
 
+	# One build at a time per cache: make -j may start several.
+	mkdir -p "$ZOC_CACHE"
+	exec 9>"$ZOC_CACHE/.build.lock"
+	flock 9
 	ver=$(source_version)
 	[ -n "$ver" ] || { log "no candidate for $PKG (apt-get update?)"; exit 1; }
 	deb=$(fetch_source "$ver")
@@ -125,6 +133,7 @@ main() {
 		zoc_apply_series "$src" "$ZOC_TOP/patches"
 	fi
 	"$ZOC_TOP/tools/kernel/integrate.sh" "$src" >&2
+	ln -sfn "$src" "$ZOC_CACHE/source"
 	if [ "$what" = source ]; then
 		echo "$src"
 		return
@@ -137,7 +146,6 @@ main() {
 	fi
 	log "building bzImage and modules in $obj (-j$JOBS)"
 	make -s -C "$src" O="$obj" -j"$JOBS" bzImage modules
-	ln -sfn "$src" "$ZOC_CACHE/source"
 	ln -sfn "$obj" "$ZOC_CACHE/obj"
 	echo "$obj"
 }
