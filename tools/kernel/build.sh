@@ -79,9 +79,10 @@ unpack_source() {
 
 configure() {
 	local src=$1 obj=$2 frag=$ZOC_TOP/selftests/zoc/config
+	local trim=$ZOC_TOP/tools/kernel/lab-trim.config
 	local stamp=$obj/.zoc-config-inputs want
 
-	want=$(cat "$frag" "$src/arch/x86/configs/x86_64_defconfig" \
+	want=$(cat "$frag" "$trim" "$src/arch/x86/configs/x86_64_defconfig" \
 		"$src/kernel/configs/kvm_guest.config" | sha256sum | cut -d' ' -f1)
 	if [ -f "$obj/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
 		return
@@ -90,9 +91,10 @@ configure() {
 	mkdir -p "$obj"
 	make -s -C "$src" O="$obj" x86_64_defconfig
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-		"$src/kernel/configs/kvm_guest.config" "$frag" >/dev/null
+		"$src/kernel/configs/kvm_guest.config" "$frag" "$trim" >/dev/null
 	make -s -C "$src" O="$obj" olddefconfig
 	check_config "$obj/.config" "$frag"
+	check_config "$obj/.config" "$trim"
 	echo "$want" >"$stamp"
 }
 
