@@ -158,6 +158,49 @@ static inline int zoc_ring_init(void *mem, size_t len, u32 size, u32 start)
 	return 0;
 }
 
+/* Take a ring whose header and indices are known to be good. */
+static inline void zoc_ring_take(struct zoc_ring *r, void *mem, u32 size,
+				 u32 prod, u32 cons)
+{
+	memset(r, 0, sizeof(*r));
+	r->hdr = (struct zoc_ring_hdr *)mem;
+	r->slots = (struct zoc_msg *)((char *)mem + ZOC_RING_HDR_SIZE);
+	r->size = size;
+	r->mask = size - 1;
+	r->prod = prod;
+	r->published = prod;
+	r->signalled = prod;
+	r->cons = cons;
+}
+
+/**
+ * zoc_ring_format - format a ring and take one side of it
+ * @r: private state, filled in
+ * @mem: where the ring goes, cache-line aligned
+ * @len: bytes available at @mem
+ * @size: number of slots, as for zoc_ring_init()
+ *
+ * For the side that formats the ring: its view starts from the values it
+ * wrote, never from what it reads back, so that a peer writing into the
+ * header meanwhile cannot make the formatting fail halfway; such writes
+ * are caught later, as impossible indices.
+ *
+ * Return: 0, or -EINVAL as zoc_ring_init(); @r is then broken.
+ */
+static inline int zoc_ring_format(struct zoc_ring *r, void *mem, size_t len,
+				  u32 size)
+{
+	int ret = zoc_ring_init(mem, len, size, 0);
+
+	if (ret) {
+		memset(r, 0, sizeof(*r));
+		r->broken = true;
+		return ret;
+	}
+	zoc_ring_take(r, mem, size, 0, 0);
+	return 0;
+}
+
 /**
  * zoc_ring_attach - take one side of a ring someone formatted
  * @r: private state, filled in
@@ -168,16 +211,19 @@ static inline int zoc_ring_init(void *mem, size_t len, u32 size, u32 start)
  * lie within @len) and the indices, and starts from the indices found, so
  * that a restarted side resumes where it stopped.  After this, neither
  * the slot count nor a side's own index is read from shared memory again.
+ * On failure @r is left broken: every operation on it fails with -EIO
+ * and none touches shared memory.
  *
  * Return: 0; -EAGAIN if the ring is not formatted yet; -EINVAL if @mem is
  * misaligned or the header is impossible; -EIO if the indices are.
  */
 static inline int zoc_ring_attach(struct zoc_ring *r, void *mem, size_t len)
 {
-	struct zoc_ring_hdr *hdr = mem;
+	struct zoc_ring_hdr *hdr = (struct zoc_ring_hdr *)mem;
 	u32 size, prod, cons;
 
 	memset(r, 0, sizeof(*r));
+	r->broken = true;
 	if ((uintptr_t)mem % ZOC_RING_CACHELINE || len < ZOC_RING_HDR_SIZE)
 		return -EINVAL;
 	if (le32_to_cpu(READ_ONCE(hdr->magic)) != ZOC_RING_MAGIC)
@@ -192,15 +238,7 @@ static inline int zoc_ring_attach(struct zoc_ring *r, void *mem, size_t len)
 	cons = le32_to_cpu(READ_ONCE(hdr->cons));
 	if (prod - cons > size)
 		return -EIO;
-
-	r->hdr = hdr;
-	r->slots = (struct zoc_msg *)((char *)mem + ZOC_RING_HDR_SIZE);
-	r->size = size;
-	r->mask = size - 1;
-	r->prod = prod;
-	r->published = prod;
-	r->signalled = prod;
-	r->cons = cons;
+	zoc_ring_take(r, mem, size, prod, cons);
 	return 0;
 }
 
@@ -274,6 +312,26 @@ static inline int zoc_ring_space(struct zoc_ring *r)
 }
 
 /**
+ * zoc_ring_room - whether more than @keep slots are free
+ * @r: the producer's ring
+ * @keep: slots that must stay free for someone else
+ *
+ * The consumer index is read only when the last one seen says no.
+ *
+ * Return: 0 if there is room, -ENOSPC if not, -EIO if the ring is broken.
+ */
+static inline int zoc_ring_room(struct zoc_ring *r, u32 keep)
+{
+	if (unlikely(r->broken))
+		return -EIO;
+	if (r->size - (r->prod - r->cons) > keep)
+		return 0;
+	if (zoc_ring_read_cons(r))
+		return -EIO;
+	return r->size - (r->prod - r->cons) > keep ? 0 : -ENOSPC;
+}
+
+/**
  * zoc_ring_reserve - claim the next free slot
  * @r: the producer's ring
  * @msg: set to the slot; fill it (write only), then zoc_ring_publish()
@@ -308,6 +366,8 @@ static inline int zoc_ring_reserve(struct zoc_ring *r, struct zoc_msg **msg)
  */
 static inline void zoc_ring_publish(struct zoc_ring *r)
 {
+	if (unlikely(r->broken))
+		return;
 	r->msgs += r->prod - r->published;
 	r->published = r->prod;
 	/* [P1] the slots before prod; pairs with [C1]. */
@@ -476,6 +536,8 @@ static inline int zoc_ring_consume(struct zoc_ring *r, struct zoc_msg *msg)
  */
 static inline void zoc_ring_disable_notify(struct zoc_ring *r)
 {
+	if (unlikely(r->broken))
+		return;
 	WRITE_ONCE(r->hdr->cons_flags, cpu_to_le32(ZOC_RING_F_POLLING));
 }
 

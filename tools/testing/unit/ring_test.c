@@ -538,6 +538,65 @@ TEST(bad_header)
 	ring_pair_free(&rp);
 }
 
+/*
+ * A ring whose attach failed is broken, and no operation on it touches
+ * memory: the view holds no pointer into the ring (ASan would catch one).
+ */
+TEST(failed_attach_is_broken)
+{
+	struct ring_pair rp;
+	struct zoc_msg m = { .hdr.type = ZOC_MSG_ECHO };
+	struct zoc_ring r;
+
+	ASSERT_EQ(0, ring_pair_new(&rp, 8, 0));
+	/* The peer wrote an impossible index while we attached. */
+	hdr_of(&rp)->prod = cpu_to_le32(0x10000);
+	ASSERT_EQ(-EIO, zoc_ring_attach(&r, rp.mem, rp.len));
+	ASSERT_TRUE(zoc_ring_broken(&r));
+	ASSERT_EQ(NULL, r.hdr);
+	ASSERT_EQ(-EIO, zoc_ring_produce(&r, &m));
+	ASSERT_EQ(-EIO, zoc_ring_space(&r));
+	ASSERT_EQ(-EIO, zoc_ring_consume(&r, &m));
+	ASSERT_EQ(-EIO, zoc_ring_avail(&r));
+	ASSERT_EQ(-EIO, zoc_ring_enable_notify(&r));
+	ASSERT_FALSE(zoc_ring_need_doorbell(&r));
+	zoc_ring_disable_notify(&r);
+	zoc_ring_publish(&r);
+	zoc_ring_pop(&r);
+	/* The same for a header that is not a ring at all. */
+	hdr_of(&rp)->msg_size = 0;
+	ASSERT_EQ(-EINVAL, zoc_ring_attach(&r, rp.mem, rp.len));
+	ASSERT_EQ(-EIO, zoc_ring_produce(&r, &m));
+	ring_pair_free(&rp);
+}
+
+/*
+ * The side that formats a ring starts from what it wrote: a peer that
+ * scribbles over the header at once is caught as an impossible index
+ * later, never taken for the ring's state.
+ */
+TEST(format_reads_nothing_back)
+{
+	struct ring_pair rp;
+	struct zoc_msg m = { .hdr.type = ZOC_MSG_ECHO };
+	struct zoc_ring r, c;
+
+	ASSERT_EQ(0, ring_pair_new(&rp, 8, 0));
+	ASSERT_EQ(-EINVAL, zoc_ring_format(&r, rp.mem, rp.len, 6));
+	ASSERT_TRUE(zoc_ring_broken(&r));
+	ASSERT_EQ(0, zoc_ring_format(&r, rp.mem, rp.len, 8));
+	ASSERT_FALSE(zoc_ring_broken(&r));
+	ASSERT_EQ(8, zoc_ring_space(&r));
+	ASSERT_EQ(0, zoc_ring_produce(&r, &m));
+	ASSERT_EQ(0, zoc_ring_attach(&c, rp.mem, rp.len));
+	ASSERT_EQ(1, zoc_ring_avail(&c));
+	/* The consumer index jumps past what was published. */
+	hdr_of(&rp)->cons = cpu_to_le32(0x10000);
+	ASSERT_EQ(-EIO, zoc_ring_space(&r));
+	ASSERT_TRUE(zoc_ring_broken(&r));
+	ring_pair_free(&rp);
+}
+
 /* The producer index runs ahead of what the ring can hold. */
 TEST(prod_beyond_ring)
 {
