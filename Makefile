@@ -126,7 +126,7 @@ clean:
 
 # The unit tests use the kselftest harness of the kernel source: fetched and
 # unpacked if need be, never a finished kernel build.
-unit: $(O)/bin/linkd_test $(O)/bin/ring_test
+unit: $(O)/bin/linkd_test $(O)/bin/ring_test $(O)/bin/pending_test
 
 $(O)/bin/linkd_test: tools/testing/unit/linkd_test.c uapi/linux/zoc_link.h \
 		$(KSFT_HARNESS)
@@ -140,6 +140,13 @@ $(O)/bin/ring_test: tools/testing/unit/ring_test.c $(RING_DEPS) $(KSFT_HARNESS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -pthread -I$(KSFT_DIR) -o $@ $<
+
+$(O)/bin/pending_test: tools/testing/unit/pending_test.c \
+		drivers/zoc/link/pending.h drivers/zoc/link/ring_compat.h \
+		uapi/linux/zoc_link.h $(KSFT_HARNESS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -I$(KSFT_DIR) -o $@ $<
 
 # Core-to-core figures; then, with valgrind, instructions per message.
 ring-bench: $(O)/bin/ring_bench

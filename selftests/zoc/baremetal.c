@@ -7,7 +7,9 @@
  * the same ring code as the kernel).  The kernel must come up on the link,
  * answer its own echo and flood tests through the eventfds, and detach
  * cleanly when the device is closed.  A second test does the same through
- * zoc-linkd -K, the bare-metal broker, as the service VM's VMM would.
+ * zoc-linkd -K, the bare-metal broker, as the service VM's VMM would.  A
+ * third plays a hostile service VM that scribbles over the ring headers
+ * while the host formats them.
  *
  * In the ZOC lab the real service VM is stopped and the ivshmem transport
  * unbound first, and both are put back afterwards.
@@ -126,6 +128,7 @@ static void drive_fake_svm(struct __test_metadata *_metadata, struct fake_svm *f
 
 	ASSERT_EQ(ZOC_LINK_MAGIC, le64_to_cpu(area->magic));
 	f->epoch = le32_to_cpu(area->svm.epoch) + 1;
+	f->attached = 0;
 	ASSERT_EQ(0, pthread_create(&thread, NULL, fake_svm_run, f));
 	for (i = 0; i < 300; i++) {
 		if (zoc_link_field("svm_epoch") == f->epoch &&
@@ -209,45 +212,130 @@ FIXTURE_TEARDOWN(bare)
 	close(self->lab);
 }
 
-TEST_F_TIMEOUT(bare, eventfds_and_window, 300)
+/*
+ * Attach a transport through /dev/zoc-link: eventfds of our own, the
+ * kernel's window mapped in @f.  Returns the device, or -1.
+ */
+static int open_transport(struct __test_metadata *_metadata,
+			  struct fake_svm *f, int *win, off_t *size)
 {
 	struct zoc_link_doorbell call, kick;
-	struct fake_svm f = { 0 };
 	struct stat st;
-	int dev, win;
+	int dev;
 
-	f.aperture = aperture_start();
-	ASSERT_NE(0, f.aperture);
-
+	f->aperture = aperture_start();
+	EXPECT_NE(0, f->aperture);
 	dev = open("/dev/zoc-link", O_RDWR);
-	ASSERT_LE(0, dev);
-	f.call = eventfd(0, EFD_CLOEXEC);
-	f.kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	call = (struct zoc_link_doorbell){ .fd = f.call, .peer = 0 };
-	kick = (struct zoc_link_doorbell){ .fd = f.kick, .peer = SVM_PEER };
-	ASSERT_EQ(0, ioctl(dev, ZOC_LINK_SET_CALL, &call));
+	EXPECT_LE(0, dev);
+	if (!f->aperture || dev < 0)
+		return -1;
+	f->call = eventfd(0, EFD_CLOEXEC);
+	f->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	call = (struct zoc_link_doorbell){ .fd = f->call, .peer = 0 };
+	kick = (struct zoc_link_doorbell){ .fd = f->kick, .peer = SVM_PEER };
+	EXPECT_EQ(0, ioctl(dev, ZOC_LINK_SET_CALL, &call));
 	EXPECT_EQ(-1, ioctl(dev, ZOC_LINK_SET_CALL, &call));	/* once */
-	ASSERT_EQ(0, ioctl(dev, ZOC_LINK_SET_KICK, &kick));
+	EXPECT_EQ(0, ioctl(dev, ZOC_LINK_SET_KICK, &kick));
 	EXPECT_EQ(1, zoc_link_state("host_state"));
 
 	/* The window: a power of two covering the aperture, RAM 1:1. */
-	win = ioctl(dev, ZOC_LINK_WINDOW);
-	ASSERT_LE(0, win);
-	ASSERT_EQ(0, fstat(win, &st));
+	*win = ioctl(dev, ZOC_LINK_WINDOW);
+	EXPECT_LE(0, *win);
+	if (*win < 0 || fstat(*win, &st))
+		return -1;
 	EXPECT_EQ(0, st.st_size & (st.st_size - 1));
-	ASSERT_LT(f.aperture + ZOC_LINK_AREA_SIZE, (unsigned long long)st.st_size);
-	f.window = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			win, 0);
-	ASSERT_NE(MAP_FAILED, f.window);
+	EXPECT_LT(f->aperture + ZOC_LINK_AREA_SIZE, (unsigned long long)st.st_size);
+	f->window = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 *win, 0);
+	EXPECT_NE(MAP_FAILED, f->window);
+	if (f->window == MAP_FAILED)
+		return -1;
+	*size = st.st_size;
+	return dev;
+}
 
-	drive_fake_svm(_metadata, &f);
-	munmap(f.window, st.st_size);
+static void close_transport(struct __test_metadata *_metadata,
+			    struct fake_svm *f, int dev, int win, off_t size)
+{
+	munmap(f->window, size);
 	close(win);
 	close(dev);
 	/* Closing the device detached the transport. */
 	EXPECT_EQ(0, zoc_link_state("host_state"));
-	close(f.call);
-	close(f.kick);
+	close(f->call);
+	close(f->kick);
+}
+
+TEST_F_TIMEOUT(bare, eventfds_and_window, 300)
+{
+	struct fake_svm f = { 0 };
+	off_t size;
+	int dev, win;
+
+	dev = open_transport(_metadata, &f, &win, &size);
+	ASSERT_LE(0, dev);
+	drive_fake_svm(_metadata, &f);
+	close_transport(_metadata, &f, dev, win, size);
+}
+
+/* Writes impossible indices into both ring headers until told to stop. */
+static void *scribble(void *arg)
+{
+	struct fake_svm *f = arg;
+	u8 *base = f->window + f->aperture;
+	struct zoc_ring_hdr *req = (void *)(base + ZOC_LINK_REQ_RING);
+	struct zoc_ring_hdr *cpl = (void *)(base + ZOC_LINK_CPL_RING);
+	u32 bad = 0x10000;
+
+	while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&req->prod, cpu_to_le32(bad), __ATOMIC_RELAXED);
+		__atomic_store_n(&req->cons, cpu_to_le32(bad), __ATOMIC_RELAXED);
+		__atomic_store_n(&cpl->prod, cpu_to_le32(bad), __ATOMIC_RELAXED);
+		__atomic_store_n(&cpl->cons, cpu_to_le32(bad), __ATOMIC_RELAXED);
+		bad += 0x10000;
+	}
+	return NULL;
+}
+
+/*
+ * A hostile service VM: it takes a new epoch again and again, so that the
+ * host formats the rings again and again, while another thread writes
+ * impossible indices into the ring headers.  The host must take none of
+ * them for a ring (formatting reads nothing back), never oops or hang,
+ * and come up with the next service VM that behaves.
+ */
+TEST_F_TIMEOUT(bare, hostile_format, 300)
+{
+	struct fake_svm f = { 0 };
+	struct zoc_link_area *area;
+	pthread_t thread;
+	off_t size;
+	int dev, win, i;
+
+	dev = open_transport(_metadata, &f, &win, &size);
+	ASSERT_LE(0, dev);
+	area = (void *)(f.window + f.aperture);
+	area->svm.peer_id = cpu_to_le32(SVM_PEER);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, scribble, &f));
+	for (i = 0; i < 100; i++) {
+		area->svm.epoch = cpu_to_le32(le32_to_cpu(area->svm.epoch) + 1);
+		area->svm.ack_epoch = area->host.epoch;
+		area->svm.heartbeat =
+			cpu_to_le64(le64_to_cpu(area->svm.heartbeat) + 1);
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		area->svm.state = cpu_to_le32(ZOC_LINK_UP);
+		ring_host(&f);
+		usleep(20 * 1000);
+	}
+	__atomic_store_n(&f.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(thread, NULL);
+	TH_LOG("host epoch %lld after 100 hostile epochs; resets %lld",
+	       zoc_link_field("host_epoch"), zoc_link_field("resets"));
+	/* The host still answers, and takes a service VM that behaves. */
+	ASSERT_LE(0, zoc_link_field("host_epoch"));
+	f.stop = 0;
+	drive_fake_svm(_metadata, &f);
+	close_transport(_metadata, &f, dev, win, size);
 }
 
 /* One ivshmem protocol message: value and maybe a fd (else -1). */

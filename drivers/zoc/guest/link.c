@@ -2,11 +2,10 @@
 /*
  * ZOC service VM link endpoint: the ivshmem-doorbell device whose BAR2 is
  * all of host RAM (the L0 window: BAR2 offset == host physical address) and
- * whose doorbells reach the host.  It finds the link area at the aperture
- * address it is given, declares itself up once it can take doorbells,
- * attaches to the rings the host formats for its epoch, answers requests
- * (the I/O proxy answers those about devices) and the host's wiring probes,
- * and beats a heartbeat.
+ * whose doorbells reach the host.  It runs the service VM's end of the link
+ * protocol (drivers/zoc/link) over the link area at the aperture address it
+ * is given, hands the host's requests to the I/O proxy, and answers the
+ * host's wiring probes.
  *
  * Everything read from the window was written by the host, which is not
  * trusted: every address is checked against the window before use.
@@ -22,12 +21,11 @@
 #include <linux/zoc_link.h>
 
 #include "../link/ivshmem.h"
-#include "../link/pending.h"
-#include "../link/ring.h"
+#include "../link/link.h"
 #include "zoc_guest.h"
 
 #define ZOC_GUEST_VECTORS	1
-#define ZOC_TICK		msecs_to_jiffies(ZOC_LINK_HEARTBEAT_MS)
+#define ZOC_GUEST_CALL_TIMEOUT	(5 * HZ)
 
 static unsigned long aperture;
 module_param(aperture, ulong, 0444);
@@ -37,71 +35,46 @@ static bool test_hooks;
 module_param(test_hooks, bool, 0444);
 MODULE_PARM_DESC(test_hooks, "obey the host's test requests: corrupt the link, ping back");
 
-#define ZOC_GUEST_PENDING	8	/* own requests in flight, a power of two */
-#define ZOC_GUEST_CALL_TIMEOUT	(5 * HZ)
-
 /**
  * struct zoc_guest_link - the service VM's end of the link
  * @pdev: the ivshmem-doorbell function
  * @regs: its BAR0
  * @window: BAR2, all of host RAM, mapped write-back
  * @window_size: its size
- * @area: the link area inside @window
- * @own_id: our doorbell address
- * @tick: finds the link area, beats the heartbeat, follows the handshake
- * @lock: protects the rings, @attached and the counters below against the
- *	interrupt handler
- * @req: request ring (we consume)
- * @cpl: completion ring (we produce)
- * @attached: we took the rings of the host epoch we acknowledged
- * @request_cpu: the CPU in the proxy's request path, UINT_MAX if none
- * @pending: our own requests to the host, waiting for replies, by tag
- * @generation: makes their tags unique
+ * @link: the link protocol's instance
+ * @last_seq: sequence number of the last probe seen (interrupt handler)
+ * @probes: probes answered (interrupt handler)
+ * @ping_lock: protects @ping_count and @ping_tag
  * @ping_work: answers the host's ZOC_CTRL_TEST_PING_HOST
  * @ping_count: how many pings it asked for
  * @ping_tag: the tag to reply to, 0 when no test runs
- * @dropped: replies and messages that found the completion ring full
  * @unanswered: requests nobody answered
  * @dir: debugfs directory
- * @doorbells: doorbells received from the host
- * @probes: probes answered
- * @last_seq: sequence number of the last probe answered
  */
 struct zoc_guest_link {
 	struct pci_dev *pdev;
 	void __iomem *regs;
 	void *window;
 	resource_size_t window_size;
-	struct zoc_link_area *area;
-	u32 own_id;
-	struct delayed_work tick;
-	/* the interrupt handler and the tick both touch the rings */
-	spinlock_t lock;
-	struct zoc_ring req;
-	struct zoc_ring cpl;
-	bool attached;
-	unsigned int request_cpu;
-	struct zoc_pending pending[ZOC_GUEST_PENDING];
-	u32 generation;
+	struct zoc_link link;
+	u64 last_seq;
+	u64 probes;
+	/* the request path and the ping work */
+	spinlock_t ping_lock;
 	struct work_struct ping_work;
 	u32 ping_count;
 	u32 ping_tag;
-	u64 dropped;
-	u64 unanswered;
+	atomic64_t unanswered;
 	struct dentry *dir;
-	u64 doorbells;
-	u64 probes;
-	u64 last_seq;
 };
 
-/* The one link endpoint; the proxy reaches it through the functions below. */
-static struct zoc_guest_link *zoc_guest_link;
-static DEFINE_SPINLOCK(zoc_guest_link_lock);	/* protects zoc_guest_link */
-
-static u32 zoc_read32(__le32 *p)
-{
-	return le32_to_cpu(READ_ONCE(*p));
-}
+/*
+ * The endpoint, published with RCU for the I/O proxy.  Devices exist only
+ * while it is published (its removal destroys them first), so a device's
+ * callers may use what they got from it.
+ */
+static struct zoc_guest_link __rcu *zoc_guest_endpoint;
+static DEFINE_MUTEX(zoc_guest_endpoint_mutex);	/* serialises publishing */
 
 static u64 zoc_read64(__le64 *p)
 {
@@ -109,437 +82,235 @@ static u64 zoc_read64(__le64 *p)
 }
 
 /* Map a host physical range, if it lies inside the window. */
-static void *zoc_guest_host_ptr(struct zoc_guest_link *link, u64 addr,
+static void *zoc_guest_host_ptr(struct zoc_guest_link *ep, u64 addr,
 				size_t len)
 {
-	if (addr >= link->window_size || len > link->window_size - addr)
+	if (addr >= ep->window_size || len > ep->window_size - addr)
 		return NULL;
-	return link->window + addr;
+	return ep->window + addr;
 }
 
-/*
- * Host memory for device models: inside the window and off the link area.
- * Devices exist only while the endpoint does (its removal destroys them
- * first), so the endpoint is stable for their callers.
+/**
+ * zoc_guest_link_host_ptr - host memory for device models
+ * @addr: host physical address
+ * @len: bytes, not zero
+ *
+ * Return: the range in the L0 window, or NULL if it is not all inside the
+ * window or touches the link area.
  */
 void *zoc_guest_link_host_ptr(u64 addr, size_t len)
 {
-	struct zoc_guest_link *link = READ_ONCE(zoc_guest_link);
+	struct zoc_guest_link *ep;
+	void *p = NULL;
 
-	if (!link || !len ||
-	    (addr < aperture + ZOC_LINK_AREA_SIZE && aperture < addr + len))
-		return NULL;
-	return zoc_guest_host_ptr(link, addr, len);
+	rcu_read_lock();
+	ep = rcu_dereference(zoc_guest_endpoint);
+	if (ep && len &&
+	    !(addr < aperture + ZOC_LINK_AREA_SIZE && aperture < addr + len))
+		p = zoc_guest_host_ptr(ep, addr, len);
+	rcu_read_unlock();
+	return p;
 }
 
-/* The device page of @slot; the aperture was checked at probe. */
+/**
+ * zoc_guest_link_dev_page - the device page of a slot
+ * @slot: below ZOC_LINK_MAX_DEVS
+ *
+ * Return: the page, or NULL if there is no endpoint or no such slot.
+ */
 struct zoc_dev_page *zoc_guest_link_dev_page(unsigned int slot)
 {
-	struct zoc_guest_link *link = READ_ONCE(zoc_guest_link);
+	struct zoc_guest_link *ep;
+	struct zoc_dev_page *page = NULL;
 
-	return link->window + aperture + ZOC_LINK_DEV_PAGES +
-	       slot * ZOC_LINK_DEV_PAGE_SIZE;
+	rcu_read_lock();
+	ep = rcu_dereference(zoc_guest_endpoint);
+	if (ep)
+		page = zoc_link_dev_page(&ep->link, slot);
+	rcu_read_unlock();
+	return page;
 }
 
-static void zoc_guest_ring_host(struct zoc_guest_link *link)
+static int zoc_guest_send(const struct zoc_msg *msg, bool reply)
 {
-	struct zoc_link_side *host = &link->area->host;
-	u32 peer;
+	struct zoc_guest_link *ep;
+	int ret = -ENOTCONN;
 
-	if (zoc_read32(&host->state) != ZOC_LINK_UP)
-		return;
-	/* peer_id after state; pairs with the host's wmb in attach. */
-	smp_rmb();
-	peer = zoc_read32(&host->peer_id);
-	if (peer <= ZOC_IVSHMEM_MAX_PEER)
-		zoc_ivshmem_ring(link->regs, peer, 0);
-}
-
-/* Answer the host's wiring probe, if there is a new one. */
-static void zoc_guest_answer_probe(struct zoc_guest_link *link)
-{
-	struct zoc_link_probe *probe = &link->area->probe;
-	struct zoc_link_marker *m;
-	u64 seq, cookie;
-
-	seq = zoc_read64(&probe->seq);
-	if (seq == link->last_seq)
-		return;
-	link->last_seq = seq;
-	/* seq before the rest; pairs with the host's wmb. */
-	smp_rmb();
-	m = zoc_guest_host_ptr(link, zoc_read64(&probe->marker_addr),
-			       sizeof(*m));
-	if (!m || !IS_ALIGNED((unsigned long)m, sizeof(u64))) {
-		dev_warn_ratelimited(&link->pdev->dev,
-				     "probe %llu: bad marker address\n", seq);
-		return;
-	}
-	cookie = zoc_read64(&probe->cookie);
-	if (zoc_read64(&m->magic) != ZOC_LINK_MARKER_MAGIC ||
-	    zoc_read64(&m->cookie) != cookie) {
-		dev_warn_ratelimited(&link->pdev->dev,
-				     "probe %llu: marker does not match\n", seq);
-		return;
-	}
-	WRITE_ONCE(m->echo, cpu_to_le64(~cookie));
-	/* echo before seq; pairs with the host's rmb. */
-	smp_wmb();
-	WRITE_ONCE(m->seq, cpu_to_le64(seq));
-	link->probes++;
-	WRITE_ONCE(link->area->svm.probes, cpu_to_le64(link->probes));
-	zoc_guest_ring_host(link);
-}
-
-/* The host answered one of our requests.  Lock held. */
-static void zoc_guest_reply(struct zoc_guest_link *link, struct zoc_msg *msg)
-{
-	if (!zoc_pending_complete(link->pending, ZOC_GUEST_PENDING, msg))
-		link->unanswered++;
-}
-
-/* Answer one request.  Lock held. */
-static void zoc_guest_request(struct zoc_guest_link *link, struct zoc_msg *msg)
-{
-	struct zoc_msg reply = { .hdr = msg->hdr };
-	bool handled;
-
-	switch (msg->hdr.type) {
-	case ZOC_MSG_ECHO:
-		reply = *msg;
-		break;
-	case ZOC_MSG_CTRL_REPLY:
-		zoc_guest_reply(link, msg);
-		return;
-	case ZOC_MSG_CTRL_REQ:
-		if (le32_to_cpu(msg->ctrl.opcode) == ZOC_CTRL_PING) {
-			reply = *msg;
-			reply.hdr.type = ZOC_MSG_CTRL_REPLY;
-			reply.ctrl.status = cpu_to_le32(ZOC_MSG_OK);
-			break;
-		}
-		if (test_hooks &&
-		    le32_to_cpu(msg->ctrl.opcode) == ZOC_CTRL_TEST_PING_HOST &&
-		    !link->ping_tag && msg->hdr.tag) {
-			/* Our own requests wait for replies: not in here. */
-			link->ping_tag = le32_to_cpu(msg->hdr.tag);
-			link->ping_count = get_unaligned_le32(msg->ctrl.data);
-			schedule_work(&link->ping_work);
-			return;
-		}
-		if (test_hooks &&
-		    le32_to_cpu(msg->ctrl.opcode) == ZOC_CTRL_TEST_CORRUPT) {
-			/* An index the host must refuse: it resets the link. */
-			WRITE_ONCE(link->cpl.hdr->prod,
-				   cpu_to_le32(link->cpl.prod + 0x10000));
-			link->attached = false;
-			dev_warn(&link->pdev->dev, "corrupted the completion ring, as asked\n");
-			return;
-		}
-		fallthrough;
-	default:
-		WRITE_ONCE(link->request_cpu, raw_smp_processor_id());
-		handled = zoc_proxy_request(msg, &reply);
-		WRITE_ONCE(link->request_cpu, UINT_MAX);
-		if (handled) {
-			if (reply.hdr.type == ZOC_MSG_NONE)
-				return;		/* posted, or answered later */
-			break;
-		}
-		if (msg->hdr.type == ZOC_MSG_MMIO_WRITE)
-			return;		/* posted: nothing to answer */
-		link->unanswered++;
-		if (msg->hdr.type == ZOC_MSG_MMIO_READ) {
-			reply.hdr.type = ZOC_MSG_MMIO_REPLY;
-			reply.hdr.len = cpu_to_le16(sizeof(reply.reply));
-			reply.reply.value = cpu_to_le64(~0ULL);
-			reply.reply.status = cpu_to_le32(ZOC_MSG_ENODEV);
-		} else {
-			reply.hdr.type = ZOC_MSG_CTRL_REPLY;
-			reply.hdr.len = cpu_to_le16(8);
-			reply.ctrl.opcode = msg->ctrl.opcode;
-			reply.ctrl.status = cpu_to_le32(ZOC_MSG_ENOTSUPP);
-		}
-		break;
-	}
-	if (zoc_ring_produce(&link->cpl, &reply))
-		link->dropped++;
-}
-
-/*
- * Answer what is on the request ring.  A request is taken only when its
- * reply has room: the host bounds what it sends by the completion ring's
- * size, and a host that does not is held back, not answered out of order.
- * Lock held.
- */
-static void zoc_guest_drain(struct zoc_guest_link *link)
-{
-	unsigned int budget = ZOC_LINK_RING_SLOTS;
-	struct zoc_msg msg;
-	int ret = 0;
-
-	do {
-		while (link->attached && zoc_ring_space(&link->cpl) > 0) {
-			ret = zoc_ring_consume(&link->req, &msg);
-			if (ret == -EAGAIN || ret == -EIO)
-				break;
-			if (!ret)
-				zoc_guest_request(link, &msg);
-			/* A host that never stops sending must not hold us. */
-			if (!--budget) {
-				mod_delayed_work(system_wq, &link->tick, 0);
-				break;
-			}
-		}
-		if (!link->attached)
-			return;
-		if (zoc_ring_need_doorbell(&link->cpl))
-			zoc_guest_ring_host(link);
-	} while (ret == -EAGAIN && zoc_ring_enable_notify(&link->req));
-
-	if (zoc_ring_broken(&link->req) || zoc_ring_broken(&link->cpl)) {
-		/* A new epoch makes the host format the rings again. */
-		link->attached = false;
-		zoc_pending_fail(link->pending, ZOC_GUEST_PENDING, -ECONNRESET);
-		WRITE_ONCE(link->area->svm.epoch,
-			   cpu_to_le32(zoc_read32(&link->area->svm.epoch) + 1));
-		dev_warn(&link->pdev->dev, "the host corrupted a ring: new epoch\n");
-	}
-}
-
-static irqreturn_t zoc_guest_irq(int irq, void *data)
-{
-	struct zoc_guest_link *link = data;
-
-	if (!READ_ONCE(link->area))
-		return IRQ_HANDLED;
-	spin_lock(&link->lock);
-	link->doorbells++;
-	WRITE_ONCE(link->area->svm.doorbells, cpu_to_le64(link->doorbells));
-	zoc_guest_answer_probe(link);
-	zoc_guest_drain(link);
-	spin_unlock(&link->lock);
-	if (!link->attached)
-		mod_delayed_work(system_wq, &link->tick, 0);
-	return IRQ_HANDLED;
-}
-
-/* Declare us up, with a new epoch, once the host has set up the area. */
-static bool zoc_guest_connect(struct zoc_guest_link *link)
-{
-	struct zoc_link_area *area = link->window + aperture;
-	struct zoc_link_side *svm = &area->svm;
-	u32 version;
-
-	if (zoc_read64(&area->magic) != ZOC_LINK_MAGIC)
-		return false;
-	/* magic before the rest; pairs with the host's wmb. */
-	smp_rmb();
-	version = zoc_read32(&area->version);
-	if (version != ZOC_LINK_VERSION) {
-		dev_err_once(&link->pdev->dev, "link version %u, expected %u\n",
-			     version, ZOC_LINK_VERSION);
-		return false;
-	}
-
-	link->last_seq = zoc_read64(&area->probe.seq);
-	WRITE_ONCE(svm->epoch, cpu_to_le32(zoc_read32(&svm->epoch) + 1));
-	WRITE_ONCE(svm->peer_id, cpu_to_le32(link->own_id));
-	WRITE_ONCE(svm->ack_epoch, 0);
-	WRITE_ONCE(svm->doorbells, 0);
-	WRITE_ONCE(svm->probes, 0);
-	/* The rest before state; pairs with the host's rmb. */
-	smp_wmb();
-	WRITE_ONCE(svm->state, cpu_to_le32(ZOC_LINK_UP));
-	WRITE_ONCE(link->area, area);
-	dev_info(&link->pdev->dev, "link area found: epoch %u, host epoch %u\n",
-		 zoc_read32(&svm->epoch), zoc_read32(&area->host.epoch));
-	return true;
-}
-
-/*
- * Attach to the rings the host formatted for our epoch, for each new host
- * epoch, and acknowledge it.  Lock held.
- */
-static void zoc_guest_handshake(struct zoc_guest_link *link)
-{
-	struct zoc_link_area *area = link->area;
-	void *base = area;
-	u32 epoch;
-
-	if (zoc_read32(&area->host.ack_epoch) != zoc_read32(&area->svm.epoch)) {
-		link->attached = false;		/* not formatted for us yet */
-		return;
-	}
-	epoch = zoc_read32(&area->host.epoch);
-	if (link->attached && epoch == zoc_read32(&area->svm.ack_epoch))
-		return;
-	/* The acknowledgment before the rings; pairs with the host's wmb. */
-	smp_rmb();
-	link->attached = false;
-	zoc_pending_fail(link->pending, ZOC_GUEST_PENDING, -ECONNRESET);
-	if (zoc_ring_attach(&link->req, base + ZOC_LINK_REQ_RING,
-			    ZOC_LINK_RING_SPAN) ||
-	    zoc_ring_attach(&link->cpl, base + ZOC_LINK_CPL_RING,
-			    ZOC_LINK_RING_SPAN)) {
-		dev_warn_ratelimited(&link->pdev->dev, "the host's rings are malformed\n");
-		return;
-	}
-	zoc_ring_enable_notify(&link->req);
-	link->attached = true;
-	WRITE_ONCE(area->svm.ack_epoch, cpu_to_le32(epoch));
-	dev_info(&link->pdev->dev, "link up: host epoch %u\n", epoch);
-	zoc_guest_ring_host(link);
-	zoc_guest_drain(link);
-}
-
-/* Find the area, then beat the heartbeat and follow the handshake. */
-static void zoc_guest_tick(struct work_struct *work)
-{
-	struct zoc_guest_link *link =
-		container_of(work, struct zoc_guest_link, tick.work);
-	struct zoc_link_side *svm;
-
-	if (!link->area && !zoc_guest_connect(link))
-		goto out;
-	svm = &link->area->svm;
-	spin_lock_irq(&link->lock);
-	WRITE_ONCE(svm->heartbeat, cpu_to_le64(zoc_read64(&svm->heartbeat) + 1));
-	zoc_guest_handshake(link);
-	zoc_guest_drain(link);
-	if (link->attached) {
-		WRITE_ONCE(link->request_cpu, raw_smp_processor_id());
-		zoc_proxy_tick();
-		WRITE_ONCE(link->request_cpu, UINT_MAX);
-	}
-	spin_unlock_irq(&link->lock);
-out:
-	schedule_delayed_work(&link->tick, ZOC_TICK);
-}
-
-/* Lock held. */
-static int __zoc_guest_link_post(struct zoc_guest_link *link,
-				 const struct zoc_msg *msg)
-{
-	int ret;
-
-	if (!link->attached)
-		return -ENOTCONN;
-	ret = zoc_ring_produce(&link->cpl, msg);
-	if (!ret && zoc_ring_need_doorbell(&link->cpl))
-		zoc_guest_ring_host(link);
-	if (ret == -ENOSPC)
-		link->dropped++;
+	rcu_read_lock();
+	ep = rcu_dereference(zoc_guest_endpoint);
+	if (ep)
+		ret = reply ? zoc_link_reply(&ep->link, msg) :
+			      zoc_link_post(&ep->link, msg);
+	rcu_read_unlock();
 	return ret;
-}
-
-/*
- * The proxy's callbacks run under the link's lock, in the request path of
- * this CPU (interrupts off): what they post goes out without taking it.
- */
-static bool zoc_guest_in_request(struct zoc_guest_link *link)
-{
-	return READ_ONCE(link->request_cpu) == raw_smp_processor_id();
 }
 
 /**
  * zoc_guest_link_post - send a message to the host (an interrupt, an event)
  * @msg: the message
  *
- * Context: any, including the I/O proxy's callbacks; takes a spinlock with
- * interrupts disabled.
+ * Context: any, including the I/O proxy's callbacks.
  * Return: 0, -ENOTCONN if the link is not up, -ENOSPC if the completion
- * ring is full, -EIO if it is broken.
+ * ring has no room for it, -EIO if it is broken.
  */
 int zoc_guest_link_post(const struct zoc_msg *msg)
 {
-	struct zoc_guest_link *link;
-	unsigned long flags;
-	int ret = -ENOTCONN;
-
-	spin_lock_irqsave(&zoc_guest_link_lock, flags);
-	link = zoc_guest_link;
-	if (link && zoc_guest_in_request(link)) {
-		ret = __zoc_guest_link_post(link, msg);
-	} else if (link) {
-		spin_lock(&link->lock);
-		ret = __zoc_guest_link_post(link, msg);
-		spin_unlock(&link->lock);
-	}
-	spin_unlock_irqrestore(&zoc_guest_link_lock, flags);
-	return ret;
+	return zoc_guest_send(msg, false);
 }
 EXPORT_SYMBOL_GPL(zoc_guest_link_post);
 
 /**
- * zoc_guest_link_call - send a control request to the host, wait for the reply
- * @msg: the request (ZOC_MSG_CTRL_REQ); its tag is assigned here
- * @reply: where the reply goes
- * @timeout: in jiffies
+ * zoc_guest_link_reply - answer one of the host's requests
+ * @msg: the reply, with the request's tag
  *
- * Context: process context.
- * Return: 0 with the reply in @reply, -ENOTCONN if the link is not up,
- * -EBUSY if too many requests are in flight or the ring is full,
- * -ETIMEDOUT if no reply came, -ECONNRESET if the link was reset meanwhile.
+ * Context: any.
+ * Return: as zoc_guest_link_post().
  */
-int zoc_guest_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
-			unsigned long timeout)
+int zoc_guest_link_reply(const struct zoc_msg *msg)
 {
-	struct zoc_pending *p = NULL;
-	struct zoc_guest_link *link;
-	int ret = -ENOTCONN;
-	u32 tag = 0;
-
-	spin_lock_irq(&zoc_guest_link_lock);
-	link = zoc_guest_link;
-	if (link) {
-		spin_lock(&link->lock);
-		if (link->attached)
-			p = zoc_pending_get(link->pending, ZOC_GUEST_PENDING,
-					    &link->generation, 0);
-		ret = !link->attached ? -ENOTCONN : !p ? -EBUSY : 0;
-		if (!ret) {
-			tag = p->tag;
-			msg->hdr.tag = cpu_to_le32(tag);
-			ret = zoc_ring_produce(&link->cpl, msg);
-			if (ret) {
-				p->tag = 0;
-				ret = ret == -ENOSPC ? -EBUSY : ret;
-			} else if (zoc_ring_need_doorbell(&link->cpl)) {
-				zoc_guest_ring_host(link);
-			}
-		}
-		spin_unlock(&link->lock);
-	}
-	spin_unlock_irq(&zoc_guest_link_lock);
-	if (ret)
-		return ret;
-
-	/*
-	 * @link outlives its callers: they are the proxy, which detaches
-	 * before the endpoint goes, and the ping work, cancelled then.
-	 */
-	wait_for_completion_timeout(&p->done, timeout);
-	spin_lock_irq(&link->lock);
-	ret = zoc_pending_result(p, tag, reply);
-	spin_unlock_irq(&link->lock);
-	return ret;
+	return zoc_guest_send(msg, true);
 }
-EXPORT_SYMBOL_GPL(zoc_guest_link_call);
+EXPORT_SYMBOL_GPL(zoc_guest_link_reply);
+
+static void zoc_guest_ring(void *priv, u32 peer, u16 vector)
+{
+	struct zoc_guest_link *ep = priv;
+
+	if (peer <= ZOC_IVSHMEM_MAX_PEER)
+		zoc_ivshmem_ring(ep->regs, peer, vector);
+}
+
+static const struct zoc_link_transport_ops zoc_guest_transport_ops = {
+	.ring = zoc_guest_ring,
+};
+
+/* Answer the host's wiring probe, if there is a new one.  IRQ handler. */
+static void zoc_guest_answer_probe(struct zoc_guest_link *ep)
+{
+	struct zoc_link_probe *probe = &ep->link.area->probe;
+	struct zoc_link_marker *m;
+	u64 seq, cookie;
+
+	if (!READ_ONCE(ep->link.connected))
+		return;
+	seq = zoc_read64(&probe->seq);
+	if (seq == ep->last_seq)
+		return;
+	ep->last_seq = seq;
+	/* seq before the rest; pairs with the host's virt_wmb(). */
+	virt_rmb();
+	m = zoc_guest_host_ptr(ep, zoc_read64(&probe->marker_addr), sizeof(*m));
+	if (!m || !IS_ALIGNED((unsigned long)m, sizeof(u64))) {
+		dev_warn_ratelimited(&ep->pdev->dev,
+				     "probe %llu: bad marker address\n", seq);
+		return;
+	}
+	cookie = zoc_read64(&probe->cookie);
+	if (zoc_read64(&m->magic) != ZOC_LINK_MARKER_MAGIC ||
+	    zoc_read64(&m->cookie) != cookie) {
+		dev_warn_ratelimited(&ep->pdev->dev,
+				     "probe %llu: marker does not match\n", seq);
+		return;
+	}
+	WRITE_ONCE(m->echo, cpu_to_le64(~cookie));
+	/* echo before seq; pairs with the host's virt_rmb(). */
+	virt_wmb();
+	WRITE_ONCE(m->seq, cpu_to_le64(seq));
+	ep->probes++;
+	WRITE_ONCE(ep->link.own->probes, cpu_to_le64(ep->probes));
+	zoc_link_ring_peer(&ep->link, 0);
+}
+
+/* Test hooks: the host's requests to ping it back or corrupt a ring. */
+static bool zoc_guest_test_request(struct zoc_guest_link *ep,
+				   const struct zoc_msg *msg)
+{
+	struct zoc_link *link = &ep->link;
+	u32 opcode = le32_to_cpu(msg->ctrl.opcode);
+	bool ok = false;
+
+	if (!test_hooks || msg->hdr.type != ZOC_MSG_CTRL_REQ)
+		return false;
+	if (opcode == ZOC_CTRL_TEST_PING_HOST && msg->hdr.tag) {
+		spin_lock(&ep->ping_lock);
+		if (!ep->ping_tag) {
+			/* Our own requests wait for replies: not in here. */
+			ep->ping_tag = le32_to_cpu(msg->hdr.tag);
+			ep->ping_count = get_unaligned_le32(msg->ctrl.data);
+			schedule_work(&ep->ping_work);
+			ok = true;
+		}
+		spin_unlock(&ep->ping_lock);
+		return ok;
+	}
+	if (opcode == ZOC_CTRL_TEST_CORRUPT) {
+		/*
+		 * An index the host must refuse, kept up by what we publish
+		 * after it: the host resets the link.
+		 */
+		spin_lock(&link->tx_lock);
+		if (!zoc_ring_broken(&link->tx)) {
+			link->tx.prod += 0x10000;
+			link->tx.published = link->tx.prod;
+			link->tx.signalled = link->tx.prod;
+			WRITE_ONCE(link->tx.hdr->prod, cpu_to_le32(link->tx.prod));
+		}
+		spin_unlock(&link->tx_lock);
+		dev_warn(&ep->pdev->dev, "corrupted the completion ring, as asked\n");
+		return true;
+	}
+	return false;
+}
+
+/* A request from the host.  The link's receiving lock is held. */
+static void zoc_guest_receive(struct zoc_link *link, const struct zoc_msg *msg)
+{
+	struct zoc_guest_link *ep = container_of(link, struct zoc_guest_link,
+						 link);
+	struct zoc_msg reply = { .hdr = msg->hdr };
+
+	if (msg->hdr.type == ZOC_MSG_ECHO) {
+		zoc_link_reply(link, msg);
+		return;
+	}
+	if (zoc_guest_test_request(ep, msg))
+		return;
+	if (zoc_proxy_request(msg, &reply)) {
+		if (reply.hdr.type != ZOC_MSG_NONE)	/* else posted, or later */
+			zoc_link_reply(link, &reply);
+		return;
+	}
+	if (msg->hdr.type == ZOC_MSG_MMIO_WRITE)
+		return;		/* posted: nothing to answer */
+	atomic64_inc(&ep->unanswered);
+	zoc_link_reply_status(link, msg, msg->hdr.type == ZOC_MSG_MMIO_READ ?
+			      ZOC_MSG_ENODEV : ZOC_MSG_ENOTSUPP);
+}
+
+/* Doorbells whose message found the ring full.  Receiving lock held. */
+static void zoc_guest_tick(struct zoc_link *link)
+{
+	zoc_proxy_tick();
+}
+
+static const struct zoc_link_client_ops zoc_guest_client_ops = {
+	.receive = zoc_guest_receive,
+	.tick = zoc_guest_tick,
+};
 
 /* The host's ZOC_CTRL_TEST_PING_HOST: ping it, then tell it how it went. */
 static void zoc_guest_ping_work(struct work_struct *work)
 {
-	struct zoc_guest_link *link =
+	struct zoc_guest_link *ep =
 		container_of(work, struct zoc_guest_link, ping_work);
 	struct zoc_msg msg, reply;
 	u32 i, count, tag;
 	int ret = 0;
 
-	spin_lock_irq(&link->lock);
-	count = link->ping_count;
-	tag = link->ping_tag;
-	spin_unlock_irq(&link->lock);
+	spin_lock_irq(&ep->ping_lock);
+	count = ep->ping_count;
+	tag = ep->ping_tag;
+	spin_unlock_irq(&ep->ping_lock);
 
 	for (i = 0; i < count && !ret; i++) {
 		memset(&msg, 0, sizeof(msg));
@@ -547,14 +318,15 @@ static void zoc_guest_ping_work(struct work_struct *work)
 		msg.hdr.len = cpu_to_le16(8 + sizeof(i));
 		msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_PING);
 		put_unaligned_le32(i, msg.ctrl.data);
-		ret = zoc_guest_link_call(&msg, &reply, ZOC_GUEST_CALL_TIMEOUT);
+		ret = zoc_link_call(&ep->link, &msg, &reply,
+				    ZOC_GUEST_CALL_TIMEOUT);
 		if (!ret && (reply.hdr.type != ZOC_MSG_CTRL_REPLY ||
 			     le32_to_cpu(reply.ctrl.status) != ZOC_MSG_OK ||
 			     get_unaligned_le32(reply.ctrl.data) != i))
 			ret = -EPROTO;
 	}
 	if (ret)
-		dev_warn(&link->pdev->dev, "ping %u of %u to the host: %d\n", i,
+		dev_warn(&ep->pdev->dev, "ping %u of %u to the host: %d\n", i,
 			 count, ret);
 
 	memset(&msg, 0, sizeof(msg));
@@ -563,50 +335,67 @@ static void zoc_guest_ping_work(struct work_struct *work)
 	msg.hdr.tag = cpu_to_le32(tag);
 	msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_TEST_PING_HOST);
 	msg.ctrl.status = cpu_to_le32(ret ? ZOC_MSG_EIO : ZOC_MSG_OK);
-	zoc_guest_link_post(&msg);
-	spin_lock_irq(&link->lock);
-	link->ping_tag = 0;
-	spin_unlock_irq(&link->lock);
+	zoc_link_reply(&ep->link, &msg);
+	spin_lock_irq(&ep->ping_lock);
+	ep->ping_tag = 0;
+	spin_unlock_irq(&ep->ping_lock);
+}
+
+static irqreturn_t zoc_guest_irq(int irq, void *data)
+{
+	struct zoc_guest_link *ep = data;
+
+	zoc_guest_answer_probe(ep);
+	zoc_link_doorbell(&ep->link);
+	return IRQ_HANDLED;
 }
 
 static int zoc_guest_show(struct seq_file *s, void *unused)
 {
-	struct zoc_guest_link *link = s->private;
-	struct zoc_link_area *area = READ_ONCE(link->area);
+	struct zoc_guest_link *ep = s->private;
 
-	seq_printf(s, "window: %pa bytes\n", &link->window_size);
-	seq_printf(s, "doorbell_id: %u\n", link->own_id);
-	if (!area)
-		return 0;
-	spin_lock_irq(&link->lock);
-	seq_printf(s, "epoch: %u\n", zoc_read32(&area->svm.epoch));
-	seq_printf(s, "host_epoch: %u\n", zoc_read32(&area->host.epoch));
-	seq_printf(s, "link: %s\n", link->attached ? "up" : "down");
-	seq_printf(s, "doorbells_rx: %llu\n", link->doorbells);
-	seq_printf(s, "probes: %llu\n", link->probes);
-	seq_printf(s, "dropped: %llu\n", link->dropped);
-	seq_printf(s, "unanswered: %llu\n", link->unanswered);
-	zoc_ring_seq_show(s, "req", &link->req);
-	zoc_ring_seq_show(s, "cpl", &link->cpl);
-	spin_unlock_irq(&link->lock);
+	seq_printf(s, "window: %pa bytes\n", &ep->window_size);
+	seq_printf(s, "doorbell_id: %u\n", ep->link.own_id);
+	seq_printf(s, "probes: %llu\n", READ_ONCE(ep->probes));
+	seq_printf(s, "unanswered: %lld\n", atomic64_read(&ep->unanswered));
+	zoc_link_show(s, &ep->link);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(zoc_guest);
 
+static int zoc_guest_publish(struct zoc_guest_link *ep)
+{
+	int ret = 0;
+
+	mutex_lock(&zoc_guest_endpoint_mutex);
+	if (rcu_access_pointer(zoc_guest_endpoint))
+		ret = -EBUSY;
+	else
+		rcu_assign_pointer(zoc_guest_endpoint, ep);
+	mutex_unlock(&zoc_guest_endpoint_mutex);
+	return ret;
+}
+
+static void zoc_guest_unpublish(void)
+{
+	mutex_lock(&zoc_guest_endpoint_mutex);
+	RCU_INIT_POINTER(zoc_guest_endpoint, NULL);
+	mutex_unlock(&zoc_guest_endpoint_mutex);
+	synchronize_rcu();
+}
+
 static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	struct zoc_guest_link *link;
+	struct zoc_guest_link *ep;
+	u32 own_id;
 	int ret;
 
-	link = devm_kzalloc(&pdev->dev, sizeof(*link), GFP_KERNEL);
-	if (!link)
+	ep = devm_kzalloc(&pdev->dev, sizeof(*ep), GFP_KERNEL);
+	if (!ep)
 		return -ENOMEM;
-	link->pdev = pdev;
-	link->request_cpu = UINT_MAX;
-	INIT_DELAYED_WORK(&link->tick, zoc_guest_tick);
-	INIT_WORK(&link->ping_work, zoc_guest_ping_work);
-	spin_lock_init(&link->lock);
-	zoc_pending_init(link->pending, ZOC_GUEST_PENDING);
+	ep->pdev = pdev;
+	spin_lock_init(&ep->ping_lock);
+	INIT_WORK(&ep->ping_work, zoc_guest_ping_work);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
@@ -614,20 +403,28 @@ static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pcim_iomap_regions(pdev, BIT(0), "zoc-link");
 	if (ret)
 		return ret;
-	link->regs = pcim_iomap_table(pdev)[0];
-	link->own_id = readl(link->regs + ZOC_IVSHMEM_IVPOSITION);
+	ep->regs = pcim_iomap_table(pdev)[0];
+	own_id = readl(ep->regs + ZOC_IVSHMEM_IVPOSITION);
 
-	link->window_size = pci_resource_len(pdev, 2);
-	if (aperture % PAGE_SIZE || aperture >= link->window_size ||
-	    link->window_size - aperture < ZOC_LINK_AREA_SIZE) {
+	ep->window_size = pci_resource_len(pdev, 2);
+	if (aperture % PAGE_SIZE || aperture >= ep->window_size ||
+	    ep->window_size - aperture < ZOC_LINK_AREA_SIZE) {
 		dev_err(&pdev->dev, "aperture %#lx is not inside the %pa window\n",
-			aperture, &link->window_size);
+			aperture, &ep->window_size);
 		return -EINVAL;
 	}
-	link->window = devm_memremap(&pdev->dev, pci_resource_start(pdev, 2),
-				     link->window_size, MEMREMAP_WB);
-	if (IS_ERR(link->window))
-		return PTR_ERR(link->window);
+	ep->window = devm_memremap(&pdev->dev, pci_resource_start(pdev, 2),
+				   ep->window_size, MEMREMAP_WB);
+	if (IS_ERR(ep->window))
+		return PTR_ERR(ep->window);
+	zoc_link_init(&ep->link, ZOC_LINK_ROLE_SVM, ep->window + aperture,
+		      &zoc_guest_client_ops, &pdev->dev);
+	/* A probe the host issued before we came is not for us. */
+	ep->last_seq = zoc_read64(&ep->link.area->probe.seq);
+
+	ret = zoc_guest_publish(ep);
+	if (ret)
+		return ret;
 
 	/* Without bus mastering QEMU silently drops MSI-X messages. */
 	pci_set_master(pdev);
@@ -636,55 +433,45 @@ static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret < 0) {
 		dev_err(&pdev->dev, "no MSI-X (%d): is this ivshmem-doorbell?\n",
 			ret);
-		return ret;
+		goto out_unpublish;
 	}
 	ret = request_irq(pci_irq_vector(pdev, 0), zoc_guest_irq, 0,
-			  "zoc-link", link);
+			  "zoc-link", ep);
 	if (ret)
 		goto out_free_vectors;
-
-	spin_lock_irq(&zoc_guest_link_lock);
-	if (zoc_guest_link) {
-		spin_unlock_irq(&zoc_guest_link_lock);
-		ret = -EBUSY;
+	ret = zoc_link_attach(&ep->link, &zoc_guest_transport_ops, ep, own_id);
+	if (ret)
 		goto out_free_irq;
-	}
-	zoc_guest_link = link;
-	spin_unlock_irq(&zoc_guest_link_lock);
-	link->dir = debugfs_create_dir("zoc-guest", NULL);
-	debugfs_create_file("link", 0444, link->dir, link, &zoc_guest_fops);
 
-	pci_set_drvdata(pdev, link);
+	ep->dir = debugfs_create_dir("zoc-guest", NULL);
+	debugfs_create_file("link", 0444, ep->dir, ep, &zoc_guest_fops);
+	pci_set_drvdata(pdev, ep);
 	dev_info(&pdev->dev, "L0 window %pa bytes, doorbell id %u, aperture %#lx\n",
-		 &link->window_size, link->own_id, aperture);
-	schedule_delayed_work(&link->tick, 0);
+		 &ep->window_size, own_id, aperture);
+	zoc_link_start(&ep->link);
 	return 0;
 
 out_free_irq:
-	free_irq(pci_irq_vector(pdev, 0), link);
+	free_irq(pci_irq_vector(pdev, 0), ep);
 out_free_vectors:
 	pci_free_irq_vectors(pdev);
+out_unpublish:
+	zoc_guest_unpublish();
 	return ret;
 }
 
 static void zoc_guest_remove(struct pci_dev *pdev)
 {
-	struct zoc_guest_link *link = pci_get_drvdata(pdev);
+	struct zoc_guest_link *ep = pci_get_drvdata(pdev);
 
+	zoc_link_stop(&ep->link);
+	debugfs_remove_recursive(ep->dir);
 	zoc_proxy_link_gone();
-	spin_lock_irq(&zoc_guest_link_lock);
-	zoc_guest_link = NULL;
-	spin_unlock_irq(&zoc_guest_link_lock);
-	debugfs_remove_recursive(link->dir);
-	free_irq(pci_irq_vector(pdev, 0), link);
-	cancel_delayed_work_sync(&link->tick);
-	spin_lock_irq(&link->lock);
-	zoc_pending_fail(link->pending, ZOC_GUEST_PENDING, -ENODEV);
-	spin_unlock_irq(&link->lock);
-	cancel_work_sync(&link->ping_work);
-	if (link->area)
-		WRITE_ONCE(link->area->svm.state, cpu_to_le32(ZOC_LINK_DOWN));
+	cancel_work_sync(&ep->ping_work);
+	zoc_link_detach(&ep->link, ep);
+	free_irq(pci_irq_vector(pdev, 0), ep);
 	pci_free_irq_vectors(pdev);
+	zoc_guest_unpublish();
 }
 
 static const struct pci_device_id zoc_guest_ids[] = {
@@ -700,27 +487,12 @@ static struct pci_driver zoc_guest_driver = {
 	.remove = zoc_guest_remove,
 };
 
-static int __init zoc_guest_init(void)
+int zoc_guest_link_init(void)
 {
-	int ret;
-
-	ret = zoc_proxy_init();
-	if (ret)
-		return ret;
-	ret = pci_register_driver(&zoc_guest_driver);
-	if (ret)
-		zoc_proxy_exit();
-	return ret;
+	return pci_register_driver(&zoc_guest_driver);
 }
 
-static void __exit zoc_guest_exit(void)
+void zoc_guest_link_exit(void)
 {
 	pci_unregister_driver(&zoc_guest_driver);
-	zoc_proxy_exit();
 }
-
-module_init(zoc_guest_init);
-module_exit(zoc_guest_exit);
-
-MODULE_DESCRIPTION("ZOC service VM: link endpoint and I/O proxy");
-MODULE_LICENSE("GPL");

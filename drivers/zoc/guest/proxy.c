@@ -199,7 +199,7 @@ void zoc_proxy_shadow_write(struct zoc_pdev *pdev, unsigned int offset,
 	if (offset > ZOC_DEV_SHADOW_SIZE || len > ZOC_DEV_SHADOW_SIZE - offset)
 		return;
 	/* Earlier writes to host memory first, as a device would order them. */
-	smp_wmb();
+	virt_wmb();
 	memcpy(pdev->page->shadow + offset, val, len);
 }
 EXPORT_SYMBOL_GPL(zoc_proxy_shadow_write);
@@ -306,7 +306,7 @@ static void zoc_proxy_ctrl_reply(const struct zoc_msg *req, u32 status)
 	reply.hdr.len = cpu_to_le16(8);
 	reply.ctrl.opcode = req->ctrl.opcode;
 	reply.ctrl.status = cpu_to_le32(status);
-	zoc_guest_link_post(&reply);
+	zoc_guest_link_reply(&reply);
 }
 
 /**
@@ -314,7 +314,7 @@ static void zoc_proxy_ctrl_reply(const struct zoc_msg *req, u32 status)
  * @msg: the request, copied out of the ring, its length checked
  * @reply: its header preset to the request's
  *
- * Context: interrupt context, the link's lock held.
+ * Context: interrupt context, the link's receiving lock held.
  * Return: false if not for the proxy; true if handled: @reply is sent
  * unless its type was set to ZOC_MSG_NONE (posted, or answered later).
  */
@@ -369,7 +369,7 @@ bool zoc_proxy_request(const struct zoc_msg *msg, struct zoc_msg *reply)
 /**
  * zoc_proxy_tick - catch doorbells whose message found the ring full
  *
- * Context: the link's tick, its lock held, interrupts disabled.
+ * Context: the link's tick, its receiving lock held, interrupts disabled.
  */
 void zoc_proxy_tick(void)
 {
@@ -423,7 +423,7 @@ static void zoc_proxy_publish_image(struct zoc_pdev *pdev)
 	memset(pdev->page->stats, 0, sizeof(pdev->page->stats));
 	WRITE_ONCE(pdev->page->db_pending, 0);
 	/* The image before its magic; pairs with the reply the host waits for. */
-	smp_wmb();
+	virt_wmb();
 	pdev->image.magic = cpu_to_le32(ZOC_DEV_IMAGE_MAGIC);
 	WRITE_ONCE(img->magic, pdev->image.magic);
 }

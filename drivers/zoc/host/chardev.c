@@ -65,7 +65,7 @@ static void zoc_efd_ring(void *priv, u32 peer, u16 vector)
 	spin_unlock_irqrestore(&efd->lock, flags);
 }
 
-static const struct zoc_host_transport_ops zoc_efd_ops = {
+static const struct zoc_link_transport_ops zoc_efd_ops = {
 	.ring = zoc_efd_ring,
 };
 

@@ -33,7 +33,7 @@ static void zoc_host_ivshmem_ring(void *priv, u32 peer, u16 vector)
 		zoc_ivshmem_ring(ivs->regs, peer, vector);
 }
 
-static const struct zoc_host_transport_ops zoc_host_ivshmem_ops = {
+static const struct zoc_link_transport_ops zoc_host_ivshmem_ops = {
 	.ring = zoc_host_ivshmem_ring,
 };
 

@@ -1,27 +1,57 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ZOC host side: state shared by the link core and its transports.
+ * ZOC host side: the host end of a link, and what its parts (link, bus,
+ * transports, management) offer each other.
  */
 #ifndef _ZOC_HOST_H
 #define _ZOC_HOST_H
 
+#include <linux/ioport.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/zoc.h>
 #include <linux/zoc_link.h>
 
-struct zoc_host_link;
+#include "../link/link.h"
+#include "link_test.h"
+
+struct dentry;
+struct platform_device;
 
 /**
- * struct zoc_host_transport_ops - how the link reaches the service VM
- * @ring: ring doorbell @vector of the service VM, whose doorbell address
- *	(published by it in the link area) is @peer; posted, may be called
- *	in any context
+ * struct zoc_host - the host's end of one link to a service VM
+ * @aperture: the aperture, claimed (not busy: the bus's BARs are in it)
+ * @pdev: the device the link and its bus hang off
+ * @area: the link area, mapped write-back
+ * @marker: page of ordinary RAM the wiring probe asks the service VM to read
+ * @link: the link protocol's instance
+ * @probe_mutex: serialises probes: one marker, one sequence
+ * @probes_ok: probes answered correctly
+ * @probes_failed: probes that timed out or were answered wrongly
+ * @test: the link's test requests
+ * @dir: debugfs directory
  */
-struct zoc_host_transport_ops {
-	void (*ring)(void *priv, u32 peer, u16 vector);
+struct zoc_host {
+	struct resource aperture;
+	struct platform_device *pdev;
+	struct zoc_link_area *area;
+	struct zoc_link_marker *marker;
+	struct zoc_link link;
+	/* serialises probes and protects their counters */
+	struct mutex probe_mutex;
+	u64 probes_ok;
+	u64 probes_failed;
+	struct zoc_host_test test;
+	struct dentry *dir;
 };
 
-int zoc_host_link_attach(const struct zoc_host_transport_ops *ops, void *priv,
+struct zoc_host *zoc_host_link_init(phys_addr_t base, size_t size);
+void zoc_host_link_exit(struct zoc_host *host);
+void zoc_host_link_start(struct zoc_host *host);
+void zoc_host_link_stop(struct zoc_host *host);
+int zoc_host_probe(struct zoc_host *host);
+
+int zoc_host_link_attach(const struct zoc_link_transport_ops *ops, void *priv,
 			 u32 own_id);
 void zoc_host_link_detach(void *priv);
 void zoc_host_link_doorbell(void);
@@ -55,8 +85,6 @@ struct zoc_dev_page *zoc_host_link_dev_page(unsigned int slot);
 
 int zoc_host_ivshmem_init(void);
 void zoc_host_ivshmem_exit(void);
-struct resource;
-struct dentry;
 int zoc_host_bus_init(struct resource *aperture, struct dentry *dir);
 void zoc_host_bus_exit(void);
 void zoc_host_bus_irq(u32 slot, u32 vector);

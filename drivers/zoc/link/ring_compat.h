@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What ring.h takes from the kernel, for userspace builds of it (unit tests
- * and benchmarks).  Shared indices are accessed with GCC's __atomic
+ * What ring.h and pending.h take from the kernel, for userspace builds of
+ * them (unit tests and benchmarks).  Shared indices are accessed with GCC's __atomic
  * builtins, so that the C11 memory model, ThreadSanitizer and the compiler
  * all see the same protocol as the kernel's virt_*() barriers describe.
  */
@@ -62,6 +62,26 @@
 static inline bool is_power_of_2(unsigned long n)
 {
 	return n != 0 && (n & (n - 1)) == 0;
+}
+
+/* A completion that only counts: single-threaded unit tests wait on none. */
+struct completion {
+	unsigned int done;
+};
+
+static inline void init_completion(struct completion *x)
+{
+	x->done = 0;
+}
+
+static inline void reinit_completion(struct completion *x)
+{
+	x->done = 0;
+}
+
+static inline void complete(struct completion *x)
+{
+	x->done++;
 }
 
 #endif /* !__KERNEL__ */

@@ -1,0 +1,1018 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC link protocol, both ends: the handshake by epochs, the heartbeat and
+ * the peer's liveness, the receiving and sending paths over the rings, the
+ * requests in flight, and the doorbell decisions.  The host formats the
+ * rings for each service VM epoch it sees; the service VM attaches to them
+ * and acknowledges the host's epoch; a ring the peer corrupted resets the
+ * link.  Nothing the peer writes is trusted.  Documentation/zoc/link.rst
+ * describes the protocol.
+ *
+ * Sending classes.  A side's transmit ring keeps room for what must never
+ * be refused for want of it: the replies to the peer's requests (at most
+ * ZOC_LINK_PENDING in flight), then our own requests (as many).  Posted
+ * messages (writes, doorbells, interrupts) use the rest, so that a flood
+ * of them can neither stop a read nor make a reply go missing.
+ */
+
+#include <linux/delay.h>
+#include <linux/device.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <asm/unaligned.h>
+
+#include "link.h"
+
+#define ZOC_LINK_TICK		msecs_to_jiffies(ZOC_LINK_HEARTBEAT_MS)
+
+/* Room a send must leave free on the transmit ring, by class. */
+#define ZOC_LINK_KEEP_REPLY	0
+#define ZOC_LINK_KEEP_CALL	ZOC_LINK_PENDING
+#define ZOC_LINK_KEEP_POST	(2 * ZOC_LINK_PENDING)
+
+static_assert(ZOC_LINK_KEEP_POST < ZOC_LINK_RING_SLOTS);
+
+#define zoc_link_info(link, fmt, ...)					\
+	dev_info((link)->dev, "link: " fmt, ##__VA_ARGS__)
+#define zoc_link_warn(link, fmt, ...)					\
+	dev_warn((link)->dev, "link: " fmt, ##__VA_ARGS__)
+
+static u32 zoc_read32(__le32 *p)
+{
+	return le32_to_cpu(READ_ONCE(*p));
+}
+
+static u64 zoc_read64(__le64 *p)
+{
+	return le64_to_cpu(READ_ONCE(*p));
+}
+
+static void *zoc_link_ring_mem(struct zoc_link *link, bool requests)
+{
+	return (void *)link->area +
+	       (requests ? ZOC_LINK_REQ_RING : ZOC_LINK_CPL_RING);
+}
+
+/* Our transmit ring carries requests on the host, completions on the SVM. */
+static void *zoc_link_tx_mem(struct zoc_link *link)
+{
+	return zoc_link_ring_mem(link, link->role == ZOC_LINK_ROLE_HOST);
+}
+
+static void *zoc_link_rx_mem(struct zoc_link *link)
+{
+	return zoc_link_ring_mem(link, link->role != ZOC_LINK_ROLE_HOST);
+}
+
+/* Queue the tick now, unless it has been stopped. */
+static void zoc_link_kick(struct zoc_link *link)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&link->rx_lock, flags);
+	if (link->running)
+		mod_delayed_work(system_wq, &link->tick, 0);
+	spin_unlock_irqrestore(&link->rx_lock, flags);
+}
+
+/**
+ * zoc_link_ring_peer - ring the peer, if it said it can take doorbells
+ * @link: the link
+ * @vector: the peer's doorbell vector
+ *
+ * Context: any.
+ * Return: 0, or -ENOTCONN if no transport is attached or the peer is not
+ * up.
+ */
+int zoc_link_ring_peer(struct zoc_link *link, u16 vector)
+{
+	struct zoc_link_transport *t;
+	int ret = -ENOTCONN;
+	u32 peer;
+
+	rcu_read_lock();
+	t = rcu_dereference(link->transport);
+	if (t && zoc_read32(&link->peer->state) == ZOC_LINK_UP) {
+		/* peer_id after state; pairs with the peer's virt_wmb(). */
+		virt_rmb();
+		peer = zoc_read32(&link->peer->peer_id);
+		t->ops->ring(t->priv, peer, vector);
+		atomic64_inc(&link->stats.doorbells_tx);
+		ret = 0;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(zoc_link_ring_peer);
+
+/* Fail every request in flight with @err.  tx_lock held. */
+static void zoc_link_fail_pending(struct zoc_link *link, int err)
+{
+	zoc_pending_fail(link->pending, ZOC_LINK_PENDING, err);
+}
+
+/*
+ * Send @msg, leaving @keep slots of the transmit ring free, and ring the
+ * peer if it asked.  tx_lock held.
+ */
+static int __zoc_link_send(struct zoc_link *link, const struct zoc_msg *msg,
+			   u32 keep)
+{
+	int ret;
+
+	if (link->state != ZOC_LINK_S_UP)
+		return -ENOTCONN;
+	if (link->peer_stalled)
+		return -ETIMEDOUT;
+	ret = zoc_ring_room(&link->tx, keep);
+	if (!ret)
+		ret = zoc_ring_produce(&link->tx, msg);
+	if (!ret && zoc_ring_need_doorbell(&link->tx))
+		zoc_link_ring_peer(link, 0);
+	return ret;
+}
+
+static int zoc_link_send(struct zoc_link *link, const struct zoc_msg *msg,
+			 u32 keep)
+{
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	ret = __zoc_link_send(link, msg, keep);
+	if (ret && keep)
+		link->stats.refused++;
+	else if (ret)
+		link->stats.dropped++;
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+	return ret;
+}
+
+/**
+ * zoc_link_post - send a message that needs no reply
+ * @link: the link
+ * @msg: the message: a posted write, a doorbell, an interrupt, an event
+ *
+ * Posted messages never take the room kept for replies and requests.
+ *
+ * Context: any.
+ * Return: 0, -ENOTCONN if the link is not up, -ETIMEDOUT if the peer
+ * stopped beating, -ENOSPC if the ring has no room for posted messages,
+ * -EIO if it is broken.
+ */
+int zoc_link_post(struct zoc_link *link, const struct zoc_msg *msg)
+{
+	return zoc_link_send(link, msg, ZOC_LINK_KEEP_POST);
+}
+EXPORT_SYMBOL_GPL(zoc_link_post);
+
+/**
+ * zoc_link_post_wait - send a message that needs no reply, waiting for room
+ * @link: the link
+ * @msg: the message: a posted write
+ * @timeout_ns: how long to wait for room
+ *
+ * For posted messages that must not be lost: a full ring is waited out
+ * (the peer is consuming), not dropped.
+ *
+ * Context: any; spins.
+ * Return: as zoc_link_post(), but -ETIMEDOUT rather than -ENOSPC when
+ * no room came in time.
+ */
+int zoc_link_post_wait(struct zoc_link *link, const struct zoc_msg *msg,
+		       u64 timeout_ns)
+{
+	unsigned long flags;
+	u64 end = 0;
+	int ret;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	while ((ret = __zoc_link_send(link, msg, ZOC_LINK_KEEP_POST)) ==
+	       -ENOSPC) {
+		if (!end) {
+			end = ktime_get_ns() + timeout_ns;
+		} else if (ktime_get_ns() >= end) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		spin_unlock_irqrestore(&link->tx_lock, flags);
+		cpu_relax();
+		spin_lock_irqsave(&link->tx_lock, flags);
+	}
+	if (ret)
+		link->stats.refused++;
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(zoc_link_post_wait);
+
+/**
+ * zoc_link_reply - answer one of the peer's requests
+ * @link: the link
+ * @msg: the reply, with the request's tag
+ *
+ * Replies may use every free slot: the peer has at most ZOC_LINK_PENDING
+ * requests in flight, and that much room is kept for them.
+ *
+ * Context: any.
+ * Return: as zoc_link_post().
+ */
+int zoc_link_reply(struct zoc_link *link, const struct zoc_msg *msg)
+{
+	return zoc_link_send(link, msg, ZOC_LINK_KEEP_REPLY);
+}
+EXPORT_SYMBOL_GPL(zoc_link_reply);
+
+/**
+ * zoc_link_reply_status - refuse one of the peer's requests
+ * @link: the link
+ * @req: the request: ZOC_MSG_MMIO_READ or ZOC_MSG_CTRL_REQ; nothing is
+ *	sent for other types (they are posted)
+ * @status: ZOC_MSG_E*
+ *
+ * Context: any.
+ */
+void zoc_link_reply_status(struct zoc_link *link, const struct zoc_msg *req,
+			   u32 status)
+{
+	struct zoc_msg reply = { .hdr = req->hdr };
+
+	switch (req->hdr.type) {
+	case ZOC_MSG_MMIO_READ:
+		reply.hdr.type = ZOC_MSG_MMIO_REPLY;
+		reply.hdr.len = cpu_to_le16(sizeof(reply.reply));
+		reply.reply.value = cpu_to_le64(~0ULL);
+		reply.reply.status = cpu_to_le32(status);
+		break;
+	case ZOC_MSG_CTRL_REQ:
+		reply.hdr.type = ZOC_MSG_CTRL_REPLY;
+		reply.hdr.len = cpu_to_le16(offsetof(struct zoc_msg_ctrl, data));
+		reply.ctrl.opcode = req->ctrl.opcode;
+		reply.ctrl.status = cpu_to_le32(status);
+		break;
+	default:
+		return;
+	}
+	zoc_link_reply(link, &reply);
+}
+EXPORT_SYMBOL_GPL(zoc_link_reply_status);
+
+/* Whether a message of this type from the peer may answer our request. */
+static bool zoc_link_is_reply(struct zoc_link *link, u8 type)
+{
+	return type == ZOC_MSG_MMIO_REPLY || type == ZOC_MSG_CTRL_REPLY ||
+	       (type == ZOC_MSG_ECHO && link->role == ZOC_LINK_ROLE_HOST);
+}
+
+/* One message from the peer.  rx_lock held. */
+static void zoc_link_dispatch(struct zoc_link *link, struct zoc_msg *msg)
+{
+	bool matched;
+
+	if (zoc_link_is_reply(link, msg->hdr.type)) {
+		spin_lock(&link->tx_lock);
+		matched = zoc_pending_complete(link->pending, ZOC_LINK_PENDING,
+					       msg);
+		if (!matched && msg->hdr.type != ZOC_MSG_ECHO)
+			link->stats.unexpected++;
+		spin_unlock(&link->tx_lock);
+		if (matched || msg->hdr.type != ZOC_MSG_ECHO)
+			return;
+	} else if (msg->hdr.type == ZOC_MSG_CTRL_REQ &&
+		   le32_to_cpu(msg->ctrl.opcode) == ZOC_CTRL_PING) {
+		msg->hdr.type = ZOC_MSG_CTRL_REPLY;
+		msg->ctrl.status = cpu_to_le32(ZOC_MSG_OK);
+		if (!zoc_link_reply(link, msg))
+			link->stats.pings++;
+		return;
+	}
+	link->client->receive(link, msg);
+}
+
+/*
+ * Whether a request may be taken: its reply needs a slot.  A peer that
+ * does not wait for our replies before sending more is held back, not
+ * answered out of order.
+ */
+static bool zoc_link_can_take(struct zoc_link *link)
+{
+	bool ok;
+
+	if (link->role == ZOC_LINK_ROLE_HOST)
+		return true;
+	spin_lock(&link->tx_lock);
+	ok = !zoc_ring_room(&link->tx, 0);
+	spin_unlock(&link->tx_lock);
+	return ok;
+}
+
+/*
+ * Take up to a ring's worth of messages; true if more may be waiting.  The
+ * budget keeps a peer that never stops sending from holding us in
+ * interrupt context.  A service VM whose completion ring is full stops
+ * taking requests and tries again at the next tick.  rx_lock held.
+ */
+static bool zoc_link_drain(struct zoc_link *link)
+{
+	unsigned int budget = ZOC_LINK_RING_SLOTS;
+	struct zoc_msg msg;
+	int ret;
+
+	if (link->state != ZOC_LINK_S_UP)
+		return false;
+	do {
+		for (;;) {
+			if (!zoc_link_can_take(link))
+				return false;
+			ret = zoc_ring_consume(&link->rx, &msg);
+			if (ret == -EAGAIN)
+				break;
+			if (ret == -EIO)
+				return false;
+			if (!ret)
+				zoc_link_dispatch(link, &msg);
+			if (!--budget)
+				return true;
+		}
+	} while (zoc_ring_enable_notify(&link->rx));
+	return false;
+}
+
+/**
+ * zoc_link_doorbell - the peer rang us
+ * @link: the link
+ *
+ * Takes what the peer sent, then lets the client deliver what it noted.
+ * Called by the transport.
+ *
+ * Context: any, typically the transport's interrupt handler.
+ */
+void zoc_link_doorbell(struct zoc_link *link)
+{
+	unsigned long flags;
+	bool kick;
+
+	WRITE_ONCE(link->own->doorbells,
+		   cpu_to_le64(atomic64_inc_return(&link->stats.doorbells_rx)));
+	spin_lock_irqsave(&link->rx_lock, flags);
+	kick = zoc_link_drain(link) || link->state != ZOC_LINK_S_UP ||
+	       zoc_ring_broken(&link->rx) || zoc_ring_broken(&link->tx);
+	if (kick && link->running)
+		mod_delayed_work(system_wq, &link->tick, 0);
+	spin_unlock_irqrestore(&link->rx_lock, flags);
+	if (link->client->receive_end)
+		link->client->receive_end(link, true);
+	wake_up_all(&link->wq);
+}
+EXPORT_SYMBOL_GPL(zoc_link_doorbell);
+
+/**
+ * zoc_link_call - send a request and wait for its reply
+ * @link: the link
+ * @msg: the request; its tag is assigned here
+ * @reply: where the reply goes
+ * @timeout: in jiffies, for the room on the ring and the reply together
+ *
+ * Context: process context.
+ * Return: 0 with the reply in @reply, -ENOTCONN if the link is not up,
+ * -EBUSY if too many requests are in flight, -ETIMEDOUT if no room or no
+ * reply came in time, -ECONNRESET or -EIO if the link was reset meanwhile.
+ */
+int zoc_link_call(struct zoc_link *link, struct zoc_msg *msg,
+		  struct zoc_msg *reply, unsigned long timeout)
+{
+	unsigned long end = jiffies + timeout;
+	struct zoc_pending *p;
+	long left;
+	int ret;
+	u32 tag;
+
+	spin_lock_irq(&link->tx_lock);
+	p = zoc_pending_get(link->pending, ZOC_LINK_PENDING, &link->generation,
+			    ZOC_LINK_TAG_OTHER);
+	if (!p) {
+		spin_unlock_irq(&link->tx_lock);
+		return -EBUSY;
+	}
+	tag = p->tag;
+	msg->hdr.tag = cpu_to_le32(tag);
+	/* Wait for room rather than fail: the peer is consuming. */
+	while ((ret = __zoc_link_send(link, msg, ZOC_LINK_KEEP_CALL)) ==
+	       -ENOSPC && time_before(jiffies, end)) {
+		spin_unlock_irq(&link->tx_lock);
+		usleep_range(20, 100);
+		spin_lock_irq(&link->tx_lock);
+	}
+	if (ret) {
+		zoc_pending_put(p);
+		spin_unlock_irq(&link->tx_lock);
+		return ret == -ENOSPC ? -ETIMEDOUT : ret;
+	}
+	spin_unlock_irq(&link->tx_lock);
+
+	left = (long)(end - jiffies);
+	wait_for_completion_timeout(&p->done, max(left, 1L));
+	spin_lock_irq(&link->tx_lock);
+	ret = zoc_pending_result(p, reply);
+	if (ret == -ETIMEDOUT)
+		link->stats.timeouts++;
+	spin_unlock_irq(&link->tx_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(zoc_link_call);
+
+/**
+ * zoc_link_call_atomic - send a request and poll for its reply
+ * @link: the link
+ * @msg: the request; its tag is assigned here
+ * @reply: where the reply goes
+ * @timeout_ns: how long to poll, for room on the ring and the reply
+ *
+ * For callers that cannot sleep: emulated MMIO reads, which may come with
+ * interrupts disabled.  The receiving ring is drained while polling; the
+ * client's @receive_end is not called from here (its caller may hold any
+ * lock): the client defers what it noted.
+ *
+ * Context: any.
+ * Return: as zoc_link_call().
+ */
+int zoc_link_call_atomic(struct zoc_link *link, struct zoc_msg *msg,
+			 struct zoc_msg *reply, u64 timeout_ns)
+{
+	u64 end = ktime_get_ns() + timeout_ns;
+	struct zoc_pending *p;
+	unsigned long flags;
+	int ret;
+	u32 tag;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	p = zoc_pending_get(link->pending, ZOC_LINK_PENDING, &link->generation,
+			    ZOC_LINK_TAG_OTHER);
+	if (!p) {
+		spin_unlock_irqrestore(&link->tx_lock, flags);
+		return -EBUSY;
+	}
+	tag = p->tag;
+	msg->hdr.tag = cpu_to_le32(tag);
+	while ((ret = __zoc_link_send(link, msg, ZOC_LINK_KEEP_CALL)) ==
+	       -ENOSPC && ktime_get_ns() < end) {
+		spin_unlock_irqrestore(&link->tx_lock, flags);
+		cpu_relax();
+		spin_lock_irqsave(&link->tx_lock, flags);
+	}
+	if (ret) {
+		zoc_pending_put(p);
+		spin_unlock_irqrestore(&link->tx_lock, flags);
+		return ret == -ENOSPC ? -ETIMEDOUT : ret;
+	}
+	while (!zoc_pending_done(p, tag) && ktime_get_ns() < end) {
+		spin_unlock_irqrestore(&link->tx_lock, flags);
+		spin_lock_irqsave(&link->rx_lock, flags);
+		zoc_link_drain(link);
+		spin_unlock_irqrestore(&link->rx_lock, flags);
+		cpu_relax();
+		spin_lock_irqsave(&link->tx_lock, flags);
+	}
+	ret = zoc_pending_result(p, reply);
+	if (ret == -ETIMEDOUT)
+		link->stats.timeouts++;
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(zoc_link_call_atomic);
+
+/* Set the state, both locks held. */
+static void zoc_link_set_state(struct zoc_link *link,
+			       enum zoc_link_state state)
+{
+	WRITE_ONCE(link->state, state);
+}
+
+/*
+ * Host: format both rings for the service VM's epoch @svm_epoch, taking
+ * our side of them from what we wrote, and acknowledge that epoch; the
+ * link is up once the service VM acknowledges ours.  Both locks held.
+ */
+static void zoc_link_format(struct zoc_link *link, u32 svm_epoch)
+{
+	zoc_link_set_state(link, ZOC_LINK_S_DOWN);
+	if (zoc_ring_format(&link->tx, zoc_link_tx_mem(link),
+			    ZOC_LINK_RING_SPAN, ZOC_LINK_RING_SLOTS) ||
+	    zoc_ring_format(&link->rx, zoc_link_rx_mem(link),
+			    ZOC_LINK_RING_SPAN, ZOC_LINK_RING_SLOTS))
+		return;
+	zoc_ring_enable_notify(&link->rx);
+	/* The rings before the acknowledgment; pairs with the SVM's rmb. */
+	virt_wmb();
+	WRITE_ONCE(link->own->ack_epoch, cpu_to_le32(svm_epoch));
+	zoc_link_set_state(link, ZOC_LINK_S_HANDSHAKE);
+}
+
+/* Whether the link area is there and speaks our version. */
+static bool zoc_link_area_ok(struct zoc_link *link)
+{
+	struct zoc_link_area *area = link->area;
+	u32 version;
+
+	if (zoc_read64(&area->magic) != ZOC_LINK_MAGIC)
+		return false;
+	/* magic before the rest; pairs with the host's virt_wmb(). */
+	virt_rmb();
+	version = zoc_read32(&area->version);
+	if (version != ZOC_LINK_VERSION) {
+		dev_err_once(link->dev, "link: version %u, expected %u\n",
+			     version, ZOC_LINK_VERSION);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Publish our side, with a new epoch, once a transport can take the
+ * peer's doorbells and the area is there.  Both locks held.
+ */
+static bool zoc_link_connect(struct zoc_link *link)
+{
+	struct zoc_link_side *own = link->own;
+
+	if (!rcu_access_pointer(link->transport) || !zoc_link_area_ok(link))
+		return false;
+	WRITE_ONCE(own->epoch, cpu_to_le32(zoc_read32(&own->epoch) + 1));
+	if (link->role == ZOC_LINK_ROLE_HOST) {
+		/*
+		 * A new transport starts a new link: fresh rings, so that the
+		 * state a service VM left behind is not taken for a live one.
+		 */
+		zoc_link_fail_pending(link, -ECONNRESET);
+		zoc_link_format(link, zoc_read32(&link->peer->epoch));
+	} else {
+		WRITE_ONCE(own->ack_epoch, 0);
+		WRITE_ONCE(own->doorbells, 0);
+		WRITE_ONCE(own->probes, 0);
+	}
+	WRITE_ONCE(own->peer_id, cpu_to_le32(link->own_id));
+	/* The rest before state; pairs with the peer's virt_rmb(). */
+	virt_wmb();
+	WRITE_ONCE(own->state, cpu_to_le32(ZOC_LINK_UP));
+	link->connected = true;
+	zoc_link_info(link, "connected: epoch %u, peer epoch %u\n",
+		      zoc_read32(&own->epoch), zoc_read32(&link->peer->epoch));
+	return true;
+}
+
+/*
+ * Host: follow the service VM's epochs, reset the link after a corrupted
+ * ring, notice the acknowledgment.  Both locks held.  Returns the event
+ * for the client, or -1.
+ */
+static int zoc_link_host_handshake(struct zoc_link *link)
+{
+	struct zoc_link_side *own = link->own;
+	u32 svm_epoch, epoch;
+	int event = -1;
+
+	if (zoc_read32(&link->peer->state) != ZOC_LINK_UP)
+		return -1;
+	svm_epoch = zoc_read32(&link->peer->epoch);
+	epoch = zoc_read32(&own->epoch);
+
+	if (svm_epoch != zoc_read32(&own->ack_epoch)) {
+		/* A new service VM: what it was asked before is lost. */
+		zoc_link_fail_pending(link, -ECONNRESET);
+		if (link->state == ZOC_LINK_S_UP)
+			event = ZOC_LINK_EV_LOST;
+		zoc_link_format(link, svm_epoch);
+		zoc_link_info(link, "service VM epoch %u: rings ready\n",
+			      svm_epoch);
+		zoc_link_ring_peer(link, 0);
+	} else if (link->state == ZOC_LINK_S_UP) {
+		if (zoc_ring_broken(&link->tx) || zoc_ring_broken(&link->rx)) {
+			zoc_link_fail_pending(link, -EIO);
+			link->stats.resets++;
+			WRITE_ONCE(own->epoch, cpu_to_le32(++epoch));
+			zoc_link_format(link, svm_epoch);
+			zoc_link_warn(link, "the service VM corrupted a ring: link reset, host epoch %u\n",
+				      epoch);
+			zoc_link_ring_peer(link, 0);
+		}
+	} else if (link->state == ZOC_LINK_S_HANDSHAKE &&
+		   zoc_read32(&link->peer->ack_epoch) == epoch) {
+		zoc_link_set_state(link, ZOC_LINK_S_UP);
+		link->peer_heartbeat_at = jiffies;
+		event = ZOC_LINK_EV_UP;
+		zoc_link_info(link, "up (host epoch %u, service VM epoch %u)\n",
+			      epoch, svm_epoch);
+	}
+	return event;
+}
+
+/*
+ * Service VM: attach to the rings the host formatted for our epoch, for
+ * each new host epoch, and acknowledge it; take a new epoch after a ring
+ * the host corrupted.  Both locks held.  Returns the event, or -1.
+ */
+static int zoc_link_svm_handshake(struct zoc_link *link)
+{
+	struct zoc_link_side *own = link->own;
+	u32 host_epoch;
+
+	/*
+	 * A ring that went bad because the host formatted it again comes
+	 * with a new host epoch, stored before the formatting: read it after
+	 * what showed the ring broken.  Pairs with the virt_wmb() of
+	 * zoc_ring_init().
+	 */
+	virt_rmb();
+	if (zoc_read32(&link->peer->ack_epoch) != zoc_read32(&own->epoch)) {
+		zoc_link_set_state(link, ZOC_LINK_S_DOWN);	/* not ours yet */
+		return -1;
+	}
+	host_epoch = zoc_read32(&link->peer->epoch);
+	if (link->state == ZOC_LINK_S_UP &&
+	    host_epoch == zoc_read32(&own->ack_epoch)) {
+		if (!zoc_ring_broken(&link->tx) && !zoc_ring_broken(&link->rx))
+			return -1;
+		/* A new epoch makes the host format the rings again. */
+		zoc_link_set_state(link, ZOC_LINK_S_DOWN);
+		zoc_link_fail_pending(link, -ECONNRESET);
+		link->stats.resets++;
+		WRITE_ONCE(own->epoch,
+			   cpu_to_le32(zoc_read32(&own->epoch) + 1));
+		zoc_link_warn(link, "the host corrupted a ring: new epoch\n");
+		return -1;
+	}
+	/* The acknowledgment before the rings; pairs with the host's wmb. */
+	virt_rmb();
+	zoc_link_set_state(link, ZOC_LINK_S_DOWN);
+	zoc_link_fail_pending(link, -ECONNRESET);
+	if (zoc_ring_attach(&link->rx, zoc_link_rx_mem(link),
+			    ZOC_LINK_RING_SPAN) ||
+	    zoc_ring_attach(&link->tx, zoc_link_tx_mem(link),
+			    ZOC_LINK_RING_SPAN)) {
+		dev_warn_ratelimited(link->dev, "link: the host's rings are malformed\n");
+		return -1;
+	}
+	zoc_ring_enable_notify(&link->rx);
+	zoc_link_set_state(link, ZOC_LINK_S_UP);
+	WRITE_ONCE(own->ack_epoch, cpu_to_le32(host_epoch));
+	zoc_link_info(link, "up: host epoch %u\n", host_epoch);
+	zoc_link_ring_peer(link, 0);
+	return ZOC_LINK_EV_UP;
+}
+
+/*
+ * Host: the service VM's heartbeat.  One that stalls for ZOC_LINK_DEAD_MS
+ * fails what is pending and refuses new requests until it beats again.
+ * Both locks held.  Returns the event, or -1.
+ */
+static int zoc_link_liveness(struct zoc_link *link)
+{
+	u64 heartbeat = zoc_read64(&link->peer->heartbeat);
+
+	if (heartbeat != link->peer_heartbeat) {
+		link->peer_heartbeat = heartbeat;
+		link->peer_heartbeat_at = jiffies;
+		link->peer_stalled = false;
+	} else if (link->state == ZOC_LINK_S_UP && !link->peer_stalled &&
+		   time_after(jiffies, link->peer_heartbeat_at +
+			      msecs_to_jiffies(ZOC_LINK_DEAD_MS))) {
+		link->peer_stalled = true;
+		zoc_link_fail_pending(link, -ETIMEDOUT);
+		zoc_link_warn(link, "the service VM stopped (no heartbeat for %u ms)\n",
+			      ZOC_LINK_DEAD_MS);
+		return ZOC_LINK_EV_LOST;
+	}
+	return -1;
+}
+
+/* The tick: heartbeat, handshake, liveness, and what a lost doorbell left. */
+static void zoc_link_tick(struct work_struct *work)
+{
+	struct zoc_link *link = container_of(work, struct zoc_link, tick.work);
+	struct zoc_link_side *own = link->own;
+	int event = -1, lost = -1;
+	bool more = false;
+
+	spin_lock_irq(&link->rx_lock);
+	spin_lock(&link->tx_lock);
+	WRITE_ONCE(own->heartbeat,
+		   cpu_to_le64(zoc_read64(&own->heartbeat) + 1));
+	if (link->connected || zoc_link_connect(link)) {
+		if (link->role == ZOC_LINK_ROLE_HOST) {
+			event = zoc_link_host_handshake(link);
+			lost = zoc_link_liveness(link);
+		} else {
+			event = zoc_link_svm_handshake(link);
+		}
+	}
+	spin_unlock(&link->tx_lock);
+	more = zoc_link_drain(link);
+	if (link->client->tick && link->state == ZOC_LINK_S_UP)
+		link->client->tick(link);
+	spin_unlock_irq(&link->rx_lock);
+
+	if (link->client->event) {
+		if (event >= 0)
+			link->client->event(link, event);
+		if (lost >= 0)
+			link->client->event(link, lost);
+	}
+	if (link->client->receive_end)
+		link->client->receive_end(link, false);
+	wake_up_all(&link->wq);
+
+	spin_lock_irq(&link->rx_lock);
+	if (link->running)
+		mod_delayed_work(system_wq, &link->tick,
+				 more ? 0 : ZOC_LINK_TICK);
+	spin_unlock_irq(&link->rx_lock);
+}
+
+/**
+ * zoc_link_attach - attach the transport that carries the doorbells
+ * @link: the link
+ * @ops: its operations
+ * @priv: passed back to @ops
+ * @own_id: our doorbell address, published to the peer
+ *
+ * Call once doorbells from the peer can be received: our side is
+ * published as up from here on.
+ *
+ * Context: process context.
+ * Return: 0, -ENOMEM, or -EBUSY if a transport is attached already.
+ */
+int zoc_link_attach(struct zoc_link *link,
+		    const struct zoc_link_transport_ops *ops, void *priv,
+		    u32 own_id)
+{
+	struct zoc_link_transport *t;
+	int ret = 0;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	t->ops = ops;
+	t->priv = priv;
+
+	spin_lock_irq(&link->rx_lock);
+	spin_lock(&link->tx_lock);
+	if (rcu_access_pointer(link->transport)) {
+		ret = -EBUSY;
+	} else {
+		rcu_assign_pointer(link->transport, t);
+		link->own_id = own_id;
+		zoc_link_connect(link);
+	}
+	spin_unlock(&link->tx_lock);
+	spin_unlock_irq(&link->rx_lock);
+	if (ret) {
+		kfree(t);
+		return ret;
+	}
+	zoc_link_kick(link);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(zoc_link_attach);
+
+/**
+ * zoc_link_detach - detach a transport
+ * @link: the link
+ * @priv: as given to zoc_link_attach()
+ *
+ * Our side is published as down, requests in flight fail with -ENOTCONN,
+ * and no doorbell is rung through the transport once this returns.  The
+ * link stays down until a transport is attached again.
+ *
+ * Context: process context.
+ */
+void zoc_link_detach(struct zoc_link *link, void *priv)
+{
+	struct zoc_link_transport *t;
+
+	spin_lock_irq(&link->rx_lock);
+	spin_lock(&link->tx_lock);
+	t = rcu_dereference_protected(link->transport,
+				      lockdep_is_held(&link->tx_lock));
+	if (t && t->priv == priv) {
+		WRITE_ONCE(link->own->state, cpu_to_le32(ZOC_LINK_DOWN));
+		RCU_INIT_POINTER(link->transport, NULL);
+		link->connected = false;
+		zoc_link_set_state(link, ZOC_LINK_S_DOWN);
+		zoc_link_fail_pending(link, -ENOTCONN);
+	} else {
+		t = NULL;
+	}
+	spin_unlock(&link->tx_lock);
+	spin_unlock_irq(&link->rx_lock);
+	wake_up_all(&link->wq);
+	if (t) {
+		synchronize_rcu();	/* no ring through it any more */
+		kfree(t);
+	}
+}
+EXPORT_SYMBOL_GPL(zoc_link_detach);
+
+/**
+ * zoc_link_init - set up one end of the link
+ * @link: the instance, zeroed, embedded in its side's object
+ * @role: which end
+ * @area: the link area, mapped write-back, ZOC_LINK_AREA_SIZE bytes
+ * @client: the layer above; @client->receive is required
+ * @dev: the device messages are about
+ *
+ * The host's end writes the area's header, with a new host epoch (the
+ * previous one plus one if the area was ours before).  Nothing runs until
+ * zoc_link_start().
+ */
+void zoc_link_init(struct zoc_link *link, enum zoc_link_role role,
+		   void *area, const struct zoc_link_client_ops *client,
+		   struct device *dev)
+{
+	struct zoc_link_area *a = area;
+	u32 epoch;
+
+	link->role = role;
+	link->area = a;
+	link->own = role == ZOC_LINK_ROLE_HOST ? &a->host : &a->svm;
+	link->peer = role == ZOC_LINK_ROLE_HOST ? &a->svm : &a->host;
+	link->client = client;
+	link->dev = dev;
+	spin_lock_init(&link->rx_lock);
+	spin_lock_init(&link->tx_lock);
+	link->rx.broken = true;		/* nothing to use before a handshake */
+	link->tx.broken = true;
+	zoc_pending_init(link->pending, ZOC_LINK_PENDING);
+	INIT_DELAYED_WORK(&link->tick, zoc_link_tick);
+	init_waitqueue_head(&link->wq);
+	if (role != ZOC_LINK_ROLE_HOST)
+		return;
+
+	epoch = zoc_read64(&a->magic) == ZOC_LINK_MAGIC ?
+		zoc_read32(&a->host.epoch) + 1 : 1;
+	memset(&a->host, 0, sizeof(a->host));
+	memset(&a->probe, 0, sizeof(a->probe));
+	a->host.epoch = cpu_to_le32(epoch);
+	a->version = cpu_to_le32(ZOC_LINK_VERSION);
+	a->size = cpu_to_le32(ZOC_LINK_AREA_SIZE);
+	/* Everything else before the magic; pairs with the SVM's virt_rmb(). */
+	virt_wmb();
+	WRITE_ONCE(a->magic, cpu_to_le64(ZOC_LINK_MAGIC));
+}
+EXPORT_SYMBOL_GPL(zoc_link_init);
+
+/**
+ * zoc_link_start - start the tick
+ * @link: the link
+ *
+ * Context: process context.
+ */
+void zoc_link_start(struct zoc_link *link)
+{
+	spin_lock_irq(&link->rx_lock);
+	link->running = true;
+	mod_delayed_work(system_wq, &link->tick, 0);
+	spin_unlock_irq(&link->rx_lock);
+}
+EXPORT_SYMBOL_GPL(zoc_link_start);
+
+/**
+ * zoc_link_stop - stop the tick
+ * @link: the link
+ *
+ * The link goes on carrying requests, driven by doorbells alone (no
+ * heartbeat, no handshake, no liveness), until its transport is detached.
+ *
+ * Context: process context.
+ */
+void zoc_link_stop(struct zoc_link *link)
+{
+	spin_lock_irq(&link->rx_lock);
+	link->running = false;
+	spin_unlock_irq(&link->rx_lock);
+	cancel_delayed_work_sync(&link->tick);
+}
+EXPORT_SYMBOL_GPL(zoc_link_stop);
+
+/**
+ * zoc_link_state - the link's state
+ * @link: the link
+ *
+ * Context: any.
+ * Return: enum zoc_link_state.
+ */
+enum zoc_link_state zoc_link_state(struct zoc_link *link)
+{
+	return READ_ONCE(link->state);
+}
+EXPORT_SYMBOL_GPL(zoc_link_state);
+
+/**
+ * zoc_link_peer_stalled - whether the peer's heartbeat stopped
+ * @link: the link (host end)
+ *
+ * Context: any.
+ * Return: true while the peer does not beat.
+ */
+bool zoc_link_peer_stalled(struct zoc_link *link)
+{
+	return READ_ONCE(link->peer_stalled);
+}
+EXPORT_SYMBOL_GPL(zoc_link_peer_stalled);
+
+/**
+ * zoc_link_restarting - whether the peer took a new epoch not taken yet
+ * @link: the link (host end)
+ *
+ * Context: any.
+ * Return: true between a service VM restart and the tick that sees it.
+ */
+bool zoc_link_restarting(struct zoc_link *link)
+{
+	return zoc_read32(&link->peer->epoch) !=
+	       zoc_read32(&link->own->ack_epoch);
+}
+EXPORT_SYMBOL_GPL(zoc_link_restarting);
+
+/**
+ * zoc_link_dev_page - the device page of a slot, in the link area
+ * @link: the link
+ * @slot: below ZOC_LINK_MAX_DEVS
+ *
+ * Return: the page, or NULL for a slot out of range.
+ */
+struct zoc_dev_page *zoc_link_dev_page(struct zoc_link *link,
+				       unsigned int slot)
+{
+	if (slot >= ZOC_LINK_MAX_DEVS)
+		return NULL;
+	return (void *)link->area + ZOC_LINK_DEV_PAGES +
+	       slot * ZOC_LINK_DEV_PAGE_SIZE;
+}
+EXPORT_SYMBOL_GPL(zoc_link_dev_page);
+
+static const char *zoc_link_side_state(u32 state)
+{
+	return state == ZOC_LINK_UP ? "up" :
+	       state == ZOC_LINK_DOWN ? "down" : "invalid";
+}
+
+/* The link as management shows it.  Both locks held. */
+static const char *zoc_link_status_name(struct zoc_link *link)
+{
+	if (link->state != ZOC_LINK_S_UP)
+		return "down";
+	if (link->peer_stalled)
+		return "stalled";
+	if (link->role == ZOC_LINK_ROLE_HOST && zoc_link_restarting(link))
+		return "restarting";
+	return "up";
+}
+
+/**
+ * zoc_link_show - the link's state and counters, for debugfs
+ * @s: where to print
+ * @link: the link
+ *
+ * Fields are named after the sides (host_, svm_) and the rings (req_,
+ * cpl_), whichever end prints them.
+ */
+void zoc_link_show(struct seq_file *s, struct zoc_link *link)
+{
+	bool host = link->role == ZOC_LINK_ROLE_HOST;
+	const char *own = host ? "host" : "svm", *peer = host ? "svm" : "host";
+	struct zoc_link_stats *st = &link->stats;
+
+	seq_printf(s, "%s_state: %s\n", own,
+		   zoc_link_side_state(zoc_read32(&link->own->state)));
+	seq_printf(s, "%s_epoch: %u\n", own, zoc_read32(&link->own->epoch));
+	seq_printf(s, "%s_state: %s\n", peer,
+		   zoc_link_side_state(zoc_read32(&link->peer->state)));
+	seq_printf(s, "%s_epoch: %u\n", peer, zoc_read32(&link->peer->epoch));
+	seq_printf(s, "doorbells_rx: %lld\n", atomic64_read(&st->doorbells_rx));
+	seq_printf(s, "doorbells_tx: %lld\n", atomic64_read(&st->doorbells_tx));
+	seq_printf(s, "%s_doorbells_rx: %llu\n", peer,
+		   zoc_read64(&link->peer->doorbells));
+
+	spin_lock_irq(&link->rx_lock);
+	spin_lock(&link->tx_lock);
+	seq_printf(s, "link: %s\n", zoc_link_status_name(link));
+	seq_printf(s, "%s_heartbeat: %llu\n", peer,
+		   zoc_read64(&link->peer->heartbeat));
+	seq_printf(s, "resets: %llu\n", st->resets);
+	seq_printf(s, "timeouts: %llu\n", st->timeouts);
+	seq_printf(s, "unexpected_replies: %llu\n", st->unexpected);
+	seq_printf(s, "%s_pings: %llu\n", peer, st->pings);
+	seq_printf(s, "dropped_replies: %llu\n", st->dropped);
+	seq_printf(s, "refused: %llu\n", st->refused);
+	zoc_ring_seq_show(s, host ? "req" : "cpl", &link->tx);
+	zoc_ring_seq_show(s, host ? "cpl" : "req", &link->rx);
+	spin_unlock(&link->tx_lock);
+	spin_unlock_irq(&link->rx_lock);
+}
+EXPORT_SYMBOL_GPL(zoc_link_show);
+
+MODULE_DESCRIPTION("ZOC link protocol between the host and the service VM");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ZOC link protocol: one end of the link between the host kernel and the
+ * service VM, the same code on both sides (module zoc_link).  An instance
+ * owns the link area's view of its side, the rings, the handshake and the
+ * requests in flight; the side's module embeds it, registers its client
+ * operations (what to do with a message or an event) and attaches the
+ * transport that carries doorbells.  Documentation/zoc/link.rst describes
+ * the protocol.
+ */
+#ifndef _ZOC_LINK_LINK_H
+#define _ZOC_LINK_LINK_H
+
+#include <linux/bits.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/zoc_link.h>
+
+#include "pending.h"
+#include "ring.h"
+
+/* Requests of one side in flight, a power of two. */
+#define ZOC_LINK_PENDING	64
+/* Tag bit the link's requests never carry: free for other senders. */
+#define ZOC_LINK_TAG_OTHER	BIT(31)
+
+struct device;
+struct seq_file;
+struct zoc_link;
+
+/**
+ * enum zoc_link_role - which end of the link an instance is
+ * @ZOC_LINK_ROLE_HOST: the host: writes the area's header, formats the
+ *	rings for each service VM epoch, sends requests on the request ring
+ * @ZOC_LINK_ROLE_SVM: the service VM: attaches to the rings formatted for
+ *	its epoch, answers on the completion ring
+ */
+enum zoc_link_role {
+	ZOC_LINK_ROLE_HOST,
+	ZOC_LINK_ROLE_SVM,
+};
+
+/**
+ * enum zoc_link_state - an instance's state
+ * @ZOC_LINK_S_DOWN: no transport, no area yet, or no rings for the
+ *	current epochs
+ * @ZOC_LINK_S_HANDSHAKE: host: rings formatted for the service VM's epoch,
+ *	its acknowledgment awaited
+ * @ZOC_LINK_S_UP: requests flow
+ */
+enum zoc_link_state {
+	ZOC_LINK_S_DOWN,
+	ZOC_LINK_S_HANDSHAKE,
+	ZOC_LINK_S_UP,
+};
+
+/**
+ * enum zoc_link_event - what the link tells its client
+ * @ZOC_LINK_EV_UP: the link came up on fresh rings
+ * @ZOC_LINK_EV_LOST: the peer restarted (a new epoch) or stopped beating:
+ *	whatever it held for us is gone
+ */
+enum zoc_link_event {
+	ZOC_LINK_EV_UP,
+	ZOC_LINK_EV_LOST,
+};
+
+/**
+ * struct zoc_link_transport_ops - how doorbells reach the peer
+ * @ring: ring doorbell @vector of the peer, whose doorbell address (as it
+ *	published it in the link area) is @peer.  Posted; any context,
+ *	interrupts possibly disabled.
+ */
+struct zoc_link_transport_ops {
+	void (*ring)(void *priv, u32 peer, u16 vector);
+};
+
+/**
+ * struct zoc_link_client_ops - the layer above, as the link calls it
+ * @receive: a message from the peer that is not a reply to one of our
+ *	requests and not a ping (the link answers those).  Its length is
+ *	checked against its type; nothing else is.  Called with the
+ *	receiving lock held, interrupts disabled: answer or note, never
+ *	sleep; zoc_link_reply() and zoc_link_post() may be called.
+ * @receive_end: optional; a run of messages ended, no lock held: deliver
+ *	what @receive noted.  @irq: called from zoc_link_doorbell(), in the
+ *	transport's context, interrupts disabled; else from the tick, in
+ *	process context.
+ * @event: optional; the link came up or the peer was lost.  Process
+ *	context (the tick), no lock held.
+ * @tick: optional; called from the tick while the link is up, with the
+ *	receiving lock held and interrupts disabled, as @receive is: the
+ *	two never run at once.
+ */
+struct zoc_link_client_ops {
+	void (*receive)(struct zoc_link *link, const struct zoc_msg *msg);
+	void (*receive_end)(struct zoc_link *link, bool irq);
+	void (*event)(struct zoc_link *link, enum zoc_link_event event);
+	void (*tick)(struct zoc_link *link);
+};
+
+/**
+ * struct zoc_link_transport - an attached transport, published with RCU
+ * @ops: its operations
+ * @priv: passed back to @ops
+ * @rcu: frees it after the last reader
+ */
+struct zoc_link_transport {
+	const struct zoc_link_transport_ops *ops;
+	void *priv;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct zoc_link_stats - counters of an instance
+ * @doorbells_rx: doorbells received from the peer
+ * @doorbells_tx: doorbells sent to the peer
+ * @resets: rings reformatted (host) or a new epoch taken (service VM)
+ *	because the peer corrupted a ring
+ * @timeouts: requests that got no reply in time
+ * @unexpected: replies that matched no request in flight
+ * @pings: pings from the peer answered
+ * @dropped: replies that found no room on the transmit ring
+ * @refused: posts refused for want of room or of a link
+ */
+struct zoc_link_stats {
+	atomic64_t doorbells_rx;
+	atomic64_t doorbells_tx;
+	u64 resets;
+	u64 timeouts;
+	u64 unexpected;
+	u64 pings;
+	u64 dropped;
+	u64 refused;
+};
+
+/**
+ * struct zoc_link - one end of the link
+ * @role: enum zoc_link_role
+ * @area: the link area, mapped write-back
+ * @own: our side's fields in @area
+ * @peer: the peer's side's fields in @area
+ * @dev: for messages; may be NULL
+ * @client: the layer above
+ * @transport: the doorbell transport, NULL while none is attached
+ * @own_id: our doorbell address, published in @own
+ * @rx_lock: protects @rx (we consume) and the handshake state below it;
+ *	taken before @tx_lock, never after
+ * @rx: the ring we consume: completions (host), requests (service VM)
+ * @state: enum zoc_link_state; written with both locks held, so that
+ *	either lock is enough to read it
+ * @connected: our side is published in the area (state UP, epoch)
+ * @peer_stalled: host: the peer's heartbeat stopped; written with both
+ *	locks held
+ * @peer_heartbeat: the peer's heartbeat when last seen changing (tick)
+ * @peer_heartbeat_at: when that was, in jiffies (tick)
+ * @tx_lock: protects @tx (we produce), @pending and @generation
+ * @tx: the ring we produce: requests (host), completions (service VM)
+ * @reserve: slots of @tx kept for replies: the most requests the peer
+ *	may have in flight
+ * @pending: our requests in flight, indexed by tag
+ * @generation: makes tags unique across reuses of a slot
+ * @running: the tick runs (between zoc_link_start() and zoc_link_stop())
+ * @tick: heartbeat, handshake, liveness, every ZOC_LINK_HEARTBEAT_MS
+ * @wq: woken on every doorbell and state change
+ * @stats: counters
+ */
+struct zoc_link {
+	enum zoc_link_role role;
+	struct zoc_link_area *area;
+	struct zoc_link_side *own;
+	struct zoc_link_side *peer;
+	struct device *dev;
+	const struct zoc_link_client_ops *client;
+	struct zoc_link_transport __rcu *transport;
+	u32 own_id;
+
+	/* the receiving path and the handshake: see above */
+	spinlock_t rx_lock;
+	struct zoc_ring rx;
+	enum zoc_link_state state;
+	bool connected;
+	bool peer_stalled;
+	u64 peer_heartbeat;
+	unsigned long peer_heartbeat_at;
+
+	/* the sending path and the requests in flight: see above */
+	spinlock_t tx_lock;
+	struct zoc_ring tx;
+	u32 reserve;
+	struct zoc_pending pending[ZOC_LINK_PENDING];
+	u32 generation;
+
+	bool running;
+	struct delayed_work tick;
+	wait_queue_head_t wq;
+	struct zoc_link_stats stats;
+};
+
+void zoc_link_init(struct zoc_link *link, enum zoc_link_role role,
+		   void *area, const struct zoc_link_client_ops *client,
+		   struct device *dev);
+void zoc_link_start(struct zoc_link *link);
+void zoc_link_stop(struct zoc_link *link);
+
+int zoc_link_attach(struct zoc_link *link,
+		    const struct zoc_link_transport_ops *ops, void *priv,
+		    u32 own_id);
+void zoc_link_detach(struct zoc_link *link, void *priv);
+void zoc_link_doorbell(struct zoc_link *link);
+int zoc_link_ring_peer(struct zoc_link *link, u16 vector);
+
+int zoc_link_post(struct zoc_link *link, const struct zoc_msg *msg);
+int zoc_link_post_wait(struct zoc_link *link, const struct zoc_msg *msg,
+		       u64 timeout_ns);
+int zoc_link_reply(struct zoc_link *link, const struct zoc_msg *msg);
+void zoc_link_reply_status(struct zoc_link *link, const struct zoc_msg *req,
+			   u32 status);
+int zoc_link_call(struct zoc_link *link, struct zoc_msg *msg,
+		  struct zoc_msg *reply, unsigned long timeout);
+int zoc_link_call_atomic(struct zoc_link *link, struct zoc_msg *msg,
+			 struct zoc_msg *reply, u64 timeout_ns);
+
+enum zoc_link_state zoc_link_state(struct zoc_link *link);
+bool zoc_link_peer_stalled(struct zoc_link *link);
+bool zoc_link_restarting(struct zoc_link *link);
+struct zoc_dev_page *zoc_link_dev_page(struct zoc_link *link,
+				       unsigned int slot);
+void zoc_link_show(struct seq_file *s, struct zoc_link *link);
+
+#endif /* _ZOC_LINK_LINK_H */
