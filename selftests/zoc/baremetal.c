@@ -43,6 +43,12 @@ struct fake_svm {
 	u32 epoch;
 	unsigned long long answered;
 	struct zoc_ring req, cpl;
+	/* pings to the host: its replies must come with a doorbell */
+	int pings;		/* to send, one at a time */
+	int pongs;		/* replies: __atomic */
+	int late;		/* replies found without a doorbell: __atomic */
+	int waiting;		/* tag of the ping in flight, 0 if none */
+	int kicked;		/* the last wake-up was the host's doorbell */
 };
 
 static void ring_host(struct fake_svm *f)
@@ -63,6 +69,14 @@ static void fake_svm_drain(struct fake_svm *f)
 			ret = zoc_ring_consume(&f->req, &msg);
 			if (ret == -EAGAIN || ret == -EIO)
 				break;
+			if (!ret && msg.hdr.type == ZOC_MSG_CTRL_REPLY &&
+			    f->waiting && le32_to_cpu(msg.hdr.tag) == (u32)f->waiting) {
+				f->waiting = 0;
+				if (!f->kicked)
+					__atomic_add_fetch(&f->late, 1, __ATOMIC_RELAXED);
+				__atomic_add_fetch(&f->pongs, 1, __ATOMIC_RELEASE);
+				continue;
+			}
 			if (ret || msg.hdr.type != ZOC_MSG_ECHO)
 				continue;
 			if (!zoc_ring_produce(&f->cpl, &msg))
@@ -71,6 +85,21 @@ static void fake_svm_drain(struct fake_svm *f)
 		if (zoc_ring_need_doorbell(&f->cpl))
 			ring_host(f);
 	} while (zoc_ring_enable_notify(&f->req));
+}
+
+/* Ping the host; its reply must wake us with a doorbell. */
+static void fake_svm_ping(struct fake_svm *f)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ };
+
+	msg.hdr.len = cpu_to_le16(8);
+	msg.hdr.tag = cpu_to_le32(f->pongs + 1);
+	msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_PING);
+	if (zoc_ring_produce(&f->cpl, &msg))
+		return;
+	f->waiting = f->pongs + 1;
+	if (zoc_ring_need_doorbell(&f->cpl))
+		ring_host(f);
 }
 
 static void *fake_svm_run(void *arg)
@@ -90,8 +119,8 @@ static void *fake_svm_run(void *arg)
 	ring_host(f);
 
 	while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
-		if (poll(&pfd, 1, ZOC_LINK_HEARTBEAT_MS) == 1 &&
-		    read(f->kick, &count, sizeof(count)) < 0)
+		f->kicked = poll(&pfd, 1, ZOC_LINK_HEARTBEAT_MS) == 1;
+		if (f->kicked && read(f->kick, &count, sizeof(count)) < 0)
 			break;
 		area->svm.heartbeat =
 			cpu_to_le64(le64_to_cpu(area->svm.heartbeat) + 1);
@@ -111,6 +140,9 @@ static void *fake_svm_run(void *arg)
 		}
 		if (f->attached)
 			fake_svm_drain(f);
+		if (f->attached && !f->waiting &&
+		    __atomic_load_n(&f->pongs, __ATOMIC_ACQUIRE) < f->pings)
+			fake_svm_ping(f);
 	}
 	area->svm.state = cpu_to_le32(ZOC_LINK_DOWN);
 	return NULL;
@@ -128,6 +160,10 @@ static void drive_fake_svm(struct __test_metadata *_metadata, struct fake_svm *f
 
 	ASSERT_EQ(ZOC_LINK_MAGIC, le64_to_cpu(area->magic));
 	f->epoch = le32_to_cpu(area->svm.epoch) + 1;
+	f->pings = 50;
+	f->pongs = 0;
+	f->late = 0;
+	f->waiting = 0;
 	f->attached = 0;
 	ASSERT_EQ(0, pthread_create(&thread, NULL, fake_svm_run, f));
 	for (i = 0; i < 300; i++) {
@@ -141,6 +177,13 @@ static void drive_fake_svm(struct __test_metadata *_metadata, struct fake_svm *f
 	EXPECT_EQ(0, zoc_link_write("echo", 2000));
 	EXPECT_EQ(0, zoc_link_write("flood", 5000));
 	EXPECT_LE(7000, f->answered);
+	/* The host answers our pings in its doorbell path: with doorbells. */
+	for (i = 0; i < 300 && __atomic_load_n(&f->pongs, __ATOMIC_ACQUIRE) <
+	     f->pings; i++)
+		usleep(100 * 1000);
+	EXPECT_EQ(f->pings, __atomic_load_n(&f->pongs, __ATOMIC_ACQUIRE));
+	EXPECT_EQ(0, __atomic_load_n(&f->late, __ATOMIC_RELAXED))
+		TH_LOG("replies to the service VM came without a doorbell");
 	__atomic_store_n(&f->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(thread, NULL);
 }

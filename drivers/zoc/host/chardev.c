@@ -15,6 +15,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/ioport.h>
+#include <linux/irq_work.h>
 #include <linux/log2.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -39,6 +40,7 @@
  * @call: signalled by the service VM's VMM to ring us, or NULL
  * @wait: our entry on @call's wait queue
  * @pt: puts @wait there
+ * @doorbell: takes a doorbell outside @call's wake-up (see below)
  * @attached: the link uses this transport
  */
 struct zoc_host_efd {
@@ -48,6 +50,7 @@ struct zoc_host_efd {
 	struct eventfd_ctx *call;
 	wait_queue_entry_t wait;
 	poll_table pt;
+	struct irq_work doorbell;
 	bool attached;
 };
 
@@ -69,7 +72,18 @@ static const struct zoc_link_transport_ops zoc_efd_ops = {
 	.ring = zoc_efd_ring,
 };
 
-/* @call was signalled: the service VM rang.  Interrupts are disabled. */
+/* The doorbell, in hard interrupt context, as a device's would be. */
+static void zoc_efd_doorbell(struct irq_work *work)
+{
+	zoc_host_link_doorbell();
+}
+
+/*
+ * @call was signalled: the service VM rang.  This runs inside the
+ * signaller's eventfd_signal(), where signalling another eventfd (ringing
+ * the service VM back with a reply) would be refused and dropped: only
+ * schedule the doorbell here.
+ */
 static int zoc_efd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 			  int sync, void *key)
 {
@@ -78,7 +92,7 @@ static int zoc_efd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 
 	if (key_to_poll(key) & EPOLLIN) {
 		eventfd_ctx_do_read(efd->call, &count);
-		zoc_host_link_doorbell();
+		irq_work_queue(&efd->doorbell);
 	}
 	return 0;
 }
@@ -125,7 +139,7 @@ static int zoc_efd_set_call(struct zoc_host_efd *efd,
 	}
 	efd->attached = true;
 	if (events & EPOLLIN)
-		zoc_host_link_doorbell();
+		irq_work_queue(&efd->doorbell);
 	return 0;
 }
 
@@ -259,6 +273,7 @@ static int zoc_efd_open(struct inode *inode, struct file *file)
 	if (!efd)
 		return -ENOMEM;
 	spin_lock_init(&efd->lock);
+	init_irq_work(&efd->doorbell, zoc_efd_doorbell);
 	file->private_data = efd;
 	return 0;
 }
@@ -274,6 +289,7 @@ static int zoc_efd_release(struct inode *inode, struct file *file)
 		eventfd_ctx_remove_wait_queue(efd->call, &efd->wait, &count);
 		eventfd_ctx_put(efd->call);
 	}
+	irq_work_sync(&efd->doorbell);
 	if (efd->kick)
 		eventfd_ctx_put(efd->kick);
 	kfree(efd);
