@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC NVMe controller model: the I/O command set.  Read, Write, Write
+ * Zeroes, Dataset Management and Flush become requests to the block
+ * backend, whose completions complete the commands.
+ */
+
+#include <linux/atomic.h>
+#include <linux/blkdev.h>
+#include <linux/nvme.h>
+#include <linux/slab.h>
+#include <linux/zoc_link.h>
+
+#include "../../zoc_blkback.h"
+#include "../../zoc_proxy.h"
+#include "nvme.h"
+
+/**
+ * struct zoc_nvme_range - one deallocated range of a Dataset Management
+ * @breq: its discard
+ * @cmd: the command
+ */
+struct zoc_nvme_range {
+	struct zoc_blkback_req breq;
+	struct zoc_nvme_cmd *cmd;
+};
+
+static u16 zoc_nvme_blk_status(blk_status_t status, enum zoc_blkback_op op)
+{
+	if (status == BLK_STS_OK)
+		return NVME_SC_SUCCESS;
+	if (status == BLK_STS_TARGET)
+		return NVME_SC_LBA_RANGE | NVME_STATUS_DNR;
+	if (status == BLK_STS_NOSPC)
+		return NVME_SC_CAP_EXCEEDED | NVME_STATUS_DNR;
+	if (status == BLK_STS_NOTSUPP)
+		return NVME_SC_INVALID_OPCODE | NVME_STATUS_DNR;
+	if (status == BLK_STS_IOERR || status == BLK_STS_MEDIUM)
+		return op == ZOC_BLKBACK_READ ? NVME_SC_READ_ERROR :
+		       NVME_SC_WRITE_FAULT;
+	/* Out of resources, timed out, transport down: worth a retry. */
+	return NVME_SC_INTERNAL;
+}
+
+/* --- I/O commands -------------------------------------------------------- */
+
+static u16 zoc_nvme_check_ns(struct zoc_nvme_cmd *cmd)
+{
+	if (le32_to_cpu(cmd->sqe.common.nsid) != ZOC_NVME_NSID)
+		return NVME_SC_INVALID_NS | NVME_STATUS_DNR;
+	return NVME_SC_SUCCESS;
+}
+
+static u16 zoc_nvme_check_lba(struct zoc_nvme_ctrl *ctrl, u64 slba, u64 nlb)
+{
+	if (nlb > ctrl->nsze || slba > ctrl->nsze - nlb)
+		return NVME_SC_LBA_RANGE | NVME_STATUS_DNR;
+	return NVME_SC_SUCCESS;
+}
+
+static void zoc_nvme_io_done(struct zoc_blkback_req *breq,
+			     blk_status_t status)
+{
+	struct zoc_nvme_cmd *cmd = container_of(breq, struct zoc_nvme_cmd,
+						breq);
+	struct zoc_nvme_ctrl *ctrl = cmd->sq->ctrl;
+	u32 bytes = breq->nr_sectors << SECTOR_SHIFT;
+
+	cmd->status = zoc_nvme_blk_status(status, breq->op);
+	if (!status && breq->op == ZOC_BLKBACK_READ) {
+		atomic64_add(bytes, &ctrl->data_read);
+		atomic64_inc(&ctrl->host_reads);
+		zoc_proxy_stat_add(ctrl->pdev, ZOC_DEV_STAT_READ_BYTES, bytes);
+	} else if (!status && breq->op == ZOC_BLKBACK_WRITE) {
+		atomic64_add(bytes, &ctrl->data_written);
+		atomic64_inc(&ctrl->host_writes);
+		zoc_proxy_stat_add(ctrl->pdev, ZOC_DEV_STAT_WRITE_BYTES, bytes);
+	}
+	zoc_nvme_complete(cmd);
+}
+
+static u16 zoc_nvme_submit(struct zoc_nvme_cmd *cmd, enum zoc_blkback_op op,
+			   u64 slba, u32 nlb, unsigned int flags)
+{
+	struct zoc_nvme_ctrl *ctrl = cmd->sq->ctrl;
+	struct zoc_blkback_req *breq = &cmd->breq;
+	unsigned int shift = ctrl->lbads - SECTOR_SHIFT;
+
+	breq->op = op;
+	breq->flags = flags;
+	breq->sector = slba << shift;
+	breq->nr_sectors = (sector_t)nlb << shift;
+	breq->segs = cmd->segs;
+	breq->nr_segs = cmd->nr_segs;
+	breq->done = zoc_nvme_io_done;
+	zoc_blkback_submit(ctrl->bb, breq);
+	return ZOC_NVME_ASYNC;
+}
+
+/* Writes that must be durable when they complete: FUA, or no cache. */
+static unsigned int zoc_nvme_write_flags(struct zoc_nvme_ctrl *ctrl,
+					 u16 control)
+{
+	if ((control & NVME_RW_FUA) || !READ_ONCE(ctrl->feat.wce))
+		return ZOC_BLKBACK_F_FUA;
+	return 0;
+}
+
+static u16 zoc_nvme_io_flush(struct zoc_nvme_cmd *cmd)
+{
+	u32 nsid = le32_to_cpu(cmd->sqe.common.nsid);
+
+	if (nsid != ZOC_NVME_NSID && nsid != NVME_NSID_ALL)
+		return NVME_SC_INVALID_NS | NVME_STATUS_DNR;
+	return zoc_nvme_submit(cmd, ZOC_BLKBACK_FLUSH, 0, 0, 0);
+}
+
+static u16 zoc_nvme_io_rw(struct zoc_nvme_cmd *cmd)
+{
+	struct zoc_nvme_ctrl *ctrl = cmd->sq->ctrl;
+	struct nvme_rw_command *rw = &cmd->sqe.rw;
+	bool write = rw->opcode == nvme_cmd_write;
+	u64 slba = le64_to_cpu(rw->slba);
+	u32 nlb = le16_to_cpu(rw->length) + 1;
+	u16 status;
+
+	status = zoc_nvme_check_lba(ctrl, slba, nlb);
+	if (status)
+		return status;
+	if ((u64)nlb << ctrl->lbads > ZOC_NVME_MAX_XFER)
+		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
+	status = zoc_nvme_prp_map(cmd, nlb << ctrl->lbads);
+	if (status)
+		return status;
+	if (!write)
+		return zoc_nvme_submit(cmd, ZOC_BLKBACK_READ, slba, nlb, 0);
+	return zoc_nvme_submit(cmd, ZOC_BLKBACK_WRITE, slba, nlb,
+			       zoc_nvme_write_flags(ctrl,
+						    le16_to_cpu(rw->control)));
+}
+
+static u16 zoc_nvme_io_write_zeroes(struct zoc_nvme_cmd *cmd)
+{
+	struct nvme_write_zeroes_cmd *wz = &cmd->sqe.write_zeroes;
+	struct zoc_nvme_ctrl *ctrl = cmd->sq->ctrl;
+	u64 slba = le64_to_cpu(wz->slba);
+	u32 nlb = le16_to_cpu(wz->length) + 1;
+	u16 control = le16_to_cpu(wz->control);
+	unsigned int flags;
+	u16 status;
+
+	status = zoc_nvme_check_lba(ctrl, slba, nlb);
+	if (status)
+		return status;
+	flags = zoc_nvme_write_flags(ctrl, control);
+	if (!(control & ZOC_NVME_WZ_DEAC))
+		flags |= ZOC_BLKBACK_F_NOUNMAP;
+	return zoc_nvme_submit(cmd, ZOC_BLKBACK_WRITE_ZEROES, slba, nlb, flags);
+}
+
+static void zoc_nvme_dsm_put(struct zoc_nvme_cmd *cmd)
+{
+	if (!atomic_dec_and_test(&cmd->pending))
+		return;
+	cmd->status = zoc_nvme_blk_status(READ_ONCE(cmd->error),
+					  ZOC_BLKBACK_DISCARD);
+	zoc_nvme_complete(cmd);
+}
+
+static void zoc_nvme_dsm_done(struct zoc_blkback_req *breq,
+			      blk_status_t status)
+{
+	struct zoc_nvme_range *range = container_of(breq,
+						    struct zoc_nvme_range,
+						    breq);
+
+	if (status)
+		WRITE_ONCE(range->cmd->error, status);
+	zoc_nvme_dsm_put(range->cmd);
+}
+
+/* Dataset Management: deallocated ranges are discarded, hints ignored. */
+static u16 zoc_nvme_io_dsm(struct zoc_nvme_cmd *cmd)
+{
+	struct zoc_nvme_ctrl *ctrl = cmd->sq->ctrl;
+	unsigned int shift = ctrl->lbads - SECTOR_SHIFT;
+	u32 nr = (le32_to_cpu(cmd->sqe.dsm.nr) & 0xff) + 1;
+	struct zoc_nvme_range *range;
+	struct nvme_dsm_range *r;
+	unsigned int i, n = 0;
+	u16 status;
+
+	if (!(le32_to_cpu(cmd->sqe.dsm.attributes) & NVME_DSMGMT_AD))
+		return NVME_SC_SUCCESS;
+	r = kmalloc_array(nr, sizeof(*r), GFP_KERNEL);
+	cmd->ranges = kcalloc(nr, sizeof(*cmd->ranges), GFP_KERNEL);
+	if (!r || !cmd->ranges) {
+		status = NVME_SC_INTERNAL;
+		goto out_free;
+	}
+	status = zoc_nvme_xfer(cmd, r, nr * sizeof(*r), false);
+	for (i = 0; i < nr && !status; i++)
+		status = zoc_nvme_check_lba(ctrl, le64_to_cpu(r[i].slba),
+					    le32_to_cpu(r[i].nlb));
+	if (status)
+		goto out_free;
+
+	cmd->error = BLK_STS_OK;
+	atomic_set(&cmd->pending, 1);
+	for (i = 0; i < nr; i++) {
+		if (!r[i].nlb)
+			continue;
+		range = &cmd->ranges[n++];
+		range->cmd = cmd;
+		range->breq.op = ZOC_BLKBACK_DISCARD;
+		range->breq.flags = 0;
+		range->breq.sector = le64_to_cpu(r[i].slba) << shift;
+		range->breq.nr_sectors = (sector_t)le32_to_cpu(r[i].nlb) <<
+					 shift;
+		range->breq.done = zoc_nvme_dsm_done;
+		atomic_inc(&cmd->pending);
+		zoc_blkback_submit(ctrl->bb, &range->breq);
+	}
+	kfree(r);
+	zoc_nvme_dsm_put(cmd);
+	return ZOC_NVME_ASYNC;
+
+out_free:
+	kfree(r);
+	return status;
+}
+
+u16 zoc_nvme_io_cmd(struct zoc_nvme_cmd *cmd)
+{
+	struct nvme_common_command *c = &cmd->sqe.common;
+
+	if (c->flags)		/* fused operations, SGLs */
+		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
+	switch (c->opcode) {
+	case nvme_cmd_flush:
+		return zoc_nvme_io_flush(cmd);
+	case nvme_cmd_write:
+	case nvme_cmd_read:
+		return zoc_nvme_check_ns(cmd) ?: zoc_nvme_io_rw(cmd);
+	case nvme_cmd_write_zeroes:
+		return zoc_nvme_check_ns(cmd) ?: zoc_nvme_io_write_zeroes(cmd);
+	case nvme_cmd_dsm:
+		return zoc_nvme_check_ns(cmd) ?: zoc_nvme_io_dsm(cmd);
+	default:
+		return NVME_SC_INVALID_OPCODE | NVME_STATUS_DNR;
+	}
+}

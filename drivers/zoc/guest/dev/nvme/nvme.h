@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ZOC NVMe controller model: an NVMe 1.4 controller for the host's stock
+ * nvme driver, with one namespace served by a block device of the service
+ * VM (blkback.c).
+ *
+ * BAR0 is laid out as a real controller's: registers at 0, doorbells at
+ * 0x1000 (CAP.DSTRD 0), MSI-X table and PBA at 0x2000 and 0x3000.  The
+ * host's bus serves CAP, VS and CSTS from the register shadow, the MSI-X
+ * structures itself, and coalesces the doorbell writes; the other
+ * registers reach us as MMIO requests.  The callbacks run in the link's
+ * interrupt handler: they record what the host wrote and leave the work to
+ * work items, the control work (registers, then the admin queue) and one
+ * work per I/O submission queue.  A work copies each command out of host
+ * memory once, through the L0 window, and validates the copy; I/O becomes
+ * requests to the block backend, whose completions post the completion
+ * queue entries.
+ *
+ * Doorbell Buffer Config moves the I/O queues' doorbells into host memory:
+ * the host writes its tails and heads there and rings only when it passes
+ * the event index we publish before going idle, so busy queues trap almost
+ * no doorbell writes.
+ *
+ * The host is not trusted: every index, size and address it gives is
+ * checked, and what is wrong fails the command with its NVMe status, or
+ * the controller (CSTS.CFS) when the admin queues are unusable.
+ *
+ * This header holds what the model's files share: the limits, the
+ * structures, and the functions that one file calls in another.
+ */
+#ifndef _ZOC_NVME_H
+#define _ZOC_NVME_H
+
+#include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/blk_types.h>
+#include <linux/irq_work.h>
+#include <linux/list.h>
+#include <linux/nvme.h>
+#include <linux/sizes.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <linux/zoc_link.h>
+
+#include "../../zoc_blkback.h"
+
+/* Queues */
+#define ZOC_NVME_DEF_QUEUES	2
+#define ZOC_NVME_MAX_QUEUES	31	/* with the admin pair: 64 doorbells */
+#define ZOC_NVME_MAX_QSIZE	1024	/* entries; CAP.MQES is one less */
+#define ZOC_NVME_IO_BUDGET	64	/* commands per run of a queue's work */
+#define ZOC_NVME_ADMIN_BUDGET	16
+
+/* Capabilities: contiguous queues, 4 KiB pages only, the NVM command set */
+#define ZOC_NVME_CAP_CQR	BIT_ULL(16)
+#define ZOC_NVME_CAP_TO		30	/* ready within 15 s: labs run on TCG */
+#define ZOC_NVME_CAP		((u64)(ZOC_NVME_MAX_QSIZE - 1) |	\
+				 ZOC_NVME_CAP_CQR |			\
+				 (u64)ZOC_NVME_CAP_TO << 24 |		\
+				 (u64)NVME_CAP_CSS_NVM << 37)
+#define ZOC_NVME_VS		NVME_VS(1, 4, 0)
+
+/* Data transfers: PRPs of 4 KiB pages, at most 2^MDTS pages a command */
+#define ZOC_NVME_PAGE_SIZE	SZ_4K
+#define ZOC_NVME_MDTS		5
+#define ZOC_NVME_MAX_XFER	(ZOC_NVME_PAGE_SIZE << ZOC_NVME_MDTS)
+#define ZOC_NVME_MAX_PAGES	(ZOC_NVME_MAX_XFER / ZOC_NVME_PAGE_SIZE)
+#define ZOC_NVME_MAX_SEGS	(ZOC_NVME_MAX_PAGES + 1) /* PRP1 mid-page */
+
+/* Identify */
+#define ZOC_NVME_NSID		1
+#define ZOC_NVME_MN		"ZOC NVMe Controller"
+#define ZOC_NVME_FR		"1.0"
+#define ZOC_NVME_NQN		"nqn.2026-11.org.zoc:nvme:"
+#define ZOC_NVME_AERL		3	/* four Asynchronous Event Requests */
+#define ZOC_NVME_ACL		3	/* four Aborts, which abort nothing */
+#define ZOC_NVME_FRMW		0x3	/* one firmware slot, read-only */
+#define ZOC_NVME_POWER		2500	/* power state 0: 25 W */
+#define ZOC_NVME_TEMP		313	/* kelvin: 40 C, reported */
+#define ZOC_NVME_WCTEMP		343	/* 70 C */
+#define ZOC_NVME_CCTEMP		373	/* 100 C */
+
+/* Command fields that include/linux/nvme.h does not name */
+#define ZOC_NVME_WZ_DEAC	BIT(9)	/* Write Zeroes control: deallocate */
+#define ZOC_NVME_FEAT_SAVE	BIT(31)	/* Set Features: save */
+#define ZOC_NVME_LOG_RAE	BIT(7)	/* Get Log Page: retain the event */
+
+/* Asynchronous events: error type, error information log page */
+#define ZOC_NVME_AEN_DB_REG	(NVME_AER_ERROR | 0x00 << 8 | \
+				 NVME_LOG_ERROR << 16)
+#define ZOC_NVME_AEN_DB_VALUE	(NVME_AER_ERROR | 0x01 << 8 | \
+				 NVME_LOG_ERROR << 16)
+
+/* Not a status: the command completes later. */
+#define ZOC_NVME_ASYNC		0xffff
+
+struct kmem_cache;
+struct zoc_nvme_ctrl;
+struct zoc_nvme_range;
+struct zoc_nvme_sq;
+struct zoc_pdev;
+struct zoc_proxy_model;
+
+/**
+ * struct zoc_nvme_features - what Set Features can change
+ * @arbitration: Arbitration; taken, not applied (one round robin)
+ * @power_mgmt: Power Management: power state 0 and a workload hint
+ * @temp_over: Temperature Threshold: over-temperature, kelvin
+ * @temp_under: Temperature Threshold: under-temperature, kelvin
+ * @wce: Volatile Write Cache enabled; when clear, writes are made durable
+ *	before they complete
+ * @irq_coalesce: Interrupt Coalescing; taken, not applied
+ * @write_atomic: Write Atomicity Normal
+ * @async_event: Asynchronous Event Configuration
+ */
+struct zoc_nvme_features {
+	u32 arbitration;
+	u32 power_mgmt;
+	u16 temp_over;
+	u16 temp_under;
+	bool wce;
+	u32 irq_coalesce;
+	u32 write_atomic;
+	u32 async_event;
+};
+
+/**
+ * struct zoc_nvme_cmd - a command taken from a submission queue
+ * @sq: its submission queue
+ * @sqe: the entry, copied once out of host memory
+ * @result: dword 0 of its completion
+ * @status: the status field of its completion, without the phase tag
+ * @entry: in its completion queue's backlog, or on a list being retired
+ * @breq: the backend request of a Flush, Read, Write or Write Zeroes
+ * @segs: where its data lies in host memory
+ * @nr_segs: entries used in @segs
+ * @ranges: the backend requests of a Dataset Management command
+ * @pending: those still running, plus one while they are submitted
+ * @error: a failure among them
+ */
+struct zoc_nvme_cmd {
+	struct zoc_nvme_sq *sq;
+	struct nvme_command sqe;
+	u32 result;
+	u16 status;
+	struct list_head entry;
+	struct zoc_blkback_req breq;
+	struct zoc_blkback_seg segs[ZOC_NVME_MAX_SEGS];
+	unsigned int nr_segs;
+	struct zoc_nvme_range *ranges;
+	atomic_t pending;
+	blk_status_t error;
+};
+
+/**
+ * struct zoc_nvme_cq - a completion queue
+ * @ctrl: its controller
+ * @qid: its identifier
+ * @size: its entries
+ * @vector: its MSI-X vector
+ * @ien: interrupts enabled
+ * @ring: its entries, in host memory
+ * @sqs: submission queues that post to it; control work only
+ * @irq_work: raises @vector, outside of our locks and the link's
+ * @lock: protects the fields below and the outstanding counts of the
+ *	submission queues that post here; completions come from any context
+ * @head: the host's head
+ * @tail: where the next entry goes
+ * @phase: the phase tag of the current pass over the ring
+ * @hold: works batching completions: the interrupt waits for the last
+ * @irq_pending: entries were posted while held
+ * @backlog: completed commands waiting for room
+ */
+struct zoc_nvme_cq {
+	struct zoc_nvme_ctrl *ctrl;
+	u16 qid;
+	u32 size;
+	u16 vector;
+	bool ien;
+	struct nvme_completion *ring;
+	unsigned int sqs;
+	struct irq_work irq_work;
+	/* bio completions, queue works and the doorbell callback post */
+	spinlock_t lock;
+	u32 head;
+	u32 tail;
+	u16 phase;
+	unsigned int hold;
+	bool irq_pending;
+	struct list_head backlog;
+};
+
+/**
+ * struct zoc_nvme_sq - a submission queue
+ * @ctrl: its controller
+ * @cq: the completion queue it posts to
+ * @qid: its identifier
+ * @size: its entries
+ * @ring: its entries, in host memory
+ * @head: the next entry to fetch; written by its work only
+ * @tail: the tail its work took last
+ * @bad_tail: the last invalid shadow tail reported, so it is reported once
+ * @db: the tail last written to its doorbell register, checked
+ * @stopped: fetch no more: deleted, reset, shut down
+ * @outstanding: commands fetched whose completion is not posted or dropped
+ *	yet; decremented under @cq's lock
+ * @work: fetches and executes the commands of an I/O queue (the control
+ *	work serves the admin queue)
+ */
+struct zoc_nvme_sq {
+	struct zoc_nvme_ctrl *ctrl;
+	struct zoc_nvme_cq *cq;
+	u16 qid;
+	u32 size;
+	struct nvme_command *ring;
+	u32 head;
+	u32 tail;
+	u32 bad_tail;
+	u32 db;
+	bool stopped;
+	atomic_t outstanding;
+	struct work_struct work;
+};
+
+/**
+ * struct zoc_nvme_ctrl - a controller
+ * @pdev: its proxy device
+ * @name: its name
+ * @bb: the block device behind its namespace
+ * @wq: runs @work and the I/O queues' works
+ * @work: the control work: register changes, then the admin queue
+ * @nr_io_queues: I/O queue pairs it offers
+ * @shadow_db: it offers Doorbell Buffer Config (shadow doorbells)
+ * @nsze: the namespace's size in logical blocks
+ * @lbads: log2 of the logical block size
+ * @nguid: the namespace's NGUID: the name, zero padded
+ * @lock: protects the registers, the queue tables, the asynchronous event
+ *	state, @ready and @dying.  A completion queue's lock nests inside.
+ * @cc: Controller Configuration, as last written
+ * @csts: Controller Status; written by the control work
+ * @aqa: Admin Queue Attributes
+ * @asq: Admin Submission Queue Base Address
+ * @acq: Admin Completion Queue Base Address
+ * @reset_pending: CC.EN went from 1 to 0 since the control work looked
+ * @ready: doorbells are taken
+ * @dying: destroy began: no more work is queued
+ * @sq: submission queues by identifier; changed by the control work
+ * @cq: completion queues by identifier; changed by the control work
+ * @aer: outstanding Asynchronous Event Requests
+ * @nr_aers: entries used in @aer
+ * @aen_pending: an event for the next request, or 0
+ * @aen_masked: an error event was reported, the error log not read since
+ * @dbs: the shadow doorbells (Doorbell Buffer Config) in host memory, or
+ *	NULL; the I/O queues' doorbells at the registers' indexes
+ * @eis: the event indexes in host memory, likewise
+ * @enabled: the admin queues are set up; control work only
+ * @shut_down: a shutdown completed: nothing runs until a reset
+ * @feat: features; the I/O works read @feat.wce
+ * @data_read: bytes read, for the SMART log
+ * @data_written: bytes written
+ * @host_reads: read commands completed
+ * @host_writes: write commands completed
+ */
+struct zoc_nvme_ctrl {
+	struct zoc_pdev *pdev;
+	char name[ZOC_DEV_NAME_LEN];
+	struct zoc_blkback *bb;
+	struct workqueue_struct *wq;
+	struct work_struct work;
+	unsigned int nr_io_queues;
+	bool shadow_db;
+	u64 nsze;
+	u8 lbads;
+	u8 nguid[NVME_NIDT_NGUID_LEN];
+	/* the link's interrupt handler calls us with it held */
+	spinlock_t lock;
+	u32 cc;
+	u32 csts;
+	u32 aqa;
+	u64 asq;
+	u64 acq;
+	bool reset_pending;
+	bool ready;
+	bool dying;
+	struct zoc_nvme_sq *sq[ZOC_NVME_MAX_QUEUES + 1];
+	struct zoc_nvme_cq *cq[ZOC_NVME_MAX_QUEUES + 1];
+	struct zoc_nvme_cmd *aer[ZOC_NVME_AERL + 1];
+	unsigned int nr_aers;
+	u32 aen_pending;
+	bool aen_masked;
+	__le32 *dbs;
+	__le32 *eis;
+	bool enabled;
+	bool shut_down;
+	struct zoc_nvme_features feat;
+	atomic64_t data_read;
+	atomic64_t data_written;
+	atomic64_t host_reads;
+	atomic64_t host_writes;
+};
+
+extern ushort zoc_nvme_vendor;
+extern ushort zoc_nvme_device;
+extern struct kmem_cache *zoc_nvme_cmd_cache;
+extern struct zoc_proxy_model zoc_nvme_model;
+
+/* ctrl.c */
+void zoc_nvme_stat(struct zoc_nvme_ctrl *ctrl, unsigned int stat);
+
+/* queue.c */
+void zoc_nvme_free_cmds(struct list_head *cmds);
+void zoc_nvme_sq_kick(struct zoc_nvme_sq *sq);
+void zoc_nvme_cq_retire(struct list_head *done);
+void zoc_nvme_complete(struct zoc_nvme_cmd *cmd);
+void zoc_nvme_sq_drain(struct zoc_nvme_sq *sq);
+struct zoc_nvme_cq *zoc_nvme_cq_alloc(struct zoc_nvme_ctrl *ctrl,
+				      u16 qid, void *ring, u32 size,
+				      u16 vector, bool ien);
+struct zoc_nvme_sq *zoc_nvme_sq_alloc(struct zoc_nvme_ctrl *ctrl,
+				      u16 qid, void *ring, u32 size,
+				      struct zoc_nvme_cq *cq);
+bool zoc_nvme_qsize_ok(u32 size);
+void zoc_nvme_admin_pass(struct zoc_nvme_ctrl *ctrl);
+u32 zoc_nvme_sq_doorbell(struct zoc_nvme_sq *sq, u32 value);
+u32 zoc_nvme_cq_doorbell(struct zoc_nvme_cq *cq, u32 value);
+
+/* prp.c */
+u16 zoc_nvme_prp_map(struct zoc_nvme_cmd *cmd, u32 len);
+u16 zoc_nvme_xfer(struct zoc_nvme_cmd *cmd, void *buf, u32 len, bool to_host);
+
+/* admin.c */
+void zoc_nvme_event(struct zoc_nvme_ctrl *ctrl, u32 event);
+u16 zoc_nvme_admin_cmd(struct zoc_nvme_ctrl *ctrl, struct zoc_nvme_cmd *cmd);
+
+/* io.c */
+u16 zoc_nvme_io_cmd(struct zoc_nvme_cmd *cmd);
+
+#endif /* _ZOC_NVME_H */

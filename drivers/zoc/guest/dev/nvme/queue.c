@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC NVMe controller model: the submission and completion queues.
+ * Fetching commands and posting their completions, in host memory; the
+ * shadow doorbells and event indexes; interrupts; the queues' works, and
+ * the doorbells that start them.
+ */
+
+#include <linux/atomic.h>
+#include <linux/irq_work.h>
+#include <linux/list.h>
+#include <linux/nvme.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/wait_bit.h>
+#include <linux/workqueue.h>
+#include <linux/zoc_link.h>
+
+#include "../../zoc_proxy.h"
+#include "nvme.h"
+
+/* Shadow doorbell @db (2 * qid, + 1 for a CQ), or NULL without a buffer. */
+static __le32 *zoc_nvme_shadow_db(struct zoc_nvme_ctrl *ctrl, unsigned int db)
+{
+	/* Pairs with the store-release in zoc_nvme_dbbuf(): @eis is set. */
+	__le32 *dbs = smp_load_acquire(&ctrl->dbs);
+
+	return dbs ? dbs + db : NULL;
+}
+
+static __le32 *zoc_nvme_event_idx(struct zoc_nvme_ctrl *ctrl, unsigned int db)
+{
+	return READ_ONCE(ctrl->eis) + db;
+}
+
+/* --- completion queues --------------------------------------------------- */
+
+/*
+ * From irq_work: never under our locks or the link's, which posting the
+ * interrupt takes.  A failure (link down, ring full) is counted by the
+ * core; the host's driver finds the entries when it polls.
+ */
+static void zoc_nvme_cq_irq(struct irq_work *work)
+{
+	struct zoc_nvme_cq *cq = container_of(work, struct zoc_nvme_cq,
+					      irq_work);
+
+	zoc_proxy_irq(cq->ctrl->pdev, cq->vector);
+}
+
+/* Entries were posted: interrupt now, or when the last holder lets go. */
+static void zoc_nvme_cq_notify(struct zoc_nvme_cq *cq)
+{
+	lockdep_assert_held(&cq->lock);
+	if (!cq->ien)
+		return;
+	if (cq->hold)
+		cq->irq_pending = true;
+	else
+		irq_work_queue(&cq->irq_work);
+}
+
+/* A work's pass begins: one interrupt for its completions, at the end. */
+static void zoc_nvme_cq_hold(struct zoc_nvme_cq *cq)
+{
+	spin_lock_irq(&cq->lock);
+	cq->hold++;
+	spin_unlock_irq(&cq->lock);
+}
+
+static void zoc_nvme_cq_release(struct zoc_nvme_cq *cq)
+{
+	spin_lock_irq(&cq->lock);
+	if (!--cq->hold && cq->irq_pending) {
+		cq->irq_pending = false;
+		irq_work_queue(&cq->irq_work);
+	}
+	spin_unlock_irq(&cq->lock);
+}
+
+static bool zoc_nvme_cq_full(struct zoc_nvme_cq *cq)
+{
+	return (cq->tail + 1) % cq->size == cq->head;
+}
+
+/* Take a head the host gave, if it only releases entries we posted. */
+static bool zoc_nvme_cq_set_head(struct zoc_nvme_cq *cq, u32 head)
+{
+	u32 posted = (cq->tail + cq->size - cq->head) % cq->size;
+
+	if (head >= cq->size ||
+	    (head + cq->size - cq->head) % cq->size > posted)
+		return false;
+	cq->head = head;
+	return true;
+}
+
+static bool zoc_nvme_cq_shadow_head(struct zoc_nvme_cq *cq, __le32 *shadow)
+{
+	if (!zoc_nvme_cq_set_head(cq, le32_to_cpu(READ_ONCE(*shadow)))) {
+		zoc_nvme_stat(cq->ctrl, ZOC_DEV_STAT_INVALID);
+		return false;
+	}
+	return !zoc_nvme_cq_full(cq);
+}
+
+/*
+ * The queue looks full.  With shadow doorbells the host moves its head
+ * without ringing: take the head from the shadow, and if there is still no
+ * room, ask for a doorbell when it moves (event index) and look once more.
+ */
+static bool zoc_nvme_cq_room(struct zoc_nvme_cq *cq)
+{
+	unsigned int db = 2 * cq->qid + 1;
+	__le32 *shadow;
+
+	shadow = cq->qid ? zoc_nvme_shadow_db(cq->ctrl, db) : NULL;
+	if (!shadow)
+		return false;
+	if (zoc_nvme_cq_shadow_head(cq, shadow))
+		return true;
+	WRITE_ONCE(*zoc_nvme_event_idx(cq->ctrl, db), cpu_to_le32(cq->head));
+	/*
+	 * The event index before the second look; pairs with the host's
+	 * mb() between its shadow doorbell write and its event index read.
+	 */
+	virt_mb();
+	return zoc_nvme_cq_shadow_head(cq, shadow);
+}
+
+/* Write @cmd's completion entry, unless the queue is full. */
+static bool zoc_nvme_cq_post(struct zoc_nvme_cq *cq, struct zoc_nvme_cmd *cmd)
+{
+	struct nvme_completion *cqe = &cq->ring[cq->tail];
+
+	lockdep_assert_held(&cq->lock);
+	if (zoc_nvme_cq_full(cq) && !zoc_nvme_cq_room(cq))
+		return false;
+	cqe->result.u64 = cpu_to_le64(cmd->result);
+	cqe->sq_head = cpu_to_le16(READ_ONCE(cmd->sq->head));
+	cqe->sq_id = cpu_to_le16(cmd->sq->qid);
+	cqe->command_id = cmd->sqe.common.command_id;
+	/*
+	 * The entry before its phase tag; pairs with the host's dma_rmb()
+	 * between reading the tag and reading the entry.
+	 */
+	virt_wmb();
+	WRITE_ONCE(cqe->status, cpu_to_le16(cmd->status << 1 | cq->phase));
+	if (++cq->tail == cq->size) {
+		cq->tail = 0;
+		cq->phase ^= 1;
+	}
+	return true;
+}
+
+/* Post what waits in the backlog while there is room; move it to @done. */
+static void zoc_nvme_cq_flush(struct zoc_nvme_cq *cq, struct list_head *done)
+{
+	struct zoc_nvme_cmd *cmd;
+	bool posted = false;
+
+	while ((cmd = list_first_entry_or_null(&cq->backlog,
+					       struct zoc_nvme_cmd, entry))) {
+		if (!zoc_nvme_cq_post(cq, cmd))
+			break;
+		list_move_tail(&cmd->entry, done);
+		posted = true;
+	}
+	if (posted)
+		zoc_nvme_cq_notify(cq);
+}
+
+static void zoc_nvme_cmd_free(struct zoc_nvme_cmd *cmd)
+{
+	kfree(cmd->ranges);
+	kmem_cache_free(zoc_nvme_cmd_cache, cmd);
+}
+
+void zoc_nvme_free_cmds(struct list_head *cmds)
+{
+	struct zoc_nvme_cmd *cmd, *tmp;
+
+	list_for_each_entry_safe(cmd, tmp, cmds, entry)
+		zoc_nvme_cmd_free(cmd);
+}
+
+/* --- submission queues --------------------------------------------------- */
+
+void zoc_nvme_sq_kick(struct zoc_nvme_sq *sq)
+{
+	struct zoc_nvme_ctrl *ctrl = sq->ctrl;
+
+	if (!READ_ONCE(sq->stopped))
+		queue_work(ctrl->wq, sq->qid ? &sq->work : &ctrl->work);
+}
+
+/*
+ * A command of @sq is done with: its entry was posted or dropped.  A work
+ * stopped at a full pipeline resumes; a drain waiting for the queue wakes.
+ * Under the CQ's lock, so that whoever frees @sq after seeing it idle
+ * under that lock knows we are gone.
+ */
+static void zoc_nvme_sq_put(struct zoc_nvme_sq *sq)
+{
+	unsigned int left = atomic_dec_return(&sq->outstanding);
+	__le32 *shadow = NULL;
+
+	lockdep_assert_held(&sq->cq->lock);
+	if (sq->qid)
+		shadow = zoc_nvme_shadow_db(sq->ctrl, 2 * sq->qid);
+	if (!left)
+		wake_up_var(&sq->outstanding);
+	/*
+	 * With shadow doorbells a busy queue's event index is left behind:
+	 * its completions look for new commands, and the last one makes the
+	 * work arm the index before the queue goes idle.
+	 */
+	if (shadow && (!left || le32_to_cpu(READ_ONCE(*shadow)) != READ_ONCE(sq->tail)))
+		zoc_nvme_sq_kick(sq);
+	else if (left == sq->size - 1)
+		zoc_nvme_sq_kick(sq);
+}
+
+/* Put the submission queues of the commands on @done; CQ lock held. */
+void zoc_nvme_cq_retire(struct list_head *done)
+{
+	struct zoc_nvme_cmd *cmd;
+
+	list_for_each_entry(cmd, done, entry)
+		zoc_nvme_sq_put(cmd->sq);
+}
+
+/*
+ * Complete @cmd: post its entry, or queue it behind the backlog until the
+ * host makes room.  A stopped queue's host gave up on its commands: what
+ * finds no room is dropped.  Any context.
+ */
+void zoc_nvme_complete(struct zoc_nvme_cmd *cmd)
+{
+	struct zoc_nvme_sq *sq = cmd->sq;
+	struct zoc_nvme_cq *cq = sq->cq;
+	unsigned long flags;
+	LIST_HEAD(done);
+
+	zoc_nvme_stat(sq->ctrl, ZOC_DEV_STAT_COMMANDS);
+	if (cmd->status)
+		zoc_nvme_stat(sq->ctrl, ZOC_DEV_STAT_ERRORS);
+
+	spin_lock_irqsave(&cq->lock, flags);
+	zoc_nvme_cq_flush(cq, &done);
+	if (list_empty(&cq->backlog) && zoc_nvme_cq_post(cq, cmd)) {
+		list_add_tail(&cmd->entry, &done);
+		zoc_nvme_cq_notify(cq);
+	} else if (READ_ONCE(sq->stopped)) {
+		list_add_tail(&cmd->entry, &done);
+	} else {
+		list_add_tail(&cmd->entry, &cq->backlog);
+	}
+	zoc_nvme_cq_retire(&done);
+	spin_unlock_irqrestore(&cq->lock, flags);
+	zoc_nvme_free_cmds(&done);
+}
+
+static void zoc_nvme_finish(struct zoc_nvme_cmd *cmd, u16 status)
+{
+	if (status == ZOC_NVME_ASYNC)
+		return;
+	cmd->status = status;
+	zoc_nvme_complete(cmd);
+}
+
+/* Take the host's new tail; false if there is nothing new. */
+static bool zoc_nvme_sq_refresh(struct zoc_nvme_sq *sq)
+{
+	struct zoc_nvme_ctrl *ctrl = sq->ctrl;
+	unsigned int db = 2 * sq->qid;
+	unsigned long flags;
+	__le32 *shadow;
+	u32 tail;
+
+	shadow = sq->qid ? zoc_nvme_shadow_db(ctrl, db) : NULL;
+	if (!shadow) {
+		tail = READ_ONCE(sq->db);
+	} else {
+		tail = le32_to_cpu(READ_ONCE(*shadow));
+		/*
+		 * Busy: each completion looks at the shadow again (see
+		 * zoc_nvme_sq_put()), so the host need not ring.
+		 */
+		if (tail == sq->tail && atomic_read(&sq->outstanding))
+			return false;
+		if (tail == sq->tail) {
+			/* Going idle: ring when you pass this tail. */
+			WRITE_ONCE(*zoc_nvme_event_idx(ctrl, db),
+				   cpu_to_le32(tail));
+			/*
+			 * The event index before the second look; pairs with
+			 * the host's mb() between its shadow doorbell write
+			 * and its event index read.
+			 */
+			virt_mb();
+			tail = le32_to_cpu(READ_ONCE(*shadow));
+		}
+		if (tail >= sq->size) {
+			/* Once per bad value: the work looks again and again. */
+			if (tail == sq->bad_tail)
+				return false;
+			sq->bad_tail = tail;
+			spin_lock_irqsave(&ctrl->lock, flags);
+			zoc_nvme_event(ctrl, ZOC_NVME_AEN_DB_VALUE);
+			spin_unlock_irqrestore(&ctrl->lock, flags);
+			return false;
+		}
+	}
+	if (tail == sq->tail)
+		return false;
+	sq->tail = tail;
+	/*
+	 * The tail before the entries it covers; pairs with the host's wmb()
+	 * between writing an entry and writing the tail.
+	 */
+	virt_rmb();
+	return true;
+}
+
+/* The next command of @sq, or NULL: empty, stopped or enough in flight. */
+static struct zoc_nvme_cmd *zoc_nvme_sq_fetch(struct zoc_nvme_sq *sq)
+{
+	struct zoc_nvme_cmd *cmd;
+
+	if (READ_ONCE(sq->stopped))
+		return NULL;
+	if (sq->head == sq->tail && !zoc_nvme_sq_refresh(sq))
+		return NULL;
+	/* A full pipeline resumes from zoc_nvme_sq_put(). */
+	if (atomic_read(&sq->outstanding) >= sq->size)
+		return NULL;
+	cmd = kmem_cache_alloc(zoc_nvme_cmd_cache, GFP_KERNEL);
+	if (!cmd)
+		return NULL;	/* the next doorbell resumes */
+	memcpy(&cmd->sqe, &sq->ring[sq->head], sizeof(cmd->sqe));
+	WRITE_ONCE(sq->head, sq->head + 1 == sq->size ? 0 : sq->head + 1);
+	atomic_inc(&sq->outstanding);
+	cmd->sq = sq;
+	cmd->result = 0;
+	cmd->status = NVME_SC_SUCCESS;
+	cmd->nr_segs = 0;
+	cmd->ranges = NULL;
+	return cmd;
+}
+
+static bool zoc_nvme_sq_idle(struct zoc_nvme_sq *sq)
+{
+	bool idle;
+
+	spin_lock_irq(&sq->cq->lock);
+	idle = !atomic_read(&sq->outstanding);
+	spin_unlock_irq(&sq->cq->lock);
+	return idle;
+}
+
+/*
+ * Wait until nothing of the stopped @sq is in flight.  What waits for room
+ * in its CQ is dropped; what runs in the backend is posted or dropped as
+ * it ends.
+ */
+void zoc_nvme_sq_drain(struct zoc_nvme_sq *sq)
+{
+	struct zoc_nvme_cq *cq = sq->cq;
+	struct zoc_nvme_cmd *cmd, *tmp;
+	LIST_HEAD(dropped);
+
+	cancel_work_sync(&sq->work);
+	spin_lock_irq(&cq->lock);
+	list_for_each_entry_safe(cmd, tmp, &cq->backlog, entry) {
+		if (cmd->sq == sq)
+			list_move_tail(&cmd->entry, &dropped);
+	}
+	zoc_nvme_cq_retire(&dropped);
+	spin_unlock_irq(&cq->lock);
+	zoc_nvme_free_cmds(&dropped);
+	wait_var_event(&sq->outstanding, zoc_nvme_sq_idle(sq));
+	/* Completions before the last may have kicked the work again. */
+	cancel_work_sync(&sq->work);
+}
+
+/* An I/O submission queue's work: fetch, check and start its commands. */
+static void zoc_nvme_sq_work(struct work_struct *work)
+{
+	struct zoc_nvme_sq *sq = container_of(work, struct zoc_nvme_sq, work);
+	unsigned int budget = ZOC_NVME_IO_BUDGET;
+	struct zoc_nvme_cmd *cmd;
+
+	zoc_nvme_cq_hold(sq->cq);
+	while ((cmd = zoc_nvme_sq_fetch(sq))) {
+		zoc_nvme_finish(cmd, zoc_nvme_io_cmd(cmd));
+		if (!--budget) {
+			/* Let the other queues run; come back for the rest. */
+			queue_work(sq->ctrl->wq, &sq->work);
+			break;
+		}
+	}
+	zoc_nvme_cq_release(sq->cq);
+}
+
+struct zoc_nvme_cq *zoc_nvme_cq_alloc(struct zoc_nvme_ctrl *ctrl,
+				      u16 qid, void *ring, u32 size,
+				      u16 vector, bool ien)
+{
+	struct zoc_nvme_cq *cq;
+
+	cq = kzalloc(sizeof(*cq), GFP_KERNEL);
+	if (!cq)
+		return NULL;
+	cq->ctrl = ctrl;
+	cq->qid = qid;
+	cq->size = size;
+	cq->vector = vector;
+	cq->ien = ien;
+	cq->ring = ring;
+	init_irq_work(&cq->irq_work, zoc_nvme_cq_irq);
+	spin_lock_init(&cq->lock);
+	cq->phase = 1;
+	INIT_LIST_HEAD(&cq->backlog);
+	return cq;
+}
+
+struct zoc_nvme_sq *zoc_nvme_sq_alloc(struct zoc_nvme_ctrl *ctrl,
+				      u16 qid, void *ring, u32 size,
+				      struct zoc_nvme_cq *cq)
+{
+	struct zoc_nvme_sq *sq;
+
+	sq = kzalloc(sizeof(*sq), GFP_KERNEL);
+	if (!sq)
+		return NULL;
+	sq->ctrl = ctrl;
+	sq->cq = cq;
+	sq->qid = qid;
+	sq->size = size;
+	sq->ring = ring;
+	atomic_set(&sq->outstanding, 0);
+	INIT_WORK(&sq->work, zoc_nvme_sq_work);
+	return sq;
+}
+
+bool zoc_nvme_qsize_ok(u32 size)
+{
+	return size >= 2 && size <= ZOC_NVME_MAX_QSIZE;
+}
+
+/* One pass over the admin queue, from the control work. */
+void zoc_nvme_admin_pass(struct zoc_nvme_ctrl *ctrl)
+{
+	struct zoc_nvme_sq *sq = ctrl->sq[0];
+	unsigned int budget = ZOC_NVME_ADMIN_BUDGET;
+	struct zoc_nvme_cmd *cmd;
+
+	zoc_nvme_cq_hold(sq->cq);
+	while ((cmd = zoc_nvme_sq_fetch(sq))) {
+		zoc_nvme_finish(cmd, zoc_nvme_admin_cmd(ctrl, cmd));
+		if (!--budget) {
+			queue_work(ctrl->wq, &ctrl->work);
+			break;
+		}
+	}
+	zoc_nvme_cq_release(sq->cq);
+}
+
+/* A submission queue tail doorbell; lock held.  Returns an event or 0. */
+u32 zoc_nvme_sq_doorbell(struct zoc_nvme_sq *sq, u32 value)
+{
+	if (!sq)
+		return ZOC_NVME_AEN_DB_REG;
+	if (value >= sq->size)
+		return ZOC_NVME_AEN_DB_VALUE;
+	WRITE_ONCE(sq->db, value);
+	zoc_nvme_sq_kick(sq);
+	return 0;
+}
+
+/* A completion queue head doorbell: room for the backlog.  Lock held. */
+u32 zoc_nvme_cq_doorbell(struct zoc_nvme_cq *cq, u32 value)
+{
+	LIST_HEAD(done);
+	bool ok;
+
+	if (!cq)
+		return ZOC_NVME_AEN_DB_REG;
+	spin_lock(&cq->lock);
+	ok = zoc_nvme_cq_set_head(cq, value);
+	if (ok) {
+		zoc_nvme_cq_flush(cq, &done);
+		zoc_nvme_cq_retire(&done);
+	}
+	spin_unlock(&cq->lock);
+	zoc_nvme_free_cmds(&done);
+	return ok ? 0 : ZOC_NVME_AEN_DB_VALUE;
+}
