@@ -2,7 +2,7 @@
 /*
  * ZOC virtio-blk device: a virtio block device for the host's stock
  * virtio_blk driver, served by a block device of the service VM
- * (blkback.c), over the virtio PCI transport (virtio_pci.c).
+ * (guest/blkback.c), over the virtio PCI transport (pci.c).
  *
  * Each request is a descriptor chain: a 16-byte header the device reads,
  * the data, and a status byte it writes.  Reads and writes become backend
@@ -25,9 +25,9 @@
 #include <linux/virtio_ids.h>
 #include <linux/zoc_link.h>
 
-#include "zoc_blkback.h"
-#include "zoc_proxy.h"
-#include "zoc_virtio.h"
+#include "../../zoc_blkback.h"
+#include "../../zoc_proxy.h"
+#include "virtio.h"
 
 #define ZOC_VBLK_CLASS		0x018000	/* mass storage, other */
 #define ZOC_VBLK_DEF_QUEUES	1

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ZOC virtio transport: the virtio 1.x modern PCI transport and split
- * virtqueues, for the host's stock virtio_pci driver.  The device types
- * (virtio_blk.c, virtio_net.c) give their features, configuration space
- * and a handler for the chains their queues receive.
+ * ZOC virtio transport: the virtio 1.x modern PCI transport, for the host's
+ * stock virtio_pci driver.  The device types (blk.c, net.c) give their
+ * features, configuration space and a handler for the chains their queues
+ * receive; the split virtqueues are vq.c's.
  *
  * BAR0 holds the common configuration at 0, the ISR at 0x1000, the device
  * configuration at 0x2000 (read from its shadow in the device page, by
@@ -14,12 +14,9 @@
  * update the registers under the device's lock and leave the rest to work
  * items, one per queue and one for resets.
  *
- * A queue's work reads the avail ring, validates each descriptor chain it
- * names (indexes, lengths, loops, indirect tables, addresses in host RAM)
- * and hands it to the device type; completions post the used entries and
- * raise the queue's vector, as the event index allows.  The host is not
- * trusted: a ring or chain that breaks the rules sets DEVICE_NEEDS_RESET,
- * stops the device's queues and raises its configuration vector.
+ * The host is not trusted: a ring or chain that breaks the rules sets
+ * DEVICE_NEEDS_RESET, stops the device's queues and raises its
+ * configuration vector.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -28,12 +25,10 @@
 #include <linux/bits.h>
 #include <linux/irq_work.h>
 #include <linux/log2.h>
-#include <linux/module.h>
 #include <linux/pci_regs.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
-#include <linux/virtio_byteorder.h>
 #include <linux/virtio_pci.h>
 #include <linux/virtio_ring.h>
 #include <linux/wait_bit.h>
@@ -42,8 +37,8 @@
 #include <uapi/linux/virtio_config.h>
 #include <linux/zoc_link.h>
 
-#include "zoc_proxy.h"
-#include "zoc_virtio.h"
+#include "../../zoc_proxy.h"
+#include "virtio.h"
 
 /* BAR0 */
 #define ZOC_VIRTIO_BAR_SHIFT	15		/* 32 KiB */
@@ -62,9 +57,6 @@
 #define ZOC_VIRTIO_SUBSYS	0x1100
 #define ZOC_VIRTIO_REVISION	1
 
-#define ZOC_VIRTIO_BUDGET	64		/* chains per run of a work */
-#define ZOC_VIRTIO_ISR_QUEUE	0x1
-
 #define ZOC_VIRTIO_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) |		\
 				 BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |	\
 				 BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) |	\
@@ -72,123 +64,6 @@
 
 /* The common configuration with queue_notify_data and queue_reset */
 #define ZOC_VIRTIO_COMMON_LEN	(VIRTIO_PCI_COMMON_Q_RESET + sizeof(u16))
-
-/**
- * struct zoc_virtio_queue - a split virtqueue
- * @vdev: its device
- * @index: its index, also its notification offset and doorbell
- * @size: queue_size, as last written
- * @vector: queue_msix_vector: a valid vector or VIRTIO_MSI_NO_VECTOR
- * @enabled: queue_enable: the rings were checked and are in @vring
- * @desc: queue_desc
- * @driver: queue_driver (the avail ring)
- * @device: queue_device (the used ring)
- * @vring: the rings in host memory, fixed while @enabled
- * @running: its work takes chains: enabled, and the device is live
- * @resetting: queue_reset was written with 1 and @reset_work runs
- * @last_avail: the next avail entry to take; its work only
- * @segs: the buffers of the chain being taken; its work only
- * @work: takes the chains and hands them to the device type
- * @reset_work: resets the queue alone (VIRTIO_F_RING_RESET)
- * @irq_work: raises @vector outside of our locks and the link's
- * @used_lock: protects the fields below and @inflight's last decrement;
- *	completions come from any context
- * @inflight: chains taken and not completed yet
- * @used_idx: the used index we published
- * @signalled: @used_idx when the interrupt was last decided on
- * @hold: its work runs: the interrupt waits for the end of the run
- * @irq_pending: entries were posted while held
- *
- * The registers are protected by the device's lock.
- */
-struct zoc_virtio_queue {
-	struct zoc_virtio_dev *vdev;
-	u16 index;
-	u16 size;
-	u16 vector;
-	bool enabled;
-	u64 desc;
-	u64 driver;
-	u64 device;
-	struct vring vring;
-	bool running;
-	bool resetting;
-	u16 last_avail;
-	struct zoc_virtio_seg *segs;
-	struct work_struct work;
-	struct work_struct reset_work;
-	struct irq_work irq_work;
-	/* completions come from bio end_io, in any context */
-	spinlock_t used_lock;
-	atomic_t inflight;
-	u16 used_idx;
-	u16 signalled;
-	unsigned int hold;
-	bool irq_pending;
-};
-
-/**
- * struct zoc_virtio_dev - a virtio device
- * @pdev: its proxy device
- * @ops: its device type
- * @priv: the device type's
- * @nr_queues: its queues
- * @features: the features it offers
- * @config: its device configuration space
- * @config_len: bytes of @config
- * @wq: runs the works of its queues and @reset_work
- * @reset_work: finishes a reset the driver asked for
- * @config_irq: raises @msix_config
- * @isr: the ISR status, cleared by a read
- * @lock: protects the registers below and @config.  The link's interrupt
- *	handler calls us with it held; a queue's used lock nests inside.
- * @dfselect: device_feature_select
- * @gfselect: driver_feature_select
- * @drv_features: the driver's features
- * @msix_config: a valid vector or VIRTIO_MSI_NO_VECTOR
- * @status: device_status: what reads return
- * @generation: config_generation
- * @queue_select: queue_select, as written
- * @event_idx: VIRTIO_RING_F_EVENT_IDX was accepted with FEATURES_OK
- * @indirect: VIRTIO_RING_F_INDIRECT_DESC was accepted with FEATURES_OK
- * @ring_reset: VIRTIO_F_RING_RESET was accepted with FEATURES_OK
- * @reset_pending: a reset runs: registers are read-only until it is done
- * @dying: destroy began
- * @vqs: its queues
- */
-struct zoc_virtio_dev {
-	struct zoc_pdev *pdev;
-	const struct zoc_virtio_ops *ops;
-	void *priv;
-	unsigned int nr_queues;
-	u64 features;
-	u8 *config;
-	unsigned int config_len;
-	struct workqueue_struct *wq;
-	struct work_struct reset_work;
-	struct irq_work config_irq;
-	atomic_t isr;
-	/* the link's interrupt handler calls us with it held */
-	spinlock_t lock;
-	u32 dfselect;
-	u32 gfselect;
-	u64 drv_features;
-	u16 msix_config;
-	u8 status;
-	u8 generation;
-	u16 queue_select;
-	bool event_idx;
-	bool indirect;
-	bool ring_reset;
-	bool reset_pending;
-	bool dying;
-	struct zoc_virtio_queue *vqs[ZOC_VIRTIO_MAX_QUEUES];
-};
-
-static u16 zoc_v16(__virtio16 val)
-{
-	return __virtio16_to_cpu(true, val);
-}
 
 /**
  * zoc_virtio_priv - the device type's data of a device
@@ -306,54 +181,6 @@ static void zoc_virtio_config_notify(struct zoc_virtio_dev *vdev)
 	irq_work_queue(&vdev->config_irq);
 }
 
-/*
- * Entries were posted: interrupt if the driver wants one (its used event
- * index, or VRING_AVAIL_F_NO_INTERRUPT without event indexes).
- */
-static void zoc_virtio_vq_notify(struct zoc_virtio_queue *vq)
-{
-	struct vring *vr = &vq->vring;
-	bool need;
-
-	lockdep_assert_held(&vq->used_lock);
-	/*
-	 * The used index before the driver's event index or flags; pairs
-	 * with the driver's barrier between writing those and reading the
-	 * used index.
-	 */
-	virt_mb();
-	if (READ_ONCE(vq->vdev->event_idx))
-		need = vring_need_event(zoc_v16(READ_ONCE(vring_used_event(vr))),
-					vq->used_idx, vq->signalled);
-	else
-		need = vq->used_idx != vq->signalled &&
-		       !(zoc_v16(READ_ONCE(vr->avail->flags)) &
-			 VRING_AVAIL_F_NO_INTERRUPT);
-	vq->signalled = vq->used_idx;
-	if (need) {
-		atomic_or(ZOC_VIRTIO_ISR_QUEUE, &vq->vdev->isr);
-		irq_work_queue(&vq->irq_work);
-	}
-}
-
-/* A work's run begins: one interrupt for its completions, at the end. */
-static void zoc_virtio_vq_hold(struct zoc_virtio_queue *vq)
-{
-	spin_lock_irq(&vq->used_lock);
-	vq->hold++;
-	spin_unlock_irq(&vq->used_lock);
-}
-
-static void zoc_virtio_vq_release(struct zoc_virtio_queue *vq)
-{
-	spin_lock_irq(&vq->used_lock);
-	if (!--vq->hold && vq->irq_pending) {
-		vq->irq_pending = false;
-		zoc_virtio_vq_notify(vq);
-	}
-	spin_unlock_irq(&vq->used_lock);
-}
-
 /* --- device state -------------------------------------------------------- */
 
 static bool zoc_virtio_live(struct zoc_virtio_dev *vdev)
@@ -366,7 +193,7 @@ static bool zoc_virtio_live(struct zoc_virtio_dev *vdev)
 	       !vdev->reset_pending && !vdev->dying;
 }
 
-static void zoc_virtio_kick(struct zoc_virtio_queue *vq)
+void zoc_virtio_kick(struct zoc_virtio_queue *vq)
 {
 	if (READ_ONCE(vq->running))
 		queue_work(vq->vdev->wq, &vq->work);
@@ -399,7 +226,7 @@ static void zoc_virtio_fail_locked(struct zoc_virtio_dev *vdev,
 	zoc_virtio_config_notify(vdev);
 }
 
-static void zoc_virtio_fail(struct zoc_virtio_dev *vdev, const char *why)
+void zoc_virtio_fail(struct zoc_virtio_dev *vdev, const char *why)
 {
 	unsigned long flags;
 
@@ -514,335 +341,6 @@ static void zoc_virtio_reset_work(struct work_struct *work)
 	zoc_virtio_clear(vdev);
 	spin_unlock_irq(&vdev->lock);
 	zoc_proxy_stat_add(vdev->pdev, ZOC_DEV_STAT_RESETS, 1);
-}
-
-/* --- split virtqueues ---------------------------------------------------- */
-
-/*
- * Take the chain at @head into @chain, checking every descriptor: indexes
- * inside their table, no longer than the table (no loops), an indirect
- * table only as the only descriptor of a chain and never nested, buffers
- * in host RAM, device-writable buffers after the readable ones.
- */
-static const char *zoc_virtio_vq_chain(struct zoc_virtio_queue *vq, u16 head,
-				       struct zoc_virtio_chain *chain)
-{
-	struct zoc_virtio_dev *vdev = vq->vdev;
-	struct vring_desc *table = vq->vring.desc;
-	unsigned int max = vq->vring.num;
-	unsigned int i = head, n = 0;
-	bool indirect = false;
-	u16 flags, next;
-	u64 addr;
-	u32 len;
-
-	memset(chain, 0, sizeof(*chain));
-	chain->head = head;
-	chain->segs = vq->segs;
-	if (head >= max)
-		return "head index out of range";
-	for (;;) {
-		addr = __virtio64_to_cpu(true, READ_ONCE(table[i].addr));
-		len = __virtio32_to_cpu(true, READ_ONCE(table[i].len));
-		flags = zoc_v16(READ_ONCE(table[i].flags));
-		next = zoc_v16(READ_ONCE(table[i].next));
-
-		if (flags & VRING_DESC_F_INDIRECT) {
-			if (!vdev->indirect)
-				return "indirect descriptor not negotiated";
-			if (indirect || n || (flags & VRING_DESC_F_NEXT))
-				return "misplaced indirect descriptor";
-			if (!len || len % sizeof(struct vring_desc) ||
-			    len / sizeof(struct vring_desc) > vq->vring.num)
-				return "bad indirect table length";
-			table = zoc_proxy_host_ptr(vdev->pdev, addr, len);
-			if (!table)
-				return "indirect table outside host RAM";
-			max = len / sizeof(struct vring_desc);
-			indirect = true;
-			i = 0;
-			continue;
-		}
-		if (n == max)
-			return "descriptor chain too long";
-		if (!len || !zoc_proxy_host_ptr(vdev->pdev, addr, len))
-			return "buffer outside host RAM";
-		if (flags & VRING_DESC_F_WRITE) {
-			chain->in_len += len;
-			if (chain->in_len > U32_MAX)
-				return "too much data";
-		} else {
-			if (chain->in_len)
-				return "readable buffer after a writable one";
-			chain->out_len += len;
-			if (chain->out_len > U32_MAX)
-				return "too much data";
-			chain->nr_out++;
-		}
-		vq->segs[n].addr = addr;
-		vq->segs[n].len = len;
-		vq->segs[n].write = flags & VRING_DESC_F_WRITE;
-		n++;
-		chain->nr_segs = n;
-		if (!(flags & VRING_DESC_F_NEXT))
-			return NULL;
-		if (next >= max)
-			return "next index out of range";
-		i = next;
-	}
-}
-
-/*
- * Whether the avail ring holds chains we have not taken.  Before going
- * idle, publish the avail event index and look again.
- */
-static bool zoc_virtio_vq_pending(struct zoc_virtio_queue *vq)
-{
-	struct vring *vr = &vq->vring;
-	u16 avail;
-
-	avail = zoc_v16(READ_ONCE(vr->avail->idx));
-	if (avail == vq->last_avail && READ_ONCE(vq->vdev->event_idx)) {
-		WRITE_ONCE(vring_avail_event(vr),
-			   __cpu_to_virtio16(true, vq->last_avail));
-		/*
-		 * The event index before the second look; pairs with the
-		 * driver's barrier between its avail index write and its
-		 * event index read.
-		 */
-		virt_mb();
-		avail = zoc_v16(READ_ONCE(vr->avail->idx));
-	}
-	if ((u16)(avail - vq->last_avail) > vr->num) {
-		zoc_virtio_fail(vq->vdev, "avail index out of range");
-		return false;
-	}
-	if (avail == vq->last_avail)
-		return false;
-	/* The index before the entries; pairs with the driver's wmb(). */
-	virt_rmb();
-	return true;
-}
-
-/* A chain of @vq is done with; used lock held. */
-static void zoc_virtio_vq_put(struct zoc_virtio_queue *vq)
-{
-	unsigned int left;
-
-	lockdep_assert_held(&vq->used_lock);
-	left = atomic_dec_return(&vq->inflight);
-	/* A work stopped at a full queue resumes. */
-	if (left == vq->vring.num - 1)
-		zoc_virtio_kick(vq);
-	if (!left)
-		wake_up_var(&vq->inflight);
-}
-
-/* A queue's work: take the chains and hand them to the device type. */
-static void zoc_virtio_vq_work(struct work_struct *work)
-{
-	struct zoc_virtio_queue *vq = container_of(work,
-						   struct zoc_virtio_queue,
-						   work);
-	struct zoc_virtio_dev *vdev = vq->vdev;
-	unsigned int budget = ZOC_VIRTIO_BUDGET;
-	struct zoc_virtio_chain chain;
-	const char *why;
-	u16 head;
-
-	zoc_virtio_vq_hold(vq);
-	if (vdev->ops->begin)
-		vdev->ops->begin(vq);
-	while (READ_ONCE(vq->running)) {
-		/* A full queue resumes from zoc_virtio_vq_put(). */
-		if (atomic_read(&vq->inflight) >= vq->vring.num)
-			break;
-		if (!zoc_virtio_vq_pending(vq))
-			break;
-		if (!budget--) {
-			/* Let the other queues run; come back for the rest. */
-			queue_work(vdev->wq, &vq->work);
-			break;
-		}
-		head = zoc_v16(READ_ONCE(vq->vring.avail->ring[vq->last_avail &
-							     (vq->vring.num - 1)]));
-		why = zoc_virtio_vq_chain(vq, head, &chain);
-		if (why) {
-			zoc_virtio_fail(vdev, why);
-			break;
-		}
-		vq->last_avail++;
-		atomic_inc(&vq->inflight);
-		if (vdev->ops->handle(vq, &chain)) {
-			spin_lock_irq(&vq->used_lock);
-			zoc_virtio_vq_put(vq);
-			spin_unlock_irq(&vq->used_lock);
-			zoc_virtio_fail(vdev, "malformed request");
-			break;
-		}
-	}
-	if (vdev->ops->end)
-		vdev->ops->end(vq);
-	zoc_virtio_vq_release(vq);
-}
-
-/* Post one used entry; used lock held. */
-static void zoc_virtio_vq_used(struct zoc_virtio_queue *vq, u16 head, u32 len)
-{
-	struct vring *vr = &vq->vring;
-	struct vring_used_elem *elem;
-
-	lockdep_assert_held(&vq->used_lock);
-	elem = &vr->used->ring[vq->used_idx & (vr->num - 1)];
-	WRITE_ONCE(elem->id, __cpu_to_virtio32(true, head));
-	WRITE_ONCE(elem->len, __cpu_to_virtio32(true, len));
-	vq->used_idx++;
-	zoc_virtio_vq_put(vq);
-}
-
-/* Publish the used entries posted; used lock held. */
-static void zoc_virtio_vq_publish(struct zoc_virtio_queue *vq)
-{
-	/*
-	 * The elements before the index; pairs with the driver's barrier
-	 * between reading the index and reading the elements.
-	 */
-	virt_wmb();
-	WRITE_ONCE(vq->vring.used->idx, __cpu_to_virtio16(true, vq->used_idx));
-	if (vq->hold)
-		vq->irq_pending = true;
-	else
-		zoc_virtio_vq_notify(vq);
-}
-
-/**
- * zoc_virtio_complete - post the used entry of a chain
- * @vq: its queue
- * @head: its head, as in &struct zoc_virtio_chain
- * @len: bytes the device wrote into its writable buffers
- *
- * Context: any.
- */
-void zoc_virtio_complete(struct zoc_virtio_queue *vq, u16 head, u32 len)
-{
-	zoc_virtio_complete_many(vq, &head, &len, 1);
-}
-
-/**
- * zoc_virtio_complete_many - post the used entries of several chains at once
- * @vq: their queue
- * @heads: their heads
- * @lens: bytes the device wrote into each
- * @n: how many
- *
- * The driver sees them all or none (a packet spread over several receive
- * buffers, say), with one interrupt at most.
- *
- * Context: any.
- */
-void zoc_virtio_complete_many(struct zoc_virtio_queue *vq, const u16 *heads,
-			      const u32 *lens, unsigned int n)
-{
-	unsigned long flags;
-	unsigned int i;
-
-	spin_lock_irqsave(&vq->used_lock, flags);
-	for (i = 0; i < n; i++)
-		zoc_virtio_vq_used(vq, heads[i], lens[i]);
-	zoc_virtio_vq_publish(vq);
-	spin_unlock_irqrestore(&vq->used_lock, flags);
-}
-
-/**
- * zoc_virtio_drop - give back a chain without using it
- * @vq: its queue
- *
- * For chains a device type kept (receive buffers) when the device is
- * reset or destroyed, from its &zoc_virtio_ops.drain: no used entry is
- * posted, the driver reclaims the buffers itself.
- *
- * Context: any.
- */
-void zoc_virtio_drop(struct zoc_virtio_queue *vq)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&vq->used_lock, flags);
-	zoc_virtio_vq_put(vq);
-	spin_unlock_irqrestore(&vq->used_lock, flags);
-}
-
-static int zoc_virtio_chain_copy(struct zoc_virtio_dev *vdev,
-				 const struct zoc_virtio_chain *chain,
-				 bool write, u64 offset, void *buf, size_t len)
-{
-	unsigned int first = write ? chain->nr_out : 0;
-	unsigned int end = write ? chain->nr_segs : chain->nr_out;
-	u64 total = write ? chain->in_len : chain->out_len;
-	const struct zoc_virtio_seg *seg;
-	unsigned int i;
-	size_t n;
-	int ret;
-
-	if (offset > total || len > total - offset)
-		return -EINVAL;
-	for (i = first; i < end && len; i++) {
-		seg = &chain->segs[i];
-		if (offset >= seg->len) {
-			offset -= seg->len;
-			continue;
-		}
-		n = min_t(u64, seg->len - offset, len);
-		if (write)
-			ret = zoc_proxy_dma_write(vdev->pdev, seg->addr + offset,
-						  buf, n);
-		else
-			ret = zoc_proxy_dma_read(vdev->pdev, seg->addr + offset,
-						 buf, n);
-		if (ret)
-			return ret;
-		buf += n;
-		len -= n;
-		offset = 0;
-	}
-	return 0;
-}
-
-/**
- * zoc_virtio_chain_read - copy bytes out of a chain's readable buffers
- * @vdev: the device
- * @chain: the chain, during its handler's call
- * @offset: where in the readable bytes
- * @buf: where to copy to
- * @len: how many
- *
- * Return: 0, or -EINVAL if the readable bytes end before @offset + @len,
- * or -EFAULT.
- */
-int zoc_virtio_chain_read(struct zoc_virtio_dev *vdev,
-			  const struct zoc_virtio_chain *chain, u64 offset,
-			  void *buf, size_t len)
-{
-	return zoc_virtio_chain_copy(vdev, chain, false, offset, buf, len);
-}
-
-/**
- * zoc_virtio_chain_write - copy bytes into a chain's writable buffers
- * @vdev: the device
- * @chain: the chain, during its handler's call
- * @offset: where in the writable bytes
- * @buf: what to copy
- * @len: how many
- *
- * Return: 0, or -EINVAL if the writable bytes end before @offset + @len,
- * or -EFAULT.
- */
-int zoc_virtio_chain_write(struct zoc_virtio_dev *vdev,
-			   const struct zoc_virtio_chain *chain, u64 offset,
-			   const void *buf, size_t len)
-{
-	return zoc_virtio_chain_copy(vdev, chain, true, offset, (void *)buf,
-				     len);
 }
 
 /* --- registers ----------------------------------------------------------- */
@@ -1485,27 +983,3 @@ void zoc_virtio_destroy(struct zoc_virtio_dev *vdev)
 	destroy_workqueue(vdev->wq);
 	zoc_virtio_free(vdev);
 }
-
-static int __init zoc_virtio_init(void)
-{
-	int ret;
-
-	ret = zoc_virtio_blk_init();
-	if (ret)
-		return ret;
-	ret = zoc_virtio_net_init();
-	if (ret)
-		zoc_virtio_blk_exit();
-	return ret;
-}
-
-static void __exit zoc_virtio_exit(void)
-{
-	zoc_virtio_net_exit();
-	zoc_virtio_blk_exit();
-}
-
-module_init(zoc_virtio_init);
-module_exit(zoc_virtio_exit);
-MODULE_DESCRIPTION("ZOC virtio-pci device models");
-MODULE_LICENSE("GPL");

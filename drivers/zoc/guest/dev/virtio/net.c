@@ -1,14 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ZOC virtio-net device and its port representor.
- *
- * Each host vNIC is a virtio-net device for the host's stock virtio_net
- * driver and, in the service VM, a netdev of its own: the port
- * representor, as a DPU has for each function.  What the host transmits
- * arrives on the representor; what the service VM transmits on the
- * representor, or redirects to it with XDP (ndo_xdp_xmit), lands in the
- * host's receive queue.  The VPC datapath is therefore XDP programs on the
- * representors and the uplink, and any Linux tool can be used on them.
+ * ZOC virtio-net device: each host vNIC is a virtio-net device for the
+ * host's stock virtio_net driver; its other end is the port representor
+ * (rep.c), a netdev of the service VM.
  *
  * One queue pair (receive 0, transmit 1), no control queue.  Offered:
  * VIRTIO_NET_F_MAC and _STATUS (the link is up while the host's
@@ -27,11 +21,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bpf.h>
-#include <linux/bpf_trace.h>
 #include <linux/etherdevice.h>
-#include <linux/ethtool.h>
-#include <linux/filter.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
@@ -44,22 +34,19 @@
 #include <net/xdp.h>
 #include <linux/zoc_link.h>
 
-#include "zoc_proxy.h"
-#include "zoc_virtio.h"
+#include "../../zoc_proxy.h"
+#include "virtio.h"
 
 #define ZOC_VNET_CLASS		0x020000	/* network, Ethernet */
 #define ZOC_VNET_RXQ		0
 #define ZOC_VNET_TXQ		1
 #define ZOC_VNET_QUEUES		2
-#define ZOC_VNET_MTU		ETH_DATA_LEN
 #define ZOC_VNET_MAX_FRAME	(VLAN_ETH_HLEN + ZOC_VNET_MTU)
-#define ZOC_VNET_HDR_LEN	sizeof(struct virtio_net_hdr_mrg_rxbuf)
 /* Descriptors of a receive buffer we keep; Linux posts one */
 #define ZOC_VNET_RX_SEGS	4
 /* Receive buffers a packet may spread over */
 #define ZOC_VNET_MAX_BUFS	8
 #define ZOC_VNET_VNI_MAX	0xffffff
-#define ZOC_VNET_DRIVER		"zoc_rep"
 
 #define ZOC_VNET_FEATURES	(BIT_ULL(VIRTIO_NET_F_CSUM) |		\
 				 BIT_ULL(VIRTIO_NET_F_MTU) |		\
@@ -79,37 +66,6 @@ struct zoc_vnet_rxbuf {
 	u8 nr_segs;
 	u32 len;
 	struct zoc_virtio_seg segs[ZOC_VNET_RX_SEGS];
-};
-
-/**
- * struct zoc_vnet - a virtio-net device; the private part of its
- *	representor
- * @vdev: its virtio device
- * @pdev: its proxy device
- * @rep: its representor
- * @id: the identity the host asked for
- * @admin_up: the host's administrator wants the link up; RTNL
- * @link_up: the link the driver sees: @admin_up and @rep up
- * @xdp_prog: the XDP program of @rep, for what the host sends
- * @xdp_rxq: what that program sees of where packets come from
- * @rx_lock: protects the receive buffers
- * @rx_prod: buffers taken from the receive queue
- * @rx_cons: buffers filled or given back
- * @rx: the buffers, a ring of ZOC_VIRTIO_QUEUE_SIZE
- */
-struct zoc_vnet {
-	struct zoc_virtio_dev *vdev;
-	struct zoc_pdev *pdev;
-	struct net_device *rep;
-	struct zoc_ctrl_net id;
-	bool admin_up;
-	bool link_up;
-	struct bpf_prog __rcu *xdp_prog;
-	struct xdp_rxq_info xdp_rxq;
-	spinlock_t rx_lock;	/* transmit paths and the receive queue */
-	unsigned int rx_prod;
-	unsigned int rx_cons;
-	struct zoc_vnet_rxbuf *rx;
 };
 
 /* --- to the host ---------------------------------------------------------- */
@@ -219,7 +175,7 @@ static bool zoc_vnet_to_host(struct zoc_vnet *vnet, struct zoc_vnet_src *src)
 	return ok;
 }
 
-static bool zoc_vnet_send_skb(struct zoc_vnet *vnet, struct sk_buff *skb)
+bool zoc_vnet_send_skb(struct zoc_vnet *vnet, struct sk_buff *skb)
 {
 	struct zoc_vnet_src src = { .skb = skb, .len = skb->len };
 
@@ -230,179 +186,19 @@ static bool zoc_vnet_send_skb(struct zoc_vnet *vnet, struct sk_buff *skb)
 	return zoc_vnet_to_host(vnet, &src);
 }
 
-static bool zoc_vnet_send_buf(struct zoc_vnet *vnet, const void *data,
-			      unsigned int len)
+bool zoc_vnet_send_buf(struct zoc_vnet *vnet, const void *data,
+		       unsigned int len)
 {
 	struct zoc_vnet_src src = { .data = data, .len = len };
 
 	return len <= ZOC_VNET_MAX_FRAME && zoc_vnet_to_host(vnet, &src);
 }
 
-/* --- the representor ------------------------------------------------------ */
-
-static netdev_tx_t zoc_rep_xmit(struct sk_buff *skb, struct net_device *dev)
-{
-	struct zoc_vnet *vnet = netdev_priv(dev);
-	unsigned int len = skb->len;
-
-	if (zoc_vnet_send_skb(vnet, skb)) {
-		dev_sw_netstats_tx_add(dev, 1, len);
-		consume_skb(skb);
-	} else {
-		dev_core_stats_tx_dropped_inc(dev);
-		kfree_skb(skb);
-	}
-	return NETDEV_TX_OK;
-}
-
-static int zoc_rep_xdp_xmit(struct net_device *dev, int n,
-			    struct xdp_frame **frames, u32 flags)
-{
-	struct zoc_vnet *vnet = netdev_priv(dev);
-	unsigned int bytes = 0;
-	int i;
-
-	if (flags & ~XDP_XMIT_FLAGS_MASK)
-		return -EINVAL;
-	/* The caller frees the frames not sent. */
-	for (i = 0; i < n; i++) {
-		if (!zoc_vnet_send_buf(vnet, frames[i]->data, frames[i]->len))
-			break;
-		bytes += frames[i]->len;
-		xdp_return_frame(frames[i]);
-	}
-	if (i)
-		dev_sw_netstats_tx_add(dev, i, bytes);
-	return i;
-}
-
-/* The link the driver sees changes with the administrator and @rep. */
-static void zoc_vnet_update_link(struct zoc_vnet *vnet)
-{
-	bool up = vnet->admin_up && netif_running(vnet->rep);
-	__virtio16 status = __cpu_to_virtio16(true,
-					      up ? VIRTIO_NET_S_LINK_UP : 0);
-
-	ASSERT_RTNL();
-	if (up == vnet->link_up)
-		return;
-	WRITE_ONCE(vnet->link_up, up);
-	zoc_virtio_set_config(vnet->vdev,
-			      offsetof(struct virtio_net_config, status),
-			      &status, sizeof(status));
-	if (net_ratelimit())
-		netdev_info(vnet->rep, "host link %s\n", up ? "up" : "down");
-}
-
-static int zoc_rep_open(struct net_device *dev)
-{
-	struct zoc_vnet *vnet = netdev_priv(dev);
-
-	netif_carrier_on(dev);
-	netif_start_queue(dev);
-	zoc_vnet_update_link(vnet);
-	return 0;
-}
-
-static int zoc_rep_stop(struct net_device *dev)
-{
-	struct zoc_vnet *vnet = netdev_priv(dev);
-
-	netif_stop_queue(dev);
-	netif_carrier_off(dev);
-	zoc_vnet_update_link(vnet);
-	return 0;
-}
-
-static int zoc_rep_bpf(struct net_device *dev, struct netdev_bpf *bpf)
-{
-	struct zoc_vnet *vnet = netdev_priv(dev);
-	struct bpf_prog *old;
-
-	switch (bpf->command) {
-	case XDP_SETUP_PROG:
-		old = rtnl_dereference(vnet->xdp_prog);
-		rcu_assign_pointer(vnet->xdp_prog, bpf->prog);
-		if (old)
-			bpf_prog_put(old);
-		return 0;
-	default:
-		return -EINVAL;
-	}
-}
-
-static const struct net_device_ops zoc_rep_ops = {
-	.ndo_open = zoc_rep_open,
-	.ndo_stop = zoc_rep_stop,
-	.ndo_start_xmit = zoc_rep_xmit,
-	.ndo_get_stats64 = dev_get_tstats64,
-	.ndo_set_mac_address = eth_mac_addr,
-	.ndo_validate_addr = eth_validate_addr,
-	.ndo_bpf = zoc_rep_bpf,
-	.ndo_xdp_xmit = zoc_rep_xdp_xmit,
-};
-
-static void zoc_rep_get_drvinfo(struct net_device *dev,
-				struct ethtool_drvinfo *info)
-{
-	struct zoc_vnet *vnet = netdev_priv(dev);
-
-	strscpy(info->driver, ZOC_VNET_DRIVER, sizeof(info->driver));
-	snprintf(info->bus_info, sizeof(info->bus_info), "zoc:%u",
-		 vnet->pdev->slot);
-}
-
-static const struct ethtool_ops zoc_rep_ethtool_ops = {
-	.get_drvinfo = zoc_rep_get_drvinfo,
-	.get_link = ethtool_op_get_link,
-};
-
-/* The identity the host asked for, for the VPC's loader: sysfs "zoc/" */
-static ssize_t vni_show(struct device *d, struct device_attribute *attr,
-			char *buf)
-{
-	struct zoc_vnet *vnet = netdev_priv(to_net_dev(d));
-
-	return sysfs_emit(buf, "%u\n", le32_to_cpu(vnet->id.vni));
-}
-static DEVICE_ATTR_RO(vni);
-
-static ssize_t mac_show(struct device *d, struct device_attribute *attr,
-			char *buf)
-{
-	struct zoc_vnet *vnet = netdev_priv(to_net_dev(d));
-
-	return sysfs_emit(buf, "%pM\n", vnet->id.mac);
-}
-static DEVICE_ATTR_RO(mac);
-
-static ssize_t ipv4_show(struct device *d, struct device_attribute *attr,
-			 char *buf)
-{
-	struct zoc_vnet *vnet = netdev_priv(to_net_dev(d));
-
-	return sysfs_emit(buf, "%pI4/%u\n", &vnet->id.ipv4,
-			  vnet->id.prefix_len);
-}
-static DEVICE_ATTR_RO(ipv4);
-
-static struct attribute *zoc_rep_attrs[] = {
-	&dev_attr_vni.attr,
-	&dev_attr_mac.attr,
-	&dev_attr_ipv4.attr,
-	NULL,
-};
-
-static const struct attribute_group zoc_rep_group = {
-	.name = "zoc",
-	.attrs = zoc_rep_attrs,
-};
-
 /* --- from the host -------------------------------------------------------- */
 
 /* Complete a checksum the host left to us, in a linear frame. */
-static bool zoc_vnet_csum(void *data, unsigned int len,
-			  const struct virtio_net_hdr *hdr)
+bool zoc_vnet_csum(void *data, unsigned int len,
+		   const struct virtio_net_hdr *hdr)
 {
 	unsigned int start = __virtio16_to_cpu(true, hdr->csum_start);
 	unsigned int off = __virtio16_to_cpu(true, hdr->csum_offset);
@@ -416,105 +212,6 @@ static bool zoc_vnet_csum(void *data, unsigned int len,
 	field = data + start + off;
 	*field = csum_fold(csum_partial(data + start, len - start, 0)) ?:
 		 CSUM_MANGLED_0;
-	return true;
-}
-
-static void zoc_vnet_rx_skb(struct zoc_vnet *vnet, struct sk_buff *skb)
-{
-	struct net_device *dev = vnet->rep;
-
-	skb->protocol = eth_type_trans(skb, dev);
-	dev_sw_netstats_rx_add(dev, skb->len + ETH_HLEN);
-	netif_receive_skb(skb);
-}
-
-/* Run the representor's XDP program on a frame; BHs off, RCU held. */
-static void zoc_vnet_rx_xdp(struct zoc_vnet *vnet, struct bpf_prog *prog,
-			    struct page *page, unsigned int len)
-{
-	struct net_device *dev = vnet->rep;
-	struct sk_buff *skb;
-	struct xdp_buff xdp;
-	u32 act;
-
-	xdp_init_buff(&xdp, PAGE_SIZE, &vnet->xdp_rxq);
-	xdp_prepare_buff(&xdp, page_address(page), XDP_PACKET_HEADROOM, len,
-			 false);
-	act = bpf_prog_run_xdp(prog, &xdp);
-	len = xdp.data_end - xdp.data;
-	switch (act) {
-	case XDP_PASS:
-		skb = build_skb(xdp.data_hard_start, PAGE_SIZE);
-		if (!skb)
-			break;
-		skb_reserve(skb, xdp.data - xdp.data_hard_start);
-		skb_put(skb, len);
-		zoc_vnet_rx_skb(vnet, skb);
-		return;
-	case XDP_TX:
-		dev_sw_netstats_rx_add(dev, len);
-		if (zoc_vnet_send_buf(vnet, xdp.data, len))
-			dev_sw_netstats_tx_add(dev, 1, len);
-		else
-			dev_core_stats_tx_dropped_inc(dev);
-		put_page(page);
-		return;
-	case XDP_REDIRECT:
-		dev_sw_netstats_rx_add(dev, len);
-		if (!xdp_do_redirect(dev, &xdp, prog))
-			return;		/* flushed at the end of the run */
-		break;
-	default:
-		bpf_warn_invalid_xdp_action(dev, prog, act);
-		fallthrough;
-	case XDP_ABORTED:
-		trace_xdp_exception(dev, prog, act);
-		fallthrough;
-	case XDP_DROP:
-		put_page(page);
-		return;
-	}
-	dev_core_stats_rx_dropped_inc(dev);
-	put_page(page);
-}
-
-/*
- * Hand a frame of the host to the representor; false if dropped.  In a run
- * of the queue's work: bottom halves off, RCU held (zoc_vnet_begin()).
- */
-static bool zoc_vnet_rx(struct zoc_vnet *vnet,
-			const struct zoc_virtio_chain *chain,
-			const struct virtio_net_hdr *hdr, unsigned int len)
-{
-	struct bpf_prog *prog = rcu_dereference(vnet->xdp_prog);
-	struct sk_buff *skb;
-	struct page *page;
-
-	if (prog) {
-		page = dev_alloc_page();
-		if (!page)
-			return false;
-		if (zoc_virtio_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
-					  page_address(page) + XDP_PACKET_HEADROOM,
-					  len) ||
-		    !zoc_vnet_csum(page_address(page) + XDP_PACKET_HEADROOM,
-				   len, hdr)) {
-			put_page(page);
-			return false;
-		}
-		zoc_vnet_rx_xdp(vnet, prog, page, len);
-		return true;
-	}
-	skb = netdev_alloc_skb_ip_align(vnet->rep, len);
-	if (!skb)
-		return false;
-	if (zoc_virtio_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
-				  skb_put(skb, len), len) ||
-	    virtio_net_hdr_to_skb(skb, hdr, true)) {
-		kfree_skb(skb);
-		return false;
-	}
-	zoc_vnet_rx_skb(vnet, skb);
 	return true;
 }
 
@@ -671,16 +368,7 @@ static int zoc_vnet_create(struct zoc_pdev *pdev,
 	if (!vnet->rx || !dev->tstats)
 		goto out_free;
 
-	dev->netdev_ops = &zoc_rep_ops;
-	dev->ethtool_ops = &zoc_rep_ethtool_ops;
-	dev->sysfs_groups[0] = &zoc_rep_group;
-	dev->priv_flags |= IFF_NO_QUEUE;
-	dev->features |= NETIF_F_SG | NETIF_F_HIGHDMA | NETIF_F_LLTX;
-	dev->hw_features |= NETIF_F_SG | NETIF_F_HIGHDMA;
-	dev->min_mtu = ETH_MIN_MTU;
-	dev->max_mtu = ZOC_VNET_MTU;
-	eth_hw_addr_random(dev);
-	netif_carrier_off(dev);
+	zoc_rep_setup(dev);
 
 	memcpy(cfg.mac, params->net.mac, ETH_ALEN);
 	cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, 1);

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ZOC virtio devices: the virtio 1.x modern PCI transport (pci.c) and its
+ * split virtqueues (vq.c), shared by the device types (blk.c, net.c).
+ *
+ * A device type provides its features, its configuration space and a
+ * handler for the descriptor chains its queues receive; the transport
+ * serves the registers, validates the rings and chains, and posts the used
+ * entries and interrupts.
+ */
+#ifndef _ZOC_VIRTIO_H
+#define _ZOC_VIRTIO_H
+
+#include <linux/atomic.h>
+#include <linux/irq_work.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/virtio_ring.h>
+#include <linux/workqueue.h>
+#include <linux/zoc_link.h>
+#include <net/xdp.h>
+
+struct bpf_prog;
+struct net_device;
+struct sk_buff;
+struct virtio_net_hdr;
+
+struct zoc_pdev;
+struct zoc_virtio_dev;
+struct zoc_virtio_queue;
+
+/* Queue size offered; also the longest chain a queue can hold. */
+#define ZOC_VIRTIO_QUEUE_SIZE	256
+#define ZOC_VIRTIO_MAX_QUEUES	16
+
+/**
+ * struct zoc_virtio_seg - one buffer of a descriptor chain, in host memory
+ * @addr: host physical address; the buffer lies in host RAM
+ * @len: bytes, not zero
+ * @write: the device writes it (VRING_DESC_F_WRITE)
+ */
+struct zoc_virtio_seg {
+	u64 addr;
+	u32 len;
+	bool write;
+};
+
+/**
+ * struct zoc_virtio_chain - a validated descriptor chain
+ * @head: its head descriptor index, for the used ring
+ * @nr_segs: buffers in @segs
+ * @nr_out: the first @nr_out are device-readable, the others writable
+ * @out_len: bytes of the readable buffers, at most U32_MAX
+ * @in_len: bytes of the writable buffers, at most U32_MAX
+ * @segs: the buffers; valid only during the handler's call
+ */
+struct zoc_virtio_chain {
+	u16 head;
+	unsigned int nr_segs;
+	unsigned int nr_out;
+	u64 out_len;
+	u64 in_len;
+	const struct zoc_virtio_seg *segs;
+};
+
+/**
+ * struct zoc_virtio_ops - what a device type provides
+ * @type: its proxy model type (ZOC_DEV_*)
+ * @device_id: its virtio device ID (VIRTIO_ID_*)
+ * @class: its PCI class code (24 bits)
+ * @features: the device-type feature bits it offers; the transport adds
+ *	VIRTIO_F_VERSION_1, VIRTIO_RING_F_EVENT_IDX,
+ *	VIRTIO_RING_F_INDIRECT_DESC and VIRTIO_F_RING_RESET
+ * @handle: a chain arrived on @vq.  From the queue's work (process
+ *	context, may sleep).  Return 0 once the chain is taken: the device
+ *	calls zoc_virtio_complete() for it exactly once, from any context,
+ *	possibly before returning.  Return a negative errno if the chain
+ *	breaks the device type's rules: the device then needs a reset.
+ * @begin: optional; a run of @vq's work begins: @handle is called for
+ *	the chains it takes (at most 64), then @end.  With @begin and @end,
+ *	@handle must not sleep: a device type may disable bottom halves
+ *	for the run.
+ * @end: optional; the run of @vq's work ends
+ * @drain: optional; @vq is being reset (alone or with its device) or
+ *	destroyed, and stopped: give back the chains of it the device holds
+ *	(zoc_virtio_drop()) and take no more.  Process context.
+ * @reset: optional; the driver reset the device, its queues are idle
+ */
+struct zoc_virtio_ops {
+	u8 type;
+	u16 device_id;
+	u32 class;
+	u64 features;
+	int (*handle)(struct zoc_virtio_queue *vq,
+		      const struct zoc_virtio_chain *chain);
+	void (*begin)(struct zoc_virtio_queue *vq);
+	void (*end)(struct zoc_virtio_queue *vq);
+	void (*drain)(struct zoc_virtio_queue *vq);
+	void (*reset)(struct zoc_virtio_dev *vdev);
+};
+
+struct zoc_virtio_dev *zoc_virtio_create(struct zoc_pdev *pdev,
+					 const struct zoc_virtio_ops *ops,
+					 unsigned int nr_queues,
+					 const void *config,
+					 unsigned int config_len, void *priv);
+void zoc_virtio_destroy(struct zoc_virtio_dev *vdev);
+void *zoc_virtio_priv(const struct zoc_virtio_dev *vdev);
+struct zoc_virtio_dev *zoc_virtio_vq_dev(const struct zoc_virtio_queue *vq);
+struct zoc_pdev *zoc_virtio_pdev(const struct zoc_virtio_dev *vdev);
+struct zoc_virtio_queue *zoc_virtio_queue(const struct zoc_virtio_dev *vdev,
+					  unsigned int index);
+unsigned int zoc_virtio_vq_index(const struct zoc_virtio_queue *vq);
+bool zoc_virtio_vq_running(const struct zoc_virtio_queue *vq);
+bool zoc_virtio_has_feature(const struct zoc_virtio_dev *vdev,
+			    unsigned int bit);
+void zoc_virtio_set_config(struct zoc_virtio_dev *vdev, unsigned int offset,
+			   const void *buf, unsigned int len);
+
+int zoc_virtio_chain_read(struct zoc_virtio_dev *vdev,
+			  const struct zoc_virtio_chain *chain, u64 offset,
+			  void *buf, size_t len);
+int zoc_virtio_chain_write(struct zoc_virtio_dev *vdev,
+			   const struct zoc_virtio_chain *chain, u64 offset,
+			   const void *buf, size_t len);
+void zoc_virtio_complete(struct zoc_virtio_queue *vq, u16 head, u32 len);
+void zoc_virtio_complete_many(struct zoc_virtio_queue *vq, const u16 *heads,
+			      const u32 *lens, unsigned int n);
+void zoc_virtio_drop(struct zoc_virtio_queue *vq);
+
+/* The zoc_proxy_model callbacks of every virtio device type */
+u64 zoc_virtio_mmio_read(struct zoc_pdev *pdev, u64 offset,
+			 unsigned int size);
+void zoc_virtio_mmio_write(struct zoc_pdev *pdev, u64 offset,
+			   unsigned int size, u64 value);
+void zoc_virtio_doorbell(struct zoc_pdev *pdev, unsigned int index,
+			 u32 value);
+
+/* The device types, registered by the module */
+int zoc_virtio_blk_init(void);
+void zoc_virtio_blk_exit(void);
+int zoc_virtio_net_init(void);
+void zoc_virtio_net_exit(void);
+
+/* --- between the transport and its queues (pci.c, vq.c) ------------------ */
+
+/**
+ * struct zoc_virtio_queue - a split virtqueue
+ * @vdev: its device
+ * @index: its index, also its notification offset and doorbell
+ * @size: queue_size, as last written
+ * @vector: queue_msix_vector: a valid vector or VIRTIO_MSI_NO_VECTOR
+ * @enabled: queue_enable: the rings were checked and are in @vring
+ * @desc: queue_desc
+ * @driver: queue_driver (the avail ring)
+ * @device: queue_device (the used ring)
+ * @vring: the rings in host memory, fixed while @enabled
+ * @running: its work takes chains: enabled, and the device is live
+ * @resetting: queue_reset was written with 1 and @reset_work runs
+ * @last_avail: the next avail entry to take; its work only
+ * @segs: the buffers of the chain being taken; its work only
+ * @work: takes the chains and hands them to the device type
+ * @reset_work: resets the queue alone (VIRTIO_F_RING_RESET)
+ * @irq_work: raises @vector outside of our locks and the link's
+ * @used_lock: protects the fields below and @inflight's last decrement;
+ *	completions come from any context
+ * @inflight: chains taken and not completed yet
+ * @used_idx: the used index we published
+ * @signalled: @used_idx when the interrupt was last decided on
+ * @hold: its work runs: the interrupt waits for the end of the run
+ * @irq_pending: entries were posted while held
+ *
+ * The registers are protected by the device's lock.
+ */
+struct zoc_virtio_queue {
+	struct zoc_virtio_dev *vdev;
+	u16 index;
+	u16 size;
+	u16 vector;
+	bool enabled;
+	u64 desc;
+	u64 driver;
+	u64 device;
+	struct vring vring;
+	bool running;
+	bool resetting;
+	u16 last_avail;
+	struct zoc_virtio_seg *segs;
+	struct work_struct work;
+	struct work_struct reset_work;
+	struct irq_work irq_work;
+	/* completions come from bio end_io, in any context */
+	spinlock_t used_lock;
+	atomic_t inflight;
+	u16 used_idx;
+	u16 signalled;
+	unsigned int hold;
+	bool irq_pending;
+};
+
+/**
+ * struct zoc_virtio_dev - a virtio device
+ * @pdev: its proxy device
+ * @ops: its device type
+ * @priv: the device type's
+ * @nr_queues: its queues
+ * @features: the features it offers
+ * @config: its device configuration space
+ * @config_len: bytes of @config
+ * @wq: runs the works of its queues and @reset_work
+ * @reset_work: finishes a reset the driver asked for
+ * @config_irq: raises @msix_config
+ * @isr: the ISR status, cleared by a read
+ * @lock: protects the registers below and @config.  The link's interrupt
+ *	handler calls us with it held; a queue's used lock nests inside.
+ * @dfselect: device_feature_select
+ * @gfselect: driver_feature_select
+ * @drv_features: the driver's features
+ * @msix_config: a valid vector or VIRTIO_MSI_NO_VECTOR
+ * @status: device_status: what reads return
+ * @generation: config_generation
+ * @queue_select: queue_select, as written
+ * @event_idx: VIRTIO_RING_F_EVENT_IDX was accepted with FEATURES_OK
+ * @indirect: VIRTIO_RING_F_INDIRECT_DESC was accepted with FEATURES_OK
+ * @ring_reset: VIRTIO_F_RING_RESET was accepted with FEATURES_OK
+ * @reset_pending: a reset runs: registers are read-only until it is done
+ * @dying: destroy began
+ * @vqs: its queues
+ */
+struct zoc_virtio_dev {
+	struct zoc_pdev *pdev;
+	const struct zoc_virtio_ops *ops;
+	void *priv;
+	unsigned int nr_queues;
+	u64 features;
+	u8 *config;
+	unsigned int config_len;
+	struct workqueue_struct *wq;
+	struct work_struct reset_work;
+	struct irq_work config_irq;
+	atomic_t isr;
+	/* the link's interrupt handler calls us with it held */
+	spinlock_t lock;
+	u32 dfselect;
+	u32 gfselect;
+	u64 drv_features;
+	u16 msix_config;
+	u8 status;
+	u8 generation;
+	u16 queue_select;
+	bool event_idx;
+	bool indirect;
+	bool ring_reset;
+	bool reset_pending;
+	bool dying;
+	struct zoc_virtio_queue *vqs[ZOC_VIRTIO_MAX_QUEUES];
+};
+
+void zoc_virtio_kick(struct zoc_virtio_queue *vq);
+void zoc_virtio_fail(struct zoc_virtio_dev *vdev, const char *why);
+void zoc_virtio_vq_work(struct work_struct *work);
+
+/* --- virtio-net and its port representor (net.c, rep.c) ------------------ */
+
+#define ZOC_VNET_MTU		ETH_DATA_LEN
+#define ZOC_VNET_HDR_LEN	sizeof(struct virtio_net_hdr_mrg_rxbuf)
+
+struct zoc_vnet_rxbuf;
+
+/**
+ * struct zoc_vnet - a virtio-net device; the private part of its
+ *	representor
+ * @vdev: its virtio device
+ * @pdev: its proxy device
+ * @rep: its representor
+ * @id: the identity the host asked for
+ * @admin_up: the host's administrator wants the link up; RTNL
+ * @link_up: the link the driver sees: @admin_up and @rep up
+ * @xdp_prog: the XDP program of @rep, for what the host sends
+ * @xdp_rxq: what that program sees of where packets come from
+ * @rx_lock: protects the receive buffers
+ * @rx_prod: buffers taken from the receive queue
+ * @rx_cons: buffers filled or given back
+ * @rx: the buffers, a ring of ZOC_VIRTIO_QUEUE_SIZE
+ */
+struct zoc_vnet {
+	struct zoc_virtio_dev *vdev;
+	struct zoc_pdev *pdev;
+	struct net_device *rep;
+	struct zoc_ctrl_net id;
+	bool admin_up;
+	bool link_up;
+	struct bpf_prog __rcu *xdp_prog;
+	struct xdp_rxq_info xdp_rxq;
+	spinlock_t rx_lock;	/* transmit paths and the receive queue */
+	unsigned int rx_prod;
+	unsigned int rx_cons;
+	struct zoc_vnet_rxbuf *rx;
+};
+
+bool zoc_vnet_send_skb(struct zoc_vnet *vnet, struct sk_buff *skb);
+bool zoc_vnet_send_buf(struct zoc_vnet *vnet, const void *data,
+		       unsigned int len);
+bool zoc_vnet_csum(void *data, unsigned int len,
+		   const struct virtio_net_hdr *hdr);
+bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_virtio_chain *chain,
+		 const struct virtio_net_hdr *hdr, unsigned int len);
+void zoc_vnet_update_link(struct zoc_vnet *vnet);
+void zoc_rep_setup(struct net_device *dev);
+
+#endif /* _ZOC_VIRTIO_H */
