@@ -119,7 +119,7 @@ static void zoc_vblk_finish(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
 	}
 	/* In host RAM: the chain was checked. */
 	zoc_proxy_dma_write(vblk->pdev, status_addr, &status, sizeof(status));
-	zoc_virtio_complete(vq, head, written + sizeof(status));
+	zoc_vq_complete(vq, head, written + sizeof(status));
 }
 
 static void zoc_vblk_req_put(struct zoc_vblk_req *req)
@@ -158,7 +158,7 @@ static void zoc_vblk_chunk_done(struct zoc_blkback_req *breq,
 
 static struct zoc_vblk_req *zoc_vblk_req_alloc(struct zoc_vblk *vblk,
 					       struct zoc_virtio_queue *vq,
-					       const struct zoc_virtio_chain *chain,
+					       const struct zoc_vq_chain *chain,
 					       u64 status_addr,
 					       unsigned int nr_segs)
 {
@@ -204,7 +204,7 @@ static bool zoc_vblk_range_ok(struct zoc_vblk *vblk, u64 sector, u64 nr)
  * (@write) or writable buffers, into the segments of @req's chunks.
  */
 static void zoc_vblk_map(struct zoc_vblk_req *req,
-			 const struct zoc_virtio_chain *chain, bool write,
+			 const struct zoc_vq_chain *chain, bool write,
 			 u64 skip, u32 len)
 {
 	unsigned int first = write ? 0 : chain->nr_out;
@@ -242,7 +242,7 @@ static void zoc_vblk_map(struct zoc_vblk_req *req,
 
 /* A read or a write of @len bytes at @sector. */
 static u8 zoc_vblk_rw(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
-		      const struct zoc_virtio_chain *chain, u64 status_addr,
+		      const struct zoc_vq_chain *chain, u64 status_addr,
 		      bool write, u64 sector, u64 len)
 {
 	unsigned int i, nr_chunks;
@@ -275,7 +275,7 @@ static u8 zoc_vblk_rw(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
 
 /* A request without data: a flush, a discard or a write zeroes. */
 static u8 zoc_vblk_nodata(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
-			  const struct zoc_virtio_chain *chain,
+			  const struct zoc_vq_chain *chain,
 			  u64 status_addr, enum zoc_blkback_op op,
 			  unsigned int flags, u64 sector, u32 nr_sectors)
 {
@@ -294,7 +294,7 @@ static u8 zoc_vblk_nodata(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
 
 /* Discard and write zeroes: one range in the data. */
 static u8 zoc_vblk_range(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
-			 const struct zoc_virtio_chain *chain, u64 status_addr,
+			 const struct zoc_vq_chain *chain, u64 status_addr,
 			 bool discard, u64 len)
 {
 	struct virtio_blk_discard_write_zeroes range;
@@ -303,9 +303,9 @@ static u8 zoc_vblk_range(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
 
 	if (len != sizeof(range))
 		return VIRTIO_BLK_S_IOERR;	/* one range at most */
-	if (zoc_virtio_chain_read(vblk->vdev, chain,
-				  sizeof(struct virtio_blk_outhdr), &range,
-				  sizeof(range)))
+	if (zoc_vq_chain_read(vblk->vdev, chain,
+			      sizeof(struct virtio_blk_outhdr), &range,
+			      sizeof(range)))
 		return VIRTIO_BLK_S_IOERR;
 	sector = le64_to_cpu(range.sector);
 	nr = le32_to_cpu(range.num_sectors);
@@ -326,11 +326,11 @@ static u8 zoc_vblk_range(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
 }
 
 static int zoc_vblk_handle(struct zoc_virtio_queue *vq,
-			   const struct zoc_virtio_chain *chain)
+			   const struct zoc_vq_chain *chain)
 {
 	struct zoc_virtio_dev *vdev = zoc_virtio_vq_dev(vq);
 	struct zoc_vblk *vblk = zoc_virtio_priv(vdev);
-	const struct zoc_virtio_seg *last;
+	const struct zoc_vq_seg *last;
 	struct virtio_blk_outhdr hdr;
 	u64 data_out, data_in, sector, status_addr;
 	u32 written = 0, n;
@@ -338,7 +338,7 @@ static int zoc_vblk_handle(struct zoc_virtio_queue *vq,
 
 	/* The header first, the status byte last: else nothing to answer. */
 	if (chain->out_len < sizeof(hdr) || !chain->in_len ||
-	    zoc_virtio_chain_read(vdev, chain, 0, &hdr, sizeof(hdr)))
+	    zoc_vq_chain_read(vdev, chain, 0, &hdr, sizeof(hdr)))
 		return -EINVAL;
 	last = &chain->segs[chain->nr_segs - 1];
 	status_addr = last->addr + last->len - 1;
@@ -366,7 +366,7 @@ static int zoc_vblk_handle(struct zoc_virtio_queue *vq,
 		n = min_t(u64, data_in, sizeof(vblk->id));
 		status = VIRTIO_BLK_S_IOERR;
 		if (!data_out &&
-		    !zoc_virtio_chain_write(vdev, chain, 0, vblk->id, n)) {
+		    !zoc_vq_chain_write(vdev, chain, 0, vblk->id, n)) {
 			status = VIRTIO_BLK_S_OK;
 			written = n;
 		}

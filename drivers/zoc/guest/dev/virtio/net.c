@@ -65,7 +65,7 @@ struct zoc_vnet_rxbuf {
 	u16 head;
 	u8 nr_segs;
 	u32 len;
-	struct zoc_virtio_seg segs[ZOC_VNET_RX_SEGS];
+	struct zoc_vq_seg segs[ZOC_VNET_RX_SEGS];
 };
 
 /* --- to the host ---------------------------------------------------------- */
@@ -112,7 +112,7 @@ static bool zoc_vnet_fill(struct zoc_vnet *vnet,
 			  const struct zoc_vnet_src *src, unsigned int off,
 			  unsigned int len)
 {
-	const struct zoc_virtio_seg *seg;
+	const struct zoc_vq_seg *seg;
 	unsigned int i, n;
 	void *dst;
 
@@ -169,7 +169,7 @@ static bool zoc_vnet_to_host(struct zoc_vnet *vnet, struct zoc_vnet_src *src)
 	spin_unlock_bh(&vnet->rx_lock);
 	if (!ok)
 		memset(lens, 0, sizeof(lens));
-	zoc_virtio_complete_many(vq, heads, lens, n);
+	zoc_vq_complete_multi(vq, heads, lens, n);
 	zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_COMMANDS, 1);
 	zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_READ_BYTES, src->len);
 	return ok;
@@ -217,7 +217,7 @@ bool zoc_vnet_csum(void *data, unsigned int len,
 
 /* A packet from the host. */
 static int zoc_vnet_tx(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
-		       const struct zoc_virtio_chain *chain)
+		       const struct zoc_vq_chain *chain)
 {
 	struct virtio_net_hdr_mrg_rxbuf hdr;
 	unsigned int len;
@@ -226,7 +226,7 @@ static int zoc_vnet_tx(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
 	if (chain->nr_out != chain->nr_segs || chain->out_len < ZOC_VNET_HDR_LEN)
 		return -EINVAL;
 	len = chain->out_len - ZOC_VNET_HDR_LEN;
-	if (zoc_virtio_chain_read(vnet->vdev, chain, 0, &hdr, sizeof(hdr)))
+	if (zoc_vq_chain_read(vnet->vdev, chain, 0, &hdr, sizeof(hdr)))
 		return -EFAULT;
 	/* A checksum to complete starts after the Ethernet header. */
 	if (len < ETH_HLEN || len > ZOC_VNET_MAX_FRAME ||
@@ -244,13 +244,13 @@ static int zoc_vnet_tx(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
 		zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_ERRORS, 1);
 		dev_core_stats_rx_dropped_inc(vnet->rep);
 	}
-	zoc_virtio_complete(vq, chain->head, 0);
+	zoc_vq_complete(vq, chain->head, 0);
 	return 0;
 }
 
 /* A receive buffer: kept until a packet for the host comes. */
 static int zoc_vnet_rx_buf(struct zoc_vnet *vnet,
-			   const struct zoc_virtio_chain *chain)
+			   const struct zoc_vq_chain *chain)
 {
 	struct zoc_vnet_rxbuf *buf;
 
@@ -275,7 +275,7 @@ static int zoc_vnet_rx_buf(struct zoc_vnet *vnet,
 }
 
 static int zoc_vnet_handle(struct zoc_virtio_queue *vq,
-			   const struct zoc_virtio_chain *chain)
+			   const struct zoc_vq_chain *chain)
 {
 	struct zoc_vnet *vnet = zoc_virtio_priv(zoc_virtio_vq_dev(vq));
 
@@ -317,7 +317,7 @@ static void zoc_vnet_drain(struct zoc_virtio_queue *vq)
 	vnet->rx_cons = vnet->rx_prod;
 	spin_unlock_bh(&vnet->rx_lock);
 	while (n--)
-		zoc_virtio_drop(vq);
+		zoc_vq_drop(vq);
 }
 
 static const struct zoc_virtio_ops zoc_vnet_ops = {

@@ -3,7 +3,9 @@
  * ZOC virtio transport: the virtio 1.x modern PCI transport, for the host's
  * stock virtio_pci driver.  The device types (blk.c, net.c) give their
  * features, configuration space and a handler for the chains their queues
- * receive; the split virtqueues are vq.c's.
+ * receive; the split virtqueues are vq.c's.  The host is not trusted: a
+ * ring or chain that breaks the rules sets DEVICE_NEEDS_RESET, stops the
+ * device's queues and raises its configuration vector.
  *
  * BAR0 holds the common configuration at 0, the ISR at 0x1000, the device
  * configuration at 0x2000 (read from its shadow in the device page, by
@@ -13,10 +15,6 @@
  * accesses reach us as MMIO requests, in the link's interrupt handler: they
  * update the registers under the device's lock and leave the rest to work
  * items, one per queue and one for resets.
- *
- * The host is not trusted: a ring or chain that breaks the rules sets
- * DEVICE_NEEDS_RESET, stops the device's queues and raises its
- * configuration vector.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -24,14 +22,12 @@
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/irq_work.h>
-#include <linux/log2.h>
 #include <linux/pci_regs.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/virtio_pci.h>
 #include <linux/virtio_ring.h>
-#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 #include <asm/unaligned.h>
 #include <uapi/linux/virtio_config.h>
@@ -56,6 +52,9 @@
 #define ZOC_VIRTIO_DEVICE_BASE	0x1040
 #define ZOC_VIRTIO_SUBSYS	0x1100
 #define ZOC_VIRTIO_REVISION	1
+
+#define ZOC_VIRTIO_BUDGET	64		/* chains per run of a work */
+#define ZOC_VIRTIO_ISR_QUEUE	0x1
 
 #define ZOC_VIRTIO_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) |		\
 				 BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |	\
@@ -181,6 +180,18 @@ static void zoc_virtio_config_notify(struct zoc_virtio_dev *vdev)
 	irq_work_queue(&vdev->config_irq);
 }
 
+/**
+ * zoc_virtio_vq_interrupt - the ISR's queue bit and the queue's vector
+ * @vq: the queue, its used lock held
+ *
+ * The engine posted used entries and the driver wants an interrupt.
+ */
+void zoc_virtio_vq_interrupt(struct zoc_virtio_queue *vq)
+{
+	atomic_or(ZOC_VIRTIO_ISR_QUEUE, &vq->vdev->isr);
+	irq_work_queue(&vq->irq_work);
+}
+
 /* --- device state -------------------------------------------------------- */
 
 static bool zoc_virtio_live(struct zoc_virtio_dev *vdev)
@@ -193,6 +204,10 @@ static bool zoc_virtio_live(struct zoc_virtio_dev *vdev)
 	       !vdev->reset_pending && !vdev->dying;
 }
 
+/**
+ * zoc_virtio_kick - run a queue's work, if the queue runs
+ * @vq: the queue
+ */
 void zoc_virtio_kick(struct zoc_virtio_queue *vq)
 {
 	if (READ_ONCE(vq->running))
@@ -208,12 +223,15 @@ static void zoc_virtio_stop_queues(struct zoc_virtio_dev *vdev)
 		WRITE_ONCE(vdev->vqs[i]->running, false);
 }
 
-/*
+/**
+ * zoc_virtio_fail_locked - the driver broke the rules
+ * @vdev: the device, its lock held
+ * @why: what it broke, for the log
+ *
  * The driver broke the rules: DEVICE_NEEDS_RESET, the queues stop and the
  * driver hears of it through the configuration vector.  Any context.
  */
-static void zoc_virtio_fail_locked(struct zoc_virtio_dev *vdev,
-				   const char *why)
+void zoc_virtio_fail_locked(struct zoc_virtio_dev *vdev, const char *why)
 {
 	lockdep_assert_held(&vdev->lock);
 	zoc_proxy_stat_add(vdev->pdev, ZOC_DEV_STAT_INVALID, 1);
@@ -226,6 +244,11 @@ static void zoc_virtio_fail_locked(struct zoc_virtio_dev *vdev,
 	zoc_virtio_config_notify(vdev);
 }
 
+/**
+ * zoc_virtio_fail - zoc_virtio_fail_locked(), taking the device's lock
+ * @vdev: the device
+ * @why: what the driver broke, for the log
+ */
 void zoc_virtio_fail(struct zoc_virtio_dev *vdev, const char *why)
 {
 	unsigned long flags;
@@ -245,13 +268,9 @@ static void zoc_virtio_vq_clear(struct zoc_virtio_queue *vq)
 	vq->desc = 0;
 	vq->driver = 0;
 	vq->device = 0;
-	memset(&vq->vring, 0, sizeof(vq->vring));
+	zoc_vq_clear(vq);
 	WRITE_ONCE(vq->running, false);
 	vq->resetting = false;
-	vq->last_avail = 0;
-	vq->used_idx = 0;
-	vq->signalled = 0;
-	vq->irq_pending = false;
 }
 
 /* Back to the state after power on; nothing runs. */
@@ -276,16 +295,6 @@ static void zoc_virtio_clear(struct zoc_virtio_dev *vdev)
 	WRITE_ONCE(vdev->status, 0);
 }
 
-static bool zoc_virtio_vq_idle(struct zoc_virtio_queue *vq)
-{
-	bool idle;
-
-	spin_lock_irq(&vq->used_lock);
-	idle = !atomic_read(&vq->inflight);
-	spin_unlock_irq(&vq->used_lock);
-	return idle;
-}
-
 /* Wait until a stopped queue has nothing in flight. */
 static void zoc_virtio_vq_quiesce(struct zoc_virtio_queue *vq)
 {
@@ -295,7 +304,7 @@ static void zoc_virtio_vq_quiesce(struct zoc_virtio_queue *vq)
 	/* Chains the device type keeps (receive buffers) go back unused. */
 	if (vdev->ops->drain)
 		vdev->ops->drain(vq);
-	wait_var_event(&vq->inflight, zoc_virtio_vq_idle(vq));
+	zoc_vq_wait_idle(vq);
 	/* Completions before the last may have kicked the work. */
 	cancel_work_sync(&vq->work);
 	irq_work_sync(&vq->irq_work);
@@ -343,49 +352,54 @@ static void zoc_virtio_reset_work(struct work_struct *work)
 	zoc_proxy_stat_add(vdev->pdev, ZOC_DEV_STAT_RESETS, 1);
 }
 
+/* --- queues -------------------------------------------------------------- */
+
+/* A queue's work: take the chains and hand them to the device type. */
+static void zoc_virtio_vq_work(struct work_struct *work)
+{
+	struct zoc_virtio_queue *vq = container_of(work,
+						   struct zoc_virtio_queue,
+						   work);
+	struct zoc_virtio_dev *vdev = vq->vdev;
+	unsigned int budget = ZOC_VIRTIO_BUDGET;
+	struct zoc_vq_chain chain;
+
+	zoc_vq_hold(vq);
+	if (vdev->ops->begin)
+		vdev->ops->begin(vq);
+	while (READ_ONCE(vq->running)) {
+		if (!zoc_vq_pending(vq))
+			break;
+		if (!budget--) {
+			/* Let the other queues run; come back for the rest. */
+			queue_work(vdev->wq, &vq->work);
+			break;
+		}
+		if (zoc_vq_getdesc(vq, &chain))
+			break;
+		if (vdev->ops->handle(vq, &chain)) {
+			zoc_vq_abandon(vq);
+			zoc_virtio_fail(vdev, "malformed request");
+			break;
+		}
+	}
+	if (vdev->ops->end)
+		vdev->ops->end(vq);
+	zoc_vq_release(vq);
+}
+
 /* --- registers ----------------------------------------------------------- */
 
 /* queue_enable was written with 1: check the rings and take them. */
 static void zoc_virtio_vq_enable(struct zoc_virtio_queue *vq)
 {
 	struct zoc_virtio_dev *vdev = vq->vdev;
-	unsigned int num = vq->size;
-	void *desc, *avail, *used;
 
 	lockdep_assert_held(&vdev->lock);
 	if (vq->enabled || vq->resetting)
 		return;
-	if (!num || num > ZOC_VIRTIO_QUEUE_SIZE || !is_power_of_2(num)) {
-		zoc_virtio_fail_locked(vdev, "bad queue size");
+	if (zoc_vq_init(vq, vq->size, vq->desc, vq->driver, vq->device))
 		return;
-	}
-	/* Alignments of the split rings: 16, 2 and 4 bytes */
-	if (!IS_ALIGNED(vq->desc, 16) || !IS_ALIGNED(vq->driver, 2) ||
-	    !IS_ALIGNED(vq->device, 4)) {
-		zoc_virtio_fail_locked(vdev, "misaligned ring");
-		return;
-	}
-	/* The avail ring ends with used_event, the used ring avail_event. */
-	desc = zoc_proxy_host_ptr(vdev->pdev, vq->desc,
-				  num * sizeof(struct vring_desc));
-	avail = zoc_proxy_host_ptr(vdev->pdev, vq->driver,
-				   sizeof(struct vring_avail) +
-				   (num + 1) * sizeof(__virtio16));
-	used = zoc_proxy_host_ptr(vdev->pdev, vq->device,
-				  sizeof(struct vring_used) +
-				  num * sizeof(struct vring_used_elem) +
-				  sizeof(__virtio16));
-	if (!desc || !avail || !used) {
-		zoc_virtio_fail_locked(vdev, "ring outside host RAM");
-		return;
-	}
-	vq->vring.num = num;
-	vq->vring.desc = desc;
-	vq->vring.avail = avail;
-	vq->vring.used = used;
-	vq->last_avail = 0;
-	vq->used_idx = 0;
-	vq->signalled = 0;
 	vq->enabled = true;
 	if (zoc_virtio_live(vdev)) {
 		WRITE_ONCE(vq->running, true);

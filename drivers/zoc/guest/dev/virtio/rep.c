@@ -95,7 +95,7 @@ static void zoc_vnet_rx_xdp(struct zoc_vnet *vnet, struct bpf_prog *prog,
  * Hand a frame of the host to the representor; false if dropped.  In a run
  * of the queue's work: bottom halves off, RCU held (zoc_vnet_begin()).
  */
-bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_virtio_chain *chain,
+bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 		 const struct virtio_net_hdr *hdr, unsigned int len)
 {
 	struct bpf_prog *prog = rcu_dereference(vnet->xdp_prog);
@@ -106,9 +106,9 @@ bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_virtio_chain *chain,
 		page = dev_alloc_page();
 		if (!page)
 			return false;
-		if (zoc_virtio_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
-					  page_address(page) + XDP_PACKET_HEADROOM,
-					  len) ||
+		if (zoc_vq_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
+				      page_address(page) + XDP_PACKET_HEADROOM,
+				      len) ||
 		    !zoc_vnet_csum(page_address(page) + XDP_PACKET_HEADROOM,
 				   len, hdr)) {
 			put_page(page);
@@ -120,8 +120,8 @@ bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_virtio_chain *chain,
 	skb = netdev_alloc_skb_ip_align(vnet->rep, len);
 	if (!skb)
 		return false;
-	if (zoc_virtio_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
-				  skb_put(skb, len), len) ||
+	if (zoc_vq_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
+			      skb_put(skb, len), len) ||
 	    virtio_net_hdr_to_skb(skb, hdr, true)) {
 		kfree_skb(skb);
 		return false;

@@ -7,6 +7,10 @@
  * handler for the descriptor chains its queues receive; the transport
  * serves the registers, validates the rings and chains, and posts the used
  * entries and interrupts.
+ *
+ * The transport runs each queue's work; the split-ring engine (zoc_vq_*,
+ * in the manner of the kernel's vringh) takes the chains off the avail
+ * ring, checks them and posts the used entries.
  */
 #ifndef _ZOC_VIRTIO_H
 #define _ZOC_VIRTIO_H
@@ -34,19 +38,19 @@ struct zoc_virtio_queue;
 #define ZOC_VIRTIO_MAX_QUEUES	16
 
 /**
- * struct zoc_virtio_seg - one buffer of a descriptor chain, in host memory
+ * struct zoc_vq_seg - one buffer of a descriptor chain, in host memory
  * @addr: host physical address; the buffer lies in host RAM
  * @len: bytes, not zero
  * @write: the device writes it (VRING_DESC_F_WRITE)
  */
-struct zoc_virtio_seg {
+struct zoc_vq_seg {
 	u64 addr;
 	u32 len;
 	bool write;
 };
 
 /**
- * struct zoc_virtio_chain - a validated descriptor chain
+ * struct zoc_vq_chain - a validated descriptor chain
  * @head: its head descriptor index, for the used ring
  * @nr_segs: buffers in @segs
  * @nr_out: the first @nr_out are device-readable, the others writable
@@ -54,13 +58,13 @@ struct zoc_virtio_seg {
  * @in_len: bytes of the writable buffers, at most U32_MAX
  * @segs: the buffers; valid only during the handler's call
  */
-struct zoc_virtio_chain {
+struct zoc_vq_chain {
 	u16 head;
 	unsigned int nr_segs;
 	unsigned int nr_out;
 	u64 out_len;
 	u64 in_len;
-	const struct zoc_virtio_seg *segs;
+	const struct zoc_vq_seg *segs;
 };
 
 /**
@@ -73,7 +77,7 @@ struct zoc_virtio_chain {
  *	VIRTIO_RING_F_INDIRECT_DESC and VIRTIO_F_RING_RESET
  * @handle: a chain arrived on @vq.  From the queue's work (process
  *	context, may sleep).  Return 0 once the chain is taken: the device
- *	calls zoc_virtio_complete() for it exactly once, from any context,
+ *	calls zoc_vq_complete() for it exactly once, from any context,
  *	possibly before returning.  Return a negative errno if the chain
  *	breaks the device type's rules: the device then needs a reset.
  * @begin: optional; a run of @vq's work begins: @handle is called for
@@ -83,7 +87,7 @@ struct zoc_virtio_chain {
  * @end: optional; the run of @vq's work ends
  * @drain: optional; @vq is being reset (alone or with its device) or
  *	destroyed, and stopped: give back the chains of it the device holds
- *	(zoc_virtio_drop()) and take no more.  Process context.
+ *	(zoc_vq_drop()) and take no more.  Process context.
  * @reset: optional; the driver reset the device, its queues are idle
  */
 struct zoc_virtio_ops {
@@ -92,13 +96,14 @@ struct zoc_virtio_ops {
 	u32 class;
 	u64 features;
 	int (*handle)(struct zoc_virtio_queue *vq,
-		      const struct zoc_virtio_chain *chain);
+		      const struct zoc_vq_chain *chain);
 	void (*begin)(struct zoc_virtio_queue *vq);
 	void (*end)(struct zoc_virtio_queue *vq);
 	void (*drain)(struct zoc_virtio_queue *vq);
 	void (*reset)(struct zoc_virtio_dev *vdev);
 };
 
+/* The transport (pci.c) */
 struct zoc_virtio_dev *zoc_virtio_create(struct zoc_pdev *pdev,
 					 const struct zoc_virtio_ops *ops,
 					 unsigned int nr_queues,
@@ -117,16 +122,17 @@ bool zoc_virtio_has_feature(const struct zoc_virtio_dev *vdev,
 void zoc_virtio_set_config(struct zoc_virtio_dev *vdev, unsigned int offset,
 			   const void *buf, unsigned int len);
 
-int zoc_virtio_chain_read(struct zoc_virtio_dev *vdev,
-			  const struct zoc_virtio_chain *chain, u64 offset,
-			  void *buf, size_t len);
-int zoc_virtio_chain_write(struct zoc_virtio_dev *vdev,
-			   const struct zoc_virtio_chain *chain, u64 offset,
-			   const void *buf, size_t len);
-void zoc_virtio_complete(struct zoc_virtio_queue *vq, u16 head, u32 len);
-void zoc_virtio_complete_many(struct zoc_virtio_queue *vq, const u16 *heads,
-			      const u32 *lens, unsigned int n);
-void zoc_virtio_drop(struct zoc_virtio_queue *vq);
+/* The split-ring engine (vq.c), for the chains a device type took */
+int zoc_vq_chain_read(struct zoc_virtio_dev *vdev,
+		      const struct zoc_vq_chain *chain, u64 offset,
+		      void *buf, size_t len);
+int zoc_vq_chain_write(struct zoc_virtio_dev *vdev,
+		       const struct zoc_vq_chain *chain, u64 offset,
+		       const void *buf, size_t len);
+void zoc_vq_complete(struct zoc_virtio_queue *vq, u16 head, u32 len);
+void zoc_vq_complete_multi(struct zoc_virtio_queue *vq, const u16 *heads,
+			   const u32 *lens, unsigned int n);
+void zoc_vq_drop(struct zoc_virtio_queue *vq);
 
 /* The zoc_proxy_model callbacks of every virtio device type */
 u64 zoc_virtio_mmio_read(struct zoc_pdev *pdev, u64 offset,
@@ -142,7 +148,7 @@ void zoc_virtio_blk_exit(void);
 int zoc_virtio_net_init(void);
 void zoc_virtio_net_exit(void);
 
-/* --- between the transport and its queues (pci.c, vq.c) ------------------ */
+/* --- between the transport and the split-ring engine (pci.c, vq.c) ------- */
 
 /**
  * struct zoc_virtio_queue - a split virtqueue
@@ -170,7 +176,10 @@ void zoc_virtio_net_exit(void);
  * @hold: its work runs: the interrupt waits for the end of the run
  * @irq_pending: entries were posted while held
  *
- * The registers are protected by the device's lock.
+ * The registers are protected by the device's lock.  The transport (pci.c)
+ * keeps the registers, @running, @resetting and the works; the engine
+ * (vq.c) the rings' state: @vring, @last_avail, @segs and what @used_lock
+ * protects.
  */
 struct zoc_virtio_queue {
 	struct zoc_virtio_dev *vdev;
@@ -185,7 +194,7 @@ struct zoc_virtio_queue {
 	bool running;
 	bool resetting;
 	u16 last_avail;
-	struct zoc_virtio_seg *segs;
+	struct zoc_vq_seg *segs;
 	struct work_struct work;
 	struct work_struct reset_work;
 	struct irq_work irq_work;
@@ -256,9 +265,22 @@ struct zoc_virtio_dev {
 	struct zoc_virtio_queue *vqs[ZOC_VIRTIO_MAX_QUEUES];
 };
 
+/* The engine, for the transport */
+int zoc_vq_init(struct zoc_virtio_queue *vq, unsigned int num, u64 desc_addr,
+		u64 avail_addr, u64 used_addr);
+void zoc_vq_clear(struct zoc_virtio_queue *vq);
+bool zoc_vq_pending(struct zoc_virtio_queue *vq);
+int zoc_vq_getdesc(struct zoc_virtio_queue *vq, struct zoc_vq_chain *chain);
+void zoc_vq_abandon(struct zoc_virtio_queue *vq);
+void zoc_vq_hold(struct zoc_virtio_queue *vq);
+void zoc_vq_release(struct zoc_virtio_queue *vq);
+void zoc_vq_wait_idle(struct zoc_virtio_queue *vq);
+
+/* The transport, for the engine */
 void zoc_virtio_kick(struct zoc_virtio_queue *vq);
+void zoc_virtio_fail_locked(struct zoc_virtio_dev *vdev, const char *why);
 void zoc_virtio_fail(struct zoc_virtio_dev *vdev, const char *why);
-void zoc_virtio_vq_work(struct work_struct *work);
+void zoc_virtio_vq_interrupt(struct zoc_virtio_queue *vq);
 
 /* --- virtio-net and its port representor (net.c, rep.c) ------------------ */
 
@@ -303,7 +325,7 @@ bool zoc_vnet_send_buf(struct zoc_vnet *vnet, const void *data,
 		       unsigned int len);
 bool zoc_vnet_csum(void *data, unsigned int len,
 		   const struct virtio_net_hdr *hdr);
-bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_virtio_chain *chain,
+bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 		 const struct virtio_net_hdr *hdr, unsigned int len);
 void zoc_vnet_update_link(struct zoc_vnet *vnet);
 void zoc_rep_setup(struct net_device *dev);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ZOC virtio split virtqueues, for the transport (pci.c).
+ * ZOC virtio split virtqueues: the ring engine under the transport
+ * (pci.c), with an API in the manner of the kernel's vringh
+ * (include/linux/vringh.h).
  *
  * A queue's work reads the avail ring, validates each descriptor chain it
  * names (indexes, lengths, loops, indirect tables, addresses in host RAM)
@@ -8,35 +10,117 @@
  * raise the queue's vector, as the event index allows.  The host is not
  * trusted: a ring or chain that breaks the rules sets DEVICE_NEEDS_RESET,
  * stops the device's queues and raises its configuration vector.
+ *
+ * The transport takes a queue's rings with zoc_vq_init() and forgets them
+ * with zoc_vq_clear(); its queue's work takes chains with zoc_vq_pending()
+ * and zoc_vq_getdesc(), between zoc_vq_hold() and zoc_vq_release().  The
+ * device types copy with zoc_vq_chain_read() and zoc_vq_chain_write() and
+ * post with zoc_vq_complete(), zoc_vq_complete_multi() or zoc_vq_drop().
+ * Unlike vringh's, the rings and buffers are host RAM seen through the L0
+ * window, every address is checked against it, and a broken ring or chain
+ * fails the device (zoc_virtio_fail()).
  */
 
 #include <linux/atomic.h>
-#include <linux/irq_work.h>
+#include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/virtio_byteorder.h>
 #include <linux/virtio_ring.h>
 #include <linux/wait_bit.h>
-#include <linux/workqueue.h>
 
 #include "../../zoc_proxy.h"
 #include "virtio.h"
-
-#define ZOC_VIRTIO_BUDGET	64		/* chains per run of a work */
-#define ZOC_VIRTIO_ISR_QUEUE	0x1
 
 static u16 zoc_v16(__virtio16 val)
 {
 	return __virtio16_to_cpu(true, val);
 }
 
+/* --- rings --------------------------------------------------------------- */
+
+/**
+ * zoc_vq_init - check the rings of a queue and take them
+ * @vq: the queue, not enabled
+ * @num: its size, as the driver wrote it
+ * @desc_addr: where its descriptor table is, in host memory
+ * @avail_addr: where its avail ring (the driver area) is
+ * @used_addr: where its used ring (the device area) is
+ *
+ * As vringh_init_kern(), for rings the driver placed in host memory: the
+ * size must be a power of two up to ZOC_VIRTIO_QUEUE_SIZE, the rings
+ * aligned as the split layout wants and in host RAM, event indexes
+ * included.  The indexes start from 0.
+ *
+ * Context: the device's lock held.
+ * Return: 0 with the rings taken, or -EINVAL: the device needs a reset.
+ */
+int zoc_vq_init(struct zoc_virtio_queue *vq, unsigned int num, u64 desc_addr,
+		u64 avail_addr, u64 used_addr)
+{
+	struct zoc_virtio_dev *vdev = vq->vdev;
+	void *desc, *avail, *used;
+
+	if (!num || num > ZOC_VIRTIO_QUEUE_SIZE || !is_power_of_2(num)) {
+		zoc_virtio_fail_locked(vdev, "bad queue size");
+		return -EINVAL;
+	}
+	/* Alignments of the split rings: 16, 2 and 4 bytes */
+	if (!IS_ALIGNED(desc_addr, 16) || !IS_ALIGNED(avail_addr, 2) ||
+	    !IS_ALIGNED(used_addr, 4)) {
+		zoc_virtio_fail_locked(vdev, "misaligned ring");
+		return -EINVAL;
+	}
+	/* The avail ring ends with used_event, the used ring avail_event. */
+	desc = zoc_proxy_host_ptr(vdev->pdev, desc_addr,
+				  num * sizeof(struct vring_desc));
+	avail = zoc_proxy_host_ptr(vdev->pdev, avail_addr,
+				   sizeof(struct vring_avail) +
+				   (num + 1) * sizeof(__virtio16));
+	used = zoc_proxy_host_ptr(vdev->pdev, used_addr,
+				  sizeof(struct vring_used) +
+				  num * sizeof(struct vring_used_elem) +
+				  sizeof(__virtio16));
+	if (!desc || !avail || !used) {
+		zoc_virtio_fail_locked(vdev, "ring outside host RAM");
+		return -EINVAL;
+	}
+	vq->vring.num = num;
+	vq->vring.desc = desc;
+	vq->vring.avail = avail;
+	vq->vring.used = used;
+	vq->last_avail = 0;
+	vq->used_idx = 0;
+	vq->signalled = 0;
+	return 0;
+}
+
+/**
+ * zoc_vq_clear - forget the rings of a queue
+ * @vq: the queue, idle: nothing in flight, its work not running
+ *
+ * Back to its state after a reset: no rings, indexes at 0, no interrupt
+ * pending.
+ *
+ * Context: the device's lock held.
+ */
+void zoc_vq_clear(struct zoc_virtio_queue *vq)
+{
+	memset(&vq->vring, 0, sizeof(vq->vring));
+	vq->last_avail = 0;
+	vq->used_idx = 0;
+	vq->signalled = 0;
+	vq->irq_pending = false;
+}
+
 /* --- interrupts ---------------------------------------------------------- */
 
 /*
- * Entries were posted: interrupt if the driver wants one (its used event
- * index, or VRING_AVAIL_F_NO_INTERRUPT without event indexes).
+ * Entries were posted: whether the driver wants an interrupt (its used
+ * event index, or VRING_AVAIL_F_NO_INTERRUPT without event indexes).
  */
-static void zoc_virtio_vq_notify(struct zoc_virtio_queue *vq)
+static bool zoc_vq_need_notify(struct zoc_virtio_queue *vq)
 {
 	struct vring *vr = &vq->vring;
 	bool need;
@@ -56,26 +140,46 @@ static void zoc_virtio_vq_notify(struct zoc_virtio_queue *vq)
 		       !(zoc_v16(READ_ONCE(vr->avail->flags)) &
 			 VRING_AVAIL_F_NO_INTERRUPT);
 	vq->signalled = vq->used_idx;
-	if (need) {
-		atomic_or(ZOC_VIRTIO_ISR_QUEUE, &vq->vdev->isr);
-		irq_work_queue(&vq->irq_work);
-	}
+	return need;
 }
 
-/* A work's run begins: one interrupt for its completions, at the end. */
-static void zoc_virtio_vq_hold(struct zoc_virtio_queue *vq)
+/* Entries were posted: interrupt if the driver wants one. */
+static void zoc_vq_notify(struct zoc_virtio_queue *vq)
+{
+	if (zoc_vq_need_notify(vq))
+		zoc_virtio_vq_interrupt(vq);
+}
+
+/**
+ * zoc_vq_hold - a run of a queue's work begins
+ * @vq: the queue
+ *
+ * A work's run begins: one interrupt for its completions, at the end.
+ *
+ * Context: the queue's work.
+ */
+void zoc_vq_hold(struct zoc_virtio_queue *vq)
 {
 	spin_lock_irq(&vq->used_lock);
 	vq->hold++;
 	spin_unlock_irq(&vq->used_lock);
 }
 
-static void zoc_virtio_vq_release(struct zoc_virtio_queue *vq)
+/**
+ * zoc_vq_release - a run of a queue's work ends
+ * @vq: the queue
+ *
+ * The interrupt held since zoc_vq_hold(), if entries were posted and the
+ * driver wants one.
+ *
+ * Context: the queue's work.
+ */
+void zoc_vq_release(struct zoc_virtio_queue *vq)
 {
 	spin_lock_irq(&vq->used_lock);
 	if (!--vq->hold && vq->irq_pending) {
 		vq->irq_pending = false;
-		zoc_virtio_vq_notify(vq);
+		zoc_vq_notify(vq);
 	}
 	spin_unlock_irq(&vq->used_lock);
 }
@@ -88,8 +192,8 @@ static void zoc_virtio_vq_release(struct zoc_virtio_queue *vq)
  * table only as the only descriptor of a chain and never nested, buffers
  * in host RAM, device-writable buffers after the readable ones.
  */
-static const char *zoc_virtio_vq_chain(struct zoc_virtio_queue *vq, u16 head,
-				       struct zoc_virtio_chain *chain)
+static const char *zoc_vq_walk(struct zoc_virtio_queue *vq, u16 head,
+			       struct zoc_vq_chain *chain)
 {
 	struct zoc_virtio_dev *vdev = vq->vdev;
 	struct vring_desc *table = vq->vring.desc;
@@ -157,26 +261,45 @@ static const char *zoc_virtio_vq_chain(struct zoc_virtio_queue *vq, u16 head,
 }
 
 /*
- * Whether the avail ring holds chains we have not taken.  Before going
- * idle, publish the avail event index and look again.
+ * Ask the driver for a notification of its next chain: publish the avail
+ * event index, then look at the avail index again.
  */
-static bool zoc_virtio_vq_pending(struct zoc_virtio_queue *vq)
+static u16 zoc_vq_notify_enable(struct zoc_virtio_queue *vq)
+{
+	struct vring *vr = &vq->vring;
+
+	WRITE_ONCE(vring_avail_event(vr),
+		   __cpu_to_virtio16(true, vq->last_avail));
+	/*
+	 * The event index before the second look; pairs with the driver's
+	 * barrier between its avail index write and its event index read.
+	 */
+	virt_mb();
+	return zoc_v16(READ_ONCE(vr->avail->idx));
+}
+
+/**
+ * zoc_vq_pending - whether the avail ring holds a chain to take
+ * @vq: the queue, from its work
+ *
+ * Whether the avail ring holds chains we have not taken, and the queue
+ * has room for one more in flight.  Before going idle, publish the avail
+ * event index and look again.  An avail index more than the queue size
+ * ahead fails the device.
+ *
+ * Return: true if zoc_vq_getdesc() may take a chain.
+ */
+bool zoc_vq_pending(struct zoc_virtio_queue *vq)
 {
 	struct vring *vr = &vq->vring;
 	u16 avail;
 
+	/* A full queue resumes from zoc_vq_put(). */
+	if (atomic_read(&vq->inflight) >= vq->vring.num)
+		return false;
 	avail = zoc_v16(READ_ONCE(vr->avail->idx));
-	if (avail == vq->last_avail && READ_ONCE(vq->vdev->event_idx)) {
-		WRITE_ONCE(vring_avail_event(vr),
-			   __cpu_to_virtio16(true, vq->last_avail));
-		/*
-		 * The event index before the second look; pairs with the
-		 * driver's barrier between its avail index write and its
-		 * event index read.
-		 */
-		virt_mb();
-		avail = zoc_v16(READ_ONCE(vr->avail->idx));
-	}
+	if (avail == vq->last_avail && READ_ONCE(vq->vdev->event_idx))
+		avail = zoc_vq_notify_enable(vq);
 	if ((u16)(avail - vq->last_avail) > vr->num) {
 		zoc_virtio_fail(vq->vdev, "avail index out of range");
 		return false;
@@ -188,8 +311,38 @@ static bool zoc_virtio_vq_pending(struct zoc_virtio_queue *vq)
 	return true;
 }
 
+/**
+ * zoc_vq_getdesc - take the next chain of the avail ring
+ * @vq: the queue, from its work, after zoc_vq_pending()
+ * @chain: where to describe the chain
+ *
+ * As vringh_getdesc_kern(): the chain's head is read from the avail ring
+ * and every descriptor checked (see zoc_vq_walk()); @chain then lists its
+ * buffers, the readable ones first.  A chain that breaks the rules fails
+ * the device and is not taken.
+ *
+ * Return: 0 with the chain taken: it is in flight until zoc_vq_complete(),
+ * zoc_vq_complete_multi(), zoc_vq_drop() or zoc_vq_abandon(); or -EINVAL.
+ */
+int zoc_vq_getdesc(struct zoc_virtio_queue *vq, struct zoc_vq_chain *chain)
+{
+	const char *why;
+	u16 head;
+
+	head = zoc_v16(READ_ONCE(vq->vring.avail->ring[vq->last_avail &
+						     (vq->vring.num - 1)]));
+	why = zoc_vq_walk(vq, head, chain);
+	if (why) {
+		zoc_virtio_fail(vq->vdev, why);
+		return -EINVAL;
+	}
+	vq->last_avail++;
+	atomic_inc(&vq->inflight);
+	return 0;
+}
+
 /* A chain of @vq is done with; used lock held. */
-static void zoc_virtio_vq_put(struct zoc_virtio_queue *vq)
+static void zoc_vq_put(struct zoc_virtio_queue *vq)
 {
 	unsigned int left;
 
@@ -202,56 +355,23 @@ static void zoc_virtio_vq_put(struct zoc_virtio_queue *vq)
 		wake_up_var(&vq->inflight);
 }
 
-/* A queue's work: take the chains and hand them to the device type. */
-void zoc_virtio_vq_work(struct work_struct *work)
+/**
+ * zoc_vq_abandon - a chain taken is refused
+ * @vq: its queue, from its work
+ *
+ * The device type refused the chain zoc_vq_getdesc() just took: it is no
+ * longer in flight, and has no used entry.  Unlike vringh_abandon_kern(),
+ * it is not offered again: the caller fails the device.
+ */
+void zoc_vq_abandon(struct zoc_virtio_queue *vq)
 {
-	struct zoc_virtio_queue *vq = container_of(work,
-						   struct zoc_virtio_queue,
-						   work);
-	struct zoc_virtio_dev *vdev = vq->vdev;
-	unsigned int budget = ZOC_VIRTIO_BUDGET;
-	struct zoc_virtio_chain chain;
-	const char *why;
-	u16 head;
-
-	zoc_virtio_vq_hold(vq);
-	if (vdev->ops->begin)
-		vdev->ops->begin(vq);
-	while (READ_ONCE(vq->running)) {
-		/* A full queue resumes from zoc_virtio_vq_put(). */
-		if (atomic_read(&vq->inflight) >= vq->vring.num)
-			break;
-		if (!zoc_virtio_vq_pending(vq))
-			break;
-		if (!budget--) {
-			/* Let the other queues run; come back for the rest. */
-			queue_work(vdev->wq, &vq->work);
-			break;
-		}
-		head = zoc_v16(READ_ONCE(vq->vring.avail->ring[vq->last_avail &
-							     (vq->vring.num - 1)]));
-		why = zoc_virtio_vq_chain(vq, head, &chain);
-		if (why) {
-			zoc_virtio_fail(vdev, why);
-			break;
-		}
-		vq->last_avail++;
-		atomic_inc(&vq->inflight);
-		if (vdev->ops->handle(vq, &chain)) {
-			spin_lock_irq(&vq->used_lock);
-			zoc_virtio_vq_put(vq);
-			spin_unlock_irq(&vq->used_lock);
-			zoc_virtio_fail(vdev, "malformed request");
-			break;
-		}
-	}
-	if (vdev->ops->end)
-		vdev->ops->end(vq);
-	zoc_virtio_vq_release(vq);
+	spin_lock_irq(&vq->used_lock);
+	zoc_vq_put(vq);
+	spin_unlock_irq(&vq->used_lock);
 }
 
 /* Post one used entry; used lock held. */
-static void zoc_virtio_vq_used(struct zoc_virtio_queue *vq, u16 head, u32 len)
+static void zoc_vq_used(struct zoc_virtio_queue *vq, u16 head, u32 len)
 {
 	struct vring *vr = &vq->vring;
 	struct vring_used_elem *elem;
@@ -261,11 +381,11 @@ static void zoc_virtio_vq_used(struct zoc_virtio_queue *vq, u16 head, u32 len)
 	WRITE_ONCE(elem->id, __cpu_to_virtio32(true, head));
 	WRITE_ONCE(elem->len, __cpu_to_virtio32(true, len));
 	vq->used_idx++;
-	zoc_virtio_vq_put(vq);
+	zoc_vq_put(vq);
 }
 
 /* Publish the used entries posted; used lock held. */
-static void zoc_virtio_vq_publish(struct zoc_virtio_queue *vq)
+static void zoc_vq_publish(struct zoc_virtio_queue *vq)
 {
 	/*
 	 * The elements before the index; pairs with the driver's barrier
@@ -276,24 +396,24 @@ static void zoc_virtio_vq_publish(struct zoc_virtio_queue *vq)
 	if (vq->hold)
 		vq->irq_pending = true;
 	else
-		zoc_virtio_vq_notify(vq);
+		zoc_vq_notify(vq);
 }
 
 /**
- * zoc_virtio_complete - post the used entry of a chain
+ * zoc_vq_complete - post the used entry of a chain
  * @vq: its queue
- * @head: its head, as in &struct zoc_virtio_chain
+ * @head: its head, as in &struct zoc_vq_chain
  * @len: bytes the device wrote into its writable buffers
  *
  * Context: any.
  */
-void zoc_virtio_complete(struct zoc_virtio_queue *vq, u16 head, u32 len)
+void zoc_vq_complete(struct zoc_virtio_queue *vq, u16 head, u32 len)
 {
-	zoc_virtio_complete_many(vq, &head, &len, 1);
+	zoc_vq_complete_multi(vq, &head, &len, 1);
 }
 
 /**
- * zoc_virtio_complete_many - post the used entries of several chains at once
+ * zoc_vq_complete_multi - post the used entries of several chains at once
  * @vq: their queue
  * @heads: their heads
  * @lens: bytes the device wrote into each
@@ -304,21 +424,21 @@ void zoc_virtio_complete(struct zoc_virtio_queue *vq, u16 head, u32 len)
  *
  * Context: any.
  */
-void zoc_virtio_complete_many(struct zoc_virtio_queue *vq, const u16 *heads,
-			      const u32 *lens, unsigned int n)
+void zoc_vq_complete_multi(struct zoc_virtio_queue *vq, const u16 *heads,
+			   const u32 *lens, unsigned int n)
 {
 	unsigned long flags;
 	unsigned int i;
 
 	spin_lock_irqsave(&vq->used_lock, flags);
 	for (i = 0; i < n; i++)
-		zoc_virtio_vq_used(vq, heads[i], lens[i]);
-	zoc_virtio_vq_publish(vq);
+		zoc_vq_used(vq, heads[i], lens[i]);
+	zoc_vq_publish(vq);
 	spin_unlock_irqrestore(&vq->used_lock, flags);
 }
 
 /**
- * zoc_virtio_drop - give back a chain without using it
+ * zoc_vq_drop - give back a chain without using it
  * @vq: its queue
  *
  * For chains a device type kept (receive buffers) when the device is
@@ -327,23 +447,44 @@ void zoc_virtio_complete_many(struct zoc_virtio_queue *vq, const u16 *heads,
  *
  * Context: any.
  */
-void zoc_virtio_drop(struct zoc_virtio_queue *vq)
+void zoc_vq_drop(struct zoc_virtio_queue *vq)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&vq->used_lock, flags);
-	zoc_virtio_vq_put(vq);
+	zoc_vq_put(vq);
 	spin_unlock_irqrestore(&vq->used_lock, flags);
 }
 
-static int zoc_virtio_chain_copy(struct zoc_virtio_dev *vdev,
-				 const struct zoc_virtio_chain *chain,
-				 bool write, u64 offset, void *buf, size_t len)
+static bool zoc_vq_idle(struct zoc_virtio_queue *vq)
+{
+	bool idle;
+
+	spin_lock_irq(&vq->used_lock);
+	idle = !atomic_read(&vq->inflight);
+	spin_unlock_irq(&vq->used_lock);
+	return idle;
+}
+
+/**
+ * zoc_vq_wait_idle - wait until a queue has no chain in flight
+ * @vq: the queue, stopped, its work cancelled
+ *
+ * Context: process context.
+ */
+void zoc_vq_wait_idle(struct zoc_virtio_queue *vq)
+{
+	wait_var_event(&vq->inflight, zoc_vq_idle(vq));
+}
+
+static int zoc_vq_chain_copy(struct zoc_virtio_dev *vdev,
+			     const struct zoc_vq_chain *chain,
+			     bool write, u64 offset, void *buf, size_t len)
 {
 	unsigned int first = write ? chain->nr_out : 0;
 	unsigned int end = write ? chain->nr_segs : chain->nr_out;
 	u64 total = write ? chain->in_len : chain->out_len;
-	const struct zoc_virtio_seg *seg;
+	const struct zoc_vq_seg *seg;
 	unsigned int i;
 	size_t n;
 	int ret;
@@ -373,7 +514,7 @@ static int zoc_virtio_chain_copy(struct zoc_virtio_dev *vdev,
 }
 
 /**
- * zoc_virtio_chain_read - copy bytes out of a chain's readable buffers
+ * zoc_vq_chain_read - copy bytes out of a chain's readable buffers
  * @vdev: the device
  * @chain: the chain, during its handler's call
  * @offset: where in the readable bytes
@@ -383,15 +524,15 @@ static int zoc_virtio_chain_copy(struct zoc_virtio_dev *vdev,
  * Return: 0, or -EINVAL if the readable bytes end before @offset + @len,
  * or -EFAULT.
  */
-int zoc_virtio_chain_read(struct zoc_virtio_dev *vdev,
-			  const struct zoc_virtio_chain *chain, u64 offset,
-			  void *buf, size_t len)
+int zoc_vq_chain_read(struct zoc_virtio_dev *vdev,
+		      const struct zoc_vq_chain *chain, u64 offset,
+		      void *buf, size_t len)
 {
-	return zoc_virtio_chain_copy(vdev, chain, false, offset, buf, len);
+	return zoc_vq_chain_copy(vdev, chain, false, offset, buf, len);
 }
 
 /**
- * zoc_virtio_chain_write - copy bytes into a chain's writable buffers
+ * zoc_vq_chain_write - copy bytes into a chain's writable buffers
  * @vdev: the device
  * @chain: the chain, during its handler's call
  * @offset: where in the writable bytes
@@ -401,10 +542,9 @@ int zoc_virtio_chain_read(struct zoc_virtio_dev *vdev,
  * Return: 0, or -EINVAL if the writable bytes end before @offset + @len,
  * or -EFAULT.
  */
-int zoc_virtio_chain_write(struct zoc_virtio_dev *vdev,
-			   const struct zoc_virtio_chain *chain, u64 offset,
-			   const void *buf, size_t len)
+int zoc_vq_chain_write(struct zoc_virtio_dev *vdev,
+		       const struct zoc_vq_chain *chain, u64 offset,
+		       const void *buf, size_t len)
 {
-	return zoc_virtio_chain_copy(vdev, chain, true, offset, (void *)buf,
-				     len);
+	return zoc_vq_chain_copy(vdev, chain, true, offset, (void *)buf, len);
 }
