@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC virtual PCI bus: BAR0 of its functions, an emulated MMIO region whose
+ * accesses the bus serves by the policy of the range of the device image
+ * they fall in:
+ *
+ * - forward: writes posted over the link, reads polled for their reply;
+ * - shadow: reads served from the register shadow the proxy keeps current
+ *   in the device page, writes forwarded;
+ * - doorbell: 32-bit writes stored in the device page, one message sent
+ *   until the proxy took them (coalesced);
+ * - the MSI-X table and PBA: kept by the bus itself.
+ *
+ * A read that gets no reply in time makes the function gone (dev.c).
+ */
+
+#include <linux/pci.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/zoc.h>
+#include <linux/zoc_link.h>
+#include <asm/mmio_emul.h>
+
+#include "zoc_host.h"
+#include "bus.h"
+
+#define ZOC_BUS_READ_NS		(200 * NSEC_PER_MSEC)	/* TCG is slow */
+
+static bool zoc_vfn_in(u64 off, unsigned int size, u64 start, u64 len)
+{
+	return off >= start && off - start < len && size <= len - (off - start);
+}
+
+/* --- MSI-X table and PBA ------------------------------------------------ */
+
+static u64 zoc_vfn_msix_read(struct zoc_vfn *fn, u64 off, unsigned int size)
+{
+	u64 val = 0;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&fn->msix_lock, flags);
+	if (zoc_vfn_in(off, size, le32_to_cpu(fn->image.msix_pba), 8))
+		val = fn->pba >> (off - le32_to_cpu(fn->image.msix_pba)) * 8;
+	else
+		memcpy(&val, (u8 *)fn->msix +
+		       (off - le32_to_cpu(fn->image.msix_table)), size);
+	raw_spin_unlock_irqrestore(&fn->msix_lock, flags);
+	return size == 8 ? val : val & (BIT_ULL(size * 8) - 1);
+}
+
+static void zoc_vfn_msix_write(struct zoc_vfn *fn, u64 off, unsigned int size,
+			       u64 val)
+{
+	u64 table = le32_to_cpu(fn->image.msix_table);
+	unsigned long flags;
+
+	if (!zoc_vfn_in(off, size, table,
+			le16_to_cpu(fn->image.msix_vectors) * PCI_MSIX_ENTRY_SIZE))
+		return;		/* the PBA is read-only */
+	raw_spin_lock_irqsave(&fn->msix_lock, flags);
+	memcpy((u8 *)fn->msix + (off - table), &val, size);
+	raw_spin_unlock_irqrestore(&fn->msix_lock, flags);
+	if ((off - table) % PCI_MSIX_ENTRY_SIZE + size >
+	    PCI_MSIX_ENTRY_VECTOR_CTRL)
+		zoc_vfn_msix_replay(fn);
+}
+
+/* --- BAR0 ---------------------------------------------------------------- */
+
+static void zoc_vfn_msg(struct zoc_vfn *fn, struct zoc_msg *msg, u8 type,
+			unsigned long offset, unsigned int size, u64 val)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->hdr.type = type;
+	msg->hdr.len = cpu_to_le16(sizeof(msg->mmio));
+	msg->hdr.dev = cpu_to_le32(fn->slot);
+	msg->mmio.size = size;
+	msg->mmio.offset = cpu_to_le64(offset);
+	msg->mmio.value = cpu_to_le64(val);
+}
+
+static const struct zoc_dev_region *zoc_vfn_region(struct zoc_vfn *fn,
+						   u64 off, unsigned int size)
+{
+	const struct zoc_dev_region *r;
+	unsigned int i;
+
+	for (i = 0; i < fn->image.nr_regions; i++) {
+		r = &fn->image.region[i];
+		if (zoc_vfn_in(off, size, le32_to_cpu(r->offset),
+			       le32_to_cpu(r->size)))
+			return r;
+	}
+	return NULL;
+}
+
+static bool zoc_vfn_is_msix(struct zoc_vfn *fn, u64 off, unsigned int size)
+{
+	u16 vectors = le16_to_cpu(fn->image.msix_vectors);
+
+	return vectors &&
+	       (zoc_vfn_in(off, size, le32_to_cpu(fn->image.msix_table),
+			   vectors * PCI_MSIX_ENTRY_SIZE) ||
+		zoc_vfn_in(off, size, le32_to_cpu(fn->image.msix_pba), 8));
+}
+
+/* What BAR reads of a function whose service VM is gone return */
+static u64 zoc_vfn_gone_value(const struct zoc_vfn *fn)
+{
+	return fn->image.flags & ZOC_DEV_IMAGE_F_GONE_ZERO ? 0 : ~0ULL;
+}
+
+static u64 zoc_vfn_forward_read(struct zoc_vfn *fn, u64 offset,
+				unsigned int size)
+{
+	struct zoc_msg msg, reply;
+
+	zoc_vfn_stat(fn, ZOC_STAT_MMIO_READS);
+	zoc_vfn_msg(fn, &msg, ZOC_MSG_MMIO_READ, offset, size, 0);
+	if (zoc_host_link_call_atomic(&msg, &reply, ZOC_BUS_READ_NS) ||
+	    reply.hdr.type != ZOC_MSG_MMIO_REPLY) {
+		zoc_vfn_gone(fn);
+		return zoc_vfn_gone_value(fn);
+	}
+	if (le32_to_cpu(reply.reply.status) != ZOC_MSG_OK)
+		return ~0ULL;
+	return le64_to_cpu(reply.reply.value);
+}
+
+static u64 zoc_vfn_read(struct mmio_emul_region *region, unsigned long offset,
+			unsigned int size)
+{
+	struct zoc_vfn *fn = container_of(region, struct zoc_vfn, region);
+	const struct zoc_dev_region *r;
+	u64 val = 0;
+
+	if (READ_ONCE(fn->dead))
+		return zoc_vfn_gone_value(fn);
+	if (zoc_vfn_is_msix(fn, offset, size))
+		return zoc_vfn_msix_read(fn, offset, size);
+	r = zoc_vfn_region(fn, offset, size);
+	if (!r || r->policy == ZOC_REGION_FORWARD)
+		return zoc_vfn_forward_read(fn, offset, size);
+	if (r->policy == ZOC_REGION_DOORBELL)
+		return 0;
+	zoc_vfn_stat(fn, ZOC_STAT_SHADOW_READS);
+	/* Range checked against the shadow when the image was taken. */
+	memcpy(&val, fn->page->shadow + le32_to_cpu(r->shadow) +
+	       (offset - le32_to_cpu(r->offset)), size);
+	return le64_to_cpu((__force __le64)val);
+}
+
+/* A doorbell: store it, send one message until the proxy took them. */
+static void zoc_vfn_doorbell(struct zoc_vfn *fn, const struct zoc_dev_region *r,
+			     u64 offset, unsigned int size, u32 val)
+{
+	unsigned int db;
+	struct zoc_msg msg;
+
+	if ((size != 4 && size != 2) || offset % 4)
+		return;		/* 32-bit registers, written whole or 16-bit */
+	db = le32_to_cpu(r->shadow) + (offset - le32_to_cpu(r->offset)) / 4;
+	zoc_vfn_stat(fn, ZOC_STAT_DOORBELL_WRITES);
+	WRITE_ONCE(fn->page->db[db], cpu_to_le32(size == 2 ? (u16)val : val));
+	/* The value before the bit: a locked operation orders them. */
+	if (test_and_set_bit(db, (__force unsigned long *)&fn->page->db_pending))
+		return;
+	zoc_vfn_msg(fn, &msg, ZOC_MSG_DOORBELL, 0, 0, 0);
+	msg.hdr.len = 0;
+	/* On a full ring the bit stays set: the proxy's tick finds it. */
+	if (!zoc_host_link_post(&msg))
+		zoc_vfn_stat(fn, ZOC_STAT_DOORBELL_MSGS);
+}
+
+static void zoc_vfn_write(struct mmio_emul_region *region,
+			  unsigned long offset, unsigned int size, u64 val)
+{
+	struct zoc_vfn *fn = container_of(region, struct zoc_vfn, region);
+	const struct zoc_dev_region *r;
+	struct zoc_msg msg;
+
+	if (READ_ONCE(fn->dead))
+		return;
+	if (zoc_vfn_is_msix(fn, offset, size)) {
+		zoc_vfn_msix_write(fn, offset, size, val);
+		return;
+	}
+	r = zoc_vfn_region(fn, offset, size);
+	if (r && r->policy == ZOC_REGION_DOORBELL) {
+		zoc_vfn_doorbell(fn, r, offset, size, val);
+		return;
+	}
+	zoc_vfn_stat(fn, ZOC_STAT_MMIO_WRITES);
+	zoc_vfn_msg(fn, &msg, ZOC_MSG_MMIO_WRITE, offset, size, val);
+	zoc_host_link_post(&msg);
+}
+
+const struct mmio_emul_ops zoc_vfn_ops = {
+	.read = zoc_vfn_read,
+	.write = zoc_vfn_write,
+};

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ZOC virtual PCI bus, internal to zoc_host: the bus and its functions,
+ * shared by the host bridge and configuration space (bus.c), the MSI irq
+ * domain (msi.c), the BAR region policies (bar.c) and the device lifecycle
+ * (dev.c).
+ */
+#ifndef _ZOC_BUS_H
+#define _ZOC_BUS_H
+
+#include <linux/atomic.h>
+#include <linux/build_bug.h>
+#include <linux/ioport.h>
+#include <linux/irq_work.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <linux/zoc.h>
+#include <linux/zoc_link.h>
+#include <asm/mmio_emul.h>
+
+#define ZOC_BUS_SLOTS		ZOC_LINK_MAX_DEVS
+#define ZOC_BUS_BAR_MIN_SHIFT	12
+#define ZOC_BUS_BAR_MAX_SHIFT	18
+#define ZOC_BUS_BAR_STRIDE	BIT(ZOC_BUS_BAR_MAX_SHIFT)
+#define ZOC_BUS_CFG_SIZE	256
+#define ZOC_BUS_MSIX_CAP	0x40
+#define ZOC_BUS_VCAPS		0x50	/* the image's vendor capabilities */
+#define ZOC_BUS_VECTORS		64
+
+static_assert(ZOC_BUS_VECTORS == BITS_PER_LONG);
+static_assert(ZOC_LINK_DEV_PAGES + ZOC_BUS_SLOTS * ZOC_LINK_DEV_PAGE_SIZE <=
+	      ZOC_LINK_AREA_SIZE);
+
+struct dentry;
+struct irq_domain;
+
+/**
+ * struct zoc_vfn - a function of the bus
+ * @region: its BAR0, an emulated MMIO region
+ * @cfg: its configuration space
+ * @image: the validated copy of its device image
+ * @page: its device page, shared with the service VM
+ * @bar: BAR0's physical address
+ * @bar_size: BAR0's size
+ * @slot: its slot number, also its device number on the link
+ * @name: its name
+ * @backend: its backend in the service VM
+ * @net: a network device's identity
+ * @link_up: a network device's link as the administrator set it
+ * @queues: queue pairs asked for
+ * @flags: ZOC_DEV_F_* asked for
+ * @present: it exists
+ * @dead: the service VM stopped answering: all ones from now on
+ * @pdev: the PCI core's device, NULL once removed
+ * @gone_work: removes @pdev once @dead
+ * @msix_lock: protects @msix and @pba against the interrupt path
+ * @msix: the MSI-X table: address low, high, data, vector control
+ * @pba: pending bits of masked vectors
+ * @irq_note: vectors the service VM raised, not delivered yet
+ * @stats: enum zoc_stat counters kept by the bus
+ */
+struct zoc_vfn {
+	struct mmio_emul_region region;
+	u8 cfg[ZOC_BUS_CFG_SIZE];
+	struct zoc_dev_image image;
+	struct zoc_dev_page *page;
+	phys_addr_t bar;
+	u32 bar_size;
+	unsigned int slot;
+	char name[ZOC_DEV_NAME_LEN];
+	char backend[ZOC_DEV_NAME_LEN];
+	struct zoc_ctrl_net net;
+	bool link_up;
+	u32 queues;
+	u32 flags;
+	bool present;
+	bool dead;
+	struct pci_dev *pdev;
+	struct work_struct gone_work;
+	/* the trapped table writes and the interrupt path race */
+	raw_spinlock_t msix_lock;
+	u32 msix[ZOC_BUS_VECTORS][4];
+	unsigned long pba;
+	unsigned long irq_note;
+	atomic64_t stats[__ZOC_STAT_MAX];
+};
+
+/**
+ * struct zoc_bus - the virtual bus
+ * @bridge: its host bridge
+ * @sd: x86 sysdata: the domain
+ * @window: the part of the aperture its BARs live in
+ * @busn: its bus numbers
+ * @msi: its MSI irq domain
+ * @cfg_lock: protects the functions' config space; the PCI core calls
+ *	pci_ops under its own raw spinlock, so this one is raw too
+ * @mutex: serialises hot-plug and management
+ * @irq_slots: slots with noted interrupts
+ * @irq_work: delivers interrupts noted outside the doorbell handler
+ * @fn: the functions, by slot
+ * @ctl: its debugfs file
+ */
+struct zoc_bus {
+	struct pci_host_bridge *bridge;
+	struct pci_sysdata sd;
+	struct resource window;
+	struct resource busn;
+	struct irq_domain *msi;
+	raw_spinlock_t cfg_lock;
+	/* serialises hot-plug, management and the tests */
+	struct mutex mutex;
+	unsigned long irq_slots;
+	struct irq_work irq_work;
+	struct zoc_vfn fn[ZOC_BUS_SLOTS];
+	struct dentry *ctl;
+};
+
+static inline void zoc_vfn_stat(struct zoc_vfn *fn, unsigned int stat)
+{
+	atomic64_inc(&fn->stats[stat]);
+}
+
+/* bus.c: the host bridge and configuration space */
+struct zoc_bus *zoc_bus_instance(void);
+void zoc_vfn_build_cfg(struct zoc_vfn *fn);
+
+/* msi.c: the MSI irq domain and interrupt delivery */
+void zoc_vfn_msix_replay(struct zoc_vfn *fn);
+void zoc_bus_irq_work(struct irq_work *work);
+int zoc_bus_msi_init(struct zoc_bus *b);
+void zoc_bus_msi_exit(struct zoc_bus *b);
+
+/* bar.c: BAR0's region policies */
+extern const struct mmio_emul_ops zoc_vfn_ops;
+
+/* dev.c: the device lifecycle */
+void zoc_vfn_gone(struct zoc_vfn *fn);
+struct zoc_vfn *zoc_bus_find(struct zoc_bus *b, const char *name);
+void zoc_bus_unplug(struct zoc_bus *b, struct zoc_vfn *fn);
+void zoc_vfn_gone_work(struct work_struct *work);
+
+#endif /* _ZOC_BUS_H */

@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC virtual PCI bus: the life of its functions.
+ *
+ * A function is created by asking the service VM's I/O proxy for a device
+ * (ZOC_CTRL_DEV_CREATE); the proxy answers with a device image in the
+ * slot's device page: IDs, class, BAR0 size, MSI-X vectors and the policy
+ * of each range of BAR0.  The bus checks a copy of the image, assigns BAR0
+ * inside the aperture, emulates the configuration space from the image
+ * (bus.c), makes BAR0 an emulated MMIO region (bar.c) and hot-plugs the
+ * function.
+ *
+ * A read that gets no reply in time, or the loss of the link, makes the
+ * function read all ones and removes it from the PCI core, as a
+ * surprise-removed PCIe device would be; it stays listed as gone until
+ * deleted.
+ */
+
+#include <linux/cpumask.h>
+#include <linux/mutex.h>
+#include <linux/netlink.h>
+#include <linux/pci.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
+#include <linux/zoc.h>
+#include <linux/zoc_link.h>
+#include <asm/mmio_emul.h>
+
+#include "zoc_host.h"
+#include "bus.h"
+
+#define ZOC_BUS_CTRL_TIMEOUT	(10 * HZ)
+#define ZOC_BUS_DEF_QUEUES_MAX	31	/* what 64 doorbells allow NVMe */
+
+/* --- device images ------------------------------------------------------ */
+
+static bool zoc_range_ok(u64 off, u64 size, u64 limit)
+{
+	return size && off <= limit && size <= limit - off;
+}
+
+static bool zoc_ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/*
+ * Vendor-specific capabilities only, back to back, each at least its
+ * header and length byte, all of them fitting in config space once
+ * aligned.
+ */
+static int zoc_image_check_caps(const struct zoc_dev_image *img)
+{
+	unsigned int off = 0, pos = ZOC_BUS_VCAPS, len;
+
+	if (img->caps_len > ZOC_DEV_CAPS_SIZE)
+		return -EINVAL;
+	while (off < img->caps_len) {
+		if (img->caps_len - off < 3 ||
+		    img->caps[off + PCI_CAP_LIST_ID] != PCI_CAP_ID_VNDR)
+			return -EINVAL;
+		len = img->caps[off + 2];
+		if (len < 3 || len > img->caps_len - off)
+			return -EINVAL;
+		off += len;
+		pos = ALIGN(pos + len, 4);
+	}
+	return pos <= ZOC_BUS_CFG_SIZE ? 0 : -EINVAL;
+}
+
+/*
+ * Validate the image the service VM wrote (already copied out of shared
+ * memory) against BAR0 and the device page.
+ */
+static int zoc_image_check(const struct zoc_dev_image *img, u8 type)
+{
+	u16 vectors = le16_to_cpu(img->msix_vectors);
+	u64 start[ZOC_DEV_MAX_REGIONS + 2], len[ZOC_DEV_MAX_REGIONS + 2];
+	unsigned int i, j, n = 0;
+	u64 bar;
+
+	if (le32_to_cpu(img->magic) != ZOC_DEV_IMAGE_MAGIC || img->type != type ||
+	    img->bar_shift < ZOC_BUS_BAR_MIN_SHIFT ||
+	    img->bar_shift > ZOC_BUS_BAR_MAX_SHIFT ||
+	    img->nr_regions > ZOC_DEV_MAX_REGIONS || vectors > ZOC_BUS_VECTORS ||
+	    (img->flags & ~ZOC_DEV_IMAGE_F_GONE_ZERO))
+		return -EINVAL;
+	bar = BIT_ULL(img->bar_shift);
+	if (vectors) {
+		start[n] = le32_to_cpu(img->msix_table);
+		len[n] = vectors * PCI_MSIX_ENTRY_SIZE;
+		start[n + 1] = le32_to_cpu(img->msix_pba);
+		len[n + 1] = sizeof(u64);
+		for (i = n; i < n + 2; i++)
+			if (start[i] % 8 || !zoc_range_ok(start[i], len[i], bar))
+				return -EINVAL;
+		n += 2;
+	}
+	for (i = 0; i < img->nr_regions; i++) {
+		const struct zoc_dev_region *r = &img->region[i];
+		u32 size = le32_to_cpu(r->size);
+		u32 shadow = le32_to_cpu(r->shadow);
+
+		start[n] = le32_to_cpu(r->offset);
+		len[n] = size;
+		if (start[n] % 4 || size % 4 || !zoc_range_ok(start[n], size, bar))
+			return -EINVAL;
+		if (r->policy == ZOC_REGION_SHADOW &&
+		    !zoc_range_ok(shadow, size, ZOC_DEV_SHADOW_SIZE))
+			return -EINVAL;
+		if (r->policy == ZOC_REGION_DOORBELL &&
+		    !zoc_range_ok(shadow, size / 4, ZOC_DEV_DOORBELLS))
+			return -EINVAL;
+		if (r->policy > ZOC_REGION_DOORBELL)
+			return -EINVAL;
+		n++;
+	}
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (zoc_ranges_overlap(start[i], len[i], start[j], len[j]))
+				return -EINVAL;
+	return zoc_image_check_caps(img);
+}
+
+/* --- hot-plug and management --------------------------------------------- */
+
+static int zoc_bus_ctrl(u32 opcode, const void *data, size_t len)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ }, reply;
+	int ret;
+
+	msg.hdr.len = cpu_to_le16(8 + len);
+	msg.ctrl.opcode = cpu_to_le32(opcode);
+	memcpy(msg.ctrl.data, data, len);
+	ret = zoc_host_link_call(&msg, &reply, ZOC_BUS_CTRL_TIMEOUT);
+	if (ret)
+		return ret;
+	if (reply.hdr.type != ZOC_MSG_CTRL_REPLY)
+		return -EPROTO;
+	switch (le32_to_cpu(reply.ctrl.status)) {
+	case ZOC_MSG_OK:
+		return 0;
+	case ZOC_MSG_EINVAL:
+		return -EINVAL;
+	case ZOC_MSG_ENODEV:
+		return -ENODEV;
+	case ZOC_MSG_ENOTSUPP:
+		return -EOPNOTSUPP;
+	default:
+		return -EIO;
+	}
+}
+
+static void zoc_bus_destroy(unsigned int slot)
+{
+	__le32 arg = cpu_to_le32(slot);
+	int ret;
+
+	ret = zoc_bus_ctrl(ZOC_CTRL_DEV_DESTROY, &arg, sizeof(arg));
+	/* A service VM that restarted or went away has no device to destroy. */
+	if (ret && ret != -ENOTCONN && ret != -ETIMEDOUT &&
+	    ret != -ECONNRESET && ret != -ENODEV)
+		pr_warn("zoc: slot %u: the service VM did not destroy it: %d\n",
+			slot, ret);
+}
+
+struct zoc_vfn *zoc_bus_find(struct zoc_bus *b, const char *name)
+{
+	unsigned int slot;
+
+	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++)
+		if (b->fn[slot].present &&
+		    !strcmp(b->fn[slot].name, name))
+			return &b->fn[slot];
+	return NULL;
+}
+
+/* Put @fn on the bus, its image taken.  Bus mutex held. */
+static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
+{
+	struct pci_bus *bus = b->bridge->bus;
+	struct pci_dev *pdev;
+	unsigned int v;
+	int ret;
+
+	fn->bar = b->window.start + fn->slot * ZOC_BUS_BAR_STRIDE;
+	fn->bar_size = BIT(fn->image.bar_shift);
+	fn->dead = false;
+	fn->pba = 0;
+	fn->irq_note = 0;
+	memset(fn->msix, 0, sizeof(fn->msix));
+	/* Vectors come out of reset masked. */
+	for (v = 0; v < ZOC_BUS_VECTORS; v++)
+		fn->msix[v][3] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	zoc_vfn_build_cfg(fn);
+
+	fn->region.start = fn->bar;
+	fn->region.size = fn->bar_size;
+	fn->region.ops = &zoc_vfn_ops;
+	ret = mmio_emul_register(&fn->region);
+	if (ret)
+		return ret;
+
+	raw_spin_lock_irq(&b->cfg_lock);
+	fn->present = true;
+	raw_spin_unlock_irq(&b->cfg_lock);
+
+	pci_lock_rescan_remove();
+	pdev = pci_scan_single_device(bus, PCI_DEVFN(fn->slot, 0));
+	if (pdev) {
+		pci_bus_claim_resources(bus);
+		pci_bus_add_device(pdev);
+	}
+	pci_unlock_rescan_remove();
+	if (!pdev) {
+		raw_spin_lock_irq(&b->cfg_lock);
+		fn->present = false;
+		raw_spin_unlock_irq(&b->cfg_lock);
+		mmio_emul_unregister(&fn->region);
+		return -ENODEV;
+	}
+	fn->pdev = pdev;
+	return 0;
+}
+
+/**
+ * zoc_host_dev_add - create a device in the service VM and plug it
+ * @dreq: what to create
+ * @extack: for error messages
+ *
+ * Return: 0 or a negative errno, explained in @extack.
+ */
+int zoc_host_dev_add(const struct zoc_host_dev_req *dreq,
+		     struct netlink_ext_ack *extack)
+{
+	const char *name = dreq->name, *backend = dreq->backend;
+	u32 type = dreq->type, queues = dreq->queues, flags = dreq->flags;
+	struct zoc_bus *b = zoc_bus_instance();
+	struct zoc_ctrl_dev_create req = {};
+	bool net = type == ZOC_DEV_VIRTIO_NET;
+	struct zoc_vfn *fn = NULL;
+	unsigned int slot;
+	int ret;
+
+	if (strlen(name) >= ZOC_DEV_NAME_LEN ||
+	    strlen(backend) >= ZOC_DEV_NAME_LEN || type > U8_MAX ||
+	    queues > U16_MAX || flags > U8_MAX || (net && *backend)) {
+		NL_SET_ERR_MSG(extack, "name, backend or queues out of range");
+		return -EINVAL;
+	}
+	/*
+	 * One queue pair per host CPU unless told otherwise; network
+	 * devices have one pair (no multiqueue yet).
+	 */
+	if (!queues)
+		queues = net ? 1 : min(num_online_cpus(), ZOC_BUS_DEF_QUEUES_MAX);
+	mutex_lock(&b->mutex);
+	if (zoc_bus_find(b, name)) {
+		NL_SET_ERR_MSG(extack, "a device of that name exists");
+		ret = -EEXIST;
+		goto out;
+	}
+	for (slot = 0; slot < ZOC_BUS_SLOTS && !fn; slot++)
+		if (!b->fn[slot].present)
+			fn = &b->fn[slot];
+	if (!fn) {
+		NL_SET_ERR_MSG(extack, "the bus is full");
+		ret = -ENOSPC;
+		goto out;
+	}
+	memset(&fn->image, 0, sizeof(fn->image));
+	memset(&fn->page->image, 0, sizeof(fn->page->image));
+	req.type = type;
+	req.flags = flags;
+	req.queues = cpu_to_le16(queues);
+	req.slot = cpu_to_le32(fn->slot);
+	strscpy(req.name, name, sizeof(req.name));
+	if (net)
+		req.net = dreq->net;
+	else
+		strscpy(req.backend, backend, sizeof(req.backend));
+	ret = zoc_bus_ctrl(ZOC_CTRL_DEV_CREATE, &req, sizeof(req));
+	switch (ret) {
+	case 0:
+		break;
+	case -ENOTCONN:
+	case -ETIMEDOUT:
+	case -ECONNRESET:
+	case -EIO:
+		NL_SET_ERR_MSG(extack, "the link to the service VM is down");
+		goto out;
+	case -EOPNOTSUPP:
+		NL_SET_ERR_MSG(extack, "the service VM has no model of this type");
+		goto out;
+	case -ENODEV:
+		NL_SET_ERR_MSG(extack, "the service VM has no such backend");
+		goto out;
+	case -EINVAL:
+		NL_SET_ERR_MSG(extack, "the service VM refused the parameters");
+		goto out;
+	default:
+		NL_SET_ERR_MSG(extack, "the service VM failed to create the device");
+		goto out;
+	}
+	/* One copy out of shared memory, then checks on the copy only. */
+	memcpy(&fn->image, &fn->page->image, sizeof(fn->image));
+	ret = zoc_image_check(&fn->image, type);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "the service VM gave an invalid device image");
+		goto out_destroy;
+	}
+	strscpy(fn->name, name, sizeof(fn->name));
+	strscpy(fn->backend, backend, sizeof(fn->backend));
+	fn->net = net ? dreq->net : (struct zoc_ctrl_net){};
+	fn->link_up = true;
+	fn->queues = queues;
+	fn->flags = flags;
+	for (ret = 0; ret < __ZOC_STAT_MAX; ret++)
+		atomic64_set(&fn->stats[ret], 0);
+	ret = zoc_bus_plug(b, fn);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "the PCI core did not take the function");
+		goto out_destroy;
+	}
+	pr_info("zoc: %04x:00:%02x.0: %s added\n", b->sd.domain, fn->slot,
+		name);
+	goto out;
+
+out_destroy:
+	zoc_bus_destroy(fn->slot);
+out:
+	mutex_unlock(&b->mutex);
+	return ret;
+}
+
+/* Take @fn off the bus and out of the service VM.  Bus mutex held. */
+void zoc_bus_unplug(struct zoc_bus *b, struct zoc_vfn *fn)
+{
+	if (fn->pdev)
+		pci_stop_and_remove_bus_device_locked(fn->pdev);
+	fn->pdev = NULL;
+	raw_spin_lock_irq(&b->cfg_lock);
+	fn->present = false;
+	raw_spin_unlock_irq(&b->cfg_lock);
+	mmio_emul_unregister(&fn->region);
+	zoc_bus_destroy(fn->slot);
+	fn->name[0] = '\0';
+}
+
+/**
+ * zoc_host_dev_del - hot-remove a device and destroy it in the service VM
+ * @name: its name
+ * @extack: for error messages
+ *
+ * Return: 0, or -ENOENT.
+ */
+int zoc_host_dev_del(const char *name, struct netlink_ext_ack *extack)
+{
+	struct zoc_bus *b = zoc_bus_instance();
+	struct zoc_vfn *fn;
+	int ret = 0;
+
+	mutex_lock(&b->mutex);
+	fn = zoc_bus_find(b, name);
+	if (fn) {
+		pr_info("zoc: %04x:00:%02x.0: %s removed\n", b->sd.domain,
+			fn->slot, name);
+		zoc_bus_unplug(b, fn);
+	} else {
+		NL_SET_ERR_MSG(extack, "no device of that name");
+		ret = -ENOENT;
+	}
+	mutex_unlock(&b->mutex);
+	return ret;
+}
+
+/**
+ * zoc_host_dev_set_link - set a network device's link up or down
+ * @name: its name
+ * @up: the link the host administrator wants
+ * @extack: for error messages
+ *
+ * The service VM's model reports the link to the driver in the device's
+ * configuration space; it stays down while the device's representor in
+ * the service VM is down.
+ *
+ * Return: 0 or a negative errno, explained in @extack.
+ */
+int zoc_host_dev_set_link(const char *name, bool up,
+			  struct netlink_ext_ack *extack)
+{
+	struct zoc_bus *b = zoc_bus_instance();
+	struct zoc_ctrl_dev_link req = { .up = up };
+	struct zoc_vfn *fn;
+	int ret;
+
+	mutex_lock(&b->mutex);
+	fn = zoc_bus_find(b, name);
+	if (!fn) {
+		NL_SET_ERR_MSG(extack, "no device of that name");
+		ret = -ENOENT;
+		goto out;
+	}
+	if (fn->image.type != ZOC_DEV_VIRTIO_NET) {
+		NL_SET_ERR_MSG(extack, "not a network device");
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	req.slot = cpu_to_le32(fn->slot);
+	ret = zoc_bus_ctrl(ZOC_CTRL_DEV_LINK, &req, sizeof(req));
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "the service VM did not take the change");
+		goto out;
+	}
+	fn->link_up = up;
+out:
+	mutex_unlock(&b->mutex);
+	return ret;
+}
+
+static void zoc_vfn_info(struct zoc_bus *b, struct zoc_vfn *fn,
+			 struct zoc_host_dev_info *info)
+{
+	static const u8 model_stats[][2] = {
+		{ ZOC_STAT_COMMANDS, ZOC_DEV_STAT_COMMANDS },
+		{ ZOC_STAT_ERRORS, ZOC_DEV_STAT_ERRORS },
+		{ ZOC_STAT_READ_BYTES, ZOC_DEV_STAT_READ_BYTES },
+		{ ZOC_STAT_WRITE_BYTES, ZOC_DEV_STAT_WRITE_BYTES },
+		{ ZOC_STAT_RESETS, ZOC_DEV_STAT_RESETS },
+		{ ZOC_STAT_INVALID, ZOC_DEV_STAT_INVALID },
+	};
+	unsigned int i;
+
+	memset(info, 0, sizeof(*info));
+	strscpy(info->name, fn->name, sizeof(info->name));
+	strscpy(info->backend, fn->backend, sizeof(info->backend));
+	info->type = fn->image.type;
+	info->queues = fn->queues;
+	info->flags = fn->flags;
+	info->state = fn->dead ? ZOC_DEV_STATE_GONE : ZOC_DEV_STATE_UP;
+	info->link_up = fn->link_up;
+	info->net = fn->net;
+	snprintf(info->pci, sizeof(info->pci), "%04x:00:%02x.0", b->sd.domain,
+		 fn->slot);
+	for (i = 0; i < __ZOC_STAT_MAX; i++)
+		info->stats[i] = atomic64_read(&fn->stats[i]);
+	/* The model's own counters, as the service VM last wrote them. */
+	for (i = 0; i < ARRAY_SIZE(model_stats); i++)
+		info->stats[model_stats[i][0]] =
+			le64_to_cpu(READ_ONCE(fn->page->stats[model_stats[i][1]]));
+}
+
+/**
+ * zoc_host_dev_info - describe a device
+ * @name: its name
+ * @info: filled in
+ *
+ * Return: 0, or -ENOENT.
+ */
+int zoc_host_dev_info(const char *name, struct zoc_host_dev_info *info)
+{
+	struct zoc_bus *b = zoc_bus_instance();
+	struct zoc_vfn *fn;
+
+	mutex_lock(&b->mutex);
+	fn = zoc_bus_find(b, name);
+	if (fn)
+		zoc_vfn_info(b, fn, info);
+	mutex_unlock(&b->mutex);
+	return fn ? 0 : -ENOENT;
+}
+
+/**
+ * zoc_host_dev_info_next - describe the next device, for dumps
+ * @slot: where to start; moved past the device described
+ * @info: filled in
+ *
+ * Return: 0, or -ENOENT when there is none left.
+ */
+int zoc_host_dev_info_next(unsigned int *slot, struct zoc_host_dev_info *info)
+{
+	struct zoc_bus *b = zoc_bus_instance();
+	int ret = -ENOENT;
+
+	mutex_lock(&b->mutex);
+	for (; *slot < ZOC_BUS_SLOTS && ret; (*slot)++) {
+		if (b->fn[*slot].present) {
+			zoc_vfn_info(b, &b->fn[*slot], info);
+			ret = 0;
+		}
+	}
+	mutex_unlock(&b->mutex);
+	return ret;
+}
+
+/* --- surprise removal ---------------------------------------------------- */
+
+void zoc_vfn_gone(struct zoc_vfn *fn)
+{
+	if (!xchg(&fn->dead, true)) {
+		pr_warn("zoc: %04x:00:%02x.0 (%s) gone: surprise removal\n",
+			zoc_bus_instance()->sd.domain, fn->slot, fn->name);
+		schedule_work(&fn->gone_work);
+	}
+}
+
+/* A dead function leaves the PCI core: its driver sees a removal. */
+void zoc_vfn_gone_work(struct work_struct *work)
+{
+	struct zoc_vfn *fn = container_of(work, struct zoc_vfn, gone_work);
+	struct zoc_bus *b = zoc_bus_instance();
+
+	mutex_lock(&b->mutex);
+	/* Not a device added in this slot since: that one is alive. */
+	if (fn->present && READ_ONCE(fn->dead) && fn->pdev) {
+		pci_stop_and_remove_bus_device_locked(fn->pdev);
+		fn->pdev = NULL;
+	}
+	mutex_unlock(&b->mutex);
+}
+
+/**
+ * zoc_host_bus_link_lost - the service VM and its devices are gone
+ *
+ * Context: any; the removals happen in process context later.
+ */
+void zoc_host_bus_link_lost(void)
+{
+	struct zoc_bus *b = zoc_bus_instance();
+	unsigned int slot;
+
+	if (!b)
+		return;
+	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++)
+		if (READ_ONCE(b->fn[slot].present))
+			zoc_vfn_gone(&b->fn[slot]);
+}

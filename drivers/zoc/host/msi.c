@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC virtual PCI bus: its MSI irq domain and interrupt delivery.
+ *
+ * Interrupt messages from the proxy raise the function's MSI-X vectors
+ * through the bus's own MSI irq domain, honouring the mask bits: a masked
+ * vector stays pending until unmasked.
+ */
+
+#include <linux/irq.h>
+#include <linux/irq_work.h>
+#include <linux/irqdomain.h>
+#include <linux/msi.h>
+#include <linux/pci.h>
+#include <linux/spinlock.h>
+#include <asm/unaligned.h>
+
+#include "zoc_host.h"
+#include "bus.h"
+
+#define ZOC_BUS_MSI_ADDR	0xfee00000
+
+static bool zoc_vfn_msix_on(struct zoc_vfn *fn, unsigned int vector)
+{
+	u16 ctrl = get_unaligned_le16(fn->cfg + ZOC_BUS_MSIX_CAP +
+				      PCI_MSIX_FLAGS);
+
+	return ctrl & PCI_MSIX_FLAGS_ENABLE && !(ctrl & PCI_MSIX_FLAGS_MASKALL) &&
+	       !(fn->msix[vector][3] & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+}
+
+static unsigned int zoc_vfn_virq(struct zoc_bus *b, struct zoc_vfn *fn,
+				 unsigned int vector)
+{
+	return irq_find_mapping(b->msi, fn->slot * ZOC_BUS_VECTORS + vector);
+}
+
+/* Raise @vector, or leave it pending if masked.  Interrupts disabled. */
+static void zoc_vfn_fire(struct zoc_bus *b, struct zoc_vfn *fn,
+			 unsigned int vector)
+{
+	unsigned int virq = 0;
+	bool on;
+
+	raw_spin_lock(&b->cfg_lock);
+	raw_spin_lock(&fn->msix_lock);
+	on = zoc_vfn_msix_on(fn, vector);
+	if (!on)
+		__set_bit(vector, &fn->pba);
+	raw_spin_unlock(&fn->msix_lock);
+	raw_spin_unlock(&b->cfg_lock);
+	if (on)
+		virq = zoc_vfn_virq(b, fn, vector);
+	if (virq) {
+		zoc_vfn_stat(fn, ZOC_STAT_IRQS);
+		generic_handle_irq(virq);
+	} else {
+		zoc_vfn_stat(fn, ZOC_STAT_IRQS_MASKED);
+	}
+}
+
+/*
+ * A vector or the function was unmasked: deliver what is pending, from the
+ * irq_work.  Not from here: the PCI core unmasks with the interrupt
+ * descriptor's lock held, which the flow handler takes.
+ */
+void zoc_vfn_msix_replay(struct zoc_vfn *fn)
+{
+	struct zoc_bus *b = zoc_bus_instance();
+	unsigned long flags, ready = 0;
+	unsigned int v;
+
+	raw_spin_lock_irqsave(&b->cfg_lock, flags);
+	raw_spin_lock(&fn->msix_lock);
+	for_each_set_bit(v, &fn->pba, ZOC_BUS_VECTORS)
+		if (zoc_vfn_msix_on(fn, v))
+			__set_bit(v, &ready);
+	fn->pba &= ~ready;
+	raw_spin_unlock(&fn->msix_lock);
+	raw_spin_unlock_irqrestore(&b->cfg_lock, flags);
+	if (!ready)
+		return;
+	for_each_set_bit(v, &ready, ZOC_BUS_VECTORS)
+		set_bit(v, &fn->irq_note);
+	set_bit(fn->slot, &b->irq_slots);
+	irq_work_queue(&b->irq_work);
+}
+
+/**
+ * zoc_host_bus_irq - the service VM raised a vector of a function
+ * @slot: the function
+ * @vector: its MSI-X vector
+ *
+ * Noted only: the link calls this with its lock held, and the driver's
+ * handler may well touch the device.  zoc_host_bus_deliver() delivers.
+ */
+void zoc_host_bus_irq(u32 slot, u32 vector)
+{
+	struct zoc_bus *b = zoc_bus_instance();
+	struct zoc_vfn *fn;
+
+	if (!b || slot >= ZOC_BUS_SLOTS)
+		return;
+	fn = &b->fn[slot];
+	if (!READ_ONCE(fn->present) ||
+	    vector >= le16_to_cpu(fn->image.msix_vectors))
+		return;
+	set_bit(vector, &fn->irq_note);
+	set_bit(slot, &b->irq_slots);
+}
+
+/**
+ * zoc_host_bus_deliver - deliver the interrupts noted
+ *
+ * Context: hard interrupt context, or interrupts disabled.
+ */
+void zoc_host_bus_deliver(void)
+{
+	struct zoc_bus *b = zoc_bus_instance();
+	unsigned long slots, notes;
+	unsigned int slot, v;
+
+	if (!b || !READ_ONCE(b->irq_slots))
+		return;
+	slots = xchg(&b->irq_slots, 0);
+	for_each_set_bit(slot, &slots, ZOC_BUS_SLOTS) {
+		notes = xchg(&b->fn[slot].irq_note, 0);
+		for_each_set_bit(v, &notes, ZOC_BUS_VECTORS)
+			zoc_vfn_fire(b, &b->fn[slot], v);
+	}
+}
+
+void zoc_bus_irq_work(struct irq_work *work)
+{
+	zoc_host_bus_deliver();
+}
+
+/**
+ * zoc_host_bus_kick - deliver noted interrupts soon, from any context
+ */
+void zoc_host_bus_kick(void)
+{
+	struct zoc_bus *b = zoc_bus_instance();
+
+	if (b && READ_ONCE(b->irq_slots))
+		irq_work_queue(&b->irq_work);
+}
+
+static void zoc_msi_compose(struct irq_data *data, struct msi_msg *msg)
+{
+	/* Never sent by anyone: the bus raises the vector itself. */
+	msg->address_hi = 0;
+	msg->address_lo = ZOC_BUS_MSI_ADDR;
+	msg->data = data->hwirq;
+}
+
+static int zoc_msi_set_affinity(struct irq_data *data,
+				const struct cpumask *mask, bool force)
+{
+	/* Delivered on the CPU that takes the link's doorbell. */
+	irq_data_update_effective_affinity(data, mask);
+	return IRQ_SET_MASK_OK;
+}
+
+static void zoc_msi_set_desc(msi_alloc_info_t *arg, struct msi_desc *desc)
+{
+	struct pci_dev *pdev = msi_desc_to_pci_dev(desc);
+
+	arg->desc = desc;
+	arg->hwirq = PCI_SLOT(pdev->devfn) * ZOC_BUS_VECTORS + desc->msi_index;
+}
+
+static struct irq_chip zoc_msi_chip = {
+	.name			= "ZOC-MSI",
+	.irq_compose_msi_msg	= zoc_msi_compose,
+	.irq_set_affinity	= zoc_msi_set_affinity,
+};
+
+static struct msi_domain_ops zoc_msi_ops = {
+	.set_desc = zoc_msi_set_desc,
+};
+
+static struct msi_domain_info zoc_msi_info = {
+	.flags		= MSI_FLAG_USE_DEF_DOM_OPS | MSI_FLAG_USE_DEF_CHIP_OPS |
+			  MSI_FLAG_PCI_MSIX,
+	.ops		= &zoc_msi_ops,
+	.chip		= &zoc_msi_chip,
+	.handler	= handle_simple_irq,
+	.handler_name	= "simple",
+};
+
+/* Named after the bus's PCI domain: @b->sd is set already. */
+int zoc_bus_msi_init(struct zoc_bus *b)
+{
+	struct fwnode_handle *fwnode;
+
+	fwnode = irq_domain_alloc_named_id_fwnode("ZOC-MSI", b->sd.domain);
+	if (!fwnode)
+		return -ENOMEM;
+	b->msi = pci_msi_create_irq_domain(fwnode, &zoc_msi_info, NULL);
+	if (!b->msi) {
+		irq_domain_free_fwnode(fwnode);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void zoc_bus_msi_exit(struct zoc_bus *b)
+{
+	struct fwnode_handle *fwnode = b->msi->fwnode;
+
+	irq_domain_remove(b->msi);
+	irq_domain_free_fwnode(fwnode);
+}
