@@ -7,7 +7,8 @@
  * page and come back through a shadow register; MSI-X vectors are raised,
  * and one raised while masked is delivered when unmasked; deletion takes the
  * function away; a service VM that is gone makes the function read all
- * ones and leave the PCI core, without a hang.
+ * ones and leave the PCI core, without a hang; posted writes flooding the
+ * link from every CPU neither stop another function's reads nor get lost.
  */
 #include <stdio.h>
 
@@ -36,6 +37,7 @@ FIXTURE_SETUP(bus)
 FIXTURE_TEARDOWN(bus)
 {
 	zoc_ctl(NULL, 0, "dev del t0");
+	zoc_ctl(NULL, 0, "dev del t1");
 }
 
 TEST_F_TIMEOUT(bus, add_access_remove, 300)
@@ -119,6 +121,31 @@ TEST_F_TIMEOUT(bus, service_vm_gone, 600)
 		TH_LOG("%s", out);
 	EXPECT_EQ(0, zoc_write_str(BUS_CTL, "bar_test t0 10"));
 	close(lab);
+}
+
+/*
+ * Every CPU floods t0 with posted writes while t1 is written and read
+ * back: t1's reads all come back right and in time (requests have room
+ * kept for them), no write to t0 is lost (each writer's register ends at
+ * its last value), and both functions stay up.
+ */
+TEST_F_TIMEOUT(bus, write_flood_and_a_reader, 600)
+{
+	long long waits = zoc_link_field("waits");
+	char out[1024];
+
+	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev add test name t0"))
+		TH_LOG("%s", out);
+	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev add test name t1"))
+		TH_LOG("%s", out);
+	EXPECT_EQ(0, zoc_write_str(BUS_CTL, "flood_test t0 t1 20000"));
+	TH_LOG("the flood waited for room on the request ring %lld times",
+	       zoc_link_field("waits") - waits);
+	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev show t0 -s"));
+	EXPECT_NE(NULL, strstr(out, "state up")) TH_LOG("%s", out);
+	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev show t1 -s"));
+	EXPECT_NE(NULL, strstr(out, "state up")) TH_LOG("%s", out);
+	EXPECT_EQ(0, zoc_write_str(BUS_CTL, "bar_test t1 100"));
 }
 
 TEST_HARNESS_MAIN

@@ -3,7 +3,9 @@
  * The link's rings between the host and the service VM: echo round trips
  * come back in order and intact; under load the doorbells are suppressed;
  * requests from the service VM come back to it; a service VM that corrupts
- * a ring makes the host reset the link, which then works again.
+ * a ring makes the host reset the link, which then works again; a flood of
+ * control requests is answered in full, those beyond the service VM's
+ * control slots refused as busy.
  */
 #include "kselftest_harness.h"
 #include "zoc_lab.h"
@@ -80,6 +82,27 @@ TEST_F_TIMEOUT(link, corrupt_ring_resets_link, 300)
 	ASSERT_EQ(resets + 1, zoc_link_field("resets"));
 	ASSERT_EQ(0, zoc_wait_link(30));
 	EXPECT_EQ(0, zoc_link_write("echo", 1000));
+}
+
+/*
+ * A host that sends control requests without waiting for their replies:
+ * the service VM answers each, and holds at most ZOC_LINK_CTRL_SLOTS of
+ * them, refusing the others as busy instead of queueing them all.
+ */
+TEST_F_TIMEOUT(link, control_flood_bounded, 300)
+{
+	long long busy;
+	int ret;
+
+	ret = zoc_link_write("ctrl_flood", 1000);
+	busy = zoc_link_field("ctrl_flood_busy");
+	TH_LOG("1000 control requests: %lld replies, %lld refused as busy",
+	       zoc_link_field("ctrl_flood_replies"), busy);
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(1000, zoc_link_field("ctrl_flood_replies"));
+	EXPECT_LT(0, busy);
+	EXPECT_GT(1000, busy);
+	EXPECT_EQ(0, zoc_link_write("echo", 100));
 }
 
 TEST_HARNESS_MAIN

@@ -131,6 +131,7 @@ struct zoc_link_area {
 #define ZOC_LINK_CPL_RING	0x8000	/* completions: service VM to host */
 #define ZOC_LINK_RING_SPAN	0x7000	/* bytes each ring may occupy */
 #define ZOC_LINK_RING_SLOTS	256	/* slots of each ring */
+#define ZOC_LINK_CTRL_SLOTS	16	/* control requests a service VM holds */
 
 /* zoc_ring_hdr.cons_flags */
 #define ZOC_RING_F_POLLING	0x1	/* consumer polls: no doorbells */
@@ -198,6 +199,7 @@ struct zoc_ring_hdr {
 #define ZOC_MSG_ENODEV		2	/* no such device or region */
 #define ZOC_MSG_ENOTSUPP	3	/* unknown type or opcode */
 #define ZOC_MSG_EIO		4	/* the device model failed */
+#define ZOC_MSG_EBUSY		5	/* too many requests in flight: retry */
 
 /**
  * struct zoc_msg_hdr - the header of every message
@@ -274,6 +276,10 @@ struct zoc_msg_irq {
  * request), ZOC_MSG_ENODEV (unknown backend), ZOC_MSG_ENOTSUPP (unknown
  * type) or ZOC_MSG_EIO (the model failed).  The slot is the device's
  * number in every later message (hdr.dev).
+ *
+ * A service VM answers ZOC_MSG_EBUSY to a control request that finds all
+ * its control slots taken (ZOC_LINK_CTRL_SLOTS): the requests it holds
+ * are bounded, whatever the host sends.
  *
  * ZOC_CTRL_DEV_DESTROY: host; data is the slot (__le32).  The model stops
  * touching host memory before the reply.

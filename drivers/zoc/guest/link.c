@@ -358,6 +358,7 @@ static int zoc_guest_show(struct seq_file *s, void *unused)
 	seq_printf(s, "doorbell_id: %u\n", ep->link.own_id);
 	seq_printf(s, "probes: %llu\n", READ_ONCE(ep->probes));
 	seq_printf(s, "unanswered: %lld\n", atomic64_read(&ep->unanswered));
+	seq_printf(s, "ctrl_refused: %llu\n", zoc_proxy_ctrl_refused_count());
 	zoc_link_show(s, &ep->link);
 	return 0;
 }

@@ -4,10 +4,13 @@
  * host asked for, the dispatch of the host's BAR0 accesses and doorbells
  * to them, and their access to host memory and interrupts.
  *
- * Requests come from the link in interrupt context, under the link's lock,
- * so model callbacks never run concurrently with each other.  Control
- * requests (create, destroy) may sleep: they are queued to an ordered
- * workqueue and answered from there.  Devices are published with RCU; a
+ * Requests come from the link in interrupt context, under the link's
+ * receiving lock, so model callbacks never run concurrently with each
+ * other.  Control requests (create, destroy) may sleep: they are copied
+ * into one of ZOC_LINK_CTRL_SLOTS preallocated slots, queued to an ordered
+ * workqueue and answered from there; one that finds every slot taken is
+ * answered ZOC_MSG_EBUSY at once, so that a host cannot make the service
+ * VM hold more, nor allocate for them.  Devices are published with RCU; a
  * destroyed device is unpublished and waited for before its model tears
  * it down.
  */
@@ -25,13 +28,15 @@
 #include "zoc_proxy.h"
 
 /**
- * struct zoc_proxy_ctrl - a control request waiting for the workqueue
+ * struct zoc_proxy_ctrl - a slot for a control request
  * @work: runs it
  * @msg: the request, as copied out of the ring
+ * @index: the slot's bit in zoc_proxy_ctrl_busy
  */
 struct zoc_proxy_ctrl {
 	struct work_struct work;
 	struct zoc_msg msg;
+	unsigned int index;
 };
 
 static void zoc_proxy_ctrl_work(struct work_struct *work);
@@ -40,6 +45,9 @@ static LIST_HEAD(zoc_models);
 static DEFINE_MUTEX(zoc_models_mutex);	/* protects zoc_models, zoc_devs writers */
 static struct zoc_pdev __rcu *zoc_devs[ZOC_LINK_MAX_DEVS];
 static struct workqueue_struct *zoc_proxy_wq;
+static struct zoc_proxy_ctrl zoc_proxy_ctrls[ZOC_LINK_CTRL_SLOTS];
+static unsigned long zoc_proxy_ctrl_busy;	/* bit i: slot i taken */
+static atomic64_t zoc_proxy_ctrl_refused;
 
 /* --- models -------------------------------------------------------------- */
 
@@ -309,6 +317,17 @@ static void zoc_proxy_ctrl_reply(const struct zoc_msg *req, u32 status)
 	zoc_guest_link_reply(&reply);
 }
 
+/* A free control slot, or NULL. */
+static struct zoc_proxy_ctrl *zoc_proxy_ctrl_get(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ZOC_LINK_CTRL_SLOTS; i++)
+		if (!test_and_set_bit(i, &zoc_proxy_ctrl_busy))
+			return &zoc_proxy_ctrls[i];
+	return NULL;
+}
+
 /**
  * zoc_proxy_request - a request from the host the link does not answer
  * @msg: the request, copied out of the ring, its length checked
@@ -336,12 +355,12 @@ bool zoc_proxy_request(const struct zoc_msg *msg, struct zoc_msg *reply)
 		    opcode != ZOC_CTRL_DEV_DESTROY &&
 		    opcode != ZOC_CTRL_DEV_LINK)
 			return false;
-		ctrl = kmalloc(sizeof(*ctrl), GFP_ATOMIC);
+		ctrl = zoc_proxy_ctrl_get();
 		if (!ctrl) {
-			zoc_proxy_ctrl_reply(msg, ZOC_MSG_EIO);
+			atomic64_inc(&zoc_proxy_ctrl_refused);
+			zoc_proxy_ctrl_reply(msg, ZOC_MSG_EBUSY);
 		} else {
 			ctrl->msg = *msg;
-			INIT_WORK(&ctrl->work, zoc_proxy_ctrl_work);
 			queue_work(zoc_proxy_wq, &ctrl->work);
 		}
 		reply->hdr.type = ZOC_MSG_NONE;
@@ -528,7 +547,8 @@ static void zoc_proxy_ctrl_work(struct work_struct *work)
 	}
 	mutex_unlock(&zoc_models_mutex);
 	zoc_proxy_ctrl_reply(msg, status);
-	kfree(ctrl);
+	/* The reply copied what it needed: the slot is free. */
+	clear_bit_unlock(ctrl->index, &zoc_proxy_ctrl_busy);
 }
 
 /**
@@ -547,8 +567,24 @@ void zoc_proxy_link_gone(void)
 	mutex_unlock(&zoc_models_mutex);
 }
 
+/**
+ * zoc_proxy_ctrl_refused_count - control requests refused for want of a slot
+ *
+ * Return: the count since the module was loaded.
+ */
+u64 zoc_proxy_ctrl_refused_count(void)
+{
+	return atomic64_read(&zoc_proxy_ctrl_refused);
+}
+
 int zoc_proxy_init(void)
 {
+	unsigned int i;
+
+	for (i = 0; i < ZOC_LINK_CTRL_SLOTS; i++) {
+		INIT_WORK(&zoc_proxy_ctrls[i].work, zoc_proxy_ctrl_work);
+		zoc_proxy_ctrls[i].index = i;
+	}
 	zoc_proxy_wq = alloc_ordered_workqueue("zoc-proxy", 0);
 	return zoc_proxy_wq ? 0 : -ENOMEM;
 }

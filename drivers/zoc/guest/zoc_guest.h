@@ -22,6 +22,7 @@ void zoc_guest_link_exit(void);
 bool zoc_proxy_request(const struct zoc_msg *msg, struct zoc_msg *reply);
 void zoc_proxy_tick(void);
 void zoc_proxy_link_gone(void);
+u64 zoc_proxy_ctrl_refused_count(void);
 int zoc_proxy_init(void);
 void zoc_proxy_exit(void);
 

@@ -192,7 +192,13 @@ static void zoc_vfn_write(struct mmio_emul_region *region,
 	}
 	zoc_vfn_stat(fn, ZOC_STAT_MMIO_WRITES);
 	zoc_vfn_msg(fn, &msg, ZOC_MSG_MMIO_WRITE, offset, size, val);
-	zoc_host_link_post(&msg);
+	/*
+	 * Posted, never dropped: a full ring is waited out as long as a read
+	 * would wait for its reply.  A service VM that takes nothing for
+	 * that long is gone, for this function as for a read.
+	 */
+	if (zoc_host_link_post_wait(&msg, ZOC_BUS_READ_NS) == -ETIMEDOUT)
+		zoc_vfn_gone(fn);
 }
 
 const struct mmio_emul_ops zoc_vfn_ops = {

@@ -9,14 +9,12 @@
  */
 
 #include <linux/debugfs.h>
-#include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/irq.h>
 #include <linux/irq_work.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
-#include <linux/random.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -192,146 +190,6 @@ static struct pci_ops zoc_bus_ops = {
 	.write = zoc_bus_write,
 };
 
-/* --- tests --------------------------------------------------------------- */
-
-/* Write and read back @count registers of BAR0 through a driver's mapping. */
-static int zoc_bus_bar_test(struct zoc_vfn *fn, u32 count)
-{
-	void __iomem *bar;
-	int ret = 0;
-	u64 val;
-	u32 i;
-
-	bar = pci_iomap(fn->pdev, 0, 0);
-	if (!bar)
-		return -ENOMEM;
-	for (i = 0; i < count && !ret; i++) {
-		val = (u64)get_random_u32() << 32 | i;
-		writeq(val, bar + i % 512 * 8);
-		if (readq(bar + i % 512 * 8) != val)
-			ret = -EIO;
-	}
-	pci_iounmap(fn->pdev, bar);
-	return ret;
-}
-
-struct zoc_irq_test {
-	atomic_t count;
-	wait_queue_head_t wq;
-};
-
-static irqreturn_t zoc_irq_test_handler(int irq, void *data)
-{
-	struct zoc_irq_test *t = data;
-
-	atomic_inc(&t->count);
-	wake_up(&t->wq);
-	return IRQ_HANDLED;
-}
-
-/*
- * MSI-X of the test device, whose doorbell i (at 4 KiB) is shadowed at
- * 6 KiB and raises vector i: @count interrupts delivered one by one, each
- * after its shadow; one raised while masked stays pending and comes when
- * unmasked.
- */
-static int zoc_bus_irq_test(struct zoc_vfn *fn, u32 count)
-{
-	struct pci_dev *pdev = fn->pdev;
-	struct zoc_irq_test t;
-	void __iomem *bar;
-	int ret, irq;
-	u32 i;
-
-	atomic_set(&t.count, 0);
-	init_waitqueue_head(&t.wq);
-	ret = pci_enable_device(pdev);
-	if (ret)
-		return ret;
-	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
-	if (ret < 0)
-		goto out_disable;
-	irq = pci_irq_vector(pdev, 0);
-	ret = request_irq(irq, zoc_irq_test_handler, 0, "zoc-irq-test", &t);
-	if (ret)
-		goto out_vectors;
-	bar = pci_iomap(pdev, 0, 0);
-	if (!bar) {
-		ret = -ENOMEM;
-		goto out_irq;
-	}
-	for (i = 0; i < count && !ret; i++) {
-		writel(i, bar + SZ_4K);
-		if (!wait_event_timeout(t.wq, atomic_read(&t.count) > i, 5 * HZ))
-			ret = -ETIMEDOUT;
-		/* The model shadowed the value before raising the vector. */
-		else if (readl(bar + SZ_4K + SZ_2K) != i)
-			ret = -EPROTO;
-	}
-	if (!ret) {
-		/* Mask at the device at once, not lazily at the next one. */
-		irq_set_status_flags(irq, IRQ_DISABLE_UNLAZY);
-		disable_irq(irq);
-		writel(count, bar + SZ_4K);
-		/* The interrupt has nowhere to go: wait for it to be pending. */
-		if (!wait_event_timeout(t.wq, fn->pba & 1 ||
-					atomic_read(&t.count) > count, 5 * HZ))
-			ret = -ETIMEDOUT;
-		else if (atomic_read(&t.count) != count)
-			ret = -EPROTO;
-		enable_irq(irq);
-		irq_clear_status_flags(irq, IRQ_DISABLE_UNLAZY);
-		if (!ret && !wait_event_timeout(t.wq,
-						atomic_read(&t.count) > count,
-						5 * HZ))
-			ret = -ETIMEDOUT;
-	}
-	pci_iounmap(pdev, bar);
-out_irq:
-	free_irq(irq, &t);
-out_vectors:
-	pci_free_irq_vectors(pdev);
-out_disable:
-	pci_disable_device(pdev);
-	return ret;
-}
-
-/* debugfs "bus": "bar_test NAME COUNT", "irq_test NAME COUNT". */
-static ssize_t zoc_bus_ctl_write(struct file *file, const char __user *ubuf,
-				 size_t count, loff_t *ppos)
-{
-	char buf[64], name[ZOC_DEV_NAME_LEN];
-	struct zoc_vfn *fn;
-	u32 n;
-	int ret;
-
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-
-	mutex_lock(&zoc_bus->mutex);
-	if (sscanf(buf, "bar_test %15s %u", name, &n) == 2) {
-		fn = zoc_bus_find(zoc_bus, name);
-		ret = fn && fn->pdev ? zoc_bus_bar_test(fn, n) : -ENOENT;
-	} else if (sscanf(buf, "irq_test %15s %u", name, &n) == 2) {
-		fn = zoc_bus_find(zoc_bus, name);
-		ret = fn && fn->pdev && fn->image.type == ZOC_DEV_TEST ?
-		      zoc_bus_irq_test(fn, n) : -ENOENT;
-	} else {
-		ret = -EINVAL;
-	}
-	mutex_unlock(&zoc_bus->mutex);
-	return ret ? ret : count;
-}
-
-static const struct file_operations zoc_bus_ctl_fops = {
-	.owner = THIS_MODULE,
-	.write = zoc_bus_ctl_write,
-	.llseek = noop_llseek,
-};
-
 /* --- the bridge ---------------------------------------------------------- */
 
 int zoc_host_bus_init(struct resource *aperture, struct dentry *dir)
@@ -393,7 +251,7 @@ int zoc_host_bus_init(struct resource *aperture, struct dentry *dir)
 	pci_unlock_rescan_remove();
 	if (ret)
 		goto out_bridge;
-	b->ctl = debugfs_create_file("bus", 0200, dir, b, &zoc_bus_ctl_fops);
+	b->ctl = zoc_bus_test_debugfs(b, dir);
 	pr_info("zoc: virtual PCI bus %04x:00, BARs in %pR\n", domain, &b->window);
 	return 0;
 

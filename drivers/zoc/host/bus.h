@@ -142,4 +142,7 @@ struct zoc_vfn *zoc_bus_find(struct zoc_bus *b, const char *name);
 void zoc_bus_unplug(struct zoc_bus *b, struct zoc_vfn *fn);
 void zoc_vfn_gone_work(struct work_struct *work);
 
+struct dentry;
+struct dentry *zoc_bus_test_debugfs(struct zoc_bus *b, struct dentry *dir);
+
 #endif /* _ZOC_BUS_H */

@@ -147,6 +147,8 @@ static int zoc_bus_ctrl(u32 opcode, const void *data, size_t len)
 		return -ENODEV;
 	case ZOC_MSG_ENOTSUPP:
 		return -EOPNOTSUPP;
+	case ZOC_MSG_EBUSY:
+		return -EBUSY;
 	default:
 		return -EIO;
 	}

@@ -50,7 +50,9 @@ static void zoc_host_receive(struct zoc_link *link, const struct zoc_msg *msg)
 				 le32_to_cpu(msg->irq.vector));
 		break;
 	case ZOC_MSG_ECHO:
-		zoc_host_test_echo_reply(host, msg);
+	case ZOC_MSG_CTRL_REPLY:
+		/* Replies to what the tests sent, past the link's requests. */
+		zoc_host_test_reply(host, msg);
 		break;
 	case ZOC_MSG_CTRL_REQ:
 		/* The link answers pings; nothing else is known yet. */
@@ -138,6 +140,18 @@ int zoc_host_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
 int zoc_host_link_post(struct zoc_msg *msg)
 {
 	return zoc_link_post(&zoc_host->link, msg);
+}
+
+/**
+ * zoc_host_link_post_wait - send a posted write, waiting for room
+ * @msg: the message
+ * @timeout_ns: how long to wait for room
+ *
+ * Return: as zoc_link_post_wait().
+ */
+int zoc_host_link_post_wait(struct zoc_msg *msg, u64 timeout_ns)
+{
+	return zoc_link_post_wait(&zoc_host->link, msg, timeout_ns);
 }
 
 /**

@@ -26,13 +26,13 @@
 #define ZOC_LATENCY_ROUNDS	2000
 
 /**
- * zoc_host_test_echo_reply - an echo reply no request waited for: a flood's
+ * zoc_host_test_reply - a reply to a flood: of echoes, or of control requests
  * @host: the host end
- * @msg: the reply
+ * @msg: the reply, its tag with ZOC_LINK_TAG_OTHER
  *
  * Context: the link's receiving lock held.
  */
-void zoc_host_test_echo_reply(struct zoc_host *host, const struct zoc_msg *msg)
+void zoc_host_test_reply(struct zoc_host *host, const struct zoc_msg *msg)
 {
 	struct zoc_host_test *t = &host->test;
 	u32 tag = le32_to_cpu(msg->hdr.tag);
@@ -40,10 +40,15 @@ void zoc_host_test_echo_reply(struct zoc_host *host, const struct zoc_msg *msg)
 	if (!(tag & ZOC_FLOOD_TAG))
 		return;
 	spin_lock(&t->lock);
-	if ((tag & ~ZOC_FLOOD_TAG) != t->flood_next)
-		t->flood_bad = true;
-	t->flood_next++;
-	t->flood_got++;
+	if (msg->hdr.type == ZOC_MSG_CTRL_REPLY) {
+		t->ctrl_replies++;
+		t->ctrl_busy += le32_to_cpu(msg->ctrl.status) == ZOC_MSG_EBUSY;
+	} else {
+		if ((tag & ~ZOC_FLOOD_TAG) != t->flood_next)
+			t->flood_bad = true;
+		t->flood_next++;
+		t->flood_got++;
+	}
 	spin_unlock(&t->lock);
 }
 
@@ -153,6 +158,52 @@ static int zoc_test_svm_ping(struct zoc_host *host, u32 count)
 	return 0;
 }
 
+static bool zoc_test_ctrl_done(struct zoc_host *host, u32 count)
+{
+	return READ_ONCE(host->test.ctrl_replies) == count ||
+	       zoc_link_state(&host->link) != ZOC_LINK_S_UP;
+}
+
+/*
+ * @count control requests posted back to back, as a hostile host would,
+ * not waiting for their replies: the service VM must answer every one,
+ * refusing those beyond its control slots (ZOC_MSG_EBUSY) rather than
+ * holding, or allocating for, them all.  Each asks to set the link of a
+ * slot that has no device, which changes nothing.
+ */
+static int zoc_test_ctrl_flood(struct zoc_host *host, u32 count)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ };
+	struct zoc_host_test *t = &host->test;
+	struct zoc_ctrl_dev_link req = {
+		.slot = cpu_to_le32(ZOC_LINK_MAX_DEVS - 1),
+		.up = 1,
+	};
+	int ret = 0;
+	u32 i;
+
+	msg.hdr.len = cpu_to_le16(8 + sizeof(req));
+	msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_DEV_LINK);
+	memcpy(msg.ctrl.data, &req, sizeof(req));
+	mutex_lock(&t->mutex);
+	spin_lock_irq(&t->lock);
+	t->ctrl_replies = 0;
+	t->ctrl_busy = 0;
+	spin_unlock_irq(&t->lock);
+	for (i = 0; i < count && !ret; i++) {
+		msg.hdr.tag = cpu_to_le32(ZOC_FLOOD_TAG | i);
+		ret = zoc_link_post_wait(&host->link, &msg, NSEC_PER_SEC);
+	}
+	if (!ret && !wait_event_timeout(host->link.wq,
+					zoc_test_ctrl_done(host, count),
+					ZOC_FLOOD_TIMEOUT))
+		ret = -ETIMEDOUT;
+	if (!ret && READ_ONCE(t->ctrl_replies) != count)
+		ret = -ECONNRESET;
+	mutex_unlock(&t->mutex);
+	return ret;
+}
+
 /* Ask a service VM with test hooks to corrupt the completion ring. */
 static int zoc_test_corrupt(struct zoc_host *host, u32 unused)
 {
@@ -248,6 +299,8 @@ void zoc_host_test_show(struct seq_file *s, struct zoc_host *host)
 
 	spin_lock_irq(&t->lock);
 	seq_printf(s, "echoes: %llu\n", t->echoes);
+	seq_printf(s, "ctrl_flood_replies: %u\n", t->ctrl_replies);
+	seq_printf(s, "ctrl_flood_busy: %u\n", t->ctrl_busy);
 	spin_unlock_irq(&t->lock);
 }
 
@@ -275,6 +328,7 @@ void zoc_host_test_debugfs(struct zoc_host *host)
 		{ "flood", zoc_test_flood },
 		{ "corrupt", zoc_test_corrupt },
 		{ "svm_ping", zoc_test_svm_ping },
+		{ "ctrl_flood", zoc_test_ctrl_flood },
 	};
 	struct zoc_host_test *t = &host->test;
 	unsigned int i;

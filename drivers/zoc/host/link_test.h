@@ -13,7 +13,7 @@ struct seq_file;
 struct zoc_host;
 struct zoc_msg;
 
-#define ZOC_HOST_TESTS		4
+#define ZOC_HOST_TESTS		5
 
 /**
  * struct zoc_test_file - a debugfs file that runs a test
@@ -33,6 +33,8 @@ struct zoc_test_file {
  * @flood_got: flood replies received in order
  * @flood_bad: a flood reply came out of order
  * @echoes: echo round trips that came back right
+ * @ctrl_replies: replies to the control flood
+ * @ctrl_busy: ... of which the service VM refused as too many
  * @files: what the debugfs files run
  */
 struct zoc_host_test {
@@ -44,12 +46,14 @@ struct zoc_host_test {
 	u32 flood_got;
 	bool flood_bad;
 	u64 echoes;
+	u32 ctrl_replies;
+	u32 ctrl_busy;
 	struct zoc_test_file files[ZOC_HOST_TESTS];
 };
 
 void zoc_host_test_init(struct zoc_host *host);
 void zoc_host_test_debugfs(struct zoc_host *host);
 void zoc_host_test_show(struct seq_file *s, struct zoc_host *host);
-void zoc_host_test_echo_reply(struct zoc_host *host, const struct zoc_msg *msg);
+void zoc_host_test_reply(struct zoc_host *host, const struct zoc_msg *msg);
 
 #endif /* _ZOC_HOST_LINK_TEST_H */

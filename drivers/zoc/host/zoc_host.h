@@ -60,6 +60,7 @@ struct zoc_msg;
 int zoc_host_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
 		       unsigned long timeout);
 int zoc_host_link_post(struct zoc_msg *msg);
+int zoc_host_link_post_wait(struct zoc_msg *msg, u64 timeout_ns);
 int zoc_host_link_call_atomic(struct zoc_msg *msg, struct zoc_msg *reply,
 			      u64 timeout_ns);
 

@@ -193,6 +193,7 @@ int zoc_link_post_wait(struct zoc_link *link, const struct zoc_msg *msg,
 	while ((ret = __zoc_link_send(link, msg, ZOC_LINK_KEEP_POST)) ==
 	       -ENOSPC) {
 		if (!end) {
+			link->stats.waits++;
 			end = ktime_get_ns() + timeout_ns;
 		} else if (ktime_get_ns() >= end) {
 			ret = -ETIMEDOUT;
@@ -267,20 +268,24 @@ static bool zoc_link_is_reply(struct zoc_link *link, u8 type)
 	       (type == ZOC_MSG_ECHO && link->role == ZOC_LINK_ROLE_HOST);
 }
 
-/* One message from the peer.  rx_lock held. */
+/*
+ * One message from the peer.  A reply whose tag has ZOC_LINK_TAG_OTHER
+ * answers no request of the link's own: its client sent it, and gets it.
+ * rx_lock held.
+ */
 static void zoc_link_dispatch(struct zoc_link *link, struct zoc_msg *msg)
 {
+	bool other = le32_to_cpu(msg->hdr.tag) & ZOC_LINK_TAG_OTHER;
 	bool matched;
 
-	if (zoc_link_is_reply(link, msg->hdr.type)) {
+	if (zoc_link_is_reply(link, msg->hdr.type) && !other) {
 		spin_lock(&link->tx_lock);
 		matched = zoc_pending_complete(link->pending, ZOC_LINK_PENDING,
 					       msg);
-		if (!matched && msg->hdr.type != ZOC_MSG_ECHO)
+		if (!matched)
 			link->stats.unexpected++;
 		spin_unlock(&link->tx_lock);
-		if (matched || msg->hdr.type != ZOC_MSG_ECHO)
-			return;
+		return;
 	} else if (msg->hdr.type == ZOC_MSG_CTRL_REQ &&
 		   le32_to_cpu(msg->ctrl.opcode) == ZOC_CTRL_PING) {
 		msg->hdr.type = ZOC_MSG_CTRL_REPLY;
@@ -402,6 +407,7 @@ int zoc_link_call(struct zoc_link *link, struct zoc_msg *msg,
 	/* Wait for room rather than fail: the peer is consuming. */
 	while ((ret = __zoc_link_send(link, msg, ZOC_LINK_KEEP_CALL)) ==
 	       -ENOSPC && time_before(jiffies, end)) {
+		link->stats.waits++;
 		spin_unlock_irq(&link->tx_lock);
 		usleep_range(20, 100);
 		spin_lock_irq(&link->tx_lock);
@@ -459,6 +465,7 @@ int zoc_link_call_atomic(struct zoc_link *link, struct zoc_msg *msg,
 	msg->hdr.tag = cpu_to_le32(tag);
 	while ((ret = __zoc_link_send(link, msg, ZOC_LINK_KEEP_CALL)) ==
 	       -ENOSPC && ktime_get_ns() < end) {
+		link->stats.waits++;
 		spin_unlock_irqrestore(&link->tx_lock, flags);
 		cpu_relax();
 		spin_lock_irqsave(&link->tx_lock, flags);
@@ -1007,6 +1014,7 @@ void zoc_link_show(struct seq_file *s, struct zoc_link *link)
 	seq_printf(s, "%s_pings: %llu\n", peer, st->pings);
 	seq_printf(s, "dropped_replies: %llu\n", st->dropped);
 	seq_printf(s, "refused: %llu\n", st->refused);
+	seq_printf(s, "waits: %llu\n", st->waits);
 	zoc_ring_seq_show(s, host ? "req" : "cpl", &link->tx);
 	zoc_ring_seq_show(s, host ? "cpl" : "req", &link->rx);
 	spin_unlock(&link->tx_lock);

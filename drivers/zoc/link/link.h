@@ -24,7 +24,10 @@
 
 /* Requests of one side in flight, a power of two. */
 #define ZOC_LINK_PENDING	64
-/* Tag bit the link's requests never carry: free for other senders. */
+/*
+ * Tag bit the link's requests never carry: free for its clients, which get
+ * the replies to what they send with it.
+ */
 #define ZOC_LINK_TAG_OTHER	BIT(31)
 
 struct device;
@@ -125,6 +128,7 @@ struct zoc_link_transport {
  * @pings: pings from the peer answered
  * @dropped: replies that found no room on the transmit ring
  * @refused: posts refused for want of room or of a link
+ * @waits: sends that found no room and waited for it
  */
 struct zoc_link_stats {
 	atomic64_t doorbells_rx;
@@ -135,6 +139,7 @@ struct zoc_link_stats {
 	u64 pings;
 	u64 dropped;
 	u64 refused;
+	u64 waits;
 };
 
 /**
