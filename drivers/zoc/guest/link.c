@@ -420,6 +420,8 @@ static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return PTR_ERR(ep->window);
 	zoc_link_init(&ep->link, ZOC_LINK_ROLE_SVM, ep->window + aperture,
 		      &zoc_guest_client_ops, &pdev->dev);
+	/* The proxy answers control requests later, from its slots. */
+	ep->link.late_replies = ZOC_LINK_CTRL_SLOTS;
 	/* A probe the host issued before we came is not for us. */
 	ep->last_seq = zoc_read64(&ep->link.area->probe.seq);
 

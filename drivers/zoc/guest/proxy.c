@@ -15,6 +15,7 @@
  * it down.
  */
 
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -40,6 +41,8 @@ struct zoc_proxy_ctrl {
 };
 
 static void zoc_proxy_ctrl_work(struct work_struct *work);
+
+#define ZOC_PROXY_REPLY_WAIT_MS	5000
 
 static LIST_HEAD(zoc_models);
 static DEFINE_MUTEX(zoc_models_mutex);	/* protects zoc_models, zoc_devs writers */
@@ -317,6 +320,25 @@ static void zoc_proxy_ctrl_reply(const struct zoc_msg *req, u32 status)
 	zoc_guest_link_reply(&reply);
 }
 
+/*
+ * Answer from the workqueue: the completion ring may be full of replies
+ * the request path sent meanwhile, which the host is taking; wait for
+ * room (ZOC_PROXY_REPLY_WAIT_MS at most) rather than drop the reply.
+ */
+static void zoc_proxy_ctrl_reply_wait(const struct zoc_msg *req, u32 status)
+{
+	struct zoc_msg reply = { .hdr = req->hdr };
+	unsigned long end = jiffies + msecs_to_jiffies(ZOC_PROXY_REPLY_WAIT_MS);
+
+	reply.hdr.type = ZOC_MSG_CTRL_REPLY;
+	reply.hdr.len = cpu_to_le16(8);
+	reply.ctrl.opcode = req->ctrl.opcode;
+	reply.ctrl.status = cpu_to_le32(status);
+	while (zoc_guest_link_reply(&reply) == -ENOSPC &&
+	       time_before(jiffies, end))
+		usleep_range(200, 1000);
+}
+
 /* A free control slot, or NULL. */
 static struct zoc_proxy_ctrl *zoc_proxy_ctrl_get(void)
 {
@@ -546,7 +568,7 @@ static void zoc_proxy_ctrl_work(struct work_struct *work)
 			status = ZOC_MSG_ENODEV;
 	}
 	mutex_unlock(&zoc_models_mutex);
-	zoc_proxy_ctrl_reply(msg, status);
+	zoc_proxy_ctrl_reply_wait(msg, status);
 	/* The reply copied what it needed: the slot is free. */
 	clear_bit_unlock(ctrl->index, &zoc_proxy_ctrl_busy);
 }

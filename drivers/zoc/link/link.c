@@ -309,7 +309,7 @@ static bool zoc_link_can_take(struct zoc_link *link)
 	if (link->role == ZOC_LINK_ROLE_HOST)
 		return true;
 	spin_lock(&link->tx_lock);
-	ok = !zoc_ring_room(&link->tx, 0);
+	ok = !zoc_ring_room(&link->tx, link->late_replies);
 	spin_unlock(&link->tx_lock);
 	return ok;
 }

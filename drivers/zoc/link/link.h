@@ -166,6 +166,9 @@ struct zoc_link_stats {
  * @tx: the ring we produce: requests (host), completions (service VM)
  * @reserve: slots of @tx kept for replies: the most requests the peer
  *	may have in flight
+ * @late_replies: set by the client before zoc_link_start(): replies it
+ *	sends later, from other contexts; a request is taken only while
+ *	that many slots of @tx, and one more, are free
  * @pending: our requests in flight, indexed by tag
  * @generation: makes tags unique across reuses of a slot
  * @running: the tick runs (between zoc_link_start() and zoc_link_stop())
@@ -196,6 +199,7 @@ struct zoc_link {
 	spinlock_t tx_lock;
 	struct zoc_ring tx;
 	u32 reserve;
+	u32 late_replies;
 	struct zoc_pending pending[ZOC_LINK_PENDING];
 	u32 generation;
 
