@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ZOC service VM link endpoint: the ivshmem-doorbell device whose BAR2 is
- * all of host RAM (the L0 window: BAR2 offset == host physical address) and
- * whose doorbells reach the host.  It runs the service VM's end of the link
- * protocol (drivers/zoc/link) over the link area at the aperture address it
- * is given, hands the host's requests to the I/O proxy, and answers the
- * host's wiring probes.
+ * ZOC service VM link endpoint: one ivshmem-doorbell function, whose BAR2
+ * is all of host RAM (the L0 window: BAR2 offset == host physical address)
+ * and whose doorbells reach the host.  An endpoint runs the service VM's
+ * end of the link protocol (drivers/zoc/link) over the link area at the
+ * aperture address it is given, answers the host's wiring probes and
+ * hands the host's other requests to the client registered with it (the
+ * I/O proxy).  The endpoints share nothing but their list, for debugfs.
  *
  * Everything read from the window was written by the host, which is not
  * trusted: every address is checked against the window before use.
@@ -14,8 +15,10 @@
 #include <linux/debugfs.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
-#include <linux/module.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/seq_file.h>
 #include <linux/workqueue.h>
 #include <asm/unaligned.h>
 #include <linux/zoc_link.h>
@@ -27,21 +30,20 @@
 #define ZOC_GUEST_VECTORS	1
 #define ZOC_GUEST_CALL_TIMEOUT	(5 * HZ)
 
-static unsigned long aperture;
-module_param(aperture, ulong, 0444);
-MODULE_PARM_DESC(aperture, "host physical address of the aperture");
-
-static bool test_hooks;
-module_param(test_hooks, bool, 0444);
-MODULE_PARM_DESC(test_hooks, "obey the host's test requests: corrupt the link, ping back");
-
 /**
- * struct zoc_guest_link - the service VM's end of the link
+ * struct zoc_guest_link - the service VM's end of one link
  * @pdev: the ivshmem-doorbell function
  * @regs: its BAR0
  * @window: BAR2, all of host RAM, mapped write-back
  * @window_size: its size
+ * @aperture: host physical address of the aperture, inside the window
+ * @test_hooks: obey the host's test requests
  * @link: the link protocol's instance
+ * @client: the layer above, NULL while none is registered; written with
+ *	zoc_guest_links_mutex and the link's receiving lock held, so that
+ *	either is enough to read it
+ * @client_priv: passed back to @client
+ * @node: in zoc_guest_links
  * @last_seq: sequence number of the last probe seen (interrupt handler)
  * @probes: probes answered (interrupt handler)
  * @ping_lock: protects @ping_count and @ping_tag
@@ -49,14 +51,18 @@ MODULE_PARM_DESC(test_hooks, "obey the host's test requests: corrupt the link, p
  * @ping_count: how many pings it asked for
  * @ping_tag: the tag to reply to, 0 when no test runs
  * @unanswered: requests nobody answered
- * @dir: debugfs directory
  */
 struct zoc_guest_link {
 	struct pci_dev *pdev;
 	void __iomem *regs;
 	void *window;
 	resource_size_t window_size;
+	u64 aperture;
+	bool test_hooks;
 	struct zoc_link link;
+	const struct zoc_guest_client_ops *client;
+	void *client_priv;
+	struct list_head node;
 	u64 last_seq;
 	u64 probes;
 	/* the request path and the ping work */
@@ -65,16 +71,11 @@ struct zoc_guest_link {
 	u32 ping_count;
 	u32 ping_tag;
 	atomic64_t unanswered;
-	struct dentry *dir;
 };
 
-/*
- * The endpoint, published with RCU for the I/O proxy.  Devices exist only
- * while it is published (its removal destroys them first), so a device's
- * callers may use what they got from it.
- */
-static struct zoc_guest_link __rcu *zoc_guest_endpoint;
-static DEFINE_MUTEX(zoc_guest_endpoint_mutex);	/* serialises publishing */
+/* Every endpoint, for debugfs: the only state the endpoints share. */
+static LIST_HEAD(zoc_guest_links);
+static DEFINE_MUTEX(zoc_guest_links_mutex);
 
 static u64 zoc_read64(__le64 *p)
 {
@@ -82,8 +83,7 @@ static u64 zoc_read64(__le64 *p)
 }
 
 /* Map a host physical range, if it lies inside the window. */
-static void *zoc_guest_host_ptr(struct zoc_guest_link *ep, u64 addr,
-				size_t len)
+static void *zoc_guest_window(struct zoc_guest_link *ep, u64 addr, size_t len)
 {
 	if (addr >= ep->window_size || len > ep->window_size - addr)
 		return NULL;
@@ -92,85 +92,99 @@ static void *zoc_guest_host_ptr(struct zoc_guest_link *ep, u64 addr,
 
 /**
  * zoc_guest_link_host_ptr - host memory for device models
+ * @ep: the endpoint
  * @addr: host physical address
  * @len: bytes, not zero
  *
+ * Context: any.
  * Return: the range in the L0 window, or NULL if it is not all inside the
  * window or touches the link area.
  */
-void *zoc_guest_link_host_ptr(u64 addr, size_t len)
+void *zoc_guest_link_host_ptr(struct zoc_guest_link *ep, u64 addr, size_t len)
 {
-	struct zoc_guest_link *ep;
-	void *p = NULL;
+	void *p = zoc_guest_window(ep, addr, len);
 
-	rcu_read_lock();
-	ep = rcu_dereference(zoc_guest_endpoint);
-	if (ep && len &&
-	    !(addr < aperture + ZOC_LINK_AREA_SIZE && aperture < addr + len))
-		p = zoc_guest_host_ptr(ep, addr, len);
-	rcu_read_unlock();
+	/* Inside the window: addr + len does not wrap. */
+	if (!p || !len ||
+	    (addr < ep->aperture + ZOC_LINK_AREA_SIZE && ep->aperture < addr + len))
+		return NULL;
 	return p;
 }
 
 /**
  * zoc_guest_link_dev_page - the device page of a slot
+ * @ep: the endpoint
  * @slot: below ZOC_LINK_MAX_DEVS
  *
- * Return: the page, or NULL if there is no endpoint or no such slot.
+ * Return: the page in the endpoint's link area, or NULL for a slot out of
+ * range.
  */
-struct zoc_dev_page *zoc_guest_link_dev_page(unsigned int slot)
+struct zoc_dev_page *zoc_guest_link_dev_page(struct zoc_guest_link *ep,
+					     unsigned int slot)
 {
-	struct zoc_guest_link *ep;
-	struct zoc_dev_page *page = NULL;
-
-	rcu_read_lock();
-	ep = rcu_dereference(zoc_guest_endpoint);
-	if (ep)
-		page = zoc_link_dev_page(&ep->link, slot);
-	rcu_read_unlock();
-	return page;
+	return zoc_link_dev_page(&ep->link, slot);
 }
 
-static int zoc_guest_send(const struct zoc_msg *msg, bool reply)
+/**
+ * zoc_guest_link_dev - the device of an endpoint, for messages and names
+ * @ep: the endpoint
+ *
+ * Return: its ivshmem-doorbell function's device.
+ */
+struct device *zoc_guest_link_dev(struct zoc_guest_link *ep)
 {
-	struct zoc_guest_link *ep;
-	int ret = -ENOTCONN;
-
-	rcu_read_lock();
-	ep = rcu_dereference(zoc_guest_endpoint);
-	if (ep)
-		ret = reply ? zoc_link_reply(&ep->link, msg) :
-			      zoc_link_post(&ep->link, msg);
-	rcu_read_unlock();
-	return ret;
+	return &ep->pdev->dev;
 }
 
 /**
  * zoc_guest_link_post - send a message to the host (an interrupt, an event)
+ * @ep: the endpoint
  * @msg: the message
  *
- * Context: any, including the I/O proxy's callbacks.
+ * Context: any, including the client's callbacks.
  * Return: 0, -ENOTCONN if the link is not up, -ENOSPC if the completion
  * ring has no room for it, -EIO if it is broken.
  */
-int zoc_guest_link_post(const struct zoc_msg *msg)
+int zoc_guest_link_post(struct zoc_guest_link *ep, const struct zoc_msg *msg)
 {
-	return zoc_guest_send(msg, false);
+	return zoc_link_post(&ep->link, msg);
 }
-EXPORT_SYMBOL_GPL(zoc_guest_link_post);
 
 /**
  * zoc_guest_link_reply - answer one of the host's requests
+ * @ep: the endpoint
  * @msg: the reply, with the request's tag
  *
  * Context: any.
  * Return: as zoc_guest_link_post().
  */
-int zoc_guest_link_reply(const struct zoc_msg *msg)
+int zoc_guest_link_reply(struct zoc_guest_link *ep, const struct zoc_msg *msg)
 {
-	return zoc_guest_send(msg, true);
+	return zoc_link_reply(&ep->link, msg);
 }
-EXPORT_SYMBOL_GPL(zoc_guest_link_reply);
+
+/**
+ * zoc_guest_link_set_client - register the layer above with an endpoint
+ * @ep: the endpoint
+ * @ops: its operations, or NULL to unregister it
+ * @priv: passed back to @ops
+ *
+ * Once this returns, the previous client's operations are not running and
+ * are not called again.
+ *
+ * Context: process context.
+ */
+void zoc_guest_link_set_client(struct zoc_guest_link *ep,
+			       const struct zoc_guest_client_ops *ops,
+			       void *priv)
+{
+	mutex_lock(&zoc_guest_links_mutex);
+	spin_lock_irq(&ep->link.rx_lock);
+	ep->client = ops;
+	ep->client_priv = priv;
+	spin_unlock_irq(&ep->link.rx_lock);
+	mutex_unlock(&zoc_guest_links_mutex);
+}
 
 static void zoc_guest_ring(void *priv, u32 peer, u16 vector)
 {
@@ -199,7 +213,7 @@ static void zoc_guest_answer_probe(struct zoc_guest_link *ep)
 	ep->last_seq = seq;
 	/* seq before the rest; pairs with the host's virt_wmb(). */
 	virt_rmb();
-	m = zoc_guest_host_ptr(ep, zoc_read64(&probe->marker_addr), sizeof(*m));
+	m = zoc_guest_window(ep, zoc_read64(&probe->marker_addr), sizeof(*m));
 	if (!m || !IS_ALIGNED((unsigned long)m, sizeof(u64))) {
 		dev_warn_ratelimited(&ep->pdev->dev,
 				     "probe %llu: bad marker address\n", seq);
@@ -229,7 +243,7 @@ static bool zoc_guest_test_request(struct zoc_guest_link *ep,
 	u32 opcode = le32_to_cpu(msg->ctrl.opcode);
 	bool ok = false;
 
-	if (!test_hooks || msg->hdr.type != ZOC_MSG_CTRL_REQ)
+	if (!ep->test_hooks || msg->hdr.type != ZOC_MSG_CTRL_REQ)
 		return false;
 	if (opcode == ZOC_CTRL_TEST_PING_HOST && msg->hdr.tag) {
 		spin_lock(&ep->ping_lock);
@@ -275,7 +289,7 @@ static void zoc_guest_receive(struct zoc_link *link, const struct zoc_msg *msg)
 	}
 	if (zoc_guest_test_request(ep, msg))
 		return;
-	if (zoc_proxy_request(msg, &reply)) {
+	if (ep->client && ep->client->request(ep->client_priv, msg, &reply)) {
 		if (reply.hdr.type != ZOC_MSG_NONE)	/* else posted, or later */
 			zoc_link_reply(link, &reply);
 		return;
@@ -287,10 +301,14 @@ static void zoc_guest_receive(struct zoc_link *link, const struct zoc_msg *msg)
 			      ZOC_MSG_ENODEV : ZOC_MSG_ENOTSUPP);
 }
 
-/* Doorbells whose message found the ring full.  Receiving lock held. */
+/* The link's tick, while it is up.  Receiving lock held. */
 static void zoc_guest_tick(struct zoc_link *link)
 {
-	zoc_proxy_tick();
+	struct zoc_guest_link *ep = container_of(link, struct zoc_guest_link,
+						 link);
+
+	if (ep->client && ep->client->tick)
+		ep->client->tick(ep->client_priv);
 }
 
 static const struct zoc_link_client_ops zoc_guest_client_ops = {
@@ -350,74 +368,53 @@ static irqreturn_t zoc_guest_irq(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-static int zoc_guest_show(struct seq_file *s, void *unused)
-{
-	struct zoc_guest_link *ep = s->private;
-
-	seq_printf(s, "window: %pa bytes\n", &ep->window_size);
-	seq_printf(s, "doorbell_id: %u\n", ep->link.own_id);
-	seq_printf(s, "probes: %llu\n", READ_ONCE(ep->probes));
-	seq_printf(s, "unanswered: %lld\n", atomic64_read(&ep->unanswered));
-	seq_printf(s, "ctrl_refused: %llu\n", zoc_proxy_ctrl_refused_count());
-	zoc_link_show(s, &ep->link);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(zoc_guest);
-
-static int zoc_guest_publish(struct zoc_guest_link *ep)
-{
-	int ret = 0;
-
-	mutex_lock(&zoc_guest_endpoint_mutex);
-	if (rcu_access_pointer(zoc_guest_endpoint))
-		ret = -EBUSY;
-	else
-		rcu_assign_pointer(zoc_guest_endpoint, ep);
-	mutex_unlock(&zoc_guest_endpoint_mutex);
-	return ret;
-}
-
-static void zoc_guest_unpublish(void)
-{
-	mutex_lock(&zoc_guest_endpoint_mutex);
-	RCU_INIT_POINTER(zoc_guest_endpoint, NULL);
-	mutex_unlock(&zoc_guest_endpoint_mutex);
-	synchronize_rcu();
-}
-
-static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+/**
+ * zoc_guest_link_create - set up the endpoint of an ivshmem-doorbell function
+ * @pdev: the function, being probed
+ * @aperture: host physical address of the aperture, page aligned
+ * @test_hooks: obey the host's test requests (corrupt the link, ping back)
+ *
+ * Maps the L0 window and sets up the link over the aperture's link area;
+ * nothing is received or sent before zoc_guest_link_start().  The
+ * function's resources are managed: released once it is unbound.
+ *
+ * Context: process context.
+ * Return: the endpoint, or an ERR_PTR().
+ */
+struct zoc_guest_link *zoc_guest_link_create(struct pci_dev *pdev,
+					     u64 aperture, bool test_hooks)
 {
 	struct zoc_guest_link *ep;
-	u32 own_id;
 	int ret;
 
 	ep = devm_kzalloc(&pdev->dev, sizeof(*ep), GFP_KERNEL);
 	if (!ep)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	ep->pdev = pdev;
+	ep->aperture = aperture;
+	ep->test_hooks = test_hooks;
 	spin_lock_init(&ep->ping_lock);
 	INIT_WORK(&ep->ping_work, zoc_guest_ping_work);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
-		return ret;
+		return ERR_PTR(ret);
 	ret = pcim_iomap_regions(pdev, BIT(0), "zoc-link");
 	if (ret)
-		return ret;
+		return ERR_PTR(ret);
 	ep->regs = pcim_iomap_table(pdev)[0];
-	own_id = readl(ep->regs + ZOC_IVSHMEM_IVPOSITION);
 
 	ep->window_size = pci_resource_len(pdev, 2);
 	if (aperture % PAGE_SIZE || aperture >= ep->window_size ||
 	    ep->window_size - aperture < ZOC_LINK_AREA_SIZE) {
-		dev_err(&pdev->dev, "aperture %#lx is not inside the %pa window\n",
+		dev_err(&pdev->dev, "aperture %#llx is not inside the %pa window\n",
 			aperture, &ep->window_size);
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	}
 	ep->window = devm_memremap(&pdev->dev, pci_resource_start(pdev, 2),
 				   ep->window_size, MEMREMAP_WB);
 	if (IS_ERR(ep->window))
-		return PTR_ERR(ep->window);
+		return ERR_CAST(ep->window);
 	zoc_link_init(&ep->link, ZOC_LINK_ROLE_SVM, ep->window + aperture,
 		      &zoc_guest_client_ops, &pdev->dev);
 	/* The proxy answers control requests later, from its slots. */
@@ -425,9 +422,40 @@ static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	/* A probe the host issued before we came is not for us. */
 	ep->last_seq = zoc_read64(&ep->link.area->probe.seq);
 
-	ret = zoc_guest_publish(ep);
-	if (ret)
-		return ret;
+	mutex_lock(&zoc_guest_links_mutex);
+	list_add_tail(&ep->node, &zoc_guest_links);
+	mutex_unlock(&zoc_guest_links_mutex);
+	return ep;
+}
+
+/**
+ * zoc_guest_link_destroy - forget an endpoint
+ * @ep: as created, stopped, with no client
+ *
+ * Its memory and mappings go with the function's managed resources.
+ *
+ * Context: process context.
+ */
+void zoc_guest_link_destroy(struct zoc_guest_link *ep)
+{
+	mutex_lock(&zoc_guest_links_mutex);
+	list_del(&ep->node);
+	mutex_unlock(&zoc_guest_links_mutex);
+}
+
+/**
+ * zoc_guest_link_start - take doorbells and bring the link up
+ * @ep: the endpoint, its client registered
+ *
+ * Context: process context.
+ * Return: 0, or an errno if the function's interrupt could not be set up
+ * or the transport attached.
+ */
+int zoc_guest_link_start(struct zoc_guest_link *ep)
+{
+	struct pci_dev *pdev = ep->pdev;
+	u32 own_id = readl(ep->regs + ZOC_IVSHMEM_IVPOSITION);
+	int ret;
 
 	/* Without bus mastering QEMU silently drops MSI-X messages. */
 	pci_set_master(pdev);
@@ -436,7 +464,7 @@ static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret < 0) {
 		dev_err(&pdev->dev, "no MSI-X (%d): is this ivshmem-doorbell?\n",
 			ret);
-		goto out_unpublish;
+		return ret;
 	}
 	ret = request_irq(pci_irq_vector(pdev, 0), zoc_guest_irq, 0,
 			  "zoc-link", ep);
@@ -445,12 +473,8 @@ static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = zoc_link_attach(&ep->link, &zoc_guest_transport_ops, ep, own_id);
 	if (ret)
 		goto out_free_irq;
-
-	ep->dir = debugfs_create_dir("zoc-guest", NULL);
-	debugfs_create_file("link", 0444, ep->dir, ep, &zoc_guest_fops);
-	pci_set_drvdata(pdev, ep);
-	dev_info(&pdev->dev, "L0 window %pa bytes, doorbell id %u, aperture %#lx\n",
-		 &ep->window_size, own_id, aperture);
+	dev_info(&pdev->dev, "L0 window %pa bytes, doorbell id %u, aperture %#llx\n",
+		 &ep->window_size, own_id, ep->aperture);
 	zoc_link_start(&ep->link);
 	return 0;
 
@@ -458,44 +482,71 @@ out_free_irq:
 	free_irq(pci_irq_vector(pdev, 0), ep);
 out_free_vectors:
 	pci_free_irq_vectors(pdev);
-out_unpublish:
-	zoc_guest_unpublish();
 	return ret;
 }
 
-static void zoc_guest_remove(struct pci_dev *pdev)
+/**
+ * zoc_guest_link_stop - bring the link down and stop taking doorbells
+ * @ep: the endpoint, started
+ *
+ * Requests in flight fail; once this returns nothing reaches the client,
+ * and what the client sends is refused (-ENOTCONN).
+ *
+ * Context: process context.
+ */
+void zoc_guest_link_stop(struct zoc_guest_link *ep)
 {
-	struct zoc_guest_link *ep = pci_get_drvdata(pdev);
+	struct pci_dev *pdev = ep->pdev;
 
 	zoc_link_stop(&ep->link);
-	debugfs_remove_recursive(ep->dir);
-	zoc_proxy_link_gone();
-	cancel_work_sync(&ep->ping_work);
 	zoc_link_detach(&ep->link, ep);
 	free_irq(pci_irq_vector(pdev, 0), ep);
+	/* No request starts a test any more; the one running fails fast. */
+	cancel_work_sync(&ep->ping_work);
 	pci_free_irq_vectors(pdev);
-	zoc_guest_unpublish();
 }
 
-static const struct pci_device_id zoc_guest_ids[] = {
-	{ PCI_DEVICE(ZOC_IVSHMEM_VENDOR, ZOC_IVSHMEM_DEVICE) },
-	{ }
-};
-MODULE_DEVICE_TABLE(pci, zoc_guest_ids);
-
-static struct pci_driver zoc_guest_driver = {
-	.name = "zoc-guest",
-	.id_table = zoc_guest_ids,
-	.probe = zoc_guest_probe,
-	.remove = zoc_guest_remove,
-};
-
-int zoc_guest_link_init(void)
+static int zoc_guest_links_show(struct seq_file *s, void *unused)
 {
-	return pci_register_driver(&zoc_guest_driver);
+	struct zoc_guest_link *ep;
+
+	mutex_lock(&zoc_guest_links_mutex);
+	list_for_each_entry(ep, &zoc_guest_links, node) {
+		seq_printf(s, "endpoint: %s\n", pci_name(ep->pdev));
+		seq_printf(s, "window: %pa bytes\n", &ep->window_size);
+		seq_printf(s, "aperture: %#llx\n", ep->aperture);
+		seq_printf(s, "doorbell_id: %u\n", ep->link.own_id);
+		seq_printf(s, "probes: %llu\n", READ_ONCE(ep->probes));
+		seq_printf(s, "unanswered: %lld\n",
+			   atomic64_read(&ep->unanswered));
+		if (ep->client && ep->client->show)
+			ep->client->show(ep->client_priv, s);
+		zoc_link_show(s, &ep->link);
+		seq_putc(s, '\n');
+	}
+	mutex_unlock(&zoc_guest_links_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(zoc_guest_links);
+
+/**
+ * zoc_guest_links_init - show the endpoints in debugfs
+ *
+ * Every endpoint, in zoc-guest/link.
+ */
+void zoc_guest_links_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("zoc-guest", NULL);
+
+	debugfs_create_file("link", 0444, dir, NULL, &zoc_guest_links_fops);
 }
 
-void zoc_guest_link_exit(void)
+/**
+ * zoc_guest_links_exit - remove what zoc_guest_links_init() made
+ *
+ * Every endpoint is gone already.
+ */
+void zoc_guest_links_exit(void)
 {
-	pci_unregister_driver(&zoc_guest_driver);
+	debugfs_lookup_and_remove("zoc-guest", NULL);
 }

@@ -1,38 +1,108 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ZOC service VM module: the I/O proxy first, then the link endpoint that
- * feeds it; torn down in the reverse order.
+ * ZOC service VM module.  Each ivshmem-doorbell function gets a link
+ * endpoint of its own and an I/O proxy registered with it: the endpoint is
+ * set up, then its proxy, then the endpoint starts taking doorbells; a
+ * removal undoes that in the exact reverse order.  The module itself only
+ * shows the endpoints in debugfs and registers the PCI driver, and
+ * unregisters it first.
  */
 
+#include <linux/err.h>
 #include <linux/module.h>
+#include <linux/pci.h>
 
+#include "../link/ivshmem.h"
 #include "zoc_guest.h"
+
+static unsigned long aperture;
+module_param(aperture, ulong, 0444);
+MODULE_PARM_DESC(aperture, "host physical address of the aperture");
+
+static bool test_hooks;
+module_param(test_hooks, bool, 0444);
+MODULE_PARM_DESC(test_hooks, "obey the host's test requests: corrupt the link, ping back");
+
+/**
+ * struct zoc_guest - what one ivshmem-doorbell function serves
+ * @ep: its link endpoint
+ * @proxy: the I/O proxy registered with @ep
+ */
+struct zoc_guest {
+	struct zoc_guest_link *ep;
+	struct zoc_proxy *proxy;
+};
+
+static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct zoc_guest *zg;
+	int ret;
+
+	zg = devm_kzalloc(&pdev->dev, sizeof(*zg), GFP_KERNEL);
+	if (!zg)
+		return -ENOMEM;
+	zg->ep = zoc_guest_link_create(pdev, aperture, test_hooks);
+	if (IS_ERR(zg->ep))
+		return PTR_ERR(zg->ep);
+	zg->proxy = zoc_proxy_create(zg->ep);
+	if (IS_ERR(zg->proxy)) {
+		ret = PTR_ERR(zg->proxy);
+		goto out_link;
+	}
+	ret = zoc_guest_link_start(zg->ep);
+	if (ret)
+		goto out_proxy;
+	pci_set_drvdata(pdev, zg);
+	return 0;
+
+out_proxy:
+	zoc_proxy_destroy(zg->proxy);
+out_link:
+	zoc_guest_link_destroy(zg->ep);
+	return ret;
+}
+
+static void zoc_guest_remove(struct pci_dev *pdev)
+{
+	struct zoc_guest *zg = pci_get_drvdata(pdev);
+
+	zoc_guest_link_stop(zg->ep);
+	zoc_proxy_destroy(zg->proxy);
+	zoc_guest_link_destroy(zg->ep);
+}
+
+static const struct pci_device_id zoc_guest_ids[] = {
+	{ PCI_DEVICE(ZOC_IVSHMEM_VENDOR, ZOC_IVSHMEM_DEVICE) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, zoc_guest_ids);
+
+static struct pci_driver zoc_guest_driver = {
+	.name = "zoc-guest",
+	.id_table = zoc_guest_ids,
+	.probe = zoc_guest_probe,
+	.remove = zoc_guest_remove,
+};
 
 static int __init zoc_guest_init(void)
 {
 	int ret;
 
-	ret = zoc_proxy_init();
+	zoc_guest_links_init();
+	ret = pci_register_driver(&zoc_guest_driver);
 	if (ret)
-		return ret;
-	ret = zoc_guest_link_init();
-	if (ret)
-		goto out_proxy;
-	return 0;
-
-out_proxy:
-	zoc_proxy_exit();
+		zoc_guest_links_exit();
 	return ret;
 }
 
 static void __exit zoc_guest_exit(void)
 {
-	zoc_guest_link_exit();
-	zoc_proxy_exit();
+	pci_unregister_driver(&zoc_guest_driver);
+	zoc_guest_links_exit();
 }
 
 module_init(zoc_guest_init);
 module_exit(zoc_guest_exit);
 
-MODULE_DESCRIPTION("ZOC service VM: link endpoint and I/O proxy");
+MODULE_DESCRIPTION("ZOC service VM: link endpoints and their I/O proxies");
 MODULE_LICENSE("GPL");

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ZOC I/O proxy core: the registry of device models and of the devices the
- * host asked for, the dispatch of the host's BAR0 accesses and doorbells
- * to them, and their access to host memory and interrupts.
+ * ZOC I/O proxy core: the registry of device models, and the I/O proxy of
+ * each link endpoint: the devices the host asked for on that link, the
+ * dispatch of the host's BAR0 accesses and doorbells to them, and their
+ * access to host memory and interrupts through that endpoint.  The
+ * registry is the only state the proxies share.
  *
- * Requests come from the link in interrupt context, under the link's
- * receiving lock, so model callbacks never run concurrently with each
- * other.  Control requests (create, destroy) may sleep: they are copied
- * into one of ZOC_LINK_CTRL_SLOTS preallocated slots, queued to an ordered
- * workqueue and answered from there; one that finds every slot taken is
- * answered ZOC_MSG_EBUSY at once, so that a host cannot make the service
- * VM hold more, nor allocate for them.  Devices are published with RCU; a
- * destroyed device is unpublished and waited for before its model tears
- * it down.
+ * A proxy registers its client operations with its endpoint.  Requests
+ * come from the link in interrupt context, under the link's receiving
+ * lock, so the model callbacks of one proxy's devices never run
+ * concurrently with each other.  Control requests (create, destroy) may
+ * sleep: they are copied into one of the proxy's ZOC_LINK_CTRL_SLOTS
+ * preallocated slots, queued to its ordered workqueue and answered from
+ * there; one that finds every slot taken is answered ZOC_MSG_EBUSY at once,
+ * so that a host cannot make the service VM hold more, nor allocate for
+ * them.  Devices are published with RCU; a destroyed device is unpublished
+ * and waited for before its model tears it down.
  */
 
 #include <linux/delay.h>
@@ -20,6 +23,7 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/rcupdate.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <asm/unaligned.h>
@@ -31,26 +35,46 @@
 /**
  * struct zoc_proxy_ctrl - a slot for a control request
  * @work: runs it
+ * @proxy: the proxy whose slot it is
  * @msg: the request, as copied out of the ring
- * @index: the slot's bit in zoc_proxy_ctrl_busy
+ * @index: the slot's bit in @proxy->ctrl_busy
  */
 struct zoc_proxy_ctrl {
 	struct work_struct work;
+	struct zoc_proxy *proxy;
 	struct zoc_msg msg;
 	unsigned int index;
 };
 
-static void zoc_proxy_ctrl_work(struct work_struct *work);
+static_assert(ZOC_LINK_CTRL_SLOTS <= BITS_PER_LONG);
+
+/**
+ * struct zoc_proxy - the I/O proxy of one link endpoint
+ * @ep: the endpoint, registered with; it outlives the proxy
+ * @dev: the endpoint's device, for messages
+ * @mutex: serialises control: protects the writers of @devs
+ * @devs: the devices, by slot, published with RCU
+ * @wq: ordered: runs the control requests, one at a time
+ * @ctrls: the slots for control requests
+ * @ctrl_busy: bit i: @ctrls[i] is taken
+ * @ctrl_refused: control requests refused for want of a slot
+ */
+struct zoc_proxy {
+	struct zoc_guest_link *ep;
+	struct device *dev;
+	struct mutex mutex;	/* serialises control, see above */
+	struct zoc_pdev __rcu *devs[ZOC_LINK_MAX_DEVS];
+	struct workqueue_struct *wq;
+	struct zoc_proxy_ctrl ctrls[ZOC_LINK_CTRL_SLOTS];
+	unsigned long ctrl_busy;
+	atomic64_t ctrl_refused;
+};
 
 #define ZOC_PROXY_REPLY_WAIT_MS	5000
 
+/* The models: a registry, like a driver's; shared by every proxy. */
 static LIST_HEAD(zoc_models);
-static DEFINE_MUTEX(zoc_models_mutex);	/* protects zoc_models, zoc_devs writers */
-static struct zoc_pdev __rcu *zoc_devs[ZOC_LINK_MAX_DEVS];
-static struct workqueue_struct *zoc_proxy_wq;
-static struct zoc_proxy_ctrl zoc_proxy_ctrls[ZOC_LINK_CTRL_SLOTS];
-static unsigned long zoc_proxy_ctrl_busy;	/* bit i: slot i taken */
-static atomic64_t zoc_proxy_ctrl_refused;
+static DEFINE_MUTEX(zoc_models_mutex);
 
 /* --- models -------------------------------------------------------------- */
 
@@ -106,7 +130,7 @@ EXPORT_SYMBOL_GPL(zoc_proxy_unregister_model);
  */
 void *zoc_proxy_host_ptr(struct zoc_pdev *pdev, u64 addr, size_t len)
 {
-	return zoc_guest_link_host_ptr(addr, len);
+	return zoc_guest_link_host_ptr(pdev->proxy->ep, addr, len);
 }
 EXPORT_SYMBOL_GPL(zoc_proxy_host_ptr);
 
@@ -121,7 +145,7 @@ EXPORT_SYMBOL_GPL(zoc_proxy_host_ptr);
  */
 int zoc_proxy_dma_read(struct zoc_pdev *pdev, u64 addr, void *buf, size_t len)
 {
-	void *src = zoc_guest_link_host_ptr(addr, len);
+	void *src = zoc_proxy_host_ptr(pdev, addr, len);
 
 	if (!src)
 		return -EFAULT;
@@ -142,7 +166,7 @@ EXPORT_SYMBOL_GPL(zoc_proxy_dma_read);
 int zoc_proxy_dma_write(struct zoc_pdev *pdev, u64 addr, const void *buf,
 			size_t len)
 {
-	void *dst = zoc_guest_link_host_ptr(addr, len);
+	void *dst = zoc_proxy_host_ptr(pdev, addr, len);
 
 	if (!dst)
 		return -EFAULT;
@@ -170,7 +194,7 @@ int zoc_proxy_irq(struct zoc_pdev *pdev, unsigned int vector)
 	msg.hdr.len = cpu_to_le16(sizeof(msg.irq));
 	msg.hdr.dev = cpu_to_le32(pdev->slot);
 	msg.irq.vector = cpu_to_le32(vector);
-	ret = zoc_guest_link_post(&msg);
+	ret = zoc_guest_link_post(pdev->proxy->ep, &msg);
 	if (!ret)
 		zoc_proxy_stat_add(pdev, ZOC_DEV_STAT_IRQS, 1);
 	return ret;
@@ -309,23 +333,15 @@ static void zoc_proxy_mmio(struct zoc_pdev *pdev, const struct zoc_msg *msg,
 	reply->reply.status = cpu_to_le32(ok ? ZOC_MSG_OK : ZOC_MSG_EINVAL);
 }
 
-static void zoc_proxy_ctrl_reply(const struct zoc_msg *req, u32 status)
-{
-	struct zoc_msg reply = { .hdr = req->hdr };
-
-	reply.hdr.type = ZOC_MSG_CTRL_REPLY;
-	reply.hdr.len = cpu_to_le16(8);
-	reply.ctrl.opcode = req->ctrl.opcode;
-	reply.ctrl.status = cpu_to_le32(status);
-	zoc_guest_link_reply(&reply);
-}
-
 /*
- * Answer from the workqueue: the completion ring may be full of replies
- * the request path sent meanwhile, which the host is taking; wait for
- * room (ZOC_PROXY_REPLY_WAIT_MS at most) rather than drop the reply.
+ * Answer a control request.  From the workqueue (@wait), the completion
+ * ring may be full of replies the request path sent meanwhile, which the
+ * host is taking: wait for room (ZOC_PROXY_REPLY_WAIT_MS at most) rather
+ * than drop the reply.
  */
-static void zoc_proxy_ctrl_reply_wait(const struct zoc_msg *req, u32 status)
+static void zoc_proxy_ctrl_reply(struct zoc_proxy *proxy,
+				 const struct zoc_msg *req, u32 status,
+				 bool wait)
 {
 	struct zoc_msg reply = { .hdr = req->hdr };
 	unsigned long end = jiffies + msecs_to_jiffies(ZOC_PROXY_REPLY_WAIT_MS);
@@ -334,33 +350,31 @@ static void zoc_proxy_ctrl_reply_wait(const struct zoc_msg *req, u32 status)
 	reply.hdr.len = cpu_to_le16(8);
 	reply.ctrl.opcode = req->ctrl.opcode;
 	reply.ctrl.status = cpu_to_le32(status);
-	while (zoc_guest_link_reply(&reply) == -ENOSPC &&
+	while (zoc_guest_link_reply(proxy->ep, &reply) == -ENOSPC && wait &&
 	       time_before(jiffies, end))
 		usleep_range(200, 1000);
 }
 
 /* A free control slot, or NULL. */
-static struct zoc_proxy_ctrl *zoc_proxy_ctrl_get(void)
+static struct zoc_proxy_ctrl *zoc_proxy_ctrl_get(struct zoc_proxy *proxy)
 {
 	unsigned int i;
 
 	for (i = 0; i < ZOC_LINK_CTRL_SLOTS; i++)
-		if (!test_and_set_bit(i, &zoc_proxy_ctrl_busy))
-			return &zoc_proxy_ctrls[i];
+		if (!test_and_set_bit(i, &proxy->ctrl_busy))
+			return &proxy->ctrls[i];
 	return NULL;
 }
 
-/**
- * zoc_proxy_request - a request from the host the link does not answer
- * @msg: the request, copied out of the ring, its length checked
- * @reply: its header preset to the request's
- *
- * Context: interrupt context, the link's receiving lock held.
- * Return: false if not for the proxy; true if handled: @reply is sent
- * unless its type was set to ZOC_MSG_NONE (posted, or answered later).
+/*
+ * A request from the host the endpoint does not answer: the client's
+ * @request.  @msg was copied out of the ring, its length checked.
+ * Interrupt context, the link's receiving lock held.
  */
-bool zoc_proxy_request(const struct zoc_msg *msg, struct zoc_msg *reply)
+static bool zoc_proxy_request(void *priv, const struct zoc_msg *msg,
+			      struct zoc_msg *reply)
 {
+	struct zoc_proxy *proxy = priv;
 	u32 slot = le32_to_cpu(msg->hdr.dev);
 	struct zoc_proxy_ctrl *ctrl;
 	struct zoc_pdev *pdev;
@@ -377,13 +391,13 @@ bool zoc_proxy_request(const struct zoc_msg *msg, struct zoc_msg *reply)
 		    opcode != ZOC_CTRL_DEV_DESTROY &&
 		    opcode != ZOC_CTRL_DEV_LINK)
 			return false;
-		ctrl = zoc_proxy_ctrl_get();
+		ctrl = zoc_proxy_ctrl_get(proxy);
 		if (!ctrl) {
-			atomic64_inc(&zoc_proxy_ctrl_refused);
-			zoc_proxy_ctrl_reply(msg, ZOC_MSG_EBUSY);
+			atomic64_inc(&proxy->ctrl_refused);
+			zoc_proxy_ctrl_reply(proxy, msg, ZOC_MSG_EBUSY, false);
 		} else {
 			ctrl->msg = *msg;
-			queue_work(zoc_proxy_wq, &ctrl->work);
+			queue_work(proxy->wq, &ctrl->work);
 		}
 		reply->hdr.type = ZOC_MSG_NONE;
 		return true;
@@ -392,7 +406,8 @@ bool zoc_proxy_request(const struct zoc_msg *msg, struct zoc_msg *reply)
 	}
 
 	rcu_read_lock();
-	pdev = slot < ZOC_LINK_MAX_DEVS ? rcu_dereference(zoc_devs[slot]) : NULL;
+	pdev = slot < ZOC_LINK_MAX_DEVS ? rcu_dereference(proxy->devs[slot]) :
+					  NULL;
 	if (!pdev) {
 		rcu_read_unlock();
 		return false;	/* the link answers ENODEV */
@@ -407,19 +422,19 @@ bool zoc_proxy_request(const struct zoc_msg *msg, struct zoc_msg *reply)
 	return true;
 }
 
-/**
- * zoc_proxy_tick - catch doorbells whose message found the ring full
- *
- * Context: the link's tick, its receiving lock held, interrupts disabled.
+/*
+ * Catch doorbells whose message found the ring full: the client's @tick.
+ * The link's receiving lock held, interrupts disabled.
  */
-void zoc_proxy_tick(void)
+static void zoc_proxy_tick(void *priv)
 {
+	struct zoc_proxy *proxy = priv;
 	struct zoc_pdev *pdev;
 	unsigned int slot;
 
 	rcu_read_lock();
 	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++) {
-		pdev = rcu_dereference(zoc_devs[slot]);
+		pdev = rcu_dereference(proxy->devs[slot]);
 		if (pdev)
 			zoc_proxy_take_doorbells(pdev);
 	}
@@ -428,30 +443,36 @@ void zoc_proxy_tick(void)
 
 /* --- control ------------------------------------------------------------- */
 
-static void zoc_proxy_destroy(unsigned int slot)
+static void zoc_proxy_dev_destroy(struct zoc_proxy *proxy, unsigned int slot)
 {
 	struct zoc_pdev *pdev;
 
-	pdev = rcu_replace_pointer(zoc_devs[slot], NULL,
-				   lockdep_is_held(&zoc_models_mutex));
+	pdev = rcu_replace_pointer(proxy->devs[slot], NULL,
+				   lockdep_is_held(&proxy->mutex));
 	if (!pdev)
 		return;
 	synchronize_rcu();	/* no callback runs on it any more */
 	pdev->model->destroy(pdev);
 	WRITE_ONCE(pdev->page->image.magic, 0);
 	module_put(pdev->model->owner);
-	pr_info("zoc-proxy: slot %u: %s destroyed\n", slot, pdev->name);
+	dev_info(proxy->dev, "slot %u: %s destroyed\n", slot, pdev->name);
 	kfree(pdev);
 }
 
-static const struct zoc_proxy_model *zoc_proxy_model(u8 type)
+/* The model of a type, its module pinned; or NULL. */
+static const struct zoc_proxy_model *zoc_proxy_model_get(u8 type)
 {
-	struct zoc_proxy_model *m;
+	struct zoc_proxy_model *m, *found = NULL;
 
-	list_for_each_entry(m, &zoc_models, list)
-		if (m->type == type && try_module_get(m->owner))
-			return m;
-	return NULL;
+	mutex_lock(&zoc_models_mutex);
+	list_for_each_entry(m, &zoc_models, list) {
+		if (m->type == type && try_module_get(m->owner)) {
+			found = m;
+			break;
+		}
+	}
+	mutex_unlock(&zoc_models_mutex);
+	return found;
 }
 
 /* Publish the image: everything before the magic, as the host reads it. */
@@ -469,7 +490,8 @@ static void zoc_proxy_publish_image(struct zoc_pdev *pdev)
 	WRITE_ONCE(img->magic, pdev->image.magic);
 }
 
-static u32 zoc_proxy_create(const struct zoc_msg *msg)
+static u32 zoc_proxy_dev_create(struct zoc_proxy *proxy,
+				const struct zoc_msg *msg)
 {
 	struct zoc_ctrl_dev_create req;
 	struct zoc_proxy_params params = {};
@@ -491,18 +513,19 @@ static u32 zoc_proxy_create(const struct zoc_msg *msg)
 	else
 		strscpy(params.backend, req.backend, sizeof(params.backend));
 	/* A host that restarted reuses its slots: the old device goes. */
-	zoc_proxy_destroy(slot);
+	zoc_proxy_dev_destroy(proxy, slot);
 
 	pdev = kzalloc(sizeof(*pdev), GFP_KERNEL);
 	if (!pdev)
 		return ZOC_MSG_EIO;
+	pdev->proxy = proxy;
 	pdev->slot = slot;
-	pdev->page = zoc_guest_link_dev_page(slot);
+	pdev->page = zoc_guest_link_dev_page(proxy->ep, slot);
 	strscpy(pdev->name, req.name, sizeof(pdev->name));
 	strscpy(params.name, req.name, sizeof(params.name));
 	params.queues = le16_to_cpu(req.queues);
 	params.flags = req.flags;
-	pdev->model = zoc_proxy_model(req.type);
+	pdev->model = zoc_proxy_model_get(req.type);
 	if (!pdev->model) {
 		kfree(pdev);
 		return ZOC_MSG_ENOTSUPP;
@@ -511,8 +534,8 @@ static u32 zoc_proxy_create(const struct zoc_msg *msg)
 	if (ret) {
 		module_put(pdev->model->owner);
 		kfree(pdev);
-		pr_info("zoc-proxy: slot %u: %s not created: %d\n", slot,
-			params.name, ret);
+		dev_info(proxy->dev, "slot %u: %s not created: %d\n", slot,
+			 params.name, ret);
 		return ret == -EINVAL || ret == -EEXIST ? ZOC_MSG_EINVAL :
 		       ret == -ENODEV || ret == -ENOENT ? ZOC_MSG_ENODEV :
 		       ZOC_MSG_EIO;
@@ -520,13 +543,14 @@ static u32 zoc_proxy_create(const struct zoc_msg *msg)
 	pdev->image.type = req.type;
 	pdev->doorbells = zoc_proxy_doorbells(pdev);
 	zoc_proxy_publish_image(pdev);
-	rcu_assign_pointer(zoc_devs[slot], pdev);
-	pr_info("zoc-proxy: slot %u: %s %s on %s\n", slot, pdev->model->name,
-		pdev->name, params.backend[0] ? params.backend : "-");
+	rcu_assign_pointer(proxy->devs[slot], pdev);
+	dev_info(proxy->dev, "slot %u: %s %s on %s\n", slot, pdev->model->name,
+		 pdev->name, params.backend[0] ? params.backend : "-");
 	return ZOC_MSG_OK;
 }
 
-static u32 zoc_proxy_set_link(const struct zoc_msg *msg)
+static u32 zoc_proxy_dev_set_link(struct zoc_proxy *proxy,
+				  const struct zoc_msg *msg)
 {
 	struct zoc_ctrl_dev_link req;
 	struct zoc_pdev *pdev;
@@ -536,8 +560,8 @@ static u32 zoc_proxy_set_link(const struct zoc_msg *msg)
 	slot = le32_to_cpu(req.slot);
 	if (slot >= ZOC_LINK_MAX_DEVS || req.up > 1)
 		return ZOC_MSG_EINVAL;
-	pdev = rcu_dereference_protected(zoc_devs[slot],
-					 lockdep_is_held(&zoc_models_mutex));
+	pdev = rcu_dereference_protected(proxy->devs[slot],
+					 lockdep_is_held(&proxy->mutex));
 	if (!pdev)
 		return ZOC_MSG_EINVAL;
 	if (!pdev->model->set_link)
@@ -550,68 +574,108 @@ static void zoc_proxy_ctrl_work(struct work_struct *work)
 {
 	struct zoc_proxy_ctrl *ctrl =
 		container_of(work, struct zoc_proxy_ctrl, work);
+	struct zoc_proxy *proxy = ctrl->proxy;
 	const struct zoc_msg *msg = &ctrl->msg;
 	u32 opcode = le32_to_cpu(msg->ctrl.opcode);
 	u32 status = ZOC_MSG_OK, slot;
 
-	mutex_lock(&zoc_models_mutex);
+	mutex_lock(&proxy->mutex);
 	if (opcode == ZOC_CTRL_DEV_CREATE) {
-		status = zoc_proxy_create(msg);
+		status = zoc_proxy_dev_create(proxy, msg);
 	} else if (opcode == ZOC_CTRL_DEV_LINK) {
-		status = zoc_proxy_set_link(msg);
+		status = zoc_proxy_dev_set_link(proxy, msg);
 	} else {
 		slot = get_unaligned_le32(msg->ctrl.data);
 		if (slot < ZOC_LINK_MAX_DEVS &&
-		    rcu_access_pointer(zoc_devs[slot]))
-			zoc_proxy_destroy(slot);
+		    rcu_access_pointer(proxy->devs[slot]))
+			zoc_proxy_dev_destroy(proxy, slot);
 		else
 			status = ZOC_MSG_ENODEV;
 	}
-	mutex_unlock(&zoc_models_mutex);
-	zoc_proxy_ctrl_reply_wait(msg, status);
+	mutex_unlock(&proxy->mutex);
+	zoc_proxy_ctrl_reply(proxy, msg, status, true);
 	/* The reply copied what it needed: the slot is free. */
-	clear_bit_unlock(ctrl->index, &zoc_proxy_ctrl_busy);
+	clear_bit_unlock(ctrl->index, &proxy->ctrl_busy);
+}
+
+/* The proxy's lines in the endpoints' debugfs file: the client's @show. */
+static void zoc_proxy_show(void *priv, struct seq_file *s)
+{
+	struct zoc_proxy *proxy = priv;
+	unsigned int slot, devs = 0;
+
+	rcu_read_lock();
+	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++)
+		devs += !!rcu_access_pointer(proxy->devs[slot]);
+	rcu_read_unlock();
+	seq_printf(s, "devices: %u\n", devs);
+	seq_printf(s, "ctrl_refused: %lld\n",
+		   atomic64_read(&proxy->ctrl_refused));
+}
+
+static const struct zoc_guest_client_ops zoc_proxy_client_ops = {
+	.request = zoc_proxy_request,
+	.tick = zoc_proxy_tick,
+	.show = zoc_proxy_show,
+};
+
+/**
+ * zoc_proxy_create - an I/O proxy for a link endpoint
+ * @ep: the endpoint, not started yet; it must outlive the proxy
+ *
+ * The proxy registers its operations with @ep: the host's requests on
+ * that link reach it from then on.
+ *
+ * Context: process context.
+ * Return: the proxy, or an ERR_PTR().
+ */
+struct zoc_proxy *zoc_proxy_create(struct zoc_guest_link *ep)
+{
+	struct device *dev = zoc_guest_link_dev(ep);
+	struct zoc_proxy *proxy;
+	unsigned int i;
+
+	proxy = kzalloc(sizeof(*proxy), GFP_KERNEL);
+	if (!proxy)
+		return ERR_PTR(-ENOMEM);
+	proxy->ep = ep;
+	proxy->dev = dev;
+	mutex_init(&proxy->mutex);
+	for (i = 0; i < ZOC_LINK_CTRL_SLOTS; i++) {
+		INIT_WORK(&proxy->ctrls[i].work, zoc_proxy_ctrl_work);
+		proxy->ctrls[i].proxy = proxy;
+		proxy->ctrls[i].index = i;
+	}
+	proxy->wq = alloc_ordered_workqueue("zoc-proxy/%s", 0, dev_name(dev));
+	if (!proxy->wq) {
+		mutex_destroy(&proxy->mutex);
+		kfree(proxy);
+		return ERR_PTR(-ENOMEM);
+	}
+	zoc_guest_link_set_client(ep, &zoc_proxy_client_ops, proxy);
+	return proxy;
 }
 
 /**
- * zoc_proxy_link_gone - the link endpoint goes: destroy every device
+ * zoc_proxy_destroy - tear down an I/O proxy and every device it serves
+ * @proxy: as created
  *
- * Context: process context, before the L0 window is unmapped.
+ * The proxy unregisters from its endpoint, finishes the control requests
+ * it holds, then destroys its devices, before the endpoint's L0 window
+ * is unmapped.
+ *
+ * Context: process context.
  */
-void zoc_proxy_link_gone(void)
+void zoc_proxy_destroy(struct zoc_proxy *proxy)
 {
 	unsigned int slot;
 
-	flush_workqueue(zoc_proxy_wq);
-	mutex_lock(&zoc_models_mutex);
+	zoc_guest_link_set_client(proxy->ep, NULL, NULL);
+	destroy_workqueue(proxy->wq);	/* runs what was queued first */
+	mutex_lock(&proxy->mutex);
 	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++)
-		zoc_proxy_destroy(slot);
-	mutex_unlock(&zoc_models_mutex);
-}
-
-/**
- * zoc_proxy_ctrl_refused_count - control requests refused for want of a slot
- *
- * Return: the count since the module was loaded.
- */
-u64 zoc_proxy_ctrl_refused_count(void)
-{
-	return atomic64_read(&zoc_proxy_ctrl_refused);
-}
-
-int zoc_proxy_init(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < ZOC_LINK_CTRL_SLOTS; i++) {
-		INIT_WORK(&zoc_proxy_ctrls[i].work, zoc_proxy_ctrl_work);
-		zoc_proxy_ctrls[i].index = i;
-	}
-	zoc_proxy_wq = alloc_ordered_workqueue("zoc-proxy", 0);
-	return zoc_proxy_wq ? 0 : -ENOMEM;
-}
-
-void zoc_proxy_exit(void)
-{
-	destroy_workqueue(zoc_proxy_wq);
+		zoc_proxy_dev_destroy(proxy, slot);
+	mutex_unlock(&proxy->mutex);
+	mutex_destroy(&proxy->mutex);
+	kfree(proxy);
 }

@@ -1,29 +1,68 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ZOC service VM side: what the link endpoint and the I/O proxy offer each
- * other, and what main.c starts and stops.
+ * ZOC service VM side: what a link endpoint (link.c) offers the layer
+ * above it, the I/O proxy (proxy.c), and what main.c sets up and tears
+ * down for each ivshmem-doorbell function.
  */
 #ifndef _ZOC_GUEST_H
 #define _ZOC_GUEST_H
 
 #include <linux/types.h>
 
-struct zoc_msg;
+struct device;
+struct pci_dev;
+struct seq_file;
 struct zoc_dev_page;
+struct zoc_guest_link;
+struct zoc_msg;
+struct zoc_proxy;
 
-int zoc_guest_link_post(const struct zoc_msg *msg);
-int zoc_guest_link_reply(const struct zoc_msg *msg);
+/**
+ * struct zoc_guest_client_ops - the layer above an endpoint, as it calls it
+ * @request: a request from the host that the endpoint does not answer
+ *	itself.  @reply's header is preset to the request's.  Return false
+ *	if it is not the client's; true if handled: @reply is sent unless
+ *	its type was set to ZOC_MSG_NONE (posted, or answered later).
+ *	Called from the link's @receive: the receiving lock held,
+ *	interrupts disabled, never sleep.
+ * @tick: optional; the link's tick while it is up, the receiving lock
+ *	held and interrupts disabled, as @request: the two never run at once.
+ * @show: optional; the client's lines in the endpoints' debugfs file.
+ *	Process context.
+ *
+ * A client is registered with zoc_guest_link_set_client(); the endpoint
+ * never calls the layer above but through these.
+ */
+struct zoc_guest_client_ops {
+	bool (*request)(void *priv, const struct zoc_msg *msg,
+			struct zoc_msg *reply);
+	void (*tick)(void *priv);
+	void (*show)(void *priv, struct seq_file *s);
+};
 
-/* Inside zoc_guest: the link endpoint and the I/O proxy. */
-void *zoc_guest_link_host_ptr(u64 addr, size_t len);
-struct zoc_dev_page *zoc_guest_link_dev_page(unsigned int slot);
-int zoc_guest_link_init(void);
-void zoc_guest_link_exit(void);
-bool zoc_proxy_request(const struct zoc_msg *msg, struct zoc_msg *reply);
-void zoc_proxy_tick(void);
-void zoc_proxy_link_gone(void);
-u64 zoc_proxy_ctrl_refused_count(void);
-int zoc_proxy_init(void);
-void zoc_proxy_exit(void);
+/* The link endpoint of one ivshmem-doorbell function (link.c). */
+struct zoc_guest_link *zoc_guest_link_create(struct pci_dev *pdev,
+					     u64 aperture, bool test_hooks);
+void zoc_guest_link_destroy(struct zoc_guest_link *ep);
+int zoc_guest_link_start(struct zoc_guest_link *ep);
+void zoc_guest_link_stop(struct zoc_guest_link *ep);
+void zoc_guest_link_set_client(struct zoc_guest_link *ep,
+			       const struct zoc_guest_client_ops *ops,
+			       void *priv);
+struct device *zoc_guest_link_dev(struct zoc_guest_link *ep);
+void *zoc_guest_link_host_ptr(struct zoc_guest_link *ep, u64 addr,
+			      size_t len);
+struct zoc_dev_page *zoc_guest_link_dev_page(struct zoc_guest_link *ep,
+					     unsigned int slot);
+int zoc_guest_link_post(struct zoc_guest_link *ep, const struct zoc_msg *msg);
+int zoc_guest_link_reply(struct zoc_guest_link *ep, const struct zoc_msg *msg);
+
+/* The list of endpoints, shown in debugfs (link.c). */
+void zoc_guest_links_init(void);
+void zoc_guest_links_exit(void);
+
+/* The I/O proxy of one endpoint (proxy.c). */
+struct zoc_proxy *zoc_proxy_create(struct zoc_guest_link *ep);
+void zoc_proxy_destroy(struct zoc_proxy *proxy);
 
 #endif /* _ZOC_GUEST_H */

@@ -2,14 +2,16 @@
 /*
  * ZOC I/O proxy core: what it offers to device models in the service VM.
  *
- * A model (NVMe, virtio-blk, ...) registers a &struct zoc_proxy_model.  When
- * the host asks for a device of its type, the core calls @create with a
- * &struct zoc_pdev whose image the model fills in; the core publishes the
- * image in the slot's device page and answers the host.  From then on the
- * core hands the model the host's BAR0 accesses and doorbells, and the
- * model reaches host memory and raises interrupts through the helpers
- * below.  Everything the host wrote is untrusted: the DMA helpers refuse
- * any range outside host RAM, and models check every value they take.
+ * A model (NVMe, virtio-blk, ...) registers a &struct zoc_proxy_model, once,
+ * for every link.  When the host asks the I/O proxy of a link for a device
+ * of its type, that proxy calls @create with a &struct zoc_pdev whose image
+ * the model fills in; the proxy publishes the image in the slot's device
+ * page and answers the host.  From then on the proxy hands the model the
+ * host's BAR0 accesses and doorbells, and the model reaches that host's
+ * memory and raises its interrupts through the helpers below, which find
+ * the link through the device.  Everything the host wrote is untrusted:
+ * the DMA helpers refuse any range outside host RAM, and models check
+ * every value they take.
  */
 #ifndef _ZOC_PROXY_H
 #define _ZOC_PROXY_H
@@ -19,8 +21,9 @@
 #include <linux/types.h>
 #include <linux/zoc_link.h>
 
-struct zoc_pdev;
 struct module;
+struct zoc_pdev;
+struct zoc_proxy;
 
 /**
  * struct zoc_proxy_params - what the host asked for
@@ -59,7 +62,7 @@ struct zoc_proxy_params {
  *	written with @value.  Interrupt context.
  * @set_link: optional, network devices: the host's administrator set the
  *	link up or down.  Process context.
- * @list: in the core's list of models
+ * @list: in the core's list of models, which every proxy uses
  */
 struct zoc_proxy_model {
 	u8 type;
@@ -77,7 +80,9 @@ struct zoc_proxy_model {
 };
 
 /**
- * struct zoc_pdev - a device served by the proxy
+ * struct zoc_pdev - a device served by an I/O proxy
+ * @proxy: the proxy serving it: the link its host memory, interrupts and
+ *	device page belong to; opaque to models
  * @slot: its slot: its number on the link and on the host's bus
  * @name: its name
  * @model: its model
@@ -88,6 +93,7 @@ struct zoc_proxy_model {
  * @stats: its counters, mirrored into @page
  */
 struct zoc_pdev {
+	struct zoc_proxy *proxy;
 	unsigned int slot;
 	char name[ZOC_DEV_NAME_LEN];
 	const struct zoc_proxy_model *model;
