@@ -4,18 +4,21 @@
  * block device of the service VM, opened exclusively by name.
  *
  * A request's data lies in host memory, which the block layer cannot
- * address: writes are copied into freshly allocated pages before the bio
- * is submitted, reads are copied out of them when it completes.  Flushes,
- * discards and write zeroes carry no data.  Everything is asynchronous
- * except write zeroes, which run blkdev_issue_zeroout() from a work item:
- * it falls back to writing zero pages on devices without the command and
- * can be followed by a flush for FUA.
+ * address: writes are copied into bounce pages before the bio is
+ * submitted, reads are copied out of them when it completes.  The pages
+ * come from a mempool of the backend, so that a shortage of memory delays
+ * a request instead of failing it.  Flushes, discards and write zeroes
+ * carry no data.  Everything is asynchronous except write zeroes, which
+ * run blkdev_issue_zeroout() from a work item: it falls back to writing
+ * zero pages on devices without the command and can be followed by a
+ * flush for FUA.
  */
 
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/export.h>
 #include <linux/gfp.h>
+#include <linux/mempool.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/wait_bit.h>
@@ -25,10 +28,14 @@
 
 #define ZOC_BLKBACK_MODE	(FMODE_READ | FMODE_WRITE | FMODE_EXCL)
 
+/* The bounce pages of the largest read or write */
+#define ZOC_BLKBACK_MAX_PAGES	DIV_ROUND_UP(ZOC_BLKBACK_MAX_BYTES, PAGE_SIZE)
+
 /**
  * struct zoc_blkback - an open block device
  * @bdev: the device
  * @pdev: the proxy device whose host memory requests name
+ * @pages: the bounce pages of reads and writes
  * @nr_sectors: its capacity when it was opened, in 512-byte sectors
  * @block_size: its logical block size in bytes
  * @inflight: requests whose @done has not returned yet
@@ -36,6 +43,7 @@
 struct zoc_blkback {
 	struct block_device *bdev;
 	struct zoc_pdev *pdev;
+	mempool_t *pages;
 	sector_t nr_sectors;
 	unsigned int block_size;
 	atomic_t inflight;
@@ -87,13 +95,14 @@ static void zoc_blkback_finish(struct zoc_blkback_req *req,
 		wake_up_var(&bb->inflight);
 }
 
-static void zoc_blkback_free_pages(struct bio *bio)
+/* Give a bio's bounce pages back to the pool; any context. */
+static void zoc_blkback_free_pages(struct zoc_blkback *bb, struct bio *bio)
 {
 	struct bvec_iter_all iter;
 	struct bio_vec *bv;
 
 	bio_for_each_segment_all(bv, bio, iter)
-		__free_page(bv->bv_page);
+		mempool_free(bv->bv_page, bb->pages);
 }
 
 static void zoc_blkback_rw_end_io(struct bio *bio)
@@ -114,7 +123,7 @@ static void zoc_blkback_rw_end_io(struct bio *bio)
 			}
 		}
 	}
-	zoc_blkback_free_pages(bio);
+	zoc_blkback_free_pages(req->bb, bio);
 	bio_put(bio);
 	zoc_blkback_finish(req, status);
 }
@@ -131,12 +140,17 @@ static void zoc_blkback_end_io(struct bio *bio)
 	zoc_blkback_finish(req, status);
 }
 
+/*
+ * A read or a write: its bounce pages are taken from the pool one after the
+ * other, waiting for pages given back by other requests' bios if memory is
+ * short (see zoc_blkback_open() for why that wait ends); a write's data is
+ * copied in as they come.
+ */
 static void zoc_blkback_rw(struct zoc_blkback *bb, struct zoc_blkback_req *req)
 {
 	bool write = req->op == ZOC_BLKBACK_WRITE;
 	unsigned int len = req->nr_sectors << SECTOR_SHIFT;
 	struct zoc_blkback_cursor c = { .seg = req->segs };
-	blk_status_t status = BLK_STS_RESOURCE;
 	blk_opf_t opf = REQ_OP_READ;
 	unsigned int n, off;
 	struct page *page;
@@ -154,24 +168,21 @@ static void zoc_blkback_rw(struct zoc_blkback *bb, struct zoc_blkback_req *req)
 
 	for (off = 0; off < len; off += n) {
 		n = min_t(unsigned int, len - off, PAGE_SIZE);
-		page = alloc_page(GFP_NOIO);
-		if (!page)
-			goto out_free_bio;
+		/* Sleeps until a page is free: never NULL. */
+		page = mempool_alloc(bb->pages, GFP_NOIO);
 		/* Room for every page was asked of bio_alloc(). */
 		__bio_add_page(bio, page, n, 0);
 		if (write && zoc_blkback_copy(bb, &c, page_address(page), n,
-					      false)) {
-			status = BLK_STS_IOERR;
+					      false))
 			goto out_free_bio;
-		}
 	}
 	submit_bio(bio);
 	return;
 
 out_free_bio:
-	zoc_blkback_free_pages(bio);
+	zoc_blkback_free_pages(bb, bio);
 	bio_put(bio);
-	zoc_blkback_finish(req, status);
+	zoc_blkback_finish(req, BLK_STS_IOERR);
 }
 
 static void zoc_blkback_flush(struct zoc_blkback *bb,
@@ -272,13 +283,18 @@ static blk_status_t zoc_blkback_check(struct zoc_blkback *bb,
  * Write zeroes fall back to writing zero pages on devices without the
  * command; discards complete as no-ops on devices without discard.
  *
- * Context: process context; may sleep (allocates memory, waits for the
- * device's queue).
+ * A shortage of memory never fails a request: a read or a write waits for
+ * bounce pages from the backend's reserve (see zoc_blkback_open()).
+ *
+ * Context: process context, from one of the contexts counted by
+ * zoc_blkback_open()'s @queues; sleeps (waits for bounce pages, for bios,
+ * for the device's queue).
  */
 void zoc_blkback_submit(struct zoc_blkback *bb, struct zoc_blkback_req *req)
 {
 	blk_status_t status;
 
+	might_sleep();
 	req->bb = bb;
 	atomic_inc(&bb->inflight);
 	status = zoc_blkback_check(bb, req);
@@ -336,32 +352,52 @@ EXPORT_SYMBOL_GPL(zoc_blkback_block_size);
  * zoc_blkback_open - open a block device of the service VM for a device
  * @pdev: the proxy device whose host memory the requests will name
  * @name: the device's name under /dev, such as "vda"
+ * @queues: how many contexts may call zoc_blkback_submit() at the same
+ *	time (the device model's queues, each served by one work item),
+ *	1 to ZOC_BLKBACK_MAX_QUEUES
  *
  * The device is opened for reading and writing, exclusively: nothing else
  * in the service VM may open it exclusively (mount it, for one) until
  * zoc_blkback_close().
  *
+ * The backend keeps a reserve of bounce pages for the largest read or
+ * write of each of the @queues contexts.  A context takes the pages of a
+ * request one after the other, waiting for the pool when memory is short,
+ * and submits its bio before it starts another request; the pages come
+ * back when the bio completes.  So the contexts waiting for pages hold
+ * fewer pages between them than the reserve counts, the rest are in
+ * submitted bios, and their completions refill the reserve: every request
+ * gets its pages, however short memory is.
+ *
  * Context: process context.
  * Return: the backend, or ERR_PTR(-EINVAL) for a name that is empty or
- * holds '/' or "..", ERR_PTR(-ENODEV) if there is no such block device,
- * another ERR_PTR() (-EBUSY: already held) if it cannot be opened.
+ * holds '/' or "..", or for @queues out of range, ERR_PTR(-ENODEV) if
+ * there is no such block device, ERR_PTR(-ENOMEM), another ERR_PTR()
+ * (-EBUSY: already held) if it cannot be opened.
  */
-struct zoc_blkback *zoc_blkback_open(struct zoc_pdev *pdev, const char *name)
+struct zoc_blkback *zoc_blkback_open(struct zoc_pdev *pdev, const char *name,
+				     unsigned int queues)
 {
 	struct block_device *bdev;
 	struct zoc_blkback *bb;
 	char *path;
 	int ret;
 
-	if (!*name || strchr(name, '/') || strstr(name, ".."))
+	if (!*name || strchr(name, '/') || strstr(name, "..") || !queues ||
+	    queues > ZOC_BLKBACK_MAX_QUEUES)
 		return ERR_PTR(-EINVAL);
 	bb = kzalloc(sizeof(*bb), GFP_KERNEL);
 	if (!bb)
 		return ERR_PTR(-ENOMEM);
+	bb->pages = mempool_create_page_pool(queues * ZOC_BLKBACK_MAX_PAGES, 0);
+	if (!bb->pages) {
+		ret = -ENOMEM;
+		goto out_free_bb;
+	}
 	path = kasprintf(GFP_KERNEL, "/dev/%s", name);
 	if (!path) {
 		ret = -ENOMEM;
-		goto out_free_bb;
+		goto out_destroy_pool;
 	}
 	bdev = blkdev_get_by_path(path, ZOC_BLKBACK_MODE, bb);
 	kfree(path);
@@ -369,7 +405,7 @@ struct zoc_blkback *zoc_blkback_open(struct zoc_pdev *pdev, const char *name)
 		ret = PTR_ERR(bdev);
 		if (ret == -ENOENT || ret == -ENXIO || ret == -ENOTBLK)
 			ret = -ENODEV;
-		goto out_free_bb;
+		goto out_destroy_pool;
 	}
 	bb->bdev = bdev;
 	bb->pdev = pdev;
@@ -378,6 +414,8 @@ struct zoc_blkback *zoc_blkback_open(struct zoc_pdev *pdev, const char *name)
 	atomic_set(&bb->inflight, 0);
 	return bb;
 
+out_destroy_pool:
+	mempool_destroy(bb->pages);
 out_free_bb:
 	kfree(bb);
 	return ERR_PTR(ret);
@@ -397,6 +435,7 @@ void zoc_blkback_close(struct zoc_blkback *bb)
 {
 	wait_var_event(&bb->inflight, !atomic_read(&bb->inflight));
 	blkdev_put(bb->bdev, ZOC_BLKBACK_MODE);
+	mempool_destroy(bb->pages);
 	kfree(bb);
 }
 EXPORT_SYMBOL_GPL(zoc_blkback_close);

@@ -19,6 +19,8 @@ struct zoc_pdev;
 
 /* The most data one read or write request may carry. */
 #define ZOC_BLKBACK_MAX_BYTES	SZ_1M
+/* The most contexts that may submit requests to a backend at once */
+#define ZOC_BLKBACK_MAX_QUEUES	64
 
 /**
  * enum zoc_blkback_op - what a request asks for
@@ -84,7 +86,8 @@ struct zoc_blkback_req {
 	struct work_struct work;
 };
 
-struct zoc_blkback *zoc_blkback_open(struct zoc_pdev *pdev, const char *name);
+struct zoc_blkback *zoc_blkback_open(struct zoc_pdev *pdev, const char *name,
+				     unsigned int queues);
 void zoc_blkback_close(struct zoc_blkback *bb);
 sector_t zoc_blkback_capacity(const struct zoc_blkback *bb);
 unsigned int zoc_blkback_block_size(const struct zoc_blkback *bb);

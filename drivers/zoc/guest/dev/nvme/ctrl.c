@@ -508,7 +508,8 @@ static int zoc_nvme_create(struct zoc_pdev *pdev,
 	spin_lock_init(&ctrl->lock);
 	ctrl->feat = zoc_nvme_default_features;
 
-	ctrl->bb = zoc_blkback_open(pdev, params->backend);
+	/* Reads and writes come from the I/O queues' works only. */
+	ctrl->bb = zoc_blkback_open(pdev, params->backend, queues);
 	if (IS_ERR(ctrl->bb)) {
 		ret = PTR_ERR(ctrl->bb);
 		goto out_free_ctrl;

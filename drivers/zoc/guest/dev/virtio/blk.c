@@ -431,7 +431,8 @@ static int zoc_vblk_create(struct zoc_pdev *pdev,
 		return -ENOMEM;
 	vblk->pdev = pdev;
 	strscpy_pad(vblk->id, params->name, sizeof(vblk->id));
-	vblk->bb = zoc_blkback_open(pdev, params->backend);
+	/* Each queue's work submits on its own. */
+	vblk->bb = zoc_blkback_open(pdev, params->backend, queues);
 	if (IS_ERR(vblk->bb)) {
 		ret = PTR_ERR(vblk->bb);
 		goto out_free;
