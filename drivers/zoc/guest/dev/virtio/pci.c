@@ -308,6 +308,11 @@ static void zoc_virtio_vq_quiesce(struct zoc_virtio_queue *vq)
 	/* Completions before the last may have kicked the work. */
 	cancel_work_sync(&vq->work);
 	irq_work_sync(&vq->irq_work);
+	/* Nothing in flight, the work stopped: what it was set up with goes. */
+	if (vq->set_up) {
+		vdev->ops->teardown(vq);
+		vq->set_up = false;
+	}
 }
 
 /* Wait until the stopped queues have nothing in flight. */
@@ -354,6 +359,29 @@ static void zoc_virtio_reset_work(struct work_struct *work)
 
 /* --- queues -------------------------------------------------------------- */
 
+/*
+ * The first run of a queue's work since it was enabled: the device type
+ * allocates what its chains need, here where it may sleep (queue_enable
+ * is written in the link's interrupt handler).  Until a reset, nothing
+ * more is allocated for the queue's chains.
+ */
+static bool zoc_virtio_vq_setup(struct zoc_virtio_queue *vq)
+{
+	struct zoc_virtio_dev *vdev = vq->vdev;
+
+	if (vq->set_up || !vdev->ops->setup)
+		return true;
+	/* Its rings are fixed while it runs. */
+	if (!READ_ONCE(vq->running))
+		return false;
+	if (vdev->ops->setup(vq, vq->vring.num)) {
+		zoc_virtio_fail(vdev, "out of memory for a queue");
+		return false;
+	}
+	vq->set_up = true;
+	return true;
+}
+
 /* A queue's work: take the chains and hand them to the device type. */
 static void zoc_virtio_vq_work(struct work_struct *work)
 {
@@ -364,6 +392,8 @@ static void zoc_virtio_vq_work(struct work_struct *work)
 	unsigned int budget = ZOC_VIRTIO_BUDGET;
 	struct zoc_vq_chain chain;
 
+	if (!zoc_virtio_vq_setup(vq))
+		return;
 	zoc_vq_hold(vq);
 	if (vdev->ops->begin)
 		vdev->ops->begin(vq);

@@ -89,6 +89,15 @@ struct zoc_vq_chain {
  *	destroyed, and stopped: give back the chains of it the device holds
  *	(zoc_vq_drop()) and take no more.  Process context.
  * @reset: optional; the driver reset the device, its queues are idle
+ * @setup: optional; @vq was enabled with @num entries and is about to
+ *	take its first chain: allocate what its chains will need, so that
+ *	@handle need not.  From the queue's work (process context, may
+ *	sleep), before @begin.  A negative errno fails the device: it needs
+ *	a reset.
+ * @teardown: optional, with @setup; free what @setup allocated for @vq:
+ *	it is being reset (alone or with its device) or destroyed, has no
+ *	chain in flight, and its work does not run.  Called only after a
+ *	@setup that succeeded.  Process context.
  */
 struct zoc_virtio_ops {
 	u8 type;
@@ -101,6 +110,8 @@ struct zoc_virtio_ops {
 	void (*end)(struct zoc_virtio_queue *vq);
 	void (*drain)(struct zoc_virtio_queue *vq);
 	void (*reset)(struct zoc_virtio_dev *vdev);
+	int (*setup)(struct zoc_virtio_queue *vq, unsigned int num);
+	void (*teardown)(struct zoc_virtio_queue *vq);
 };
 
 /* The transport (pci.c) */
@@ -163,6 +174,8 @@ void zoc_virtio_net_exit(void);
  * @vring: the rings in host memory, fixed while @enabled
  * @running: its work takes chains: enabled, and the device is live
  * @resetting: queue_reset was written with 1 and @reset_work runs
+ * @set_up: the device type's &zoc_virtio_ops.setup succeeded for the rings
+ *	taken; written by its work and once it is quiesced
  * @last_avail: the next avail entry to take; its work only
  * @segs: the buffers of the chain being taken; its work only
  * @work: takes the chains and hands them to the device type
@@ -177,7 +190,8 @@ void zoc_virtio_net_exit(void);
  * @irq_pending: entries were posted while held
  *
  * The registers are protected by the device's lock.  The transport (pci.c)
- * keeps the registers, @running, @resetting and the works; the engine
+ * keeps the registers, @running, @resetting, @set_up and the works; the
+ * engine
  * (vq.c) the rings' state: @vring, @last_avail, @segs and what @used_lock
  * protects.
  */
@@ -193,6 +207,7 @@ struct zoc_virtio_queue {
 	struct vring vring;
 	bool running;
 	bool resetting;
+	bool set_up;
 	u16 last_avail;
 	struct zoc_vq_seg *segs;
 	struct work_struct work;
