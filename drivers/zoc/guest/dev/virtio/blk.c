@@ -11,6 +11,12 @@
  * write zeroes carry no data.  A chain without a readable header or a
  * writable status byte breaks the protocol and the device needs a reset;
  * any other fault fails the request with its status.
+ *
+ * A queue's requests are allocated when its first chain is about to be
+ * taken, one for each head the queue can have with the segments of the
+ * longest chain, and freed when it is reset: nothing is allocated for a
+ * request, so that memory pressure never fails one.  A chain whose head
+ * is still in flight is refused: the driver broke the protocol.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -37,6 +43,13 @@
 #define ZOC_VBLK_CHUNK		ZOC_BLKBACK_MAX_BYTES
 #define ZOC_VBLK_MAX_CHUNKS	8
 #define ZOC_VBLK_MAX_BYTES	(ZOC_VBLK_MAX_CHUNKS * ZOC_VBLK_CHUNK)
+/*
+ * The segments of a request of a queue of @num entries: a chain has at
+ * most @num buffers (the engine bounds chains, indirect ones included, by
+ * the queue size), and splitting the data into chunks cuts at most one
+ * buffer at each of the ZOC_VBLK_MAX_CHUNKS - 1 boundaries.
+ */
+#define ZOC_VBLK_REQ_SEGS(num)	((num) + ZOC_VBLK_MAX_CHUNKS)
 /* Discard and write zeroes: one range of at most 1 GiB */
 #define ZOC_VBLK_MAX_RANGE	(SZ_1G >> SECTOR_SHIFT)
 
@@ -50,6 +63,23 @@
 /* Not a status: the request completes later. */
 #define ZOC_VBLK_ASYNC		0xff
 
+struct zoc_vblk_req;
+
+/**
+ * struct zoc_vblk_queue - the requests of a queue
+ * @num: the queue's size, and entries of @reqs; 0 when not set up
+ * @reqs: its requests, by the head of their chain
+ * @segs: the segments of @reqs, ZOC_VBLK_REQ_SEGS(@num) for each
+ *
+ * Allocated by zoc_vblk_setup() and freed by zoc_vblk_teardown(), with
+ * the queue's work stopped and nothing in flight.
+ */
+struct zoc_vblk_queue {
+	unsigned int num;
+	struct zoc_vblk_req *reqs;
+	struct zoc_blkback_seg *segs;
+};
+
 /**
  * struct zoc_vblk - a virtio-blk device
  * @vdev: its virtio device
@@ -57,6 +87,7 @@
  * @bb: the block device behind it
  * @id: what GET_ID returns: the device's name, zero padded
  * @capacity: its size in 512-byte sectors
+ * @queues: the requests of its queues, by queue index
  */
 struct zoc_vblk {
 	struct zoc_virtio_dev *vdev;
@@ -64,9 +95,8 @@ struct zoc_vblk {
 	struct zoc_blkback *bb;
 	char id[VIRTIO_BLK_ID_BYTES];
 	sector_t capacity;
+	struct zoc_vblk_queue queues[ZOC_VIRTIO_MAX_QUEUES];
 };
-
-struct zoc_vblk_req;
 
 /**
  * struct zoc_vblk_chunk - a backend request of a virtio-blk request
@@ -79,10 +109,14 @@ struct zoc_vblk_chunk {
 };
 
 /**
- * struct zoc_vblk_req - a request in the backend
+ * struct zoc_vblk_req - a request in the backend, the slot of a head
  * @vblk: its device
  * @vq: its queue
- * @head: its chain's head
+ * @head: its chain's head, its index in the queue's requests
+ * @segs: where the data of @chunks lies, chunk after chunk; the queue's
+ *	ZOC_VBLK_REQ_SEGS() entries for this head
+ * @busy: in use, from the queue's work taking its chain to the moment its
+ *	used entry is about to be posted
  * @status_addr: where its status byte goes in host memory
  * @op: what it asks of the backend
  * @flags: ZOC_BLKBACK_F_* of its chunks
@@ -91,12 +125,16 @@ struct zoc_vblk_chunk {
  * @error: a failure among them
  * @nr_chunks: entries used in @chunks
  * @chunks: its backend requests
- * @segs: where the data of @chunks lies, chunk after chunk
+ *
+ * @vblk, @vq, @head and @segs are set when the queue is set up; the
+ * others each time the slot is used.
  */
 struct zoc_vblk_req {
 	struct zoc_vblk *vblk;
 	struct zoc_virtio_queue *vq;
 	u16 head;
+	struct zoc_blkback_seg *segs;
+	bool busy;
 	u64 status_addr;
 	enum zoc_blkback_op op;
 	unsigned int flags;
@@ -105,8 +143,13 @@ struct zoc_vblk_req {
 	blk_status_t error;
 	unsigned int nr_chunks;
 	struct zoc_vblk_chunk chunks[ZOC_VBLK_MAX_CHUNKS];
-	struct zoc_blkback_seg segs[];
 };
+
+static struct zoc_vblk_queue *zoc_vblk_queue_of(struct zoc_vblk *vblk,
+						struct zoc_virtio_queue *vq)
+{
+	return &vblk->queues[zoc_virtio_vq_index(vq)];
+}
 
 /* Write the status byte, post the used entry and count the request. */
 static void zoc_vblk_finish(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
@@ -124,8 +167,11 @@ static void zoc_vblk_finish(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
 
 static void zoc_vblk_req_put(struct zoc_vblk_req *req)
 {
+	struct zoc_virtio_queue *vq = req->vq;
 	struct zoc_vblk *vblk = req->vblk;
 	u8 status = VIRTIO_BLK_S_OK;
+	u16 head = req->head;
+	u64 status_addr;
 	u32 written = 0;
 
 	if (!atomic_dec_and_test(&req->pending))
@@ -140,9 +186,15 @@ static void zoc_vblk_req_put(struct zoc_vblk_req *req)
 		zoc_proxy_stat_add(vblk->pdev, ZOC_DEV_STAT_WRITE_BYTES,
 				   req->bytes);
 	}
-	zoc_vblk_finish(vblk, req->vq, req->head, req->status_addr, status,
-			written);
-	kfree(req);
+	status_addr = req->status_addr;
+	/*
+	 * The slot is free before the used entry is posted, as the driver may
+	 * make the head available again once it sees the entry; pairs with
+	 * the acquire in zoc_vblk_handle().  Nothing of @req is read after
+	 * this, and the queue may be torn down once the entry is posted.
+	 */
+	smp_store_release(&req->busy, false);
+	zoc_vblk_finish(vblk, vq, head, status_addr, status, written);
 }
 
 static void zoc_vblk_chunk_done(struct zoc_blkback_req *breq,
@@ -156,21 +208,26 @@ static void zoc_vblk_chunk_done(struct zoc_blkback_req *breq,
 	zoc_vblk_req_put(chunk->req);
 }
 
-static struct zoc_vblk_req *zoc_vblk_req_alloc(struct zoc_vblk *vblk,
-					       struct zoc_virtio_queue *vq,
-					       const struct zoc_vq_chain *chain,
-					       u64 status_addr,
-					       unsigned int nr_segs)
+/*
+ * The request of @chain's head, which zoc_vblk_handle() found free: in use
+ * until its used entry is posted.
+ */
+static struct zoc_vblk_req *zoc_vblk_req_get(struct zoc_vblk *vblk,
+					     struct zoc_virtio_queue *vq,
+					     const struct zoc_vq_chain *chain,
+					     u64 status_addr,
+					     enum zoc_blkback_op op)
 {
-	struct zoc_vblk_req *req;
+	struct zoc_vblk_queue *q = zoc_vblk_queue_of(vblk, vq);
+	struct zoc_vblk_req *req = &q->reqs[chain->head];
 
-	req = kzalloc(struct_size(req, segs, nr_segs), GFP_KERNEL);
-	if (!req)
-		return NULL;
-	req->vblk = vblk;
-	req->vq = vq;
-	req->head = chain->head;
+	WRITE_ONCE(req->busy, true);
 	req->status_addr = status_addr;
+	req->op = op;
+	req->flags = 0;
+	req->bytes = 0;
+	req->error = BLK_STS_OK;
+	req->nr_chunks = 0;
 	return req;
 }
 
@@ -245,8 +302,8 @@ static u8 zoc_vblk_rw(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
 		      const struct zoc_vq_chain *chain, u64 status_addr,
 		      bool write, u64 sector, u64 len)
 {
-	unsigned int i, nr_chunks;
 	struct zoc_vblk_req *req;
+	unsigned int i;
 
 	if (len % SECTOR_SIZE ||
 	    !zoc_vblk_range_ok(vblk, sector, len >> SECTOR_SHIFT))
@@ -255,12 +312,8 @@ static u8 zoc_vblk_rw(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
 		return VIRTIO_BLK_S_OK;
 	if (len > ZOC_VBLK_MAX_BYTES)
 		return VIRTIO_BLK_S_IOERR;
-	nr_chunks = DIV_ROUND_UP(len, ZOC_VBLK_CHUNK);
-	req = zoc_vblk_req_alloc(vblk, vq, chain, status_addr,
-				 chain->nr_segs + nr_chunks);
-	if (!req)
-		return VIRTIO_BLK_S_IOERR;
-	req->op = write ? ZOC_BLKBACK_WRITE : ZOC_BLKBACK_READ;
+	req = zoc_vblk_req_get(vblk, vq, chain, status_addr,
+			       write ? ZOC_BLKBACK_WRITE : ZOC_BLKBACK_READ);
 	req->bytes = len;
 	zoc_vblk_map(req, chain, write,
 		     write ? sizeof(struct virtio_blk_outhdr) : 0, len);
@@ -281,12 +334,11 @@ static u8 zoc_vblk_nodata(struct zoc_vblk *vblk, struct zoc_virtio_queue *vq,
 {
 	struct zoc_vblk_req *req;
 
-	req = zoc_vblk_req_alloc(vblk, vq, chain, status_addr, 0);
-	if (!req)
-		return VIRTIO_BLK_S_IOERR;
-	req->op = op;
+	req = zoc_vblk_req_get(vblk, vq, chain, status_addr, op);
 	req->flags = flags;
 	req->nr_chunks = 1;
+	req->chunks[0].breq.segs = NULL;
+	req->chunks[0].breq.nr_segs = 0;
 	req->chunks[0].breq.nr_sectors = nr_sectors;
 	zoc_vblk_req_submit(req, sector);
 	return ZOC_VBLK_ASYNC;
@@ -330,12 +382,23 @@ static int zoc_vblk_handle(struct zoc_virtio_queue *vq,
 {
 	struct zoc_virtio_dev *vdev = zoc_virtio_vq_dev(vq);
 	struct zoc_vblk *vblk = zoc_virtio_priv(vdev);
+	struct zoc_vblk_queue *q = zoc_vblk_queue_of(vblk, vq);
 	const struct zoc_vq_seg *last;
 	struct virtio_blk_outhdr hdr;
 	u64 data_out, data_in, sector, status_addr;
 	u32 written = 0, n;
 	u8 status;
 
+	/* The engine bounds both by the queue size; they index our arrays. */
+	if (chain->head >= q->num || chain->nr_segs > q->num)
+		return -EINVAL;
+	/*
+	 * A head whose used entry is not posted yet is not the driver's to
+	 * offer again: refused, the request in flight untouched.  Pairs with
+	 * the release in zoc_vblk_req_put().
+	 */
+	if (smp_load_acquire(&q->reqs[chain->head].busy))
+		return -EINVAL;
 	/* The header first, the status byte last: else nothing to answer. */
 	if (chain->out_len < sizeof(hdr) || !chain->in_len ||
 	    zoc_vq_chain_read(vdev, chain, 0, &hdr, sizeof(hdr)))
@@ -388,12 +451,55 @@ static int zoc_vblk_handle(struct zoc_virtio_queue *vq,
 	return 0;
 }
 
+/* A queue is about to take its first chain: its requests, for each head. */
+static int zoc_vblk_setup(struct zoc_virtio_queue *vq, unsigned int num)
+{
+	struct zoc_vblk *vblk = zoc_virtio_priv(zoc_virtio_vq_dev(vq));
+	struct zoc_vblk_queue *q = zoc_vblk_queue_of(vblk, vq);
+	unsigned int i, room = ZOC_VBLK_REQ_SEGS(num);
+	struct zoc_vblk_req *reqs;
+	struct zoc_blkback_seg *segs;
+
+	reqs = kvcalloc(num, sizeof(*reqs), GFP_KERNEL);
+	segs = kvcalloc(array_size(num, room), sizeof(*segs), GFP_KERNEL);
+	if (!reqs || !segs) {
+		kvfree(segs);
+		kvfree(reqs);
+		return -ENOMEM;
+	}
+	for (i = 0; i < num; i++) {
+		reqs[i].vblk = vblk;
+		reqs[i].vq = vq;
+		reqs[i].head = i;
+		reqs[i].segs = &segs[i * room];
+	}
+	q->reqs = reqs;
+	q->segs = segs;
+	q->num = num;
+	return 0;
+}
+
+/* A queue is reset or destroyed: nothing in flight, its work stopped. */
+static void zoc_vblk_teardown(struct zoc_virtio_queue *vq)
+{
+	struct zoc_vblk *vblk = zoc_virtio_priv(zoc_virtio_vq_dev(vq));
+	struct zoc_vblk_queue *q = zoc_vblk_queue_of(vblk, vq);
+
+	kvfree(q->segs);
+	kvfree(q->reqs);
+	q->segs = NULL;
+	q->reqs = NULL;
+	q->num = 0;
+}
+
 static const struct zoc_virtio_ops zoc_vblk_ops = {
 	.type = ZOC_DEV_VIRTIO_BLK,
 	.device_id = VIRTIO_ID_BLOCK,
 	.class = ZOC_VBLK_CLASS,
 	.features = ZOC_VBLK_FEATURES,
 	.handle = zoc_vblk_handle,
+	.setup = zoc_vblk_setup,
+	.teardown = zoc_vblk_teardown,
 };
 
 static void zoc_vblk_config(struct zoc_vblk *vblk, unsigned int queues,
