@@ -395,7 +395,7 @@ static u16 zoc_nvme_delete_sq(struct zoc_nvme_ctrl *ctrl,
 	spin_unlock_irq(&ctrl->lock);
 	zoc_nvme_sq_drain(sq);
 	sq->cq->sqs--;
-	kfree(sq);
+	zoc_nvme_sq_free(sq);
 	return NVME_SC_SUCCESS;
 }
 

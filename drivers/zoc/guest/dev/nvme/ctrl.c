@@ -115,7 +115,6 @@ static void zoc_nvme_drop_aers(struct zoc_nvme_ctrl *ctrl)
 	spin_lock_irq(&ctrl->cq[0]->lock);
 	zoc_nvme_cq_retire(&dropped);
 	spin_unlock_irq(&ctrl->cq[0]->lock);
-	zoc_nvme_free_cmds(&dropped);
 }
 
 /*
@@ -154,7 +153,7 @@ static void zoc_nvme_free_queues(struct zoc_nvme_ctrl *ctrl)
 		ctrl->sq[qid] = NULL;
 		ctrl->cq[qid] = NULL;
 		spin_unlock_irq(&ctrl->lock);
-		kfree(sq);
+		zoc_nvme_sq_free(sq);
 		if (cq) {
 			irq_work_sync(&cq->irq_work);
 			kfree(cq);

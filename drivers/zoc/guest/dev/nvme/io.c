@@ -162,6 +162,9 @@ static void zoc_nvme_dsm_put(struct zoc_nvme_cmd *cmd)
 {
 	if (!atomic_dec_and_test(&cmd->pending))
 		return;
+	/* Its discards are done: the ranges are not needed any more. */
+	kfree(cmd->ranges);
+	cmd->ranges = NULL;
 	cmd->status = zoc_nvme_blk_status(READ_ONCE(cmd->error),
 					  ZOC_BLKBACK_DISCARD);
 	zoc_nvme_complete(cmd);
@@ -226,6 +229,8 @@ static u16 zoc_nvme_io_dsm(struct zoc_nvme_cmd *cmd)
 	return ZOC_NVME_ASYNC;
 
 out_free:
+	kfree(cmd->ranges);
+	cmd->ranges = NULL;
 	kfree(r);
 	return status;
 }

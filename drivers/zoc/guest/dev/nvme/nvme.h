@@ -36,6 +36,7 @@
 #include <linux/blk_types.h>
 #include <linux/irq_work.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/nvme.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
@@ -95,7 +96,6 @@
 /* Not a status: the command completes later. */
 #define ZOC_NVME_ASYNC		0xffff
 
-struct kmem_cache;
 struct zoc_nvme_ctrl;
 struct zoc_nvme_range;
 struct zoc_nvme_sq;
@@ -132,6 +132,7 @@ struct zoc_nvme_features {
  * @result: dword 0 of its completion
  * @status: the status field of its completion, without the phase tag
  * @entry: in its completion queue's backlog, or on a list being retired
+ * @free: on its submission queue's free commands
  * @breq: the backend request of a Flush, Read, Write or Write Zeroes
  * @segs: where its data lies in host memory
  * @nr_segs: entries used in @segs
@@ -145,6 +146,7 @@ struct zoc_nvme_cmd {
 	u32 result;
 	u16 status;
 	struct list_head entry;
+	struct llist_node free;
 	struct zoc_blkback_req breq;
 	struct zoc_blkback_seg segs[ZOC_NVME_MAX_SEGS];
 	unsigned int nr_segs;
@@ -207,6 +209,16 @@ struct zoc_nvme_cq {
  *	yet; decremented under @cq's lock
  * @work: fetches and executes the commands of an I/O queue (the control
  *	work serves the admin queue)
+ * @cmds: its commands, one for each entry, allocated with it
+ * @free: those of @cmds not outstanding; taken by the work that fetches,
+ *	given back under @cq's lock before @outstanding drops
+ *
+ * A command is taken from @free, not found by its identifier or by the
+ * entry it was fetched from: the host chooses the identifiers and may
+ * repeat one, and it may fill an entry again once a completion reports
+ * the entry fetched, while the command fetched from it still runs.  At
+ * most @size commands are outstanding (fetching pauses there), so @free
+ * is never empty when fetching goes on, whatever the host does.
  */
 struct zoc_nvme_sq {
 	struct zoc_nvme_ctrl *ctrl;
@@ -221,6 +233,8 @@ struct zoc_nvme_sq {
 	bool stopped;
 	atomic_t outstanding;
 	struct work_struct work;
+	struct zoc_nvme_cmd *cmds;
+	struct llist_head free;
 };
 
 /**
@@ -302,14 +316,12 @@ struct zoc_nvme_ctrl {
 
 extern ushort zoc_nvme_vendor;
 extern ushort zoc_nvme_device;
-extern struct kmem_cache *zoc_nvme_cmd_cache;
 extern struct zoc_proxy_model zoc_nvme_model;
 
 /* ctrl.c */
 void zoc_nvme_stat(struct zoc_nvme_ctrl *ctrl, unsigned int stat);
 
 /* queue.c */
-void zoc_nvme_free_cmds(struct list_head *cmds);
 void zoc_nvme_sq_kick(struct zoc_nvme_sq *sq);
 void zoc_nvme_cq_retire(struct list_head *done);
 void zoc_nvme_complete(struct zoc_nvme_cmd *cmd);
@@ -320,6 +332,7 @@ struct zoc_nvme_cq *zoc_nvme_cq_alloc(struct zoc_nvme_ctrl *ctrl,
 struct zoc_nvme_sq *zoc_nvme_sq_alloc(struct zoc_nvme_ctrl *ctrl,
 				      u16 qid, void *ring, u32 size,
 				      struct zoc_nvme_cq *cq);
+void zoc_nvme_sq_free(struct zoc_nvme_sq *sq);
 bool zoc_nvme_qsize_ok(u32 size);
 void zoc_nvme_admin_pass(struct zoc_nvme_ctrl *ctrl);
 u32 zoc_nvme_sq_doorbell(struct zoc_nvme_sq *sq, u32 value);

@@ -9,6 +9,7 @@
 #include <linux/atomic.h>
 #include <linux/irq_work.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/nvme.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -170,20 +171,6 @@ static void zoc_nvme_cq_flush(struct zoc_nvme_cq *cq, struct list_head *done)
 		zoc_nvme_cq_notify(cq);
 }
 
-static void zoc_nvme_cmd_free(struct zoc_nvme_cmd *cmd)
-{
-	kfree(cmd->ranges);
-	kmem_cache_free(zoc_nvme_cmd_cache, cmd);
-}
-
-void zoc_nvme_free_cmds(struct list_head *cmds)
-{
-	struct zoc_nvme_cmd *cmd, *tmp;
-
-	list_for_each_entry_safe(cmd, tmp, cmds, entry)
-		zoc_nvme_cmd_free(cmd);
-}
-
 /* --- submission queues --------------------------------------------------- */
 
 void zoc_nvme_sq_kick(struct zoc_nvme_sq *sq)
@@ -221,13 +208,22 @@ static void zoc_nvme_sq_put(struct zoc_nvme_sq *sq)
 		zoc_nvme_sq_kick(sq);
 }
 
-/* Put the submission queues of the commands on @done; CQ lock held. */
+/*
+ * The commands on @done are done with: each goes back to its submission
+ * queue's free commands, then the queue is put.  CQ lock held.  A command
+ * may be fetched again at once: @done is not a list any more.
+ */
 void zoc_nvme_cq_retire(struct list_head *done)
 {
-	struct zoc_nvme_cmd *cmd;
+	struct zoc_nvme_cmd *cmd, *tmp;
+	struct zoc_nvme_sq *sq;
 
-	list_for_each_entry(cmd, done, entry)
-		zoc_nvme_sq_put(cmd->sq);
+	list_for_each_entry_safe(cmd, tmp, done, entry) {
+		sq = cmd->sq;
+		/* Free before the count drops: see zoc_nvme_sq_fetch(). */
+		llist_add(&cmd->free, &sq->free);
+		zoc_nvme_sq_put(sq);
+	}
 }
 
 /*
@@ -258,7 +254,6 @@ void zoc_nvme_complete(struct zoc_nvme_cmd *cmd)
 	}
 	zoc_nvme_cq_retire(&done);
 	spin_unlock_irqrestore(&cq->lock, flags);
-	zoc_nvme_free_cmds(&done);
 }
 
 static void zoc_nvme_finish(struct zoc_nvme_cmd *cmd, u16 status)
@@ -327,17 +322,23 @@ static bool zoc_nvme_sq_refresh(struct zoc_nvme_sq *sq)
 static struct zoc_nvme_cmd *zoc_nvme_sq_fetch(struct zoc_nvme_sq *sq)
 {
 	struct zoc_nvme_cmd *cmd;
+	struct llist_node *node;
 
 	if (READ_ONCE(sq->stopped))
 		return NULL;
 	if (sq->head == sq->tail && !zoc_nvme_sq_refresh(sq))
 		return NULL;
-	/* A full pipeline resumes from zoc_nvme_sq_put(). */
-	if (atomic_read(&sq->outstanding) >= sq->size)
+	/*
+	 * A full pipeline resumes from zoc_nvme_sq_put().  Below @size, a
+	 * command is free: zoc_nvme_cq_retire() gives it back before the
+	 * count drops, and the acquire orders our look at @free after.
+	 */
+	if (atomic_read_acquire(&sq->outstanding) >= sq->size)
 		return NULL;
-	cmd = kmem_cache_alloc(zoc_nvme_cmd_cache, GFP_KERNEL);
-	if (!cmd)
-		return NULL;	/* the next doorbell resumes */
+	node = llist_del_first(&sq->free);
+	if (WARN_ON_ONCE(!node))
+		return NULL;
+	cmd = llist_entry(node, struct zoc_nvme_cmd, free);
 	memcpy(&cmd->sqe, &sq->ring[sq->head], sizeof(cmd->sqe));
 	WRITE_ONCE(sq->head, sq->head + 1 == sq->size ? 0 : sq->head + 1);
 	atomic_inc(&sq->outstanding);
@@ -378,7 +379,6 @@ void zoc_nvme_sq_drain(struct zoc_nvme_sq *sq)
 	}
 	zoc_nvme_cq_retire(&dropped);
 	spin_unlock_irq(&cq->lock);
-	zoc_nvme_free_cmds(&dropped);
 	wait_var_event(&sq->outstanding, zoc_nvme_sq_idle(sq));
 	/* Completions before the last may have kicked the work again. */
 	cancel_work_sync(&sq->work);
@@ -425,15 +425,29 @@ struct zoc_nvme_cq *zoc_nvme_cq_alloc(struct zoc_nvme_ctrl *ctrl,
 	return cq;
 }
 
+/*
+ * A submission queue with its commands, one for each entry: nothing is
+ * allocated for a command, so that memory pressure fails no command and
+ * stops no queue.  Freed by zoc_nvme_sq_free().
+ */
 struct zoc_nvme_sq *zoc_nvme_sq_alloc(struct zoc_nvme_ctrl *ctrl,
 				      u16 qid, void *ring, u32 size,
 				      struct zoc_nvme_cq *cq)
 {
 	struct zoc_nvme_sq *sq;
+	u32 i;
 
 	sq = kzalloc(sizeof(*sq), GFP_KERNEL);
 	if (!sq)
 		return NULL;
+	sq->cmds = kvcalloc(size, sizeof(*sq->cmds), GFP_KERNEL);
+	if (!sq->cmds) {
+		kfree(sq);
+		return NULL;
+	}
+	init_llist_head(&sq->free);
+	for (i = 0; i < size; i++)
+		llist_add(&sq->cmds[i].free, &sq->free);
 	sq->ctrl = ctrl;
 	sq->cq = cq;
 	sq->qid = qid;
@@ -442,6 +456,15 @@ struct zoc_nvme_sq *zoc_nvme_sq_alloc(struct zoc_nvme_ctrl *ctrl,
 	atomic_set(&sq->outstanding, 0);
 	INIT_WORK(&sq->work, zoc_nvme_sq_work);
 	return sq;
+}
+
+/* Free a submission queue that is drained, or was never used. */
+void zoc_nvme_sq_free(struct zoc_nvme_sq *sq)
+{
+	if (!sq)
+		return;
+	kvfree(sq->cmds);
+	kfree(sq);
 }
 
 bool zoc_nvme_qsize_ok(u32 size)
@@ -494,6 +517,5 @@ u32 zoc_nvme_cq_doorbell(struct zoc_nvme_cq *cq, u32 value)
 		zoc_nvme_cq_retire(&done);
 	}
 	spin_unlock(&cq->lock);
-	zoc_nvme_free_cmds(&done);
 	return ok ? 0 : ZOC_NVME_AEN_DB_VALUE;
 }
