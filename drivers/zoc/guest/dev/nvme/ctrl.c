@@ -14,6 +14,7 @@
 #include <linux/ctype.h>
 #include <linux/irq_work.h>
 #include <linux/log2.h>
+#include <linux/mempool.h>
 #include <linux/module.h>
 #include <linux/nvme.h>
 #include <linux/slab.h>
@@ -518,11 +519,17 @@ static int zoc_nvme_create(struct zoc_pdev *pdev,
 	ctrl->nsze = zoc_blkback_capacity(ctrl->bb) >>
 		     (ctrl->lbads - SECTOR_SHIFT);
 
+	ctrl->dsm_pool = zoc_nvme_dsm_pool_create();
+	if (!ctrl->dsm_pool) {
+		ret = -ENOMEM;
+		goto out_close_backend;
+	}
+
 	ctrl->wq = alloc_workqueue("zoc-nvme-%s", WQ_UNBOUND | WQ_HIGHPRI, 0,
 				   ctrl->name);
 	if (!ctrl->wq) {
 		ret = -ENOMEM;
-		goto out_close_backend;
+		goto out_destroy_pool;
 	}
 
 	zoc_nvme_image(ctrl, &pdev->image);
@@ -535,6 +542,8 @@ static int zoc_nvme_create(struct zoc_pdev *pdev,
 		ctrl->name, ctrl->nsze, block_size, params->backend, queues);
 	return 0;
 
+out_destroy_pool:
+	mempool_destroy(ctrl->dsm_pool);
 out_close_backend:
 	zoc_blkback_close(ctrl->bb);
 out_free_ctrl:
@@ -554,6 +563,7 @@ static void zoc_nvme_destroy(struct zoc_pdev *pdev)
 	zoc_nvme_quiesce(ctrl);
 	zoc_nvme_free_queues(ctrl);
 	destroy_workqueue(ctrl->wq);
+	mempool_destroy(ctrl->dsm_pool);
 	zoc_blkback_close(ctrl->bb);
 	kfree(ctrl);
 }

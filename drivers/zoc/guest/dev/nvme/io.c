@@ -7,8 +7,8 @@
 
 #include <linux/atomic.h>
 #include <linux/blkdev.h>
+#include <linux/mempool.h>
 #include <linux/nvme.h>
-#include <linux/slab.h>
 #include <linux/zoc_link.h>
 
 #include "../../zoc_blkback.h"
@@ -24,6 +24,30 @@ struct zoc_nvme_range {
 	struct zoc_blkback_req breq;
 	struct zoc_nvme_cmd *cmd;
 };
+
+/* The ranges of a Dataset Management command: NR is 8 bits. */
+#define ZOC_NVME_DSM_MAX_RANGES	256
+
+/**
+ * struct zoc_nvme_dsm - what a Dataset Management command needs
+ * @r: the ranges, as copied from host memory
+ * @ranges: the discards of those to deallocate
+ */
+struct zoc_nvme_dsm {
+	struct nvme_dsm_range r[ZOC_NVME_DSM_MAX_RANGES];
+	struct zoc_nvme_range ranges[ZOC_NVME_DSM_MAX_RANGES];
+};
+
+/*
+ * The controller's pool of &struct zoc_nvme_dsm.  A queue's work takes one
+ * for a command and has submitted its discards before it fetches another;
+ * the command gives it back as soon as they are done, which needs no work.
+ * So one in reserve lets every work go on, however short memory is.
+ */
+mempool_t *zoc_nvme_dsm_pool_create(void)
+{
+	return mempool_create_kmalloc_pool(1, sizeof(struct zoc_nvme_dsm));
+}
 
 static u16 zoc_nvme_blk_status(blk_status_t status, enum zoc_blkback_op op)
 {
@@ -162,9 +186,9 @@ static void zoc_nvme_dsm_put(struct zoc_nvme_cmd *cmd)
 {
 	if (!atomic_dec_and_test(&cmd->pending))
 		return;
-	/* Its discards are done: the ranges are not needed any more. */
-	kfree(cmd->ranges);
-	cmd->ranges = NULL;
+	/* Its discards are done: the ranges go back for other commands. */
+	mempool_free(cmd->dsm, cmd->sq->ctrl->dsm_pool);
+	cmd->dsm = NULL;
 	cmd->status = zoc_nvme_blk_status(READ_ONCE(cmd->error),
 					  ZOC_BLKBACK_DISCARD);
 	zoc_nvme_complete(cmd);
@@ -190,17 +214,17 @@ static u16 zoc_nvme_io_dsm(struct zoc_nvme_cmd *cmd)
 	u32 nr = (le32_to_cpu(cmd->sqe.dsm.nr) & 0xff) + 1;
 	struct zoc_nvme_range *range;
 	struct nvme_dsm_range *r;
+	struct zoc_nvme_dsm *dsm;
 	unsigned int i, n = 0;
 	u16 status;
 
+	BUILD_BUG_ON(ZOC_NVME_DSM_MAX_RANGES != 0xff + 1);
 	if (!(le32_to_cpu(cmd->sqe.dsm.attributes) & NVME_DSMGMT_AD))
 		return NVME_SC_SUCCESS;
-	r = kmalloc_array(nr, sizeof(*r), GFP_KERNEL);
-	cmd->ranges = kcalloc(nr, sizeof(*cmd->ranges), GFP_KERNEL);
-	if (!r || !cmd->ranges) {
-		status = NVME_SC_INTERNAL;
-		goto out_free;
-	}
+	/* Waits for another command's ranges rather than fail: never NULL. */
+	dsm = mempool_alloc(ctrl->dsm_pool, GFP_NOIO);
+	cmd->dsm = dsm;
+	r = dsm->r;
 	status = zoc_nvme_xfer(cmd, r, nr * sizeof(*r), false);
 	for (i = 0; i < nr && !status; i++)
 		status = zoc_nvme_check_lba(ctrl, le64_to_cpu(r[i].slba),
@@ -213,7 +237,7 @@ static u16 zoc_nvme_io_dsm(struct zoc_nvme_cmd *cmd)
 	for (i = 0; i < nr; i++) {
 		if (!r[i].nlb)
 			continue;
-		range = &cmd->ranges[n++];
+		range = &dsm->ranges[n++];
 		range->cmd = cmd;
 		range->breq.op = ZOC_BLKBACK_DISCARD;
 		range->breq.flags = 0;
@@ -224,14 +248,12 @@ static u16 zoc_nvme_io_dsm(struct zoc_nvme_cmd *cmd)
 		atomic_inc(&cmd->pending);
 		zoc_blkback_submit(ctrl->bb, &range->breq);
 	}
-	kfree(r);
 	zoc_nvme_dsm_put(cmd);
 	return ZOC_NVME_ASYNC;
 
 out_free:
-	kfree(cmd->ranges);
-	cmd->ranges = NULL;
-	kfree(r);
+	mempool_free(dsm, ctrl->dsm_pool);
+	cmd->dsm = NULL;
 	return status;
 }
 

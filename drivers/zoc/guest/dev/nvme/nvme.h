@@ -37,6 +37,7 @@
 #include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/llist.h>
+#include <linux/mempool.h>
 #include <linux/nvme.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
@@ -97,7 +98,7 @@
 #define ZOC_NVME_ASYNC		0xffff
 
 struct zoc_nvme_ctrl;
-struct zoc_nvme_range;
+struct zoc_nvme_dsm;
 struct zoc_nvme_sq;
 struct zoc_pdev;
 struct zoc_proxy_model;
@@ -136,7 +137,8 @@ struct zoc_nvme_features {
  * @breq: the backend request of a Flush, Read, Write or Write Zeroes
  * @segs: where its data lies in host memory
  * @nr_segs: entries used in @segs
- * @ranges: the backend requests of a Dataset Management command
+ * @dsm: the ranges of a Dataset Management command and their backend
+ *	requests, from the controller's pool until they are done
  * @pending: those still running, plus one while they are submitted
  * @error: a failure among them
  */
@@ -150,7 +152,7 @@ struct zoc_nvme_cmd {
 	struct zoc_blkback_req breq;
 	struct zoc_blkback_seg segs[ZOC_NVME_MAX_SEGS];
 	unsigned int nr_segs;
-	struct zoc_nvme_range *ranges;
+	struct zoc_nvme_dsm *dsm;
 	atomic_t pending;
 	blk_status_t error;
 };
@@ -242,6 +244,7 @@ struct zoc_nvme_sq {
  * @pdev: its proxy device
  * @name: its name
  * @bb: the block device behind its namespace
+ * @dsm_pool: the ranges of Dataset Management commands
  * @wq: runs @work and the I/O queues' works
  * @work: the control work: register changes, then the admin queue
  * @nr_io_queues: I/O queue pairs it offers
@@ -280,6 +283,7 @@ struct zoc_nvme_ctrl {
 	struct zoc_pdev *pdev;
 	char name[ZOC_DEV_NAME_LEN];
 	struct zoc_blkback *bb;
+	mempool_t *dsm_pool;
 	struct workqueue_struct *wq;
 	struct work_struct work;
 	unsigned int nr_io_queues;
@@ -347,6 +351,7 @@ void zoc_nvme_event(struct zoc_nvme_ctrl *ctrl, u32 event);
 u16 zoc_nvme_admin_cmd(struct zoc_nvme_ctrl *ctrl, struct zoc_nvme_cmd *cmd);
 
 /* io.c */
+mempool_t *zoc_nvme_dsm_pool_create(void);
 u16 zoc_nvme_io_cmd(struct zoc_nvme_cmd *cmd);
 
 #endif /* _ZOC_NVME_H */

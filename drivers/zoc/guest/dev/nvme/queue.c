@@ -346,7 +346,7 @@ static struct zoc_nvme_cmd *zoc_nvme_sq_fetch(struct zoc_nvme_sq *sq)
 	cmd->result = 0;
 	cmd->status = NVME_SC_SUCCESS;
 	cmd->nr_segs = 0;
-	cmd->ranges = NULL;
+	cmd->dsm = NULL;
 	return cmd;
 }
 
