@@ -19,19 +19,21 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
-#define ZOC_DEBUGFS		"/sys/kernel/debug/zoc"
+#define ZOC_DEBUGFS_ROOT	"/sys/kernel/debug/zoc"
+#define ZOC_DEBUGFS		ZOC_DEBUGFS_ROOT "/link0"	/* the first link */
 #define ZOC_LAB_PORT		"org.zoc.lab"
 #define ZOC_SVM_BOOT_TIMEOUT	180	/* seconds: TCG is slow */
 
-/* Value of field @name in the host's debugfs link file, or -1. */
-static inline long long zoc_link_field(const char *name)
+/* Value of field @name in the link file of debugfs directory @dir, or -1. */
+static inline long long zoc_link_field_of(const char *dir, const char *name)
 {
-	char line[256];
+	char line[256], path[128];
 	size_t len = strlen(name);
 	long long val = -1;
 	FILE *f;
 
-	f = fopen(ZOC_DEBUGFS "/link", "r");
+	snprintf(path, sizeof(path), "%s/link", dir);
+	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -43,15 +45,25 @@ static inline long long zoc_link_field(const char *name)
 	return val;
 }
 
-/* 1 if side @field ("host_state", "svm_state") is up, 0 if not, -1 if unknown. */
-static inline int zoc_link_state(const char *field)
+/* Value of field @name in the first link's debugfs file, or -1. */
+static inline long long zoc_link_field(const char *name)
+{
+	return zoc_link_field_of(ZOC_DEBUGFS, name);
+}
+
+/*
+ * 1 if side @field ("host_state", "svm_state") of the link of debugfs
+ * directory @dir is up, 0 if not, -1 if unknown.
+ */
+static inline int zoc_link_state_of(const char *dir, const char *field)
 {
 	size_t len = strlen(field);
-	char line[256];
+	char line[256], path[128];
 	int up = -1;
 	FILE *f;
 
-	f = fopen(ZOC_DEBUGFS "/link", "r");
+	snprintf(path, sizeof(path), "%s/link", dir);
+	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -59,6 +71,12 @@ static inline int zoc_link_state(const char *field)
 			up = !strcmp(line + len, ": up\n");
 	fclose(f);
 	return up;
+}
+
+/* The same for the first link. */
+static inline int zoc_link_state(const char *field)
+{
+	return zoc_link_state_of(ZOC_DEBUGFS, field);
 }
 
 /* Why the link tests cannot run here, or NULL. */

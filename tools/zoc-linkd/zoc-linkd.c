@@ -14,12 +14,12 @@
  * it again for an id it has seen, so reusing an id corrupts the other VMM's
  * heap.  The kernels find each other's current id in the link area.
  *
- * On bare metal (-K /dev/zoc-link) the host is not a VMM but the kernel we
+ * On bare metal (-K /dev/zoc-link0) the host is not a VMM but the kernel we
  * run on: it gets its eventfds through the device's ioctls, and the service
  * VM's shared memory is the window file the device returns (host RAM).
  *
  * Usage: zoc-linkd -H host.sock -S svm.sock -r HOST_RAM_FILE [-v VECTORS]
- *        zoc-linkd -K /dev/zoc-link -S svm.sock [-v VECTORS]
+ *        zoc-linkd -K /dev/zoc-link0 -S svm.sock [-v VECTORS]
  */
 
 #define _GNU_SOURCE

@@ -79,7 +79,9 @@ static const struct zocctl_usage usage_where[] = {
 	{ "dev", "MAC := a unicast MAC address, six hex pairs (02:00:00:00:00:10)" },
 	{ "dev", "VNI := the VPC's virtual network identifier, 0 to 16777215" },
 	{ "dev", "ADDR/LEN := an IPv4 address and its prefix length, 1 to 32 (10.1.0.10/24)" },
-	{ NULL, "OPTIONS := { -j[son] | -s[tats] | -h[elp] }, also after the command" },
+	{ NULL, "OPTIONS := { -j[son] | -s[tats] | -l[ink] LINK | -h[elp] }," },
+	{ NULL, "           also after the command" },
+	{ NULL, "LINK := the link to a service VM, from 0 (the default; show: all links)" },
 	{ "dev", "A NAME that starts with - must follow the keyword name." },
 };
 
@@ -89,6 +91,7 @@ static const struct zocctl_usage usage_where[] = {
  * @what: the command, for messages ("dev add")
  * @json: print JSON
  * @stats: print the device counters
+ * @link: the link the command is for, -1 if not given
  * @first: no member printed yet in the current JSON object
  * @items: objects printed so far
  * @nl: the netlink socket, once open
@@ -103,6 +106,7 @@ struct zocctl {
 	const char *what;
 	bool json;
 	bool stats;
+	long link;
 	bool first;
 	unsigned int items;
 	struct mnl_socket *nl;
@@ -228,6 +232,7 @@ static const enum mnl_attr_data_type zoc_attr_type[ZOC_A_MAX + 1] = {
 	[ZOC_A_DEV_IPV4] = MNL_TYPE_U32,
 	[ZOC_A_DEV_PREFIX_LEN] = MNL_TYPE_U8,
 	[ZOC_A_DEV_LINK] = MNL_TYPE_U8,
+	[ZOC_A_LINK_ID] = MNL_TYPE_U32,
 };
 
 static const enum mnl_attr_data_type stat_type[ZOC_STAT_MAX + 1] = {
@@ -252,9 +257,11 @@ static const struct zocctl_field dev_fields[] = {
 	{ ZOC_A_DEV_QUEUES, "queues", NULL, 0 },
 	{ ZOC_A_DEV_STATE, "state", dev_states, ARRAY_SIZE(dev_states) },
 	{ ZOC_A_DEV_LINK, "link", dev_links, ARRAY_SIZE(dev_links) },
+	{ ZOC_A_LINK_ID, "on_link", NULL, 0 },
 };
 
 static const struct zocctl_field link_fields[] = {
+	{ ZOC_A_LINK_ID, "id", NULL, 0 },
 	{ ZOC_A_LINK_STATE, "state", link_states, ARRAY_SIZE(link_states) },
 	{ ZOC_A_LINK_EPOCH, "epoch", NULL, 0 },
 	{ ZOC_A_LINK_RESETS, "resets", NULL, 0 },
@@ -303,18 +310,31 @@ static bool is_opt(const char *arg, const char *s, const char *l1, const char *l
 	return !strcmp(arg, s) || !strcmp(arg, l1) || !strcmp(arg, l2);
 }
 
+/* The value that follows the keyword **argv; moves past it. */
+static const char *next_arg(struct zocctl *ctx, int *argc, char ***argv);
+static bool parse_num(const char *s, uint32_t max, uint32_t *val);
+
 /*
- * A word that starts with '-' is an option, wherever it is: -j, -s, or
- * -h (the usage, exit 0).  False for any other word.
+ * A word that starts with '-' is an option, wherever it is: -j, -s,
+ * -l LINK (which moves past LINK), or -h (the usage, exit 0).  False for
+ * any other word.
  */
-static bool parse_opt(struct zocctl *ctx, const char *arg)
+static bool parse_opt(struct zocctl *ctx, int *argc, char ***argv)
 {
+	const char *arg = **argv;
+	uint32_t link;
+
 	if (*arg != '-')
 		return false;
 	if (is_opt(arg, "-j", "-json", "--json")) {
 		ctx->json = true;
 	} else if (is_opt(arg, "-s", "-stats", "--stats")) {
 		ctx->stats = true;
+	} else if (is_opt(arg, "-l", "-link", "--link")) {
+		arg = next_arg(ctx, argc, argv);
+		if (!parse_num(arg, UINT32_MAX, &link))
+			usage_error(ctx, false, "bad link \"%s\": a number", arg);
+		ctx->link = link;
 	} else if (is_opt(arg, "-h", "-help", "--help")) {
 		usage(stdout, ctx->object);
 		exit(0);
@@ -514,7 +534,7 @@ static void parse_dev_add(struct zocctl *ctx, int argc, char **argv,
 	bool net;
 
 	for (; argc > 0; argc--, argv++)
-		if (!parse_opt(ctx, *argv))
+		if (!parse_opt(ctx, &argc, &argv))
 			parse_dev_add_arg(ctx, &argc, &argv, args);
 	if (!args->type)
 		usage_error(ctx, false, "the device TYPE is missing");
@@ -540,7 +560,7 @@ static void parse_dev_set(struct zocctl *ctx, int argc, char **argv,
 			  struct zocctl_dev_args *args)
 {
 	for (; argc > 0; argc--, argv++) {
-		if (parse_opt(ctx, *argv))
+		if (parse_opt(ctx, &argc, &argv))
 			continue;
 		if (!strcmp(*argv, "link"))
 			args->link = parse_link(ctx, next_arg(ctx, &argc, &argv));
@@ -563,7 +583,7 @@ static const char *parse_dev_name(struct zocctl *ctx, int argc, char **argv)
 	const char *name = NULL;
 
 	for (; argc > 0; argc--, argv++) {
-		if (parse_opt(ctx, *argv))
+		if (parse_opt(ctx, &argc, &argv))
 			continue;
 		if (name)
 			usage_error(ctx, true, "unknown argument \"%s\"", *argv);
@@ -842,6 +862,8 @@ static struct nlmsghdr *zoc_msg(struct zocctl *ctx, uint16_t type, uint8_t cmd,
 	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
 	genl->cmd = cmd;
 	genl->version = version;
+	if (type == ctx->family && ctx->link >= 0 && !(flags & NLM_F_DUMP))
+		mnl_attr_put_u32(nlh, ZOC_A_LINK_ID, ctx->link);
 	return nlh;
 }
 
@@ -926,6 +948,13 @@ static int zoc_open(struct zocctl *ctx)
 
 /* --- commands ---------------------------------------------------------- */
 
+/* A dump lists every link's: keep those of the link asked for. */
+static bool on_link(struct zocctl *ctx, const struct nlattr **tb)
+{
+	return ctx->link < 0 || !tb[ZOC_A_LINK_ID] ||
+	       mnl_attr_get_u32(tb[ZOC_A_LINK_ID]) == ctx->link;
+}
+
 static int dev_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *st[ZOC_STAT_MAX + 1] = { NULL };
@@ -942,6 +971,8 @@ static int dev_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[ZOC_A_DEV_MAC] &&
 	    mnl_attr_get_payload_len(tb[ZOC_A_DEV_MAC]) != ETH_ALEN)
 		return bad_reply(ctx);
+	if (!on_link(ctx, tb))
+		return MNL_CB_OK;
 	name = mnl_attr_get_str(tb[ZOC_A_DEV_NAME]);
 	obj_begin(ctx, name);
 	if (ctx->json)
@@ -1051,11 +1082,12 @@ static int link_show(struct zocctl *ctx, int argc, char **argv)
 	struct nlmsghdr *nlh;
 
 	for (; argc > 0; argc--, argv++)
-		if (!parse_opt(ctx, *argv))
+		if (!parse_opt(ctx, &argc, &argv))
 			usage_error(ctx, true, "unknown argument \"%s\"", *argv);
 	if (zoc_open(ctx))
 		return EXIT_KERNEL;
-	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_LINK_GET, ZOC_GENL_VERSION, NLM_F_ACK);
+	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_LINK_GET, ZOC_GENL_VERSION,
+		      ctx->link < 0 ? NLM_F_DUMP : NLM_F_ACK);
 	return zoc_show(ctx, nlh, link_cb);
 }
 
@@ -1135,7 +1167,7 @@ static int run(struct zocctl *ctx, int argc, char **argv)
 {
 	unsigned int i;
 
-	for (; argc > 0 && parse_opt(ctx, *argv); argc--, argv++)
+	for (; argc > 0 && parse_opt(ctx, &argc, &argv); argc--, argv++)
 		;
 	if (argc < 1)
 		usage_error(ctx, true, "no object given");
@@ -1151,7 +1183,7 @@ static int run(struct zocctl *ctx, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct zocctl ctx = { .what = "" };
+	struct zocctl ctx = { .what = "", .link = -1 };
 	int ret;
 
 	ret = run(&ctx, argc - 1, argv + 1);

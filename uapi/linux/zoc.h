@@ -22,7 +22,8 @@
  *	as ZOC_CMD_DEV_GET shows it
  * @ZOC_CMD_DEV_DEL: destroy the device ZOC_A_DEV_NAME (hot-remove)
  * @ZOC_CMD_DEV_GET: one device (ZOC_A_DEV_NAME) or, dumped, all of them
- * @ZOC_CMD_LINK_GET: the state of the link to the service VM
+ * @ZOC_CMD_LINK_GET: the state of a link to a service VM (ZOC_A_LINK_ID)
+ *	or, dumped, of all of them
  * @ZOC_CMD_DEV_SET: change the device ZOC_A_DEV_NAME: ZOC_A_DEV_LINK
  *	(network devices)
  * @__ZOC_CMD_MAX: internal
@@ -63,6 +64,9 @@ enum zoc_cmd {
  * @ZOC_A_DEV_PREFIX_LEN: u8, the prefix length of its subnet, 1 to 32
  * @ZOC_A_DEV_LINK: u8, a network device's link as its host administrator
  *	set it: 1 up (the default), 0 down
+ * @ZOC_A_LINK_ID: u32, the link to a service VM a command is for (0, the
+ *	first, if absent), and the one a device or link reported is on;
+ *	device names are unique per link
  * @__ZOC_A_MAX: internal
  * @ZOC_A_MAX: highest attribute
  */
@@ -86,6 +90,7 @@ enum zoc_attr {
 	ZOC_A_DEV_IPV4,
 	ZOC_A_DEV_PREFIX_LEN,
 	ZOC_A_DEV_LINK,
+	ZOC_A_LINK_ID,
 	__ZOC_A_MAX,
 	ZOC_A_MAX = __ZOC_A_MAX - 1
 };

@@ -533,7 +533,7 @@ struct zoc_dev_page {
 };
 
 /*
- * /dev/zoc-link: the host's link transport on bare metal.  The broker
+ * /dev/zoc-link0: the host's link transport on bare metal.  The broker
  * (zoc-linkd -K) hands the host kernel the eventfds of the service VM's VMM
  * and gets from it the file the VMM maps as the L0 window.
  */

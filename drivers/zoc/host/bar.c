@@ -114,11 +114,15 @@ static u64 zoc_vfn_forward_read(struct zoc_vfn *fn, u64 offset,
 				unsigned int size)
 {
 	struct zoc_msg msg, reply;
+	int ret;
 
 	zoc_vfn_stat(fn, ZOC_STAT_MMIO_READS);
 	zoc_vfn_msg(fn, &msg, ZOC_MSG_MMIO_READ, offset, size, 0);
-	if (zoc_host_link_call_atomic(&msg, &reply, ZOC_BUS_READ_NS) ||
-	    reply.hdr.type != ZOC_MSG_MMIO_REPLY) {
+	ret = zoc_link_call_atomic(fn->bus->link, &msg, &reply,
+				   ZOC_BUS_READ_NS);
+	/* Interrupts raised meanwhile were noted: deliver them soon. */
+	zoc_host_bus_kick(fn->bus);
+	if (ret || reply.hdr.type != ZOC_MSG_MMIO_REPLY) {
 		zoc_vfn_gone(fn);
 		return zoc_vfn_gone_value(fn);
 	}
@@ -168,7 +172,7 @@ static void zoc_vfn_doorbell(struct zoc_vfn *fn, const struct zoc_dev_region *r,
 	zoc_vfn_msg(fn, &msg, ZOC_MSG_DOORBELL, 0, 0, 0);
 	msg.hdr.len = 0;
 	/* On a full ring the bit stays set: the proxy's tick finds it. */
-	if (!zoc_host_link_post(&msg))
+	if (!zoc_link_post(fn->bus->link, &msg))
 		zoc_vfn_stat(fn, ZOC_STAT_DOORBELL_MSGS);
 }
 
@@ -197,7 +201,8 @@ static void zoc_vfn_write(struct mmio_emul_region *region,
 	 * would wait for its reply.  A service VM that takes nothing for
 	 * that long is gone, for this function as for a read.
 	 */
-	if (zoc_host_link_post_wait(&msg, ZOC_BUS_READ_NS) == -ETIMEDOUT)
+	if (zoc_link_post_wait(fn->bus->link, &msg, ZOC_BUS_READ_NS) ==
+	    -ETIMEDOUT)
 		zoc_vfn_gone(fn);
 }
 

@@ -31,15 +31,12 @@ static int domain = 0x5a0c;
 module_param(domain, int, 0444);
 MODULE_PARM_DESC(domain, "PCI domain of the virtual bus (below 0x10000)");
 
-static struct zoc_bus *zoc_bus;
-
-/* The bus, for its other files; NULL when there is none. */
-struct zoc_bus *zoc_bus_instance(void)
-{
-	return zoc_bus;
-}
-
 /* --- configuration space ------------------------------------------------ */
+
+static struct zoc_bus *zoc_bus_of(struct pci_bus *bus)
+{
+	return container_of(bus->sysdata, struct zoc_bus, sd);
+}
 
 static struct zoc_vfn *zoc_bus_fn(struct pci_bus *bus, unsigned int devfn)
 {
@@ -47,31 +44,32 @@ static struct zoc_vfn *zoc_bus_fn(struct pci_bus *bus, unsigned int devfn)
 
 	if (bus->number || PCI_FUNC(devfn))
 		return NULL;
-	fn = &zoc_bus->fn[PCI_SLOT(devfn)];
+	fn = &zoc_bus_of(bus)->fn[PCI_SLOT(devfn)];
 	return fn->present ? fn : NULL;
 }
 
 static int zoc_bus_read(struct pci_bus *bus, unsigned int devfn, int where,
 			int size, u32 *val)
 {
+	struct zoc_bus *b = zoc_bus_of(bus);
 	struct zoc_vfn *fn;
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&zoc_bus->cfg_lock, flags);
+	raw_spin_lock_irqsave(&b->cfg_lock, flags);
 	fn = zoc_bus_fn(bus, devfn);
 	/*
 	 * A dead function is not there any more: all ones, which is how
 	 * drivers (pci_device_is_present()) tell a surprise removal.
 	 */
 	if (!fn || READ_ONCE(fn->dead) || where + size > ZOC_BUS_CFG_SIZE) {
-		raw_spin_unlock_irqrestore(&zoc_bus->cfg_lock, flags);
+		raw_spin_unlock_irqrestore(&b->cfg_lock, flags);
 		*val = ~0U;
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	}
 	*val = 0;
 	memcpy(val, fn->cfg + where, size);
 	*val = le32_to_cpu((__force __le32)*val);
-	raw_spin_unlock_irqrestore(&zoc_bus->cfg_lock, flags);
+	raw_spin_unlock_irqrestore(&b->cfg_lock, flags);
 	return PCIBIOS_SUCCESSFUL;
 }
 
@@ -90,15 +88,16 @@ static void zoc_vfn_msix_ctrl(struct zoc_vfn *fn, u16 val)
 static int zoc_bus_write(struct pci_bus *bus, unsigned int devfn, int where,
 			 int size, u32 val)
 {
+	struct zoc_bus *b = zoc_bus_of(bus);
 	struct zoc_vfn *fn;
 	unsigned long flags;
 	bool replay = false;
 	u32 bar;
 
-	raw_spin_lock_irqsave(&zoc_bus->cfg_lock, flags);
+	raw_spin_lock_irqsave(&b->cfg_lock, flags);
 	fn = zoc_bus_fn(bus, devfn);
 	if (!fn || where + size > ZOC_BUS_CFG_SIZE) {
-		raw_spin_unlock_irqrestore(&zoc_bus->cfg_lock, flags);
+		raw_spin_unlock_irqrestore(&b->cfg_lock, flags);
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	}
 	if (where == PCI_COMMAND && size >= 2) {
@@ -117,7 +116,7 @@ static int zoc_bus_write(struct pci_bus *bus, unsigned int devfn, int where,
 		zoc_vfn_msix_ctrl(fn, where == ZOC_BUS_MSIX_CAP ? val >> 16 : val);
 		replay = true;
 	}
-	raw_spin_unlock_irqrestore(&zoc_bus->cfg_lock, flags);
+	raw_spin_unlock_irqrestore(&b->cfg_lock, flags);
 	if (replay)
 		zoc_vfn_msix_replay(fn);
 	return PCIBIOS_SUCCESSFUL;
@@ -192,13 +191,25 @@ static struct pci_ops zoc_bus_ops = {
 
 /* --- the bridge ---------------------------------------------------------- */
 
-int zoc_host_bus_init(struct resource *aperture, struct dentry *dir)
+/**
+ * zoc_host_bus_init - the virtual PCI bus of a link
+ * @host: the host end of the link, its aperture claimed
+ *
+ * The bus's PCI domain is the module parameter plus the link's number, its
+ * bridge a child of the link's device, its BARs in the link's aperture past
+ * the link area.
+ *
+ * Return: 0 or a negative errno.
+ */
+int zoc_host_bus_init(struct zoc_host *host)
 {
+	struct resource *aperture = &host->aperture;
+	int nr = domain + host->id;
 	struct zoc_bus *b;
 	unsigned int slot;
 	int ret;
 
-	if (domain < 0 || domain > 0xffff || pci_find_bus(domain, 0))
+	if (domain < 0 || nr > 0xffff || pci_find_bus(nr, 0))
 		return -EBUSY;
 	if (resource_size(aperture) < ZOC_BUS_WINDOW_OFF +
 	    ZOC_BUS_SLOTS * ZOC_BUS_BAR_STRIDE)
@@ -206,12 +217,15 @@ int zoc_host_bus_init(struct resource *aperture, struct dentry *dir)
 	b = kzalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return -ENOMEM;
+	b->host = host;
+	b->link = &host->link;
 	raw_spin_lock_init(&b->cfg_lock);
 	mutex_init(&b->mutex);
 	init_irq_work(&b->irq_work, zoc_bus_irq_work);
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
+		b->fn[slot].bus = b;
 		b->fn[slot].slot = slot;
-		b->fn[slot].page = zoc_host_link_dev_page(slot);
+		b->fn[slot].page = zoc_link_dev_page(b->link, slot);
 		raw_spin_lock_init(&b->fn[slot].msix_lock);
 		INIT_WORK(&b->fn[slot].gone_work, zoc_vfn_gone_work);
 	}
@@ -224,7 +238,7 @@ int zoc_host_bus_init(struct resource *aperture, struct dentry *dir)
 		goto out_free;
 	b->busn.name = "zoc bus numbers";
 	b->busn.flags = IORESOURCE_BUS;
-	b->sd.domain = domain;
+	b->sd.domain = nr;
 	b->sd.node = NUMA_NO_NODE;
 	ret = zoc_bus_msi_init(b);
 	if (ret)
@@ -235,6 +249,7 @@ int zoc_host_bus_init(struct resource *aperture, struct dentry *dir)
 		ret = -ENOMEM;
 		goto out_msi;
 	}
+	b->bridge->dev.parent = &host->pdev->dev;
 	b->bridge->sysdata = &b->sd;
 	b->bridge->ops = &zoc_bus_ops;
 	b->bridge->busnr = 0;
@@ -242,7 +257,7 @@ int zoc_host_bus_init(struct resource *aperture, struct dentry *dir)
 	pci_add_resource(&b->bridge->windows, &b->busn);
 	/* The bus inherits it: its functions' MSI-X go through us. */
 	dev_set_msi_domain(&b->bridge->dev, b->msi);
-	zoc_bus = b;
+	host->bus = b;
 
 	pci_lock_rescan_remove();
 	ret = pci_scan_root_bus_bridge(b->bridge);
@@ -251,12 +266,13 @@ int zoc_host_bus_init(struct resource *aperture, struct dentry *dir)
 	pci_unlock_rescan_remove();
 	if (ret)
 		goto out_bridge;
-	b->ctl = zoc_bus_test_debugfs(b, dir);
-	pr_info("zoc: virtual PCI bus %04x:00, BARs in %pR\n", domain, &b->window);
+	b->ctl = zoc_bus_test_debugfs(b, host->dir);
+	dev_info(&host->pdev->dev, "virtual PCI bus %04x:00, BARs in %pR\n", nr,
+		 &b->window);
 	return 0;
 
 out_bridge:
-	zoc_bus = NULL;
+	host->bus = NULL;
 	pci_free_host_bridge(b->bridge);
 out_msi:
 	zoc_bus_msi_exit(b);
@@ -267,9 +283,15 @@ out_free:
 	return ret;
 }
 
-void zoc_host_bus_exit(void)
+/**
+ * zoc_host_bus_exit - undo zoc_host_bus_init()
+ * @host: the host end of the link
+ *
+ * The link's tick is stopped: nothing marks functions gone any more.
+ */
+void zoc_host_bus_exit(struct zoc_host *host)
 {
-	struct zoc_bus *b = zoc_bus;
+	struct zoc_bus *b = host->bus;
 	unsigned int slot;
 
 	if (!b)
@@ -289,6 +311,6 @@ void zoc_host_bus_exit(void)
 	pci_unlock_rescan_remove();
 	zoc_bus_msi_exit(b);
 	release_resource(&b->window);
-	zoc_bus = NULL;
+	host->bus = NULL;
 	kfree(b);
 }

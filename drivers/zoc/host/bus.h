@@ -39,6 +39,7 @@ struct irq_domain;
 
 /**
  * struct zoc_vfn - a function of the bus
+ * @bus: its bus
  * @region: its BAR0, an emulated MMIO region
  * @cfg: its configuration space
  * @image: the validated copy of its device image
@@ -63,6 +64,7 @@ struct irq_domain;
  * @stats: enum zoc_stat counters kept by the bus
  */
 struct zoc_vfn {
+	struct zoc_bus *bus;
 	struct mmio_emul_region region;
 	u8 cfg[ZOC_BUS_CFG_SIZE];
 	struct zoc_dev_image image;
@@ -89,7 +91,9 @@ struct zoc_vfn {
 };
 
 /**
- * struct zoc_bus - the virtual bus
+ * struct zoc_bus - the virtual bus of one link
+ * @host: the host end of its link
+ * @link: that link
  * @bridge: its host bridge
  * @sd: x86 sysdata: the domain
  * @window: the part of the aperture its BARs live in
@@ -104,6 +108,8 @@ struct zoc_vfn {
  * @ctl: its debugfs file
  */
 struct zoc_bus {
+	struct zoc_host *host;
+	struct zoc_link *link;
 	struct pci_host_bridge *bridge;
 	struct pci_sysdata sd;
 	struct resource window;
@@ -118,13 +124,18 @@ struct zoc_bus {
 	struct dentry *ctl;
 };
 
+/* For logs: the function's device once it has one, else its bus's. */
+static inline struct device *zoc_vfn_dev(struct zoc_vfn *fn)
+{
+	return fn->pdev ? &fn->pdev->dev : &fn->bus->bridge->dev;
+}
+
 static inline void zoc_vfn_stat(struct zoc_vfn *fn, unsigned int stat)
 {
 	atomic64_inc(&fn->stats[stat]);
 }
 
 /* bus.c: the host bridge and configuration space */
-struct zoc_bus *zoc_bus_instance(void);
 void zoc_vfn_build_cfg(struct zoc_vfn *fn);
 
 /* msi.c: the MSI irq domain and interrupt delivery */

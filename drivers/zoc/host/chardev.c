@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ZOC host link transport for bare metal: /dev/zoc-link.
+ * ZOC host link transport for bare metal: /dev/zoc-link<N>, one per link.
  *
  * On bare metal the service VM's VMM (QEMU with an ivshmem-doorbell device)
  * talks to the broker, zoc-linkd -K, which plays the host's part of the
@@ -35,6 +35,7 @@
 
 /**
  * struct zoc_host_efd - the doorbells one broker handed over
+ * @host: the link they are for
  * @lock: protects @kick against the link ringing through it
  * @kick: signalled to ring the service VM, or NULL
  * @call: signalled by the service VM's VMM to ring us, or NULL
@@ -44,6 +45,7 @@
  * @attached: the link uses this transport
  */
 struct zoc_host_efd {
+	struct zoc_host *host;
 	/* the link rings from any context while the broker replaces @kick */
 	spinlock_t lock;
 	struct eventfd_ctx *kick;
@@ -75,7 +77,10 @@ static const struct zoc_link_transport_ops zoc_efd_ops = {
 /* The doorbell, in hard interrupt context, as a device's would be. */
 static void zoc_efd_doorbell(struct irq_work *work)
 {
-	zoc_host_link_doorbell();
+	struct zoc_host_efd *efd = container_of(work, struct zoc_host_efd,
+						doorbell);
+
+	zoc_host_link_doorbell(efd->host);
 }
 
 /*
@@ -130,7 +135,7 @@ static int zoc_efd_set_call(struct zoc_host_efd *efd,
 	events = vfs_poll(f.file, &efd->pt);
 	fdput(f);
 
-	ret = zoc_host_link_attach(&zoc_efd_ops, efd, db->peer);
+	ret = zoc_host_link_attach(efd->host, &zoc_efd_ops, efd, db->peer);
 	if (ret) {
 		eventfd_ctx_remove_wait_queue(ctx, &efd->wait, &count);
 		eventfd_ctx_put(ctx);
@@ -167,9 +172,9 @@ static int zoc_efd_set_kick(struct zoc_host_efd *efd,
  * rest of the aperture stays out: emulated MMIO must never be reachable
  * as memory.
  */
-static bool zoc_window_allowed(phys_addr_t phys)
+static bool zoc_window_allowed(struct zoc_host *host, phys_addr_t phys)
 {
-	return zoc_host_link_in_link_area(phys) ||
+	return zoc_host_link_in_link_area(host, phys) ||
 	       region_intersects(phys, PAGE_SIZE, IORESOURCE_SYSTEM_RAM,
 				 IORES_DESC_NONE) == REGION_INTERSECTS;
 }
@@ -184,10 +189,11 @@ static int zoc_ram_end(struct resource *res, void *arg)
 
 static vm_fault_t zoc_window_fault(struct vm_fault *vmf)
 {
+	struct file *file = vmf->vma->vm_file;
 	phys_addr_t phys = PFN_PHYS(vmf->pgoff);
 
-	if (phys >= i_size_read(file_inode(vmf->vma->vm_file)) ||
-	    !zoc_window_allowed(phys))
+	if (phys >= i_size_read(file_inode(file)) ||
+	    !zoc_window_allowed(file->private_data, phys))
 		return VM_FAULT_SIGBUS;
 	return vmf_insert_pfn(vmf->vma, vmf->address, vmf->pgoff);
 }
@@ -215,9 +221,9 @@ static const struct file_operations zoc_window_fops = {
  * size (ivshmem sizes its BAR so): the smallest power of two that covers
  * RAM and the aperture.
  */
-static int zoc_window_fd(void)
+static int zoc_window_fd(struct zoc_host *host)
 {
-	phys_addr_t end = zoc_host_link_aperture_end();
+	phys_addr_t end = host->aperture.end + 1;
 	struct inode *inode;
 	struct file *file;
 	int fd;
@@ -237,6 +243,8 @@ static int zoc_window_fd(void)
 		iput(inode);
 		return PTR_ERR(file);
 	}
+	/* Links go away only with the module, which the file holds. */
+	file->private_data = host;
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		fput(file);
@@ -260,18 +268,20 @@ static long zoc_efd_ioctl(struct file *file, unsigned int cmd,
 		return cmd == ZOC_LINK_SET_CALL ? zoc_efd_set_call(efd, &db) :
 						  zoc_efd_set_kick(efd, &db);
 	case ZOC_LINK_WINDOW:
-		return zoc_window_fd();
+		return zoc_window_fd(efd->host);
 	}
 	return -ENOTTY;
 }
 
 static int zoc_efd_open(struct inode *inode, struct file *file)
 {
+	struct miscdevice *misc = file->private_data;
 	struct zoc_host_efd *efd;
 
 	efd = kzalloc(sizeof(*efd), GFP_KERNEL);
 	if (!efd)
 		return -ENOMEM;
+	efd->host = container_of(misc, struct zoc_host, misc);
 	spin_lock_init(&efd->lock);
 	init_irq_work(&efd->doorbell, zoc_efd_doorbell);
 	file->private_data = efd;
@@ -284,7 +294,7 @@ static int zoc_efd_release(struct inode *inode, struct file *file)
 	u64 count;
 
 	if (efd->attached)
-		zoc_host_link_detach(efd);
+		zoc_host_link_detach(efd->host, efd);
 	if (efd->call) {
 		eventfd_ctx_remove_wait_queue(efd->call, &efd->wait, &count);
 		eventfd_ctx_put(efd->call);
@@ -305,13 +315,6 @@ static const struct file_operations zoc_efd_fops = {
 	.llseek = noop_llseek,
 };
 
-static struct miscdevice zoc_efd_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = "zoc-link",
-	.fops = &zoc_efd_fops,
-	.mode = 0600,
-};
-
 static int zoc_window_init_fs_context(struct fs_context *fc)
 {
 	return init_pseudo(fc, ZOC_WINDOW_MAGIC) ? 0 : -ENOMEM;
@@ -323,21 +326,32 @@ static struct file_system_type zoc_window_fs = {
 	.kill_sb = kill_anon_super,
 };
 
+/* The file system of the window files, shared by all links. */
 int zoc_host_chardev_init(void)
 {
-	int ret;
-
 	zoc_window_mnt = kern_mount(&zoc_window_fs);
-	if (IS_ERR(zoc_window_mnt))
-		return PTR_ERR(zoc_window_mnt);
-	ret = misc_register(&zoc_efd_misc);
-	if (ret)
-		kern_unmount(zoc_window_mnt);
-	return ret;
+	return PTR_ERR_OR_ZERO(zoc_window_mnt);
 }
 
 void zoc_host_chardev_exit(void)
 {
-	misc_deregister(&zoc_efd_misc);
 	kern_unmount(zoc_window_mnt);
+}
+
+/* /dev/zoc-link<N> of link N. */
+int zoc_host_chardev_add(struct zoc_host *host)
+{
+	snprintf(host->misc_name, sizeof(host->misc_name), "zoc-link%u",
+		 host->id);
+	host->misc.minor = MISC_DYNAMIC_MINOR;
+	host->misc.name = host->misc_name;
+	host->misc.fops = &zoc_efd_fops;
+	host->misc.mode = 0600;
+	host->misc.parent = &host->pdev->dev;
+	return misc_register(&host->misc);
+}
+
+void zoc_host_chardev_remove(struct zoc_host *host)
+{
+	misc_deregister(&host->misc);
 }

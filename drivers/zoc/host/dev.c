@@ -125,7 +125,8 @@ static int zoc_image_check(const struct zoc_dev_image *img, u8 type)
 
 /* --- hot-plug and management --------------------------------------------- */
 
-static int zoc_bus_ctrl(u32 opcode, const void *data, size_t len)
+static int zoc_bus_ctrl(struct zoc_bus *b, u32 opcode, const void *data,
+			size_t len)
 {
 	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ }, reply;
 	int ret;
@@ -133,7 +134,7 @@ static int zoc_bus_ctrl(u32 opcode, const void *data, size_t len)
 	msg.hdr.len = cpu_to_le16(8 + len);
 	msg.ctrl.opcode = cpu_to_le32(opcode);
 	memcpy(msg.ctrl.data, data, len);
-	ret = zoc_host_link_call(&msg, &reply, ZOC_BUS_CTRL_TIMEOUT);
+	ret = zoc_link_call(b->link, &msg, &reply, ZOC_BUS_CTRL_TIMEOUT);
 	if (ret)
 		return ret;
 	if (reply.hdr.type != ZOC_MSG_CTRL_REPLY)
@@ -154,17 +155,18 @@ static int zoc_bus_ctrl(u32 opcode, const void *data, size_t len)
 	}
 }
 
-static void zoc_bus_destroy(unsigned int slot)
+static void zoc_bus_destroy(struct zoc_bus *b, unsigned int slot)
 {
 	__le32 arg = cpu_to_le32(slot);
 	int ret;
 
-	ret = zoc_bus_ctrl(ZOC_CTRL_DEV_DESTROY, &arg, sizeof(arg));
+	ret = zoc_bus_ctrl(b, ZOC_CTRL_DEV_DESTROY, &arg, sizeof(arg));
 	/* A service VM that restarted or went away has no device to destroy. */
 	if (ret && ret != -ENOTCONN && ret != -ETIMEDOUT &&
 	    ret != -ECONNRESET && ret != -ENODEV)
-		pr_warn("zoc: slot %u: the service VM did not destroy it: %d\n",
-			slot, ret);
+		dev_warn(&b->bridge->dev,
+			 "slot %u: the service VM did not destroy it: %d\n",
+			 slot, ret);
 }
 
 struct zoc_vfn *zoc_bus_find(struct zoc_bus *b, const char *name)
@@ -228,17 +230,18 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 
 /**
  * zoc_host_dev_add - create a device in the service VM and plug it
+ * @host: the link to create it over
  * @dreq: what to create
  * @extack: for error messages
  *
  * Return: 0 or a negative errno, explained in @extack.
  */
-int zoc_host_dev_add(const struct zoc_host_dev_req *dreq,
+int zoc_host_dev_add(struct zoc_host *host, const struct zoc_host_dev_req *dreq,
 		     struct netlink_ext_ack *extack)
 {
 	const char *name = dreq->name, *backend = dreq->backend;
 	u32 type = dreq->type, queues = dreq->queues, flags = dreq->flags;
-	struct zoc_bus *b = zoc_bus_instance();
+	struct zoc_bus *b = host->bus;
 	struct zoc_ctrl_dev_create req = {};
 	bool net = type == ZOC_DEV_VIRTIO_NET;
 	struct zoc_vfn *fn = NULL;
@@ -282,7 +285,7 @@ int zoc_host_dev_add(const struct zoc_host_dev_req *dreq,
 		req.net = dreq->net;
 	else
 		strscpy(req.backend, backend, sizeof(req.backend));
-	ret = zoc_bus_ctrl(ZOC_CTRL_DEV_CREATE, &req, sizeof(req));
+	ret = zoc_bus_ctrl(b, ZOC_CTRL_DEV_CREATE, &req, sizeof(req));
 	switch (ret) {
 	case 0:
 		break;
@@ -325,12 +328,11 @@ int zoc_host_dev_add(const struct zoc_host_dev_req *dreq,
 		NL_SET_ERR_MSG(extack, "the PCI core did not take the function");
 		goto out_destroy;
 	}
-	pr_info("zoc: %04x:00:%02x.0: %s added\n", b->sd.domain, fn->slot,
-		name);
+	pci_info(fn->pdev, "%s added\n", name);
 	goto out;
 
 out_destroy:
-	zoc_bus_destroy(fn->slot);
+	zoc_bus_destroy(b, fn->slot);
 out:
 	mutex_unlock(&b->mutex);
 	return ret;
@@ -346,28 +348,29 @@ void zoc_bus_unplug(struct zoc_bus *b, struct zoc_vfn *fn)
 	fn->present = false;
 	raw_spin_unlock_irq(&b->cfg_lock);
 	mmio_emul_unregister(&fn->region);
-	zoc_bus_destroy(fn->slot);
+	zoc_bus_destroy(b, fn->slot);
 	fn->name[0] = '\0';
 }
 
 /**
  * zoc_host_dev_del - hot-remove a device and destroy it in the service VM
+ * @host: the link it is served over
  * @name: its name
  * @extack: for error messages
  *
  * Return: 0, or -ENOENT.
  */
-int zoc_host_dev_del(const char *name, struct netlink_ext_ack *extack)
+int zoc_host_dev_del(struct zoc_host *host, const char *name,
+		     struct netlink_ext_ack *extack)
 {
-	struct zoc_bus *b = zoc_bus_instance();
+	struct zoc_bus *b = host->bus;
 	struct zoc_vfn *fn;
 	int ret = 0;
 
 	mutex_lock(&b->mutex);
 	fn = zoc_bus_find(b, name);
 	if (fn) {
-		pr_info("zoc: %04x:00:%02x.0: %s removed\n", b->sd.domain,
-			fn->slot, name);
+		dev_info(zoc_vfn_dev(fn), "%s removed\n", name);
 		zoc_bus_unplug(b, fn);
 	} else {
 		NL_SET_ERR_MSG(extack, "no device of that name");
@@ -379,6 +382,7 @@ int zoc_host_dev_del(const char *name, struct netlink_ext_ack *extack)
 
 /**
  * zoc_host_dev_set_link - set a network device's link up or down
+ * @host: the link it is served over
  * @name: its name
  * @up: the link the host administrator wants
  * @extack: for error messages
@@ -389,10 +393,10 @@ int zoc_host_dev_del(const char *name, struct netlink_ext_ack *extack)
  *
  * Return: 0 or a negative errno, explained in @extack.
  */
-int zoc_host_dev_set_link(const char *name, bool up,
+int zoc_host_dev_set_link(struct zoc_host *host, const char *name, bool up,
 			  struct netlink_ext_ack *extack)
 {
-	struct zoc_bus *b = zoc_bus_instance();
+	struct zoc_bus *b = host->bus;
 	struct zoc_ctrl_dev_link req = { .up = up };
 	struct zoc_vfn *fn;
 	int ret;
@@ -410,7 +414,7 @@ int zoc_host_dev_set_link(const char *name, bool up,
 		goto out;
 	}
 	req.slot = cpu_to_le32(fn->slot);
-	ret = zoc_bus_ctrl(ZOC_CTRL_DEV_LINK, &req, sizeof(req));
+	ret = zoc_bus_ctrl(b, ZOC_CTRL_DEV_LINK, &req, sizeof(req));
 	if (ret) {
 		NL_SET_ERR_MSG(extack, "the service VM did not take the change");
 		goto out;
@@ -445,6 +449,7 @@ static void zoc_vfn_info(struct zoc_bus *b, struct zoc_vfn *fn,
 	info->net = fn->net;
 	snprintf(info->pci, sizeof(info->pci), "%04x:00:%02x.0", b->sd.domain,
 		 fn->slot);
+	info->link = b->host->id;
 	for (i = 0; i < __ZOC_STAT_MAX; i++)
 		info->stats[i] = atomic64_read(&fn->stats[i]);
 	/* The model's own counters, as the service VM last wrote them. */
@@ -455,14 +460,16 @@ static void zoc_vfn_info(struct zoc_bus *b, struct zoc_vfn *fn,
 
 /**
  * zoc_host_dev_info - describe a device
+ * @host: the link it is served over
  * @name: its name
  * @info: filled in
  *
  * Return: 0, or -ENOENT.
  */
-int zoc_host_dev_info(const char *name, struct zoc_host_dev_info *info)
+int zoc_host_dev_info(struct zoc_host *host, const char *name,
+		      struct zoc_host_dev_info *info)
 {
-	struct zoc_bus *b = zoc_bus_instance();
+	struct zoc_bus *b = host->bus;
 	struct zoc_vfn *fn;
 
 	mutex_lock(&b->mutex);
@@ -475,14 +482,16 @@ int zoc_host_dev_info(const char *name, struct zoc_host_dev_info *info)
 
 /**
  * zoc_host_dev_info_next - describe the next device, for dumps
+ * @host: the link
  * @slot: where to start; moved past the device described
  * @info: filled in
  *
  * Return: 0, or -ENOENT when there is none left.
  */
-int zoc_host_dev_info_next(unsigned int *slot, struct zoc_host_dev_info *info)
+int zoc_host_dev_info_next(struct zoc_host *host, unsigned int *slot,
+			   struct zoc_host_dev_info *info)
 {
-	struct zoc_bus *b = zoc_bus_instance();
+	struct zoc_bus *b = host->bus;
 	int ret = -ENOENT;
 
 	mutex_lock(&b->mutex);
@@ -501,8 +510,9 @@ int zoc_host_dev_info_next(unsigned int *slot, struct zoc_host_dev_info *info)
 void zoc_vfn_gone(struct zoc_vfn *fn)
 {
 	if (!xchg(&fn->dead, true)) {
-		pr_warn("zoc: %04x:00:%02x.0 (%s) gone: surprise removal\n",
-			zoc_bus_instance()->sd.domain, fn->slot, fn->name);
+		dev_warn(&fn->bus->bridge->dev,
+			 "%04x:00:%02x.0 (%s) gone: surprise removal\n",
+			 fn->bus->sd.domain, fn->slot, fn->name);
 		schedule_work(&fn->gone_work);
 	}
 }
@@ -511,7 +521,7 @@ void zoc_vfn_gone(struct zoc_vfn *fn)
 void zoc_vfn_gone_work(struct work_struct *work)
 {
 	struct zoc_vfn *fn = container_of(work, struct zoc_vfn, gone_work);
-	struct zoc_bus *b = zoc_bus_instance();
+	struct zoc_bus *b = fn->bus;
 
 	mutex_lock(&b->mutex);
 	/* Not a device added in this slot since: that one is alive. */
@@ -524,12 +534,12 @@ void zoc_vfn_gone_work(struct work_struct *work)
 
 /**
  * zoc_host_bus_link_lost - the service VM and its devices are gone
+ * @b: the bus of the link, or NULL
  *
  * Context: any; the removals happen in process context later.
  */
-void zoc_host_bus_link_lost(void)
+void zoc_host_bus_link_lost(struct zoc_bus *b)
 {
-	struct zoc_bus *b = zoc_bus_instance();
 	unsigned int slot;
 
 	if (!b)

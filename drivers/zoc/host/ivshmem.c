@@ -3,7 +3,8 @@
  * ZOC host link transport for a host that is itself a VM: QEMU's
  * ivshmem-doorbell device carries the doorbells to and from the service VM
  * (the lab, nested clouds).  Its shared memory is not used: the link area
- * lives in the host's own aperture.
+ * lives in the host's own aperture.  Each function carries the link with
+ * the lowest number that has no transport yet.
  */
 
 #include <linux/interrupt.h>
@@ -18,10 +19,12 @@
 /**
  * struct zoc_host_ivshmem - one ivshmem-doorbell function
  * @pdev: the function
+ * @host: the link it carries
  * @regs: its BAR0
  */
 struct zoc_host_ivshmem {
 	struct pci_dev *pdev;
+	struct zoc_host *host;
 	void __iomem *regs;
 };
 
@@ -39,8 +42,27 @@ static const struct zoc_link_transport_ops zoc_host_ivshmem_ops = {
 
 static irqreturn_t zoc_host_ivshmem_irq(int irq, void *data)
 {
-	zoc_host_link_doorbell();
+	struct zoc_host *host = READ_ONCE(((struct zoc_host_ivshmem *)data)->host);
+
+	/* Before the link is attached: its tick finds what this was for. */
+	if (!host)
+		return IRQ_HANDLED;
+	zoc_host_link_doorbell(host);
 	return IRQ_HANDLED;
+}
+
+/* Attach to the first link that has no transport. */
+static int zoc_host_ivshmem_attach(struct zoc_host_ivshmem *ivs, u32 own_id)
+{
+	struct zoc_host *host = NULL;
+	int ret = -EBUSY;
+
+	while (ret == -EBUSY && (host = zoc_host_next(host)))
+		ret = zoc_host_link_attach(host, &zoc_host_ivshmem_ops, ivs,
+					   own_id);
+	if (!ret)
+		WRITE_ONCE(ivs->host, host);
+	return ret;
 }
 
 static int zoc_host_ivshmem_probe(struct pci_dev *pdev,
@@ -78,11 +100,14 @@ static int zoc_host_ivshmem_probe(struct pci_dev *pdev,
 		goto out_free_vectors;
 
 	own_id = readl(ivs->regs + ZOC_IVSHMEM_IVPOSITION);
-	ret = zoc_host_link_attach(&zoc_host_ivshmem_ops, ivs, own_id);
-	if (ret)
+	ret = zoc_host_ivshmem_attach(ivs, own_id);
+	if (ret) {
+		dev_err(&pdev->dev, "no link to carry: %d\n", ret);
 		goto out_free_irq;
+	}
 	pci_set_drvdata(pdev, ivs);
-	dev_info(&pdev->dev, "link transport, doorbell id %u\n", own_id);
+	dev_info(&pdev->dev, "transport of link %u, doorbell id %u\n",
+		 ivs->host->id, own_id);
 	return 0;
 
 out_free_irq:
@@ -96,7 +121,7 @@ static void zoc_host_ivshmem_remove(struct pci_dev *pdev)
 {
 	struct zoc_host_ivshmem *ivs = pci_get_drvdata(pdev);
 
-	zoc_host_link_detach(ivs);
+	zoc_host_link_detach(ivs->host, ivs);
 	free_irq(pci_irq_vector(pdev, 0), ivs);
 	pci_free_irq_vectors(pdev);
 }

@@ -30,9 +30,6 @@
 
 #define ZOC_PROBE_TIMEOUT	(5 * HZ)
 
-/* The one host end, until the bus takes a link handle of its own. */
-static struct zoc_host *zoc_host;
-
 static u64 zoc_read64(__le64 *p)
 {
 	return le64_to_cpu(READ_ONCE(*p));
@@ -46,7 +43,7 @@ static void zoc_host_receive(struct zoc_link *link, const struct zoc_msg *msg)
 	switch (msg->hdr.type) {
 	case ZOC_MSG_IRQ:
 		/* Noted now, delivered once the lock is dropped. */
-		zoc_host_bus_irq(le32_to_cpu(msg->hdr.dev),
+		zoc_host_bus_irq(host->bus, le32_to_cpu(msg->hdr.dev),
 				 le32_to_cpu(msg->irq.vector));
 		break;
 	case ZOC_MSG_ECHO:
@@ -65,17 +62,21 @@ static void zoc_host_receive(struct zoc_link *link, const struct zoc_msg *msg)
 
 static void zoc_host_receive_end(struct zoc_link *link, bool irq)
 {
+	struct zoc_host *host = container_of(link, struct zoc_host, link);
+
 	/* Interrupt handlers may touch the device: never under the lock. */
 	if (irq)
-		zoc_host_bus_deliver();
+		zoc_host_bus_deliver(host->bus);
 	else
-		zoc_host_bus_kick();
+		zoc_host_bus_kick(host->bus);
 }
 
 static void zoc_host_event(struct zoc_link *link, enum zoc_link_event event)
 {
+	struct zoc_host *host = container_of(link, struct zoc_host, link);
+
 	if (event == ZOC_LINK_EV_LOST)
-		zoc_host_bus_link_lost();
+		zoc_host_bus_link_lost(host->bus);
 }
 
 static const struct zoc_link_client_ops zoc_host_client_ops = {
@@ -86,91 +87,39 @@ static const struct zoc_link_client_ops zoc_host_client_ops = {
 
 /**
  * zoc_host_link_attach - attach the transport that carries the doorbells
+ * @host: the host end
  * @ops: its operations
  * @priv: passed back to @ops
  * @own_id: the host's own doorbell address, published to the service VM
  *
  * Return: as zoc_link_attach().
  */
-int zoc_host_link_attach(const struct zoc_link_transport_ops *ops, void *priv,
+int zoc_host_link_attach(struct zoc_host *host,
+			 const struct zoc_link_transport_ops *ops, void *priv,
 			 u32 own_id)
 {
-	return zoc_link_attach(&zoc_host->link, ops, priv, own_id);
+	return zoc_link_attach(&host->link, ops, priv, own_id);
 }
 
 /**
  * zoc_host_link_detach - detach a transport
+ * @host: the host end
  * @priv: as given to zoc_host_link_attach()
  */
-void zoc_host_link_detach(void *priv)
+void zoc_host_link_detach(struct zoc_host *host, void *priv)
 {
-	zoc_link_detach(&zoc_host->link, priv);
+	zoc_link_detach(&host->link, priv);
 }
 
 /**
  * zoc_host_link_doorbell - the service VM rang the host
+ * @host: the host end
  *
  * Called by the transport, interrupts disabled.
  */
-void zoc_host_link_doorbell(void)
+void zoc_host_link_doorbell(struct zoc_host *host)
 {
-	zoc_link_doorbell(&zoc_host->link);
-}
-
-/**
- * zoc_host_link_call - send a request and wait for its reply
- * @msg: the request
- * @reply: where the reply goes
- * @timeout: in jiffies
- *
- * Return: as zoc_link_call().
- */
-int zoc_host_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
-		       unsigned long timeout)
-{
-	return zoc_link_call(&zoc_host->link, msg, reply, timeout);
-}
-
-/**
- * zoc_host_link_post - send a message that needs no reply (a posted write)
- * @msg: the message
- *
- * Return: as zoc_link_post().
- */
-int zoc_host_link_post(struct zoc_msg *msg)
-{
-	return zoc_link_post(&zoc_host->link, msg);
-}
-
-/**
- * zoc_host_link_post_wait - send a posted write, waiting for room
- * @msg: the message
- * @timeout_ns: how long to wait for room
- *
- * Return: as zoc_link_post_wait().
- */
-int zoc_host_link_post_wait(struct zoc_msg *msg, u64 timeout_ns)
-{
-	return zoc_link_post_wait(&zoc_host->link, msg, timeout_ns);
-}
-
-/**
- * zoc_host_link_call_atomic - send a request and poll for its reply
- * @msg: the request
- * @reply: where the reply goes
- * @timeout_ns: how long to poll
- *
- * Interrupts the service VM raised meanwhile are delivered soon after.
- *
- * Return: as zoc_link_call_atomic().
- */
-int zoc_host_link_call_atomic(struct zoc_msg *msg, struct zoc_msg *reply,
-			      u64 timeout_ns)
-{
-	int ret = zoc_link_call_atomic(&zoc_host->link, msg, reply, timeout_ns);
-
-	zoc_host_bus_kick();
-	return ret;
+	zoc_link_doorbell(&host->link);
 }
 
 /* The answer is in the marker and its doorbell has arrived. */
@@ -277,38 +226,28 @@ static int zoc_link_debug_show(struct seq_file *s, void *unused)
 DEFINE_SHOW_ATTRIBUTE(zoc_link_debug);
 
 /* The link as netlink reports it. */
-void zoc_host_link_status(struct zoc_host_link_status *st)
+void zoc_host_link_status(struct zoc_host *host,
+			  struct zoc_host_link_status *st)
 {
-	struct zoc_link *link = &zoc_host->link;
+	struct zoc_link *link = &host->link;
 
 	st->state = zoc_link_state(link) != ZOC_LINK_S_UP ?
 		    ZOC_LINK_STATUS_DOWN :
 		    zoc_link_peer_stalled(link) ? ZOC_LINK_STATUS_STALLED :
 		    zoc_link_restarting(link) ? ZOC_LINK_STATUS_RESTARTING :
 		    ZOC_LINK_STATUS_UP;
-	st->epoch = le32_to_cpu(READ_ONCE(zoc_host->area->host.ack_epoch));
+	st->epoch = le32_to_cpu(READ_ONCE(host->area->host.ack_epoch));
 	spin_lock_irq(&link->rx_lock);
 	st->resets = link->stats.resets;
 	st->timeouts = link->stats.timeouts;
 	spin_unlock_irq(&link->rx_lock);
 }
 
-/* The device page of @slot, in the link area. */
-struct zoc_dev_page *zoc_host_link_dev_page(unsigned int slot)
-{
-	return zoc_link_dev_page(&zoc_host->link, slot);
-}
-
 /* For the window of the bare-metal transport. */
-bool zoc_host_link_in_link_area(phys_addr_t phys)
+bool zoc_host_link_in_link_area(struct zoc_host *host, phys_addr_t phys)
 {
-	return phys >= zoc_host->aperture.start &&
-	       phys - zoc_host->aperture.start < ZOC_LINK_AREA_SIZE;
-}
-
-phys_addr_t zoc_host_link_aperture_end(void)
-{
-	return zoc_host->aperture.end + 1;
+	return phys >= host->aperture.start &&
+	       phys - host->aperture.start < ZOC_LINK_AREA_SIZE;
 }
 
 /* The aperture, claimed; zoc_host_link_exit() is the mirror. */
@@ -339,23 +278,28 @@ static int zoc_host_claim(struct zoc_host *host, phys_addr_t base,
 }
 
 /**
- * zoc_host_link_init - the host's end of the link over an aperture
+ * zoc_host_link_init - the host's end of a link over an aperture
+ * @id: the link's number
  * @base: the aperture's physical address, page aligned
  * @size: its size, at least ZOC_LINK_AREA_SIZE
+ * @parent: debugfs directory the link's own goes in
  *
  * Claims the aperture, maps the link area, writes its header and creates
  * the debugfs directory.  Nothing runs until zoc_host_link_start().
  *
  * Return: the host end, or an ERR_PTR().
  */
-struct zoc_host *zoc_host_link_init(phys_addr_t base, size_t size)
+struct zoc_host *zoc_host_link_init(unsigned int id, phys_addr_t base,
+				    size_t size, struct dentry *parent)
 {
+	char name[16];
 	struct zoc_host *host;
 	int ret;
 
 	host = kzalloc(sizeof(*host), GFP_KERNEL);
 	if (!host)
 		return ERR_PTR(-ENOMEM);
+	host->id = id;
 	mutex_init(&host->probe_mutex);
 	zoc_host_test_init(host);
 	ret = zoc_host_claim(host, base, size);
@@ -378,13 +322,13 @@ struct zoc_host *zoc_host_link_init(phys_addr_t base, size_t size)
 	zoc_link_init(&host->link, ZOC_LINK_ROLE_HOST, host->area,
 		      &zoc_host_client_ops, &host->pdev->dev);
 
-	host->dir = debugfs_create_dir("zoc", NULL);
+	snprintf(name, sizeof(name), "link%u", id);
+	host->dir = debugfs_create_dir(name, parent);
 	debugfs_create_file("link", 0444, host->dir, host, &zoc_link_debug_fops);
 	debugfs_create_file("probe", 0200, host->dir, host, &zoc_probe_fops);
 	zoc_host_test_debugfs(host);
-	zoc_host = host;
-	pr_info("zoc: host link at %pR, epoch %u\n", &host->aperture,
-		le32_to_cpu(host->area->host.epoch));
+	dev_info(&host->pdev->dev, "link %u at %pR, epoch %u\n", id,
+		 &host->aperture, le32_to_cpu(host->area->host.epoch));
 	return host;
 
 out_free_marker:
@@ -405,7 +349,6 @@ out_free:
  */
 void zoc_host_link_exit(struct zoc_host *host)
 {
-	zoc_host = NULL;
 	debugfs_remove_recursive(host->dir);
 	platform_device_unregister(host->pdev);
 	WRITE_ONCE(host->area->probe.marker_addr, 0);

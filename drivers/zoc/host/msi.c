@@ -66,7 +66,7 @@ static void zoc_vfn_fire(struct zoc_bus *b, struct zoc_vfn *fn,
  */
 void zoc_vfn_msix_replay(struct zoc_vfn *fn)
 {
-	struct zoc_bus *b = zoc_bus_instance();
+	struct zoc_bus *b = fn->bus;
 	unsigned long flags, ready = 0;
 	unsigned int v;
 
@@ -88,15 +88,15 @@ void zoc_vfn_msix_replay(struct zoc_vfn *fn)
 
 /**
  * zoc_host_bus_irq - the service VM raised a vector of a function
+ * @b: the bus, or NULL
  * @slot: the function
  * @vector: its MSI-X vector
  *
  * Noted only: the link calls this with its lock held, and the driver's
  * handler may well touch the device.  zoc_host_bus_deliver() delivers.
  */
-void zoc_host_bus_irq(u32 slot, u32 vector)
+void zoc_host_bus_irq(struct zoc_bus *b, u32 slot, u32 vector)
 {
-	struct zoc_bus *b = zoc_bus_instance();
 	struct zoc_vfn *fn;
 
 	if (!b || slot >= ZOC_BUS_SLOTS)
@@ -111,12 +111,12 @@ void zoc_host_bus_irq(u32 slot, u32 vector)
 
 /**
  * zoc_host_bus_deliver - deliver the interrupts noted
+ * @b: the bus, or NULL
  *
  * Context: hard interrupt context, or interrupts disabled.
  */
-void zoc_host_bus_deliver(void)
+void zoc_host_bus_deliver(struct zoc_bus *b)
 {
-	struct zoc_bus *b = zoc_bus_instance();
 	unsigned long slots, notes;
 	unsigned int slot, v;
 
@@ -132,16 +132,15 @@ void zoc_host_bus_deliver(void)
 
 void zoc_bus_irq_work(struct irq_work *work)
 {
-	zoc_host_bus_deliver();
+	zoc_host_bus_deliver(container_of(work, struct zoc_bus, irq_work));
 }
 
 /**
  * zoc_host_bus_kick - deliver noted interrupts soon, from any context
+ * @b: the bus, or NULL
  */
-void zoc_host_bus_kick(void)
+void zoc_host_bus_kick(struct zoc_bus *b)
 {
-	struct zoc_bus *b = zoc_bus_instance();
-
 	if (b && READ_ONCE(b->irq_slots))
 		irq_work_queue(&b->irq_work);
 }

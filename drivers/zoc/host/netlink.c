@@ -33,6 +33,7 @@ static const struct nla_policy zoc_nl_policy[ZOC_A_MAX + 1] = {
 	[ZOC_A_DEV_IPV4]	= { .type = NLA_U32 },
 	[ZOC_A_DEV_PREFIX_LEN]	= NLA_POLICY_RANGE(NLA_U8, 1, 32),
 	[ZOC_A_DEV_LINK]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[ZOC_A_LINK_ID]		= { .type = NLA_U32 },
 };
 
 static struct genl_family zoc_nl_family;
@@ -48,12 +49,25 @@ static bool zoc_nl_name_ok(const char *name)
 	return true;
 }
 
+/* The link a command names, the first one if it names none. */
+static struct zoc_host *zoc_nl_host(struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[ZOC_A_LINK_ID];
+	struct zoc_host *host;
+
+	host = zoc_host_get(attr ? nla_get_u32(attr) : 0);
+	if (!host)
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no such link");
+	return host;
+}
+
 static int zoc_nl_put_dev(struct sk_buff *skb, const struct zoc_host_dev_info *info)
 {
 	struct nlattr *stats;
 	unsigned int i;
 
 	if (nla_put_string(skb, ZOC_A_DEV_NAME, info->name) ||
+	    nla_put_u32(skb, ZOC_A_LINK_ID, info->link) ||
 	    nla_put_u32(skb, ZOC_A_DEV_TYPE, info->type) ||
 	    nla_put_string(skb, ZOC_A_DEV_BACKEND, info->backend) ||
 	    nla_put_u32(skb, ZOC_A_DEV_QUEUES, info->queues) ||
@@ -97,7 +111,8 @@ static int zoc_nl_fill_dev(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 	return 0;
 }
 
-static int zoc_nl_reply_dev(struct genl_info *info, const char *name)
+static int zoc_nl_reply_dev(struct genl_info *info, struct zoc_host *host,
+			    const char *name)
 {
 	struct zoc_host_dev_info *dev;
 	struct sk_buff *msg;
@@ -106,7 +121,7 @@ static int zoc_nl_reply_dev(struct genl_info *info, const char *name)
 	dev = kmalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
 		return -ENOMEM;
-	ret = zoc_host_dev_info(name, dev);
+	ret = zoc_host_dev_info(host, name, dev);
 	if (ret) {
 		NL_SET_ERR_MSG(info->extack, "no device of that name");
 		goto out;
@@ -171,11 +186,15 @@ static int zoc_nl_net_params(struct genl_info *info,
 static int zoc_nl_dev_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct zoc_host_dev_req req = { .backend = "" };
+	struct zoc_host *host;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_NAME) ||
 	    GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_TYPE))
 		return -EINVAL;
+	host = zoc_nl_host(info);
+	if (!host)
+		return -ENODEV;
 	req.name = nla_data(info->attrs[ZOC_A_DEV_NAME]);
 	if (!zoc_nl_name_ok(req.name)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZOC_A_DEV_NAME],
@@ -190,83 +209,136 @@ static int zoc_nl_dev_new(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[ZOC_A_DEV_FLAGS])
 		req.flags = nla_get_u32(info->attrs[ZOC_A_DEV_FLAGS]);
 	ret = zoc_nl_net_params(info, &req) ?:
-	      zoc_host_dev_add(&req, info->extack);
+	      zoc_host_dev_add(host, &req, info->extack);
 	if (ret)
 		return ret;
-	return zoc_nl_reply_dev(info, req.name);
+	return zoc_nl_reply_dev(info, host, req.name);
 }
 
 static int zoc_nl_dev_set(struct sk_buff *skb, struct genl_info *info)
 {
+	struct zoc_host *host;
+
 	if (GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_NAME))
 		return -EINVAL;
 	if (!info->attrs[ZOC_A_DEV_LINK]) {
 		NL_SET_ERR_MSG(info->extack, "nothing to change");
 		return -EINVAL;
 	}
-	return zoc_host_dev_set_link(nla_data(info->attrs[ZOC_A_DEV_NAME]),
+	host = zoc_nl_host(info);
+	if (!host)
+		return -ENODEV;
+	return zoc_host_dev_set_link(host,
+				     nla_data(info->attrs[ZOC_A_DEV_NAME]),
 				     nla_get_u8(info->attrs[ZOC_A_DEV_LINK]),
 				     info->extack);
 }
 
 static int zoc_nl_dev_del(struct sk_buff *skb, struct genl_info *info)
 {
+	struct zoc_host *host;
+
 	if (GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_NAME))
 		return -EINVAL;
-	return zoc_host_dev_del(nla_data(info->attrs[ZOC_A_DEV_NAME]),
+	host = zoc_nl_host(info);
+	if (!host)
+		return -ENODEV;
+	return zoc_host_dev_del(host, nla_data(info->attrs[ZOC_A_DEV_NAME]),
 				info->extack);
 }
 
 static int zoc_nl_dev_get(struct sk_buff *skb, struct genl_info *info)
 {
+	struct zoc_host *host;
+
 	if (GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_NAME))
 		return -EINVAL;
-	return zoc_nl_reply_dev(info, nla_data(info->attrs[ZOC_A_DEV_NAME]));
+	host = zoc_nl_host(info);
+	if (!host)
+		return -ENODEV;
+	return zoc_nl_reply_dev(info, host,
+				nla_data(info->attrs[ZOC_A_DEV_NAME]));
 }
 
+/* Every device of every link: args[0] the link, args[1] the slot. */
 static int zoc_nl_dev_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	unsigned int slot = cb->args[0];
+	struct zoc_host *host = zoc_host_get(cb->args[0]);
+	unsigned int slot = cb->args[1];
 	struct zoc_host_dev_info *dev;
 
 	dev = kmalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
 		return -ENOMEM;
-	while (!zoc_host_dev_info_next(&slot, dev)) {
-		if (zoc_nl_fill_dev(skb, NETLINK_CB(cb->skb).portid,
-				    cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				    ZOC_CMD_DEV_GET, dev)) {
-			slot--;		/* did not fit: again in the next skb */
-			break;
+	for (; host; host = zoc_host_next(host), slot = 0) {
+		while (!zoc_host_dev_info_next(host, &slot, dev)) {
+			if (zoc_nl_fill_dev(skb, NETLINK_CB(cb->skb).portid,
+					    cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					    ZOC_CMD_DEV_GET, dev)) {
+				slot--;	/* did not fit: again in the next skb */
+				goto out;
+			}
 		}
 	}
-	cb->args[0] = slot;
+out:
+	cb->args[0] = host ? host->id : ZOC_HOST_MAX_LINKS;
+	cb->args[1] = slot;
 	kfree(dev);
 	return skb->len;
 }
 
-static int zoc_nl_link_get(struct sk_buff *skb, struct genl_info *info)
+static int zoc_nl_fill_link(struct sk_buff *skb, u32 portid, u32 seq,
+			    int flags, struct zoc_host *host)
 {
 	struct zoc_host_link_status st;
-	struct sk_buff *msg;
 	void *hdr;
 
-	zoc_host_link_status(&st);
+	zoc_host_link_status(host, &st);
+	hdr = genlmsg_put(skb, portid, seq, &zoc_nl_family, flags,
+			  ZOC_CMD_LINK_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, ZOC_A_LINK_ID, host->id) ||
+	    nla_put_u32(skb, ZOC_A_LINK_STATE, st.state) ||
+	    nla_put_u32(skb, ZOC_A_LINK_EPOCH, st.epoch) ||
+	    nla_put_u64_64bit(skb, ZOC_A_LINK_RESETS, st.resets, ZOC_A_PAD) ||
+	    nla_put_u64_64bit(skb, ZOC_A_LINK_TIMEOUTS, st.timeouts,
+			      ZOC_A_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int zoc_nl_link_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct zoc_host *host = zoc_nl_host(info);
+	struct sk_buff *msg;
+
+	if (!host)
+		return -ENODEV;
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &zoc_nl_family, 0, ZOC_CMD_LINK_GET);
-	if (!hdr ||
-	    nla_put_u32(msg, ZOC_A_LINK_STATE, st.state) ||
-	    nla_put_u32(msg, ZOC_A_LINK_EPOCH, st.epoch) ||
-	    nla_put_u64_64bit(msg, ZOC_A_LINK_RESETS, st.resets, ZOC_A_PAD) ||
-	    nla_put_u64_64bit(msg, ZOC_A_LINK_TIMEOUTS, st.timeouts,
-			      ZOC_A_PAD)) {
+	if (zoc_nl_fill_link(msg, info->snd_portid, info->snd_seq, 0, host)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
-	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+}
+
+/* Every link: args[0] the next one's number. */
+static int zoc_nl_link_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct zoc_host *host;
+
+	for (host = zoc_host_get(cb->args[0]); host; host = zoc_host_next(host))
+		if (zoc_nl_fill_link(skb, NETLINK_CB(cb->skb).portid,
+				     cb->nlh->nlmsg_seq, NLM_F_MULTI, host))
+			break;
+	cb->args[0] = host ? host->id : ZOC_HOST_MAX_LINKS;
+	return skb->len;
 }
 
 static const struct genl_ops zoc_nl_ops[] = {
@@ -288,6 +360,7 @@ static const struct genl_ops zoc_nl_ops[] = {
 	{
 		.cmd = ZOC_CMD_LINK_GET,
 		.doit = zoc_nl_link_get,
+		.dumpit = zoc_nl_link_dump,
 	},
 	{
 		.cmd = ZOC_CMD_DEV_SET,

@@ -7,7 +7,10 @@
 #define _ZOC_HOST_H
 
 #include <linux/ioport.h>
+#include <linux/list.h>
+#include <linux/miscdevice.h>
 #include <linux/mutex.h>
+#include <linux/platform_device.h>
 #include <linux/types.h>
 #include <linux/zoc.h>
 #include <linux/zoc_link.h>
@@ -15,13 +18,17 @@
 #include "../link/link.h"
 #include "link_test.h"
 
+#define ZOC_HOST_MAX_LINKS	4
+
 struct dentry;
-struct platform_device;
+struct zoc_bus;
 
 /**
  * struct zoc_host - the host's end of one link to a service VM
+ * @node: in the module's list of links
+ * @id: the link's number, from 0 in the order of the apertures
  * @aperture: the aperture, claimed (not busy: the bus's BARs are in it)
- * @pdev: the device the link and its bus hang off
+ * @pdev: the device the link, its bus and its transports hang off
  * @area: the link area, mapped write-back
  * @marker: page of ordinary RAM the wiring probe asks the service VM to read
  * @link: the link protocol's instance
@@ -30,8 +37,13 @@ struct platform_device;
  * @probes_failed: probes that timed out or were answered wrongly
  * @test: the link's test requests
  * @dir: debugfs directory
+ * @bus: the virtual PCI bus of the functions the service VM serves
+ * @misc: /dev/zoc-link<id>, the bare-metal transport
+ * @misc_name: its name
  */
 struct zoc_host {
+	struct list_head node;
+	unsigned int id;
 	struct resource aperture;
 	struct platform_device *pdev;
 	struct zoc_link_area *area;
@@ -43,29 +55,30 @@ struct zoc_host {
 	u64 probes_failed;
 	struct zoc_host_test test;
 	struct dentry *dir;
+	struct zoc_bus *bus;
+	struct miscdevice misc;
+	char misc_name[16];
 };
 
-struct zoc_host *zoc_host_link_init(phys_addr_t base, size_t size);
+/* main.c: the list of links */
+struct zoc_host *zoc_host_get(unsigned int id);
+struct zoc_host *zoc_host_next(struct zoc_host *host);
+
+/* link.c: the host end of a link */
+struct zoc_host *zoc_host_link_init(unsigned int id, phys_addr_t base,
+				    size_t size, struct dentry *parent);
 void zoc_host_link_exit(struct zoc_host *host);
 void zoc_host_link_start(struct zoc_host *host);
 void zoc_host_link_stop(struct zoc_host *host);
 int zoc_host_probe(struct zoc_host *host);
 
-int zoc_host_link_attach(const struct zoc_link_transport_ops *ops, void *priv,
+int zoc_host_link_attach(struct zoc_host *host,
+			 const struct zoc_link_transport_ops *ops, void *priv,
 			 u32 own_id);
-void zoc_host_link_detach(void *priv);
-void zoc_host_link_doorbell(void);
+void zoc_host_link_detach(struct zoc_host *host, void *priv);
+void zoc_host_link_doorbell(struct zoc_host *host);
 
-struct zoc_msg;
-int zoc_host_link_call(struct zoc_msg *msg, struct zoc_msg *reply,
-		       unsigned long timeout);
-int zoc_host_link_post(struct zoc_msg *msg);
-int zoc_host_link_post_wait(struct zoc_msg *msg, u64 timeout_ns);
-int zoc_host_link_call_atomic(struct zoc_msg *msg, struct zoc_msg *reply,
-			      u64 timeout_ns);
-
-bool zoc_host_link_in_link_area(phys_addr_t phys);
-phys_addr_t zoc_host_link_aperture_end(void);
+bool zoc_host_link_in_link_area(struct zoc_host *host, phys_addr_t phys);
 
 /**
  * struct zoc_host_link_status - the link, for management
@@ -81,17 +94,20 @@ struct zoc_host_link_status {
 	u64 timeouts;
 };
 
-void zoc_host_link_status(struct zoc_host_link_status *st);
-struct zoc_dev_page *zoc_host_link_dev_page(unsigned int slot);
+void zoc_host_link_status(struct zoc_host *host,
+			  struct zoc_host_link_status *st);
 
+/* ivshmem.c: the transport of a host that is itself a VM */
 int zoc_host_ivshmem_init(void);
 void zoc_host_ivshmem_exit(void);
-int zoc_host_bus_init(struct resource *aperture, struct dentry *dir);
-void zoc_host_bus_exit(void);
-void zoc_host_bus_irq(u32 slot, u32 vector);
-void zoc_host_bus_deliver(void);
-void zoc_host_bus_kick(void);
-void zoc_host_bus_link_lost(void);
+
+/* bus.c, msi.c, dev.c: the virtual PCI bus */
+int zoc_host_bus_init(struct zoc_host *host);
+void zoc_host_bus_exit(struct zoc_host *host);
+void zoc_host_bus_irq(struct zoc_bus *b, u32 slot, u32 vector);
+void zoc_host_bus_deliver(struct zoc_bus *b);
+void zoc_host_bus_kick(struct zoc_bus *b);
+void zoc_host_bus_link_lost(struct zoc_bus *b);
 
 /**
  * struct zoc_host_dev_req - a device to create
@@ -122,6 +138,7 @@ struct zoc_host_dev_req {
  * @link_up: network devices: the link as the administrator set it
  * @net: network devices: their identity
  * @pci: its PCI address
+ * @link: the link it is served over
  * @stats: enum zoc_stat counters
  */
 struct zoc_host_dev_info {
@@ -134,20 +151,30 @@ struct zoc_host_dev_info {
 	bool link_up;
 	struct zoc_ctrl_net net;
 	char pci[16];
+	u32 link;
 	u64 stats[__ZOC_STAT_MAX];
 };
 
 struct netlink_ext_ack;
-int zoc_host_dev_add(const struct zoc_host_dev_req *req,
+int zoc_host_dev_add(struct zoc_host *host, const struct zoc_host_dev_req *req,
 		     struct netlink_ext_ack *extack);
-int zoc_host_dev_set_link(const char *name, bool up,
+int zoc_host_dev_set_link(struct zoc_host *host, const char *name, bool up,
 			  struct netlink_ext_ack *extack);
-int zoc_host_dev_del(const char *name, struct netlink_ext_ack *extack);
-int zoc_host_dev_info(const char *name, struct zoc_host_dev_info *info);
-int zoc_host_dev_info_next(unsigned int *slot, struct zoc_host_dev_info *info);
+int zoc_host_dev_del(struct zoc_host *host, const char *name,
+		     struct netlink_ext_ack *extack);
+int zoc_host_dev_info(struct zoc_host *host, const char *name,
+		      struct zoc_host_dev_info *info);
+int zoc_host_dev_info_next(struct zoc_host *host, unsigned int *slot,
+			   struct zoc_host_dev_info *info);
+
+/* netlink.c: management */
 int zoc_host_netlink_init(void);
 void zoc_host_netlink_exit(void);
+
+/* chardev.c: the bare-metal transport */
 int zoc_host_chardev_init(void);
 void zoc_host_chardev_exit(void);
+int zoc_host_chardev_add(struct zoc_host *host);
+void zoc_host_chardev_remove(struct zoc_host *host);
 
 #endif /* _ZOC_HOST_H */

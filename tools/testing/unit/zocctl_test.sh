@@ -26,7 +26,8 @@ cat >"$tmp/fake.c" <<'EOF_C'
  * them, and each request to the family is logged to $ZOC_FAKE_LOG.  The
  * devices disk0 (NVMe) and net0 (virtio-net) exist, nosuch does not; a dump
  * also returns a device whose backend needs JSON escaping and whose state
- * zocctl does not know.  A network device's link is up, or down with
+ * zocctl does not know; with $ZOC_FAKE_LINKS each names its link, net0's
+ * being link 1.  Links 0 and 1 exist.  A network device's link is up, or down with
  * $ZOC_FAKE_LINK_DOWN; $ZOC_FAKE_BAD_MAC makes its MAC address 5 bytes.
  */
 #include <errno.h>
@@ -171,6 +172,8 @@ static void fake_dev(const struct nlmsghdr *req, uint16_t flags, const char *nam
 	mnl_attr_put_u32(nlh, ZOC_A_DEV_QUEUES, 2);
 	mnl_attr_put_strz(nlh, ZOC_A_DEV_PCI, "5a0c:00:01.0");
 	mnl_attr_put_u32(nlh, ZOC_A_DEV_STATE, state);
+	if (getenv("ZOC_FAKE_LINKS"))
+		mnl_attr_put_u32(nlh, ZOC_A_LINK_ID, type == ZOC_DEV_VIRTIO_NET);
 	mnl_attr_put_u32(nlh, ZOC_A_MAX + 1, 7);
 	fake_stats(nlh);
 	fake_end(nlh);
@@ -221,6 +224,7 @@ static void fake_log(const struct nlmsghdr *req, const char **name,
 		case ZOC_A_DEV_QUEUES:
 		case ZOC_A_DEV_FLAGS:
 		case ZOC_A_DEV_VNI:
+		case ZOC_A_LINK_ID:
 		case ZOC_A_DEV_IPV4:
 			fake_log_val(f, a, 4);
 			break;
@@ -274,16 +278,37 @@ static void fake_dump(const struct nlmsghdr *req)
 	fake_end(nlh);
 }
 
+/* Links 0 and 1, dumped; or the one asked for (0 by default). */
 static void fake_link(const struct nlmsghdr *req)
 {
-	struct nlmsghdr *nlh = fake_genl(req, FAKE_FAMILY, 0, ZOC_CMD_LINK_GET);
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(req);
+	bool dump = req->nlmsg_flags & NLM_F_DUMP;
+	const struct nlattr *a;
+	struct nlmsghdr *nlh;
+	uint32_t id = 0;
+	int *err, i;
 
-	mnl_attr_put_u32(nlh, ZOC_A_LINK_STATE, ZOC_LINK_STATUS_UP);
-	mnl_attr_put_u32(nlh, ZOC_A_LINK_EPOCH, 3);
-	mnl_attr_put_u64(nlh, ZOC_A_LINK_RESETS, 1);
-	mnl_attr_put_u64(nlh, ZOC_A_LINK_TIMEOUTS, 0);
+	mnl_attr_for_each(a, req, sizeof(*genl))
+		if (mnl_attr_get_type(a) == ZOC_A_LINK_ID)
+			id = mnl_attr_get_u32(a);
+	for (i = 0; i < (dump ? 2 : 1); i++) {
+		nlh = fake_genl(req, FAKE_FAMILY, dump ? NLM_F_MULTI : 0,
+				ZOC_CMD_LINK_GET);
+		mnl_attr_put_u32(nlh, ZOC_A_LINK_ID, dump ? i : id);
+		mnl_attr_put_u32(nlh, ZOC_A_LINK_STATE, ZOC_LINK_STATUS_UP);
+		mnl_attr_put_u32(nlh, ZOC_A_LINK_EPOCH, 3);
+		mnl_attr_put_u64(nlh, ZOC_A_LINK_RESETS, 1);
+		mnl_attr_put_u64(nlh, ZOC_A_LINK_TIMEOUTS, 0);
+		fake_end(nlh);
+	}
+	if (!dump) {
+		fake_ack(req, 0, NULL);
+		return;
+	}
+	nlh = fake_msg(req, NLMSG_DONE, NLM_F_MULTI);
+	err = mnl_nlmsg_put_extra_header(nlh, sizeof(*err));
+	*err = 0;
 	fake_end(nlh);
-	fake_ack(req, 0, NULL);
 }
 
 /* DEV_NEW, DEV_DEL, DEV_GET and DEV_SET of one device. */
@@ -482,7 +507,14 @@ dump_fails() {
 
 link_json() {
 	fake -j link &&
-		json 'd == [{"state": "up", "epoch": 3, "resets": 1, "timeouts": 0}]'
+		json 'd == [{"id": 0, "state": "up", "epoch": 3, "resets": 1, "timeouts": 0},
+			   {"id": 1, "state": "up", "epoch": 3, "resets": 1, "timeouts": 0}]'
+}
+
+# The dump lists the devices of every link; -l keeps one link's.
+links_filter() {
+	ZOC_FAKE_LINKS=1 works 0 'cmd 3 flags 0x301' dev show -l 1 &&
+		is "$tmp/out" 'net0: type virtio-net pci 5a0c:00:01.0 mac 02:00:00:00:00:10 vni 100 ip 10.1.0.10/24 queues 2 state up link up on_link 1'
 }
 
 echo "TAP version 13"
@@ -666,8 +698,16 @@ check "dev show -j of a missing device: the message, exit 1" \
 	fails 1 'zocctl: dev show: no device nosuch' -j dev show nosuch
 check "... and an empty array" is "$tmp/out" '[]'
 check "a dump that fails: its error, exit 1" dump_fails
-check "link show" works 0 'cmd 4 flags 0x5' link show
-check "link show prints the link" is "$tmp/out" 'link: state up epoch 3 resets 1 timeouts 0'
+check "link show dumps every link" works 0 'cmd 4 flags 0x301' link show
+check "link show prints each link" is "$tmp/out" \
+	'link: id 0 state up epoch 3 resets 1 timeouts 0' \
+	'link: id 1 state up epoch 3 resets 1 timeouts 0'
 check "link -j" link_json
+check "-l 1 link show asks for link 1" works 0 'cmd 4 flags 0x5 19:1' -l 1 link show
+check "... and prints it" is "$tmp/out" 'link: id 1 state up epoch 3 resets 1 timeouts 0'
+check "dev del -l 1 NAME names the link" works 0 'cmd 2 flags 0x5 19:1 1:disk0' dev del -l 1 disk0
+check "dev show -l 1 keeps link 1's devices" links_filter
+check "a link that is not a number" refused 'link show: bad link "x": a number' link show -l x
+check "-l without its value" refused 'dev show: "-l" needs an argument' dev show -l
 
 tap_done

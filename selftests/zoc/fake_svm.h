@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A service VM played by a thread of a selftest, over the bare-metal link
+ * transport of one link (/dev/zoc-link<N>): the test hands the kernel the
+ * eventfds and maps the window file the kernel returns, as the service
+ * VM's VMM and broker would; the thread answers the handshake, echo
+ * requests and pings through the rings, with the same ring code as the
+ * kernel.  With @serve it is also the I/O proxy of test devices
+ * (ZOC_DEV_TEST): it creates and destroys them and answers their BAR
+ * accesses from a register file, as the proxy's test model does.
+ */
+#ifndef _ZOC_FAKE_SVM_H
+#define _ZOC_FAKE_SVM_H
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "zoc_lab.h"
+#include "ring.h"
+
+#define FAKE_SVM_PEER	7
+#define FAKE_SVM_REGS	512
+
+/* The service VM, played by a thread. */
+struct fake_svm {
+	char dir[64];		/* the link's debugfs directory */
+	u8 *window;
+	unsigned long long aperture;
+	int call;		/* we signal it to ring the host */
+	int kick;		/* the host signals it to ring us */
+	int stop;		/* set by the test: __atomic */
+	int attached;
+	u32 epoch;
+	unsigned long long answered;
+	struct zoc_ring req, cpl;
+	/* pings to the host: its replies must come with a doorbell */
+	int pings;		/* to send, one at a time */
+	int pongs;		/* replies: __atomic */
+	int late;		/* replies found without a doorbell: __atomic */
+	int waiting;		/* tag of the ping in flight, 0 if none */
+	int kicked;		/* the last wake-up was the host's doorbell */
+	/* test devices */
+	int serve;
+	unsigned long long created, destroyed, mmio;	/* __atomic */
+	u64 regs[ZOC_LINK_MAX_DEVS][FAKE_SVM_REGS];
+};
+
+static inline struct zoc_link_area *fake_svm_area(struct fake_svm *f)
+{
+	return (void *)(f->window + f->aperture);
+}
+
+static inline void fake_svm_ring_host(struct fake_svm *f)
+{
+	u64 one = 1;
+
+	if (write(f->call, &one, sizeof(one)) != sizeof(one))
+		perror("ring_host");
+}
+
+/* A test device in @slot, as the proxy's test model describes it. */
+static inline u32 fake_svm_create(struct fake_svm *f, const struct zoc_msg *msg)
+{
+	const struct zoc_ctrl_dev_create *c = (const void *)msg->ctrl.data;
+	u32 slot = le32_to_cpu(c->slot);
+	struct zoc_dev_page *page;
+	struct zoc_dev_image *img;
+
+	if (c->type != ZOC_DEV_TEST)
+		return ZOC_MSG_ENOTSUPP;
+	if (slot >= ZOC_LINK_MAX_DEVS)
+		return ZOC_MSG_EINVAL;
+	page = (void *)((u8 *)fake_svm_area(f) + ZOC_LINK_DEV_PAGES +
+			slot * ZOC_LINK_DEV_PAGE_SIZE);
+	img = &page->image;
+	memset(img, 0, sizeof(*img));
+	memset(f->regs[slot], 0, sizeof(f->regs[slot]));
+	img->type = ZOC_DEV_TEST;
+	img->vendor = cpu_to_le16(0x1b36);
+	img->device = cpu_to_le16(0x0005);
+	img->class = cpu_to_le32(0xff0000 << 8);
+	img->bar_shift = 14;
+	img->msix_vectors = cpu_to_le16(2);
+	img->msix_table = cpu_to_le32(0x2000);
+	img->msix_pba = cpu_to_le32(0x3000);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	img->magic = cpu_to_le32(ZOC_DEV_IMAGE_MAGIC);
+	__atomic_add_fetch(&f->created, 1, __ATOMIC_RELAXED);
+	return ZOC_MSG_OK;
+}
+
+/* A host request that needs a reply: @msg becomes the reply. */
+static inline void fake_svm_answer(struct fake_svm *f, struct zoc_msg *msg)
+{
+	u32 slot = le32_to_cpu(msg->hdr.dev), status = ZOC_MSG_OK;
+	u64 off = le64_to_cpu(msg->mmio.offset), val = ~0ULL;
+
+	switch (msg->hdr.type) {
+	case ZOC_MSG_CTRL_REQ:
+		switch (le32_to_cpu(msg->ctrl.opcode)) {
+		case ZOC_CTRL_DEV_CREATE:
+			status = fake_svm_create(f, msg);
+			break;
+		case ZOC_CTRL_DEV_DESTROY:
+			__atomic_add_fetch(&f->destroyed, 1, __ATOMIC_RELAXED);
+			break;
+		default:
+			status = ZOC_MSG_ENOTSUPP;
+			break;
+		}
+		msg->hdr.type = ZOC_MSG_CTRL_REPLY;
+		msg->hdr.len = cpu_to_le16(8);
+		msg->ctrl.status = cpu_to_le32(status);
+		memset(msg->ctrl.data, 0, sizeof(msg->ctrl.data));
+		break;
+	case ZOC_MSG_MMIO_READ:
+		if (slot < ZOC_LINK_MAX_DEVS && msg->mmio.size == 8 &&
+		    off % 8 == 0 && off / 8 < FAKE_SVM_REGS)
+			val = f->regs[slot][off / 8];
+		__atomic_add_fetch(&f->mmio, 1, __ATOMIC_RELAXED);
+		memset(&msg->reply, 0, sizeof(msg->reply));
+		msg->hdr.type = ZOC_MSG_MMIO_REPLY;
+		msg->hdr.len = cpu_to_le16(sizeof(msg->reply));
+		msg->reply.value = cpu_to_le64(val);
+		msg->reply.status = cpu_to_le32(ZOC_MSG_OK);
+		break;
+	}
+}
+
+/* A posted write of a test device's register. */
+static inline void fake_svm_write(struct fake_svm *f, const struct zoc_msg *msg)
+{
+	u32 slot = le32_to_cpu(msg->hdr.dev);
+	u64 off = le64_to_cpu(msg->mmio.offset);
+
+	if (slot < ZOC_LINK_MAX_DEVS && msg->mmio.size == 8 && off % 8 == 0 &&
+	    off / 8 < FAKE_SVM_REGS)
+		f->regs[slot][off / 8] = le64_to_cpu(msg->mmio.value);
+	__atomic_add_fetch(&f->mmio, 1, __ATOMIC_RELAXED);
+}
+
+static inline void fake_svm_drain(struct fake_svm *f)
+{
+	struct zoc_msg msg;
+	int ret;
+
+	do {
+		while (zoc_ring_space(&f->cpl) > 0) {
+			ret = zoc_ring_consume(&f->req, &msg);
+			if (ret == -EAGAIN || ret == -EIO)
+				break;
+			if (!ret && msg.hdr.type == ZOC_MSG_CTRL_REPLY &&
+			    f->waiting && le32_to_cpu(msg.hdr.tag) == (u32)f->waiting) {
+				f->waiting = 0;
+				if (!f->kicked)
+					__atomic_add_fetch(&f->late, 1, __ATOMIC_RELAXED);
+				__atomic_add_fetch(&f->pongs, 1, __ATOMIC_RELEASE);
+				continue;
+			}
+			if (ret)
+				continue;
+			if (f->serve && msg.hdr.type == ZOC_MSG_MMIO_WRITE) {
+				fake_svm_write(f, &msg);
+				continue;
+			}
+			if (f->serve && (msg.hdr.type == ZOC_MSG_CTRL_REQ ||
+					 msg.hdr.type == ZOC_MSG_MMIO_READ))
+				fake_svm_answer(f, &msg);
+			else if (msg.hdr.type != ZOC_MSG_ECHO)
+				continue;
+			if (!zoc_ring_produce(&f->cpl, &msg))
+				f->answered++;
+		}
+		if (zoc_ring_need_doorbell(&f->cpl))
+			fake_svm_ring_host(f);
+	} while (zoc_ring_enable_notify(&f->req));
+}
+
+/* Ping the host; its reply must wake us with a doorbell. */
+static inline void fake_svm_ping(struct fake_svm *f)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ };
+
+	msg.hdr.len = cpu_to_le16(8);
+	msg.hdr.tag = cpu_to_le32(f->pongs + 1);
+	msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_PING);
+	if (zoc_ring_produce(&f->cpl, &msg))
+		return;
+	f->waiting = f->pongs + 1;
+	if (zoc_ring_need_doorbell(&f->cpl))
+		fake_svm_ring_host(f);
+}
+
+static inline void *fake_svm_run(void *arg)
+{
+	struct fake_svm *f = arg;
+	struct zoc_link_area *area = fake_svm_area(f);
+	u8 *base = (u8 *)area;
+	struct pollfd pfd = { .fd = f->kick, .events = POLLIN };
+	u32 epoch = f->epoch;
+	u64 count;
+
+	area->svm.epoch = cpu_to_le32(epoch);
+	area->svm.peer_id = cpu_to_le32(FAKE_SVM_PEER);
+	area->svm.ack_epoch = 0;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	area->svm.state = cpu_to_le32(ZOC_LINK_UP);
+	fake_svm_ring_host(f);
+
+	while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
+		f->kicked = poll(&pfd, 1, ZOC_LINK_HEARTBEAT_MS) == 1;
+		if (f->kicked && read(f->kick, &count, sizeof(count)) < 0)
+			break;
+		area->svm.heartbeat =
+			cpu_to_le64(le64_to_cpu(area->svm.heartbeat) + 1);
+		if (le32_to_cpu(area->host.ack_epoch) == epoch &&
+		    le32_to_cpu(area->host.epoch) !=
+		    le32_to_cpu(area->svm.ack_epoch)) {
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (zoc_ring_attach(&f->req, base + ZOC_LINK_REQ_RING,
+					    ZOC_LINK_RING_SPAN) ||
+			    zoc_ring_attach(&f->cpl, base + ZOC_LINK_CPL_RING,
+					    ZOC_LINK_RING_SPAN))
+				break;
+			zoc_ring_enable_notify(&f->req);
+			f->attached = 1;
+			area->svm.ack_epoch = area->host.epoch;
+			fake_svm_ring_host(f);
+		}
+		if (f->attached)
+			fake_svm_drain(f);
+		if (f->attached && !f->waiting &&
+		    __atomic_load_n(&f->pongs, __ATOMIC_ACQUIRE) < f->pings)
+			fake_svm_ping(f);
+	}
+	area->svm.state = cpu_to_le32(ZOC_LINK_DOWN);
+	return NULL;
+}
+
+/* Start the thread with a new epoch; 0 once the link is up, else -1. */
+static inline int fake_svm_start(struct fake_svm *f, pthread_t *thread)
+{
+	struct zoc_link_area *area = fake_svm_area(f);
+	int i;
+
+	if (le64_to_cpu(area->magic) != ZOC_LINK_MAGIC)
+		return -1;
+	f->epoch = le32_to_cpu(area->svm.epoch) + 1;
+	f->pongs = 0;
+	f->late = 0;
+	f->waiting = 0;
+	f->attached = 0;
+	f->stop = 0;
+	if (pthread_create(thread, NULL, fake_svm_run, f))
+		return -1;
+	for (i = 0; i < 300; i++) {
+		if (zoc_link_field_of(f->dir, "svm_epoch") == f->epoch &&
+		    zoc_link_state_of(f->dir, "link") == 1)
+			return 0;
+		usleep(100 * 1000);
+	}
+	return -1;
+}
+
+static inline void fake_svm_stop(struct fake_svm *f, pthread_t thread)
+{
+	__atomic_store_n(&f->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(thread, NULL);
+}
+
+/* The aperture's first address, from link @f's debugfs, or 0. */
+static inline unsigned long long fake_svm_aperture(struct fake_svm *f)
+{
+	unsigned long long start = 0, end;
+	char line[256], path[128];
+	FILE *link;
+
+	snprintf(path, sizeof(path), "%s/link", f->dir);
+	link = fopen(path, "r");
+	if (!link)
+		return 0;
+	while (fgets(line, sizeof(line), link))
+		sscanf(line, "aperture: [mem %llx-%llx", &start, &end);
+	fclose(link);
+	return start;
+}
+
+/*
+ * Attach a transport to link @link through /dev/zoc-link<link>: eventfds
+ * of our own, the kernel's window mapped in @f.  Returns the device, or -1.
+ */
+static inline int fake_svm_open(struct __test_metadata *_metadata,
+				struct fake_svm *f, int link, int *win,
+				off_t *size)
+{
+	struct zoc_link_doorbell call, kick;
+	char path[64];
+	struct stat st;
+	int dev;
+
+	snprintf(f->dir, sizeof(f->dir), ZOC_DEBUGFS_ROOT "/link%d", link);
+	snprintf(path, sizeof(path), "/dev/zoc-link%d", link);
+	f->aperture = fake_svm_aperture(f);
+	EXPECT_NE(0, f->aperture);
+	dev = open(path, O_RDWR);
+	EXPECT_LE(0, dev);
+	if (!f->aperture || dev < 0)
+		return -1;
+	f->call = eventfd(0, EFD_CLOEXEC);
+	f->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	call = (struct zoc_link_doorbell){ .fd = f->call, .peer = 0 };
+	kick = (struct zoc_link_doorbell){ .fd = f->kick, .peer = FAKE_SVM_PEER };
+	EXPECT_EQ(0, ioctl(dev, ZOC_LINK_SET_CALL, &call));
+	EXPECT_EQ(-1, ioctl(dev, ZOC_LINK_SET_CALL, &call));	/* once */
+	EXPECT_EQ(0, ioctl(dev, ZOC_LINK_SET_KICK, &kick));
+	EXPECT_EQ(1, zoc_link_state_of(f->dir, "host_state"));
+
+	/* The window: a power of two covering the aperture, RAM 1:1. */
+	*win = ioctl(dev, ZOC_LINK_WINDOW);
+	EXPECT_LE(0, *win);
+	if (*win < 0 || fstat(*win, &st))
+		return -1;
+	EXPECT_EQ(0, st.st_size & (st.st_size - 1));
+	EXPECT_LT(f->aperture + ZOC_LINK_AREA_SIZE, (unsigned long long)st.st_size);
+	f->window = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 *win, 0);
+	EXPECT_NE(MAP_FAILED, f->window);
+	if (f->window == MAP_FAILED)
+		return -1;
+	*size = st.st_size;
+	return dev;
+}
+
+static inline void fake_svm_close(struct __test_metadata *_metadata,
+				  struct fake_svm *f, int dev, int win,
+				  off_t size)
+{
+	munmap(f->window, size);
+	close(win);
+	close(dev);
+	/* Closing the device detached the transport. */
+	EXPECT_EQ(0, zoc_link_state_of(f->dir, "host_state"));
+	close(f->call);
+	close(f->kick);
+}
+
+#endif /* _ZOC_FAKE_SVM_H */

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Two links alive at once, each with its own functions: the first carries
+ * an NVMe disk of the real service VM under fio, the second (its bare-metal
+ * transport, /dev/zoc-link1) a service VM played by this program that
+ * serves a test device.  Each link's bus is a PCI domain of its own, the
+ * names of devices are per link, and management reaches each link by its
+ * number.  Then the second link is torn down while the first carries I/O:
+ * its device is gone and deleted in bounded time, and the first link's
+ * disk never sees an error.
+ *
+ * The lab's host has two apertures (zoc_host aperture=A,B) for this.
+ */
+#include <stdio.h>
+
+#include "fake_svm.h"
+#include "zoc_disk.h"
+
+#define LINK1		ZOC_DEBUGFS_ROOT "/link1"
+#define DISK		"ld0"
+/* fio on link 0's disk in the background, its exit status in a file */
+#define FIO "rm -f /tmp/zoc-fio.rc; (fio --name=links --filename=%s --rw=randrw --bs=4k --direct=1 --ioengine=libaio --iodepth=8 --size=64m --time_based --runtime=60 --verify=crc32c --verify_fatal=1; echo $? >/tmp/zoc-fio.rc) >/tmp/zoc-fio.log 2>&1 &"
+
+FIXTURE(links) {
+	char dev[64];
+};
+
+FIXTURE_SETUP(links)
+{
+	const char *missing = zoc_link_missing();
+	char ctrl[32];
+
+	if (missing)
+		SKIP(return, "%s", missing);
+	if (access("/dev/zoc-link1", R_OK) || access(LINK1 "/bus", W_OK))
+		SKIP(return, "one link only: zoc_host aperture= names one range");
+	if (zoc_missing("zocctl") || zoc_missing("fio"))
+		SKIP(return, "no zocctl or fio in PATH");
+	ASSERT_EQ(0, zoc_link_state_of(LINK1, "host_state"))
+		TH_LOG("the second link has a transport already");
+	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_ctl(NULL, 0, "dev add nvme name " DISK " backend vda queues 2"));
+	ASSERT_EQ(0, zoc_fn_entry(DISK, "nvme", "nvme", ctrl, sizeof(ctrl), 60));
+	snprintf(self->dev, sizeof(self->dev), "/dev/%sn1", ctrl);
+}
+
+FIXTURE_TEARDOWN(links)
+{
+	zoc_ctl(NULL, 0, "-l 1 dev del t1");
+	zoc_ctl(NULL, 0, "dev del " DISK);
+}
+
+TEST_F_TIMEOUT(links, two_links_one_torn_down, 600)
+{
+	struct fake_svm *f = calloc(1, sizeof(*f));
+	char out[1024], dir[300], addr[16] = "", *pci;
+	pthread_t thread;
+	time_t start;
+	off_t size;
+	int dev, win, i;
+
+	ASSERT_NE(NULL, f);
+	f->serve = 1;
+	dev = fake_svm_open(_metadata, f, 1, &win, &size);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, fake_svm_start(f, &thread)) TH_LOG("link 1 did not come up");
+	/* Link 0 is untouched by link 1's service VM. */
+	EXPECT_NE(f->epoch, zoc_link_field("svm_epoch"));
+	EXPECT_EQ(1, zoc_link_state("link"));
+
+	/* Names are per link: the same name on both, each on its own bus. */
+	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "-l 1 dev add test name t1"))
+		TH_LOG("%s", out);
+	EXPECT_EQ(1, __atomic_load_n(&f->created, __ATOMIC_RELAXED));
+	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "-l 1 dev show t1"));
+	pci = strstr(out, "pci 5a0d:00:");
+	EXPECT_NE(NULL, pci) TH_LOG("%s", out);
+	if (pci)
+		sscanf(pci, "pci %12s", addr);
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", addr);
+	EXPECT_EQ(0, access(dir, F_OK)) TH_LOG("no function %s", dir);
+	EXPECT_NE(NULL, strstr(out, "on_link 1")) TH_LOG("%s", out);
+	EXPECT_EQ(1, zoc_ctl(out, sizeof(out), "dev show t1"))
+		TH_LOG("link 0 knows link 1's device: %s", out);
+	EXPECT_EQ(1, zoc_ctl(out, sizeof(out), "-l 2 dev show t1"));
+	EXPECT_NE(NULL, strstr(out, "no such link")) TH_LOG("%s", out);
+	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "link show"));
+	EXPECT_NE(NULL, strstr(out, "id 0 state up")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "id 1 state up")) TH_LOG("%s", out);
+
+	/* Link 0's disk under fio from now on. */
+	ASSERT_EQ(0, zoc_sh(NULL, 0, FIO, self->dev));
+	sleep(3);
+
+	/* Link 1's function: every read returns what was written, through us. */
+	EXPECT_EQ(0, zoc_write_str(LINK1 "/bus", "bar_test t1 300"));
+	EXPECT_LE(600, __atomic_load_n(&f->mmio, __ATOMIC_RELAXED));
+
+	/* Tear link 1 down: its service VM stops, its transport goes. */
+	fake_svm_stop(f, thread);
+	fake_svm_close(_metadata, f, dev, win, size);
+	start = time(NULL);
+	for (i = 0; i < 300; i++) {
+		if (!zoc_ctl(out, sizeof(out), "-l 1 dev show t1") &&
+		    strstr(out, "state gone"))
+			break;
+		usleep(100 * 1000);
+	}
+	EXPECT_NE(NULL, strstr(out, "state gone")) TH_LOG("%s", out);
+	EXPECT_NE(0, access(dir, F_OK)) TH_LOG("%s is still a PCI function", dir);
+	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "-l 1 dev del t1")) TH_LOG("%s", out);
+	EXPECT_GT(30, time(NULL) - start)
+		TH_LOG("teardown took %ld s", (long)(time(NULL) - start));
+	EXPECT_EQ(0, zoc_link_state_of(LINK1, "link"));
+
+	/* Link 0 carried on: fio ends without an error. */
+	EXPECT_EQ(1, zoc_link_state("link"));
+	ASSERT_EQ(0, zoc_sh(out, sizeof(out), ZOC_FIO_WAIT));
+	EXPECT_EQ(0, atoi(out)) {
+		zoc_sh(out, sizeof(out), "tail -5 /tmp/zoc-fio.log");
+		TH_LOG("fio on link 0: %s", out);
+	}
+	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "dev show " DISK));
+	EXPECT_NE(NULL, strstr(out, "state up")) TH_LOG("%s", out);
+	free(f);
+}
+
+TEST_HARNESS_MAIN
