@@ -308,7 +308,7 @@ static inline int fake_svm_open(struct __test_metadata *_metadata,
 	snprintf(path, sizeof(path), "/dev/zoc-link%d", link);
 	f->aperture = fake_svm_aperture(f);
 	EXPECT_NE(0, f->aperture);
-	dev = open(path, O_RDWR);
+	dev = open(path, O_RDWR | O_CLOEXEC);
 	EXPECT_LE(0, dev);
 	if (!f->aperture || dev < 0)
 		return -1;

@@ -791,19 +791,22 @@ EXPORT_SYMBOL_GPL(zoc_link_attach);
  *
  * Our side is published as down, requests in flight fail with -ENOTCONN,
  * and no doorbell is rung through the transport once this returns.  The
- * link stays down until a transport is attached again.
+ * link stays down until a transport is attached again; a link that was up
+ * reports ZOC_LINK_EV_LOST to its client, as a peer that stopped would.
  *
  * Context: process context.
  */
 void zoc_link_detach(struct zoc_link *link, void *priv)
 {
 	struct zoc_link_transport *t;
+	bool lost = false;
 
 	spin_lock_irq(&link->rx_lock);
 	spin_lock(&link->tx_lock);
 	t = rcu_dereference_protected(link->transport,
 				      lockdep_is_held(&link->tx_lock));
 	if (t && t->priv == priv) {
+		lost = link->state == ZOC_LINK_S_UP;
 		WRITE_ONCE(link->own->state, cpu_to_le32(ZOC_LINK_DOWN));
 		RCU_INIT_POINTER(link->transport, NULL);
 		link->connected = false;
@@ -819,6 +822,9 @@ void zoc_link_detach(struct zoc_link *link, void *priv)
 		synchronize_rcu();	/* no ring through it any more */
 		kfree(t);
 	}
+	/* Without its transport the peer is as gone as without a heartbeat. */
+	if (lost && link->client->event)
+		link->client->event(link, ZOC_LINK_EV_LOST);
 }
 EXPORT_SYMBOL_GPL(zoc_link_detach);
 
