@@ -82,7 +82,8 @@ hooked() {
 	local i
 
 	printf '%s\n' "$@" | sort >"$tmp/want"
-	for i in $(seq 300); do
+	# 150 hooks, one at a time: give a loaded 2-core machine 90 s
+	for i in $(seq 900); do
 		sort "$tmp/hooked" | uniq -u | comm -12 - "$tmp/want" |
 			cmp -s - "$tmp/want" && return 0
 		sleep 0.1
