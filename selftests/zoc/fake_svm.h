@@ -6,8 +6,12 @@
  * VM's VMM and broker would; the thread answers the handshake, echo
  * requests and pings through the rings, with the same ring code as the
  * kernel.  With @serve it is also the I/O proxy of test devices
- * (ZOC_DEV_TEST): it creates and destroys them and answers their BAR
- * accesses from a register file, as the proxy's test model does.
+ * (ZOC_DEV_TEST), whose BAR0 is a register file, as the proxy's test model
+ * has, and of virtio-blk devices just real enough for the stock virtio
+ * drivers to bind (a modern virtio-pci function with one queue and no
+ * capacity, whose registers read back what was written); with @stubborn it
+ * turns hostile: status reads never say reset and destroy requests are
+ * never answered.
  */
 #ifndef _ZOC_FAKE_SVM_H
 #define _ZOC_FAKE_SVM_H
@@ -19,13 +23,21 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <linux/virtio_pci.h>
 
 #include "kselftest_harness.h"
 #include "zoc_lab.h"
 #include "ring.h"
 
 #define FAKE_SVM_PEER	7
-#define FAKE_SVM_REGS	512
+#define FAKE_SVM_BAR	0x4000		/* BAR0 of every device: 16 KiB */
+#define FAKE_SVM_REGS	0x1000		/* the test device's register file */
+
+/* A fake virtio-blk's BAR0: where its virtio structures are. */
+#define FAKE_VIRTIO_COMMON	0x0000
+#define FAKE_VIRTIO_ISR		0x0100
+#define FAKE_VIRTIO_DEVICE	0x0200
+#define FAKE_VIRTIO_NOTIFY	0x0400
 
 /* The service VM, played by a thread. */
 struct fake_svm {
@@ -45,10 +57,12 @@ struct fake_svm {
 	int late;		/* replies found without a doorbell: __atomic */
 	int waiting;		/* tag of the ping in flight, 0 if none */
 	int kicked;		/* the last wake-up was the host's doorbell */
-	/* test devices */
+	/* devices */
 	int serve;
+	int stubborn;		/* set by the test: __atomic */
 	unsigned long long created, destroyed, mmio;	/* __atomic */
-	u64 regs[ZOC_LINK_MAX_DEVS][FAKE_SVM_REGS];
+	u8 type[ZOC_LINK_MAX_DEVS];
+	u8 bar[ZOC_LINK_MAX_DEVS][FAKE_SVM_BAR];
 };
 
 static inline struct zoc_link_area *fake_svm_area(struct fake_svm *f)
@@ -64,7 +78,51 @@ static inline void fake_svm_ring_host(struct fake_svm *f)
 		perror("ring_host");
 }
 
-/* A test device in @slot, as the proxy's test model describes it. */
+/* One virtio_pci_cap (or, with @mult, virtio_pci_notify_cap) into @caps. */
+static inline u8 fake_virtio_cap(u8 *caps, u8 len, u8 type, u32 offset,
+				 u32 size, u32 mult)
+{
+	u8 cap_len = mult ? 20 : 16;
+
+	caps += len;
+	caps[0] = 0x09;			/* PCI_CAP_ID_VNDR */
+	caps[2] = cap_len;
+	caps[3] = type;
+	caps[4] = 0;			/* BAR0 */
+	*(__le32 *)(caps + 8) = cpu_to_le32(offset);
+	*(__le32 *)(caps + 12) = cpu_to_le32(size);
+	if (mult)
+		*(__le32 *)(caps + 16) = cpu_to_le32(mult);
+	return len + cap_len;
+}
+
+/* A modern virtio-blk function: one queue of 16, VERSION_1, no capacity. */
+static inline void fake_virtio_blk(struct zoc_dev_image *img, u8 *bar)
+{
+	u8 len = 0;
+
+	img->vendor = cpu_to_le16(0x1af4);
+	img->device = cpu_to_le16(0x1042);
+	img->subsystem_vendor = cpu_to_le16(0x1af4);
+	img->subsystem_device = cpu_to_le16(0x0002);
+	img->class = cpu_to_le32(0x018000 << 8 | 1);
+	img->flags = ZOC_DEV_IMAGE_F_GONE_ZERO;
+	len = fake_virtio_cap(img->caps, len, VIRTIO_PCI_CAP_COMMON_CFG,
+			      FAKE_VIRTIO_COMMON, 0x38, 0);
+	len = fake_virtio_cap(img->caps, len, VIRTIO_PCI_CAP_ISR_CFG,
+			      FAKE_VIRTIO_ISR, 4, 0);
+	len = fake_virtio_cap(img->caps, len, VIRTIO_PCI_CAP_DEVICE_CFG,
+			      FAKE_VIRTIO_DEVICE, 0x40, 0);
+	len = fake_virtio_cap(img->caps, len, VIRTIO_PCI_CAP_NOTIFY_CFG,
+			      FAKE_VIRTIO_NOTIFY, 0x100, 4);
+	img->caps_len = len;
+	/* Both halves of the features: VERSION_1 (bit 32) and bit 0. */
+	bar[FAKE_VIRTIO_COMMON + VIRTIO_PCI_COMMON_DF] = 1;
+	bar[FAKE_VIRTIO_COMMON + VIRTIO_PCI_COMMON_NUMQ] = 1;
+	bar[FAKE_VIRTIO_COMMON + VIRTIO_PCI_COMMON_Q_SIZE] = 16;
+}
+
+/* A device in @slot: a test device, or a fake virtio-blk. */
 static inline u32 fake_svm_create(struct fake_svm *f, const struct zoc_msg *msg)
 {
 	const struct zoc_ctrl_dev_create *c = (const void *)msg->ctrl.data;
@@ -72,7 +130,7 @@ static inline u32 fake_svm_create(struct fake_svm *f, const struct zoc_msg *msg)
 	struct zoc_dev_page *page;
 	struct zoc_dev_image *img;
 
-	if (c->type != ZOC_DEV_TEST)
+	if (c->type != ZOC_DEV_TEST && c->type != ZOC_DEV_VIRTIO_BLK)
 		return ZOC_MSG_ENOTSUPP;
 	if (slot >= ZOC_LINK_MAX_DEVS)
 		return ZOC_MSG_EINVAL;
@@ -80,26 +138,69 @@ static inline u32 fake_svm_create(struct fake_svm *f, const struct zoc_msg *msg)
 			slot * ZOC_LINK_DEV_PAGE_SIZE);
 	img = &page->image;
 	memset(img, 0, sizeof(*img));
-	memset(f->regs[slot], 0, sizeof(f->regs[slot]));
-	img->type = ZOC_DEV_TEST;
-	img->vendor = cpu_to_le16(0x1b36);
-	img->device = cpu_to_le16(0x0005);
-	img->class = cpu_to_le32(0xff0000 << 8);
+	memset(f->bar[slot], 0, sizeof(f->bar[slot]));
+	f->type[slot] = c->type;
+	img->type = c->type;
 	img->bar_shift = 14;
 	img->msix_vectors = cpu_to_le16(2);
 	img->msix_table = cpu_to_le32(0x2000);
 	img->msix_pba = cpu_to_le32(0x3000);
+	if (c->type == ZOC_DEV_VIRTIO_BLK) {
+		fake_virtio_blk(img, f->bar[slot]);
+	} else {
+		/* QEMU's PCI test device IDs: no driver binds to them. */
+		img->vendor = cpu_to_le16(0x1b36);
+		img->device = cpu_to_le16(0x0005);
+		img->class = cpu_to_le32(0xff0000 << 8);
+	}
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	img->magic = cpu_to_le32(ZOC_DEV_IMAGE_MAGIC);
 	__atomic_add_fetch(&f->created, 1, __ATOMIC_RELAXED);
 	return ZOC_MSG_OK;
 }
 
-/* A host request that needs a reply: @msg becomes the reply. */
-static inline void fake_svm_answer(struct fake_svm *f, struct zoc_msg *msg)
+/* The BAR0 range of an access to @slot, or NULL. */
+static inline u8 *fake_svm_reg(struct fake_svm *f, const struct zoc_msg *msg)
 {
-	u32 slot = le32_to_cpu(msg->hdr.dev), status = ZOC_MSG_OK;
-	u64 off = le64_to_cpu(msg->mmio.offset), val = ~0ULL;
+	u32 slot = le32_to_cpu(msg->hdr.dev);
+	u64 off = le64_to_cpu(msg->mmio.offset);
+	u8 size = msg->mmio.size;
+
+	if (slot >= ZOC_LINK_MAX_DEVS || (size != 1 && size != 2 &&
+					  size != 4 && size != 8) ||
+	    off % size || off >= FAKE_SVM_BAR)
+		return NULL;
+	if (f->type[slot] == ZOC_DEV_TEST && (size != 8 || off >= FAKE_SVM_REGS))
+		return NULL;
+	return &f->bar[slot][off];
+}
+
+/* What a read of @msg returns: from BAR0, but see @stubborn. */
+static inline u64 fake_svm_read(struct fake_svm *f, const struct zoc_msg *msg)
+{
+	u32 slot = le32_to_cpu(msg->hdr.dev);
+	u8 *reg = fake_svm_reg(f, msg);
+	u64 val = 0;
+
+	if (!reg)
+		return ~0ULL;
+	memcpy(&val, reg, msg->mmio.size);
+	if (f->type[slot] == ZOC_DEV_VIRTIO_BLK &&
+	    __atomic_load_n(&f->stubborn, __ATOMIC_RELAXED) &&
+	    le64_to_cpu(msg->mmio.offset) ==
+	    FAKE_VIRTIO_COMMON + VIRTIO_PCI_COMMON_STATUS)
+		val = 0x0f;	/* never reset */
+	return le64_to_cpu(val);
+}
+
+/*
+ * A host request that needs a reply: @msg becomes the reply.  False if
+ * it gets none (a stubborn service VM's destroy).
+ */
+static inline bool fake_svm_answer(struct fake_svm *f, struct zoc_msg *msg)
+{
+	u32 status = ZOC_MSG_OK;
+	u64 val;
 
 	switch (msg->hdr.type) {
 	case ZOC_MSG_CTRL_REQ:
@@ -108,6 +209,8 @@ static inline void fake_svm_answer(struct fake_svm *f, struct zoc_msg *msg)
 			status = fake_svm_create(f, msg);
 			break;
 		case ZOC_CTRL_DEV_DESTROY:
+			if (__atomic_load_n(&f->stubborn, __ATOMIC_RELAXED))
+				return false;
 			__atomic_add_fetch(&f->destroyed, 1, __ATOMIC_RELAXED);
 			break;
 		default:
@@ -120,9 +223,7 @@ static inline void fake_svm_answer(struct fake_svm *f, struct zoc_msg *msg)
 		memset(msg->ctrl.data, 0, sizeof(msg->ctrl.data));
 		break;
 	case ZOC_MSG_MMIO_READ:
-		if (slot < ZOC_LINK_MAX_DEVS && msg->mmio.size == 8 &&
-		    off % 8 == 0 && off / 8 < FAKE_SVM_REGS)
-			val = f->regs[slot][off / 8];
+		val = fake_svm_read(f, msg);
 		__atomic_add_fetch(&f->mmio, 1, __ATOMIC_RELAXED);
 		memset(&msg->reply, 0, sizeof(msg->reply));
 		msg->hdr.type = ZOC_MSG_MMIO_REPLY;
@@ -131,17 +232,17 @@ static inline void fake_svm_answer(struct fake_svm *f, struct zoc_msg *msg)
 		msg->reply.status = cpu_to_le32(ZOC_MSG_OK);
 		break;
 	}
+	return true;
 }
 
-/* A posted write of a test device's register. */
+/* A posted write of a device's register. */
 static inline void fake_svm_write(struct fake_svm *f, const struct zoc_msg *msg)
 {
-	u32 slot = le32_to_cpu(msg->hdr.dev);
-	u64 off = le64_to_cpu(msg->mmio.offset);
+	u8 *reg = fake_svm_reg(f, msg);
+	__le64 val = msg->mmio.value;
 
-	if (slot < ZOC_LINK_MAX_DEVS && msg->mmio.size == 8 && off % 8 == 0 &&
-	    off / 8 < FAKE_SVM_REGS)
-		f->regs[slot][off / 8] = le64_to_cpu(msg->mmio.value);
+	if (reg)
+		memcpy(reg, &val, msg->mmio.size);
 	__atomic_add_fetch(&f->mmio, 1, __ATOMIC_RELAXED);
 }
 
@@ -170,10 +271,12 @@ static inline void fake_svm_drain(struct fake_svm *f)
 				continue;
 			}
 			if (f->serve && (msg.hdr.type == ZOC_MSG_CTRL_REQ ||
-					 msg.hdr.type == ZOC_MSG_MMIO_READ))
-				fake_svm_answer(f, &msg);
-			else if (msg.hdr.type != ZOC_MSG_ECHO)
+					 msg.hdr.type == ZOC_MSG_MMIO_READ)) {
+				if (!fake_svm_answer(f, &msg))
+					continue;
+			} else if (msg.hdr.type != ZOC_MSG_ECHO) {
 				continue;
+			}
 			if (!zoc_ring_produce(&f->cpl, &msg))
 				f->answered++;
 		}

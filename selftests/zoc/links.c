@@ -9,6 +9,12 @@
  * its device is gone and deleted in bounded time, and the first link's
  * disk never sees an error.
  *
+ * The second link's service VM then turns hostile while the host deletes
+ * one of its virtio-blk devices, bound to the stock virtio drivers: it
+ * answers no destroy request and its device never reads as reset.  The
+ * deletion must still end, in bounded time, and the first link must not
+ * notice.
+ *
  * The lab's host has two apertures (zoc_host aperture=A,B) for this.
  */
 #define _GNU_SOURCE
@@ -131,6 +137,86 @@ TEST_F_TIMEOUT(links, two_links_one_torn_down, 600)
 	}
 	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "dev show " DISK));
 	EXPECT_NE(NULL, strstr(out, "state up")) TH_LOG("%s", out);
+	free(f);
+}
+
+FIXTURE(hostile) {
+};
+
+FIXTURE_SETUP(hostile)
+{
+	const char *missing = zoc_link_missing();
+
+	if (missing)
+		SKIP(return, "%s", missing);
+	if (access("/dev/zoc-link1", R_OK) || access(LINK1 "/bus", W_OK))
+		SKIP(return, "one link only: zoc_host aperture= names one range");
+	if (zoc_missing("zocctl"))
+		SKIP(return, "no zocctl in PATH");
+	ASSERT_EQ(0, zoc_link_state_of(LINK1, "host_state"))
+		TH_LOG("the second link has a transport already");
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+}
+
+FIXTURE_TEARDOWN(hostile)
+{
+	zoc_ctl(NULL, 0, "-l 1 dev del vb");
+}
+
+/* The PCI address of device @name of link 1 into @addr, or "". */
+static void link1_pci(const char *name, char *addr, size_t len)
+{
+	char out[1024], *pci;
+
+	*addr = '\0';
+	if (zoc_ctl(out, sizeof(out), "-l 1 dev show %s", name))
+		return;
+	pci = strstr(out, "pci ");
+	if (pci && len >= 13)
+		sscanf(pci, "pci %12s", addr);
+}
+
+TEST_F_TIMEOUT(hostile, stuck_virtio_deleted_in_bounded_time, 240)
+{
+	struct fake_svm *f = calloc(1, sizeof(*f));
+	char out[1024], addr[16], path[300];
+	pthread_t thread;
+	time_t start;
+	off_t size;
+	int dev, win, i;
+
+	ASSERT_NE(NULL, f);
+	f->serve = 1;
+	dev = fake_svm_open(_metadata, f, 1, &win, &size);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, fake_svm_start(f, &thread)) TH_LOG("link 1 did not come up");
+
+	/* The stock virtio-pci and virtio_blk drivers take the device. */
+	ASSERT_EQ(0, zoc_ctl(out, sizeof(out),
+			     "-l 1 dev add virtio-blk name vb backend fake"))
+		TH_LOG("%s", out);
+	link1_pci("vb", addr, sizeof(addr));
+	ASSERT_NE(0, addr[0]);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", addr);
+	for (i = 0; i < 300 && access(path, F_OK); i++)
+		usleep(100 * 1000);
+	ASSERT_EQ(0, access(path, F_OK)) TH_LOG("no driver bound to %s", addr);
+
+	/* Now the service VM turns hostile; the deletion must still end. */
+	__atomic_store_n(&f->stubborn, 1, __ATOMIC_RELAXED);
+	start = time(NULL);
+	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "-l 1 dev del vb")) TH_LOG("%s", out);
+	TH_LOG("deleted in %ld s", (long)(time(NULL) - start));
+	EXPECT_GT(30, time(NULL) - start);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", addr);
+	EXPECT_NE(0, access(path, F_OK)) TH_LOG("%s is still there", addr);
+	EXPECT_EQ(0, __atomic_load_n(&f->destroyed, __ATOMIC_RELAXED));
+
+	/* Management and the first link carried on. */
+	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "link show"));
+	EXPECT_EQ(1, zoc_link_state("link"));
+	fake_svm_stop(f, thread);
+	fake_svm_close(_metadata, f, dev, win, size);
 	free(f);
 }
 

@@ -427,13 +427,20 @@ EXPORT_SYMBOL_GPL(zoc_blkback_open);
  * @bb: as returned by zoc_blkback_open()
  *
  * Waits until every request submitted has completed and its @done has
- * returned, then releases the device.
+ * returned, flushes the device's volatile cache (a device the host
+ * deleted, or whose driver never asked for a flush, leaves its data on
+ * stable storage), then releases the device.
  *
  * Context: process context; sleeps.
  */
 void zoc_blkback_close(struct zoc_blkback *bb)
 {
+	int ret;
+
 	wait_var_event(&bb->inflight, !atomic_read(&bb->inflight));
+	ret = blkdev_issue_flush(bb->bdev);
+	if (ret)
+		pr_warn("zoc: %pg: flush on close failed: %d\n", bb->bdev, ret);
 	blkdev_put(bb->bdev, ZOC_BLKBACK_MODE);
 	mempool_destroy(bb->pages);
 	kfree(bb);

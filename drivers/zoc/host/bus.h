@@ -55,6 +55,7 @@ struct irq_domain;
  * @flags: ZOC_DEV_F_* asked for
  * @present: it exists
  * @dead: the service VM stopped answering: all ones from now on
+ * @destroyed: the service VM was asked to destroy its model
  * @pdev: the PCI core's device, NULL once removed
  * @gone_work: removes @pdev once @dead
  * @msix_lock: protects @msix and @pba against the interrupt path
@@ -80,6 +81,7 @@ struct zoc_vfn {
 	u32 flags;
 	bool present;
 	bool dead;
+	bool destroyed;
 	struct pci_dev *pdev;
 	struct work_struct gone_work;
 	/* the trapped table writes and the interrupt path race */

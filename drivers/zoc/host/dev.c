@@ -155,6 +155,10 @@ static int zoc_bus_ctrl(struct zoc_bus *b, u32 opcode, const void *data,
 	}
 }
 
+/*
+ * Have the service VM destroy the model of @slot: when it answers, the
+ * model has drained what it had in flight and touches host memory no more.
+ */
 static void zoc_bus_destroy(struct zoc_bus *b, unsigned int slot)
 {
 	__le32 arg = cpu_to_le32(slot);
@@ -162,8 +166,7 @@ static void zoc_bus_destroy(struct zoc_bus *b, unsigned int slot)
 
 	ret = zoc_bus_ctrl(b, ZOC_CTRL_DEV_DESTROY, &arg, sizeof(arg));
 	/* A service VM that restarted or went away has no device to destroy. */
-	if (ret && ret != -ENOTCONN && ret != -ETIMEDOUT &&
-	    ret != -ECONNRESET && ret != -ENODEV)
+	if (ret && ret != -ENOTCONN && ret != -ECONNRESET && ret != -ENODEV)
 		dev_warn(&b->bridge->dev,
 			 "slot %u: the service VM did not destroy it: %d\n",
 			 slot, ret);
@@ -191,6 +194,7 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 	fn->bar = b->window.start + fn->slot * ZOC_BUS_BAR_STRIDE;
 	fn->bar_size = BIT(fn->image.bar_shift);
 	fn->dead = false;
+	fn->destroyed = false;
 	fn->pba = 0;
 	fn->irq_note = 0;
 	memset(fn->msix, 0, sizeof(fn->msix));
@@ -338,9 +342,25 @@ out:
 	return ret;
 }
 
-/* Take @fn off the bus and out of the service VM.  Bus mutex held. */
+/*
+ * Take @fn out of the service VM and off the bus.  Bus mutex held.
+ *
+ * The model goes first: it drains what it has in flight and stops
+ * touching host memory before the service VM answers.  Only then is the
+ * function gone (all ones, or zeros, as a surprise-removed device reads)
+ * and its driver's remove runs: the driver frees its queues and buffers
+ * when nothing writes them any more, and waits for nothing from the
+ * device, so that a service VM that never completes a request or never
+ * clears a virtio status cannot hold the deletion, the bus mutex and the
+ * PCI rescan lock.  I/O the driver submits meanwhile fails, as on a
+ * surprise removal.
+ */
 void zoc_bus_unplug(struct zoc_bus *b, struct zoc_vfn *fn)
 {
+	if (!fn->destroyed)
+		zoc_bus_destroy(b, fn->slot);
+	fn->destroyed = true;
+	WRITE_ONCE(fn->dead, true);
 	if (fn->pdev)
 		pci_stop_and_remove_bus_device_locked(fn->pdev);
 	fn->pdev = NULL;
@@ -348,7 +368,6 @@ void zoc_bus_unplug(struct zoc_bus *b, struct zoc_vfn *fn)
 	fn->present = false;
 	raw_spin_unlock_irq(&b->cfg_lock);
 	mmio_emul_unregister(&fn->region);
-	zoc_bus_destroy(b, fn->slot);
 	fn->name[0] = '\0';
 }
 
@@ -517,7 +536,13 @@ void zoc_vfn_gone(struct zoc_vfn *fn)
 	}
 }
 
-/* A dead function leaves the PCI core: its driver sees a removal. */
+/*
+ * A dead function leaves the PCI core: its driver sees a removal.  A
+ * service VM that is merely slow (a read timed out, its heartbeat goes on)
+ * may still be working for it: its model is destroyed (drained, and done
+ * with host memory) before the driver frees its pages.  One that stopped
+ * beating or went away cannot answer; see link.rst on what is left then.
+ */
 void zoc_vfn_gone_work(struct work_struct *work)
 {
 	struct zoc_vfn *fn = container_of(work, struct zoc_vfn, gone_work);
@@ -526,6 +551,11 @@ void zoc_vfn_gone_work(struct work_struct *work)
 	mutex_lock(&b->mutex);
 	/* Not a device added in this slot since: that one is alive. */
 	if (fn->present && READ_ONCE(fn->dead) && fn->pdev) {
+		if (zoc_link_state(b->link) == ZOC_LINK_S_UP &&
+		    !zoc_link_peer_stalled(b->link) && !fn->destroyed) {
+			zoc_bus_destroy(b, fn->slot);
+			fn->destroyed = true;
+		}
 		pci_stop_and_remove_bus_device_locked(fn->pdev);
 		fn->pdev = NULL;
 	}
