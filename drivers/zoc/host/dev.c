@@ -183,6 +183,20 @@ struct zoc_vfn *zoc_bus_find(struct zoc_bus *b, const char *name)
 	return NULL;
 }
 
+/*
+ * Before @fn's driver frees anything: have the service VM destroy its
+ * model, once, if it can answer.  One that stopped beating cannot: asking
+ * would only hold the bus for the request's timeout.  Bus mutex held.
+ */
+static void zoc_vfn_quiesce(struct zoc_bus *b, struct zoc_vfn *fn)
+{
+	if (fn->destroyed || zoc_link_state(b->link) != ZOC_LINK_S_UP ||
+	    zoc_link_peer_stalled(b->link))
+		return;
+	zoc_bus_destroy(b, fn->slot);
+	fn->destroyed = true;
+}
+
 /* Put @fn on the bus, its image taken.  Bus mutex held. */
 static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 {
@@ -357,9 +371,7 @@ out:
  */
 void zoc_bus_unplug(struct zoc_bus *b, struct zoc_vfn *fn)
 {
-	if (!fn->destroyed)
-		zoc_bus_destroy(b, fn->slot);
-	fn->destroyed = true;
+	zoc_vfn_quiesce(b, fn);
 	WRITE_ONCE(fn->dead, true);
 	if (fn->pdev)
 		pci_stop_and_remove_bus_device_locked(fn->pdev);
@@ -551,11 +563,7 @@ void zoc_vfn_gone_work(struct work_struct *work)
 	mutex_lock(&b->mutex);
 	/* Not a device added in this slot since: that one is alive. */
 	if (fn->present && READ_ONCE(fn->dead) && fn->pdev) {
-		if (zoc_link_state(b->link) == ZOC_LINK_S_UP &&
-		    !zoc_link_peer_stalled(b->link) && !fn->destroyed) {
-			zoc_bus_destroy(b, fn->slot);
-			fn->destroyed = true;
-		}
+		zoc_vfn_quiesce(b, fn);
 		pci_stop_and_remove_bus_device_locked(fn->pdev);
 		fn->pdev = NULL;
 	}

@@ -312,9 +312,7 @@ struct zoc_host *zoc_host_link_init(unsigned int id, phys_addr_t base,
 	host->marker = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!host->marker)
 		goto out_unmap;
-	host->pdev = platform_device_register_simple("zoc-host",
-						     PLATFORM_DEVID_AUTO,
-						     NULL, 0);
+	host->pdev = platform_device_register_simple("zoc-host", id, NULL, 0);
 	if (IS_ERR(host->pdev)) {
 		ret = PTR_ERR(host->pdev);
 		goto out_free_marker;
