@@ -69,7 +69,8 @@ $(O)/bin/zoc-fw: guest-fw/zoc-fw.c
 
 # Dynamic: there is no static libmnl.  The lab copies it, and the other
 # libraries it needs, into the host VM.
-$(O)/bin/zocctl: tools/zocctl/zocctl.c uapi/linux/zoc.h uapi/linux/zoc_link.h
+$(O)/bin/zocctl: tools/zocctl/zocctl.c uapi/linux/zoc.h uapi/linux/zoc_link.h \
+		drivers/zoc/link/test_wire.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $< -lmnl
 
@@ -134,6 +135,7 @@ $(O)/bin/linkd_test: tools/testing/unit/linkd_test.c uapi/linux/zoc_link.h \
 	$(CC) $(USER_CFLAGS) -I$(KSFT_DIR) -o $@ $<
 
 RING_DEPS := drivers/zoc/link/ring.h drivers/zoc/link/ring_compat.h \
+	drivers/zoc/link/test_wire.h \
 	uapi/linux/zoc_link.h
 
 $(O)/bin/ring_test: tools/testing/unit/ring_test.c $(RING_DEPS) $(KSFT_HARNESS)

@@ -6,7 +6,7 @@
  * VM's VMM and broker would; the thread answers the handshake, echo
  * requests and pings through the rings, with the same ring code as the
  * kernel.  With @serve it is also the I/O proxy of test devices
- * (ZOC_DEV_TEST), whose BAR0 is a register file, as the proxy's test model
+ * (ZOC_TEST_DEV), whose BAR0 is a register file, as the proxy's test model
  * has, and of virtio-blk devices just real enough for the stock virtio
  * drivers to bind (a modern virtio-pci function with one queue and no
  * capacity, whose registers read back what was written); with @stubborn it
@@ -28,6 +28,7 @@
 #include "kselftest_harness.h"
 #include "zoc_lab.h"
 #include "ring.h"
+#include "test_wire.h"
 
 #define FAKE_SVM_PEER	7
 #define FAKE_SVM_BAR	0x4000		/* BAR0 of every device: 16 KiB */
@@ -130,7 +131,7 @@ static inline u32 fake_svm_create(struct fake_svm *f, const struct zoc_msg *msg)
 	struct zoc_dev_page *page;
 	struct zoc_dev_image *img;
 
-	if (c->type != ZOC_DEV_TEST && c->type != ZOC_DEV_VIRTIO_BLK)
+	if (c->type != ZOC_TEST_DEV && c->type != ZOC_DEV_VIRTIO_BLK)
 		return ZOC_MSG_ENOTSUPP;
 	if (slot >= ZOC_LINK_MAX_DEVS)
 		return ZOC_MSG_EINVAL;
@@ -170,7 +171,7 @@ static inline u8 *fake_svm_reg(struct fake_svm *f, const struct zoc_msg *msg)
 					  size != 4 && size != 8) ||
 	    off % size || off >= FAKE_SVM_BAR)
 		return NULL;
-	if (f->type[slot] == ZOC_DEV_TEST && (size != 8 || off >= FAKE_SVM_REGS))
+	if (f->type[slot] == ZOC_TEST_DEV && (size != 8 || off >= FAKE_SVM_REGS))
 		return NULL;
 	return &f->bar[slot][off];
 }
@@ -274,7 +275,7 @@ static inline void fake_svm_drain(struct fake_svm *f)
 					 msg.hdr.type == ZOC_MSG_MMIO_READ)) {
 				if (!fake_svm_answer(f, &msg))
 					continue;
-			} else if (msg.hdr.type != ZOC_MSG_ECHO) {
+			} else if (msg.hdr.type != ZOC_TEST_MSG_ECHO) {
 				continue;
 			}
 			if (!zoc_ring_produce(&f->cpl, &msg))

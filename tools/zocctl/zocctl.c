@@ -34,6 +34,8 @@
 #include <linux/zoc.h>
 #include <linux/zoc_link.h>
 
+#include "../../drivers/zoc/link/test_wire.h"
+
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
 #define EXIT_KERNEL		1	/* the kernel or the system said no */
@@ -179,7 +181,8 @@ static const char * const dev_types[] = {
 	[ZOC_DEV_NVME] = "nvme",
 	[ZOC_DEV_VIRTIO_BLK] = "virtio-blk",
 	[ZOC_DEV_VIRTIO_NET] = "virtio-net",
-	[ZOC_DEV_TEST] = "test",
+	/* the test model: kernels built with CONFIG_ZOC_TEST_HOOKS only */
+	[ZOC_TEST_DEV] = "test",
 };
 
 static const char * const dev_states[] = {
@@ -550,7 +553,7 @@ static void parse_dev_add(struct zocctl *ctx, int argc, char **argv,
 		require(ctx, args->has_mac, "mac MAC", args->type);
 		require(ctx, args->has_vni, "vni VNI", args->type);
 		require(ctx, args->prefix_len, "ip ADDR/LEN", args->type);
-	} else if (args->type != ZOC_DEV_TEST) {
+	} else if (args->type != ZOC_TEST_DEV) {
 		require(ctx, args->backend, "backend BLKDEV", args->type);
 	}
 }

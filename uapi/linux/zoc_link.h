@@ -40,6 +40,9 @@
  * @doorbells: doorbells the side has received from the other side
  * @probes: wiring probes the side has answered (service VM) or issued (host)
  * @heartbeat: incremented by the side every ZOC_LINK_HEARTBEAT_MS
+ * @caps: ZOC_LINK_CAP_*, what the side offers beyond the protocol;
+ *	written before @state goes UP
+ * @reserved0: zero
  * @reserved: zero
  */
 struct zoc_link_side {
@@ -50,8 +53,18 @@ struct zoc_link_side {
 	__le64 doorbells;
 	__le64 probes;
 	__le64 heartbeat;
-	__le64 reserved[3];
+	__le32 caps;
+	__le32 reserved0;
+	__le64 reserved[2];
 };
+
+/*
+ * zoc_link_side.caps.  ZOC_LINK_CAP_TEST: the side answers the tests'
+ * messages, control requests and device types (numbers in the ranges left
+ * to tests below, defined with the tests, not here); only a kernel built
+ * for tests offers it.
+ */
+#define ZOC_LINK_CAP_TEST	0x1
 
 /**
  * struct zoc_link_probe - the wiring probe, issued by the host
@@ -190,8 +203,8 @@ struct zoc_ring_hdr {
 #define ZOC_MSG_IRQ		4	/* service VM: raise a device vector */
 #define ZOC_MSG_CTRL_REQ	5	/* either side: control request */
 #define ZOC_MSG_CTRL_REPLY	6	/* either side: control reply */
-#define ZOC_MSG_ECHO		7	/* tests: payload is opaque */
 #define ZOC_MSG_DOORBELL	8	/* host: doorbells of hdr.dev were written */
+/* 0x70 to 0x7f: left to tests (ZOC_LINK_CAP_TEST), never the protocol's */
 
 /* zoc_msg_mmio_reply.status and zoc_msg_ctrl.status */
 #define ZOC_MSG_OK		0
@@ -289,25 +302,18 @@ struct zoc_msg_irq {
  * ZOC_MSG_OK, ZOC_MSG_EINVAL (no such device) or ZOC_MSG_ENOTSUPP (not a
  * network device).
  *
- * Test requests from the host, obeyed only by a service VM loaded with
- * test hooks enabled: ZOC_CTRL_TEST_CORRUPT writes an impossible index into
- * the completion ring (the host must reset the link); ZOC_CTRL_TEST_PING_HOST
- * makes the service VM send data[0..3] (little-endian) pings to the host,
- * one at a time, and reply once they all came back (status ZOC_MSG_OK) or
- * one did not (ZOC_MSG_EIO).
+ * Opcodes from 0x7f000000 to 0x7fffffff are left to tests
+ * (ZOC_LINK_CAP_TEST), never the protocol's.
  */
 #define ZOC_CTRL_PING		0x00000001
 #define ZOC_CTRL_DEV_CREATE	0x00000002
 #define ZOC_CTRL_DEV_DESTROY	0x00000003
 #define ZOC_CTRL_DEV_LINK	0x00000004
-#define ZOC_CTRL_TEST_CORRUPT	0x7f000001
-#define ZOC_CTRL_TEST_PING_HOST	0x7f000002
 
-/* zoc_ctrl_dev_create.type */
+/* zoc_ctrl_dev_create.type; 0x70 to 0x7f are left to tests */
 #define ZOC_DEV_NVME		1
 #define ZOC_DEV_VIRTIO_BLK	2
 #define ZOC_DEV_VIRTIO_NET	3
-#define ZOC_DEV_TEST		0x7f	/* a register file, for tests */
 
 #define ZOC_DEV_NAME_LEN	16	/* with the terminating NUL */
 
@@ -387,7 +393,7 @@ struct zoc_msg_ctrl {
  * @reply: ZOC_MSG_MMIO_REPLY
  * @irq: ZOC_MSG_IRQ
  * @ctrl: ZOC_MSG_CTRL_REQ, ZOC_MSG_CTRL_REPLY
- * @data: ZOC_MSG_ECHO, and the raw payload of any message
+ * @data: the raw payload of any message
  *
  * ZOC_MSG_SIZE bytes.  Payload bytes beyond the header's len are zero.
  */

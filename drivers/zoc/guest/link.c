@@ -25,6 +25,7 @@
 
 #include "../link/ivshmem.h"
 #include "../link/link.h"
+#include "../link/test_wire.h"
 #include "zoc_guest.h"
 
 #define ZOC_GUEST_VECTORS	1
@@ -47,7 +48,7 @@
  * @last_seq: sequence number of the last probe seen (interrupt handler)
  * @probes: probes answered (interrupt handler)
  * @ping_lock: protects @ping_count and @ping_tag
- * @ping_work: answers the host's ZOC_CTRL_TEST_PING_HOST
+ * @ping_work: answers the host's ZOC_TEST_CTRL_PING_HOST
  * @ping_count: how many pings it asked for
  * @ping_tag: the tag to reply to, 0 when no test runs
  * @unanswered: requests nobody answered
@@ -245,7 +246,7 @@ static bool zoc_guest_test_request(struct zoc_guest_link *ep,
 
 	if (!ep->test_hooks || msg->hdr.type != ZOC_MSG_CTRL_REQ)
 		return false;
-	if (opcode == ZOC_CTRL_TEST_PING_HOST && msg->hdr.tag) {
+	if (opcode == ZOC_TEST_CTRL_PING_HOST && msg->hdr.tag) {
 		spin_lock(&ep->ping_lock);
 		if (!ep->ping_tag) {
 			/* Our own requests wait for replies: not in here. */
@@ -257,7 +258,7 @@ static bool zoc_guest_test_request(struct zoc_guest_link *ep,
 		spin_unlock(&ep->ping_lock);
 		return ok;
 	}
-	if (opcode == ZOC_CTRL_TEST_CORRUPT) {
+	if (opcode == ZOC_TEST_CTRL_CORRUPT) {
 		/*
 		 * An index the host must refuse, kept up by what we publish
 		 * after it: the host resets the link.
@@ -283,7 +284,7 @@ static void zoc_guest_receive(struct zoc_link *link, const struct zoc_msg *msg)
 						 link);
 	struct zoc_msg reply = { .hdr = msg->hdr };
 
-	if (msg->hdr.type == ZOC_MSG_ECHO) {
+	if (ep->test_hooks && msg->hdr.type == ZOC_TEST_MSG_ECHO) {
 		zoc_link_reply(link, msg);
 		return;
 	}
@@ -316,7 +317,7 @@ static const struct zoc_link_client_ops zoc_guest_client_ops = {
 	.tick = zoc_guest_tick,
 };
 
-/* The host's ZOC_CTRL_TEST_PING_HOST: ping it, then tell it how it went. */
+/* The host's ZOC_TEST_CTRL_PING_HOST: ping it, then tell it how it went. */
 static void zoc_guest_ping_work(struct work_struct *work)
 {
 	struct zoc_guest_link *ep =
@@ -351,7 +352,7 @@ static void zoc_guest_ping_work(struct work_struct *work)
 	msg.hdr.type = ZOC_MSG_CTRL_REPLY;
 	msg.hdr.len = cpu_to_le16(8);
 	msg.hdr.tag = cpu_to_le32(tag);
-	msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_TEST_PING_HOST);
+	msg.ctrl.opcode = cpu_to_le32(ZOC_TEST_CTRL_PING_HOST);
 	msg.ctrl.status = cpu_to_le32(ret ? ZOC_MSG_EIO : ZOC_MSG_OK);
 	zoc_link_reply(&ep->link, &msg);
 	spin_lock_irq(&ep->ping_lock);
@@ -419,6 +420,8 @@ struct zoc_guest_link *zoc_guest_link_create(struct pci_dev *pdev,
 		      &zoc_guest_client_ops, &pdev->dev);
 	/* The proxy answers control requests later, from its slots. */
 	ep->link.late_replies = ZOC_LINK_CTRL_SLOTS;
+	if (test_hooks)
+		ep->link.caps = ZOC_LINK_CAP_TEST;
 	/* A probe the host issued before we came is not for us. */
 	ep->last_seq = zoc_read64(&ep->link.area->probe.seq);
 

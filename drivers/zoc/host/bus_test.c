@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/zoc_link.h>
 
+#include "../link/test_wire.h"
 #include "zoc_host.h"
 #include "bus.h"
 
@@ -247,14 +248,14 @@ static ssize_t zoc_bus_ctl_write(struct file *file, const char __user *ubuf,
 		ret = fn && fn->pdev ? zoc_bus_bar_test(fn, n) : -ENOENT;
 	} else if (sscanf(buf, "irq_test %15s %u", name, &n) == 2) {
 		fn = zoc_bus_find(b, name);
-		ret = fn && fn->pdev && fn->image.type == ZOC_DEV_TEST ?
+		ret = fn && fn->pdev && fn->image.type == ZOC_TEST_DEV ?
 		      zoc_bus_irq_test(fn, n) : -ENOENT;
 	} else if (sscanf(buf, "flood_test %15s %15s %u", name, other, &n) == 3) {
 		fn = zoc_bus_find(b, name);
 		ofn = zoc_bus_find(b, other);
 		ret = fn && fn->pdev && ofn && ofn->pdev && fn != ofn &&
-		      fn->image.type == ZOC_DEV_TEST &&
-		      ofn->image.type == ZOC_DEV_TEST && n ?
+		      fn->image.type == ZOC_TEST_DEV &&
+		      ofn->image.type == ZOC_TEST_DEV && n ?
 		      zoc_bus_flood_test(fn, ofn, n) : -ENOENT;
 	} else {
 		ret = -EINVAL;

@@ -25,6 +25,7 @@
 #include <linux/zoc_link.h>
 
 #include "../link/link.h"
+#include "../link/test_wire.h"
 #include "zoc_host.h"
 #include "link_test.h"
 
@@ -46,7 +47,7 @@ static void zoc_host_receive(struct zoc_link *link, const struct zoc_msg *msg)
 		zoc_host_bus_irq(host->bus, le32_to_cpu(msg->hdr.dev),
 				 le32_to_cpu(msg->irq.vector));
 		break;
-	case ZOC_MSG_ECHO:
+	case ZOC_TEST_MSG_ECHO:
 	case ZOC_MSG_CTRL_REPLY:
 		/* Replies to what the tests sent, past the link's requests. */
 		zoc_host_test_reply(host, msg);

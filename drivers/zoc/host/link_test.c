@@ -17,6 +17,7 @@
 #include <linux/zoc_link.h>
 
 #include "../link/link.h"
+#include "../link/test_wire.h"
 #include "zoc_host.h"
 #include "link_test.h"
 
@@ -63,12 +64,12 @@ static int zoc_test_echo(struct zoc_host *host, u32 count)
 	mutex_lock(&t->mutex);
 	for (i = 0; i < count && !ret; i++) {
 		memset(&msg, 0, sizeof(msg));
-		msg.hdr.type = ZOC_MSG_ECHO;
+		msg.hdr.type = ZOC_TEST_MSG_ECHO;
 		msg.hdr.len = cpu_to_le16(16);
 		put_unaligned_le64(i, msg.data);
 		put_unaligned_le64(get_random_u64(), msg.data + 8);
 		ret = zoc_link_call(&host->link, &msg, &reply, ZOC_CALL_TIMEOUT);
-		if (!ret && (reply.hdr.type != ZOC_MSG_ECHO ||
+		if (!ret && (reply.hdr.type != ZOC_TEST_MSG_ECHO ||
 			     reply.hdr.tag != msg.hdr.tag ||
 			     memcmp(reply.data, msg.data, 16)))
 			ret = -EPROTO;
@@ -97,7 +98,7 @@ static bool zoc_test_flood_done(struct zoc_host *host, u32 count)
 static int zoc_test_flood(struct zoc_host *host, u32 count)
 {
 	struct zoc_host_test *t = &host->test;
-	struct zoc_msg msg = { .hdr.type = ZOC_MSG_ECHO };
+	struct zoc_msg msg = { .hdr.type = ZOC_TEST_MSG_ECHO };
 	int ret = 0;
 	u32 i = 0;
 
@@ -146,7 +147,7 @@ static int zoc_test_svm_ping(struct zoc_host *host, u32 count)
 	int ret;
 
 	msg.hdr.len = cpu_to_le16(8 + sizeof(count));
-	msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_TEST_PING_HOST);
+	msg.ctrl.opcode = cpu_to_le32(ZOC_TEST_CTRL_PING_HOST);
 	put_unaligned_le32(count, msg.ctrl.data);
 	ret = zoc_link_call(&host->link, &msg, &reply, ZOC_CALL_TIMEOUT +
 			    count * ZOC_CALL_TIMEOUT / 100);
@@ -216,7 +217,7 @@ static int zoc_test_corrupt(struct zoc_host *host, u32 unused)
 	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ };
 
 	msg.hdr.len = cpu_to_le16(8);
-	msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_TEST_CORRUPT);
+	msg.ctrl.opcode = cpu_to_le32(ZOC_TEST_CTRL_CORRUPT);
 	return zoc_link_post(&host->link, &msg);
 }
 

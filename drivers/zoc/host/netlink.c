@@ -11,7 +11,12 @@
 #include <linux/zoc.h>
 #include <linux/zoc_link.h>
 
+#include "../link/test_wire.h"
 #include "zoc_host.h"
+
+/* The device types management takes: the test model only built for tests. */
+#define ZOC_NL_DEV_TYPE_MAX	(IS_ENABLED(CONFIG_ZOC_TEST_HOOKS) ? \
+				 ZOC_TEST_DEV : ZOC_DEV_VIRTIO_NET)
 
 /* A VNI has 24 bits. */
 static struct netlink_range_validation zoc_nl_vni_range __ro_after_init = {
@@ -22,7 +27,7 @@ static const struct nla_policy zoc_nl_policy[ZOC_A_MAX + 1] = {
 	[ZOC_A_DEV_NAME]	= { .type = NLA_NUL_STRING,
 				    .len = ZOC_DEV_NAME_LEN - 1 },
 	[ZOC_A_DEV_TYPE]	= NLA_POLICY_RANGE(NLA_U32, ZOC_DEV_NVME,
-						   ZOC_DEV_TEST),
+						   ZOC_NL_DEV_TYPE_MAX),
 	[ZOC_A_DEV_BACKEND]	= { .type = NLA_NUL_STRING,
 				    .len = ZOC_DEV_NAME_LEN - 1 },
 	[ZOC_A_DEV_QUEUES]	= NLA_POLICY_MAX(NLA_U32, 31),

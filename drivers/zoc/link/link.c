@@ -25,6 +25,7 @@
 #include <asm/unaligned.h>
 
 #include "link.h"
+#include "test_wire.h"
 
 #define ZOC_LINK_TICK		msecs_to_jiffies(ZOC_LINK_HEARTBEAT_MS)
 
@@ -261,11 +262,15 @@ void zoc_link_reply_status(struct zoc_link *link, const struct zoc_msg *req,
 }
 EXPORT_SYMBOL_GPL(zoc_link_reply_status);
 
-/* Whether a message of this type from the peer may answer our request. */
+/*
+ * Whether a message of this type from the peer may answer our request.
+ * Built for tests, the service VM's echoes answer the host's.
+ */
 static bool zoc_link_is_reply(struct zoc_link *link, u8 type)
 {
 	return type == ZOC_MSG_MMIO_REPLY || type == ZOC_MSG_CTRL_REPLY ||
-	       (type == ZOC_MSG_ECHO && link->role == ZOC_LINK_ROLE_HOST);
+	       (IS_ENABLED(CONFIG_ZOC_TEST_HOOKS) &&
+		type == ZOC_TEST_MSG_ECHO && link->role == ZOC_LINK_ROLE_HOST);
 }
 
 /*
@@ -561,6 +566,7 @@ static bool zoc_link_connect(struct zoc_link *link)
 		WRITE_ONCE(own->probes, 0);
 	}
 	WRITE_ONCE(own->peer_id, cpu_to_le32(link->own_id));
+	WRITE_ONCE(own->caps, cpu_to_le32(link->caps));
 	/* The rest before state; pairs with the peer's virt_rmb(). */
 	virt_wmb();
 	WRITE_ONCE(own->state, cpu_to_le32(ZOC_LINK_UP));
@@ -934,6 +940,22 @@ bool zoc_link_peer_stalled(struct zoc_link *link)
 	return READ_ONCE(link->peer_stalled);
 }
 EXPORT_SYMBOL_GPL(zoc_link_peer_stalled);
+
+/**
+ * zoc_link_peer_caps - what the peer offers beyond the protocol
+ * @link: the link
+ *
+ * As the peer last published it: a peer that went away leaves its
+ * capabilities behind.
+ *
+ * Context: any.
+ * Return: ZOC_LINK_CAP_* bits.
+ */
+u32 zoc_link_peer_caps(struct zoc_link *link)
+{
+	return zoc_read32(&link->peer->caps);
+}
+EXPORT_SYMBOL_GPL(zoc_link_peer_caps);
 
 /**
  * zoc_link_restarting - whether the peer took a new epoch not taken yet

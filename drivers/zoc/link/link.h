@@ -152,6 +152,8 @@ struct zoc_link_stats {
  * @client: the layer above
  * @transport: the doorbell transport, NULL while none is attached
  * @own_id: our doorbell address, published in @own
+ * @caps: ZOC_LINK_CAP_* we offer, published in @own; set by the client
+ *	before zoc_link_attach()
  * @rx_lock: protects @rx (we consume) and the handshake state below it;
  *	taken before @tx_lock, never after
  * @rx: the ring we consume: completions (host), requests (service VM)
@@ -185,6 +187,7 @@ struct zoc_link {
 	const struct zoc_link_client_ops *client;
 	struct zoc_link_transport __rcu *transport;
 	u32 own_id;
+	u32 caps;
 
 	/* the receiving path and the handshake: see above */
 	spinlock_t rx_lock;
@@ -235,6 +238,7 @@ int zoc_link_call_atomic(struct zoc_link *link, struct zoc_msg *msg,
 
 enum zoc_link_state zoc_link_state(struct zoc_link *link);
 bool zoc_link_peer_stalled(struct zoc_link *link);
+u32 zoc_link_peer_caps(struct zoc_link *link);
 bool zoc_link_restarting(struct zoc_link *link);
 struct zoc_dev_page *zoc_link_dev_page(struct zoc_link *link,
 				       unsigned int slot);

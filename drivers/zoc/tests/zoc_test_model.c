@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test device model of the ZOC I/O proxy (type ZOC_DEV_TEST), for the bus
+ * Test device model of the ZOC I/O proxy (type ZOC_TEST_DEV), for the bus
  * selftests.  BAR0 (16 KiB):
  *
  * 0x0000-0x0fff  a register file of 512 64-bit registers (forwarded)
@@ -16,6 +16,7 @@
 #include <linux/zoc_link.h>
 
 #include "../guest/zoc_proxy.h"
+#include "../link/test_wire.h"
 
 #define ZTM_REGS	512
 #define ZTM_DOORBELLS	4
@@ -100,7 +101,7 @@ static void ztm_destroy(struct zoc_pdev *pdev)
 }
 
 static struct zoc_proxy_model ztm_model = {
-	.type = ZOC_DEV_TEST,
+	.type = ZOC_TEST_DEV,
 	.name = "test",
 	.owner = THIS_MODULE,
 	.create = ztm_create,

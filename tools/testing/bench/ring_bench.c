@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "../../../drivers/zoc/link/ring.h"
+#include "../../../drivers/zoc/link/test_wire.h"
 
 #define BATCH		8	/* messages per publish, at most */
 #define SPIN		1000	/* polls of an empty ring before sleeping */
@@ -97,7 +98,7 @@ static u64 produce(struct bench *b, u64 seq, u64 n)
 	u64 i;
 
 	for (i = 0; i < n && !zoc_ring_reserve(&b->p, &m); i++) {
-		m->hdr.type = ZOC_MSG_ECHO;
+		m->hdr.type = ZOC_TEST_MSG_ECHO;
 		m->hdr.flags = 0;
 		m->hdr.len = cpu_to_le16(8);
 		m->hdr.tag = cpu_to_le32((u32)(seq + i));

@@ -15,6 +15,7 @@
 
 #include "kselftest_harness.h"
 #include "../../../drivers/zoc/link/ring.h"
+#include "../../../drivers/zoc/link/test_wire.h"
 
 #ifndef THREAD_MSGS
 #define THREAD_MSGS	10000000ULL
@@ -72,7 +73,7 @@ static void msg_fill(struct zoc_msg *m, u64 seq)
 	u64 x = seq * 0x9e3779b97f4a7c15ULL + 1, sum;
 	int i;
 
-	m->hdr.type = ZOC_MSG_ECHO;
+	m->hdr.type = ZOC_TEST_MSG_ECHO;
 	m->hdr.flags = 0;
 	m->hdr.len = cpu_to_le16(ZOC_MSG_PAYLOAD_SIZE);
 	m->hdr.tag = cpu_to_le32((u32)seq);
@@ -545,7 +546,7 @@ TEST(bad_header)
 TEST(failed_attach_is_broken)
 {
 	struct ring_pair rp;
-	struct zoc_msg m = { .hdr.type = ZOC_MSG_ECHO };
+	struct zoc_msg m = { .hdr.type = ZOC_TEST_MSG_ECHO };
 	struct zoc_ring r;
 
 	ASSERT_EQ(0, ring_pair_new(&rp, 8, 0));
@@ -578,7 +579,7 @@ TEST(failed_attach_is_broken)
 TEST(format_reads_nothing_back)
 {
 	struct ring_pair rp;
-	struct zoc_msg m = { .hdr.type = ZOC_MSG_ECHO };
+	struct zoc_msg m = { .hdr.type = ZOC_TEST_MSG_ECHO };
 	struct zoc_ring r, c;
 
 	ASSERT_EQ(0, ring_pair_new(&rp, 8, 0));
@@ -709,8 +710,8 @@ TEST(bad_messages)
 	struct zoc_msg m;
 
 	ASSERT_EQ(0, ring_pair_new(&rp, 16, 0));
-	put_msg(&rp, ZOC_MSG_ECHO, ZOC_MSG_PAYLOAD_SIZE + 1, 1);
-	put_msg(&rp, ZOC_MSG_ECHO, 0xffff, 2);
+	put_msg(&rp, ZOC_TEST_MSG_ECHO, ZOC_MSG_PAYLOAD_SIZE + 1, 1);
+	put_msg(&rp, ZOC_TEST_MSG_ECHO, 0xffff, 2);
 	put_msg(&rp, ZOC_MSG_MMIO_READ, sizeof(struct zoc_msg_mmio) - 1, 3);
 	put_msg(&rp, ZOC_MSG_MMIO_REPLY, 8, 4);
 	put_msg(&rp, ZOC_MSG_IRQ, 4, 5);
