@@ -5,8 +5,10 @@
  * and whose doorbells reach the host.  An endpoint runs the service VM's
  * end of the link protocol (drivers/zoc/link) over the link area at the
  * aperture address it is given, answers the host's wiring probes and
- * hands the host's other requests to the client registered with it (the
- * I/O proxy).  The endpoints share nothing but their list, for debugfs.
+ * hands the host's other requests to its test hooks (test_hooks.c, in
+ * kernels built for tests only), then to the client registered with it
+ * (the I/O proxy).  The endpoints share nothing but their list, for
+ * debugfs.
  *
  * Everything read from the window was written by the host, which is not
  * trusted: every address is checked against the window before use.
@@ -19,17 +21,14 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
-#include <linux/workqueue.h>
-#include <asm/unaligned.h>
 #include <linux/zoc_link.h>
 
 #include "../link/ivshmem.h"
 #include "../link/link.h"
-#include "../link/test_wire.h"
+#include "test_hooks.h"
 #include "zoc_guest.h"
 
 #define ZOC_GUEST_VECTORS	1
-#define ZOC_GUEST_CALL_TIMEOUT	(5 * HZ)
 
 /**
  * struct zoc_guest_link - the service VM's end of one link
@@ -38,7 +37,6 @@
  * @window: BAR2, all of host RAM, mapped write-back
  * @window_size: its size
  * @aperture: host physical address of the aperture, inside the window
- * @test_hooks: obey the host's test requests
  * @link: the link protocol's instance
  * @client: the layer above, NULL while none is registered; written with
  *	zoc_guest_links_mutex and the link's receiving lock held, so that
@@ -47,10 +45,7 @@
  * @node: in zoc_guest_links
  * @last_seq: sequence number of the last probe seen (interrupt handler)
  * @probes: probes answered (interrupt handler)
- * @ping_lock: protects @ping_count and @ping_tag
- * @ping_work: answers the host's ZOC_TEST_CTRL_PING_HOST
- * @ping_count: how many pings it asked for
- * @ping_tag: the tag to reply to, 0 when no test runs
+ * @test: its test hooks, NULL but in kernels built for tests
  * @unanswered: requests nobody answered
  */
 struct zoc_guest_link {
@@ -59,18 +54,13 @@ struct zoc_guest_link {
 	void *window;
 	resource_size_t window_size;
 	u64 aperture;
-	bool test_hooks;
 	struct zoc_link link;
 	const struct zoc_guest_client_ops *client;
 	void *client_priv;
 	struct list_head node;
 	u64 last_seq;
 	u64 probes;
-	/* the request path and the ping work */
-	spinlock_t ping_lock;
-	struct work_struct ping_work;
-	u32 ping_count;
-	u32 ping_tag;
+	struct zoc_guest_test *test;
 	atomic64_t unanswered;
 };
 
@@ -236,47 +226,6 @@ static void zoc_guest_answer_probe(struct zoc_guest_link *ep)
 	zoc_link_ring_peer(&ep->link, 0);
 }
 
-/* Test hooks: the host's requests to ping it back or corrupt a ring. */
-static bool zoc_guest_test_request(struct zoc_guest_link *ep,
-				   const struct zoc_msg *msg)
-{
-	struct zoc_link *link = &ep->link;
-	u32 opcode = le32_to_cpu(msg->ctrl.opcode);
-	bool ok = false;
-
-	if (!ep->test_hooks || msg->hdr.type != ZOC_MSG_CTRL_REQ)
-		return false;
-	if (opcode == ZOC_TEST_CTRL_PING_HOST && msg->hdr.tag) {
-		spin_lock(&ep->ping_lock);
-		if (!ep->ping_tag) {
-			/* Our own requests wait for replies: not in here. */
-			ep->ping_tag = le32_to_cpu(msg->hdr.tag);
-			ep->ping_count = get_unaligned_le32(msg->ctrl.data);
-			schedule_work(&ep->ping_work);
-			ok = true;
-		}
-		spin_unlock(&ep->ping_lock);
-		return ok;
-	}
-	if (opcode == ZOC_TEST_CTRL_CORRUPT) {
-		/*
-		 * An index the host must refuse, kept up by what we publish
-		 * after it: the host resets the link.
-		 */
-		spin_lock(&link->tx_lock);
-		if (!zoc_ring_broken(&link->tx)) {
-			link->tx.prod += 0x10000;
-			link->tx.published = link->tx.prod;
-			link->tx.signalled = link->tx.prod;
-			WRITE_ONCE(link->tx.hdr->prod, cpu_to_le32(link->tx.prod));
-		}
-		spin_unlock(&link->tx_lock);
-		dev_warn(&ep->pdev->dev, "corrupted the completion ring, as asked\n");
-		return true;
-	}
-	return false;
-}
-
 /* A request from the host.  The link's receiving lock is held. */
 static void zoc_guest_receive(struct zoc_link *link, const struct zoc_msg *msg)
 {
@@ -284,11 +233,7 @@ static void zoc_guest_receive(struct zoc_link *link, const struct zoc_msg *msg)
 						 link);
 	struct zoc_msg reply = { .hdr = msg->hdr };
 
-	if (ep->test_hooks && msg->hdr.type == ZOC_TEST_MSG_ECHO) {
-		zoc_link_reply(link, msg);
-		return;
-	}
-	if (zoc_guest_test_request(ep, msg))
+	if (zoc_guest_test_request(ep->test, msg))
 		return;
 	if (ep->client && ep->client->request(ep->client_priv, msg, &reply)) {
 		if (reply.hdr.type != ZOC_MSG_NONE)	/* else posted, or later */
@@ -317,49 +262,6 @@ static const struct zoc_link_client_ops zoc_guest_client_ops = {
 	.tick = zoc_guest_tick,
 };
 
-/* The host's ZOC_TEST_CTRL_PING_HOST: ping it, then tell it how it went. */
-static void zoc_guest_ping_work(struct work_struct *work)
-{
-	struct zoc_guest_link *ep =
-		container_of(work, struct zoc_guest_link, ping_work);
-	struct zoc_msg msg, reply;
-	u32 i, count, tag;
-	int ret = 0;
-
-	spin_lock_irq(&ep->ping_lock);
-	count = ep->ping_count;
-	tag = ep->ping_tag;
-	spin_unlock_irq(&ep->ping_lock);
-
-	for (i = 0; i < count && !ret; i++) {
-		memset(&msg, 0, sizeof(msg));
-		msg.hdr.type = ZOC_MSG_CTRL_REQ;
-		msg.hdr.len = cpu_to_le16(8 + sizeof(i));
-		msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_PING);
-		put_unaligned_le32(i, msg.ctrl.data);
-		ret = zoc_link_call(&ep->link, &msg, &reply,
-				    ZOC_GUEST_CALL_TIMEOUT);
-		if (!ret && (reply.hdr.type != ZOC_MSG_CTRL_REPLY ||
-			     le32_to_cpu(reply.ctrl.status) != ZOC_MSG_OK ||
-			     get_unaligned_le32(reply.ctrl.data) != i))
-			ret = -EPROTO;
-	}
-	if (ret)
-		dev_warn(&ep->pdev->dev, "ping %u of %u to the host: %d\n", i,
-			 count, ret);
-
-	memset(&msg, 0, sizeof(msg));
-	msg.hdr.type = ZOC_MSG_CTRL_REPLY;
-	msg.hdr.len = cpu_to_le16(8);
-	msg.hdr.tag = cpu_to_le32(tag);
-	msg.ctrl.opcode = cpu_to_le32(ZOC_TEST_CTRL_PING_HOST);
-	msg.ctrl.status = cpu_to_le32(ret ? ZOC_MSG_EIO : ZOC_MSG_OK);
-	zoc_link_reply(&ep->link, &msg);
-	spin_lock_irq(&ep->ping_lock);
-	ep->ping_tag = 0;
-	spin_unlock_irq(&ep->ping_lock);
-}
-
 static irqreturn_t zoc_guest_irq(int irq, void *data)
 {
 	struct zoc_guest_link *ep = data;
@@ -373,7 +275,6 @@ static irqreturn_t zoc_guest_irq(int irq, void *data)
  * zoc_guest_link_create - set up the endpoint of an ivshmem-doorbell function
  * @pdev: the function, being probed
  * @aperture: host physical address of the aperture, page aligned
- * @test_hooks: obey the host's test requests (corrupt the link, ping back)
  *
  * Maps the L0 window and sets up the link over the aperture's link area;
  * nothing is received or sent before zoc_guest_link_start().  The
@@ -383,7 +284,7 @@ static irqreturn_t zoc_guest_irq(int irq, void *data)
  * Return: the endpoint, or an ERR_PTR().
  */
 struct zoc_guest_link *zoc_guest_link_create(struct pci_dev *pdev,
-					     u64 aperture, bool test_hooks)
+					     u64 aperture)
 {
 	struct zoc_guest_link *ep;
 	int ret;
@@ -393,9 +294,6 @@ struct zoc_guest_link *zoc_guest_link_create(struct pci_dev *pdev,
 		return ERR_PTR(-ENOMEM);
 	ep->pdev = pdev;
 	ep->aperture = aperture;
-	ep->test_hooks = test_hooks;
-	spin_lock_init(&ep->ping_lock);
-	INIT_WORK(&ep->ping_work, zoc_guest_ping_work);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
@@ -420,8 +318,9 @@ struct zoc_guest_link *zoc_guest_link_create(struct pci_dev *pdev,
 		      &zoc_guest_client_ops, &pdev->dev);
 	/* The proxy answers control requests later, from its slots. */
 	ep->link.late_replies = ZOC_LINK_CTRL_SLOTS;
-	if (test_hooks)
-		ep->link.caps = ZOC_LINK_CAP_TEST;
+	ep->test = zoc_guest_test_create(&pdev->dev, &ep->link);
+	if (IS_ERR(ep->test))
+		return ERR_CAST(ep->test);
 	/* A probe the host issued before we came is not for us. */
 	ep->last_seq = zoc_read64(&ep->link.area->probe.seq);
 
@@ -505,7 +404,7 @@ void zoc_guest_link_stop(struct zoc_guest_link *ep)
 	zoc_link_detach(&ep->link, ep);
 	free_irq(pci_irq_vector(pdev, 0), ep);
 	/* No request starts a test any more; the one running fails fast. */
-	cancel_work_sync(&ep->ping_work);
+	zoc_guest_test_stop(ep->test);
 	pci_free_irq_vectors(pdev);
 }
 

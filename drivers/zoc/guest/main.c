@@ -19,10 +19,6 @@ static unsigned long aperture;
 module_param(aperture, ulong, 0444);
 MODULE_PARM_DESC(aperture, "host physical address of the aperture");
 
-static bool test_hooks;
-module_param(test_hooks, bool, 0444);
-MODULE_PARM_DESC(test_hooks, "obey the host's test requests: corrupt the link, ping back");
-
 /**
  * struct zoc_guest - what one ivshmem-doorbell function serves
  * @ep: its link endpoint
@@ -41,7 +37,7 @@ static int zoc_guest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	zg = devm_kzalloc(&pdev->dev, sizeof(*zg), GFP_KERNEL);
 	if (!zg)
 		return -ENOMEM;
-	zg->ep = zoc_guest_link_create(pdev, aperture, test_hooks);
+	zg->ep = zoc_guest_link_create(pdev, aperture);
 	if (IS_ERR(zg->ep))
 		return PTR_ERR(zg->ep);
 	zg->proxy = zoc_proxy_create(zg->ep);

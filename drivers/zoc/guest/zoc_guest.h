@@ -42,7 +42,7 @@ struct zoc_guest_client_ops {
 
 /* The link endpoint of one ivshmem-doorbell function (link.c). */
 struct zoc_guest_link *zoc_guest_link_create(struct pci_dev *pdev,
-					     u64 aperture, bool test_hooks);
+					     u64 aperture);
 void zoc_guest_link_destroy(struct zoc_guest_link *ep);
 int zoc_guest_link_start(struct zoc_guest_link *ep);
 void zoc_guest_link_stop(struct zoc_guest_link *ep);
