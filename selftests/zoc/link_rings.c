@@ -18,7 +18,7 @@ FIXTURE(link) {
 
 FIXTURE_SETUP(link)
 {
-	const char *missing = zoc_link_missing();
+	const char *missing = zoc_link_missing() ?: zoc_test_missing();
 
 	if (missing)
 		SKIP(return, "%s", missing);
@@ -33,11 +33,11 @@ FIXTURE_TEARDOWN(link)
 /* 100000 round trips take about 30 s under TCG. */
 TEST_F_TIMEOUT(link, echo_round_trips, 300)
 {
-	long long echoes = zoc_link_field("echoes");
+	long long echoes = zoc_test_field("echoes");
 
 	/* Each reply is checked in the kernel: same tag, same payload. */
-	ASSERT_EQ(0, zoc_link_write("echo", ECHOES));
-	EXPECT_EQ(echoes + ECHOES, zoc_link_field("echoes"));
+	ASSERT_EQ(0, zoc_test_write("echo", ECHOES));
+	EXPECT_EQ(echoes + ECHOES, zoc_test_field("echoes"));
 	EXPECT_EQ(0, zoc_link_field("unexpected_replies"));
 }
 
@@ -48,7 +48,7 @@ TEST_F_TIMEOUT(link, flood_suppresses_doorbells, 300)
 	long long rx = zoc_link_field("doorbells_rx");
 
 	/* The replies must come back in order, or the write fails. */
-	ASSERT_EQ(0, zoc_link_write("flood", FLOOD));
+	ASSERT_EQ(0, zoc_test_write("flood", FLOOD));
 	msgs = zoc_link_field("req_msgs") - msgs;
 	rung = zoc_link_field("req_doorbells") - rung;
 	rx = zoc_link_field("doorbells_rx") - rx;
@@ -63,7 +63,7 @@ TEST_F_TIMEOUT(link, service_vm_requests, 300)
 	long long pings = zoc_link_field("svm_pings");
 
 	/* The service VM checks each reply and reports how it went. */
-	ASSERT_EQ(0, zoc_link_write("svm_ping", 1000));
+	ASSERT_EQ(0, zoc_test_write("svm_ping", 1000));
 	EXPECT_EQ(pings + 1000, zoc_link_field("svm_pings"));
 	EXPECT_EQ(0, zoc_link_field("dropped_replies"));
 }
@@ -73,15 +73,15 @@ TEST_F_TIMEOUT(link, corrupt_ring_resets_link, 300)
 	long long resets = zoc_link_field("resets");
 	time_t end;
 
-	ASSERT_EQ(0, zoc_link_write("corrupt", 1));
+	ASSERT_EQ(0, zoc_test_write("corrupt", 1));
 	/* The corruption is seen at the next completion: send one. */
-	EXPECT_NE(0, zoc_link_write("echo", 1));
+	EXPECT_NE(0, zoc_test_write("echo", 1));
 	end = time(NULL) + 30;
 	while (zoc_link_field("resets") == resets && time(NULL) < end)
 		usleep(100 * 1000);
 	ASSERT_EQ(resets + 1, zoc_link_field("resets"));
 	ASSERT_EQ(0, zoc_wait_link(30));
-	EXPECT_EQ(0, zoc_link_write("echo", 1000));
+	EXPECT_EQ(0, zoc_test_write("echo", 1000));
 }
 
 /*
@@ -94,15 +94,15 @@ TEST_F_TIMEOUT(link, control_flood_bounded, 300)
 	long long busy;
 	int ret;
 
-	ret = zoc_link_write("ctrl_flood", 1000);
-	busy = zoc_link_field("ctrl_flood_busy");
+	ret = zoc_test_write("ctrl_flood", 1000);
+	busy = zoc_test_field("ctrl_flood_busy");
 	TH_LOG("1000 control requests: %lld replies, %lld refused as busy",
-	       zoc_link_field("ctrl_flood_replies"), busy);
+	       zoc_test_field("ctrl_flood_replies"), busy);
 	ASSERT_EQ(0, ret);
-	EXPECT_EQ(1000, zoc_link_field("ctrl_flood_replies"));
+	EXPECT_EQ(1000, zoc_test_field("ctrl_flood_replies"));
 	EXPECT_LT(0, busy);
 	EXPECT_GT(1000, busy);
-	EXPECT_EQ(0, zoc_link_write("echo", 100));
+	EXPECT_EQ(0, zoc_test_write("echo", 100));
 }
 
 TEST_HARNESS_MAIN

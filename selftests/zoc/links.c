@@ -25,6 +25,7 @@
 #include "zoc_disk.h"
 
 #define LINK1		ZOC_DEBUGFS_ROOT "/link1"
+#define LINK1_BUS	ZOC_TEST_ROOT "/link1/bus"
 #define DISK		"ld0"
 /*
  * fio on link 0's disk in the background, its exit status in a file; clear
@@ -38,12 +39,12 @@ FIXTURE(links) {
 
 FIXTURE_SETUP(links)
 {
-	const char *missing = zoc_link_missing();
+	const char *missing = zoc_link_missing() ?: zoc_test_missing();
 	char ctrl[32];
 
 	if (missing)
 		SKIP(return, "%s", missing);
-	if (access("/dev/zoc-link1", R_OK) || access(LINK1 "/bus", W_OK))
+	if (access("/dev/zoc-link1", R_OK) || access(LINK1_BUS, W_OK))
 		SKIP(return, "one link only: zoc_host aperture= names one range");
 	if (zoc_missing("zocctl") || zoc_missing("fio"))
 		SKIP(return, "no zocctl or fio in PATH");
@@ -105,7 +106,7 @@ TEST_F_TIMEOUT(links, two_links_one_torn_down, 600)
 	sleep(3);
 
 	/* Link 1's function: every read returns what was written, through us. */
-	EXPECT_EQ(0, zoc_write_str(LINK1 "/bus", "bar_test t1 300"));
+	EXPECT_EQ(0, zoc_write_str(LINK1_BUS, "bar_test t1 300"));
 	EXPECT_LE(600, __atomic_load_n(&f->mmio, __ATOMIC_RELAXED));
 
 	/* Tear link 1 down: its service VM stops, its transport goes. */

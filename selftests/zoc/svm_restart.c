@@ -22,7 +22,7 @@ FIXTURE_TEARDOWN(lab)
 
 TEST_F_TIMEOUT(lab, kill_and_restart, 600)
 {
-	const char *missing = zoc_link_missing();
+	const char *missing = zoc_link_missing() ?: zoc_test_missing();
 	long long epoch, failed;
 	int lab;
 
@@ -36,12 +36,12 @@ TEST_F_TIMEOUT(lab, kill_and_restart, 600)
 	epoch = zoc_link_field("svm_epoch");
 
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
-	ASSERT_EQ(0, zoc_link_write("echo", 100));
+	ASSERT_EQ(0, zoc_test_write("echo", 100));
 	failed = zoc_link_field("probes_failed");
 	ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-kill"));
 	EXPECT_EQ(-ETIMEDOUT, zoc_probe());
 	EXPECT_EQ(failed + 1, zoc_link_field("probes_failed"));
-	EXPECT_EQ(-ETIMEDOUT, zoc_link_write("echo", 1));
+	EXPECT_EQ(-ETIMEDOUT, zoc_test_write("echo", 1));
 
 	ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-start"));
 	ASSERT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT))
@@ -49,7 +49,7 @@ TEST_F_TIMEOUT(lab, kill_and_restart, 600)
 	EXPECT_EQ(0, zoc_probe());
 	EXPECT_EQ(0, zoc_probe());
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
-	EXPECT_EQ(0, zoc_link_write("echo", 1000));
+	EXPECT_EQ(0, zoc_test_write("echo", 1000));
 	close(lab);
 }
 

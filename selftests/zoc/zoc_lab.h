@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers of the ZOC selftests: the host link's debugfs files, and the
- * control channel of the ZOC lab (a virtio-serial port named org.zoc.lab
- * through which a test asks the lab runner to stop or restart the service
- * VM).  Tests that need what is missing say so and skip.
+ * Helpers of the ZOC selftests: the host link's debugfs files, those of the
+ * host's test module (zoc_host_test), and the control channel of the ZOC
+ * lab (a virtio-serial port named org.zoc.lab through which a test asks
+ * the lab runner to stop or restart the service VM).  Tests that need what
+ * is missing say so and skip.
  */
 #ifndef _ZOC_LAB_H
 #define _ZOC_LAB_H
@@ -21,18 +22,20 @@
 
 #define ZOC_DEBUGFS_ROOT	"/sys/kernel/debug/zoc"
 #define ZOC_DEBUGFS		ZOC_DEBUGFS_ROOT "/link0"	/* the first link */
+#define ZOC_TEST_MOD		"zoc_host_test"
+#define ZOC_TEST_ROOT		"/sys/kernel/debug/" ZOC_TEST_MOD
+#define ZOC_TEST_DEBUGFS	ZOC_TEST_ROOT "/link0"	/* the first link's tests */
 #define ZOC_LAB_PORT		"org.zoc.lab"
 #define ZOC_SVM_BOOT_TIMEOUT	180	/* seconds: TCG is slow */
 
-/* Value of field @name in the link file of debugfs directory @dir, or -1. */
-static inline long long zoc_link_field_of(const char *dir, const char *name)
+/* Value of field @name ("name: value" lines) in the file @path, or -1. */
+static inline long long zoc_file_field(const char *path, const char *name)
 {
-	char line[256], path[128];
 	size_t len = strlen(name);
 	long long val = -1;
+	char line[256];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/link", dir);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -45,10 +48,25 @@ static inline long long zoc_link_field_of(const char *dir, const char *name)
 	return val;
 }
 
+/* Value of field @name in the link file of debugfs directory @dir, or -1. */
+static inline long long zoc_link_field_of(const char *dir, const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/link", dir);
+	return zoc_file_field(path, name);
+}
+
 /* Value of field @name in the first link's debugfs file, or -1. */
 static inline long long zoc_link_field(const char *name)
 {
 	return zoc_link_field_of(ZOC_DEBUGFS, name);
+}
+
+/* Value of field @name in the stats of the first link's tests, or -1. */
+static inline long long zoc_test_field(const char *name)
+{
+	return zoc_file_field(ZOC_TEST_DEBUGFS "/stats", name);
 }
 
 /*
@@ -118,12 +136,12 @@ static inline int zoc_write_str(const char *path, const char *val)
 	return ret;
 }
 
-/* Write @n to debugfs file @name of the host link: 0 or -errno. */
-static inline int zoc_link_write(const char *name, unsigned long n)
+/* Write @n to the test file @name of the first link: 0 or -errno. */
+static inline int zoc_test_write(const char *name, unsigned long n)
 {
 	char path[128], buf[32];
 
-	snprintf(path, sizeof(path), ZOC_DEBUGFS "/%s", name);
+	snprintf(path, sizeof(path), ZOC_TEST_DEBUGFS "/%s", name);
 	snprintf(buf, sizeof(buf), "%lu", n);
 	return zoc_write_str(path, buf);
 }
@@ -260,6 +278,20 @@ static inline int zoc_sh(char *out, size_t len, const char *fmt, ...)
 	ret = zoc_vsh(out, len, fmt, ap);
 	va_end(ap);
 	return ret;
+}
+
+/*
+ * Why the tests of the host's test module cannot run here, or NULL.  It
+ * is loaded if need be.
+ */
+static inline const char *zoc_test_missing(void)
+{
+	if (access(ZOC_TEST_DEBUGFS, F_OK))
+		zoc_sh(NULL, 0, "modprobe " ZOC_TEST_MOD);
+	if (access(ZOC_TEST_DEBUGFS, F_OK))
+		return "no " ZOC_TEST_DEBUGFS ": no " ZOC_TEST_MOD
+		       " (CONFIG_ZOC_HOST_TEST) or debugfs not mounted";
+	return NULL;
 }
 
 /* Run "zocctl ARGS" (ARGS from @fmt), as zoc_sh(). */

@@ -4,11 +4,10 @@
  * are served by the service VM.
  *
  * This file is the bridge and its functions' configuration space, emulated
- * from their device images, and the bus's debugfs tests.  The MSI irq
- * domain is in msi.c, BAR0 in bar.c, the life of the functions in dev.c.
+ * from their device images.  The MSI irq domain is in msi.c, BAR0 in
+ * bar.c, the life of the functions in dev.c.
  */
 
-#include <linux/debugfs.h>
 #include <linux/io.h>
 #include <linux/irq.h>
 #include <linux/irq_work.h>
@@ -266,7 +265,6 @@ int zoc_host_bus_init(struct zoc_host *host)
 	pci_unlock_rescan_remove();
 	if (ret)
 		goto out_bridge;
-	b->ctl = zoc_bus_test_debugfs(b, host->dir);
 	dev_info(&host->pdev->dev, "virtual PCI bus %04x:00, BARs in %pR\n", nr,
 		 &b->window);
 	return 0;
@@ -296,7 +294,6 @@ void zoc_host_bus_exit(struct zoc_host *host)
 
 	if (!b)
 		return;
-	debugfs_remove(b->ctl);
 	mutex_lock(&b->mutex);
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++)
 		if (b->fn[slot].present)

@@ -34,7 +34,6 @@ static_assert(ZOC_BUS_VECTORS == BITS_PER_LONG);
 static_assert(ZOC_LINK_DEV_PAGES + ZOC_BUS_SLOTS * ZOC_LINK_DEV_PAGE_SIZE <=
 	      ZOC_LINK_AREA_SIZE);
 
-struct dentry;
 struct irq_domain;
 
 /**
@@ -107,7 +106,6 @@ struct zoc_vfn {
  * @irq_slots: slots with noted interrupts
  * @irq_work: delivers interrupts noted outside the doorbell handler
  * @fn: the functions, by slot
- * @ctl: its debugfs file
  */
 struct zoc_bus {
 	struct zoc_host *host;
@@ -118,12 +116,11 @@ struct zoc_bus {
 	struct resource busn;
 	struct irq_domain *msi;
 	raw_spinlock_t cfg_lock;
-	/* serialises hot-plug, management and the tests */
+	/* serialises hot-plug and management */
 	struct mutex mutex;
 	unsigned long irq_slots;
 	struct irq_work irq_work;
 	struct zoc_vfn fn[ZOC_BUS_SLOTS];
-	struct dentry *ctl;
 };
 
 /* For logs: the function's device once it has one, else its bus's. */
@@ -154,8 +151,5 @@ void zoc_vfn_gone(struct zoc_vfn *fn);
 struct zoc_vfn *zoc_bus_find(struct zoc_bus *b, const char *name);
 void zoc_bus_unplug(struct zoc_bus *b, struct zoc_vfn *fn);
 void zoc_vfn_gone_work(struct work_struct *work);
-
-struct dentry;
-struct dentry *zoc_bus_test_debugfs(struct zoc_bus *b, struct dentry *dir);
 
 #endif /* _ZOC_BUS_H */

@@ -25,9 +25,8 @@
 #include <linux/zoc_link.h>
 
 #include "../link/link.h"
-#include "../link/test_wire.h"
+#include "test_hooks.h"
 #include "zoc_host.h"
-#include "link_test.h"
 
 #define ZOC_PROBE_TIMEOUT	(5 * HZ)
 
@@ -47,16 +46,13 @@ static void zoc_host_receive(struct zoc_link *link, const struct zoc_msg *msg)
 		zoc_host_bus_irq(host->bus, le32_to_cpu(msg->hdr.dev),
 				 le32_to_cpu(msg->irq.vector));
 		break;
-	case ZOC_TEST_MSG_ECHO:
-	case ZOC_MSG_CTRL_REPLY:
-		/* Replies to what the tests sent, past the link's requests. */
-		zoc_host_test_reply(host, msg);
-		break;
 	case ZOC_MSG_CTRL_REQ:
 		/* The link answers pings; nothing else is known yet. */
 		zoc_link_reply_status(link, msg, ZOC_MSG_ENOTSUPP);
 		break;
 	default:
+		/* Replies to a test module's messages: not the link's. */
+		zoc_host_test_receive(host, msg);
 		break;
 	}
 }
@@ -220,7 +216,6 @@ static int zoc_link_debug_show(struct seq_file *s, void *unused)
 	seq_printf(s, "probes_ok: %llu\n", host->probes_ok);
 	seq_printf(s, "probes_failed: %llu\n", host->probes_failed);
 	seq_printf(s, "svm_probes: %llu\n", zoc_read64(&host->area->svm.probes));
-	zoc_host_test_show(s, host);
 	zoc_link_show(s, &host->link);
 	return 0;
 }
@@ -302,7 +297,6 @@ struct zoc_host *zoc_host_link_init(unsigned int id, phys_addr_t base,
 		return ERR_PTR(-ENOMEM);
 	host->id = id;
 	mutex_init(&host->probe_mutex);
-	zoc_host_test_init(host);
 	ret = zoc_host_claim(host, base, size);
 	if (ret)
 		goto out_free;
@@ -325,7 +319,6 @@ struct zoc_host *zoc_host_link_init(unsigned int id, phys_addr_t base,
 	host->dir = debugfs_create_dir(name, parent);
 	debugfs_create_file("link", 0444, host->dir, host, &zoc_link_debug_fops);
 	debugfs_create_file("probe", 0200, host->dir, host, &zoc_probe_fops);
-	zoc_host_test_debugfs(host);
 	dev_info(&host->pdev->dev, "link %u at %pR, epoch %u\n", id,
 		 &host->aperture, le32_to_cpu(host->area->host.epoch));
 	return host;

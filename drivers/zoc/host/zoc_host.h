@@ -16,12 +16,12 @@
 #include <linux/zoc_link.h>
 
 #include "../link/link.h"
-#include "link_test.h"
 
 #define ZOC_HOST_MAX_LINKS	4
 
 struct dentry;
 struct zoc_bus;
+struct zoc_host_test_ops;
 
 /**
  * struct zoc_host - the host's end of one link to a service VM
@@ -35,11 +35,13 @@ struct zoc_bus;
  * @probe_mutex: serialises probes: one marker, one sequence
  * @probes_ok: probes answered correctly
  * @probes_failed: probes that timed out or were answered wrongly
- * @test: the link's test requests
  * @dir: debugfs directory
  * @bus: the virtual PCI bus of the functions the service VM serves
  * @misc: /dev/zoc-link<id>, the bare-metal transport
  * @misc_name: its name
+ * @test_ops: the test module attached (test_hooks.c), NULL if none;
+ *	written with the link's receiving lock held
+ * @test_priv: its state for this link
  */
 struct zoc_host {
 	struct list_head node;
@@ -53,11 +55,14 @@ struct zoc_host {
 	struct mutex probe_mutex;
 	u64 probes_ok;
 	u64 probes_failed;
-	struct zoc_host_test test;
 	struct dentry *dir;
 	struct zoc_bus *bus;
 	struct miscdevice misc;
 	char misc_name[16];
+#if IS_ENABLED(CONFIG_ZOC_TEST_HOOKS)
+	const struct zoc_host_test_ops *test_ops;
+	void *test_priv;
+#endif
 };
 
 /* main.c: the list of links */

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test module of the ZOC host: the link's tests and its latency benchmark,
+ * driven through debugfs by the selftests (link_rings, svm_restart,
+ * baremetal) and the lab's demo and benchmark: echo round trips, echo
+ * floods whose replies must come back in order, pings the service VM
+ * sends back, a ring the service VM corrupts on request, control requests
+ * posted back to back, and round-trip latencies.  All but the control
+ * flood need a service VM with test hooks (ZOC_LINK_CAP_TEST).
+ */
+
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/random.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <asm/unaligned.h>
+#include <linux/zoc_link.h>
+
+#include "../../host/test_hooks.h"
+#include "../../link/link.h"
+#include "../../link/test_wire.h"
+#include "host_test.h"
+
+#define ZHT_CALL_TIMEOUT	(5 * HZ)
+#define ZHT_FLOOD_TIMEOUT	(60 * HZ)
+#define ZHT_FLOOD_TAG		ZOC_LINK_TAG_OTHER	/* tag: the sequence */
+#define ZHT_LATENCY_ROUNDS	2000
+
+/**
+ * zht_link_receive - a reply to a flood: of echoes, or of control requests
+ * @priv: the link's tests
+ * @msg: a message from the service VM that zoc_host had no use for
+ *
+ * Context: the link's receiving lock held.
+ */
+void zht_link_receive(void *priv, const struct zoc_msg *msg)
+{
+	struct zht_link *l = priv;
+	u32 tag = le32_to_cpu(msg->hdr.tag);
+
+	if (!(tag & ZHT_FLOOD_TAG))
+		return;
+	spin_lock(&l->lock);
+	if (msg->hdr.type == ZOC_MSG_CTRL_REPLY) {
+		l->ctrl_replies++;
+		l->ctrl_busy += le32_to_cpu(msg->ctrl.status) == ZOC_MSG_EBUSY;
+	} else if (msg->hdr.type == ZOC_TEST_MSG_ECHO) {
+		if ((tag & ~ZHT_FLOOD_TAG) != l->flood_next)
+			l->flood_bad = true;
+		l->flood_next++;
+		l->flood_got++;
+	}
+	spin_unlock(&l->lock);
+}
+
+/* Whether the service VM answers the tests' requests. */
+static int zht_svm_hooks(struct zht_link *l)
+{
+	return zoc_link_peer_caps(l->link) & ZOC_LINK_CAP_TEST ? 0 :
+	       -EOPNOTSUPP;
+}
+
+/* @count echo round trips, one at a time; each reply must be its request. */
+static int zht_echo(struct zht_link *l, u32 count)
+{
+	struct zoc_msg msg, reply;
+	int ret = zht_svm_hooks(l);
+	u32 i;
+
+	mutex_lock(&l->mutex);
+	for (i = 0; i < count && !ret; i++) {
+		memset(&msg, 0, sizeof(msg));
+		msg.hdr.type = ZOC_TEST_MSG_ECHO;
+		msg.hdr.len = cpu_to_le16(16);
+		put_unaligned_le64(i, msg.data);
+		put_unaligned_le64(get_random_u64(), msg.data + 8);
+		ret = zoc_link_call(l->link, &msg, &reply, ZHT_CALL_TIMEOUT);
+		if (!ret && (reply.hdr.type != ZOC_TEST_MSG_ECHO ||
+			     reply.hdr.tag != msg.hdr.tag ||
+			     memcmp(reply.data, msg.data, 16)))
+			ret = -EPROTO;
+		if (!ret && signal_pending(current))
+			ret = -EINTR;
+		spin_lock_irq(&l->lock);
+		l->echoes += !ret;
+		spin_unlock_irq(&l->lock);
+	}
+	mutex_unlock(&l->mutex);
+	return ret;
+}
+
+static bool zht_flood_done(struct zht_link *l, u32 count)
+{
+	return READ_ONCE(l->flood_got) == count || READ_ONCE(l->flood_bad) ||
+	       zoc_link_state(l->link) != ZOC_LINK_S_UP;
+}
+
+/*
+ * @count echo requests posted as fast as the ring takes them; the replies
+ * must come back in order.  Doorbells are rung only when the consumer asks.
+ */
+static int zht_flood(struct zht_link *l, u32 count)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_TEST_MSG_ECHO };
+	int ret = zht_svm_hooks(l);
+	u32 i = 0;
+
+	if (ret)
+		return ret;
+	msg.hdr.len = cpu_to_le16(8);
+	mutex_lock(&l->mutex);
+	spin_lock_irq(&l->lock);
+	l->flood_next = 0;
+	l->flood_got = 0;
+	l->flood_bad = false;
+	spin_unlock_irq(&l->lock);
+	while (i < count && !ret) {
+		/* Never more in flight than the completion ring holds. */
+		if (i - READ_ONCE(l->flood_got) >= ZOC_LINK_RING_SLOTS) {
+			ret = -ENOSPC;
+		} else {
+			msg.hdr.tag = cpu_to_le32(ZHT_FLOOD_TAG | i);
+			put_unaligned_le64(i, msg.data);
+			ret = zoc_link_post(l->link, &msg);
+			i += !ret;
+		}
+		if (ret == -ENOSPC) {
+			usleep_range(20, 50);
+			ret = signal_pending(current) ? -EINTR : 0;
+		}
+	}
+	if (!ret)
+		wait_event_timeout(l->link->wq, zht_flood_done(l, count),
+				   ZHT_FLOOD_TIMEOUT);
+	spin_lock_irq(&l->lock);
+	if (!ret && l->flood_bad)
+		ret = -EPROTO;
+	else if (!ret && l->flood_got != count)
+		ret = -ETIMEDOUT;
+	spin_unlock_irq(&l->lock);
+	mutex_unlock(&l->mutex);
+	return ret;
+}
+
+/*
+ * Ask the service VM to ping us @count times: its requests and our
+ * replies go the other way round the rings.
+ */
+static int zht_svm_ping(struct zht_link *l, u32 count)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ }, reply;
+	int ret = zht_svm_hooks(l);
+
+	if (ret)
+		return ret;
+	msg.hdr.len = cpu_to_le16(8 + sizeof(count));
+	msg.ctrl.opcode = cpu_to_le32(ZOC_TEST_CTRL_PING_HOST);
+	put_unaligned_le32(count, msg.ctrl.data);
+	ret = zoc_link_call(l->link, &msg, &reply, ZHT_CALL_TIMEOUT +
+			    count * ZHT_CALL_TIMEOUT / 100);
+	if (ret)
+		return ret;
+	if (reply.hdr.type != ZOC_MSG_CTRL_REPLY ||
+	    le32_to_cpu(reply.ctrl.status) != ZOC_MSG_OK)
+		return -EIO;
+	return 0;
+}
+
+static bool zht_ctrl_done(struct zht_link *l, u32 count)
+{
+	return READ_ONCE(l->ctrl_replies) == count ||
+	       zoc_link_state(l->link) != ZOC_LINK_S_UP;
+}
+
+/*
+ * @count control requests posted back to back, as a hostile host would,
+ * not waiting for their replies: the service VM must answer every one,
+ * refusing those beyond its control slots (ZOC_MSG_EBUSY) rather than
+ * holding, or allocating for, them all.  Each asks to set the link of a
+ * slot that has no device, which changes nothing.  Any service VM.
+ */
+static int zht_ctrl_flood(struct zht_link *l, u32 count)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ };
+	struct zoc_ctrl_dev_link req = {
+		.slot = cpu_to_le32(ZOC_LINK_MAX_DEVS - 1),
+		.up = 1,
+	};
+	int ret = 0;
+	u32 i;
+
+	msg.hdr.len = cpu_to_le16(8 + sizeof(req));
+	msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_DEV_LINK);
+	memcpy(msg.ctrl.data, &req, sizeof(req));
+	mutex_lock(&l->mutex);
+	spin_lock_irq(&l->lock);
+	l->ctrl_replies = 0;
+	l->ctrl_busy = 0;
+	spin_unlock_irq(&l->lock);
+	for (i = 0; i < count && !ret; i++) {
+		msg.hdr.tag = cpu_to_le32(ZHT_FLOOD_TAG | i);
+		/*
+		 * Sleep while the ring is full: spinning here would keep this
+		 * CPU's work, the link's tick among it, from running.
+		 */
+		while ((ret = zoc_link_post(l->link, &msg)) == -ENOSPC &&
+		       !signal_pending(current))
+			usleep_range(50, 100);
+	}
+	if (!ret && !wait_event_timeout(l->link->wq, zht_ctrl_done(l, count),
+					ZHT_FLOOD_TIMEOUT))
+		ret = -ETIMEDOUT;
+	if (!ret && READ_ONCE(l->ctrl_replies) != count)
+		ret = -ECONNRESET;
+	mutex_unlock(&l->mutex);
+	return ret;
+}
+
+/* Ask the service VM to corrupt the completion ring. */
+static int zht_corrupt(struct zht_link *l, u32 unused)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ };
+	int ret = zht_svm_hooks(l);
+
+	if (ret)
+		return ret;
+	msg.hdr.len = cpu_to_le16(8);
+	msg.ctrl.opcode = cpu_to_le32(ZOC_TEST_CTRL_CORRUPT);
+	return zoc_link_post(l->link, &msg);
+}
+
+/* Writes to debugfs: "echo", "flood", "svm_ping", "ctrl_flood" take a count. */
+static ssize_t zht_test_write(struct file *file, const char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	struct zht_file *f = file->private_data;
+	u32 n;
+	int ret;
+
+	ret = kstrtou32_from_user(buf, count, 0, &n);
+	if (ret)
+		return ret;
+	ret = f->run(f->link, n);
+	return ret ? ret : count;
+}
+
+static const struct file_operations zht_test_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = zht_test_write,
+	.llseek = noop_llseek,
+};
+
+static int zht_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Time @rounds calls of @fn; print the median and the 99th percentile. */
+static int zht_latency(struct seq_file *s, struct zht_link *l,
+		       const char *what,
+		       int (*fn)(struct zht_link *l, u32 count))
+{
+	u64 *ns, t;
+	int i, ret = 0;
+
+	ns = kvmalloc_array(ZHT_LATENCY_ROUNDS, sizeof(*ns), GFP_KERNEL);
+	if (!ns)
+		return -ENOMEM;
+	for (i = 0; i < ZHT_LATENCY_ROUNDS && !ret; i++) {
+		t = ktime_get_ns();
+		ret = fn(l, 1);
+		ns[i] = ktime_get_ns() - t;
+	}
+	if (!ret) {
+		sort(ns, ZHT_LATENCY_ROUNDS, sizeof(*ns), zht_cmp_u64, NULL);
+		seq_printf(s, "%s_p50_ns: %llu\n", what, ns[ZHT_LATENCY_ROUNDS / 2]);
+		seq_printf(s, "%s_p99_ns: %llu\n", what,
+			   ns[ZHT_LATENCY_ROUNDS * 99 / 100]);
+	}
+	kvfree(ns);
+	return ret;
+}
+
+static int zht_probe_once(struct zht_link *l, u32 count)
+{
+	return zoc_host_test_probe(l->host);
+}
+
+/*
+ * "latency": round trips through the rings (an echo request and its reply,
+ * with the doorbells the other side asks for) against bare doorbell round
+ * trips (the wiring probe: a doorbell each way around two shared memory
+ * accesses), measured in the same run.
+ */
+static int zht_latency_show(struct seq_file *s, void *unused)
+{
+	struct zht_link *l = s->private;
+
+	return zht_latency(s, l, "echo", zht_echo) ?:
+	       zht_latency(s, l, "doorbell", zht_probe_once);
+}
+DEFINE_SHOW_ATTRIBUTE(zht_latency);
+
+/* "stats": the counters of the tests. */
+static int zht_stats_show(struct seq_file *s, void *unused)
+{
+	struct zht_link *l = s->private;
+
+	spin_lock_irq(&l->lock);
+	seq_printf(s, "echoes: %llu\n", l->echoes);
+	seq_printf(s, "ctrl_flood_replies: %u\n", l->ctrl_replies);
+	seq_printf(s, "ctrl_flood_busy: %u\n", l->ctrl_busy);
+	spin_unlock_irq(&l->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(zht_stats);
+
+/**
+ * zht_link_debugfs - the link's test files, in its debugfs directory
+ * @l: the link's tests
+ */
+void zht_link_debugfs(struct zht_link *l)
+{
+	static const struct {
+		const char *name;
+		int (*run)(struct zht_link *l, u32 count);
+	} tests[ZHT_LINK_TESTS] = {
+		{ "echo", zht_echo },
+		{ "flood", zht_flood },
+		{ "corrupt", zht_corrupt },
+		{ "svm_ping", zht_svm_ping },
+		{ "ctrl_flood", zht_ctrl_flood },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		l->files[i].link = l;
+		l->files[i].run = tests[i].run;
+		debugfs_create_file(tests[i].name, 0200, l->dir, &l->files[i],
+				    &zht_test_fops);
+	}
+	debugfs_create_file("latency", 0400, l->dir, l, &zht_latency_fops);
+	debugfs_create_file("stats", 0400, l->dir, l, &zht_stats_fops);
+}
