@@ -220,19 +220,27 @@ static int zoc_nl_dev_new(struct sk_buff *skb, struct genl_info *info)
 	return zoc_nl_reply_dev(info, host, req.name);
 }
 
-static int zoc_nl_dev_set(struct sk_buff *skb, struct genl_info *info)
+/* The link of a command that names a device: an ERR_PTR() if none. */
+static struct zoc_host *zoc_nl_dev_host(struct genl_info *info)
 {
 	struct zoc_host *host;
 
 	if (GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_NAME))
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
+	host = zoc_nl_host(info);
+	return host ?: ERR_PTR(-ENODEV);
+}
+
+static int zoc_nl_dev_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct zoc_host *host = zoc_nl_dev_host(info);
+
+	if (IS_ERR(host))
+		return PTR_ERR(host);
 	if (!info->attrs[ZOC_A_DEV_LINK]) {
 		NL_SET_ERR_MSG(info->extack, "nothing to change");
 		return -EINVAL;
 	}
-	host = zoc_nl_host(info);
-	if (!host)
-		return -ENODEV;
 	return zoc_host_dev_set_link(host,
 				     nla_data(info->attrs[ZOC_A_DEV_NAME]),
 				     nla_get_u8(info->attrs[ZOC_A_DEV_LINK]),
@@ -241,26 +249,20 @@ static int zoc_nl_dev_set(struct sk_buff *skb, struct genl_info *info)
 
 static int zoc_nl_dev_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct zoc_host *host;
+	struct zoc_host *host = zoc_nl_dev_host(info);
 
-	if (GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_NAME))
-		return -EINVAL;
-	host = zoc_nl_host(info);
-	if (!host)
-		return -ENODEV;
+	if (IS_ERR(host))
+		return PTR_ERR(host);
 	return zoc_host_dev_del(host, nla_data(info->attrs[ZOC_A_DEV_NAME]),
 				info->extack);
 }
 
 static int zoc_nl_dev_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct zoc_host *host;
+	struct zoc_host *host = zoc_nl_dev_host(info);
 
-	if (GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_NAME))
-		return -EINVAL;
-	host = zoc_nl_host(info);
-	if (!host)
-		return -ENODEV;
+	if (IS_ERR(host))
+		return PTR_ERR(host);
 	return zoc_nl_reply_dev(info, host,
 				nla_data(info->attrs[ZOC_A_DEV_NAME]));
 }
