@@ -13,7 +13,8 @@
  * one of its virtio-blk devices, bound to the stock virtio drivers: it
  * answers no destroy request and its device never reads as reset.  The
  * deletion must still end, in bounded time, and the first link must not
- * notice.
+ * notice.  A virtio-blk device that is hostile from the start never lets
+ * the stock driver's probe finish: adding it must fail, in bounded time.
  *
  * The lab's host has two apertures (zoc_host aperture=A,B) for this.
  */
@@ -215,6 +216,37 @@ TEST_F_TIMEOUT(hostile, stuck_virtio_deleted_in_bounded_time, 240)
 	EXPECT_EQ(0, __atomic_load_n(&f->destroyed, __ATOMIC_RELAXED));
 
 	/* Management and the first link carried on. */
+	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "link show"));
+	EXPECT_EQ(1, zoc_link_state("link"));
+	fake_svm_stop(f, thread);
+	fake_svm_close(_metadata, f, dev, win, size);
+	free(f);
+}
+
+TEST_F_TIMEOUT(hostile, stuck_virtio_refused_in_bounded_time, 240)
+{
+	struct fake_svm *f = calloc(1, sizeof(*f));
+	char out[1024], addr[16];
+	pthread_t thread;
+	time_t start;
+	off_t size;
+	int dev, win;
+
+	ASSERT_NE(NULL, f);
+	f->serve = 1;
+	f->stubborn = 1;
+	dev = fake_svm_open(_metadata, f, 1, &win, &size);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, fake_svm_start(f, &thread)) TH_LOG("link 1 did not come up");
+
+	start = time(NULL);
+	EXPECT_EQ(1, zoc_ctl(out, sizeof(out),
+			     "-l 1 dev add virtio-blk name vb backend fake"));
+	TH_LOG("refused in %ld s: %s", (long)(time(NULL) - start), out);
+	EXPECT_NE(NULL, strstr(out, "did not let its driver start"));
+	EXPECT_GT(60, time(NULL) - start);
+	link1_pci("vb", addr, sizeof(addr));
+	EXPECT_EQ(0, addr[0]) TH_LOG("vb is still listed, at %s", addr);
 	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "link show"));
 	EXPECT_EQ(1, zoc_link_state("link"));
 	fake_svm_stop(f, thread);

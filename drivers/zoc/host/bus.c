@@ -227,6 +227,8 @@ int zoc_host_bus_init(struct zoc_host *host)
 		b->fn[slot].page = zoc_link_dev_page(b->link, slot);
 		raw_spin_lock_init(&b->fn[slot].msix_lock);
 		INIT_WORK(&b->fn[slot].gone_work, zoc_vfn_gone_work);
+		INIT_DELAYED_WORK(&b->fn[slot].probe_watchdog,
+				  zoc_vfn_probe_watchdog);
 	}
 	b->window.name = "zoc bus";
 	b->window.start = aperture->start + ZOC_BUS_WINDOW_OFF;
@@ -299,8 +301,10 @@ void zoc_host_bus_exit(struct zoc_host *host)
 		if (b->fn[slot].present)
 			zoc_bus_unplug(b, &b->fn[slot]);
 	mutex_unlock(&b->mutex);
-	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++)
+	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
+		cancel_delayed_work_sync(&b->fn[slot].probe_watchdog);
 		cancel_work_sync(&b->fn[slot].gone_work);
+	}
 	irq_work_sync(&b->irq_work);
 	pci_lock_rescan_remove();
 	pci_stop_root_bus(b->bridge->bus);

@@ -57,6 +57,7 @@ struct irq_domain;
  * @destroyed: the service VM was asked to destroy its model
  * @pdev: the PCI core's device, NULL once removed
  * @gone_work: removes @pdev once @dead
+ * @probe_watchdog: makes it gone if its driver's probe waits too long
  * @msix_lock: protects @msix and @pba against the interrupt path
  * @msix: the MSI-X table: address low, high, data, vector control
  * @pba: pending bits of masked vectors
@@ -83,6 +84,7 @@ struct zoc_vfn {
 	bool destroyed;
 	struct pci_dev *pdev;
 	struct work_struct gone_work;
+	struct delayed_work probe_watchdog;
 	/* the trapped table writes and the interrupt path race */
 	raw_spinlock_t msix_lock;
 	u32 msix[ZOC_BUS_VECTORS][4];
@@ -151,5 +153,6 @@ void zoc_vfn_gone(struct zoc_vfn *fn);
 struct zoc_vfn *zoc_bus_find(struct zoc_bus *b, const char *name);
 void zoc_bus_unplug(struct zoc_bus *b, struct zoc_vfn *fn);
 void zoc_vfn_gone_work(struct work_struct *work);
+void zoc_vfn_probe_watchdog(struct work_struct *work);
 
 #endif /* _ZOC_BUS_H */

@@ -31,6 +31,8 @@
 #include "bus.h"
 
 #define ZOC_BUS_CTRL_TIMEOUT	(10 * HZ)
+/* A stock driver's probe that waits longer for the device: it is stuck */
+#define ZOC_BUS_PROBE_TIMEOUT	(20 * HZ)
 #define ZOC_BUS_DEF_QUEUES_MAX	31	/* what 64 doorbells allow NVMe */
 
 /* --- device images ------------------------------------------------------ */
@@ -228,6 +230,12 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 	fn->present = true;
 	raw_spin_unlock_irq(&b->cfg_lock);
 
+	/*
+	 * The driver's probe runs here, under the bus mutex and the rescan
+	 * lock: a device that never lets it finish (a virtio status that
+	 * never reads reset) is made gone, whose reads end the wait.
+	 */
+	schedule_delayed_work(&fn->probe_watchdog, ZOC_BUS_PROBE_TIMEOUT);
 	pci_lock_rescan_remove();
 	pdev = pci_scan_single_device(bus, PCI_DEVFN(fn->slot, 0));
 	if (pdev) {
@@ -235,6 +243,7 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 		pci_bus_add_device(pdev);
 	}
 	pci_unlock_rescan_remove();
+	cancel_delayed_work_sync(&fn->probe_watchdog);
 	if (!pdev) {
 		raw_spin_lock_irq(&b->cfg_lock);
 		fn->present = false;
@@ -345,6 +354,13 @@ int zoc_host_dev_add(struct zoc_host *host, const struct zoc_host_dev_req *dreq,
 	if (ret) {
 		NL_SET_ERR_MSG(extack, "the PCI core did not take the function");
 		goto out_destroy;
+	}
+	if (READ_ONCE(fn->dead)) {
+		NL_SET_ERR_MSG(extack,
+			       "the device did not let its driver start: removed");
+		zoc_bus_unplug(b, fn);
+		ret = -EIO;
+		goto out;
 	}
 	pci_info(fn->pdev, "%s added\n", name);
 	goto out;
@@ -537,6 +553,17 @@ int zoc_host_dev_info_next(struct zoc_host *host, unsigned int *slot,
 }
 
 /* --- surprise removal ---------------------------------------------------- */
+
+/* A driver's probe waited too long for the device: it is gone. */
+void zoc_vfn_probe_watchdog(struct work_struct *work)
+{
+	struct zoc_vfn *fn = container_of(to_delayed_work(work), struct zoc_vfn,
+					  probe_watchdog);
+
+	dev_warn(zoc_vfn_dev(fn), "%s: its driver waited %u s for it\n",
+		 fn->name, ZOC_BUS_PROBE_TIMEOUT / HZ);
+	zoc_vfn_gone(fn);
+}
 
 void zoc_vfn_gone(struct zoc_vfn *fn)
 {
