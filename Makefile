@@ -115,10 +115,14 @@ vpc-bench: deps
 	@tools/testing/vpc/run-bench
 
 # Kbuild of 6.1 builds external modules in their source directory: build
-# a copy in the cache, so that the repository stays clean.
+# a copy in the cache, so that the repository stays clean.  Sources gone
+# from the repository go from the copy; what Kbuild made stays, to build
+# again only what changed.
+ZOC_KBUILD_OUT := *.o *.ko *.mod *.mod.c .*.cmd *.a modules.order Module.symvers
 modules:
 	@mkdir -p $(O)/modules
-	@rsync -a Kbuild drivers uapi $(O)/modules/
+	@rsync -a --delete $(foreach p,$(ZOC_KBUILD_OUT),--filter='P $(p)') \
+		Kbuild drivers uapi $(O)/modules/
 	$(MAKE) -C $(KERNEL_HEADERS) M=$(O)/modules modules
 	@find $(O)/modules -name '*.ko' -printf 'built: %p\n'
 
