@@ -287,7 +287,6 @@ struct zoc_guest_link *zoc_guest_link_create(struct pci_dev *pdev,
 					     u64 aperture)
 {
 	struct zoc_guest_link *ep;
-	int ret;
 
 	ep = devm_kzalloc(&pdev->dev, sizeof(*ep), GFP_KERNEL);
 	if (!ep)
@@ -295,13 +294,9 @@ struct zoc_guest_link *zoc_guest_link_create(struct pci_dev *pdev,
 	ep->pdev = pdev;
 	ep->aperture = aperture;
 
-	ret = pcim_enable_device(pdev);
-	if (ret)
-		return ERR_PTR(ret);
-	ret = pcim_iomap_regions(pdev, BIT(0), "zoc-link");
-	if (ret)
-		return ERR_PTR(ret);
-	ep->regs = pcim_iomap_table(pdev)[0];
+	ep->regs = zoc_ivshmem_map(pdev);
+	if (IS_ERR(ep->regs))
+		return ERR_CAST(ep->regs);
 
 	ep->window_size = pci_resource_len(pdev, 2);
 	if (aperture % PAGE_SIZE || aperture >= ep->window_size ||
@@ -359,32 +354,18 @@ int zoc_guest_link_start(struct zoc_guest_link *ep)
 	u32 own_id = readl(ep->regs + ZOC_IVSHMEM_IVPOSITION);
 	int ret;
 
-	/* Without bus mastering QEMU silently drops MSI-X messages. */
-	pci_set_master(pdev);
-	ret = pci_alloc_irq_vectors(pdev, ZOC_GUEST_VECTORS, ZOC_GUEST_VECTORS,
-				    PCI_IRQ_MSIX);
-	if (ret < 0) {
-		dev_err(&pdev->dev, "no MSI-X (%d): is this ivshmem-doorbell?\n",
-			ret);
+	ret = zoc_ivshmem_irq(pdev, ZOC_GUEST_VECTORS, zoc_guest_irq, ep);
+	if (ret)
+		return ret;
+	ret = zoc_link_attach(&ep->link, &zoc_guest_transport_ops, ep, own_id);
+	if (ret) {
+		zoc_ivshmem_irq_free(pdev, ep);
 		return ret;
 	}
-	ret = request_irq(pci_irq_vector(pdev, 0), zoc_guest_irq, 0,
-			  "zoc-link", ep);
-	if (ret)
-		goto out_free_vectors;
-	ret = zoc_link_attach(&ep->link, &zoc_guest_transport_ops, ep, own_id);
-	if (ret)
-		goto out_free_irq;
 	dev_info(&pdev->dev, "L0 window %pa bytes, doorbell id %u, aperture %#llx\n",
 		 &ep->window_size, own_id, ep->aperture);
 	zoc_link_start(&ep->link);
 	return 0;
-
-out_free_irq:
-	free_irq(pci_irq_vector(pdev, 0), ep);
-out_free_vectors:
-	pci_free_irq_vectors(pdev);
-	return ret;
 }
 
 /**
@@ -402,10 +383,9 @@ void zoc_guest_link_stop(struct zoc_guest_link *ep)
 
 	zoc_link_stop(&ep->link);
 	zoc_link_detach(&ep->link, ep);
-	free_irq(pci_irq_vector(pdev, 0), ep);
 	/* No request starts a test any more; the one running fails fast. */
 	zoc_guest_test_stop(ep->test);
-	pci_free_irq_vectors(pdev);
+	zoc_ivshmem_irq_free(pdev, ep);
 }
 
 static int zoc_guest_links_show(struct seq_file *s, void *unused)

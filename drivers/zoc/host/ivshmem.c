@@ -77,44 +77,25 @@ static int zoc_host_ivshmem_probe(struct pci_dev *pdev,
 		return -ENOMEM;
 	ivs->pdev = pdev;
 
-	ret = pcim_enable_device(pdev);
+	ivs->regs = zoc_ivshmem_map(pdev);
+	if (IS_ERR(ivs->regs))
+		return PTR_ERR(ivs->regs);
+	ret = zoc_ivshmem_irq(pdev, ZOC_IVSHMEM_VECTORS, zoc_host_ivshmem_irq,
+			      ivs);
 	if (ret)
 		return ret;
-	ret = pcim_iomap_regions(pdev, BIT(0), "zoc-link");
-	if (ret)
-		return ret;
-	ivs->regs = pcim_iomap_table(pdev)[0];
-	/* Without bus mastering QEMU silently drops MSI-X messages. */
-	pci_set_master(pdev);
-
-	ret = pci_alloc_irq_vectors(pdev, ZOC_IVSHMEM_VECTORS,
-				    ZOC_IVSHMEM_VECTORS, PCI_IRQ_MSIX);
-	if (ret < 0) {
-		dev_err(&pdev->dev, "no MSI-X (%d): is this ivshmem-doorbell?\n",
-			ret);
-		return ret;
-	}
-	ret = request_irq(pci_irq_vector(pdev, 0), zoc_host_ivshmem_irq, 0,
-			  "zoc-link", ivs);
-	if (ret)
-		goto out_free_vectors;
 
 	own_id = readl(ivs->regs + ZOC_IVSHMEM_IVPOSITION);
 	ret = zoc_host_ivshmem_attach(ivs, own_id);
 	if (ret) {
 		dev_err(&pdev->dev, "no link to carry: %d\n", ret);
-		goto out_free_irq;
+		zoc_ivshmem_irq_free(pdev, ivs);
+		return ret;
 	}
 	pci_set_drvdata(pdev, ivs);
 	dev_info(&pdev->dev, "transport of link %u, doorbell id %u\n",
 		 ivs->host->id, own_id);
 	return 0;
-
-out_free_irq:
-	free_irq(pci_irq_vector(pdev, 0), ivs);
-out_free_vectors:
-	pci_free_irq_vectors(pdev);
-	return ret;
 }
 
 static void zoc_host_ivshmem_remove(struct pci_dev *pdev)
@@ -122,8 +103,7 @@ static void zoc_host_ivshmem_remove(struct pci_dev *pdev)
 	struct zoc_host_ivshmem *ivs = pci_get_drvdata(pdev);
 
 	zoc_host_link_detach(ivs->host, ivs);
-	free_irq(pci_irq_vector(pdev, 0), ivs);
-	pci_free_irq_vectors(pdev);
+	zoc_ivshmem_irq_free(pdev, ivs);
 }
 
 static const struct pci_device_id zoc_host_ivshmem_ids[] = {
