@@ -284,6 +284,28 @@ out_free:
 }
 
 /**
+ * zoc_host_bus_drain - take every function off the bus
+ * @host: the host end of the link, still up
+ *
+ * Called while the link still carries requests, so that the service VM
+ * destroys each model (drained, done with host memory) before its
+ * driver's remove frees what the model could still write.
+ */
+void zoc_host_bus_drain(struct zoc_host *host)
+{
+	struct zoc_bus *b = host->bus;
+	unsigned int slot;
+
+	if (!b)
+		return;
+	mutex_lock(&b->mutex);
+	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++)
+		if (b->fn[slot].present)
+			zoc_bus_unplug(b, &b->fn[slot]);
+	mutex_unlock(&b->mutex);
+}
+
+/**
  * zoc_host_bus_exit - undo zoc_host_bus_init()
  * @host: the host end of the link
  *

@@ -178,9 +178,17 @@ static void __exit zoc_host_exit(void)
 {
 	struct zoc_host *host;
 
+	/*
+	 * Not a mirror of init, but first: the functions go while their
+	 * links still carry the service VM's acknowledgment that each model
+	 * is done with host memory.  Management is gone before, so that
+	 * nothing adds one meanwhile.
+	 */
+	zoc_host_netlink_exit();
+	list_for_each_entry_reverse(host, &zoc_hosts, node)
+		zoc_host_bus_drain(host);
 	list_for_each_entry_reverse(host, &zoc_hosts, node)
 		zoc_host_link_stop(host);
-	zoc_host_netlink_exit();
 	zoc_host_ivshmem_exit();
 	zoc_host_remove_all();
 	zoc_host_chardev_exit();

@@ -108,6 +108,7 @@ void zoc_host_ivshmem_exit(void);
 
 /* bus.c, msi.c, dev.c: the virtual PCI bus */
 int zoc_host_bus_init(struct zoc_host *host);
+void zoc_host_bus_drain(struct zoc_host *host);
 void zoc_host_bus_exit(struct zoc_host *host);
 void zoc_host_bus_irq(struct zoc_bus *b, u32 slot, u32 vector);
 void zoc_host_bus_deliver(struct zoc_bus *b);
