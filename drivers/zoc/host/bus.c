@@ -318,11 +318,8 @@ void zoc_host_bus_exit(struct zoc_host *host)
 
 	if (!b)
 		return;
-	mutex_lock(&b->mutex);
-	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++)
-		if (b->fn[slot].present)
-			zoc_bus_unplug(b, &b->fn[slot]);
-	mutex_unlock(&b->mutex);
+	/* Drained already on unload; what an error path left goes here. */
+	zoc_host_bus_drain(host);
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
 		cancel_delayed_work_sync(&b->fn[slot].probe_watchdog);
 		cancel_work_sync(&b->fn[slot].gone_work);
