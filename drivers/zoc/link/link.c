@@ -678,8 +678,8 @@ static int zoc_link_svm_handshake(struct zoc_link *link)
 
 /*
  * Host: the service VM's heartbeat.  One that stalls for ZOC_LINK_DEAD_MS
- * fails what is pending and refuses new requests until it beats again.
- * Both locks held.  Returns the event, or -1.
+ * fails what is pending and refuses new requests until it beats again,
+ * which is reported too.  Both locks held.  Returns the event, or -1.
  */
 static int zoc_link_liveness(struct zoc_link *link)
 {
@@ -688,7 +688,13 @@ static int zoc_link_liveness(struct zoc_link *link)
 	if (heartbeat != link->peer_heartbeat) {
 		link->peer_heartbeat = heartbeat;
 		link->peer_heartbeat_at = jiffies;
+		if (!link->peer_stalled)
+			return -1;
 		link->peer_stalled = false;
+		if (link->state != ZOC_LINK_S_UP)
+			return -1;
+		zoc_link_info(link, "the service VM beats again\n");
+		return ZOC_LINK_EV_RESUMED;
 	} else if (link->state == ZOC_LINK_S_UP && !link->peer_stalled &&
 		   time_after(jiffies, link->peer_heartbeat_at +
 			      msecs_to_jiffies(ZOC_LINK_DEAD_MS))) {

@@ -65,10 +65,13 @@ enum zoc_link_state {
  * @ZOC_LINK_EV_UP: the link came up on fresh rings
  * @ZOC_LINK_EV_LOST: the peer restarted (a new epoch) or stopped beating:
  *	whatever it held for us is gone
+ * @ZOC_LINK_EV_RESUMED: host: the service VM beats again after it was
+ *	reported lost for stopping: what it held may still run
  */
 enum zoc_link_event {
 	ZOC_LINK_EV_UP,
 	ZOC_LINK_EV_LOST,
+	ZOC_LINK_EV_RESUMED,
 };
 
 /**
