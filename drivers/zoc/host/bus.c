@@ -8,6 +8,7 @@
  * bar.c, the life of the functions in dev.c.
  */
 
+#include <linux/debugfs.h>
 #include <linux/io.h>
 #include <linux/irq.h>
 #include <linux/irq_work.h>
@@ -31,11 +32,6 @@ module_param(domain, int, 0444);
 MODULE_PARM_DESC(domain, "PCI domain of the virtual bus (below 0x10000)");
 
 /* --- configuration space ------------------------------------------------ */
-
-static struct zoc_bus *zoc_bus_of(struct pci_bus *bus)
-{
-	return container_of(bus->sysdata, struct zoc_bus, sd);
-}
 
 static struct zoc_vfn *zoc_bus_fn(struct pci_bus *bus, unsigned int devfn)
 {
@@ -221,11 +217,13 @@ int zoc_host_bus_init(struct zoc_host *host)
 	raw_spin_lock_init(&b->cfg_lock);
 	mutex_init(&b->mutex);
 	init_irq_work(&b->irq_work, zoc_bus_irq_work);
+	INIT_WORK(&b->ack_work, zoc_bus_ack_work);
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
 		b->fn[slot].bus = b;
 		b->fn[slot].slot = slot;
 		b->fn[slot].page = zoc_link_dev_page(b->link, slot);
 		raw_spin_lock_init(&b->fn[slot].msix_lock);
+		zoc_vfn_dma_init(&b->fn[slot]);
 		INIT_WORK(&b->fn[slot].gone_work, zoc_vfn_gone_work);
 		INIT_DELAYED_WORK(&b->fn[slot].probe_watchdog,
 				  zoc_vfn_probe_watchdog);
@@ -267,6 +265,7 @@ int zoc_host_bus_init(struct zoc_host *host)
 	pci_unlock_rescan_remove();
 	if (ret)
 		goto out_bridge;
+	zoc_bus_dma_debugfs(b, host->dir);
 	dev_info(&host->pdev->dev, "virtual PCI bus %04x:00, BARs in %pR\n", nr,
 		 &b->window);
 	return 0;
@@ -318,8 +317,10 @@ void zoc_host_bus_exit(struct zoc_host *host)
 
 	if (!b)
 		return;
+	debugfs_remove(b->dma_debugfs);
 	/* Drained already on unload; what an error path left goes here. */
 	zoc_host_bus_drain(host);
+	cancel_work_sync(&b->ack_work);
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
 		cancel_delayed_work_sync(&b->fn[slot].probe_watchdog);
 		cancel_work_sync(&b->fn[slot].gone_work);
@@ -329,6 +330,9 @@ void zoc_host_bus_exit(struct zoc_host *host)
 	pci_stop_root_bus(b->bridge->bus);
 	pci_remove_root_bus(b->bridge->bus);
 	pci_unlock_rescan_remove();
+	/* No driver is left to free anything: what is held stays held. */
+	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++)
+		zoc_vfn_dma_leak(&b->fn[slot]);
 	zoc_bus_msi_exit(b);
 	release_resource(&b->window);
 	host->bus = NULL;

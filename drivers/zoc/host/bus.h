@@ -12,6 +12,7 @@
 #include <linux/build_bug.h>
 #include <linux/ioport.h>
 #include <linux/irq_work.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/spinlock.h>
@@ -55,6 +56,7 @@ struct irq_domain;
  * @present: it exists
  * @dead: the service VM stopped answering: all ones from now on
  * @destroyed: the service VM was asked to destroy its model
+ * @model_gone: the service VM acknowledged that its model is destroyed
  * @pdev: the PCI core's device, NULL once removed
  * @gone_work: removes @pdev once @dead
  * @probe_watchdog: makes it gone if its driver's probe waits too long
@@ -63,6 +65,11 @@ struct irq_domain;
  * @pba: pending bits of masked vectors
  * @irq_note: vectors the service VM raised, not delivered yet
  * @stats: enum zoc_stat counters kept by the bus
+ * @dma_lock: protects @dma_fenced and @dma_held
+ * @dma_fenced: its model may still DMA while its driver lets go: what the
+ *	driver frees or unmaps is held, not given back (dma.c)
+ * @dma_held: what is held, &struct zoc_dma_held
+ * @dma_held_pages: how many pages that is
  */
 struct zoc_vfn {
 	struct zoc_bus *bus;
@@ -82,6 +89,7 @@ struct zoc_vfn {
 	bool present;
 	bool dead;
 	bool destroyed;
+	bool model_gone;
 	struct pci_dev *pdev;
 	struct work_struct gone_work;
 	struct delayed_work probe_watchdog;
@@ -91,6 +99,11 @@ struct zoc_vfn {
 	unsigned long pba;
 	unsigned long irq_note;
 	atomic64_t stats[__ZOC_STAT_MAX];
+	/* unmaps and frees from any context race with the fence */
+	spinlock_t dma_lock;
+	bool dma_fenced;
+	struct list_head dma_held;
+	unsigned long dma_held_pages;
 };
 
 /**
@@ -107,6 +120,11 @@ struct zoc_vfn {
  * @mutex: serialises hot-plug and management
  * @irq_slots: slots with noted interrupts
  * @irq_work: delivers interrupts noted outside the doorbell handler
+ * @ack_work: asks the service VM to acknowledge the end of the models
+ *	whose functions hold DMA pages
+ * @dma_debugfs: its debugfs file of held pages
+ * @dma_released: pages held, then given back once acknowledged
+ * @dma_leaked: pages held for good: never acknowledged
  * @fn: the functions, by slot
  */
 struct zoc_bus {
@@ -122,8 +140,17 @@ struct zoc_bus {
 	struct mutex mutex;
 	unsigned long irq_slots;
 	struct irq_work irq_work;
+	struct work_struct ack_work;
+	struct dentry *dma_debugfs;
+	atomic64_t dma_released;
+	atomic64_t dma_leaked;
 	struct zoc_vfn fn[ZOC_BUS_SLOTS];
 };
+
+static inline struct zoc_bus *zoc_bus_of(struct pci_bus *bus)
+{
+	return container_of(bus->sysdata, struct zoc_bus, sd);
+}
 
 /* For logs: the function's device once it has one, else its bus's. */
 static inline struct device *zoc_vfn_dev(struct zoc_vfn *fn)
@@ -135,6 +162,14 @@ static inline void zoc_vfn_stat(struct zoc_vfn *fn, unsigned int stat)
 {
 	atomic64_inc(&fn->stats[stat]);
 }
+
+/* dma.c: the functions' DMA mappings, held while their model may run */
+void zoc_vfn_dma_init(struct zoc_vfn *fn);
+void zoc_vfn_dma_setup(struct zoc_vfn *fn, struct pci_dev *pdev);
+void zoc_vfn_dma_fence(struct zoc_vfn *fn);
+void zoc_vfn_dma_release(struct zoc_vfn *fn);
+void zoc_vfn_dma_leak(struct zoc_vfn *fn);
+void zoc_bus_dma_debugfs(struct zoc_bus *b, struct dentry *dir);
 
 /* bus.c: the host bridge and configuration space */
 void zoc_vfn_build_cfg(struct zoc_vfn *fn);
@@ -154,5 +189,6 @@ struct zoc_vfn *zoc_bus_find(struct zoc_bus *b, const char *name);
 void zoc_bus_unplug(struct zoc_bus *b, struct zoc_vfn *fn);
 void zoc_vfn_gone_work(struct work_struct *work);
 void zoc_vfn_probe_watchdog(struct work_struct *work);
+void zoc_bus_ack_work(struct work_struct *work);
 
 #endif /* _ZOC_BUS_H */

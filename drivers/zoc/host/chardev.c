@@ -179,14 +179,6 @@ static bool zoc_window_allowed(struct zoc_host *host, phys_addr_t phys)
 				 IORES_DESC_NONE) == REGION_INTERSECTS;
 }
 
-static int zoc_ram_end(struct resource *res, void *arg)
-{
-	phys_addr_t *end = arg;
-
-	*end = max_t(phys_addr_t, *end, res->end + 1);
-	return 0;
-}
-
 static vm_fault_t zoc_window_fault(struct vm_fault *vmf)
 {
 	struct file *file = vmf->vma->vm_file;
@@ -228,8 +220,7 @@ static int zoc_window_fd(struct zoc_host *host)
 	struct file *file;
 	int fd;
 
-	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM, 0, -1,
-			    &end, zoc_ram_end);
+	end = max_t(u64, end, zoc_host_ram_end());
 	inode = alloc_anon_inode(zoc_window_mnt->mnt_sb);
 	if (IS_ERR(inode))
 		return PTR_ERR(inode);

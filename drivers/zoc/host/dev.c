@@ -160,8 +160,9 @@ static int zoc_bus_ctrl(struct zoc_bus *b, u32 opcode, const void *data,
 /*
  * Have the service VM destroy the model of @slot: when it answers, the
  * model has drained what it had in flight and touches host memory no more.
+ * Returns whether it answered so (a service VM with no such model did).
  */
-static void zoc_bus_destroy(struct zoc_bus *b, unsigned int slot)
+static bool zoc_bus_destroy(struct zoc_bus *b, unsigned int slot)
 {
 	__le32 arg = cpu_to_le32(slot);
 	int ret;
@@ -172,6 +173,14 @@ static void zoc_bus_destroy(struct zoc_bus *b, unsigned int slot)
 		dev_warn(&b->bridge->dev,
 			 "slot %u: the service VM did not destroy it: %d\n",
 			 slot, ret);
+	return !ret || ret == -ENODEV;
+}
+
+/* Whether the service VM can answer a request now. */
+static bool zoc_bus_svm_answers(struct zoc_bus *b)
+{
+	return zoc_link_state(b->link) == ZOC_LINK_S_UP &&
+	       !zoc_link_peer_stalled(b->link);
 }
 
 struct zoc_vfn *zoc_bus_find(struct zoc_bus *b, const char *name)
@@ -188,15 +197,20 @@ struct zoc_vfn *zoc_bus_find(struct zoc_bus *b, const char *name)
 /*
  * Before @fn's driver frees anything: have the service VM destroy its
  * model, once, if it can answer.  One that stopped beating cannot: asking
- * would only hold the bus for the request's timeout.  Bus mutex held.
+ * would only hold the bus for the request's timeout.  Unless the model is
+ * acknowledged destroyed, what the driver lets go of is held (dma.c); the
+ * acknowledgment may come later (zoc_bus_ack_work()).  Bus mutex held.
  */
 static void zoc_vfn_quiesce(struct zoc_bus *b, struct zoc_vfn *fn)
 {
-	if (fn->destroyed || zoc_link_state(b->link) != ZOC_LINK_S_UP ||
-	    zoc_link_peer_stalled(b->link))
-		return;
-	zoc_bus_destroy(b, fn->slot);
-	fn->destroyed = true;
+	if (!fn->destroyed && zoc_bus_svm_answers(b)) {
+		fn->destroyed = true;
+		fn->model_gone = zoc_bus_destroy(b, fn->slot);
+	}
+	if (fn->model_gone)
+		zoc_vfn_dma_release(fn);
+	else
+		zoc_vfn_dma_fence(fn);
 }
 
 /* Put @fn on the bus, its image taken.  Bus mutex held. */
@@ -211,6 +225,7 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 	fn->bar_size = BIT(fn->image.bar_shift);
 	fn->dead = false;
 	fn->destroyed = false;
+	fn->model_gone = false;
 	fn->pba = 0;
 	fn->irq_note = 0;
 	memset(fn->msix, 0, sizeof(fn->msix));
@@ -239,6 +254,7 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 	pci_lock_rescan_remove();
 	pdev = pci_scan_single_device(bus, PCI_DEVFN(fn->slot, 0));
 	if (pdev) {
+		zoc_vfn_dma_setup(fn, pdev);
 		pci_bus_claim_resources(bus);
 		pci_bus_add_device(pdev);
 	}
@@ -335,6 +351,8 @@ int zoc_host_dev_add(struct zoc_host *host, const struct zoc_host_dev_req *dreq,
 		NL_SET_ERR_MSG(extack, "the service VM failed to create the device");
 		goto out;
 	}
+	/* Its model replaced what the slot had: nothing of that runs. */
+	zoc_vfn_dma_release(fn);
 	/* One copy out of shared memory, then checks on the copy only. */
 	memcpy(&fn->image, &fn->page->image, sizeof(fn->image));
 	ret = zoc_image_check(&fn->image, type);
@@ -567,6 +585,9 @@ void zoc_vfn_probe_watchdog(struct work_struct *work)
 
 void zoc_vfn_gone(struct zoc_vfn *fn)
 {
+	/* Its driver frees nothing before it reads the function gone. */
+	if (!READ_ONCE(fn->dead))
+		zoc_vfn_dma_fence(fn);
 	if (!xchg(&fn->dead, true)) {
 		dev_warn(&fn->bus->bridge->dev,
 			 "%04x:00:%02x.0 (%s) gone: surprise removal\n",
@@ -597,19 +618,59 @@ void zoc_vfn_gone_work(struct work_struct *work)
 	mutex_unlock(&b->mutex);
 }
 
-/**
- * zoc_host_bus_link_lost - the service VM and its devices are gone
- * @b: the bus of the link, or NULL
- *
- * Context: any; the removals happen in process context later.
- */
-void zoc_host_bus_link_lost(struct zoc_bus *b)
+/* The service VM and its devices are gone: removals follow. */
+static void zoc_host_bus_link_lost(struct zoc_bus *b)
 {
 	unsigned int slot;
 
-	if (!b)
-		return;
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++)
 		if (READ_ONCE(b->fn[slot].present))
 			zoc_vfn_gone(&b->fn[slot]);
+}
+
+/*
+ * The service VM came back (up again, or beating again): ask it to destroy
+ * the models it did not acknowledge, so that what their functions' drivers
+ * let go of can be given back.
+ */
+void zoc_bus_ack_work(struct work_struct *work)
+{
+	struct zoc_bus *b = container_of(work, struct zoc_bus, ack_work);
+	struct zoc_vfn *fn;
+	unsigned int slot;
+
+	mutex_lock(&b->mutex);
+	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
+		fn = &b->fn[slot];
+		if (!READ_ONCE(fn->dma_fenced) || !zoc_bus_svm_answers(b))
+			continue;
+		if (!zoc_bus_destroy(b, slot))
+			continue;
+		if (fn->present) {
+			fn->destroyed = true;
+			fn->model_gone = true;
+		}
+		zoc_vfn_dma_release(fn);
+	}
+	mutex_unlock(&b->mutex);
+}
+
+/**
+ * zoc_host_bus_link_event - what the link tells the bus
+ * @b: the bus of the link, or NULL
+ * @event: the link's event
+ *
+ * A lost service VM takes its devices with it; one that comes back is
+ * asked for what it did not acknowledge.
+ *
+ * Context: process context (the link's tick).
+ */
+void zoc_host_bus_link_event(struct zoc_bus *b, enum zoc_link_event event)
+{
+	if (!b)
+		return;
+	if (event == ZOC_LINK_EV_LOST)
+		zoc_host_bus_link_lost(b);
+	else
+		schedule_work(&b->ack_work);
 }

@@ -72,8 +72,7 @@ static void zoc_host_event(struct zoc_link *link, enum zoc_link_event event)
 {
 	struct zoc_host *host = container_of(link, struct zoc_host, link);
 
-	if (event == ZOC_LINK_EV_LOST)
-		zoc_host_bus_link_lost(host->bus);
+	zoc_host_bus_link_event(host->bus, event);
 }
 
 static const struct zoc_link_client_ops zoc_host_client_ops = {

@@ -113,7 +113,7 @@ void zoc_host_bus_exit(struct zoc_host *host);
 void zoc_host_bus_irq(struct zoc_bus *b, u32 slot, u32 vector);
 void zoc_host_bus_deliver(struct zoc_bus *b);
 void zoc_host_bus_kick(struct zoc_bus *b);
-void zoc_host_bus_link_lost(struct zoc_bus *b);
+void zoc_host_bus_link_event(struct zoc_bus *b, enum zoc_link_event event);
 
 /**
  * struct zoc_host_dev_req - a device to create
@@ -182,5 +182,8 @@ int zoc_host_chardev_init(void);
 void zoc_host_chardev_exit(void);
 int zoc_host_chardev_add(struct zoc_host *host);
 void zoc_host_chardev_remove(struct zoc_host *host);
+
+/* dma.c: the functions' DMA */
+u64 zoc_host_ram_end(void);
 
 #endif /* _ZOC_HOST_H */

@@ -56,7 +56,13 @@
 #define ZOC_VIRTIO_BUDGET	64		/* chains per run of a work */
 #define ZOC_VIRTIO_ISR_QUEUE	0x1
 
+/*
+ * ACCESS_PLATFORM: the host's driver maps its rings and buffers with the
+ * DMA API, whose operations are the ZOC bus's: it holds the pages of a
+ * function whose model may still run after the function was lost.
+ */
 #define ZOC_VIRTIO_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) |		\
+				 BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) |	\
 				 BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |	\
 				 BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) |	\
 				 BIT_ULL(VIRTIO_F_RING_RESET))

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC virtual PCI bus: its functions' DMA.
+ *
+ * The functions are behind no IOMMU: the service VM's L0 window shows all
+ * of host RAM, and a DMA address is the host physical address.  The bus
+ * still gives each function DMA operations of its own, for one reason: a
+ * function whose model the service VM did not acknowledge as destroyed
+ * (it stopped beating, or did not answer in time) may still be written or
+ * read by that model, after its stock driver freed its queues and
+ * completed its requests with an error.  From the moment such a function
+ * is declared gone, what its driver frees (coherent memory: queues, vring,
+ * PRP lists, doorbell buffers) and what it unmaps (request buffers) is
+ * held: the coherent pages are not freed, the request pages keep a
+ * reference.  Nothing held goes back to the page allocator until the
+ * service VM answers that the model is destroyed (a DEV_DESTROY or a
+ * DEV_CREATE in the slot); a bus that goes away first keeps them for
+ * good.
+ *
+ * What a reference cannot stop: the owner of a request page (a process
+ * whose O_DIRECT read failed, the page cache) may use it again, and a model
+ * that resumes may still write the failed request's data there.  Only a
+ * service VM that cannot resume (killed, or its window revoked) closes
+ * that; see bus.rst.
+ */
+
+#include <linux/dma-map-ops.h>
+#include <linux/debugfs.h>
+#include <linux/gfp.h>
+#include <linux/ioport.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/pci.h>
+#include <linux/scatterlist.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "zoc_host.h"
+#include "bus.h"
+
+/**
+ * struct zoc_dma_held - pages a fenced function let go of
+ * @node: in &zoc_vfn.dma_held
+ * @order: coherent memory: the order of the allocation at @pages[0]
+ * @nr: request buffers: the pages in @pages, one reference each; 0 for
+ *	coherent memory
+ * @pages: the pages
+ */
+struct zoc_dma_held {
+	struct list_head node;
+	unsigned int order;
+	unsigned int nr;
+	struct page *pages[];
+};
+
+static struct zoc_vfn *zoc_dma_fn(struct device *dev)
+{
+	struct pci_dev *pdev = to_pci_dev(dev);
+
+	return &zoc_bus_of(pdev->bus)->fn[PCI_SLOT(pdev->devfn)];
+}
+
+static unsigned long zoc_dma_held_size(const struct zoc_dma_held *h)
+{
+	return h->nr ?: 1UL << h->order;
+}
+
+static void zoc_dma_give_back(struct zoc_dma_held *h)
+{
+	unsigned int i;
+
+	if (!h->nr)
+		__free_pages(h->pages[0], h->order);
+	for (i = 0; i < h->nr; i++)
+		put_page(h->pages[i]);
+	kfree(h);
+}
+
+/*
+ * Keep @h, unless the function's fence was lifted meanwhile: then give it
+ * back.  Any context.
+ */
+static void zoc_dma_hold(struct zoc_vfn *fn, struct zoc_dma_held *h)
+{
+	unsigned long flags;
+	bool fenced;
+
+	spin_lock_irqsave(&fn->dma_lock, flags);
+	fenced = fn->dma_fenced;
+	if (fenced) {
+		list_add_tail(&h->node, &fn->dma_held);
+		fn->dma_held_pages += zoc_dma_held_size(h);
+	}
+	spin_unlock_irqrestore(&fn->dma_lock, flags);
+	if (!fenced)
+		zoc_dma_give_back(h);
+}
+
+/*
+ * A request buffer a fenced function unmapped: a reference on each of its
+ * pages.  Without memory for the record, the references are kept for
+ * good.
+ */
+static void zoc_dma_hold_range(struct zoc_vfn *fn, dma_addr_t addr,
+			       size_t size)
+{
+	unsigned long pfn = PHYS_PFN(addr), end = PFN_UP(addr + size);
+	struct zoc_dma_held *h;
+	unsigned int nr = 0;
+	struct page *page;
+
+	if (!size || end <= pfn)
+		return;
+	h = kmalloc(struct_size(h, pages, end - pfn),
+		    GFP_ATOMIC | __GFP_NOWARN);
+	for (; pfn < end; pfn++) {
+		if (!pfn_valid(pfn))
+			continue;
+		page = pfn_to_page(pfn);
+		if (!get_page_unless_zero(page))
+			continue;
+		if (h)
+			h->pages[nr] = page;
+		nr++;
+	}
+	if (!h) {
+		atomic64_add(nr, &fn->bus->dma_leaked);
+		return;
+	}
+	if (!nr) {
+		kfree(h);
+		return;
+	}
+	h->order = 0;
+	h->nr = nr;
+	zoc_dma_hold(fn, h);
+}
+
+/* Coherent memory a fenced function freed: not freed.  Any context. */
+static void zoc_dma_hold_pages(struct zoc_vfn *fn, struct page *page,
+			       unsigned int order)
+{
+	struct zoc_dma_held *h;
+
+	h = kmalloc(struct_size(h, pages, 1), GFP_ATOMIC | __GFP_NOWARN);
+	if (!h) {
+		atomic64_add(1UL << order, &fn->bus->dma_leaked);
+		return;
+	}
+	h->pages[0] = page;
+	h->order = order;
+	h->nr = 0;
+	zoc_dma_hold(fn, h);
+}
+
+/* --- the operations ------------------------------------------------------- */
+
+static int zoc_ram_end(struct resource *res, void *arg)
+{
+	u64 *end = arg;
+
+	*end = max_t(u64, *end, res->end + 1);
+	return 0;
+}
+
+/**
+ * zoc_host_ram_end - where host RAM ends
+ *
+ * Return: the address past the last byte of system RAM.
+ */
+u64 zoc_host_ram_end(void)
+{
+	u64 end = 0;
+
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM, 0, -1,
+			    &end, zoc_ram_end);
+	return end;
+}
+
+/* The mask that covers all of RAM: the window shows no more. */
+static u64 zoc_dma_required_mask(struct device *dev)
+{
+	return DMA_BIT_MASK(fls64(zoc_host_ram_end() - 1) ?: 1);
+}
+
+static int zoc_dma_supported(struct device *dev, u64 mask)
+{
+	return mask >= zoc_dma_required_mask(dev);
+}
+
+static struct page *zoc_dma_alloc_pages(struct device *dev, size_t size,
+					dma_addr_t *handle,
+					enum dma_data_direction dir, gfp_t gfp)
+{
+	unsigned int order = get_order(size);
+	struct page *page;
+
+	if (dev->coherent_dma_mask <= DMA_BIT_MASK(32))
+		gfp |= GFP_DMA32;
+	page = alloc_pages_node(dev_to_node(dev), gfp | __GFP_ZERO, order);
+	if (!page)
+		return NULL;
+	if (page_to_phys(page) + size - 1 > dev->coherent_dma_mask) {
+		__free_pages(page, order);
+		return NULL;
+	}
+	*handle = page_to_phys(page);
+	return page;
+}
+
+static void zoc_dma_free_pages(struct device *dev, size_t size,
+			       struct page *page, dma_addr_t handle,
+			       enum dma_data_direction dir)
+{
+	struct zoc_vfn *fn = zoc_dma_fn(dev);
+
+	if (unlikely(READ_ONCE(fn->dma_fenced)))
+		zoc_dma_hold_pages(fn, page, get_order(size));
+	else
+		__free_pages(page, get_order(size));
+}
+
+static void *zoc_dma_alloc(struct device *dev, size_t size,
+			   dma_addr_t *handle, gfp_t gfp, unsigned long attrs)
+{
+	struct page *page;
+
+	page = zoc_dma_alloc_pages(dev, size, handle, DMA_BIDIRECTIONAL, gfp);
+	return page ? page_address(page) : NULL;
+}
+
+static void zoc_dma_free(struct device *dev, size_t size, void *vaddr,
+			 dma_addr_t handle, unsigned long attrs)
+{
+	zoc_dma_free_pages(dev, size, virt_to_page(vaddr), handle,
+			   DMA_BIDIRECTIONAL);
+}
+
+static dma_addr_t zoc_dma_map_page(struct device *dev, struct page *page,
+				   unsigned long offset, size_t size,
+				   enum dma_data_direction dir,
+				   unsigned long attrs)
+{
+	dma_addr_t addr = page_to_phys(page) + offset;
+
+	if (unlikely(addr + size - 1 > dma_get_mask(dev)))
+		return DMA_MAPPING_ERROR;
+	return addr;
+}
+
+static void zoc_dma_unmap_page(struct device *dev, dma_addr_t addr,
+			       size_t size, enum dma_data_direction dir,
+			       unsigned long attrs)
+{
+	struct zoc_vfn *fn = zoc_dma_fn(dev);
+
+	if (unlikely(READ_ONCE(fn->dma_fenced)))
+		zoc_dma_hold_range(fn, addr, size);
+}
+
+static int zoc_dma_map_sg(struct device *dev, struct scatterlist *sgl,
+			  int nents, enum dma_data_direction dir,
+			  unsigned long attrs)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i) {
+		sg_dma_address(sg) = zoc_dma_map_page(dev, sg_page(sg),
+						      sg->offset, sg->length,
+						      dir, attrs);
+		if (sg_dma_address(sg) == DMA_MAPPING_ERROR)
+			return -EIO;
+		sg_dma_len(sg) = sg->length;
+	}
+	return nents;
+}
+
+static void zoc_dma_unmap_sg(struct device *dev, struct scatterlist *sgl,
+			     int nents, enum dma_data_direction dir,
+			     unsigned long attrs)
+{
+	struct zoc_vfn *fn = zoc_dma_fn(dev);
+	struct scatterlist *sg;
+	int i;
+
+	if (likely(!READ_ONCE(fn->dma_fenced)))
+		return;
+	for_each_sg(sgl, sg, nents, i)
+		zoc_dma_hold_range(fn, sg_dma_address(sg), sg_dma_len(sg));
+}
+
+/*
+ * Cache-coherent, no bounce buffers, no IOMMU: only what the window and
+ * the fence need.  The rest of the DMA API needs nothing more here.
+ */
+static const struct dma_map_ops zoc_dma_ops = {
+	.alloc = zoc_dma_alloc,
+	.free = zoc_dma_free,
+	.alloc_pages = zoc_dma_alloc_pages,
+	.free_pages = zoc_dma_free_pages,
+	.map_page = zoc_dma_map_page,
+	.unmap_page = zoc_dma_unmap_page,
+	.map_sg = zoc_dma_map_sg,
+	.unmap_sg = zoc_dma_unmap_sg,
+	.dma_supported = zoc_dma_supported,
+	.get_required_mask = zoc_dma_required_mask,
+};
+
+/* --- the fence ------------------------------------------------------------ */
+
+void zoc_vfn_dma_init(struct zoc_vfn *fn)
+{
+	spin_lock_init(&fn->dma_lock);
+	INIT_LIST_HEAD(&fn->dma_held);
+}
+
+/* Before @pdev's driver binds: its DMA goes through the bus. */
+void zoc_vfn_dma_setup(struct zoc_vfn *fn, struct pci_dev *pdev)
+{
+	set_dma_ops(&pdev->dev, &zoc_dma_ops);
+}
+
+/*
+ * @fn's model may go on with DMA that its driver no longer expects: hold
+ * what the driver lets go of from now on.  Call before the function reads
+ * as gone, so that its driver cannot free anything first.  Any context.
+ */
+void zoc_vfn_dma_fence(struct zoc_vfn *fn)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&fn->dma_lock, flags);
+	if (!fn->dma_fenced)
+		dev_warn(zoc_vfn_dev(fn),
+			 "slot %u: its model may still run: its DMA pages are held\n",
+			 fn->slot);
+	fn->dma_fenced = true;
+	spin_unlock_irqrestore(&fn->dma_lock, flags);
+}
+
+/*
+ * Lift @fn's fence: what is held goes back to the page allocator, or with
+ * @keep stays allocated for good.  Process context.
+ */
+static void zoc_vfn_dma_unfence(struct zoc_vfn *fn, bool keep)
+{
+	struct zoc_dma_held *h, *tmp;
+	unsigned long pages;
+	LIST_HEAD(held);
+
+	spin_lock_irq(&fn->dma_lock);
+	fn->dma_fenced = false;
+	list_splice_init(&fn->dma_held, &held);
+	pages = fn->dma_held_pages;
+	fn->dma_held_pages = 0;
+	spin_unlock_irq(&fn->dma_lock);
+
+	list_for_each_entry_safe(h, tmp, &held, node) {
+		if (keep)
+			kfree(h);
+		else
+			zoc_dma_give_back(h);
+	}
+	if (!pages)
+		return;
+	atomic64_add(pages, keep ? &fn->bus->dma_leaked :
+				   &fn->bus->dma_released);
+	dev_info(&fn->bus->bridge->dev, "slot %u: %lu DMA pages %s\n",
+		 fn->slot, pages, keep ?
+		 "kept for good: its model never acknowledged" :
+		 "given back: its model is destroyed");
+}
+
+/*
+ * The service VM acknowledged that @fn's model is destroyed: give back
+ * what was held.  Process context.
+ */
+void zoc_vfn_dma_release(struct zoc_vfn *fn)
+{
+	zoc_vfn_dma_unfence(fn, false);
+}
+
+/*
+ * The bus goes away and @fn's model never acknowledged: keep what is held
+ * for good, as its model may still write it.  Process context.
+ */
+void zoc_vfn_dma_leak(struct zoc_vfn *fn)
+{
+	zoc_vfn_dma_unfence(fn, true);
+}
+
+static int zoc_bus_dma_show(struct seq_file *s, void *unused)
+{
+	struct zoc_bus *b = s->private;
+	unsigned long held = 0;
+	unsigned int slot;
+
+	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
+		spin_lock_irq(&b->fn[slot].dma_lock);
+		held += b->fn[slot].dma_held_pages;
+		spin_unlock_irq(&b->fn[slot].dma_lock);
+	}
+	seq_printf(s, "held_pages: %lu\n", held);
+	seq_printf(s, "released_pages: %lld\n",
+		   atomic64_read(&b->dma_released));
+	seq_printf(s, "leaked_pages: %lld\n", atomic64_read(&b->dma_leaked));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(zoc_bus_dma);
+
+void zoc_bus_dma_debugfs(struct zoc_bus *b, struct dentry *dir)
+{
+	b->dma_debugfs = debugfs_create_file("dma", 0444, dir, b,
+					     &zoc_bus_dma_fops);
+}
