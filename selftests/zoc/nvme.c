@@ -47,20 +47,6 @@ static int link_aperture(unsigned long long *start)
 	return ret;
 }
 
-/* The namespace's block device for the function of @name, into @dev. */
-static int ns_dev(const char *name, char *dev, size_t len, int secs)
-{
-	time_t end = time(NULL) + secs;
-	char ctrl[32];
-
-	if (zoc_fn_entry(name, "nvme", "nvme", ctrl, sizeof(ctrl), secs))
-		return -ETIMEDOUT;
-	snprintf(dev, len, "/dev/%sn1", ctrl);
-	while (access(dev, R_OK) && time(NULL) < end)
-		usleep(200 * 1000);
-	return access(dev, R_OK) ? -ETIMEDOUT : 0;
-}
-
 /* The pattern's chunks: their offsets on the disk. */
 static void chunk_offs(off_t *off)
 {
@@ -117,7 +103,7 @@ FIXTURE_SETUP(nvme)
 			     "dev add nvme name %s backend %s queues 2",
 			     DEV_NAME, BACKEND))
 		TH_LOG("%s", self->out);
-	ASSERT_EQ(0, ns_dev(DEV_NAME, self->dev, sizeof(self->dev), 120))
+	ASSERT_EQ(0, zoc_nvme_ns(DEV_NAME, self->dev, sizeof(self->dev), 120))
 		TH_LOG("the nvme driver did not bring up a namespace");
 	snprintf(self->ctrl, sizeof(self->ctrl), "%.*s",
 		 (int)(strrchr(self->dev, 'n') - self->dev), self->dev);
@@ -163,7 +149,7 @@ TEST_F_TIMEOUT(nvme, pattern_persists, 600)
 			     "dev add nvme name %s backend %s", DEV_NAME,
 			     BACKEND))
 		TH_LOG("%s", self->out);
-	ASSERT_EQ(0, ns_dev(DEV_NAME, self->dev, sizeof(self->dev), 120));
+	ASSERT_EQ(0, zoc_nvme_ns(DEV_NAME, self->dev, sizeof(self->dev), 120));
 	ASSERT_EQ(0, pattern_io(self->dev, seed, 1));
 
 	/* The runner checks the backing file once the lab is down. */
@@ -238,7 +224,7 @@ TEST_F_TIMEOUT(nvme, hostile_host, 600)
 	EXPECT_EQ(0, ret) TH_LOG("%s", self->out);
 
 	/* The nvme driver took the function back, and it works. */
-	EXPECT_EQ(0, ns_dev(DEV_NAME, self->dev, sizeof(self->dev), 120))
+	EXPECT_EQ(0, zoc_nvme_ns(DEV_NAME, self->dev, sizeof(self->dev), 120))
 		TH_LOG("the nvme driver did not bring the namespace back");
 	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
 			    "dd if=%s of=/dev/null bs=64k count=16 iflag=direct",

@@ -141,6 +141,25 @@ static inline int zoc_hostile_run(const char *name, const char *driver,
 	return ret ?: bound;
 }
 
+/*
+ * The namespace's block device ("/dev/nvmeXn1") of the NVMe function of
+ * device @name into @dev, once there (@secs seconds at most).
+ * Return: 0 or -ETIMEDOUT.
+ */
+static inline int zoc_nvme_ns(const char *name, char *dev, size_t len,
+			      int secs)
+{
+	time_t end = time(NULL) + secs;
+	char ctrl[32];
+
+	if (zoc_fn_entry(name, "nvme", "nvme", ctrl, sizeof(ctrl), secs))
+		return -ETIMEDOUT;
+	snprintf(dev, len, "/dev/%sn1", ctrl);
+	while (access(dev, R_OK) && time(NULL) < end)
+		usleep(200 * 1000);
+	return access(dev, R_OK) ? -ETIMEDOUT : 0;
+}
+
 /* fio in the background for 10 minutes, its exit status in a file */
 #define ZOC_FIO_LONG \
 	"rm -f /tmp/zoc-fio.rc; (%s --iodepth=8 --time_based --runtime=600; echo $? >/tmp/zoc-fio.rc) >/dev/null 2>&1 &"

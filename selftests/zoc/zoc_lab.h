@@ -3,8 +3,8 @@
  * Helpers of the ZOC selftests: the host link's debugfs files, those of the
  * host's test module (zoc_host_test), and the control channel of the ZOC
  * lab (a virtio-serial port named org.zoc.lab through which a test asks
- * the lab runner to stop or restart the service VM).  Tests that need what
- * is missing say so and skip.
+ * the lab runner to kill, restart, stop or continue the service VM).
+ * Tests that need what is missing say so and skip.
  */
 #ifndef _ZOC_LAB_H
 #define _ZOC_LAB_H
@@ -22,6 +22,7 @@
 
 #define ZOC_DEBUGFS_ROOT	"/sys/kernel/debug/zoc"
 #define ZOC_DEBUGFS		ZOC_DEBUGFS_ROOT "/link0"	/* the first link */
+#define ZOC_DMA_FILE		ZOC_DEBUGFS "/dma"	/* its DMA quarantine */
 #define ZOC_TEST_MOD		"zoc_host_test"
 #define ZOC_TEST_ROOT		"/sys/kernel/debug/" ZOC_TEST_MOD
 #define ZOC_TEST_DEBUGFS	ZOC_TEST_ROOT "/link0"	/* the first link's tests */
@@ -61,6 +62,15 @@ static inline long long zoc_link_field_of(const char *dir, const char *name)
 static inline long long zoc_link_field(const char *name)
 {
 	return zoc_link_field_of(ZOC_DEBUGFS, name);
+}
+
+/*
+ * Value of field @name ("held_pages", "released_pages", "leaked_pages") of
+ * the first link's DMA quarantine, or -1.
+ */
+static inline long long zoc_dma_field(const char *name)
+{
+	return zoc_file_field(ZOC_DMA_FILE, name);
 }
 
 /* Value of field @name in the stats of the first link's tests, or -1. */
@@ -231,7 +241,8 @@ static inline int zoc_lab_query(int fd, const char *cmd, char *reply,
 }
 
 /*
- * Ask the lab runner to do @cmd ("svm-kill", "svm-start", "svm-restart").
+ * Ask the lab runner to do @cmd ("svm-kill", "svm-start", "svm-restart",
+ * "svm-stop", "svm-cont").
  * Return: 0 when the runner answered "ok", -errno otherwise.
  */
 static inline int zoc_lab_cmd(int fd, const char *cmd)

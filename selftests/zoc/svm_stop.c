@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The service VM stops (SIGSTOP: alive, but neither beating nor touching
+ * anything) while fio runs on one of its NVMe disks, and continues after
+ * the host gave up on it.  The host declares the disk gone and keeps the
+ * pages its driver had given the device for DMA (held_pages in the link's
+ * debugfs file dma) instead of freeing them: the service VM could write
+ * them when it resumes.  Once it has resumed and destroyed the disk's
+ * model, the host gives them back (released_pages).  Meanwhile the host's
+ * memory is churned, so that with page poisoning (the lab boots the host
+ * with page_poison=1) a freed page the service VM wrote is reported when
+ * it is allocated again, and the lab runner fails the kernel log.  The
+ * disk is deleted in bounded time, and a new one works.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "zoc_disk.h"
+
+#define DISK		"ss0"
+#define BACKEND		"vda"
+#define FIO_LOG		"/tmp/zoc-svm-stop-fio.log"
+/*
+ * The disk's 136-160 MiB: fio in 136-152 MiB, the pattern of the new disk
+ * in 152-160 MiB; clear of the patterns of the nvme (0-128 MiB), reload
+ * (128-136 MiB) and virtio_blk (224 MiB up) selftests, which the lab
+ * runner checks in the backing file after shutdown, and of the ranges the
+ * other selftests give fio (160-224 MiB).
+ */
+#define FIO \
+	"fio --name=svm_stop --filename=%s --thread --rw=randrw --bs=4k --direct=1 --ioengine=libaio --iodepth=16 --offset=136m --size=16m --time_based --runtime=120 --verify=crc32c --verify_fatal=1"
+#define CHUNK		(64 * 1024)
+#define CHUNKS		8
+#define PATTERN_OFFSET	(152 << 20)
+
+#define GONE_SECS	60	/* for the host to give up on the service VM */
+#define RELEASE_SECS	120	/* for the pages to come back once it resumed */
+/* Stopped with the disk gone; short: its clock jumps as far on SIGCONT */
+#define STOPPED_SECS	4
+
+FIXTURE(svm_stop) {
+	int lab;
+	int stopped;
+	int added;
+	pid_t fio;
+	char dev[64];
+	char out[4096];
+};
+
+/* Run the shell command line @cmd in the background: its pid, or -1. */
+static pid_t spawn(const char *cmd)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * Wait up to @secs seconds for the child @pid to end; kill it then, and
+ * wait as long again.  *@killed tells whether it was killed.
+ * Return: its wait status, or -errno (-ETIMEDOUT: it would not die).
+ */
+static int reap(pid_t pid, int secs, int *killed)
+{
+	time_t end = time(NULL) + secs;
+	pid_t r;
+	int st;
+
+	*killed = 0;
+	for (;;) {
+		r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			return st;
+		if (r < 0)
+			return -errno;
+		if (time(NULL) >= end) {
+			if (*killed)
+				return -ETIMEDOUT;
+			kill(pid, SIGKILL);
+			*killed = 1;
+			end = time(NULL) + secs;
+		}
+		usleep(200 * 1000);
+	}
+}
+
+/*
+ * Map about half of the available memory, touch every page and unmap it,
+ * @rounds times: pages the host freed are allocated again, and page
+ * poisoning checks that nothing wrote them meanwhile.
+ * Return: 0 or -errno.
+ */
+static int churn_memory(int rounds)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	long long avail;
+	size_t len, off;
+	char *p;
+
+	while (rounds--) {
+		avail = zoc_file_field("/proc/meminfo", "MemAvailable");
+		if (avail <= 0)
+			return -ENOENT;
+		len = (size_t)avail * 1024 / 2;
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		for (off = 0; off < len; off += page)
+			p[off] = 1;
+		munmap(p, len);
+	}
+	return 0;
+}
+
+/* Is page poisoning on (page_poison=1 on the kernel command line)? */
+static int page_poisoning(void)
+{
+	char line[1024] = "";
+	FILE *f;
+
+	f = fopen("/proc/cmdline", "r");
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	return !!strstr(line, "page_poison=1");
+}
+
+/* Page poisoning reports in the kernel log so far. */
+static int poison_reports(void)
+{
+	char out[32];
+
+	zoc_sh(out, sizeof(out), "dmesg | grep -c 'pagealloc: '");
+	return atoi(out);
+}
+
+/* The offsets of the new disk's pattern. */
+static void chunk_offs(off_t *off)
+{
+	int i;
+
+	for (i = 0; i < CHUNKS; i++)
+		off[i] = PATTERN_OFFSET + (off_t)i * (1 << 20);
+}
+
+/*
+ * Nothing that can skip: with the kselftest harness of 6.1 the test runs
+ * after a SKIP in its fixture's setup.
+ */
+FIXTURE_SETUP(svm_stop)
+{
+	self->lab = -1;
+}
+
+/* Whatever failed: the service VM runs again, fio is gone, so is the disk. */
+FIXTURE_TEARDOWN(svm_stop)
+{
+	int killed;
+
+	if (self->stopped && zoc_lab_cmd(self->lab, "svm-cont"))
+		TH_LOG("could not continue the service VM");
+	if (self->fio > 0) {
+		kill(self->fio, SIGKILL);
+		reap(self->fio, 10, &killed);
+	}
+	if (self->added)
+		zoc_ctl(NULL, 0, "dev del " DISK);
+	if (self->lab >= 0)
+		close(self->lab);
+}
+
+TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
+{
+	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
+	long long held, released0, released, leaked0, held0;
+	const char *missing = zoc_link_missing();
+	int poisoned, st, killed, ret;
+	off_t off[CHUNKS];
+	char cmd[512];
+	time_t start;
+
+	if (missing)
+		SKIP(return, "%s", missing);
+	if (access(ZOC_DMA_FILE, R_OK))
+		SKIP(return, "no %s: the host keeps no DMA pages back", ZOC_DMA_FILE);
+	if (zoc_missing("zocctl") || zoc_missing("fio"))
+		SKIP(return, "zocctl and fio are needed");
+	self->lab = zoc_lab_open();
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
+	/* Not fio's: the port has one user at a time. */
+	fcntl(self->lab, F_SETFD, FD_CLOEXEC);
+	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add nvme name " DISK " backend " BACKEND
+			     " queues 2"))
+		TH_LOG("%s", self->out);
+	self->added = 1;
+	ASSERT_EQ(0, zoc_nvme_ns(DISK, self->dev, sizeof(self->dev), 120))
+		TH_LOG("the nvme driver did not bring up a namespace");
+	if (!page_poisoning())
+		TH_LOG("no page_poison=1: a write to a freed page goes unnoticed");
+	poisoned = poison_reports();
+	held0 = zoc_dma_field("held_pages");
+	released0 = zoc_dma_field("released_pages");
+	leaked0 = zoc_dma_field("leaked_pages");
+	ASSERT_LE(0, held0) TH_LOG("no held_pages in " ZOC_DMA_FILE);
+	ASSERT_LE(0, released0) TH_LOG("no released_pages in " ZOC_DMA_FILE);
+	ASSERT_LE(0, leaked0) TH_LOG("no leaked_pages in " ZOC_DMA_FILE);
+
+	/* fio on the disk, then the service VM stops under it. */
+	snprintf(cmd, sizeof(cmd), "exec " FIO " >" FIO_LOG " 2>&1", self->dev);
+	self->fio = spawn(cmd);
+	ASSERT_LT(0, self->fio);
+	sleep(5);
+	ASSERT_EQ(0, waitpid(self->fio, &st, WNOHANG)) {
+		self->fio = 0;
+		zoc_sh(self->out, sizeof(self->out), "tail -5 " FIO_LOG);
+		TH_LOG("fio ended before the stop: %s", self->out);
+	}
+	self->stopped = 1;
+	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-stop"));
+	start = time(NULL);
+
+	/* The host gives up on it: the disk is gone, its DMA pages held. */
+	do {
+		ret = zoc_ctl(self->out, sizeof(self->out), "dev show " DISK);
+		held = zoc_dma_field("held_pages");
+		if (!ret && strstr(self->out, "state gone") && held > 0)
+			break;
+		usleep(500 * 1000);
+	} while (time(NULL) < start + GONE_SECS);
+	ASSERT_NE(NULL, strstr(self->out, "state gone"))
+		TH_LOG("not gone %d s after the stop: %s", GONE_SECS, self->out);
+	ASSERT_LT(0, held) TH_LOG("no page of the gone disk is held");
+	TH_LOG("gone %ld s after the stop, %lld pages held",
+	       (long)(time(NULL) - start), held);
+
+	/* Pages the host frees now are used again while it is stopped. */
+	start = time(NULL);
+	do {
+		ASSERT_EQ(0, churn_memory(1));
+	} while (time(NULL) < start + STOPPED_SECS);
+	EXPECT_LE(held, zoc_dma_field("held_pages"))
+		TH_LOG("held pages went while the service VM was stopped");
+
+	/* It continues: it destroys the model, the host gets the pages back. */
+	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-cont"));
+	self->stopped = 0;
+	start = time(NULL);
+	do {
+		released = zoc_dma_field("released_pages");
+		if (!zoc_dma_field("held_pages") && released > released0)
+			break;
+		usleep(500 * 1000);
+	} while (time(NULL) < start + RELEASE_SECS);
+	ASSERT_EQ(0, zoc_dma_field("held_pages"))
+		TH_LOG("pages still held %d s after the service VM continued",
+		       RELEASE_SECS);
+	ASSERT_LT(released0, released);
+	TH_LOG("%lld pages released %ld s after the service VM continued",
+	       released - released0, (long)(time(NULL) - start));
+	EXPECT_LE(held, released - released0);
+	EXPECT_EQ(leaked0, zoc_dma_field("leaked_pages"))
+		TH_LOG("pages leaked though the service VM answered");
+	/* A page it wrote after the host freed it would be reported now. */
+	EXPECT_EQ(0, churn_memory(3));
+	EXPECT_EQ(poisoned, poison_reports())
+		TH_LOG("page poisoning found a freed page written to");
+
+	/* fio has failed (or is killed); its disk has left the host. */
+	ret = reap(self->fio, 60, &killed);
+	self->fio = 0;
+	ASSERT_LE(0, ret) TH_LOG("fio does not die");
+	if (killed)
+		TH_LOG("fio was still running 60 s after the service VM continued");
+	else
+		TH_LOG("fio ended with status %d",
+		       WIFEXITED(ret) ? WEXITSTATUS(ret) : -1);
+	EXPECT_NE(0, access(self->dev, F_OK))
+		TH_LOG("%s outlived its function", self->dev);
+
+	/* The gone disk is deleted in bounded time. */
+	start = time(NULL);
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " DISK))
+		TH_LOG("%s", self->out);
+	self->added = 0;
+	EXPECT_GT(30, time(NULL) - start)
+		TH_LOG("deletion took %ld s", (long)(time(NULL) - start));
+
+	/* A new disk works, and what it writes reaches the backing file. */
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT))
+		TH_LOG("the link did not come back");
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add nvme name " DISK " backend " BACKEND
+			     " queues 2"))
+		TH_LOG("%s", self->out);
+	self->added = 1;
+	ASSERT_EQ(0, zoc_nvme_ns(DISK, self->dev, sizeof(self->dev), 120))
+		TH_LOG("the nvme driver did not bring up the new namespace");
+	chunk_offs(off);
+	ASSERT_EQ(0, zoc_pattern_io(self->dev, seed, 0, off, CHUNKS, CHUNK));
+	ASSERT_EQ(0, zoc_pattern_io(self->dev, seed, 1, off, CHUNKS, CHUNK));
+	close(self->lab);	/* zoc_pattern_expect() opens the port */
+	self->lab = -1;
+	EXPECT_EQ(0, zoc_pattern_expect(seed, off, CHUNKS, CHUNK));
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " DISK))
+		TH_LOG("%s", self->out);
+	self->added = 0;
+}
+
+TEST_HARNESS_MAIN
