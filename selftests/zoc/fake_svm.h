@@ -117,8 +117,7 @@ static inline void fake_virtio_blk(struct zoc_dev_image *img, u8 *bar)
 	len = fake_virtio_cap(img->caps, len, VIRTIO_PCI_CAP_NOTIFY_CFG,
 			      FAKE_VIRTIO_NOTIFY, 0x100, 4);
 	img->caps_len = len;
-	/* Both halves of the features: VERSION_1 (bit 32) and bit 0. */
-	bar[FAKE_VIRTIO_COMMON + VIRTIO_PCI_COMMON_DF] = 1;
+	/* Features: see fake_svm_read(). */
 	bar[FAKE_VIRTIO_COMMON + VIRTIO_PCI_COMMON_NUMQ] = 1;
 	bar[FAKE_VIRTIO_COMMON + VIRTIO_PCI_COMMON_Q_SIZE] = 16;
 }
@@ -186,6 +185,16 @@ static inline u64 fake_svm_read(struct fake_svm *f, const struct zoc_msg *msg)
 	if (!reg)
 		return ~0ULL;
 	memcpy(&val, reg, msg->mmio.size);
+	/*
+	 * The features by half: VERSION_1 and ACCESS_PLATFORM (bits 32, 33:
+	 * the driver maps its vring through the bus's DMA operations), none
+	 * of virtio-blk's.
+	 */
+	if (f->type[slot] == ZOC_DEV_VIRTIO_BLK &&
+	    le64_to_cpu(msg->mmio.offset) ==
+	    FAKE_VIRTIO_COMMON + VIRTIO_PCI_COMMON_DF)
+		val = f->bar[slot][FAKE_VIRTIO_COMMON +
+				   VIRTIO_PCI_COMMON_DFSELECT] ? 3 : 0;
 	if (f->type[slot] == ZOC_DEV_VIRTIO_BLK &&
 	    __atomic_load_n(&f->stubborn, __ATOMIC_RELAXED) &&
 	    le64_to_cpu(msg->mmio.offset) ==

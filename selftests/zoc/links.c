@@ -13,7 +13,10 @@
  * one of its virtio-blk devices, bound to the stock virtio drivers: it
  * answers no destroy request and its device never reads as reset.  The
  * deletion must still end, in bounded time, and the first link must not
- * notice.  A virtio-blk device that is hostile from the start never lets
+ * notice.  What the stock driver freed is held by the bus meanwhile, as
+ * the model never acknowledged its end; it comes back once the service VM
+ * can no longer reach host memory (its transport closed, its window
+ * unmapped).  A virtio-blk device that is hostile from the start never lets
  * the stock driver's probe finish: adding it must fail, in bounded time.
  *
  * The lab's host has two apertures (zoc_host aperture=A,B) for this.
@@ -27,6 +30,7 @@
 
 #define LINK1		ZOC_DEBUGFS_ROOT "/link1"
 #define LINK1_BUS	ZOC_TEST_ROOT "/link1/bus"
+#define DMA1		LINK1 "/dma"
 #define DISK		"ld0"
 /*
  * fio on link 0's disk in the background, its exit status in a file; clear
@@ -183,6 +187,7 @@ TEST_F_TIMEOUT(hostile, stuck_virtio_deleted_in_bounded_time, 240)
 {
 	struct fake_svm *f = calloc(1, sizeof(*f));
 	char out[1024], addr[16], path[300];
+	long long held, released;
 	pthread_t thread;
 	time_t start;
 	off_t size;
@@ -214,6 +219,10 @@ TEST_F_TIMEOUT(hostile, stuck_virtio_deleted_in_bounded_time, 240)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", addr);
 	EXPECT_NE(0, access(path, F_OK)) TH_LOG("%s is still there", addr);
 	EXPECT_EQ(0, __atomic_load_n(&f->destroyed, __ATOMIC_RELAXED));
+	/* Its model never answered: what its driver freed is held. */
+	held = zoc_file_field(DMA1, "held_pages");
+	EXPECT_LT(0, held) TH_LOG("nothing held for a model that may run");
+	released = zoc_file_field(DMA1, "released_pages");
 
 	/* Management and the first link carried on. */
 	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "link show"));
@@ -221,6 +230,12 @@ TEST_F_TIMEOUT(hostile, stuck_virtio_deleted_in_bounded_time, 240)
 	fake_svm_stop(f, thread);
 	fake_svm_close(_metadata, f, dev, win, size);
 	free(f);
+
+	/* No transport, no window mapped: nothing can run, all comes back. */
+	for (i = 0; i < 100 && zoc_file_field(DMA1, "held_pages"); i++)
+		usleep(100 * 1000);
+	EXPECT_EQ(0, zoc_file_field(DMA1, "held_pages"));
+	EXPECT_EQ(released + held, zoc_file_field(DMA1, "released_pages"));
 }
 
 TEST_F_TIMEOUT(hostile, stuck_virtio_refused_in_bounded_time, 240)

@@ -190,7 +190,30 @@ static vm_fault_t zoc_window_fault(struct vm_fault *vmf)
 	return vmf_insert_pfn(vmf->vma, vmf->address, vmf->pgoff);
 }
 
+/*
+ * Mappings of the window are counted: once the transport is gone and the
+ * last mapping with it, no service VM can reach host memory any more
+ * (KVM's mappings of it follow the VMM's, through MMU notifiers), and
+ * what the bus holds for it can be given back.
+ */
+static void zoc_window_open(struct vm_area_struct *vma)
+{
+	struct zoc_host *host = vma->vm_file->private_data;
+
+	atomic_inc(&host->window_maps);
+}
+
+static void zoc_window_close(struct vm_area_struct *vma)
+{
+	struct zoc_host *host = vma->vm_file->private_data;
+
+	if (atomic_dec_and_test(&host->window_maps))
+		zoc_host_bus_reclaim(host->bus);
+}
+
 static const struct vm_operations_struct zoc_window_vm_ops = {
+	.open = zoc_window_open,
+	.close = zoc_window_close,
 	.fault = zoc_window_fault,
 };
 
@@ -200,6 +223,7 @@ static int zoc_window_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINVAL;
 	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_ops = &zoc_window_vm_ops;
+	zoc_window_open(vma);
 	return 0;
 }
 
@@ -284,8 +308,11 @@ static int zoc_efd_release(struct inode *inode, struct file *file)
 	struct zoc_host_efd *efd = file->private_data;
 	u64 count;
 
-	if (efd->attached)
+	if (efd->attached) {
 		zoc_host_link_detach(efd->host, efd);
+		WRITE_ONCE(efd->host->window_only, true);
+		zoc_host_bus_reclaim(efd->host->bus);
+	}
 	if (efd->call) {
 		eventfd_ctx_remove_wait_queue(efd->call, &efd->wait, &count);
 		eventfd_ctx_put(efd->call);
@@ -345,4 +372,20 @@ int zoc_host_chardev_add(struct zoc_host *host)
 void zoc_host_chardev_remove(struct zoc_host *host)
 {
 	misc_deregister(&host->misc);
+}
+
+/**
+ * zoc_host_chardev_svm_gone - whether no service VM can reach host memory
+ * @host: the link
+ *
+ * True once the bare-metal transport was detached and the last mapping of
+ * the link's window files is gone; not for a link whose transport is an
+ * ivshmem function, whose service VM reaches host memory by other means.
+ *
+ * Context: any.
+ */
+bool zoc_host_chardev_svm_gone(struct zoc_host *host)
+{
+	return READ_ONCE(host->window_only) &&
+	       !atomic_read(&host->window_maps);
 }

@@ -629,22 +629,26 @@ static void zoc_host_bus_link_lost(struct zoc_bus *b)
 }
 
 /*
- * The service VM came back (up again, or beating again): ask it to destroy
- * the models it did not acknowledge, so that what their functions' drivers
- * let go of can be given back.
+ * Look again at the functions that hold DMA pages: a service VM that came
+ * back (up again, or beating again) is asked to destroy the models it did
+ * not acknowledge; one that can no longer reach host memory has none that
+ * could run.  Either way, what their drivers let go of is given back.
  */
 void zoc_bus_ack_work(struct work_struct *work)
 {
 	struct zoc_bus *b = container_of(work, struct zoc_bus, ack_work);
 	struct zoc_vfn *fn;
 	unsigned int slot;
+	bool gone;
 
 	mutex_lock(&b->mutex);
+	gone = zoc_host_chardev_svm_gone(b->host);
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
 		fn = &b->fn[slot];
-		if (!READ_ONCE(fn->dma_fenced) || !zoc_bus_svm_answers(b))
+		if (!READ_ONCE(fn->dma_fenced))
 			continue;
-		if (!zoc_bus_destroy(b, slot))
+		if (!gone && (!zoc_bus_svm_answers(b) ||
+			      !zoc_bus_destroy(b, slot)))
 			continue;
 		if (fn->present) {
 			fn->destroyed = true;
@@ -653,6 +657,20 @@ void zoc_bus_ack_work(struct work_struct *work)
 		zoc_vfn_dma_release(fn);
 	}
 	mutex_unlock(&b->mutex);
+}
+
+/**
+ * zoc_host_bus_reclaim - look again at what the bus holds
+ * @b: the bus of a link, or NULL
+ *
+ * The link's service VM may have become unable to reach host memory.
+ *
+ * Context: any.
+ */
+void zoc_host_bus_reclaim(struct zoc_bus *b)
+{
+	if (b)
+		schedule_work(&b->ack_work);
 }
 
 /**
@@ -672,5 +690,5 @@ void zoc_host_bus_link_event(struct zoc_bus *b, enum zoc_link_event event)
 	if (event == ZOC_LINK_EV_LOST)
 		zoc_host_bus_link_lost(b);
 	else
-		schedule_work(&b->ack_work);
+		zoc_host_bus_reclaim(b);
 }

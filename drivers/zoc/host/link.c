@@ -94,7 +94,12 @@ int zoc_host_link_attach(struct zoc_host *host,
 			 const struct zoc_link_transport_ops *ops, void *priv,
 			 u32 own_id)
 {
-	return zoc_link_attach(&host->link, ops, priv, own_id);
+	int ret = zoc_link_attach(&host->link, ops, priv, own_id);
+
+	/* Whichever it is, its service VM may reach host memory. */
+	if (!ret)
+		WRITE_ONCE(host->window_only, false);
+	return ret;
 }
 
 /**

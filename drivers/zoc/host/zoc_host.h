@@ -6,6 +6,7 @@
 #ifndef _ZOC_HOST_H
 #define _ZOC_HOST_H
 
+#include <linux/atomic.h>
 #include <linux/ioport.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
@@ -39,6 +40,9 @@ struct zoc_host_test_ops;
  * @bus: the virtual PCI bus of the functions the service VM serves
  * @misc: /dev/zoc-link<id>, the bare-metal transport
  * @misc_name: its name
+ * @window_maps: mappings of its window files (the L0 window on bare metal)
+ * @window_only: the bare-metal transport was detached: its service VM can
+ *	reach host memory only through a mapping of a window file
  * @test_ops: the test module attached (test_hooks.c), NULL if none;
  *	written with the link's receiving lock held
  * @test_priv: its state for this link
@@ -59,6 +63,8 @@ struct zoc_host {
 	struct zoc_bus *bus;
 	struct miscdevice misc;
 	char misc_name[16];
+	atomic_t window_maps;
+	bool window_only;
 #if IS_ENABLED(CONFIG_ZOC_TEST_HOOKS)
 	const struct zoc_host_test_ops *test_ops;
 	void *test_priv;
@@ -114,6 +120,7 @@ void zoc_host_bus_irq(struct zoc_bus *b, u32 slot, u32 vector);
 void zoc_host_bus_deliver(struct zoc_bus *b);
 void zoc_host_bus_kick(struct zoc_bus *b);
 void zoc_host_bus_link_event(struct zoc_bus *b, enum zoc_link_event event);
+void zoc_host_bus_reclaim(struct zoc_bus *b);
 
 /**
  * struct zoc_host_dev_req - a device to create
@@ -182,6 +189,7 @@ int zoc_host_chardev_init(void);
 void zoc_host_chardev_exit(void);
 int zoc_host_chardev_add(struct zoc_host *host);
 void zoc_host_chardev_remove(struct zoc_host *host);
+bool zoc_host_chardev_svm_gone(struct zoc_host *host);
 
 /* dma.c: the functions' DMA */
 u64 zoc_host_ram_end(void);
