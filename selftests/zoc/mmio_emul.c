@@ -131,28 +131,39 @@ FIXTURE_SETUP(mmio)
 
 FIXTURE_TEARDOWN(mmio)
 {
+	if (zoc_setup_skipped(_metadata))
+		return;
 	unload();
 }
 
 TEST_F(mmio, accessors)
 {
+	if (zoc_setup_skipped(_metadata))
+		return;
 	ASSERT_EQ(0, run_case("accessors"));
 }
 
 TEST_F_TIMEOUT(mmio, smp_hammer, 300)
 {
+	if (zoc_setup_skipped(_metadata))
+		return;
 	ASSERT_EQ(0, run_case("smp"));
 }
 
 TEST_F(mmio, unregistered_range_unchanged)
 {
+	if (zoc_setup_skipped(_metadata))
+		return;
 	ASSERT_EQ(0, run_case("unregistered"));
 }
 
 TEST_F(mmio, unregister_with_live_mapping)
 {
-	int kmsg = kmsg_open();
+	int kmsg;
 
+	if (zoc_setup_skipped(_metadata))
+		return;
+	kmsg = kmsg_open();
 	ASSERT_LE(0, kmsg);
 	ASSERT_EQ(0, run_case("live_unregister"));
 	EXPECT_TRUE(kmsg_saw(kmsg, "unregistered with 1 live mappings"));
@@ -161,8 +172,11 @@ TEST_F(mmio, unregister_with_live_mapping)
 
 TEST_F(mmio, unknown_instruction_warns)
 {
-	int kmsg = kmsg_open();
+	int kmsg;
 
+	if (zoc_setup_skipped(_metadata))
+		return;
+	kmsg = kmsg_open();
 	ASSERT_LE(0, kmsg);
 	ASSERT_EQ(0, run_case("unsupported"));
 	EXPECT_TRUE(kmsg_saw(kmsg, "unsupported access at zmt_case_unsupported"));
@@ -175,6 +189,8 @@ TEST_F(mmio, user_mappings_refused)
 	char buf[8];
 	void *p;
 
+	if (zoc_setup_skipped(_metadata))
+		return;
 	hold = open(TEST_DIR "/hold", O_WRONLY);
 	ASSERT_LE(0, hold);
 	ASSERT_EQ(1, write(hold, "1", 1));
@@ -196,6 +212,8 @@ TEST_F(mmio, user_mappings_refused)
 
 TEST_F(mmio, unload_leaves_nothing_and_reloads)
 {
+	if (zoc_setup_skipped(_metadata))
+		return;
 	ASSERT_EQ(0, run_case("accessors"));
 	ASSERT_EQ(0, unload());
 	EXPECT_EQ(0, mappings_of(self->phys));

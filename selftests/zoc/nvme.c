@@ -112,11 +112,15 @@ FIXTURE_SETUP(nvme)
 
 FIXTURE_TEARDOWN(nvme)
 {
+	if (zoc_setup_skipped(_metadata))
+		return;
 	zoc_ctl(NULL, 0, "dev del %s", DEV_NAME);
 }
 
 TEST_F_TIMEOUT(nvme, identify, 300)
 {
+	if (zoc_setup_skipped(_metadata))
+		return;
 	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), "nvme list"));
 	EXPECT_NE(NULL, strstr(self->out, self->dev)) TH_LOG("%s", self->out);
 	EXPECT_NE(NULL, strstr(self->out, "ZOC NVMe")) TH_LOG("%s", self->out);
@@ -138,6 +142,8 @@ TEST_F_TIMEOUT(nvme, pattern_persists, 600)
 	off_t off[CHUNKS];
 	int ret;
 
+	if (zoc_setup_skipped(_metadata))
+		return;
 	ASSERT_EQ(0, pattern_io(self->dev, seed, 0));
 	ASSERT_EQ(0, pattern_io(self->dev, seed, 1));
 
@@ -161,6 +167,8 @@ TEST_F_TIMEOUT(nvme, pattern_persists, 600)
 
 TEST_F_TIMEOUT(nvme, fio_verify, 900)
 {
+	if (zoc_setup_skipped(_metadata))
+		return;
 	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "%s --iodepth=1",
 			    self->fio))
 		TH_LOG("%s", self->out);
@@ -171,6 +179,8 @@ TEST_F_TIMEOUT(nvme, fio_verify, 900)
 
 TEST_F_TIMEOUT(nvme, reset_during_io, 900)
 {
+	if (zoc_setup_skipped(_metadata))
+		return;
 	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), FIO_RESETS,
 			    self->fio, self->ctrl, self->ctrl))
 		TH_LOG("%s", self->out);
@@ -181,6 +191,8 @@ TEST_F_TIMEOUT(nvme, reset_during_io, 900)
 
 TEST_F_TIMEOUT(nvme, invalid_commands, 300)
 {
+	if (zoc_setup_skipped(_metadata))
+		return;
 	/* An opcode no controller has. */
 	EXPECT_NE(0, zoc_sh(self->out, sizeof(self->out),
 			    "nvme admin-passthru %s --opcode=0xc5", self->ctrl));
@@ -213,6 +225,8 @@ TEST_F_TIMEOUT(nvme, hostile_host, 600)
 	char args[64];
 	int ret;
 
+	if (zoc_setup_skipped(_metadata))
+		return;
 	ASSERT_EQ(0, link_aperture(&aperture))
 		TH_LOG("no aperture in " ZOC_DEBUGFS "/link");
 	snprintf(args, sizeof(args), "link_area=%#llx", aperture);
@@ -238,6 +252,8 @@ TEST_F_TIMEOUT(nvme, service_vm_killed_during_io, 900)
 {
 	int ret;
 
+	if (zoc_setup_skipped(_metadata))
+		return;
 	ret = zoc_svm_kill_during_io(DEV_NAME, self->fio, self->dev, self->out,
 				     sizeof(self->out));
 	if (ret == -ENODEV)

@@ -91,6 +91,8 @@ FIXTURE_SETUP(vblk)
 
 FIXTURE_TEARDOWN(vblk)
 {
+	if (zoc_setup_skipped(_metadata))
+		return;
 	zoc_ctl(NULL, 0, "dev del %s", DEV_NAME);
 }
 
@@ -98,6 +100,8 @@ TEST_F_TIMEOUT(vblk, identity, 300)
 {
 	char dir[300], path[400];
 
+	if (zoc_setup_skipped(_metadata))
+		return;
 	zoc_fn_dir(DEV_NAME, dir, sizeof(dir));
 	ASSERT_NE(0, dir[0]);
 	EXPECT_EQ(0x1af4, zoc_read_hex(dir, "vendor"));
@@ -122,6 +126,8 @@ TEST_F_TIMEOUT(vblk, pattern_persists, 600)
 	off_t off[CHUNKS];
 	int ret;
 
+	if (zoc_setup_skipped(_metadata))
+		return;
 	ASSERT_EQ(0, pattern_io(self->dev, seed, 0));
 	ASSERT_EQ(0, pattern_io(self->dev, seed, 1));
 	/* Hot-remove and hot-add: the data is still there. */
@@ -143,6 +149,8 @@ TEST_F_TIMEOUT(vblk, pattern_persists, 600)
 
 TEST_F_TIMEOUT(vblk, fio_verify, 900)
 {
+	if (zoc_setup_skipped(_metadata))
+		return;
 	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "%s --iodepth=1",
 			    self->fio))
 		TH_LOG("%s", self->out);
@@ -158,6 +166,8 @@ TEST_F_TIMEOUT(vblk, hostile_host, 600)
 {
 	int ret;
 
+	if (zoc_setup_skipped(_metadata))
+		return;
 	ret = zoc_hostile_run(DEV_NAME, "virtio-pci", HOSTILE_MOD, "",
 			      "zoc_virtio_hostile", self->out,
 			      sizeof(self->out));
@@ -185,6 +195,8 @@ TEST_F_TIMEOUT(vblk, service_vm_killed_during_io, 900)
 {
 	int ret;
 
+	if (zoc_setup_skipped(_metadata))
+		return;
 	ret = zoc_svm_kill_during_io(DEV_NAME, self->fio, self->dev, self->out,
 				     sizeof(self->out));
 	if (ret == -ENODEV)

@@ -203,6 +203,8 @@ FIXTURE_SETUP(vnet)
 
 FIXTURE_TEARDOWN(vnet)
 {
+	if (zoc_setup_skipped(_metadata))
+		return;
 	zoc_ctl(NULL, 0, "dev del %s", DEV_NAME);
 	if (self->lab >= 0)
 		close(self->lab);
@@ -212,6 +214,8 @@ TEST_F_TIMEOUT(vnet, identity, 300)
 {
 	char dir[300], buf[64];
 
+	if (zoc_setup_skipped(_metadata))
+		return;
 	zoc_fn_dir(DEV_NAME, dir, sizeof(dir));
 	ASSERT_NE(0, dir[0]);
 	EXPECT_EQ(0x1af4, zoc_read_hex(dir, "vendor"));
@@ -238,6 +242,8 @@ TEST_F_TIMEOUT(vnet, ping_vpc_peer, 300)
 {
 	long long before, after;
 
+	if (zoc_setup_skipped(_metadata))
+		return;
 	if (self->lab < 0)
 		SKIP(return, "not in the ZOC lab: no VPC peer");
 	before = peer_vxlan_rx(self->lab);
@@ -258,6 +264,8 @@ TEST_F_TIMEOUT(vnet, tcp_to_vpc_peer, 600)
 	char want[64];
 	int fd;
 
+	if (zoc_setup_skipped(_metadata))
+		return;
 	if (self->lab < 0)
 		SKIP(return, "not in the ZOC lab: no VPC peer");
 	fd = peer_connect(self->lab, PORT_OPEN, 20);
@@ -276,6 +284,8 @@ TEST_F_TIMEOUT(vnet, security_group_blocks_port, 300)
 {
 	int fd;
 
+	if (zoc_setup_skipped(_metadata))
+		return;
 	if (self->lab < 0)
 		SKIP(return, "not in the ZOC lab: no VPC peer");
 	/* The datapath works: the open port connects. */
@@ -294,6 +304,8 @@ TEST_F_TIMEOUT(vnet, security_group_blocks_port, 300)
 
 TEST_F_TIMEOUT(vnet, link_down_up, 300)
 {
+	if (zoc_setup_skipped(_metadata))
+		return;
 	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
 			     "dev set %s link down", DEV_NAME))
 		TH_LOG("%s", self->out);
@@ -329,6 +341,8 @@ static int ring_size(const char *out, const char *which)
 /* "ethtool -G" resizes the rings: each queue is reset alone. */
 TEST_F_TIMEOUT(vnet, ring_resize, 300)
 {
+	if (zoc_setup_skipped(_metadata))
+		return;
 	if (zoc_missing("ethtool"))
 		SKIP(return, "ethtool is needed");
 	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out),
@@ -353,6 +367,8 @@ TEST_F_TIMEOUT(vnet, hostile_host, 600)
 	char disk[32], cmd[128];
 	int ret;
 
+	if (zoc_setup_skipped(_metadata))
+		return;
 	/* Another device of the service VM, busy meanwhile */
 	zoc_ctl(NULL, 0, "dev del %s", OTHER_NAME);
 	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
@@ -407,6 +423,8 @@ TEST_F_TIMEOUT(vnet, service_vm_killed_during_traffic, 900)
 	pid_t child;
 	int fd;
 
+	if (zoc_setup_skipped(_metadata))
+		return;
 	if (self->lab < 0)
 		SKIP(return, "not in the ZOC lab: no VPC peer");
 	fd = peer_connect(self->lab, PORT_OPEN, 20);
