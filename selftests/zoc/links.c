@@ -38,6 +38,40 @@
  */
 #define FIO "rm -f /tmp/zoc-fio.rc; (fio --name=links --filename=%s --rw=randrw --bs=4k --direct=1 --ioengine=libaio --iodepth=8 --offset=160m --size=64m --time_based --runtime=60 --verify=crc32c --verify_fatal=1; echo $? >/tmp/zoc-fio.rc) >/tmp/zoc-fio.log 2>&1 &"
 
+/* Link 1's service VM, played by this program, and what it holds. */
+struct link1_svm {
+	struct fake_svm f;
+	pthread_t thread;
+	off_t size;
+	int dev, win;
+};
+
+/* Link 1 up, its service VM serving devices: NULL if it did not come up. */
+static struct link1_svm *link1_up(struct __test_metadata *_metadata,
+				  int stubborn)
+{
+	struct link1_svm *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->f.serve = 1;
+	s->f.stubborn = stubborn;
+	s->dev = fake_svm_open(_metadata, &s->f, 1, &s->win, &s->size);
+	if (s->dev < 0 || fake_svm_start(&s->f, &s->thread)) {
+		TH_LOG("link 1 did not come up");
+		return NULL;
+	}
+	return s;
+}
+
+/* Link 1 torn down: its service VM stops, its transport goes. */
+static void link1_down(struct __test_metadata *_metadata, struct link1_svm *s)
+{
+	fake_svm_stop(&s->f, s->thread);
+	fake_svm_close(_metadata, &s->f, s->dev, s->win, s->size);
+	free(s);
+}
+
 FIXTURE(links) {
 	char dev[64];
 };
@@ -80,20 +114,17 @@ FIXTURE_TEARDOWN(links)
 TEST_F_TIMEOUT(links, two_links_one_torn_down, 600)
 {
 	char out[1024], dir[300], addr[16] = "", *pci;
+	struct link1_svm *svm;
+	unsigned long long mmio;
 	struct fake_svm *f;
-	pthread_t thread;
 	time_t start;
-	off_t size;
-	int dev, win, i;
+	int i;
 
 	if (zoc_setup_skipped(_metadata))
 		return;
-	f = calloc(1, sizeof(*f));
-	ASSERT_NE(NULL, f);
-	f->serve = 1;
-	dev = fake_svm_open(_metadata, f, 1, &win, &size);
-	ASSERT_LE(0, dev);
-	ASSERT_EQ(0, fake_svm_start(f, &thread)) TH_LOG("link 1 did not come up");
+	svm = link1_up(_metadata, 0);
+	ASSERT_NE(NULL, svm);
+	f = &svm->f;
 	/* Link 0 is untouched by link 1's service VM. */
 	EXPECT_NE(f->epoch, zoc_link_field("svm_epoch"));
 	EXPECT_EQ(1, zoc_link_state("link"));
@@ -124,11 +155,10 @@ TEST_F_TIMEOUT(links, two_links_one_torn_down, 600)
 
 	/* Link 1's function: every read returns what was written, through us. */
 	EXPECT_EQ(0, zoc_write_str(LINK1_BUS, "bar_test t1 300"));
-	EXPECT_LE(600, __atomic_load_n(&f->mmio, __ATOMIC_RELAXED));
+	mmio = __atomic_load_n(&f->mmio, __ATOMIC_RELAXED);
+	EXPECT_LE(600, mmio);
 
-	/* Tear link 1 down: its service VM stops, its transport goes. */
-	fake_svm_stop(f, thread);
-	fake_svm_close(_metadata, f, dev, win, size);
+	link1_down(_metadata, svm);
 	start = time(NULL);
 	for (i = 0; i < 300; i++) {
 		if (!zoc_ctl(out, sizeof(out), "-l 1 dev show t1") &&
@@ -142,8 +172,7 @@ TEST_F_TIMEOUT(links, two_links_one_torn_down, 600)
 	EXPECT_GT(30, time(NULL) - start)
 		TH_LOG("teardown took %ld s", (long)(time(NULL) - start));
 	TH_LOG("link 1: %llu BAR accesses served, torn down in %ld s",
-	       __atomic_load_n(&f->mmio, __ATOMIC_RELAXED),
-	       (long)(time(NULL) - start));
+	       mmio, (long)(time(NULL) - start));
 	EXPECT_EQ(0, zoc_link_state_of(LINK1, "link"));
 
 	/* Link 0 carried on: fio ends without an error. */
@@ -155,7 +184,6 @@ TEST_F_TIMEOUT(links, two_links_one_torn_down, 600)
 	}
 	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "dev show " DISK));
 	EXPECT_NE(NULL, strstr(out, "state up")) TH_LOG("%s", out);
-	free(f);
 }
 
 FIXTURE(hostile) {
@@ -194,20 +222,14 @@ TEST_F_TIMEOUT(hostile, stuck_virtio_deleted_in_bounded_time, 240)
 {
 	char out[1024], addr[16], path[300];
 	long long held, released;
-	struct fake_svm *f;
-	pthread_t thread;
+	struct link1_svm *svm;
 	time_t start;
-	off_t size;
-	int dev, win, i;
+	int i;
 
 	if (zoc_setup_skipped(_metadata))
 		return;
-	f = calloc(1, sizeof(*f));
-	ASSERT_NE(NULL, f);
-	f->serve = 1;
-	dev = fake_svm_open(_metadata, f, 1, &win, &size);
-	ASSERT_LE(0, dev);
-	ASSERT_EQ(0, fake_svm_start(f, &thread)) TH_LOG("link 1 did not come up");
+	svm = link1_up(_metadata, 0);
+	ASSERT_NE(NULL, svm);
 
 	/* The stock virtio-pci and virtio_blk drivers take the device. */
 	ASSERT_EQ(0, zoc_ctl(out, sizeof(out),
@@ -221,14 +243,14 @@ TEST_F_TIMEOUT(hostile, stuck_virtio_deleted_in_bounded_time, 240)
 	ASSERT_EQ(0, access(path, F_OK)) TH_LOG("no driver bound to %s", addr);
 
 	/* Now the service VM turns hostile; the deletion must still end. */
-	__atomic_store_n(&f->stubborn, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&svm->f.stubborn, 1, __ATOMIC_RELAXED);
 	start = time(NULL);
 	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "-l 1 dev del vb")) TH_LOG("%s", out);
 	TH_LOG("deleted in %ld s", (long)(time(NULL) - start));
 	EXPECT_GT(30, time(NULL) - start);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", addr);
 	EXPECT_NE(0, access(path, F_OK)) TH_LOG("%s is still there", addr);
-	EXPECT_EQ(0, __atomic_load_n(&f->destroyed, __ATOMIC_RELAXED));
+	EXPECT_EQ(0, __atomic_load_n(&svm->f.destroyed, __ATOMIC_RELAXED));
 	/* Its model never answered: what its driver freed is held. */
 	held = zoc_file_field(DMA1, "held_pages");
 	EXPECT_LT(0, held) TH_LOG("nothing held for a model that may run");
@@ -237,9 +259,7 @@ TEST_F_TIMEOUT(hostile, stuck_virtio_deleted_in_bounded_time, 240)
 	/* Management and the first link carried on. */
 	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "link show"));
 	EXPECT_EQ(1, zoc_link_state("link"));
-	fake_svm_stop(f, thread);
-	fake_svm_close(_metadata, f, dev, win, size);
-	free(f);
+	link1_down(_metadata, svm);
 
 	/* No transport, no window mapped: nothing can run, all comes back. */
 	for (i = 0; i < 100 && zoc_file_field(DMA1, "held_pages"); i++)
@@ -251,21 +271,13 @@ TEST_F_TIMEOUT(hostile, stuck_virtio_deleted_in_bounded_time, 240)
 TEST_F_TIMEOUT(hostile, stuck_virtio_refused_in_bounded_time, 240)
 {
 	char out[1024], addr[16];
-	struct fake_svm *f;
-	pthread_t thread;
+	struct link1_svm *svm;
 	time_t start;
-	off_t size;
-	int dev, win;
 
 	if (zoc_setup_skipped(_metadata))
 		return;
-	f = calloc(1, sizeof(*f));
-	ASSERT_NE(NULL, f);
-	f->serve = 1;
-	f->stubborn = 1;
-	dev = fake_svm_open(_metadata, f, 1, &win, &size);
-	ASSERT_LE(0, dev);
-	ASSERT_EQ(0, fake_svm_start(f, &thread)) TH_LOG("link 1 did not come up");
+	svm = link1_up(_metadata, 1);
+	ASSERT_NE(NULL, svm);
 
 	start = time(NULL);
 	EXPECT_EQ(1, zoc_ctl(out, sizeof(out),
@@ -277,9 +289,7 @@ TEST_F_TIMEOUT(hostile, stuck_virtio_refused_in_bounded_time, 240)
 	EXPECT_EQ(0, addr[0]) TH_LOG("vb is still listed, at %s", addr);
 	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "link show"));
 	EXPECT_EQ(1, zoc_link_state("link"));
-	fake_svm_stop(f, thread);
-	fake_svm_close(_metadata, f, dev, win, size);
-	free(f);
+	link1_down(_metadata, svm);
 }
 
 TEST_HARNESS_MAIN
