@@ -18,6 +18,24 @@
  * hook is reported.  After a netlink overrun, the interfaces are listed
  * again and compared with those known.
  *
+ * It also takes requests on a control port: a virtio-serial port (found by
+ * its name in /sys/class/virtio-ports, opened as /dev/vportNpM) or, given
+ * by an absolute path, a character device.  Each request is a line of at
+ * most 255 characters and gets one reply line, "ok" or "error TEXT":
+ *
+ *	ping		ok
+ *	reload MODULE	unload MODULE and every loaded module that depends on
+ *			it, dependents first, after unbinding the devices of
+ *			their drivers (as their exit would: what these hold, a
+ *			link's models, pins modules); then load again each of
+ *			them that is not loaded, those of module directives
+ *			first, in their order and with their parameters
+ *
+ * Requests run to their end one at a time, between supervision rounds, as
+ * hooks do.  A port that is missing, or whose other end is not connected,
+ * is tried again every second; a partial request is dropped when the other
+ * end goes.
+ *
  * Configuration (default /etc/zoc/fw.conf), one directive per line:
  *
  *	module NAME [PARAM=VALUE...]	load a module and its dependencies
@@ -28,6 +46,7 @@
  *	service PATH [ARG...]		run and supervise a program
  *	hotplug DRIVER PATH [ARG...]	run a program for each interface of
  *					DRIVER that comes or goes
+ *	control PORTNAME|PATH		take requests on that port
  *
  * '#' starts a comment.  A failing directive is reported and the rest of
  * the configuration still applies: a service VM with a broken uplink can
@@ -36,6 +55,8 @@
 
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -61,6 +82,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,6 +97,13 @@
 #define FW_HOOK_TIMEOUT		60	/* seconds, then a hook is killed */
 #define FW_DRIVER_SIZE		32	/* ethtool_drvinfo.driver */
 #define FW_NL_BUFSIZE		32768
+#define FW_PORTS		"/sys/class/virtio-ports"
+#define FW_CTL_LINE		256	/* a request, its newline included */
+#define FW_CTL_RETRY		1	/* seconds between tries of the port */
+#define FW_MODNAME		56	/* the kernel's MODULE_NAME_LEN */
+#define FW_MAX_RELOAD		32	/* modules one reload takes down */
+#define FW_MAX_UNBOUND		16	/* devices it unbinds */
+#define FW_UNLOAD_TRIES		50	/* 100 ms apart, for a module in use */
 #define FW_SPACE		"\n\t "
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
@@ -119,6 +148,36 @@ struct fw_netdev {
 };
 
 /**
+ * struct fw_modconf - a module directive
+ * @name: the module's name, as given
+ * @params: its parameters, as finit_module() takes them
+ */
+struct fw_modconf {
+	char *name;
+	char *params;
+};
+
+/**
+ * struct fw_control - the control port
+ * @port: its name, or its path if it starts with '/'; NULL without one
+ * @fd: the port, open; -1 when not
+ * @quiet_until: not tried or polled before then (monotonic seconds)
+ * @missing: it could not be opened last time (reported once)
+ * @overlong: the line being read is too long: dropped up to its end
+ * @len: bytes in @buf
+ * @buf: the request being read
+ */
+struct fw_control {
+	char *port;
+	int fd;
+	time_t quiet_until;
+	bool missing;
+	bool overlong;
+	size_t len;
+	char buf[FW_CTL_LINE];
+};
+
+/**
  * struct fw - the firmware's state
  * @modules: modules loaded
  * @errors: directives that failed
@@ -129,6 +188,9 @@ struct fw_netdev {
  * @nl: rtnetlink socket of link events, -1 until a hotplug directive
  * @netdevs: interfaces that hooks were run for
  * @nr_netdevs: how many
+ * @modconf: the module directives, in their order
+ * @nr_modconf: how many
+ * @ctl: the control port
  */
 struct fw {
 	unsigned int modules;
@@ -140,6 +202,9 @@ struct fw {
 	int nl;
 	struct fw_netdev *netdevs;
 	unsigned int nr_netdevs;
+	struct fw_modconf *modconf;
+	unsigned int nr_modconf;
+	struct fw_control ctl;
 };
 
 static void fw_log(const char *fmt, ...)
@@ -252,12 +317,40 @@ static int fw_modprobe(FILE *dep, const char *dir, const char *name,
 	return fw_finit(dir, line, params);
 }
 
-static void fw_module(struct fw *fw, char **argv, int argc)
+/*
+ * Load @name after its dependencies, with @params; report it.
+ * Return: 0 (also if it was loaded already) or -errno.
+ */
+static int fw_load(const char *name, const char *params)
 {
-	char dir[PATH_MAX], depfile[PATH_MAX + 16], params[FW_MAX_LINE] = "";
+	char dir[PATH_MAX], depfile[PATH_MAX + 16];
 	struct utsname u;
 	FILE *dep;
-	int i, ret;
+	int ret;
+
+	uname(&u);
+	snprintf(dir, sizeof(dir), "/lib/modules/%s", u.release);
+	snprintf(depfile, sizeof(depfile), "%s/modules.dep", dir);
+	dep = fopen(depfile, "re");
+	if (!dep) {
+		ret = -errno;
+		fw_log("module %s: %s: %s", name, depfile, strerror(-ret));
+		return ret;
+	}
+	ret = fw_modprobe(dep, dir, name, params);
+	fclose(dep);
+	if (ret)
+		fw_log("module %s: %s", name, strerror(-ret));
+	else
+		fw_log("module %s loaded", name);
+	return ret;
+}
+
+static void fw_module(struct fw *fw, char **argv, int argc)
+{
+	char params[FW_MAX_LINE] = "";
+	struct fw_modconf *more;
+	int i;
 
 	if (argc < 2) {
 		fw_log("module: name missing");
@@ -268,24 +361,25 @@ static void fw_module(struct fw *fw, char **argv, int argc)
 		strncat(params, argv[i], sizeof(params) - strlen(params) - 2);
 		strcat(params, " ");
 	}
-	uname(&u);
-	snprintf(dir, sizeof(dir), "/lib/modules/%s", u.release);
-	snprintf(depfile, sizeof(depfile), "%s/modules.dep", dir);
-	dep = fopen(depfile, "re");
-	if (!dep) {
-		fw_log("module %s: %s: %s", argv[1], depfile, strerror(errno));
-		fw->errors++;
-		return;
+	/* kept for reload requests */
+	more = realloc(fw->modconf, (fw->nr_modconf + 1) * sizeof(*more));
+	if (more) {
+		fw->modconf = more;
+		more += fw->nr_modconf;
+		more->name = strdup(argv[1]);
+		more->params = strdup(params);
+		if (more->name && more->params) {
+			fw->nr_modconf++;
+		} else {
+			free(more->name);
+			free(more->params);
+		}
 	}
-	ret = fw_modprobe(dep, dir, argv[1], params);
-	fclose(dep);
-	if (ret) {
-		fw_log("module %s: %s", argv[1], strerror(-ret));
+	if (fw_load(argv[1], params)) {
 		fw->errors++;
 		return;
 	}
 	fw->modules++;
-	fw_log("module %s loaded", argv[1]);
 }
 
 static int fw_ifreq(int sock, unsigned long req, struct ifreq *ifr,
@@ -764,6 +858,513 @@ static void fw_add_hotplug(struct fw *fw, char **argv, int argc)
 	fw_rescan(fw);
 }
 
+/* --- reload requests --------------------------------------------------- */
+
+/**
+ * struct fw_unbound - a device that a reload unbound from its driver
+ * @drv: the driver's directory, as found under /sys/module
+ * @bus: its bus's directory
+ * @dev: the device's name
+ */
+struct fw_unbound {
+	char drv[128];
+	char bus[64];
+	char dev[64];
+};
+
+/**
+ * struct fw_reload - what one reload request takes down
+ * @mods: the modules, as the kernel names them, each after those that
+ *	depend on it
+ * @nr: how many
+ * @loading: which of them were loaded again, or tried to be
+ * @unbound: the devices of their drivers, unbound
+ * @nr_unbound: how many
+ * @error: the first failure, "" if none
+ */
+struct fw_reload {
+	char mods[FW_MAX_RELOAD][FW_MODNAME];
+	unsigned int nr;
+	bool loading[FW_MAX_RELOAD];
+	struct fw_unbound unbound[FW_MAX_UNBOUND];
+	unsigned int nr_unbound;
+	char error[FW_CTL_LINE - 16];
+};
+
+static void fw_reload_error(struct fw_reload *r, const char *what,
+			    const char *name, int err)
+{
+	if (!r->error[0])
+		snprintf(r->error, sizeof(r->error), "%s %s: %s", what, name,
+			 strerror(-err));
+}
+
+/* A module's name as the kernel has it: '-' is '_'. */
+static void fw_modname(char *dst, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i < FW_MODNAME - 1 && src[i]; i++)
+		dst[i] = src[i] == '-' ? '_' : src[i];
+	dst[i] = '\0';
+}
+
+/* Could @name be a module's?  Nothing else gets near /sys/module. */
+static bool fw_modname_ok(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i]; i++)
+		if (i == FW_MODNAME - 1 ||
+		    !(isalnum((unsigned char)name[i]) || strchr("_-", name[i])))
+			return false;
+	return i;
+}
+
+/* Is module @name (as the kernel has it) loaded? */
+static bool fw_loaded(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	return !access(path, F_OK);
+}
+
+/* The index of module @name in @r->mods, or -1. */
+static int fw_reload_find(const struct fw_reload *r, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr; i++)
+		if (!strcmp(r->mods[i], name))
+			return i;
+	return -1;
+}
+
+/*
+ * Add module @name (as the kernel has it) to @r, after the loaded modules
+ * that depend on it (/sys/module/NAME/holders) and theirs.
+ * Return: 0 or -errno.
+ */
+static int fw_reload_add(struct fw_reload *r, const char *name,
+			 unsigned int depth)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int ret = 0;
+	DIR *dir;
+
+	if (fw_reload_find(r, name) >= 0)
+		return 0;
+	if (depth > FW_MAX_DEPTH)
+		return -ELOOP;
+	snprintf(path, sizeof(path), "/sys/module/%s/holders", name);
+	dir = opendir(path);
+	while (dir && !ret && (de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			ret = fw_modname_ok(de->d_name) ?
+			      fw_reload_add(r, de->d_name, depth + 1) : -EINVAL;
+	if (dir)
+		closedir(dir);
+	if (ret)
+		return ret;
+	if (r->nr == FW_MAX_RELOAD)
+		return -E2BIG;
+	strcpy(r->mods[r->nr++], name);
+	return 0;
+}
+
+/* Write @val to the file @path: 0 or -errno. */
+static int fw_write(const char *path, const char *val)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Note the devices bound to the drivers of module @mod: in the directory
+ * of each of its drivers (/sys/module/MOD/drivers/BUS:NAME), the symbolic
+ * links but "module".
+ */
+static void fw_reload_devices(struct fw_reload *r, const char *mod)
+{
+	char dir[128], path[PATH_MAX], bus[PATH_MAX];
+	struct dirent *de, *dev;
+	struct fw_unbound u;
+	DIR *drivers, *d;
+
+	snprintf(dir, sizeof(dir), "/sys/module/%s/drivers", mod);
+	drivers = opendir(dir);
+	while (drivers && (de = readdir(drivers))) {
+		if (de->d_name[0] == '.' ||
+		    snprintf(u.drv, sizeof(u.drv), "%s/%s", dir, de->d_name) >=
+		    (int)sizeof(u.drv))
+			continue;
+		snprintf(path, sizeof(path), "%s/../..", u.drv);
+		if (!realpath(path, bus) || strlen(bus) >= sizeof(u.bus))
+			continue;
+		strcpy(u.bus, bus);
+		d = opendir(u.drv);
+		while (d && (dev = readdir(d)) && r->nr_unbound < FW_MAX_UNBOUND) {
+			if (dev->d_type != DT_LNK || !strcmp(dev->d_name, "module") ||
+			    strlen(dev->d_name) >= sizeof(u.dev))
+				continue;
+			strcpy(u.dev, dev->d_name);
+			r->unbound[r->nr_unbound++] = u;
+		}
+		if (d)
+			closedir(d);
+	}
+	if (drivers)
+		closedir(drivers);
+}
+
+/*
+ * Unload module @name.  The kernel never waits for a module in use
+ * (O_NONBLOCK or not, since 3.13): try again for a while.
+ * Return: 0 (also if it was not loaded) or -errno.
+ */
+static int fw_unload(const char *name)
+{
+	unsigned int tries = 0;
+	int ret;
+
+	while ((ret = syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0) ==
+	       -EAGAIN && ++tries < FW_UNLOAD_TRIES)
+		usleep(100 * 1000);
+	if (ret == -ENOENT) {
+		fw_log("reload: %s was not loaded", name);
+		return 0;
+	}
+	if (ret)
+		fw_log("reload: unloading %s: %s", name, strerror(-ret));
+	else
+		fw_log("reload: %s unloaded", name);
+	return ret;
+}
+
+/*
+ * Unload @module and the modules that depend on it, dependents first,
+ * after unbinding the devices of their drivers; then load again what is
+ * not loaded: the modules of module directives first, in their order and
+ * with their parameters, then the others, dependencies first.  A device
+ * left unbound is probed again.  The answer goes to @reply.
+ */
+static void fw_reload(struct fw *fw, const char *module, char *reply,
+		      size_t len)
+{
+	char name[FW_MODNAME], path[PATH_MAX];
+	struct fw_unbound *u;
+	struct fw_reload r;
+	unsigned int i;
+	int ret, n;
+
+	memset(&r, 0, sizeof(r));
+	fw_modname(name, module);
+	ret = fw_reload_add(&r, name, 0);
+	if (ret) {
+		snprintf(reply, len, "error %s: its dependents: %s", name,
+			 strerror(-ret));
+		return;
+	}
+	for (i = 0; i < r.nr; i++)
+		fw_reload_devices(&r, r.mods[i]);
+	for (i = 0; i < r.nr_unbound; i++) {
+		u = &r.unbound[i];
+		snprintf(path, sizeof(path), "%s/unbind", u->drv);
+		ret = fw_write(path, u->dev);
+		if (ret)
+			fw_log("reload: unbinding %s: %s", u->dev, strerror(-ret));
+		else
+			fw_log("reload: %s unbound from %s", u->dev,
+			       strrchr(u->drv, '/') + 1);
+	}
+	for (i = 0; i < r.nr; i++) {
+		ret = fw_unload(r.mods[i]);
+		if (ret) {
+			fw_reload_error(&r, "unload", r.mods[i], ret);
+			break;
+		}
+	}
+
+	for (i = 0; i < fw->nr_modconf; i++) {
+		fw_modname(name, fw->modconf[i].name);
+		n = fw_reload_find(&r, name);
+		if (n < 0 || r.loading[n] || fw_loaded(name))
+			continue;
+		r.loading[n] = true;
+		ret = fw_load(fw->modconf[i].name, fw->modconf[i].params);
+		if (ret)
+			fw_reload_error(&r, "load", name, ret);
+	}
+	for (i = r.nr; i-- > 0;) {
+		if (r.loading[i] || fw_loaded(r.mods[i]))
+			continue;
+		ret = fw_load(r.mods[i], "");
+		if (ret)
+			fw_reload_error(&r, "load", r.mods[i], ret);
+	}
+	for (i = 0; i < r.nr_unbound; i++) {
+		u = &r.unbound[i];
+		snprintf(path, sizeof(path), "%s/devices/%s/driver", u->bus,
+			 u->dev);
+		if (!access(path, F_OK))
+			continue;
+		snprintf(path, sizeof(path), "%s/drivers_probe", u->bus);
+		ret = fw_write(path, u->dev);
+		if (ret)
+			fw_log("reload: probing %s: %s", u->dev, strerror(-ret));
+		else
+			fw_log("reload: %s probed again", u->dev);
+	}
+
+	if (r.error[0])
+		snprintf(reply, len, "error %s", r.error);
+	else
+		snprintf(reply, len, "ok");
+}
+
+/* --- the control port ------------------------------------------------------ */
+
+static time_t fw_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * The device of the virtio-serial port called @name, "/dev/vportNpM",
+ * into @dev.  Return: 0 or -ENOENT.
+ */
+static int fw_port_find(const char *name, char *dev, size_t len)
+{
+	char path[PATH_MAX], line[128];
+	struct dirent *de;
+	int ret = -ENOENT;
+	DIR *dir;
+	FILE *f;
+
+	dir = opendir(FW_PORTS);
+	while (dir && ret && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), FW_PORTS "/%s/name", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = '\0';
+			if (!strcmp(line, name) &&
+			    snprintf(dev, len, "/dev/%s", de->d_name) < (int)len)
+				ret = 0;
+		}
+		fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+	return ret;
+}
+
+/* Open the control port; if it cannot be, try again in a while. */
+static void fw_ctl_open(struct fw_control *c)
+{
+	char dev[PATH_MAX];
+	struct termios t;
+	int ret = 0;
+
+	if (c->port[0] != '/')
+		ret = fw_port_find(c->port, dev, sizeof(dev));
+	else if (snprintf(dev, sizeof(dev), "%s", c->port) >= (int)sizeof(dev))
+		ret = -ENAMETOOLONG;
+	if (!ret) {
+		c->fd = open(dev, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		ret = c->fd < 0 ? -errno : 0;
+	}
+	if (ret) {
+		if (!c->missing)
+			fw_log("control %s: %s, trying again every %us", c->port,
+			       c->port[0] != '/' && ret == -ENOENT ?
+			       "no such port" : strerror(-ret), FW_CTL_RETRY);
+		c->missing = true;
+		c->quiet_until = fw_now() + FW_CTL_RETRY;
+		return;
+	}
+	/* a terminal passes the lines through as they are */
+	if (isatty(c->fd) && !tcgetattr(c->fd, &t)) {
+		cfmakeraw(&t);
+		tcsetattr(c->fd, TCSANOW, &t);
+	}
+	c->missing = false;
+	c->overlong = false;
+	c->len = 0;
+	fw_log("control %s: %s", c->port, dev);
+}
+
+static void fw_ctl_close(struct fw_control *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	c->overlong = false;
+	c->len = 0;
+	c->quiet_until = fw_now() + FW_CTL_RETRY;
+}
+
+/* The control port to poll, opened if need be; or -1. */
+static int fw_ctl_fd(struct fw_control *c)
+{
+	if (!c->port || fw_now() < c->quiet_until)
+		return -1;
+	if (c->fd < 0)
+		fw_ctl_open(c);
+	return c->fd;
+}
+
+/*
+ * Send the reply line @reply.  The port may be full, or not know yet of
+ * the peer whose request came (virtio-serial tells of it apart from the
+ * data): try again for a second at most.
+ */
+static void fw_ctl_reply(struct fw_control *c, const char *reply)
+{
+	unsigned int waits = 0;
+	char line[FW_CTL_LINE];
+	size_t len, off = 0;
+	ssize_t n;
+	int err;
+
+	len = strlen(reply) < sizeof(line) - 1 ? strlen(reply) :
+						 sizeof(line) - 1;
+	memcpy(line, reply, len);
+	line[len++] = '\n';
+	while (off < len) {
+		n = write(c->fd, line + off, len - off);
+		if (n > 0) {
+			off += n;
+			continue;
+		}
+		err = n < 0 ? errno : EIO;
+		if (err == EINTR)
+			continue;
+		if (err == EAGAIN && waits++ < 10) {
+			usleep(100 * 1000);
+			continue;
+		}
+		fw_log("control %s: reply lost: %s", c->port, strerror(err));
+		return;
+	}
+}
+
+/* Answer one request: @line, its newline taken off. */
+static void fw_request(struct fw *fw, char *line, char *reply, size_t len)
+{
+	char shown[FW_CTL_LINE], *cmd, *arg = NULL, *more = NULL, *save;
+	size_t i;
+
+	for (i = 0; line[i] && i < sizeof(shown) - 1; i++)
+		shown[i] = line[i] >= ' ' && line[i] < 0x7f ? line[i] : '?';
+	shown[i] = '\0';
+	cmd = strtok_r(line, FW_SPACE "\r", &save);
+	if (cmd)
+		arg = strtok_r(NULL, FW_SPACE "\r", &save);
+	if (arg)
+		more = strtok_r(NULL, FW_SPACE "\r", &save);
+	if (!cmd)
+		snprintf(reply, len, "error empty request");
+	else if (!strcmp(cmd, "ping") && !arg)
+		snprintf(reply, len, "ok");
+	else if (!strcmp(cmd, "reload") && arg && !more && fw_modname_ok(arg))
+		fw_reload(fw, arg, reply, len);
+	else if (!strcmp(cmd, "ping") || !strcmp(cmd, "reload"))
+		snprintf(reply, len, "error usage: ping | reload MODULE");
+	else
+		snprintf(reply, len, "error unknown request");
+	fw_log("control: %s: %s", shown, reply);
+}
+
+/*
+ * Take what the control port has, and answer each whole line: one read at
+ * a time, so that supervision goes on under a flood of requests.
+ */
+static void fw_ctl_input(struct fw *fw)
+{
+	struct fw_control *c = &fw->ctl;
+	char reply[FW_CTL_LINE], *nl;
+	size_t used;
+	ssize_t n;
+
+	n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0) {
+		/* unplugged, or a terminal hung up */
+		fw_log("control %s: %s", c->port, strerror(errno));
+		fw_ctl_close(c);
+		return;
+	}
+	if (!n) {
+		/* no peer (a virtio-serial port): what came is dropped */
+		c->overlong = false;
+		c->len = 0;
+		c->quiet_until = fw_now() + FW_CTL_RETRY;
+		return;
+	}
+	c->len += n;
+	while ((nl = memchr(c->buf, '\n', c->len))) {
+		*nl = '\0';
+		used = nl + 1 - c->buf;
+		if (c->overlong) {
+			snprintf(reply, sizeof(reply), "error line too long");
+			fw_log("control: a line too long");
+			c->overlong = false;
+		} else {
+			fw_request(fw, c->buf, reply, sizeof(reply));
+		}
+		fw_ctl_reply(c, reply);
+		c->len -= used;
+		memmove(c->buf, c->buf + used, c->len);
+	}
+	if (c->len == sizeof(c->buf)) {
+		c->overlong = true;
+		c->len = 0;
+	}
+}
+
+static void fw_ctl_ready(struct fw *fw, short revents)
+{
+	if (revents & POLLNVAL)
+		fw_ctl_close(&fw->ctl);
+	else if (revents & (POLLIN | POLLHUP | POLLERR))
+		fw_ctl_input(fw);
+}
+
+static void fw_control(struct fw *fw, char **argv, int argc)
+{
+	if (argc != 2 || fw->ctl.port) {
+		fw_log("control: %s", argc != 2 ?
+		       "usage: control PORTNAME|PATH" : "one port only");
+		fw->errors++;
+		return;
+	}
+	/*
+	 * A port not there yet is no failure: virtio-serial ports come after
+	 * their device.  It is tried again.
+	 */
+	fw->ctl.port = strdup(argv[1]);
+	if (fw->ctl.port)
+		fw_ctl_open(&fw->ctl);
+	else
+		fw->errors++;
+}
+
 static void fw_configure(struct fw *fw, const char *path)
 {
 	char line[FW_MAX_LINE], *argv[FW_MAX_ARGS + 1], *save, *hash;
@@ -798,6 +1399,8 @@ static void fw_configure(struct fw *fw, const char *path)
 			fw_add_service(fw, argv, argc);
 		} else if (!strcmp(argv[0], "hotplug")) {
 			fw_add_hotplug(fw, argv, argc);
+		} else if (!strcmp(argv[0], "control")) {
+			fw_control(fw, argv, argc);
 		} else {
 			fw_log("%s: unknown directive '%s'", path, argv[0]);
 			fw->errors++;
@@ -840,10 +1443,11 @@ static void fw_reaped(struct fw *fw, pid_t pid, int status)
  */
 static void fw_supervise(struct fw *fw, sigset_t *set)
 {
-	struct pollfd fds[2] = {
+	struct pollfd fds[3] = {
 		{ .fd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC),
 		  .events = POLLIN },
 		{ .fd = fw->nl, .events = POLLIN },
+		{ .fd = -1, .events = POLLIN },
 	};
 	struct timespec now = { 0 };
 	struct fw_service *s;
@@ -857,21 +1461,26 @@ static void fw_supervise(struct fw *fw, sigset_t *set)
 			if (!s->pid && time(NULL) >= s->next_start)
 				fw_start(s);
 		}
+		fds[2].fd = fw_ctl_fd(&fw->ctl);
 		/* without a signalfd, signals are seen every second */
-		if (poll(fds, ARRAY_SIZE(fds), 1000) < 0)
+		if (poll(fds, ARRAY_SIZE(fds), 1000) < 0) {
 			fds[1].revents = 0;
+			fds[2].revents = 0;
+		}
 		while ((sig = sigtimedwait(set, NULL, &now)) == SIGCHLD)
 			;
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 			fw_reaped(fw, pid, status);
 		if (fds[1].revents)
 			fw_events(fw);
+		if (fds[2].revents)
+			fw_ctl_ready(fw, fds[2].revents);
 	}
 }
 
 int main(int argc, char **argv)
 {
-	struct fw fw = { .nl = -1 };
+	struct fw fw = { .nl = -1, .ctl.fd = -1 };
 	sigset_t set;
 
 	fw_console();

@@ -6,7 +6,12 @@
 # up its uplink, reports readiness, restarts a service that exits (with a
 # growing back-off), runs hotplug hooks for the veth interfaces there are,
 # that come and that go (also after a burst overruns its netlink socket),
-# and powers off on SIGUSR2 (busybox poweroff).
+# answers requests on its control port (a pty here), and powers off on
+# SIGUSR2 (busybox poweroff).  A reload request runs against a fake
+# /sys/module mounted in its namespace: the devices of the module's drivers
+# are unbound, the modules that depend on it are unloaded first (or, on a
+# kernel without module support, the first of them fails), and the modules
+# are loaded again in the order of the configuration, the others after.
 # Prints TAP.  Usage: fw_test.sh ZOC_FW
 
 set -u
@@ -16,6 +21,7 @@ tmp=$(mktemp -d)
 
 cleanup() {
 	[ -n "${pid:-}" ] && kill -9 "$pid" 2>/dev/null
+	[ -n "${port:-}" ] && kill "$port" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -31,6 +37,11 @@ chmod +x "$tmp/svc" "$tmp/loader" "$tmp/broken" "$tmp/hook"
 cat >"$tmp/fw.conf" <<EOC
 # a test configuration
 module zoc_no_such_module
+module zfwt_c opt=1
+module zfwt_a x=y
+module zfwt_b
+control $tmp/port
+control $tmp/another
 uplink zfw0 10.99.0.2/24
 run $tmp/loader vpc.conf
 run $tmp/broken
@@ -40,9 +51,43 @@ hotplug veth $tmp/hook tag
 bogus directive
 EOC
 
+# The control port's other end: a pty, whose slave zoc-fw opens (bound
+# on $tmp/port in its namespace: it mounts a devtmpfs on /dev).  Each line
+# written to the FIFO $tmp/req goes to zoc-fw; its reply line, or "no
+# reply", is appended to $tmp/replies.
+mkfifo "$tmp/req"
+: >"$tmp/replies"
+python3 - "$tmp" <<'EOP' &
+import os, select, sys, time, tty
+tmp = sys.argv[1]
+master, slave = os.openpty()
+tty.setraw(slave)
+with open(tmp + '/pts.new', 'w') as f:
+    f.write(os.ttyname(slave))
+os.rename(tmp + '/pts.new', tmp + '/pts')
+buf = b''
+while True:
+    with open(tmp + '/req', 'rb') as f:
+        for line in f:
+            os.write(master, line)
+            end = time.monotonic() + 60
+            while b'\n' not in buf and time.monotonic() < end:
+                if select.select([master], [], [], 0.5)[0]:
+                    buf += os.read(master, 4096)
+            reply, nl, buf = buf.partition(b'\n')
+            with open(tmp + '/replies', 'ab') as out:
+                out.write(reply + b'\n' if nl else b'no reply\n')
+EOP
+port=$!
+for _ in $(seq 50); do
+	[ -s "$tmp/pts" ] && break
+	sleep 0.1
+done
+touch "$tmp/port"
+
 echo "TAP version 13"
 unshare --pid --fork --mount --propagation private --net \
-	sh -c "ip link add zfw0 type veth peer name zfw1 && exec $fw $tmp/fw.conf" \
+	sh -c "mount --bind $(cat "$tmp/pts") $tmp/port && ip link add zfw0 type veth peer name zfw1 && exec $fw $tmp/fw.conf" \
 	>"$tmp/out" 2>&1 &
 unshared=$!
 for _ in $(seq 50); do
@@ -52,7 +97,7 @@ done
 sleep 4
 
 check "reports readiness with what failed" \
-	grep -q 'ready: 0 modules, 1 services, 3 errors' "$tmp/out"
+	grep -q 'ready: 0 modules, 1 services, 7 errors' "$tmp/out"
 check "reports a module it cannot find" \
 	grep -q 'module zoc_no_such_module: .*No such file or directory' "$tmp/out"
 check "reports an unknown directive" grep -q "unknown directive 'bogus'" "$tmp/out"
@@ -135,6 +180,129 @@ check "hotplug: a del for each of them, once" \
 	hooked "${lines[@]/tag add/tag del}"
 check "hotplug: no hook ran twice for an interface" \
 	no_repeats
+
+# ask REQUEST: zoc-fw's reply to the line REQUEST on its control port
+ask() {
+	local n
+
+	n=$(wc -l <"$tmp/replies")
+	printf '%s\n' "$1" >"$tmp/req"
+	for _ in $(seq 700); do
+		[ "$(wc -l <"$tmp/replies")" -gt "$n" ] && break
+		sleep 0.1
+	done
+	tail -n 1 "$tmp/replies"
+}
+
+# replies REQUEST WANT: REQUEST is answered WANT
+replies() {
+	local got
+
+	got=$(ask "$1")
+	[ "$got" = "$2" ] && return 0
+	echo "# '$1': '$got', not '$2'"
+	return 1
+}
+
+# in_order PATTERN...: after the reload request's first step, log lines
+# match each PATTERN (grep -e) in that order
+in_order() {
+	local last=0 n p
+
+	for p in "$@"; do
+		n=$(sed -n '/reload: zfwdev0 unbound/,$p' "$tmp/out" |
+			grep -n -e "$p" | head -n 1 | cut -d: -f1)
+		if [ -z "$n" ] || [ "$n" -le "$last" ]; then
+			echo "# not in order: $p"
+			return 1
+		fi
+		last=$n
+	done
+}
+
+check "control: the port is opened" grep -q "control $tmp/port: $tmp/port" "$tmp/out"
+check "control: a second port is refused" grep -q 'control: one port only' "$tmp/out"
+check "control: ping" replies ping ok
+check "control: a carriage return and blanks are ignored" replies $' ping \r' ok
+check "control: an unknown request" replies bogus 'error unknown request'
+check "control: an empty request" replies '' 'error empty request'
+check "control: reload without a module" replies reload \
+	'error usage: ping | reload MODULE'
+check "control: reload of what is not a module name" replies 'reload ../x' \
+	'error usage: ping | reload MODULE'
+check "control: reload of two modules" replies 'reload a b' \
+	'error usage: ping | reload MODULE'
+check "control: a line too long is refused whole" \
+	replies "ping $(printf 'x%.0s' $(seq 300))" 'error line too long'
+check "control: the next line is taken" replies ping ok
+
+# A fake /sys/module: zfwt_a is held by zfwt_b and zfwt_c, both held by
+# zfwt_d; a driver of zfwt_a has the device zfwdev0.
+nsenter -t "$pid" -m sh -ec '
+	mount -t tmpfs zfwt /sys/module
+	cd /sys/module
+	mkdir -p zfwt_a/holders zfwt_a/drivers zfwt_b/holders zfwt_c/holders \
+		zfwt_d/holders zfwt_bus/drivers/zfwt zfwt_bus/devices/zfwdev0
+	ln -s ../../zfwt_b zfwt_a/holders/zfwt_b
+	ln -s ../../zfwt_c zfwt_a/holders/zfwt_c
+	ln -s ../../zfwt_d zfwt_b/holders/zfwt_d
+	ln -s ../../zfwt_d zfwt_c/holders/zfwt_d
+	ln -s ../../zfwt_bus/drivers/zfwt zfwt_a/drivers/fake:zfwt
+	ln -s ../../devices/zfwdev0 zfwt_bus/drivers/zfwt/zfwdev0
+	ln -s ../../../zfwt_a zfwt_bus/drivers/zfwt/module
+	touch zfwt_bus/drivers/zfwt/unbind zfwt_bus/drivers_probe
+'
+sysmod() {
+	nsenter -t "$pid" -m cat "/sys/module/$1"
+}
+
+dependents_first() {
+	in_order 'zfwt_d was not loaded' 'zfwt_b was not loaded' 'zfwt_a was not loaded' &&
+		in_order 'zfwt_d was not loaded' 'zfwt_c was not loaded' 'zfwt_a was not loaded'
+}
+
+first_fails() {
+	in_order 'unloading zfwt_d: Function not implemented' &&
+		! grep -q 'unloading zfwt_[abc]\|zfwt_[abc] unloaded' "$tmp/out"
+}
+
+unbound_first() {
+	in_order 'zfwdev0 unbound from fake:zfwt' \
+		'unloading zfwt_d\|zfwt_d was not loaded' &&
+		[ "$(sysmod zfwt_bus/drivers/zfwt/unbind)" = zfwdev0 ]
+}
+
+# each once
+loads_in_order() {
+	in_order 'module zfwt_c: ' 'module zfwt_a: ' 'module zfwt_b: ' 'module zfwt_d: ' &&
+		[ "$(sed -n '/reload: zfwdev0 unbound/,$p' "$tmp/out" | grep -c 'module zfwt_')" = 4 ]
+}
+
+probed_again() {
+	in_order 'module zfwt_d: ' 'zfwdev0 probed again' &&
+		[ "$(sysmod zfwt_bus/drivers_probe)" = zfwdev0 ]
+}
+
+reply=$(ask 'reload zfwt-a')
+echo "# reload zfwt-a: $reply"
+if [ -e /proc/modules ]; then
+	check "control: reload: answered with the first failure" \
+		[ "${reply%%: *}" = "error load zfwt_c" ]
+	check "control: reload: the dependents are unloaded first" \
+		dependents_first
+else
+	# no module support: delete_module(2) is ENOSYS
+	check "control: reload: answered with the first failure" \
+		[ "$reply" = "error unload zfwt_d: Function not implemented" ]
+	check "control: reload: a dependent is unloaded first, the rest is left" \
+		first_fails
+fi
+check "control: reload: the devices of its drivers are unbound first" \
+	unbound_first
+check "control: reload: loads in the order of the configuration, the others after" \
+	loads_in_order
+check "control: reload: a device left unbound is probed again" probed_again
+check "control: requests go on after a reload" replies ping ok
 
 kill -USR2 "$pid"
 wait $unshared
