@@ -55,47 +55,6 @@ FIXTURE(svm_stop) {
 	char out[4096];
 };
 
-/* Run the shell command line @cmd in the background: its pid, or -1. */
-static pid_t spawn(const char *cmd)
-{
-	pid_t pid = fork();
-
-	if (!pid) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-/*
- * Wait up to @secs seconds for the child @pid to end; kill it then, and
- * wait as long again.  *@killed tells whether it was killed.
- * Return: its wait status, or -errno (-ETIMEDOUT: it would not die).
- */
-static int reap(pid_t pid, int secs, int *killed)
-{
-	time_t end = time(NULL) + secs;
-	pid_t r;
-	int st;
-
-	*killed = 0;
-	for (;;) {
-		r = waitpid(pid, &st, WNOHANG);
-		if (r == pid)
-			return st;
-		if (r < 0)
-			return -errno;
-		if (time(NULL) >= end) {
-			if (*killed)
-				return -ETIMEDOUT;
-			kill(pid, SIGKILL);
-			*killed = 1;
-			end = time(NULL) + secs;
-		}
-		usleep(200 * 1000);
-	}
-}
-
 /* Half of the available memory, as a length to map, or 0. */
 static size_t half_available(void)
 {
@@ -222,7 +181,7 @@ FIXTURE_TEARDOWN(svm_stop)
 		TH_LOG("could not continue the service VM");
 	if (self->fio > 0) {
 		kill(self->fio, SIGKILL);
-		reap(self->fio, 10, &killed);
+		zoc_reap(self->fio, 10, &killed);
 	}
 	if (self->added)
 		zoc_ctl(NULL, 0, "dev del " DISK);
@@ -274,7 +233,7 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 
 	/* fio on the disk, then the service VM stops under it. */
 	snprintf(cmd, sizeof(cmd), "exec " FIO " >" FIO_LOG " 2>&1", self->dev);
-	self->fio = spawn(cmd);
+	self->fio = zoc_spawn(cmd);
 	ASSERT_LT(0, self->fio);
 	sleep(5);
 	ASSERT_EQ(0, waitpid(self->fio, &st, WNOHANG)) {
@@ -342,7 +301,7 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 		TH_LOG("page poisoning found a freed page written to");
 
 	/* fio has failed (or is killed); its disk has left the host. */
-	ret = reap(self->fio, 60, &killed);
+	ret = zoc_reap(self->fio, 60, &killed);
 	self->fio = 0;
 	ASSERT_LE(0, ret) TH_LOG("fio does not die");
 	if (killed)

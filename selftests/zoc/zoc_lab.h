@@ -3,7 +3,8 @@
  * Helpers of the ZOC selftests: the host link's debugfs files, those of the
  * host's test module (zoc_host_test), and the control channel of the ZOC
  * lab (a virtio-serial port named org.zoc.lab through which a test asks
- * the lab runner to kill, restart, stop or continue the service VM).
+ * the lab runner to kill, restart, stop or continue the service VM, or to
+ * pass a request to its firmware), and programs run in the background.
  * Tests that need what is missing say so and skip.
  */
 #ifndef _ZOC_LAB_H
@@ -12,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -234,8 +236,8 @@ static inline int zoc_lab_open(void)
 
 /*
  * Ask the lab runner @cmd and put its answer, without "ok " in front, into
- * @reply (@len bytes).  Return: 0 when the answer began with "ok", -errno
- * otherwise.
+ * @reply (@len bytes); an answer other than "ok" goes there whole ("error
+ * ...").  Return: 0 when the answer began with "ok", -errno otherwise.
  */
 static inline int zoc_lab_query(int fd, const char *cmd, char *reply,
 				size_t len)
@@ -256,7 +258,12 @@ static inline int zoc_lab_query(int fd, const char *cmd, char *reply,
 		n++;
 	}
 	buf[n] = '\0';
-	answer = strncmp(buf, "ok ", 3) ? "" : buf + 3;
+	if (!strncmp(buf, "ok ", 3))
+		answer = buf + 3;
+	else if (!strcmp(buf, "ok"))
+		answer = "";
+	else
+		answer = buf;
 	n = strlen(answer);
 	if (reply && len) {
 		n = n < len ? n : len - 1;
@@ -268,7 +275,8 @@ static inline int zoc_lab_query(int fd, const char *cmd, char *reply,
 
 /*
  * Ask the lab runner to do @cmd ("svm-kill", "svm-start", "svm-restart",
- * "svm-stop", "svm-cont").
+ * "svm-stop", "svm-cont", or "svm-fw REQUEST": the service VM's firmware
+ * answers REQUEST, see guest-fw.rst).
  * Return: 0 when the runner answered "ok", -errno otherwise.
  */
 static inline int zoc_lab_cmd(int fd, const char *cmd)
@@ -422,6 +430,47 @@ static inline unsigned long long zoc_read_hex(const char *dir, const char *name)
 		buf[0] = '\0';
 	fclose(f);
 	return strtoull(buf, NULL, 16);
+}
+
+/* Run the shell command line @cmd in the background: its pid, or -1. */
+static inline pid_t zoc_spawn(const char *cmd)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * Wait up to @secs seconds for the child @pid to end; kill it then, and
+ * wait as long again.  *@killed tells whether it was killed.
+ * Return: its wait status, or -errno (-ETIMEDOUT: it would not die).
+ */
+static inline int zoc_reap(pid_t pid, int secs, int *killed)
+{
+	time_t end = time(NULL) + secs;
+	pid_t r;
+	int st;
+
+	*killed = 0;
+	for (;;) {
+		r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			return st;
+		if (r < 0)
+			return -errno;
+		if (time(NULL) >= end) {
+			if (*killed)
+				return -ETIMEDOUT;
+			kill(pid, SIGKILL);
+			*killed = 1;
+			end = time(NULL) + secs;
+		}
+		usleep(200 * 1000);
+	}
 }
 
 #endif /* _ZOC_LAB_H */
