@@ -63,9 +63,12 @@ $(O)/bin/zoc-linkd: tools/zoc-linkd/zoc-linkd.c uapi/linux/zoc_link.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
 
-$(O)/bin/zoc-fw: guest-fw/zoc-fw.c
+FW_SRCS := guest-fw/zoc-fw.c guest-fw/modules.c guest-fw/hotplug.c \
+	guest-fw/control.c
+
+$(O)/bin/zoc-fw: $(FW_SRCS) guest-fw/fw.h
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -static -o $@ $<
+	$(CC) $(USER_CFLAGS) -static -o $@ $(FW_SRCS)
 
 # Dynamic: there is no static libmnl.  The lab copies it, and the other
 # libraries it needs, into the host VM.

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zoc-fw: the firmware's state and what its files call of each other.
+ * zoc-fw.c has the main loop, the configuration and the supervision of
+ * services; modules.c module loading and reload requests; hotplug.c the
+ * hotplug hooks; control.c the control port.
+ */
+
+#ifndef _ZOC_FW_H
+#define _ZOC_FW_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define FW_MAX_LINE		1024
+#define FW_MAX_ARGS		32
+#define FW_MAX_SERVICES		8
+#define FW_MAX_HOTPLUG		4
+#define FW_DRIVER_SIZE		32	/* ethtool_drvinfo.driver */
+#define FW_CTL_LINE		256	/* a request, its newline included */
+#define FW_SPACE		"\n\t "
+
+/**
+ * struct fw_service - a supervised program
+ * @argv: its command line
+ * @pid: running instance, 0 when none
+ * @backoff: seconds to wait before the next restart
+ * @next_start: when it may be started again
+ */
+struct fw_service {
+	char *argv[FW_MAX_ARGS + 1];
+	pid_t pid;
+	unsigned int backoff;
+	time_t next_start;
+};
+
+/**
+ * struct fw_hotplug - a hook for the interfaces of a driver
+ * @driver: their ethtool driver name
+ * @argv: the hook's command line, without "add|del IFNAME IFINDEX"
+ * @argc: its length
+ */
+struct fw_hotplug {
+	char driver[FW_DRIVER_SIZE];
+	char *argv[FW_MAX_ARGS];
+	int argc;
+};
+
+/**
+ * struct fw_netdev - an interface that hooks were run for
+ * @ifindex: its index
+ * @name: its name
+ * @driver: its driver, which cannot be asked once it is gone
+ * @hooks: the hooks that were given its "add", by bit
+ */
+struct fw_netdev {
+	int ifindex;
+	char name[IFNAMSIZ];
+	char driver[FW_DRIVER_SIZE];
+	unsigned int hooks;
+};
+
+/**
+ * struct fw_modconf - a module directive
+ * @name: the module's name, as given
+ * @params: its parameters, as finit_module() takes them
+ */
+struct fw_modconf {
+	char *name;
+	char *params;
+};
+
+/**
+ * struct fw_control - the control port
+ * @port: its name, or its path if it starts with '/'; NULL without one
+ * @fd: the port, open; -1 when not
+ * @quiet_until: not tried or polled before then (monotonic seconds)
+ * @missing: it could not be opened last time (reported once)
+ * @overlong: the line being read is too long: dropped up to its end
+ * @len: bytes in @buf
+ * @buf: the request being read
+ */
+struct fw_control {
+	char *port;
+	int fd;
+	time_t quiet_until;
+	bool missing;
+	bool overlong;
+	size_t len;
+	char buf[FW_CTL_LINE];
+};
+
+/**
+ * struct fw - the firmware's state
+ * @modules: modules loaded
+ * @errors: directives that failed
+ * @services: supervised programs
+ * @nr_services: how many
+ * @hotplug: hotplug hooks
+ * @nr_hotplug: how many
+ * @nl: rtnetlink socket of link events, -1 until a hotplug directive
+ * @netdevs: interfaces that hooks were run for
+ * @nr_netdevs: how many
+ * @modconf: the module directives, in their order
+ * @nr_modconf: how many
+ * @ctl: the control port
+ */
+struct fw {
+	unsigned int modules;
+	unsigned int errors;
+	struct fw_service services[FW_MAX_SERVICES];
+	unsigned int nr_services;
+	struct fw_hotplug hotplug[FW_MAX_HOTPLUG];
+	unsigned int nr_hotplug;
+	int nl;
+	struct fw_netdev *netdevs;
+	unsigned int nr_netdevs;
+	struct fw_modconf *modconf;
+	unsigned int nr_modconf;
+	struct fw_control ctl;
+};
+
+/* zoc-fw.c */
+void fw_log(const char *fmt, ...);
+bool fw_exec(char **argv, unsigned int timeout, int *status);
+
+/* modules.c */
+void fw_module(struct fw *fw, char **argv, int argc);
+bool fw_modname_ok(const char *name);
+void fw_reload(struct fw *fw, const char *module, char *reply, size_t len);
+
+/* hotplug.c */
+void fw_add_hotplug(struct fw *fw, char **argv, int argc);
+void fw_events(struct fw *fw);
+
+/* control.c */
+void fw_control(struct fw *fw, char **argv, int argc);
+int fw_ctl_fd(struct fw_control *c);
+void fw_ctl_ready(struct fw *fw, short revents);
+
+#endif /* _ZOC_FW_H */
