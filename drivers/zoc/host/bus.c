@@ -301,6 +301,8 @@ void zoc_host_bus_drain(struct zoc_host *host)
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++)
 		if (b->fn[slot].present)
 			zoc_bus_unplug(b, &b->fn[slot]);
+	/* And those gone before: a last chance to get their pages back. */
+	zoc_bus_ack(b);
 	mutex_unlock(&b->mutex);
 }
 
@@ -330,9 +332,16 @@ void zoc_host_bus_exit(struct zoc_host *host)
 	pci_stop_root_bus(b->bridge->bus);
 	pci_remove_root_bus(b->bridge->bus);
 	pci_unlock_rescan_remove();
-	/* No driver is left to free anything: what is held stays held. */
-	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++)
-		zoc_vfn_dma_leak(&b->fn[slot]);
+	/*
+	 * No driver is left to free anything: what is held stays held,
+	 * unless no service VM can reach it any more.
+	 */
+	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
+		if (zoc_host_chardev_svm_gone(host))
+			zoc_vfn_dma_release(&b->fn[slot]);
+		else
+			zoc_vfn_dma_leak(&b->fn[slot]);
+	}
 	zoc_bus_msi_exit(b);
 	release_resource(&b->window);
 	host->bus = NULL;

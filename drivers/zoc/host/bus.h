@@ -55,7 +55,6 @@ struct irq_domain;
  * @flags: ZOC_DEV_F_* asked for
  * @present: it exists
  * @dead: the service VM stopped answering: all ones from now on
- * @destroyed: the service VM was asked to destroy its model
  * @model_gone: the service VM acknowledged that its model is destroyed
  * @pdev: the PCI core's device, NULL once removed
  * @gone_work: removes @pdev once @dead
@@ -65,7 +64,8 @@ struct irq_domain;
  * @pba: pending bits of masked vectors
  * @irq_note: vectors the service VM raised, not delivered yet
  * @stats: enum zoc_stat counters kept by the bus
- * @dma_lock: protects @dma_fenced and @dma_held
+ * @dma_lock: protects @dma_fenced and @dma_held; raw, as functions are
+ *	declared gone under the bus's raw locks
  * @dma_fenced: its model may still DMA while its driver lets go: what the
  *	driver frees or unmaps is held, not given back (dma.c)
  * @dma_held: what is held, &struct zoc_dma_held
@@ -88,7 +88,6 @@ struct zoc_vfn {
 	u32 flags;
 	bool present;
 	bool dead;
-	bool destroyed;
 	bool model_gone;
 	struct pci_dev *pdev;
 	struct work_struct gone_work;
@@ -100,7 +99,7 @@ struct zoc_vfn {
 	unsigned long irq_note;
 	atomic64_t stats[__ZOC_STAT_MAX];
 	/* unmaps and frees from any context race with the fence */
-	spinlock_t dma_lock;
+	raw_spinlock_t dma_lock;
 	bool dma_fenced;
 	struct list_head dma_held;
 	unsigned long dma_held_pages;
@@ -189,6 +188,7 @@ struct zoc_vfn *zoc_bus_find(struct zoc_bus *b, const char *name);
 void zoc_bus_unplug(struct zoc_bus *b, struct zoc_vfn *fn);
 void zoc_vfn_gone_work(struct work_struct *work);
 void zoc_vfn_probe_watchdog(struct work_struct *work);
+void zoc_bus_ack(struct zoc_bus *b);
 void zoc_bus_ack_work(struct work_struct *work);
 
 #endif /* _ZOC_BUS_H */

@@ -191,8 +191,9 @@ static vm_fault_t zoc_window_fault(struct vm_fault *vmf)
 }
 
 /*
- * Mappings of the window are counted: once the transport is gone and the
- * last mapping with it, no service VM can reach host memory any more
+ * Window files and their mappings are counted: once the transport is gone
+ * and the last file and mapping with it, no service VM can reach host
+ * memory any more
  * (KVM's mappings of it follow the VMM's, through MMU notifiers), and
  * what the bus holds for it can be given back.
  */
@@ -227,9 +228,19 @@ static int zoc_window_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+static int zoc_window_release(struct inode *inode, struct file *file)
+{
+	struct zoc_host *host = file->private_data;
+
+	if (atomic_dec_and_test(&host->window_files))
+		zoc_host_bus_reclaim(host->bus);
+	return 0;
+}
+
 static const struct file_operations zoc_window_fops = {
 	.owner = THIS_MODULE,
 	.mmap = zoc_window_mmap,
+	.release = zoc_window_release,
 };
 
 /*
@@ -260,6 +271,7 @@ static int zoc_window_fd(struct zoc_host *host)
 	}
 	/* Links go away only with the module, which the file holds. */
 	file->private_data = host;
+	atomic_inc(&host->window_files);
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		fput(file);
@@ -309,8 +321,7 @@ static int zoc_efd_release(struct inode *inode, struct file *file)
 	u64 count;
 
 	if (efd->attached) {
-		zoc_host_link_detach(efd->host, efd);
-		WRITE_ONCE(efd->host->window_only, true);
+		zoc_host_link_detach(efd->host, efd, true);
 		zoc_host_bus_reclaim(efd->host->bus);
 	}
 	if (efd->call) {
@@ -378,8 +389,8 @@ void zoc_host_chardev_remove(struct zoc_host *host)
  * zoc_host_chardev_svm_gone - whether no service VM can reach host memory
  * @host: the link
  *
- * True once the bare-metal transport was detached and the last mapping of
- * the link's window files is gone; not for a link whose transport is an
+ * True once the bare-metal transport was detached and the link's window
+ * files are all closed and unmapped; not for a link whose transport is an
  * ivshmem function, whose service VM reaches host memory by other means.
  *
  * Context: any.
@@ -387,5 +398,6 @@ void zoc_host_chardev_remove(struct zoc_host *host)
 bool zoc_host_chardev_svm_gone(struct zoc_host *host)
 {
 	return READ_ONCE(host->window_only) &&
+	       !atomic_read(&host->window_files) &&
 	       !atomic_read(&host->window_maps);
 }

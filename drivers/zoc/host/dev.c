@@ -160,20 +160,23 @@ static int zoc_bus_ctrl(struct zoc_bus *b, u32 opcode, const void *data,
 /*
  * Have the service VM destroy the model of @slot: when it answers, the
  * model has drained what it had in flight and touches host memory no more.
- * Returns whether it answered so (a service VM with no such model did).
+ * Returns 0 if it answered so (a service VM with no such model does), or
+ * the error.
  */
-static bool zoc_bus_destroy(struct zoc_bus *b, unsigned int slot)
+static int zoc_bus_destroy(struct zoc_bus *b, unsigned int slot)
 {
 	__le32 arg = cpu_to_le32(slot);
 	int ret;
 
 	ret = zoc_bus_ctrl(b, ZOC_CTRL_DEV_DESTROY, &arg, sizeof(arg));
+	if (ret == -ENODEV)
+		return 0;
 	/* A service VM that restarted or went away has no device to destroy. */
-	if (ret && ret != -ENOTCONN && ret != -ECONNRESET && ret != -ENODEV)
+	if (ret && ret != -ENOTCONN && ret != -ECONNRESET)
 		dev_warn(&b->bridge->dev,
 			 "slot %u: the service VM did not destroy it: %d\n",
 			 slot, ret);
-	return !ret || ret == -ENODEV;
+	return ret;
 }
 
 /* Whether the service VM can answer a request now. */
@@ -196,17 +199,16 @@ struct zoc_vfn *zoc_bus_find(struct zoc_bus *b, const char *name)
 
 /*
  * Before @fn's driver frees anything: have the service VM destroy its
- * model, once, if it can answer.  One that stopped beating cannot: asking
- * would only hold the bus for the request's timeout.  Unless the model is
+ * model, if it can answer.  One that stopped beating cannot: asking would
+ * only hold the bus for the request's timeout.  Unless the model is
  * acknowledged destroyed, what the driver lets go of is held (dma.c); the
- * acknowledgment may come later (zoc_bus_ack_work()).  Bus mutex held.
+ * acknowledgment may come later (zoc_bus_ack()).  Bus mutex held.
  */
 static void zoc_vfn_quiesce(struct zoc_bus *b, struct zoc_vfn *fn)
 {
-	if (!fn->destroyed && zoc_bus_svm_answers(b)) {
-		fn->destroyed = true;
-		fn->model_gone = zoc_bus_destroy(b, fn->slot);
-	}
+	if (!fn->model_gone && zoc_bus_svm_answers(b) &&
+	    !zoc_bus_destroy(b, fn->slot))
+		WRITE_ONCE(fn->model_gone, true);
 	if (fn->model_gone)
 		zoc_vfn_dma_release(fn);
 	else
@@ -224,7 +226,6 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 	fn->bar = b->window.start + fn->slot * ZOC_BUS_BAR_STRIDE;
 	fn->bar_size = BIT(fn->image.bar_shift);
 	fn->dead = false;
-	fn->destroyed = false;
 	fn->model_gone = false;
 	fn->pba = 0;
 	fn->irq_note = 0;
@@ -410,6 +411,9 @@ void zoc_bus_unplug(struct zoc_bus *b, struct zoc_vfn *fn)
 	if (fn->pdev)
 		pci_stop_and_remove_bus_device_locked(fn->pdev);
 	fn->pdev = NULL;
+	/* What a racing zoc_vfn_gone() fenced needs no holding. */
+	if (fn->model_gone)
+		zoc_vfn_dma_release(fn);
 	raw_spin_lock_irq(&b->cfg_lock);
 	fn->present = false;
 	raw_spin_unlock_irq(&b->cfg_lock);
@@ -585,8 +589,11 @@ void zoc_vfn_probe_watchdog(struct work_struct *work)
 
 void zoc_vfn_gone(struct zoc_vfn *fn)
 {
-	/* Its driver frees nothing before it reads the function gone. */
-	if (!READ_ONCE(fn->dead))
+	/*
+	 * Its driver frees nothing before it reads the function gone; a
+	 * model acknowledged destroyed needs no fence.
+	 */
+	if (!READ_ONCE(fn->dead) && !READ_ONCE(fn->model_gone))
 		zoc_vfn_dma_fence(fn);
 	if (!xchg(&fn->dead, true)) {
 		dev_warn(&fn->bus->bridge->dev,
@@ -614,6 +621,8 @@ void zoc_vfn_gone_work(struct work_struct *work)
 		zoc_vfn_quiesce(b, fn);
 		pci_stop_and_remove_bus_device_locked(fn->pdev);
 		fn->pdev = NULL;
+		if (fn->model_gone)
+			zoc_vfn_dma_release(fn);
 	}
 	mutex_unlock(&b->mutex);
 }
@@ -628,34 +637,49 @@ static void zoc_host_bus_link_lost(struct zoc_bus *b)
 			zoc_vfn_gone(&b->fn[slot]);
 }
 
-/*
- * Look again at the functions that hold DMA pages: a service VM that came
- * back (up again, or beating again) is asked to destroy the models it did
- * not acknowledge; one that can no longer reach host memory has none that
- * could run.  Either way, what their drivers let go of is given back.
+/**
+ * zoc_bus_ack - look again at the functions that hold DMA pages
+ * @b: the bus, its mutex held
+ *
+ * A service VM that came back (up again, or beating again) is asked to
+ * destroy the models it did not acknowledge; one that can no longer reach
+ * host memory has none that could run.  Either way, what their drivers
+ * let go of is given back.  A link that fails a request ends the round:
+ * the next event starts another.
  */
-void zoc_bus_ack_work(struct work_struct *work)
+void zoc_bus_ack(struct zoc_bus *b)
 {
-	struct zoc_bus *b = container_of(work, struct zoc_bus, ack_work);
+	bool gone = zoc_host_chardev_svm_gone(b->host);
 	struct zoc_vfn *fn;
 	unsigned int slot;
-	bool gone;
+	int ret;
 
-	mutex_lock(&b->mutex);
-	gone = zoc_host_chardev_svm_gone(b->host);
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
 		fn = &b->fn[slot];
 		if (!READ_ONCE(fn->dma_fenced))
 			continue;
-		if (!gone && (!zoc_bus_svm_answers(b) ||
-			      !zoc_bus_destroy(b, slot)))
-			continue;
-		if (fn->present) {
-			fn->destroyed = true;
-			fn->model_gone = true;
+		if (!gone) {
+			if (!zoc_bus_svm_answers(b))
+				break;
+			ret = zoc_bus_destroy(b, slot);
+			if (ret == -ETIMEDOUT || ret == -ENOTCONN ||
+			    ret == -ECONNRESET)
+				break;
+			if (ret)
+				continue;
 		}
+		/* Reset when the slot is plugged again. */
+		WRITE_ONCE(fn->model_gone, true);
 		zoc_vfn_dma_release(fn);
 	}
+}
+
+void zoc_bus_ack_work(struct work_struct *work)
+{
+	struct zoc_bus *b = container_of(work, struct zoc_bus, ack_work);
+
+	mutex_lock(&b->mutex);
+	zoc_bus_ack(b);
 	mutex_unlock(&b->mutex);
 }
 

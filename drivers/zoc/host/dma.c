@@ -43,16 +43,20 @@
 /**
  * struct zoc_dma_held - pages a fenced function let go of
  * @node: in &zoc_vfn.dma_held
- * @order: coherent memory: the order of the allocation at @pages[0]
- * @nr: request buffers: the pages in @pages, one reference each; 0 for
- *	coherent memory
- * @pages: the pages
+ * @order: coherent memory: the order of the allocation at @page
+ * @nr: request buffers: the folios in @folios, one reference each (one
+ *	per page of the buffer); 0 for coherent memory
+ * @page: coherent memory: its first page
+ * @folios: request buffers: the folios of their pages
  */
 struct zoc_dma_held {
 	struct list_head node;
 	unsigned int order;
 	unsigned int nr;
-	struct page *pages[];
+	union {
+		struct page *page;
+		DECLARE_FLEX_ARRAY(struct folio *, folios);
+	};
 };
 
 static struct zoc_vfn *zoc_dma_fn(struct device *dev)
@@ -72,9 +76,9 @@ static void zoc_dma_give_back(struct zoc_dma_held *h)
 	unsigned int i;
 
 	if (!h->nr)
-		__free_pages(h->pages[0], h->order);
+		__free_pages(h->page, h->order);
 	for (i = 0; i < h->nr; i++)
-		put_page(h->pages[i]);
+		folio_put(h->folios[i]);
 	kfree(h);
 }
 
@@ -87,42 +91,59 @@ static void zoc_dma_hold(struct zoc_vfn *fn, struct zoc_dma_held *h)
 	unsigned long flags;
 	bool fenced;
 
-	spin_lock_irqsave(&fn->dma_lock, flags);
+	raw_spin_lock_irqsave(&fn->dma_lock, flags);
 	fenced = fn->dma_fenced;
 	if (fenced) {
 		list_add_tail(&h->node, &fn->dma_held);
 		fn->dma_held_pages += zoc_dma_held_size(h);
 	}
-	spin_unlock_irqrestore(&fn->dma_lock, flags);
+	raw_spin_unlock_irqrestore(&fn->dma_lock, flags);
 	if (!fenced)
 		zoc_dma_give_back(h);
 }
 
 /*
- * A request buffer a fenced function unmapped: a reference on each of its
- * pages.  Without memory for the record, the references are kept for
- * good.
+ * A reference on the folio of @page, as GUP takes it: none if the page is
+ * free, or no longer in the folio it was in.
+ */
+static struct folio *zoc_dma_get_folio(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	if (!folio_try_get(folio))
+		return NULL;
+	if (unlikely(page_folio(page) != folio)) {
+		folio_put(folio);
+		return NULL;
+	}
+	return folio;
+}
+
+/*
+ * A request buffer a fenced function unmapped: a reference on the folio
+ * of each of its pages.  Without memory for the record, the references
+ * are kept for good.
  */
 static void zoc_dma_hold_range(struct zoc_vfn *fn, dma_addr_t addr,
 			       size_t size)
 {
 	unsigned long pfn = PHYS_PFN(addr), end = PFN_UP(addr + size);
 	struct zoc_dma_held *h;
+	struct folio *folio;
 	unsigned int nr = 0;
-	struct page *page;
 
 	if (!size || end <= pfn)
 		return;
-	h = kmalloc(struct_size(h, pages, end - pfn),
+	h = kmalloc(struct_size(h, folios, end - pfn),
 		    GFP_ATOMIC | __GFP_NOWARN);
 	for (; pfn < end; pfn++) {
 		if (!pfn_valid(pfn))
 			continue;
-		page = pfn_to_page(pfn);
-		if (!get_page_unless_zero(page))
+		folio = zoc_dma_get_folio(pfn_to_page(pfn));
+		if (!folio)
 			continue;
 		if (h)
-			h->pages[nr] = page;
+			h->folios[nr] = folio;
 		nr++;
 	}
 	if (!h) {
@@ -144,12 +165,12 @@ static void zoc_dma_hold_pages(struct zoc_vfn *fn, struct page *page,
 {
 	struct zoc_dma_held *h;
 
-	h = kmalloc(struct_size(h, pages, 1), GFP_ATOMIC | __GFP_NOWARN);
+	h = kmalloc(sizeof(*h), GFP_ATOMIC | __GFP_NOWARN);
 	if (!h) {
 		atomic64_add(1UL << order, &fn->bus->dma_leaked);
 		return;
 	}
-	h->pages[0] = page;
+	h->page = page;
 	h->order = order;
 	h->nr = 0;
 	zoc_dma_hold(fn, h);
@@ -185,9 +206,13 @@ static u64 zoc_dma_required_mask(struct device *dev)
 	return DMA_BIT_MASK(fls64(zoc_host_ram_end() - 1) ?: 1);
 }
 
+/*
+ * Any mask from 32 bits up, as the DMA API requires: a buffer beyond it
+ * fails to map (nothing bounces), coherent memory is allocated below it.
+ */
 static int zoc_dma_supported(struct device *dev, u64 mask)
 {
-	return mask >= zoc_dma_required_mask(dev);
+	return mask >= DMA_BIT_MASK(32);
 }
 
 static struct page *zoc_dma_alloc_pages(struct device *dev, size_t size,
@@ -197,7 +222,7 @@ static struct page *zoc_dma_alloc_pages(struct device *dev, size_t size,
 	unsigned int order = get_order(size);
 	struct page *page;
 
-	if (dev->coherent_dma_mask <= DMA_BIT_MASK(32))
+	if (dev->coherent_dma_mask < zoc_dma_required_mask(dev))
 		gfp |= GFP_DMA32;
 	page = alloc_pages_node(dev_to_node(dev), gfp | __GFP_ZERO, order);
 	if (!page)
@@ -227,6 +252,8 @@ static void *zoc_dma_alloc(struct device *dev, size_t size,
 {
 	struct page *page;
 
+	if (attrs & DMA_ATTR_NO_WARN)
+		gfp |= __GFP_NOWARN;
 	page = zoc_dma_alloc_pages(dev, size, handle, DMA_BIDIRECTIONAL, gfp);
 	return page ? page_address(page) : NULL;
 }
@@ -313,7 +340,7 @@ static const struct dma_map_ops zoc_dma_ops = {
 
 void zoc_vfn_dma_init(struct zoc_vfn *fn)
 {
-	spin_lock_init(&fn->dma_lock);
+	raw_spin_lock_init(&fn->dma_lock);
 	INIT_LIST_HEAD(&fn->dma_held);
 }
 
@@ -332,13 +359,13 @@ void zoc_vfn_dma_fence(struct zoc_vfn *fn)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&fn->dma_lock, flags);
+	raw_spin_lock_irqsave(&fn->dma_lock, flags);
 	if (!fn->dma_fenced)
-		dev_warn(zoc_vfn_dev(fn),
+		dev_warn(&fn->bus->bridge->dev,
 			 "slot %u: its model may still run: its DMA pages are held\n",
 			 fn->slot);
-	fn->dma_fenced = true;
-	spin_unlock_irqrestore(&fn->dma_lock, flags);
+	WRITE_ONCE(fn->dma_fenced, true);
+	raw_spin_unlock_irqrestore(&fn->dma_lock, flags);
 }
 
 /*
@@ -351,12 +378,12 @@ static void zoc_vfn_dma_unfence(struct zoc_vfn *fn, bool keep)
 	unsigned long pages;
 	LIST_HEAD(held);
 
-	spin_lock_irq(&fn->dma_lock);
-	fn->dma_fenced = false;
+	raw_spin_lock_irq(&fn->dma_lock);
+	WRITE_ONCE(fn->dma_fenced, false);
 	list_splice_init(&fn->dma_held, &held);
 	pages = fn->dma_held_pages;
 	fn->dma_held_pages = 0;
-	spin_unlock_irq(&fn->dma_lock);
+	raw_spin_unlock_irq(&fn->dma_lock);
 
 	list_for_each_entry_safe(h, tmp, &held, node) {
 		if (keep)
@@ -399,9 +426,9 @@ static int zoc_bus_dma_show(struct seq_file *s, void *unused)
 	unsigned int slot;
 
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
-		spin_lock_irq(&b->fn[slot].dma_lock);
+		raw_spin_lock_irq(&b->fn[slot].dma_lock);
 		held += b->fn[slot].dma_held_pages;
-		spin_unlock_irq(&b->fn[slot].dma_lock);
+		raw_spin_unlock_irq(&b->fn[slot].dma_lock);
 	}
 	seq_printf(s, "held_pages: %lu\n", held);
 	seq_printf(s, "released_pages: %lld\n",

@@ -102,7 +102,7 @@ static void zoc_host_ivshmem_remove(struct pci_dev *pdev)
 {
 	struct zoc_host_ivshmem *ivs = pci_get_drvdata(pdev);
 
-	zoc_host_link_detach(ivs->host, ivs);
+	zoc_host_link_detach(ivs->host, ivs, false);
 	zoc_ivshmem_irq_free(pdev, ivs);
 }
 

@@ -94,11 +94,14 @@ int zoc_host_link_attach(struct zoc_host *host,
 			 const struct zoc_link_transport_ops *ops, void *priv,
 			 u32 own_id)
 {
-	int ret = zoc_link_attach(&host->link, ops, priv, own_id);
+	int ret;
 
+	mutex_lock(&host->transport_mutex);
+	ret = zoc_link_attach(&host->link, ops, priv, own_id);
 	/* Whichever it is, its service VM may reach host memory. */
 	if (!ret)
 		WRITE_ONCE(host->window_only, false);
+	mutex_unlock(&host->transport_mutex);
 	return ret;
 }
 
@@ -106,10 +109,15 @@ int zoc_host_link_attach(struct zoc_host *host,
  * zoc_host_link_detach - detach a transport
  * @host: the host end
  * @priv: as given to zoc_host_link_attach()
+ * @window_only: its service VM reaches host memory only through a window
+ *	file (the bare-metal transport)
  */
-void zoc_host_link_detach(struct zoc_host *host, void *priv)
+void zoc_host_link_detach(struct zoc_host *host, void *priv, bool window_only)
 {
+	mutex_lock(&host->transport_mutex);
 	zoc_link_detach(&host->link, priv);
+	WRITE_ONCE(host->window_only, window_only);
+	mutex_unlock(&host->transport_mutex);
 }
 
 /**
@@ -301,6 +309,7 @@ struct zoc_host *zoc_host_link_init(unsigned int id, phys_addr_t base,
 		return ERR_PTR(-ENOMEM);
 	host->id = id;
 	mutex_init(&host->probe_mutex);
+	mutex_init(&host->transport_mutex);
 	ret = zoc_host_claim(host, base, size);
 	if (ret)
 		goto out_free;

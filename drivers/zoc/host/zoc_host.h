@@ -40,9 +40,12 @@ struct zoc_host_test_ops;
  * @bus: the virtual PCI bus of the functions the service VM serves
  * @misc: /dev/zoc-link<id>, the bare-metal transport
  * @misc_name: its name
- * @window_maps: mappings of its window files (the L0 window on bare metal)
- * @window_only: the bare-metal transport was detached: its service VM can
- *	reach host memory only through a mapping of a window file
+ * @transport_mutex: serialises attaching and detaching transports with
+ *	@window_only
+ * @window_files: its window files (the L0 window on bare metal) open
+ * @window_maps: mappings of them
+ * @window_only: the bare-metal transport was the last one and is detached:
+ *	its service VM can reach host memory only through a window file
  * @test_ops: the test module attached (test_hooks.c), NULL if none;
  *	written with the link's receiving lock held
  * @test_priv: its state for this link
@@ -63,6 +66,9 @@ struct zoc_host {
 	struct zoc_bus *bus;
 	struct miscdevice misc;
 	char misc_name[16];
+	/* serialises transports with @window_only */
+	struct mutex transport_mutex;
+	atomic_t window_files;
 	atomic_t window_maps;
 	bool window_only;
 #if IS_ENABLED(CONFIG_ZOC_TEST_HOOKS)
@@ -86,7 +92,7 @@ int zoc_host_probe(struct zoc_host *host);
 int zoc_host_link_attach(struct zoc_host *host,
 			 const struct zoc_link_transport_ops *ops, void *priv,
 			 u32 own_id);
-void zoc_host_link_detach(struct zoc_host *host, void *priv);
+void zoc_host_link_detach(struct zoc_host *host, void *priv, bool window_only);
 void zoc_host_link_doorbell(struct zoc_host *host);
 
 bool zoc_host_link_in_link_area(struct zoc_host *host, phys_addr_t phys);
