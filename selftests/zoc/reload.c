@@ -194,13 +194,9 @@ TEST_F_TIMEOUT(guest_reload, guest_reload_under_fio, 1800)
 
 	if (missing)
 		SKIP(return, "%s", missing);
-	if (zoc_missing("zocctl") || zoc_missing("fio"))
-		SKIP(return, "zocctl and fio are needed");
-	self->lab = zoc_lab_open();
-	if (self->lab < 0)
-		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
-	/* Not fio's: the port has one user at a time. */
-	fcntl(self->lab, F_SETFD, FD_CLOEXEC);
+	missing = zoc_lab_open_for_fio(&self->lab);
+	if (missing)
+		SKIP(return, "%s", missing);
 	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-fw ping", self->out,

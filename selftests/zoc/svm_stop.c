@@ -164,6 +164,20 @@ static void chunk_offs(off_t *off)
 }
 
 /*
+ * The disk, added (*@added set), its namespace's device in @dev (of
+ * @len bytes), zocctl's output in @out (of @out_len bytes).
+ */
+static int add_disk(int *added, char *dev, size_t len, char *out,
+		    size_t out_len)
+{
+	if (zoc_ctl(out, out_len, "dev add nvme name " DISK " backend "
+		    BACKEND " queues 2"))
+		return -1;
+	*added = 1;
+	return zoc_nvme_ns(DISK, dev, len, 120);
+}
+
+/*
  * Nothing that can skip: with the kselftest harness of 6.1 the test runs
  * after a SKIP in its fixture's setup.
  */
@@ -205,22 +219,14 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 		SKIP(return, "%s", missing);
 	if (access(ZOC_DMA_FILE, R_OK))
 		SKIP(return, "no %s: the host keeps no DMA pages back", ZOC_DMA_FILE);
-	if (zoc_missing("zocctl") || zoc_missing("fio"))
-		SKIP(return, "zocctl and fio are needed");
-	self->lab = zoc_lab_open();
-	if (self->lab < 0)
-		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
-	/* Not fio's: the port has one user at a time. */
-	fcntl(self->lab, F_SETFD, FD_CLOEXEC);
+	missing = zoc_lab_open_for_fio(&self->lab);
+	if (missing)
+		SKIP(return, "%s", missing);
 	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
-	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
-			     "dev add nvme name " DISK " backend " BACKEND
-			     " queues 2"))
-		TH_LOG("%s", self->out);
-	self->added = 1;
-	ASSERT_EQ(0, zoc_nvme_ns(DISK, self->dev, sizeof(self->dev), 120))
-		TH_LOG("the nvme driver did not bring up a namespace");
+	ASSERT_EQ(0, add_disk(&self->added, self->dev, sizeof(self->dev),
+			      self->out, sizeof(self->out)))
+		TH_LOG("no disk with a namespace: %s", self->out);
 	if (!page_poisoning())
 		TH_LOG("no page_poison=1: a write to a freed page goes unnoticed");
 	poisoned = poison_reports();
@@ -321,13 +327,9 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 	/* A new disk works, and what it writes reaches the backing file. */
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT))
 		TH_LOG("the link did not come back");
-	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
-			     "dev add nvme name " DISK " backend " BACKEND
-			     " queues 2"))
-		TH_LOG("%s", self->out);
-	self->added = 1;
-	ASSERT_EQ(0, zoc_nvme_ns(DISK, self->dev, sizeof(self->dev), 120))
-		TH_LOG("the nvme driver did not bring up the new namespace");
+	ASSERT_EQ(0, add_disk(&self->added, self->dev, sizeof(self->dev),
+			      self->out, sizeof(self->out)))
+		TH_LOG("no disk with a namespace: %s", self->out);
 	chunk_offs(off);
 	ASSERT_EQ(0, zoc_pattern_io(self->dev, seed, 0, off, CHUNKS, CHUNK));
 	ASSERT_EQ(0, zoc_pattern_io(self->dev, seed, 1, off, CHUNKS, CHUNK));

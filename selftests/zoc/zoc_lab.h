@@ -473,4 +473,20 @@ static inline int zoc_reap(pid_t pid, int secs, int *killed)
 	}
 }
 
+/*
+ * Open the lab's port for a test that runs fio on a disk of the service
+ * VM, closed on exec (the port has one user at a time).  Returns why the
+ * test must be skipped, or NULL with *@lab open.
+ */
+static inline const char *zoc_lab_open_for_fio(int *lab)
+{
+	if (zoc_missing("zocctl") || zoc_missing("fio"))
+		return "zocctl and fio are needed";
+	*lab = zoc_lab_open();
+	if (*lab < 0)
+		return "not in the ZOC lab: no " ZOC_LAB_PORT " port";
+	fcntl(*lab, F_SETFD, FD_CLOEXEC);
+	return NULL;
+}
+
 #endif /* _ZOC_LAB_H */
