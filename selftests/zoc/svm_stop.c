@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The service VM stops (SIGSTOP: alive, but neither beating nor touching
- * anything) while fio runs on one of its NVMe disks, and continues after
- * the host gave up on it.  The host declares the disk gone and keeps the
- * pages its driver had given the device for DMA (held_pages in the link's
- * debugfs file dma) instead of freeing them: the service VM could write
- * them when it resumes.  Once it has resumed and destroyed the disk's
- * model, the host gives them back (released_pages).  While it is stopped,
- * this test takes half of the host's free memory and fills it with a
- * pattern: what the driver freed, if the host did not hold it, is likely
- * there, and must be unchanged after the service VM ran again.  Then the
- * host's memory is churned, so that with page poisoning (the lab boots the
- * host with page_poison=1) a freed page the service VM wrote is reported
- * when it is allocated again, and the lab runner fails the kernel log.
- * The disk is deleted in bounded time, and a new one works.
+ * anything) while fio runs on one of its disks, NVMe or virtio-blk, and
+ * continues after the host gave up on it.  The host declares the disk gone
+ * and keeps the pages its driver had given the device for DMA (held_pages
+ * in the link's debugfs file dma) instead of freeing them: the service VM
+ * could write them when it resumes.  What the host cannot hold (a driver's
+ * small buffers in slab objects or in the request data blk-mq allocates:
+ * virtio-blk's request headers and status bytes) went through bounce
+ * pages of the bus's own, held the same way.  Once the service VM has
+ * resumed and destroyed the disk's model, the host gives them back
+ * (released_pages).  While it is stopped, this test takes half of the
+ * host's free memory and fills it with a pattern: what the driver freed,
+ * if the host did not hold it, is likely there, and must be unchanged
+ * after the service VM ran again.  Then the host's memory is churned, so
+ * that with page poisoning (the lab boots the host with page_poison=1) a
+ * freed page the service VM wrote is reported when it is allocated again,
+ * and the lab runner fails the kernel log.  The disk is deleted in bounded
+ * time, and a new one works.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -28,18 +32,10 @@
 #define DISK		"ss0"
 #define BACKEND		"vda"
 #define FIO_LOG		"/tmp/zoc-svm-stop-fio.log"
-/*
- * The disk's 136-160 MiB: fio in 136-152 MiB, the pattern of the new disk
- * in 152-160 MiB; clear of the patterns of the nvme (0-128 MiB), reload
- * (128-136 MiB) and virtio_blk (224 MiB up) selftests, which the lab
- * runner checks in the backing file after shutdown, and of the ranges the
- * other selftests give fio (160-224 MiB).
- */
 #define FIO \
-	"fio --name=svm_stop --filename=%s --thread --rw=randrw --bs=4k --direct=1 --ioengine=libaio --iodepth=16 --offset=136m --size=16m --time_based --runtime=120 --verify=crc32c --verify_fatal=1"
+	"fio --name=svm_stop --filename=%s --thread --rw=randrw --bs=4k --direct=1 --ioengine=libaio --iodepth=16 --offset=%dm --size=%dm --time_based --runtime=120 --verify=crc32c --verify_fatal=1"
 #define CHUNK		(64 * 1024)
 #define CHUNKS		8
-#define PATTERN_OFFSET	(152 << 20)
 
 #define GONE_SECS	60	/* for the host to give up on the service VM */
 #define RELEASE_SECS	120	/* for the pages to come back once it resumed */
@@ -53,6 +49,38 @@ FIXTURE(svm_stop) {
 	pid_t fio;
 	char dev[64];
 	char out[4096];
+};
+
+/*
+ * A kind of disk (@kind, for zocctl), where fio runs on it (@fio_len_mib
+ * MiB from @fio_mib MiB on) and where the new disk's pattern goes (8 MiB
+ * from @pattern_mib MiB on); whether its driver maps buffers the host must
+ * bounce (@bounces).  The ranges are clear of the patterns of the
+ * nvme (0-128 MiB), reload (128-136 MiB) and virtio_blk (224-232 MiB)
+ * selftests, which the lab runner checks in the backing file after
+ * shutdown, and of the ranges the other selftests give fio (160-224 MiB).
+ */
+FIXTURE_VARIANT(svm_stop) {
+	const char *kind;
+	int fio_mib;
+	int fio_len_mib;
+	int pattern_mib;
+	int bounces;
+};
+
+FIXTURE_VARIANT_ADD(svm_stop, nvme) {
+	.kind = "nvme",
+	.fio_mib = 136,
+	.fio_len_mib = 16,
+	.pattern_mib = 152,
+};
+
+FIXTURE_VARIANT_ADD(svm_stop, virtio_blk) {
+	.kind = "virtio-blk",
+	.fio_mib = 236,
+	.fio_len_mib = 8,
+	.pattern_mib = 244,
+	.bounces = 1,
 };
 
 /* Half of the available memory, as a length to map, or 0. */
@@ -154,27 +182,29 @@ static int poison_reports(void)
 	return atoi(out);
 }
 
-/* The offsets of the new disk's pattern. */
-static void chunk_offs(off_t *off)
+/* The offsets of the new disk's pattern, from @mib MiB on. */
+static void chunk_offs(off_t *off, int mib)
 {
 	int i;
 
 	for (i = 0; i < CHUNKS; i++)
-		off[i] = PATTERN_OFFSET + (off_t)i * (1 << 20);
+		off[i] = ((off_t)mib + i) << 20;
 }
 
 /*
- * The disk, added (*@added set), its namespace's device in @dev (of
- * @len bytes), zocctl's output in @out (of @out_len bytes).
+ * The disk, a device of @kind, added (*@added set), its block device in
+ * @dev (of @len bytes), zocctl's output in @out (of @out_len bytes).
  */
-static int add_disk(int *added, char *dev, size_t len, char *out,
-		    size_t out_len)
+static int add_disk(const char *kind, int *added, char *dev, size_t len,
+		    char *out, size_t out_len)
 {
-	if (zoc_ctl(out, out_len, "dev add nvme name " DISK " backend "
-		    BACKEND " queues 2"))
+	if (zoc_ctl(out, out_len, "dev add %s name " DISK " backend "
+		    BACKEND " queues 2", kind))
 		return -1;
 	*added = 1;
-	return zoc_nvme_ns(DISK, dev, len, 120);
+	if (!strcmp(kind, "nvme"))
+		return zoc_nvme_ns(DISK, dev, len, 120);
+	return zoc_vblk_dev(DISK, dev, len, 120);
 }
 
 /*
@@ -206,7 +236,7 @@ FIXTURE_TEARDOWN(svm_stop)
 TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 {
 	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
-	long long held, released0, released, leaked0, held0;
+	long long held, released0, released, leaked0, held0, bounced0;
 	const char *missing = zoc_link_missing();
 	int poisoned, st, killed, ret;
 	size_t canary_len, bad;
@@ -224,8 +254,8 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 		SKIP(return, "%s", missing);
 	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
-	ASSERT_EQ(0, add_disk(&self->added, self->dev, sizeof(self->dev),
-			      self->out, sizeof(self->out)))
+	ASSERT_EQ(0, add_disk(variant->kind, &self->added, self->dev,
+			      sizeof(self->dev), self->out, sizeof(self->out)))
 		TH_LOG("no disk with a namespace: %s", self->out);
 	if (!page_poisoning())
 		TH_LOG("no page_poison=1: a write to a freed page goes unnoticed");
@@ -236,9 +266,12 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 	ASSERT_LE(0, held0) TH_LOG("no held_pages in " ZOC_DMA_FILE);
 	ASSERT_LE(0, released0) TH_LOG("no released_pages in " ZOC_DMA_FILE);
 	ASSERT_LE(0, leaked0) TH_LOG("no leaked_pages in " ZOC_DMA_FILE);
+	bounced0 = zoc_dma_field("bounced_maps");
+	ASSERT_LE(0, bounced0) TH_LOG("no bounced_maps in " ZOC_DMA_FILE);
 
 	/* fio on the disk, then the service VM stops under it. */
-	snprintf(cmd, sizeof(cmd), "exec " FIO " >" FIO_LOG " 2>&1", self->dev);
+	snprintf(cmd, sizeof(cmd), "exec " FIO " >" FIO_LOG " 2>&1", self->dev,
+		 variant->fio_mib, variant->fio_len_mib);
 	self->fio = zoc_spawn(cmd);
 	ASSERT_LT(0, self->fio);
 	sleep(5);
@@ -264,8 +297,12 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 	ASSERT_NE(0, access(self->dev, F_OK))
 		TH_LOG("%s outlived its function", self->dev);
 	held = zoc_dma_field("held_pages");
-	TH_LOG("gone %ld s after the stop, %lld pages held",
-	       (long)(time(NULL) - start), held);
+	TH_LOG("gone %ld s after the stop, %lld pages held, %lld maps bounced",
+	       (long)(time(NULL) - start), held,
+	       zoc_dma_field("bounced_maps") - bounced0);
+	if (variant->bounces)
+		EXPECT_LT(bounced0, zoc_dma_field("bounced_maps"))
+			TH_LOG("its driver's small buffers were not bounced");
 
 	/*
 	 * What its driver freed, unless held, is ours now: in the canary,
@@ -327,10 +364,10 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 	/* A new disk works, and what it writes reaches the backing file. */
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT))
 		TH_LOG("the link did not come back");
-	ASSERT_EQ(0, add_disk(&self->added, self->dev, sizeof(self->dev),
-			      self->out, sizeof(self->out)))
+	ASSERT_EQ(0, add_disk(variant->kind, &self->added, self->dev,
+			      sizeof(self->dev), self->out, sizeof(self->out)))
 		TH_LOG("no disk with a namespace: %s", self->out);
-	chunk_offs(off);
+	chunk_offs(off, variant->pattern_mib);
 	ASSERT_EQ(0, zoc_pattern_io(self->dev, seed, 0, off, CHUNKS, CHUNK));
 	ASSERT_EQ(0, zoc_pattern_io(self->dev, seed, 1, off, CHUNKS, CHUNK));
 	close(self->lab);	/* zoc_pattern_expect() opens the port */
@@ -339,6 +376,9 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " DISK))
 		TH_LOG("%s", self->out);
 	self->added = 0;
+	/* The new disk's driver took memory again: none was written. */
+	EXPECT_EQ(poisoned, poison_reports())
+		TH_LOG("page poisoning found a freed page written to");
 }
 
 TEST_HARNESS_MAIN

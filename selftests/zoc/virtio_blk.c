@@ -35,17 +35,6 @@ static off_t chunk_off(int i)
 	return PATTERN_OFFSET + (off_t)i * (1 << 20) + (i * 4096) % 65536;
 }
 
-/* The block device of the function of @name, into @dev ("/dev/vdX"). */
-static int blk_dev(const char *name, char *dev, size_t len, int secs)
-{
-	char disk[32];
-
-	if (zoc_fn_entry(name, "virtio%d/block", "", disk, sizeof(disk), secs))
-		return -ETIMEDOUT;
-	snprintf(dev, len, "/dev/%s", disk);
-	return access(dev, R_OK) ? -ENOENT : 0;
-}
-
 /* The pattern's chunks: their offsets on the disk. */
 static void chunk_offs(off_t *off)
 {
@@ -84,7 +73,7 @@ FIXTURE_SETUP(vblk)
 			     "dev add virtio-blk name %s backend %s queues 2",
 			     DEV_NAME, BACKEND))
 		TH_LOG("%s", self->out);
-	ASSERT_EQ(0, blk_dev(DEV_NAME, self->dev, sizeof(self->dev), 120))
+	ASSERT_EQ(0, zoc_vblk_dev(DEV_NAME, self->dev, sizeof(self->dev), 120))
 		TH_LOG("the virtio_blk driver did not bring up a disk");
 	snprintf(self->fio, sizeof(self->fio), FIO, self->dev, FIO_OFFSET);
 }
@@ -137,7 +126,7 @@ TEST_F_TIMEOUT(vblk, pattern_persists, 600)
 			     "dev add virtio-blk name %s backend %s", DEV_NAME,
 			     BACKEND))
 		TH_LOG("%s", self->out);
-	ASSERT_EQ(0, blk_dev(DEV_NAME, self->dev, sizeof(self->dev), 120));
+	ASSERT_EQ(0, zoc_vblk_dev(DEV_NAME, self->dev, sizeof(self->dev), 120));
 	ASSERT_EQ(0, pattern_io(self->dev, seed, 1));
 
 	/* The runner checks the backing file once the lab is down. */
@@ -177,7 +166,7 @@ TEST_F_TIMEOUT(vblk, hostile_host, 600)
 	EXPECT_EQ(0, ret) TH_LOG("%s", self->out);
 
 	/* virtio-pci took the function back, and the disk reads. */
-	EXPECT_EQ(0, blk_dev(DEV_NAME, self->dev, sizeof(self->dev), 120))
+	EXPECT_EQ(0, zoc_vblk_dev(DEV_NAME, self->dev, sizeof(self->dev), 120))
 		TH_LOG("the virtio_blk driver did not bring the disk back");
 	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
 			    "dd if=%s of=/dev/null bs=64k count=16 iflag=direct",

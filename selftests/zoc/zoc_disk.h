@@ -160,6 +160,22 @@ static inline int zoc_nvme_ns(const char *name, char *dev, size_t len,
 	return access(dev, R_OK) ? -ETIMEDOUT : 0;
 }
 
+/*
+ * The block device ("/dev/vdX") of the virtio-blk function of device
+ * @name into @dev, once there (@secs seconds at most).
+ * Return: 0, -ETIMEDOUT or -ENOENT.
+ */
+static inline int zoc_vblk_dev(const char *name, char *dev, size_t len,
+			       int secs)
+{
+	char disk[32];
+
+	if (zoc_fn_entry(name, "virtio%d/block", "", disk, sizeof(disk), secs))
+		return -ETIMEDOUT;
+	snprintf(dev, len, "/dev/%s", disk);
+	return access(dev, R_OK) ? -ENOENT : 0;
+}
+
 /* fio in the background for 10 minutes, its exit status in a file */
 #define ZOC_FIO_LONG \
 	"rm -f /tmp/zoc-fio.rc; (%s --iodepth=8 --time_based --runtime=600; echo $? >/tmp/zoc-fio.rc) >/dev/null 2>&1 &"

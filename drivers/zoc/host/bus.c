@@ -341,6 +341,7 @@ void zoc_host_bus_exit(struct zoc_host *host)
 			zoc_vfn_dma_release(&b->fn[slot]);
 		else
 			zoc_vfn_dma_leak(&b->fn[slot]);
+		zoc_vfn_dma_exit(&b->fn[slot]);
 	}
 	zoc_bus_msi_exit(b);
 	release_resource(&b->window);

@@ -18,6 +18,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <linux/zoc.h>
 #include <linux/zoc_link.h>
 #include <asm/mmio_emul.h>
@@ -70,6 +71,8 @@ struct irq_domain;
  *	driver frees or unmaps is held, not given back (dma.c)
  * @dma_held: what is held, &struct zoc_dma_held
  * @dma_held_pages: how many pages that is
+ * @dma_bounce: &struct zoc_dma_bounce mapped, by the frame numbers of their
+ *	bounce pages
  */
 struct zoc_vfn {
 	struct zoc_bus *bus;
@@ -103,6 +106,7 @@ struct zoc_vfn {
 	bool dma_fenced;
 	struct list_head dma_held;
 	unsigned long dma_held_pages;
+	struct xarray dma_bounce;
 };
 
 /**
@@ -124,6 +128,7 @@ struct zoc_vfn {
  * @dma_debugfs: its debugfs file of held pages
  * @dma_released: pages held, then given back once acknowledged
  * @dma_leaked: pages held for good: never acknowledged
+ * @dma_bounced: buffers mapped through bounce pages
  * @fn: the functions, by slot
  */
 struct zoc_bus {
@@ -143,6 +148,7 @@ struct zoc_bus {
 	struct dentry *dma_debugfs;
 	atomic64_t dma_released;
 	atomic64_t dma_leaked;
+	atomic64_t dma_bounced;
 	struct zoc_vfn fn[ZOC_BUS_SLOTS];
 };
 
@@ -164,6 +170,7 @@ static inline void zoc_vfn_stat(struct zoc_vfn *fn, unsigned int stat)
 
 /* dma.c: the functions' DMA mappings, held while their model may run */
 void zoc_vfn_dma_init(struct zoc_vfn *fn);
+void zoc_vfn_dma_exit(struct zoc_vfn *fn);
 void zoc_vfn_dma_setup(struct zoc_vfn *fn, struct pci_dev *pdev);
 void zoc_vfn_dma_fence(struct zoc_vfn *fn);
 void zoc_vfn_dma_release(struct zoc_vfn *fn);

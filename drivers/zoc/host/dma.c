@@ -17,6 +17,15 @@
  * DEV_CREATE in the slot); a bus that goes away first keeps them for
  * good.
  *
+ * A reference holds only a page that is freed when its last reference
+ * goes.  A buffer in a slab object (freed objects are reused inside their
+ * slab page), in a reserved page, or in a page that has no reference count
+ * of its own (a tail page of a high-order allocation that is not compound,
+ * as blk-mq's request data, where virtio-blk keeps its request headers and
+ * status bytes) is bounced: the function sees a copy in pages of the bus's
+ * own, copied back when it is unmapped, and held like coherent memory.
+ * These are a driver's small buffers; data pages are never bounced.
+ *
  * What a reference cannot stop: the owner of a request page (a process
  * whose O_DIRECT read failed, the page cache) may use it again, and a model
  * that resumes may still write the failed request's data there.  Only a
@@ -36,6 +45,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/xarray.h>
 
 #include "zoc_host.h"
 #include "bus.h"
@@ -57,6 +67,22 @@ struct zoc_dma_held {
 		struct page *page;
 		DECLARE_FLEX_ARRAY(struct folio *, folios);
 	};
+};
+
+/**
+ * struct zoc_dma_bounce - a buffer its function sees in pages of the bus
+ * @orig: where the buffer is
+ * @size: its length
+ * @addr: where the function sees it: in @page, at @orig's offset in a page
+ * @page: the bounce pages
+ * @order: their order
+ */
+struct zoc_dma_bounce {
+	phys_addr_t orig;
+	size_t size;
+	dma_addr_t addr;
+	struct page *page;
+	unsigned int order;
 };
 
 static struct zoc_vfn *zoc_dma_fn(struct device *dev)
@@ -176,6 +202,141 @@ static void zoc_dma_hold_pages(struct zoc_vfn *fn, struct page *page,
 	zoc_dma_hold(fn, h);
 }
 
+/* --- bounce pages ---------------------------------------------------------- */
+
+/*
+ * Can a reference on its pages keep the buffer of @size bytes at @phys
+ * from being used again while held?  Not if they are slab or reserved
+ * pages, or pages without a reference count of their own.
+ */
+static bool zoc_dma_holdable(phys_addr_t phys, size_t size)
+{
+	unsigned long pfn = PHYS_PFN(phys), end = PFN_UP(phys + size);
+	struct page *page;
+
+	for (; pfn < end; pfn++) {
+		if (!pfn_valid(pfn))
+			continue;
+		page = pfn_to_page(pfn);
+		if (PageSlab(page) || PageReserved(page) || !page_count(page))
+			return false;
+	}
+	return true;
+}
+
+/* Copy between the buffer and its bounce pages, @len bytes from @off. */
+static void zoc_dma_bounce_copy(const struct zoc_dma_bounce *b, size_t off,
+				size_t len, bool to_bounce)
+{
+	void *orig = phys_to_virt(b->orig + off);
+	void *bounce = phys_to_virt(b->addr + off);
+
+	if (off >= b->size)
+		return;
+	len = min(len, b->size - off);
+	if (to_bounce)
+		memcpy(bounce, orig, len);
+	else
+		memcpy(orig, bounce, len);
+}
+
+/* Pages of the bounce @b, by the page frame numbers the function sees. */
+static void zoc_dma_bounce_span(const struct zoc_dma_bounce *b,
+				unsigned long *first, unsigned long *end)
+{
+	*first = PHYS_PFN(b->addr);
+	*end = PFN_UP(b->addr + b->size);
+}
+
+static void zoc_dma_bounce_free(struct zoc_dma_bounce *b)
+{
+	__free_pages(b->page, b->order);
+	kfree(b);
+}
+
+/*
+ * Bounce the buffer of @size bytes at @phys for @dev's function: its copy
+ * in pages below @mask, filled whatever @dir, as swiotlb does (the pages
+ * must not show stale memory).  Any context.
+ * Return: where the function sees it, or DMA_MAPPING_ERROR.
+ */
+static dma_addr_t zoc_dma_bounce_map(struct zoc_vfn *fn, phys_addr_t phys,
+				     size_t size, u64 mask)
+{
+	gfp_t gfp = GFP_ATOMIC | __GFP_NOWARN | __GFP_COMP;
+	unsigned long first, pfn, end, flags;
+	struct zoc_dma_bounce *b;
+	void *old = NULL;
+
+	b = kmalloc(sizeof(*b), GFP_ATOMIC | __GFP_NOWARN);
+	if (!b)
+		return DMA_MAPPING_ERROR;
+	b->orig = phys;
+	b->size = size;
+	b->order = get_order(offset_in_page(phys) + size);
+	b->page = alloc_pages(gfp, b->order);
+	if (b->page && page_to_phys(b->page) + offset_in_page(phys) + size - 1 >
+		       mask) {
+		__free_pages(b->page, b->order);
+		b->page = alloc_pages(gfp | GFP_DMA32, b->order);
+	}
+	if (!b->page) {
+		kfree(b);
+		return DMA_MAPPING_ERROR;
+	}
+	b->addr = page_to_phys(b->page) + offset_in_page(phys);
+	zoc_dma_bounce_copy(b, 0, size, true);
+
+	zoc_dma_bounce_span(b, &first, &end);
+	xa_lock_irqsave(&fn->dma_bounce, flags);
+	for (pfn = first; pfn < end && !xa_is_err(old); pfn++)
+		old = __xa_store(&fn->dma_bounce, pfn, b, GFP_ATOMIC);
+	if (xa_is_err(old)) {
+		for (pfn = first; pfn < end; pfn++)
+			__xa_erase(&fn->dma_bounce, pfn);
+	}
+	xa_unlock_irqrestore(&fn->dma_bounce, flags);
+	if (xa_is_err(old)) {
+		zoc_dma_bounce_free(b);
+		return DMA_MAPPING_ERROR;
+	}
+	atomic64_inc(&fn->bus->dma_bounced);
+	return b->addr;
+}
+
+/* The bounce that @addr of @fn is in, or NULL.  Any context. */
+static struct zoc_dma_bounce *zoc_dma_bounce_find(struct zoc_vfn *fn,
+						  dma_addr_t addr)
+{
+	if (xa_empty(&fn->dma_bounce))
+		return NULL;
+	return xa_load(&fn->dma_bounce, PHYS_PFN(addr));
+}
+
+/*
+ * The driver unmapped @b: copy it back, then free its pages, or hold them
+ * if @fn is fenced.  Any context.
+ */
+static void zoc_dma_bounce_unmap(struct zoc_vfn *fn, struct zoc_dma_bounce *b,
+				 enum dma_data_direction dir)
+{
+	unsigned long pfn, end, flags;
+
+	zoc_dma_bounce_span(b, &pfn, &end);
+	xa_lock_irqsave(&fn->dma_bounce, flags);
+	for (; pfn < end; pfn++)
+		__xa_erase(&fn->dma_bounce, pfn);
+	xa_unlock_irqrestore(&fn->dma_bounce, flags);
+	if (dir != DMA_TO_DEVICE)
+		zoc_dma_bounce_copy(b, 0, b->size, false);
+	if (unlikely(READ_ONCE(fn->dma_fenced))) {
+		zoc_dma_hold_pages(fn, b->page, b->order);
+		kfree(b);
+	} else {
+		zoc_dma_bounce_free(b);
+	}
+}
+
 /* --- the operations ------------------------------------------------------- */
 
 static int zoc_ram_end(struct resource *res, void *arg)
@@ -270,11 +431,16 @@ static dma_addr_t zoc_dma_map_page(struct device *dev, struct page *page,
 				   enum dma_data_direction dir,
 				   unsigned long attrs)
 {
-	dma_addr_t addr = page_to_phys(page) + offset;
+	phys_addr_t phys = page_to_phys(page) + offset;
 
-	if (unlikely(addr + size - 1 > dma_get_mask(dev)))
+	if (!size)
 		return DMA_MAPPING_ERROR;
-	return addr;
+	if (!zoc_dma_holdable(phys, size))
+		return zoc_dma_bounce_map(zoc_dma_fn(dev), phys, size,
+					  dma_get_mask(dev));
+	if (unlikely(phys + size - 1 > dma_get_mask(dev)))
+		return DMA_MAPPING_ERROR;
+	return phys;
 }
 
 static void zoc_dma_unmap_page(struct device *dev, dma_addr_t addr,
@@ -282,9 +448,44 @@ static void zoc_dma_unmap_page(struct device *dev, dma_addr_t addr,
 			       unsigned long attrs)
 {
 	struct zoc_vfn *fn = zoc_dma_fn(dev);
+	struct zoc_dma_bounce *b = zoc_dma_bounce_find(fn, addr);
 
-	if (unlikely(READ_ONCE(fn->dma_fenced)))
+	if (b)
+		zoc_dma_bounce_unmap(fn, b, dir);
+	else if (unlikely(READ_ONCE(fn->dma_fenced)))
 		zoc_dma_hold_range(fn, addr, size);
+}
+
+static void zoc_dma_sync_single_for_cpu(struct device *dev, dma_addr_t addr,
+					size_t size,
+					enum dma_data_direction dir)
+{
+	struct zoc_dma_bounce *b = zoc_dma_bounce_find(zoc_dma_fn(dev), addr);
+
+	if (b && dir != DMA_TO_DEVICE)
+		zoc_dma_bounce_copy(b, addr - b->addr, size, false);
+}
+
+static void zoc_dma_sync_single_for_device(struct device *dev,
+					   dma_addr_t addr, size_t size,
+					   enum dma_data_direction dir)
+{
+	struct zoc_dma_bounce *b = zoc_dma_bounce_find(zoc_dma_fn(dev), addr);
+
+	if (b && dir != DMA_FROM_DEVICE)
+		zoc_dma_bounce_copy(b, addr - b->addr, size, true);
+}
+
+static void zoc_dma_unmap_sg(struct device *dev, struct scatterlist *sgl,
+			     int nents, enum dma_data_direction dir,
+			     unsigned long attrs)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		zoc_dma_unmap_page(dev, sg_dma_address(sg), sg_dma_len(sg),
+				   dir, attrs);
 }
 
 static int zoc_dma_map_sg(struct device *dev, struct scatterlist *sgl,
@@ -298,30 +499,50 @@ static int zoc_dma_map_sg(struct device *dev, struct scatterlist *sgl,
 		sg_dma_address(sg) = zoc_dma_map_page(dev, sg_page(sg),
 						      sg->offset, sg->length,
 						      dir, attrs);
-		if (sg_dma_address(sg) == DMA_MAPPING_ERROR)
+		if (sg_dma_address(sg) == DMA_MAPPING_ERROR) {
+			zoc_dma_unmap_sg(dev, sgl, i, dir, attrs);
 			return -EIO;
+		}
 		sg_dma_len(sg) = sg->length;
 	}
 	return nents;
 }
 
-static void zoc_dma_unmap_sg(struct device *dev, struct scatterlist *sgl,
-			     int nents, enum dma_data_direction dir,
-			     unsigned long attrs)
+static void zoc_dma_sync_sg(struct device *dev, struct scatterlist *sgl,
+			    int nents, enum dma_data_direction dir,
+			    bool for_device)
 {
-	struct zoc_vfn *fn = zoc_dma_fn(dev);
 	struct scatterlist *sg;
 	int i;
 
-	if (likely(!READ_ONCE(fn->dma_fenced)))
-		return;
-	for_each_sg(sgl, sg, nents, i)
-		zoc_dma_hold_range(fn, sg_dma_address(sg), sg_dma_len(sg));
+	for_each_sg(sgl, sg, nents, i) {
+		if (for_device)
+			zoc_dma_sync_single_for_device(dev, sg_dma_address(sg),
+						       sg_dma_len(sg), dir);
+		else
+			zoc_dma_sync_single_for_cpu(dev, sg_dma_address(sg),
+						    sg_dma_len(sg), dir);
+	}
+}
+
+static void zoc_dma_sync_sg_for_cpu(struct device *dev,
+				    struct scatterlist *sgl, int nents,
+				    enum dma_data_direction dir)
+{
+	zoc_dma_sync_sg(dev, sgl, nents, dir, false);
+}
+
+static void zoc_dma_sync_sg_for_device(struct device *dev,
+				       struct scatterlist *sgl, int nents,
+				       enum dma_data_direction dir)
+{
+	zoc_dma_sync_sg(dev, sgl, nents, dir, true);
 }
 
 /*
- * Cache-coherent, no bounce buffers, no IOMMU: only what the window and
- * the fence need.  The rest of the DMA API needs nothing more here.
+ * Cache-coherent, no IOMMU, bounce pages only for what a reference cannot
+ * hold: only what the window and the fence need.  The rest of the DMA API
+ * needs nothing more here.
  */
 static const struct dma_map_ops zoc_dma_ops = {
 	.alloc = zoc_dma_alloc,
@@ -332,6 +553,10 @@ static const struct dma_map_ops zoc_dma_ops = {
 	.unmap_page = zoc_dma_unmap_page,
 	.map_sg = zoc_dma_map_sg,
 	.unmap_sg = zoc_dma_unmap_sg,
+	.sync_single_for_cpu = zoc_dma_sync_single_for_cpu,
+	.sync_single_for_device = zoc_dma_sync_single_for_device,
+	.sync_sg_for_cpu = zoc_dma_sync_sg_for_cpu,
+	.sync_sg_for_device = zoc_dma_sync_sg_for_device,
 	.dma_supported = zoc_dma_supported,
 	.get_required_mask = zoc_dma_required_mask,
 };
@@ -342,6 +567,14 @@ void zoc_vfn_dma_init(struct zoc_vfn *fn)
 {
 	raw_spin_lock_init(&fn->dma_lock);
 	INIT_LIST_HEAD(&fn->dma_held);
+	xa_init_flags(&fn->dma_bounce, XA_FLAGS_LOCK_IRQ);
+}
+
+/* The bus goes away: its functions' drivers have unmapped everything. */
+void zoc_vfn_dma_exit(struct zoc_vfn *fn)
+{
+	WARN_ON_ONCE(!xa_empty(&fn->dma_bounce));
+	xa_destroy(&fn->dma_bounce);
 }
 
 /* Before @pdev's driver binds: its DMA goes through the bus. */
@@ -434,6 +667,7 @@ static int zoc_bus_dma_show(struct seq_file *s, void *unused)
 	seq_printf(s, "released_pages: %lld\n",
 		   atomic64_read(&b->dma_released));
 	seq_printf(s, "leaked_pages: %lld\n", atomic64_read(&b->dma_leaked));
+	seq_printf(s, "bounced_maps: %lld\n", atomic64_read(&b->dma_bounced));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(zoc_bus_dma);
