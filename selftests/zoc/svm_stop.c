@@ -16,7 +16,11 @@
  * after the service VM ran again.  Then the host's memory is churned, so
  * that with page poisoning (the lab boots the host with page_poison=1) a
  * freed page the service VM wrote is reported when it is allocated again,
- * and the lab runner fails the kernel log.  The disk is deleted in bounded
+ * and the lab runner fails the kernel log.  Besides fio, a reader reads
+ * the disk with O_DIRECT into memory it shares with the test; when its
+ * read fails, it fills that memory with a pattern, which the service VM,
+ * told by the host that the disk is gone, must not overwrite with the
+ * failed read's data when it resumes.  The disk is deleted in bounded
  * time, and a new one works.
  */
 #define _GNU_SOURCE
@@ -36,6 +40,7 @@
 	"fio --name=svm_stop --filename=%s --thread --rw=randrw --bs=4k --direct=1 --ioengine=libaio --iodepth=16 --offset=%dm --size=%dm --time_based --runtime=120 --verify=crc32c --verify_fatal=1"
 #define CHUNK		(64 * 1024)
 #define CHUNKS		8
+#define READ_LEN	(64 * 1024)	/* the reader's reads */
 
 #define GONE_SECS	60	/* for the host to give up on the service VM */
 #define RELEASE_SECS	120	/* for the pages to come back once it resumed */
@@ -47,6 +52,9 @@ FIXTURE(svm_stop) {
 	int stopped;
 	int added;
 	pid_t fio;
+	pid_t reader;
+	__u64 *rbuf;
+	int rpipe;
 	char dev[64];
 	char out[4096];
 };
@@ -147,15 +155,51 @@ static __u64 *canary_fill(size_t *len)
 	return p;
 }
 
-/* Words of the canary that changed; the canary is unmapped. */
-static size_t canary_check(__u64 *p, size_t len)
+/* Words of the canary at @p, of @len bytes, that changed. */
+static size_t canary_count(const __u64 *p, size_t len)
 {
 	size_t i, bad = 0;
 
 	for (i = 0; i < len / sizeof(*p); i++)
 		bad += p[i] != canary_word(i);
+	return bad;
+}
+
+/* Words of the canary that changed; the canary is unmapped. */
+static size_t canary_check(__u64 *p, size_t len)
+{
+	size_t bad = canary_count(p, len);
+
 	munmap(p, len);
 	return bad;
+}
+
+/*
+ * The reader: O_DIRECT reads of @dev into @buf (READ_LEN bytes, shared
+ * with the test) from @off bytes on, until one fails; then, the disk
+ * closed, @buf is filled with the canary and a byte goes to @fd.  It
+ * closes @lab, the test's lab port, which takes one client.
+ * Return: its pid, or -1.
+ */
+static pid_t reader_spawn(const char *dev, __u64 *buf, off_t off, int fd,
+			  int lab)
+{
+	pid_t pid = fork();
+	size_t i;
+	int dfd;
+
+	if (pid)
+		return pid;
+	close(lab);
+	dfd = open(dev, O_RDONLY | O_DIRECT);
+	if (dfd < 0)
+		_exit(1);
+	while (pread(dfd, buf, READ_LEN, off) == READ_LEN)
+		;
+	close(dfd);
+	for (i = 0; i < READ_LEN / sizeof(*buf); i++)
+		buf[i] = canary_word(i);
+	_exit(write(fd, "", 1) != 1);
 }
 
 /* Is page poisoning on (page_poison=1 on the kernel command line)? */
@@ -214,6 +258,7 @@ static int add_disk(const char *kind, int *added, char *dev, size_t len,
 FIXTURE_SETUP(svm_stop)
 {
 	self->lab = -1;
+	self->rpipe = -1;
 }
 
 /* Whatever failed: the service VM runs again, fio is gone, so is the disk. */
@@ -227,6 +272,14 @@ FIXTURE_TEARDOWN(svm_stop)
 		kill(self->fio, SIGKILL);
 		zoc_reap(self->fio, 10, &killed);
 	}
+	if (self->reader > 0) {
+		kill(self->reader, SIGKILL);
+		zoc_reap(self->reader, 10, &killed);
+	}
+	if (self->rpipe >= 0)
+		close(self->rpipe);
+	if (self->rbuf)
+		munmap(self->rbuf, READ_LEN);
 	if (self->added)
 		zoc_ctl(NULL, 0, "dev del " DISK);
 	if (self->lab >= 0)
@@ -238,11 +291,11 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
 	long long held, released0, released, leaked0, held0, bounced0;
 	const char *missing = zoc_link_missing();
-	int poisoned, st, killed, ret;
+	int poisoned, st, killed, ret, pfd[2];
 	size_t canary_len, bad;
 	__u64 *canary;
 	off_t off[CHUNKS];
-	char cmd[512];
+	char cmd[512], out1[1];
 	time_t start;
 
 	if (missing)
@@ -280,6 +333,17 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 		zoc_sh(self->out, sizeof(self->out), "tail -5 " FIO_LOG);
 		TH_LOG("fio ended before the stop: %s", self->out);
 	}
+	self->rbuf = mmap(NULL, READ_LEN, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->rbuf) self->rbuf = NULL;
+	ASSERT_EQ(0, pipe(pfd));
+	self->rpipe = pfd[0];
+	self->reader = reader_spawn(self->dev, self->rbuf,
+				    (off_t)variant->fio_mib << 20, pfd[1],
+				    self->lab);
+	close(pfd[1]);
+	ASSERT_LT(0, self->reader);
+	sleep(1);
 	self->stopped = 1;
 	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-stop"));
 	start = time(NULL);
@@ -303,6 +367,12 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 	if (variant->bounces)
 		EXPECT_LT(bounced0, zoc_dma_field("bounced_maps"))
 			TH_LOG("its driver's small buffers were not bounced");
+
+	/* The reader's read failed, and it filled its buffer. */
+	ASSERT_EQ(1, read(self->rpipe, out1, 1))
+		TH_LOG("the reader did not see its read fail");
+	zoc_reap(self->reader, 10, &killed);
+	self->reader = 0;
 
 	/*
 	 * What its driver freed, unless held, is ours now: in the canary,
@@ -329,6 +399,10 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 		TH_LOG("the service VM wrote %zu words of the %zu MiB the host freed and gave us",
 		       bad, canary_len >> 20);
 	EXPECT_LT(0, held) TH_LOG("no page of the gone disk was held");
+	bad = canary_count(self->rbuf, READ_LEN);
+	EXPECT_EQ(0, bad)
+		TH_LOG("the service VM wrote %zu words of the reader's failed read",
+		       bad);
 	EXPECT_EQ(0, zoc_dma_field("held_pages"))
 		TH_LOG("pages still held %d s after the service VM continued",
 		       RELEASE_SECS);

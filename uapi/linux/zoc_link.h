@@ -523,6 +523,15 @@ struct zoc_dev_image {
  * @db_pending: written by both: the host sets bit i (a locked operation)
  *	after writing @db[i] and sends ZOC_MSG_DOORBELL if no bit was set;
  *	the service VM exchanges it with zero, then reads the doorbells
+ * @gone: nonzero once the host declared the function gone without the
+ *	model acknowledged destroyed (its driver may let go of its memory):
+ *	the model touches host memory no more.  Set by the host; zeroed by the
+ *	service VM when it creates the next model in the slot
+ * @copying: written by the service VM: copies to or from host memory
+ *	under way for the model (a locked operation), each begun after a
+ *	full barrier and a check that @gone is zero; the host reads it after
+ *	setting @gone and a full barrier, so either the copy sees @gone or
+ *	the host sees the copy
  * @reserved1: zero
  * @db: written by the host: the last value of each doorbell
  * @shadow: written by the service VM: the shadows of ZOC_REGION_SHADOW
@@ -533,7 +542,9 @@ struct zoc_dev_page {
 	__u8 reserved0[0x100 - sizeof(struct zoc_dev_image)];
 	__le64 stats[ZOC_DEV_STATS];
 	__le64 db_pending;
-	__le64 reserved1[31];
+	__le32 gone;
+	__u32 copying;
+	__le64 reserved1[30];
 	__le32 db[ZOC_DEV_DOORBELLS];
 	__u8 shadow[ZOC_DEV_SHADOW_SIZE];
 };

@@ -18,6 +18,7 @@
  * and waited for before its model tears it down.
  */
 
+#include <linux/atomic.h>
 #include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -116,6 +117,12 @@ EXPORT_SYMBOL_GPL(zoc_proxy_unregister_model);
 
 /* --- helpers for models -------------------------------------------------- */
 
+/* Did the host declare @pdev's function gone (struct zoc_dev_page)? */
+static bool zoc_proxy_gone(struct zoc_pdev *pdev)
+{
+	return READ_ONCE(pdev->page->gone);
+}
+
 /**
  * zoc_proxy_host_ptr - map a range of host memory
  * @pdev: the device asking
@@ -123,16 +130,60 @@ EXPORT_SYMBOL_GPL(zoc_proxy_unregister_model);
  * @len: length in bytes
  *
  * The host can change this memory at any time: copy what is read, then
- * check the copy.
+ * check the copy.  To copy data to or from the host, use
+ * zoc_proxy_dma_begin() instead.
  *
  * Return: a kernel pointer into the L0 window, or NULL if the range is not
- * host RAM outside the link area.
+ * host RAM outside the link area, or the host declared the function gone.
  */
 void *zoc_proxy_host_ptr(struct zoc_pdev *pdev, u64 addr, size_t len)
 {
+	if (zoc_proxy_gone(pdev))
+		return NULL;
 	return zoc_guest_link_host_ptr(pdev->proxy->ep, addr, len);
 }
 EXPORT_SYMBOL_GPL(zoc_proxy_host_ptr);
+
+/**
+ * zoc_proxy_dma_begin - begin a copy to or from host memory
+ * @pdev: the device asking
+ * @addr: host physical address
+ * @len: length in bytes
+ *
+ * Counted in the device page while it runs, so that a host that declares
+ * the function gone meanwhile knows that a copy may still land (struct
+ * zoc_dev_page); none begins once it did.  Any context; pair with
+ * zoc_proxy_dma_end() if it succeeded.
+ *
+ * Return: a kernel pointer into the L0 window, or NULL as
+ * zoc_proxy_host_ptr().
+ */
+void *zoc_proxy_dma_begin(struct zoc_pdev *pdev, u64 addr, size_t len)
+{
+	atomic_t *copying = (atomic_t *)&pdev->page->copying;
+	void *p;
+
+	atomic_inc(copying);
+	/* Counted before @gone is read; pairs with the host's fence. */
+	virt_mb();
+	p = zoc_proxy_host_ptr(pdev, addr, len);
+	if (!p)
+		atomic_dec(copying);
+	return p;
+}
+EXPORT_SYMBOL_GPL(zoc_proxy_dma_begin);
+
+/**
+ * zoc_proxy_dma_end - end a copy begun with zoc_proxy_dma_begin()
+ * @pdev: the device asking
+ */
+void zoc_proxy_dma_end(struct zoc_pdev *pdev)
+{
+	/* The copy done before it is no longer counted. */
+	virt_mb();
+	atomic_dec((atomic_t *)&pdev->page->copying);
+}
+EXPORT_SYMBOL_GPL(zoc_proxy_dma_end);
 
 /**
  * zoc_proxy_dma_read - copy from host memory
@@ -141,15 +192,17 @@ EXPORT_SYMBOL_GPL(zoc_proxy_host_ptr);
  * @buf: destination
  * @len: length in bytes
  *
- * Return: 0, or -EFAULT if the range is not host RAM.
+ * Return: 0, or -EFAULT if the range is not host RAM or the host declared
+ * the function gone.
  */
 int zoc_proxy_dma_read(struct zoc_pdev *pdev, u64 addr, void *buf, size_t len)
 {
-	void *src = zoc_proxy_host_ptr(pdev, addr, len);
+	void *src = zoc_proxy_dma_begin(pdev, addr, len);
 
 	if (!src)
 		return -EFAULT;
 	memcpy(buf, src, len);
+	zoc_proxy_dma_end(pdev);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(zoc_proxy_dma_read);
@@ -161,16 +214,18 @@ EXPORT_SYMBOL_GPL(zoc_proxy_dma_read);
  * @buf: source
  * @len: length in bytes
  *
- * Return: 0, or -EFAULT if the range is not host RAM.
+ * Return: 0, or -EFAULT if the range is not host RAM or the host declared
+ * the function gone.
  */
 int zoc_proxy_dma_write(struct zoc_pdev *pdev, u64 addr, const void *buf,
 			size_t len)
 {
-	void *dst = zoc_proxy_host_ptr(pdev, addr, len);
+	void *dst = zoc_proxy_dma_begin(pdev, addr, len);
 
 	if (!dst)
 		return -EFAULT;
 	memcpy(dst, buf, len);
+	zoc_proxy_dma_end(pdev);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(zoc_proxy_dma_write);
@@ -514,6 +569,9 @@ static u32 zoc_proxy_dev_create(struct zoc_proxy *proxy,
 		strscpy(params.backend, req.backend, sizeof(params.backend));
 	/* A host that restarted reuses its slots: the old device goes. */
 	zoc_proxy_dev_destroy(proxy, slot);
+	/* No model copies for the slot now: what the host fenced is over. */
+	WRITE_ONCE(zoc_guest_link_dev_page(proxy->ep, slot)->copying, 0);
+	WRITE_ONCE(zoc_guest_link_dev_page(proxy->ep, slot)->gone, 0);
 
 	pdev = kzalloc(sizeof(*pdev), GFP_KERNEL);
 	if (!pdev)

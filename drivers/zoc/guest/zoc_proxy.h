@@ -108,6 +108,8 @@ int zoc_proxy_register_model(struct zoc_proxy_model *model);
 void zoc_proxy_unregister_model(struct zoc_proxy_model *model);
 
 void *zoc_proxy_host_ptr(struct zoc_pdev *pdev, u64 addr, size_t len);
+void *zoc_proxy_dma_begin(struct zoc_pdev *pdev, u64 addr, size_t len);
+void zoc_proxy_dma_end(struct zoc_pdev *pdev);
 int zoc_proxy_dma_read(struct zoc_pdev *pdev, u64 addr, void *buf, size_t len);
 int zoc_proxy_dma_write(struct zoc_pdev *pdev, u64 addr, const void *buf,
 			size_t len);

@@ -27,10 +27,12 @@
  * These are a driver's small buffers; data pages are never bounced.
  *
  * What a reference cannot stop: the owner of a request page (a process
- * whose O_DIRECT read failed, the page cache) may use it again, and a model
- * that resumes may still write the failed request's data there.  Only a
- * service VM that cannot resume (killed, or its window revoked) closes
- * that; see bus.rst.
+ * whose O_DIRECT read failed, the page cache) may use it again.  The
+ * fence also sets the gone word of the function's device page: the models
+ * begin no copy to or from host memory once it is set, and count the
+ * copies under way, which the host reads after setting it.  Only a copy
+ * that was under way when the service VM stopped can still land; the host
+ * says so when it fences.  See bus.rst.
  */
 
 #include <linux/dma-map-ops.h>
@@ -584,21 +586,32 @@ void zoc_vfn_dma_setup(struct zoc_vfn *fn, struct pci_dev *pdev)
 }
 
 /*
- * @fn's model may go on with DMA that its driver no longer expects: hold
- * what the driver lets go of from now on.  Call before the function reads
- * as gone, so that its driver cannot free anything first.  Any context.
+ * @fn's model may go on with DMA that its driver no longer expects: tell
+ * the service VM to stop it (the device page's gone word), and hold what
+ * the driver lets go of from now on.  Call before the function reads as
+ * gone, so that its driver cannot free anything first.  Any context.
  */
 void zoc_vfn_dma_fence(struct zoc_vfn *fn)
 {
 	unsigned long flags;
+	bool first;
 
+	WRITE_ONCE(fn->page->gone, cpu_to_le32(1));
+	/* @gone before @copying is read; pairs with zoc_proxy_dma_begin(). */
+	virt_mb();
 	raw_spin_lock_irqsave(&fn->dma_lock, flags);
-	if (!fn->dma_fenced)
-		dev_warn(&fn->bus->bridge->dev,
-			 "slot %u: its model may still run: its DMA pages are held\n",
-			 fn->slot);
+	first = !fn->dma_fenced;
 	WRITE_ONCE(fn->dma_fenced, true);
 	raw_spin_unlock_irqrestore(&fn->dma_lock, flags);
+	if (!first)
+		return;
+	dev_warn(&fn->bus->bridge->dev,
+		 "slot %u: its model may still run: its DMA pages are held\n",
+		 fn->slot);
+	if (READ_ONCE(fn->page->copying))
+		dev_warn(&fn->bus->bridge->dev,
+			 "slot %u: its model was copying to or from host memory: that copy may still land\n",
+			 fn->slot);
 }
 
 /*

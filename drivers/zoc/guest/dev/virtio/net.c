@@ -119,10 +119,11 @@ static bool zoc_vnet_fill(struct zoc_vnet *vnet,
 	for (i = 0; i < buf->nr_segs && len; i++) {
 		seg = &buf->segs[i];
 		n = min(seg->len, len);
-		dst = zoc_proxy_host_ptr(vnet->pdev, seg->addr, n);
+		dst = zoc_proxy_dma_begin(vnet->pdev, seg->addr, n);
 		if (!dst)
 			return false;
 		zoc_vnet_src_copy(src, off, dst, n);
+		zoc_proxy_dma_end(vnet->pdev);
 		off += n;
 		len -= n;
 	}
