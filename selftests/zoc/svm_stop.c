@@ -442,11 +442,8 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 			      sizeof(self->dev), self->out, sizeof(self->out)))
 		TH_LOG("no disk with a namespace: %s", self->out);
 	chunk_offs(off, variant->pattern_mib);
-	ASSERT_EQ(0, zoc_pattern_io(self->dev, seed, 0, off, CHUNKS, CHUNK));
-	ASSERT_EQ(0, zoc_pattern_io(self->dev, seed, 1, off, CHUNKS, CHUNK));
-	close(self->lab);	/* zoc_pattern_expect() opens the port */
-	self->lab = -1;
-	EXPECT_EQ(0, zoc_pattern_expect(seed, off, CHUNKS, CHUNK));
+	EXPECT_EQ(0, zoc_pattern_leave(self->dev, seed, off, CHUNKS, CHUNK,
+				       &self->lab));
 	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " DISK))
 		TH_LOG("%s", self->out);
 	self->added = 0;

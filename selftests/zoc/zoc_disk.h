@@ -83,6 +83,25 @@ static inline int zoc_pattern_expect(unsigned long long seed, const off_t *off,
 	return ret;
 }
 
+/*
+ * Write the pattern of @seed through @dev in @n chunks of @chunk bytes at
+ * @off, read it back, and have the lab runner look for it in the backing
+ * file; the lab port *@lab, which takes one client, is closed first.
+ * Return: 0 or the first error.
+ */
+static inline int zoc_pattern_leave(const char *dev, unsigned long long seed,
+				    const off_t *off, int n, size_t chunk,
+				    int *lab)
+{
+	int ret = zoc_pattern_io(dev, seed, 0, off, n, chunk) ?:
+		  zoc_pattern_io(dev, seed, 1, off, n, chunk);
+
+	if (*lab >= 0)
+		close(*lab);
+	*lab = -1;
+	return ret ?: zoc_pattern_expect(seed, off, n, chunk);
+}
+
 /* Counter @key of device @name ("zocctl dev show NAME -s"), or -1. */
 static inline long long zoc_dev_stat(const char *name, const char *key)
 {

@@ -550,6 +550,38 @@ struct zoc_dev_page {
 };
 
 /*
+ * State pages: one per slot in the link area, after the device pages,
+ * written and read by the service VM only.  A model that lets go of a
+ * device it still serves (its module is replaced) saves there what the
+ * next model needs to take the device over where it stopped, so that the
+ * state lives in host memory, not in the service VM.  The host keeps them
+ * and never reads them.
+ */
+#define ZOC_LINK_SAVED_PAGES	0x30000
+#define ZOC_LINK_SAVED_SIZE	0x800
+
+#define ZOC_DEV_SAVED_MAGIC	0x5453445a	/* "ZDST" */
+
+/**
+ * struct zoc_dev_saved - what a model saved of a device it let go of
+ * @magic: ZOC_DEV_SAVED_MAGIC while @data holds a saved state, written
+ *	last; zero otherwise
+ * @type: the device's ZOC_DEV_* type
+ * @reserved: zero
+ * @len: bytes of @data used
+ * @crc: crc32 (little-endian, seed ~0) of those bytes
+ * @data: the state, in the model's own format (Documentation/zoc)
+ */
+struct zoc_dev_saved {
+	__le32 magic;
+	__u8 type;
+	__u8 reserved[3];
+	__le32 len;
+	__le32 crc;
+	__u8 data[ZOC_LINK_SAVED_SIZE - 16];
+};
+
+/*
  * /dev/zoc-link0: the host's link transport on bare metal.  The broker
  * (zoc-linkd -K) hands the host kernel the eventfds of the service VM's VMM
  * and gets from it the file the VMM maps as the L0 window.

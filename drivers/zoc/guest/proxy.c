@@ -30,48 +30,9 @@
 #include <asm/unaligned.h>
 #include <linux/zoc_link.h>
 
+#include "proxy.h"
 #include "zoc_guest.h"
 #include "zoc_proxy.h"
-
-/**
- * struct zoc_proxy_ctrl - a slot for a control request
- * @work: runs it
- * @proxy: the proxy whose slot it is
- * @msg: the request, as copied out of the ring
- * @index: the slot's bit in @proxy->ctrl_busy
- */
-struct zoc_proxy_ctrl {
-	struct work_struct work;
-	struct zoc_proxy *proxy;
-	struct zoc_msg msg;
-	unsigned int index;
-};
-
-static_assert(ZOC_LINK_CTRL_SLOTS <= BITS_PER_LONG);
-
-/**
- * struct zoc_proxy - the I/O proxy of one link endpoint
- * @ep: the endpoint, registered with; it outlives the proxy
- * @dev: the endpoint's device, for messages
- * @mutex: serialises control: protects the writers of @devs
- * @devs: the devices, by slot, published with RCU
- * @wq: ordered: runs the control requests, one at a time
- * @ctrls: the slots for control requests
- * @ctrl_busy: bit i: @ctrls[i] is taken
- * @ctrl_refused: control requests refused for want of a slot
- */
-struct zoc_proxy {
-	struct zoc_guest_link *ep;
-	struct device *dev;
-	struct mutex mutex;	/* serialises control, see above */
-	struct zoc_pdev __rcu *devs[ZOC_LINK_MAX_DEVS];
-	struct workqueue_struct *wq;
-	struct zoc_proxy_ctrl ctrls[ZOC_LINK_CTRL_SLOTS];
-	unsigned long ctrl_busy;
-	atomic64_t ctrl_refused;
-};
-
-#define ZOC_PROXY_REPLY_WAIT_MS	5000
 
 /* The models: a registry, like a driver's; shared by every proxy. */
 static LIST_HEAD(zoc_models);
@@ -97,6 +58,8 @@ int zoc_proxy_register_model(struct zoc_proxy_model *model)
 	if (!ret)
 		list_add_tail(&model->list, &zoc_models);
 	mutex_unlock(&zoc_models_mutex);
+	if (!ret)
+		zoc_proxy_swap_in(model);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(zoc_proxy_register_model);
@@ -105,13 +68,16 @@ EXPORT_SYMBOL_GPL(zoc_proxy_register_model);
  * zoc_proxy_unregister_model - withdraw a device model
  * @model: as registered
  *
- * Its devices hold a reference on its module, so none is left.
+ * A model with &zoc_proxy_model.detach lets go of its devices, which wait
+ * for the next model of their type (swap.c).  The devices of a model
+ * without it hold a reference on its module, so none is left.
  */
 void zoc_proxy_unregister_model(struct zoc_proxy_model *model)
 {
 	mutex_lock(&zoc_models_mutex);
 	list_del(&model->list);
 	mutex_unlock(&zoc_models_mutex);
+	zoc_proxy_swap_out(model);
 }
 EXPORT_SYMBOL_GPL(zoc_proxy_unregister_model);
 
@@ -337,14 +303,17 @@ static unsigned int zoc_proxy_doorbells(struct zoc_pdev *pdev)
 	return n;
 }
 
-/* Take the doorbells the host wrote.  Link lock held. */
-static void zoc_proxy_take_doorbells(struct zoc_pdev *pdev)
+/*
+ * Take the doorbells the host wrote, unless no model serves the device
+ * (they wait in the device page).  Link lock held, or interrupts off.
+ */
+void zoc_proxy_take_doorbells(struct zoc_pdev *pdev)
 {
 	u64 *pending = (__force u64 *)&pdev->page->db_pending;
 	unsigned long bits;
 	unsigned int i;
 
-	if (!READ_ONCE(*pending))
+	if (!READ_ONCE(*pending) || READ_ONCE(pdev->detached))
 		return;
 	/* The bits before the values; the host wrote them the other way. */
 	bits = le64_to_cpu((__force __le64)xchg(pending, 0));
@@ -360,8 +329,8 @@ static void zoc_proxy_take_doorbells(struct zoc_pdev *pdev)
 	}
 }
 
-static void zoc_proxy_mmio(struct zoc_pdev *pdev, const struct zoc_msg *msg,
-			   struct zoc_msg *reply)
+void zoc_proxy_mmio(struct zoc_pdev *pdev, const struct zoc_msg *msg,
+		    struct zoc_msg *reply)
 {
 	u64 off = le64_to_cpu(msg->mmio.offset);
 	unsigned int size = msg->mmio.size;
@@ -467,7 +436,10 @@ static bool zoc_proxy_request(void *priv, const struct zoc_msg *msg,
 		rcu_read_unlock();
 		return false;	/* the link answers ENODEV */
 	}
-	if (msg->hdr.type == ZOC_MSG_DOORBELL) {
+	if (zoc_proxy_defer(pdev, msg)) {
+		/* Its model is being replaced: answered later */
+		reply->hdr.type = ZOC_MSG_NONE;
+	} else if (msg->hdr.type == ZOC_MSG_DOORBELL) {
 		zoc_proxy_take_doorbells(pdev);
 		reply->hdr.type = ZOC_MSG_NONE;
 	} else {
@@ -507,10 +479,14 @@ static void zoc_proxy_dev_destroy(struct zoc_proxy *proxy, unsigned int slot)
 	if (!pdev)
 		return;
 	synchronize_rcu();	/* no callback runs on it any more */
-	pdev->model->destroy(pdev);
+	if (pdev->model)
+		pdev->model->destroy(pdev);
 	WRITE_ONCE(pdev->page->image.magic, 0);
-	module_put(pdev->model->owner);
+	WRITE_ONCE(zoc_guest_link_saved_page(proxy->ep, slot)->magic, 0);
+	if (pdev->pinned)
+		module_put(pdev->model->owner);
 	dev_info(proxy->dev, "slot %u: %s destroyed\n", slot, pdev->name);
+	zoc_proxy_swap_release(pdev);
 	kfree(pdev);
 }
 
@@ -583,14 +559,16 @@ static u32 zoc_proxy_dev_create(struct zoc_proxy *proxy,
 	strscpy(params.name, req.name, sizeof(params.name));
 	params.queues = le16_to_cpu(req.queues);
 	params.flags = req.flags;
+	pdev->params = params;
 	pdev->model = zoc_proxy_model_get(req.type);
 	if (!pdev->model) {
 		kfree(pdev);
 		return ZOC_MSG_ENOTSUPP;
 	}
-	ret = pdev->model->create(pdev, &params);
+	ret = zoc_proxy_swap_prepare(pdev) ?: pdev->model->create(pdev, &params);
 	if (ret) {
 		module_put(pdev->model->owner);
+		zoc_proxy_swap_release(pdev);
 		kfree(pdev);
 		dev_info(proxy->dev, "slot %u: %s not created: %d\n", slot,
 			 params.name, ret);
@@ -599,6 +577,10 @@ static u32 zoc_proxy_dev_create(struct zoc_proxy *proxy,
 		       ZOC_MSG_EIO;
 	}
 	pdev->image.type = req.type;
+	/* A model that can let go of its devices can go under them. */
+	pdev->pinned = !pdev->model->detach;
+	if (!pdev->pinned)
+		module_put(pdev->model->owner);
 	pdev->doorbells = zoc_proxy_doorbells(pdev);
 	zoc_proxy_publish_image(pdev);
 	rcu_assign_pointer(proxy->devs[slot], pdev);
@@ -622,6 +604,8 @@ static u32 zoc_proxy_dev_set_link(struct zoc_proxy *proxy,
 					 lockdep_is_held(&proxy->mutex));
 	if (!pdev)
 		return ZOC_MSG_EINVAL;
+	if (!pdev->model)
+		return ZOC_MSG_EBUSY;	/* its model is being replaced */
 	if (!pdev->model->set_link)
 		return ZOC_MSG_ENOTSUPP;
 	pdev->model->set_link(pdev, req.up);
@@ -660,13 +644,18 @@ static void zoc_proxy_ctrl_work(struct work_struct *work)
 static void zoc_proxy_show(void *priv, struct seq_file *s)
 {
 	struct zoc_proxy *proxy = priv;
-	unsigned int slot, devs = 0;
+	unsigned int slot, devs = 0, detached = 0;
+	struct zoc_pdev *pdev;
 
 	rcu_read_lock();
-	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++)
-		devs += !!rcu_access_pointer(proxy->devs[slot]);
+	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++) {
+		pdev = rcu_dereference(proxy->devs[slot]);
+		devs += !!pdev;
+		detached += pdev && READ_ONCE(pdev->detached);
+	}
 	rcu_read_unlock();
 	seq_printf(s, "devices: %u\n", devs);
+	seq_printf(s, "devices_detached: %u\n", detached);
 	seq_printf(s, "ctrl_refused: %lld\n",
 		   atomic64_read(&proxy->ctrl_refused));
 }
@@ -711,6 +700,7 @@ struct zoc_proxy *zoc_proxy_create(struct zoc_guest_link *ep)
 		return ERR_PTR(-ENOMEM);
 	}
 	zoc_guest_link_set_client(ep, &zoc_proxy_client_ops, proxy);
+	zoc_proxy_list_add(proxy);
 	return proxy;
 }
 
@@ -728,6 +718,7 @@ void zoc_proxy_destroy(struct zoc_proxy *proxy)
 {
 	unsigned int slot;
 
+	zoc_proxy_list_del(proxy);
 	zoc_guest_link_set_client(proxy->ep, NULL, NULL);
 	destroy_workqueue(proxy->wq);	/* runs what was queued first */
 	mutex_lock(&proxy->mutex);

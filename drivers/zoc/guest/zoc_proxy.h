@@ -18,6 +18,7 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/zoc_link.h>
 
@@ -62,6 +63,19 @@ struct zoc_proxy_params {
  *	written with @value.  Interrupt context.
  * @set_link: optional, network devices: the host's administrator set the
  *	link up or down.  Process context.
+ * @detach: optional: the model's module goes, the device stays.  Stop,
+ *	finish or give back what is in flight, save in @state (@len bytes at
+ *	most) what @attach needs to go on where the device stopped, and tear
+ *	the device down as @destroy does, without a word to the host: its
+ *	driver keeps the device and sees it stall.  Process context.  Return
+ *	the bytes saved, or a negative errno (the device is torn down all
+ *	the same, nothing saved).  A model without @detach pins its module
+ *	while it has devices.
+ * @attach: with @detach: take over a device that a model of this type let
+ *	go of, from its saved @state (@len bytes, untrusted: the host could
+ *	have written it), for the same @params.  As @create, and the image
+ *	must be the one the host already has; then go on where the device
+ *	stopped.  Process context.  Return 0 or a negative errno.
  * @list: in the core's list of models, which every proxy uses
  */
 struct zoc_proxy_model {
@@ -76,6 +90,10 @@ struct zoc_proxy_model {
 			   u64 value);
 	void (*doorbell)(struct zoc_pdev *pdev, unsigned int index, u32 value);
 	void (*set_link)(struct zoc_pdev *pdev, bool up);
+	int (*detach)(struct zoc_pdev *pdev, void *state, size_t len);
+	int (*attach)(struct zoc_pdev *pdev,
+		      const struct zoc_proxy_params *params,
+		      const void *state, size_t len);
 	struct list_head list;
 };
 
@@ -91,6 +109,14 @@ struct zoc_proxy_model {
  * @priv: the model's
  * @doorbells: how many doorbells its image declares
  * @stats: its counters, mirrored into @page
+ *
+ * The proxy's own, for replacing its model (swap.c):
+ * @params: what the host asked for, for the next model
+ * @pinned: it holds a reference on its model's module (no @detach)
+ * @swap_lock: protects @detached and @deferred against the request path
+ * @detached: no model serves it: the host's requests are kept
+ * @nr_deferred: requests kept in @deferred, in order
+ * @deferred: ZOC_PROXY_DEFERRED requests, allocated with the device
  */
 struct zoc_pdev {
 	struct zoc_proxy *proxy;
@@ -102,6 +128,13 @@ struct zoc_pdev {
 	void *priv;
 	unsigned int doorbells;
 	atomic64_t stats[ZOC_DEV_STATS];
+	struct zoc_proxy_params params;
+	bool pinned;
+	/* the request path races the replacement of the model */
+	spinlock_t swap_lock;
+	bool detached;
+	unsigned int nr_deferred;
+	struct zoc_msg *deferred;
 };
 
 int zoc_proxy_register_model(struct zoc_proxy_model *model);

@@ -994,6 +994,23 @@ struct zoc_dev_page *zoc_link_dev_page(struct zoc_link *link,
 }
 EXPORT_SYMBOL_GPL(zoc_link_dev_page);
 
+/**
+ * zoc_link_saved_page - the state page of a slot, in the link area
+ * @link: the link
+ * @slot: below ZOC_LINK_MAX_DEVS
+ *
+ * Return: the page, or NULL for a slot out of range.
+ */
+struct zoc_dev_saved *zoc_link_saved_page(struct zoc_link *link,
+					  unsigned int slot)
+{
+	if (slot >= ZOC_LINK_MAX_DEVS)
+		return NULL;
+	return (void *)link->area + ZOC_LINK_SAVED_PAGES +
+	       slot * ZOC_LINK_SAVED_SIZE;
+}
+EXPORT_SYMBOL_GPL(zoc_link_saved_page);
+
 static const char *zoc_link_side_state(u32 state)
 {
 	return state == ZOC_LINK_UP ? "up" :

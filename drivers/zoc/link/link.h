@@ -245,6 +245,8 @@ u32 zoc_link_peer_caps(struct zoc_link *link);
 bool zoc_link_restarting(struct zoc_link *link);
 struct zoc_dev_page *zoc_link_dev_page(struct zoc_link *link,
 				       unsigned int slot);
+struct zoc_dev_saved *zoc_link_saved_page(struct zoc_link *link,
+					  unsigned int slot);
 void zoc_link_show(struct seq_file *s, struct zoc_link *link);
 
 #endif /* _ZOC_LINK_LINK_H */

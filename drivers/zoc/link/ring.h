@@ -70,6 +70,11 @@ static_assert(sizeof(struct zoc_msg_ctrl) == ZOC_MSG_PAYLOAD_SIZE);
 static_assert(sizeof(struct zoc_link_area) <= ZOC_LINK_REQ_RING);
 static_assert(ZOC_LINK_REQ_RING + ZOC_LINK_RING_SPAN <= ZOC_LINK_CPL_RING);
 static_assert(ZOC_LINK_CPL_RING + ZOC_LINK_RING_SPAN <= ZOC_LINK_AREA_SIZE);
+static_assert(sizeof(struct zoc_dev_saved) == ZOC_LINK_SAVED_SIZE);
+static_assert(ZOC_LINK_DEV_PAGES + ZOC_LINK_MAX_DEVS * ZOC_LINK_DEV_PAGE_SIZE <=
+	      ZOC_LINK_SAVED_PAGES);
+static_assert(ZOC_LINK_SAVED_PAGES + ZOC_LINK_MAX_DEVS * ZOC_LINK_SAVED_SIZE <=
+	      ZOC_LINK_AREA_SIZE);
 static_assert(ZOC_RING_HDR_SIZE + ZOC_LINK_RING_SLOTS * ZOC_MSG_SIZE <=
 	      ZOC_LINK_RING_SPAN);
 

@@ -521,8 +521,13 @@ static void zoc_vblk_config(struct zoc_vblk *vblk, unsigned int queues,
 	cfg->write_zeroes_may_unmap = 1;
 }
 
-static int zoc_vblk_create(struct zoc_pdev *pdev,
-			   const struct zoc_proxy_params *params)
+/*
+ * A device for @params; with @state (@len bytes), the device a model let
+ * go of, going on where it stopped.
+ */
+static int zoc_vblk_new(struct zoc_pdev *pdev,
+			const struct zoc_proxy_params *params,
+			const void *state, size_t len)
 {
 	unsigned int queues = params->queues ?: ZOC_VBLK_DEF_QUEUES;
 	struct virtio_blk_config cfg;
@@ -553,9 +558,16 @@ static int zoc_vblk_create(struct zoc_pdev *pdev,
 		ret = PTR_ERR(vblk->vdev);
 		goto out_close;
 	}
-	pr_info("%s: %llu sectors, blocks of %u bytes on %s, %u queues\n",
+	if (state) {
+		ret = zoc_virtio_restore(vblk->vdev, state, len);
+		if (ret < 0) {
+			zoc_virtio_destroy(vblk->vdev);
+			goto out_close;
+		}
+	}
+	pr_info("%s: %llu sectors, blocks of %u bytes on %s, %u queues%s\n",
 		params->name, (unsigned long long)vblk->capacity, block_size,
-		params->backend, queues);
+		params->backend, queues, state ? ", taken over" : "");
 	return 0;
 
 out_close:
@@ -563,6 +575,19 @@ out_close:
 out_free:
 	kfree(vblk);
 	return ret;
+}
+
+static int zoc_vblk_create(struct zoc_pdev *pdev,
+			   const struct zoc_proxy_params *params)
+{
+	return zoc_vblk_new(pdev, params, NULL, 0);
+}
+
+static int zoc_vblk_attach(struct zoc_pdev *pdev,
+			   const struct zoc_proxy_params *params,
+			   const void *state, size_t len)
+{
+	return zoc_vblk_new(pdev, params, state, len);
 }
 
 static void zoc_vblk_destroy(struct zoc_pdev *pdev)
@@ -574,12 +599,26 @@ static void zoc_vblk_destroy(struct zoc_pdev *pdev)
 	kfree(vblk);
 }
 
+/* Its requests complete; then the backend closes, its cache flushed. */
+static int zoc_vblk_detach(struct zoc_pdev *pdev, void *state, size_t len)
+{
+	struct zoc_vblk *vblk = zoc_virtio_priv(pdev->priv);
+	int ret;
+
+	ret = zoc_virtio_detach(vblk->vdev, state, len);
+	zoc_blkback_close(vblk->bb);
+	kfree(vblk);
+	return ret;
+}
+
 static struct zoc_proxy_model zoc_vblk_model = {
 	.type = ZOC_DEV_VIRTIO_BLK,
 	.name = "virtio-blk",
 	.owner = THIS_MODULE,
 	.create = zoc_vblk_create,
 	.destroy = zoc_vblk_destroy,
+	.detach = zoc_vblk_detach,
+	.attach = zoc_vblk_attach,
 	.mmio_read = zoc_virtio_mmio_read,
 	.mmio_write = zoc_virtio_mmio_write,
 	.doorbell = zoc_virtio_doorbell,

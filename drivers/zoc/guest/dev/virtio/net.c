@@ -341,9 +341,25 @@ static bool zoc_vnet_id_ok(const struct zoc_ctrl_net *id)
 	       id->prefix_len >= 1 && id->prefix_len <= 32;
 }
 
-static int zoc_vnet_create(struct zoc_pdev *pdev,
-			   const struct zoc_proxy_params *params)
+/**
+ * struct zoc_vnet_saved - what virtio-net saves after its transport's
+ * @admin_up: the host's administrator wants the link up
+ * @reserved: zero
+ */
+struct zoc_vnet_saved {
+	u8 admin_up;
+	u8 reserved[7];
+};
+
+/*
+ * A device for @params; with @state (@len bytes), the device a model let
+ * go of, going on where it stopped.
+ */
+static int zoc_vnet_new(struct zoc_pdev *pdev,
+			const struct zoc_proxy_params *params,
+			const void *state, size_t len)
 {
+	const struct zoc_vnet_saved *saved;
 	struct virtio_net_config cfg = {};
 	struct net_device *dev;
 	struct zoc_vnet *vnet;
@@ -380,6 +396,16 @@ static int zoc_vnet_create(struct zoc_pdev *pdev,
 		ret = PTR_ERR(vnet->vdev);
 		goto out_free;
 	}
+	if (state) {
+		ret = zoc_virtio_restore(vnet->vdev, state, len);
+		if (ret < 0)
+			goto out_virtio;
+		saved = state + ret;
+		ret = -EINVAL;
+		if (len - ret < sizeof(*saved) || saved->admin_up > 1)
+			goto out_virtio;
+		vnet->admin_up = saved->admin_up;
+	}
 	ret = xdp_rxq_info_reg(&vnet->xdp_rxq, dev, 0, 0) ?:
 	      xdp_rxq_info_reg_mem_model(&vnet->xdp_rxq, MEM_TYPE_PAGE_SHARED,
 					 NULL);
@@ -404,18 +430,62 @@ out_free:
 	return ret;
 }
 
-static void zoc_vnet_destroy(struct zoc_pdev *pdev)
+static int zoc_vnet_create(struct zoc_pdev *pdev,
+			   const struct zoc_proxy_params *params)
+{
+	return zoc_vnet_new(pdev, params, NULL, 0);
+}
+
+static int zoc_vnet_attach(struct zoc_pdev *pdev,
+			   const struct zoc_proxy_params *params,
+			   const void *state, size_t len)
+{
+	return zoc_vnet_new(pdev, params, state, len);
+}
+
+/*
+ * Tear the device down; with @state, save it first (@len bytes): its
+ * receive buffers are given back to be taken again.  Return the bytes
+ * saved, 0 without @state, or a negative errno.
+ */
+static int zoc_vnet_free(struct zoc_pdev *pdev, void *state, size_t len)
 {
 	struct zoc_vnet *vnet = zoc_virtio_priv(pdev->priv);
 	struct net_device *dev = vnet->rep;
+	struct zoc_vnet_saved *saved;
+	bool admin_up = vnet->admin_up;
+	int ret = 0;
 
 	/* No more transmits nor programs; then the queues stop. */
 	unregister_netdev(dev);
-	zoc_virtio_destroy(vnet->vdev);
+	if (state) {
+		ret = zoc_virtio_detach(vnet->vdev, state, len);
+		if (ret >= 0 && len - ret < sizeof(*saved))
+			ret = -ENOSPC;
+		if (ret >= 0) {
+			saved = state + ret;
+			memset(saved, 0, sizeof(*saved));
+			saved->admin_up = admin_up;
+			ret += sizeof(*saved);
+		}
+	} else {
+		zoc_virtio_destroy(vnet->vdev);
+	}
 	xdp_rxq_info_unreg(&vnet->xdp_rxq);
 	free_percpu(dev->tstats);
 	kvfree(vnet->rx);
 	free_netdev(dev);
+	return ret;
+}
+
+static void zoc_vnet_destroy(struct zoc_pdev *pdev)
+{
+	zoc_vnet_free(pdev, NULL, 0);
+}
+
+static int zoc_vnet_detach(struct zoc_pdev *pdev, void *state, size_t len)
+{
+	return zoc_vnet_free(pdev, state, len);
 }
 
 static void zoc_vnet_set_link(struct zoc_pdev *pdev, bool up)
@@ -441,6 +511,8 @@ static struct zoc_proxy_model zoc_vnet_model = {
 	.mmio_write = zoc_virtio_mmio_write,
 	.doorbell = zoc_virtio_doorbell,
 	.set_link = zoc_vnet_set_link,
+	.detach = zoc_vnet_detach,
+	.attach = zoc_vnet_attach,
 };
 
 int zoc_virtio_net_init(void)

@@ -200,7 +200,7 @@ void zoc_virtio_vq_interrupt(struct zoc_virtio_queue *vq)
 
 /* --- device state -------------------------------------------------------- */
 
-static bool zoc_virtio_live(struct zoc_virtio_dev *vdev)
+bool zoc_virtio_live(struct zoc_virtio_dev *vdev)
 {
 	u8 want = VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK;
 
@@ -302,7 +302,7 @@ static void zoc_virtio_clear(struct zoc_virtio_dev *vdev)
 }
 
 /* Wait until a stopped queue has nothing in flight. */
-static void zoc_virtio_vq_quiesce(struct zoc_virtio_queue *vq)
+void zoc_virtio_vq_quiesce(struct zoc_virtio_queue *vq)
 {
 	struct zoc_virtio_dev *vdev = vq->vdev;
 
@@ -444,7 +444,7 @@ static void zoc_virtio_vq_enable(struct zoc_virtio_queue *vq)
 }
 
 /* FEATURES_OK: only what we offer, and virtio 1.x. */
-static bool zoc_virtio_features_ok(struct zoc_virtio_dev *vdev)
+bool zoc_virtio_features_ok(struct zoc_virtio_dev *vdev)
 {
 	u64 drv = vdev->drv_features;
 
@@ -494,7 +494,7 @@ static void zoc_virtio_set_status(struct zoc_virtio_dev *vdev, u8 val)
 	}
 }
 
-static u16 zoc_virtio_vector(struct zoc_virtio_dev *vdev, u16 val)
+u16 zoc_virtio_vector(struct zoc_virtio_dev *vdev, u16 val)
 {
 	return val <= vdev->nr_queues ? val : VIRTIO_MSI_NO_VECTOR;
 }
@@ -875,6 +875,9 @@ static void zoc_virtio_cap(struct zoc_dev_image *img, u8 type, u32 offset,
 		cap.cap.cap_len = sizeof(cap);
 		cap.notify_off_multiplier = cpu_to_le32(multiplier);
 	}
+	/* The image is filled in from nothing, with room for these. */
+	if (WARN_ON_ONCE(img->caps_len + cap.cap.cap_len > sizeof(img->caps)))
+		return;
 	memcpy(img->caps + img->caps_len, &cap, cap.cap.cap_len);
 	img->caps_len += cap.cap.cap_len;
 }
@@ -922,9 +925,14 @@ static void zoc_virtio_image(struct zoc_virtio_dev *vdev,
 		       vdev->config_len, 0);
 }
 
-static void zoc_virtio_free(struct zoc_virtio_dev *vdev)
+/* Free a device whose queues are quiesced. */
+void zoc_virtio_free(struct zoc_virtio_dev *vdev)
 {
 	unsigned int i;
+
+	irq_work_sync(&vdev->config_irq);
+	if (vdev->wq)
+		destroy_workqueue(vdev->wq);
 
 	for (i = 0; i < vdev->nr_queues; i++) {
 		if (vdev->vqs[i])
@@ -1023,13 +1031,17 @@ out_free:
  */
 void zoc_virtio_destroy(struct zoc_virtio_dev *vdev)
 {
+	zoc_virtio_stop(vdev);
+	cancel_work_sync(&vdev->reset_work);
+	zoc_virtio_quiesce(vdev);
+	zoc_virtio_free(vdev);
+}
+
+/* The device stops: its queues take no more chains, no reset begins. */
+void zoc_virtio_stop(struct zoc_virtio_dev *vdev)
+{
 	spin_lock_irq(&vdev->lock);
 	vdev->dying = true;
 	zoc_virtio_stop_queues(vdev);
 	spin_unlock_irq(&vdev->lock);
-	cancel_work_sync(&vdev->reset_work);
-	zoc_virtio_quiesce(vdev);
-	irq_work_sync(&vdev->config_irq);
-	destroy_workqueue(vdev->wq);
-	zoc_virtio_free(vdev);
 }

@@ -121,6 +121,9 @@ struct zoc_virtio_dev *zoc_virtio_create(struct zoc_pdev *pdev,
 					 const void *config,
 					 unsigned int config_len, void *priv);
 void zoc_virtio_destroy(struct zoc_virtio_dev *vdev);
+int zoc_virtio_detach(struct zoc_virtio_dev *vdev, void *state, size_t len);
+int zoc_virtio_restore(struct zoc_virtio_dev *vdev, const void *state,
+		       size_t len);
 void *zoc_virtio_priv(const struct zoc_virtio_dev *vdev);
 struct zoc_virtio_dev *zoc_virtio_vq_dev(const struct zoc_virtio_queue *vq);
 struct zoc_pdev *zoc_virtio_pdev(const struct zoc_virtio_dev *vdev);
@@ -177,6 +180,8 @@ void zoc_virtio_net_exit(void);
  * @set_up: the device type's &zoc_virtio_ops.setup succeeded for the rings
  *	taken; written by its work and once it is quiesced
  * @last_avail: the next avail entry to take; its work only
+ * @dropped: chains given back unused (zoc_vq_drop()) since it was last
+ *	zeroed: with @used_lock
  * @segs: the buffers of the chain being taken; its work only
  * @work: takes the chains and hands them to the device type
  * @reset_work: resets the queue alone (VIRTIO_F_RING_RESET)
@@ -209,6 +214,7 @@ struct zoc_virtio_queue {
 	bool resetting;
 	bool set_up;
 	u16 last_avail;
+	u16 dropped;
 	struct zoc_vq_seg *segs;
 	struct work_struct work;
 	struct work_struct reset_work;
@@ -290,6 +296,14 @@ void zoc_vq_abandon(struct zoc_virtio_queue *vq);
 void zoc_vq_hold(struct zoc_virtio_queue *vq);
 void zoc_vq_release(struct zoc_virtio_queue *vq);
 void zoc_vq_wait_idle(struct zoc_virtio_queue *vq);
+
+/* The transport, for saving and restoring it (pci.c, saved.c) */
+bool zoc_virtio_live(struct zoc_virtio_dev *vdev);
+bool zoc_virtio_features_ok(struct zoc_virtio_dev *vdev);
+u16 zoc_virtio_vector(struct zoc_virtio_dev *vdev, u16 val);
+void zoc_virtio_stop(struct zoc_virtio_dev *vdev);
+void zoc_virtio_vq_quiesce(struct zoc_virtio_queue *vq);
+void zoc_virtio_free(struct zoc_virtio_dev *vdev);
 
 /* The transport, for the engine */
 void zoc_virtio_kick(struct zoc_virtio_queue *vq);

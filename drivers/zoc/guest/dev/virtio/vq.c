@@ -452,6 +452,7 @@ void zoc_vq_drop(struct zoc_virtio_queue *vq)
 	unsigned long flags;
 
 	spin_lock_irqsave(&vq->used_lock, flags);
+	vq->dropped++;
 	zoc_vq_put(vq);
 	spin_unlock_irqrestore(&vq->used_lock, flags);
 }

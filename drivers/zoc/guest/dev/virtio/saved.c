@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC virtio devices: the transport's state, saved when the module lets go
+ * of a device that stays with the host's driver, and restored by the next
+ * module (drivers/zoc/guest/swap.c).
+ *
+ * A device is saved quiesced: every chain it took is completed, or, for
+ * the receive buffers a device type keeps, given back and taken again by
+ * the next module (its avail index is saved before them; they are the
+ * last the queue took).  So a queue's state is its registers and its
+ * indexes, and the used index in host memory must match.  The saved bytes
+ * come back through host memory: restoring checks them as it checks the
+ * driver's register writes, and a device whose state does not fit needs a
+ * reset, which the driver survives.
+ */
+
+#include <linux/spinlock.h>
+#include <linux/virtio_byteorder.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_pci.h>
+#include <linux/workqueue.h>
+
+#include "../../zoc_proxy.h"
+#include "virtio.h"
+
+#define ZOC_VIRTIO_SAVED_VERSION	1
+
+/**
+ * struct zoc_virtio_saved_vq - a queue, as saved (little-endian)
+ * @desc: queue_desc
+ * @driver: queue_driver
+ * @device: queue_device
+ * @size: queue_size
+ * @vector: queue_msix_vector
+ * @last_avail: the next avail entry to take
+ * @used_idx: the used index published
+ * @enabled: queue_enable
+ * @reserved: zero
+ */
+struct zoc_virtio_saved_vq {
+	__le64 desc;
+	__le64 driver;
+	__le64 device;
+	__le16 size;
+	__le16 vector;
+	__le16 last_avail;
+	__le16 used_idx;
+	u8 enabled;
+	u8 reserved[7];
+};
+
+/**
+ * struct zoc_virtio_saved - a device's transport, as saved (little-endian)
+ * @version: ZOC_VIRTIO_SAVED_VERSION
+ * @nr_queues: its queues
+ * @drv_features: the driver's features
+ * @dfselect: device_feature_select
+ * @gfselect: driver_feature_select
+ * @msix_config: config_msix_vector
+ * @queue_select: queue_select
+ * @status: device_status
+ * @generation: config_generation
+ * @reserved: zero
+ * @vq: its queues
+ */
+struct zoc_virtio_saved {
+	__le32 version;
+	__le32 nr_queues;
+	__le64 drv_features;
+	__le32 dfselect;
+	__le32 gfselect;
+	__le16 msix_config;
+	__le16 queue_select;
+	u8 status;
+	u8 generation;
+	u8 reserved[2];
+	struct zoc_virtio_saved_vq vq[ZOC_VIRTIO_MAX_QUEUES];
+};
+
+static void zoc_virtio_save_vq(struct zoc_virtio_queue *vq,
+			       struct zoc_virtio_saved_vq *sq)
+{
+	sq->desc = cpu_to_le64(vq->desc);
+	sq->driver = cpu_to_le64(vq->driver);
+	sq->device = cpu_to_le64(vq->device);
+	sq->size = cpu_to_le16(vq->size);
+	sq->vector = cpu_to_le16(vq->vector);
+	sq->enabled = vq->enabled;
+	/* The chains given back unused are taken again. */
+	sq->last_avail = cpu_to_le16(vq->last_avail - vq->dropped);
+	sq->used_idx = cpu_to_le16(vq->used_idx);
+}
+
+/**
+ * zoc_virtio_detach - save a device's transport and free the device
+ * @vdev: the device; the proxy sends it nothing any more
+ * @state: where to save
+ * @len: bytes at @state
+ *
+ * A device reset under way is finished first; then the queues stop and
+ * quiesce: what is in flight completes, receive buffers are given back.
+ * Nothing is said to the host.
+ *
+ * Context: process context.
+ * Return: the bytes saved at @state, or -ENOSPC (the device is freed all
+ * the same).
+ */
+int zoc_virtio_detach(struct zoc_virtio_dev *vdev, void *state, size_t len)
+{
+	struct zoc_virtio_saved *sv = state;
+	struct zoc_virtio_queue *vq;
+	unsigned int i;
+
+	/* The resets the driver asked for end as it expects. */
+	flush_work(&vdev->reset_work);
+	for (i = 0; i < vdev->nr_queues; i++)
+		flush_work(&vdev->vqs[i]->reset_work);
+	zoc_virtio_stop(vdev);
+	for (i = 0; i < vdev->nr_queues; i++) {
+		vq = vdev->vqs[i];
+		spin_lock_irq(&vq->used_lock);
+		vq->dropped = 0;
+		spin_unlock_irq(&vq->used_lock);
+		zoc_virtio_vq_quiesce(vq);
+	}
+	if (len < sizeof(*sv)) {
+		zoc_virtio_free(vdev);
+		return -ENOSPC;
+	}
+	memset(sv, 0, sizeof(*sv));
+	spin_lock_irq(&vdev->lock);
+	sv->version = cpu_to_le32(ZOC_VIRTIO_SAVED_VERSION);
+	sv->nr_queues = cpu_to_le32(vdev->nr_queues);
+	sv->drv_features = cpu_to_le64(vdev->drv_features);
+	sv->dfselect = cpu_to_le32(vdev->dfselect);
+	sv->gfselect = cpu_to_le32(vdev->gfselect);
+	sv->msix_config = cpu_to_le16(vdev->msix_config);
+	sv->queue_select = cpu_to_le16(vdev->queue_select);
+	sv->status = vdev->status;
+	sv->generation = vdev->generation;
+	for (i = 0; i < vdev->nr_queues; i++)
+		zoc_virtio_save_vq(vdev->vqs[i], &sv->vq[i]);
+	spin_unlock_irq(&vdev->lock);
+	zoc_virtio_free(vdev);
+	return sizeof(*sv);
+}
+
+/*
+ * Restore a queue's registers and, if it was enabled, its rings and
+ * indexes.  False if they do not fit: the device needs a reset.  Device
+ * lock held.
+ */
+static bool zoc_virtio_restore_vq(struct zoc_virtio_queue *vq,
+				  const struct zoc_virtio_saved_vq *sq)
+{
+	struct zoc_virtio_dev *vdev = vq->vdev;
+	u16 used;
+
+	vq->size = le16_to_cpu(sq->size);
+	WRITE_ONCE(vq->vector, zoc_virtio_vector(vdev,
+						 le16_to_cpu(sq->vector)));
+	vq->desc = le64_to_cpu(sq->desc);
+	vq->driver = le64_to_cpu(sq->driver);
+	vq->device = le64_to_cpu(sq->device);
+	if (!sq->enabled)
+		return true;
+	if (zoc_vq_init(vq, vq->size, vq->desc, vq->driver, vq->device))
+		return false;	/* the device needs a reset already */
+	vq->enabled = true;
+	/* The host's memory has the truth of what was used. */
+	used = __virtio16_to_cpu(true, READ_ONCE(vq->vring.used->idx));
+	if (used != le16_to_cpu(sq->used_idx) ||
+	    used != le16_to_cpu(sq->last_avail)) {
+		zoc_virtio_fail_locked(vdev, "saved queue does not match its rings");
+		return false;
+	}
+	vq->last_avail = used;
+	vq->used_idx = used;
+	vq->signalled = used;
+	return true;
+}
+
+/**
+ * zoc_virtio_restore - restore a device's transport as it was saved
+ * @vdev: the device, just created for the same parameters
+ * @state: what zoc_virtio_detach() saved; untrusted
+ * @len: bytes at @state
+ *
+ * The device goes on where it stopped: its queues run again and raise
+ * their vectors once, for what they may have posted without one.  A state
+ * that does not fit the device (another layout, features it no longer
+ * offers, rings that moved) makes it need a reset.
+ *
+ * Context: process context, before the proxy sends the device anything.
+ * Return: the bytes of @state used, or -EINVAL if it is no saved state of
+ * this device.
+ */
+int zoc_virtio_restore(struct zoc_virtio_dev *vdev, const void *state,
+		       size_t len)
+{
+	const struct zoc_virtio_saved *sv = state;
+	struct zoc_virtio_queue *vq;
+	unsigned int i;
+	bool ok = true;
+
+	if (len < sizeof(*sv) ||
+	    le32_to_cpu(sv->version) != ZOC_VIRTIO_SAVED_VERSION ||
+	    le32_to_cpu(sv->nr_queues) != vdev->nr_queues)
+		return -EINVAL;
+	spin_lock_irq(&vdev->lock);
+	vdev->dfselect = le32_to_cpu(sv->dfselect);
+	vdev->gfselect = le32_to_cpu(sv->gfselect);
+	WRITE_ONCE(vdev->drv_features, le64_to_cpu(sv->drv_features));
+	WRITE_ONCE(vdev->msix_config,
+		   zoc_virtio_vector(vdev, le16_to_cpu(sv->msix_config)));
+	vdev->queue_select = le16_to_cpu(sv->queue_select);
+	vdev->generation = sv->generation;
+	if ((sv->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    !zoc_virtio_features_ok(vdev))
+		ok = false;
+	for (i = 0; i < vdev->nr_queues && ok; i++)
+		ok = zoc_virtio_restore_vq(vdev->vqs[i], &sv->vq[i]);
+	WRITE_ONCE(vdev->status, sv->status & ~VIRTIO_CONFIG_S_NEEDS_RESET);
+	if (!ok || (sv->status & VIRTIO_CONFIG_S_NEEDS_RESET))
+		zoc_virtio_fail_locked(vdev, "saved state does not fit");
+	if (zoc_virtio_live(vdev)) {
+		for (i = 0; i < vdev->nr_queues; i++) {
+			vq = vdev->vqs[i];
+			if (!vq->enabled)
+				continue;
+			WRITE_ONCE(vq->running, true);
+			zoc_virtio_kick(vq);
+			irq_work_queue(&vq->irq_work);
+		}
+	}
+	spin_unlock_irq(&vdev->lock);
+	return sizeof(*sv);
+}

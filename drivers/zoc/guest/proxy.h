@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ZOC I/O proxy core, inside zoc_guest: what proxy.c and swap.c share.
+ */
+#ifndef _ZOC_GUEST_PROXY_H
+#define _ZOC_GUEST_PROXY_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+#include <linux/zoc_link.h>
+
+struct zoc_guest_link;
+struct zoc_pdev;
+struct zoc_proxy_model;
+
+/**
+ * struct zoc_proxy_ctrl - a slot for a control request
+ * @work: runs it
+ * @proxy: the proxy whose slot it is
+ * @msg: the request, as copied out of the ring
+ * @index: the slot's bit in @proxy->ctrl_busy
+ */
+struct zoc_proxy_ctrl {
+	struct work_struct work;
+	struct zoc_proxy *proxy;
+	struct zoc_msg msg;
+	unsigned int index;
+};
+
+static_assert(ZOC_LINK_CTRL_SLOTS <= BITS_PER_LONG);
+
+/**
+ * struct zoc_proxy - the I/O proxy of one link endpoint
+ * @list: in the list of proxies (swap.c)
+ * @ep: the endpoint, registered with; it outlives the proxy
+ * @dev: the endpoint's device, for messages
+ * @mutex: serialises control: protects the writers of @devs
+ * @devs: the devices, by slot, published with RCU
+ * @wq: ordered: runs the control requests, one at a time
+ * @ctrls: the slots for control requests
+ * @ctrl_busy: bit i: @ctrls[i] is taken
+ * @ctrl_refused: control requests refused for want of a slot
+ */
+struct zoc_proxy {
+	struct list_head list;
+	struct zoc_guest_link *ep;
+	struct device *dev;
+	struct mutex mutex;	/* serialises control, see above */
+	struct zoc_pdev __rcu *devs[ZOC_LINK_MAX_DEVS];
+	struct workqueue_struct *wq;
+	struct zoc_proxy_ctrl ctrls[ZOC_LINK_CTRL_SLOTS];
+	unsigned long ctrl_busy;
+	atomic64_t ctrl_refused;
+};
+
+#define ZOC_PROXY_REPLY_WAIT_MS	5000
+
+/* Posted writes and reads kept for a device whose model is replaced */
+#define ZOC_PROXY_DEFERRED	64
+
+/* proxy.c */
+void zoc_proxy_mmio(struct zoc_pdev *pdev, const struct zoc_msg *msg,
+		    struct zoc_msg *reply);
+void zoc_proxy_take_doorbells(struct zoc_pdev *pdev);
+
+/* swap.c: models replaced under devices that keep running */
+void zoc_proxy_list_add(struct zoc_proxy *proxy);
+void zoc_proxy_list_del(struct zoc_proxy *proxy);
+bool zoc_proxy_defer(struct zoc_pdev *pdev, const struct zoc_msg *msg);
+int zoc_proxy_swap_prepare(struct zoc_pdev *pdev);
+void zoc_proxy_swap_release(struct zoc_pdev *pdev);
+void zoc_proxy_swap_out(const struct zoc_proxy_model *model);
+void zoc_proxy_swap_in(const struct zoc_proxy_model *model);
+
+#endif /* _ZOC_GUEST_PROXY_H */
