@@ -11,7 +11,8 @@
  * "zocctl dev set ... link down|up".  A hostile driver (the test module
  * zoc_virtio_hostile_test, with virtio-pci unbound) only makes the device
  * need a reset, and it works again; a virtio-blk device reading meanwhile
- * does not notice.  With the service VM killed during a
+ * does not notice.  The service VM's virtio models can be replaced (their
+ * module reloaded) under the netdev.  With the service VM killed during a
  * transfer the netdev goes away and the host lives.
  */
 #define _GNU_SOURCE
@@ -324,6 +325,57 @@ TEST_F_TIMEOUT(vnet, link_down_up, 300)
 		EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
 				    "ping -c 3 -W 5 %s", PEER_IP))
 			TH_LOG("%s", self->out);
+}
+
+#define SWAPS		3
+
+/*
+ * zoc_virtio unloaded and loaded again in the service VM while the host
+ * pings the VPC peer: the model saves the device and the next one takes
+ * it over.  The host's netdev stays (same ifindex), no receive buffer comes
+ * back as an error, and the peer answers again; the representor leaves
+ * the VPC and comes back, so a few pings may be lost meanwhile.
+ */
+TEST_F_TIMEOUT(vnet, model_swap_keeps_the_netdev, 600)
+{
+	char ifindex[16], after[16], errors[32];
+	int i;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no service VM firmware");
+	ASSERT_EQ(0, net_attr(self->ifname, "ifindex", ifindex,
+			      sizeof(ifindex)));
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "ping -c 3 -W 5 %s", PEER_IP))
+		TH_LOG("before: %s", self->out);
+	ASSERT_EQ(0, zoc_sh(NULL, 0,
+			    "ping -c 40 -W 1 %s >/tmp/zoc-swap-ping.log 2>&1 &",
+			    PEER_IP));
+	for (i = 0; i < SWAPS; i++) {
+		sleep(5);
+		ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-fw reload zoc_virtio",
+					   self->out, sizeof(self->out)))
+			TH_LOG("swap %d: %s", i, self->out);
+	}
+	EXPECT_EQ(0, wait_carrier(self->ifname, 1, 60));
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "ping -c 3 -W 5 %s", PEER_IP))
+		TH_LOG("after: %s", self->out);
+	zoc_sh(self->out, sizeof(self->out),
+	       "for i in $(seq 60); do grep -q 'packets transmitted' /tmp/zoc-swap-ping.log && break; sleep 1; done; grep 'packets transmitted' /tmp/zoc-swap-ping.log");
+	TH_LOG("during %d swaps: %s", SWAPS, self->out);
+	ASSERT_EQ(0, net_attr(self->ifname, "ifindex", after, sizeof(after)))
+		TH_LOG("%s is gone", self->ifname);
+	EXPECT_STREQ(ifindex, after);
+	ASSERT_EQ(0, net_attr(self->ifname, "statistics/rx_length_errors",
+			      errors, sizeof(errors)));
+	EXPECT_EQ(0, atoll(errors)) TH_LOG("receive buffers came back empty");
+	EXPECT_EQ(0, zoc_dev_stat(DEV_NAME, "invalid"));
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev show %s",
+			     DEV_NAME));
+	EXPECT_NE(NULL, strstr(self->out, "state up")) TH_LOG("%s", self->out);
 }
 
 /* The size of the current ring @which ("RX:" or "TX:") of "ethtool -g". */
