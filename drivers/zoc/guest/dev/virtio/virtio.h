@@ -19,6 +19,7 @@
 #include <linux/irq_work.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/virtio_pci.h>
 #include <linux/virtio_ring.h>
 #include <linux/workqueue.h>
 #include <linux/zoc_link.h>
@@ -32,6 +33,20 @@ struct virtio_net_hdr;
 struct zoc_pdev;
 struct zoc_virtio_dev;
 struct zoc_virtio_queue;
+
+/* BAR0 */
+#define ZOC_VIRTIO_BAR_SHIFT	15		/* 32 KiB */
+#define ZOC_VIRTIO_COMMON	0x0000
+#define ZOC_VIRTIO_ISR		0x1000
+#define ZOC_VIRTIO_DEVICE	0x2000
+#define ZOC_VIRTIO_NOTIFY	0x3000
+#define ZOC_VIRTIO_MSIX_TABLE	0x4000
+#define ZOC_VIRTIO_MSIX_PBA	0x5000
+#define ZOC_VIRTIO_AREA		0x1000		/* room of each structure */
+#define ZOC_VIRTIO_NOTIFY_MULT	4
+
+/* The common configuration with queue_notify_data and queue_reset */
+#define ZOC_VIRTIO_COMMON_LEN	(VIRTIO_PCI_COMMON_Q_RESET + sizeof(u16))
 
 /* Queue size offered; also the longest chain a queue can hold. */
 #define ZOC_VIRTIO_QUEUE_SIZE	256
@@ -296,6 +311,9 @@ void zoc_vq_abandon(struct zoc_virtio_queue *vq);
 void zoc_vq_hold(struct zoc_virtio_queue *vq);
 void zoc_vq_release(struct zoc_virtio_queue *vq);
 void zoc_vq_wait_idle(struct zoc_virtio_queue *vq);
+
+/* The transport's image (image.c) */
+void zoc_virtio_image(struct zoc_virtio_dev *vdev, struct zoc_dev_image *img);
 
 /* The transport, for saving and restoring it (pci.c, saved.c) */
 bool zoc_virtio_live(struct zoc_virtio_dev *vdev);
