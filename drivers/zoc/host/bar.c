@@ -123,7 +123,9 @@ static u64 zoc_vfn_forward_read(struct zoc_vfn *fn, u64 offset,
 	/* Interrupts raised meanwhile were noted: deliver them soon. */
 	zoc_host_bus_kick(fn->bus);
 	if (ret || reply.hdr.type != ZOC_MSG_MMIO_REPLY) {
-		zoc_vfn_gone(fn);
+		zoc_vfn_gone(fn, ret == -ETIMEDOUT ?
+			     "a register read was not answered in time" :
+			     "a register read failed");
 		return zoc_vfn_gone_value(fn);
 	}
 	if (le32_to_cpu(reply.reply.status) != ZOC_MSG_OK)
@@ -203,7 +205,7 @@ static void zoc_vfn_write(struct mmio_emul_region *region,
 	 */
 	if (zoc_link_post_wait(fn->bus->link, &msg, ZOC_BUS_READ_NS) ==
 	    -ETIMEDOUT)
-		zoc_vfn_gone(fn);
+		zoc_vfn_gone(fn, "a register write found no room in time");
 }
 
 const struct mmio_emul_ops zoc_vfn_ops = {

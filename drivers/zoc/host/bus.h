@@ -190,7 +190,7 @@ void zoc_bus_msi_exit(struct zoc_bus *b);
 extern const struct mmio_emul_ops zoc_vfn_ops;
 
 /* dev.c: the device lifecycle */
-void zoc_vfn_gone(struct zoc_vfn *fn);
+void zoc_vfn_gone(struct zoc_vfn *fn, const char *why);
 struct zoc_vfn *zoc_bus_find(struct zoc_bus *b, const char *name);
 void zoc_bus_unplug(struct zoc_bus *b, struct zoc_vfn *fn);
 void zoc_vfn_gone_work(struct work_struct *work);

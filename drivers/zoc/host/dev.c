@@ -584,10 +584,11 @@ void zoc_vfn_probe_watchdog(struct work_struct *work)
 
 	dev_warn(zoc_vfn_dev(fn), "%s: its driver waited %u s for it\n",
 		 fn->name, ZOC_BUS_PROBE_TIMEOUT / HZ);
-	zoc_vfn_gone(fn);
+	zoc_vfn_gone(fn, "its driver's probe did not end");
 }
 
-void zoc_vfn_gone(struct zoc_vfn *fn)
+/* @fn is gone for the service VM, @why (for the log). */
+void zoc_vfn_gone(struct zoc_vfn *fn, const char *why)
 {
 	/*
 	 * Its driver frees nothing before it reads the function gone; a
@@ -597,8 +598,8 @@ void zoc_vfn_gone(struct zoc_vfn *fn)
 		zoc_vfn_dma_fence(fn);
 	if (!xchg(&fn->dead, true)) {
 		dev_warn(&fn->bus->bridge->dev,
-			 "%04x:00:%02x.0 (%s) gone: surprise removal\n",
-			 fn->bus->sd.domain, fn->slot, fn->name);
+			 "%04x:00:%02x.0 (%s) gone: %s: surprise removal\n",
+			 fn->bus->sd.domain, fn->slot, fn->name, why);
 		schedule_work(&fn->gone_work);
 	}
 }
@@ -634,7 +635,7 @@ static void zoc_host_bus_link_lost(struct zoc_bus *b)
 
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++)
 		if (READ_ONCE(b->fn[slot].present))
-			zoc_vfn_gone(&b->fn[slot]);
+			zoc_vfn_gone(&b->fn[slot], "its service VM was lost");
 }
 
 /**
