@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The service VM's virtio models replaced under a busy disk: zoc_virtio
- * unloaded and loaded again in the service VM (its firmware's reload
- * request, through the lab runner), five times, while fio verifies its
- * data on a virtio-blk disk.  The model lets go of the device instead of
- * destroying it: what it needs to go on is saved in host memory, the host
- * sees the disk stall, and the next model takes it over from there.  fio
- * ends with no error, the disk never leaves the host (same device, state
- * up throughout, no reset counted), and what is written afterwards reaches
+ * The service VM's models replaced under a busy disk: zoc_nvme, or
+ * zoc_virtio, unloaded and loaded again in the service VM (its firmware's
+ * reload request, through the lab runner), twenty times, while fio
+ * verifies its data on an NVMe or a virtio-blk disk, at queue depths 1
+ * and 32.  The model lets go of the device instead of destroying it: what
+ * it needs to go on is saved in host memory, the host sees the disk
+ * stall, and the next model takes it over from there.  fio ends with no
+ * error, the disk never leaves the host (same device, state up
+ * throughout, no reset counted), and what is written afterwards reaches
  * the backing file.
  *
  * The lab runner checks both kernel logs for any warning afterwards.
@@ -22,17 +23,20 @@
 #include "zoc_disk.h"
 
 #define DISK		"ms0"
-#define DISK_ADD	"dev add virtio-blk name " DISK " backend vda queues 2"
-#define ROUNDS		5
+#define ROUNDS		20
 #define FIO_LOG		"/tmp/zoc-model-swap-fio.log"
-/* fio in 160-224 MiB, the range the other selftests give it in turn */
+/*
+ * Two jobs, at queue depths 1 and 32, in 160-224 MiB, the range the other
+ * selftests give fio in turn.  Time based: it still runs at the last
+ * reload, whatever a reload takes.
+ */
 #define FIO \
-	"fio --name=model_swap --filename=%s --rw=randrw --bs=4k --direct=1 --ioengine=libaio --iodepth=16 --numjobs=2 --offset=160m --size=32m --offset_increment=32m --time_based --runtime=%d --verify=crc32c --verify_fatal=1 --group_reporting"
-#define FIO_SECS	120
+	"fio --filename=%s --rw=randrw --bs=4k --direct=1 --ioengine=libaio --size=32m --time_based --runtime=%d --verify=crc32c --verify_fatal=1 --group_reporting --name=qd1 --iodepth=1 --offset=160m --name=qd32 --iodepth=32 --offset=192m"
+#define FIO_SECS	150
 /* The pattern in 252-256 MiB, clear of every other selftest's. */
 #define CHUNK		(64 * 1024)
 #define CHUNKS		4
-#define PATTERN_OFFSET	(252 << 20)
+#define CHUNK_STRIDE	(512 << 10)
 
 FIXTURE(model_swap) {
 	int lab;
@@ -40,6 +44,28 @@ FIXTURE(model_swap) {
 	pid_t fio;
 	char dev[64];
 	char out[4096];
+};
+
+/*
+ * A kind of disk (@kind, for zocctl), the module of its model, and where
+ * its pattern goes (@pattern_mib, 2 MiB of it).
+ */
+FIXTURE_VARIANT(model_swap) {
+	const char *kind;
+	const char *module;
+	int pattern_mib;
+};
+
+FIXTURE_VARIANT_ADD(model_swap, nvme) {
+	.kind = "nvme",
+	.module = "zoc_nvme",
+	.pattern_mib = 252,
+};
+
+FIXTURE_VARIANT_ADD(model_swap, virtio_blk) {
+	.kind = "virtio-blk",
+	.module = "zoc_virtio",
+	.pattern_mib = 254,
 };
 
 /*
@@ -74,15 +100,27 @@ static ino_t dev_ino(const char *path)
 	return stat(path, &st) ? 0 : st.st_ino;
 }
 
-TEST_F_TIMEOUT(model_swap, virtio_reload_under_fio, 1200)
+/*
+ * Seconds to wait before round @round, whose reload may take @last
+ * seconds: the rounds left spread over what is left of fio's run until
+ * @end, 20 s of it kept at its end.
+ */
+static int pace(time_t end, int round, int last)
+{
+	long each = (end - time(NULL) - 20) / (ROUNDS - round) - last;
+
+	return each < 1 ? 1 : each;
+}
+
+TEST_F_TIMEOUT(model_swap, reload_under_fio, 1200)
 {
 	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
 	const char *missing = zoc_link_missing();
 	long long epoch, resets;
-	int round, i, ret, killed;
+	int round, i, ret, killed, last = 0;
 	off_t off[CHUNKS];
-	char cmd[768];
-	time_t start;
+	char cmd[768], reload[64];
+	time_t start, end;
 	ino_t ino;
 
 	if (missing)
@@ -96,11 +134,10 @@ TEST_F_TIMEOUT(model_swap, virtio_reload_under_fio, 1200)
 				   sizeof(self->out)))
 		TH_LOG("the service VM's firmware does not answer: %s",
 		       self->out);
-	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out), DISK_ADD))
-		TH_LOG("%s", self->out);
-	self->added = 1;
-	ASSERT_EQ(0, zoc_vblk_dev(DISK, self->dev, sizeof(self->dev), 120))
-		TH_LOG("the virtio_blk driver did not bring up a disk");
+	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, &self->added,
+				  self->dev, sizeof(self->dev), self->out,
+				  sizeof(self->out)))
+		TH_LOG("no %s disk: %s", variant->kind, self->out);
 	ino = dev_ino(self->dev);
 	epoch = zoc_link_field("svm_epoch");
 	resets = zoc_dev_stat(DISK, "resets");
@@ -109,8 +146,10 @@ TEST_F_TIMEOUT(model_swap, virtio_reload_under_fio, 1200)
 		 FIO_SECS);
 	self->fio = zoc_spawn(cmd);
 	ASSERT_LT(0, self->fio);
+	end = time(NULL) + FIO_SECS;
+	snprintf(reload, sizeof(reload), "svm-fw reload %s", variant->module);
 	for (round = 0; round < ROUNDS; round++) {
-		sleep(5);
+		sleep(pace(end, round, last));
 		ASSERT_EQ(0, waitpid(self->fio, &ret, WNOHANG)) {
 			self->fio = 0;
 			zoc_sh(self->out, sizeof(self->out), "tail -5 " FIO_LOG);
@@ -118,12 +157,12 @@ TEST_F_TIMEOUT(model_swap, virtio_reload_under_fio, 1200)
 			       round, self->out);
 		}
 		start = time(NULL);
-		ASSERT_EQ(0, zoc_lab_query(self->lab,
-					   "svm-fw reload zoc_virtio",
-					   self->out, sizeof(self->out)))
+		ASSERT_EQ(0, zoc_lab_query(self->lab, reload, self->out,
+					   sizeof(self->out)))
 			TH_LOG("round %d: %s", round, self->out);
-		TH_LOG("round %d: zoc_virtio reloaded in %ld s", round,
-		       (long)(time(NULL) - start));
+		last = time(NULL) - start;
+		TH_LOG("round %d: %s reloaded in %d s", round,
+		       variant->module, last);
 		/* The host saw a stall, not a loss. */
 		ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
 				     "dev show " DISK));
@@ -148,7 +187,7 @@ TEST_F_TIMEOUT(model_swap, virtio_reload_under_fio, 1200)
 
 	/* What is written now reaches the backing file. */
 	for (i = 0; i < CHUNKS; i++)
-		off[i] = PATTERN_OFFSET + (off_t)i * (1 << 20);
+		off[i] = ((off_t)variant->pattern_mib << 20) + i * CHUNK_STRIDE;
 	EXPECT_EQ(0, zoc_pattern_leave(self->dev, seed, off, CHUNKS, CHUNK,
 				       &self->lab));
 	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " DISK))

@@ -34,7 +34,6 @@
 #include "zoc_disk.h"
 
 #define DISK		"ss0"
-#define BACKEND		"vda"
 #define FIO_LOG		"/tmp/zoc-svm-stop-fio.log"
 #define FIO \
 	"fio --name=svm_stop --filename=%s --thread --rw=randrw --bs=4k --direct=1 --ioengine=libaio --iodepth=16 --offset=%dm --size=%dm --time_based --runtime=120 --verify=crc32c --verify_fatal=1"
@@ -236,22 +235,6 @@ static void chunk_offs(off_t *off, int mib)
 }
 
 /*
- * The disk, a device of @kind, added (*@added set), its block device in
- * @dev (of @len bytes), zocctl's output in @out (of @out_len bytes).
- */
-static int add_disk(const char *kind, int *added, char *dev, size_t len,
-		    char *out, size_t out_len)
-{
-	if (zoc_ctl(out, out_len, "dev add %s name " DISK " backend "
-		    BACKEND " queues 2", kind))
-		return -1;
-	*added = 1;
-	if (!strcmp(kind, "nvme"))
-		return zoc_nvme_ns(DISK, dev, len, 120);
-	return zoc_vblk_dev(DISK, dev, len, 120);
-}
-
-/*
  * Nothing that can skip: with the kselftest harness of 6.1 the test runs
  * after a SKIP in its fixture's setup.
  */
@@ -307,8 +290,9 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 		SKIP(return, "%s", missing);
 	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
-	ASSERT_EQ(0, add_disk(variant->kind, &self->added, self->dev,
-			      sizeof(self->dev), self->out, sizeof(self->out)))
+	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, &self->added,
+				  self->dev, sizeof(self->dev), self->out,
+				  sizeof(self->out)))
 		TH_LOG("no disk with a namespace: %s", self->out);
 	if (!page_poisoning())
 		TH_LOG("no page_poison=1: a write to a freed page goes unnoticed");
@@ -438,8 +422,9 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 	/* A new disk works, and what it writes reaches the backing file. */
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT))
 		TH_LOG("the link did not come back");
-	ASSERT_EQ(0, add_disk(variant->kind, &self->added, self->dev,
-			      sizeof(self->dev), self->out, sizeof(self->out)))
+	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, &self->added,
+				  self->dev, sizeof(self->dev), self->out,
+				  sizeof(self->out)))
 		TH_LOG("no disk with a namespace: %s", self->out);
 	chunk_offs(off, variant->pattern_mib);
 	EXPECT_EQ(0, zoc_pattern_leave(self->dev, seed, off, CHUNKS, CHUNK,

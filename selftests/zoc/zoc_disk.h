@@ -195,6 +195,27 @@ static inline int zoc_vblk_dev(const char *name, char *dev, size_t len,
 	return access(dev, R_OK) ? -ENOENT : 0;
 }
 
+/*
+ * Add a disk @name of @kind ("nvme" or "virtio-blk") with two queues on
+ * the service VM's vda (*@added set once it exists), and wait for its
+ * block device, into @dev (of @len bytes).  zocctl's output goes to @out
+ * (of @out_len bytes).
+ * Return: 0, or -1 if it could not be added, -ETIMEDOUT if no block device
+ * came.
+ */
+static inline int zoc_disk_add(const char *name, const char *kind,
+			       int *added, char *dev, size_t len, char *out,
+			       size_t out_len)
+{
+	if (zoc_ctl(out, out_len, "dev add %s name %s backend vda queues 2",
+		    kind, name))
+		return -1;
+	*added = 1;
+	if (!strcmp(kind, "nvme"))
+		return zoc_nvme_ns(name, dev, len, 120);
+	return zoc_vblk_dev(name, dev, len, 120);
+}
+
 /* fio in the background for 10 minutes, its exit status in a file */
 #define ZOC_FIO_LONG \
 	"rm -f /tmp/zoc-fio.rc; (%s --iodepth=8 --time_based --runtime=600; echo $? >/tmp/zoc-fio.rc) >/dev/null 2>&1 &"

@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blkdev.h>
+#include <linux/err.h>
 #include <linux/irq_work.h>
 #include <linux/mm.h>
 #include <linux/nvme.h>
@@ -306,38 +307,91 @@ out_free_log:
 	return status;
 }
 
+/**
+ * zoc_nvme_cq_add - set up an I/O completion queue the host described
+ * @ctrl: the controller, which has no CQ @qid
+ * @qid: its identifier, 1 to the controller's I/O queues
+ * @addr: its base address in host memory
+ * @size: its entries
+ * @vector: its MSI-X vector
+ * @ien: interrupts enabled
+ *
+ * Create I/O Completion Queue, and a saved state's queue (saved.c).
+ *
+ * Return: an NVMe status.
+ */
+u16 zoc_nvme_cq_add(struct zoc_nvme_ctrl *ctrl, u16 qid, u64 addr, u32 size,
+		    u16 vector, bool ien)
+{
+	struct zoc_nvme_cq *cq;
+
+	if (!zoc_nvme_qsize_ok(size))
+		return NVME_SC_QUEUE_SIZE | NVME_STATUS_DNR;
+	if (vector > ctrl->nr_io_queues)
+		return NVME_SC_INVALID_VECTOR | NVME_STATUS_DNR;
+	if (!IS_ALIGNED(addr, ZOC_NVME_PAGE_SIZE))
+		return NVME_SC_PRP_INVALID_OFFSET | NVME_STATUS_DNR;
+	cq = zoc_nvme_cq_alloc(ctrl, qid, addr, size, vector, ien);
+	if (IS_ERR(cq))
+		return PTR_ERR(cq) == -EFAULT ?
+		       NVME_SC_INVALID_FIELD | NVME_STATUS_DNR :
+		       NVME_SC_INTERNAL;
+	spin_lock_irq(&ctrl->lock);
+	ctrl->cq[qid] = cq;
+	spin_unlock_irq(&ctrl->lock);
+	return NVME_SC_SUCCESS;
+}
+
 static u16 zoc_nvme_create_cq(struct zoc_nvme_ctrl *ctrl,
 			      struct zoc_nvme_cmd *cmd)
 {
 	struct nvme_create_cq *c = &cmd->sqe.create_cq;
 	u16 qid = le16_to_cpu(c->cqid);
-	u32 size = le16_to_cpu(c->qsize) + 1;
 	u16 flags = le16_to_cpu(c->cq_flags);
-	u16 vector = le16_to_cpu(c->irq_vector);
-	u64 addr = le64_to_cpu(c->prp1);
-	struct zoc_nvme_cq *cq;
-	void *ring;
 
 	if (!qid || qid > ctrl->nr_io_queues || ctrl->cq[qid])
 		return NVME_SC_QID_INVALID | NVME_STATUS_DNR;
-	if (!zoc_nvme_qsize_ok(size))
-		return NVME_SC_QUEUE_SIZE | NVME_STATUS_DNR;
 	if (!(flags & NVME_QUEUE_PHYS_CONTIG))
 		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
-	if (vector > ctrl->nr_io_queues)
-		return NVME_SC_INVALID_VECTOR | NVME_STATUS_DNR;
+	return zoc_nvme_cq_add(ctrl, qid, le64_to_cpu(c->prp1),
+			       le16_to_cpu(c->qsize) + 1,
+			       le16_to_cpu(c->irq_vector),
+			       flags & NVME_CQ_IRQ_ENABLED);
+}
+
+/**
+ * zoc_nvme_sq_add - set up an I/O submission queue the host described
+ * @ctrl: the controller, which has no SQ @qid
+ * @qid: its identifier, 1 to the controller's I/O queues
+ * @cqid: the completion queue it posts to
+ * @addr: its base address in host memory
+ * @size: its entries
+ *
+ * Create I/O Submission Queue, and a saved state's queue (saved.c).
+ *
+ * Return: an NVMe status.
+ */
+u16 zoc_nvme_sq_add(struct zoc_nvme_ctrl *ctrl, u16 qid, u16 cqid, u64 addr,
+		    u32 size)
+{
+	struct zoc_nvme_cq *cq;
+	struct zoc_nvme_sq *sq;
+
+	if (!cqid || cqid > ctrl->nr_io_queues || !ctrl->cq[cqid])
+		return NVME_SC_CQ_INVALID | NVME_STATUS_DNR;
+	cq = ctrl->cq[cqid];
+	if (!zoc_nvme_qsize_ok(size))
+		return NVME_SC_QUEUE_SIZE | NVME_STATUS_DNR;
 	if (!IS_ALIGNED(addr, ZOC_NVME_PAGE_SIZE))
 		return NVME_SC_PRP_INVALID_OFFSET | NVME_STATUS_DNR;
-	ring = zoc_proxy_host_ptr(ctrl->pdev, addr,
-				  size * sizeof(struct nvme_completion));
-	if (!ring)
-		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
-	cq = zoc_nvme_cq_alloc(ctrl, qid, ring, size, vector,
-			       flags & NVME_CQ_IRQ_ENABLED);
-	if (!cq)
-		return NVME_SC_INTERNAL;
+	sq = zoc_nvme_sq_alloc(ctrl, qid, addr, size, cq);
+	if (IS_ERR(sq))
+		return PTR_ERR(sq) == -EFAULT ?
+		       NVME_SC_INVALID_FIELD | NVME_STATUS_DNR :
+		       NVME_SC_INTERNAL;
+	cq->sqs++;
 	spin_lock_irq(&ctrl->lock);
-	ctrl->cq[qid] = cq;
+	ctrl->sq[qid] = sq;
 	spin_unlock_irq(&ctrl->lock);
 	return NVME_SC_SUCCESS;
 }
@@ -347,36 +401,14 @@ static u16 zoc_nvme_create_sq(struct zoc_nvme_ctrl *ctrl,
 {
 	struct nvme_create_sq *c = &cmd->sqe.create_sq;
 	u16 qid = le16_to_cpu(c->sqid);
-	u16 cqid = le16_to_cpu(c->cqid);
-	u32 size = le16_to_cpu(c->qsize) + 1;
-	u64 addr = le64_to_cpu(c->prp1);
-	struct zoc_nvme_cq *cq;
-	struct zoc_nvme_sq *sq;
-	void *ring;
 
 	if (!qid || qid > ctrl->nr_io_queues || ctrl->sq[qid])
 		return NVME_SC_QID_INVALID | NVME_STATUS_DNR;
-	if (!cqid || cqid > ctrl->nr_io_queues || !ctrl->cq[cqid])
-		return NVME_SC_CQ_INVALID | NVME_STATUS_DNR;
-	cq = ctrl->cq[cqid];
-	if (!zoc_nvme_qsize_ok(size))
-		return NVME_SC_QUEUE_SIZE | NVME_STATUS_DNR;
 	if (!(le16_to_cpu(c->sq_flags) & NVME_QUEUE_PHYS_CONTIG))
 		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
-	if (!IS_ALIGNED(addr, ZOC_NVME_PAGE_SIZE))
-		return NVME_SC_PRP_INVALID_OFFSET | NVME_STATUS_DNR;
-	ring = zoc_proxy_host_ptr(ctrl->pdev, addr,
-				  size * sizeof(struct nvme_command));
-	if (!ring)
-		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
-	sq = zoc_nvme_sq_alloc(ctrl, qid, ring, size, cq);
-	if (!sq)
-		return NVME_SC_INTERNAL;
-	cq->sqs++;
-	spin_lock_irq(&ctrl->lock);
-	ctrl->sq[qid] = sq;
-	spin_unlock_irq(&ctrl->lock);
-	return NVME_SC_SUCCESS;
+	return zoc_nvme_sq_add(ctrl, qid, le16_to_cpu(c->cqid),
+			       le64_to_cpu(c->prp1),
+			       le16_to_cpu(c->qsize) + 1);
 }
 
 /* The queue's commands still running complete before the deletion does. */
@@ -464,26 +496,33 @@ static u16 zoc_nvme_async_event(struct zoc_nvme_ctrl *ctrl,
 	return status;
 }
 
-/*
- * Doorbell Buffer Config: PRP1 is the shadow doorbell page, PRP2 the event
- * index page.  The I/O queues take their tails and heads from there from
- * now on; the admin queue keeps its registers, as the Linux driver does.
+/**
+ * zoc_nvme_set_dbbuf - take the shadow doorbells and event indexes
+ * @ctrl: the controller
+ * @db_addr: the shadow doorbell page in host memory
+ * @ei_addr: the event index page
+ *
+ * The I/O queues take their tails and heads from there from now on; the
+ * admin queue keeps its registers, as the Linux driver does.  Doorbell
+ * Buffer Config, and a saved state (saved.c).
+ *
+ * Return: 0, or -EINVAL if the pages are unaligned or no host memory.
  */
-static u16 zoc_nvme_dbbuf(struct zoc_nvme_ctrl *ctrl, struct zoc_nvme_cmd *cmd)
+int zoc_nvme_set_dbbuf(struct zoc_nvme_ctrl *ctrl, u64 db_addr, u64 ei_addr)
 {
-	u64 db_addr = le64_to_cpu(cmd->sqe.dbbuf.prp1);
-	u64 ei_addr = le64_to_cpu(cmd->sqe.dbbuf.prp2);
 	size_t len = (ctrl->nr_io_queues + 1) * 2 * sizeof(__le32);
 	__le32 *dbs, *eis;
 	unsigned int qid;
 
 	if (!IS_ALIGNED(db_addr, ZOC_NVME_PAGE_SIZE) ||
 	    !IS_ALIGNED(ei_addr, ZOC_NVME_PAGE_SIZE))
-		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
+		return -EINVAL;
 	dbs = zoc_proxy_host_ptr(ctrl->pdev, db_addr, len);
 	eis = zoc_proxy_host_ptr(ctrl->pdev, ei_addr, len);
 	if (!dbs || !eis)
-		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
+		return -EINVAL;
+	ctrl->dbs_addr = db_addr;
+	ctrl->eis_addr = ei_addr;
 	WRITE_ONCE(ctrl->eis, eis);
 	/* @eis before @dbs; pairs with zoc_nvme_shadow_db(). */
 	smp_store_release(&ctrl->dbs, dbs);
@@ -492,6 +531,18 @@ static u16 zoc_nvme_dbbuf(struct zoc_nvme_ctrl *ctrl, struct zoc_nvme_cmd *cmd)
 		if (ctrl->sq[qid])
 			zoc_nvme_sq_kick(ctrl->sq[qid]);
 	}
+	return 0;
+}
+
+/*
+ * Doorbell Buffer Config: PRP1 is the shadow doorbell page, PRP2 the event
+ * index page.
+ */
+static u16 zoc_nvme_dbbuf(struct zoc_nvme_ctrl *ctrl, struct zoc_nvme_cmd *cmd)
+{
+	if (zoc_nvme_set_dbbuf(ctrl, le64_to_cpu(cmd->sqe.dbbuf.prp1),
+			       le64_to_cpu(cmd->sqe.dbbuf.prp2)))
+		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
 	return NVME_SC_SUCCESS;
 }
 

@@ -65,7 +65,7 @@ void zoc_nvme_stat(struct zoc_nvme_ctrl *ctrl, unsigned int stat)
 	zoc_proxy_stat_add(ctrl->pdev, stat, 1);
 }
 
-static void zoc_nvme_set_csts(struct zoc_nvme_ctrl *ctrl, u32 csts)
+void zoc_nvme_set_csts(struct zoc_nvme_ctrl *ctrl, u32 csts)
 {
 	__le32 val = cpu_to_le32(csts);
 
@@ -169,6 +169,8 @@ static void zoc_nvme_reset(struct zoc_nvme_ctrl *ctrl)
 	zoc_nvme_free_queues(ctrl);
 	WRITE_ONCE(ctrl->dbs, NULL);
 	WRITE_ONCE(ctrl->eis, NULL);
+	ctrl->dbs_addr = 0;
+	ctrl->eis_addr = 0;
 	spin_lock_irq(&ctrl->lock);
 	ctrl->aen_pending = 0;
 	ctrl->aen_masked = false;
@@ -181,68 +183,73 @@ static void zoc_nvme_reset(struct zoc_nvme_ctrl *ctrl)
 }
 
 /*
+ * The admin queues, from the registers (enable) or a saved state (saved.c):
+ * NULL, or what is wrong with them.
+ */
+const char *zoc_nvme_admin_queues(struct zoc_nvme_ctrl *ctrl, u64 asq,
+				  u32 sqs, u64 acq, u32 cqs)
+{
+	struct zoc_nvme_sq *sq;
+	struct zoc_nvme_cq *cq;
+
+	if (!zoc_nvme_qsize_ok(sqs) || !zoc_nvme_qsize_ok(cqs))
+		return "admin queue size";
+	if (!IS_ALIGNED(asq, ZOC_NVME_PAGE_SIZE) ||
+	    !IS_ALIGNED(acq, ZOC_NVME_PAGE_SIZE))
+		return "admin queue address";
+	cq = zoc_nvme_cq_alloc(ctrl, 0, acq, cqs, 0, true);
+	if (IS_ERR(cq))
+		return PTR_ERR(cq) == -EFAULT ? "admin queue address" :
+		       "out of memory";
+	sq = zoc_nvme_sq_alloc(ctrl, 0, asq, sqs, cq);
+	if (IS_ERR(sq)) {
+		kfree(cq);
+		return PTR_ERR(sq) == -EFAULT ? "admin queue address" :
+		       "out of memory";
+	}
+	cq->sqs = 1;
+	spin_lock_irq(&ctrl->lock);
+	ctrl->cq[0] = cq;
+	ctrl->sq[0] = sq;
+	spin_unlock_irq(&ctrl->lock);
+	return NULL;
+}
+
+/*
  * CC.EN went to 1: set up the admin queues and report ready, or report a
  * fatal status (the host resets us) if they cannot be used.
  */
 static void zoc_nvme_enable(struct zoc_nvme_ctrl *ctrl, u32 cc)
 {
-	struct zoc_nvme_sq *sq;
-	struct zoc_nvme_cq *cq;
-	u32 aqa, sqs, cqs;
-	void *sring, *cring;
 	const char *why;
 	u64 asq, acq;
+	u32 aqa;
 
 	spin_lock_irq(&ctrl->lock);
 	aqa = ctrl->aqa;
 	asq = ctrl->asq;
 	acq = ctrl->acq;
 	spin_unlock_irq(&ctrl->lock);
-	sqs = FIELD_GET(ZOC_NVME_AQA_ASQS, aqa) + 1;
-	cqs = FIELD_GET(ZOC_NVME_AQA_ACQS, aqa) + 1;
 
 	why = "unsupported configuration";
-	if ((cc & ZOC_NVME_CC_CONFIG) != ZOC_NVME_CC_WANTED)
-		goto out_refused;
-	why = "admin queue size";
-	if (!zoc_nvme_qsize_ok(sqs) || !zoc_nvme_qsize_ok(cqs))
-		goto out_refused;
-	why = "admin queue address";
-	if (!IS_ALIGNED(asq, ZOC_NVME_PAGE_SIZE) ||
-	    !IS_ALIGNED(acq, ZOC_NVME_PAGE_SIZE))
-		goto out_refused;
-	sring = zoc_proxy_host_ptr(ctrl->pdev, asq,
-				   sqs * sizeof(struct nvme_command));
-	cring = zoc_proxy_host_ptr(ctrl->pdev, acq,
-				   cqs * sizeof(struct nvme_completion));
-	if (!sring || !cring)
-		goto out_refused;
-
-	cq = zoc_nvme_cq_alloc(ctrl, 0, cring, cqs, 0, true);
-	sq = cq ? zoc_nvme_sq_alloc(ctrl, 0, sring, sqs, cq) : NULL;
-	if (!sq) {
-		kfree(cq);
-		pr_warn_ratelimited("%s: cannot enable: out of memory\n",
-				    ctrl->name);
-		goto out_fatal;
+	if ((cc & ZOC_NVME_CC_CONFIG) == ZOC_NVME_CC_WANTED)
+		why = zoc_nvme_admin_queues(ctrl, asq,
+					    FIELD_GET(ZOC_NVME_AQA_ASQS, aqa) + 1,
+					    acq,
+					    FIELD_GET(ZOC_NVME_AQA_ACQS, aqa) + 1);
+	if (why) {
+		pr_warn_ratelimited("%s: cannot enable: %s (CC %#x, AQA %#x)\n",
+				    ctrl->name, why, cc, aqa);
+		zoc_nvme_stat(ctrl, ZOC_DEV_STAT_INVALID);
+		zoc_nvme_set_csts(ctrl, NVME_CSTS_CFS);
+		return;
 	}
-	cq->sqs = 1;
 	spin_lock_irq(&ctrl->lock);
-	ctrl->cq[0] = cq;
-	ctrl->sq[0] = sq;
 	/* A reset written meanwhile is the next thing the work does. */
 	ctrl->ready = !ctrl->reset_pending;
 	spin_unlock_irq(&ctrl->lock);
 	ctrl->enabled = true;
 	zoc_nvme_set_csts(ctrl, NVME_CSTS_RDY);
-	return;
-
-out_refused:
-	pr_warn_ratelimited("%s: cannot enable: %s (CC %#x, AQA %#x)\n",
-			    ctrl->name, why, cc, aqa);
-	zoc_nvme_stat(ctrl, ZOC_DEV_STAT_INVALID);
-out_fatal:
-	zoc_nvme_set_csts(ctrl, NVME_CSTS_CFS);
 }
 
 /* CC.SHN: finish what runs, make the writes durable, report it done. */
@@ -476,11 +483,26 @@ static void zoc_nvme_image(struct zoc_nvme_ctrl *ctrl,
 			ZOC_REGION_DOORBELL, 0);
 }
 
-static int zoc_nvme_create(struct zoc_pdev *pdev,
-			   const struct zoc_proxy_params *params)
+/* The controller's parts that need no host: its backend, pool and works. */
+static void zoc_nvme_free(struct zoc_nvme_ctrl *ctrl)
+{
+	destroy_workqueue(ctrl->wq);
+	mempool_destroy(ctrl->dsm_pool);
+	zoc_blkback_close(ctrl->bb);
+	kfree(ctrl);
+}
+
+/*
+ * A controller for @params, as it is after power on, or as it was saved
+ * in @state (@len bytes) by a model that let go of it; the device page
+ * shows it from then on.
+ */
+static int zoc_nvme_new(struct zoc_pdev *pdev,
+			const struct zoc_proxy_params *params,
+			const void *state, size_t len)
 {
 	unsigned int queues = params->queues ?: ZOC_NVME_DEF_QUEUES;
-	size_t len = strnlen(params->name, sizeof(params->name));
+	size_t n = strnlen(params->name, sizeof(params->name));
 	__le64 cap = cpu_to_le64(ZOC_NVME_CAP);
 	__le32 vs = cpu_to_le32(ZOC_NVME_VS);
 	struct zoc_nvme_ctrl *ctrl;
@@ -489,9 +511,9 @@ static int zoc_nvme_create(struct zoc_pdev *pdev,
 	int ret;
 
 	/* The name makes the serial number and the NQN: printable ASCII. */
-	if (!len || len == sizeof(params->name) || queues > ZOC_NVME_MAX_QUEUES)
+	if (!n || n == sizeof(params->name) || queues > ZOC_NVME_MAX_QUEUES)
 		return -EINVAL;
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < n; i++) {
 		if (!isgraph(params->name[i]))
 			return -EINVAL;
 	}
@@ -500,8 +522,8 @@ static int zoc_nvme_create(struct zoc_pdev *pdev,
 	if (!ctrl)
 		return -ENOMEM;
 	ctrl->pdev = pdev;
-	memcpy(ctrl->name, params->name, len);
-	memcpy(ctrl->nguid, params->name, len);
+	memcpy(ctrl->name, params->name, n);
+	memcpy(ctrl->nguid, params->name, n);
 	ctrl->nr_io_queues = queues;
 	ctrl->shadow_db = !(params->flags & ZOC_DEV_F_NO_SHADOW_DB);
 	INIT_WORK(&ctrl->work, zoc_nvme_ctrl_work);
@@ -532,14 +554,26 @@ static int zoc_nvme_create(struct zoc_pdev *pdev,
 		goto out_destroy_pool;
 	}
 
+	if (state) {
+		ret = zoc_nvme_restore(ctrl, state, len);
+		if (ret < 0) {
+			zoc_nvme_free(ctrl);
+			return ret;
+		}
+	}
+
 	zoc_nvme_image(ctrl, &pdev->image);
 	pdev->priv = ctrl;
 	zoc_proxy_shadow_write(pdev, ZOC_NVME_SHADOW_CAP, &cap, sizeof(cap));
 	zoc_proxy_shadow_write(pdev, ZOC_NVME_SHADOW_CAP + NVME_REG_VS, &vs,
 			       sizeof(vs));
-	zoc_nvme_set_csts(ctrl, 0);
-	pr_info("%s: %llu blocks of %u bytes on %s, %u I/O queues\n",
-		ctrl->name, ctrl->nsze, block_size, params->backend, queues);
+	/* A taken-over controller's status is the one the host saw. */
+	zoc_nvme_set_csts(ctrl, ctrl->csts);
+	pr_info("%s: %llu blocks of %u bytes on %s, %u I/O queues%s\n",
+		ctrl->name, ctrl->nsze, block_size, params->backend, queues,
+		state ? ", taken over" : "");
+	if (state)
+		zoc_nvme_resume(ctrl);
 	return 0;
 
 out_destroy_pool:
@@ -551,10 +585,22 @@ out_free_ctrl:
 	return ret;
 }
 
-static void zoc_nvme_destroy(struct zoc_pdev *pdev)
+static int zoc_nvme_create(struct zoc_pdev *pdev,
+			   const struct zoc_proxy_params *params)
 {
-	struct zoc_nvme_ctrl *ctrl = pdev->priv;
+	return zoc_nvme_new(pdev, params, NULL, 0);
+}
 
+static int zoc_nvme_attach(struct zoc_pdev *pdev,
+			   const struct zoc_proxy_params *params,
+			   const void *state, size_t len)
+{
+	return zoc_nvme_new(pdev, params, state, len);
+}
+
+/* Stop the works and the queues; what runs in the backend completes. */
+static void zoc_nvme_stop(struct zoc_nvme_ctrl *ctrl)
+{
 	spin_lock_irq(&ctrl->lock);
 	ctrl->dying = true;
 	ctrl->ready = false;
@@ -562,10 +608,29 @@ static void zoc_nvme_destroy(struct zoc_pdev *pdev)
 	cancel_work_sync(&ctrl->work);
 	zoc_nvme_quiesce(ctrl);
 	zoc_nvme_free_queues(ctrl);
-	destroy_workqueue(ctrl->wq);
-	mempool_destroy(ctrl->dsm_pool);
-	zoc_blkback_close(ctrl->bb);
-	kfree(ctrl);
+}
+
+static void zoc_nvme_destroy(struct zoc_pdev *pdev)
+{
+	struct zoc_nvme_ctrl *ctrl = pdev->priv;
+
+	zoc_nvme_stop(ctrl);
+	zoc_nvme_free(ctrl);
+}
+
+/*
+ * Let go of the controller: what runs completes, the rest is saved
+ * (saved.c); then it goes as in destroy, without a word to the host.
+ */
+static int zoc_nvme_detach(struct zoc_pdev *pdev, void *state, size_t len)
+{
+	struct zoc_nvme_ctrl *ctrl = pdev->priv;
+	int ret;
+
+	ret = zoc_nvme_save(ctrl, state, len);
+	zoc_nvme_stop(ctrl);
+	zoc_nvme_free(ctrl);
+	return ret;
 }
 
 struct zoc_proxy_model zoc_nvme_model = {
@@ -574,6 +639,8 @@ struct zoc_proxy_model zoc_nvme_model = {
 	.owner = THIS_MODULE,
 	.create = zoc_nvme_create,
 	.destroy = zoc_nvme_destroy,
+	.detach = zoc_nvme_detach,
+	.attach = zoc_nvme_attach,
 	.mmio_read = zoc_nvme_mmio_read,
 	.mmio_write = zoc_nvme_mmio_write,
 	.doorbell = zoc_nvme_doorbell,

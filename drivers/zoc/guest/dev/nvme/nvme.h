@@ -164,7 +164,8 @@ struct zoc_nvme_cmd {
  * @size: its entries
  * @vector: its MSI-X vector
  * @ien: interrupts enabled
- * @ring: its entries, in host memory
+ * @base: its address in host memory
+ * @ring: its entries, there
  * @sqs: submission queues that post to it; control work only
  * @irq_work: raises @vector, outside of our locks and the link's
  * @lock: protects the fields below and the outstanding counts of the
@@ -182,6 +183,7 @@ struct zoc_nvme_cq {
 	u32 size;
 	u16 vector;
 	bool ien;
+	u64 base;
 	struct nvme_completion *ring;
 	unsigned int sqs;
 	struct irq_work irq_work;
@@ -201,12 +203,15 @@ struct zoc_nvme_cq {
  * @cq: the completion queue it posts to
  * @qid: its identifier
  * @size: its entries
- * @ring: its entries, in host memory
+ * @base: its address in host memory
+ * @ring: its entries, there
  * @head: the next entry to fetch; written by its work only
  * @tail: the tail its work took last
  * @bad_tail: the last invalid shadow tail reported, so it is reported once
  * @db: the tail last written to its doorbell register, checked
  * @stopped: fetch no more: deleted, reset, shut down
+ * @paused: fetch no more, but post what completes: the model lets go of
+ *	the controller (saved.c)
  * @outstanding: commands fetched whose completion is not posted or dropped
  *	yet; decremented under @cq's lock
  * @work: fetches and executes the commands of an I/O queue (the control
@@ -227,12 +232,14 @@ struct zoc_nvme_sq {
 	struct zoc_nvme_cq *cq;
 	u16 qid;
 	u32 size;
+	u64 base;
 	struct nvme_command *ring;
 	u32 head;
 	u32 tail;
 	u32 bad_tail;
 	u32 db;
 	bool stopped;
+	bool paused;
 	atomic_t outstanding;
 	struct work_struct work;
 	struct zoc_nvme_cmd *cmds;
@@ -271,6 +278,8 @@ struct zoc_nvme_sq {
  * @dbs: the shadow doorbells (Doorbell Buffer Config) in host memory, or
  *	NULL; the I/O queues' doorbells at the registers' indexes
  * @eis: the event indexes in host memory, likewise
+ * @dbs_addr: where @dbs lies in host memory, for a saved state
+ * @eis_addr: where @eis lies
  * @enabled: the admin queues are set up; control work only
  * @shut_down: a shutdown completed: nothing runs until a reset
  * @feat: features; the I/O works read @feat.wce
@@ -309,6 +318,8 @@ struct zoc_nvme_ctrl {
 	bool aen_masked;
 	__le32 *dbs;
 	__le32 *eis;
+	u64 dbs_addr;
+	u64 eis_addr;
 	bool enabled;
 	bool shut_down;
 	struct zoc_nvme_features feat;
@@ -324,6 +335,9 @@ extern struct zoc_proxy_model zoc_nvme_model;
 
 /* ctrl.c */
 void zoc_nvme_stat(struct zoc_nvme_ctrl *ctrl, unsigned int stat);
+void zoc_nvme_set_csts(struct zoc_nvme_ctrl *ctrl, u32 csts);
+const char *zoc_nvme_admin_queues(struct zoc_nvme_ctrl *ctrl, u64 asq,
+				  u32 sqs, u64 acq, u32 cqs);
 
 /* queue.c */
 void zoc_nvme_sq_kick(struct zoc_nvme_sq *sq);
@@ -331,12 +345,14 @@ void zoc_nvme_cq_retire(struct list_head *done);
 void zoc_nvme_complete(struct zoc_nvme_cmd *cmd);
 void zoc_nvme_sq_drain(struct zoc_nvme_sq *sq);
 struct zoc_nvme_cq *zoc_nvme_cq_alloc(struct zoc_nvme_ctrl *ctrl,
-				      u16 qid, void *ring, u32 size,
+				      u16 qid, u64 base, u32 size,
 				      u16 vector, bool ien);
 struct zoc_nvme_sq *zoc_nvme_sq_alloc(struct zoc_nvme_ctrl *ctrl,
-				      u16 qid, void *ring, u32 size,
+				      u16 qid, u64 base, u32 size,
 				      struct zoc_nvme_cq *cq);
 void zoc_nvme_sq_free(struct zoc_nvme_sq *sq);
+struct zoc_nvme_cmd *zoc_nvme_sq_adopt(struct zoc_nvme_sq *sq,
+				       const struct nvme_command *sqe);
 bool zoc_nvme_qsize_ok(u32 size);
 void zoc_nvme_admin_pass(struct zoc_nvme_ctrl *ctrl);
 u32 zoc_nvme_sq_doorbell(struct zoc_nvme_sq *sq, u32 value);
@@ -349,9 +365,20 @@ u16 zoc_nvme_xfer(struct zoc_nvme_cmd *cmd, void *buf, u32 len, bool to_host);
 /* admin.c */
 void zoc_nvme_event(struct zoc_nvme_ctrl *ctrl, u32 event);
 u16 zoc_nvme_admin_cmd(struct zoc_nvme_ctrl *ctrl, struct zoc_nvme_cmd *cmd);
+u16 zoc_nvme_cq_add(struct zoc_nvme_ctrl *ctrl, u16 qid, u64 addr, u32 size,
+		    u16 vector, bool ien);
+u16 zoc_nvme_sq_add(struct zoc_nvme_ctrl *ctrl, u16 qid, u16 cqid, u64 addr,
+		    u32 size);
+int zoc_nvme_set_dbbuf(struct zoc_nvme_ctrl *ctrl, u64 db_addr, u64 ei_addr);
 
 /* io.c */
 mempool_t *zoc_nvme_dsm_pool_create(void);
 u16 zoc_nvme_io_cmd(struct zoc_nvme_cmd *cmd);
+
+/* saved.c */
+int zoc_nvme_save(struct zoc_nvme_ctrl *ctrl, void *state, size_t len);
+int zoc_nvme_restore(struct zoc_nvme_ctrl *ctrl, const void *state,
+		     size_t len);
+void zoc_nvme_resume(struct zoc_nvme_ctrl *ctrl);
 
 #endif /* _ZOC_NVME_H */

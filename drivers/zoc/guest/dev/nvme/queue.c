@@ -7,6 +7,7 @@
  */
 
 #include <linux/atomic.h>
+#include <linux/err.h>
 #include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/llist.h>
@@ -173,11 +174,16 @@ static void zoc_nvme_cq_flush(struct zoc_nvme_cq *cq, struct list_head *done)
 
 /* --- submission queues --------------------------------------------------- */
 
+static bool zoc_nvme_sq_halted(struct zoc_nvme_sq *sq)
+{
+	return READ_ONCE(sq->stopped) || READ_ONCE(sq->paused);
+}
+
 void zoc_nvme_sq_kick(struct zoc_nvme_sq *sq)
 {
 	struct zoc_nvme_ctrl *ctrl = sq->ctrl;
 
-	if (!READ_ONCE(sq->stopped))
+	if (!zoc_nvme_sq_halted(sq))
 		queue_work(ctrl->wq, sq->qid ? &sq->work : &ctrl->work);
 }
 
@@ -195,7 +201,8 @@ static void zoc_nvme_sq_put(struct zoc_nvme_sq *sq)
 	lockdep_assert_held(&sq->cq->lock);
 	if (sq->qid)
 		shadow = zoc_nvme_shadow_db(sq->ctrl, 2 * sq->qid);
-	if (!left)
+	/* A pause waits for what runs in the backend (saved.c). */
+	if (!left || READ_ONCE(sq->paused))
 		wake_up_var(&sq->outstanding);
 	/*
 	 * With shadow doorbells a busy queue's event index is left behind:
@@ -251,6 +258,8 @@ void zoc_nvme_complete(struct zoc_nvme_cmd *cmd)
 		list_add_tail(&cmd->entry, &done);
 	} else {
 		list_add_tail(&cmd->entry, &cq->backlog);
+		if (READ_ONCE(sq->paused))
+			wake_up_var(&sq->outstanding);
 	}
 	zoc_nvme_cq_retire(&done);
 	spin_unlock_irqrestore(&cq->lock, flags);
@@ -318,16 +327,16 @@ static bool zoc_nvme_sq_refresh(struct zoc_nvme_sq *sq)
 	return true;
 }
 
-/* The next command of @sq, or NULL: empty, stopped or enough in flight. */
-static struct zoc_nvme_cmd *zoc_nvme_sq_fetch(struct zoc_nvme_sq *sq)
+/*
+ * A free command of @sq made outstanding, with a copy of @sqe; NULL if
+ * @size are outstanding already.  Its queue's work, or a quiesced queue.
+ */
+struct zoc_nvme_cmd *zoc_nvme_sq_adopt(struct zoc_nvme_sq *sq,
+				       const struct nvme_command *sqe)
 {
 	struct zoc_nvme_cmd *cmd;
 	struct llist_node *node;
 
-	if (READ_ONCE(sq->stopped))
-		return NULL;
-	if (sq->head == sq->tail && !zoc_nvme_sq_refresh(sq))
-		return NULL;
 	/*
 	 * A full pipeline resumes from zoc_nvme_sq_put().  Below @size, a
 	 * command is free: zoc_nvme_cq_retire() gives it back before the
@@ -339,14 +348,28 @@ static struct zoc_nvme_cmd *zoc_nvme_sq_fetch(struct zoc_nvme_sq *sq)
 	if (WARN_ON_ONCE(!node))
 		return NULL;
 	cmd = llist_entry(node, struct zoc_nvme_cmd, free);
-	memcpy(&cmd->sqe, &sq->ring[sq->head], sizeof(cmd->sqe));
-	WRITE_ONCE(sq->head, sq->head + 1 == sq->size ? 0 : sq->head + 1);
+	memcpy(&cmd->sqe, sqe, sizeof(cmd->sqe));
 	atomic_inc(&sq->outstanding);
 	cmd->sq = sq;
 	cmd->result = 0;
 	cmd->status = NVME_SC_SUCCESS;
 	cmd->nr_segs = 0;
 	cmd->dsm = NULL;
+	return cmd;
+}
+
+/* The next command of @sq, or NULL: empty, halted or enough in flight. */
+static struct zoc_nvme_cmd *zoc_nvme_sq_fetch(struct zoc_nvme_sq *sq)
+{
+	struct zoc_nvme_cmd *cmd;
+
+	if (zoc_nvme_sq_halted(sq))
+		return NULL;
+	if (sq->head == sq->tail && !zoc_nvme_sq_refresh(sq))
+		return NULL;
+	cmd = zoc_nvme_sq_adopt(sq, &sq->ring[sq->head]);
+	if (cmd)
+		WRITE_ONCE(sq->head, sq->head + 1 == sq->size ? 0 : sq->head + 1);
 	return cmd;
 }
 
@@ -403,20 +426,30 @@ static void zoc_nvme_sq_work(struct work_struct *work)
 	zoc_nvme_cq_release(sq->cq);
 }
 
+/*
+ * A completion queue of @size entries at @base in host memory: an
+ * ERR_PTR() if the range is no host memory (-EFAULT) or for want of
+ * memory.  Freed with kfree() after irq_work_sync().
+ */
 struct zoc_nvme_cq *zoc_nvme_cq_alloc(struct zoc_nvme_ctrl *ctrl,
-				      u16 qid, void *ring, u32 size,
+				      u16 qid, u64 base, u32 size,
 				      u16 vector, bool ien)
 {
+	struct nvme_completion *ring;
 	struct zoc_nvme_cq *cq;
 
+	ring = zoc_proxy_host_ptr(ctrl->pdev, base, size * sizeof(*ring));
+	if (!ring)
+		return ERR_PTR(-EFAULT);
 	cq = kzalloc(sizeof(*cq), GFP_KERNEL);
 	if (!cq)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	cq->ctrl = ctrl;
 	cq->qid = qid;
 	cq->size = size;
 	cq->vector = vector;
 	cq->ien = ien;
+	cq->base = base;
 	cq->ring = ring;
 	init_irq_work(&cq->irq_work, zoc_nvme_cq_irq);
 	spin_lock_init(&cq->lock);
@@ -428,22 +461,27 @@ struct zoc_nvme_cq *zoc_nvme_cq_alloc(struct zoc_nvme_ctrl *ctrl,
 /*
  * A submission queue with its commands, one for each entry: nothing is
  * allocated for a command, so that memory pressure fails no command and
- * stops no queue.  Freed by zoc_nvme_sq_free().
+ * stops no queue.  An ERR_PTR() as for zoc_nvme_cq_alloc().  Freed by
+ * zoc_nvme_sq_free().
  */
 struct zoc_nvme_sq *zoc_nvme_sq_alloc(struct zoc_nvme_ctrl *ctrl,
-				      u16 qid, void *ring, u32 size,
+				      u16 qid, u64 base, u32 size,
 				      struct zoc_nvme_cq *cq)
 {
+	struct nvme_command *ring;
 	struct zoc_nvme_sq *sq;
 	u32 i;
 
+	ring = zoc_proxy_host_ptr(ctrl->pdev, base, size * sizeof(*ring));
+	if (!ring)
+		return ERR_PTR(-EFAULT);
 	sq = kzalloc(sizeof(*sq), GFP_KERNEL);
 	if (!sq)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	sq->cmds = kvcalloc(size, sizeof(*sq->cmds), GFP_KERNEL);
 	if (!sq->cmds) {
 		kfree(sq);
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	}
 	init_llist_head(&sq->free);
 	for (i = 0; i < size; i++)
@@ -452,6 +490,7 @@ struct zoc_nvme_sq *zoc_nvme_sq_alloc(struct zoc_nvme_ctrl *ctrl,
 	sq->cq = cq;
 	sq->qid = qid;
 	sq->size = size;
+	sq->base = base;
 	sq->ring = ring;
 	atomic_set(&sq->outstanding, 0);
 	INIT_WORK(&sq->work, zoc_nvme_sq_work);
