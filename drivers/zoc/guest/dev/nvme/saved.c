@@ -438,14 +438,20 @@ int zoc_nvme_restore(struct zoc_nvme_ctrl *ctrl, const void *state,
 
 	if (ctrl->enabled)
 		ok = zoc_nvme_restore_queues(ctrl, sv);
-	spin_lock_irq(&ctrl->lock);
 	if (!ok) {
-		/* The host resets it; the reset frees what was set up. */
+		/*
+		 * Serve no queue, not even the admin queue, which may be
+		 * missing; the host resets it, and the reset frees what was
+		 * set up.
+		 */
 		pr_warn("%s: saved state does not fit: controller failed\n",
 			ctrl->name);
 		zoc_nvme_stat(ctrl, ZOC_DEV_STAT_INVALID);
-		ctrl->csts |= NVME_CSTS_CFS;
+		ctrl->enabled = false;
 	}
+	spin_lock_irq(&ctrl->lock);
+	if (!ok)
+		ctrl->csts |= NVME_CSTS_CFS;
 	ctrl->ready = ctrl->enabled && !ctrl->shut_down &&
 		      !ctrl->reset_pending && !(ctrl->csts & NVME_CSTS_CFS);
 	spin_unlock_irq(&ctrl->lock);
