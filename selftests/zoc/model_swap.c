@@ -11,6 +11,12 @@
  * throughout, no reset counted), and what is written afterwards reaches
  * the backing file.
  *
+ * Then a saved state spoiled in host memory between the two modules (the
+ * host's test module flips a byte as soon as it is saved): the next model
+ * cannot take that disk over, the service VM tells the host, which
+ * removes it; the other disk of the same model goes on, and the service
+ * VM stays up.
+ *
  * The lab runner checks both kernel logs for any warning afterwards.
  */
 #define _GNU_SOURCE
@@ -23,6 +29,7 @@
 #include "zoc_disk.h"
 
 #define DISK		"ms0"
+#define DISK2		"ms1"
 #define ROUNDS		20
 #define FIO_LOG		"/tmp/zoc-model-swap-fio.log"
 /*
@@ -41,6 +48,7 @@
 FIXTURE(model_swap) {
 	int lab;
 	int added;
+	int added2;
 	pid_t fio;
 	char dev[64];
 	char out[4096];
@@ -88,6 +96,8 @@ FIXTURE_TEARDOWN(model_swap)
 	}
 	if (self->added)
 		zoc_ctl(NULL, 0, "dev del " DISK);
+	if (self->added2)
+		zoc_ctl(NULL, 0, "dev del " DISK2);
 	if (self->lab >= 0)
 		close(self->lab);
 }
@@ -134,9 +144,9 @@ TEST_F_TIMEOUT(model_swap, reload_under_fio, 1200)
 				   sizeof(self->out)))
 		TH_LOG("the service VM's firmware does not answer: %s",
 		       self->out);
-	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, &self->added,
-				  self->dev, sizeof(self->dev), self->out,
-				  sizeof(self->out)))
+	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, "vda",
+				  &self->added, self->dev, sizeof(self->dev),
+				  self->out, sizeof(self->out)))
 		TH_LOG("no %s disk: %s", variant->kind, self->out);
 	ino = dev_ino(self->dev);
 	epoch = zoc_link_field("svm_epoch");
@@ -193,6 +203,89 @@ TEST_F_TIMEOUT(model_swap, reload_under_fio, 1200)
 	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " DISK))
 		TH_LOG("%s", self->out);
 	self->added = 0;
+}
+
+/* The slot of device @name, from its PCI address; -1 if none. */
+static int dev_slot(const char *name)
+{
+	char out[1024], *pci;
+	unsigned int slot;
+
+	if (zoc_ctl(out, sizeof(out), "dev show %s", name))
+		return -1;
+	pci = strstr(out, "pci ");
+	if (!pci || sscanf(pci, "pci %*x:%*x:%x.0", &slot) != 1)
+		return -1;
+	return slot;
+}
+
+TEST_F_TIMEOUT(model_swap, spoiled_state_loses_the_device, 600)
+{
+	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
+	/* In the range fio has, where nothing is checked afterwards */
+	const off_t off[2] = { 200 << 20, 201 << 20 };
+	const char *missing = zoc_link_missing() ?: zoc_test_missing();
+	char cmd[256], reload[64], dev2[64];
+	int slot, ret, killed, i;
+	long long epoch;
+	pid_t spoiler;
+
+	if (missing)
+		SKIP(return, "%s", missing);
+	missing = zoc_lab_open_for_fio(&self->lab);
+	if (missing)
+		SKIP(return, "%s", missing);
+	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, "vda",
+				  &self->added, self->dev, sizeof(self->dev),
+				  self->out, sizeof(self->out)))
+		TH_LOG("no %s disk: %s", variant->kind, self->out);
+	ASSERT_EQ(0, zoc_disk_add(DISK2, variant->kind, "vdb",
+				  &self->added2, dev2, sizeof(dev2), self->out,
+				  sizeof(self->out)))
+		TH_LOG("no second %s disk: %s", variant->kind, self->out);
+	slot = dev_slot(DISK);
+	ASSERT_LE(0, slot);
+	epoch = zoc_link_field("svm_epoch");
+
+	snprintf(cmd, sizeof(cmd), "exec echo %d >%s/spoil_saved", slot,
+		 ZOC_TEST_DEBUGFS);
+	spoiler = zoc_spawn(cmd);
+	ASSERT_LT(0, spoiler);
+	snprintf(reload, sizeof(reload), "svm-fw reload %s", variant->module);
+	ret = zoc_lab_query(self->lab, reload, self->out, sizeof(self->out));
+	EXPECT_EQ(0, ret) TH_LOG("%s", self->out);
+	ret = zoc_reap(spoiler, 70, &killed);
+	ASSERT_TRUE(!killed && WIFEXITED(ret) && !WEXITSTATUS(ret))
+		TH_LOG("no state was saved for slot %d, or it was not spoiled",
+		       slot);
+
+	/* The spoiled disk goes; the host's driver sees it removed. */
+	for (i = 0; i < 30; i++) {
+		zoc_ctl(self->out, sizeof(self->out), "dev show " DISK);
+		if (strstr(self->out, "state gone") && access(self->dev, F_OK))
+			break;
+		sleep(1);
+	}
+	EXPECT_NE(NULL, strstr(self->out, "state gone")) TH_LOG("%s", self->out);
+	EXPECT_NE(0, access(self->dev, F_OK))
+		TH_LOG("%s is still there", self->dev);
+
+	/* The other disk goes on, on the same service VM. */
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev show " DISK2));
+	EXPECT_NE(NULL, strstr(self->out, "state up")) TH_LOG("%s", self->out);
+	EXPECT_EQ(0, zoc_pattern_io(dev2, seed, 0, off, 2, CHUNK));
+	EXPECT_EQ(0, zoc_pattern_io(dev2, seed, 1, off, 2, CHUNK));
+	EXPECT_EQ(epoch, zoc_link_field("svm_epoch"))
+		TH_LOG("the service VM restarted");
+
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " DISK))
+		TH_LOG("%s", self->out);
+	self->added = 0;
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " DISK2))
+		TH_LOG("%s", self->out);
+	self->added2 = 0;
 }
 
 TEST_HARNESS_MAIN

@@ -290,9 +290,9 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 		SKIP(return, "%s", missing);
 	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
-	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, &self->added,
-				  self->dev, sizeof(self->dev), self->out,
-				  sizeof(self->out)))
+	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, "vda",
+				  &self->added, self->dev, sizeof(self->dev),
+				  self->out, sizeof(self->out)))
 		TH_LOG("no disk with a namespace: %s", self->out);
 	if (!page_poisoning())
 		TH_LOG("no page_poison=1: a write to a freed page goes unnoticed");
@@ -422,9 +422,9 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 	/* A new disk works, and what it writes reaches the backing file. */
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT))
 		TH_LOG("the link did not come back");
-	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, &self->added,
-				  self->dev, sizeof(self->dev), self->out,
-				  sizeof(self->out)))
+	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, "vda",
+				  &self->added, self->dev, sizeof(self->dev),
+				  self->out, sizeof(self->out)))
 		TH_LOG("no disk with a namespace: %s", self->out);
 	chunk_offs(off, variant->pattern_mib);
 	EXPECT_EQ(0, zoc_pattern_leave(self->dev, seed, off, CHUNKS, CHUNK,

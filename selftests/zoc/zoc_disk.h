@@ -197,18 +197,18 @@ static inline int zoc_vblk_dev(const char *name, char *dev, size_t len,
 
 /*
  * Add a disk @name of @kind ("nvme" or "virtio-blk") with two queues on
- * the service VM's vda (*@added set once it exists), and wait for its
- * block device, into @dev (of @len bytes).  zocctl's output goes to @out
- * (of @out_len bytes).
+ * the service VM's block device @backend (*@added set once it exists),
+ * and wait for its block device, into @dev (of @len bytes).  zocctl's
+ * output goes to @out (of @out_len bytes).
  * Return: 0, or -1 if it could not be added, -ETIMEDOUT if no block device
  * came.
  */
 static inline int zoc_disk_add(const char *name, const char *kind,
-			       int *added, char *dev, size_t len, char *out,
-			       size_t out_len)
+			       const char *backend, int *added, char *dev,
+			       size_t len, char *out, size_t out_len)
 {
-	if (zoc_ctl(out, out_len, "dev add %s name %s backend vda queues 2",
-		    kind, name))
+	if (zoc_ctl(out, out_len, "dev add %s name %s backend %s queues 2",
+		    kind, name, backend))
 		return -1;
 	*added = 1;
 	if (!strcmp(kind, "nvme"))

@@ -302,6 +302,12 @@ struct zoc_msg_irq {
  * ZOC_MSG_OK, ZOC_MSG_EINVAL (no such device) or ZOC_MSG_ENOTSUPP (not a
  * network device).
  *
+ * ZOC_CTRL_DEV_LOST: service VM; data is a &struct zoc_ctrl_dev_lost: the
+ * device of a slot lost its model for good (a model that let go of it
+ * saved no state that the next one could take over).  The host removes
+ * its function as for a surprise removal, then destroys the slot; it
+ * replies ZOC_MSG_OK, or ZOC_MSG_ENODEV if it has no such device.
+ *
  * Opcodes from 0x7f000000 to 0x7fffffff are left to tests
  * (ZOC_LINK_CAP_TEST), never the protocol's.
  */
@@ -309,6 +315,7 @@ struct zoc_msg_irq {
 #define ZOC_CTRL_DEV_CREATE	0x00000002
 #define ZOC_CTRL_DEV_DESTROY	0x00000003
 #define ZOC_CTRL_DEV_LINK	0x00000004
+#define ZOC_CTRL_DEV_LOST	0x00000005
 
 /* zoc_ctrl_dev_create.type; 0x70 to 0x7f are left to tests */
 #define ZOC_DEV_NVME		1
@@ -372,6 +379,16 @@ struct zoc_ctrl_dev_link {
 	__le32 slot;
 	__u8 up;
 	__u8 reserved[3];
+};
+
+/**
+ * struct zoc_ctrl_dev_lost - data of ZOC_CTRL_DEV_LOST
+ * @slot: the device's slot
+ * @error: why, a positive errno, for the host's log
+ */
+struct zoc_ctrl_dev_lost {
+	__le32 slot;
+	__le32 error;
 };
 
 /**

@@ -156,6 +156,22 @@ int zoc_guest_link_post(struct zoc_guest_link *ep, const struct zoc_msg *msg)
 }
 
 /**
+ * zoc_guest_link_call - send the host a request and wait for its reply
+ * @ep: the endpoint
+ * @msg: the request; its tag is assigned here
+ * @reply: where the reply goes
+ * @timeout: in jiffies
+ *
+ * Context: process context.
+ * Return: as zoc_link_call().
+ */
+int zoc_guest_link_call(struct zoc_guest_link *ep, struct zoc_msg *msg,
+			struct zoc_msg *reply, unsigned long timeout)
+{
+	return zoc_link_call(&ep->link, msg, reply, timeout);
+}
+
+/**
  * zoc_guest_link_reply - answer one of the host's requests
  * @ep: the endpoint
  * @msg: the reply, with the request's tag

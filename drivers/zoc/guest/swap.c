@@ -192,6 +192,35 @@ static void zoc_proxy_replay(struct zoc_proxy *proxy, struct zoc_pdev *pdev)
 	local_irq_restore(flags);
 }
 
+/*
+ * No model can take @pdev over: tell the host, which removes its function
+ * and then destroys the slot.  Until then the device stays detached.
+ */
+static void zoc_proxy_lost(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
+			   int error)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ };
+	struct zoc_ctrl_dev_lost lost = {
+		.slot = cpu_to_le32(pdev->slot),
+		.error = cpu_to_le32(-error),
+	};
+	struct zoc_msg reply;
+	int ret;
+
+	msg.hdr.dev = cpu_to_le32(pdev->slot);
+	msg.hdr.len = cpu_to_le16(sizeof(msg.ctrl.opcode) +
+				  sizeof(msg.ctrl.status) + sizeof(lost));
+	msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_DEV_LOST);
+	memcpy(msg.ctrl.data, &lost, sizeof(lost));
+	ret = zoc_guest_link_call(proxy->ep, &msg, &reply,
+				  msecs_to_jiffies(ZOC_PROXY_REPLY_WAIT_MS));
+	if (!ret && reply.ctrl.status)
+		ret = -EIO;
+	if (ret)
+		dev_err(proxy->dev, "slot %u: %s: the host was not told it is lost: %d\n",
+			pdev->slot, pdev->name, ret);
+}
+
 /* A model of its type is back: it takes the device over. */
 static void zoc_proxy_attach(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
 			     const struct zoc_proxy_model *model)
@@ -224,8 +253,9 @@ static void zoc_proxy_attach(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
 	pdev->priv = NULL;
 	pdev->image = image;
 fail:
-	dev_err(proxy->dev, "slot %u: %s not taken over by %s: %d\n",
+	dev_err(proxy->dev, "slot %u: %s not taken over by %s: %d: lost\n",
 		pdev->slot, pdev->name, model->name, ret);
+	zoc_proxy_lost(proxy, pdev, ret);
 	return;
 
 attached:

@@ -59,6 +59,8 @@ struct zoc_dev_saved *zoc_guest_link_saved_page(struct zoc_guest_link *ep,
 						unsigned int slot);
 int zoc_guest_link_post(struct zoc_guest_link *ep, const struct zoc_msg *msg);
 int zoc_guest_link_reply(struct zoc_guest_link *ep, const struct zoc_msg *msg);
+int zoc_guest_link_call(struct zoc_guest_link *ep, struct zoc_msg *msg,
+			struct zoc_msg *reply, unsigned long timeout);
 
 /* The list of endpoints, shown in debugfs (link.c). */
 void zoc_guest_links_init(void);

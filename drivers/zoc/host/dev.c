@@ -628,6 +628,37 @@ void zoc_vfn_gone_work(struct work_struct *work)
 	mutex_unlock(&b->mutex);
 }
 
+/**
+ * zoc_host_bus_dev_lost - the service VM lost a device's model for good
+ * @b: the bus of the link, or NULL
+ * @data: the request's data, a &struct zoc_ctrl_dev_lost (unaligned)
+ *
+ * Its function goes as for a surprise removal; the slot is then destroyed
+ * (zoc_bus_ack()), which gives back what its driver let go of.
+ *
+ * Context: any (the link's receiving path).
+ * Return: ZOC_MSG_OK, or ZOC_MSG_ENODEV if there is no such function.
+ */
+u32 zoc_host_bus_dev_lost(struct zoc_bus *b, const void *data)
+{
+	struct zoc_ctrl_dev_lost lost;
+	struct zoc_vfn *fn;
+	u32 slot;
+
+	memcpy(&lost, data, sizeof(lost));
+	slot = le32_to_cpu(lost.slot);
+	if (!b || slot >= ZOC_BUS_SLOTS)
+		return ZOC_MSG_ENODEV;
+	fn = &b->fn[slot];
+	if (!READ_ONCE(fn->present))
+		return ZOC_MSG_ENODEV;
+	dev_warn(&b->bridge->dev, "%04x:00:%02x.0 (%s): its model is lost (%d)\n",
+		 b->sd.domain, slot, fn->name, -(int)le32_to_cpu(lost.error));
+	zoc_vfn_gone(fn, "its service VM lost its model");
+	zoc_host_bus_reclaim(b);
+	return ZOC_MSG_OK;
+}
+
 /* The service VM and its devices are gone: removals follow. */
 static void zoc_host_bus_link_lost(struct zoc_bus *b)
 {

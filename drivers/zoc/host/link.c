@@ -47,8 +47,13 @@ static void zoc_host_receive(struct zoc_link *link, const struct zoc_msg *msg)
 				 le32_to_cpu(msg->irq.vector));
 		break;
 	case ZOC_MSG_CTRL_REQ:
-		/* The link answers pings; nothing else is known yet. */
-		zoc_link_reply_status(link, msg, ZOC_MSG_ENOTSUPP);
+		/* The link answers pings. */
+		if (le32_to_cpu(msg->ctrl.opcode) == ZOC_CTRL_DEV_LOST)
+			zoc_link_reply_status(link, msg,
+					      zoc_host_bus_dev_lost(host->bus,
+								    msg->ctrl.data));
+		else
+			zoc_link_reply_status(link, msg, ZOC_MSG_ENOTSUPP);
 		break;
 	default:
 		/* Replies to a test module's messages: not the link's. */

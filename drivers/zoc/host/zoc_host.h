@@ -127,6 +127,7 @@ void zoc_host_bus_deliver(struct zoc_bus *b);
 void zoc_host_bus_kick(struct zoc_bus *b);
 void zoc_host_bus_link_event(struct zoc_bus *b, enum zoc_link_event event);
 void zoc_host_bus_reclaim(struct zoc_bus *b);
+u32 zoc_host_bus_dev_lost(struct zoc_bus *b, const void *data);
 
 /**
  * struct zoc_host_dev_req - a device to create

@@ -5,8 +5,9 @@
  * baremetal) and the lab's demo and benchmark: echo round trips, echo
  * floods whose replies must come back in order, pings the service VM
  * sends back, a ring the service VM corrupts on request, control requests
- * posted back to back, and round-trip latencies.  All but the control
- * flood need a service VM with test hooks (ZOC_LINK_CAP_TEST).
+ * posted back to back, a device's saved state spoiled as soon as it is
+ * saved, and round-trip latencies.  The echoes, pings and the corrupt ring
+ * need a service VM with test hooks (ZOC_LINK_CAP_TEST).
  */
 
 #include <linux/debugfs.h>
@@ -29,6 +30,7 @@
 #define ZHT_FLOOD_TIMEOUT	(60 * HZ)
 #define ZHT_FLOOD_TAG		ZOC_LINK_TAG_OTHER	/* tag: the sequence */
 #define ZHT_LATENCY_ROUNDS	2000
+#define ZHT_SPOIL_TIMEOUT	(60 * HZ)
 
 /**
  * zht_link_receive - a reply to a flood: of echoes, or of control requests
@@ -233,7 +235,36 @@ static int zht_corrupt(struct zht_link *l, u32 unused)
 	return zoc_link_post(l->link, &msg);
 }
 
-/* Writes to debugfs: "echo", "flood", "svm_ping", "ctrl_flood" take a count. */
+/*
+ * Wait for a state to be saved in @slot's state page (a model lets go of
+ * the device), then spoil it before the next model reads it: its checksum
+ * no longer matches.  The window is a module's unload and load: spin,
+ * yielding only the CPU.
+ */
+static int zht_spoil_saved(struct zht_link *l, u32 slot)
+{
+	unsigned long end = jiffies + ZHT_SPOIL_TIMEOUT;
+	struct zoc_dev_saved *st;
+
+	if (slot >= ZOC_LINK_MAX_DEVS)
+		return -EINVAL;
+	st = zoc_link_saved_page(l->link, slot);
+	while (READ_ONCE(st->magic) != cpu_to_le32(ZOC_DEV_SAVED_MAGIC)) {
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+		cpu_relax();
+	}
+	WRITE_ONCE(st->data[0], st->data[0] ^ 0xff);
+	return 0;
+}
+
+/*
+ * Writes to debugfs: "echo", "flood", "svm_ping", "ctrl_flood" take a
+ * count, "spoil_saved" a slot.
+ */
 static ssize_t zht_test_write(struct file *file, const char __user *buf,
 			      size_t count, loff_t *ppos)
 {
@@ -337,6 +368,7 @@ void zht_link_debugfs(struct zht_link *l)
 		{ "corrupt", zht_corrupt },
 		{ "svm_ping", zht_svm_ping },
 		{ "ctrl_flood", zht_ctrl_flood },
+		{ "spoil_saved", zht_spoil_saved },
 	};
 	unsigned int i;
 
