@@ -260,6 +260,26 @@ void zoc_proxy_shadow_write(struct zoc_pdev *pdev, unsigned int offset,
 }
 EXPORT_SYMBOL_GPL(zoc_proxy_shadow_write);
 
+/**
+ * zoc_proxy_doorbell_last - the value the host last wrote to a doorbell
+ * @pdev: the device
+ * @index: the doorbell, of those its image declares
+ *
+ * Whether or not it was handed to the model yet: for a model that stops
+ * taking doorbells (@detach) and still needs what the host wrote.  It is
+ * handed over all the same, later.
+ *
+ * Context: any.
+ * Return: the value, or 0 for no such doorbell.
+ */
+u32 zoc_proxy_doorbell_last(struct zoc_pdev *pdev, unsigned int index)
+{
+	if (index >= pdev->doorbells)
+		return 0;
+	return le32_to_cpu(READ_ONCE(pdev->page->db[index]));
+}
+EXPORT_SYMBOL_GPL(zoc_proxy_doorbell_last);
+
 /* --- requests from the host ---------------------------------------------- */
 
 static bool zoc_in(u64 off, unsigned int size, u64 start, u64 len)

@@ -219,6 +219,8 @@ static void zoc_proxy_lost(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
 	if (ret)
 		dev_err(proxy->dev, "slot %u: %s: the host was not told it is lost: %d\n",
 			pdev->slot, pdev->name, ret);
+	/* No model is to try that state again. */
+	WRITE_ONCE(zoc_guest_link_saved_page(proxy->ep, pdev->slot)->magic, 0);
 }
 
 /* A model of its type is back: it takes the device over. */
@@ -262,6 +264,8 @@ attached:
 	WRITE_ONCE(zoc_guest_link_saved_page(proxy->ep, pdev->slot)->magic, 0);
 	dev_info(proxy->dev, "slot %u: %s taken over by %s, %u requests kept\n",
 		 pdev->slot, pdev->name, model->name, pdev->nr_deferred);
+	if (model->resume)
+		model->resume(pdev);
 	zoc_proxy_replay(proxy, pdev);
 }
 

@@ -74,8 +74,12 @@ struct zoc_proxy_params {
  * @attach: with @detach: take over a device that a model of this type let
  *	go of, from its saved @state (@len bytes, untrusted: the host could
  *	have written it), for the same @params.  As @create, and the image
- *	must be the one the host already has; then go on where the device
- *	stopped.  Process context.  Return 0 or a negative errno.
+ *	must be the one the host already has.  Nothing runs yet: no work,
+ *	no access to host memory but reads.  Process context.  Return 0 or
+ *	a negative errno.
+ * @resume: with @attach: the proxy took the attached device over (its
+ *	image is the host's); go on where the device stopped.  The host's
+ *	requests kept meanwhile come next.  Process context.
  * @list: in the core's list of models, which every proxy uses
  */
 struct zoc_proxy_model {
@@ -94,6 +98,7 @@ struct zoc_proxy_model {
 	int (*attach)(struct zoc_pdev *pdev,
 		      const struct zoc_proxy_params *params,
 		      const void *state, size_t len);
+	void (*resume)(struct zoc_pdev *pdev);
 	struct list_head list;
 };
 
@@ -150,5 +155,6 @@ int zoc_proxy_irq(struct zoc_pdev *pdev, unsigned int vector);
 void zoc_proxy_stat_add(struct zoc_pdev *pdev, unsigned int stat, u64 n);
 void zoc_proxy_shadow_write(struct zoc_pdev *pdev, unsigned int offset,
 			    const void *val, size_t len);
+u32 zoc_proxy_doorbell_last(struct zoc_pdev *pdev, unsigned int index);
 
 #endif /* _ZOC_PROXY_H */

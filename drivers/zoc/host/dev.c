@@ -652,8 +652,7 @@ u32 zoc_host_bus_dev_lost(struct zoc_bus *b, const void *data)
 	fn = &b->fn[slot];
 	if (!READ_ONCE(fn->present))
 		return ZOC_MSG_ENODEV;
-	dev_warn(&b->bridge->dev, "%04x:00:%02x.0 (%s): its model is lost (%d)\n",
-		 b->sd.domain, slot, fn->name, -(int)le32_to_cpu(lost.error));
+	/* Said once, when it goes; the service VM logs why. */
 	zoc_vfn_gone(fn, "its service VM lost its model");
 	zoc_host_bus_reclaim(b);
 	return ZOC_MSG_OK;

@@ -502,9 +502,9 @@ static u16 zoc_nvme_async_event(struct zoc_nvme_ctrl *ctrl,
  * @db_addr: the shadow doorbell page in host memory
  * @ei_addr: the event index page
  *
- * The I/O queues take their tails and heads from there from now on; the
- * admin queue keeps its registers, as the Linux driver does.  Doorbell
- * Buffer Config, and a saved state (saved.c).
+ * The I/O queues take their tails and heads from there from now on (once
+ * they look again); the admin queue keeps its registers, as the Linux
+ * driver does.  Doorbell Buffer Config, and a saved state (saved.c).
  *
  * Return: 0, or -EINVAL if the pages are unaligned or no host memory.
  */
@@ -512,7 +512,6 @@ int zoc_nvme_set_dbbuf(struct zoc_nvme_ctrl *ctrl, u64 db_addr, u64 ei_addr)
 {
 	size_t len = (ctrl->nr_io_queues + 1) * 2 * sizeof(__le32);
 	__le32 *dbs, *eis;
-	unsigned int qid;
 
 	if (!IS_ALIGNED(db_addr, ZOC_NVME_PAGE_SIZE) ||
 	    !IS_ALIGNED(ei_addr, ZOC_NVME_PAGE_SIZE))
@@ -526,11 +525,6 @@ int zoc_nvme_set_dbbuf(struct zoc_nvme_ctrl *ctrl, u64 db_addr, u64 ei_addr)
 	WRITE_ONCE(ctrl->eis, eis);
 	/* @eis before @dbs; pairs with zoc_nvme_shadow_db(). */
 	smp_store_release(&ctrl->dbs, dbs);
-	/* The works look at the shadow tails from now on. */
-	for (qid = 1; qid <= ctrl->nr_io_queues; qid++) {
-		if (ctrl->sq[qid])
-			zoc_nvme_sq_kick(ctrl->sq[qid]);
-	}
 	return 0;
 }
 
@@ -540,9 +534,16 @@ int zoc_nvme_set_dbbuf(struct zoc_nvme_ctrl *ctrl, u64 db_addr, u64 ei_addr)
  */
 static u16 zoc_nvme_dbbuf(struct zoc_nvme_ctrl *ctrl, struct zoc_nvme_cmd *cmd)
 {
+	unsigned int qid;
+
 	if (zoc_nvme_set_dbbuf(ctrl, le64_to_cpu(cmd->sqe.dbbuf.prp1),
 			       le64_to_cpu(cmd->sqe.dbbuf.prp2)))
 		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
+	/* The works look at the shadow tails from now on. */
+	for (qid = 1; qid <= ctrl->nr_io_queues; qid++) {
+		if (ctrl->sq[qid])
+			zoc_nvme_sq_kick(ctrl->sq[qid]);
+	}
 	return NVME_SC_SUCCESS;
 }
 

@@ -572,8 +572,6 @@ static int zoc_nvme_new(struct zoc_pdev *pdev,
 	pr_info("%s: %llu blocks of %u bytes on %s, %u I/O queues%s\n",
 		ctrl->name, ctrl->nsze, block_size, params->backend, queues,
 		state ? ", taken over" : "");
-	if (state)
-		zoc_nvme_resume(ctrl);
 	return 0;
 
 out_destroy_pool:
@@ -641,6 +639,7 @@ struct zoc_proxy_model zoc_nvme_model = {
 	.destroy = zoc_nvme_destroy,
 	.detach = zoc_nvme_detach,
 	.attach = zoc_nvme_attach,
+	.resume = zoc_nvme_resume,
 	.mmio_read = zoc_nvme_mmio_read,
 	.mmio_write = zoc_nvme_mmio_write,
 	.doorbell = zoc_nvme_doorbell,

@@ -379,6 +379,6 @@ u16 zoc_nvme_io_cmd(struct zoc_nvme_cmd *cmd);
 int zoc_nvme_save(struct zoc_nvme_ctrl *ctrl, void *state, size_t len);
 int zoc_nvme_restore(struct zoc_nvme_ctrl *ctrl, const void *state,
 		     size_t len);
-void zoc_nvme_resume(struct zoc_nvme_ctrl *ctrl);
+void zoc_nvme_resume(struct zoc_pdev *pdev);
 
 #endif /* _ZOC_NVME_H */

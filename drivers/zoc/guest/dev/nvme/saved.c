@@ -40,6 +40,7 @@
 #define ZOC_NVME_SAVED_RESET_PENDING	BIT(2)
 #define ZOC_NVME_SAVED_AEN_MASKED	BIT(3)
 #define ZOC_NVME_SAVED_WCE		BIT(4)
+#define ZOC_NVME_SAVED_DBBUF		BIT(5)	/* @dbs and @eis hold pages */
 
 /**
  * struct zoc_nvme_saved_queue - a queue pair's identifier, as saved
@@ -86,8 +87,8 @@ struct zoc_nvme_saved_queue {
  * @flags: ZOC_NVME_SAVED_*
  * @asq: Admin Submission Queue Base Address, as last written
  * @acq: Admin Completion Queue Base Address, as last written
- * @dbs: the shadow doorbell page, or 0
- * @eis: the event index page, or 0
+ * @dbs: the shadow doorbell page (ZOC_NVME_SAVED_DBBUF)
+ * @eis: the event index page (ZOC_NVME_SAVED_DBBUF)
  * @aen_pending: an event for the next request, or 0
  * @arbitration: features, see &struct zoc_nvme_features
  * @power_mgmt: ditto
@@ -149,14 +150,9 @@ static bool zoc_nvme_sq_settled(struct zoc_nvme_sq *sq, unsigned int held)
 	return n;
 }
 
-/*
- * Stop fetching and let what was fetched complete: the control work has
- * run its last pass (the admin commands are done, but for the events
- * held), each I/O queue's commands are posted, or wait for room.
- */
-static void zoc_nvme_pause(struct zoc_nvme_ctrl *ctrl)
+/* Fetch no more from any queue the controller has now. */
+static void zoc_nvme_pause_queues(struct zoc_nvme_ctrl *ctrl)
 {
-	struct zoc_nvme_sq *sq;
 	unsigned int qid;
 
 	spin_lock_irq(&ctrl->lock);
@@ -167,7 +163,22 @@ static void zoc_nvme_pause(struct zoc_nvme_ctrl *ctrl)
 			WRITE_ONCE(ctrl->sq[qid]->paused, true);
 	}
 	spin_unlock_irq(&ctrl->lock);
+}
+
+/*
+ * Stop fetching and let what was fetched complete: the control work has
+ * run its last pass (the admin commands are done, but for the events
+ * held), each I/O queue's commands are posted, or wait for room.
+ */
+static void zoc_nvme_pause(struct zoc_nvme_ctrl *ctrl)
+{
+	struct zoc_nvme_sq *sq;
+	unsigned int qid;
+
+	zoc_nvme_pause_queues(ctrl);
 	cancel_work_sync(&ctrl->work);
+	/* Its last pass may have created queues, or enabled the controller. */
+	zoc_nvme_pause_queues(ctrl);
 	for (qid = 1; qid <= ctrl->nr_io_queues; qid++) {
 		sq = ctrl->sq[qid];
 		if (!sq)
@@ -203,6 +214,38 @@ static void zoc_nvme_save_queue(struct zoc_nvme_sq *sq, struct zoc_nvme_cq *cq,
 	}
 }
 
+/*
+ * Completions wait for room in their queue: the host may have made some
+ * with a head doorbell the proxy keeps for the next model.  Take it now;
+ * the next model takes it again, which changes nothing.  False if some
+ * still wait.
+ */
+static bool zoc_nvme_flush_backlogs(struct zoc_nvme_ctrl *ctrl)
+{
+	struct zoc_nvme_cq *cq;
+	unsigned int qid;
+	bool flushed = true;
+	u32 head;
+
+	for (qid = 0; qid <= ctrl->nr_io_queues; qid++) {
+		cq = ctrl->cq[qid];
+		if (!cq || list_empty_careful(&cq->backlog))
+			continue;
+		head = zoc_proxy_doorbell_last(ctrl->pdev, 2 * qid + 1);
+		spin_lock_irq(&ctrl->lock);
+		zoc_nvme_cq_doorbell(cq, head);
+		spin_unlock_irq(&ctrl->lock);
+		spin_lock_irq(&cq->lock);
+		if (!list_empty(&cq->backlog)) {
+			pr_warn("%s: CQ %u full: its completions cannot be saved\n",
+				ctrl->name, qid);
+			flushed = false;
+		}
+		spin_unlock_irq(&cq->lock);
+	}
+	return flushed;
+}
+
 /**
  * zoc_nvme_save - quiesce a controller and save its state
  * @ctrl: the controller; the proxy sends it nothing any more
@@ -226,13 +269,8 @@ int zoc_nvme_save(struct zoc_nvme_ctrl *ctrl, void *state, size_t len)
 	zoc_nvme_pause(ctrl);
 	if (len < sizeof(*sv))
 		return -ENOSPC;
-	for (qid = 0; qid <= ctrl->nr_io_queues; qid++) {
-		if (ctrl->cq[qid] && !list_empty(&ctrl->cq[qid]->backlog)) {
-			pr_warn("%s: CQ %u full: its completions cannot be saved\n",
-				ctrl->name, qid);
-			return -EBUSY;
-		}
-	}
+	if (!zoc_nvme_flush_backlogs(ctrl))
+		return -EBUSY;
 
 	memset(sv, 0, sizeof(*sv));
 	if (ctrl->enabled)
@@ -241,6 +279,8 @@ int zoc_nvme_save(struct zoc_nvme_ctrl *ctrl, void *state, size_t len)
 		flags |= ZOC_NVME_SAVED_SHUT_DOWN;
 	if (f->wce)
 		flags |= ZOC_NVME_SAVED_WCE;
+	if (ctrl->dbs)
+		flags |= ZOC_NVME_SAVED_DBBUF;
 	sv->version = cpu_to_le32(ZOC_NVME_SAVED_VERSION);
 	sv->nr_io_queues = cpu_to_le32(ctrl->nr_io_queues);
 	sv->dbs = cpu_to_le64(ctrl->dbs_addr);
@@ -323,7 +363,8 @@ static bool zoc_nvme_restore_aers(struct zoc_nvme_ctrl *ctrl,
 	struct zoc_nvme_cmd *cmd;
 	unsigned int i;
 
-	if (nr > ZOC_NVME_AERL + 1)
+	/* The admin queue keeps room to fetch. */
+	if (nr > ZOC_NVME_AERL + 1 || nr >= ctrl->sq[0]->size)
 		return false;
 	sqe.common.opcode = nvme_admin_async_event;
 	for (i = 0; i < nr; i++) {
@@ -344,7 +385,6 @@ static bool zoc_nvme_restore_queues(struct zoc_nvme_ctrl *ctrl,
 {
 	const struct zoc_nvme_saved_queue *q = &sv->q[0];
 	unsigned int qid;
-	u64 dbs, eis;
 
 	if (zoc_nvme_admin_queues(ctrl, le64_to_cpu(q->sq_base),
 				  le16_to_cpu(q->sq_size),
@@ -374,10 +414,10 @@ static bool zoc_nvme_restore_queues(struct zoc_nvme_ctrl *ctrl,
 		if (ctrl->sq[qid] && !zoc_nvme_restore_sq(ctrl->sq[qid], q))
 			return false;
 	}
-	dbs = le64_to_cpu(sv->dbs);
-	eis = le64_to_cpu(sv->eis);
-	if ((dbs || eis) &&
-	    (!ctrl->shadow_db || zoc_nvme_set_dbbuf(ctrl, dbs, eis)))
+	if ((le32_to_cpu(sv->flags) & ZOC_NVME_SAVED_DBBUF) &&
+	    (!ctrl->shadow_db ||
+	     zoc_nvme_set_dbbuf(ctrl, le64_to_cpu(sv->dbs),
+				le64_to_cpu(sv->eis))))
 		return false;
 	return zoc_nvme_restore_aers(ctrl, sv);
 }
@@ -402,6 +442,7 @@ int zoc_nvme_restore(struct zoc_nvme_ctrl *ctrl, const void *state,
 {
 	const struct zoc_nvme_saved *sv = state;
 	struct zoc_nvme_features *f = &ctrl->feat;
+	unsigned int qid;
 	bool ok = true;
 	u32 flags;
 
@@ -454,13 +495,18 @@ int zoc_nvme_restore(struct zoc_nvme_ctrl *ctrl, const void *state,
 		ctrl->csts |= NVME_CSTS_CFS;
 	ctrl->ready = ctrl->enabled && !ctrl->shut_down &&
 		      !ctrl->reset_pending && !(ctrl->csts & NVME_CSTS_CFS);
+	/* Shut down, failed, or a reset to come: no queue fetches. */
+	for (qid = 0; qid <= ctrl->nr_io_queues && !ctrl->ready; qid++) {
+		if (ctrl->sq[qid])
+			ctrl->sq[qid]->stopped = true;
+	}
 	spin_unlock_irq(&ctrl->lock);
 	return sizeof(*sv);
 }
 
 /**
  * zoc_nvme_resume - a restored controller goes on where it stopped
- * @ctrl: the controller, in its device's image
+ * @pdev: its device, taken over by the proxy
  *
  * The control work acts on what the registers ask (a reset or shutdown
  * written before the state was saved) and serves the admin queue; the I/O
@@ -469,8 +515,9 @@ int zoc_nvme_restore(struct zoc_nvme_ctrl *ctrl, const void *state,
  *
  * Context: process context.
  */
-void zoc_nvme_resume(struct zoc_nvme_ctrl *ctrl)
+void zoc_nvme_resume(struct zoc_pdev *pdev)
 {
+	struct zoc_nvme_ctrl *ctrl = pdev->priv;
 	unsigned int qid;
 
 	queue_work(ctrl->wq, &ctrl->work);

@@ -619,6 +619,7 @@ static struct zoc_proxy_model zoc_vblk_model = {
 	.destroy = zoc_vblk_destroy,
 	.detach = zoc_vblk_detach,
 	.attach = zoc_vblk_attach,
+	.resume = zoc_virtio_resume,
 	.mmio_read = zoc_virtio_mmio_read,
 	.mmio_write = zoc_virtio_mmio_write,
 	.doorbell = zoc_virtio_doorbell,

@@ -513,6 +513,7 @@ static struct zoc_proxy_model zoc_vnet_model = {
 	.set_link = zoc_vnet_set_link,
 	.detach = zoc_vnet_detach,
 	.attach = zoc_vnet_attach,
+	.resume = zoc_virtio_resume,
 };
 
 int zoc_virtio_net_init(void)

@@ -186,10 +186,9 @@ static bool zoc_virtio_restore_vq(struct zoc_virtio_queue *vq,
  * @state: what zoc_virtio_detach() saved; untrusted
  * @len: bytes at @state
  *
- * The device goes on where it stopped: its queues run again and raise
- * their vectors once, for what they may have posted without one.  A state
- * that does not fit the device (another layout, features it no longer
- * offers, rings that moved) makes it need a reset.
+ * Its queues run again from zoc_virtio_resume().  A state that does not
+ * fit the device (another layout, features it no longer offers, rings
+ * that moved) makes it need a reset.
  *
  * Context: process context, before the proxy sends the device anything.
  * Return: the bytes of @state used, or -EINVAL if it is no saved state of
@@ -199,7 +198,6 @@ int zoc_virtio_restore(struct zoc_virtio_dev *vdev, const void *state,
 		       size_t len)
 {
 	const struct zoc_virtio_saved *sv = state;
-	struct zoc_virtio_queue *vq;
 	unsigned int i;
 	bool ok = true;
 
@@ -223,16 +221,33 @@ int zoc_virtio_restore(struct zoc_virtio_dev *vdev, const void *state,
 	WRITE_ONCE(vdev->status, sv->status & ~VIRTIO_CONFIG_S_NEEDS_RESET);
 	if (!ok || (sv->status & VIRTIO_CONFIG_S_NEEDS_RESET))
 		zoc_virtio_fail_locked(vdev, "saved state does not fit");
-	if (zoc_virtio_live(vdev)) {
-		for (i = 0; i < vdev->nr_queues; i++) {
-			vq = vdev->vqs[i];
-			if (!vq->enabled)
-				continue;
-			WRITE_ONCE(vq->running, true);
-			zoc_virtio_kick(vq);
-			irq_work_queue(&vq->irq_work);
-		}
-	}
 	spin_unlock_irq(&vdev->lock);
 	return sizeof(*sv);
+}
+
+/**
+ * zoc_virtio_resume - a restored device goes on where it stopped
+ * @pdev: its proxy device, taken over by the proxy
+ *
+ * Its queues run again and raise their vectors once, for what they may
+ * have posted without one.  The models' @resume.
+ *
+ * Context: process context.
+ */
+void zoc_virtio_resume(struct zoc_pdev *pdev)
+{
+	struct zoc_virtio_dev *vdev = pdev->priv;
+	struct zoc_virtio_queue *vq;
+	unsigned int i;
+
+	spin_lock_irq(&vdev->lock);
+	for (i = 0; i < vdev->nr_queues && zoc_virtio_live(vdev); i++) {
+		vq = vdev->vqs[i];
+		if (!vq->enabled)
+			continue;
+		WRITE_ONCE(vq->running, true);
+		zoc_virtio_kick(vq);
+		irq_work_queue(&vq->irq_work);
+	}
+	spin_unlock_irq(&vdev->lock);
 }

@@ -139,6 +139,7 @@ void zoc_virtio_destroy(struct zoc_virtio_dev *vdev);
 int zoc_virtio_detach(struct zoc_virtio_dev *vdev, void *state, size_t len);
 int zoc_virtio_restore(struct zoc_virtio_dev *vdev, const void *state,
 		       size_t len);
+void zoc_virtio_resume(struct zoc_pdev *pdev);
 void *zoc_virtio_priv(const struct zoc_virtio_dev *vdev);
 struct zoc_virtio_dev *zoc_virtio_vq_dev(const struct zoc_virtio_queue *vq);
 struct zoc_pdev *zoc_virtio_pdev(const struct zoc_virtio_dev *vdev);
