@@ -70,6 +70,10 @@
 
 #define VPC_OK			(-1)	/* verdict: go on */
 #define VPC_NEW			(-2)	/* verdict: a new session, ask the SG */
+#define VPC_PICKUP		(-3)	/* verdict: take a TCP connection up */
+
+#define VPC_PICKUP_SENDER	1
+#define VPC_PICKUP_RECEIVER	2
 #define VPC_NO_SLOT		(~0U)
 
 /*
@@ -119,6 +123,7 @@ struct vpc_arp {
  *	of the packet it quotes)
  * @saddr: source address
  * @daddr: destination address
+ * @sport: source port, host order (TCP, UDP), for a picked up session
  * @dport: destination port, host order (TCP, UDP), for security groups
  * @len: frame length
  * @proto: IP protocol
@@ -128,11 +133,15 @@ struct vpc_arp {
  * @ttl: IPv4 TTL
  * @dir: 0 if the packet goes from endpoint 0 to endpoint 1 of @key
  * @related: ICMP error quoting a packet of @key
+ * @pickup: for a session taken up mid-stream, VPC_PICKUP_SENDER if the
+ *	sender of the packet counts as its opener, VPC_PICKUP_RECEIVER if
+ *	the receiver does; else zero
  */
 struct vpc_pkt {
 	struct zoc_vpc_ct_key key;
 	__be32 saddr;
 	__be32 daddr;
+	__u16 sport;
 	__u16 dport;
 	__u16 len;
 	__u8 proto;
@@ -142,6 +151,7 @@ struct vpc_pkt {
 	__u8 ttl;
 	__u8 dir;
 	__u8 related;
+	__u8 pickup;
 };
 
 struct {
@@ -404,6 +414,8 @@ static __always_inline int vpc_parse(void *data, void *end, __u32 vni,
 	p->len = end - data;
 	p->tcp_flags = 0;
 	p->related = 0;
+	p->pickup = 0;
+	p->sport = 0;
 	p->dport = 0;
 	ports = (__be16 *)l4;
 	switch (ip->protocol) {
@@ -449,6 +461,7 @@ static __always_inline int vpc_parse(void *data, void *end, __u32 vni,
 	default:
 		return ZOC_VPC_DROP_L4_PROTO;
 	}
+	p->sport = bpf_ntohs(sport);
 	p->dport = bpf_ntohs(dport);
 	vpc_key(p, vni, ip->protocol, ip->saddr, ip->daddr, sport, dport);
 	return VPC_OK;
@@ -466,6 +479,21 @@ static __always_inline bool vpc_opens(const struct vpc_pkt *p)
 	default:
 		return p->icmp_type == ICMP_ECHO;
 	}
+}
+
+/*
+ * Can this packet take up a TCP connection the table does not know?  An
+ * ACK without SYN, FIN or RST, as in nf_conntrack's tcp_loose mode: such
+ * a connection was established when its session was lost (expired, or
+ * the table of a service VM that went away).  A FIN or RST would only
+ * make a session that ends at once.
+ */
+static __always_inline bool vpc_picks_up(const struct vpc_pkt *p,
+					 const struct zoc_vpc_config *cfg)
+{
+	return p->proto == IPPROTO_TCP && !(cfg->flags & ZOC_VPC_F_TCP_STRICT) &&
+	       (p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN)) ==
+	       TCPF_ACK;
 }
 
 /*
@@ -589,8 +617,11 @@ static __noinline int vpc_track(struct vpc_pkt *p,
 		vpc_event(ZOC_VPC_EV_CT_RELATED);
 		return VPC_OK;
 	}
-	if (!ct)
-		return vpc_opens(p) ? VPC_NEW : ZOC_VPC_DROP_CT_INVALID;
+	if (!ct) {
+		if (vpc_opens(p))
+			return VPC_NEW;
+		return vpc_picks_up(p, cfg) ? VPC_PICKUP : ZOC_VPC_DROP_CT_INVALID;
+	}
 
 	/* a SYN on a closed connection opens a new one, SG checked again */
 	if ((ct->state == ZOC_VPC_CT_TIME_WAIT ||
@@ -670,11 +701,14 @@ static __noinline void vpc_ct_create(const struct vpc_pkt *p,
 	__builtin_memcpy(&victim->key, &p->key, sizeof(victim->key));
 	victim->ct.last_seen = now;
 	victim->ct.packets = 1;
-	victim->ct.flags = p->dir ? ZOC_VPC_CT_OPENER1 : 0;
+	/* the opener is endpoint 1 if it sends this packet from there */
+	victim->ct.flags = (p->pickup == VPC_PICKUP_RECEIVER) != !!p->dir ?
+			   ZOC_VPC_CT_OPENER1 : 0;
 	victim->ct.reserved = 0;
 	switch (p->proto) {
 	case IPPROTO_TCP:
-		victim->ct.state = ZOC_VPC_CT_SYN_SENT;
+		victim->ct.state = p->pickup ? ZOC_VPC_CT_ESTABLISHED :
+			ZOC_VPC_CT_SYN_SENT;
 		break;
 	case IPPROTO_UDP:
 		victim->ct.state = ZOC_VPC_CT_UDP;
@@ -686,13 +720,16 @@ static __noinline void vpc_ct_create(const struct vpc_pkt *p,
 	__sync_lock_test_and_set(&victim->seq, vseq + 2);
 	if (evict)
 		vpc_event(ZOC_VPC_EV_CT_EVICTED);
-	vpc_event(ZOC_VPC_EV_CT_NEW);
+	vpc_event(p->pickup ? ZOC_VPC_EV_CT_PICKUP : ZOC_VPC_EV_CT_NEW);
 }
 
-/* Does a rule of vNIC @slot allow a new session in direction @dir? */
+/*
+ * Does a rule of vNIC @slot allow a new session in direction @dir, with
+ * @remote, of protocol @proto to port @port (of the session's receiver)?
+ */
 static __always_inline bool vpc_sg_allows(__u32 slot, __u32 dir,
-					  __be32 remote,
-					  const struct vpc_pkt *p)
+					  __be32 remote, __u8 proto,
+					  __u16 port)
 {
 	const struct zoc_vpc_sg_rule *r;
 	struct zoc_vpc_sg *sg;
@@ -707,10 +744,10 @@ static __always_inline bool vpc_sg_allows(__u32 slot, __u32 dir,
 		r = &sg->rule[i];
 		if ((remote & r->mask) != r->addr)
 			continue;
-		if (r->proto && r->proto != p->proto)
+		if (r->proto && r->proto != proto)
 			continue;
-		if (p->proto != IPPROTO_ICMP &&
-		    (p->dport < r->port_lo || p->dport > r->port_hi))
+		if (proto != IPPROTO_ICMP &&
+		    (port < r->port_lo || port > r->port_hi))
 			continue;
 		return true;
 	}
@@ -730,9 +767,30 @@ vpc_route(__u32 vni, __be32 addr)
 }
 
 /*
+ * May a session from @src to @dst, of the packet's protocol to port
+ * @port, be opened?  It needs a rule of the egress group of @src and of
+ * the ingress group of @dst, for those that are local vNICs (a slot, not
+ * VPC_NO_SLOT).
+ */
+static __always_inline bool vpc_sg_admits(const struct vpc_pkt *p,
+					  __u32 src, __be32 src_addr,
+					  __u32 dst, __be32 dst_addr,
+					  __u16 port)
+{
+	return (src == VPC_NO_SLOT ||
+		vpc_sg_allows(src, ZOC_VPC_SG_EGRESS, dst_addr, p->proto,
+			      port)) &&
+	       (dst == VPC_NO_SLOT ||
+		vpc_sg_allows(dst, ZOC_VPC_SG_INGRESS, src_addr, p->proto,
+			      port));
+}
+
+/*
  * Admit a packet: a packet of a live session goes; a new session needs a
  * rule of the sender's egress group (@from, if the sender is a local vNIC)
- * and of the receiver's ingress group (@to, if local).
+ * and of the receiver's ingress group (@to, if local).  A TCP connection
+ * taken up mid-stream is admitted if the groups would have let either
+ * side open it: the receiver may be the one that did.
  */
 static __always_inline int vpc_admit(struct vpc_pkt *p,
 				     const struct zoc_vpc_config *cfg,
@@ -747,13 +805,14 @@ static __always_inline int vpc_admit(struct vpc_pkt *p,
 	if (!set)
 		return ZOC_VPC_DROP_CT_INVALID;
 	ret = vpc_track(p, cfg, set, now);
-	if (ret != VPC_NEW)
+	if (ret != VPC_NEW && ret != VPC_PICKUP)
 		return ret;
-	if (from != VPC_NO_SLOT &&
-	    !vpc_sg_allows(from, ZOC_VPC_SG_EGRESS, p->daddr, p))
-		return ZOC_VPC_DROP_SG;
-	if (to != VPC_NO_SLOT &&
-	    !vpc_sg_allows(to, ZOC_VPC_SG_INGRESS, p->saddr, p))
+	if (vpc_sg_admits(p, from, p->saddr, to, p->daddr, p->dport))
+		p->pickup = ret == VPC_PICKUP ? VPC_PICKUP_SENDER : 0;
+	else if (ret == VPC_PICKUP &&
+		 vpc_sg_admits(p, to, p->daddr, from, p->saddr, p->sport))
+		p->pickup = VPC_PICKUP_RECEIVER;
+	else
 		return ZOC_VPC_DROP_SG;
 	vpc_ct_create(p, cfg, set, now);
 	return VPC_OK;

@@ -60,6 +60,7 @@ static const char * const vpc_event_names[ZOC_VPC_EV_MAX] = {
 	[ZOC_VPC_EV_CT_RELATED] = "ct_related",
 	[ZOC_VPC_EV_PASS] = "pass",
 	[ZOC_VPC_EV_CT_EVICTED] = "ct_evicted",
+	[ZOC_VPC_EV_CT_PICKUP] = "ct_pickup",
 };
 
 #endif /* _ZOC_VPC_NAMES_H */

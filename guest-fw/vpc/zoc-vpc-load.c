@@ -35,6 +35,9 @@
  *	port vxlan|geneve PORT	UDP ports (4789, 6081)
  *	sessions N		session table entries, in sets of 3 (1048576)
  *	timeout STATE SECONDS	idle timeout of a session state
+ *	tcp_pickup on|off	take up established TCP connections the session
+ *				table does not know, from their ACK segments,
+ *				if the security groups admit them (on)
  *	vpc VNI SUBNET/LEN GATEWAY GATEWAY_MAC
  *				a VPC whose vNICs "add" admits
  *	vnic IFNAME VNI MAC ADDRESS GATEWAY GATEWAY_MAC
@@ -647,6 +650,13 @@ static void vpc_conf_line(struct vpc_conf *conf, char **argv, int argc)
 			conf->sessions = n;
 	} else if (!strcmp(argv[0], "timeout")) {
 		vpc_conf_timeout(conf, argv, argc);
+	} else if (!strcmp(argv[0], "tcp_pickup")) {
+		if (argc == 2 && !strcmp(argv[1], "on"))
+			conf->config.flags &= ~ZOC_VPC_F_TCP_STRICT;
+		else if (argc == 2 && !strcmp(argv[1], "off"))
+			conf->config.flags |= ZOC_VPC_F_TCP_STRICT;
+		else
+			vpc_err(conf, "usage: tcp_pickup on|off");
 	} else if (!strcmp(argv[0], "vpc")) {
 		vpc_conf_vpc(conf, argv, argc);
 	} else if (!strcmp(argv[0], "vnic")) {

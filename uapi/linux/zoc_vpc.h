@@ -78,7 +78,7 @@ enum zoc_vpc_ct_state {
  * @timeout: idle time after which a session in a state expires, in
  *	nanoseconds, indexed by &enum zoc_vpc_ct_state
  * @ct_seed: random seed of zoc_vpc_ct_set_of(), chosen by the loader
- * @reserved: zero
+ * @flags: ZOC_VPC_F_* (zero: the defaults)
  */
 struct zoc_vpc_config {
 	__be32 vtep;
@@ -88,8 +88,17 @@ struct zoc_vpc_config {
 	__u32 ct_sets;
 	__u64 timeout[ZOC_VPC_CT_MAX];
 	__u32 ct_seed;
-	__u32 reserved;
+	__u32 flags;
 };
+
+/*
+ * No TCP pick-up: a TCP segment without a live session opens one only if
+ * it is a SYN.  By default an ACK segment of a connection the table does
+ * not know (its session expired, or the service VM restarted) opens an
+ * established session if the security groups admit the connection in
+ * either direction, as nf_conntrack's tcp_loose does.
+ */
+#define ZOC_VPC_F_TCP_STRICT	0x1
 
 /**
  * struct zoc_vpc_vnic - one vNIC, keyed by its representor's ifindex (__u32)
@@ -395,6 +404,8 @@ enum zoc_vpc_drop {
  * @ZOC_VPC_EV_PASS: uplink packet not for the VPC, left to the stack
  * @ZOC_VPC_EV_CT_EVICTED: a live session overwritten by a new one, its set
  *	being full
+ * @ZOC_VPC_EV_CT_PICKUP: an established TCP session taken up from an ACK
+ *	segment of a connection the table did not know
  * @ZOC_VPC_EV_MAX: number of events
  */
 enum zoc_vpc_event {
@@ -408,6 +419,7 @@ enum zoc_vpc_event {
 	ZOC_VPC_EV_CT_RELATED,
 	ZOC_VPC_EV_PASS,
 	ZOC_VPC_EV_CT_EVICTED,
+	ZOC_VPC_EV_CT_PICKUP,
 	ZOC_VPC_EV_MAX,
 };
 

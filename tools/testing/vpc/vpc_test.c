@@ -618,9 +618,14 @@ static int t_ct_tcp(struct vt *t)
 
 static int t_ct_no_session(struct vt *t)
 {
-	struct flow f = from_v0("10.1.0.30", IPPROTO_TCP, 40011, 5000, 0x10);
+	struct flow f = from_v0("10.1.0.30", IPPROTO_TCP, 40011, 5000, 0x11);
 	struct pkt in, out;
 
+	/* a FIN, even with ACK, takes nothing up */
+	pkt_inner(&in, &f);
+	if (expect_drop(t, t->vnic, t->rep[0], &in, ZOC_VPC_DROP_CT_INVALID))
+		return -1;
+	f.tcp_flags = 0x14;
 	pkt_inner(&in, &f);
 	if (expect_drop(t, t->vnic, t->rep[0], &in, ZOC_VPC_DROP_CT_INVALID))
 		return -1;
@@ -721,12 +726,134 @@ static int t_ct_timeout_tcp(struct vt *t)
 		return -1;
 	if (age_session(t, IPPROTO_TCP, "10.1.0.10", 40020, "10.1.0.30", 5000, 101))
 		return -1;
-	f = from_v0("10.1.0.30", IPPROTO_TCP, 40020, 5000, 0x10);
+	/* gone: its FIN has no session (an ACK would take it up again) */
+	f = from_v0("10.1.0.30", IPPROTO_TCP, 40020, 5000, 0x11);
 	pkt_inner(&in, &f);
 	if (expect_drop(t, t->vnic, t->rep[0], &in, ZOC_VPC_DROP_CT_INVALID))
 		return -1;
 	return expect(t, events(t, ZOC_VPC_EV_CT_EXPIRED) == ev + 1,
 		      "expiry not counted") ? 0 : -1;
+}
+
+/*
+ * A session taken up from the segment just run: established, opened by
+ * endpoint 1 of its key if @opener1, counted once as a pick-up and not
+ * as a new session.
+ */
+static int expect_pickup(struct vt *t, const char *a, uint16_t pa,
+			 const char *b, uint16_t pb, bool opener1,
+			 uint64_t pickups, uint64_t news)
+{
+	struct zoc_vpc_ct ct;
+
+	if (!expect(t, !session(t, 100, IPPROTO_TCP, a, pa, b, pb, &ct),
+		    "no session %s:%u %s:%u", a, pa, b, pb))
+		return -1;
+	if (!expect(t, ct.state == ZOC_VPC_CT_ESTABLISHED,
+		    "session state %u, not established", ct.state) ||
+	    !expect(t, !!(ct.flags & ZOC_VPC_CT_OPENER1) == opener1,
+		    "opener is endpoint %d", !opener1))
+		return -1;
+	return expect(t, events(t, ZOC_VPC_EV_CT_PICKUP) == pickups + 1 &&
+		      events(t, ZOC_VPC_EV_CT_NEW) == news,
+		      "pick-ups %llu -> %llu, new sessions %llu -> %llu",
+		      (unsigned long long)pickups,
+		      (unsigned long long)events(t, ZOC_VPC_EV_CT_PICKUP),
+		      (unsigned long long)news,
+		      (unsigned long long)events(t, ZOC_VPC_EV_CT_NEW)) ? 0 : -1;
+}
+
+static int t_ct_pickup_sender(struct vt *t)
+{
+	uint64_t pu = events(t, ZOC_VPC_EV_CT_PICKUP);
+	uint64_t nw = events(t, ZOC_VPC_EV_CT_NEW);
+
+	/* rep0's egress group would have let it open this connection */
+	if (tcp_out(t, 40030, 0x18) ||
+	    expect_pickup(t, "10.1.0.10", 40030, "10.1.0.30", 5000, false,
+			  pu, nw))
+		return -1;
+	/* its answers then pass, which rep0's ingress group alone refuses */
+	return tcp_in(t, 40030, 0x18) || tcp_in(t, 40030, 0x10) ||
+	       tcp_state(t, 40030, ZOC_VPC_CT_ESTABLISHED) ? -1 : 0;
+}
+
+static int t_ct_pickup_receiver(struct vt *t)
+{
+	uint64_t pu = events(t, ZOC_VPC_EV_CT_PICKUP);
+	uint64_t nw = events(t, ZOC_VPC_EV_CT_NEW);
+
+	/*
+	 * Data of a download rep0 asked for: rep0's ingress group refuses
+	 * a connection from 10.1.0.30:5000, but its egress group lets it
+	 * open one to port 5000, so the receiver is the opener.
+	 */
+	if (tcp_in(t, 40031, 0x18) ||
+	    expect_pickup(t, "10.1.0.10", 40031, "10.1.0.30", 5000, false,
+			  pu, nw))
+		return -1;
+	if (tcp_out(t, 40031, 0x10) ||
+	    tcp_out(t, 40031, 0x11) || tcp_state(t, 40031, ZOC_VPC_CT_FIN_WAIT))
+		return -1;
+	return tcp_in(t, 40031, 0x11) ||
+	       tcp_state(t, 40031, ZOC_VPC_CT_TIME_WAIT) ? -1 : 0;
+}
+
+static int t_ct_pickup_sg(struct vt *t)
+{
+	uint64_t pu = events(t, ZOC_VPC_EV_CT_PICKUP);
+	struct flow f = from_v1("10.1.0.30", IPPROTO_TCP, 40032, 5000, 0x10);
+	struct zoc_vpc_ct ct;
+	struct pkt in, out;
+
+	/* rep1 may open TCP to ports 80-81 only, and take none from .30 */
+	pkt_inner(&in, &f);
+	if (expect_drop(t, t->vnic, t->rep[1], &in, ZOC_VPC_DROP_SG))
+		return -1;
+	remote(t, &out, "10.1.0.30", "10.1.0.20", IPPROTO_TCP, 5000, 40033,
+	       0x18, 100);
+	if (expect_drop(t, t->uplink, t->up0, &out, ZOC_VPC_DROP_SG))
+		return -1;
+	if (!expect(t, session(t, 100, IPPROTO_TCP, "10.1.0.20", 40033,
+			       "10.1.0.30", 5000, &ct),
+		    "a refused segment made a session") ||
+	    !expect(t, events(t, ZOC_VPC_EV_CT_PICKUP) == pu,
+		    "a refused segment counted as a pick-up"))
+		return -1;
+	/* an answer from port 80 is data of a connection rep1 could open */
+	remote(t, &out, "10.1.0.30", "10.1.0.20", IPPROTO_TCP, 80, 40034,
+	       0x10, 100);
+	return expect_verdict(t, t->uplink, t->up0, &out, XDP_REDIRECT_);
+}
+
+/* Set or clear @flags in the datapath's configuration. */
+static int config_flags(struct vt *t, uint32_t set, uint32_t clear)
+{
+	struct zoc_vpc_config cfg;
+	uint32_t zero = 0;
+
+	if (!expect(t, !bpf_map_lookup_elem(t->config, &zero, &cfg),
+		    "config lookup"))
+		return -1;
+	cfg.flags = (cfg.flags & ~clear) | set;
+	return expect(t, !bpf_map_update_elem(t->config, &zero, &cfg, BPF_EXIST),
+		      "config update") ? 0 : -1;
+}
+
+static int t_ct_pickup_strict(struct vt *t)
+{
+	struct flow f = from_v0("10.1.0.30", IPPROTO_TCP, 40035, 5000, 0x10);
+	struct pkt in;
+	int ret;
+
+	if (config_flags(t, ZOC_VPC_F_TCP_STRICT, 0))
+		return -1;
+	pkt_inner(&in, &f);
+	ret = expect_drop(t, t->vnic, t->rep[0], &in, ZOC_VPC_DROP_CT_INVALID);
+	if (config_flags(t, 0, ZOC_VPC_F_TCP_STRICT))
+		return -1;
+	return ret ? -1 : expect_verdict(t, t->vnic, t->rep[0], &in,
+					 XDP_REDIRECT_);
 }
 
 static int t_ct_timeout_udp(struct vt *t)
@@ -1390,11 +1517,15 @@ static const struct vt_case vt_cases[] = {
 	{ "sg: the receiving vNIC's ingress group denies local traffic", t_sg_local_ingress },
 	{ "sg: UDP answer passes, unsolicited UDP does not", t_sg_udp },
 	{ "ct: TCP SYN, SYN+ACK, ACK, data, FIN, FIN, new SYN, RST", t_ct_tcp },
-	{ "ct: TCP segments without a session are dropped", t_ct_no_session },
+	{ "ct: TCP FIN, RST, SYN+ACK without a session are dropped", t_ct_no_session },
 	{ "ct: an ACK cannot answer a SYN", t_ct_bad_answer },
 	{ "ct: ICMP echo, reply, unsolicited reply", t_ct_icmp },
 	{ "ct: ICMP errors of a session pass, others do not", t_ct_related },
 	{ "ct: established TCP session expires after its timeout", t_ct_timeout_tcp },
+	{ "ct: an ACK takes up a connection its sender may open", t_ct_pickup_sender },
+	{ "ct: an ACK takes up a connection its receiver may open", t_ct_pickup_receiver },
+	{ "ct: no pick-up of a connection the groups refuse", t_ct_pickup_sg },
+	{ "ct: tcp_pickup off: only a SYN opens", t_ct_pickup_strict },
 	{ "ct: UDP session expires after its timeout", t_ct_timeout_udp },
 	{ "ct: a full set evicts its least recently seen session", t_ct_evict },
 	{ "ct: a new session takes an expired entry, not a live one", t_ct_reuse_expired },
