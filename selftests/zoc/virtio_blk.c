@@ -136,6 +136,28 @@ TEST_F_TIMEOUT(vblk, pattern_persists, 600)
 		EXPECT_EQ(0, ret);
 }
 
+/* A second device on the same backend is refused, and zocctl says why. */
+TEST_F_TIMEOUT(vblk, backend_in_use, 300)
+{
+	if (zoc_setup_skipped(_metadata))
+		return;
+	EXPECT_EQ(1, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add nvme name %s2 backend %s", DEV_NAME,
+			     BACKEND));
+	EXPECT_NE(NULL, strstr(self->out, "in use by another device"))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(1, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add virtio-blk name %s2 backend %s", DEV_NAME,
+			     BACKEND));
+	EXPECT_NE(NULL, strstr(self->out, "in use by another device"))
+		TH_LOG("%s", self->out);
+	/* the device that holds it still reads (its pattern is another test's) */
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "dd if=%s of=/dev/null bs=64k count=64 iflag=direct 2>&1",
+			    self->dev))
+		TH_LOG("%s", self->out);
+}
+
 TEST_F_TIMEOUT(vblk, fio_verify, 900)
 {
 	if (zoc_setup_skipped(_metadata))

@@ -213,6 +213,7 @@ struct zoc_ring_hdr {
 #define ZOC_MSG_ENOTSUPP	3	/* unknown type or opcode */
 #define ZOC_MSG_EIO		4	/* the device model failed */
 #define ZOC_MSG_EBUSY		5	/* too many requests in flight: retry */
+#define ZOC_MSG_EINUSE		6	/* the backend is another device's */
 
 /**
  * struct zoc_msg_hdr - the header of every message
@@ -286,8 +287,9 @@ struct zoc_msg_irq {
  * ZOC_CTRL_DEV_CREATE: host; data is a &struct zoc_ctrl_dev_create.  The
  * service VM creates the device model, writes its image into the device
  * page of the slot, then replies ZOC_MSG_OK; or replies ZOC_MSG_EINVAL (bad
- * request), ZOC_MSG_ENODEV (unknown backend), ZOC_MSG_ENOTSUPP (unknown
- * type) or ZOC_MSG_EIO (the model failed).  The slot is the device's
+ * request), ZOC_MSG_ENODEV (unknown backend), ZOC_MSG_EINUSE (a backend
+ * another device holds), ZOC_MSG_ENOTSUPP (unknown type) or ZOC_MSG_EIO
+ * (the model failed).  The slot is the device's
  * number in every later message (hdr.dev).
  *
  * A service VM answers ZOC_MSG_EBUSY to a control request that finds all

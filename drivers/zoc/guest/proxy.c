@@ -594,7 +594,7 @@ static u32 zoc_proxy_dev_create(struct zoc_proxy *proxy,
 			 params.name, ret);
 		return ret == -EINVAL || ret == -EEXIST ? ZOC_MSG_EINVAL :
 		       ret == -ENODEV || ret == -ENOENT ? ZOC_MSG_ENODEV :
-		       ZOC_MSG_EIO;
+		       ret == -EBUSY ? ZOC_MSG_EINUSE : ZOC_MSG_EIO;
 	}
 	pdev->image.type = req.type;
 	/* A model that can let go of its devices can go under them. */

@@ -127,6 +127,12 @@ static int zoc_image_check(const struct zoc_dev_image *img, u8 type)
 
 /* --- hot-plug and management --------------------------------------------- */
 
+/*
+ * A control request, answered: 0, the service VM's refusal (-EINVAL,
+ * -ENODEV, -EOPNOTSUPP, -EBUSY for a backend in use, -EREMOTEIO for a
+ * model that failed, -EAGAIN when it or the link has too many requests),
+ * or the link's failure (-ENOTCONN, -ETIMEDOUT, -ECONNRESET, -EIO).
+ */
 static int zoc_bus_ctrl(struct zoc_bus *b, u32 opcode, const void *data,
 			size_t len)
 {
@@ -138,7 +144,7 @@ static int zoc_bus_ctrl(struct zoc_bus *b, u32 opcode, const void *data,
 	memcpy(msg.ctrl.data, data, len);
 	ret = zoc_link_call(b->link, &msg, &reply, ZOC_BUS_CTRL_TIMEOUT);
 	if (ret)
-		return ret;
+		return ret == -EBUSY ? -EAGAIN : ret;
 	if (reply.hdr.type != ZOC_MSG_CTRL_REPLY)
 		return -EPROTO;
 	switch (le32_to_cpu(reply.ctrl.status)) {
@@ -151,9 +157,11 @@ static int zoc_bus_ctrl(struct zoc_bus *b, u32 opcode, const void *data,
 	case ZOC_MSG_ENOTSUPP:
 		return -EOPNOTSUPP;
 	case ZOC_MSG_EBUSY:
+		return -EAGAIN;
+	case ZOC_MSG_EINUSE:
 		return -EBUSY;
 	default:
-		return -EIO;
+		return -EREMOTEIO;
 	}
 }
 
@@ -344,6 +352,12 @@ int zoc_host_dev_add(struct zoc_host *host, const struct zoc_host_dev_req *dreq,
 		goto out;
 	case -ENODEV:
 		NL_SET_ERR_MSG(extack, "the service VM has no such backend");
+		goto out;
+	case -EBUSY:
+		NL_SET_ERR_MSG(extack, "the backend is in use by another device");
+		goto out;
+	case -EAGAIN:
+		NL_SET_ERR_MSG(extack, "the service VM is busy: try again");
 		goto out;
 	case -EINVAL:
 		NL_SET_ERR_MSG(extack, "the service VM refused the parameters");
