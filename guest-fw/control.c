@@ -10,6 +10,9 @@
  *	ping		ok
  *	reload MODULE	unload MODULE and every loaded module that depends on
  *			it, then load them again (modules.c)
+ *	run NAME	run the program of the configuration's "command NAME"
+ *			to its end (FW_COMMAND_TIMEOUT at most): "ok" if it
+ *			exited with status 0
  *
  * Requests run to their end one at a time, between supervision rounds, as
  * hooks do.  A port that is missing, or whose other end is not connected,
@@ -167,6 +170,26 @@ static void fw_ctl_reply(struct fw_control *c, const char *reply)
 }
 
 /* Answer one request: @line, its newline taken off. */
+/* Run the command named @name, for a "run" request. */
+static void fw_run_command(struct fw *fw, const char *name, char *reply,
+			   size_t len)
+{
+	unsigned int i;
+	int status;
+
+	for (i = 0; i < fw->nr_commands; i++) {
+		if (strcmp(fw->commands[i].name, name))
+			continue;
+		if (fw_exec(fw->commands[i].argv, FW_COMMAND_TIMEOUT, &status))
+			snprintf(reply, len, "ok");
+		else
+			snprintf(reply, len, "error %s failed (status %#x)",
+				 fw->commands[i].argv[0], status);
+		return;
+	}
+	snprintf(reply, len, "error no command of that name");
+}
+
 static void fw_request(struct fw *fw, char *line, char *reply, size_t len)
 {
 	char shown[FW_CTL_LINE], *cmd, *arg = NULL, *more = NULL, *save;
@@ -186,8 +209,12 @@ static void fw_request(struct fw *fw, char *line, char *reply, size_t len)
 		snprintf(reply, len, "ok");
 	else if (!strcmp(cmd, "reload") && arg && !more && fw_modname_ok(arg))
 		fw_reload(fw, arg, reply, len);
-	else if (!strcmp(cmd, "ping") || !strcmp(cmd, "reload"))
-		snprintf(reply, len, "error usage: ping | reload MODULE");
+	else if (!strcmp(cmd, "run") && arg && !more)
+		fw_run_command(fw, arg, reply, len);
+	else if (!strcmp(cmd, "ping") || !strcmp(cmd, "reload") ||
+		 !strcmp(cmd, "run"))
+		snprintf(reply, len,
+			 "error usage: ping | reload MODULE | run NAME");
 	else
 		snprintf(reply, len, "error unknown request");
 	fw_log("control: %s: %s", shown, reply);
@@ -247,6 +274,37 @@ void fw_ctl_ready(struct fw *fw, short revents)
 		fw_ctl_close(&fw->ctl);
 	else if (revents & (POLLIN | POLLHUP | POLLERR))
 		fw_ctl_input(fw);
+}
+
+void fw_add_command(struct fw *fw, char **argv, int argc)
+{
+	const char *why = NULL;
+	struct fw_command *c;
+	int i;
+
+	if (argc < 3)
+		why = "usage: command NAME PATH [ARG...]";
+	else if (strlen(argv[1]) >= FW_COMMAND_SIZE)
+		why = "name too long";
+	else if (fw->nr_commands == FW_MAX_COMMANDS)
+		why = "too many";
+	if (why) {
+		fw_log("command: %s", why);
+		fw->errors++;
+		return;
+	}
+	c = &fw->commands[fw->nr_commands++];
+	strcpy(c->name, argv[1]);
+	for (i = 2; i < argc; i++) {
+		c->argv[i - 2] = strdup(argv[i]);
+		if (!c->argv[i - 2]) {
+			fw_log("command %s: out of memory", argv[1]);
+			fw->errors++;
+			fw->nr_commands--;
+			return;
+		}
+	}
+	c->argv[argc - 2] = NULL;
 }
 
 void fw_control(struct fw *fw, char **argv, int argc)

@@ -19,6 +19,9 @@
 #define FW_MAX_ARGS		32
 #define FW_MAX_SERVICES		8
 #define FW_MAX_HOTPLUG		4
+#define FW_MAX_COMMANDS		8
+#define FW_COMMAND_SIZE		32
+#define FW_COMMAND_TIMEOUT	30	/* seconds a control command may take */
 #define FW_DRIVER_SIZE		32	/* ethtool_drvinfo.driver */
 #define FW_CTL_LINE		256	/* a request, its newline included */
 #define FW_SPACE		"\n\t "
@@ -35,6 +38,16 @@ struct fw_service {
 	pid_t pid;
 	unsigned int backoff;
 	time_t next_start;
+};
+
+/**
+ * struct fw_command - a program the control port runs by its name
+ * @name: the name a "run" request gives
+ * @argv: its command line
+ */
+struct fw_command {
+	char name[FW_COMMAND_SIZE];
+	char *argv[FW_MAX_ARGS + 1];
 };
 
 /**
@@ -107,6 +120,8 @@ struct fw_control {
  * @modconf: the module directives, in their order
  * @nr_modconf: how many
  * @ctl: the control port
+ * @commands: programs the control port runs by name
+ * @nr_commands: how many
  */
 struct fw {
 	unsigned int modules;
@@ -121,6 +136,8 @@ struct fw {
 	struct fw_modconf *modconf;
 	unsigned int nr_modconf;
 	struct fw_control ctl;
+	struct fw_command commands[FW_MAX_COMMANDS];
+	unsigned int nr_commands;
 };
 
 /* zoc-fw.c */
@@ -138,6 +155,7 @@ void fw_events(struct fw *fw);
 
 /* control.c */
 void fw_control(struct fw *fw, char **argv, int argc);
+void fw_add_command(struct fw *fw, char **argv, int argc);
 int fw_ctl_fd(struct fw_control *c);
 void fw_ctl_ready(struct fw *fw, short revents);
 

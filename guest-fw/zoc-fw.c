@@ -29,6 +29,7 @@
  *	hotplug DRIVER PATH [ARG...]	run a program for each interface of
  *					DRIVER that comes or goes
  *	control PORTNAME|PATH		take requests on that port
+ *	command NAME PATH [ARG...]	a program the port's "run NAME" runs
  *
  * '#' starts a comment.  A failing directive is reported and the rest of
  * the configuration still applies: a service VM with a broken uplink can
@@ -304,6 +305,8 @@ static void fw_configure(struct fw *fw, const char *path)
 			fw_add_hotplug(fw, argv, argc);
 		} else if (!strcmp(argv[0], "control")) {
 			fw_control(fw, argv, argc);
+		} else if (!strcmp(argv[0], "command")) {
+			fw_add_command(fw, argv, argc);
 		} else {
 			fw_log("%s: unknown directive '%s'", path, argv[0]);
 			fw->errors++;

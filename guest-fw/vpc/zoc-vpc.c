@@ -4,6 +4,7 @@
  *
  *	zoc-vpc [-p DIR] stats		per-vNIC counters, events, drops
  *	zoc-vpc [-p DIR] sessions	the session table
+ *	zoc-vpc [-p DIR] flush		forget every session (as conntrack -F)
  *
  * It reads the maps zoc-vpc-load pinned in DIR (/sys/fs/bpf/zoc-vpc).
  * Every output line is "what name value..." so that scripts can pick
@@ -160,6 +161,79 @@ static void vpc_show_session(const struct zoc_vpc_ct_entry *e,
 	       ct->packets, expired ? " expired" : "");
 }
 
+/* Map the session table (@prot), its size in @len. */
+static void *vpc_map_sessions(const char *dir, int prot, size_t *len)
+{
+	struct zoc_vpc_config cfg;
+	__u32 zero = 0;
+	void *sets;
+	int fd;
+
+	fd = vpc_open(dir, ZOC_VPC_PIN_CONFIG);
+	if (fd < 0)
+		return NULL;
+	if (bpf_map_lookup_elem(fd, &zero, &cfg)) {
+		fprintf(stderr, "zoc-vpc: config: %s\n", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	fd = vpc_open(dir, ZOC_VPC_PIN_SESSIONS);
+	if (fd < 0)
+		return NULL;
+	*len = (size_t)cfg.ct_sets * sizeof(struct zoc_vpc_ct_set);
+	sets = mmap(NULL, *len, prot, MAP_SHARED, fd, 0);
+	close(fd);
+	if (sets == MAP_FAILED) {
+		fprintf(stderr, "zoc-vpc: sessions: mmap: %s\n",
+			strerror(errno));
+		return NULL;
+	}
+	return sets;
+}
+
+/*
+ * Forget every session, the way the datapath writes an entry: claim it
+ * by making its sequence odd (compare and exchange: a datapath writer
+ * may hold it; it is then left alone), mark it free, publish it even.
+ * Established TCP connections are taken up again by their next segment
+ * if the security groups admit them (see TCP pick-up in vpc.rst).
+ */
+static int vpc_flush_sessions(const char *dir)
+{
+	struct zoc_vpc_ct_set *sets;
+	struct zoc_vpc_ct_entry *e;
+	unsigned long n = 0, busy = 0;
+	size_t len, i;
+	__u32 seq, w;
+
+	sets = vpc_map_sessions(dir, PROT_READ | PROT_WRITE, &len);
+	if (!sets)
+		return -1;
+	for (i = 0; i < len / sizeof(*sets); i++) {
+		for (w = 0; w < ZOC_VPC_CT_WAYS; w++) {
+			e = &sets[i].way[w];
+			seq = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
+			if (e->ct.state == ZOC_VPC_CT_NONE)
+				continue;
+			if ((seq & 1) ||
+			    !__atomic_compare_exchange_n(&e->seq, &seq, seq + 1,
+							 false,
+							 __ATOMIC_SEQ_CST,
+							 __ATOMIC_RELAXED)) {
+				busy++;
+				continue;
+			}
+			e->ct.state = ZOC_VPC_CT_NONE;
+			__atomic_store_n(&e->seq, seq + 2, __ATOMIC_SEQ_CST);
+			n++;
+		}
+	}
+	munmap(sets, len);
+	printf("flushed sessions %lu busy %lu\n", n, busy);
+	return 0;
+}
+
 /*
  * The session table is an mmapable array of sets: map it read-only and
  * show every entry in use.  An entry being written (odd sequence) is
@@ -174,7 +248,7 @@ static int vpc_show_sessions(const char *dir)
 	struct timespec ts;
 	__u32 zero = 0, i, w;
 	size_t len;
-	int fd, cfd;
+	int cfd;
 
 	cfd = vpc_open(dir, ZOC_VPC_PIN_CONFIG);
 	if (cfd < 0)
@@ -184,17 +258,9 @@ static int vpc_show_sessions(const char *dir)
 		return -errno;
 	}
 	close(cfd);
-	fd = vpc_open(dir, ZOC_VPC_PIN_SESSIONS);
-	if (fd < 0)
-		return fd;
-	len = (size_t)cfg.ct_sets * sizeof(*sets);
-	sets = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (sets == MAP_FAILED) {
-		fprintf(stderr, "zoc-vpc: sessions: mmap: %s\n",
-			strerror(errno));
-		return -errno;
-	}
+	sets = vpc_map_sessions(dir, PROT_READ, &len);
+	if (!sets)
+		return -1;
 	/* the datapath's clock: bpf_ktime_get_coarse_ns() */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	now = ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
@@ -211,7 +277,7 @@ static int vpc_show_sessions(const char *dir)
 
 static void vpc_usage(void)
 {
-	fprintf(stderr, "usage: zoc-vpc [-p PIN_DIR] stats|sessions\n");
+	fprintf(stderr, "usage: zoc-vpc [-p PIN_DIR] stats|sessions|flush\n");
 }
 
 int main(int argc, char **argv)
@@ -241,6 +307,8 @@ int main(int argc, char **argv)
 				     vpc_drop_names, ZOC_VPC_DROP_MAX);
 	} else if (!strcmp(argv[optind], "sessions")) {
 		ret = vpc_show_sessions(dir);
+	} else if (!strcmp(argv[optind], "flush")) {
+		ret = vpc_flush_sessions(dir);
 	} else {
 		vpc_usage();
 		return 2;
