@@ -218,7 +218,7 @@ static int vb_paths(const char *dir, int runs)
 	int sessions = vb_pin(dir, ZOC_VPC_PIN_SESSIONS);
 	int config = vb_pin(dir, ZOC_VPC_PIN_CONFIG);
 	int ports = vb_pin(dir, ZOC_VPC_PIN_PORTS);
-	static struct vb_path paths[9];
+	static struct vb_path paths[10];
 	struct vpc_bench *skel;
 	uint32_t empty, ns;
 	struct pkt inner, *p;
@@ -269,7 +269,10 @@ static int vb_paths(const char *dir, int runs)
 	p->b[42] = 0x0c;
 	p = vb_path(&paths[7], "new_session_encap", vnic, rep0, true);
 	vb_flow(p, mac_v0, "10.1.0.10", "10.1.0.30", IPPROTO_TCP, 1, 1, 0x02);
+	/* a FIN without a session: no pick-up, dropped */
 	p = vb_path(&paths[8], "ct_miss_drop", vnic, rep0, true);
+	vb_flow(p, mac_v0, "10.1.0.10", "10.1.0.30", IPPROTO_TCP, 1, 1, 0x11);
+	p = vb_path(&paths[9], "tcp_pickup_encap", vnic, rep0, true);
 	vb_flow(p, mac_v0, "10.1.0.10", "10.1.0.30", IPPROTO_TCP, 1, 1, 0x10);
 
 	if (vb_measure(skel, paths[0].prog, paths[0].ifindex, &paths[0].pkt,
