@@ -29,11 +29,12 @@ trap cleanup EXIT
 printf '#!/bin/sh\necho run >>%s/runs\nexit 3\n' "$tmp" >"$tmp/svc"
 printf '#!/bin/sh\necho "$1" >%s/loaded\n' "$tmp" >"$tmp/loader"
 printf '#!/bin/sh\nexit 1\n' >"$tmp/broken"
+printf '#!/bin/sh\necho "$*" >%s/ran\n' "$tmp" >"$tmp/cmd"
 # a hotplug hook: logs its arguments, and is slow for zfwslow0, so that
 # the burst of interfaces made meanwhile overruns zoc-fw's netlink socket
 printf '#!/bin/sh\necho "$*" >>%s/hooked\n[ "$3" != zfwslow0 ] || sleep 2\n' \
 	"$tmp" >"$tmp/hook"
-chmod +x "$tmp/svc" "$tmp/loader" "$tmp/broken" "$tmp/hook"
+chmod +x "$tmp/svc" "$tmp/loader" "$tmp/broken" "$tmp/hook" "$tmp/cmd"
 cat >"$tmp/fw.conf" <<EOC
 # a test configuration
 module zoc_no_such_module
@@ -48,6 +49,8 @@ run $tmp/broken
 service $tmp/svc
 hotplug veth $tmp/broken
 hotplug veth $tmp/hook tag
+command ran $tmp/cmd one two
+command fails $tmp/broken
 bogus directive
 EOC
 
@@ -227,11 +230,19 @@ check "control: a carriage return and blanks are ignored" replies $' ping \r' ok
 check "control: an unknown request" replies bogus 'error unknown request'
 check "control: an empty request" replies '' 'error empty request'
 check "control: reload without a module" replies reload \
-	'error usage: ping | reload MODULE'
+	'error usage: ping | reload MODULE | run NAME'
 check "control: reload of what is not a module name" replies 'reload ../x' \
-	'error usage: ping | reload MODULE'
+	'error usage: ping | reload MODULE | run NAME'
 check "control: reload of two modules" replies 'reload a b' \
-	'error usage: ping | reload MODULE'
+	'error usage: ping | reload MODULE | run NAME'
+check "control: run a command" replies 'run ran' ok
+check "control: the command ran with its arguments" grep -qx 'one two' "$tmp/ran"
+check "control: run a command that fails" replies 'run fails' \
+	"error $tmp/broken failed (status 0x100)"
+check "control: run of no such command" replies 'run nope' \
+	'error no command of that name'
+check "control: run without a name" replies run \
+	'error usage: ping | reload MODULE | run NAME'
 check "control: a line too long is refused whole" \
 	replies "ping $(printf 'x%.0s' $(seq 300))" 'error line too long'
 check "control: the next line is taken" replies ping ok
