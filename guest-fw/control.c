@@ -13,6 +13,8 @@
  *	run NAME	run the program of the configuration's "command NAME"
  *			to its end (FW_COMMAND_TIMEOUT at most): "ok" if it
  *			exited with status 0
+ *	restart		ok, then reboot the machine as on SIGTERM, but with a
+ *			reboot rather than a power-off (zoc-fw.c)
  *
  * Requests run to their end one at a time, between supervision rounds, as
  * hooks do.  A port that is missing, or whose other end is not connected,
@@ -190,6 +192,13 @@ static void fw_run_command(struct fw *fw, const char *name, char *reply,
 	snprintf(reply, len, "error no command of that name");
 }
 
+/* The loop ends once the reply is sent; the machine reboots (zoc-fw.c). */
+static void fw_restart(struct fw *fw, char *reply, size_t len)
+{
+	fw->restart = true;
+	snprintf(reply, len, "ok");
+}
+
 static void fw_request(struct fw *fw, char *line, char *reply, size_t len)
 {
 	char shown[FW_CTL_LINE], *cmd, *arg = NULL, *more = NULL, *save;
@@ -211,10 +220,12 @@ static void fw_request(struct fw *fw, char *line, char *reply, size_t len)
 		fw_reload(fw, arg, reply, len);
 	else if (!strcmp(cmd, "run") && arg && !more)
 		fw_run_command(fw, arg, reply, len);
+	else if (!strcmp(cmd, "restart") && !arg)
+		fw_restart(fw, reply, len);
 	else if (!strcmp(cmd, "ping") || !strcmp(cmd, "reload") ||
-		 !strcmp(cmd, "run"))
+		 !strcmp(cmd, "run") || !strcmp(cmd, "restart"))
 		snprintf(reply, len,
-			 "error usage: ping | reload MODULE | run NAME");
+			 "error usage: ping | reload MODULE | run NAME | restart");
 	else
 		snprintf(reply, len, "error unknown request");
 	fw_log("control: %s: %s", shown, reply);

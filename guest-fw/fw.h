@@ -122,6 +122,7 @@ struct fw_control {
  * @ctl: the control port
  * @commands: programs the control port runs by name
  * @nr_commands: how many
+ * @restart: the control port asked for a reboot
  */
 struct fw {
 	unsigned int modules;
@@ -138,6 +139,7 @@ struct fw {
 	struct fw_control ctl;
 	struct fw_command commands[FW_MAX_COMMANDS];
 	unsigned int nr_commands;
+	bool restart;
 };
 
 /* zoc-fw.c */
@@ -148,6 +150,7 @@ bool fw_exec(char **argv, unsigned int timeout, int *status);
 void fw_module(struct fw *fw, char **argv, int argc);
 bool fw_modname_ok(const char *name);
 void fw_reload(struct fw *fw, const char *module, char *reply, size_t len);
+void fw_unload_all(struct fw *fw);
 
 /* hotplug.c */
 void fw_add_hotplug(struct fw *fw, char **argv, int argc);

@@ -361,11 +361,77 @@ static int fw_unload(const char *name)
 }
 
 /*
- * Unload @module and the modules that depend on it, dependents first,
- * after unbinding the devices of their drivers; then load again what is
- * not loaded: the modules of module directives first, in their order and
- * with their parameters, then the others, dependencies first.  A device
- * left unbound is probed again.  The answer goes to @reply.
+ * Unload module @name (as the kernel has it) and the modules that depend
+ * on it, dependents first, after unbinding the devices of their drivers;
+ * @r says what was taken down.  Return: 0, or -errno if the dependents
+ * could not be found (nothing was done); an unload that fails is noted in
+ * @r->error.
+ */
+static int fw_take_down(struct fw_reload *r, const char *name)
+{
+	char path[PATH_MAX];
+	struct fw_unbound *u;
+	unsigned int i;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = fw_reload_add(r, name, 0);
+	if (ret)
+		return ret;
+	for (i = 0; i < r->nr; i++)
+		fw_reload_devices(r, r->mods[i]);
+	for (i = 0; i < r->nr_unbound; i++) {
+		u = &r->unbound[i];
+		snprintf(path, sizeof(path), "%s/unbind", u->drv);
+		ret = fw_write(path, u->dev);
+		if (ret)
+			fw_log("reload: unbinding %s: %s", u->dev, strerror(-ret));
+		else
+			fw_log("reload: %s unbound from %s", u->dev,
+			       strrchr(u->drv, '/') + 1);
+	}
+	for (i = 0; i < r->nr; i++) {
+		ret = fw_unload(r->mods[i]);
+		if (ret) {
+			fw_reload_error(r, "unload", r->mods[i], ret);
+			break;
+		}
+	}
+	return 0;
+}
+
+/**
+ * fw_unload_all - unload the modules of module directives, before the
+ *	machine goes down
+ * @fw: the firmware
+ *
+ * Last directive first, each with its dependents: drivers let go of their
+ * devices as on a module's replacement (the I/O proxy leaves its devices
+ * to the next service VM, their state in host memory), not as on a crash.
+ */
+void fw_unload_all(struct fw *fw)
+{
+	char name[FW_MODNAME];
+	struct fw_reload r;
+	unsigned int i;
+
+	for (i = fw->nr_modconf; i-- > 0;) {
+		fw_modname(name, fw->modconf[i].name);
+		if (!fw_loaded(name))
+			continue;
+		if (fw_take_down(&r, name))
+			fw_log("shutdown: %s: its dependents not found", name);
+		else if (r.error[0])
+			fw_log("shutdown: %s", r.error);
+	}
+}
+
+/*
+ * Unload @module and the modules that depend on it (fw_take_down()); then
+ * load again what is not loaded: the modules of module directives first,
+ * in their order and with their parameters, then the others, dependencies
+ * first.  A device left unbound is probed again.  The answer goes to
+ * @reply.
  */
 void fw_reload(struct fw *fw, const char *module, char *reply, size_t len)
 {
@@ -375,32 +441,12 @@ void fw_reload(struct fw *fw, const char *module, char *reply, size_t len)
 	unsigned int i;
 	int ret, n;
 
-	memset(&r, 0, sizeof(r));
 	fw_modname(name, module);
-	ret = fw_reload_add(&r, name, 0);
+	ret = fw_take_down(&r, name);
 	if (ret) {
 		snprintf(reply, len, "error %s: its dependents: %s", name,
 			 strerror(-ret));
 		return;
-	}
-	for (i = 0; i < r.nr; i++)
-		fw_reload_devices(&r, r.mods[i]);
-	for (i = 0; i < r.nr_unbound; i++) {
-		u = &r.unbound[i];
-		snprintf(path, sizeof(path), "%s/unbind", u->drv);
-		ret = fw_write(path, u->dev);
-		if (ret)
-			fw_log("reload: unbinding %s: %s", u->dev, strerror(-ret));
-		else
-			fw_log("reload: %s unbound from %s", u->dev,
-			       strrchr(u->drv, '/') + 1);
-	}
-	for (i = 0; i < r.nr; i++) {
-		ret = fw_unload(r.mods[i]);
-		if (ret) {
-			fw_reload_error(&r, "unload", r.mods[i], ret);
-			break;
-		}
 	}
 
 	for (i = 0; i < fw->nr_modconf; i++) {

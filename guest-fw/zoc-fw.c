@@ -344,8 +344,9 @@ static void fw_reaped(struct fw *fw, pid_t pid, int status)
 /*
  * Start what is due, reap what exited, run the hotplug hooks of link
  * events, until asked to power off (busybox poweroff sends SIGUSR2 to
- * PID 1, reboot SIGTERM).  The signals stay blocked and are taken
- * synchronously; a signalfd only wakes the loop up.
+ * PID 1, reboot SIGTERM) or to restart (the control port).  The signals
+ * stay blocked and are taken synchronously; a signalfd only wakes the
+ * loop up.
  */
 static void fw_supervise(struct fw *fw, sigset_t *set)
 {
@@ -361,7 +362,7 @@ static void fw_supervise(struct fw *fw, sigset_t *set)
 	int status, sig = 0;
 	pid_t pid;
 
-	while (sig != SIGUSR2 && sig != SIGTERM) {
+	while (sig != SIGUSR2 && sig != SIGTERM && !fw->restart) {
 		for (i = 0; i < fw->nr_services; i++) {
 			s = &fw->services[i];
 			if (!s->pid && time(NULL) >= s->next_start)
@@ -406,8 +407,10 @@ int main(int argc, char **argv)
 	       fw.nr_services, fw.errors);
 
 	fw_supervise(&fw, &set);
-	fw_log("powering off");
+	fw_log("%s: the modules go first", fw.restart ? "restarting" :
+						       "powering off");
+	fw_unload_all(&fw);
 	sync();
-	reboot(RB_POWER_OFF);
+	reboot(fw.restart ? RB_AUTOBOOT : RB_POWER_OFF);
 	return 0;
 }

@@ -5,8 +5,9 @@
  * transport, /dev/zoc-link1) a service VM played by this program that
  * serves a test device.  Each link's bus is a PCI domain of its own, the
  * names of devices are per link, and management reaches each link by its
- * number.  Then the second link is torn down while the first carries I/O:
- * its device is gone and deleted in bounded time, and the first link's
+ * number.  Then the second link is torn down while the first carries I/O,
+ * with an outage limit of 0 (no stall: zocctl link set, per link): its
+ * device is gone and deleted in bounded time, and the first link's
  * disk never sees an error.
  *
  * The second link's service VM then turns hostile while the host deletes
@@ -158,6 +159,9 @@ TEST_F_TIMEOUT(links, two_links_one_torn_down, 600)
 	mmio = __atomic_load_n(&f->mmio, __ATOMIC_RELAXED);
 	EXPECT_LE(600, mmio);
 
+	/* Torn down for good: its devices go at once, with no stall. */
+	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "-l 1 link set outage-limit 0"))
+		TH_LOG("%s", out);
 	link1_down(_metadata, svm);
 	start = time(NULL);
 	for (i = 0; i < 300; i++) {
@@ -174,6 +178,10 @@ TEST_F_TIMEOUT(links, two_links_one_torn_down, 600)
 	TH_LOG("link 1: %llu BAR accesses served, torn down in %ld s",
 	       mmio, (long)(time(NULL) - start));
 	EXPECT_EQ(0, zoc_link_state_of(LINK1, "link"));
+	EXPECT_EQ(0, zoc_ctl(out, sizeof(out),
+			     "-l 1 link set outage-limit %d",
+			     ZOC_LINK_OUTAGE_LIMIT_DEF))
+		TH_LOG("%s", out);
 
 	/* Link 0 carried on: fio ends without an error. */
 	EXPECT_EQ(1, zoc_link_state("link"));

@@ -11,11 +11,19 @@
  * throughout, no reset counted), and what is written afterwards reaches
  * the backing file.
  *
+ * The same with the whole I/O proxy replaced: zoc_guest, and the models
+ * with it, reloaded ten times.  The proxy leaves each device to the next
+ * one as the models do; the link goes down and comes back with a new
+ * service VM epoch, and the host's functions stall meanwhile (state
+ * stalled), then are taken over (ZOC_CTRL_DEV_ATTACH): the same disk,
+ * fio with no error.
+ *
  * Then a saved state spoiled in host memory between the two modules (the
  * host's test module flips a byte as soon as it is saved): the next model
  * cannot take that disk over, the service VM tells the host, which
  * removes it; the other disk of the same model goes on, and the service
- * VM stays up.
+ * VM stays up (with zoc_guest reloaded: the new proxy refuses to take the
+ * spoiled disk over, and the host removes it).
  *
  * The lab runner checks both kernel logs for any warning afterwards.
  */
@@ -30,7 +38,6 @@
 
 #define DISK		"ms0"
 #define DISK2		"ms1"
-#define ROUNDS		20
 #define FIO_LOG		"/tmp/zoc-model-swap-fio.log"
 /*
  * Two jobs, at queue depths 1 and 32, in 160-224 MiB, the range the other
@@ -55,24 +62,50 @@ FIXTURE(model_swap) {
 };
 
 /*
- * A kind of disk (@kind, for zocctl), the module of its model, and where
- * its pattern goes (@pattern_mib, 2 MiB of it).
+ * A kind of disk (@kind, for zocctl), the module reloaded (its model's, or
+ * @proxy: zoc_guest), how many times, its backend, and where its pattern
+ * goes (@pattern_mib, 2 MiB of it; checked in the backing file for vda).
  */
 FIXTURE_VARIANT(model_swap) {
 	const char *kind;
 	const char *module;
+	int rounds;
+	bool proxy;
+	const char *backend;
 	int pattern_mib;
 };
 
 FIXTURE_VARIANT_ADD(model_swap, nvme) {
 	.kind = "nvme",
 	.module = "zoc_nvme",
+	.rounds = 20,
+	.backend = "vda",
 	.pattern_mib = 252,
 };
 
 FIXTURE_VARIANT_ADD(model_swap, virtio_blk) {
 	.kind = "virtio-blk",
 	.module = "zoc_virtio",
+	.rounds = 20,
+	.backend = "vda",
+	.pattern_mib = 254,
+};
+
+FIXTURE_VARIANT_ADD(model_swap, nvme_proxy) {
+	.kind = "nvme",
+	.module = "zoc_guest",
+	.rounds = 10,
+	.proxy = true,
+	.backend = "vdb",
+	.pattern_mib = 252,
+};
+
+FIXTURE_VARIANT_ADD(model_swap, virtio_blk_proxy) {
+	.kind = "virtio-blk",
+	.module = "zoc_guest",
+	.rounds = 10,
+	.proxy = true,
+	.backend = "vdb",
 	.pattern_mib = 254,
 };
 
@@ -88,12 +121,7 @@ FIXTURE_SETUP(model_swap)
 /* Whatever failed: fio is gone, and so is the disk. */
 FIXTURE_TEARDOWN(model_swap)
 {
-	int killed;
-
-	if (self->fio > 0) {
-		kill(self->fio, SIGKILL);
-		zoc_reap(self->fio, 10, &killed);
-	}
+	zoc_fio_kill(&self->fio);
 	if (self->added)
 		zoc_ctl(NULL, 0, "dev del " DISK);
 	if (self->added2)
@@ -111,13 +139,13 @@ static ino_t dev_ino(const char *path)
 }
 
 /*
- * Seconds to wait before round @round, whose reload may take @last
- * seconds: the rounds left spread over what is left of fio's run until
- * @end, 20 s of it kept at its end.
+ * Seconds to wait before round @round of @rounds, whose reload may take
+ * @last seconds: the rounds left spread over what is left of fio's run
+ * until @end, 20 s of it kept at its end.
  */
-static int pace(time_t end, int round, int last)
+static int pace(time_t end, int round, int rounds, int last)
 {
-	long each = (end - time(NULL) - 20) / (ROUNDS - round) - last;
+	long each = (end - time(NULL) - 20) / (rounds - round) - last;
 
 	return each < 1 ? 1 : each;
 }
@@ -126,8 +154,8 @@ TEST_F_TIMEOUT(model_swap, reload_under_fio, 1200)
 {
 	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
 	const char *missing = zoc_link_missing();
-	long long epoch, resets;
-	int round, i, ret, killed, last = 0;
+	long long epoch, resets, takeovers;
+	int round, i, last = 0;
 	off_t off[CHUNKS];
 	char cmd[768], reload[64];
 	time_t start, end;
@@ -138,17 +166,14 @@ TEST_F_TIMEOUT(model_swap, reload_under_fio, 1200)
 	missing = zoc_lab_open_for_fio(&self->lab);
 	if (missing)
 		SKIP(return, "%s", missing);
-	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
-	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
-	ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-fw ping", self->out,
-				   sizeof(self->out)))
-		TH_LOG("the service VM's firmware does not answer: %s",
-		       self->out);
-	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, "vda",
+	ASSERT_EQ(0, zoc_svm_ready(self->lab, self->out, sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, variant->backend,
 				  &self->added, self->dev, sizeof(self->dev),
 				  self->out, sizeof(self->out)))
 		TH_LOG("no %s disk: %s", variant->kind, self->out);
 	ino = dev_ino(self->dev);
+	takeovers = zoc_dev_stat(DISK, "takeovers");
 	epoch = zoc_link_field("svm_epoch");
 	resets = zoc_dev_stat(DISK, "resets");
 
@@ -158,48 +183,58 @@ TEST_F_TIMEOUT(model_swap, reload_under_fio, 1200)
 	ASSERT_LT(0, self->fio);
 	end = time(NULL) + FIO_SECS;
 	snprintf(reload, sizeof(reload), "svm-fw reload %s", variant->module);
-	for (round = 0; round < ROUNDS; round++) {
-		sleep(pace(end, round, last));
-		ASSERT_EQ(0, waitpid(self->fio, &ret, WNOHANG)) {
-			self->fio = 0;
-			zoc_sh(self->out, sizeof(self->out), "tail -5 " FIO_LOG);
+	for (round = 0; round < variant->rounds; round++) {
+		sleep(pace(end, round, variant->rounds, last));
+		ASSERT_EQ(0, zoc_fio_running(&self->fio, FIO_LOG, self->out,
+					     sizeof(self->out)))
 			TH_LOG("round %d: fio ended before the reload: %s",
 			       round, self->out);
-		}
 		start = time(NULL);
 		ASSERT_EQ(0, zoc_lab_query(self->lab, reload, self->out,
 					   sizeof(self->out)))
 			TH_LOG("round %d: %s", round, self->out);
-		last = time(NULL) - start;
-		TH_LOG("round %d: %s reloaded in %d s", round,
-		       variant->module, last);
 		/* The host saw a stall, not a loss. */
-		ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
-				     "dev show " DISK));
-		ASSERT_NE(NULL, strstr(self->out, "state up"))
+		ASSERT_EQ(0, zoc_dev_wait_state(DISK, "up", self->out,
+						sizeof(self->out),
+						variant->proxy ? 60 : 0))
 			TH_LOG("round %d: %s", round, self->out);
+		last = time(NULL) - start;
+		TH_LOG("round %d: %s reloaded, disk up in %d s", round,
+		       variant->module, last);
 		ASSERT_EQ(ino, dev_ino(self->dev))
 			TH_LOG("round %d: %s is another device", round,
 			       self->dev);
 	}
 
 	/* fio ends on its own, with no error. */
-	ret = zoc_reap(self->fio, FIO_SECS + 60, &killed);
-	self->fio = 0;
-	zoc_sh(self->out, sizeof(self->out), "tail -3 " FIO_LOG);
-	ASSERT_FALSE(killed) TH_LOG("fio did not end: %s", self->out);
-	ASSERT_TRUE(WIFEXITED(ret) && !WEXITSTATUS(ret))
-		TH_LOG("fio failed: %s", self->out);
-	EXPECT_EQ(epoch, zoc_link_field("svm_epoch"))
-		TH_LOG("the service VM restarted");
+	ASSERT_EQ(0, zoc_fio_end(&self->fio, FIO_SECS + 60, FIO_LOG, self->out,
+				 sizeof(self->out)))
+		TH_LOG("fio failed, or did not end: %s", self->out);
+	if (variant->proxy) {
+		EXPECT_NE(epoch, zoc_link_field("svm_epoch"))
+			TH_LOG("no new service VM epoch");
+		EXPECT_EQ(takeovers + variant->rounds,
+			  zoc_dev_stat(DISK, "takeovers"));
+	} else {
+		EXPECT_EQ(epoch, zoc_link_field("svm_epoch"))
+			TH_LOG("the service VM restarted");
+		EXPECT_EQ(takeovers, zoc_dev_stat(DISK, "takeovers"));
+	}
 	EXPECT_EQ(resets, zoc_dev_stat(DISK, "resets"))
 		TH_LOG("the driver had to reset the device");
 
 	/* What is written now reaches the backing file. */
 	for (i = 0; i < CHUNKS; i++)
 		off[i] = ((off_t)variant->pattern_mib << 20) + i * CHUNK_STRIDE;
-	EXPECT_EQ(0, zoc_pattern_leave(self->dev, seed, off, CHUNKS, CHUNK,
-				       &self->lab));
+	if (!strcmp(variant->backend, "vda")) {
+		EXPECT_EQ(0, zoc_pattern_leave(self->dev, seed, off, CHUNKS,
+					       CHUNK, &self->lab));
+	} else {
+		EXPECT_EQ(0, zoc_pattern_io(self->dev, seed, 0, off, CHUNKS,
+					    CHUNK));
+		EXPECT_EQ(0, zoc_pattern_io(self->dev, seed, 1, off, CHUNKS,
+					    CHUNK));
+	}
 	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " DISK))
 		TH_LOG("%s", self->out);
 	self->added = 0;
@@ -273,12 +308,15 @@ TEST_F_TIMEOUT(model_swap, spoiled_state_loses_the_device, 600)
 		TH_LOG("%s is still there", self->dev);
 
 	/* The other disk goes on, on the same service VM. */
-	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev show " DISK2));
-	EXPECT_NE(NULL, strstr(self->out, "state up")) TH_LOG("%s", self->out);
+	EXPECT_EQ(0, zoc_dev_wait_state(DISK2, "up", self->out,
+					sizeof(self->out),
+					variant->proxy ? 60 : 0))
+		TH_LOG("%s", self->out);
 	EXPECT_EQ(0, zoc_pattern_io(dev2, seed, 0, off, 2, CHUNK));
 	EXPECT_EQ(0, zoc_pattern_io(dev2, seed, 1, off, 2, CHUNK));
-	EXPECT_EQ(epoch, zoc_link_field("svm_epoch"))
-		TH_LOG("the service VM restarted");
+	if (!variant->proxy)
+		EXPECT_EQ(epoch, zoc_link_field("svm_epoch"))
+			TH_LOG("the service VM restarted");
 
 	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " DISK))
 		TH_LOG("%s", self->out);

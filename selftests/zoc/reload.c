@@ -8,9 +8,10 @@
  *
  * The other end: zoc_guest, and the models that depend on it, unloaded and
  * loaded again in the service VM (its firmware's reload request, through
- * the lab runner), three times, under fio on an NVMe disk.  The unload
- * destroys the models, the service VM stops beating, and the host declares
- * the disk gone (a surprise removal for the nvme driver); once zoc_guest
+ * the lab runner), three times, under fio on an NVMe disk, with the link's
+ * outage limit at 0 (zocctl link set outage-limit 0: no riding through;
+ * model_swap covers the stall).  The service VM leaves the link, and the
+ * host declares the disk gone (a surprise removal for the nvme driver); once zoc_guest
  * is back (a new service VM epoch, the link up), the gone disk is deleted
  * in bounded time, the pages the host held for it are given back, and the
  * disk, added again, reads back what it wrote.
@@ -142,6 +143,7 @@ TEST_F_TIMEOUT(reload, unload_and_load_while_busy, 1200)
 FIXTURE(guest_reload) {
 	int lab;
 	int added;
+	int limited;
 	int reloading;
 	pid_t fio;
 	char dev[64];
@@ -171,6 +173,9 @@ FIXTURE_TEARDOWN(guest_reload)
 	}
 	if (self->added)
 		zoc_ctl(NULL, 0, "dev del " GDISK);
+	if (self->limited &&
+	    zoc_ctl(NULL, 0, "link set outage-limit %d", ZOC_LINK_OUTAGE_LIMIT_DEF))
+		TH_LOG("the outage limit was not set back");
 	if (self->reloading && zoc_wait_link(60)) {
 		TH_LOG("no link after a reload: restarting the service VM");
 		if (zoc_lab_cmd(self->lab, "svm-restart") ||
@@ -209,6 +214,10 @@ TEST_F_TIMEOUT(guest_reload, guest_reload_under_fio, 1800)
 	leaked0 = zoc_dma_field("leaked_pages");
 	for (i = 0; i < CHUNKS; i++)
 		off[i] = GPATTERN_OFFSET + (off_t)i * (1 << 20);
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "link set outage-limit 0"))
+		TH_LOG("%s", self->out);
+	self->limited = 1;
 	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out), GDISK_ADD))
 		TH_LOG("%s", self->out);
 	self->added = 1;

@@ -4,9 +4,22 @@
  * an echo request sent while it is gone time out cleanly, the host sees
  * the new epoch, and the link and its rings work again through the same
  * broker.
+ *
+ * Then the service VM reboots (the lab runner's svm-reboot: its firmware's
+ * restart request, the modules unloaded first, then a new QEMU, as its VMM
+ * would restart it) twice under fio, which verifies
+ * its data on an NVMe disk and a virtio-blk disk at queue depths 1 and
+ * 32: the disks stall while the new service VM boots, which takes them
+ * over, each from the state the last one saved in host memory.  fio ends
+ * with no error, the disks never leave the host and no reset is counted.
  */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+
 #include "kselftest_harness.h"
-#include "zoc_lab.h"
+#include "zoc_disk.h"
 
 /* The service VM may still be booting, slowly under TCG. */
 FIXTURE(lab) {
@@ -51,6 +64,123 @@ TEST_F_TIMEOUT(lab, kill_and_restart, 600)
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
 	EXPECT_EQ(0, zoc_test_write("echo", 1000));
 	close(lab);
+}
+
+#define NDISK		"rs0"
+#define VDISK		"rs1"
+#define RESTARTS	2
+#define FIO_LOG		"/tmp/zoc-svm-restart-fio.log"
+/*
+ * The NVMe disk on vda, in 160-224 MiB, the range the other selftests give
+ * fio in turn; the virtio-blk disk on vdb, the service VM's second disk,
+ * in 0-64 MiB.  Time based: it still runs at the last restart.
+ */
+#define FIO \
+	"fio --rw=randrw --bs=4k --direct=1 --ioengine=libaio --size=32m --time_based --runtime=%d --verify=crc32c --verify_fatal=1 --group_reporting --name=n1 --filename=%s --iodepth=1 --offset=160m --name=n32 --filename=%s --iodepth=32 --offset=192m --name=v1 --filename=%s --iodepth=1 --offset=0 --name=v32 --filename=%s --iodepth=32 --offset=32m"
+#define FIO_SECS	300
+#define UP_SECS		120	/* from the restart to the disks served again */
+
+FIXTURE(restart) {
+	int lab;
+	int nadded;
+	int vadded;
+	pid_t fio;
+	char ndev[64];
+	char vdev[64];
+	char out[4096];
+};
+
+/*
+ * Nothing that can skip: with the kselftest harness of 6.1 the test runs
+ * after a SKIP in its fixture's setup.
+ */
+FIXTURE_SETUP(restart)
+{
+	self->lab = -1;
+}
+
+FIXTURE_TEARDOWN(restart)
+{
+	zoc_fio_kill(&self->fio);
+	if (self->nadded)
+		zoc_ctl(NULL, 0, "dev del " NDISK);
+	if (self->vadded)
+		zoc_ctl(NULL, 0, "dev del " VDISK);
+	if (self->lab >= 0)
+		close(self->lab);
+}
+
+TEST_F_TIMEOUT(restart, restart_under_fio, 1200)
+{
+	long long epoch, nresets, vresets;
+	const char *missing = zoc_link_missing();
+	int round;
+	char cmd[1024];
+	time_t start;
+
+	if (missing)
+		SKIP(return, "%s", missing);
+	missing = zoc_lab_open_for_fio(&self->lab);
+	if (missing)
+		SKIP(return, "%s", missing);
+	ASSERT_EQ(0, zoc_svm_ready(self->lab, self->out, sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, zoc_disk_add(NDISK, "nvme", "vda", &self->nadded,
+				  self->ndev, sizeof(self->ndev), self->out,
+				  sizeof(self->out)))
+		TH_LOG("no NVMe disk: %s", self->out);
+	ASSERT_EQ(0, zoc_disk_add(VDISK, "virtio-blk", "vdb", &self->vadded,
+				  self->vdev, sizeof(self->vdev), self->out,
+				  sizeof(self->out)))
+		TH_LOG("no virtio-blk disk: %s", self->out);
+	nresets = zoc_dev_stat(NDISK, "resets");
+	vresets = zoc_dev_stat(VDISK, "resets");
+
+	snprintf(cmd, sizeof(cmd), "exec " FIO " >" FIO_LOG " 2>&1", FIO_SECS,
+		 self->ndev, self->ndev, self->vdev, self->vdev);
+	self->fio = zoc_spawn(cmd);
+	ASSERT_LT(0, self->fio);
+	for (round = 0; round < RESTARTS; round++) {
+		sleep(20);
+		ASSERT_EQ(0, zoc_fio_running(&self->fio, FIO_LOG, self->out,
+					     sizeof(self->out)))
+			TH_LOG("round %d: fio ended before the restart: %s",
+			       round, self->out);
+		epoch = zoc_link_field("svm_epoch");
+		start = time(NULL);
+		ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-reboot",
+					   self->out, sizeof(self->out)))
+			TH_LOG("round %d: %s", round, self->out);
+		ASSERT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT))
+			TH_LOG("round %d: no new service VM", round);
+		/* Stalled, never gone, then served by the new service VM */
+		ASSERT_EQ(0, zoc_dev_wait_state(NDISK, "up", self->out,
+						sizeof(self->out), UP_SECS))
+			TH_LOG("round %d: %s", round, self->out);
+		ASSERT_EQ(0, zoc_dev_wait_state(VDISK, "up", self->out,
+						sizeof(self->out), UP_SECS))
+			TH_LOG("round %d: %s", round, self->out);
+		TH_LOG("round %d: disks served again %ld s after the restart",
+		       round, (long)(time(NULL) - start));
+	}
+
+	/* fio ends on its own, with no error. */
+	ASSERT_EQ(0, zoc_fio_end(&self->fio, FIO_SECS + 60, FIO_LOG, self->out,
+				 sizeof(self->out)))
+		TH_LOG("fio failed, or did not end: %s", self->out);
+	EXPECT_EQ(RESTARTS, zoc_dev_stat(NDISK, "takeovers"));
+	EXPECT_EQ(RESTARTS, zoc_dev_stat(VDISK, "takeovers"));
+	EXPECT_EQ(nresets, zoc_dev_stat(NDISK, "resets"))
+		TH_LOG("the nvme driver had to reset the device");
+	EXPECT_EQ(vresets, zoc_dev_stat(VDISK, "resets"))
+		TH_LOG("the virtio-blk device was reset");
+
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " NDISK))
+		TH_LOG("%s", self->out);
+	self->nadded = 0;
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " VDISK))
+		TH_LOG("%s", self->out);
+	self->vadded = 0;
 }
 
 TEST_HARNESS_MAIN

@@ -2,7 +2,8 @@
 /*
  * The service VM stops (SIGSTOP: alive, but neither beating nor touching
  * anything) while fio runs on one of its disks, NVMe or virtio-blk, and
- * continues after the host gave up on it.  The host declares the disk gone
+ * continues after the host gave up on it: the disk stalls for the link's
+ * outage limit (set to OUTAGE_MS here), then the host declares it gone
  * and keeps the pages its driver had given the device for DMA (held_pages
  * in the link's debugfs file dma) instead of freeing them: the service VM
  * could write them when it resumes.  What the host cannot hold (a driver's
@@ -42,6 +43,7 @@
 #define READ_LEN	(64 * 1024)	/* the reader's reads */
 
 #define GONE_SECS	60	/* for the host to give up on the service VM */
+#define OUTAGE_MS	3000	/* the link's outage limit: stalled that long */
 #define RELEASE_SECS	120	/* for the pages to come back once it resumed */
 /* Stopped with the disk gone; short: its clock jumps as far on SIGCONT */
 #define STOPPED_SECS	4
@@ -50,6 +52,7 @@ FIXTURE(svm_stop) {
 	int lab;
 	int stopped;
 	int added;
+	int limited;
 	pid_t fio;
 	pid_t reader;
 	__u64 *rbuf;
@@ -265,6 +268,9 @@ FIXTURE_TEARDOWN(svm_stop)
 		munmap(self->rbuf, READ_LEN);
 	if (self->added)
 		zoc_ctl(NULL, 0, "dev del " DISK);
+	if (self->limited &&
+	    zoc_ctl(NULL, 0, "link set outage-limit %d", ZOC_LINK_OUTAGE_LIMIT_DEF))
+		TH_LOG("the outage limit was not set back");
 	if (self->lab >= 0)
 		close(self->lab);
 }
@@ -274,7 +280,7 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
 	long long held, released0, released, leaked0, held0, bounced0;
 	const char *missing = zoc_link_missing();
-	int poisoned, st, killed, ret, pfd[2];
+	int poisoned, st, killed, ret, pfd[2], stalled = 0;
 	size_t canary_len, bad;
 	__u64 *canary;
 	off_t off[CHUNKS];
@@ -290,6 +296,10 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 		SKIP(return, "%s", missing);
 	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "link set outage-limit %d", OUTAGE_MS))
+		TH_LOG("%s", self->out);
+	self->limited = 1;
 	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, "vda",
 				  &self->added, self->dev, sizeof(self->dev),
 				  self->out, sizeof(self->out)))
@@ -335,6 +345,7 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 	/* The host gives up on it: the disk is gone, its driver removed. */
 	do {
 		ret = zoc_ctl(self->out, sizeof(self->out), "dev show " DISK);
+		stalled |= !ret && strstr(self->out, "state stalled");
 		if (!ret && strstr(self->out, "state gone") &&
 		    access(self->dev, F_OK))
 			break;
@@ -342,6 +353,7 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 	} while (time(NULL) < start + GONE_SECS);
 	ASSERT_NE(NULL, strstr(self->out, "state gone"))
 		TH_LOG("not gone %d s after the stop: %s", GONE_SECS, self->out);
+	EXPECT_TRUE(stalled) TH_LOG("never seen stalled before it was gone");
 	ASSERT_NE(0, access(self->dev, F_OK))
 		TH_LOG("%s outlived its function", self->dev);
 	held = zoc_dma_field("held_pages");

@@ -115,6 +115,84 @@ static inline long long zoc_dev_stat(const char *name, const char *key)
 }
 
 /*
+ * The service VM up, its link and its firmware answering, within the boot
+ * timeout.  Return: 0, or -1 with why in @out.
+ */
+static inline int zoc_svm_ready(int lab, char *out, size_t len)
+{
+	if (zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT) ||
+	    zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT)) {
+		snprintf(out, len, "no service VM, or no link to it");
+		return -1;
+	}
+	return zoc_lab_query(lab, "svm-fw ping", out, len) ? -1 : 0;
+}
+
+/* fio (@*fio, if running) killed and reaped. */
+static inline void zoc_fio_kill(pid_t *fio)
+{
+	int killed;
+
+	if (*fio > 0) {
+		kill(*fio, SIGKILL);
+		zoc_reap(*fio, 10, &killed);
+	}
+	*fio = 0;
+}
+
+/*
+ * Is fio (@*fio, logging to @log) still running?  Return: 0; or -1, fio
+ * reaped and the end of its log in @out.
+ */
+static inline int zoc_fio_running(pid_t *fio, const char *log, char *out,
+				  size_t len)
+{
+	int st;
+
+	if (!waitpid(*fio, &st, WNOHANG))
+		return 0;
+	*fio = 0;
+	zoc_sh(out, len, "tail -5 %s", log);
+	return -1;
+}
+
+/*
+ * Wait up to @secs for fio (@*fio, logging to @log) to end.  Return: 0 if
+ * it ended with status 0; else -1 (killed if it did not end), the end of
+ * its log in @out either way.
+ */
+static inline int zoc_fio_end(pid_t *fio, int secs, const char *log,
+			      char *out, size_t len)
+{
+	int ret, killed;
+
+	ret = zoc_reap(*fio, secs, &killed);
+	*fio = 0;
+	zoc_sh(out, len, "tail -3 %s", log);
+	return !killed && ret >= 0 && WIFEXITED(ret) && !WEXITSTATUS(ret) ?
+	       0 : -1;
+}
+
+/*
+ * Wait up to @secs for device @name to show "state @state" (zocctl dev
+ * show, into @out); once at least.  Return: 0, or -1 if it did not.
+ */
+static inline int zoc_dev_wait_state(const char *name, const char *state,
+				     char *out, size_t len, int secs)
+{
+	time_t end = time(NULL) + secs;
+	char want[32];
+
+	snprintf(want, sizeof(want), "state %s", state);
+	do {
+		if (!zoc_ctl(out, len, "dev show %s", name) && strstr(out, want))
+			return 0;
+		usleep(200 * 1000);
+	} while (time(NULL) < end);
+	return -1;
+}
+
+/*
  * Hand the function of device @name from its driver @driver to the hostile
  * test module @mod (loaded with @args; debugfs directory @dbg), have it run
  * its cases, give the function back to @driver and unload @mod.  What went
@@ -226,9 +304,11 @@ static inline int zoc_disk_add(const char *name, const char *kind,
 
 /*
  * Kill the service VM while @fio (a command line) runs on @dev, the block
- * device of device @name: the heartbeat stops, the function is gone and
- * leaves the PCI core, its I/O fails and fio ends; the host lives.  Then
- * start a new service VM.  What went wrong goes to @out.
+ * device of device @name, and start a new one at once: the function
+ * stalls; the new service VM finds no state saved for the device (a
+ * crash saves none), cannot take it over and says so; the function is
+ * gone and leaves the PCI core, its I/O fails and fio ends; the host
+ * lives.  What went wrong goes to @out.
  * Return: 0, -ENODEV outside the lab, or the first error.
  */
 static inline int zoc_svm_kill_during_io(const char *name, const char *fio,
@@ -242,8 +322,9 @@ static inline int zoc_svm_kill_during_io(const char *name, const char *fio,
 	if (lab < 0)
 		return -ENODEV;
 	if (zoc_sh(NULL, 0, ZOC_FIO_LONG, fio) ||
-	    (sleep(3), zoc_lab_cmd(lab, "svm-kill"))) {
-		snprintf(out, len, "fio or svm-kill did not start");
+	    (sleep(3), zoc_lab_cmd(lab, "svm-kill")) ||
+	    zoc_lab_cmd(lab, "svm-start")) {
+		snprintf(out, len, "fio, svm-kill or svm-start did not start");
 		close(lab);
 		return -EIO;
 	}
@@ -261,8 +342,7 @@ static inline int zoc_svm_kill_during_io(const char *name, const char *fio,
 		snprintf(out, len, "fio ended %ld s after the kill",
 			 (long)(time(NULL) - start));
 	}
-	if (zoc_lab_cmd(lab, "svm-start") ||
-	    zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT) ||
+	if (zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT) ||
 	    zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT)) {
 		snprintf(out, len, "no new service VM");
 		ret = ret ?: -ETIMEDOUT;

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include <linux/zoc.h>
 
 #include "kselftest_harness.h"
 

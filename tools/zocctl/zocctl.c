@@ -11,6 +11,7 @@
  *   zocctl [OPTIONS] dev del [name] NAME
  *   zocctl [OPTIONS] dev show [[name] NAME]
  *   zocctl [OPTIONS] link show
+ *   zocctl [OPTIONS] link set outage-limit MS
  *
  * OPTIONS are -j (--json) and -s (--stats); they may also follow the
  * command.  Exit status: 0 success, 1 an error from the kernel or the
@@ -70,6 +71,7 @@ static const struct zocctl_usage usage_lines[] = {
 	{ "dev", "zocctl [OPTIONS] dev del [name] NAME" },
 	{ "dev", "zocctl [OPTIONS] dev show [[name] NAME]" },
 	{ "link", "zocctl [OPTIONS] link show" },
+	{ "link", "zocctl [OPTIONS] link set outage-limit MS" },
 	{ "", "zocctl { help | dev help | link help }" },
 };
 
@@ -84,6 +86,8 @@ static const struct zocctl_usage usage_where[] = {
 	{ NULL, "OPTIONS := { -j[son] | -s[tats] | -l[ink] LINK | -h[elp] }," },
 	{ NULL, "           also after the command" },
 	{ NULL, "LINK := the link to a service VM, from 0 (the default; show: all links)" },
+	{ "link", "MS := milliseconds its devices stall for a lost service VM before they" },
+	{ "link", "      are removed, 0 to 3600000 (0: at once; default 60000)" },
 	{ "dev", "A NAME that starts with - must follow the keyword name." },
 };
 
@@ -188,6 +192,7 @@ static const char * const dev_types[] = {
 static const char * const dev_states[] = {
 	[ZOC_DEV_STATE_UP] = "up",
 	[ZOC_DEV_STATE_GONE] = "gone",
+	[ZOC_DEV_STATE_STALLED] = "stalled",
 };
 
 static const char * const dev_links[] = {
@@ -216,6 +221,9 @@ static const char * const stat_names[] = {
 	[ZOC_STAT_WRITE_BYTES] = "write_bytes",
 	[ZOC_STAT_RESETS] = "resets",
 	[ZOC_STAT_INVALID] = "invalid",
+	[ZOC_STAT_KEPT_WRITES] = "kept_writes",
+	[ZOC_STAT_STALLED_READS] = "stalled_reads",
+	[ZOC_STAT_TAKEOVERS] = "takeovers",
 };
 
 static const enum mnl_attr_data_type zoc_attr_type[ZOC_A_MAX + 1] = {
@@ -236,10 +244,13 @@ static const enum mnl_attr_data_type zoc_attr_type[ZOC_A_MAX + 1] = {
 	[ZOC_A_DEV_PREFIX_LEN] = MNL_TYPE_U8,
 	[ZOC_A_DEV_LINK] = MNL_TYPE_U8,
 	[ZOC_A_LINK_ID] = MNL_TYPE_U32,
+	[ZOC_A_LINK_OUTAGE_LIMIT] = MNL_TYPE_U32,
+	[ZOC_A_LINK_STALLED] = MNL_TYPE_U32,
 };
 
 static const enum mnl_attr_data_type stat_type[ZOC_STAT_MAX + 1] = {
 	[ZOC_STAT_MMIO_READS ... ZOC_STAT_INVALID] = MNL_TYPE_U64,
+	[ZOC_STAT_KEPT_WRITES ... ZOC_STAT_TAKEOVERS] = MNL_TYPE_U64,
 };
 
 static const enum mnl_attr_data_type ctrl_type[CTRL_ATTR_MAX + 1] = {
@@ -269,6 +280,8 @@ static const struct zocctl_field link_fields[] = {
 	{ ZOC_A_LINK_EPOCH, "epoch", NULL, 0 },
 	{ ZOC_A_LINK_RESETS, "resets", NULL, 0 },
 	{ ZOC_A_LINK_TIMEOUTS, "timeouts", NULL, 0 },
+	{ ZOC_A_LINK_OUTAGE_LIMIT, "outage_limit_ms", NULL, 0 },
+	{ ZOC_A_LINK_STALLED, "stalled_devs", NULL, 0 },
 };
 
 /* --- command line ------------------------------------------------------ */
@@ -1094,6 +1107,33 @@ static int link_show(struct zocctl *ctx, int argc, char **argv)
 	return zoc_show(ctx, nlh, link_cb);
 }
 
+static int link_set(struct zocctl *ctx, int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	uint32_t limit = 0;
+	bool has_limit = false;
+	const char *arg;
+
+	for (; argc > 0; argc--, argv++) {
+		if (parse_opt(ctx, &argc, &argv))
+			continue;
+		if (strcmp(*argv, "outage-limit"))
+			usage_error(ctx, true, "unknown argument \"%s\"", *argv);
+		arg = next_arg(ctx, &argc, &argv);
+		if (!parse_num(arg, ZOC_LINK_OUTAGE_LIMIT_MAX, &limit))
+			usage_error(ctx, false, "bad outage-limit \"%s\": 0 to %u ms",
+				    arg, ZOC_LINK_OUTAGE_LIMIT_MAX);
+		has_limit = true;
+	}
+	if (!has_limit)
+		usage_error(ctx, false, "nothing to change: outage-limit MS is missing");
+	if (zoc_open(ctx))
+		return EXIT_KERNEL;
+	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_LINK_SET, ZOC_GENL_VERSION, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, ZOC_A_LINK_OUTAGE_LIMIT, limit);
+	return zoc_talk(ctx, nlh, NULL) < 0 ? zoc_fail(ctx) : 0;
+}
+
 /**
  * struct zocctl_cmd - a command of an object
  * @name: what the user types
@@ -1131,6 +1171,7 @@ static const struct zocctl_cmd dev_cmds[] = {
 static const struct zocctl_cmd link_cmds[] = {
 	{ "show", "link show", link_show },
 	{ "list", "link show", link_show },
+	{ "set", "link set", link_set },
 };
 
 static const struct zocctl_object objects[] = {

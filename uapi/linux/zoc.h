@@ -26,6 +26,8 @@
  *	or, dumped, of all of them
  * @ZOC_CMD_DEV_SET: change the device ZOC_A_DEV_NAME: ZOC_A_DEV_LINK
  *	(network devices)
+ * @ZOC_CMD_LINK_SET: change the link ZOC_A_LINK_ID:
+ *	ZOC_A_LINK_OUTAGE_LIMIT
  * @__ZOC_CMD_MAX: internal
  * @ZOC_CMD_MAX: highest command
  */
@@ -36,6 +38,7 @@ enum zoc_cmd {
 	ZOC_CMD_DEV_GET,
 	ZOC_CMD_LINK_GET,
 	ZOC_CMD_DEV_SET,
+	ZOC_CMD_LINK_SET,
 	__ZOC_CMD_MAX,
 	ZOC_CMD_MAX = __ZOC_CMD_MAX - 1
 };
@@ -67,6 +70,12 @@ enum zoc_cmd {
  * @ZOC_A_LINK_ID: u32, the link to a service VM a command is for (0, the
  *	first, if absent), and the one a device or link reported is on;
  *	device names are unique per link
+ * @ZOC_A_LINK_OUTAGE_LIMIT: u32, milliseconds: how long the functions of
+ *	a link stall for a service VM that went away before they are
+ *	surprise-removed; 0: at once (no ride-through).  At most
+ *	ZOC_LINK_OUTAGE_LIMIT_MAX
+ * @ZOC_A_LINK_STALLED: u32, functions of the link stalled now, waiting
+ *	for a service VM
  * @__ZOC_A_MAX: internal
  * @ZOC_A_MAX: highest attribute
  */
@@ -91,19 +100,27 @@ enum zoc_attr {
 	ZOC_A_DEV_PREFIX_LEN,
 	ZOC_A_DEV_LINK,
 	ZOC_A_LINK_ID,
+	ZOC_A_LINK_OUTAGE_LIMIT,
+	ZOC_A_LINK_STALLED,
 	__ZOC_A_MAX,
 	ZOC_A_MAX = __ZOC_A_MAX - 1
 };
+
+#define ZOC_LINK_OUTAGE_LIMIT_DEF	60000	/* ms: well above a boot */
+#define ZOC_LINK_OUTAGE_LIMIT_MAX	3600000
 
 /**
  * enum zoc_dev_state - a device as the host sees it
  * @ZOC_DEV_STATE_UP: on the bus, served
  * @ZOC_DEV_STATE_GONE: the service VM stopped answering: its function
  *	reads all ones until it is deleted
+ * @ZOC_DEV_STATE_STALLED: its service VM went away: the function waits
+ *	for one to take it over, up to the link's outage limit
  */
 enum zoc_dev_state {
 	ZOC_DEV_STATE_UP,
 	ZOC_DEV_STATE_GONE,
+	ZOC_DEV_STATE_STALLED,
 };
 
 /**
@@ -137,6 +154,11 @@ enum zoc_link_status {
  * @ZOC_STAT_RESETS: device resets
  * @ZOC_STAT_INVALID: malformed input refused by the device model
  * @ZOC_STAT_PAD: padding for 64-bit attributes
+ * @ZOC_STAT_KEPT_WRITES: BAR writes kept while stalled, replayed to the
+ *	service VM that took the function over
+ * @ZOC_STAT_STALLED_READS: BAR reads answered while stalled, with what a
+ *	removed function reads
+ * @ZOC_STAT_TAKEOVERS: service VMs that took the function over
  * @__ZOC_STAT_MAX: internal
  * @ZOC_STAT_MAX: highest counter
  */
@@ -156,6 +178,9 @@ enum zoc_stat {
 	ZOC_STAT_RESETS,
 	ZOC_STAT_INVALID,
 	ZOC_STAT_PAD,
+	ZOC_STAT_KEPT_WRITES,
+	ZOC_STAT_STALLED_READS,
+	ZOC_STAT_TAKEOVERS,
 	__ZOC_STAT_MAX,
 	ZOC_STAT_MAX = __ZOC_STAT_MAX - 1
 };

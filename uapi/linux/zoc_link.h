@@ -214,6 +214,7 @@ struct zoc_ring_hdr {
 #define ZOC_MSG_EIO		4	/* the device model failed */
 #define ZOC_MSG_EBUSY		5	/* too many requests in flight: retry */
 #define ZOC_MSG_EINUSE		6	/* the backend is another device's */
+#define ZOC_MSG_ESTATE		7	/* no valid saved state to go on from */
 
 /**
  * struct zoc_msg_hdr - the header of every message
@@ -304,6 +305,18 @@ struct zoc_msg_irq {
  * ZOC_MSG_OK, ZOC_MSG_EINVAL (no such device) or ZOC_MSG_ENOTSUPP (not a
  * network device).
  *
+ * ZOC_CTRL_DEV_ATTACH: host; data is a &struct zoc_ctrl_dev_create, the
+ * one the device was created with.  A service VM that took the link over
+ * (a new epoch) while the host kept the device's function: the model
+ * takes the device over from the slot's state page and the image in its
+ * device page, which it must reproduce, and goes on where the last one
+ * stopped; then replies ZOC_MSG_OK.  Or ZOC_MSG_ENOTSUPP (no model of the
+ * type yet: the host asks again), ZOC_MSG_ESTATE (no valid saved state, or
+ * an image the model cannot reproduce), ZOC_MSG_ENODEV (the backend is
+ * gone), ZOC_MSG_EINUSE, ZOC_MSG_EINVAL or ZOC_MSG_EIO, as for
+ * ZOC_CTRL_DEV_CREATE: the host then removes the function.  A device the
+ * service VM serves already under that name is answered ZOC_MSG_OK.
+ *
  * ZOC_CTRL_DEV_LOST: service VM; data is a &struct zoc_ctrl_dev_lost: the
  * device of a slot lost its model for good (a model that let go of it
  * saved no state that the next one could take over).  The host removes
@@ -318,6 +331,7 @@ struct zoc_msg_irq {
 #define ZOC_CTRL_DEV_DESTROY	0x00000003
 #define ZOC_CTRL_DEV_LINK	0x00000004
 #define ZOC_CTRL_DEV_LOST	0x00000005
+#define ZOC_CTRL_DEV_ATTACH	0x00000006
 
 /* zoc_ctrl_dev_create.type; 0x70 to 0x7f are left to tests */
 #define ZOC_DEV_NVME		1

@@ -432,6 +432,7 @@ static bool zoc_proxy_request(void *priv, const struct zoc_msg *msg,
 	case ZOC_MSG_CTRL_REQ:
 		opcode = le32_to_cpu(msg->ctrl.opcode);
 		if (opcode != ZOC_CTRL_DEV_CREATE &&
+		    opcode != ZOC_CTRL_DEV_ATTACH &&
 		    opcode != ZOC_CTRL_DEV_DESTROY &&
 		    opcode != ZOC_CTRL_DEV_LINK)
 			return false;
@@ -541,45 +542,92 @@ static void zoc_proxy_publish_image(struct zoc_pdev *pdev)
 	WRITE_ONCE(img->magic, pdev->image.magic);
 }
 
+/*
+ * The request of a ZOC_CTRL_DEV_CREATE or ZOC_CTRL_DEV_ATTACH, checked, and
+ * what it asks for.  Return: ZOC_MSG_OK or ZOC_MSG_EINVAL.
+ */
+static u32 zoc_proxy_dev_req(const struct zoc_msg *msg,
+			     struct zoc_ctrl_dev_create *req,
+			     struct zoc_proxy_params *params)
+{
+	memcpy(req, msg->ctrl.data, sizeof(*req));
+	if (le32_to_cpu(req->slot) >= ZOC_LINK_MAX_DEVS ||
+	    !memchr(req->name, '\0', sizeof(req->name)) || !req->name[0])
+		return ZOC_MSG_EINVAL;
+	/* Network devices have an identity where others have a backend. */
+	if (req->type != ZOC_DEV_VIRTIO_NET &&
+	    !memchr(req->backend, '\0', sizeof(req->backend)))
+		return ZOC_MSG_EINVAL;
+	memset(params, 0, sizeof(*params));
+	if (req->type == ZOC_DEV_VIRTIO_NET)
+		params->net = req->net;
+	else
+		strscpy(params->backend, req->backend, sizeof(params->backend));
+	strscpy(params->name, req->name, sizeof(params->name));
+	params->queues = le16_to_cpu(req->queues);
+	params->flags = req->flags;
+	return ZOC_MSG_OK;
+}
+
+/* A model's errno, for the host. */
+static u32 zoc_proxy_status(int ret)
+{
+	switch (ret) {
+	case 0:
+		return ZOC_MSG_OK;
+	case -EINVAL:
+	case -EEXIST:
+		return ZOC_MSG_EINVAL;
+	case -ENODEV:
+	case -ENOENT:
+		return ZOC_MSG_ENODEV;
+	case -EBUSY:
+		return ZOC_MSG_EINUSE;
+	default:
+		return ZOC_MSG_EIO;
+	}
+}
+
+/* A device for @slot, not published yet; NULL without memory. */
+static struct zoc_pdev *zoc_proxy_pdev_alloc(struct zoc_proxy *proxy,
+					     unsigned int slot,
+					     const struct zoc_proxy_params *params)
+{
+	struct zoc_pdev *pdev = kzalloc(sizeof(*pdev), GFP_KERNEL);
+
+	if (!pdev)
+		return NULL;
+	pdev->proxy = proxy;
+	pdev->slot = slot;
+	pdev->page = zoc_guest_link_dev_page(proxy->ep, slot);
+	strscpy(pdev->name, params->name, sizeof(pdev->name));
+	pdev->params = *params;
+	return pdev;
+}
+
 static u32 zoc_proxy_dev_create(struct zoc_proxy *proxy,
 				const struct zoc_msg *msg)
 {
 	struct zoc_ctrl_dev_create req;
-	struct zoc_proxy_params params = {};
+	struct zoc_proxy_params params;
 	struct zoc_pdev *pdev;
 	unsigned int slot;
 	int ret;
 
-	memcpy(&req, msg->ctrl.data, sizeof(req));
+	if (zoc_proxy_dev_req(msg, &req, &params))
+		return ZOC_MSG_EINVAL;
 	slot = le32_to_cpu(req.slot);
-	if (slot >= ZOC_LINK_MAX_DEVS ||
-	    !memchr(req.name, '\0', sizeof(req.name)) || !req.name[0])
-		return ZOC_MSG_EINVAL;
-	/* Network devices have an identity where others have a backend. */
-	if (req.type != ZOC_DEV_VIRTIO_NET &&
-	    !memchr(req.backend, '\0', sizeof(req.backend)))
-		return ZOC_MSG_EINVAL;
-	if (req.type == ZOC_DEV_VIRTIO_NET)
-		params.net = req.net;
-	else
-		strscpy(params.backend, req.backend, sizeof(params.backend));
 	/* A host that restarted reuses its slots: the old device goes. */
 	zoc_proxy_dev_destroy(proxy, slot);
 	/* No model copies for the slot now: what the host fenced is over. */
 	WRITE_ONCE(zoc_guest_link_dev_page(proxy->ep, slot)->copying, 0);
 	WRITE_ONCE(zoc_guest_link_dev_page(proxy->ep, slot)->gone, 0);
+	/* Nor is a state left there for another device to be taken over. */
+	WRITE_ONCE(zoc_guest_link_saved_page(proxy->ep, slot)->magic, 0);
 
-	pdev = kzalloc(sizeof(*pdev), GFP_KERNEL);
+	pdev = zoc_proxy_pdev_alloc(proxy, slot, &params);
 	if (!pdev)
 		return ZOC_MSG_EIO;
-	pdev->proxy = proxy;
-	pdev->slot = slot;
-	pdev->page = zoc_guest_link_dev_page(proxy->ep, slot);
-	strscpy(pdev->name, req.name, sizeof(pdev->name));
-	strscpy(params.name, req.name, sizeof(params.name));
-	params.queues = le16_to_cpu(req.queues);
-	params.flags = req.flags;
-	pdev->params = params;
 	pdev->model = zoc_proxy_model_get(req.type);
 	if (!pdev->model) {
 		kfree(pdev);
@@ -592,9 +640,7 @@ static u32 zoc_proxy_dev_create(struct zoc_proxy *proxy,
 		kfree(pdev);
 		dev_info(proxy->dev, "slot %u: %s not created: %d\n", slot,
 			 params.name, ret);
-		return ret == -EINVAL || ret == -EEXIST ? ZOC_MSG_EINVAL :
-		       ret == -ENODEV || ret == -ENOENT ? ZOC_MSG_ENODEV :
-		       ret == -EBUSY ? ZOC_MSG_EINUSE : ZOC_MSG_EIO;
+		return zoc_proxy_status(ret);
 	}
 	pdev->image.type = req.type;
 	/* A model that can let go of its devices can go under them. */
@@ -607,6 +653,88 @@ static u32 zoc_proxy_dev_create(struct zoc_proxy *proxy,
 	dev_info(proxy->dev, "slot %u: %s %s on %s\n", slot, pdev->model->name,
 		 pdev->name, params.backend[0] ? params.backend : "-");
 	return ZOC_MSG_OK;
+}
+
+/*
+ * ZOC_CTRL_DEV_ATTACH: the host kept the function of a device the last
+ * service VM (or zoc_guest) let go of; its model takes it over here from
+ * the slot's state page and the image in its device page.  The device is
+ * published detached first, so that the host's requests wait for it.
+ */
+static u32 zoc_proxy_dev_attach(struct zoc_proxy *proxy,
+				const struct zoc_msg *msg)
+{
+	const struct zoc_proxy_model *model;
+	struct zoc_ctrl_dev_create req;
+	struct zoc_proxy_params params;
+	struct zoc_pdev *pdev;
+	unsigned int slot, i;
+	int ret;
+
+	if (zoc_proxy_dev_req(msg, &req, &params))
+		return ZOC_MSG_EINVAL;
+	slot = le32_to_cpu(req.slot);
+	pdev = rcu_dereference_protected(proxy->devs[slot],
+					 lockdep_is_held(&proxy->mutex));
+	/* Served already: the host asked twice. */
+	if (pdev && !strcmp(pdev->name, params.name) &&
+	    pdev->image.type == req.type)
+		return ZOC_MSG_OK;
+	zoc_proxy_dev_destroy(proxy, slot);
+
+	model = zoc_proxy_model_get(req.type);
+	if (!model)
+		return ZOC_MSG_ENOTSUPP;	/* not loaded yet: asked again */
+	pdev = zoc_proxy_pdev_alloc(proxy, slot, &params);
+	if (!pdev) {
+		module_put(model->owner);
+		return ZOC_MSG_EIO;
+	}
+	/* One copy of what the host wrote; the model must make the same. */
+	memcpy(&pdev->image, &pdev->page->image, sizeof(pdev->image));
+	ret = -ENOENT;
+	if (!model->attach || !model->detach ||
+	    pdev->image.magic != cpu_to_le32(ZOC_DEV_IMAGE_MAGIC) ||
+	    pdev->image.type != req.type ||
+	    pdev->image.nr_regions > ZOC_DEV_MAX_REGIONS)
+		goto fail;
+	/* What it needs to be detached again, some day */
+	pdev->model = model;
+	ret = zoc_proxy_swap_prepare(pdev);
+	pdev->model = NULL;
+	if (ret)
+		goto fail;
+	/* Checked against the model's own image before any is taken */
+	pdev->doorbells = min_t(unsigned int, zoc_proxy_doorbells(pdev),
+				ZOC_DEV_DOORBELLS);
+	/* The counters go on from what the host shows. */
+	for (i = 0; i < ZOC_DEV_STATS; i++)
+		atomic64_set(&pdev->stats[i],
+			     le64_to_cpu(READ_ONCE(pdev->page->stats[i])));
+	pdev->detached = true;
+	rcu_assign_pointer(proxy->devs[slot], pdev);
+	ret = zoc_proxy_adopt(proxy, pdev, model);
+	if (ret) {
+		rcu_assign_pointer(proxy->devs[slot], NULL);
+		synchronize_rcu();
+	}
+fail:
+	module_put(model->owner);
+	if (!ret)
+		return ZOC_MSG_OK;
+	dev_err(proxy->dev, "slot %u: %s not taken over by %s: %d\n", slot,
+		params.name, model->name, ret);
+	zoc_proxy_swap_release(pdev);
+	kfree(pdev);
+	switch (ret) {
+	case -ENOENT:
+	case -EBADMSG:
+	case -EINVAL:
+	case -EPROTO:
+		return ZOC_MSG_ESTATE;
+	default:
+		return zoc_proxy_status(ret);
+	}
 }
 
 static u32 zoc_proxy_dev_set_link(struct zoc_proxy *proxy,
@@ -644,6 +772,8 @@ static void zoc_proxy_ctrl_work(struct work_struct *work)
 	mutex_lock(&proxy->mutex);
 	if (opcode == ZOC_CTRL_DEV_CREATE) {
 		status = zoc_proxy_dev_create(proxy, msg);
+	} else if (opcode == ZOC_CTRL_DEV_ATTACH) {
+		status = zoc_proxy_dev_attach(proxy, msg);
 	} else if (opcode == ZOC_CTRL_DEV_LINK) {
 		status = zoc_proxy_dev_set_link(proxy, msg);
 	} else {
@@ -724,13 +854,41 @@ struct zoc_proxy *zoc_proxy_create(struct zoc_guest_link *ep)
 	return proxy;
 }
 
+/*
+ * The proxy goes: a device whose model can let go of it is detached, its
+ * state kept in host memory for the proxy that takes the link over (a
+ * reloaded zoc_guest, a rebooted service VM); the others are destroyed.
+ * Proxy mutex held.
+ */
+static void zoc_proxy_dev_leave(struct zoc_proxy *proxy, unsigned int slot)
+{
+	struct zoc_pdev *pdev;
+
+	pdev = rcu_dereference_protected(proxy->devs[slot],
+					 lockdep_is_held(&proxy->mutex));
+	if (!pdev)
+		return;
+	if (!zoc_proxy_let_go(proxy, pdev)) {
+		zoc_proxy_dev_destroy(proxy, slot);
+		return;
+	}
+	rcu_assign_pointer(proxy->devs[slot], NULL);
+	synchronize_rcu();
+	dev_info(proxy->dev, "slot %u: %s left to the next service VM\n", slot,
+		 pdev->name);
+	zoc_proxy_swap_release(pdev);
+	kfree(pdev);
+}
+
 /**
- * zoc_proxy_destroy - tear down an I/O proxy and every device it serves
+ * zoc_proxy_destroy - tear down an I/O proxy
  * @proxy: as created
  *
- * The proxy unregisters from its endpoint, finishes the control requests
- * it holds, then destroys its devices, before the endpoint's L0 window
- * is unmapped.
+ * The proxy unregisters from its endpoint and finishes the control
+ * requests it holds.  Then each device whose model can let go of it is
+ * detached, its state saved in host memory for the next proxy of the link
+ * (the host keeps its function, stalled); the others are destroyed.  All
+ * before the endpoint's L0 window is unmapped.
  *
  * Context: process context.
  */
@@ -743,7 +901,7 @@ void zoc_proxy_destroy(struct zoc_proxy *proxy)
 	destroy_workqueue(proxy->wq);	/* runs what was queued first */
 	mutex_lock(&proxy->mutex);
 	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++)
-		zoc_proxy_dev_destroy(proxy, slot);
+		zoc_proxy_dev_leave(proxy, slot);
 	mutex_unlock(&proxy->mutex);
 	mutex_destroy(&proxy->mutex);
 	kfree(proxy);

@@ -72,5 +72,8 @@ int zoc_proxy_swap_prepare(struct zoc_pdev *pdev);
 void zoc_proxy_swap_release(struct zoc_pdev *pdev);
 void zoc_proxy_swap_out(const struct zoc_proxy_model *model);
 void zoc_proxy_swap_in(const struct zoc_proxy_model *model);
+int zoc_proxy_adopt(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
+		    const struct zoc_proxy_model *model);
+bool zoc_proxy_let_go(struct zoc_proxy *proxy, struct zoc_pdev *pdev);
 
 #endif /* _ZOC_GUEST_PROXY_H */

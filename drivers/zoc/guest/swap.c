@@ -223,9 +223,13 @@ static void zoc_proxy_lost(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
 	WRITE_ONCE(zoc_guest_link_saved_page(proxy->ep, pdev->slot)->magic, 0);
 }
 
-/* A model of its type is back: it takes the device over. */
-static void zoc_proxy_attach(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
-			     const struct zoc_proxy_model *model)
+/*
+ * @model takes @pdev over from the state saved in its slot's state page.
+ * Return: 0, the state consumed; or a negative errno, @pdev as it was
+ * (no model).
+ */
+static int zoc_proxy_take_over(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
+			       const struct zoc_proxy_model *model)
 {
 	struct zoc_dev_image image = pdev->image;
 	size_t len = 0;
@@ -233,10 +237,8 @@ static void zoc_proxy_attach(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
 	int ret;
 
 	state = zoc_proxy_saved_state(proxy, pdev, model->type, &len);
-	if (IS_ERR(state)) {
-		ret = PTR_ERR(state);
-		goto fail;
-	}
+	if (IS_ERR(state))
+		return PTR_ERR(state);
 	pdev->model = model;
 	/* The model fills the image in as @create does: from nothing. */
 	memset(&pdev->image, 0, sizeof(pdev->image));
@@ -246,27 +248,88 @@ static void zoc_proxy_attach(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
 		/* The host has the old image: the new one must be the same. */
 		pdev->image.magic = image.magic;
 		pdev->image.type = image.type;
-		if (!memcmp(&pdev->image, &image, sizeof(image)))
-			goto attached;
+		if (!memcmp(&pdev->image, &image, sizeof(image))) {
+			WRITE_ONCE(zoc_guest_link_saved_page(proxy->ep,
+							     pdev->slot)->magic, 0);
+			return 0;
+		}
 		model->destroy(pdev);
 		ret = -EPROTO;
 	}
 	pdev->model = NULL;
 	pdev->priv = NULL;
 	pdev->image = image;
-fail:
-	dev_err(proxy->dev, "slot %u: %s not taken over by %s: %d: lost\n",
-		pdev->slot, pdev->name, model->name, ret);
-	zoc_proxy_lost(proxy, pdev, ret);
-	return;
+	return ret;
+}
 
-attached:
-	WRITE_ONCE(zoc_guest_link_saved_page(proxy->ep, pdev->slot)->magic, 0);
+/* Taken over: go on, with what the host sent meanwhile. */
+static void zoc_proxy_go_on(struct zoc_proxy *proxy, struct zoc_pdev *pdev)
+{
 	dev_info(proxy->dev, "slot %u: %s taken over by %s, %u requests kept\n",
-		 pdev->slot, pdev->name, model->name, pdev->nr_deferred);
-	if (model->resume)
-		model->resume(pdev);
+		 pdev->slot, pdev->name, pdev->model->name, pdev->nr_deferred);
+	if (pdev->model->resume)
+		pdev->model->resume(pdev);
 	zoc_proxy_replay(proxy, pdev);
+}
+
+/* A model of its type is back: it takes the device over. */
+static void zoc_proxy_attach(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
+			     const struct zoc_proxy_model *model)
+{
+	int ret = zoc_proxy_take_over(proxy, pdev, model);
+
+	if (ret) {
+		dev_err(proxy->dev, "slot %u: %s not taken over by %s: %d: lost\n",
+			pdev->slot, pdev->name, model->name, ret);
+		zoc_proxy_lost(proxy, pdev, ret);
+		return;
+	}
+	zoc_proxy_go_on(proxy, pdev);
+}
+
+/**
+ * zoc_proxy_adopt - a device another proxy let go of, asked for again
+ * @proxy: this proxy, its mutex held
+ * @pdev: the device, published in its slot and detached (its requests are
+ *	kept), with its name, params and the image the host has
+ * @model: the model of its type, registered
+ *
+ * For ZOC_CTRL_DEV_ATTACH: a new service VM, or a new zoc_guest, takes
+ * over a device whose state the last one saved.
+ *
+ * Return: 0, the device served; or a negative errno, @pdev still detached
+ * and without a model: the caller unpublishes it.
+ */
+int zoc_proxy_adopt(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
+		    const struct zoc_proxy_model *model)
+{
+	int ret = zoc_proxy_take_over(proxy, pdev, model);
+
+	if (!ret)
+		zoc_proxy_go_on(proxy, pdev);
+	return ret;
+}
+
+/**
+ * zoc_proxy_let_go - the proxy goes, its device stays
+ * @proxy: the proxy, its mutex held, no longer reachable by requests
+ * @pdev: a device it served, unpublished
+ *
+ * A device whose model can let go of it is detached: its state is saved in
+ * its slot's state page and its image stays in its device page, for the
+ * proxy that will take it over.  A device already detached keeps what its
+ * model saved.
+ *
+ * Return: true if so; false if its model cannot let go of it (the caller
+ * destroys it).
+ */
+bool zoc_proxy_let_go(struct zoc_proxy *proxy, struct zoc_pdev *pdev)
+{
+	if (pdev->model && !pdev->model->detach)
+		return false;
+	if (pdev->model)
+		zoc_proxy_detach(proxy, pdev, pdev->model);
+	return true;
 }
 
 /*

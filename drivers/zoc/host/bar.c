@@ -11,7 +11,9 @@
  *   until the proxy took them (coalesced);
  * - the MSI-X table and PBA: kept by the bus itself.
  *
- * A read that gets no reply in time makes the function gone (dev.c).
+ * A read that gets no reply in time makes the function gone (dev.c),
+ * unless its service VM was lost and the bus rides through (outage.c):
+ * then reads are answered at once and writes kept.
  */
 
 #include <linux/pci.h>
@@ -23,8 +25,6 @@
 
 #include "zoc_host.h"
 #include "bus.h"
-
-#define ZOC_BUS_READ_NS		(200 * NSEC_PER_MSEC)	/* TCG is slow */
 
 static bool zoc_vfn_in(u64 off, unsigned int size, u64 start, u64 len)
 {
@@ -67,8 +67,8 @@ static void zoc_vfn_msix_write(struct zoc_vfn *fn, u64 off, unsigned int size,
 
 /* --- BAR0 ---------------------------------------------------------------- */
 
-static void zoc_vfn_msg(struct zoc_vfn *fn, struct zoc_msg *msg, u8 type,
-			unsigned long offset, unsigned int size, u64 val)
+void zoc_vfn_msg(struct zoc_vfn *fn, struct zoc_msg *msg, u8 type,
+		 unsigned long offset, unsigned int size, u64 val)
 {
 	memset(msg, 0, sizeof(*msg));
 	msg->hdr.type = type;
@@ -116,12 +116,17 @@ static u64 zoc_vfn_forward_read(struct zoc_vfn *fn, u64 offset,
 	struct zoc_msg msg, reply;
 	int ret;
 
+	/* No service VM to ask: what a removed function reads, at once */
+	if (READ_ONCE(fn->stalled))
+		goto stalled;
 	zoc_vfn_stat(fn, ZOC_STAT_MMIO_READS);
 	zoc_vfn_msg(fn, &msg, ZOC_MSG_MMIO_READ, offset, size, 0);
 	ret = zoc_link_call_atomic(fn->bus->link, &msg, &reply,
 				   ZOC_BUS_READ_NS);
 	/* Interrupts raised meanwhile were noted: deliver them soon. */
 	zoc_host_bus_kick(fn->bus);
+	if (ret && zoc_vfn_riding(fn))
+		goto stalled;
 	if (ret || reply.hdr.type != ZOC_MSG_MMIO_REPLY) {
 		zoc_vfn_gone(fn, ret == -ETIMEDOUT ?
 			     "a register read was not answered in time" :
@@ -131,6 +136,10 @@ static u64 zoc_vfn_forward_read(struct zoc_vfn *fn, u64 offset,
 	if (le32_to_cpu(reply.reply.status) != ZOC_MSG_OK)
 		return ~0ULL;
 	return le64_to_cpu(reply.reply.value);
+
+stalled:
+	zoc_vfn_stat(fn, ZOC_STAT_STALLED_READS);
+	return zoc_vfn_gone_value(fn);
 }
 
 static u64 zoc_vfn_read(struct mmio_emul_region *region, unsigned long offset,
@@ -184,6 +193,7 @@ static void zoc_vfn_write(struct mmio_emul_region *region,
 	struct zoc_vfn *fn = container_of(region, struct zoc_vfn, region);
 	const struct zoc_dev_region *r;
 	struct zoc_msg msg;
+	int ret;
 
 	if (READ_ONCE(fn->dead))
 		return;
@@ -196,15 +206,21 @@ static void zoc_vfn_write(struct mmio_emul_region *region,
 		zoc_vfn_doorbell(fn, r, offset, size, val);
 		return;
 	}
+	/* Kept while no service VM serves it, for the next one */
+	if (READ_ONCE(fn->stalled) && zoc_vfn_keep(fn, offset, size, val))
+		return;
 	zoc_vfn_stat(fn, ZOC_STAT_MMIO_WRITES);
 	zoc_vfn_msg(fn, &msg, ZOC_MSG_MMIO_WRITE, offset, size, val);
 	/*
 	 * Posted, never dropped: a full ring is waited out as long as a read
 	 * would wait for its reply.  A service VM that takes nothing for
-	 * that long is gone, for this function as for a read.
+	 * that long is gone, for this function as for a read, unless the
+	 * bus rides through its loss.
 	 */
-	if (zoc_link_post_wait(fn->bus->link, &msg, ZOC_BUS_READ_NS) ==
-	    -ETIMEDOUT)
+	ret = zoc_link_post_wait(fn->bus->link, &msg, ZOC_BUS_READ_NS);
+	if (ret && zoc_vfn_keep(fn, offset, size, val))
+		return;
+	if (ret == -ETIMEDOUT)
 		zoc_vfn_gone(fn, "a register write found no room in time");
 }
 

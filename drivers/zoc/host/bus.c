@@ -218,6 +218,7 @@ int zoc_host_bus_init(struct zoc_host *host)
 	mutex_init(&b->mutex);
 	init_irq_work(&b->irq_work, zoc_bus_irq_work);
 	INIT_WORK(&b->ack_work, zoc_bus_ack_work);
+	zoc_bus_outage_init(b);
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
 		b->fn[slot].bus = b;
 		b->fn[slot].slot = slot;
@@ -320,6 +321,7 @@ void zoc_host_bus_exit(struct zoc_host *host)
 	if (!b)
 		return;
 	debugfs_remove(b->dma_debugfs);
+	zoc_bus_outage_exit(b);
 	/* Drained already on unload; what an error path left goes here. */
 	zoc_host_bus_drain(host);
 	cancel_work_sync(&b->ack_work);

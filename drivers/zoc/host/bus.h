@@ -23,6 +23,8 @@
 #include <linux/zoc_link.h>
 #include <asm/mmio_emul.h>
 
+#include "../link/link.h"
+
 #define ZOC_BUS_SLOTS		ZOC_LINK_MAX_DEVS
 #define ZOC_BUS_BAR_MIN_SHIFT	12
 #define ZOC_BUS_BAR_MAX_SHIFT	18
@@ -31,12 +33,26 @@
 #define ZOC_BUS_MSIX_CAP	0x40
 #define ZOC_BUS_VCAPS		0x50	/* the image's vendor capabilities */
 #define ZOC_BUS_VECTORS		64
+#define ZOC_BUS_KEPT		16	/* BAR writes a stalled function keeps */
+#define ZOC_BUS_READ_NS		(200 * NSEC_PER_MSEC)	/* TCG is slow */
 
 static_assert(ZOC_BUS_VECTORS == BITS_PER_LONG);
 static_assert(ZOC_LINK_DEV_PAGES + ZOC_BUS_SLOTS * ZOC_LINK_DEV_PAGE_SIZE <=
 	      ZOC_LINK_AREA_SIZE);
 
 struct irq_domain;
+
+/**
+ * struct zoc_vfn_kept - a BAR write kept while its function stalls
+ * @offset: in BAR0
+ * @size: 1, 2, 4 or 8
+ * @value: the value written
+ */
+struct zoc_vfn_kept {
+	u64 offset;
+	u64 value;
+	unsigned int size;
+};
 
 /**
  * struct zoc_vfn - a function of the bus
@@ -73,6 +89,12 @@ struct irq_domain;
  * @dma_held_pages: how many pages that is
  * @dma_bounce: &struct zoc_dma_bounce mapped, by the frame numbers of their
  *	bounce pages
+ * @epoch: the service VM epoch whose model serves it
+ * @stalled: its service VM went away: it waits for one (outage.c)
+ * @kept_lock: protects @kept and @nr_kept, and the end of @stalled,
+ *	against the MMIO path
+ * @nr_kept: BAR writes kept in @kept
+ * @kept: BAR writes kept while stalled, in order
  */
 struct zoc_vfn {
 	struct zoc_bus *bus;
@@ -107,6 +129,12 @@ struct zoc_vfn {
 	struct list_head dma_held;
 	unsigned long dma_held_pages;
 	struct xarray dma_bounce;
+	u32 epoch;
+	bool stalled;
+	/* the MMIO path races the end of a stall */
+	spinlock_t kept_lock;
+	unsigned int nr_kept;
+	struct zoc_vfn_kept kept[ZOC_BUS_KEPT];
 };
 
 /**
@@ -129,6 +157,11 @@ struct zoc_vfn {
  * @dma_released: pages held, then given back once acknowledged
  * @dma_leaked: pages held for good: never acknowledged
  * @dma_bounced: buffers mapped through bounce pages
+ * @outage_limit_ms: how long its functions stall for a service VM
+ * @outage: its functions stall (outage.c)
+ * @outage_start: since when, in jiffies
+ * @svm_lost: the link reported the service VM lost
+ * @svm_work: starts, follows and ends an outage
  * @fn: the functions, by slot
  */
 struct zoc_bus {
@@ -149,6 +182,11 @@ struct zoc_bus {
 	atomic64_t dma_released;
 	atomic64_t dma_leaked;
 	atomic64_t dma_bounced;
+	u32 outage_limit_ms;
+	bool outage;
+	unsigned long outage_start;
+	atomic_t svm_lost;
+	struct delayed_work svm_work;
 	struct zoc_vfn fn[ZOC_BUS_SLOTS];
 };
 
@@ -188,6 +226,8 @@ void zoc_bus_msi_exit(struct zoc_bus *b);
 
 /* bar.c: BAR0's region policies */
 extern const struct mmio_emul_ops zoc_vfn_ops;
+void zoc_vfn_msg(struct zoc_vfn *fn, struct zoc_msg *msg, u8 type,
+		 unsigned long offset, unsigned int size, u64 val);
 
 /* dev.c: the device lifecycle */
 void zoc_vfn_gone(struct zoc_vfn *fn, const char *why);
@@ -197,5 +237,17 @@ void zoc_vfn_gone_work(struct work_struct *work);
 void zoc_vfn_probe_watchdog(struct work_struct *work);
 void zoc_bus_ack(struct zoc_bus *b);
 void zoc_bus_ack_work(struct work_struct *work);
+int zoc_bus_ctrl(struct zoc_bus *b, u32 opcode, const void *data, size_t len);
+bool zoc_bus_svm_answers(struct zoc_bus *b);
+void zoc_vfn_dev_req(struct zoc_vfn *fn, u8 type,
+		     struct zoc_ctrl_dev_create *req);
+
+/* outage.c: riding through the loss of the service VM */
+u32 zoc_bus_svm_epoch(struct zoc_bus *b);
+bool zoc_vfn_riding(struct zoc_vfn *fn);
+bool zoc_vfn_keep(struct zoc_vfn *fn, u64 offset, unsigned int size, u64 val);
+void zoc_bus_outage_event(struct zoc_bus *b, enum zoc_link_event event);
+void zoc_bus_outage_init(struct zoc_bus *b);
+void zoc_bus_outage_exit(struct zoc_bus *b);
 
 #endif /* _ZOC_BUS_H */

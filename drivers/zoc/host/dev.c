@@ -129,12 +129,12 @@ static int zoc_image_check(const struct zoc_dev_image *img, u8 type)
 
 /*
  * A control request, answered: 0, the service VM's refusal (-EINVAL,
- * -ENODEV, -EOPNOTSUPP, -EBUSY for a backend in use, -EREMOTEIO for a
+ * -ENODEV, -EOPNOTSUPP, -EBUSY for a backend in use, -EBADMSG for no
+ * valid state to take a device over from, -EREMOTEIO for a
  * model that failed, -EAGAIN when it or the link has too many requests),
  * or the link's failure (-ENOTCONN, -ETIMEDOUT, -ECONNRESET, -EIO).
  */
-static int zoc_bus_ctrl(struct zoc_bus *b, u32 opcode, const void *data,
-			size_t len)
+int zoc_bus_ctrl(struct zoc_bus *b, u32 opcode, const void *data, size_t len)
 {
 	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ }, reply;
 	int ret;
@@ -160,6 +160,8 @@ static int zoc_bus_ctrl(struct zoc_bus *b, u32 opcode, const void *data,
 		return -EAGAIN;
 	case ZOC_MSG_EINUSE:
 		return -EBUSY;
+	case ZOC_MSG_ESTATE:
+		return -EBADMSG;
 	default:
 		return -EREMOTEIO;
 	}
@@ -188,7 +190,7 @@ static int zoc_bus_destroy(struct zoc_bus *b, unsigned int slot)
 }
 
 /* Whether the service VM can answer a request now. */
-static bool zoc_bus_svm_answers(struct zoc_bus *b)
+bool zoc_bus_svm_answers(struct zoc_bus *b)
 {
 	return zoc_link_state(b->link) == ZOC_LINK_S_UP &&
 	       !zoc_link_peer_stalled(b->link);
@@ -280,6 +282,22 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 	return 0;
 }
 
+/* The request that creates @fn's device, or takes it over. */
+void zoc_vfn_dev_req(struct zoc_vfn *fn, u8 type,
+		     struct zoc_ctrl_dev_create *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->type = type;
+	req->flags = fn->flags;
+	req->queues = cpu_to_le16(fn->queues);
+	req->slot = cpu_to_le32(fn->slot);
+	strscpy(req->name, fn->name, sizeof(req->name));
+	if (type == ZOC_DEV_VIRTIO_NET)
+		req->net = fn->net;
+	else
+		strscpy(req->backend, fn->backend, sizeof(req->backend));
+}
+
 /**
  * zoc_host_dev_add - create a device in the service VM and plug it
  * @host: the link to create it over
@@ -328,15 +346,14 @@ int zoc_host_dev_add(struct zoc_host *host, const struct zoc_host_dev_req *dreq,
 	}
 	memset(&fn->image, 0, sizeof(fn->image));
 	memset(&fn->page->image, 0, sizeof(fn->page->image));
-	req.type = type;
-	req.flags = flags;
-	req.queues = cpu_to_le16(queues);
-	req.slot = cpu_to_le32(fn->slot);
-	strscpy(req.name, name, sizeof(req.name));
-	if (net)
-		req.net = dreq->net;
-	else
-		strscpy(req.backend, backend, sizeof(req.backend));
+	strscpy(fn->name, name, sizeof(fn->name));
+	strscpy(fn->backend, backend, sizeof(fn->backend));
+	fn->net = net ? dreq->net : (struct zoc_ctrl_net){};
+	fn->queues = queues;
+	fn->flags = flags;
+	zoc_vfn_dev_req(fn, type, &req);
+	/* Read first: a service VM that restarts fails the request. */
+	fn->epoch = zoc_bus_svm_epoch(b);
 	ret = zoc_bus_ctrl(b, ZOC_CTRL_DEV_CREATE, &req, sizeof(req));
 	switch (ret) {
 	case 0:
@@ -375,12 +392,7 @@ int zoc_host_dev_add(struct zoc_host *host, const struct zoc_host_dev_req *dreq,
 		NL_SET_ERR_MSG(extack, "the service VM gave an invalid device image");
 		goto out_destroy;
 	}
-	strscpy(fn->name, name, sizeof(fn->name));
-	strscpy(fn->backend, backend, sizeof(fn->backend));
-	fn->net = net ? dreq->net : (struct zoc_ctrl_net){};
 	fn->link_up = true;
-	fn->queues = queues;
-	fn->flags = flags;
 	for (ret = 0; ret < __ZOC_STAT_MAX; ret++)
 		atomic64_set(&fn->stats[ret], 0);
 	ret = zoc_bus_plug(b, fn);
@@ -401,6 +413,8 @@ int zoc_host_dev_add(struct zoc_host *host, const struct zoc_host_dev_req *dreq,
 out_destroy:
 	zoc_bus_destroy(b, fn->slot);
 out:
+	if (ret && fn && !fn->present)
+		fn->name[0] = '\0';
 	mutex_unlock(&b->mutex);
 	return ret;
 }
@@ -420,6 +434,10 @@ out:
  */
 void zoc_bus_unplug(struct zoc_bus *b, struct zoc_vfn *fn)
 {
+	spin_lock_irq(&fn->kept_lock);
+	WRITE_ONCE(fn->stalled, false);
+	fn->nr_kept = 0;
+	spin_unlock_irq(&fn->kept_lock);
 	zoc_vfn_quiesce(b, fn);
 	WRITE_ONCE(fn->dead, true);
 	if (fn->pdev)
@@ -527,7 +545,8 @@ static void zoc_vfn_info(struct zoc_bus *b, struct zoc_vfn *fn,
 	info->type = fn->image.type;
 	info->queues = fn->queues;
 	info->flags = fn->flags;
-	info->state = fn->dead ? ZOC_DEV_STATE_GONE : ZOC_DEV_STATE_UP;
+	info->state = fn->dead ? ZOC_DEV_STATE_GONE :
+		      fn->stalled ? ZOC_DEV_STATE_STALLED : ZOC_DEV_STATE_UP;
 	info->link_up = fn->link_up;
 	info->net = fn->net;
 	snprintf(info->pci, sizeof(info->pci), "%04x:00:%02x.0", b->sd.domain,
@@ -747,8 +766,9 @@ void zoc_host_bus_reclaim(struct zoc_bus *b)
  * @b: the bus of the link, or NULL
  * @event: the link's event
  *
- * A lost service VM takes its devices with it; one that comes back is
- * asked for what it did not acknowledge.
+ * A lost service VM leaves its functions stalled, for the next one to take
+ * over (outage.c), or with an outage limit of 0 takes them with it; one
+ * that comes back is asked for what it did not acknowledge.
  *
  * Context: process context (the link's tick).
  */
@@ -756,8 +776,9 @@ void zoc_host_bus_link_event(struct zoc_bus *b, enum zoc_link_event event)
 {
 	if (!b)
 		return;
-	if (event == ZOC_LINK_EV_LOST)
+	if (event == ZOC_LINK_EV_LOST && !READ_ONCE(b->outage_limit_ms))
 		zoc_host_bus_link_lost(b);
-	else
+	else if (event != ZOC_LINK_EV_LOST)
 		zoc_host_bus_reclaim(b);
+	zoc_bus_outage_event(b, event);
 }

@@ -23,6 +23,11 @@ static struct netlink_range_validation zoc_nl_vni_range __ro_after_init = {
 	.max = 0xffffff,
 };
 
+/* An outage limit: an hour at most */
+static struct netlink_range_validation zoc_nl_outage_range __ro_after_init = {
+	.max = ZOC_LINK_OUTAGE_LIMIT_MAX,
+};
+
 static const struct nla_policy zoc_nl_policy[ZOC_A_MAX + 1] = {
 	[ZOC_A_DEV_NAME]	= { .type = NLA_NUL_STRING,
 				    .len = ZOC_DEV_NAME_LEN - 1 },
@@ -39,6 +44,8 @@ static const struct nla_policy zoc_nl_policy[ZOC_A_MAX + 1] = {
 	[ZOC_A_DEV_PREFIX_LEN]	= NLA_POLICY_RANGE(NLA_U8, 1, 32),
 	[ZOC_A_DEV_LINK]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[ZOC_A_LINK_ID]		= { .type = NLA_U32 },
+	[ZOC_A_LINK_OUTAGE_LIMIT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &zoc_nl_outage_range),
 };
 
 static struct genl_family zoc_nl_family;
@@ -298,9 +305,11 @@ static int zoc_nl_fill_link(struct sk_buff *skb, u32 portid, u32 seq,
 			    int flags, struct zoc_host *host)
 {
 	struct zoc_host_link_status st;
+	u32 stalled, limit;
 	void *hdr;
 
 	zoc_host_link_status(host, &st);
+	stalled = zoc_host_bus_outage(host, &limit);
 	hdr = genlmsg_put(skb, portid, seq, &zoc_nl_family, flags,
 			  ZOC_CMD_LINK_GET);
 	if (!hdr)
@@ -310,7 +319,9 @@ static int zoc_nl_fill_link(struct sk_buff *skb, u32 portid, u32 seq,
 	    nla_put_u32(skb, ZOC_A_LINK_EPOCH, st.epoch) ||
 	    nla_put_u64_64bit(skb, ZOC_A_LINK_RESETS, st.resets, ZOC_A_PAD) ||
 	    nla_put_u64_64bit(skb, ZOC_A_LINK_TIMEOUTS, st.timeouts,
-			      ZOC_A_PAD)) {
+			      ZOC_A_PAD) ||
+	    nla_put_u32(skb, ZOC_A_LINK_OUTAGE_LIMIT, limit) ||
+	    nla_put_u32(skb, ZOC_A_LINK_STALLED, stalled)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -348,6 +359,20 @@ static int zoc_nl_link_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+static int zoc_nl_link_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct zoc_host *host = zoc_nl_host(info);
+	struct nlattr *limit = info->attrs[ZOC_A_LINK_OUTAGE_LIMIT];
+
+	if (!host)
+		return -ENODEV;
+	if (!limit) {
+		NL_SET_ERR_MSG(info->extack, "nothing to change");
+		return -EINVAL;
+	}
+	return zoc_host_bus_set_outage_limit(host, nla_get_u32(limit));
+}
+
 static const struct genl_ops zoc_nl_ops[] = {
 	{
 		.cmd = ZOC_CMD_DEV_NEW,
@@ -372,6 +397,11 @@ static const struct genl_ops zoc_nl_ops[] = {
 	{
 		.cmd = ZOC_CMD_DEV_SET,
 		.doit = zoc_nl_dev_set,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = ZOC_CMD_LINK_SET,
+		.doit = zoc_nl_link_set,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

@@ -128,6 +128,8 @@ void zoc_host_bus_kick(struct zoc_bus *b);
 void zoc_host_bus_link_event(struct zoc_bus *b, enum zoc_link_event event);
 void zoc_host_bus_reclaim(struct zoc_bus *b);
 u32 zoc_host_bus_dev_lost(struct zoc_bus *b, const void *data);
+int zoc_host_bus_set_outage_limit(struct zoc_host *host, u32 ms);
+u32 zoc_host_bus_outage(struct zoc_host *host, u32 *limit_ms);
 
 /**
  * struct zoc_host_dev_req - a device to create

@@ -587,8 +587,19 @@ static int zoc_link_host_handshake(struct zoc_link *link)
 	u32 svm_epoch, epoch;
 	int event = -1;
 
-	if (zoc_read32(&link->peer->state) != ZOC_LINK_UP)
-		return -1;
+	if (zoc_read32(&link->peer->state) != ZOC_LINK_UP) {
+		if (link->state != ZOC_LINK_S_UP)
+			return -1;
+		/*
+		 * It left the link (its end detached): as lost as one that
+		 * stopped beating, and said at once.  It comes back with a
+		 * new epoch.
+		 */
+		zoc_link_fail_pending(link, -ECONNRESET);
+		zoc_link_set_state(link, ZOC_LINK_S_DOWN);
+		zoc_link_info(link, "the service VM left the link\n");
+		return ZOC_LINK_EV_LOST;
+	}
 	svm_epoch = zoc_read32(&link->peer->epoch);
 	epoch = zoc_read32(&own->epoch);
 

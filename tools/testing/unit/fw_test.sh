@@ -7,8 +7,9 @@
 # growing back-off), runs hotplug hooks for the veth interfaces there are,
 # that come and that go (also after a burst overruns its netlink socket),
 # answers requests on its control port (a pty here), and powers off on
-# SIGUSR2 (busybox poweroff).  A reload request runs against a fake
-# /sys/module mounted in its namespace: the devices of the module's drivers
+# SIGUSR2 (busybox poweroff), the modules of its directives unloaded
+# first.  A reload request runs against a fake /sys/module mounted in its
+# namespace: the devices of the module's drivers
 # are unbound, the modules that depend on it are unloaded first (or, on a
 # kernel without module support, the first of them fails), and the modules
 # are loaded again in the order of the configuration, the others after.
@@ -230,11 +231,11 @@ check "control: a carriage return and blanks are ignored" replies $' ping \r' ok
 check "control: an unknown request" replies bogus 'error unknown request'
 check "control: an empty request" replies '' 'error empty request'
 check "control: reload without a module" replies reload \
-	'error usage: ping | reload MODULE | run NAME'
+	'error usage: ping | reload MODULE | run NAME | restart'
 check "control: reload of what is not a module name" replies 'reload ../x' \
-	'error usage: ping | reload MODULE | run NAME'
+	'error usage: ping | reload MODULE | run NAME | restart'
 check "control: reload of two modules" replies 'reload a b' \
-	'error usage: ping | reload MODULE | run NAME'
+	'error usage: ping | reload MODULE | run NAME | restart'
 check "control: run a command" replies 'run ran' ok
 check "control: the command ran with its arguments" grep -qx 'one two' "$tmp/ran"
 check "control: run a command that fails" replies 'run fails' \
@@ -242,7 +243,7 @@ check "control: run a command that fails" replies 'run fails' \
 check "control: run of no such command" replies 'run nope' \
 	'error no command of that name'
 check "control: run without a name" replies run \
-	'error usage: ping | reload MODULE | run NAME'
+	'error usage: ping | reload MODULE | run NAME | restart'
 check "control: a line too long is refused whole" \
 	replies "ping $(printf 'x%.0s' $(seq 300))" 'error line too long'
 check "control: the next line is taken" replies ping ok
@@ -314,10 +315,21 @@ check "control: reload: loads in the order of the configuration, the others afte
 	loads_in_order
 check "control: reload: a device left unbound is probed again" probed_again
 check "control: requests go on after a reload" replies ping ok
+check "control: restart takes no argument" replies 'restart now' \
+	'error usage: ping | reload MODULE | run NAME | restart'
+
+# At power-off, a loaded module of a directive goes, its dependents first.
+nsenter -t "$pid" -m touch /sys/module/zfwt_a/initstate
+unloaded_at_shutdown() {
+	sed -n '/powering off: the modules go first/,$p' "$tmp/out" |
+		grep -q 'zfwt_d was not loaded\|unloading zfwt_d: '
+}
 
 kill -USR2 "$pid"
 wait $unshared
 check "powers off on SIGUSR2" grep -q 'powering off' "$tmp/out"
+check "unloads the modules of its directives before it powers off" \
+	unloaded_at_shutdown
 pid=
 sed 's/^/# /' "$tmp/out"
 

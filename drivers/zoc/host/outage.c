@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC virtual PCI bus: riding through the loss of the service VM.
+ *
+ * A service VM that goes away (it left the link, stopped beating, or a new
+ * one took the link over) does not take its functions with it: they stall,
+ * as a device whose firmware is being updated would.  Their drivers see no
+ * error: doorbells wait in the device pages, BAR writes are kept here (up
+ * to ZOC_BUS_KEPT a function), BAR reads the register shadows serve go on,
+ * and forwarded reads are answered at once with what a removed function
+ * reads, without making it gone.  When a service VM answers again, each
+ * function is taken over: by the same service VM if it only paused (the
+ * same epoch), else by the new one (ZOC_CTRL_DEV_ATTACH, from the state
+ * the last model saved in host memory), and the writes kept are replayed
+ * in order.  A function the new service VM cannot take over (no valid
+ * state, no backend, an image it cannot reproduce) is removed.  After the
+ * link's outage limit (zocctl link set ... outage-limit), what still
+ * stalls is removed as it was before: a surprise removal, its DMA fenced.
+ * An outage limit of 0 removes the functions at once.
+ *
+ * Nothing is fenced while the functions stall: their drivers free nothing
+ * a model holds, as long as they see no timeout (Documentation/zoc/updates.rst).
+ */
+
+#include <linux/jiffies.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/zoc.h>
+#include <linux/zoc_link.h>
+
+#include "zoc_host.h"
+#include "bus.h"
+
+/* How often a stalled bus looks for a service VM to take it over */
+#define ZOC_BUS_OUTAGE_POLL	(HZ / 10)
+
+/* The service VM epoch the link is attached to. */
+u32 zoc_bus_svm_epoch(struct zoc_bus *b)
+{
+	return le32_to_cpu(READ_ONCE(b->host->area->host.ack_epoch));
+}
+
+/*
+ * Whether @fn's accesses are to be kept rather than sent: it stalls, or
+ * its link lost the service VM and the bus rides through.  Any context.
+ */
+bool zoc_vfn_riding(struct zoc_vfn *fn)
+{
+	struct zoc_bus *b = fn->bus;
+
+	return READ_ONCE(fn->stalled) ||
+	       (READ_ONCE(b->outage_limit_ms) && !zoc_bus_svm_answers(b));
+}
+
+/**
+ * zoc_vfn_keep - keep a BAR write for the service VM that takes over
+ * @fn: the function
+ * @offset: in BAR0
+ * @size: 1, 2, 4 or 8
+ * @val: the value
+ *
+ * Context: any (the MMIO emulation path).
+ * Return: true if kept (or, beyond ZOC_BUS_KEPT, the function made gone);
+ * false if the function no longer stalls: send it.
+ */
+bool zoc_vfn_keep(struct zoc_vfn *fn, u64 offset, unsigned int size, u64 val)
+{
+	struct zoc_vfn_kept *k;
+	unsigned long flags;
+	bool full = false;
+
+	spin_lock_irqsave(&fn->kept_lock, flags);
+	if (!zoc_vfn_riding(fn)) {
+		spin_unlock_irqrestore(&fn->kept_lock, flags);
+		return false;
+	}
+	if (fn->nr_kept < ZOC_BUS_KEPT) {
+		k = &fn->kept[fn->nr_kept++];
+		k->offset = offset;
+		k->size = size;
+		k->value = val;
+		zoc_vfn_stat(fn, ZOC_STAT_KEPT_WRITES);
+	} else {
+		full = true;
+	}
+	spin_unlock_irqrestore(&fn->kept_lock, flags);
+	if (full)
+		zoc_vfn_gone(fn, "too many register writes while it stalled");
+	return true;
+}
+
+/* Stop keeping: the service VM serves @fn again.  Bus mutex held. */
+static void zoc_vfn_go_on(struct zoc_vfn *fn, u32 epoch)
+{
+	struct zoc_bus *b = fn->bus;
+	unsigned int i, n;
+	struct zoc_msg msg;
+	int ret = 0;
+
+	spin_lock_irq(&fn->kept_lock);
+	/* In order, before anything the driver writes from now on */
+	for (i = 0; i < fn->nr_kept && !ret; i++) {
+		zoc_vfn_msg(fn, &msg, ZOC_MSG_MMIO_WRITE, fn->kept[i].offset,
+			    fn->kept[i].size, fn->kept[i].value);
+		ret = zoc_link_post_wait(b->link, &msg, ZOC_BUS_READ_NS);
+	}
+	n = fn->nr_kept;
+	fn->nr_kept = 0;
+	WRITE_ONCE(fn->stalled, false);
+	spin_unlock_irq(&fn->kept_lock);
+	fn->epoch = epoch;
+	if (ret) {
+		zoc_vfn_gone(fn, "the register writes kept could not be replayed");
+		return;
+	}
+	/* Doorbells rung meanwhile: the model takes them now, not at its tick. */
+	if (READ_ONCE(fn->page->db_pending)) {
+		zoc_vfn_msg(fn, &msg, ZOC_MSG_DOORBELL, 0, 0, 0);
+		msg.hdr.len = 0;
+		zoc_link_post(b->link, &msg);
+	}
+	if (n)
+		dev_info(zoc_vfn_dev(fn), "%s: %u register writes replayed\n",
+			 fn->name, n);
+}
+
+/*
+ * Have the service VM that took the link over take @fn over.  Return 0,
+ * -EOPNOTSUPP (no model of its type yet), a link error (ask again), or
+ * another errno (it cannot: remove it).  Bus mutex held.
+ */
+static int zoc_vfn_attach(struct zoc_bus *b, struct zoc_vfn *fn)
+{
+	struct zoc_ctrl_dev_create req;
+	struct zoc_dev_image image;
+	int ret;
+
+	zoc_vfn_dev_req(fn, fn->image.type, &req);
+	ret = zoc_bus_ctrl(b, ZOC_CTRL_DEV_ATTACH, &req, sizeof(req));
+	if (ret)
+		return ret;
+	/* The image it published is the one the driver has: one copy. */
+	memcpy(&image, &fn->page->image, sizeof(image));
+	return memcmp(&image, &fn->image, sizeof(image)) ? -EPROTO : 0;
+}
+
+static bool zoc_bus_retry(int ret)
+{
+	return ret == -EOPNOTSUPP || ret == -EAGAIN || ret == -ENOTCONN ||
+	       ret == -ETIMEDOUT || ret == -ECONNRESET || ret == -EIO;
+}
+
+/* The functions that stall: taken over, or still waiting.  Mutex held. */
+static unsigned int zoc_bus_take_over(struct zoc_bus *b)
+{
+	u32 epoch = zoc_bus_svm_epoch(b);
+	unsigned int slot, waiting = 0;
+	struct zoc_vfn *fn;
+	int ret;
+
+	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
+		fn = &b->fn[slot];
+		if (!fn->present || !fn->stalled)
+			continue;
+		if (READ_ONCE(fn->dead)) {
+			WRITE_ONCE(fn->stalled, false);
+			continue;
+		}
+		if (!zoc_bus_svm_answers(b)) {
+			waiting++;
+			continue;
+		}
+		ret = fn->epoch == epoch ? 0 : zoc_vfn_attach(b, fn);
+		if (!ret) {
+			if (fn->epoch != epoch) {
+				zoc_vfn_stat(fn, ZOC_STAT_TAKEOVERS);
+				dev_info(zoc_vfn_dev(fn), "%s: taken over by service VM epoch %u\n",
+					 fn->name, epoch);
+			}
+			zoc_vfn_go_on(fn, epoch);
+		} else if (zoc_bus_retry(ret)) {
+			waiting++;
+		} else {
+			dev_warn(zoc_vfn_dev(fn), "%s: the service VM cannot take it over: %d\n",
+				 fn->name, ret);
+			WRITE_ONCE(fn->stalled, false);
+			zoc_vfn_gone(fn, "no service VM could take it over");
+		}
+	}
+	return waiting;
+}
+
+/* The functions stall from now on.  Bus mutex held. */
+static void zoc_bus_outage_begin(struct zoc_bus *b)
+{
+	unsigned int slot, n = 0;
+	struct zoc_vfn *fn;
+
+	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
+		fn = &b->fn[slot];
+		if (fn->present && !READ_ONCE(fn->dead) && fn->pdev) {
+			WRITE_ONCE(fn->stalled, true);
+			n++;
+		}
+	}
+	if (!n || b->outage)
+		return;
+	b->outage = true;
+	b->outage_start = jiffies;
+	dev_warn(&b->bridge->dev, "service VM lost: %u functions stall for %u ms at most\n",
+		 n, READ_ONCE(b->outage_limit_ms));
+}
+
+/* Past the limit: what still stalls goes, as it did without a limit. */
+static void zoc_bus_outage_end(struct zoc_bus *b, bool expired)
+{
+	unsigned int slot;
+	struct zoc_vfn *fn;
+
+	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
+		fn = &b->fn[slot];
+		if (!fn->present || !fn->stalled)
+			continue;
+		WRITE_ONCE(fn->stalled, false);
+		zoc_vfn_gone(fn, "no service VM took it over within the outage limit");
+	}
+	b->outage = false;
+	dev_info(&b->bridge->dev, "outage over after %u ms%s\n",
+		 jiffies_to_msecs(jiffies - b->outage_start),
+		 expired ? ": the limit" : "");
+}
+
+static void zoc_bus_svm_work(struct work_struct *work)
+{
+	struct zoc_bus *b = container_of(to_delayed_work(work), struct zoc_bus,
+					 svm_work);
+	u32 limit;
+
+	mutex_lock(&b->mutex);
+	if (atomic_xchg(&b->svm_lost, 0))
+		zoc_bus_outage_begin(b);
+	if (!b->outage)
+		goto out;
+	limit = READ_ONCE(b->outage_limit_ms);
+	if (!zoc_bus_take_over(b))
+		zoc_bus_outage_end(b, false);
+	else if (time_after_eq(jiffies, b->outage_start + msecs_to_jiffies(limit)))
+		zoc_bus_outage_end(b, true);
+	else
+		schedule_delayed_work(&b->svm_work, ZOC_BUS_OUTAGE_POLL);
+out:
+	mutex_unlock(&b->mutex);
+}
+
+/**
+ * zoc_bus_outage_event - what the link tells the bus, for riding through
+ * @b: the bus
+ * @event: the link's event
+ *
+ * Context: process context (the link's tick).
+ */
+void zoc_bus_outage_event(struct zoc_bus *b, enum zoc_link_event event)
+{
+	if (event == ZOC_LINK_EV_LOST)
+		atomic_set(&b->svm_lost, 1);
+	mod_delayed_work(system_wq, &b->svm_work, 0);
+}
+
+/**
+ * zoc_host_bus_set_outage_limit - set how long functions stall
+ * @host: the link
+ * @ms: milliseconds, at most ZOC_LINK_OUTAGE_LIMIT_MAX; 0: no stall
+ *
+ * An outage under way ends at its new limit.
+ *
+ * Return: 0 or -ERANGE.
+ */
+int zoc_host_bus_set_outage_limit(struct zoc_host *host, u32 ms)
+{
+	struct zoc_bus *b = host->bus;
+
+	if (ms > ZOC_LINK_OUTAGE_LIMIT_MAX)
+		return -ERANGE;
+	WRITE_ONCE(b->outage_limit_ms, ms);
+	mod_delayed_work(system_wq, &b->svm_work, 0);
+	return 0;
+}
+
+/**
+ * zoc_host_bus_outage - the link's outage limit, and functions stalled
+ * @host: the link
+ * @limit_ms: its outage limit
+ *
+ * Return: how many of its functions stall now.
+ */
+u32 zoc_host_bus_outage(struct zoc_host *host, u32 *limit_ms)
+{
+	struct zoc_bus *b = host->bus;
+	unsigned int slot;
+	u32 n = 0;
+
+	*limit_ms = READ_ONCE(b->outage_limit_ms);
+	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++)
+		n += READ_ONCE(b->fn[slot].present) &&
+		     READ_ONCE(b->fn[slot].stalled);
+	return n;
+}
+
+/* A bus rides through from the start; zoc_bus_outage_exit() mirrors it. */
+void zoc_bus_outage_init(struct zoc_bus *b)
+{
+	unsigned int slot;
+
+	b->outage_limit_ms = ZOC_LINK_OUTAGE_LIMIT_DEF;
+	atomic_set(&b->svm_lost, 0);
+	INIT_DELAYED_WORK(&b->svm_work, zoc_bus_svm_work);
+	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++)
+		spin_lock_init(&b->fn[slot].kept_lock);
+}
+
+void zoc_bus_outage_exit(struct zoc_bus *b)
+{
+	cancel_delayed_work_sync(&b->svm_work);
+}
