@@ -161,10 +161,13 @@ static void vpc_show_session(const struct zoc_vpc_ct_entry *e,
 	       ct->packets, expired ? " expired" : "");
 }
 
-/* Map the session table (@prot), its size in @len. */
-static void *vpc_map_sessions(const char *dir, int prot, size_t *len)
+/*
+ * Map the session table (@prot), its size in @len; the datapath's
+ * configuration, which sizes it, in @cfg.
+ */
+static void *vpc_map_sessions(const char *dir, int prot, size_t *len,
+			      struct zoc_vpc_config *cfg)
 {
-	struct zoc_vpc_config cfg;
 	__u32 zero = 0;
 	void *sets;
 	int fd;
@@ -172,7 +175,7 @@ static void *vpc_map_sessions(const char *dir, int prot, size_t *len)
 	fd = vpc_open(dir, ZOC_VPC_PIN_CONFIG);
 	if (fd < 0)
 		return NULL;
-	if (bpf_map_lookup_elem(fd, &zero, &cfg)) {
+	if (bpf_map_lookup_elem(fd, &zero, cfg)) {
 		fprintf(stderr, "zoc-vpc: config: %s\n", strerror(errno));
 		close(fd);
 		return NULL;
@@ -181,7 +184,7 @@ static void *vpc_map_sessions(const char *dir, int prot, size_t *len)
 	fd = vpc_open(dir, ZOC_VPC_PIN_SESSIONS);
 	if (fd < 0)
 		return NULL;
-	*len = (size_t)cfg.ct_sets * sizeof(struct zoc_vpc_ct_set);
+	*len = (size_t)cfg->ct_sets * sizeof(struct zoc_vpc_ct_set);
 	sets = mmap(NULL, *len, prot, MAP_SHARED, fd, 0);
 	close(fd);
 	if (sets == MAP_FAILED) {
@@ -203,11 +206,12 @@ static int vpc_flush_sessions(const char *dir)
 {
 	struct zoc_vpc_ct_set *sets;
 	struct zoc_vpc_ct_entry *e;
+	struct zoc_vpc_config cfg;
 	unsigned long n = 0, busy = 0;
 	size_t len, i;
 	__u32 seq, w;
 
-	sets = vpc_map_sessions(dir, PROT_READ | PROT_WRITE, &len);
+	sets = vpc_map_sessions(dir, PROT_READ | PROT_WRITE, &len, &cfg);
 	if (!sets)
 		return -1;
 	for (i = 0; i < len / sizeof(*sets); i++) {
@@ -246,19 +250,10 @@ static int vpc_show_sessions(const char *dir)
 	struct zoc_vpc_config cfg;
 	unsigned long long now;
 	struct timespec ts;
-	__u32 zero = 0, i, w;
 	size_t len;
-	int cfd;
+	__u32 i, w;
 
-	cfd = vpc_open(dir, ZOC_VPC_PIN_CONFIG);
-	if (cfd < 0)
-		return cfd;
-	if (bpf_map_lookup_elem(cfd, &zero, &cfg)) {
-		close(cfd);
-		return -errno;
-	}
-	close(cfd);
-	sets = vpc_map_sessions(dir, PROT_READ, &len);
+	sets = vpc_map_sessions(dir, PROT_READ, &len, &cfg);
 	if (!sets)
 		return -1;
 	/* the datapath's clock: bpf_ktime_get_coarse_ns() */

@@ -12,6 +12,11 @@
  * 32: the disks stall while the new service VM boots, which takes them
  * over, each from the state the last one saved in host memory.  fio ends
  * with no error, the disks never leave the host and no reset is counted.
+ *
+ * A service VM that comes back without one of its backends (the lab
+ * starts it without its second disk): the disk on that backend is removed,
+ * cleanly, the other resumes; and once the backend is back (another
+ * reboot), a disk on it works again.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -77,8 +82,11 @@ TEST_F_TIMEOUT(lab, kill_and_restart, 600)
  */
 #define FIO \
 	"fio --rw=randrw --bs=4k --direct=1 --ioengine=libaio --size=32m --time_based --runtime=%d --verify=crc32c --verify_fatal=1 --group_reporting --name=n1 --filename=%s --iodepth=1 --offset=160m --name=n32 --filename=%s --iodepth=32 --offset=192m --name=v1 --filename=%s --iodepth=1 --offset=0 --name=v32 --filename=%s --iodepth=32 --offset=32m"
-#define FIO_SECS	300
+#define FIO_SECS	120
 #define UP_SECS		120	/* from the restart to the disks served again */
+#define GONE_SECS	120	/* from the restart to the disk removed */
+#define CHUNK		(64 * 1024)
+#define CHUNKS		4
 
 FIXTURE(restart) {
 	int lab;
@@ -110,9 +118,23 @@ FIXTURE_TEARDOWN(restart)
 		close(self->lab);
 }
 
+/* The lab runner's @request, answered ok, and a new service VM epoch. */
+static int reboot_svm(int lab, const char *request, char *out, size_t len)
+{
+	long long epoch = zoc_link_field("svm_epoch");
+
+	if (zoc_lab_query(lab, request, out, len))
+		return -1;
+	if (zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT)) {
+		snprintf(out, len, "no new service VM");
+		return -1;
+	}
+	return 0;
+}
+
 TEST_F_TIMEOUT(restart, restart_under_fio, 1200)
 {
-	long long epoch, nresets, vresets;
+	long long nresets, vresets;
 	const char *missing = zoc_link_missing();
 	int round;
 	char cmd[1024];
@@ -141,18 +163,15 @@ TEST_F_TIMEOUT(restart, restart_under_fio, 1200)
 	self->fio = zoc_spawn(cmd);
 	ASSERT_LT(0, self->fio);
 	for (round = 0; round < RESTARTS; round++) {
-		sleep(20);
+		sleep(10);
 		ASSERT_EQ(0, zoc_fio_running(&self->fio, FIO_LOG, self->out,
 					     sizeof(self->out)))
 			TH_LOG("round %d: fio ended before the restart: %s",
 			       round, self->out);
-		epoch = zoc_link_field("svm_epoch");
 		start = time(NULL);
-		ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-reboot",
-					   self->out, sizeof(self->out)))
+		ASSERT_EQ(0, reboot_svm(self->lab, "svm-reboot", self->out,
+					sizeof(self->out)))
 			TH_LOG("round %d: %s", round, self->out);
-		ASSERT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT))
-			TH_LOG("round %d: no new service VM", round);
 		/* Stalled, never gone, then served by the new service VM */
 		ASSERT_EQ(0, zoc_dev_wait_state(NDISK, "up", self->out,
 						sizeof(self->out), UP_SECS))
@@ -181,6 +200,72 @@ TEST_F_TIMEOUT(restart, restart_under_fio, 1200)
 	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " VDISK))
 		TH_LOG("%s", self->out);
 	self->vadded = 0;
+}
+
+TEST_F_TIMEOUT(restart, restart_without_a_backend, 900)
+{
+	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
+	/* In the range fio has, where nothing is checked afterwards */
+	const off_t off[CHUNKS] = { 200 << 20, 201 << 20, 202 << 20, 203 << 20 };
+	const char *missing = zoc_link_missing();
+
+	if (missing)
+		SKIP(return, "%s", missing);
+	missing = zoc_lab_open_for_fio(&self->lab);
+	if (missing)
+		SKIP(return, "%s", missing);
+	ASSERT_EQ(0, zoc_svm_ready(self->lab, self->out, sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, zoc_disk_add(NDISK, "nvme", "vda", &self->nadded,
+				  self->ndev, sizeof(self->ndev), self->out,
+				  sizeof(self->out)))
+		TH_LOG("no NVMe disk: %s", self->out);
+	ASSERT_EQ(0, zoc_disk_add(VDISK, "virtio-blk", "vdb", &self->vadded,
+				  self->vdev, sizeof(self->vdev), self->out,
+				  sizeof(self->out)))
+		TH_LOG("no virtio-blk disk: %s", self->out);
+	EXPECT_EQ(0, zoc_pattern_io(self->ndev, seed, 0, off, CHUNKS, CHUNK));
+
+	/* No vdb in the new service VM: its disk goes, the other stays. */
+	ASSERT_EQ(0, reboot_svm(self->lab, "svm-reboot without-disk2",
+				self->out, sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, zoc_dev_wait_state(VDISK, "gone", self->out,
+					sizeof(self->out), GONE_SECS))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, zoc_dev_wait_state(NDISK, "up", self->out,
+					sizeof(self->out), UP_SECS))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(1, zoc_dev_stat(NDISK, "takeovers"));
+	EXPECT_EQ(0, zoc_pattern_io(self->ndev, seed, 1, off, CHUNKS, CHUNK))
+		TH_LOG("what the NVMe disk had is not there");
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " VDISK))
+		TH_LOG("%s", self->out);
+	self->vadded = 0;
+	EXPECT_NE(0, access(self->vdev, F_OK))
+		TH_LOG("%s is still there", self->vdev);
+
+	/* vdb back: the NVMe disk is taken over again, a disk on vdb works. */
+	ASSERT_EQ(0, reboot_svm(self->lab, "svm-reboot", self->out,
+				sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, zoc_dev_wait_state(NDISK, "up", self->out,
+					sizeof(self->out), UP_SECS))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(2, zoc_dev_stat(NDISK, "takeovers"));
+	EXPECT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_disk_add(VDISK, "virtio-blk", "vdb", &self->vadded,
+				  self->vdev, sizeof(self->vdev), self->out,
+				  sizeof(self->out)))
+		TH_LOG("no virtio-blk disk on vdb again: %s", self->out);
+	EXPECT_EQ(0, zoc_pattern_io(self->vdev, seed, 0, off, CHUNKS, CHUNK));
+	EXPECT_EQ(0, zoc_pattern_io(self->vdev, seed, 1, off, CHUNKS, CHUNK));
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " VDISK))
+		TH_LOG("%s", self->out);
+	self->vadded = 0;
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " NDISK))
+		TH_LOG("%s", self->out);
+	self->nadded = 0;
 }
 
 TEST_HARNESS_MAIN

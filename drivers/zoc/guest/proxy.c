@@ -692,7 +692,7 @@ static u32 zoc_proxy_dev_attach(struct zoc_proxy *proxy,
 	}
 	/* One copy of what the host wrote; the model must make the same. */
 	memcpy(&pdev->image, &pdev->page->image, sizeof(pdev->image));
-	ret = -ENOENT;
+	ret = -ENODATA;
 	if (!model->attach || !model->detach ||
 	    pdev->image.magic != cpu_to_le32(ZOC_DEV_IMAGE_MAGIC) ||
 	    pdev->image.type != req.type ||
@@ -727,7 +727,7 @@ fail:
 	zoc_proxy_swap_release(pdev);
 	kfree(pdev);
 	switch (ret) {
-	case -ENOENT:
+	case -ENODATA:
 	case -EBADMSG:
 	case -EINVAL:
 	case -EPROTO:

@@ -147,7 +147,7 @@ static void *zoc_proxy_saved_state(struct zoc_proxy *proxy,
 
 	if (READ_ONCE(st->magic) != cpu_to_le32(ZOC_DEV_SAVED_MAGIC) ||
 	    READ_ONCE(st->type) != type)
-		return ERR_PTR(-ENOENT);
+		return ERR_PTR(-ENODATA);
 	virt_rmb();	/* the state after its magic */
 	n = le32_to_cpu(READ_ONCE(st->len));
 	if (n > sizeof(st->data))

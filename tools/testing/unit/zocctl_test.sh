@@ -226,6 +226,7 @@ static void fake_log(const struct nlmsghdr *req, const char **name,
 		case ZOC_A_DEV_VNI:
 		case ZOC_A_LINK_ID:
 		case ZOC_A_DEV_IPV4:
+		case ZOC_A_LINK_OUTAGE_LIMIT:
 			fake_log_val(f, a, 4);
 			break;
 		case ZOC_A_DEV_MAC:
@@ -352,6 +353,8 @@ ssize_t mnl_socket_sendto(const struct mnl_socket *nl, const void *buf,
 	fake_log(req, &name, &type);
 	if (genl->cmd == ZOC_CMD_LINK_GET)
 		fake_link(req);
+	else if (genl->cmd == ZOC_CMD_LINK_SET)
+		fake_ack(req, 0, NULL);
 	else if (req->nlmsg_flags & NLM_F_DUMP)
 		fake_dump(req);
 	else
@@ -709,5 +712,17 @@ check "dev del -l 1 NAME names the link" works 0 'cmd 2 flags 0x5 19:1 1:disk0' 
 check "dev show -l 1 keeps link 1's devices" links_filter
 check "a link that is not a number" refused 'link show: bad link "x": a number' link show -l x
 check "-l without its value" refused 'dev show: "-l" needs an argument' dev show -l
+check "link set outage-limit MS" works 0 'cmd 6 flags 0x5 20:5000' \
+	link set outage-limit 5000
+check "-l 1 link set outage-limit 0 names the link" works 0 \
+	'cmd 6 flags 0x5 19:1 20:0' -l 1 link set outage-limit 0
+check "link set: nothing to change" refused \
+	'^zocctl: link set: nothing to change: outage-limit MS is missing$' link set
+check "link set: an outage limit above an hour" refused \
+	'bad outage-limit "3600001": 0 to 3600000 ms' link set outage-limit 3600001
+check "link set: outage-limit without its value" refused \
+	'"outage-limit" needs an argument' link set outage-limit
+check "link set: unknown argument" usage_error 'link set: unknown argument "mtu"' \
+	link set mtu 1500
 
 tap_done
