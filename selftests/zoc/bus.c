@@ -9,21 +9,28 @@
  * function away; a service VM that is gone makes the function read all
  * ones and leave the PCI core, without a hang; posted writes flooding the
  * link from every CPU neither stop another function's reads nor get lost.
+ * A service VM that stops and comes back within the link's outage limit:
+ * the function stalls, the writes made meanwhile are kept and replayed in
+ * order, the reads are answered at once, and nothing is lost.
  */
+#define _GNU_SOURCE
 #include <stdio.h>
 
 #include "kselftest_harness.h"
-#include "zoc_lab.h"
+#include "zoc_disk.h"
 
 #define BUS_CTL		ZOC_TEST_DEBUGFS "/bus"
 
 FIXTURE(bus) {
+	int lab;
+	int stopped;
 };
 
 FIXTURE_SETUP(bus)
 {
 	const char *missing = zoc_link_missing() ?: zoc_test_missing();
 
+	self->lab = -1;
 	if (missing)
 		SKIP(return, "%s", missing);
 	if (zoc_missing("zocctl"))
@@ -34,6 +41,10 @@ FIXTURE_SETUP(bus)
 
 FIXTURE_TEARDOWN(bus)
 {
+	if (self->stopped && zoc_lab_cmd(self->lab, "svm-cont"))
+		TH_LOG("could not continue the service VM");
+	if (self->lab >= 0)
+		close(self->lab);
 	if (zoc_setup_skipped(_metadata))
 		return;
 	zoc_ctl(NULL, 0, "dev del t0");
@@ -153,6 +164,47 @@ TEST_F_TIMEOUT(bus, write_flood_and_a_reader, 600)
 	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev show t1 -s"));
 	EXPECT_NE(NULL, strstr(out, "state up")) TH_LOG("%s", out);
 	EXPECT_EQ(0, zoc_write_str(BUS_CTL, "bar_test t1 100"));
+}
+
+#define STALL_REGS	8	/* written while stalled: below the 16 kept */
+#define STALL_REGS_S	"8"
+
+TEST_F_TIMEOUT(bus, stalled_writes_kept, 300)
+{
+	long long kept, reads;
+	char out[1024];
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	self->lab = zoc_lab_open();
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
+	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev add test name t0"))
+		TH_LOG("%s", out);
+	kept = zoc_dev_stat("t0", "kept_writes");
+	reads = zoc_dev_stat("t0", "stalled_reads");
+	ASSERT_LE(0, kept) TH_LOG("no kept_writes counter");
+
+	/* It stops beating: the function stalls, it is not removed. */
+	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-stop"));
+	self->stopped = 1;
+	EXPECT_EQ(0, zoc_dev_wait_state("t0", "stalled", out, sizeof(out), 30))
+		TH_LOG("%s", out);
+	/* Written meanwhile: kept.  Read back: answered at once, not served. */
+	EXPECT_EQ(0, zoc_write_str(BUS_CTL, "stall_write t0 " STALL_REGS_S));
+	EXPECT_EQ(-EIO, zoc_write_str(BUS_CTL, "stall_check t0 " STALL_REGS_S));
+	EXPECT_EQ(kept + STALL_REGS, zoc_dev_stat("t0", "kept_writes"));
+	EXPECT_LT(reads, zoc_dev_stat("t0", "stalled_reads"));
+
+	/* It comes back: the writes reach it, in order, nothing lost. */
+	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-cont"));
+	self->stopped = 0;
+	EXPECT_EQ(0, zoc_dev_wait_state("t0", "up", out, sizeof(out), 60))
+		TH_LOG("%s", out);
+	EXPECT_EQ(0, zoc_write_str(BUS_CTL, "stall_check t0 " STALL_REGS_S));
+	EXPECT_EQ(0, zoc_dev_stat("t0", "takeovers"))
+		TH_LOG("the same service VM came back: no takeover");
+	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "dev del t0")) TH_LOG("%s", out);
 }
 
 TEST_HARNESS_MAIN

@@ -118,6 +118,22 @@ FIXTURE_TEARDOWN(restart)
 		close(self->lab);
 }
 
+/*
+ * The service VM ready, and the two disks: NVMe on vda, virtio-blk on vdb.
+ * @self is FIXTURE_DATA(restart), spelled out as checkpatch reads it.
+ * Return: 0, or -1 with why in @self->out.
+ */
+static int add_disks(struct _test_data_restart *self)
+{
+	if (zoc_svm_ready(self->lab, self->out, sizeof(self->out)))
+		return -1;
+	return zoc_disk_add(NDISK, "nvme", "vda", &self->nadded, self->ndev,
+			    sizeof(self->ndev), self->out, sizeof(self->out)) ||
+	       zoc_disk_add(VDISK, "virtio-blk", "vdb", &self->vadded,
+			    self->vdev, sizeof(self->vdev), self->out,
+			    sizeof(self->out)) ? -1 : 0;
+}
+
 /* The lab runner's @request, answered ok, and a new service VM epoch. */
 static int reboot_svm(int lab, const char *request, char *out, size_t len)
 {
@@ -145,16 +161,7 @@ TEST_F_TIMEOUT(restart, restart_under_fio, 1200)
 	missing = zoc_lab_open_for_fio(&self->lab);
 	if (missing)
 		SKIP(return, "%s", missing);
-	ASSERT_EQ(0, zoc_svm_ready(self->lab, self->out, sizeof(self->out)))
-		TH_LOG("%s", self->out);
-	ASSERT_EQ(0, zoc_disk_add(NDISK, "nvme", "vda", &self->nadded,
-				  self->ndev, sizeof(self->ndev), self->out,
-				  sizeof(self->out)))
-		TH_LOG("no NVMe disk: %s", self->out);
-	ASSERT_EQ(0, zoc_disk_add(VDISK, "virtio-blk", "vdb", &self->vadded,
-				  self->vdev, sizeof(self->vdev), self->out,
-				  sizeof(self->out)))
-		TH_LOG("no virtio-blk disk: %s", self->out);
+	ASSERT_EQ(0, add_disks(self)) TH_LOG("%s", self->out);
 	nresets = zoc_dev_stat(NDISK, "resets");
 	vresets = zoc_dev_stat(VDISK, "resets");
 
@@ -214,16 +221,7 @@ TEST_F_TIMEOUT(restart, restart_without_a_backend, 900)
 	missing = zoc_lab_open_for_fio(&self->lab);
 	if (missing)
 		SKIP(return, "%s", missing);
-	ASSERT_EQ(0, zoc_svm_ready(self->lab, self->out, sizeof(self->out)))
-		TH_LOG("%s", self->out);
-	ASSERT_EQ(0, zoc_disk_add(NDISK, "nvme", "vda", &self->nadded,
-				  self->ndev, sizeof(self->ndev), self->out,
-				  sizeof(self->out)))
-		TH_LOG("no NVMe disk: %s", self->out);
-	ASSERT_EQ(0, zoc_disk_add(VDISK, "virtio-blk", "vdb", &self->vadded,
-				  self->vdev, sizeof(self->vdev), self->out,
-				  sizeof(self->out)))
-		TH_LOG("no virtio-blk disk: %s", self->out);
+	ASSERT_EQ(0, add_disks(self)) TH_LOG("%s", self->out);
 	EXPECT_EQ(0, zoc_pattern_io(self->ndev, seed, 0, off, CHUNKS, CHUNK));
 
 	/* No vdb in the new service VM: its disk goes, the other stays. */

@@ -680,7 +680,6 @@ static u32 zoc_proxy_dev_attach(struct zoc_proxy *proxy,
 	if (pdev && !strcmp(pdev->name, params.name) &&
 	    pdev->image.type == req.type)
 		return ZOC_MSG_OK;
-	zoc_proxy_dev_destroy(proxy, slot);
 
 	model = zoc_proxy_model_get(req.type);
 	if (!model)
@@ -690,8 +689,12 @@ static u32 zoc_proxy_dev_attach(struct zoc_proxy *proxy,
 		module_put(model->owner);
 		return ZOC_MSG_EIO;
 	}
-	/* One copy of what the host wrote; the model must make the same. */
+	/*
+	 * One copy of the image the host wrote, its driver's; the model must
+	 * make the same.  Then whatever else the slot had goes.
+	 */
 	memcpy(&pdev->image, &pdev->page->image, sizeof(pdev->image));
+	zoc_proxy_dev_destroy(proxy, slot);
 	ret = -ENODATA;
 	if (!model->attach || !model->detach ||
 	    pdev->image.magic != cpu_to_le32(ZOC_DEV_IMAGE_MAGIC) ||
@@ -719,11 +722,12 @@ static u32 zoc_proxy_dev_attach(struct zoc_proxy *proxy,
 		synchronize_rcu();
 	}
 fail:
+	if (ret)
+		dev_err(proxy->dev, "slot %u: %s not taken over by %s: %d\n",
+			slot, params.name, model->name, ret);
 	module_put(model->owner);
 	if (!ret)
 		return ZOC_MSG_OK;
-	dev_err(proxy->dev, "slot %u: %s not taken over by %s: %d\n", slot,
-		params.name, model->name, ret);
 	zoc_proxy_swap_release(pdev);
 	kfree(pdev);
 	switch (ret) {
@@ -874,8 +878,18 @@ static void zoc_proxy_dev_leave(struct zoc_proxy *proxy, unsigned int slot)
 	}
 	rcu_assign_pointer(proxy->devs[slot], NULL);
 	synchronize_rcu();
-	dev_info(proxy->dev, "slot %u: %s left to the next service VM\n", slot,
-		 pdev->name);
+	/*
+	 * Register accesses the host sent since it was detached would be
+	 * lost with it: no proxy is to go on without them.
+	 */
+	if (pdev->nr_deferred) {
+		WRITE_ONCE(zoc_guest_link_saved_page(proxy->ep, slot)->magic, 0);
+		dev_warn(proxy->dev, "slot %u: %s: %u register accesses of the host unanswered: not left\n",
+			 slot, pdev->name, pdev->nr_deferred);
+	} else {
+		dev_info(proxy->dev, "slot %u: %s left to the next service VM\n",
+			 slot, pdev->name);
+	}
 	zoc_proxy_swap_release(pdev);
 	kfree(pdev);
 }

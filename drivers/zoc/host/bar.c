@@ -177,6 +177,9 @@ static void zoc_vfn_doorbell(struct zoc_vfn *fn, const struct zoc_dev_region *r,
 	db = le32_to_cpu(r->shadow) + (offset - le32_to_cpu(r->offset)) / 4;
 	zoc_vfn_stat(fn, ZOC_STAT_DOORBELL_WRITES);
 	WRITE_ONCE(fn->page->db[db], cpu_to_le32(size == 2 ? (u16)val : val));
+	/* Behind the writes kept while it stalls: its bit is held back. */
+	if (READ_ONCE(fn->stalled) && zoc_vfn_hold_doorbell(fn, db))
+		return;
 	/* The value before the bit: a locked operation orders them. */
 	if (test_and_set_bit(db, (__force unsigned long *)&fn->page->db_pending))
 		return;

@@ -91,9 +91,12 @@ struct zoc_vfn_kept {
  *	bounce pages
  * @epoch: the service VM epoch whose model serves it
  * @stalled: its service VM went away: it waits for one (outage.c)
- * @kept_lock: protects @kept and @nr_kept, and the end of @stalled,
- *	against the MMIO path
+ * @kept_lock: protects @stalled's changes, @kept, @nr_kept, @replayed
+ *	and @db_held against the MMIO path; raw, as that path is
  * @nr_kept: BAR writes kept in @kept
+ * @replayed: of them, those replayed already
+ * @db_held: doorbells rung while stalled, their pending bits held back
+ *	until the writes kept before them are replayed
  * @kept: BAR writes kept while stalled, in order
  */
 struct zoc_vfn {
@@ -132,8 +135,10 @@ struct zoc_vfn {
 	u32 epoch;
 	bool stalled;
 	/* the MMIO path races the end of a stall */
-	spinlock_t kept_lock;
+	raw_spinlock_t kept_lock;
 	unsigned int nr_kept;
+	unsigned int replayed;
+	unsigned long db_held;
 	struct zoc_vfn_kept kept[ZOC_BUS_KEPT];
 };
 
@@ -246,6 +251,8 @@ void zoc_vfn_dev_req(struct zoc_vfn *fn, u8 type,
 u32 zoc_bus_svm_epoch(struct zoc_bus *b);
 bool zoc_vfn_riding(struct zoc_vfn *fn);
 bool zoc_vfn_keep(struct zoc_vfn *fn, u64 offset, unsigned int size, u64 val);
+bool zoc_vfn_hold_doorbell(struct zoc_vfn *fn, unsigned int db);
+void zoc_vfn_outage_reset(struct zoc_vfn *fn);
 void zoc_bus_outage_event(struct zoc_bus *b, enum zoc_link_event event);
 void zoc_bus_outage_init(struct zoc_bus *b);
 void zoc_bus_outage_exit(struct zoc_bus *b);

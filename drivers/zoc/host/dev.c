@@ -235,6 +235,7 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 
 	fn->bar = b->window.start + fn->slot * ZOC_BUS_BAR_STRIDE;
 	fn->bar_size = BIT(fn->image.bar_shift);
+	zoc_vfn_outage_reset(fn);
 	fn->dead = false;
 	fn->model_gone = false;
 	fn->pba = 0;
@@ -434,12 +435,10 @@ out:
  */
 void zoc_bus_unplug(struct zoc_bus *b, struct zoc_vfn *fn)
 {
-	spin_lock_irq(&fn->kept_lock);
-	WRITE_ONCE(fn->stalled, false);
-	fn->nr_kept = 0;
-	spin_unlock_irq(&fn->kept_lock);
 	zoc_vfn_quiesce(b, fn);
 	WRITE_ONCE(fn->dead, true);
+	/* Dead, it keeps nothing more: what it kept is for no one. */
+	zoc_vfn_outage_reset(fn);
 	if (fn->pdev)
 		pci_stop_and_remove_bus_device_locked(fn->pdev);
 	fn->pdev = NULL;

@@ -36,10 +36,13 @@
 /* How often a stalled bus looks for a service VM to take it over */
 #define ZOC_BUS_OUTAGE_POLL	(HZ / 10)
 
-/* The service VM epoch the link is attached to. */
+/* The service VM epoch the link is attached to, from the link's own copy. */
 u32 zoc_bus_svm_epoch(struct zoc_bus *b)
 {
-	return le32_to_cpu(READ_ONCE(b->host->area->host.ack_epoch));
+	u32 epoch;
+
+	zoc_link_up_with(b->link, &epoch);
+	return epoch;
 }
 
 /*
@@ -61,6 +64,9 @@ bool zoc_vfn_riding(struct zoc_vfn *fn)
  * @size: 1, 2, 4 or 8
  * @val: the value
  *
+ * A write kept makes the function stall, if it did not yet: what it
+ * writes from now on waits behind it.
+ *
  * Context: any (the MMIO emulation path).
  * Return: true if kept (or, beyond ZOC_BUS_KEPT, the function made gone);
  * false if the function no longer stalls: send it.
@@ -69,13 +75,15 @@ bool zoc_vfn_keep(struct zoc_vfn *fn, u64 offset, unsigned int size, u64 val)
 {
 	struct zoc_vfn_kept *k;
 	unsigned long flags;
-	bool full = false;
+	bool full = false, first;
 
-	spin_lock_irqsave(&fn->kept_lock, flags);
-	if (!zoc_vfn_riding(fn)) {
-		spin_unlock_irqrestore(&fn->kept_lock, flags);
+	raw_spin_lock_irqsave(&fn->kept_lock, flags);
+	if (READ_ONCE(fn->dead) || !zoc_vfn_riding(fn)) {
+		raw_spin_unlock_irqrestore(&fn->kept_lock, flags);
 		return false;
 	}
+	first = !fn->stalled;
+	WRITE_ONCE(fn->stalled, true);
 	if (fn->nr_kept < ZOC_BUS_KEPT) {
 		k = &fn->kept[fn->nr_kept++];
 		k->offset = offset;
@@ -85,45 +93,98 @@ bool zoc_vfn_keep(struct zoc_vfn *fn, u64 offset, unsigned int size, u64 val)
 	} else {
 		full = true;
 	}
-	spin_unlock_irqrestore(&fn->kept_lock, flags);
+	raw_spin_unlock_irqrestore(&fn->kept_lock, flags);
+	if (first)
+		mod_delayed_work(system_wq, &fn->bus->svm_work, 0);
 	if (full)
 		zoc_vfn_gone(fn, "too many register writes while it stalled");
 	return true;
 }
 
-/* Stop keeping: the service VM serves @fn again.  Bus mutex held. */
-static void zoc_vfn_go_on(struct zoc_vfn *fn, u32 epoch)
+/**
+ * zoc_vfn_hold_doorbell - keep a doorbell's pending bit while @fn stalls
+ * @fn: the function
+ * @db: the doorbell, its value stored in the device page already
+ *
+ * So that no model takes it before the writes kept ahead of it.
+ *
+ * Context: any (the MMIO emulation path).
+ * Return: true if held; false if @fn no longer stalls.
+ */
+bool zoc_vfn_hold_doorbell(struct zoc_vfn *fn, unsigned int db)
+{
+	unsigned long flags;
+	bool held;
+
+	raw_spin_lock_irqsave(&fn->kept_lock, flags);
+	held = fn->stalled;
+	if (held)
+		__set_bit(db, &fn->db_held);
+	raw_spin_unlock_irqrestore(&fn->kept_lock, flags);
+	return held;
+}
+
+/* Forget what @fn kept: a new device in its slot, or none. */
+void zoc_vfn_outage_reset(struct zoc_vfn *fn)
+{
+	raw_spin_lock_irq(&fn->kept_lock);
+	WRITE_ONCE(fn->stalled, false);
+	fn->nr_kept = 0;
+	fn->replayed = 0;
+	fn->db_held = 0;
+	raw_spin_unlock_irq(&fn->kept_lock);
+}
+
+/*
+ * Replay what @fn kept, one write at a time with no lock held, then stop
+ * keeping: the service VM serves @fn again.  Writes kept meanwhile go
+ * after.  Return 0, or the link's error: @fn still stalls, and the next
+ * round goes on from there.  Bus mutex held.
+ */
+static int zoc_vfn_go_on(struct zoc_vfn *fn, u32 epoch)
 {
 	struct zoc_bus *b = fn->bus;
-	unsigned int i, n;
+	unsigned int n, kept;
+	struct zoc_vfn_kept k;
+	unsigned long bits;
 	struct zoc_msg msg;
-	int ret = 0;
+	int ret;
 
-	spin_lock_irq(&fn->kept_lock);
-	/* In order, before anything the driver writes from now on */
-	for (i = 0; i < fn->nr_kept && !ret; i++) {
-		zoc_vfn_msg(fn, &msg, ZOC_MSG_MMIO_WRITE, fn->kept[i].offset,
-			    fn->kept[i].size, fn->kept[i].value);
+	for (;;) {
+		raw_spin_lock_irq(&fn->kept_lock);
+		if (fn->replayed == fn->nr_kept)
+			break;
+		k = fn->kept[fn->replayed];
+		raw_spin_unlock_irq(&fn->kept_lock);
+		zoc_vfn_msg(fn, &msg, ZOC_MSG_MMIO_WRITE, k.offset, k.size,
+			    k.value);
 		ret = zoc_link_post_wait(b->link, &msg, ZOC_BUS_READ_NS);
+		if (ret)
+			return ret;
+		raw_spin_lock_irq(&fn->kept_lock);
+		fn->replayed++;
+		raw_spin_unlock_irq(&fn->kept_lock);
 	}
-	n = fn->nr_kept;
+	kept = fn->nr_kept;
 	fn->nr_kept = 0;
+	fn->replayed = 0;
+	bits = fn->db_held;
+	fn->db_held = 0;
 	WRITE_ONCE(fn->stalled, false);
-	spin_unlock_irq(&fn->kept_lock);
+	raw_spin_unlock_irq(&fn->kept_lock);
 	fn->epoch = epoch;
-	if (ret) {
-		zoc_vfn_gone(fn, "the register writes kept could not be replayed");
-		return;
-	}
-	/* Doorbells rung meanwhile: the model takes them now, not at its tick. */
-	if (READ_ONCE(fn->page->db_pending)) {
+	/* The doorbells rung meanwhile, after the writes kept before them */
+	if (bits) {
+		for_each_set_bit(n, &bits, BITS_PER_LONG)
+			set_bit(n, (__force unsigned long *)&fn->page->db_pending);
 		zoc_vfn_msg(fn, &msg, ZOC_MSG_DOORBELL, 0, 0, 0);
 		msg.hdr.len = 0;
 		zoc_link_post(b->link, &msg);
 	}
-	if (n)
+	if (kept)
 		dev_info(zoc_vfn_dev(fn), "%s: %u register writes replayed\n",
-			 fn->name, n);
+			 fn->name, kept);
+	return 0;
 }
 
 /*
@@ -137,6 +198,8 @@ static int zoc_vfn_attach(struct zoc_bus *b, struct zoc_vfn *fn)
 	struct zoc_dev_image image;
 	int ret;
 
+	/* The image its driver has, whatever the last service VM left */
+	memcpy(&fn->page->image, &fn->image, sizeof(fn->image));
 	zoc_vfn_dev_req(fn, fn->image.type, &req);
 	ret = zoc_bus_ctrl(b, ZOC_CTRL_DEV_ATTACH, &req, sizeof(req));
 	if (ret)
@@ -152,12 +215,17 @@ static bool zoc_bus_retry(int ret)
 	       ret == -ETIMEDOUT || ret == -ECONNRESET || ret == -EIO;
 }
 
-/* The functions that stall: taken over, or still waiting.  Mutex held. */
-static unsigned int zoc_bus_take_over(struct zoc_bus *b)
+/*
+ * The functions that stall: taken over, or still waiting; those waiting
+ * past @deadline are not asked again.  Return how many wait.  Bus mutex
+ * held.
+ */
+static unsigned int zoc_bus_take_over(struct zoc_bus *b, unsigned long deadline)
 {
-	u32 epoch = zoc_bus_svm_epoch(b);
 	unsigned int slot, waiting = 0;
 	struct zoc_vfn *fn;
+	bool new;
+	u32 epoch;
 	int ret;
 
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
@@ -165,45 +233,52 @@ static unsigned int zoc_bus_take_over(struct zoc_bus *b)
 		if (!fn->present || !fn->stalled)
 			continue;
 		if (READ_ONCE(fn->dead)) {
-			WRITE_ONCE(fn->stalled, false);
+			zoc_vfn_outage_reset(fn);
 			continue;
 		}
-		if (!zoc_bus_svm_answers(b)) {
+		if (!zoc_link_up_with(b->link, &epoch) ||
+		    time_after_eq(jiffies, deadline)) {
 			waiting++;
 			continue;
 		}
-		ret = fn->epoch == epoch ? 0 : zoc_vfn_attach(b, fn);
+		new = fn->epoch != epoch;
+		ret = new ? zoc_vfn_attach(b, fn) : 0;
+		if (!ret)
+			ret = zoc_vfn_go_on(fn, epoch);
 		if (!ret) {
-			if (fn->epoch != epoch) {
+			if (new) {
 				zoc_vfn_stat(fn, ZOC_STAT_TAKEOVERS);
 				dev_info(zoc_vfn_dev(fn), "%s: taken over by service VM epoch %u\n",
 					 fn->name, epoch);
 			}
-			zoc_vfn_go_on(fn, epoch);
 		} else if (zoc_bus_retry(ret)) {
 			waiting++;
 		} else {
 			dev_warn(zoc_vfn_dev(fn), "%s: the service VM cannot take it over: %d\n",
 				 fn->name, ret);
-			WRITE_ONCE(fn->stalled, false);
+			zoc_vfn_outage_reset(fn);
 			zoc_vfn_gone(fn, "no service VM could take it over");
 		}
 	}
 	return waiting;
 }
 
-/* The functions stall from now on.  Bus mutex held. */
-static void zoc_bus_outage_begin(struct zoc_bus *b)
+/*
+ * The functions stall from now on: all of them (@all: the service VM was
+ * lost), or those that stall already (a write kept).  Bus mutex held.
+ */
+static void zoc_bus_outage_begin(struct zoc_bus *b, bool all)
 {
 	unsigned int slot, n = 0;
 	struct zoc_vfn *fn;
 
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {
 		fn = &b->fn[slot];
-		if (fn->present && !READ_ONCE(fn->dead) && fn->pdev) {
+		if (!fn->present || READ_ONCE(fn->dead) || !fn->pdev)
+			continue;
+		if (all)
 			WRITE_ONCE(fn->stalled, true);
-			n++;
-		}
+		n += fn->stalled;
 	}
 	if (!n || b->outage)
 		return;
@@ -223,7 +298,7 @@ static void zoc_bus_outage_end(struct zoc_bus *b, bool expired)
 		fn = &b->fn[slot];
 		if (!fn->present || !fn->stalled)
 			continue;
-		WRITE_ONCE(fn->stalled, false);
+		zoc_vfn_outage_reset(fn);
 		zoc_vfn_gone(fn, "no service VM took it over within the outage limit");
 	}
 	b->outage = false;
@@ -236,17 +311,17 @@ static void zoc_bus_svm_work(struct work_struct *work)
 {
 	struct zoc_bus *b = container_of(to_delayed_work(work), struct zoc_bus,
 					 svm_work);
-	u32 limit;
+	unsigned long deadline;
 
 	mutex_lock(&b->mutex);
-	if (atomic_xchg(&b->svm_lost, 0))
-		zoc_bus_outage_begin(b);
+	zoc_bus_outage_begin(b, atomic_xchg(&b->svm_lost, 0));
 	if (!b->outage)
 		goto out;
-	limit = READ_ONCE(b->outage_limit_ms);
-	if (!zoc_bus_take_over(b))
+	deadline = b->outage_start +
+		   msecs_to_jiffies(READ_ONCE(b->outage_limit_ms));
+	if (!zoc_bus_take_over(b, deadline))
 		zoc_bus_outage_end(b, false);
-	else if (time_after_eq(jiffies, b->outage_start + msecs_to_jiffies(limit)))
+	else if (time_after_eq(jiffies, deadline))
 		zoc_bus_outage_end(b, true);
 	else
 		schedule_delayed_work(&b->svm_work, ZOC_BUS_OUTAGE_POLL);
@@ -317,7 +392,7 @@ void zoc_bus_outage_init(struct zoc_bus *b)
 	atomic_set(&b->svm_lost, 0);
 	INIT_DELAYED_WORK(&b->svm_work, zoc_bus_svm_work);
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++)
-		spin_lock_init(&b->fn[slot].kept_lock);
+		raw_spin_lock_init(&b->fn[slot].kept_lock);
 }
 
 void zoc_bus_outage_exit(struct zoc_bus *b)

@@ -117,8 +117,8 @@ EXPORT_SYMBOL_NS_GPL(zoc_host_test_probe, ZOC_HOST_TEST);
  * @type: set to its type (ZOC_DEV_* or a test's)
  *
  * Context: process context; takes the bus's mutex.
- * Return: the function, with a reference the caller puts, or NULL if
- * there is no such device or it is gone.
+ * Return: the function (stalled ones too), with a reference the caller
+ * puts, or NULL if there is no such device or it is gone.
  */
 struct pci_dev *zoc_host_test_pci_dev(struct zoc_host *host,
 				      const char *name, u32 *type)
@@ -128,7 +128,7 @@ struct pci_dev *zoc_host_test_pci_dev(struct zoc_host *host,
 	char extra;
 
 	if (zoc_host_dev_info(host, name, &info) ||
-	    info.state != ZOC_DEV_STATE_UP ||
+	    info.state == ZOC_DEV_STATE_GONE ||
 	    sscanf(info.pci, "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn,
 		   &extra) != 4)
 		return NULL;

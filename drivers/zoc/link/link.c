@@ -519,6 +519,7 @@ static void zoc_link_format(struct zoc_link *link, u32 svm_epoch)
 	zoc_ring_enable_notify(&link->rx);
 	/* The rings before the acknowledgment; pairs with the SVM's rmb. */
 	virt_wmb();
+	WRITE_ONCE(link->peer_epoch, svm_epoch);
 	WRITE_ONCE(link->own->ack_epoch, cpu_to_le32(svm_epoch));
 	zoc_link_set_state(link, ZOC_LINK_S_HANDSHAKE);
 }
@@ -957,6 +958,28 @@ bool zoc_link_peer_stalled(struct zoc_link *link)
 	return READ_ONCE(link->peer_stalled);
 }
 EXPORT_SYMBOL_GPL(zoc_link_peer_stalled);
+
+/**
+ * zoc_link_up_with - whether the link is up, and with which service VM
+ * @link: the link (host end)
+ * @epoch: the service VM epoch it is up with, from our own copy (not the
+ *	area, which the peer can write)
+ *
+ * Context: any.
+ * Return: true if the link is up and the service VM beats.
+ */
+bool zoc_link_up_with(struct zoc_link *link, u32 *epoch)
+{
+	unsigned long flags;
+	bool up;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	up = link->state == ZOC_LINK_S_UP && !link->peer_stalled;
+	*epoch = link->peer_epoch;
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+	return up;
+}
+EXPORT_SYMBOL_GPL(zoc_link_up_with);
 
 /**
  * zoc_link_peer_caps - what the peer offers beyond the protocol

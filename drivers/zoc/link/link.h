@@ -167,6 +167,8 @@ struct zoc_link_stats {
  *	locks held
  * @peer_heartbeat: the peer's heartbeat when last seen changing (tick)
  * @peer_heartbeat_at: when that was, in jiffies (tick)
+ * @peer_epoch: host: the service VM epoch the rings were last formatted
+ *	for, our own copy; written with both locks held
  * @tx_lock: protects @tx (we produce), @pending and @generation
  * @tx: the ring we produce: requests (host), completions (service VM)
  * @reserve: slots of @tx kept for replies: the most requests the peer
@@ -200,6 +202,7 @@ struct zoc_link {
 	bool peer_stalled;
 	u64 peer_heartbeat;
 	unsigned long peer_heartbeat_at;
+	u32 peer_epoch;
 
 	/* the sending path and the requests in flight: see above */
 	spinlock_t tx_lock;
@@ -241,6 +244,7 @@ int zoc_link_call_atomic(struct zoc_link *link, struct zoc_msg *msg,
 
 enum zoc_link_state zoc_link_state(struct zoc_link *link);
 bool zoc_link_peer_stalled(struct zoc_link *link);
+bool zoc_link_up_with(struct zoc_link *link, u32 *epoch);
 u32 zoc_link_peer_caps(struct zoc_link *link);
 bool zoc_link_restarting(struct zoc_link *link);
 struct zoc_dev_page *zoc_link_dev_page(struct zoc_link *link,

@@ -3,8 +3,8 @@
  * Test module of the ZOC host: the virtual bus's tests, run through the
  * debugfs file "bus" of each link by the selftests (bus, links): a
  * driver's accesses to a test function's BAR0, its doorbells, shadows and
- * MSI-X, and posted writes flooding the link from every CPU while another
- * function reads.
+ * MSI-X, posted writes flooding the link from every CPU while another
+ * function reads, and writes made while a function stalls.
  *
  * The module is the PCI driver of the test functions (those of the test
  * model, ZOC_TEST_DEV, and of the selftests' fake service VM) on zoc_host's
@@ -37,6 +37,47 @@
 #define ZHT_IRQ_TIMEOUT		(5 * HZ)
 
 static struct pci_driver zht_pci_driver;
+
+/* What stall_write leaves in register @i */
+static u64 zht_stall_val(u32 i)
+{
+	return 0x5a11ed0000000000ULL | i;
+}
+
+/*
+ * Write @count registers of BAR0 (at most 512), each its own value: while
+ * the function stalls, the bus keeps them for the service VM.
+ */
+static int zht_stall_write(struct pci_dev *pdev, u32 count)
+{
+	void __iomem *bar;
+	u32 i;
+
+	bar = pci_iomap(pdev, 0, 0);
+	if (!bar)
+		return -ENOMEM;
+	for (i = 0; i < count && i < 512; i++)
+		writeq(zht_stall_val(i), bar + i * 8);
+	pci_iounmap(pdev, bar);
+	return 0;
+}
+
+/* Read them back: -EIO if one is not what stall_write wrote. */
+static int zht_stall_check(struct pci_dev *pdev, u32 count)
+{
+	void __iomem *bar;
+	int ret = 0;
+	u32 i;
+
+	bar = pci_iomap(pdev, 0, 0);
+	if (!bar)
+		return -ENOMEM;
+	for (i = 0; i < count && i < 512 && !ret; i++)
+		if (readq(bar + i * 8) != zht_stall_val(i))
+			ret = -EIO;
+	pci_iounmap(pdev, bar);
+	return ret;
+}
 
 /* Write and read back @count registers of BAR0 through a driver's mapping. */
 static int zht_bar_test(struct pci_dev *pdev, u32 count)
@@ -331,7 +372,8 @@ out:
 
 /*
  * debugfs "bus": "bar_test NAME COUNT", "irq_test NAME COUNT",
- * "flood_test WRITER READER COUNT".
+ * "flood_test WRITER READER COUNT", "stall_write NAME COUNT",
+ * "stall_check NAME COUNT".
  */
 static ssize_t zht_bus_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
@@ -354,6 +396,10 @@ static ssize_t zht_bus_write(struct file *file, const char __user *ubuf,
 		ret = zht_bus_fn_test(l, name, true, zht_irq_test, n);
 	else if (sscanf(buf, "flood_test %15s %15s %u", name, other, &n) == 3)
 		ret = zht_bus_flood_test(l, name, other, n);
+	else if (sscanf(buf, "stall_write %15s %u", name, &n) == 2)
+		ret = zht_bus_fn_test(l, name, false, zht_stall_write, n);
+	else if (sscanf(buf, "stall_check %15s %u", name, &n) == 2)
+		ret = zht_bus_fn_test(l, name, false, zht_stall_check, n);
 	else
 		ret = -EINVAL;
 	mutex_unlock(&l->bus_mutex);
