@@ -165,12 +165,25 @@ static u64 zoc_vfn_read(struct mmio_emul_region *region, unsigned long offset,
 	return le64_to_cpu((__force __le64)val);
 }
 
+/*
+ * Tell the proxy that @fn's device page has doorbells pending.  On a full
+ * ring the bits stay set: the proxy's tick finds them.  Any context.
+ */
+void zoc_vfn_ring(struct zoc_vfn *fn)
+{
+	struct zoc_msg msg;
+
+	zoc_vfn_msg(fn, &msg, ZOC_MSG_DOORBELL, 0, 0, 0);
+	msg.hdr.len = 0;
+	if (!zoc_link_post(fn->bus->link, &msg))
+		zoc_vfn_stat(fn, ZOC_STAT_DOORBELL_MSGS);
+}
+
 /* A doorbell: store it, send one message until the proxy took them. */
 static void zoc_vfn_doorbell(struct zoc_vfn *fn, const struct zoc_dev_region *r,
 			     u64 offset, unsigned int size, u32 val)
 {
 	unsigned int db;
-	struct zoc_msg msg;
 
 	if ((size != 4 && size != 2) || offset % 4)
 		return;		/* 32-bit registers, written whole or 16-bit */
@@ -181,13 +194,8 @@ static void zoc_vfn_doorbell(struct zoc_vfn *fn, const struct zoc_dev_region *r,
 	if (READ_ONCE(fn->stalled) && zoc_vfn_hold_doorbell(fn, db))
 		return;
 	/* The value before the bit: a locked operation orders them. */
-	if (test_and_set_bit(db, (__force unsigned long *)&fn->page->db_pending))
-		return;
-	zoc_vfn_msg(fn, &msg, ZOC_MSG_DOORBELL, 0, 0, 0);
-	msg.hdr.len = 0;
-	/* On a full ring the bit stays set: the proxy's tick finds it. */
-	if (!zoc_link_post(fn->bus->link, &msg))
-		zoc_vfn_stat(fn, ZOC_STAT_DOORBELL_MSGS);
+	if (!test_and_set_bit(db, (__force unsigned long *)&fn->page->db_pending))
+		zoc_vfn_ring(fn);
 }
 
 static void zoc_vfn_write(struct mmio_emul_region *region,

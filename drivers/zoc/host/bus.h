@@ -233,6 +233,7 @@ void zoc_bus_msi_exit(struct zoc_bus *b);
 extern const struct mmio_emul_ops zoc_vfn_ops;
 void zoc_vfn_msg(struct zoc_vfn *fn, struct zoc_msg *msg, u8 type,
 		 unsigned long offset, unsigned int size, u64 val);
+void zoc_vfn_ring(struct zoc_vfn *fn);
 
 /* dev.c: the device lifecycle */
 void zoc_vfn_gone(struct zoc_vfn *fn, const char *why);

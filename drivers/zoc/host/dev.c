@@ -775,9 +775,9 @@ void zoc_host_bus_link_event(struct zoc_bus *b, enum zoc_link_event event)
 {
 	if (!b)
 		return;
-	if (event == ZOC_LINK_EV_LOST && !READ_ONCE(b->outage_limit_ms))
-		zoc_host_bus_link_lost(b);
-	else if (event != ZOC_LINK_EV_LOST)
+	if (event != ZOC_LINK_EV_LOST)
 		zoc_host_bus_reclaim(b);
+	else if (!READ_ONCE(b->outage_limit_ms))
+		zoc_host_bus_link_lost(b);
 	zoc_bus_outage_event(b, event);
 }

@@ -177,9 +177,7 @@ static int zoc_vfn_go_on(struct zoc_vfn *fn, u32 epoch)
 	if (bits) {
 		for_each_set_bit(n, &bits, BITS_PER_LONG)
 			set_bit(n, (__force unsigned long *)&fn->page->db_pending);
-		zoc_vfn_msg(fn, &msg, ZOC_MSG_DOORBELL, 0, 0, 0);
-		msg.hdr.len = 0;
-		zoc_link_post(b->link, &msg);
+		zoc_vfn_ring(fn);
 	}
 	if (kept)
 		dev_info(zoc_vfn_dev(fn), "%s: %u register writes replayed\n",
