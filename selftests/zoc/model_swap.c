@@ -240,20 +240,6 @@ TEST_F_TIMEOUT(model_swap, reload_under_fio, 1200)
 	self->added = 0;
 }
 
-/* The slot of device @name, from its PCI address; -1 if none. */
-static int dev_slot(const char *name)
-{
-	char out[1024], *pci;
-	unsigned int slot;
-
-	if (zoc_ctl(out, sizeof(out), "dev show %s", name))
-		return -1;
-	pci = strstr(out, "pci ");
-	if (!pci || sscanf(pci, "pci %*x:%*x:%x.0", &slot) != 1)
-		return -1;
-	return slot;
-}
-
 TEST_F_TIMEOUT(model_swap, spoiled_state_loses_the_device, 600)
 {
 	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
@@ -280,7 +266,7 @@ TEST_F_TIMEOUT(model_swap, spoiled_state_loses_the_device, 600)
 				  &self->added2, dev2, sizeof(dev2), self->out,
 				  sizeof(self->out)))
 		TH_LOG("no second %s disk: %s", variant->kind, self->out);
-	slot = dev_slot(DISK);
+	slot = zoc_dev_slot(DISK);
 	ASSERT_LE(0, slot);
 	epoch = zoc_link_field("svm_epoch");
 

@@ -254,8 +254,8 @@ TEST_F_TIMEOUT(nvme, service_vm_killed_during_io, 900)
 
 	if (zoc_setup_skipped(_metadata))
 		return;
-	ret = zoc_svm_kill_during_io(DEV_NAME, self->fio, self->dev, self->out,
-				     sizeof(self->out));
+	ret = zoc_svm_kill_during_io(DEV_NAME, self->fio, self->dev, false,
+				     self->out, sizeof(self->out));
 	if (ret == -ENODEV)
 		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
 	EXPECT_EQ(0, ret) TH_LOG("%s", self->out);

@@ -303,28 +303,50 @@ static inline int zoc_disk_add(const char *name, const char *kind,
 	"for i in $(seq 120); do [ -s /tmp/zoc-fio.rc ] && break; sleep 1; done; cat /tmp/zoc-fio.rc"
 
 /*
+ * The slot of device @name on the host's bus (its PCI device number), or
+ * -1.
+ */
+static inline int zoc_dev_slot(const char *name)
+{
+	char out[1024], *pci;
+	unsigned int slot;
+
+	if (zoc_ctl(out, sizeof(out), "dev show %s", name))
+		return -1;
+	pci = strstr(out, "pci ");
+	if (!pci || sscanf(pci, "pci %*x:%*x:%x.0", &slot) != 1)
+		return -1;
+	return slot;
+}
+
+/*
  * Kill the service VM while @fio (a command line) runs on @dev, the block
  * device of device @name, and start a new one at once: the function
- * stalls; the new service VM finds no state saved for the device (a
- * crash saves none), cannot take it over and says so; the function is
- * gone and leaves the PCI core, its I/O fails and fio ends; the host
- * lives.  What went wrong goes to @out.
+ * stalls; the new service VM cannot take it over (a model that keeps no
+ * live record finds no state; with @spoil, the host's test module spoils
+ * the device's live record before the new service VM reads it) and says
+ * so; the function is gone and leaves the PCI core, its I/O fails and fio
+ * ends; the host lives.  What went wrong goes to @out.
  * Return: 0, -ENODEV outside the lab, or the first error.
  */
 static inline int zoc_svm_kill_during_io(const char *name, const char *fio,
-					 const char *dev, char *out,
-					 size_t len)
+					 const char *dev, bool spoil,
+					 char *out, size_t len)
 {
 	long long epoch = zoc_link_field("svm_epoch");
 	int lab = zoc_lab_open(), ret = 0;
+	int slot = zoc_dev_slot(name);
 	time_t start;
 
 	if (lab < 0)
 		return -ENODEV;
 	if (zoc_sh(NULL, 0, ZOC_FIO_LONG, fio) ||
 	    (sleep(3), zoc_lab_cmd(lab, "svm-kill")) ||
+	    (spoil && zoc_sh(out, len, "echo %d >%s/spoil_live", slot,
+			     ZOC_TEST_DEBUGFS)) ||
 	    zoc_lab_cmd(lab, "svm-start")) {
-		snprintf(out, len, "fio, svm-kill or svm-start did not start");
+		snprintf(out, len, "fio, svm-kill, spoil_live %d or svm-start did not start",
+			 slot);
 		close(lab);
 		return -EIO;
 	}

@@ -15,8 +15,8 @@
 #include <linux/types.h>
 
 #define ZOC_LINK_MAGIC		0x004b4e494c434f5aULL	/* "ZOCLINK" */
-#define ZOC_LINK_VERSION	3
-#define ZOC_LINK_AREA_SIZE	0x40000
+#define ZOC_LINK_VERSION	4
+#define ZOC_LINK_AREA_SIZE	0x100000
 
 /* Heartbeats: a side whose heartbeat stalls this long is taken for dead. */
 #define ZOC_LINK_HEARTBEAT_MS	100
@@ -612,6 +612,56 @@ struct zoc_dev_saved {
 	__le32 len;
 	__le32 crc;
 	__u8 data[ZOC_LINK_SAVED_SIZE - 16];
+};
+
+/*
+ * Live records: one per slot in the link area, after the state pages,
+ * written and read by the service VM only.  The model of a device keeps
+ * there, while it serves it, what a model needs to take the device over
+ * after the service VM died without letting go of it: its registers in
+ * two copies, the newer one whole whichever instant the service VM died
+ * at, and, in @track, what it fetched from the host's rings and has not
+ * completed.  The host keeps them and never reads them.
+ */
+#define ZOC_LINK_LIVE_PAGES	0x40000
+#define ZOC_LINK_LIVE_SIZE	0x6000
+#define ZOC_DEV_LIVE_COPY_SIZE	0x800
+
+#define ZOC_DEV_LIVE_MAGIC	0x56494c5a	/* "ZLIV" */
+
+/**
+ * struct zoc_dev_live_copy - one copy of a live device's registers
+ * @seq: zero while the copy is written; then its sequence number, higher
+ *	for the newer copy
+ * @len: bytes of @data used
+ * @crc: crc32 (little-endian, seed ~0) of those bytes
+ * @reserved: zero
+ * @data: the registers, in the model's own format (Documentation/zoc)
+ */
+struct zoc_dev_live_copy {
+	__le32 seq;
+	__le32 len;
+	__le32 crc;
+	__le32 reserved;
+	__u8 data[ZOC_DEV_LIVE_COPY_SIZE - 16];
+};
+
+/**
+ * struct zoc_dev_live - the live record of a slot
+ * @magic: ZOC_DEV_LIVE_MAGIC while a model keeps the record of a device
+ *	the host has; zero otherwise
+ * @type: the device's ZOC_DEV_* type
+ * @reserved: zero
+ * @copy: the registers, written in turns
+ * @track: what is in flight, in the model's own format, updated in place
+ *	in an order that a crash at any instant leaves readable
+ */
+struct zoc_dev_live {
+	__le32 magic;
+	__u8 type;
+	__u8 reserved[59];
+	struct zoc_dev_live_copy copy[2];
+	__u8 track[ZOC_LINK_LIVE_SIZE - 64 - 2 * ZOC_DEV_LIVE_COPY_SIZE];
 };
 
 /*

@@ -131,6 +131,20 @@ struct zoc_dev_saved *zoc_guest_link_saved_page(struct zoc_guest_link *ep,
 }
 
 /**
+ * zoc_guest_link_live_page - the live record of a slot
+ * @ep: the endpoint
+ * @slot: below ZOC_LINK_MAX_DEVS
+ *
+ * Return: the record in the endpoint's link area, or NULL for a slot out
+ * of range.
+ */
+struct zoc_dev_live *zoc_guest_link_live_page(struct zoc_guest_link *ep,
+					      unsigned int slot)
+{
+	return zoc_link_live_page(&ep->link, slot);
+}
+
+/**
  * zoc_guest_link_dev - the device of an endpoint, for messages and names
  * @ep: the endpoint
  *

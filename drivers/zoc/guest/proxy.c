@@ -502,6 +502,7 @@ static void zoc_proxy_dev_destroy(struct zoc_proxy *proxy, unsigned int slot)
 	synchronize_rcu();	/* no callback runs on it any more */
 	if (pdev->model)
 		pdev->model->destroy(pdev);
+	zoc_proxy_live_drop(pdev);
 	WRITE_ONCE(pdev->page->image.magic, 0);
 	WRITE_ONCE(zoc_guest_link_saved_page(proxy->ep, slot)->magic, 0);
 	if (pdev->pinned)
@@ -600,6 +601,7 @@ static struct zoc_pdev *zoc_proxy_pdev_alloc(struct zoc_proxy *proxy,
 	pdev->proxy = proxy;
 	pdev->slot = slot;
 	pdev->page = zoc_guest_link_dev_page(proxy->ep, slot);
+	pdev->live = zoc_guest_link_live_page(proxy->ep, slot);
 	strscpy(pdev->name, params->name, sizeof(pdev->name));
 	pdev->params = *params;
 	return pdev;
@@ -633,6 +635,7 @@ static u32 zoc_proxy_dev_create(struct zoc_proxy *proxy,
 		kfree(pdev);
 		return ZOC_MSG_ENOTSUPP;
 	}
+	zoc_proxy_live_clear(pdev);
 	ret = zoc_proxy_swap_prepare(pdev) ?: pdev->model->create(pdev, &params);
 	if (ret) {
 		module_put(pdev->model->owner);
@@ -649,6 +652,7 @@ static u32 zoc_proxy_dev_create(struct zoc_proxy *proxy,
 		module_put(pdev->model->owner);
 	pdev->doorbells = zoc_proxy_doorbells(pdev);
 	zoc_proxy_publish_image(pdev);
+	zoc_proxy_live_publish(pdev);
 	rcu_assign_pointer(proxy->devs[slot], pdev);
 	dev_info(proxy->dev, "slot %u: %s %s on %s\n", slot, pdev->model->name,
 		 pdev->name, params.backend[0] ? params.backend : "-");
@@ -884,6 +888,7 @@ static void zoc_proxy_dev_leave(struct zoc_proxy *proxy, unsigned int slot)
 	 */
 	if (pdev->nr_deferred) {
 		WRITE_ONCE(zoc_guest_link_saved_page(proxy->ep, slot)->magic, 0);
+		zoc_proxy_live_drop(pdev);
 		dev_warn(proxy->dev, "slot %u: %s: %u register accesses of the host unanswered: not left\n",
 			 slot, pdev->name, pdev->nr_deferred);
 	} else {

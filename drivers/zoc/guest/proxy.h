@@ -76,4 +76,12 @@ int zoc_proxy_adopt(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
 		    const struct zoc_proxy_model *model);
 bool zoc_proxy_let_go(struct zoc_proxy *proxy, struct zoc_pdev *pdev);
 
+/* Live records (live.c) */
+void zoc_proxy_live_clear(struct zoc_pdev *pdev);
+void zoc_proxy_live_publish(struct zoc_pdev *pdev);
+void zoc_proxy_live_drop(struct zoc_pdev *pdev);
+void zoc_proxy_live_resume(struct zoc_pdev *pdev);
+void *zoc_proxy_live_state(struct zoc_pdev *pdev, u8 type, size_t *len,
+			   void **track);
+
 #endif /* _ZOC_GUEST_PROXY_H */

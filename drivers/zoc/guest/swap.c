@@ -119,6 +119,7 @@ static void zoc_proxy_detach(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
 	pdev->model = NULL;
 	pdev->priv = NULL;
 	if (len < 0 || len > sizeof(st->data)) {
+		zoc_proxy_live_drop(pdev);
 		dev_warn(proxy->dev, "slot %u: %s: nothing saved (%d): it cannot go on\n",
 			 pdev->slot, pdev->name, len);
 		return;
@@ -221,10 +222,12 @@ static void zoc_proxy_lost(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
 			pdev->slot, pdev->name, ret);
 	/* No model is to try that state again. */
 	WRITE_ONCE(zoc_guest_link_saved_page(proxy->ep, pdev->slot)->magic, 0);
+	zoc_proxy_live_drop(pdev);
 }
 
 /*
- * @model takes @pdev over from the state saved in its slot's state page.
+ * @model takes @pdev over from the state saved in its slot's state page
+ * or, with none, a model that can recover from the slot's live record.
  * Return: 0, the state consumed; or a negative errno, @pdev as it was
  * (no model).
  */
@@ -232,17 +235,25 @@ static int zoc_proxy_take_over(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
 			       const struct zoc_proxy_model *model)
 {
 	struct zoc_dev_image image = pdev->image;
+	void *state, *track = NULL;
 	size_t len = 0;
-	void *state;
 	int ret;
 
 	state = zoc_proxy_saved_state(proxy, pdev, model->type, &len);
+	if (PTR_ERR_OR_ZERO(state) == -ENODATA && model->recover)
+		state = zoc_proxy_live_state(pdev, model->type, &len, &track);
 	if (IS_ERR(state))
 		return PTR_ERR(state);
+	zoc_proxy_live_resume(pdev);
 	pdev->model = model;
+	pdev->recovered = track;
 	/* The model fills the image in as @create does: from nothing. */
 	memset(&pdev->image, 0, sizeof(pdev->image));
-	ret = model->attach(pdev, &pdev->params, state, len);
+	if (track)
+		ret = model->recover(pdev, &pdev->params, state, len, track);
+	else
+		ret = model->attach(pdev, &pdev->params, state, len);
+	kfree(track);
 	kfree(state);
 	if (!ret) {
 		/* The host has the old image: the new one must be the same. */
@@ -251,6 +262,7 @@ static int zoc_proxy_take_over(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
 		if (!memcmp(&pdev->image, &image, sizeof(image))) {
 			WRITE_ONCE(zoc_guest_link_saved_page(proxy->ep,
 							     pdev->slot)->magic, 0);
+			zoc_proxy_live_publish(pdev);
 			return 0;
 		}
 		model->destroy(pdev);
@@ -265,8 +277,10 @@ static int zoc_proxy_take_over(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
 /* Taken over: go on, with what the host sent meanwhile. */
 static void zoc_proxy_go_on(struct zoc_proxy *proxy, struct zoc_pdev *pdev)
 {
-	dev_info(proxy->dev, "slot %u: %s taken over by %s, %u requests kept\n",
-		 pdev->slot, pdev->name, pdev->model->name, pdev->nr_deferred);
+	dev_info(proxy->dev, "slot %u: %s taken over by %s from its %s, %u requests kept\n",
+		 pdev->slot, pdev->name, pdev->model->name,
+		 pdev->recovered ? "live record" : "saved state",
+		 pdev->nr_deferred);
 	if (pdev->model->resume)
 		pdev->model->resume(pdev);
 	zoc_proxy_replay(proxy, pdev);

@@ -13,6 +13,7 @@ struct device;
 struct pci_dev;
 struct seq_file;
 struct zoc_dev_page;
+struct zoc_dev_live;
 struct zoc_dev_saved;
 struct zoc_guest_link;
 struct zoc_msg;
@@ -57,6 +58,8 @@ struct zoc_dev_page *zoc_guest_link_dev_page(struct zoc_guest_link *ep,
 					     unsigned int slot);
 struct zoc_dev_saved *zoc_guest_link_saved_page(struct zoc_guest_link *ep,
 						unsigned int slot);
+struct zoc_dev_live *zoc_guest_link_live_page(struct zoc_guest_link *ep,
+					      unsigned int slot);
 int zoc_guest_link_post(struct zoc_guest_link *ep, const struct zoc_msg *msg);
 int zoc_guest_link_reply(struct zoc_guest_link *ep, const struct zoc_msg *msg);
 int zoc_guest_link_call(struct zoc_guest_link *ep, struct zoc_msg *msg,

@@ -77,6 +77,15 @@ struct zoc_proxy_params {
  *	must be the one the host already has.  Nothing runs yet: no work,
  *	no access to host memory but reads.  Process context.  Return 0 or
  *	a negative errno.
+ * @recover: optional, with @attach: take over a device whose service VM
+ *	(or proxy) died serving it, without letting go of it.  @state (@len
+ *	bytes) is what the dead model last committed to the slot's live
+ *	record (zoc_proxy_live_commit()), and @track (ZOC_PROXY_LIVE_TRACK
+ *	bytes) a copy of the record's track (zoc_proxy_live_track()), what
+ *	it had in flight: both untrusted.  The record itself is left as it
+ *	is until the device is taken over, so that a crash meanwhile leaves
+ *	it for the next try.  As @attach otherwise; what was in flight runs
+ *	again from @resume.
  * @resume: with @attach: the proxy took the attached device over (its
  *	image is the host's); go on where the device stopped.  The host's
  *	requests kept meanwhile come next.  Process context.
@@ -98,6 +107,9 @@ struct zoc_proxy_model {
 	int (*attach)(struct zoc_pdev *pdev,
 		      const struct zoc_proxy_params *params,
 		      const void *state, size_t len);
+	int (*recover)(struct zoc_pdev *pdev,
+		       const struct zoc_proxy_params *params,
+		       const void *state, size_t len, const void *track);
 	void (*resume)(struct zoc_pdev *pdev);
 	struct list_head list;
 };
@@ -114,12 +126,16 @@ struct zoc_proxy_model {
  * @priv: the model's
  * @doorbells: how many doorbells its image declares
  * @stats: its counters, mirrored into @page
+ * @live: the slot's live record in the link area (live.c)
+ * @live_seq: the sequence number of the newer copy in @live
  *
  * The proxy's own, for replacing its model (swap.c):
  * @params: what the host asked for, for the next model
  * @pinned: it holds a reference on its model's module (no @detach)
  * @swap_lock: protects @detached and @deferred against the request path
  * @detached: no model serves it: the host's requests are kept
+ * @recovered: its model took it over from its live record, not from a
+ *	saved state
  * @nr_deferred: requests kept in @deferred, in order
  * @deferred: ZOC_PROXY_DEFERRED requests, allocated with the device
  */
@@ -133,11 +149,14 @@ struct zoc_pdev {
 	void *priv;
 	unsigned int doorbells;
 	atomic64_t stats[ZOC_DEV_STATS];
+	struct zoc_dev_live *live;
+	u32 live_seq;
 	struct zoc_proxy_params params;
 	bool pinned;
 	/* the request path races the replacement of the model */
 	spinlock_t swap_lock;
 	bool detached;
+	bool recovered;
 	unsigned int nr_deferred;
 	struct zoc_msg *deferred;
 };
@@ -156,5 +175,14 @@ void zoc_proxy_stat_add(struct zoc_pdev *pdev, unsigned int stat, u64 n);
 void zoc_proxy_shadow_write(struct zoc_pdev *pdev, unsigned int offset,
 			    const void *val, size_t len);
 u32 zoc_proxy_doorbell_last(struct zoc_pdev *pdev, unsigned int index);
+
+/* The live record: what a model keeps for its @recover */
+#define ZOC_PROXY_LIVE_STATE	(ZOC_DEV_LIVE_COPY_SIZE - 16)
+#define ZOC_PROXY_LIVE_TRACK	(ZOC_LINK_LIVE_SIZE - 64 - \
+				 2 * ZOC_DEV_LIVE_COPY_SIZE)
+
+void zoc_proxy_live_commit(struct zoc_pdev *pdev, const void *state,
+			   size_t len);
+void *zoc_proxy_live_track(struct zoc_pdev *pdev, size_t *len);
 
 #endif /* _ZOC_PROXY_H */

@@ -27,6 +27,8 @@
 
 #define ZOC_BUS_WINDOW_OFF	SZ_1M		/* BARs: past the link area */
 
+static_assert(ZOC_LINK_AREA_SIZE <= ZOC_BUS_WINDOW_OFF);
+
 static int domain = 0x5a0c;
 module_param(domain, int, 0444);
 MODULE_PARM_DESC(domain, "PCI domain of the virtual bus (below 0x10000)");

@@ -1045,6 +1045,23 @@ struct zoc_dev_saved *zoc_link_saved_page(struct zoc_link *link,
 }
 EXPORT_SYMBOL_GPL(zoc_link_saved_page);
 
+/**
+ * zoc_link_live_page - the live record of a slot, in the link area
+ * @link: the link
+ * @slot: below ZOC_LINK_MAX_DEVS
+ *
+ * Return: the record, or NULL for a slot out of range.
+ */
+struct zoc_dev_live *zoc_link_live_page(struct zoc_link *link,
+					unsigned int slot)
+{
+	if (slot >= ZOC_LINK_MAX_DEVS)
+		return NULL;
+	return (void *)link->area + ZOC_LINK_LIVE_PAGES +
+	       slot * ZOC_LINK_LIVE_SIZE;
+}
+EXPORT_SYMBOL_GPL(zoc_link_live_page);
+
 static const char *zoc_link_side_state(u32 state)
 {
 	return state == ZOC_LINK_UP ? "up" :

@@ -251,6 +251,8 @@ struct zoc_dev_page *zoc_link_dev_page(struct zoc_link *link,
 				       unsigned int slot);
 struct zoc_dev_saved *zoc_link_saved_page(struct zoc_link *link,
 					  unsigned int slot);
+struct zoc_dev_live *zoc_link_live_page(struct zoc_link *link,
+					unsigned int slot);
 void zoc_link_show(struct seq_file *s, struct zoc_link *link);
 
 #endif /* _ZOC_LINK_LINK_H */

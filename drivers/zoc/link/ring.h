@@ -74,6 +74,9 @@ static_assert(sizeof(struct zoc_dev_saved) == ZOC_LINK_SAVED_SIZE);
 static_assert(ZOC_LINK_DEV_PAGES + ZOC_LINK_MAX_DEVS * ZOC_LINK_DEV_PAGE_SIZE <=
 	      ZOC_LINK_SAVED_PAGES);
 static_assert(ZOC_LINK_SAVED_PAGES + ZOC_LINK_MAX_DEVS * ZOC_LINK_SAVED_SIZE <=
+	      ZOC_LINK_LIVE_PAGES);
+static_assert(sizeof(struct zoc_dev_live) == ZOC_LINK_LIVE_SIZE);
+static_assert(ZOC_LINK_LIVE_PAGES + ZOC_LINK_MAX_DEVS * ZOC_LINK_LIVE_SIZE <=
 	      ZOC_LINK_AREA_SIZE);
 static_assert(ZOC_RING_HDR_SIZE + ZOC_LINK_RING_SLOTS * ZOC_MSG_SIZE <=
 	      ZOC_LINK_RING_SPAN);

@@ -262,8 +262,28 @@ static int zht_spoil_saved(struct zht_link *l, u32 slot)
 }
 
 /*
+ * Spoil both copies of the registers in @slot's live record, for a service
+ * VM that is to recover the device from it: the newer one's checksum no
+ * longer matches.
+ */
+static int zht_spoil_live(struct zht_link *l, u32 slot)
+{
+	struct zoc_dev_live *live;
+	unsigned int i;
+
+	if (slot >= ZOC_LINK_MAX_DEVS)
+		return -EINVAL;
+	live = zoc_link_live_page(l->link, slot);
+	if (READ_ONCE(live->magic) != cpu_to_le32(ZOC_DEV_LIVE_MAGIC))
+		return -ENODATA;
+	for (i = 0; i < ARRAY_SIZE(live->copy); i++)
+		WRITE_ONCE(live->copy[i].data[0], live->copy[i].data[0] ^ 0xff);
+	return 0;
+}
+
+/*
  * Writes to debugfs: "echo", "flood", "svm_ping", "ctrl_flood" take a
- * count, "spoil_saved" a slot.
+ * count, "spoil_saved" and "spoil_live" a slot.
  */
 static ssize_t zht_test_write(struct file *file, const char __user *buf,
 			      size_t count, loff_t *ppos)
@@ -369,6 +389,7 @@ void zht_link_debugfs(struct zht_link *l)
 		{ "svm_ping", zht_svm_ping },
 		{ "ctrl_flood", zht_ctrl_flood },
 		{ "spoil_saved", zht_spoil_saved },
+		{ "spoil_live", zht_spoil_live },
 	};
 	unsigned int i;
 

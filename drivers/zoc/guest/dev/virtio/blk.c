@@ -523,11 +523,12 @@ static void zoc_vblk_config(struct zoc_vblk *vblk, unsigned int queues,
 
 /*
  * A device for @params; with @state (@len bytes), the device a model let
- * go of, going on where it stopped.
+ * go of, going on where it stopped; with @track too, the device of a
+ * model that died, from its live record.
  */
 static int zoc_vblk_new(struct zoc_pdev *pdev,
 			const struct zoc_proxy_params *params,
-			const void *state, size_t len)
+			const void *state, size_t len, const void *track)
 {
 	unsigned int queues = params->queues ?: ZOC_VBLK_DEF_QUEUES;
 	struct virtio_blk_config cfg;
@@ -553,13 +554,14 @@ static int zoc_vblk_new(struct zoc_pdev *pdev,
 	zoc_vblk_config(vblk, queues, block_size, &cfg);
 
 	vblk->vdev = zoc_virtio_create(pdev, &zoc_vblk_ops, queues, &cfg,
-				       sizeof(cfg), vblk);
+				       sizeof(cfg), vblk, state);
 	if (IS_ERR(vblk->vdev)) {
 		ret = PTR_ERR(vblk->vdev);
 		goto out_close;
 	}
 	if (state) {
-		ret = zoc_virtio_restore(vblk->vdev, state, len);
+		ret = track ? zoc_virtio_recover(vblk->vdev, state, len, track) :
+			      zoc_virtio_restore(vblk->vdev, state, len);
 		if (ret < 0) {
 			zoc_virtio_destroy(vblk->vdev);
 			goto out_close;
@@ -580,14 +582,21 @@ out_free:
 static int zoc_vblk_create(struct zoc_pdev *pdev,
 			   const struct zoc_proxy_params *params)
 {
-	return zoc_vblk_new(pdev, params, NULL, 0);
+	return zoc_vblk_new(pdev, params, NULL, 0, NULL);
 }
 
 static int zoc_vblk_attach(struct zoc_pdev *pdev,
 			   const struct zoc_proxy_params *params,
 			   const void *state, size_t len)
 {
-	return zoc_vblk_new(pdev, params, state, len);
+	return zoc_vblk_new(pdev, params, state, len, NULL);
+}
+
+static int zoc_vblk_recover(struct zoc_pdev *pdev,
+			    const struct zoc_proxy_params *params,
+			    const void *state, size_t len, const void *track)
+{
+	return zoc_vblk_new(pdev, params, state, len, track);
 }
 
 static void zoc_vblk_destroy(struct zoc_pdev *pdev)
@@ -619,6 +628,7 @@ static struct zoc_proxy_model zoc_vblk_model = {
 	.destroy = zoc_vblk_destroy,
 	.detach = zoc_vblk_detach,
 	.attach = zoc_vblk_attach,
+	.recover = zoc_vblk_recover,
 	.resume = zoc_virtio_resume,
 	.mmio_read = zoc_virtio_mmio_read,
 	.mmio_write = zoc_virtio_mmio_write,

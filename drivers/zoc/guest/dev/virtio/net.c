@@ -353,11 +353,13 @@ struct zoc_vnet_saved {
 
 /*
  * A device for @params; with @state (@len bytes), the device a model let
- * go of, going on where it stopped.
+ * go of, going on where it stopped; with @track too, the device of a
+ * model that died, from its live record, which has the transport only:
+ * the link is up, as for a new device.
  */
 static int zoc_vnet_new(struct zoc_pdev *pdev,
 			const struct zoc_proxy_params *params,
-			const void *state, size_t len)
+			const void *state, size_t len, const void *track)
 {
 	const struct zoc_vnet_saved *saved;
 	struct virtio_net_config cfg = {};
@@ -391,12 +393,16 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, 1);
 	cfg.mtu = __cpu_to_virtio16(true, ZOC_VNET_MTU);
 	vnet->vdev = zoc_virtio_create(pdev, &zoc_vnet_ops, ZOC_VNET_QUEUES,
-				       &cfg, sizeof(cfg), vnet);
+				       &cfg, sizeof(cfg), vnet, state);
 	if (IS_ERR(vnet->vdev)) {
 		ret = PTR_ERR(vnet->vdev);
 		goto out_free;
 	}
-	if (state) {
+	if (track) {
+		ret = zoc_virtio_recover(vnet->vdev, state, len, track);
+		if (ret < 0)
+			goto out_virtio;
+	} else if (state) {
 		ret = zoc_virtio_restore(vnet->vdev, state, len);
 		if (ret < 0)
 			goto out_virtio;
@@ -433,14 +439,21 @@ out_free:
 static int zoc_vnet_create(struct zoc_pdev *pdev,
 			   const struct zoc_proxy_params *params)
 {
-	return zoc_vnet_new(pdev, params, NULL, 0);
+	return zoc_vnet_new(pdev, params, NULL, 0, NULL);
 }
 
 static int zoc_vnet_attach(struct zoc_pdev *pdev,
 			   const struct zoc_proxy_params *params,
 			   const void *state, size_t len)
 {
-	return zoc_vnet_new(pdev, params, state, len);
+	return zoc_vnet_new(pdev, params, state, len, NULL);
+}
+
+static int zoc_vnet_recover(struct zoc_pdev *pdev,
+			    const struct zoc_proxy_params *params,
+			    const void *state, size_t len, const void *track)
+{
+	return zoc_vnet_new(pdev, params, state, len, track);
 }
 
 /*
@@ -513,6 +526,7 @@ static struct zoc_proxy_model zoc_vnet_model = {
 	.set_link = zoc_vnet_set_link,
 	.detach = zoc_vnet_detach,
 	.attach = zoc_vnet_attach,
+	.recover = zoc_vnet_recover,
 	.resume = zoc_virtio_resume,
 };
 

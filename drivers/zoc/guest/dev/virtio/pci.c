@@ -49,6 +49,10 @@
 				 BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) |	\
 				 BIT_ULL(VIRTIO_F_RING_RESET))
 
+/* Every queue's track fits the live record. */
+static_assert(ZOC_VIRTIO_MAX_QUEUES * sizeof(struct zoc_vq_track) <=
+	      ZOC_PROXY_LIVE_TRACK);
+
 /**
  * zoc_virtio_priv - the device type's data of a device
  * @vdev: the device
@@ -225,6 +229,7 @@ void zoc_virtio_fail_locked(struct zoc_virtio_dev *vdev, const char *why)
 	pr_warn_ratelimited("%s: %s: device needs a reset\n",
 			    vdev->pdev->name, why);
 	WRITE_ONCE(vdev->status, vdev->status | VIRTIO_CONFIG_S_NEEDS_RESET);
+	zoc_virtio_record(vdev);
 	zoc_virtio_stop_queues(vdev);
 	zoc_virtio_config_notify(vdev);
 }
@@ -323,8 +328,10 @@ static void zoc_virtio_vq_reset_work(struct work_struct *work)
 	zoc_virtio_vq_quiesce(vq);
 	spin_lock_irq(&vdev->lock);
 	/* Unless a device reset took over meanwhile */
-	if (vq->resetting)
+	if (vq->resetting) {
 		zoc_virtio_vq_clear(vq);
+		zoc_virtio_record(vdev);
+	}
 	spin_unlock_irq(&vdev->lock);
 }
 
@@ -338,6 +345,7 @@ static void zoc_virtio_reset_work(struct work_struct *work)
 		vdev->ops->reset(vdev);
 	spin_lock_irq(&vdev->lock);
 	zoc_virtio_clear(vdev);
+	zoc_virtio_record(vdev);
 	spin_unlock_irq(&vdev->lock);
 	zoc_proxy_stat_add(vdev->pdev, ZOC_DEV_STAT_RESETS, 1);
 }
@@ -773,6 +781,7 @@ void zoc_virtio_mmio_write(struct zoc_pdev *pdev, u64 offset,
 		/* The ISR and the device configuration are read-only. */
 		zoc_proxy_stat_add(pdev, ZOC_DEV_STAT_INVALID, 1);
 	}
+	zoc_virtio_record(vdev);
 	spin_unlock_irqrestore(&vdev->lock, flags);
 }
 
@@ -819,6 +828,7 @@ void zoc_virtio_set_config(struct zoc_virtio_dev *vdev, unsigned int offset,
 	/* The shadow the host reads, before the generation it checks */
 	zoc_proxy_shadow_write(vdev->pdev, offset, buf, len);
 	vdev->generation++;
+	zoc_virtio_record(vdev);
 	if (vdev->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		zoc_virtio_config_notify(vdev);
 	spin_unlock_irqrestore(&vdev->lock, flags);
@@ -852,9 +862,13 @@ void zoc_virtio_free(struct zoc_virtio_dev *vdev)
  * @config: its device configuration space, copied
  * @config_len: bytes of @config, at most ZOC_DEV_SHADOW_SIZE (3 KiB)
  * @priv: the device type's, see zoc_virtio_priv()
+ * @take_over: the device is to be taken over (zoc_virtio_restore() or
+ *	zoc_virtio_recover() come next): its live record stays as it is
+ *	until then
  *
  * Fills in @pdev's image and sets @pdev->priv to the device; the device
- * type's model uses the zoc_virtio_* callbacks.
+ * type's model uses the zoc_virtio_* callbacks.  A device created afresh
+ * starts its live record.
  *
  * Context: process context.
  * Return: the device or an ERR_PTR().
@@ -863,11 +877,14 @@ struct zoc_virtio_dev *zoc_virtio_create(struct zoc_pdev *pdev,
 					 const struct zoc_virtio_ops *ops,
 					 unsigned int nr_queues,
 					 const void *config,
-					 unsigned int config_len, void *priv)
+					 unsigned int config_len, void *priv,
+					 bool take_over)
 {
+	struct zoc_vq_track *track;
 	struct zoc_virtio_queue *vq;
 	struct zoc_virtio_dev *vdev;
 	unsigned int i;
+	size_t len;
 
 	if (!nr_queues || nr_queues > ZOC_VIRTIO_MAX_QUEUES ||
 	    config_len > ZOC_DEV_SHADOW_SIZE)
@@ -887,6 +904,7 @@ struct zoc_virtio_dev *zoc_virtio_create(struct zoc_pdev *pdev,
 	vdev->config = kmemdup(config, config_len, GFP_KERNEL);
 	if (!vdev->config)
 		goto out_free;
+	track = zoc_proxy_live_track(pdev, &len);
 	for (i = 0; i < nr_queues; i++) {
 		vq = kzalloc(sizeof(*vq), GFP_KERNEL);
 		vdev->vqs[i] = vq;
@@ -898,6 +916,7 @@ struct zoc_virtio_dev *zoc_virtio_create(struct zoc_pdev *pdev,
 			goto out_free;
 		vq->vdev = vdev;
 		vq->index = i;
+		vq->track = &track[i];
 		INIT_WORK(&vq->work, zoc_virtio_vq_work);
 		INIT_WORK(&vq->reset_work, zoc_virtio_vq_reset_work);
 		init_irq_work(&vq->irq_work, zoc_virtio_vq_irq);
@@ -909,7 +928,9 @@ struct zoc_virtio_dev *zoc_virtio_create(struct zoc_pdev *pdev,
 		goto out_free;
 
 	spin_lock_irq(&vdev->lock);
+	vdev->recording = !take_over;
 	zoc_virtio_clear(vdev);
+	zoc_virtio_record(vdev);
 	spin_unlock_irq(&vdev->lock);
 	zoc_virtio_image(vdev, &pdev->image);
 	zoc_proxy_shadow_write(pdev, 0, vdev->config, config_len);

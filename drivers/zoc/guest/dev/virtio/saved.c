@@ -12,7 +12,15 @@
  * come back through host memory: restoring checks them as it checks the
  * driver's register writes, and a device whose state does not fit needs a
  * reset, which the driver survives.
+ *
+ * The same registers are kept, while the device runs, in its live record
+ * (zoc_virtio_record(), after each change the driver or the device
+ * makes), and its queues keep their tracks there (vq.c): a model that
+ * finds them after its service VM died takes the device over with
+ * zoc_virtio_recover(), and the chains in flight are taken again.
  */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/spinlock.h>
 #include <linux/virtio_byteorder.h>
@@ -78,7 +86,7 @@ struct zoc_virtio_saved {
 };
 
 static void zoc_virtio_save_vq(struct zoc_virtio_queue *vq,
-			       struct zoc_virtio_saved_vq *sq)
+			       struct zoc_virtio_saved_vq *sq, bool indexes)
 {
 	sq->desc = cpu_to_le64(vq->desc);
 	sq->driver = cpu_to_le64(vq->driver);
@@ -86,9 +94,66 @@ static void zoc_virtio_save_vq(struct zoc_virtio_queue *vq,
 	sq->size = cpu_to_le16(vq->size);
 	sq->vector = cpu_to_le16(vq->vector);
 	sq->enabled = vq->enabled;
+	if (!indexes)
+		return;
 	/* The chains given back unused are taken again. */
 	sq->last_avail = cpu_to_le16(vq->last_avail - vq->dropped);
 	sq->used_idx = cpu_to_le16(vq->used_idx);
+}
+
+/*
+ * The registers into @sv, with the queues' indexes if @indexes (a device
+ * saved quiesced); device lock held.  While a reset the driver asked for
+ * runs, the device is as it will be after it: the driver waits for that.
+ */
+static void zoc_virtio_save(struct zoc_virtio_dev *vdev,
+			    struct zoc_virtio_saved *sv, bool indexes)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vdev->lock);
+	memset(sv, 0, sizeof(*sv));
+	sv->version = cpu_to_le32(ZOC_VIRTIO_SAVED_VERSION);
+	sv->nr_queues = cpu_to_le32(vdev->nr_queues);
+	sv->generation = vdev->generation;
+	if (vdev->reset_pending) {
+		sv->msix_config = cpu_to_le16(VIRTIO_MSI_NO_VECTOR);
+		for (i = 0; i < vdev->nr_queues; i++) {
+			sv->vq[i].size = cpu_to_le16(ZOC_VIRTIO_QUEUE_SIZE);
+			sv->vq[i].vector = cpu_to_le16(VIRTIO_MSI_NO_VECTOR);
+		}
+		return;
+	}
+	sv->drv_features = cpu_to_le64(vdev->drv_features);
+	sv->dfselect = cpu_to_le32(vdev->dfselect);
+	sv->gfselect = cpu_to_le32(vdev->gfselect);
+	sv->msix_config = cpu_to_le16(vdev->msix_config);
+	sv->queue_select = cpu_to_le16(vdev->queue_select);
+	sv->status = vdev->status;
+	for (i = 0; i < vdev->nr_queues; i++)
+		zoc_virtio_save_vq(vdev->vqs[i], &sv->vq[i], indexes);
+}
+
+/**
+ * zoc_virtio_record - commit a device's registers to its live record
+ * @vdev: the device
+ *
+ * After each change of its registers, by the driver or by the device (a
+ * reset, a failure, a configuration change), so that a model recovering
+ * the device finds them as the driver last set them.  Nothing before the
+ * device runs with a state of its own: created afresh, or taken over.
+ *
+ * Context: the device's lock held.
+ */
+void zoc_virtio_record(struct zoc_virtio_dev *vdev)
+{
+	struct zoc_virtio_saved sv;
+
+	lockdep_assert_held(&vdev->lock);
+	if (!vdev->recording)
+		return;
+	zoc_virtio_save(vdev, &sv, false);
+	zoc_proxy_live_commit(vdev->pdev, &sv, sizeof(sv));
 }
 
 /**
@@ -127,19 +192,8 @@ int zoc_virtio_detach(struct zoc_virtio_dev *vdev, void *state, size_t len)
 		zoc_virtio_free(vdev);
 		return -ENOSPC;
 	}
-	memset(sv, 0, sizeof(*sv));
 	spin_lock_irq(&vdev->lock);
-	sv->version = cpu_to_le32(ZOC_VIRTIO_SAVED_VERSION);
-	sv->nr_queues = cpu_to_le32(vdev->nr_queues);
-	sv->drv_features = cpu_to_le64(vdev->drv_features);
-	sv->dfselect = cpu_to_le32(vdev->dfselect);
-	sv->gfselect = cpu_to_le32(vdev->gfselect);
-	sv->msix_config = cpu_to_le16(vdev->msix_config);
-	sv->queue_select = cpu_to_le16(vdev->queue_select);
-	sv->status = vdev->status;
-	sv->generation = vdev->generation;
-	for (i = 0; i < vdev->nr_queues; i++)
-		zoc_virtio_save_vq(vdev->vqs[i], &sv->vq[i]);
+	zoc_virtio_save(vdev, sv, true);
 	spin_unlock_irq(&vdev->lock);
 	zoc_virtio_free(vdev);
 	return sizeof(*sv);
@@ -147,11 +201,12 @@ int zoc_virtio_detach(struct zoc_virtio_dev *vdev, void *state, size_t len)
 
 /*
  * Restore a queue's registers and, if it was enabled, its rings and
- * indexes.  False if they do not fit: the device needs a reset.  Device
- * lock held.
+ * indexes: saved, or from @track.  False if they do not fit: the device
+ * needs a reset.  Device lock held.
  */
 static bool zoc_virtio_restore_vq(struct zoc_virtio_queue *vq,
-				  const struct zoc_virtio_saved_vq *sq)
+				  const struct zoc_virtio_saved_vq *sq,
+				  const struct zoc_vq_track *track)
 {
 	struct zoc_virtio_dev *vdev = vq->vdev;
 	u16 used;
@@ -167,6 +222,12 @@ static bool zoc_virtio_restore_vq(struct zoc_virtio_queue *vq,
 	if (zoc_vq_init(vq, vq->size, vq->desc, vq->driver, vq->device))
 		return false;	/* the device needs a reset already */
 	vq->enabled = true;
+	if (track) {
+		if (!zoc_vq_recover(vq, track))
+			return true;
+		zoc_virtio_fail_locked(vdev, "live queue does not match its rings");
+		return false;
+	}
 	/* The host's memory has the truth of what was used. */
 	used = __virtio16_to_cpu(true, READ_ONCE(vq->vring.used->idx));
 	if (used != le16_to_cpu(sq->used_idx) ||
@@ -174,31 +235,16 @@ static bool zoc_virtio_restore_vq(struct zoc_virtio_queue *vq,
 		zoc_virtio_fail_locked(vdev, "saved queue does not match its rings");
 		return false;
 	}
-	vq->last_avail = used;
-	vq->used_idx = used;
-	vq->signalled = used;
+	zoc_vq_restore(vq, used, used);
 	return true;
 }
 
-/**
- * zoc_virtio_restore - restore a device's transport as it was saved
- * @vdev: the device, just created for the same parameters
- * @state: what zoc_virtio_detach() saved; untrusted
- * @len: bytes at @state
- *
- * Its queues run again from zoc_virtio_resume().  A state that does not
- * fit the device (another layout, features it no longer offers, rings
- * that moved) makes it need a reset.
- *
- * Context: process context, before the proxy sends the device anything.
- * Return: the bytes of @state used, or -EINVAL if it is no saved state of
- * this device.
- */
-int zoc_virtio_restore(struct zoc_virtio_dev *vdev, const void *state,
-		       size_t len)
+/* Restore or recover: the registers, then the queues. */
+static int zoc_virtio_load(struct zoc_virtio_dev *vdev, const void *state,
+			   size_t len, const struct zoc_vq_track *tracks)
 {
 	const struct zoc_virtio_saved *sv = state;
-	unsigned int i;
+	unsigned int i, replay = 0;
 	bool ok = true;
 
 	if (len < sizeof(*sv) ||
@@ -216,13 +262,63 @@ int zoc_virtio_restore(struct zoc_virtio_dev *vdev, const void *state,
 	if ((sv->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !zoc_virtio_features_ok(vdev))
 		ok = false;
-	for (i = 0; i < vdev->nr_queues && ok; i++)
-		ok = zoc_virtio_restore_vq(vdev->vqs[i], &sv->vq[i]);
+	for (i = 0; i < vdev->nr_queues && ok; i++) {
+		ok = zoc_virtio_restore_vq(vdev->vqs[i], &sv->vq[i],
+					   tracks ? &tracks[i] : NULL);
+		replay += vdev->vqs[i]->nr_replay;
+	}
 	WRITE_ONCE(vdev->status, sv->status & ~VIRTIO_CONFIG_S_NEEDS_RESET);
+	/* From here on, what changes is recorded. */
+	vdev->recording = true;
 	if (!ok || (sv->status & VIRTIO_CONFIG_S_NEEDS_RESET))
 		zoc_virtio_fail_locked(vdev, "saved state does not fit");
+	zoc_virtio_record(vdev);
 	spin_unlock_irq(&vdev->lock);
+	if (tracks)
+		pr_info("%s: recovered, %u chains in flight to take again\n",
+			vdev->pdev->name, replay);
 	return sizeof(*sv);
+}
+
+/**
+ * zoc_virtio_restore - restore a device's transport as it was saved
+ * @vdev: the device, just created for the same parameters, to take over
+ * @state: what zoc_virtio_detach() saved; untrusted
+ * @len: bytes at @state
+ *
+ * Its queues run again from zoc_virtio_resume().  A state that does not
+ * fit the device (another layout, features it no longer offers, rings
+ * that moved) makes it need a reset.
+ *
+ * Context: process context, before the proxy sends the device anything.
+ * Return: the bytes of @state used, or -EINVAL if it is no saved state of
+ * this device.
+ */
+int zoc_virtio_restore(struct zoc_virtio_dev *vdev, const void *state,
+		       size_t len)
+{
+	return zoc_virtio_load(vdev, state, len, NULL);
+}
+
+/**
+ * zoc_virtio_recover - take a device over from the live record of a model
+ *	that died serving it
+ * @vdev: the device, just created for the same parameters, to take over
+ * @state: the registers that model last recorded; untrusted
+ * @len: bytes at @state
+ * @track: a copy of the record's track; untrusted
+ *
+ * As zoc_virtio_restore(); the chains that model had in flight are taken
+ * again, before any other, once the queues run (zoc_vq_recover()).
+ *
+ * Context: process context, before the proxy sends the device anything.
+ * Return: the bytes of @state used, or -EINVAL if it is no record of this
+ * device.
+ */
+int zoc_virtio_recover(struct zoc_virtio_dev *vdev, const void *state,
+		       size_t len, const void *track)
+{
+	return zoc_virtio_load(vdev, state, len, track);
 }
 
 /**

@@ -134,11 +134,14 @@ struct zoc_virtio_dev *zoc_virtio_create(struct zoc_pdev *pdev,
 					 const struct zoc_virtio_ops *ops,
 					 unsigned int nr_queues,
 					 const void *config,
-					 unsigned int config_len, void *priv);
+					 unsigned int config_len, void *priv,
+					 bool take_over);
 void zoc_virtio_destroy(struct zoc_virtio_dev *vdev);
 int zoc_virtio_detach(struct zoc_virtio_dev *vdev, void *state, size_t len);
 int zoc_virtio_restore(struct zoc_virtio_dev *vdev, const void *state,
 		       size_t len);
+int zoc_virtio_recover(struct zoc_virtio_dev *vdev, const void *state,
+		       size_t len, const void *track);
 void zoc_virtio_resume(struct zoc_pdev *pdev);
 void *zoc_virtio_priv(const struct zoc_virtio_dev *vdev);
 struct zoc_virtio_dev *zoc_virtio_vq_dev(const struct zoc_virtio_queue *vq);
@@ -202,6 +205,10 @@ void zoc_virtio_net_exit(void);
  * @work: takes the chains and hands them to the device type
  * @reset_work: resets the queue alone (VIRTIO_F_RING_RESET)
  * @irq_work: raises @vector outside of our locks and the link's
+ * @track: its track in the device's live record
+ * @nr_replay: heads in @replay, taken again before the avail ring's
+ * @next_replay: the next of them to take
+ * @replay: the heads a dead model had in flight, oldest first
  * @used_lock: protects the fields below and @inflight's last decrement;
  *	completions come from any context
  * @inflight: chains taken and not completed yet
@@ -235,6 +242,10 @@ struct zoc_virtio_queue {
 	struct work_struct work;
 	struct work_struct reset_work;
 	struct irq_work irq_work;
+	struct zoc_vq_track *track;
+	u16 nr_replay;
+	u16 next_replay;
+	u16 replay[ZOC_VIRTIO_QUEUE_SIZE];
 	/* completions come from bio end_io, in any context */
 	spinlock_t used_lock;
 	atomic_t inflight;
@@ -242,6 +253,26 @@ struct zoc_virtio_queue {
 	u16 signalled;
 	unsigned int hold;
 	bool irq_pending;
+};
+
+/* struct zoc_vq_track.head[]: the index (avail or used) in the low 16 bits */
+#define ZOC_VQ_TRACK_TAKEN	BIT(16)	/* taken at this avail index */
+#define ZOC_VQ_TRACK_USED	BIT(17)	/* its used entry at this used index */
+
+/**
+ * struct zoc_vq_track - a queue's track in its device's live record
+ *	(little-endian, in host memory)
+ * @last_avail: the next avail entry to take
+ * @used_idx: the used index published
+ * @reserved: zero
+ * @head: for each head of the descriptor table: 0, or ZOC_VQ_TRACK_* and
+ *	an index
+ */
+struct zoc_vq_track {
+	__le16 last_avail;
+	__le16 used_idx;
+	__le32 reserved;
+	__le32 head[ZOC_VIRTIO_QUEUE_SIZE];
 };
 
 /**
@@ -270,6 +301,8 @@ struct zoc_virtio_queue {
  * @indirect: VIRTIO_RING_F_INDIRECT_DESC was accepted with FEATURES_OK
  * @ring_reset: VIRTIO_F_RING_RESET was accepted with FEATURES_OK
  * @reset_pending: a reset runs: registers are read-only until it is done
+ * @recording: its registers and queues are kept in its live record: it
+ *	runs with a state of its own (saved.c)
  * @dying: destroy began
  * @vqs: its queues
  */
@@ -298,6 +331,7 @@ struct zoc_virtio_dev {
 	bool indirect;
 	bool ring_reset;
 	bool reset_pending;
+	bool recording;
 	bool dying;
 	struct zoc_virtio_queue *vqs[ZOC_VIRTIO_MAX_QUEUES];
 };
@@ -306,6 +340,8 @@ struct zoc_virtio_dev {
 int zoc_vq_init(struct zoc_virtio_queue *vq, unsigned int num, u64 desc_addr,
 		u64 avail_addr, u64 used_addr);
 void zoc_vq_clear(struct zoc_virtio_queue *vq);
+void zoc_vq_restore(struct zoc_virtio_queue *vq, u16 avail, u16 used);
+int zoc_vq_recover(struct zoc_virtio_queue *vq, const struct zoc_vq_track *t);
 bool zoc_vq_pending(struct zoc_virtio_queue *vq);
 int zoc_vq_getdesc(struct zoc_virtio_queue *vq, struct zoc_vq_chain *chain);
 void zoc_vq_abandon(struct zoc_virtio_queue *vq);
@@ -317,6 +353,7 @@ void zoc_vq_wait_idle(struct zoc_virtio_queue *vq);
 void zoc_virtio_image(struct zoc_virtio_dev *vdev, struct zoc_dev_image *img);
 
 /* The transport, for saving and restoring it (pci.c, saved.c) */
+void zoc_virtio_record(struct zoc_virtio_dev *vdev);
 bool zoc_virtio_live(struct zoc_virtio_dev *vdev);
 bool zoc_virtio_features_ok(struct zoc_virtio_dev *vdev);
 u16 zoc_virtio_vector(struct zoc_virtio_dev *vdev, u16 val);

@@ -19,11 +19,21 @@
  * Unlike vringh's, the rings and buffers are host RAM seen through the L0
  * window, every address is checked against it, and a broken ring or chain
  * fails the device (zoc_virtio_fail()).
+ *
+ * Each queue keeps its track in the device's live record, in host memory,
+ * as vhost-user's inflight region does: for each head, whether it was
+ * taken and at which avail index, or whose used entry is being posted and
+ * at which used index; and the queue's indexes.  Each change is one
+ * aligned 32-bit or 16-bit store, made in an order that leaves, whatever
+ * instant the service VM dies at, a track from which zoc_vq_recover() can
+ * tell every chain taken and not yet seen used by the driver: the used
+ * index in host memory decides which entries were seen.
  */
 
 #include <linux/atomic.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
+#include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/virtio_byteorder.h>
@@ -36,6 +46,28 @@
 static u16 zoc_v16(__virtio16 val)
 {
 	return __virtio16_to_cpu(true, val);
+}
+
+/* --- the track ----------------------------------------------------------- */
+
+/* A head's entry in the track: taken at, or its used entry posted at. */
+static void zoc_vq_track(struct zoc_virtio_queue *vq, u16 head, u32 what,
+			 u16 index)
+{
+	WRITE_ONCE(vq->track->head[head], cpu_to_le32(what | index));
+}
+
+/* The track of a queue with no chain taken, from @avail and @used. */
+static void zoc_vq_track_reset(struct zoc_virtio_queue *vq, u16 avail,
+			       u16 used)
+{
+	struct zoc_vq_track *t = vq->track;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t->head); i++)
+		WRITE_ONCE(t->head[i], 0);
+	WRITE_ONCE(t->last_avail, cpu_to_le16(avail));
+	WRITE_ONCE(t->used_idx, cpu_to_le16(used));
 }
 
 /* --- rings --------------------------------------------------------------- */
@@ -93,6 +125,10 @@ int zoc_vq_init(struct zoc_virtio_queue *vq, unsigned int num, u64 desc_addr,
 	vq->last_avail = 0;
 	vq->used_idx = 0;
 	vq->signalled = 0;
+	vq->nr_replay = 0;
+	vq->next_replay = 0;
+	if (vdev->recording)
+		zoc_vq_track_reset(vq, 0, 0);
 	return 0;
 }
 
@@ -112,6 +148,135 @@ void zoc_vq_clear(struct zoc_virtio_queue *vq)
 	vq->used_idx = 0;
 	vq->signalled = 0;
 	vq->irq_pending = false;
+	vq->nr_replay = 0;
+	vq->next_replay = 0;
+	if (vq->vdev->recording)
+		zoc_vq_track_reset(vq, 0, 0);
+}
+
+/**
+ * zoc_vq_restore - a queue goes on from saved indexes
+ * @vq: the queue, its rings just taken (zoc_vq_init())
+ * @avail: the next avail entry to take
+ * @used: the used index published
+ *
+ * For a queue saved quiesced: nothing in flight.
+ *
+ * Context: the device's lock held.
+ */
+void zoc_vq_restore(struct zoc_virtio_queue *vq, u16 avail, u16 used)
+{
+	vq->last_avail = avail;
+	vq->used_idx = used;
+	vq->signalled = used;
+	zoc_vq_track_reset(vq, avail, used);
+}
+
+/* Older chains first, those whose used entry was being posted before all */
+static int zoc_vq_older(const void *a, const void *b, const void *priv)
+{
+	const struct zoc_vq_track *t = priv;
+	u16 avail = le16_to_cpu(t->last_avail);
+	u32 age[2], v;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		v = le32_to_cpu(t->head[*(const u16 *)(i ? b : a)]);
+		age[i] = v & ZOC_VQ_TRACK_USED ? U16_MAX + 1 :
+			 (u16)(avail - (v & U16_MAX));
+	}
+	return age[1] < age[0] ? -1 : age[1] > age[0];
+}
+
+/*
+ * Whether a head @v of track @t is still in flight: taken, or its used
+ * entry not seen by the driver.  -EINVAL if it cannot be.  *@ahead: the
+ * track's avail index is one behind it; *@seen: counts the entries the
+ * driver saw past the track's used index.
+ */
+static int zoc_vq_track_head(const struct zoc_vq_track *t, u32 v, u16 num,
+			     u16 past, bool *ahead, unsigned int *seen)
+{
+	u16 avail = le16_to_cpu(t->last_avail);
+	u16 used = le16_to_cpu(t->used_idx);
+	u16 at = v & U16_MAX;
+
+	switch (v & ~U16_MAX) {
+	case ZOC_VQ_TRACK_TAKEN:
+		if (at == avail && !*ahead) {
+			*ahead = true;
+			return 1;
+		}
+		return (u16)(avail - at - 1) < num ? 1 : -EINVAL;
+	case ZOC_VQ_TRACK_USED:
+		if ((u16)(at - used) < past) {
+			++*seen;
+			return 0;
+		}
+		/* Seen before the track's used index was written */
+		if ((u16)(used - at - 1) < num)
+			return 0;
+		return (u16)(at - used) < num ? 1 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+/**
+ * zoc_vq_recover - a queue goes on from the track of a model that died
+ * @vq: the queue, its rings just taken (zoc_vq_init())
+ * @t: a copy of its track, as the dead model left it; untrusted
+ *
+ * The used index in host memory is the truth of what the driver saw: a
+ * chain whose used entry it may have seen is not taken again, so none is
+ * used twice.  Every other chain in the track is in flight: taken again,
+ * in the order it was first taken, before the avail ring's next (its
+ * buffers are the device's until used: the driver has not touched them).
+ * A track that does not add up with the rings fails the queue: the count
+ * of chains in flight must be what the indexes say.
+ *
+ * Context: the device's lock held.
+ * Return: 0, or -EINVAL: the device needs a reset.
+ */
+int zoc_vq_recover(struct zoc_virtio_queue *vq, const struct zoc_vq_track *t)
+{
+	u16 num = vq->vring.num;
+	u16 used = zoc_v16(READ_ONCE(vq->vring.used->idx));
+	u16 past = used - le16_to_cpu(t->used_idx);
+	u16 avail = le16_to_cpu(t->last_avail);
+	unsigned int i, n = 0, seen = 0;
+	bool ahead = false;
+	int ret;
+
+	if (past > num)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(t->head); i++) {
+		u32 v = le32_to_cpu(t->head[i]);
+
+		if (!v)
+			continue;
+		if (i >= num)
+			return -EINVAL;
+		ret = zoc_vq_track_head(t, v, num, past, &ahead, &seen);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			vq->replay[n++] = i;
+	}
+	if (ahead)
+		avail++;
+	if (seen != past || n != (u16)(avail - used))
+		return -EINVAL;
+	sort_r(vq->replay, n, sizeof(vq->replay[0]), zoc_vq_older, NULL, t);
+
+	zoc_vq_restore(vq, avail, used);
+	vq->nr_replay = n;
+	vq->next_replay = 0;
+	/* Still in flight if we die before they are taken again */
+	for (i = 0; i < n; i++)
+		zoc_vq_track(vq, vq->replay[i], ZOC_VQ_TRACK_TAKEN,
+			     (u16)(avail - 1));
+	return 0;
 }
 
 /* --- interrupts ---------------------------------------------------------- */
@@ -297,6 +462,9 @@ bool zoc_vq_pending(struct zoc_virtio_queue *vq)
 	/* A full queue resumes from zoc_vq_put(). */
 	if (atomic_read(&vq->inflight) >= vq->vring.num)
 		return false;
+	/* What a dead model had taken goes first. */
+	if (vq->next_replay < vq->nr_replay)
+		return true;
 	avail = zoc_v16(READ_ONCE(vr->avail->idx));
 	if (avail == vq->last_avail && READ_ONCE(vq->vdev->event_idx))
 		avail = zoc_vq_notify_enable(vq);
@@ -326,17 +494,31 @@ bool zoc_vq_pending(struct zoc_virtio_queue *vq)
  */
 int zoc_vq_getdesc(struct zoc_virtio_queue *vq, struct zoc_vq_chain *chain)
 {
+	bool replay = vq->next_replay < vq->nr_replay;
 	const char *why;
 	u16 head;
 
-	head = zoc_v16(READ_ONCE(vq->vring.avail->ring[vq->last_avail &
-						     (vq->vring.num - 1)]));
+	if (replay)
+		head = vq->replay[vq->next_replay];
+	else
+		head = zoc_v16(READ_ONCE(vq->vring.avail->ring[vq->last_avail &
+							     (vq->vring.num - 1)]));
 	why = zoc_vq_walk(vq, head, chain);
 	if (why) {
 		zoc_virtio_fail(vq->vdev, why);
 		return -EINVAL;
 	}
-	vq->last_avail++;
+	if (replay) {
+		/* Taken before the avail index the track has */
+		vq->next_replay++;
+		zoc_vq_track(vq, head, ZOC_VQ_TRACK_TAKEN,
+			     (u16)(vq->last_avail - 1));
+	} else {
+		/* The head in the track, then the index past it */
+		zoc_vq_track(vq, head, ZOC_VQ_TRACK_TAKEN, vq->last_avail);
+		vq->last_avail++;
+		WRITE_ONCE(vq->track->last_avail, cpu_to_le16(vq->last_avail));
+	}
 	atomic_inc(&vq->inflight);
 	return 0;
 }
@@ -377,6 +559,8 @@ static void zoc_vq_used(struct zoc_virtio_queue *vq, u16 head, u32 len)
 	struct vring_used_elem *elem;
 
 	lockdep_assert_held(&vq->used_lock);
+	/* Where its entry goes, in the track before in the ring */
+	zoc_vq_track(vq, head, ZOC_VQ_TRACK_USED, vq->used_idx);
 	elem = &vr->used->ring[vq->used_idx & (vr->num - 1)];
 	WRITE_ONCE(elem->id, __cpu_to_virtio32(true, head));
 	WRITE_ONCE(elem->len, __cpu_to_virtio32(true, len));
@@ -393,6 +577,7 @@ static void zoc_vq_publish(struct zoc_virtio_queue *vq)
 	 */
 	virt_wmb();
 	WRITE_ONCE(vq->vring.used->idx, __cpu_to_virtio16(true, vq->used_idx));
+	WRITE_ONCE(vq->track->used_idx, cpu_to_le16(vq->used_idx));
 	if (vq->hold)
 		vq->irq_pending = true;
 	else
@@ -429,11 +614,20 @@ void zoc_vq_complete_multi(struct zoc_virtio_queue *vq, const u16 *heads,
 {
 	unsigned long flags;
 	unsigned int i;
+	u16 first;
 
 	spin_lock_irqsave(&vq->used_lock, flags);
+	first = vq->used_idx;
 	for (i = 0; i < n; i++)
 		zoc_vq_used(vq, heads[i], lens[i]);
 	zoc_vq_publish(vq);
+	/*
+	 * Out of the track once published, unless the driver made the head
+	 * available again and our work took it meanwhile.
+	 */
+	for (i = 0; i < n; i++)
+		cmpxchg(&vq->track->head[heads[i]],
+			cpu_to_le32(ZOC_VQ_TRACK_USED | (u16)(first + i)), 0);
 	spin_unlock_irqrestore(&vq->used_lock, flags);
 }
 
