@@ -19,11 +19,11 @@
  * reboot), a disk on it works again.
  *
  * The service VM killed with SIGKILL ten times under fio, which verifies
- * its data on a virtio-blk disk at queue depths 1 and 32, and started
- * again at once: the new one takes the disks over from their live records
- * in host memory and takes again what the dead one had in flight; fio
- * ends with no error, no reset is counted, and what another disk had is
- * still there and reaches the backing file.  Killed once more with one
+ * its data on an NVMe disk and a virtio-blk disk at queue depths 1 and 32,
+ * and started again at once: the new one takes the disks over from their
+ * live records in host memory and runs again what the dead one had in
+ * flight; fio ends with no error, no reset is counted, and what the NVMe
+ * disk had before is still there and reaches the backing file.  Killed once more with one
  * disk's live record spoiled (the host's test module): that disk is
  * removed, the other resumes on the same new service VM.
  */
@@ -99,9 +99,6 @@ TEST_F_TIMEOUT(lab, kill_and_restart, 600)
 #define CHUNKS		4
 #define KILLS		10
 #define KILL_EVERY	5	/* seconds of fio between two kills */
-/* The virtio-blk disk on vdb only: NVMe keeps no live record yet. */
-#define CRASH_FIO \
-	"fio --rw=randrw --bs=4k --direct=1 --ioengine=libaio --size=32m --time_based --runtime=%d --verify=crc32c --verify_fatal=1 --group_reporting --name=v1 --filename=%s --iodepth=1 --offset=0 --name=v32 --filename=%s --iodepth=32 --offset=32m"
 #define CRASH_FIO_SECS	240
 
 FIXTURE(restart) {
@@ -330,7 +327,7 @@ TEST_F_TIMEOUT(restart, crash_under_fio, 1200)
 	/* On vda, clear of the other tests' ranges; checked after shutdown */
 	const off_t off[2] = { 232 << 20, 233 << 20 };
 	const char *missing = zoc_link_missing();
-	long long resets, takeovers;
+	long long nresets, vresets, ntakeovers, vtakeovers;
 	char cmd[1024];
 	int worst;
 
@@ -339,18 +336,21 @@ TEST_F_TIMEOUT(restart, crash_under_fio, 1200)
 	missing = zoc_lab_open_for_fio(&self->lab);
 	if (missing)
 		SKIP(return, "%s", missing);
-	ASSERT_EQ(0, add_vdisks(self)) TH_LOG("%s", self->out);
-	resets = zoc_dev_stat(VDISK, "resets");
-	takeovers = zoc_dev_stat(VDISK, "takeovers");
-	ASSERT_EQ(0, zoc_pattern_io(self->v2dev, seed, 0, off, 2, CHUNK));
+	ASSERT_EQ(0, add_disks(self)) TH_LOG("%s", self->out);
+	nresets = zoc_dev_stat(NDISK, "resets");
+	vresets = zoc_dev_stat(VDISK, "resets");
+	ntakeovers = zoc_dev_stat(NDISK, "takeovers");
+	vtakeovers = zoc_dev_stat(VDISK, "takeovers");
+	ASSERT_EQ(0, zoc_pattern_io(self->ndev, seed, 0, off, 2, CHUNK));
 
-	snprintf(cmd, sizeof(cmd), "exec " CRASH_FIO " >" FIO_LOG " 2>&1",
-		 CRASH_FIO_SECS, self->vdev, self->vdev);
+	snprintf(cmd, sizeof(cmd), "exec " FIO " >" FIO_LOG " 2>&1",
+		 CRASH_FIO_SECS, self->ndev, self->ndev, self->vdev,
+		 self->vdev);
 	self->fio = zoc_spawn(cmd);
 	ASSERT_LT(0, self->fio);
 	/* SIGKILL to its QEMU, and a new one at once */
 	worst = replace_under_fio(self, "svm-restart", KILLS, KILL_EVERY,
-				  VDISK, VDISK2);
+				  NDISK, VDISK);
 	ASSERT_LE(0, worst) TH_LOG("%s", self->out);
 	TH_LOG("%d kills: disks served again at most %d s after a kill",
 	       KILLS, worst);
@@ -359,12 +359,15 @@ TEST_F_TIMEOUT(restart, crash_under_fio, 1200)
 	ASSERT_EQ(0, zoc_fio_end(&self->fio, CRASH_FIO_SECS + 60, FIO_LOG,
 				 self->out, sizeof(self->out)))
 		TH_LOG("fio failed, or did not end: %s", self->out);
-	EXPECT_EQ(takeovers + KILLS, zoc_dev_stat(VDISK, "takeovers"));
-	EXPECT_EQ(resets, zoc_dev_stat(VDISK, "resets"))
+	EXPECT_EQ(ntakeovers + KILLS, zoc_dev_stat(NDISK, "takeovers"));
+	EXPECT_EQ(vtakeovers + KILLS, zoc_dev_stat(VDISK, "takeovers"));
+	EXPECT_EQ(nresets, zoc_dev_stat(NDISK, "resets"))
+		TH_LOG("the nvme driver had to reset the device");
+	EXPECT_EQ(vresets, zoc_dev_stat(VDISK, "resets"))
 		TH_LOG("the virtio-blk device was reset");
-	/* What the other disk had before the kills is there, in the file. */
-	EXPECT_EQ(0, zoc_pattern_io(self->v2dev, seed, 1, off, 2, CHUNK))
-		TH_LOG("what the other disk had is not there");
+	/* What the NVMe disk had before the kills is there, in the file. */
+	EXPECT_EQ(0, zoc_pattern_io(self->ndev, seed, 1, off, 2, CHUNK))
+		TH_LOG("what the NVMe disk had is not there");
 	close(self->lab);	/* the lab port takes one client */
 	self->lab = -1;
 	EXPECT_EQ(0, zoc_pattern_expect(seed, off, 2, CHUNK));

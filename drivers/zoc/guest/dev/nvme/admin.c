@@ -336,6 +336,7 @@ u16 zoc_nvme_cq_add(struct zoc_nvme_ctrl *ctrl, u16 qid, u64 addr, u32 size,
 		return PTR_ERR(cq) == -EFAULT ?
 		       NVME_SC_INVALID_FIELD | NVME_STATUS_DNR :
 		       NVME_SC_INTERNAL;
+	zoc_nvme_track_queue(ctrl, qid, false);
 	spin_lock_irq(&ctrl->lock);
 	ctrl->cq[qid] = cq;
 	spin_unlock_irq(&ctrl->lock);
@@ -390,6 +391,7 @@ u16 zoc_nvme_sq_add(struct zoc_nvme_ctrl *ctrl, u16 qid, u16 cqid, u64 addr,
 		       NVME_SC_INVALID_FIELD | NVME_STATUS_DNR :
 		       NVME_SC_INTERNAL;
 	cq->sqs++;
+	zoc_nvme_track_queue(ctrl, qid, true);
 	spin_lock_irq(&ctrl->lock);
 	ctrl->sq[qid] = sq;
 	spin_unlock_irq(&ctrl->lock);
@@ -468,8 +470,10 @@ void zoc_nvme_event(struct zoc_nvme_ctrl *ctrl, u32 event)
 	ctrl->aen_masked = true;
 	if (!ctrl->nr_aers) {
 		ctrl->aen_pending = event;
+		zoc_nvme_record(ctrl);
 		return;
 	}
+	zoc_nvme_record(ctrl);
 	cmd = ctrl->aer[--ctrl->nr_aers];
 	cmd->result = event;
 	/* The admin CQ's lock nests inside ours. */

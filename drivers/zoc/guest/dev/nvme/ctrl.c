@@ -71,6 +71,7 @@ void zoc_nvme_set_csts(struct zoc_nvme_ctrl *ctrl, u32 csts)
 
 	spin_lock_irq(&ctrl->lock);
 	ctrl->csts = csts;
+	zoc_nvme_record(ctrl);
 	spin_unlock_irq(&ctrl->lock);
 	/* It orders our earlier writes to host memory before the status. */
 	zoc_proxy_shadow_write(ctrl->pdev, ZOC_NVME_SHADOW_CSTS, &val,
@@ -208,6 +209,8 @@ const char *zoc_nvme_admin_queues(struct zoc_nvme_ctrl *ctrl, u64 asq,
 		       "out of memory";
 	}
 	cq->sqs = 1;
+	zoc_nvme_track_queue(ctrl, 0, false);
+	zoc_nvme_track_queue(ctrl, 0, true);
 	spin_lock_irq(&ctrl->lock);
 	ctrl->cq[0] = cq;
 	ctrl->sq[0] = sq;
@@ -410,6 +413,7 @@ static void zoc_nvme_mmio_write(struct zoc_pdev *pdev, u64 offset,
 	zoc_nvme_reg_write(ctrl, offset, lower_32_bits(value));
 	if (size == 8)
 		zoc_nvme_reg_write(ctrl, offset + 4, upper_32_bits(value));
+	zoc_nvme_record(ctrl);
 	spin_unlock_irqrestore(&ctrl->lock, flags);
 }
 
@@ -489,17 +493,18 @@ static void zoc_nvme_free(struct zoc_nvme_ctrl *ctrl)
 	destroy_workqueue(ctrl->wq);
 	mempool_destroy(ctrl->dsm_pool);
 	zoc_blkback_close(ctrl->bb);
+	kfree(ctrl->record);
 	kfree(ctrl);
 }
 
 /*
  * A controller for @params, as it is after power on, or as it was saved
- * in @state (@len bytes) by a model that let go of it; the device page
- * shows it from then on.
+ * in @state (@len bytes) by a model that let go of it, or, with @track,
+ * recorded by a model that died; the device page shows it from then on.
  */
 static int zoc_nvme_new(struct zoc_pdev *pdev,
 			const struct zoc_proxy_params *params,
-			const void *state, size_t len)
+			const void *state, size_t len, const void *track)
 {
 	unsigned int queues = params->queues ?: ZOC_NVME_DEF_QUEUES;
 	size_t n = strnlen(params->name, sizeof(params->name));
@@ -549,17 +554,23 @@ static int zoc_nvme_new(struct zoc_pdev *pdev,
 
 	ctrl->wq = alloc_workqueue("zoc-nvme-%s", WQ_UNBOUND | WQ_HIGHPRI, 0,
 				   ctrl->name);
-	if (!ctrl->wq) {
+	ctrl->record = zoc_nvme_record_alloc();
+	if (!ctrl->wq || !ctrl->record) {
 		ret = -ENOMEM;
-		goto out_destroy_pool;
+		goto out_destroy_wq;
 	}
+	zoc_nvme_track_init(ctrl, !state);
 
 	if (state) {
-		ret = zoc_nvme_restore(ctrl, state, len);
+		ret = zoc_nvme_restore(ctrl, state, len, track);
 		if (ret < 0) {
 			zoc_nvme_free(ctrl);
 			return ret;
 		}
+	} else {
+		spin_lock_irq(&ctrl->lock);
+		ctrl->recording = true;
+		spin_unlock_irq(&ctrl->lock);
 	}
 
 	zoc_nvme_image(ctrl, &pdev->image);
@@ -574,7 +585,10 @@ static int zoc_nvme_new(struct zoc_pdev *pdev,
 		state ? ", taken over" : "");
 	return 0;
 
-out_destroy_pool:
+out_destroy_wq:
+	kfree(ctrl->record);
+	if (ctrl->wq)
+		destroy_workqueue(ctrl->wq);
 	mempool_destroy(ctrl->dsm_pool);
 out_close_backend:
 	zoc_blkback_close(ctrl->bb);
@@ -586,14 +600,21 @@ out_free_ctrl:
 static int zoc_nvme_create(struct zoc_pdev *pdev,
 			   const struct zoc_proxy_params *params)
 {
-	return zoc_nvme_new(pdev, params, NULL, 0);
+	return zoc_nvme_new(pdev, params, NULL, 0, NULL);
 }
 
 static int zoc_nvme_attach(struct zoc_pdev *pdev,
 			   const struct zoc_proxy_params *params,
 			   const void *state, size_t len)
 {
-	return zoc_nvme_new(pdev, params, state, len);
+	return zoc_nvme_new(pdev, params, state, len, NULL);
+}
+
+static int zoc_nvme_recover(struct zoc_pdev *pdev,
+			    const struct zoc_proxy_params *params,
+			    const void *state, size_t len, const void *track)
+{
+	return zoc_nvme_new(pdev, params, state, len, track);
 }
 
 /* Stop the works and the queues; what runs in the backend completes. */
@@ -605,6 +626,7 @@ static void zoc_nvme_stop(struct zoc_nvme_ctrl *ctrl)
 	spin_unlock_irq(&ctrl->lock);
 	cancel_work_sync(&ctrl->work);
 	zoc_nvme_quiesce(ctrl);
+	cancel_work_sync(&ctrl->track_work);
 	zoc_nvme_free_queues(ctrl);
 }
 
@@ -639,6 +661,7 @@ struct zoc_proxy_model zoc_nvme_model = {
 	.destroy = zoc_nvme_destroy,
 	.detach = zoc_nvme_detach,
 	.attach = zoc_nvme_attach,
+	.recover = zoc_nvme_recover,
 	.resume = zoc_nvme_resume,
 	.mmio_read = zoc_nvme_mmio_read,
 	.mmio_write = zoc_nvme_mmio_write,

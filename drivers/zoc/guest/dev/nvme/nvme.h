@@ -32,6 +32,7 @@
 #define _ZOC_NVME_H
 
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
 #include <linux/bits.h>
 #include <linux/blk_types.h>
 #include <linux/irq_work.h>
@@ -52,6 +53,8 @@
 #define ZOC_NVME_MAX_QUEUES	31	/* with the admin pair: 64 doorbells */
 #define ZOC_NVME_MAX_QSIZE	1024	/* entries; CAP.MQES is one less */
 #define ZOC_NVME_IO_BUDGET	64	/* commands per run of a queue's work */
+#define ZOC_NVME_TRACKED	240	/* commands in flight in a controller */
+#define ZOC_NVME_TRACK_ADMIN	8	/* ... of which kept for the admin queue */
 #define ZOC_NVME_ADMIN_BUDGET	16
 
 /* Capabilities: contiguous queues, 4 KiB pages only, the NVM command set */
@@ -100,6 +103,7 @@
 struct zoc_nvme_ctrl;
 struct zoc_nvme_dsm;
 struct zoc_nvme_sq;
+struct zoc_nvme_track;
 struct zoc_pdev;
 struct zoc_proxy_model;
 
@@ -141,6 +145,10 @@ struct zoc_nvme_features {
  *	requests, from the controller's pool until they are done
  * @pending: those still running, plus one while they are submitted
  * @error: a failure among them
+ * @slot: its slot in the controller's track (live.c), or -1
+ * @count: its fetch count in its queue
+ * @done: taken again from the track of a model that died, with the
+ *	completion that model recorded: post it, do not run it again
  */
 struct zoc_nvme_cmd {
 	struct zoc_nvme_sq *sq;
@@ -155,6 +163,24 @@ struct zoc_nvme_cmd {
 	struct zoc_nvme_dsm *dsm;
 	atomic_t pending;
 	blk_status_t error;
+	int slot;
+	u32 count;
+	bool done;
+};
+
+/**
+ * struct zoc_nvme_admin_done - the last admin command whose effects the
+ *	recorded registers have
+ * @valid: there is one
+ * @count: its fetch count in the admin queue
+ * @status: its completion's status
+ * @result: its completion's dword 0
+ */
+struct zoc_nvme_admin_done {
+	bool valid;
+	u32 count;
+	u16 status;
+	u32 result;
 };
 
 /**
@@ -214,6 +240,8 @@ struct zoc_nvme_cq {
  *	the controller (saved.c)
  * @outstanding: commands fetched whose completion is not posted or dropped
  *	yet; decremented under @cq's lock
+ * @count: commands fetched since it was made; written by its work only
+ * @replay: commands a model that died had in flight, to run again first
  * @work: fetches and executes the commands of an I/O queue (the control
  *	work serves the admin queue)
  * @cmds: its commands, one for each entry, allocated with it
@@ -241,6 +269,8 @@ struct zoc_nvme_sq {
 	bool stopped;
 	bool paused;
 	atomic_t outstanding;
+	u32 count;
+	struct list_head replay;
 	struct work_struct work;
 	struct zoc_nvme_cmd *cmds;
 	struct llist_head free;
@@ -287,6 +317,17 @@ struct zoc_nvme_sq {
  * @data_written: bytes written
  * @host_reads: read commands completed
  * @host_writes: write commands completed
+ *
+ * Its live record (live.c, saved.c):
+ * @track: its track, in the record
+ * @track_lock: protects @track_used, @track_free and @track_full
+ * @track_used: the track's command slots taken
+ * @track_free: those free
+ * @track_full: a queue found none free: kick the queues when one is
+ * @track_work: kicks them
+ * @recording: the registers are recorded: it runs with a state of its own
+ * @record: the registers, as recorded last; with @lock
+ * @admin_done: the last admin command the registers have the effects of
  */
 struct zoc_nvme_ctrl {
 	struct zoc_pdev *pdev;
@@ -327,6 +368,16 @@ struct zoc_nvme_ctrl {
 	atomic64_t data_written;
 	atomic64_t host_reads;
 	atomic64_t host_writes;
+	struct zoc_nvme_track *track;
+	/* fetches, and completions in any context */
+	spinlock_t track_lock;
+	DECLARE_BITMAP(track_used, ZOC_NVME_TRACKED);
+	unsigned int track_free;
+	bool track_full;
+	struct work_struct track_work;
+	bool recording;
+	void *record;
+	struct zoc_nvme_admin_done admin_done;
 };
 
 extern ushort zoc_nvme_vendor;
@@ -352,7 +403,7 @@ struct zoc_nvme_sq *zoc_nvme_sq_alloc(struct zoc_nvme_ctrl *ctrl,
 				      struct zoc_nvme_cq *cq);
 void zoc_nvme_sq_free(struct zoc_nvme_sq *sq);
 struct zoc_nvme_cmd *zoc_nvme_sq_adopt(struct zoc_nvme_sq *sq,
-				       const struct nvme_command *sqe);
+				       const struct nvme_command *sqe, int slot);
 bool zoc_nvme_qsize_ok(u32 size);
 void zoc_nvme_admin_pass(struct zoc_nvme_ctrl *ctrl);
 u32 zoc_nvme_sq_doorbell(struct zoc_nvme_sq *sq, u32 value);
@@ -378,7 +429,26 @@ u16 zoc_nvme_io_cmd(struct zoc_nvme_cmd *cmd);
 /* saved.c */
 int zoc_nvme_save(struct zoc_nvme_ctrl *ctrl, void *state, size_t len);
 int zoc_nvme_restore(struct zoc_nvme_ctrl *ctrl, const void *state,
-		     size_t len);
+		     size_t len, const void *track);
+void zoc_nvme_record(struct zoc_nvme_ctrl *ctrl);
+void zoc_nvme_record_admin(struct zoc_nvme_ctrl *ctrl,
+			   struct zoc_nvme_cmd *cmd, u16 status);
+void *zoc_nvme_record_alloc(void);
+
+/* live.c */
+void zoc_nvme_track_init(struct zoc_nvme_ctrl *ctrl, bool fresh);
+void zoc_nvme_track_clear(struct zoc_nvme_ctrl *ctrl);
+void zoc_nvme_track_release(struct zoc_nvme_ctrl *ctrl, int slot);
+void zoc_nvme_track_put(struct zoc_nvme_cmd *cmd);
+int zoc_nvme_track_fetch(struct zoc_nvme_sq *sq);
+void zoc_nvme_track_fetched(struct zoc_nvme_cmd *cmd, u32 count);
+void zoc_nvme_track_sq(struct zoc_nvme_sq *sq);
+void zoc_nvme_track_posting(struct zoc_nvme_cq *cq, struct zoc_nvme_cmd *cmd);
+void zoc_nvme_track_cq(struct zoc_nvme_cq *cq);
+void zoc_nvme_track_queue(struct zoc_nvme_ctrl *ctrl, u16 qid, bool sq);
+bool zoc_nvme_track_recover(struct zoc_nvme_ctrl *ctrl, const void *track,
+			    const struct zoc_nvme_admin_done *done);
+struct zoc_nvme_cmd *zoc_nvme_replay(struct zoc_nvme_sq *sq);
 void zoc_nvme_resume(struct zoc_pdev *pdev);
 
 #endif /* _ZOC_NVME_H */

@@ -138,6 +138,7 @@ static bool zoc_nvme_cq_post(struct zoc_nvme_cq *cq, struct zoc_nvme_cmd *cmd)
 	lockdep_assert_held(&cq->lock);
 	if (zoc_nvme_cq_full(cq) && !zoc_nvme_cq_room(cq))
 		return false;
+	zoc_nvme_track_posting(cq, cmd);
 	cqe->result.u64 = cpu_to_le64(cmd->result);
 	cqe->sq_head = cpu_to_le16(READ_ONCE(cmd->sq->head));
 	cqe->sq_id = cpu_to_le16(cmd->sq->qid);
@@ -152,6 +153,7 @@ static bool zoc_nvme_cq_post(struct zoc_nvme_cq *cq, struct zoc_nvme_cmd *cmd)
 		cq->tail = 0;
 		cq->phase ^= 1;
 	}
+	zoc_nvme_track_cq(cq);
 	return true;
 }
 
@@ -227,6 +229,7 @@ void zoc_nvme_cq_retire(struct list_head *done)
 
 	list_for_each_entry_safe(cmd, tmp, done, entry) {
 		sq = cmd->sq;
+		zoc_nvme_track_put(cmd);
 		/* Free before the count drops: see zoc_nvme_sq_fetch(). */
 		llist_add(&cmd->free, &sq->free);
 		zoc_nvme_sq_put(sq);
@@ -328,11 +331,12 @@ static bool zoc_nvme_sq_refresh(struct zoc_nvme_sq *sq)
 }
 
 /*
- * A free command of @sq made outstanding, with a copy of @sqe; NULL if
- * @size are outstanding already.  Its queue's work, or a quiesced queue.
+ * A free command of @sq made outstanding, with a copy of @sqe, in slot
+ * @slot of the controller's track; NULL if @size are outstanding already.
+ * Its queue's work, or a queue not running yet.
  */
 struct zoc_nvme_cmd *zoc_nvme_sq_adopt(struct zoc_nvme_sq *sq,
-				       const struct nvme_command *sqe)
+				       const struct nvme_command *sqe, int slot)
 {
 	struct zoc_nvme_cmd *cmd;
 	struct llist_node *node;
@@ -355,21 +359,38 @@ struct zoc_nvme_cmd *zoc_nvme_sq_adopt(struct zoc_nvme_sq *sq,
 	cmd->status = NVME_SC_SUCCESS;
 	cmd->nr_segs = 0;
 	cmd->dsm = NULL;
+	cmd->slot = slot;
+	cmd->count = sq->count;
+	cmd->done = false;
 	return cmd;
 }
 
-/* The next command of @sq, or NULL: empty, halted or enough in flight. */
+/*
+ * The next command of @sq, or NULL: empty, halted, enough in flight, or
+ * the controller's track full.  The command in the track first, then the
+ * queue's head past it.
+ */
 static struct zoc_nvme_cmd *zoc_nvme_sq_fetch(struct zoc_nvme_sq *sq)
 {
 	struct zoc_nvme_cmd *cmd;
+	int slot;
 
 	if (zoc_nvme_sq_halted(sq))
 		return NULL;
 	if (sq->head == sq->tail && !zoc_nvme_sq_refresh(sq))
 		return NULL;
-	cmd = zoc_nvme_sq_adopt(sq, &sq->ring[sq->head]);
-	if (cmd)
-		WRITE_ONCE(sq->head, sq->head + 1 == sq->size ? 0 : sq->head + 1);
+	slot = zoc_nvme_track_fetch(sq);
+	if (slot < 0)
+		return NULL;
+	cmd = zoc_nvme_sq_adopt(sq, &sq->ring[sq->head], slot);
+	if (!cmd) {
+		zoc_nvme_track_release(sq->ctrl, slot);
+		return NULL;
+	}
+	zoc_nvme_track_fetched(cmd, sq->count);
+	sq->count++;
+	WRITE_ONCE(sq->head, sq->head + 1 == sq->size ? 0 : sq->head + 1);
+	zoc_nvme_track_sq(sq);
 	return cmd;
 }
 
@@ -385,8 +406,8 @@ static bool zoc_nvme_sq_idle(struct zoc_nvme_sq *sq)
 
 /*
  * Wait until nothing of the stopped @sq is in flight.  What waits for room
- * in its CQ is dropped; what runs in the backend is posted or dropped as
- * it ends.
+ * in its CQ, or to run again after a recovery, is dropped; what runs in
+ * the backend is posted or dropped as it ends.
  */
 void zoc_nvme_sq_drain(struct zoc_nvme_sq *sq)
 {
@@ -400,6 +421,8 @@ void zoc_nvme_sq_drain(struct zoc_nvme_sq *sq)
 		if (cmd->sq == sq)
 			list_move_tail(&cmd->entry, &dropped);
 	}
+	/* What a model that died left to run, and never ran */
+	list_splice_tail_init(&sq->replay, &dropped);
 	zoc_nvme_cq_retire(&dropped);
 	spin_unlock_irq(&cq->lock);
 	wait_var_event(&sq->outstanding, zoc_nvme_sq_idle(sq));
@@ -415,7 +438,7 @@ static void zoc_nvme_sq_work(struct work_struct *work)
 	struct zoc_nvme_cmd *cmd;
 
 	zoc_nvme_cq_hold(sq->cq);
-	while ((cmd = zoc_nvme_sq_fetch(sq))) {
+	while ((cmd = zoc_nvme_replay(sq) ?: zoc_nvme_sq_fetch(sq))) {
 		zoc_nvme_finish(cmd, zoc_nvme_io_cmd(cmd));
 		if (!--budget) {
 			/* Let the other queues run; come back for the rest. */
@@ -486,6 +509,7 @@ struct zoc_nvme_sq *zoc_nvme_sq_alloc(struct zoc_nvme_ctrl *ctrl,
 	init_llist_head(&sq->free);
 	for (i = 0; i < size; i++)
 		llist_add(&sq->cmds[i].free, &sq->free);
+	INIT_LIST_HEAD(&sq->replay);
 	sq->ctrl = ctrl;
 	sq->cq = cq;
 	sq->qid = qid;
@@ -517,10 +541,19 @@ void zoc_nvme_admin_pass(struct zoc_nvme_ctrl *ctrl)
 	struct zoc_nvme_sq *sq = ctrl->sq[0];
 	unsigned int budget = ZOC_NVME_ADMIN_BUDGET;
 	struct zoc_nvme_cmd *cmd;
+	u16 status;
 
 	zoc_nvme_cq_hold(sq->cq);
-	while ((cmd = zoc_nvme_sq_fetch(sq))) {
-		zoc_nvme_finish(cmd, zoc_nvme_admin_cmd(ctrl, cmd));
+	while ((cmd = zoc_nvme_replay(sq) ?: zoc_nvme_sq_fetch(sq))) {
+		if (cmd->done) {
+			/* Its effects are in the registers already */
+			zoc_nvme_complete(cmd);
+		} else {
+			status = zoc_nvme_admin_cmd(ctrl, cmd);
+			if (status != ZOC_NVME_ASYNC)
+				zoc_nvme_record_admin(ctrl, cmd, status);
+			zoc_nvme_finish(cmd, status);
+		}
 		if (!--budget) {
 			queue_work(ctrl->wq, &ctrl->work);
 			break;

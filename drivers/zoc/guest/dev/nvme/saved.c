@@ -32,7 +32,7 @@
 #include "../../zoc_proxy.h"
 #include "nvme.h"
 
-#define ZOC_NVME_SAVED_VERSION	1
+#define ZOC_NVME_SAVED_VERSION	2
 
 /* struct zoc_nvme_saved.flags */
 #define ZOC_NVME_SAVED_ENABLED		BIT(0)
@@ -41,6 +41,7 @@
 #define ZOC_NVME_SAVED_AEN_MASKED	BIT(3)
 #define ZOC_NVME_SAVED_WCE		BIT(4)
 #define ZOC_NVME_SAVED_DBBUF		BIT(5)	/* @dbs and @eis hold pages */
+#define ZOC_NVME_SAVED_ADMIN_DONE	BIT(6)	/* @admin_* are valid */
 
 /**
  * struct zoc_nvme_saved_queue - a queue pair's identifier, as saved
@@ -104,6 +105,11 @@ struct zoc_nvme_saved_queue {
  * @data_written: ditto
  * @host_reads: ditto
  * @host_writes: ditto
+ * @admin_count: a live record's: the fetch count of the last admin command
+ *	whose effects it has (ZOC_NVME_SAVED_ADMIN_DONE)
+ * @admin_result: that command's completion: dword 0
+ * @admin_status: and status
+ * @reserved2: zero
  * @q: its queues, by identifier; the admin pair's bases and sizes are
  *	those it was enabled with
  */
@@ -133,8 +139,14 @@ struct zoc_nvme_saved {
 	__le64 data_written;
 	__le64 host_reads;
 	__le64 host_writes;
+	__le32 admin_count;
+	__le32 admin_result;
+	__le16 admin_status;
+	__le16 reserved2;
 	struct zoc_nvme_saved_queue q[ZOC_NVME_MAX_QUEUES + 1];
 };
+
+static_assert(sizeof(struct zoc_nvme_saved) <= ZOC_PROXY_LIVE_STATE);
 
 /* What may still complete: none of @sq's commands is in the backend. */
 static bool zoc_nvme_sq_settled(struct zoc_nvme_sq *sq, unsigned int held)
@@ -190,6 +202,7 @@ static void zoc_nvme_pause(struct zoc_nvme_ctrl *ctrl)
 	}
 }
 
+/* A queue pair's place and shape, not its indexes */
 static void zoc_nvme_save_queue(struct zoc_nvme_sq *sq, struct zoc_nvme_cq *cq,
 				struct zoc_nvme_saved_queue *q)
 {
@@ -197,21 +210,143 @@ static void zoc_nvme_save_queue(struct zoc_nvme_sq *sq, struct zoc_nvme_cq *cq,
 		q->sq_base = cpu_to_le64(sq->base);
 		q->sq_size = cpu_to_le16(sq->size);
 		q->sq_cqid = cpu_to_le16(sq->cq->qid);
+	}
+	if (cq) {
+		q->cq_base = cpu_to_le64(cq->base);
+		q->cq_size = cpu_to_le16(cq->size);
+		q->cq_vector = cpu_to_le16(cq->vector);
+		q->cq_ien = cq->ien;
+	}
+}
+
+/* A queue pair's indexes, of a paused controller */
+static void zoc_nvme_save_indexes(struct zoc_nvme_sq *sq,
+				  struct zoc_nvme_cq *cq,
+				  struct zoc_nvme_saved_queue *q)
+{
+	if (sq) {
 		q->sq_head = cpu_to_le16(sq->head);
 		q->sq_tail = cpu_to_le16(sq->tail);
 		q->sq_db = cpu_to_le16(sq->db);
 	}
 	if (cq) {
 		spin_lock_irq(&cq->lock);
-		q->cq_base = cpu_to_le64(cq->base);
-		q->cq_size = cpu_to_le16(cq->size);
-		q->cq_vector = cpu_to_le16(cq->vector);
 		q->cq_head = cpu_to_le16(cq->head);
 		q->cq_tail = cpu_to_le16(cq->tail);
 		q->cq_phase = cq->phase;
-		q->cq_ien = cq->ien;
 		spin_unlock_irq(&cq->lock);
 	}
+}
+
+/*
+ * The registers, features, counters and queues into @sv, without the
+ * queues' indexes and the events held; lock held.
+ */
+static void zoc_nvme_save_regs(struct zoc_nvme_ctrl *ctrl,
+			       struct zoc_nvme_saved *sv)
+{
+	struct zoc_nvme_features *f = &ctrl->feat;
+	struct zoc_nvme_admin_done *done = &ctrl->admin_done;
+	unsigned int qid;
+	u32 flags = 0;
+
+	lockdep_assert_held(&ctrl->lock);
+	memset(sv, 0, sizeof(*sv));
+	if (ctrl->enabled)
+		flags |= ZOC_NVME_SAVED_ENABLED;
+	if (ctrl->shut_down)
+		flags |= ZOC_NVME_SAVED_SHUT_DOWN;
+	if (f->wce)
+		flags |= ZOC_NVME_SAVED_WCE;
+	if (ctrl->dbs)
+		flags |= ZOC_NVME_SAVED_DBBUF;
+	if (ctrl->reset_pending)
+		flags |= ZOC_NVME_SAVED_RESET_PENDING;
+	if (ctrl->aen_masked)
+		flags |= ZOC_NVME_SAVED_AEN_MASKED;
+	if (done->valid)
+		flags |= ZOC_NVME_SAVED_ADMIN_DONE;
+	sv->version = cpu_to_le32(ZOC_NVME_SAVED_VERSION);
+	sv->nr_io_queues = cpu_to_le32(ctrl->nr_io_queues);
+	sv->flags = cpu_to_le32(flags);
+	sv->cc = cpu_to_le32(ctrl->cc);
+	sv->csts = cpu_to_le32(ctrl->csts);
+	sv->aqa = cpu_to_le32(ctrl->aqa);
+	sv->asq = cpu_to_le64(ctrl->asq);
+	sv->acq = cpu_to_le64(ctrl->acq);
+	sv->aen_pending = cpu_to_le32(ctrl->aen_pending);
+	sv->dbs = cpu_to_le64(ctrl->dbs_addr);
+	sv->eis = cpu_to_le64(ctrl->eis_addr);
+	sv->arbitration = cpu_to_le32(f->arbitration);
+	sv->power_mgmt = cpu_to_le32(f->power_mgmt);
+	sv->irq_coalesce = cpu_to_le32(f->irq_coalesce);
+	sv->write_atomic = cpu_to_le32(f->write_atomic);
+	sv->async_event = cpu_to_le32(f->async_event);
+	sv->temp_over = cpu_to_le16(f->temp_over);
+	sv->temp_under = cpu_to_le16(f->temp_under);
+	sv->data_read = cpu_to_le64(atomic64_read(&ctrl->data_read));
+	sv->data_written = cpu_to_le64(atomic64_read(&ctrl->data_written));
+	sv->host_reads = cpu_to_le64(atomic64_read(&ctrl->host_reads));
+	sv->host_writes = cpu_to_le64(atomic64_read(&ctrl->host_writes));
+	sv->admin_count = cpu_to_le32(done->count);
+	sv->admin_result = cpu_to_le32(done->result);
+	sv->admin_status = cpu_to_le16(done->status);
+	for (qid = 0; qid <= ctrl->nr_io_queues; qid++)
+		zoc_nvme_save_queue(ctrl->sq[qid], ctrl->cq[qid], &sv->q[qid]);
+}
+
+/**
+ * zoc_nvme_record_alloc - room for a controller's recorded registers
+ *
+ * Return: the room, to kfree(), or NULL.
+ */
+void *zoc_nvme_record_alloc(void)
+{
+	return kmalloc(sizeof(struct zoc_nvme_saved), GFP_KERNEL);
+}
+
+/**
+ * zoc_nvme_record - commit a controller's registers to its live record
+ * @ctrl: the controller
+ *
+ * After each change of its registers, features, queues or events, so
+ * that a model recovering the controller finds them as they were last;
+ * nothing before the controller runs with a state of its own.
+ *
+ * Context: the controller's lock held.
+ */
+void zoc_nvme_record(struct zoc_nvme_ctrl *ctrl)
+{
+	lockdep_assert_held(&ctrl->lock);
+	if (!ctrl->recording)
+		return;
+	zoc_nvme_save_regs(ctrl, ctrl->record);
+	zoc_proxy_live_commit(ctrl->pdev, ctrl->record,
+			      sizeof(struct zoc_nvme_saved));
+}
+
+/**
+ * zoc_nvme_record_admin - an admin command is done: record its effects
+ * @ctrl: the controller
+ * @cmd: the command, of the admin queue
+ * @status: its status
+ *
+ * With its completion, before the completion is posted: a model that
+ * recovers the controller posts that completion rather than running the
+ * command again.
+ *
+ * Context: the control work.
+ */
+void zoc_nvme_record_admin(struct zoc_nvme_ctrl *ctrl,
+			   struct zoc_nvme_cmd *cmd, u16 status)
+{
+	spin_lock_irq(&ctrl->lock);
+	ctrl->admin_done.valid = true;
+	ctrl->admin_done.count = cmd->count;
+	ctrl->admin_done.status = status;
+	ctrl->admin_done.result = cmd->result;
+	zoc_nvme_record(ctrl);
+	spin_unlock_irq(&ctrl->lock);
 }
 
 /*
@@ -262,9 +397,7 @@ static bool zoc_nvme_flush_backlogs(struct zoc_nvme_ctrl *ctrl)
 int zoc_nvme_save(struct zoc_nvme_ctrl *ctrl, void *state, size_t len)
 {
 	struct zoc_nvme_saved *sv = state;
-	struct zoc_nvme_features *f = &ctrl->feat;
 	unsigned int qid, i;
-	u32 flags = 0;
 
 	zoc_nvme_pause(ctrl);
 	if (len < sizeof(*sv))
@@ -272,49 +405,16 @@ int zoc_nvme_save(struct zoc_nvme_ctrl *ctrl, void *state, size_t len)
 	if (!zoc_nvme_flush_backlogs(ctrl))
 		return -EBUSY;
 
-	memset(sv, 0, sizeof(*sv));
-	if (ctrl->enabled)
-		flags |= ZOC_NVME_SAVED_ENABLED;
-	if (ctrl->shut_down)
-		flags |= ZOC_NVME_SAVED_SHUT_DOWN;
-	if (f->wce)
-		flags |= ZOC_NVME_SAVED_WCE;
-	if (ctrl->dbs)
-		flags |= ZOC_NVME_SAVED_DBBUF;
-	sv->version = cpu_to_le32(ZOC_NVME_SAVED_VERSION);
-	sv->nr_io_queues = cpu_to_le32(ctrl->nr_io_queues);
-	sv->dbs = cpu_to_le64(ctrl->dbs_addr);
-	sv->eis = cpu_to_le64(ctrl->eis_addr);
-	sv->arbitration = cpu_to_le32(f->arbitration);
-	sv->power_mgmt = cpu_to_le32(f->power_mgmt);
-	sv->irq_coalesce = cpu_to_le32(f->irq_coalesce);
-	sv->write_atomic = cpu_to_le32(f->write_atomic);
-	sv->async_event = cpu_to_le32(f->async_event);
-	sv->temp_over = cpu_to_le16(f->temp_over);
-	sv->temp_under = cpu_to_le16(f->temp_under);
-	sv->data_read = cpu_to_le64(atomic64_read(&ctrl->data_read));
-	sv->data_written = cpu_to_le64(atomic64_read(&ctrl->data_written));
-	sv->host_reads = cpu_to_le64(atomic64_read(&ctrl->host_reads));
-	sv->host_writes = cpu_to_le64(atomic64_read(&ctrl->host_writes));
-	for (qid = 0; qid <= ctrl->nr_io_queues; qid++)
-		zoc_nvme_save_queue(ctrl->sq[qid], ctrl->cq[qid], &sv->q[qid]);
-
 	spin_lock_irq(&ctrl->lock);
-	if (ctrl->reset_pending)
-		flags |= ZOC_NVME_SAVED_RESET_PENDING;
-	if (ctrl->aen_masked)
-		flags |= ZOC_NVME_SAVED_AEN_MASKED;
-	sv->flags = cpu_to_le32(flags);
-	sv->cc = cpu_to_le32(ctrl->cc);
-	sv->csts = cpu_to_le32(ctrl->csts);
-	sv->aqa = cpu_to_le32(ctrl->aqa);
-	sv->asq = cpu_to_le64(ctrl->asq);
-	sv->acq = cpu_to_le64(ctrl->acq);
-	sv->aen_pending = cpu_to_le32(ctrl->aen_pending);
+	zoc_nvme_save_regs(ctrl, sv);
+	/* A saved controller has no command in flight but these events. */
+	sv->flags &= ~cpu_to_le32(ZOC_NVME_SAVED_ADMIN_DONE);
 	sv->nr_aers = cpu_to_le16(ctrl->nr_aers);
 	for (i = 0; i < ctrl->nr_aers; i++)
 		sv->aer_cid[i] = cpu_to_le16(ctrl->aer[i]->sqe.common.command_id);
 	spin_unlock_irq(&ctrl->lock);
+	for (qid = 0; qid <= ctrl->nr_io_queues; qid++)
+		zoc_nvme_save_indexes(ctrl->sq[qid], ctrl->cq[qid], &sv->q[qid]);
 	return sizeof(*sv);
 }
 
@@ -362,6 +462,7 @@ static bool zoc_nvme_restore_aers(struct zoc_nvme_ctrl *ctrl,
 	struct nvme_command sqe = {};
 	struct zoc_nvme_cmd *cmd;
 	unsigned int i;
+	int slot;
 
 	/* The admin queue keeps room to fetch. */
 	if (nr > ZOC_NVME_AERL + 1 || nr >= ctrl->sq[0]->size)
@@ -369,9 +470,16 @@ static bool zoc_nvme_restore_aers(struct zoc_nvme_ctrl *ctrl,
 	sqe.common.opcode = nvme_admin_async_event;
 	for (i = 0; i < nr; i++) {
 		sqe.common.command_id = le16_to_cpu(sv->aer_cid[i]);
-		cmd = zoc_nvme_sq_adopt(ctrl->sq[0], &sqe);
-		if (!cmd)
+		slot = zoc_nvme_track_fetch(ctrl->sq[0]);
+		if (slot < 0)
 			return false;
+		cmd = zoc_nvme_sq_adopt(ctrl->sq[0], &sqe, slot);
+		if (!cmd) {
+			zoc_nvme_track_release(ctrl, slot);
+			return false;
+		}
+		/* Fetched before anything the queue fetches next */
+		zoc_nvme_track_fetched(cmd, ctrl->sq[0]->count - 1);
 		spin_lock_irq(&ctrl->lock);
 		ctrl->aer[ctrl->nr_aers++] = cmd;
 		spin_unlock_irq(&ctrl->lock);
@@ -379,10 +487,20 @@ static bool zoc_nvme_restore_aers(struct zoc_nvme_ctrl *ctrl,
 	return true;
 }
 
-/* The queues of an enabled controller; false if the state does not fit. */
+/*
+ * The queues of an enabled controller, with their indexes saved or, from
+ * a live record, in @track; false if the state does not fit.
+ */
 static bool zoc_nvme_restore_queues(struct zoc_nvme_ctrl *ctrl,
-				    const struct zoc_nvme_saved *sv)
+				    const struct zoc_nvme_saved *sv,
+				    const void *track)
 {
+	struct zoc_nvme_admin_done done = {
+		.valid = le32_to_cpu(sv->flags) & ZOC_NVME_SAVED_ADMIN_DONE,
+		.count = le32_to_cpu(sv->admin_count),
+		.status = le16_to_cpu(sv->admin_status),
+		.result = le32_to_cpu(sv->admin_result),
+	};
 	const struct zoc_nvme_saved_queue *q = &sv->q[0];
 	unsigned int qid;
 
@@ -407,7 +525,7 @@ static bool zoc_nvme_restore_queues(struct zoc_nvme_ctrl *ctrl,
 				    le16_to_cpu(q->sq_size)))
 			return false;
 	}
-	for (qid = 0; qid <= ctrl->nr_io_queues; qid++) {
+	for (qid = 0; qid <= ctrl->nr_io_queues && !track; qid++) {
 		q = &sv->q[qid];
 		if (ctrl->cq[qid] && !zoc_nvme_restore_cq(ctrl->cq[qid], q))
 			return false;
@@ -419,26 +537,44 @@ static bool zoc_nvme_restore_queues(struct zoc_nvme_ctrl *ctrl,
 	     zoc_nvme_set_dbbuf(ctrl, le64_to_cpu(sv->dbs),
 				le64_to_cpu(sv->eis))))
 		return false;
+	if (track)
+		return zoc_nvme_track_recover(ctrl, track, &done);
+	/* The track goes on from the saved indexes. */
+	for (qid = 0; qid <= ctrl->nr_io_queues; qid++) {
+		if (ctrl->cq[qid]) {
+			spin_lock_irq(&ctrl->cq[qid]->lock);
+			zoc_nvme_track_cq(ctrl->cq[qid]);
+			spin_unlock_irq(&ctrl->cq[qid]->lock);
+		}
+		if (ctrl->sq[qid])
+			zoc_nvme_track_sq(ctrl->sq[qid]);
+	}
 	return zoc_nvme_restore_aers(ctrl, sv);
 }
 
 /**
- * zoc_nvme_restore - restore a controller as it was saved
+ * zoc_nvme_restore - restore a controller as it was saved, or as a model
+ *	that died recorded it
  * @ctrl: the controller, just created for the same parameters; no work
  *	runs yet
- * @state: what zoc_nvme_save() saved; untrusted
+ * @state: what zoc_nvme_save() saved, or the registers zoc_nvme_record()
+ *	recorded; untrusted
  * @len: bytes at @state
+ * @track: with recorded registers, a copy of the live record's track;
+ *	untrusted
  *
  * A state whose queues do not fit (rings that are no host memory, indexes
- * out of range, completions posted after it was saved) leaves the
- * controller failed: CSTS.CFS, and the host's driver resets it.
+ * out of range, completions posted after it was saved, a track that does
+ * not add up) leaves the controller failed: CSTS.CFS, and the host's
+ * driver resets it.  With @track, the commands in flight are run again
+ * once the controller resumes (live.c).
  *
  * Context: process context.
  * Return: the bytes of @state used, or -EINVAL if it is no saved state of
  * this controller.
  */
 int zoc_nvme_restore(struct zoc_nvme_ctrl *ctrl, const void *state,
-		     size_t len)
+		     size_t len, const void *track)
 {
 	const struct zoc_nvme_saved *sv = state;
 	struct zoc_nvme_features *f = &ctrl->feat;
@@ -477,8 +613,11 @@ int zoc_nvme_restore(struct zoc_nvme_ctrl *ctrl, const void *state,
 	ctrl->aen_pending = le32_to_cpu(sv->aen_pending);
 	spin_unlock_irq(&ctrl->lock);
 
+	/* Saved quiesced, or recorded disabled: nothing in flight */
+	if (!track || !ctrl->enabled)
+		zoc_nvme_track_clear(ctrl);
 	if (ctrl->enabled)
-		ok = zoc_nvme_restore_queues(ctrl, sv);
+		ok = zoc_nvme_restore_queues(ctrl, sv, track);
 	if (!ok) {
 		/*
 		 * Serve no queue, not even the admin queue, which may be
@@ -500,6 +639,9 @@ int zoc_nvme_restore(struct zoc_nvme_ctrl *ctrl, const void *state,
 		if (ctrl->sq[qid])
 			ctrl->sq[qid]->stopped = true;
 	}
+	/* From here on, what changes is recorded. */
+	ctrl->recording = true;
+	zoc_nvme_record(ctrl);
 	spin_unlock_irq(&ctrl->lock);
 	return sizeof(*sv);
 }
