@@ -15,6 +15,11 @@
  *			exited with status 0
  *	restart		ok, then reboot the machine as on SIGTERM, but with a
  *			reboot rather than a power-off (zoc-fw.c)
+ *	stop		ok, then power the machine off as on SIGUSR2: its
+ *			models detach and it leaves the link, for a standby
+ *			service VM to take over
+ *	takeover	a standby service VM takes its links at once, from
+ *			a service VM known dead (modules.c)
  *
  * Requests run to their end one at a time, between supervision rounds, as
  * hooks do.  A port that is missing, or whose other end is not connected,
@@ -192,10 +197,16 @@ static void fw_run_command(struct fw *fw, const char *name, char *reply,
 	snprintf(reply, len, "error no command of that name");
 }
 
-/* The loop ends once the reply is sent; the machine reboots (zoc-fw.c). */
-static void fw_restart(struct fw *fw, char *reply, size_t len)
+/*
+ * The loop ends once the reply is sent; the machine reboots, or powers
+ * off (zoc-fw.c).
+ */
+static void fw_restart(struct fw *fw, bool stop, char *reply, size_t len)
 {
-	fw->restart = true;
+	if (stop)
+		fw->stop = true;
+	else
+		fw->restart = true;
 	snprintf(reply, len, "ok");
 }
 
@@ -220,12 +231,15 @@ static void fw_request(struct fw *fw, char *line, char *reply, size_t len)
 		fw_reload(fw, arg, reply, len);
 	else if (!strcmp(cmd, "run") && arg && !more)
 		fw_run_command(fw, arg, reply, len);
-	else if (!strcmp(cmd, "restart") && !arg)
-		fw_restart(fw, reply, len);
+	else if ((!strcmp(cmd, "restart") || !strcmp(cmd, "stop")) && !arg)
+		fw_restart(fw, !strcmp(cmd, "stop"), reply, len);
+	else if (!strcmp(cmd, "takeover") && !arg)
+		fw_takeover(reply, len);
 	else if (!strcmp(cmd, "ping") || !strcmp(cmd, "reload") ||
-		 !strcmp(cmd, "run") || !strcmp(cmd, "restart"))
+		 !strcmp(cmd, "run") || !strcmp(cmd, "restart") ||
+		 !strcmp(cmd, "stop") || !strcmp(cmd, "takeover"))
 		snprintf(reply, len,
-			 "error usage: ping | reload MODULE | run NAME | restart");
+			 "error usage: ping | reload MODULE | run NAME | restart | stop | takeover");
 	else
 		snprintf(reply, len, "error unknown request");
 	fw_log("control: %s: %s", shown, reply);

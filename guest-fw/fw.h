@@ -123,6 +123,7 @@ struct fw_control {
  * @commands: programs the control port runs by name
  * @nr_commands: how many
  * @restart: the control port asked for a reboot
+ * @stop: the control port asked for a power-off
  */
 struct fw {
 	unsigned int modules;
@@ -140,6 +141,7 @@ struct fw {
 	struct fw_command commands[FW_MAX_COMMANDS];
 	unsigned int nr_commands;
 	bool restart;
+	bool stop;
 };
 
 /* zoc-fw.c */
@@ -150,6 +152,7 @@ bool fw_exec(char **argv, unsigned int timeout, int *status);
 void fw_module(struct fw *fw, char **argv, int argc);
 bool fw_modname_ok(const char *name);
 void fw_reload(struct fw *fw, const char *module, char *reply, size_t len);
+void fw_takeover(char *reply, size_t len);
 void fw_unload_all(struct fw *fw);
 
 /* hotplug.c */

@@ -284,6 +284,8 @@ static int fw_reload_add(struct fw_reload *r, const char *name,
 	return 0;
 }
 
+#define FW_STANDBY_PARAM	"/sys/module/zoc_guest/parameters/standby"
+
 /* Write @val to the file @path: 0 or -errno. */
 static int fw_write(const char *path, const char *val)
 {
@@ -398,6 +400,26 @@ static int fw_take_down(struct fw_reload *r, const char *name)
 		}
 	}
 	return 0;
+}
+
+/**
+ * fw_takeover - make a standby service VM take its links at once
+ * @reply: "ok", or "error" and why
+ * @len: its size
+ *
+ * For a "takeover" request: zoc_guest's standby parameter goes to 0, so
+ * its endpoints take their links whoever holds them.  Only for when the
+ * service VM that served is known dead (its VMM killed): see link.rst.
+ */
+void fw_takeover(char *reply, size_t len)
+{
+	int ret = fw_write(FW_STANDBY_PARAM, "0");
+
+	if (ret)
+		snprintf(reply, len, "error %s: %s", FW_STANDBY_PARAM,
+			 strerror(-ret));
+	else
+		snprintf(reply, len, "ok");
 }
 
 /**

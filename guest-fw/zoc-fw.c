@@ -344,7 +344,7 @@ static void fw_reaped(struct fw *fw, pid_t pid, int status)
 /*
  * Start what is due, reap what exited, run the hotplug hooks of link
  * events, until asked to power off (busybox poweroff sends SIGUSR2 to
- * PID 1, reboot SIGTERM) or to restart (the control port).  The signals
+ * PID 1, reboot SIGTERM), to restart or to stop (the control port).  The signals
  * stay blocked and are taken synchronously; a signalfd only wakes the
  * loop up.
  */
@@ -362,7 +362,7 @@ static void fw_supervise(struct fw *fw, sigset_t *set)
 	int status, sig = 0;
 	pid_t pid;
 
-	while (sig != SIGUSR2 && sig != SIGTERM && !fw->restart) {
+	while (sig != SIGUSR2 && sig != SIGTERM && !fw->restart && !fw->stop) {
 		for (i = 0; i < fw->nr_services; i++) {
 			s = &fw->services[i];
 			if (!s->pid && time(NULL) >= s->next_start)

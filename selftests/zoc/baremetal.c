@@ -235,6 +235,7 @@ TEST_F_TIMEOUT(bare, broker, 300)
 	ASSERT_EQ(0, recv_msg(sock, &val, &fd));	/* protocol version */
 	EXPECT_EQ(0, val);
 	ASSERT_EQ(0, recv_msg(sock, &val, &fd));	/* our peer id */
+	f.peer = val;
 	ASSERT_EQ(0, recv_msg(sock, &val, &shm));	/* the window */
 	ASSERT_LE(0, shm);
 	ASSERT_EQ(0, recv_msg(sock, &host_id, &f.call));	/* the host's doorbell */

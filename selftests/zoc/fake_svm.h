@@ -47,6 +47,7 @@ struct fake_svm {
 	unsigned long long aperture;
 	int call;		/* we signal it to ring the host */
 	int kick;		/* the host signals it to ring us */
+	int standby_kick;	/* a standby's: the host must never ring it */
 	int stop;		/* set by the test: __atomic */
 	int attached;
 	u32 epoch;
@@ -58,6 +59,8 @@ struct fake_svm {
 	int late;		/* replies found without a doorbell: __atomic */
 	int waiting;		/* tag of the ping in flight, 0 if none */
 	int kicked;		/* the last wake-up was the host's doorbell */
+	/* our doorbell id, as a broker gave it; FAKE_SVM_PEER if 0 */
+	u32 peer;
 	/* devices */
 	int serve;
 	int stubborn;		/* set by the test: __atomic */
@@ -320,7 +323,8 @@ static inline void *fake_svm_run(void *arg)
 	u64 count;
 
 	area->svm.epoch = cpu_to_le32(epoch);
-	area->svm.peer_id = cpu_to_le32(FAKE_SVM_PEER);
+	/* the host rings the service VM by the id it publishes */
+	area->svm.peer_id = cpu_to_le32(f->peer ?: FAKE_SVM_PEER);
 	area->svm.ack_epoch = 0;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	area->svm.state = cpu_to_le32(ZOC_LINK_UP);
@@ -412,7 +416,7 @@ static inline int fake_svm_open(struct __test_metadata *_metadata,
 				struct fake_svm *f, int link, int *win,
 				off_t *size)
 {
-	struct zoc_link_doorbell call, kick;
+	struct zoc_link_doorbell call, kick, standby, third;
 	char path[64];
 	struct stat st;
 	int dev;
@@ -434,6 +438,25 @@ static inline int fake_svm_open(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, ioctl(dev, ZOC_LINK_SET_KICK, &kick));
 	EXPECT_EQ(1, zoc_link_state_of(f->dir, "host_state"));
 
+	/*
+	 * A standby service VM's doorbell, which the host rings only once the
+	 * standby names itself in the link area: never here.  A third one is
+	 * refused until one of the two is withdrawn.
+	 */
+	f->standby_kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	standby = (struct zoc_link_doorbell){
+		.fd = f->standby_kick, .peer = FAKE_SVM_PEER + 1 };
+	third = (struct zoc_link_doorbell){
+		.fd = f->standby_kick, .peer = FAKE_SVM_PEER + 2 };
+	EXPECT_EQ(0, ioctl(dev, ZOC_LINK_SET_KICK, &standby));
+	EXPECT_EQ(-1, ioctl(dev, ZOC_LINK_SET_KICK, &third));
+	EXPECT_EQ(EBUSY, errno);
+	third.fd = -1;
+	standby.fd = -1;
+	EXPECT_EQ(0, ioctl(dev, ZOC_LINK_SET_KICK, &standby));
+	third.fd = f->standby_kick;
+	EXPECT_EQ(0, ioctl(dev, ZOC_LINK_SET_KICK, &third));
+
 	/* The window: a power of two covering the aperture, RAM 1:1. */
 	*win = ioctl(dev, ZOC_LINK_WINDOW);
 	EXPECT_LE(0, *win);
@@ -454,11 +477,16 @@ static inline void fake_svm_close(struct __test_metadata *_metadata,
 				  struct fake_svm *f, int dev, int win,
 				  off_t size)
 {
+	__u64 count;
+
 	munmap(f->window, size);
 	close(win);
 	close(dev);
 	/* Closing the device detached the transport. */
 	EXPECT_EQ(0, zoc_link_state_of(f->dir, "host_state"));
+	EXPECT_EQ(-1, read(f->standby_kick, &count, sizeof(count)))
+		TH_LOG("the host rang a service VM the link does not name");
+	close(f->standby_kick);
 	close(f->call);
 	close(f->kick);
 }

@@ -7,7 +7,10 @@
  * socket and gets its own shared memory: the service VM gets the host's RAM
  * (its L0 window), the host a small area (its doorbell device needs one; the
  * link lives in its aperture).  A peer that leaves is announced to the other
- * one and may come back: a service VM restart does not need a new broker.
+ * role and may come back: a service VM restart does not need a new broker.
+ * Two service VMs may be connected at once, the one serving and a standby
+ * that takes over from it: each is introduced to the host, not to the
+ * other; the kernels find which one serves in the link area.
  *
  * Every connection gets a new peer id, as with QEMU's own server: QEMU's
  * ivshmem frees the eventfd array of a peer that left and does not allocate
@@ -43,7 +46,9 @@
 #include <unistd.h>
 #include <linux/zoc_link.h>
 
-#define LINKD_PEERS		2
+#define LINKD_ROLES		2
+/* the host, then the service VM serving and its standby */
+#define LINKD_PEERS		3
 #define LINKD_MAX_VECTORS	64
 #define LINKD_HOST_AREA		0x100000	/* power of two: ivshmem BAR2 */
 #define IVSHMEM_PROTOCOL	0
@@ -52,39 +57,45 @@ enum linkd_role { ROLE_HOST, ROLE_SVM };
 
 #define LINKD_MAX_ID		0xffff	/* ivshmem doorbell ids are 16 bits */
 
-static const char * const role_name[LINKD_PEERS] = { "host", "svm" };
+static const char * const role_name[LINKD_ROLES] = { "host", "svm" };
 
 /**
- * struct linkd_peer - one role and, while connected, its VMM
- * @path: socket path of the role
- * @listen_fd: listening socket
+ * struct linkd_peer - a place for a VMM and, while connected, its VMM
  * @conn: connection to the VMM, -1 when none
  * @kernel: the host kernel's link device (bare metal), -1 if not
  * @id: peer id of that connection, or of the kernel
- * @shm_fd: shared memory handed to the VMM
  * @efd: the VMM's doorbell eventfds, one per vector
  */
 struct linkd_peer {
-	const char *path;
-	int listen_fd;
 	int conn;
 	int kernel;
 	int id;
-	int shm_fd;
 	int efd[LINKD_MAX_VECTORS];
 };
 
 /**
  * struct linkd - the broker
- * @peer: one per role
+ * @path: socket path of each role
+ * @listen_fd: listening socket of each role
+ * @shm_fd: shared memory handed to each role's VMMs
+ * @peer: the host's place, then the service VMs'
  * @vectors: doorbell vectors per VMM
  * @next_id: peer id of the next connection
  */
 struct linkd {
+	const char *path[LINKD_ROLES];
+	int listen_fd[LINKD_ROLES];
+	int shm_fd[LINKD_ROLES];
 	struct linkd_peer peer[LINKD_PEERS];
 	int vectors;
 	int next_id;
 };
+
+/* The role of the place @i: the host's is the first. */
+static int linkd_role(int i)
+{
+	return i ? ROLE_SVM : ROLE_HOST;
+}
 
 /* Send one protocol message: a little-endian int64 and maybe a fd. */
 static int linkd_send(int sock, int64_t val, int fd)
@@ -116,7 +127,7 @@ static bool linkd_present(struct linkd_peer *p)
 	return p->conn >= 0 || p->kernel >= 0;
 }
 
-/* Tell the kernel which eventfd rings the service VM (-1: none). */
+/* Tell the kernel which eventfd rings service VM @peer (-1: none). */
 static int linkd_kernel_kick(struct linkd_peer *host, int fd, int peer)
 {
 	struct zoc_link_doorbell db = { .fd = fd, .peer = peer };
@@ -154,8 +165,8 @@ static int linkd_kernel(struct linkd *ld, const char *path)
 		perror("zoc-linkd: ZOC_LINK_SET_CALL");
 		return -1;
 	}
-	ld->peer[ROLE_SVM].shm_fd = ioctl(host->kernel, ZOC_LINK_WINDOW);
-	if (ld->peer[ROLE_SVM].shm_fd < 0) {
+	ld->shm_fd[ROLE_SVM] = ioctl(host->kernel, ZOC_LINK_WINDOW);
+	if (ld->shm_fd[ROLE_SVM] < 0) {
 		perror("zoc-linkd: ZOC_LINK_WINDOW");
 		return -1;
 	}
@@ -195,43 +206,56 @@ static void linkd_close_efds(struct linkd *ld, struct linkd_peer *p)
 	}
 }
 
-/* The VMM of @role left: forget it and tell the other one. */
-static void linkd_drop(struct linkd *ld, int role)
+/* The VMM in place @i left: forget it and tell the other role. */
+static void linkd_drop(struct linkd *ld, int i)
 {
-	struct linkd_peer *p = &ld->peer[role];
+	struct linkd_peer *p = &ld->peer[i];
 	int other;
 
 	close(p->conn);
 	p->conn = -1;
 	linkd_close_efds(ld, p);
 	for (other = 0; other < LINKD_PEERS; other++) {
-		if (other == role)
+		if (linkd_role(other) == linkd_role(i))
 			continue;
 		if (ld->peer[other].conn >= 0)
 			linkd_send(ld->peer[other].conn, p->id, -1);
 		else if (ld->peer[other].kernel >= 0)
-			linkd_kernel_kick(&ld->peer[other], -1, 0);
+			linkd_kernel_kick(&ld->peer[other], -1, p->id);
 	}
-	fprintf(stderr, "zoc-linkd: %s (peer id %d) left\n", role_name[role],
-		p->id);
+	fprintf(stderr, "zoc-linkd: %s (peer id %d) left\n",
+		role_name[linkd_role(i)], p->id);
+}
+
+/* A free place of @role, or -1. */
+static int linkd_place(struct linkd *ld, int role)
+{
+	int i;
+
+	for (i = 0; i < LINKD_PEERS; i++)
+		if (linkd_role(i) == role && !linkd_present(&ld->peer[i]))
+			return i;
+	return -1;
 }
 
 /* A VMM connected to the socket of @role: introduce it. */
 static int linkd_accept(struct linkd *ld, int role)
 {
-	struct linkd_peer *p = &ld->peer[role], *o;
-	int conn, other, v, id;
+	struct linkd_peer *p, *o;
+	int conn, other, v, id, i;
 
-	conn = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	conn = accept4(ld->listen_fd[role], NULL, NULL, SOCK_CLOEXEC);
 	if (conn < 0)
 		return errno == EINTR || errno == EAGAIN ? 0 : -1;
-	if (p->conn >= 0 || ld->next_id > LINKD_MAX_ID) {
+	i = linkd_place(ld, role);
+	if (i < 0 || ld->next_id > LINKD_MAX_ID) {
 		fprintf(stderr, "zoc-linkd: refusing a VMM for %s: %s\n",
-			role_name[role], p->conn >= 0 ? "one is connected" :
+			role_name[role], i < 0 ? "no room for another" :
 			"out of peer ids");
 		close(conn);
 		return 0;
 	}
+	p = &ld->peer[i];
 	id = ld->next_id;
 	for (v = 0; v < ld->vectors; v++) {
 		p->efd[v] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -240,11 +264,11 @@ static int linkd_accept(struct linkd *ld, int role)
 	}
 	if (linkd_send(conn, IVSHMEM_PROTOCOL, -1) ||
 	    linkd_send(conn, id, -1) ||
-	    linkd_send(conn, -1, p->shm_fd))
+	    linkd_send(conn, -1, ld->shm_fd[role]))
 		goto out_close;
 	for (other = 0; other < LINKD_PEERS; other++) {
 		o = &ld->peer[other];
-		if (other == role || !linkd_present(o))
+		if (linkd_role(other) == role || !linkd_present(o))
 			continue;
 		for (v = 0; v < ld->vectors; v++) {
 			if (linkd_send(conn, o->id, o->efd[v]))
@@ -308,35 +332,38 @@ static int linkd_ram(const char *path)
 /* Serve both roles until SIGTERM or SIGINT arrives on @sigfd. */
 static int linkd_loop(struct linkd *ld, int sigfd)
 {
-	struct pollfd pfd[2 * LINKD_PEERS + 1];
+	struct pollfd pfd[LINKD_ROLES + LINKD_PEERS + 1];
+	const int sig = LINKD_ROLES + LINKD_PEERS;
 	char buf[64];
 	int i, n;
 
 	for (;;) {
-		for (i = 0; i < LINKD_PEERS; i++) {
-			pfd[i].fd = ld->peer[i].listen_fd;
+		for (i = 0; i < LINKD_ROLES; i++) {
+			pfd[i].fd = ld->listen_fd[i];
 			pfd[i].events = POLLIN;
-			pfd[LINKD_PEERS + i].fd = ld->peer[i].conn;
-			pfd[LINKD_PEERS + i].events = POLLIN;
 		}
-		pfd[2 * LINKD_PEERS].fd = sigfd;
-		pfd[2 * LINKD_PEERS].events = POLLIN;
-		n = poll(pfd, 2 * LINKD_PEERS + 1, -1);
+		for (i = 0; i < LINKD_PEERS; i++) {
+			pfd[LINKD_ROLES + i].fd = ld->peer[i].conn;
+			pfd[LINKD_ROLES + i].events = POLLIN;
+		}
+		pfd[sig].fd = sigfd;
+		pfd[sig].events = POLLIN;
+		n = poll(pfd, sig + 1, -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			perror("zoc-linkd: poll");
 			return -1;
 		}
-		for (i = 0; i < LINKD_PEERS; i++) {
-			/* VMMs never send anything: input means hangup. */
-			if (pfd[LINKD_PEERS + i].revents &&
+		/* VMMs never send anything: input means hangup. */
+		for (i = 0; i < LINKD_PEERS; i++)
+			if (pfd[LINKD_ROLES + i].revents &&
 			    read(ld->peer[i].conn, buf, sizeof(buf)) <= 0)
 				linkd_drop(ld, i);
+		for (i = 0; i < LINKD_ROLES; i++)
 			if (pfd[i].revents & POLLIN && linkd_accept(ld, i))
 				return -1;
-		}
-		if (pfd[2 * LINKD_PEERS].revents)
+		if (pfd[sig].revents)
 			return 0;
 	}
 }
@@ -356,23 +383,24 @@ int main(int argc, char **argv)
 	int i, v, opt, ret, sigfd;
 	sigset_t set;
 
+	for (i = 0; i < LINKD_ROLES; i++)
+		ld.listen_fd[i] = -1;
 	for (i = 0; i < LINKD_PEERS; i++) {
 		ld.peer[i].conn = -1;
 		ld.peer[i].kernel = -1;
-		ld.peer[i].listen_fd = -1;
 		for (v = 0; v < LINKD_MAX_VECTORS; v++)
 			ld.peer[i].efd[v] = -1;
 	}
 	while ((opt = getopt(argc, argv, "H:K:S:r:v:h")) != -1) {
 		switch (opt) {
 		case 'H':
-			ld.peer[ROLE_HOST].path = optarg;
+			ld.path[ROLE_HOST] = optarg;
 			break;
 		case 'K':
 			device = optarg;
 			break;
 		case 'S':
-			ld.peer[ROLE_SVM].path = optarg;
+			ld.path[ROLE_SVM] = optarg;
 			break;
 		case 'r':
 			ram = optarg;
@@ -386,9 +414,9 @@ int main(int argc, char **argv)
 		}
 	}
 	/* A VMM host needs its socket and RAM; the kernel host neither. */
-	bad = device ? ld.peer[ROLE_HOST].path || ram :
-		       !ld.peer[ROLE_HOST].path || !ram;
-	if (bad || !ld.peer[ROLE_SVM].path ||
+	bad = device ? ld.path[ROLE_HOST] || ram :
+		       !ld.path[ROLE_HOST] || !ram;
+	if (bad || !ld.path[ROLE_SVM] ||
 	    ld.vectors < 1 || ld.vectors > LINKD_MAX_VECTORS) {
 		linkd_usage();
 		return 2;
@@ -408,26 +436,24 @@ int main(int argc, char **argv)
 		if (linkd_kernel(&ld, device))
 			return 1;
 	} else {
-		ld.peer[ROLE_HOST].shm_fd = linkd_host_area();
-		ld.peer[ROLE_SVM].shm_fd = linkd_ram(ram);
-		if (ld.peer[ROLE_HOST].shm_fd < 0 ||
-		    ld.peer[ROLE_SVM].shm_fd < 0)
+		ld.shm_fd[ROLE_HOST] = linkd_host_area();
+		ld.shm_fd[ROLE_SVM] = linkd_ram(ram);
+		if (ld.shm_fd[ROLE_HOST] < 0 || ld.shm_fd[ROLE_SVM] < 0)
 			return 1;
 	}
-	for (i = 0; i < LINKD_PEERS; i++) {
-		if (!ld.peer[i].path)
+	for (i = 0; i < LINKD_ROLES; i++) {
+		if (!ld.path[i])
 			continue;
-		ld.peer[i].listen_fd = linkd_listen(ld.peer[i].path);
-		if (ld.peer[i].listen_fd < 0)
+		ld.listen_fd[i] = linkd_listen(ld.path[i]);
+		if (ld.listen_fd[i] < 0)
 			return 1;
 	}
 	fprintf(stderr, "zoc-linkd: listening (host %s, svm %s, %d vectors)\n",
-		device ?: ld.peer[ROLE_HOST].path, ld.peer[ROLE_SVM].path,
-		ld.vectors);
+		device ?: ld.path[ROLE_HOST], ld.path[ROLE_SVM], ld.vectors);
 
 	ret = linkd_loop(&ld, sigfd);
-	for (i = 0; i < LINKD_PEERS; i++)
-		if (ld.peer[i].path)
-			unlink(ld.peer[i].path);
+	for (i = 0; i < LINKD_ROLES; i++)
+		if (ld.path[i])
+			unlink(ld.path[i]);
 	return ret ? 1 : 0;
 }

@@ -684,7 +684,11 @@ struct zoc_link_doorbell {
 #define ZOC_LINK_IOC_MAGIC	0xb7
 /* The eventfd the service VM's VMM signals to ring the host; set once. */
 #define ZOC_LINK_SET_CALL	_IOW(ZOC_LINK_IOC_MAGIC, 1, struct zoc_link_doorbell)
-/* The eventfd that rings the service VM; set again when it reconnects. */
+/*
+ * The eventfd that rings the service VM whose doorbell id is @peer; set
+ * again when it reconnects, withdrawn with fd -1.  Two service VMs may
+ * have one at once: the one serving and a standby.
+ */
 #define ZOC_LINK_SET_KICK	_IOW(ZOC_LINK_IOC_MAGIC, 2, struct zoc_link_doorbell)
 /*
  * Returns a new fd: its size and mmap() are host physical memory (RAM and

@@ -64,9 +64,13 @@ struct zoc_guest_link {
 	atomic64_t unanswered;
 };
 
-/* Every endpoint, for debugfs: the only state the endpoints share. */
+/*
+ * Every endpoint, for debugfs, and whether they stand by: the only state
+ * the endpoints share.
+ */
 static LIST_HEAD(zoc_guest_links);
 static DEFINE_MUTEX(zoc_guest_links_mutex);
+static bool zoc_guest_standby;
 
 static u64 zoc_read64(__le64 *p)
 {
@@ -364,6 +368,7 @@ struct zoc_guest_link *zoc_guest_link_create(struct pci_dev *pdev,
 	ep->last_seq = zoc_read64(&ep->link.area->probe.seq);
 
 	mutex_lock(&zoc_guest_links_mutex);
+	zoc_link_set_standby(&ep->link, zoc_guest_standby);
 	list_add_tail(&ep->node, &zoc_guest_links);
 	mutex_unlock(&zoc_guest_links_mutex);
 	return ep;
@@ -442,6 +447,9 @@ static int zoc_guest_links_show(struct seq_file *s, void *unused)
 		seq_printf(s, "window: %pa bytes\n", &ep->window_size);
 		seq_printf(s, "aperture: %#llx\n", ep->aperture);
 		seq_printf(s, "doorbell_id: %u\n", ep->link.own_id);
+		seq_printf(s, "standby: %s\n",
+			   READ_ONCE(ep->link.standby) &&
+			   !READ_ONCE(ep->link.connected) ? "yes" : "no");
 		seq_printf(s, "probes: %llu\n", READ_ONCE(ep->probes));
 		seq_printf(s, "unanswered: %lld\n",
 			   atomic64_read(&ep->unanswered));
@@ -454,6 +462,27 @@ static int zoc_guest_links_show(struct seq_file *s, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(zoc_guest_links);
+
+/**
+ * zoc_guest_links_set_standby - stand by, or take the links
+ * @standby: true: an endpoint takes its link only once the service VM
+ *	holding it leaves it (an orderly hand-over); false: at once
+ *
+ * Applies to every endpoint, and to those created later.  See
+ * zoc_link_set_standby() for when taking a link at once is safe.
+ *
+ * Context: process context.
+ */
+void zoc_guest_links_set_standby(bool standby)
+{
+	struct zoc_guest_link *ep;
+
+	mutex_lock(&zoc_guest_links_mutex);
+	zoc_guest_standby = standby;
+	list_for_each_entry(ep, &zoc_guest_links, node)
+		zoc_link_set_standby(&ep->link, standby);
+	mutex_unlock(&zoc_guest_links_mutex);
+}
 
 /**
  * zoc_guest_links_init - show the endpoints in debugfs

@@ -5,7 +5,8 @@
  * set up, then its proxy, then the endpoint starts taking doorbells; a
  * removal undoes that in the exact reverse order.  The module itself only
  * shows the endpoints in debugfs and registers the PCI driver, and
- * unregisters it first.
+ * unregisters it first; its standby parameter makes the endpoints wait for
+ * the service VM holding their links to leave them (link.rst).
  */
 
 #include <linux/err.h>
@@ -18,6 +19,25 @@
 static unsigned long aperture;
 module_param(aperture, ulong, 0444);
 MODULE_PARM_DESC(aperture, "host physical address of the aperture");
+
+static bool standby;
+
+static int zoc_guest_standby_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_bool(val, kp);
+
+	if (!ret)
+		zoc_guest_links_set_standby(standby);
+	return ret;
+}
+
+static const struct kernel_param_ops zoc_guest_standby_ops = {
+	.set = zoc_guest_standby_set,
+	.get = param_get_bool,
+};
+module_param_cb(standby, &zoc_guest_standby_ops, &standby, 0644);
+MODULE_PARM_DESC(standby,
+		 "take the link only once the service VM holding it leaves (1); writing 0 takes it at once");
 
 /**
  * struct zoc_guest - what one ivshmem-doorbell function serves

@@ -66,6 +66,7 @@ int zoc_guest_link_call(struct zoc_guest_link *ep, struct zoc_msg *msg,
 			struct zoc_msg *reply, unsigned long timeout);
 
 /* The list of endpoints, shown in debugfs (link.c). */
+void zoc_guest_links_set_standby(bool standby);
 void zoc_guest_links_init(void);
 void zoc_guest_links_exit(void);
 

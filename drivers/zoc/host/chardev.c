@@ -33,11 +33,27 @@
 
 #define ZOC_WINDOW_MAGIC	0x5a4f4357	/* "ZOCW" */
 
+/*
+ * Service VMs a broker may introduce at once: the one serving and a
+ * standby that takes over from it.
+ */
+#define ZOC_EFD_KICKS		2
+
+/**
+ * struct zoc_efd_kick - the doorbell of one service VM
+ * @peer: its doorbell id, as it publishes it in the link area
+ * @ctx: signalled to ring it, or NULL for a free entry
+ */
+struct zoc_efd_kick {
+	u32 peer;
+	struct eventfd_ctx *ctx;
+};
+
 /**
  * struct zoc_host_efd - the doorbells one broker handed over
  * @host: the link they are for
  * @lock: protects @kick against the link ringing through it
- * @kick: signalled to ring the service VM, or NULL
+ * @kick: the service VMs' doorbells, by doorbell id
  * @call: signalled by the service VM's VMM to ring us, or NULL
  * @wait: our entry on @call's wait queue
  * @pt: puts @wait there
@@ -48,7 +64,7 @@ struct zoc_host_efd {
 	struct zoc_host *host;
 	/* the link rings from any context while the broker replaces @kick */
 	spinlock_t lock;
-	struct eventfd_ctx *kick;
+	struct zoc_efd_kick kick[ZOC_EFD_KICKS];
 	struct eventfd_ctx *call;
 	wait_queue_entry_t wait;
 	poll_table pt;
@@ -58,15 +74,20 @@ struct zoc_host_efd {
 
 static struct vfsmount *zoc_window_mnt;
 
-/* The service VM's VMM has one doorbell eventfd for us: vector 0. */
+/*
+ * Each service VM's VMM has one doorbell eventfd for us, vector 0; the
+ * link rings the service VM that published @peer as its doorbell id.
+ */
 static void zoc_efd_ring(void *priv, u32 peer, u16 vector)
 {
 	struct zoc_host_efd *efd = priv;
 	unsigned long flags;
+	int i;
 
 	spin_lock_irqsave(&efd->lock, flags);
-	if (efd->kick && !vector)
-		eventfd_signal(efd->kick, 1);
+	for (i = 0; i < ZOC_EFD_KICKS && !vector; i++)
+		if (efd->kick[i].ctx && efd->kick[i].peer == peer)
+			eventfd_signal(efd->kick[i].ctx, 1);
 	spin_unlock_irqrestore(&efd->lock, flags);
 }
 
@@ -148,10 +169,16 @@ static int zoc_efd_set_call(struct zoc_host_efd *efd,
 	return 0;
 }
 
+/*
+ * The doorbell of the service VM whose id is @db->peer: set, replaced, or
+ * withdrawn (fd -1).  -EBUSY if ZOC_EFD_KICKS others have one.
+ */
 static int zoc_efd_set_kick(struct zoc_host_efd *efd,
 			    struct zoc_link_doorbell *db)
 {
-	struct eventfd_ctx *ctx = NULL, *old;
+	struct eventfd_ctx *ctx = NULL, *old = NULL;
+	struct zoc_efd_kick *k, *slot = NULL;
+	int ret = 0;
 
 	if (db->fd >= 0) {
 		ctx = eventfd_ctx_fdget(db->fd);
@@ -159,12 +186,26 @@ static int zoc_efd_set_kick(struct zoc_host_efd *efd,
 			return PTR_ERR(ctx);
 	}
 	spin_lock_irq(&efd->lock);
-	old = efd->kick;
-	efd->kick = ctx;
+	for (k = efd->kick; k < efd->kick + ZOC_EFD_KICKS; k++) {
+		if (k->ctx && k->peer == db->peer) {
+			slot = k;
+			break;
+		}
+		if (!k->ctx && !slot)
+			slot = k;
+	}
+	if (slot && (slot->ctx || ctx)) {
+		old = slot->ctx;
+		slot->ctx = ctx;
+		slot->peer = db->peer;
+	} else if (ctx) {
+		ret = -EBUSY;
+		old = ctx;
+	}
 	spin_unlock_irq(&efd->lock);
 	if (old)
 		eventfd_ctx_put(old);
-	return 0;
+	return ret;
 }
 
 /*
@@ -319,6 +360,7 @@ static int zoc_efd_release(struct inode *inode, struct file *file)
 {
 	struct zoc_host_efd *efd = file->private_data;
 	u64 count;
+	int i;
 
 	if (efd->attached) {
 		zoc_host_link_detach(efd->host, efd, true);
@@ -329,8 +371,9 @@ static int zoc_efd_release(struct inode *inode, struct file *file)
 		eventfd_ctx_put(efd->call);
 	}
 	irq_work_sync(&efd->doorbell);
-	if (efd->kick)
-		eventfd_ctx_put(efd->kick);
+	for (i = 0; i < ZOC_EFD_KICKS; i++)
+		if (efd->kick[i].ctx)
+			eventfd_ctx_put(efd->kick[i].ctx);
 	kfree(efd);
 	return 0;
 }

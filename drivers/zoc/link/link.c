@@ -28,6 +28,8 @@
 #include "test_wire.h"
 
 #define ZOC_LINK_TICK		msecs_to_jiffies(ZOC_LINK_HEARTBEAT_MS)
+/* How often a standby service VM looks whether the link was released. */
+#define ZOC_LINK_STANDBY_TICK	msecs_to_jiffies(2)
 
 /* Room a send must leave free on the transmit ring, by class. */
 #define ZOC_LINK_KEEP_REPLY	0
@@ -351,6 +353,17 @@ static bool zoc_link_drain(struct zoc_link *link)
 	return false;
 }
 
+/*
+ * Whether the peer left its side, or published an epoch we have not
+ * acknowledged: the tick has to see it now, not at the next heartbeat.
+ */
+static bool zoc_link_peer_moved(struct zoc_link *link)
+{
+	return zoc_read32(&link->peer->state) != ZOC_LINK_UP ||
+	       zoc_read32(&link->peer->epoch) !=
+	       zoc_read32(&link->own->ack_epoch);
+}
+
 /**
  * zoc_link_doorbell - the peer rang us
  * @link: the link
@@ -369,7 +382,8 @@ void zoc_link_doorbell(struct zoc_link *link)
 		   cpu_to_le64(atomic64_inc_return(&link->stats.doorbells_rx)));
 	spin_lock_irqsave(&link->rx_lock, flags);
 	kick = zoc_link_drain(link) || link->state != ZOC_LINK_S_UP ||
-	       zoc_ring_broken(&link->rx) || zoc_ring_broken(&link->tx);
+	       zoc_ring_broken(&link->rx) || zoc_ring_broken(&link->tx) ||
+	       zoc_link_peer_moved(link);
 	if (kick && link->running)
 		mod_delayed_work(system_wq, &link->tick, 0);
 	spin_unlock_irqrestore(&link->rx_lock, flags);
@@ -553,7 +567,12 @@ static bool zoc_link_connect(struct zoc_link *link)
 
 	if (!rcu_access_pointer(link->transport) || !zoc_link_area_ok(link))
 		return false;
-	WRITE_ONCE(own->epoch, cpu_to_le32(zoc_read32(&own->epoch) + 1));
+	/* Another service VM holds our side: wait until it leaves. */
+	if (link->role == ZOC_LINK_ROLE_SVM && link->standby &&
+	    zoc_read32(&own->state) == ZOC_LINK_UP)
+		return false;
+	link->epoch = zoc_read32(&own->epoch) + 1;
+	WRITE_ONCE(own->epoch, cpu_to_le32(link->epoch));
 	if (link->role == ZOC_LINK_ROLE_HOST) {
 		/*
 		 * A new transport starts a new link: fresh rings, so that the
@@ -574,6 +593,27 @@ static bool zoc_link_connect(struct zoc_link *link)
 	link->connected = true;
 	zoc_link_info(link, "connected: epoch %u, peer epoch %u\n",
 		      zoc_read32(&own->epoch), zoc_read32(&link->peer->epoch));
+	/* The peer takes our new epoch now, not at its next heartbeat. */
+	zoc_link_ring_peer(link, 0);
+	return true;
+}
+
+/*
+ * Service VM: whether another service VM took our side over (its epoch
+ * replaced ours), as an operator does who makes a standby take the link
+ * from a service VM taken for dead.  We go down and stand by: the rings
+ * and the side are the other one's now.  Both locks held.
+ */
+static bool zoc_link_displaced(struct zoc_link *link)
+{
+	if (zoc_read32(&link->own->epoch) == link->epoch)
+		return false;
+	link->connected = false;
+	link->standby = true;
+	zoc_link_set_state(link, ZOC_LINK_S_DOWN);
+	zoc_link_fail_pending(link, -ECONNRESET);
+	zoc_link_warn(link, "another service VM took the link over (epoch %u): standing by\n",
+		      zoc_read32(&link->own->epoch));
 	return true;
 }
 
@@ -664,8 +704,7 @@ static int zoc_link_svm_handshake(struct zoc_link *link)
 		zoc_link_set_state(link, ZOC_LINK_S_DOWN);
 		zoc_link_fail_pending(link, -ECONNRESET);
 		link->stats.resets++;
-		WRITE_ONCE(own->epoch,
-			   cpu_to_le32(zoc_read32(&own->epoch) + 1));
+		WRITE_ONCE(own->epoch, cpu_to_le32(++link->epoch));
 		zoc_link_warn(link, "the host corrupted a ring: new epoch\n");
 		return -1;
 	}
@@ -724,13 +763,19 @@ static void zoc_link_tick(struct work_struct *work)
 {
 	struct zoc_link *link = container_of(work, struct zoc_link, tick.work);
 	struct zoc_link_side *own = link->own;
+	unsigned long next = ZOC_LINK_TICK;
 	int event = -1, lost = -1;
 	bool more = false;
 
 	spin_lock_irq(&link->rx_lock);
 	spin_lock(&link->tx_lock);
-	WRITE_ONCE(own->heartbeat,
-		   cpu_to_le64(zoc_read64(&own->heartbeat) + 1));
+	if (link->role == ZOC_LINK_ROLE_SVM && link->connected &&
+	    zoc_link_displaced(link))
+		event = ZOC_LINK_EV_LOST;
+	/* A standby's heartbeat would be taken for the serving one's. */
+	if (!link->standby || link->connected)
+		WRITE_ONCE(own->heartbeat,
+			   cpu_to_le64(zoc_read64(&own->heartbeat) + 1));
 	if (link->connected || zoc_link_connect(link)) {
 		if (link->role == ZOC_LINK_ROLE_HOST) {
 			event = zoc_link_host_handshake(link);
@@ -739,6 +784,8 @@ static void zoc_link_tick(struct work_struct *work)
 			event = zoc_link_svm_handshake(link);
 		}
 	}
+	if (!link->connected && link->standby)
+		next = ZOC_LINK_STANDBY_TICK;
 	spin_unlock(&link->tx_lock);
 	more = zoc_link_drain(link);
 	if (link->client->tick && link->state == ZOC_LINK_S_UP)
@@ -757,8 +804,7 @@ static void zoc_link_tick(struct work_struct *work)
 
 	spin_lock_irq(&link->rx_lock);
 	if (link->running)
-		mod_delayed_work(system_wq, &link->tick,
-				 more ? 0 : ZOC_LINK_TICK);
+		mod_delayed_work(system_wq, &link->tick, more ? 0 : next);
 	spin_unlock_irq(&link->rx_lock);
 }
 
@@ -831,7 +877,13 @@ void zoc_link_detach(struct zoc_link *link, void *priv)
 				      lockdep_is_held(&link->tx_lock));
 	if (t && t->priv == priv) {
 		lost = link->state == ZOC_LINK_S_UP;
-		WRITE_ONCE(link->own->state, cpu_to_le32(ZOC_LINK_DOWN));
+		if (link->connected) {
+			WRITE_ONCE(link->own->state,
+				   cpu_to_le32(ZOC_LINK_DOWN));
+			/* The side before the doorbell that tells of it. */
+			virt_wmb();
+			zoc_link_ring_peer(link, 0);
+		}
 		RCU_INIT_POINTER(link->transport, NULL);
 		link->connected = false;
 		zoc_link_set_state(link, ZOC_LINK_S_DOWN);
@@ -932,6 +984,34 @@ void zoc_link_stop(struct zoc_link *link)
 	cancel_delayed_work_sync(&link->tick);
 }
 EXPORT_SYMBOL_GPL(zoc_link_stop);
+
+/**
+ * zoc_link_set_standby - stand by, or take the link
+ * @link: a service VM's end of the link
+ * @standby: true to publish our side only once the service VM holding it
+ *	leaves the link (a standby service VM taking over an orderly
+ *	hand-over); false to take the side at once, whoever holds it
+ *
+ * Only an operator who knows the service VM holding the link is gone (its
+ * VMM killed) may take the side from it: two service VMs serving the same
+ * host corrupt its devices.  A service VM whose side is taken notices at
+ * its next tick, goes down and stands by.  An end that is connected stays
+ * so.
+ *
+ * Context: any.
+ */
+void zoc_link_set_standby(struct zoc_link *link, bool standby)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&link->rx_lock, flags);
+	spin_lock(&link->tx_lock);
+	link->standby = standby;
+	spin_unlock(&link->tx_lock);
+	spin_unlock_irqrestore(&link->rx_lock, flags);
+	zoc_link_kick(link);
+}
+EXPORT_SYMBOL_GPL(zoc_link_set_standby);
 
 /**
  * zoc_link_state - the link's state

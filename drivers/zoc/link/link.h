@@ -163,6 +163,10 @@ struct zoc_link_stats {
  * @state: enum zoc_link_state; written with both locks held, so that
  *	either lock is enough to read it
  * @connected: our side is published in the area (state UP, epoch)
+ * @standby: service VM: publish our side only once the service VM that
+ *	holds it left (its state is not UP); see zoc_link_set_standby()
+ * @epoch: service VM: the epoch we published, our own copy: another
+ *	service VM that took the side over changed it in the area
  * @peer_stalled: host: the peer's heartbeat stopped; written with both
  *	locks held
  * @peer_heartbeat: the peer's heartbeat when last seen changing (tick)
@@ -199,6 +203,8 @@ struct zoc_link {
 	struct zoc_ring rx;
 	enum zoc_link_state state;
 	bool connected;
+	bool standby;
+	u32 epoch;
 	bool peer_stalled;
 	u64 peer_heartbeat;
 	unsigned long peer_heartbeat_at;
@@ -223,6 +229,7 @@ void zoc_link_init(struct zoc_link *link, enum zoc_link_role role,
 		   struct device *dev);
 void zoc_link_start(struct zoc_link *link);
 void zoc_link_stop(struct zoc_link *link);
+void zoc_link_set_standby(struct zoc_link *link, bool standby);
 
 int zoc_link_attach(struct zoc_link *link,
 		    const struct zoc_link_transport_ops *ops, void *priv,

@@ -3,8 +3,10 @@
  * zoc-linkd speaks QEMU's ivshmem server protocol: each connection gets a
  * new peer id, each role its own shared memory and eventfds, peers learn
  * about each other, a peer that leaves is announced and may come back (with
- * a new id: QEMU's ivshmem cannot take an id again), a second VMM for a
- * role is refused.  Run against the real binary (ZOC_LINKD).
+ * a new id: QEMU's ivshmem cannot take an id again), a second service VM
+ * (a standby) is introduced to the host and not to the first, a second host
+ * and a third service VM are refused.  Run against the real binary
+ * (ZOC_LINKD).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -211,18 +213,66 @@ TEST_F(linkd, peer_leaves_and_returns)
 	}
 }
 
-TEST_F(linkd, refuses_second_vmm_for_a_role)
+/* A connection to @path is closed with nothing sent. */
+static void expect_refused(struct __test_metadata *_metadata, const char *path)
 {
 	int64_t val;
 	int fd, s;
 
-	vmm_connect(_metadata, &self->svm, self->svm_sock, 0, -1);
-	s = connect_to(self->svm_sock);
+	s = connect_to(path);
 	ASSERT_LE(0, s);
-	EXPECT_EQ(0, recv_msg(s, &val, &fd));	/* closed, nothing sent */
+	EXPECT_EQ(0, recv_msg(s, &val, &fd));
 	close(s);
-	/* The first one is still served: the host gets its eventfds. */
-	vmm_connect(_metadata, &self->host, self->host_sock, 1, 0);
+}
+
+TEST_F(linkd, standby_is_introduced_to_the_host_only)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	struct vmm standby, host2 = { 0 };
+	int v;
+
+	vmm_connect(_metadata, &self->host, self->host_sock, 0, -1);
+	vmm_connect(_metadata, &self->svm, self->svm_sock, 1, 0);
+	for (v = 0; v < VECTORS; v++)
+		expect_msg(_metadata, self->host.sock, 1, true, &self->host.peer[v]);
+	vmm_connect(_metadata, &standby, self->svm_sock, 2, 0);
+	/* host2: the host as it rings the standby */
+	for (v = 0; v < VECTORS; v++)
+		expect_msg(_metadata, self->host.sock, 2, true, &host2.peer[v]);
+	/* The serving one hears nothing of the standby. */
+	pfd.fd = self->svm.sock;
+	EXPECT_EQ(0, poll(&pfd, 1, 200));
+
+	/* The host reaches each; each reaches the host. */
+	for (v = 0; v < VECTORS; v++) {
+		ring_and_check(_metadata, &self->host, &self->svm, v);
+		ring_and_check(_metadata, &self->svm, &self->host, v);
+		ring_and_check(_metadata, &host2, &standby, v);
+		ring_and_check(_metadata, &standby, &self->host, v);
+	}
+
+	/* The serving one goes: the host is told of it alone. */
+	close(self->svm.sock);
+	expect_msg(_metadata, self->host.sock, 1, false, NULL);
+	for (v = 0; v < VECTORS; v++)
+		ring_and_check(_metadata, &standby, &self->host, v);
+}
+
+TEST_F(linkd, refuses_a_second_host_and_a_third_service_vm)
+{
+	struct vmm standby;
+	int v;
+
+	vmm_connect(_metadata, &self->host, self->host_sock, 0, -1);
+	vmm_connect(_metadata, &self->svm, self->svm_sock, 1, 0);
+	vmm_connect(_metadata, &standby, self->svm_sock, 2, 0);
+	expect_refused(_metadata, self->svm_sock);
+	expect_refused(_metadata, self->host_sock);
+	/* The others are still served. */
+	for (v = 0; v < VECTORS; v++) {
+		expect_msg(_metadata, self->host.sock, 1, true, &self->host.peer[v]);
+		ring_and_check(_metadata, &self->host, &self->svm, v);
+	}
 }
 
 TEST(rejects_ram_not_power_of_two)
