@@ -851,6 +851,7 @@ void zoc_virtio_free(struct zoc_virtio_dev *vdev)
 		kfree(vdev->vqs[i]);
 	}
 	kfree(vdev->config);
+	kfree(vdev->record);
 	kfree(vdev);
 }
 
@@ -902,7 +903,7 @@ struct zoc_virtio_dev *zoc_virtio_create(struct zoc_pdev *pdev,
 	INIT_WORK(&vdev->reset_work, zoc_virtio_reset_work);
 	init_irq_work(&vdev->config_irq, zoc_virtio_config_irq);
 	vdev->config = kmemdup(config, config_len, GFP_KERNEL);
-	if (!vdev->config)
+	if (!vdev->config || zoc_virtio_record_alloc(vdev))
 		goto out_free;
 	track = zoc_proxy_live_track(pdev, &len);
 	for (i = 0; i < nr_queues; i++) {

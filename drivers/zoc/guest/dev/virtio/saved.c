@@ -22,6 +22,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/virtio_byteorder.h>
 #include <linux/virtio_config.h>
@@ -147,13 +148,33 @@ static void zoc_virtio_save(struct zoc_virtio_dev *vdev,
  */
 void zoc_virtio_record(struct zoc_virtio_dev *vdev)
 {
-	struct zoc_virtio_saved sv;
+	struct zoc_virtio_saved *last = vdev->record, *next = last + 1;
 
 	lockdep_assert_held(&vdev->lock);
 	if (!vdev->recording)
 		return;
-	zoc_virtio_save(vdev, &sv, false);
-	zoc_proxy_live_commit(vdev->pdev, &sv, sizeof(sv));
+	zoc_virtio_save(vdev, next, false);
+	/* Nothing changed (a zeroed @last is never a record). */
+	if (!memcmp(last, next, sizeof(*next)))
+		return;
+	memcpy(last, next, sizeof(*last));
+	zoc_proxy_live_commit(vdev->pdev, last, sizeof(*last));
+}
+
+/**
+ * zoc_virtio_record_alloc - room for a device's records
+ * @vdev: the device, being created
+ *
+ * The last record committed and the next one, off the stack of the
+ * interrupt handlers that commit them; freed with the device.
+ *
+ * Context: process context.
+ * Return: 0 or -ENOMEM.
+ */
+int zoc_virtio_record_alloc(struct zoc_virtio_dev *vdev)
+{
+	vdev->record = kcalloc(2, sizeof(struct zoc_virtio_saved), GFP_KERNEL);
+	return vdev->record ? 0 : -ENOMEM;
 }
 
 /**

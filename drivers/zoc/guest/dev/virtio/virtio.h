@@ -303,6 +303,8 @@ struct zoc_vq_track {
  * @reset_pending: a reset runs: registers are read-only until it is done
  * @recording: its registers and queues are kept in its live record: it
  *	runs with a state of its own (saved.c)
+ * @record: the registers last committed to the live record, and room to
+ *	build the next commit (saved.c); under @lock
  * @dying: destroy began
  * @vqs: its queues
  */
@@ -333,6 +335,7 @@ struct zoc_virtio_dev {
 	bool reset_pending;
 	bool recording;
 	bool dying;
+	void *record;
 	struct zoc_virtio_queue *vqs[ZOC_VIRTIO_MAX_QUEUES];
 };
 
@@ -353,6 +356,7 @@ void zoc_vq_wait_idle(struct zoc_virtio_queue *vq);
 void zoc_virtio_image(struct zoc_virtio_dev *vdev, struct zoc_dev_image *img);
 
 /* The transport, for saving and restoring it (pci.c, saved.c) */
+int zoc_virtio_record_alloc(struct zoc_virtio_dev *vdev);
 void zoc_virtio_record(struct zoc_virtio_dev *vdev);
 bool zoc_virtio_live(struct zoc_virtio_dev *vdev);
 bool zoc_virtio_features_ok(struct zoc_virtio_dev *vdev);
