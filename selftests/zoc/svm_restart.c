@@ -18,6 +18,14 @@
  * cleanly, the other resumes; and once the backend is back (another
  * reboot), a disk on it works again.
  *
+ * A standby service VM boots next to the serving one (the lab runner's
+ * svm-standby: zoc_guest standby=1) and takes the disks over when the
+ * serving one stops (svm-handover: its firmware's stop request, its
+ * modules unloaded first), three times under the same fio; then twice
+ * when the serving one is killed (svm-failover: SIGKILL, then the
+ * standby's firmware's takeover request): no error, no reset, a takeover
+ * per replacement.
+ *
  * The service VM killed with SIGKILL ten times under fio, which verifies
  * its data on an NVMe disk and a virtio-blk disk at queue depths 1 and 32,
  * and started again at once: the new one takes the disks over from their
@@ -98,6 +106,8 @@ TEST_F_TIMEOUT(lab, kill_and_restart, 600)
 #define CHUNK		(64 * 1024)
 #define CHUNKS		4
 #define KILLS		10
+#define HANDOVERS	3
+#define FAILOVERS	2
 #define KILL_EVERY	5	/* seconds of fio between two kills */
 #define CRASH_FIO_SECS	240
 
@@ -167,14 +177,16 @@ static int reboot_svm(int lab, const char *request, char *out, size_t len)
 
 /*
  * @rounds times, after @every seconds of the fio @self->fio, the lab
- * runner's @request (a reboot or a kill of the service VM, and a new one),
- * then the disks @a and @b (NULL: none) served again.  @self is
+ * runner's @prepare (NULL: none; svm-standby, say), then its @request (a
+ * reboot or a kill of the service VM, and a new one; a hand-over), then
+ * the disks @a and @b (NULL: none) served again.  @self is
  * FIXTURE_DATA(restart).  Return: the longest time from a request to the
  * disks served, in seconds; or -1 with why in @self->out.
  */
 static int replace_under_fio(struct _test_data_restart *self,
-			     const char *request, int rounds, int every,
-			     const char *a, const char *b)
+			     const char *prepare, const char *request,
+			     int rounds, int every, const char *a,
+			     const char *b)
 {
 	char why[256];
 	int round, worst = 0;
@@ -185,6 +197,12 @@ static int replace_under_fio(struct _test_data_restart *self,
 		if (zoc_fio_running(&self->fio, FIO_LOG, why, sizeof(why))) {
 			snprintf(self->out, sizeof(self->out),
 				 "round %d: fio ended before it: %s", round, why);
+			return -1;
+		}
+		if (prepare &&
+		    zoc_lab_query(self->lab, prepare, why, sizeof(why))) {
+			snprintf(self->out, sizeof(self->out), "round %d: %s: %s",
+				 round, prepare, why);
 			return -1;
 		}
 		start = time(NULL);
@@ -223,8 +241,8 @@ TEST_F_TIMEOUT(restart, restart_under_fio, 1200)
 		 self->ndev, self->ndev, self->vdev, self->vdev);
 	self->fio = zoc_spawn(cmd);
 	ASSERT_LT(0, self->fio);
-	worst = replace_under_fio(self, "svm-reboot", RESTARTS, 10, NDISK,
-				  VDISK);
+	worst = replace_under_fio(self, NULL, "svm-reboot", RESTARTS, 10,
+				  NDISK, VDISK);
 	ASSERT_LE(0, worst) TH_LOG("%s", self->out);
 	TH_LOG("%d reboots: disks served again at most %d s after a reboot",
 	       RESTARTS, worst);
@@ -246,6 +264,77 @@ TEST_F_TIMEOUT(restart, restart_under_fio, 1200)
 	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del " VDISK))
 		TH_LOG("%s", self->out);
 	self->vadded = 0;
+}
+
+/* The two disks' counters, before a run of replacements */
+struct counts {
+	long long nresets, vresets, ntakeovers, vtakeovers;
+};
+
+/*
+ * Note the counters of the two disks (added) in @c, and start FIO on them
+ * for @secs.  @self is FIXTURE_DATA(restart).  Return: 0, or -1.
+ */
+static int start_fio(struct _test_data_restart *self, struct counts *c,
+		     int secs)
+{
+	char cmd[1024];
+
+	c->nresets = zoc_dev_stat(NDISK, "resets");
+	c->vresets = zoc_dev_stat(VDISK, "resets");
+	c->ntakeovers = zoc_dev_stat(NDISK, "takeovers");
+	c->vtakeovers = zoc_dev_stat(VDISK, "takeovers");
+	snprintf(cmd, sizeof(cmd), "exec " FIO " >" FIO_LOG " 2>&1", secs,
+		 self->ndev, self->ndev, self->vdev, self->vdev);
+	self->fio = zoc_spawn(cmd);
+	return self->fio > 0 ? 0 : -1;
+}
+
+/*
+ * fio, started for @secs, ends with no error; each disk was taken over
+ * @takeovers more times than in @c and never reset.
+ */
+static void fio_ended_well(struct __test_metadata *_metadata,
+			   struct _test_data_restart *self,
+			   const struct counts *c, int secs, int takeovers)
+{
+	ASSERT_EQ(0, zoc_fio_end(&self->fio, secs + 60, FIO_LOG, self->out,
+				 sizeof(self->out)))
+		TH_LOG("fio failed, or did not end: %s", self->out);
+	EXPECT_EQ(c->ntakeovers + takeovers, zoc_dev_stat(NDISK, "takeovers"));
+	EXPECT_EQ(c->vtakeovers + takeovers, zoc_dev_stat(VDISK, "takeovers"));
+	EXPECT_EQ(c->nresets, zoc_dev_stat(NDISK, "resets"))
+		TH_LOG("the nvme driver had to reset the device");
+	EXPECT_EQ(c->vresets, zoc_dev_stat(VDISK, "resets"))
+		TH_LOG("the virtio-blk device was reset");
+}
+
+TEST_F_TIMEOUT(restart, standby_under_fio, 1200)
+{
+	const char *missing = zoc_link_missing();
+	struct counts c;
+	int worst;
+
+	if (missing)
+		SKIP(return, "%s", missing);
+	missing = zoc_lab_open_for_fio(&self->lab);
+	if (missing)
+		SKIP(return, "%s", missing);
+	ASSERT_EQ(0, add_disks(self)) TH_LOG("%s", self->out);
+	/* Time based: long enough for five standbys to boot under TCG */
+	ASSERT_EQ(0, start_fio(self, &c, CRASH_FIO_SECS));
+	worst = replace_under_fio(self, "svm-standby", "svm-handover",
+				  HANDOVERS, 5, NDISK, VDISK);
+	ASSERT_LE(0, worst) TH_LOG("%s", self->out);
+	TH_LOG("%d hand-overs: disks served again at most %d s after one",
+	       HANDOVERS, worst);
+	worst = replace_under_fio(self, "svm-standby", "svm-failover",
+				  FAILOVERS, 5, NDISK, VDISK);
+	ASSERT_LE(0, worst) TH_LOG("%s", self->out);
+	TH_LOG("%d fail-overs: disks served again at most %d s after one",
+	       FAILOVERS, worst);
+	fio_ended_well(_metadata, self, &c, CRASH_FIO_SECS,
+		       HANDOVERS + FAILOVERS);
 }
 
 TEST_F_TIMEOUT(restart, restart_without_a_backend, 900)
@@ -327,8 +416,7 @@ TEST_F_TIMEOUT(restart, crash_under_fio, 1200)
 	/* On vda, clear of the other tests' ranges; checked after shutdown */
 	const off_t off[2] = { 232 << 20, 233 << 20 };
 	const char *missing = zoc_link_missing();
-	long long nresets, vresets, ntakeovers, vtakeovers;
-	char cmd[1024];
+	struct counts c;
 	int worst;
 
 	if (missing)
@@ -337,34 +425,16 @@ TEST_F_TIMEOUT(restart, crash_under_fio, 1200)
 	if (missing)
 		SKIP(return, "%s", missing);
 	ASSERT_EQ(0, add_disks(self)) TH_LOG("%s", self->out);
-	nresets = zoc_dev_stat(NDISK, "resets");
-	vresets = zoc_dev_stat(VDISK, "resets");
-	ntakeovers = zoc_dev_stat(NDISK, "takeovers");
-	vtakeovers = zoc_dev_stat(VDISK, "takeovers");
 	ASSERT_EQ(0, zoc_pattern_io(self->ndev, seed, 0, off, 2, CHUNK));
 
-	snprintf(cmd, sizeof(cmd), "exec " FIO " >" FIO_LOG " 2>&1",
-		 CRASH_FIO_SECS, self->ndev, self->ndev, self->vdev,
-		 self->vdev);
-	self->fio = zoc_spawn(cmd);
-	ASSERT_LT(0, self->fio);
+	ASSERT_EQ(0, start_fio(self, &c, CRASH_FIO_SECS));
 	/* SIGKILL to its QEMU, and a new one at once */
-	worst = replace_under_fio(self, "svm-restart", KILLS, KILL_EVERY,
-				  NDISK, VDISK);
+	worst = replace_under_fio(self, NULL, "svm-restart", KILLS,
+				  KILL_EVERY, NDISK, VDISK);
 	ASSERT_LE(0, worst) TH_LOG("%s", self->out);
 	TH_LOG("%d kills: disks served again at most %d s after a kill",
 	       KILLS, worst);
-
-	/* fio ends on its own, with no error. */
-	ASSERT_EQ(0, zoc_fio_end(&self->fio, CRASH_FIO_SECS + 60, FIO_LOG,
-				 self->out, sizeof(self->out)))
-		TH_LOG("fio failed, or did not end: %s", self->out);
-	EXPECT_EQ(ntakeovers + KILLS, zoc_dev_stat(NDISK, "takeovers"));
-	EXPECT_EQ(vtakeovers + KILLS, zoc_dev_stat(VDISK, "takeovers"));
-	EXPECT_EQ(nresets, zoc_dev_stat(NDISK, "resets"))
-		TH_LOG("the nvme driver had to reset the device");
-	EXPECT_EQ(vresets, zoc_dev_stat(VDISK, "resets"))
-		TH_LOG("the virtio-blk device was reset");
+	fio_ended_well(_metadata, self, &c, CRASH_FIO_SECS, KILLS);
 	/* What the NVMe disk had before the kills is there, in the file. */
 	EXPECT_EQ(0, zoc_pattern_io(self->ndev, seed, 1, off, 2, CHUNK))
 		TH_LOG("what the NVMe disk had is not there");

@@ -15,7 +15,8 @@
  * module reloaded) under the netdev.  A TCP transfer to the VPC peer
  * survives the service VM killed with SIGKILL in its middle: the new
  * service VM takes the device over from its live record and the VPC
- * datapath takes the connection up again.
+ * datapath takes the connection up again; and a standby service VM
+ * taking over in its middle (a hand-over).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -514,40 +515,68 @@ TEST_F_TIMEOUT(vnet, hostile_host, 600)
 #define PING_LOG	"/tmp/zoc-vnet-ping.log"
 
 /*
- * The service VM killed with SIGKILL in the middle of a transfer, and a
- * new one started at once: the function stalls, the new service VM takes
- * the device over from its live record (the chains in flight taken
- * again), the VPC datapath takes the connection up again (TCP pick-up),
- * and the transfer completes, every byte checked by the peer.  The netdev
- * never goes; the pings lost meanwhile are counted.
+ * A transfer to the VPC peer with the lab runner asked for @prepare before
+ * (NULL: nothing) and for @middle halfway, which replaces the service VM:
+ * the transfer completes, every byte checked by the peer, the device was
+ * taken over once and the netdev never went; pings every 200 ms meanwhile,
+ * the loss logged.  @self is FIXTURE_DATA(vnet).
  */
-TEST_F_TIMEOUT(vnet, tcp_survives_a_service_vm_kill, 900)
+static void tcp_across(struct __test_metadata *_metadata,
+		       struct _test_data_vnet *self, const char *prepare,
+		       const char *middle)
 {
 	long long epoch = zoc_link_field("svm_epoch");
 	long long takeovers = zoc_dev_stat(DEV_NAME, "takeovers");
 	const char *err;
 	char path[64];
 
-	if (zoc_setup_skipped(_metadata))
-		return;
 	if (self->lab < 0)
 		SKIP(return, "not in the ZOC lab: no VPC peer");
+	if (prepare)
+		ASSERT_EQ(0, zoc_lab_query(self->lab, prepare, self->out,
+					   sizeof(self->out)))
+			TH_LOG("%s: %s", prepare, self->out);
 	ASSERT_EQ(0, zoc_sh(NULL, 0,
 			    "rm -f %s; ping -q -i 0.2 -c 150 -W 1 %s >%s 2>&1 &",
 			    PING_LOG, PEER_IP, PING_LOG));
-	err = tcp_transfer(self->lab, "svm-restart", self->out,
-			   sizeof(self->out));
+	err = tcp_transfer(self->lab, middle, self->out, sizeof(self->out));
 	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
 	EXPECT_NE(epoch, zoc_link_field("svm_epoch"))
-		TH_LOG("the service VM was not restarted");
+		TH_LOG("the service VM was not replaced");
 	EXPECT_EQ(takeovers + 1, zoc_dev_stat(DEV_NAME, "takeovers"));
 	snprintf(path, sizeof(path), "/sys/class/net/%s", self->ifname);
 	EXPECT_EQ(0, access(path, F_OK)) TH_LOG("%s went away", path);
 	if (!zoc_sh(self->out, sizeof(self->out),
 		    "for i in $(seq 60); do grep -q 'packet loss' %s && break; sleep 1; done; grep 'packet loss' %s",
 		    PING_LOG, PING_LOG))
-		TH_LOG("ping across the kill: %s", self->out);
+		TH_LOG("ping across %s: %s", middle, self->out);
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+}
+
+/*
+ * The service VM killed with SIGKILL in the middle of a transfer, and a
+ * new one started at once: the function stalls, the new service VM takes
+ * the device over from its live record (the chains in flight taken
+ * again), the VPC datapath takes the connection up again (TCP pick-up),
+ * and the transfer completes.
+ */
+TEST_F_TIMEOUT(vnet, tcp_survives_a_service_vm_kill, 900)
+{
+	if (zoc_setup_skipped(_metadata))
+		return;
+	tcp_across(_metadata, self, NULL, "svm-restart");
+}
+
+/*
+ * A standby service VM boots, then takes the device over in the middle of
+ * a transfer, when the serving one stops: its VPC datapath starts with no
+ * session and takes the connection up again, the transfer completes.
+ */
+TEST_F_TIMEOUT(vnet, tcp_survives_a_standby_handover, 900)
+{
+	if (zoc_setup_skipped(_metadata))
+		return;
+	tcp_across(_metadata, self, "svm-standby", "svm-handover");
 }
 
 TEST_HARNESS_MAIN

@@ -276,8 +276,10 @@ static inline int zoc_lab_query(int fd, const char *cmd, char *reply,
 
 /*
  * Ask the lab runner to do @cmd ("svm-kill", "svm-start", "svm-restart",
- * "svm-stop", "svm-cont", or "svm-fw REQUEST": the service VM's firmware
- * answers REQUEST, see guest-fw.rst).
+ * "svm-stop", "svm-cont", "svm-standby" (boot a standby service VM),
+ * "svm-handover" (the serving one stops, the standby takes over), or
+ * "svm-fw REQUEST": the service VM's firmware answers REQUEST, see
+ * guest-fw.rst).
  * Return: 0 when the runner answered "ok", -errno otherwise.
  */
 static inline int zoc_lab_cmd(int fd, const char *cmd)
