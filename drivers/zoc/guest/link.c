@@ -247,7 +247,8 @@ static void zoc_guest_answer_probe(struct zoc_guest_link *ep)
 	if (!READ_ONCE(ep->link.connected))
 		return;
 	seq = zoc_read64(&probe->seq);
-	if (seq == ep->last_seq)
+	/* 0: the host set the area up after we read it, and probed nothing */
+	if (seq == ep->last_seq || !seq)
 		return;
 	ep->last_seq = seq;
 	/* seq before the rest; pairs with the host's virt_wmb(). */
