@@ -16,7 +16,8 @@
  * survives the service VM killed with SIGKILL in its middle: the new
  * service VM takes the device over from its live record and the VPC
  * datapath takes the connection up again; and a standby service VM
- * taking over in its middle (a hand-over).
+ * taking over in its middle (a hand-over).  A download from the peer
+ * survives both too.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -36,6 +37,7 @@
 #define PEER_IP		"10.1.0.21"
 #define PORT_OPEN	5201	/* the security group lets it out */
 #define PORT_BLOCKED	5202	/* it does not */
+#define PORT_DOWNLOAD	5203	/* it does, for the peer to send */
 #define PATTERN_PERIOD	251
 #define HALF_BYTES	(PATTERN_PERIOD * 8192)	/* whole periods, 2 MB */
 #define HOSTILE_MOD	"zoc_virtio_hostile_test"
@@ -126,6 +128,26 @@ static int send_pattern(int fd, size_t bytes)
 		/* Keep the pattern's phase: whole periods, or the end. */
 		if (r != (ssize_t)n)
 			return -EIO;
+	}
+	return 0;
+}
+
+/* @bytes of the pattern from @fd, from byte @at of it: 0, or -errno. */
+static int recv_pattern(int fd, size_t at, size_t bytes)
+{
+	unsigned char buf[PATTERN_PERIOD * 64];
+	size_t got = 0, n;
+	ssize_t r, i;
+
+	while (got < bytes) {
+		n = bytes - got < sizeof(buf) ? bytes - got : sizeof(buf);
+		r = recv(fd, buf, n, 0);
+		if (r <= 0)
+			return r ? -errno : -EPIPE;
+		for (i = 0; i < r; i++)
+			if (buf[i] != (at + got + i) % PATTERN_PERIOD)
+				return -EILSEQ;
+		got += r;
 	}
 	return 0;
 }
@@ -515,9 +537,40 @@ TEST_F_TIMEOUT(vnet, hostile_host, 600)
 #define PING_LOG	"/tmp/zoc-vnet-ping.log"
 
 /*
- * A transfer to the VPC peer with the lab runner asked for @prepare before
- * (NULL: nothing) and for @middle halfway, which replaces the service VM:
- * the transfer completes, every byte checked by the peer, the device was
+ * tcp_transfer() while the peer sends 2 * HALF_BYTES of the pattern on a
+ * second connection, which we read half of before and the rest after:
+ * both directions go on across @middle.  Returns NULL if every byte went
+ * right both ways, else what failed.
+ */
+static const char *tcp_both_ways(int lab, const char *middle, char *out,
+				 size_t len)
+{
+	struct timeval stall = { .tv_sec = 60 };
+	const char *err;
+	char cmd[64], c;
+	int fd, ret;
+
+	snprintf(cmd, sizeof(cmd), "peer-send %d %d", PORT_DOWNLOAD,
+		 2 * HALF_BYTES);
+	if (zoc_lab_cmd(lab, cmd))
+		return "the peer's source";
+	fd = tcp_connect(PEER_IP, PORT_DOWNLOAD, 20);
+	if (fd < 0)
+		return "connect to the peer's source";
+	ret = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &stall, sizeof(stall)) ?:
+	      recv_pattern(fd, 0, HALF_BYTES);
+	err = ret ? "download" : tcp_transfer(lab, middle, out, len);
+	if (!ret)
+		ret = recv_pattern(fd, HALF_BYTES, HALF_BYTES) ?:
+		      (recv(fd, &c, 1, 0) ? -EIO : 0);	/* then its end */
+	close(fd);
+	return err ?: ret ? "download, after it" : NULL;
+}
+
+/*
+ * Transfers to and from the VPC peer with the lab runner asked for
+ * @prepare before (NULL: nothing) and for @middle halfway, which replaces
+ * the service VM: they complete, every byte checked, the device was
  * taken over once and the netdev never went; pings every 200 ms meanwhile,
  * the loss logged.  @self is FIXTURE_DATA(vnet).
  */
@@ -539,7 +592,7 @@ static void tcp_across(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, zoc_sh(NULL, 0,
 			    "rm -f %s; ping -q -i 0.2 -c 150 -W 1 %s >%s 2>&1 &",
 			    PING_LOG, PEER_IP, PING_LOG));
-	err = tcp_transfer(self->lab, middle, self->out, sizeof(self->out));
+	err = tcp_both_ways(self->lab, middle, self->out, sizeof(self->out));
 	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
 	EXPECT_NE(epoch, zoc_link_field("svm_epoch"))
 		TH_LOG("the service VM was not replaced");
