@@ -79,8 +79,10 @@ int main(int argc, char **argv)
 	while (now() < end) {
 		/* Whole periods keep the pattern's phase for the sink. */
 		r = send(fd, buf, tcp ? sizeof(buf) : size, 0);
-		if (r < 0 && (errno == ENOBUFS || errno == ECONNREFUSED))
-			continue;	/* a full queue; an ICMP error */
+		/* a full queue; an ICMP error; no neighbour while stalled */
+		if (r < 0 && (errno == ENOBUFS || errno == ECONNREFUSED ||
+			      errno == EHOSTUNREACH))
+			continue;
 		if (r < 0) {
 			perror("net_send: send");
 			return 1;
