@@ -198,15 +198,12 @@ static void fw_run_command(struct fw *fw, const char *name, char *reply,
 }
 
 /*
- * The loop ends once the reply is sent; the machine reboots, or powers
- * off (zoc-fw.c).
+ * Set @going (the restart or stop flag of struct fw): the loop ends once
+ * the reply is sent, and the machine reboots or powers off (zoc-fw.c).
  */
-static void fw_restart(struct fw *fw, bool stop, char *reply, size_t len)
+static void fw_go_down(bool *going, char *reply, size_t len)
 {
-	if (stop)
-		fw->stop = true;
-	else
-		fw->restart = true;
+	*going = true;
 	snprintf(reply, len, "ok");
 }
 
@@ -231,8 +228,10 @@ static void fw_request(struct fw *fw, char *line, char *reply, size_t len)
 		fw_reload(fw, arg, reply, len);
 	else if (!strcmp(cmd, "run") && arg && !more)
 		fw_run_command(fw, arg, reply, len);
-	else if ((!strcmp(cmd, "restart") || !strcmp(cmd, "stop")) && !arg)
-		fw_restart(fw, !strcmp(cmd, "stop"), reply, len);
+	else if (!strcmp(cmd, "restart") && !arg)
+		fw_go_down(&fw->restart, reply, len);
+	else if (!strcmp(cmd, "stop") && !arg)
+		fw_go_down(&fw->stop, reply, len);
 	else if (!strcmp(cmd, "takeover") && !arg)
 		fw_takeover(reply, len);
 	else if (!strcmp(cmd, "ping") || !strcmp(cmd, "reload") ||

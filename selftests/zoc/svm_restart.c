@@ -146,6 +146,17 @@ FIXTURE_TEARDOWN(restart)
 }
 
 /*
+ * Why a test of the disks cannot run here: @missing, else what the lab
+ * lacks for fio; NULL with @self->lab open.  @self is
+ * FIXTURE_DATA(restart).
+ */
+static const char *lab_for_fio(struct _test_data_restart *self,
+			       const char *missing)
+{
+	return missing ?: zoc_lab_open_for_fio(&self->lab);
+}
+
+/*
  * The service VM ready, and the two disks: NVMe on vda, virtio-blk on vdb.
  * @self is FIXTURE_DATA(restart), spelled out as checkpatch reads it.
  * Return: 0, or -1 with why in @self->out.
@@ -224,13 +235,10 @@ static int replace_under_fio(struct _test_data_restart *self,
 TEST_F_TIMEOUT(restart, restart_under_fio, 1200)
 {
 	long long nresets, vresets;
-	const char *missing = zoc_link_missing();
+	const char *missing = lab_for_fio(self, zoc_link_missing());
 	char cmd[1024];
 	int worst;
 
-	if (missing)
-		SKIP(return, "%s", missing);
-	missing = zoc_lab_open_for_fio(&self->lab);
 	if (missing)
 		SKIP(return, "%s", missing);
 	ASSERT_EQ(0, add_disks(self)) TH_LOG("%s", self->out);
@@ -311,13 +319,10 @@ static void fio_ended_well(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(restart, standby_under_fio, 1200)
 {
-	const char *missing = zoc_link_missing();
+	const char *missing = lab_for_fio(self, zoc_link_missing());
 	struct counts c;
 	int worst;
 
-	if (missing)
-		SKIP(return, "%s", missing);
-	missing = zoc_lab_open_for_fio(&self->lab);
 	if (missing)
 		SKIP(return, "%s", missing);
 	ASSERT_EQ(0, add_disks(self)) TH_LOG("%s", self->out);
@@ -342,11 +347,8 @@ TEST_F_TIMEOUT(restart, restart_without_a_backend, 900)
 	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
 	/* In the range fio has, where nothing is checked afterwards */
 	const off_t off[CHUNKS] = { 200 << 20, 201 << 20, 202 << 20, 203 << 20 };
-	const char *missing = zoc_link_missing();
+	const char *missing = lab_for_fio(self, zoc_link_missing());
 
-	if (missing)
-		SKIP(return, "%s", missing);
-	missing = zoc_lab_open_for_fio(&self->lab);
 	if (missing)
 		SKIP(return, "%s", missing);
 	ASSERT_EQ(0, add_disks(self)) TH_LOG("%s", self->out);
@@ -415,13 +417,10 @@ TEST_F_TIMEOUT(restart, crash_under_fio, 1200)
 	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
 	/* On vda, clear of the other tests' ranges; checked after shutdown */
 	const off_t off[2] = { 232 << 20, 233 << 20 };
-	const char *missing = zoc_link_missing();
+	const char *missing = lab_for_fio(self, zoc_link_missing());
 	struct counts c;
 	int worst;
 
-	if (missing)
-		SKIP(return, "%s", missing);
-	missing = zoc_lab_open_for_fio(&self->lab);
 	if (missing)
 		SKIP(return, "%s", missing);
 	ASSERT_EQ(0, add_disks(self)) TH_LOG("%s", self->out);
@@ -447,13 +446,10 @@ TEST_F_TIMEOUT(restart, crash_with_a_spoiled_record, 900)
 {
 	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
 	const off_t off[2] = { 234 << 20, 235 << 20 };
-	const char *missing = zoc_link_missing() ?: zoc_test_missing();
+	const char *missing = lab_for_fio(self, zoc_link_missing() ?: zoc_test_missing());
 	long long epoch;
 	int slot;
 
-	if (missing)
-		SKIP(return, "%s", missing);
-	missing = zoc_lab_open_for_fio(&self->lab);
 	if (missing)
 		SKIP(return, "%s", missing);
 	ASSERT_EQ(0, add_vdisks(self)) TH_LOG("%s", self->out);
