@@ -15,9 +15,11 @@
  *			exited with status 0
  *	restart		ok, then reboot the machine as on SIGTERM, but with a
  *			reboot rather than a power-off (zoc-fw.c)
- *	stop		ok, then power the machine off as on SIGUSR2: its
- *			models detach and it leaves the link, for a standby
- *			service VM to take over
+ *	handover	hand the links over to a standby service VM: the
+ *			models detach, their states saved, and the links
+ *			are left; this one stands by (modules.c)
+ *	stop		ok, then hand the links over and power the machine
+ *			off as on SIGUSR2 (zoc-fw.c)
  *	takeover	a standby service VM takes its links at once, from
  *			a service VM known dead (modules.c)
  *
@@ -232,13 +234,16 @@ static void fw_request(struct fw *fw, char *line, char *reply, size_t len)
 		fw_go_down(&fw->restart, reply, len);
 	else if (!strcmp(cmd, "stop") && !arg)
 		fw_go_down(&fw->stop, reply, len);
+	else if (!strcmp(cmd, "handover") && !arg)
+		fw_set_standby(true, reply, len);
 	else if (!strcmp(cmd, "takeover") && !arg)
-		fw_takeover(reply, len);
+		fw_set_standby(false, reply, len);
 	else if (!strcmp(cmd, "ping") || !strcmp(cmd, "reload") ||
 		 !strcmp(cmd, "run") || !strcmp(cmd, "restart") ||
-		 !strcmp(cmd, "stop") || !strcmp(cmd, "takeover"))
+		 !strcmp(cmd, "stop") || !strcmp(cmd, "handover") ||
+		 !strcmp(cmd, "takeover"))
 		snprintf(reply, len,
-			 "error usage: ping | reload MODULE | run NAME | restart | stop | takeover");
+			 "error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover");
 	else
 		snprintf(reply, len, "error unknown request");
 	fw_log("control: %s: %s", shown, reply);

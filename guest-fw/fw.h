@@ -152,7 +152,7 @@ bool fw_exec(char **argv, unsigned int timeout, int *status);
 void fw_module(struct fw *fw, char **argv, int argc);
 bool fw_modname_ok(const char *name);
 void fw_reload(struct fw *fw, const char *module, char *reply, size_t len);
-void fw_takeover(char *reply, size_t len);
+void fw_set_standby(bool standby, char *reply, size_t len);
 void fw_unload_all(struct fw *fw);
 
 /* hotplug.c */

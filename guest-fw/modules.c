@@ -403,17 +403,21 @@ static int fw_take_down(struct fw_reload *r, const char *name)
 }
 
 /**
- * fw_takeover - make a standby service VM take its links at once
+ * fw_set_standby - hand the links over, or take them at once
+ * @standby: true for a "handover" request, and before a power-off: the
+ *	endpoints that hold their links hand them over to a standby service
+ *	VM (models detached, states saved, links left); false for a
+ *	"takeover" request: the endpoints take their links whoever holds
+ *	them, which is only for when the service VM that served is known
+ *	dead (its VMM killed): see link.rst
  * @reply: "ok", or "error" and why
  * @len: its size
  *
- * For a "takeover" request: zoc_guest's standby parameter goes to 0, so
- * its endpoints take their links whoever holds them.  Only for when the
- * service VM that served is known dead (its VMM killed): see link.rst.
+ * Through zoc_guest's standby parameter.
  */
-void fw_takeover(char *reply, size_t len)
+void fw_set_standby(bool standby, char *reply, size_t len)
 {
-	int ret = fw_write(FW_STANDBY_PARAM, "0");
+	int ret = fw_write(FW_STANDBY_PARAM, standby ? "1" : "0");
 
 	if (ret)
 		snprintf(reply, len, "error %s: %s", FW_STANDBY_PARAM,

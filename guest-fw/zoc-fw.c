@@ -388,6 +388,7 @@ static void fw_supervise(struct fw *fw, sigset_t *set)
 int main(int argc, char **argv)
 {
 	struct fw fw = { .nl = -1, .ctl.fd = -1 };
+	char reply[FW_CTL_LINE];
 	sigset_t set;
 
 	fw_console();
@@ -407,6 +408,11 @@ int main(int argc, char **argv)
 	       fw.nr_services, fw.errors);
 
 	fw_supervise(&fw, &set);
+	if (fw.stop) {
+		/* Before anything goes: the standby's wait is the stall. */
+		fw_set_standby(true, reply, sizeof(reply));
+		fw_log("stop: handing the links over: %s", reply);
+	}
 	fw_log("%s: the modules go first", fw.restart ? "restarting" :
 						       "powering off");
 	fw_unload_all(&fw);

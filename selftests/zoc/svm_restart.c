@@ -20,11 +20,13 @@
  *
  * A standby service VM boots next to the serving one (the lab runner's
  * svm-standby: zoc_guest standby=1) and takes the disks over when the
- * serving one stops (svm-handover: its firmware's stop request, its
- * modules unloaded first), three times under the same fio; then twice
- * when the serving one is killed (svm-failover: SIGKILL, then the
- * standby's firmware's takeover request): no error, no reset, a takeover
- * per replacement.
+ * serving one stops (svm-handover: its firmware's stop request, which
+ * hands the link over, then powers off), three times under the same fio;
+ * then back and forth, the one that hands over standing by (svm-handover
+ * keep: its firmware's handover request), twice; then twice when the
+ * serving one is killed (svm-failover: SIGKILL, then the standby's
+ * firmware's takeover request), the first time with the one that handed
+ * back as the standby: no error, no reset, a takeover per replacement.
  *
  * The service VM killed with SIGKILL ten times under fio, which verifies
  * its data on an NVMe disk and a virtio-blk disk at queue depths 1 and 32,
@@ -333,13 +335,26 @@ TEST_F_TIMEOUT(restart, standby_under_fio, 1200)
 	ASSERT_LE(0, worst) TH_LOG("%s", self->out);
 	TH_LOG("%d hand-overs: disks served again at most %d s after one",
 	       HANDOVERS, worst);
+	/* Handed over and back: the old one takes its link again. */
+	worst = replace_under_fio(self, "svm-standby", "svm-handover keep",
+				  1, 5, NDISK, VDISK);
+	ASSERT_LE(0, worst) TH_LOG("%s", self->out);
+	worst = replace_under_fio(self, NULL, "svm-handover keep", 1, 5,
+				  NDISK, VDISK);
+	ASSERT_LE(0, worst) TH_LOG("%s", self->out);
+	TH_LOG("handed over and back: disks served again at most %d s after",
+	       worst);
+	/* The one that handed back is the first fail-over's standby. */
+	worst = replace_under_fio(self, NULL, "svm-failover", 1, 5, NDISK,
+				  VDISK);
+	ASSERT_LE(0, worst) TH_LOG("%s", self->out);
 	worst = replace_under_fio(self, "svm-standby", "svm-failover",
-				  FAILOVERS, 5, NDISK, VDISK);
+				  FAILOVERS - 1, 5, NDISK, VDISK);
 	ASSERT_LE(0, worst) TH_LOG("%s", self->out);
 	TH_LOG("%d fail-overs: disks served again at most %d s after one",
 	       FAILOVERS, worst);
 	fio_ended_well(_metadata, self, &c, CRASH_FIO_SECS,
-		       HANDOVERS + FAILOVERS);
+		       HANDOVERS + 2 + FAILOVERS);
 }
 
 TEST_F_TIMEOUT(restart, restart_without_a_backend, 900)

@@ -277,7 +277,8 @@ static inline int zoc_lab_query(int fd, const char *cmd, char *reply,
 /*
  * Ask the lab runner to do @cmd ("svm-kill", "svm-start", "svm-restart",
  * "svm-stop", "svm-cont", "svm-standby" (boot a standby service VM),
- * "svm-handover" (the serving one stops, the standby takes over), or
+ * "svm-handover" (the serving one stops, the standby takes over),
+ * "svm-handover keep" (the same, but the old one stands by), or
  * "svm-fw REQUEST": the service VM's firmware answers REQUEST, see
  * guest-fw.rst).
  * Return: 0 when the runner answered "ok", -errno otherwise.

@@ -160,6 +160,22 @@ struct device *zoc_guest_link_dev(struct zoc_guest_link *ep)
 }
 
 /**
+ * zoc_guest_link_epoch - the epoch the endpoint last published
+ * @ep: the endpoint
+ *
+ * Each time the endpoint takes its link, it publishes a new epoch: what
+ * was asked under another epoch was asked of another service VM, or
+ * before a hand-over.
+ *
+ * Context: any.
+ * Return: the epoch.
+ */
+u32 zoc_guest_link_epoch(struct zoc_guest_link *ep)
+{
+	return READ_ONCE(ep->link.epoch);
+}
+
+/**
  * zoc_guest_link_post - send a message to the host (an interrupt, an event)
  * @ep: the endpoint
  * @msg: the message
@@ -464,10 +480,24 @@ static int zoc_guest_links_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(zoc_guest_links);
 
+/*
+ * Hand @ep's link over to a standby service VM: the client lets go of
+ * what it serves, then the link is left.  zoc_guest_links_mutex held.
+ */
+static void zoc_guest_link_leave(struct zoc_guest_link *ep)
+{
+	if (ep->client && ep->client->leave)
+		ep->client->leave(ep->client_priv);
+	zoc_link_leave(&ep->link);
+}
+
 /**
  * zoc_guest_links_set_standby - stand by, or take the links
  * @standby: true: an endpoint takes its link only once the service VM
- *	holding it leaves it (an orderly hand-over); false: at once
+ *	holding it leaves it; an endpoint that holds its link hands it over
+ *	(an orderly hand-over: its devices are detached, their states saved
+ *	for the next service VM, then it leaves the link).  False: take the
+ *	links at once.
  *
  * Applies to every endpoint, and to those created later.  See
  * zoc_link_set_standby() for when taking a link at once is safe.
@@ -480,8 +510,12 @@ void zoc_guest_links_set_standby(bool standby)
 
 	mutex_lock(&zoc_guest_links_mutex);
 	zoc_guest_standby = standby;
-	list_for_each_entry(ep, &zoc_guest_links, node)
-		zoc_link_set_standby(&ep->link, standby);
+	list_for_each_entry(ep, &zoc_guest_links, node) {
+		if (standby && READ_ONCE(ep->link.connected))
+			zoc_guest_link_leave(ep);
+		else
+			zoc_link_set_standby(&ep->link, standby);
+	}
 	mutex_unlock(&zoc_guest_links_mutex);
 }
 

@@ -442,6 +442,7 @@ static bool zoc_proxy_request(void *priv, const struct zoc_msg *msg,
 			zoc_proxy_ctrl_reply(proxy, msg, ZOC_MSG_EBUSY, false);
 		} else {
 			ctrl->msg = *msg;
+			ctrl->epoch = zoc_guest_link_epoch(proxy->ep);
 			queue_work(proxy->wq, &ctrl->work);
 		}
 		reply->hdr.type = ZOC_MSG_NONE;
@@ -778,6 +779,12 @@ static void zoc_proxy_ctrl_work(struct work_struct *work)
 	u32 status = ZOC_MSG_OK, slot;
 
 	mutex_lock(&proxy->mutex);
+	if (proxy->left && ctrl->epoch == proxy->left_epoch) {
+		/* The link was handed over since: not ours to answer. */
+		mutex_unlock(&proxy->mutex);
+		clear_bit_unlock(ctrl->index, &proxy->ctrl_busy);
+		return;
+	}
 	if (opcode == ZOC_CTRL_DEV_CREATE) {
 		status = zoc_proxy_dev_create(proxy, msg);
 	} else if (opcode == ZOC_CTRL_DEV_ATTACH) {
@@ -818,10 +825,69 @@ static void zoc_proxy_show(void *priv, struct seq_file *s)
 		   atomic64_read(&proxy->ctrl_refused));
 }
 
+/*
+ * The proxy goes, or hands its link over: a device whose model can let go
+ * of it is detached, its state kept in host memory for the proxy that
+ * takes the link over (a reloaded zoc_guest, a rebooted or standby
+ * service VM); the others are destroyed.
+ * Proxy mutex held.
+ */
+static void zoc_proxy_dev_leave(struct zoc_proxy *proxy, unsigned int slot)
+{
+	struct zoc_pdev *pdev;
+
+	pdev = rcu_dereference_protected(proxy->devs[slot],
+					 lockdep_is_held(&proxy->mutex));
+	if (!pdev)
+		return;
+	if (!zoc_proxy_let_go(proxy, pdev)) {
+		zoc_proxy_dev_destroy(proxy, slot);
+		return;
+	}
+	rcu_assign_pointer(proxy->devs[slot], NULL);
+	synchronize_rcu();
+	/*
+	 * Register accesses the host sent since it was detached would be
+	 * lost with it: no proxy is to go on without them.
+	 */
+	if (pdev->nr_deferred) {
+		WRITE_ONCE(zoc_guest_link_saved_page(proxy->ep, slot)->magic, 0);
+		zoc_proxy_live_drop(pdev);
+		dev_warn(proxy->dev, "slot %u: %s: %u register accesses of the host unanswered: not left\n",
+			 slot, pdev->name, pdev->nr_deferred);
+	} else {
+		dev_info(proxy->dev, "slot %u: %s left to the next service VM\n",
+			 slot, pdev->name);
+	}
+	zoc_proxy_swap_release(pdev);
+	kfree(pdev);
+}
+
+/*
+ * The link is handed over to a standby service VM: the client's @leave.
+ * The control requests taken are answered first; then each device is
+ * detached, its state saved for the next service VM, as when the proxy
+ * goes (zoc_proxy_destroy()), but the proxy stays, standing by.
+ */
+static void zoc_proxy_leave(void *priv)
+{
+	struct zoc_proxy *proxy = priv;
+	unsigned int slot;
+
+	flush_workqueue(proxy->wq);
+	mutex_lock(&proxy->mutex);
+	proxy->left = true;
+	proxy->left_epoch = zoc_guest_link_epoch(proxy->ep);
+	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++)
+		zoc_proxy_dev_leave(proxy, slot);
+	mutex_unlock(&proxy->mutex);
+}
+
 static const struct zoc_guest_client_ops zoc_proxy_client_ops = {
 	.request = zoc_proxy_request,
 	.tick = zoc_proxy_tick,
 	.show = zoc_proxy_show,
+	.leave = zoc_proxy_leave,
 };
 
 /**
@@ -860,43 +926,6 @@ struct zoc_proxy *zoc_proxy_create(struct zoc_guest_link *ep)
 	zoc_guest_link_set_client(ep, &zoc_proxy_client_ops, proxy);
 	zoc_proxy_list_add(proxy);
 	return proxy;
-}
-
-/*
- * The proxy goes: a device whose model can let go of it is detached, its
- * state kept in host memory for the proxy that takes the link over (a
- * reloaded zoc_guest, a rebooted service VM); the others are destroyed.
- * Proxy mutex held.
- */
-static void zoc_proxy_dev_leave(struct zoc_proxy *proxy, unsigned int slot)
-{
-	struct zoc_pdev *pdev;
-
-	pdev = rcu_dereference_protected(proxy->devs[slot],
-					 lockdep_is_held(&proxy->mutex));
-	if (!pdev)
-		return;
-	if (!zoc_proxy_let_go(proxy, pdev)) {
-		zoc_proxy_dev_destroy(proxy, slot);
-		return;
-	}
-	rcu_assign_pointer(proxy->devs[slot], NULL);
-	synchronize_rcu();
-	/*
-	 * Register accesses the host sent since it was detached would be
-	 * lost with it: no proxy is to go on without them.
-	 */
-	if (pdev->nr_deferred) {
-		WRITE_ONCE(zoc_guest_link_saved_page(proxy->ep, slot)->magic, 0);
-		zoc_proxy_live_drop(pdev);
-		dev_warn(proxy->dev, "slot %u: %s: %u register accesses of the host unanswered: not left\n",
-			 slot, pdev->name, pdev->nr_deferred);
-	} else {
-		dev_info(proxy->dev, "slot %u: %s left to the next service VM\n",
-			 slot, pdev->name);
-	}
-	zoc_proxy_swap_release(pdev);
-	kfree(pdev);
 }
 
 /**

@@ -20,12 +20,14 @@ struct zoc_proxy_model;
  * @proxy: the proxy whose slot it is
  * @msg: the request, as copied out of the ring
  * @index: the slot's bit in @proxy->ctrl_busy
+ * @epoch: the endpoint's epoch when the request came
  */
 struct zoc_proxy_ctrl {
 	struct work_struct work;
 	struct zoc_proxy *proxy;
 	struct zoc_msg msg;
 	unsigned int index;
+	u32 epoch;
 };
 
 static_assert(ZOC_LINK_CTRL_SLOTS <= BITS_PER_LONG);
@@ -41,6 +43,9 @@ static_assert(ZOC_LINK_CTRL_SLOTS <= BITS_PER_LONG);
  * @ctrls: the slots for control requests
  * @ctrl_busy: bit i: @ctrls[i] is taken
  * @ctrl_refused: control requests refused for want of a slot
+ * @left: the link was handed over, in epoch @left_epoch: control
+ *	requests of that epoch are not for us any more (mutex)
+ * @left_epoch: see @left
  */
 struct zoc_proxy {
 	struct list_head list;
@@ -52,6 +57,8 @@ struct zoc_proxy {
 	struct zoc_proxy_ctrl ctrls[ZOC_LINK_CTRL_SLOTS];
 	unsigned long ctrl_busy;
 	atomic64_t ctrl_refused;
+	bool left;
+	u32 left_epoch;
 };
 
 #define ZOC_PROXY_REPLY_WAIT_MS	5000

@@ -31,6 +31,10 @@ struct zoc_proxy;
  *	held and interrupts disabled, as @request: the two never run at once.
  * @show: optional; the client's lines in the endpoints' debugfs file.
  *	Process context.
+ * @leave: optional; the endpoint is about to hand its link over to a
+ *	standby service VM: let go of everything served on it, so that the
+ *	next service VM can take it on, and take no control request of the
+ *	link's present epoch any more.  Process context.
  *
  * A client is registered with zoc_guest_link_set_client(); the endpoint
  * never calls the layer above but through these.
@@ -40,6 +44,7 @@ struct zoc_guest_client_ops {
 			struct zoc_msg *reply);
 	void (*tick)(void *priv);
 	void (*show)(void *priv, struct seq_file *s);
+	void (*leave)(void *priv);
 };
 
 /* The link endpoint of one ivshmem-doorbell function (link.c). */
@@ -52,6 +57,7 @@ void zoc_guest_link_set_client(struct zoc_guest_link *ep,
 			       const struct zoc_guest_client_ops *ops,
 			       void *priv);
 struct device *zoc_guest_link_dev(struct zoc_guest_link *ep);
+u32 zoc_guest_link_epoch(struct zoc_guest_link *ep);
 void *zoc_guest_link_host_ptr(struct zoc_guest_link *ep, u64 addr,
 			      size_t len);
 struct zoc_dev_page *zoc_guest_link_dev_page(struct zoc_guest_link *ep,

@@ -567,10 +567,15 @@ static bool zoc_link_connect(struct zoc_link *link)
 
 	if (!rcu_access_pointer(link->transport) || !zoc_link_area_ok(link))
 		return false;
-	/* Another service VM holds our side: wait until it leaves. */
+	/*
+	 * Another service VM holds our side: wait until it leaves.  The side
+	 * we left ourselves (its epoch still ours) is for another to take.
+	 */
 	if (link->role == ZOC_LINK_ROLE_SVM && link->standby &&
-	    zoc_read32(&own->state) == ZOC_LINK_UP)
+	    (zoc_read32(&own->state) == ZOC_LINK_UP ||
+	     (link->left && zoc_read32(&own->epoch) == link->epoch)))
 		return false;
+	link->left = false;
 	link->epoch = zoc_read32(&own->epoch) + 1;
 	WRITE_ONCE(own->epoch, cpu_to_le32(link->epoch));
 	if (link->role == ZOC_LINK_ROLE_HOST) {
@@ -1012,6 +1017,49 @@ void zoc_link_set_standby(struct zoc_link *link, bool standby)
 	zoc_link_kick(link);
 }
 EXPORT_SYMBOL_GPL(zoc_link_set_standby);
+
+/**
+ * zoc_link_leave - hand the link over to a standby service VM
+ * @link: a service VM's end of the link
+ *
+ * Our side is published as down and the host is rung: it stalls its
+ * functions until the next service VM takes the side.  Requests in flight
+ * fail with -ECONNRESET.  We stand by from then on, but do not take back
+ * the side we left before another service VM took it; taking it at once
+ * (zoc_link_set_standby() with false) does.  The client must have let go
+ * of what it served before: the next service VM may take the link as soon
+ * as the side reads down.
+ *
+ * Context: process context.
+ */
+void zoc_link_leave(struct zoc_link *link)
+{
+	bool lost;
+
+	spin_lock_irq(&link->rx_lock);
+	spin_lock(&link->tx_lock);
+	link->standby = true;
+	lost = link->state == ZOC_LINK_S_UP;
+	if (link->connected) {
+		WRITE_ONCE(link->own->state, cpu_to_le32(ZOC_LINK_DOWN));
+		/* The side before the doorbell that tells of it. */
+		virt_wmb();
+		zoc_link_ring_peer(link, 0);
+		link->connected = false;
+		link->left = true;
+		zoc_link_set_state(link, ZOC_LINK_S_DOWN);
+		zoc_link_fail_pending(link, -ECONNRESET);
+		zoc_link_info(link, "left to a standby service VM (epoch %u)\n",
+			      link->epoch);
+	}
+	spin_unlock(&link->tx_lock);
+	spin_unlock_irq(&link->rx_lock);
+	wake_up_all(&link->wq);
+	if (lost && link->client->event)
+		link->client->event(link, ZOC_LINK_EV_LOST);
+	zoc_link_kick(link);
+}
+EXPORT_SYMBOL_GPL(zoc_link_leave);
 
 /**
  * zoc_link_state - the link's state

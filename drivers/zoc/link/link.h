@@ -165,6 +165,8 @@ struct zoc_link_stats {
  * @connected: our side is published in the area (state UP, epoch)
  * @standby: service VM: publish our side only once the service VM that
  *	holds it left (its state is not UP); see zoc_link_set_standby()
+ * @left: service VM: we left the side (zoc_link_leave()) and no other
+ *	service VM took it since: it is not ours to take back
  * @epoch: service VM: the epoch we published, our own copy: another
  *	service VM that took the side over changed it in the area
  * @peer_stalled: host: the peer's heartbeat stopped; written with both
@@ -204,6 +206,7 @@ struct zoc_link {
 	enum zoc_link_state state;
 	bool connected;
 	bool standby;
+	bool left;
 	u32 epoch;
 	bool peer_stalled;
 	u64 peer_heartbeat;
@@ -230,6 +233,7 @@ void zoc_link_init(struct zoc_link *link, enum zoc_link_role role,
 void zoc_link_start(struct zoc_link *link);
 void zoc_link_stop(struct zoc_link *link);
 void zoc_link_set_standby(struct zoc_link *link, bool standby);
+void zoc_link_leave(struct zoc_link *link);
 
 int zoc_link_attach(struct zoc_link *link,
 		    const struct zoc_link_transport_ops *ops, void *priv,
