@@ -77,6 +77,16 @@ static int wait_carrier(const char *ifname, int want, int secs)
 	return -ETIMEDOUT;
 }
 
+/* How many times the carrier of @ifname changed, or -1. */
+static long long carrier_changes(const char *ifname)
+{
+	char buf[32];
+
+	if (net_attr(ifname, "carrier_changes", buf, sizeof(buf)))
+		return -1;
+	return atoll(buf);
+}
+
 /* A TCP connection to @ip:@port, or -errno after @secs seconds. */
 static int tcp_connect(const char *ip, int port, int secs)
 {
@@ -399,13 +409,15 @@ TEST_F_TIMEOUT(vnet, link_down_up, 300)
 /*
  * zoc_virtio unloaded and loaded again in the service VM while the host
  * pings the VPC peer: the model saves the device and the next one takes
- * it over.  The host's netdev stays (same ifindex), no receive buffer comes
- * back as an error, and the peer answers again; the representor leaves
- * the VPC and comes back, so a few pings may be lost meanwhile.
+ * it over.  The host's netdev stays (same ifindex), its link never goes
+ * down (no carrier change), no receive buffer comes back as an error, and
+ * the peer answers again; the representor leaves the VPC and comes back,
+ * so a few pings may be lost meanwhile.
  */
 TEST_F_TIMEOUT(vnet, model_swap_keeps_the_netdev, 600)
 {
 	char ifindex[16], after[16], errors[32];
+	long long changes;
 	int i;
 
 	if (zoc_setup_skipped(_metadata))
@@ -414,6 +426,8 @@ TEST_F_TIMEOUT(vnet, model_swap_keeps_the_netdev, 600)
 		SKIP(return, "not in the ZOC lab: no service VM firmware");
 	ASSERT_EQ(0, net_attr(self->ifname, "ifindex", ifindex,
 			      sizeof(ifindex)));
+	changes = carrier_changes(self->ifname);
+	ASSERT_LE(0, changes);
 	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out),
 			    "ping -c 3 -W 5 %s", PEER_IP))
 		TH_LOG("before: %s", self->out);
@@ -436,6 +450,8 @@ TEST_F_TIMEOUT(vnet, model_swap_keeps_the_netdev, 600)
 	ASSERT_EQ(0, net_attr(self->ifname, "ifindex", after, sizeof(after)))
 		TH_LOG("%s is gone", self->ifname);
 	EXPECT_STREQ(ifindex, after);
+	EXPECT_EQ(changes, carrier_changes(self->ifname))
+		TH_LOG("the host's link went down across the swaps");
 	ASSERT_EQ(0, net_attr(self->ifname, "statistics/rx_length_errors",
 			      errors, sizeof(errors)));
 	EXPECT_EQ(0, atoll(errors)) TH_LOG("receive buffers came back empty");
@@ -571,8 +587,8 @@ static const char *tcp_both_ways(int lab, const char *middle, char *out,
  * Transfers to and from the VPC peer with the lab runner asked for
  * @prepare before (NULL: nothing) and for @middle halfway, which replaces
  * the service VM: they complete, every byte checked, the device was
- * taken over once and the netdev never went; pings every 200 ms meanwhile,
- * the loss logged.  @self is FIXTURE_DATA(vnet).
+ * taken over once and the netdev never went, nor its link; pings every
+ * 200 ms meanwhile, the loss logged.  @self is FIXTURE_DATA(vnet).
  */
 static void tcp_across(struct __test_metadata *_metadata,
 		       struct _test_data_vnet *self, const char *prepare,
@@ -580,6 +596,7 @@ static void tcp_across(struct __test_metadata *_metadata,
 {
 	long long epoch = zoc_link_field("svm_epoch");
 	long long takeovers = zoc_dev_stat(DEV_NAME, "takeovers");
+	long long changes = carrier_changes(self->ifname);
 	const char *err;
 	char path[64];
 
@@ -599,6 +616,8 @@ static void tcp_across(struct __test_metadata *_metadata,
 	EXPECT_EQ(takeovers + 1, zoc_dev_stat(DEV_NAME, "takeovers"));
 	snprintf(path, sizeof(path), "/sys/class/net/%s", self->ifname);
 	EXPECT_EQ(0, access(path, F_OK)) TH_LOG("%s went away", path);
+	EXPECT_EQ(changes, carrier_changes(self->ifname))
+		TH_LOG("the host's link went down across %s", middle);
 	if (!zoc_sh(self->out, sizeof(self->out),
 		    "for i in $(seq 60); do grep -q 'packet loss' %s && break; sleep 1; done; grep 'packet loss' %s",
 		    PING_LOG, PING_LOG))

@@ -470,7 +470,10 @@ static int zoc_vnet_free(struct zoc_pdev *pdev, void *state, size_t len)
 	int ret = 0;
 
 	/* No more transmits nor programs; then the queues stop. */
-	unregister_netdev(dev);
+	rtnl_lock();
+	vnet->leaving = !!state;
+	unregister_netdevice(dev);
+	rtnl_unlock();
 	if (state) {
 		ret = zoc_virtio_detach(vnet->vdev, state, len);
 		if (ret >= 0 && len - ret < sizeof(*saved))

@@ -132,7 +132,14 @@ bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 
 /* --- the representor ------------------------------------------------------ */
 
-/* The link the driver sees changes with the administrator and @rep. */
+/*
+ * The link the driver sees changes with the administrator and @rep, but
+ * not when @rep goes because the device is detached: for the next model
+ * (or service VM) to take over, the link the driver saw is saved as it
+ * was.  Telling the driver it went down would make its kernel flush the
+ * neighbours of its netdev, and resolve them again once the link is back
+ * (a second, later, when the first request was lost meanwhile).
+ */
 void zoc_vnet_update_link(struct zoc_vnet *vnet)
 {
 	bool up = vnet->admin_up && netif_running(vnet->rep);
@@ -140,7 +147,7 @@ void zoc_vnet_update_link(struct zoc_vnet *vnet)
 					      up ? VIRTIO_NET_S_LINK_UP : 0);
 
 	ASSERT_RTNL();
-	if (up == vnet->link_up)
+	if (up == vnet->link_up || vnet->leaving)
 		return;
 	WRITE_ONCE(vnet->link_up, up);
 	zoc_virtio_set_config(vnet->vdev,

@@ -387,6 +387,8 @@ struct zoc_vnet_rxbuf;
  * @id: the identity the host asked for
  * @admin_up: the host's administrator wants the link up; RTNL
  * @link_up: the link the driver sees: @admin_up and @rep up
+ * @leaving: the device is being detached (its model or service VM is
+ *	replaced): @rep goes, the link the driver sees stays as it is; RTNL
  * @xdp_prog: the XDP program of @rep, for what the host sends
  * @xdp_rxq: what that program sees of where packets come from
  * @rx_lock: protects the receive buffers
@@ -401,6 +403,7 @@ struct zoc_vnet {
 	struct zoc_ctrl_net id;
 	bool admin_up;
 	bool link_up;
+	bool leaving;
 	struct bpf_prog __rcu *xdp_prog;
 	struct xdp_rxq_info xdp_rxq;
 	spinlock_t rx_lock;	/* transmit paths and the receive queue */
