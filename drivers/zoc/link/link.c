@@ -859,6 +859,24 @@ int zoc_link_attach(struct zoc_link *link,
 }
 EXPORT_SYMBOL_GPL(zoc_link_attach);
 
+/*
+ * Our side goes: published as down, the peer rung, if it was ours; the
+ * link is down and what is pending fails with @error.  Both locks held,
+ * the transport still attached.
+ */
+static void zoc_link_unpublish(struct zoc_link *link, int error)
+{
+	if (link->connected) {
+		WRITE_ONCE(link->own->state, cpu_to_le32(ZOC_LINK_DOWN));
+		/* The side before the doorbell that tells of it. */
+		virt_wmb();
+		zoc_link_ring_peer(link, 0);
+	}
+	link->connected = false;
+	zoc_link_set_state(link, ZOC_LINK_S_DOWN);
+	zoc_link_fail_pending(link, error);
+}
+
 /**
  * zoc_link_detach - detach a transport
  * @link: the link
@@ -882,17 +900,8 @@ void zoc_link_detach(struct zoc_link *link, void *priv)
 				      lockdep_is_held(&link->tx_lock));
 	if (t && t->priv == priv) {
 		lost = link->state == ZOC_LINK_S_UP;
-		if (link->connected) {
-			WRITE_ONCE(link->own->state,
-				   cpu_to_le32(ZOC_LINK_DOWN));
-			/* The side before the doorbell that tells of it. */
-			virt_wmb();
-			zoc_link_ring_peer(link, 0);
-		}
+		zoc_link_unpublish(link, -ENOTCONN);
 		RCU_INIT_POINTER(link->transport, NULL);
-		link->connected = false;
-		zoc_link_set_state(link, ZOC_LINK_S_DOWN);
-		zoc_link_fail_pending(link, -ENOTCONN);
 	} else {
 		t = NULL;
 	}
@@ -1041,17 +1050,11 @@ void zoc_link_leave(struct zoc_link *link)
 	link->standby = true;
 	lost = link->state == ZOC_LINK_S_UP;
 	if (link->connected) {
-		WRITE_ONCE(link->own->state, cpu_to_le32(ZOC_LINK_DOWN));
-		/* The side before the doorbell that tells of it. */
-		virt_wmb();
-		zoc_link_ring_peer(link, 0);
-		link->connected = false;
 		link->left = true;
-		zoc_link_set_state(link, ZOC_LINK_S_DOWN);
-		zoc_link_fail_pending(link, -ECONNRESET);
 		zoc_link_info(link, "left to a standby service VM (epoch %u)\n",
 			      link->epoch);
 	}
+	zoc_link_unpublish(link, -ECONNRESET);
 	spin_unlock(&link->tx_lock);
 	spin_unlock_irq(&link->rx_lock);
 	wake_up_all(&link->wq);
