@@ -1489,21 +1489,24 @@ static int vpc_underlay_nexthop(int sock, void *buf, __be32 vtep, int *oif,
  * kernel has an entry NTF_USE would change beyond starting its resolution
  * (in Linux 6.1, neigh_add() makes a permanent entry one to resolve and
  * drops the flags of an externally learned or managed one), else 0 or an
- * error.
+ * error.  *@incomplete tells whether the entry waits for an answer.
  */
-static int vpc_neigh_dynamic(int sock, void *buf, int oif, __be32 nh)
+static int vpc_neigh_dynamic(int sock, void *buf, int oif, __be32 nh,
+			     bool *incomplete)
 {
 	struct ndmsg ndm = { .ndm_family = AF_INET, .ndm_ifindex = oif };
 	struct nlmsghdr *nlh = buf;
 	__u32 ext = 0;
 	int ret;
 
+	*incomplete = false;
 	ret = vpc_nl_ask(sock, RTM_GETNEIGH, 0, &ndm, sizeof(ndm), NDA_DST,
 			 nh, buf);
 	if (ret)
 		return ret == -ENOENT ? 1 : ret;
 	memcpy(&ndm, NLMSG_DATA(nlh), sizeof(ndm));
 	vpc_nl_u32(nlh, sizeof(ndm), NDA_FLAGS_EXT, &ext);
+	*incomplete = ndm.ndm_state & NUD_INCOMPLETE;
 	return !(ndm.ndm_state & VPC_NUD_STATIC) &&
 	       !(ndm.ndm_flags & NTF_EXT_LEARNED) && !ext;
 }
@@ -1512,18 +1515,33 @@ static int vpc_neigh_dynamic(int sock, void *buf, int oif, __be32 nh)
  * Ask the kernel to resolve the underlay neighbour of @vtep, as its own
  * output would: NTF_USE creates the entry if need be and starts ARP for an
  * entry not valid, probes a stale one and leaves a reachable one alone.
- * A VTEP without a route is skipped; a failure is only a warning.
+ * An entry that waits for an answer already is made again first: NTF_USE
+ * would leave it to its next retransmission, a second later by default,
+ * and its request may have been answered elsewhere (a standby service VM
+ * that shares the serving one's address and MAC sees the answers to its
+ * requests go to the serving one until it takes over).  A VTEP without a
+ * route is skipped; a failure is only a warning.
  */
 static void vpc_prime_vtep(int sock, void *buf, __be32 vtep)
 {
-	struct ndmsg ndm = { .ndm_family = AF_INET, .ndm_flags = NTF_USE };
+	struct ndmsg ndm = { .ndm_family = AF_INET };
 	char addr[INET_ADDRSTRLEN];
+	bool incomplete;
 	__be32 nh;
 	int ret;
 
 	ret = vpc_underlay_nexthop(sock, buf, vtep, &ndm.ndm_ifindex, &nh);
 	if (ret > 0)
-		ret = vpc_neigh_dynamic(sock, buf, ndm.ndm_ifindex, nh);
+		ret = vpc_neigh_dynamic(sock, buf, ndm.ndm_ifindex, nh,
+					&incomplete);
+	if (ret > 0 && incomplete) {
+		ret = vpc_nl_ask(sock, RTM_DELNEIGH, NLM_F_ACK, &ndm,
+				 sizeof(ndm), NDA_DST, nh, buf);
+		/* gone meanwhile, as it may have been anyway */
+		if (!ret || ret == -ENOENT)
+			ret = 1;
+	}
+	ndm.ndm_flags = NTF_USE;
 	if (ret > 0)
 		ret = vpc_nl_ask(sock, RTM_NEWNEIGH,
 				 NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK,
