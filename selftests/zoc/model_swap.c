@@ -41,12 +41,16 @@
 #define FIO_LOG		"/tmp/zoc-model-swap-fio.log"
 /*
  * Two jobs, at queue depths 1 and 32, in 160-224 MiB, the range the other
- * selftests give fio in turn.  Time based: it still runs at the last
- * reload, whatever a reload takes.
+ * selftests give fio in turn.  Until stopped, FIO_AFTER_SECS after the
+ * last reload.
  */
 #define FIO \
-	"fio --filename=%s --rw=randrw --bs=4k --direct=1 --ioengine=libaio --size=32m --time_based --runtime=%d --verify=crc32c --verify_fatal=1 --group_reporting --name=qd1 --iodepth=1 --offset=160m --name=qd32 --iodepth=32 --offset=192m"
-#define FIO_SECS	150
+	"fio --filename=%s --rw=randrw --bs=4k --direct=1 --ioengine=libaio --size=32m " \
+	ZOC_FIO_UNTIL_STOPPED \
+	" --verify=crc32c --verify_fatal=1 --group_reporting --name=qd1 --iodepth=1 --offset=160m --name=qd32 --iodepth=32 --offset=192m"
+#define FIO_MAX_SECS	900	/* fio's runtime, if it is not stopped */
+#define FIO_AFTER_SECS	5	/* of fio after the last reload */
+#define RELOAD_EVERY	2	/* seconds of fio before each reload */
 /* The pattern in 252-256 MiB, clear of every other selftest's. */
 #define CHUNK		(64 * 1024)
 #define CHUNKS		4
@@ -138,27 +142,15 @@ static ino_t dev_ino(const char *path)
 	return stat(path, &st) ? 0 : st.st_ino;
 }
 
-/*
- * Seconds to wait before round @round of @rounds, whose reload may take
- * @last seconds: the rounds left spread over what is left of fio's run
- * until @end, 20 s of it kept at its end.
- */
-static int pace(time_t end, int round, int rounds, int last)
-{
-	long each = (end - time(NULL) - 20) / (rounds - round) - last;
-
-	return each < 1 ? 1 : each;
-}
-
 TEST_F_TIMEOUT(model_swap, reload_under_fio, 1200)
 {
 	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
 	const char *missing = zoc_link_missing();
 	long long epoch, resets, takeovers;
-	int round, i, last = 0;
+	int round, i;
 	off_t off[CHUNKS];
 	char cmd[768], reload[64];
-	time_t start, end;
+	time_t start;
 	ino_t ino;
 
 	if (missing)
@@ -178,13 +170,12 @@ TEST_F_TIMEOUT(model_swap, reload_under_fio, 1200)
 	resets = zoc_dev_stat(DISK, "resets");
 
 	snprintf(cmd, sizeof(cmd), "exec " FIO " >" FIO_LOG " 2>&1", self->dev,
-		 FIO_SECS);
-	self->fio = zoc_spawn(cmd);
+		 FIO_MAX_SECS);
+	self->fio = zoc_fio_spawn(cmd);
 	ASSERT_LT(0, self->fio);
-	end = time(NULL) + FIO_SECS;
 	snprintf(reload, sizeof(reload), "svm-fw reload %s", variant->module);
 	for (round = 0; round < variant->rounds; round++) {
-		sleep(pace(end, round, variant->rounds, last));
+		sleep(RELOAD_EVERY);
 		ASSERT_EQ(0, zoc_fio_running(&self->fio, FIO_LOG, self->out,
 					     sizeof(self->out)))
 			TH_LOG("round %d: fio ended before the reload: %s",
@@ -198,17 +189,16 @@ TEST_F_TIMEOUT(model_swap, reload_under_fio, 1200)
 						sizeof(self->out),
 						variant->proxy ? 60 : 0))
 			TH_LOG("round %d: %s", round, self->out);
-		last = time(NULL) - start;
-		TH_LOG("round %d: %s reloaded, disk up in %d s", round,
-		       variant->module, last);
+		TH_LOG("round %d: %s reloaded, disk up in %ld s", round,
+		       variant->module, (long)(time(NULL) - start));
 		ASSERT_EQ(ino, dev_ino(self->dev))
 			TH_LOG("round %d: %s is another device", round,
 			       self->dev);
 	}
 
-	/* fio ends on its own, with no error. */
-	ASSERT_EQ(0, zoc_fio_end(&self->fio, FIO_SECS + 60, FIO_LOG, self->out,
-				 sizeof(self->out)))
+	/* fio, stopped, ends with no error. */
+	ASSERT_EQ(0, zoc_fio_stop(&self->fio, FIO_AFTER_SECS, FIO_LOG,
+				  self->out, sizeof(self->out)))
 		TH_LOG("fio failed, or did not end: %s", self->out);
 	if (variant->proxy) {
 		EXPECT_NE(epoch, zoc_link_field("svm_epoch"))

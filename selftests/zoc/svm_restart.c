@@ -98,11 +98,14 @@ TEST_F_TIMEOUT(lab, kill_and_restart, 600)
 /*
  * The NVMe disk on vda, in 160-224 MiB, the range the other selftests give
  * fio in turn; the virtio-blk disk on vdb, the service VM's second disk,
- * in 0-64 MiB.  Time based: it still runs at the last restart.
+ * in 0-64 MiB.  Until stopped, FIO_AFTER_SECS after the last restart.
  */
 #define FIO \
-	"fio --rw=randrw --bs=4k --direct=1 --ioengine=libaio --size=32m --time_based --runtime=%d --verify=crc32c --verify_fatal=1 --group_reporting --name=n1 --filename=%s --iodepth=1 --offset=160m --name=n32 --filename=%s --iodepth=32 --offset=192m --name=v1 --filename=%s --iodepth=1 --offset=0 --name=v32 --filename=%s --iodepth=32 --offset=32m"
-#define FIO_SECS	120
+	"fio --rw=randrw --bs=4k --direct=1 --ioengine=libaio --size=32m " \
+	ZOC_FIO_UNTIL_STOPPED \
+	" --verify=crc32c --verify_fatal=1 --group_reporting --name=n1 --filename=%s --iodepth=1 --offset=160m --name=n32 --filename=%s --iodepth=32 --offset=192m --name=v1 --filename=%s --iodepth=1 --offset=0 --name=v32 --filename=%s --iodepth=32 --offset=32m"
+#define FIO_MAX_SECS	900	/* fio's runtime, if it is not stopped */
+#define FIO_AFTER_SECS	5	/* of fio after the last replacement */
 #define UP_SECS		120	/* from the restart to the disks served again */
 #define GONE_SECS	120	/* from the restart to the disk removed */
 #define CHUNK		(64 * 1024)
@@ -111,7 +114,6 @@ TEST_F_TIMEOUT(lab, kill_and_restart, 600)
 #define HANDOVERS	3
 #define FAILOVERS	2
 #define KILL_EVERY	5	/* seconds of fio between two kills */
-#define CRASH_FIO_SECS	240
 
 FIXTURE(restart) {
 	int lab;
@@ -247,9 +249,9 @@ TEST_F_TIMEOUT(restart, restart_under_fio, 1200)
 	nresets = zoc_dev_stat(NDISK, "resets");
 	vresets = zoc_dev_stat(VDISK, "resets");
 
-	snprintf(cmd, sizeof(cmd), "exec " FIO " >" FIO_LOG " 2>&1", FIO_SECS,
-		 self->ndev, self->ndev, self->vdev, self->vdev);
-	self->fio = zoc_spawn(cmd);
+	snprintf(cmd, sizeof(cmd), "exec " FIO " >" FIO_LOG " 2>&1",
+		 FIO_MAX_SECS, self->ndev, self->ndev, self->vdev, self->vdev);
+	self->fio = zoc_fio_spawn(cmd);
 	ASSERT_LT(0, self->fio);
 	worst = replace_under_fio(self, NULL, "svm-reboot", RESTARTS, 10,
 				  NDISK, VDISK);
@@ -257,9 +259,9 @@ TEST_F_TIMEOUT(restart, restart_under_fio, 1200)
 	TH_LOG("%d reboots: disks served again at most %d s after a reboot",
 	       RESTARTS, worst);
 
-	/* fio ends on its own, with no error. */
-	ASSERT_EQ(0, zoc_fio_end(&self->fio, FIO_SECS + 60, FIO_LOG, self->out,
-				 sizeof(self->out)))
+	/* fio, stopped, ends with no error. */
+	ASSERT_EQ(0, zoc_fio_stop(&self->fio, FIO_AFTER_SECS, FIO_LOG,
+				  self->out, sizeof(self->out)))
 		TH_LOG("fio failed, or did not end: %s", self->out);
 	EXPECT_EQ(RESTARTS, zoc_dev_stat(NDISK, "takeovers"));
 	EXPECT_EQ(RESTARTS, zoc_dev_stat(VDISK, "takeovers"));
@@ -282,11 +284,10 @@ struct counts {
 };
 
 /*
- * Note the counters of the two disks (added) in @c, and start FIO on them
- * for @secs.  @self is FIXTURE_DATA(restart).  Return: 0, or -1.
+ * Note the counters of the two disks (added) in @c, and start FIO on them.
+ * @self is FIXTURE_DATA(restart).  Return: 0, or -1.
  */
-static int start_fio(struct _test_data_restart *self, struct counts *c,
-		     int secs)
+static int start_fio(struct _test_data_restart *self, struct counts *c)
 {
 	char cmd[1024];
 
@@ -294,22 +295,22 @@ static int start_fio(struct _test_data_restart *self, struct counts *c,
 	c->vresets = zoc_dev_stat(VDISK, "resets");
 	c->ntakeovers = zoc_dev_stat(NDISK, "takeovers");
 	c->vtakeovers = zoc_dev_stat(VDISK, "takeovers");
-	snprintf(cmd, sizeof(cmd), "exec " FIO " >" FIO_LOG " 2>&1", secs,
-		 self->ndev, self->ndev, self->vdev, self->vdev);
-	self->fio = zoc_spawn(cmd);
+	snprintf(cmd, sizeof(cmd), "exec " FIO " >" FIO_LOG " 2>&1",
+		 FIO_MAX_SECS, self->ndev, self->ndev, self->vdev, self->vdev);
+	self->fio = zoc_fio_spawn(cmd);
 	return self->fio > 0 ? 0 : -1;
 }
 
 /*
- * fio, started for @secs, ends with no error; each disk was taken over
- * @takeovers more times than in @c and never reset.
+ * fio, stopped, ends with no error; each disk was taken over @takeovers
+ * more times than in @c and never reset.
  */
 static void fio_ended_well(struct __test_metadata *_metadata,
 			   struct _test_data_restart *self,
-			   const struct counts *c, int secs, int takeovers)
+			   const struct counts *c, int takeovers)
 {
-	ASSERT_EQ(0, zoc_fio_end(&self->fio, secs + 60, FIO_LOG, self->out,
-				 sizeof(self->out)))
+	ASSERT_EQ(0, zoc_fio_stop(&self->fio, FIO_AFTER_SECS, FIO_LOG,
+				  self->out, sizeof(self->out)))
 		TH_LOG("fio failed, or did not end: %s", self->out);
 	EXPECT_EQ(c->ntakeovers + takeovers, zoc_dev_stat(NDISK, "takeovers"));
 	EXPECT_EQ(c->vtakeovers + takeovers, zoc_dev_stat(VDISK, "takeovers"));
@@ -328,8 +329,7 @@ TEST_F_TIMEOUT(restart, standby_under_fio, 1200)
 	if (missing)
 		SKIP(return, "%s", missing);
 	ASSERT_EQ(0, add_disks(self)) TH_LOG("%s", self->out);
-	/* Time based: long enough for five standbys to boot under TCG */
-	ASSERT_EQ(0, start_fio(self, &c, CRASH_FIO_SECS));
+	ASSERT_EQ(0, start_fio(self, &c));
 	worst = replace_under_fio(self, "svm-standby", "svm-handover",
 				  HANDOVERS, 5, NDISK, VDISK);
 	ASSERT_LE(0, worst) TH_LOG("%s", self->out);
@@ -353,8 +353,7 @@ TEST_F_TIMEOUT(restart, standby_under_fio, 1200)
 	ASSERT_LE(0, worst) TH_LOG("%s", self->out);
 	TH_LOG("%d fail-overs: disks served again at most %d s after one",
 	       FAILOVERS, worst);
-	fio_ended_well(_metadata, self, &c, CRASH_FIO_SECS,
-		       HANDOVERS + 2 + FAILOVERS);
+	fio_ended_well(_metadata, self, &c, HANDOVERS + 2 + FAILOVERS);
 }
 
 TEST_F_TIMEOUT(restart, restart_without_a_backend, 900)
@@ -441,14 +440,14 @@ TEST_F_TIMEOUT(restart, crash_under_fio, 1200)
 	ASSERT_EQ(0, add_disks(self)) TH_LOG("%s", self->out);
 	ASSERT_EQ(0, zoc_pattern_io(self->ndev, seed, 0, off, 2, CHUNK));
 
-	ASSERT_EQ(0, start_fio(self, &c, CRASH_FIO_SECS));
+	ASSERT_EQ(0, start_fio(self, &c));
 	/* SIGKILL to its QEMU, and a new one at once */
 	worst = replace_under_fio(self, NULL, "svm-restart", KILLS,
 				  KILL_EVERY, NDISK, VDISK);
 	ASSERT_LE(0, worst) TH_LOG("%s", self->out);
 	TH_LOG("%d kills: disks served again at most %d s after a kill",
 	       KILLS, worst);
-	fio_ended_well(_metadata, self, &c, CRASH_FIO_SECS, KILLS);
+	fio_ended_well(_metadata, self, &c, KILLS);
 	/* What the NVMe disk had before the kills is there, in the file. */
 	EXPECT_EQ(0, zoc_pattern_io(self->ndev, seed, 1, off, 2, CHUNK))
 		TH_LOG("what the NVMe disk had is not there");

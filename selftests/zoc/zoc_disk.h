@@ -174,6 +174,47 @@ static inline int zoc_fio_end(pid_t *fio, int secs, const char *log,
 }
 
 /*
+ * fio's options for a run that lasts as long as what it runs under: time
+ * based, at most the runtime given for %d, and stopped earlier once
+ * ZOC_FIO_STOP exists (fio's trigger file: its jobs end as at their
+ * runtime, having verified what they read, and it exits with 0 if nothing
+ * failed).  zoc_fio_spawn() removes the file, zoc_fio_stop() makes it.
+ */
+#define ZOC_FIO_STOP	"/tmp/zoc-fio.stop"
+#define ZOC_FIO_UNTIL_STOPPED \
+	"--time_based --runtime=%d --trigger-file=" ZOC_FIO_STOP \
+	" --verify_state_save=0"
+
+/* fio started by the shell command @cmd, with ZOC_FIO_UNTIL_STOPPED. */
+static inline pid_t zoc_fio_spawn(const char *cmd)
+{
+	unlink(ZOC_FIO_STOP);
+	return zoc_spawn(cmd);
+}
+
+/*
+ * After @secs more seconds of its I/O, stop fio (@*fio, logging to @log,
+ * from zoc_fio_spawn()) and wait for it to end.  Return: 0 if it ended
+ * with status 0; -1 if it did not, or had ended before (its runtime was
+ * too short for the test), the end of its log in @out either way.
+ */
+static inline int zoc_fio_stop(pid_t *fio, int secs, const char *log,
+			       char *out, size_t len)
+{
+	int fd, ret;
+
+	sleep(secs);
+	if (zoc_fio_running(fio, log, out, len))
+		return -1;
+	fd = open(ZOC_FIO_STOP, O_WRONLY | O_CREAT, 0644);
+	if (fd >= 0)
+		close(fd);
+	ret = zoc_fio_end(fio, 60, log, out, len);
+	unlink(ZOC_FIO_STOP);
+	return ret;
+}
+
+/*
  * Wait up to @secs for device @name to show "state @state" (zocctl dev
  * show, into @out); once at least.  Return: 0, or -1 if it did not.
  */
