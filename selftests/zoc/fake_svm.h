@@ -64,6 +64,7 @@ struct fake_svm {
 	/* devices */
 	int serve;
 	int stubborn;		/* set by the test: __atomic */
+	int mute;		/* register reads get no answer: __atomic */
 	unsigned long long created, destroyed, mmio;	/* __atomic */
 	u8 type[ZOC_LINK_MAX_DEVS];
 	u8 bar[ZOC_LINK_MAX_DEVS][FAKE_SVM_BAR];
@@ -236,6 +237,8 @@ static inline bool fake_svm_answer(struct fake_svm *f, struct zoc_msg *msg)
 		memset(msg->ctrl.data, 0, sizeof(msg->ctrl.data));
 		break;
 	case ZOC_MSG_MMIO_READ:
+		if (__atomic_load_n(&f->mute, __ATOMIC_RELAXED))
+			return false;
 		val = fake_svm_read(f, msg);
 		__atomic_add_fetch(&f->mmio, 1, __ATOMIC_RELAXED);
 		memset(&msg->reply, 0, sizeof(msg->reply));

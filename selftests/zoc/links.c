@@ -19,6 +19,9 @@
  * can no longer reach host memory (its transport closed, its window
  * unmapped).  A virtio-blk device that is hostile from the start never lets
  * the stock driver's probe finish: adding it must fail, in bounded time.
+ * A service VM that goes on beating but answers no register read: each
+ * read stalls the function, which it serves again once it beat, until
+ * the third in a row makes the function gone, in bounded time.
  *
  * The lab's host has two apertures (zoc_host aperture=A,B) for this.
  */
@@ -254,6 +257,7 @@ FIXTURE_TEARDOWN(hostile)
 	if (zoc_setup_skipped(_metadata))
 		return;
 	zoc_ctl(NULL, 0, "-l 1 dev del vb");
+	zoc_ctl(NULL, 0, "-l 1 dev del t1");
 }
 
 /* The PCI address of device @name of link 1 into @addr, or "". */
@@ -340,6 +344,46 @@ TEST_F_TIMEOUT(hostile, stuck_virtio_refused_in_bounded_time, 240)
 	EXPECT_EQ(0, addr[0]) TH_LOG("vb is still listed, at %s", addr);
 	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "link show"));
 	EXPECT_EQ(1, zoc_link_state("link"));
+	link1_down(_metadata, svm);
+}
+
+TEST_F_TIMEOUT(hostile, mute_reads_make_it_gone, 240)
+{
+	struct link1_svm *svm;
+	char out[2048], *at;
+	time_t start;
+	int i;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	svm = link1_up(_metadata, 0);
+	ASSERT_NE(NULL, svm);
+	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "-l 1 dev add test name t1"))
+		TH_LOG("%s", out);
+	link1_own_cpu(svm);
+	EXPECT_EQ(0, zoc_write_str(LINK1_BUS, "bar_test t1 10"));
+
+	/* Its reads stall it, until it is gone rather than stalled again. */
+	__atomic_store_n(&svm->f.mute, 1, __ATOMIC_RELAXED);
+	start = time(NULL);
+	for (i = 0; i < 300; i++) {
+		zoc_write_str(LINK1_BUS, "bar_test t1 1");
+		if (zoc_ctl(out, sizeof(out), "-l 1 dev show t1 -s") ||
+		    strstr(out, "state gone"))
+			break;
+		usleep(100 * 1000);
+	}
+	link1_any_cpu();
+	EXPECT_NE(NULL, strstr(out, "state gone")) TH_LOG("%s", out);
+	/* Not at the first: two reads that timed out stalled it first */
+	at = strstr(out, " stalled_reads ");
+	EXPECT_LE(2, at ? atoll(at + 15) : -1) TH_LOG("%s", out);
+	TH_LOG("gone in %ld s", (long)(time(NULL) - start));
+	EXPECT_GT(30, time(NULL) - start);
+	/* Its link is up: the service VM beats. */
+	EXPECT_EQ(1, zoc_link_state_of(LINK1, "link"));
+	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "-l 1 dev del t1"))
+		TH_LOG("%s", out);
 	link1_down(_metadata, svm);
 }
 

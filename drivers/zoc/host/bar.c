@@ -11,9 +11,10 @@
  *   until the proxy took them (coalesced);
  * - the MSI-X table and PBA: kept by the bus itself.
  *
- * A read that gets no reply in time makes the function gone (dev.c),
- * unless its service VM was lost and the bus rides through (outage.c):
- * then reads are answered at once and writes kept.
+ * A read that gets no reply in time makes the function stall, as if its
+ * service VM was lost, if the bus rides through losses (outage.c): then
+ * reads are answered at once and writes kept.  With no outage limit, or
+ * the ZOC_BUS_UNANSWERED-th in a row, it makes the function gone (dev.c).
  */
 
 #include <linux/pci.h>
@@ -127,12 +128,15 @@ static u64 zoc_vfn_forward_read(struct zoc_vfn *fn, u64 offset,
 	zoc_host_bus_kick(fn->bus);
 	if (ret && zoc_vfn_riding(fn))
 		goto stalled;
+	if (ret == -ETIMEDOUT && zoc_vfn_stall(fn))
+		goto stalled;
 	if (ret || reply.hdr.type != ZOC_MSG_MMIO_REPLY) {
 		zoc_vfn_gone(fn, ret == -ETIMEDOUT ?
 			     "a register read was not answered in time" :
 			     "a register read failed");
 		return zoc_vfn_gone_value(fn);
 	}
+	zoc_vfn_answered(fn);
 	if (le32_to_cpu(reply.reply.status) != ZOC_MSG_OK)
 		return ~0ULL;
 	return le64_to_cpu(reply.reply.value);

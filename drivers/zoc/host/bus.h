@@ -35,6 +35,8 @@
 #define ZOC_BUS_VECTORS		64
 #define ZOC_BUS_KEPT		16	/* BAR writes a stalled function keeps */
 #define ZOC_BUS_READ_NS		(200 * NSEC_PER_MSEC)	/* TCG is slow */
+/* Register reads in a row a beating service VM may leave unanswered */
+#define ZOC_BUS_UNANSWERED	3
 
 static_assert(ZOC_BUS_VECTORS == BITS_PER_LONG);
 static_assert(ZOC_LINK_DEV_PAGES + ZOC_BUS_SLOTS * ZOC_LINK_DEV_PAGE_SIZE <=
@@ -91,6 +93,10 @@ struct zoc_vfn_kept {
  *	bounce pages
  * @epoch: the service VM epoch whose model serves it
  * @stalled: its service VM went away: it waits for one (outage.c)
+ * @stalled_at: when a register read was not answered in time, in jiffies,
+ *	or 0: the same service VM serves it again only once it beat since
+ * @unanswered: register reads in a row its service VM left unanswered;
+ *	past ZOC_BUS_UNANSWERED, it is gone rather than stalled
  * @kept_lock: protects @stalled's changes, @kept, @nr_kept, @replayed
  *	and @db_held against the MMIO path; raw, as that path is
  * @nr_kept: BAR writes kept in @kept
@@ -134,6 +140,8 @@ struct zoc_vfn {
 	struct xarray dma_bounce;
 	u32 epoch;
 	bool stalled;
+	unsigned long stalled_at;
+	unsigned int unanswered;
 	/* the MMIO path races the end of a stall */
 	raw_spinlock_t kept_lock;
 	unsigned int nr_kept;
@@ -252,6 +260,8 @@ void zoc_vfn_dev_req(struct zoc_vfn *fn, u8 type,
 u32 zoc_bus_svm_epoch(struct zoc_bus *b);
 bool zoc_vfn_riding(struct zoc_vfn *fn);
 bool zoc_vfn_keep(struct zoc_vfn *fn, u64 offset, unsigned int size, u64 val);
+bool zoc_vfn_stall(struct zoc_vfn *fn);
+void zoc_vfn_answered(struct zoc_vfn *fn);
 bool zoc_vfn_hold_doorbell(struct zoc_vfn *fn, unsigned int db);
 void zoc_vfn_outage_reset(struct zoc_vfn *fn);
 void zoc_bus_outage_event(struct zoc_bus *b, enum zoc_link_event event);

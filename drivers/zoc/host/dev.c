@@ -279,7 +279,8 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 		mmio_emul_unregister(&fn->region);
 		return -ENODEV;
 	}
-	fn->pdev = pdev;
+	/* The MMIO path reads it (zoc_vfn_stall()) */
+	WRITE_ONCE(fn->pdev, pdev);
 	return 0;
 }
 

@@ -102,6 +102,66 @@ bool zoc_vfn_keep(struct zoc_vfn *fn, u64 offset, unsigned int size, u64 val)
 }
 
 /**
+ * zoc_vfn_stall - stall a function whose register read was not answered
+ * @fn: the function
+ *
+ * Its service VM may be dead, not yet known to be (its heartbeat stops
+ * mattering only after ZOC_LINK_DEAD_MS), or only slow: the function
+ * stalls, and the same service VM serves it again only once its heartbeat
+ * moved after now; a dead one is then lost, and the next one takes it
+ * over.  A service VM that beats but leaves ZOC_BUS_UNANSWERED reads in a
+ * row unanswered does not serve it: no more stalls, each of which spins
+ * ZOC_BUS_READ_NS.  Nor does a function being added, whose driver probes
+ * it for the first time: the add fails at once, with a clear error.
+ *
+ * Context: any (the MMIO emulation path).
+ * Return: true if it stalls; false if the bus does not ride through
+ * losses (outage limit 0), the function is being added, or its service VM
+ * does not answer: make it gone.
+ */
+bool zoc_vfn_stall(struct zoc_vfn *fn)
+{
+	unsigned long flags;
+	bool first;
+
+	/* Its driver's first probe: the add fails rather than waits */
+	if (!READ_ONCE(fn->bus->outage_limit_ms) || !READ_ONCE(fn->pdev))
+		return false;
+	raw_spin_lock_irqsave(&fn->kept_lock, flags);
+	if (++fn->unanswered >= ZOC_BUS_UNANSWERED) {
+		raw_spin_unlock_irqrestore(&fn->kept_lock, flags);
+		return false;
+	}
+	first = !fn->stalled;
+	WRITE_ONCE(fn->stalled, true);
+	/* 0 means none: a stall at jiffies 0 waits one jiffy more */
+	fn->stalled_at = jiffies ?: 1;
+	raw_spin_unlock_irqrestore(&fn->kept_lock, flags);
+	if (first)
+		mod_delayed_work(system_wq, &fn->bus->svm_work, 0);
+	return true;
+}
+
+/**
+ * zoc_vfn_answered - a register read of @fn was answered
+ * @fn: the function
+ *
+ * Its service VM again has ZOC_BUS_UNANSWERED reads to leave unanswered.
+ *
+ * Context: any (the MMIO emulation path).
+ */
+void zoc_vfn_answered(struct zoc_vfn *fn)
+{
+	unsigned long flags;
+
+	if (likely(!READ_ONCE(fn->unanswered)))
+		return;
+	raw_spin_lock_irqsave(&fn->kept_lock, flags);
+	fn->unanswered = 0;
+	raw_spin_unlock_irqrestore(&fn->kept_lock, flags);
+}
+
+/**
  * zoc_vfn_hold_doorbell - keep a doorbell's pending bit while @fn stalls
  * @fn: the function
  * @db: the doorbell, its value stored in the device page already
@@ -129,6 +189,8 @@ void zoc_vfn_outage_reset(struct zoc_vfn *fn)
 {
 	raw_spin_lock_irq(&fn->kept_lock);
 	WRITE_ONCE(fn->stalled, false);
+	fn->stalled_at = 0;
+	fn->unanswered = 0;
 	fn->nr_kept = 0;
 	fn->replayed = 0;
 	fn->db_held = 0;
@@ -170,6 +232,10 @@ static int zoc_vfn_go_on(struct zoc_vfn *fn, u32 epoch)
 	fn->replayed = 0;
 	bits = fn->db_held;
 	fn->db_held = 0;
+	fn->stalled_at = 0;
+	/* A new service VM: its own ZOC_BUS_UNANSWERED reads */
+	if (fn->epoch != epoch)
+		fn->unanswered = 0;
 	WRITE_ONCE(fn->stalled, false);
 	raw_spin_unlock_irq(&fn->kept_lock);
 	fn->epoch = epoch;
@@ -240,6 +306,13 @@ static unsigned int zoc_bus_take_over(struct zoc_bus *b, unsigned long deadline)
 			continue;
 		}
 		new = fn->epoch != epoch;
+		/* A read it did not answer: not until it beat since */
+		if (!new && READ_ONCE(fn->stalled_at) &&
+		    !time_after(zoc_link_peer_beat_at(b->link),
+				READ_ONCE(fn->stalled_at))) {
+			waiting++;
+			continue;
+		}
 		ret = new ? zoc_vfn_attach(b, fn) : 0;
 		if (!ret)
 			ret = zoc_vfn_go_on(fn, epoch);

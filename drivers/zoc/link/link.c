@@ -671,7 +671,7 @@ static int zoc_link_host_handshake(struct zoc_link *link)
 	} else if (link->state == ZOC_LINK_S_HANDSHAKE &&
 		   zoc_read32(&link->peer->ack_epoch) == epoch) {
 		zoc_link_set_state(link, ZOC_LINK_S_UP);
-		link->peer_heartbeat_at = jiffies;
+		WRITE_ONCE(link->peer_heartbeat_at, jiffies);
 		event = ZOC_LINK_EV_UP;
 		zoc_link_info(link, "up (host epoch %u, service VM epoch %u)\n",
 			      epoch, svm_epoch);
@@ -743,7 +743,7 @@ static int zoc_link_liveness(struct zoc_link *link)
 
 	if (heartbeat != link->peer_heartbeat) {
 		link->peer_heartbeat = heartbeat;
-		link->peer_heartbeat_at = jiffies;
+		WRITE_ONCE(link->peer_heartbeat_at, jiffies);
 		if (!link->peer_stalled)
 			return -1;
 		link->peer_stalled = false;
@@ -1089,6 +1089,21 @@ bool zoc_link_peer_stalled(struct zoc_link *link)
 	return READ_ONCE(link->peer_stalled);
 }
 EXPORT_SYMBOL_GPL(zoc_link_peer_stalled);
+
+/**
+ * zoc_link_peer_beat_at - when the peer's heartbeat was last seen moving
+ * @link: the link
+ *
+ * The link's tick looks every ZOC_LINK_HEARTBEAT_MS.
+ *
+ * Context: any.
+ * Return: that time, in jiffies.
+ */
+unsigned long zoc_link_peer_beat_at(struct zoc_link *link)
+{
+	return READ_ONCE(link->peer_heartbeat_at);
+}
+EXPORT_SYMBOL_GPL(zoc_link_peer_beat_at);
 
 /**
  * zoc_link_up_with - whether the link is up, and with which service VM
