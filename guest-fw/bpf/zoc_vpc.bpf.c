@@ -1105,7 +1105,7 @@ static __always_inline int vpc_to_vnic(struct xdp_md *ctx,
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	const struct zoc_vpc_route *rt;
+	const struct zoc_vpc_route *rt, *src;
 	struct ethhdr *eth = data;
 	struct vpc_pkt p;
 	int ret;
@@ -1120,6 +1120,14 @@ static __always_inline int vpc_to_vnic(struct xdp_md *ctx,
 	ret = vpc_parse(data, end, vni, &p);
 	if (ret != VPC_OK)
 		return vpc_drop(ret, VPC_NO_SLOT);
+	/*
+	 * A vNIC of this service VM reaches the others here, never through
+	 * the underlay: its address from there is forged, and would pass
+	 * its egress group and match its sessions.
+	 */
+	src = vpc_route(vni, p.saddr);
+	if (src && src->type == ZOC_VPC_ROUTE_VNIC)
+		return vpc_drop(ZOC_VPC_DROP_SPOOF, VPC_NO_SLOT);
 
 	rt = vpc_route(vni, p.daddr);
 	if (!rt)

@@ -346,7 +346,8 @@ struct zoc_vpc_vnic_stats {
  * @ZOC_VPC_DROP_L3_PROTO: neither IPv4 nor ARP (IPv6 included)
  * @ZOC_VPC_DROP_L4_PROTO: neither TCP, UDP nor ICMP, or a bad L4 header
  * @ZOC_VPC_DROP_TTL: TTL expired
- * @ZOC_VPC_DROP_SPOOF: source MAC or IPv4 address not the vNIC's
+ * @ZOC_VPC_DROP_SPOOF: source MAC or IPv4 address not the vNIC's; or a
+ *	tunnelled packet from the address of a vNIC of this service VM
  * @ZOC_VPC_DROP_BROADCAST: broadcast or multicast destination
  * @ZOC_VPC_DROP_NO_VNIC: received on a representor without configuration
  * @ZOC_VPC_DROP_UNKNOWN_VNI: VNI of no VPC of this service VM

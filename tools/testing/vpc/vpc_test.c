@@ -1101,6 +1101,16 @@ static int t_not_local(struct vt *t)
 	return expect_drop(t, t->uplink, t->up0, &out, ZOC_VPC_DROP_NOT_LOCAL);
 }
 
+static int t_local_source(struct vt *t)
+{
+	struct pkt out;
+
+	/* rep0's egress and rep1's ingress groups would admit it */
+	remote(t, &out, "10.1.0.10", "10.1.0.20", IPPROTO_TCP, 40100, 8080,
+	       0x02, 100);
+	return expect_drop(t, t->uplink, t->up0, &out, ZOC_VPC_DROP_SPOOF);
+}
+
 static int t_underlay(struct vt *t)
 {
 	struct flow f = from_v0("10.1.0.50", IPPROTO_UDP, 40040, 53, 0);
@@ -1535,6 +1545,7 @@ static const struct vt_case vt_cases[] = {
 	{ "route: no route", t_no_route },
 	{ "tunnel: unknown VNI", t_unknown_vni },
 	{ "tunnel: destination not on this service VM", t_not_local },
+	{ "tunnel: source a vNIC of this service VM", t_local_source },
 	{ "underlay: unresolved VTEP neighbour", t_underlay },
 	{ "underlay: MTU exceeded", t_mtu },
 	{ "underlay: a changed or lost neighbour is followed", t_underlay_change },
