@@ -141,6 +141,7 @@ struct vpc_pkt {
 	struct zoc_vpc_ct_key key;
 	__be32 saddr;
 	__be32 daddr;
+	__be32 quoted_daddr;	/* of the packet an ICMP error quotes */
 	__u16 sport;
 	__u16 dport;
 	__u16 len;
@@ -341,7 +342,9 @@ static __always_inline void vpc_key(struct vpc_pkt *p, __u32 vni, __u8 proto,
 
 /*
  * The session an ICMP error belongs to is the one of the packet it quotes:
- * an IPv4 header without options and the first 8 bytes after it.
+ * an IPv4 header without options and the first 8 bytes after it.  The
+ * error goes to that packet's sender, as Linux's nf_conntrack_inet_error()
+ * requires: else any session would carry errors to anyone.
  */
 static __always_inline int vpc_parse_quoted(struct vpc_pkt *p, void *quote,
 					    void *end, __u32 vni)
@@ -355,6 +358,9 @@ static __always_inline int vpc_parse_quoted(struct vpc_pkt *p, void *quote,
 		return ZOC_VPC_DROP_TRUNCATED;
 	if (*(__u8 *)ip != 0x45)
 		return ZOC_VPC_DROP_L4_PROTO;
+	if (ip->saddr != p->daddr)
+		return ZOC_VPC_DROP_CT_INVALID;
+	p->quoted_daddr = ip->daddr;
 	switch (ip->protocol) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
@@ -414,6 +420,7 @@ static __always_inline int vpc_parse(void *data, void *end, __u32 vni,
 	p->len = end - data;
 	p->tcp_flags = 0;
 	p->related = 0;
+	p->quoted_daddr = 0;
 	p->pickup = 0;
 	p->sport = 0;
 	p->dport = 0;
@@ -1042,6 +1049,12 @@ static __always_inline int vpc_from_vnic(struct xdp_md *ctx,
 		return vpc_drop(ZOC_VPC_DROP_BROADCAST, slot);
 	if (p.ttl <= 1)
 		return vpc_drop(ZOC_VPC_DROP_TTL, slot);
+	/* A vNIC's error is about a packet the VPC delivered to it */
+	if (p.related) {
+		rt = vpc_route(vnic->vni, p.quoted_daddr);
+		if (!rt || rt->type != ZOC_VPC_ROUTE_VNIC || rt->slot != slot)
+			return vpc_drop(ZOC_VPC_DROP_CT_INVALID, slot);
+	}
 
 	rt = vpc_route(vnic->vni, p.daddr);
 	if (!rt)

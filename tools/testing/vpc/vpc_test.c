@@ -670,27 +670,38 @@ static int t_ct_icmp(struct vt *t)
 }
 
 /* An ICMP error from @from about a TCP packet 10.1.0.10:@sport -> .30:5000. */
-static void icmp_error(struct vt *t, struct pkt *out, uint16_t sport)
+/* @inner, an ICMP error of @f's (payload 28), quoting the packet of @q. */
+static void icmp_quote(struct pkt *inner, struct flow *f, const struct flow *q)
+{
+	struct pkt quoted;
+	uint8_t *icmp;
+
+	f->proto = IPPROTO_ICMP;
+	f->icmp_type = 3;
+	f->payload = 28;
+	pkt_inner(&quoted, q);
+	pkt_inner(inner, f);
+	icmp = inner->b + 34;
+	icmp[1] = 3;			/* port unreachable */
+	memset(icmp + 4, 0, 4);
+	memcpy(icmp + 8, quoted.b + 14, 28);
+	pkt_put16(icmp + 2, 0);
+	pkt_put16(icmp + 2, pkt_csum(icmp, 36));
+}
+
+/* 10.1.0.30's error to @to about rep0's segment from port @sport. */
+static void icmp_error(struct vt *t, struct pkt *out, uint16_t sport,
+		       const char *to)
 {
 	struct flow quoted = from_v0("10.1.0.30", IPPROTO_TCP, sport, 5000, 2);
 	struct flow f = {
-		.saddr = pkt_ip4("10.1.0.30"), .daddr = pkt_ip4("10.1.0.10"),
-		.proto = IPPROTO_ICMP, .icmp_type = 3, .ttl = 64,
-		.payload = 28,
+		.saddr = pkt_ip4("10.1.0.30"), .daddr = pkt_ip4(to), .ttl = 64,
 	};
-	struct pkt q, inner;
-	uint8_t *icmp;
+	struct pkt inner;
 
-	pkt_inner(&q, &quoted);
 	memcpy(f.smac, mac_r30, 6);
 	memcpy(f.dmac, mac_v0, 6);
-	pkt_inner(&inner, &f);
-	icmp = inner.b + 34;
-	icmp[1] = 3;			/* port unreachable */
-	memset(icmp + 4, 0, 4);
-	memcpy(icmp + 8, q.b + 14, 28);
-	pkt_put16(icmp + 2, 0);
-	pkt_put16(icmp + 2, pkt_csum(icmp, 36));
+	icmp_quote(&inner, &f, &quoted);
 	pkt_vxlan(out, &inner, t->up0_mac, mac_up1, pkt_ip4("192.168.50.2"),
 		  pkt_ip4("192.168.50.1"), 100);
 }
@@ -702,13 +713,40 @@ static int t_ct_related(struct vt *t)
 
 	if (tcp_out(t, 40013, 0x02))
 		return -1;
-	icmp_error(t, &out, 40013);
+	icmp_error(t, &out, 40013, "10.1.0.10");
 	if (expect_verdict(t, t->uplink, t->up0, &out, XDP_REDIRECT_) ||
 	    !expect(t, events(t, ZOC_VPC_EV_CT_RELATED) == ev + 1,
 		    "related not counted"))
 		return -1;
-	icmp_error(t, &out, 40014);
+	icmp_error(t, &out, 40014, "10.1.0.10");
+	if (expect_drop(t, t->uplink, t->up0, &out, ZOC_VPC_DROP_CT_INVALID))
+		return -1;
+	/* rep0's session quoted in an error to rep1, past rep1's group */
+	icmp_error(t, &out, 40013, "10.1.0.20");
 	return expect_drop(t, t->uplink, t->up0, &out, ZOC_VPC_DROP_CT_INVALID);
+}
+
+static int t_ct_related_out(struct vt *t)
+{
+	struct flow seg = {
+		.saddr = pkt_ip4("10.1.0.30"), .daddr = pkt_ip4("10.1.0.10"),
+		.proto = IPPROTO_TCP, .sport = 5000, .dport = 40015,
+		.tcp_flags = 0x12, .ttl = 64,
+	};
+	struct flow f;
+	struct pkt in;
+
+	if (tcp_out(t, 40015, 0x02) || tcp_in(t, 40015, 0x12))
+		return -1;
+	/* rep0 refuses a segment it was sent: the error goes */
+	f = from_v0("10.1.0.30", 0, 0, 0, 0);
+	icmp_quote(&in, &f, &seg);
+	if (expect_verdict(t, t->vnic, t->rep[0], &in, XDP_REDIRECT_))
+		return -1;
+	/* rep1 quotes it too, past its own egress group */
+	f = from_v1("10.1.0.30", 0, 0, 0, 0);
+	icmp_quote(&in, &f, &seg);
+	return expect_drop(t, t->vnic, t->rep[1], &in, ZOC_VPC_DROP_CT_INVALID);
 }
 
 static int t_ct_timeout_tcp(struct vt *t)
@@ -1531,6 +1569,7 @@ static const struct vt_case vt_cases[] = {
 	{ "ct: an ACK cannot answer a SYN", t_ct_bad_answer },
 	{ "ct: ICMP echo, reply, unsolicited reply", t_ct_icmp },
 	{ "ct: ICMP errors of a session pass, others do not", t_ct_related },
+	{ "ct: a vNIC's ICMP error quotes what it was sent", t_ct_related_out },
 	{ "ct: established TCP session expires after its timeout", t_ct_timeout_tcp },
 	{ "ct: an ACK takes up a connection its sender may open", t_ct_pickup_sender },
 	{ "ct: an ACK takes up a connection its receiver may open", t_ct_pickup_receiver },
