@@ -649,6 +649,9 @@ static __noinline int vpc_track(struct vpc_pkt *p,
 			ct->state = ZOC_VPC_CT_ICMP_REPLIED;
 		break;
 	}
+	/* both ends use it: a new session does not evict it (vpc_ct_create) */
+	if (!!(ct->flags & ZOC_VPC_CT_OPENER1) != p->dir)
+		ct->flags |= ZOC_VPC_CT_REPLIED;
 	ct->last_seen = now;
 	ct->packets++;
 	vpc_event(ZOC_VPC_EV_CT_HIT);
@@ -656,20 +659,35 @@ static __noinline int vpc_track(struct vpc_pkt *p,
 }
 
 /*
+ * May a new session evict @ct?  Not one both endpoints use, until it
+ * closes: else anyone opening sessions, unanswered ones say, would push
+ * other vNICs' connections out of the table.
+ */
+static __always_inline bool vpc_ct_evictable(const struct zoc_vpc_ct *ct)
+{
+	return !(ct->flags & ZOC_VPC_CT_REPLIED) ||
+	       ct->state == ZOC_VPC_CT_TIME_WAIT ||
+	       ct->state == ZOC_VPC_CT_CLOSE;
+}
+
+/*
  * Write a new session into its set: into the entry of the same key (an
  * expired or closed session), else a free or expired entry, else the least
- * recently seen one, which is evicted.  The entry is claimed by making its
- * sequence odd (compare and exchange: one writer at a time) and published
- * by making it even again (exchange: a full barrier after the key and the
- * state).  If another CPU is writing the entry chosen, the session is not
- * created: this packet still goes, only its answers will be refused.
+ * recently seen one that may be evicted (vpc_ct_evictable()), which is.
+ * The entry is claimed by making its sequence odd (compare and exchange:
+ * one writer at a time) and published by making it even again (exchange:
+ * a full barrier after the key and the state).  If another CPU is writing
+ * the entry chosen, the session is not created: this packet still goes,
+ * only its answers will be refused (so too if no other entry may be
+ * taken).  Returns VPC_OK, or ZOC_VPC_DROP_CT_FULL if none may be: the
+ * packet drops.
  */
-static __noinline void vpc_ct_create(const struct vpc_pkt *p,
-				     const struct zoc_vpc_config *cfg,
-				     struct zoc_vpc_ct_set *set, __u64 now)
+static __noinline int vpc_ct_create(const struct vpc_pkt *p,
+				    const struct zoc_vpc_config *cfg,
+				    struct zoc_vpc_ct_set *set, __u64 now)
 {
 	struct zoc_vpc_ct_entry *e, *victim = NULL;
-	bool evict = false, found_free = false;
+	bool evict = false, found_free = false, busy = false;
 	__u64 oldest = ~0ULL;
 	__u32 seq, vseq = 0, i;
 
@@ -679,8 +697,10 @@ static __noinline void vpc_ct_create(const struct vpc_pkt *p,
 		/* claimed below by compare and exchange from this value */
 		seq = e->seq;
 		barrier_var(seq);
-		if (seq & 1)
+		if (seq & 1) {
+			busy = true;
 			continue;
+		}
 		if (vpc_ct_key_eq(&e->key, &p->key)) {
 			/* no second copy of the session in the set */
 			victim = e;
@@ -695,16 +715,18 @@ static __noinline void vpc_ct_create(const struct vpc_pkt *p,
 			vseq = seq;
 			evict = false;
 			found_free = true;
-		} else if (e->ct.last_seen < oldest) {
+		} else if (vpc_ct_evictable(&e->ct) &&
+			   e->ct.last_seen < oldest) {
 			oldest = e->ct.last_seen;
 			victim = e;
 			vseq = seq;
 			evict = true;
 		}
 	}
-	if (!victim ||
-	    __sync_val_compare_and_swap(&victim->seq, vseq, vseq + 1) != vseq)
-		return;
+	if (!victim)
+		return busy ? VPC_OK : ZOC_VPC_DROP_CT_FULL;
+	if (__sync_val_compare_and_swap(&victim->seq, vseq, vseq + 1) != vseq)
+		return VPC_OK;
 	__builtin_memcpy(&victim->key, &p->key, sizeof(victim->key));
 	victim->ct.last_seen = now;
 	victim->ct.packets = 1;
@@ -728,6 +750,7 @@ static __noinline void vpc_ct_create(const struct vpc_pkt *p,
 	if (evict)
 		vpc_event(ZOC_VPC_EV_CT_EVICTED);
 	vpc_event(p->pickup ? ZOC_VPC_EV_CT_PICKUP : ZOC_VPC_EV_CT_NEW);
+	return VPC_OK;
 }
 
 /*
@@ -821,8 +844,7 @@ static __always_inline int vpc_admit(struct vpc_pkt *p,
 		p->pickup = VPC_PICKUP_RECEIVER;
 	else
 		return ZOC_VPC_DROP_SG;
-	vpc_ct_create(p, cfg, set, now);
-	return VPC_OK;
+	return vpc_ct_create(p, cfg, set, now);
 }
 
 /* Spread flows over the underlay's ECMP paths by the outer source port. */

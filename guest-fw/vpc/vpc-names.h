@@ -47,6 +47,7 @@ static const char * const vpc_drop_names[ZOC_VPC_DROP_MAX] = {
 	[ZOC_VPC_DROP_MTU] = "mtu",
 	[ZOC_VPC_DROP_HEADROOM] = "headroom",
 	[ZOC_VPC_DROP_NO_PORT] = "no_port",
+	[ZOC_VPC_DROP_CT_FULL] = "ct_full",
 };
 
 static const char * const vpc_event_names[ZOC_VPC_EV_MAX] = {

@@ -226,6 +226,7 @@ struct zoc_vpc_ct_key {
 #define ZOC_VPC_CT_OPENER1	0x01	/* endpoint 1 opened the session */
 #define ZOC_VPC_CT_FIN0		0x02	/* endpoint 0 sent FIN */
 #define ZOC_VPC_CT_FIN1		0x04	/* endpoint 1 sent FIN */
+#define ZOC_VPC_CT_REPLIED	0x08	/* the other endpoint sent too */
 
 /**
  * struct zoc_vpc_ct - the state of a session
@@ -364,6 +365,8 @@ struct zoc_vpc_vnic_stats {
  * @ZOC_VPC_DROP_MTU: the encapsulated packet exceeds the underlay MTU
  * @ZOC_VPC_DROP_HEADROOM: no room to push or pull the outer headers
  * @ZOC_VPC_DROP_NO_PORT: the output device is not in the ports map
+ * @ZOC_VPC_DROP_CT_FULL: a new session's set holds only live sessions
+ *	both endpoints use, which a new one does not evict
  * @ZOC_VPC_DROP_MAX: number of reasons
  */
 enum zoc_vpc_drop {
@@ -389,6 +392,7 @@ enum zoc_vpc_drop {
 	ZOC_VPC_DROP_MTU,
 	ZOC_VPC_DROP_HEADROOM,
 	ZOC_VPC_DROP_NO_PORT,
+	ZOC_VPC_DROP_CT_FULL,
 	ZOC_VPC_DROP_MAX,
 };
 

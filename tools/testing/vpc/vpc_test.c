@@ -954,13 +954,21 @@ static int ct_colliding(struct vt *t, uint16_t base, unsigned int n,
 }
 
 /* Send UDP flow @i of ct_colliding() from vNIC 0: a new session. */
+/* rep0's packet of UDP flow @i of ct_colliding(). */
+static void ct_packet(struct pkt *in, const uint16_t *sport,
+		      const uint16_t *dport, unsigned int i)
+{
+	struct flow f = from_v0("10.1.0.30", IPPROTO_UDP, sport[i], dport[i], 0);
+
+	pkt_inner(in, &f);
+}
+
 static int ct_send(struct vt *t, const uint16_t *sport, const uint16_t *dport,
 		   unsigned int i)
 {
-	struct flow f = from_v0("10.1.0.30", IPPROTO_UDP, sport[i], dport[i], 0);
 	struct pkt in;
 
-	pkt_inner(&in, &f);
+	ct_packet(&in, sport, dport, i);
 	return expect_verdict(t, t->vnic, t->rep[0], &in, XDP_REDIRECT_);
 }
 
@@ -1021,6 +1029,53 @@ static int t_ct_evict(struct vt *t)
 			return -1;
 	}
 	return 0;
+}
+
+static int t_ct_evict_answered(struct vt *t)
+{
+	uint16_t sport[5], dport[5];
+	uint64_t evicted, created;
+	struct pkt out, in;
+	unsigned int i;
+
+	if (ct_colliding(t, 46000, 5, sport, dport) < 0)
+		return -1;
+	/* flows 0 and 1 answered, seen longest ago; flow 2 unanswered */
+	for (i = 0; i < 3; i++)
+		if (ct_send(t, sport, dport, i))
+			return -1;
+	for (i = 0; i < 2; i++) {
+		ct_answer(t, &out, sport, dport, i);
+		if (expect_verdict(t, t->uplink, t->up0, &out, XDP_REDIRECT_) ||
+		    age_session(t, IPPROTO_UDP, "10.1.0.10", sport[i],
+				"10.1.0.30", dport[i], 20 - i))
+			return -1;
+	}
+	/* a new session evicts the unanswered one, not the oldest */
+	evicted = events(t, ZOC_VPC_EV_CT_EVICTED);
+	if (ct_send(t, sport, dport, 3))
+		return -1;
+	if (!expect(t, events(t, ZOC_VPC_EV_CT_EVICTED) == evicted + 1,
+		    "ct_evicted not counted") ||
+	    !expect(t, !ct_has(t, sport, dport, 2),
+		    "the unanswered session was not evicted") ||
+	    !expect(t, ct_has(t, sport, dport, 0) && ct_has(t, sport, dport, 1),
+		    "an answered session was evicted"))
+		return -1;
+	/* all three answered: a fourth is refused, none is evicted */
+	ct_answer(t, &out, sport, dport, 3);
+	if (expect_verdict(t, t->uplink, t->up0, &out, XDP_REDIRECT_))
+		return -1;
+	evicted = events(t, ZOC_VPC_EV_CT_EVICTED);
+	created = events(t, ZOC_VPC_EV_CT_NEW);
+	ct_packet(&in, sport, dport, 4);
+	if (expect_drop(t, t->vnic, t->rep[0], &in, ZOC_VPC_DROP_CT_FULL))
+		return -1;
+	return expect(t, events(t, ZOC_VPC_EV_CT_EVICTED) == evicted &&
+		      events(t, ZOC_VPC_EV_CT_NEW) == created &&
+		      ct_has(t, sport, dport, 0) && ct_has(t, sport, dport, 1) &&
+		      ct_has(t, sport, dport, 3),
+		      "an answered session was evicted") ? 0 : -1;
 }
 
 static int t_ct_reuse_expired(struct vt *t)
@@ -1577,6 +1632,7 @@ static const struct vt_case vt_cases[] = {
 	{ "ct: tcp_pickup off: only a SYN opens", t_ct_pickup_strict },
 	{ "ct: UDP session expires after its timeout", t_ct_timeout_udp },
 	{ "ct: a full set evicts its least recently seen session", t_ct_evict },
+	{ "ct: answered sessions are not evicted by new ones", t_ct_evict_answered },
 	{ "ct: a new session takes an expired entry, not a live one", t_ct_reuse_expired },
 	{ "route: TTL 1 is dropped, TTL 2 leaves as 1", t_ttl },
 	{ "route: default route to the gateway's VTEP", t_default_route },
