@@ -670,8 +670,10 @@ static void vpc_conf_line(struct vpc_conf *conf, char **argv, int argc)
 
 static int vpc_conf_read(struct vpc_conf *conf, const char *path)
 {
-	char line[VPC_MAX_LINE], *argv[VPC_MAX_ARGS + 1], *save, *hash;
+	char *line = NULL, *argv[VPC_MAX_ARGS + 1], *save, *hash, *word;
+	size_t size = 0;
 	unsigned int i;
+	ssize_t len;
 	FILE *f;
 	int argc;
 
@@ -688,19 +690,33 @@ static int vpc_conf_read(struct vpc_conf *conf, const char *path)
 		fprintf(stderr, "zoc-vpc-load: %s: %s\n", path, strerror(errno));
 		return -errno;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	/* Whole lines: a long one is refused, not read on as another. */
+	while ((len = getline(&line, &size, f)) >= 0) {
 		conf->line++;
+		if (len >= VPC_MAX_LINE || strlen(line) != (size_t)len) {
+			vpc_err(conf, "longer than %d bytes, or a NUL byte",
+				VPC_MAX_LINE - 1);
+			continue;
+		}
 		hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
 		argc = 0;
-		for (argv[argc] = strtok_r(line, VPC_SPACE, &save);
-		     argv[argc] && argc < VPC_MAX_ARGS;
-		     argv[argc] = strtok_r(NULL, VPC_SPACE, &save))
-			argc++;
+		for (word = strtok_r(line, VPC_SPACE, &save); word;
+		     word = strtok_r(NULL, VPC_SPACE, &save)) {
+			if (argc == VPC_MAX_ARGS) {
+				vpc_err(conf, "more than %d words",
+					VPC_MAX_ARGS);
+				argc = 0;
+				break;
+			}
+			argv[argc++] = word;
+		}
+		argv[argc] = NULL;
 		if (argc)
 			vpc_conf_line(conf, argv, argc);
 	}
+	free(line);
 	fclose(f);
 	return conf->errors ? -EINVAL : 0;
 }
@@ -732,6 +748,12 @@ static int vpc_conf_resolve(struct vpc_conf *conf)
 		v = vpc_find_vnic(conf, conf->routes[i].vnic);
 		if (!v) {
 			vpc_err(conf, "route: no vnic '%s'", conf->routes[i].vnic);
+			continue;
+		}
+		/* else its VPC's traffic would reach another VPC's vNIC */
+		if (v->vnic.vni != conf->routes[i].key.vni) {
+			vpc_err(conf, "route in VNI %u: vnic %s is in VNI %u",
+				conf->routes[i].key.vni, v->name, v->vnic.vni);
 			continue;
 		}
 		conf->routes[i].route.slot = v->vnic.slot;
@@ -1206,8 +1228,10 @@ static int vpc_admit(struct vpc_conf *conf, const char *name,
 
 /*
  * The slot of a new vNIC: one no vNIC has.  Refused when the representor
- * is the uplink, or the address is routed in the VPC already (to another
- * vNIC, or to a remote host).
+ * is the uplink, or the address is routed in the VPC already: its longest
+ * match is a route to another vNIC, or to a remote host (a host route, or
+ * a shorter prefix: a subnet of the VPC served elsewhere); an address a
+ * blackhole covers is free.
  */
 static int vpc_new_slot(const struct vpc_maps *m, const char *name,
 			__u32 ifindex, const struct vpc_request *req)
@@ -1226,7 +1250,8 @@ static int vpc_new_slot(const struct vpc_maps *m, const char *name,
 		return -EPERM;
 	}
 	vpc_host_route(&req->vnic, ifindex, &key, &route);
-	if (vpc_find_host_route(m, &key, &route) &&
+	if (!bpf_map_lookup_elem(m->routes, &key, &route) &&
+	    route.type != ZOC_VPC_ROUTE_BLACKHOLE &&
 	    (route.type != ZOC_VPC_ROUTE_VNIC || route.ifindex != ifindex)) {
 		fprintf(stderr, "zoc-vpc-load: %s: refused ipv4 %s: routed in VNI %s already\n",
 			name, req->ipv4, req->vni);
