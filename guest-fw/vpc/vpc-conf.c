@@ -12,16 +12,23 @@
  *	tcp_pickup on|off	take up established TCP connections the session
  *				table does not know, from their ACK segments,
  *				if the security groups admit them (on)
- *	vpc VNI SUBNET/LEN GATEWAY GATEWAY_MAC
- *				a VPC whose vNICs "add" admits
+ *	vpc VNI SUBNET/LEN GATEWAY GATEWAY_MAC [GROUP]
+ *				a VPC whose vNICs "add" admits; those that are
+ *				no member get GROUP's sg rules (none: deny)
+ *	member VNI MAC ADDRESS GROUP
+ *				a vNIC the provider knows: the only one that
+ *				may have ADDRESS in the VPC, with GROUP's rules
  *	vnic IFNAME VNI MAC ADDRESS GATEWAY GATEWAY_MAC
  *				a representor and its host vNIC's identity
  *	route VNI PREFIX/LEN vnic IFNAME MAC
  *	route VNI PREFIX/LEN vxlan|geneve REMOTE MAC
  *	route VNI PREFIX/LEN blackhole
- *	sg IFNAME in|out tcp|udp|icmp|all PREFIX/LEN [PORT[-PORT]]
+ *	sg NAME in|out tcp|udp|icmp|all PREFIX/LEN [PORT[-PORT]]
  *				allow new sessions (default: deny), for a vnic
- *				or a representor added later
+ *				directive's representor, or a group
+ *
+ * The rules of a vNIC added later follow what the provider assigns (its
+ * member directive, or its VPC's), never a name the host chose.
  *
  * Any error in the configuration fails the whole load before anything is
  * attached: a half-configured datapath would forward what it should not.
@@ -235,8 +242,9 @@ static void vpc_conf_vpc(struct vpc_conf *conf, char **argv, int argc)
 	struct vpc_vpc_conf *vpc;
 	unsigned long vni;
 
-	if (argc != 5) {
-		vpc_err(conf, "usage: vpc VNI SUBNET/LEN GATEWAY GATEWAY_MAC");
+	if ((argc != 5 && argc != 6) ||
+	    (argc == 6 && strlen(argv[5]) >= IF_NAMESIZE)) {
+		vpc_err(conf, "usage: vpc VNI SUBNET/LEN GATEWAY GATEWAY_MAC [GROUP]");
 		return;
 	}
 	if (conf->nr_vpcs == VPC_MAX_VPCS) {
@@ -262,7 +270,56 @@ static void vpc_conf_vpc(struct vpc_conf *conf, char **argv, int argc)
 		return;
 	}
 	vpc->vni = vni;
+	strcpy(vpc->group, argc == 6 ? argv[5] : "");
 	conf->nr_vpcs++;
+}
+
+const struct vpc_member_conf *vpc_find_member(const struct vpc_conf *conf,
+					      __u32 vni, __be32 addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < conf->nr_members; i++)
+		if (conf->members[i].vni == vni && conf->members[i].addr == addr)
+			return &conf->members[i];
+	return NULL;
+}
+
+static void vpc_conf_member(struct vpc_conf *conf, char **argv, int argc)
+{
+	struct vpc_member_conf *m, *members;
+	unsigned long vni;
+
+	if (argc != 5 || strlen(argv[4]) >= IF_NAMESIZE) {
+		vpc_err(conf, "usage: member VNI MAC ADDRESS GROUP");
+		return;
+	}
+	if (conf->nr_members == ZOC_VPC_MAX_ROUTES) {
+		vpc_err(conf, "member: more than %d", ZOC_VPC_MAX_ROUTES);
+		return;
+	}
+	members = realloc(conf->members, (conf->nr_members + 1) * sizeof(*m));
+	if (!members) {
+		vpc_err(conf, "member: %s", strerror(errno));
+		return;
+	}
+	conf->members = members;
+	m = &members[conf->nr_members];
+	memset(m, 0, sizeof(*m));
+	if (!vpc_parse_uint(argv[1], 0xffffff, &vni) ||
+	    !vpc_parse_mac(argv[2], m->mac) || !vpc_mac_unicast(m->mac) ||
+	    !vpc_parse_addr(argv[3], &m->addr)) {
+		vpc_err(conf, "member: bad VNI, MAC or address");
+		return;
+	}
+	if (vpc_find_member(conf, vni, m->addr)) {
+		vpc_err(conf, "member: %s is another member's in VNI %lu",
+			argv[3], vni);
+		return;
+	}
+	m->vni = vni;
+	strcpy(m->group, argv[4]);
+	conf->nr_members++;
 }
 
 static void vpc_conf_vnic(struct vpc_conf *conf, char **argv, int argc)
@@ -482,6 +539,8 @@ static void vpc_conf_line(struct vpc_conf *conf, char **argv, int argc)
 			vpc_err(conf, "usage: tcp_pickup on|off");
 	} else if (!strcmp(argv[0], "vpc")) {
 		vpc_conf_vpc(conf, argv, argc);
+	} else if (!strcmp(argv[0], "member")) {
+		vpc_conf_member(conf, argv, argc);
 	} else if (!strcmp(argv[0], "vnic")) {
 		vpc_conf_vnic(conf, argv, argc);
 	} else if (!strcmp(argv[0], "route")) {

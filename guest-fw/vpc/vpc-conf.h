@@ -32,6 +32,8 @@ struct vpc_vnic_conf {
  * @plen: the subnet's prefix length, which its vNICs must have too
  * @gateway: the gateway address of its vNICs
  * @gateway_mac: the MAC address answered for @gateway
+ * @group: the sg name whose rules its vNICs that are no member get, or
+ *	"": none, all new sessions denied
  */
 struct vpc_vpc_conf {
 	__u32 vni;
@@ -39,6 +41,21 @@ struct vpc_vpc_conf {
 	unsigned int plen;
 	__be32 gateway;
 	__u8 gateway_mac[6];
+	char group[IF_NAMESIZE];
+};
+
+/**
+ * struct vpc_member_conf - a member directive: a vNIC the provider knows
+ * @vni: its VPC
+ * @addr: its address, which no other vNIC of the VPC may have
+ * @mac: its MAC
+ * @group: the sg name whose rules it gets
+ */
+struct vpc_member_conf {
+	__u32 vni;
+	__be32 addr;
+	__u8 mac[6];
+	char group[IF_NAMESIZE];
 };
 
 /**
@@ -54,8 +71,9 @@ struct vpc_route_conf {
 };
 
 /**
- * struct vpc_sg_conf - the sg directives of one representor
- * @name: its name: of a vnic directive, or of a representor added later
+ * struct vpc_sg_conf - the sg directives of one representor or group
+ * @name: a vnic directive's representor, or a group of members or of a
+ *	vpc directive
  * @sg: its rules, by direction (ZOC_VPC_SG_*)
  */
 struct vpc_sg_conf {
@@ -78,8 +96,10 @@ struct vpc_sg_conf {
  * @nr_vnics: how many
  * @routes: route directives
  * @nr_routes: how many
- * @sgs: sg directives, by representor
- * @nr_sgs: how many representors have some
+ * @members: member directives
+ * @nr_members: how many
+ * @sgs: sg directives, by representor or group
+ * @nr_sgs: how many representors and groups have some
  */
 struct vpc_conf {
 	const char *path;
@@ -95,6 +115,8 @@ struct vpc_conf {
 	unsigned int nr_vnics;
 	struct vpc_route_conf *routes;
 	unsigned int nr_routes;
+	struct vpc_member_conf *members;
+	unsigned int nr_members;
 	struct vpc_sg_conf sgs[ZOC_VPC_MAX_VNICS];
 	unsigned int nr_sgs;
 };
@@ -107,6 +129,8 @@ bool vpc_parse_addr_len(const char *s, __be32 *addr, unsigned int *plen);
 bool vpc_is_host(__be32 subnet, unsigned int plen, __be32 addr);
 struct vpc_vpc_conf *vpc_find_vpc(struct vpc_conf *conf, __u32 vni);
 struct vpc_sg_conf *vpc_find_sg(struct vpc_conf *conf, const char *name);
+const struct vpc_member_conf *vpc_find_member(const struct vpc_conf *conf,
+					      __u32 vni, __be32 addr);
 int vpc_conf_read(struct vpc_conf *conf, const char *path);
 int vpc_conf_resolve(struct vpc_conf *conf);
 

@@ -18,7 +18,8 @@
  * /sys/class/net/IFNAME/zoc/ (vni, mac, ipv4; $ZOC_VPC_SYSFS replaces
  * /sys), admits it only if a vpc directive allows it (the host is not
  * trusted), and gives the vNIC a free slot, its host route, the sg rules
- * of IFNAME and the pinned vNIC program.  "del" removes all of that by
+ * the provider assigns it (its member directive's group, else its VPC's)
+ * and the pinned vNIC program.  "del" removes all of that by
  * IFINDEX, the representor being possibly gone already.  Either changes
  * nothing when it fails.
  *
@@ -90,6 +91,7 @@ struct vpc_maps {
  * @ipv4: the vNIC's address and prefix length, as zoc/ipv4 gives it
  * @plen: the prefix length of @ipv4
  * @vnic: the vNIC it asks for; the gateway comes from the vpc directive
+ * @group: the sg name whose rules it gets, as admitted, or ""
  */
 struct vpc_request {
 	char vni[16];
@@ -97,6 +99,7 @@ struct vpc_request {
 	char ipv4[32];
 	unsigned int plen;
 	struct zoc_vpc_vnic vnic;
+	const char *group;
 };
 
 static int vpc_update(int fd, const void *key, const void *val,
@@ -533,13 +536,16 @@ static int vpc_request(const char *name, __u32 ifindex,
 /*
  * The host's identity is only a request: admitted if a vpc directive has
  * its VNI, its address is a host of that VPC's subnet (with the subnet's
- * prefix length) other than the gateway, and its MAC is unicast.  The
- * gateway and its MAC come from the directive.
+ * prefix length) other than the gateway, its MAC is unicast, and the
+ * address is no member's but its own (the same MAC).  The gateway and its
+ * MAC come from the vpc directive; its rules from its member directive,
+ * or else the vpc directive's group.
  */
 static int vpc_admit(struct vpc_conf *conf, const char *name,
 		     struct vpc_request *req)
 {
 	struct zoc_vpc_vnic *vnic = &req->vnic;
+	const struct vpc_member_conf *member;
 	const struct vpc_vpc_conf *vpc;
 	const char *why = NULL;
 
@@ -553,6 +559,9 @@ static int vpc_admit(struct vpc_conf *conf, const char *name,
 		why = "the address is the gateway's";
 	else if (!vpc_mac_unicast(vnic->mac))
 		why = "the MAC is not unicast";
+	member = vpc_find_member(conf, vnic->vni, vnic->addr);
+	if (!why && member && memcmp(member->mac, vnic->mac, sizeof(vnic->mac)))
+		why = "the address is another member's";
 	if (why) {
 		fprintf(stderr, "zoc-vpc-load: %s: refused vni %s mac %s ipv4 %s: %s\n",
 			name, req->vni, req->mac, req->ipv4, why);
@@ -560,6 +569,7 @@ static int vpc_admit(struct vpc_conf *conf, const char *name,
 	}
 	vnic->gateway = vpc->gateway;
 	memcpy(vnic->gateway_mac, vpc->gateway_mac, sizeof(vnic->gateway_mac));
+	req->group = member ? member->group : vpc->group;
 	return 0;
 }
 
@@ -665,7 +675,9 @@ static int vpc_add(struct vpc_conf *conf, const char *name, __u32 ifindex)
 	vpc_host_route(&req.vnic, ifindex, &key, &route);
 
 	/* its rules before anything reaches it, its program last */
-	ret = vpc_set_sg(&m, slot, vpc_find_sg(conf, name));
+	/* the rules the provider assigns it, never by the host's name */
+	ret = vpc_set_sg(&m, slot,
+			 req.group[0] ? vpc_find_sg(conf, req.group) : NULL);
 	if (ret)
 		goto out_sg;
 	ret = vpc_zero_stats(&m, slot) ?:
