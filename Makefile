@@ -35,7 +35,7 @@ DEBIAN_KVER = $(shell apt-cache depends linux-headers-amd64 2>/dev/null | \
 KERNEL_HEADERS ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build), \
 	/usr/src/linux-headers-$(DEBIAN_KVER))
 
-.PHONY: all deps source kernel modroot userspace unit selftests lab demo bench check \
+.PHONY: all deps source kernel modroot userspace unit selftests lab demo bench check fuzz \
 	lint modules vpc vpc-tests vpc-bench clean
 
 all: lab
@@ -116,6 +116,10 @@ vpc-tests:
 
 vpc-bench: deps
 	@tools/testing/vpc/run-bench
+
+# The fuzzers, ZOC_FUZZ_SECS seconds each (make check: 20).
+fuzz: deps
+	@tools/testing/fuzz/run-fuzz
 
 # Kbuild of 6.1 builds external modules in their source directory: build
 # a copy in the cache, so that the repository stays clean.  Sources gone

@@ -552,13 +552,17 @@ static void vpc_conf_line(struct vpc_conf *conf, char **argv, int argc)
 	}
 }
 
-int vpc_conf_read(struct vpc_conf *conf, const char *path)
+/*
+ * The configuration in @f, @path in messages, into @conf (zeroed), whose
+ * vpc_conf_free() frees what it holds.  Return: 0, or -EINVAL if any
+ * directive failed, each reported.
+ */
+int vpc_conf_parse(struct vpc_conf *conf, FILE *f, const char *path)
 {
 	char *line = NULL, *argv[VPC_MAX_ARGS + 1], *save, *hash, *word;
 	size_t size = 0;
 	unsigned int i;
 	ssize_t len;
-	FILE *f;
 	int argc;
 
 	conf->path = path;
@@ -569,11 +573,6 @@ int vpc_conf_read(struct vpc_conf *conf, const char *path)
 	for (i = 0; i < ZOC_VPC_CT_MAX; i++)
 		conf->config.timeout[i] = vpc_state_timeouts[i] * NSEC_PER_SEC;
 
-	f = fopen(path, "re");
-	if (!f) {
-		fprintf(stderr, "zoc-vpc-load: %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
 	/* Whole lines: a long one is refused, not read on as another. */
 	while ((len = getline(&line, &size, f)) >= 0) {
 		conf->line++;
@@ -601,8 +600,34 @@ int vpc_conf_read(struct vpc_conf *conf, const char *path)
 			vpc_conf_line(conf, argv, argc);
 	}
 	free(line);
-	fclose(f);
 	return conf->errors ? -EINVAL : 0;
+}
+
+/* The configuration file @path into @conf (zeroed), as vpc_conf_parse(). */
+int vpc_conf_read(struct vpc_conf *conf, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int ret;
+
+	if (!f) {
+		ret = -errno;
+		fprintf(stderr, "zoc-vpc-load: %s: %s\n", path, strerror(-ret));
+		return ret;
+	}
+	ret = vpc_conf_parse(conf, f, path);
+	fclose(f);
+	return ret;
+}
+
+/* What vpc_conf_parse() allocated. */
+void vpc_conf_free(struct vpc_conf *conf)
+{
+	free(conf->routes);
+	conf->routes = NULL;
+	conf->nr_routes = 0;
+	free(conf->members);
+	conf->members = NULL;
+	conf->nr_members = 0;
 }
 
 /*

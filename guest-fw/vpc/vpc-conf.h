@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <linux/types.h>
 #include <linux/zoc_vpc.h>
 
@@ -131,7 +132,9 @@ struct vpc_vpc_conf *vpc_find_vpc(struct vpc_conf *conf, __u32 vni);
 struct vpc_sg_conf *vpc_find_sg(struct vpc_conf *conf, const char *name);
 const struct vpc_member_conf *vpc_find_member(const struct vpc_conf *conf,
 					      __u32 vni, __be32 addr);
+int vpc_conf_parse(struct vpc_conf *conf, FILE *f, const char *path);
 int vpc_conf_read(struct vpc_conf *conf, const char *path);
+void vpc_conf_free(struct vpc_conf *conf);
 int vpc_conf_resolve(struct vpc_conf *conf);
 
 #endif

@@ -844,7 +844,7 @@ int main(int argc, char **argv)
 		if (!ret)
 			vpc_prime_routes(conf);
 	}
-	free(conf->routes);
+	vpc_conf_free(conf);
 	free(conf);
 	return ret ? 1 : 0;
 }
