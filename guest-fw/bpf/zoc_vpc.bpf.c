@@ -20,7 +20,10 @@
  * past the timeout of its state is treated as absent when next looked up.
  * The session table is set-associative: a session can only be in the set
  * its key hashes to, and a new session takes a free or expired entry of
- * the set or, the set being full, the least recently seen one.
+ * the set or, the set being full, the least recently seen one.  Each
+ * session counts against one vNIC, which may hold at most a quota of the
+ * table; a BPF timer sweeps the table in the background (zoc_vpc_sweep),
+ * freeing expired entries so that they count against nobody.
  *
  * Only UAPI packet formats and helpers of Linux 6.1 are used.
  */
@@ -196,6 +199,38 @@ struct {
 	__type(key, __u32);
 	__type(value, struct zoc_vpc_ct_set);
 } zoc_vpc_sessions SEC(".maps");
+
+/*
+ * Sessions each vNIC holds in the table, by slot (zoc_vpc_config.ct_quota);
+ * mmapable, for zoc-vpc flush to give them back: 64-bit values, as an
+ * array lays its values out 8 bytes apart.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ZOC_VPC_MAX_VNICS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} zoc_vpc_ct_held SEC(".maps");
+
+/**
+ * struct vpc_sweep - the background sweep of the session table
+ * @timer: fires every VPC_SWEEP_TICK_NS
+ * @next: the set to sweep next
+ * @reserved: zero
+ */
+struct vpc_sweep {
+	struct bpf_timer timer;
+	__u32 next;
+	__u32 reserved;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vpc_sweep);
+} zoc_vpc_sweep_state SEC(".maps");
 
 /* Underlay next hops of remote VTEPs, per CPU, by a hash of the address. */
 struct {
@@ -670,6 +705,32 @@ static __always_inline bool vpc_ct_evictable(const struct zoc_vpc_ct *ct)
 	       ct->state == ZOC_VPC_CT_CLOSE;
 }
 
+/* Sessions vNIC @owner (1 + its slot; 0: none) holds change by @delta. */
+static __always_inline void vpc_ct_hold(__u32 owner, int delta)
+{
+	__u32 slot = owner - 1;
+	__u64 *held;
+
+	if (!owner)
+		return;
+	held = bpf_map_lookup_elem(&zoc_vpc_ct_held, &slot);
+	if (held)
+		__sync_fetch_and_add(held, (__s64)delta);
+}
+
+/* Does vNIC @owner hold its quota of sessions, or more? */
+static __always_inline bool vpc_ct_over_quota(const struct zoc_vpc_config *cfg,
+					      __u32 owner)
+{
+	__u32 slot = owner - 1, quota = cfg->ct_quota;
+	__u64 *held;
+
+	if (!owner || !quota)
+		return false;
+	held = bpf_map_lookup_elem(&zoc_vpc_ct_held, &slot);
+	return held && *held >= quota;
+}
+
 /*
  * Write a new session into its set: into the entry of the same key (an
  * expired or closed session), else a free or expired entry, else the least
@@ -679,17 +740,20 @@ static __always_inline bool vpc_ct_evictable(const struct zoc_vpc_ct *ct)
  * a full barrier after the key and the state).  If another CPU is writing
  * the entry chosen, the session is not created: this packet still goes,
  * only its answers will be refused (so too if no other entry may be
- * taken).  Returns VPC_OK, or ZOC_VPC_DROP_CT_FULL if none may be: the
- * packet drops.
+ * taken).  The session counts against vNIC @owner (1 + its slot), which
+ * may not go past its quota but by replacing a session it holds itself.
+ * Returns VPC_OK, or ZOC_VPC_DROP_CT_FULL if no entry may be taken, or
+ * ZOC_VPC_DROP_CT_QUOTA: the packet drops.
  */
 static __noinline int vpc_ct_create(const struct vpc_pkt *p,
 				    const struct zoc_vpc_config *cfg,
-				    struct zoc_vpc_ct_set *set, __u64 now)
+				    struct zoc_vpc_ct_set *set, __u64 now,
+				    __u32 owner)
 {
 	struct zoc_vpc_ct_entry *e, *victim = NULL;
 	bool evict = false, found_free = false, busy = false;
 	__u64 oldest = ~0ULL;
-	__u32 seq, vseq = 0, i;
+	__u32 seq, vseq = 0, i, old;
 
 #pragma unroll
 	for (i = 0; i < ZOC_VPC_CT_WAYS; i++) {
@@ -725,15 +789,20 @@ static __noinline int vpc_ct_create(const struct vpc_pkt *p,
 	}
 	if (!victim)
 		return busy ? VPC_OK : ZOC_VPC_DROP_CT_FULL;
+	if (vpc_ct_over_quota(cfg, owner) &&
+	    (victim->ct.state == ZOC_VPC_CT_NONE || victim->ct.owner != owner))
+		return ZOC_VPC_DROP_CT_QUOTA;
 	if (__sync_val_compare_and_swap(&victim->seq, vseq, vseq + 1) != vseq)
 		return VPC_OK;
+	/* a free entry (state NONE) counts against nobody */
+	old = victim->ct.state != ZOC_VPC_CT_NONE ? victim->ct.owner : 0;
 	__builtin_memcpy(&victim->key, &p->key, sizeof(victim->key));
 	victim->ct.last_seen = now;
 	victim->ct.packets = 1;
 	/* the opener is endpoint 1 if it sends this packet from there */
 	victim->ct.flags = (p->pickup == VPC_PICKUP_RECEIVER) != !!p->dir ?
 			   ZOC_VPC_CT_OPENER1 : 0;
-	victim->ct.reserved = 0;
+	victim->ct.owner = owner;
 	switch (p->proto) {
 	case IPPROTO_TCP:
 		victim->ct.state = p->pickup ? ZOC_VPC_CT_ESTABLISHED :
@@ -747,6 +816,10 @@ static __noinline int vpc_ct_create(const struct vpc_pkt *p,
 		break;
 	}
 	__sync_lock_test_and_set(&victim->seq, vseq + 2);
+	if (old != owner) {
+		vpc_ct_hold(old, -1);
+		vpc_ct_hold(owner, 1);
+	}
 	if (evict)
 		vpc_event(ZOC_VPC_EV_CT_EVICTED);
 	vpc_event(p->pickup ? ZOC_VPC_EV_CT_PICKUP : ZOC_VPC_EV_CT_NEW);
@@ -820,7 +893,8 @@ static __always_inline bool vpc_sg_admits(const struct vpc_pkt *p,
  * rule of the sender's egress group (@from, if the sender is a local vNIC)
  * and of the receiver's ingress group (@to, if local).  A TCP connection
  * taken up mid-stream is admitted if the groups would have let either
- * side open it: the receiver may be the one that did.
+ * side open it: the receiver may be the one that did.  The session counts
+ * against the sender if it is a local vNIC, else against the receiver.
  */
 static __always_inline int vpc_admit(struct vpc_pkt *p,
 				     const struct zoc_vpc_config *cfg,
@@ -844,7 +918,9 @@ static __always_inline int vpc_admit(struct vpc_pkt *p,
 		p->pickup = VPC_PICKUP_RECEIVER;
 	else
 		return ZOC_VPC_DROP_SG;
-	return vpc_ct_create(p, cfg, set, now);
+	return vpc_ct_create(p, cfg, set, now,
+			     from < ZOC_VPC_MAX_VNICS ? from + 1 :
+			     to < ZOC_VPC_MAX_VNICS ? to + 1 : 0);
 }
 
 /* Spread flows over the underlay's ECMP paths by the outer source port. */
@@ -1280,6 +1356,116 @@ int zoc_vpc_uplink(struct xdp_md *ctx)
 pass:
 	vpc_event(ZOC_VPC_EV_PASS);
 	return XDP_PASS;
+}
+
+/* --- the sweep of the session table ------------------------------------ */
+
+#define CLOCK_MONOTONIC		1
+#define VPC_SWEEP_TICK_NS	100000000ULL	/* 100 ms */
+#define VPC_SWEEP_TICKS		100	/* ticks per pass over the table */
+#define VPC_SWEEP_MIN_SETS	64	/* sets per tick at the least */
+
+struct vpc_sweep_ctx {
+	__u64 now;
+	__u32 next;
+	__u32 sets;
+};
+
+/*
+ * Free @e if its session expired, claiming it as vpc_ct_create() does: a
+ * session a packet refreshes at that very moment, after an idle time of
+ * its whole timeout, may be freed; its next packet opens it again.
+ */
+static __always_inline void vpc_sweep_entry(struct zoc_vpc_ct_entry *e,
+					    const struct zoc_vpc_config *cfg,
+					    __u64 now)
+{
+	__u32 seq = e->seq, owner;
+
+	barrier_var(seq);
+	if (seq & 1 || e->ct.state == ZOC_VPC_CT_NONE ||
+	    !vpc_ct_expired(&e->ct, cfg, now))
+		return;
+	if (__sync_val_compare_and_swap(&e->seq, seq, seq + 1) != seq)
+		return;
+	owner = e->ct.owner;
+	e->ct.state = ZOC_VPC_CT_NONE;
+	e->ct.owner = 0;
+	__sync_lock_test_and_set(&e->seq, seq + 2);
+	vpc_ct_hold(owner, -1);
+	vpc_event(ZOC_VPC_EV_CT_SWEPT);
+}
+
+/* bpf_loop(): sweep set @c->next, move on to the next one. */
+static long vpc_sweep_set(__u32 i, void *data)
+{
+	struct vpc_sweep_ctx *c = data;
+	const struct zoc_vpc_config *cfg;
+	struct zoc_vpc_ct_set *set;
+	__u32 zero = 0, idx = c->next, w;
+
+	cfg = bpf_map_lookup_elem(&zoc_vpc_config, &zero);
+	set = bpf_map_lookup_elem(&zoc_vpc_sessions, &idx);
+	if (!cfg || !set)
+		return 1;
+#pragma unroll
+	for (w = 0; w < ZOC_VPC_CT_WAYS; w++)
+		vpc_sweep_entry(&set->way[w], cfg, c->now);
+	c->next = idx + 1 < c->sets ? idx + 1 : 0;
+	return 0;
+}
+
+/* Sweep the next 1/VPC_SWEEP_TICKS of the table. */
+static __always_inline void vpc_sweep_chunk(struct vpc_sweep *st)
+{
+	struct vpc_sweep_ctx c = { .now = bpf_ktime_get_coarse_ns() };
+	const struct zoc_vpc_config *cfg;
+	__u32 zero = 0, n;
+
+	cfg = bpf_map_lookup_elem(&zoc_vpc_config, &zero);
+	if (!cfg || !cfg->ct_sets)
+		return;
+	c.sets = cfg->ct_sets;
+	c.next = st->next < c.sets ? st->next : 0;
+	n = c.sets / VPC_SWEEP_TICKS;
+	if (n < VPC_SWEEP_MIN_SETS)
+		n = VPC_SWEEP_MIN_SETS;
+	if (n > c.sets)
+		n = c.sets;
+	bpf_loop(n, vpc_sweep_set, &c, 0);
+	st->next = c.next;
+}
+
+static int vpc_sweep_tick(void *map, __u32 *key, struct vpc_sweep *st)
+{
+	vpc_sweep_chunk(st);
+	bpf_timer_start(&st->timer, VPC_SWEEP_TICK_NS, 0);
+	return 0;
+}
+
+/*
+ * zoc_vpc_sweep: run by the loader (BPF_PROG_TEST_RUN) once the maps are
+ * pinned, it starts the sweep's timer, which runs as long as the sweep
+ * state map stays pinned.  Each run also sweeps the next part of the
+ * table at once: VPC_SWEEP_TICKS runs are a whole pass.
+ */
+SEC("xdp")
+int zoc_vpc_sweep(struct xdp_md *ctx)
+{
+	struct vpc_sweep *st;
+	__u32 zero = 0;
+
+	st = bpf_map_lookup_elem(&zoc_vpc_sweep_state, &zero);
+	if (!st)
+		return XDP_ABORTED;
+	/* -EBUSY: started before */
+	if (!bpf_timer_init(&st->timer, &zoc_vpc_sweep_state,
+			    CLOCK_MONOTONIC)) {
+		bpf_timer_set_callback(&st->timer, vpc_sweep_tick);
+		bpf_timer_start(&st->timer, VPC_SWEEP_TICK_NS, 0);
+	}
+	vpc_sweep_chunk(st);
+	return XDP_DROP;
 }
 
 char LICENSE[] SEC("license") = "GPL";

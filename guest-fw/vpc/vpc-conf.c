@@ -8,6 +8,7 @@
  *	uplink IFNAME VTEP	the uplink and this service VM's underlay address
  *	port vxlan|geneve PORT	UDP ports (4789, 6081)
  *	sessions N		session table entries, in sets of 3 (1048576)
+ *	session_quota N|off	sessions one vNIC may hold (a quarter of them)
  *	timeout STATE SECONDS	idle timeout of a session state
  *	tcp_pickup on|off	take up established TCP connections the session
  *				table does not know, from their ACK segments,
@@ -528,6 +529,17 @@ static void vpc_conf_line(struct vpc_conf *conf, char **argv, int argc)
 			vpc_err(conf, "usage: sessions N (1 to 2^30)");
 		else
 			conf->sessions = n;
+	} else if (!strcmp(argv[0], "session_quota")) {
+		if (argc == 2 && !strcmp(argv[1], "off"))
+			n = 0;
+		else if (argc != 2 || !vpc_parse_uint(argv[1], 1U << 30, &n) || !n)
+			n = ULONG_MAX;
+		if (n == ULONG_MAX) {
+			vpc_err(conf, "usage: session_quota N|off (N: 1 to 2^30)");
+		} else {
+			conf->config.ct_quota = n;
+			conf->quota_set = true;
+		}
 	} else if (!strcmp(argv[0], "timeout")) {
 		vpc_conf_timeout(conf, argv, argc);
 	} else if (!strcmp(argv[0], "tcp_pickup")) {
@@ -600,6 +612,9 @@ int vpc_conf_parse(struct vpc_conf *conf, FILE *f, const char *path)
 			vpc_conf_line(conf, argv, argc);
 	}
 	free(line);
+	/* one vNIC holds a quarter of the table at most, unless told */
+	if (!conf->quota_set)
+		conf->config.ct_quota = conf->sessions / 4 ?: 1;
 	return conf->errors ? -EINVAL : 0;
 }
 

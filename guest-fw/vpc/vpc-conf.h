@@ -91,6 +91,7 @@ struct vpc_sg_conf {
  * @uplink: uplink name
  * @config: the config map value
  * @sessions: session table size
+ * @quota_set: a session_quota directive set config.ct_quota
  * @vpcs: vpc directives
  * @nr_vpcs: how many
  * @vnics: vnic directives
@@ -110,6 +111,7 @@ struct vpc_conf {
 	char uplink[IF_NAMESIZE];
 	struct zoc_vpc_config config;
 	unsigned int sessions;
+	bool quota_set;
 	struct vpc_vpc_conf vpcs[VPC_MAX_VPCS];
 	unsigned int nr_vpcs;
 	struct vpc_vnic_conf vnics[ZOC_VPC_MAX_VNICS];

@@ -48,6 +48,7 @@ static const char * const vpc_drop_names[ZOC_VPC_DROP_MAX] = {
 	[ZOC_VPC_DROP_HEADROOM] = "headroom",
 	[ZOC_VPC_DROP_NO_PORT] = "no_port",
 	[ZOC_VPC_DROP_CT_FULL] = "ct_full",
+	[ZOC_VPC_DROP_CT_QUOTA] = "ct_quota",
 };
 
 static const char * const vpc_event_names[ZOC_VPC_EV_MAX] = {
@@ -62,6 +63,7 @@ static const char * const vpc_event_names[ZOC_VPC_EV_MAX] = {
 	[ZOC_VPC_EV_PASS] = "pass",
 	[ZOC_VPC_EV_CT_EVICTED] = "ct_evicted",
 	[ZOC_VPC_EV_CT_PICKUP] = "ct_pickup",
+	[ZOC_VPC_EV_CT_SWEPT] = "ct_swept",
 };
 
 #endif /* _ZOC_VPC_NAMES_H */

@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/zoc_vpc.h>
 #include <net/if.h>
@@ -262,6 +263,11 @@ static int vpc_pin(struct zoc_vpc *skel, const char *dir)
 		  ZOC_VPC_PIN_VNIC_STATS },
 		{ bpf_map__fd(skel->maps.zoc_vpc_drops), ZOC_VPC_PIN_DROPS },
 		{ bpf_map__fd(skel->maps.zoc_vpc_events), ZOC_VPC_PIN_EVENTS },
+		{ bpf_map__fd(skel->maps.zoc_vpc_ct_held), ZOC_VPC_PIN_CT_HELD },
+		{ bpf_map__fd(skel->maps.zoc_vpc_sweep_state),
+		  ZOC_VPC_PIN_SWEEP },
+		{ bpf_program__fd(skel->progs.zoc_vpc_sweep),
+		  ZOC_VPC_PIN_SWEEP_PROG },
 		{ bpf_program__fd(skel->progs.zoc_vpc_vnic),
 		  ZOC_VPC_PIN_VNIC_PROG },
 		{ bpf_program__fd(skel->progs.zoc_vpc_uplink),
@@ -294,6 +300,7 @@ static void vpc_unpin(const char *dir)
 		ZOC_VPC_PIN_CONFIG, ZOC_VPC_PIN_VNICS, ZOC_VPC_PIN_ROUTES,
 		ZOC_VPC_PIN_SG, ZOC_VPC_PIN_SESSIONS, ZOC_VPC_PIN_PORTS,
 		ZOC_VPC_PIN_VNIC_STATS, ZOC_VPC_PIN_DROPS, ZOC_VPC_PIN_EVENTS,
+		ZOC_VPC_PIN_CT_HELD, ZOC_VPC_PIN_SWEEP, ZOC_VPC_PIN_SWEEP_PROG,
 		ZOC_VPC_PIN_VNIC_PROG, ZOC_VPC_PIN_UPLINK_PROG,
 	};
 	char path[PATH_MAX];
@@ -407,6 +414,27 @@ static void vpc_detach_all(struct vpc_conf *conf)
 		bpf_xdp_detach(conf->config.uplink, XDP_FLAGS_DRV_MODE, NULL);
 }
 
+/*
+ * Start the background sweep of the session table: its timer lives in the
+ * pinned sweep map, and goes with it at unload.
+ */
+static int vpc_start_sweep(struct zoc_vpc *skel)
+{
+	unsigned char frame[ETH_ZLEN] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
+		    .data_size_in = sizeof(frame), .repeat = 1);
+	int ret;
+
+	ret = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.zoc_vpc_sweep),
+				     &opts);
+	if (ret || opts.retval != XDP_DROP) {
+		ret = ret ?: -EINVAL;
+		fprintf(stderr, "zoc-vpc-load: starting the session sweep: %s\n",
+			strerror(-ret));
+	}
+	return ret;
+}
+
 static int vpc_load(struct vpc_conf *conf)
 {
 	struct vpc_maps m = { .lock = -1 };
@@ -448,7 +476,8 @@ static int vpc_load(struct vpc_conf *conf)
 	m.vnic_prog = bpf_program__fd(skel->progs.zoc_vpc_vnic);
 	ret = vpc_fill(&m, conf) ?:
 	      vpc_enable_forwarding(conf->uplink) ?:
-	      vpc_pin(skel, conf->pin);
+	      vpc_pin(skel, conf->pin) ?:
+	      vpc_start_sweep(skel);
 	if (ret)
 		goto out_unpin;
 

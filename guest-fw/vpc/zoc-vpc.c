@@ -74,11 +74,13 @@ static int vpc_show_vnics(const char *dir)
 	struct zoc_vpc_vnic vnic;
 	char name[IF_NAMESIZE], addr[INET_ADDRSTRLEN];
 	__u32 key, *prev = NULL;
-	int vnics, stats, ret = 0;
+	__u64 held;
+	int vnics, stats, ct_held, ret = 0;
 
 	vnics = vpc_open(dir, ZOC_VPC_PIN_VNICS);
 	stats = vpc_open(dir, ZOC_VPC_PIN_VNIC_STATS);
-	if (vnics < 0 || stats < 0) {
+	ct_held = vpc_open(dir, ZOC_VPC_PIN_CT_HELD);
+	if (vnics < 0 || stats < 0 || ct_held < 0) {
 		ret = -ENOENT;
 		goto out;
 	}
@@ -87,7 +89,8 @@ static int vpc_show_vnics(const char *dir)
 		if (bpf_map_lookup_elem(vnics, &key, &vnic))
 			continue;
 		if (vpc_percpu_sum(stats, vnic.slot, sizeof(st) / sizeof(__u64),
-				   (__u64 *)&st))
+				   (__u64 *)&st) ||
+		    bpf_map_lookup_elem(ct_held, &vnic.slot, &held))
 			continue;
 		if (!if_indextoname(key, name))
 			snprintf(name, sizeof(name), "if%u", key);
@@ -95,14 +98,16 @@ static int vpc_show_vnics(const char *dir)
 		printf("vnic %s vni %u addr %s", name, vnic.vni, addr);
 		printf(" from_packets %llu from_bytes %llu", st.from_packets,
 		       st.from_bytes);
-		printf(" to_packets %llu to_bytes %llu drops %llu\n",
-		       st.to_packets, st.to_bytes, st.drops);
+		printf(" to_packets %llu to_bytes %llu drops %llu sessions %lld\n",
+		       st.to_packets, st.to_bytes, st.drops, (long long)held);
 	}
 out:
 	if (vnics >= 0)
 		close(vnics);
 	if (stats >= 0)
 		close(stats);
+	if (ct_held >= 0)
+		close(ct_held);
 	return ret;
 }
 
@@ -200,20 +205,35 @@ static void *vpc_map_sessions(const char *dir, int prot, size_t *len,
  * by making its sequence odd (compare and exchange: a datapath writer
  * may hold it; it is then left alone), mark it free, publish it even.
  * Established TCP connections are taken up again by their next segment
- * if the security groups admit them (see TCP pick-up in vpc.rst).
+ * if the security groups admit them (see TCP pick-up in vpc.rst).  Each
+ * session freed is given back to the vNIC it counted against.
  */
 static int vpc_flush_sessions(const char *dir)
 {
+	size_t held_len = ZOC_VPC_MAX_VNICS * sizeof(__u64);
 	struct zoc_vpc_ct_set *sets;
 	struct zoc_vpc_ct_entry *e;
 	struct zoc_vpc_config cfg;
 	unsigned long n = 0, busy = 0;
+	__u32 seq, w, owner;
+	__u64 *held;
 	size_t len, i;
-	__u32 seq, w;
+	int fd;
 
-	sets = vpc_map_sessions(dir, PROT_READ | PROT_WRITE, &len, &cfg);
-	if (!sets)
+	fd = vpc_open(dir, ZOC_VPC_PIN_CT_HELD);
+	if (fd < 0)
 		return -1;
+	held = mmap(NULL, held_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (held == MAP_FAILED) {
+		fprintf(stderr, "zoc-vpc: ct_held: mmap: %s\n", strerror(errno));
+		return -1;
+	}
+	sets = vpc_map_sessions(dir, PROT_READ | PROT_WRITE, &len, &cfg);
+	if (!sets) {
+		munmap(held, held_len);
+		return -1;
+	}
 	for (i = 0; i < len / sizeof(*sets); i++) {
 		for (w = 0; w < ZOC_VPC_CT_WAYS; w++) {
 			e = &sets[i].way[w];
@@ -228,12 +248,18 @@ static int vpc_flush_sessions(const char *dir)
 				busy++;
 				continue;
 			}
+			owner = e->ct.owner;
 			e->ct.state = ZOC_VPC_CT_NONE;
+			e->ct.owner = 0;
 			__atomic_store_n(&e->seq, seq + 2, __ATOMIC_SEQ_CST);
+			if (owner && owner <= ZOC_VPC_MAX_VNICS)
+				__atomic_fetch_sub(&held[owner - 1], 1,
+						   __ATOMIC_RELAXED);
 			n++;
 		}
 	}
 	munmap(sets, len);
+	munmap(held, held_len);
 	printf("flushed sessions %lu busy %lu\n", n, busy);
 	return 0;
 }

@@ -34,9 +34,12 @@
 #define ZOC_VPC_PIN_VNIC_STATS	"vnic_stats"
 #define ZOC_VPC_PIN_DROPS	"drops"
 #define ZOC_VPC_PIN_EVENTS	"events"
+#define ZOC_VPC_PIN_CT_HELD	"ct_held"
+#define ZOC_VPC_PIN_SWEEP	"sweep"
 /* The programs, pinned too: zoc-vpc-load attaches them to later vNICs. */
 #define ZOC_VPC_PIN_VNIC_PROG	"vnic_prog"
 #define ZOC_VPC_PIN_UPLINK_PROG	"uplink_prog"
+#define ZOC_VPC_PIN_SWEEP_PROG	"sweep_prog"
 
 /**
  * enum zoc_vpc_ct_state - session states, also the index of their timeout
@@ -79,6 +82,11 @@ enum zoc_vpc_ct_state {
  *	nanoseconds, indexed by &enum zoc_vpc_ct_state
  * @ct_seed: random seed of zoc_vpc_ct_set_of(), chosen by the loader
  * @flags: ZOC_VPC_F_* (zero: the defaults)
+ * @ct_quota: sessions a vNIC may hold in the table (zero: no limit); a
+ *	session counts against the vNIC that sent its first packet, else
+ *	against the vNIC it was sent to (the ct_held map, __u64 by slot,
+ *	has the counts)
+ * @reserved: zero
  */
 struct zoc_vpc_config {
 	__be32 vtep;
@@ -89,6 +97,8 @@ struct zoc_vpc_config {
 	__u64 timeout[ZOC_VPC_CT_MAX];
 	__u32 ct_seed;
 	__u32 flags;
+	__u32 ct_quota;
+	__u32 reserved;
 };
 
 /*
@@ -234,14 +244,15 @@ struct zoc_vpc_ct_key {
  * @packets: packets seen, both directions
  * @state: &enum zoc_vpc_ct_state; %ZOC_VPC_CT_NONE in a free entry
  * @flags: ZOC_VPC_CT_*
- * @reserved: zero
+ * @owner: 1 + the slot of the vNIC the session counts against
+ *	(&zoc_vpc_config.ct_quota), or 0
  */
 struct zoc_vpc_ct {
 	__u64 last_seen;
 	__u32 packets;
 	__u8 state;
 	__u8 flags;
-	__u16 reserved;
+	__u16 owner;
 };
 
 /**
@@ -367,6 +378,8 @@ struct zoc_vpc_vnic_stats {
  * @ZOC_VPC_DROP_NO_PORT: the output device is not in the ports map
  * @ZOC_VPC_DROP_CT_FULL: a new session's set holds only live sessions
  *	both endpoints use, which a new one does not evict
+ * @ZOC_VPC_DROP_CT_QUOTA: the vNIC a new session would count against
+ *	holds &zoc_vpc_config.ct_quota sessions already
  * @ZOC_VPC_DROP_MAX: number of reasons
  */
 enum zoc_vpc_drop {
@@ -393,6 +406,7 @@ enum zoc_vpc_drop {
 	ZOC_VPC_DROP_HEADROOM,
 	ZOC_VPC_DROP_NO_PORT,
 	ZOC_VPC_DROP_CT_FULL,
+	ZOC_VPC_DROP_CT_QUOTA,
 	ZOC_VPC_DROP_MAX,
 };
 
@@ -411,6 +425,8 @@ enum zoc_vpc_drop {
  *	being full
  * @ZOC_VPC_EV_CT_PICKUP: an established TCP session taken up from an ACK
  *	segment of a connection the table did not know
+ * @ZOC_VPC_EV_CT_SWEPT: an expired session freed by the sweep, which
+ *	gives it back to the vNIC it counted against
  * @ZOC_VPC_EV_MAX: number of events
  */
 enum zoc_vpc_event {
@@ -425,6 +441,7 @@ enum zoc_vpc_event {
 	ZOC_VPC_EV_PASS,
 	ZOC_VPC_EV_CT_EVICTED,
 	ZOC_VPC_EV_CT_PICKUP,
+	ZOC_VPC_EV_CT_SWEPT,
 	ZOC_VPC_EV_MAX,
 };
 

@@ -29,7 +29,8 @@ static void check(const struct vpc_conf *c)
 	if (c->nr_vnics > ZOC_VPC_MAX_VNICS || c->nr_sgs > ZOC_VPC_MAX_VNICS ||
 	    c->nr_vpcs > VPC_MAX_VPCS || c->nr_routes > ZOC_VPC_MAX_ROUTES ||
 	    c->nr_members > ZOC_VPC_MAX_ROUTES || !c->sessions ||
-	    c->sessions > 1U << 30)
+	    c->sessions > 1U << 30 || c->config.ct_quota > 1U << 30 ||
+	    (!c->quota_set && !c->config.ct_quota))
 		abort();
 	check_name(c->pin, sizeof(c->pin));
 	check_name(c->uplink, sizeof(c->uplink));

@@ -66,6 +66,7 @@ static const uint8_t mac_up1[6] = { 2, 0, 0, 0, 0x50, 0x02 };
 struct vt {
 	int vnic, uplink;
 	int sessions, drops, events, ports, config, vnic_stats;
+	int vnics, ct_held, sweep;
 	unsigned int rep[3], up0;
 	uint8_t up0_mac[6];
 	struct pkt out;
@@ -1123,6 +1124,119 @@ static int t_ct_reuse_expired(struct vt *t)
 	return 0;
 }
 
+/* Sessions the vNIC of representor @ifindex holds, or -1. */
+static int64_t ct_held(struct vt *t, unsigned int ifindex)
+{
+	struct zoc_vpc_vnic vnic;
+	uint64_t held;
+
+	if (bpf_map_lookup_elem(t->vnics, &ifindex, &vnic) ||
+	    bpf_map_lookup_elem(t->ct_held, &vnic.slot, &held))
+		return -1;
+	return held;
+}
+
+/* Set the quota of sessions to @quota; the one before through @old. */
+static int set_quota(struct vt *t, uint32_t quota, uint32_t *old)
+{
+	struct zoc_vpc_config cfg;
+	uint32_t zero = 0;
+
+	if (!expect(t, !bpf_map_lookup_elem(t->config, &zero, &cfg),
+		    "config: %s", strerror(errno)))
+		return -1;
+	if (old)
+		*old = cfg.ct_quota;
+	cfg.ct_quota = quota;
+	return expect(t, !bpf_map_update_elem(t->config, &zero, &cfg, BPF_EXIST),
+		      "config: %s", strerror(errno)) ? 0 : -1;
+}
+
+/* A whole pass of the sweep over the session table, at once. */
+static int sweep(struct vt *t)
+{
+	uint8_t frame[64] = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
+		    .data_size_in = sizeof(frame), .repeat = 1);
+	unsigned int i;
+
+	for (i = 0; i <= 100; i++)
+		if (!expect(t, !bpf_prog_test_run_opts(t->sweep, &opts) &&
+			    opts.retval == XDP_DROP_, "sweep: %s, verdict %u",
+			    strerror(errno), opts.retval))
+			return -1;
+	return 0;
+}
+
+/* rep0's UDP flow to 10.1.0.30, port @dport. */
+static int quota_send(struct vt *t, uint16_t dport, uint32_t drop)
+{
+	struct flow f = from_v0("10.1.0.30", IPPROTO_UDP, 62000, dport, 0);
+	struct pkt in;
+
+	pkt_inner(&in, &f);
+	return drop ? expect_drop(t, t->vnic, t->rep[0], &in, drop) :
+		      expect_verdict(t, t->vnic, t->rep[0], &in, XDP_REDIRECT_);
+}
+
+/*
+ * rep0 may hold two more sessions than it has: a third new one drops as
+ * ct_quota, while its sessions go on and rep1 opens one.  Once its two
+ * expire, the sweep gives them back and rep0 opens a session again.  The
+ * sessions earlier tests left expired are swept first.
+ */
+static int t_ct_quota(struct vt *t)
+{
+	struct flow f1 = from_v1("10.1.0.30", IPPROTO_UDP, 62000, 53, 0);
+	uint64_t swept;
+	struct pkt in, out;
+	uint32_t quota;
+	int64_t held;
+	int ret = -1;
+	uint16_t p;
+
+	if (sweep(t))
+		return -1;
+	held = ct_held(t, t->rep[0]);
+	swept = events(t, ZOC_VPC_EV_CT_SWEPT);
+	if (!expect(t, held >= 0, "no held count for rep0") ||
+	    set_quota(t, held + 2, &quota))
+		return -1;
+	for (p = 7000; p < 7002; p++)
+		if (quota_send(t, p, 0))
+			goto out;
+	if (!expect(t, ct_held(t, t->rep[0]) == held + 2,
+		    "rep0 holds %lld sessions, not %lld",
+		    (long long)ct_held(t, t->rep[0]), (long long)held + 2) ||
+	    quota_send(t, 7002, ZOC_VPC_DROP_CT_QUOTA) ||
+	    quota_send(t, 7001, 0))
+		goto out;
+	remote(t, &out, "10.1.0.30", "10.1.0.10", IPPROTO_UDP, 7000, 62000, 0,
+	       100);
+	pkt_inner(&in, &f1);
+	if (expect_verdict(t, t->uplink, t->up0, &out, XDP_REDIRECT_) ||
+	    expect_verdict(t, t->vnic, t->rep[1], &in, XDP_REDIRECT_))
+		goto out;
+	for (p = 7000; p < 7002; p++)
+		if (age_session(t, IPPROTO_UDP, "10.1.0.10", 62000, "10.1.0.30",
+				p, 121))
+			goto out;
+	if (sweep(t))
+		goto out;
+	if (!expect(t, events(t, ZOC_VPC_EV_CT_SWEPT) >= swept + 2,
+		    "ct_swept went from %llu to %llu", (unsigned long long)swept,
+		    (unsigned long long)events(t, ZOC_VPC_EV_CT_SWEPT)) ||
+	    !expect(t, ct_held(t, t->rep[0]) == held,
+		    "rep0 holds %lld sessions after the sweep, not %lld",
+		    (long long)ct_held(t, t->rep[0]), (long long)held) ||
+	    quota_send(t, 7002, 0))
+		goto out;
+	ret = 0;
+out:
+	set_quota(t, quota, NULL);
+	return ret;
+}
+
 static int t_ttl(struct vt *t)
 {
 	struct flow f = from_v0("10.1.0.30", IPPROTO_UDP, 40030, 53, 0);
@@ -1634,6 +1748,7 @@ static const struct vt_case vt_cases[] = {
 	{ "ct: a full set evicts its least recently seen session", t_ct_evict },
 	{ "ct: answered sessions are not evicted by new ones", t_ct_evict_answered },
 	{ "ct: a new session takes an expired entry, not a live one", t_ct_reuse_expired },
+	{ "ct: a vNIC's quota of sessions, given back by the sweep", t_ct_quota },
 	{ "route: TTL 1 is dropped, TTL 2 leaves as 1", t_ttl },
 	{ "route: default route to the gateway's VTEP", t_default_route },
 	{ "route: blackhole", t_blackhole },
@@ -1716,7 +1831,10 @@ static int vt_setup(struct vt *t, const char *dir)
 	       vt_map(dir, ZOC_VPC_PIN_EVENTS, &t->events) ?:
 	       vt_map(dir, ZOC_VPC_PIN_PORTS, &t->ports) ?:
 	       vt_map(dir, ZOC_VPC_PIN_CONFIG, &t->config) ?:
-	       vt_map(dir, ZOC_VPC_PIN_VNIC_STATS, &t->vnic_stats);
+	       vt_map(dir, ZOC_VPC_PIN_VNIC_STATS, &t->vnic_stats) ?:
+	       vt_map(dir, ZOC_VPC_PIN_VNICS, &t->vnics) ?:
+	       vt_map(dir, ZOC_VPC_PIN_CT_HELD, &t->ct_held) ?:
+	       vt_map(dir, ZOC_VPC_PIN_SWEEP_PROG, &t->sweep);
 }
 
 int main(int argc, char **argv)
