@@ -15,7 +15,7 @@
 #include <linux/types.h>
 
 #define ZOC_LINK_MAGIC		0x004b4e494c434f5aULL	/* "ZOCLINK" */
-#define ZOC_LINK_VERSION	4
+#define ZOC_LINK_VERSION	5
 #define ZOC_LINK_AREA_SIZE	0x100000
 
 /* Heartbeats: a side whose heartbeat stalls this long is taken for dead. */
@@ -145,6 +145,42 @@ struct zoc_link_area {
 #define ZOC_LINK_RING_SPAN	0x7000	/* bytes each ring may occupy */
 #define ZOC_LINK_RING_SLOTS	256	/* slots of each ring */
 #define ZOC_LINK_CTRL_SLOTS	16	/* control requests a service VM holds */
+
+/*
+ * Host RAM as the L0 window shows it, at ZOC_LINK_RAM_MAP in the link area:
+ * the host's ranges of System RAM, in ascending order, page aligned, merged
+ * where they touch.  On bare metal the window faults anywhere else (the
+ * legacy and PCI holes, reserved ranges, the aperture), and the service
+ * VM's VMM stops it on such a fault: device models reach host memory only
+ * inside one of these ranges.  The host writes the map before it publishes
+ * an epoch; the service VM reads it once for each host epoch it attaches to.
+ */
+#define ZOC_LINK_RAM_MAP	0xf000
+#define ZOC_LINK_RAM_RANGES	255
+
+/**
+ * struct zoc_link_ram_range - one range of host RAM
+ * @start: its first byte, page aligned
+ * @end: the byte past its last, page aligned, above @start
+ */
+struct zoc_link_ram_range {
+	__le64 start;
+	__le64 end;
+};
+
+/**
+ * struct zoc_link_ram_map - host RAM, written by the host only
+ * @count: ranges used, at most ZOC_LINK_RAM_RANGES
+ * @reserved0: zero
+ * @reserved: zero
+ * @range: the ranges, each above the one before, not touching it
+ */
+struct zoc_link_ram_map {
+	__le32 count;
+	__le32 reserved0;
+	__le64 reserved;
+	struct zoc_link_ram_range range[ZOC_LINK_RAM_RANGES];
+};
 
 /* zoc_ring_hdr.cons_flags */
 #define ZOC_RING_F_POLLING	0x1	/* consumer polls: no doorbells */

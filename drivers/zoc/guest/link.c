@@ -93,7 +93,8 @@ static void *zoc_guest_window(struct zoc_guest_link *ep, u64 addr, size_t len)
  *
  * Context: any.
  * Return: the range in the L0 window, or NULL if it is not all inside the
- * window or touches the link area.
+ * window and inside one range of the host's RAM map, or touches the link
+ * area.
  */
 void *zoc_guest_link_host_ptr(struct zoc_guest_link *ep, u64 addr, size_t len)
 {
@@ -101,7 +102,8 @@ void *zoc_guest_link_host_ptr(struct zoc_guest_link *ep, u64 addr, size_t len)
 
 	/* Inside the window: addr + len does not wrap. */
 	if (!p || !len ||
-	    (addr < ep->aperture + ZOC_LINK_AREA_SIZE && ep->aperture < addr + len))
+	    (addr < ep->aperture + ZOC_LINK_AREA_SIZE && ep->aperture < addr + len) ||
+	    !zoc_link_in_ram(&ep->link, addr, len))
 		return NULL;
 	return p;
 }
@@ -269,7 +271,8 @@ static void zoc_guest_answer_probe(struct zoc_guest_link *ep)
 	ep->last_seq = seq;
 	/* seq before the rest; pairs with the host's virt_wmb(). */
 	virt_rmb();
-	m = zoc_guest_window(ep, zoc_read64(&probe->marker_addr), sizeof(*m));
+	m = zoc_guest_link_host_ptr(ep, zoc_read64(&probe->marker_addr),
+				    sizeof(*m));
 	if (!m || !IS_ALIGNED((unsigned long)m, sizeof(u64))) {
 		dev_warn_ratelimited(&ep->pdev->dev,
 				     "probe %llu: bad marker address\n", seq);

@@ -46,6 +46,7 @@
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/xarray.h>
 
@@ -361,6 +362,77 @@ u64 zoc_host_ram_end(void)
 	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM, 0, -1,
 			    &end, zoc_ram_end);
 	return end;
+}
+
+/*
+ * The host's RAM map for the service VM, as the window shows RAM: whole
+ * pages of System RAM.
+ */
+struct zoc_ram_walk {
+	struct zoc_link_ram_map *map;
+	u32 count;
+	bool full;
+};
+
+static int zoc_ram_map_add(struct resource *res, void *arg)
+{
+	struct zoc_ram_walk *w = arg;
+	u64 start = ALIGN(res->start, PAGE_SIZE);
+	u64 end = ALIGN_DOWN(res->end + 1, PAGE_SIZE);
+
+	if (start >= end)
+		return 0;
+	if (w->count == ZOC_LINK_RAM_RANGES) {
+		w->full = true;
+		return 0;
+	}
+	w->map->range[w->count].start = cpu_to_le64(start);
+	w->map->range[w->count].end = cpu_to_le64(end);
+	w->count++;
+	return 0;
+}
+
+static int zoc_ram_range_cmp(const void *a, const void *b)
+{
+	u64 x = le64_to_cpu(((const struct zoc_link_ram_range *)a)->start);
+	u64 y = le64_to_cpu(((const struct zoc_link_ram_range *)b)->start);
+
+	return x < y ? -1 : x > y;
+}
+
+/**
+ * zoc_host_ram_map - write the host's RAM map
+ * @map: the link area's, as &struct zoc_link_ram_map documents it
+ *
+ * Ranges past ZOC_LINK_RAM_RANGES are left out, with a warning: device
+ * models cannot reach them.  The map is complete, and ordered before what
+ * the caller writes next, when this returns.
+ */
+void zoc_host_ram_map(struct zoc_link_ram_map *map)
+{
+	struct zoc_ram_walk w = { .map = map };
+	struct zoc_link_ram_range *r = map->range;
+	u32 i, n = 0;
+
+	memset(map, 0, sizeof(*map));
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM, 0, -1,
+			    &w, zoc_ram_map_add);
+	sort(r, w.count, sizeof(*r), zoc_ram_range_cmp, NULL);
+	for (i = 0; i < w.count; i++) {
+		if (n && le64_to_cpu(r[i].start) <= le64_to_cpu(r[n - 1].end)) {
+			if (le64_to_cpu(r[i].end) > le64_to_cpu(r[n - 1].end))
+				r[n - 1].end = r[i].end;
+			continue;
+		}
+		r[n++] = r[i];
+	}
+	memset(&r[n], 0, (ZOC_LINK_RAM_RANGES - n) * sizeof(*r));
+	map->count = cpu_to_le32(n);
+	if (w.full)
+		pr_warn("zoc: more than %u ranges of RAM: device models reach the first %u only\n",
+			ZOC_LINK_RAM_RANGES, ZOC_LINK_RAM_RANGES);
+	/* The map before the epoch; pairs with the service VM's virt_rmb(). */
+	virt_wmb();
 }
 
 /* The mask that covers all of RAM: the window shows no more. */

@@ -330,6 +330,7 @@ struct zoc_host *zoc_host_link_init(unsigned int id, phys_addr_t base,
 		ret = PTR_ERR(host->pdev);
 		goto out_free_marker;
 	}
+	zoc_host_ram_map((void *)host->area + ZOC_LINK_RAM_MAP);
 	zoc_link_init(&host->link, ZOC_LINK_ROLE_HOST, host->area,
 		      &zoc_host_client_ops, &host->pdev->dev);
 

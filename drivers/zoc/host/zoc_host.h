@@ -202,5 +202,6 @@ bool zoc_host_chardev_svm_gone(struct zoc_host *host);
 
 /* dma.c: the functions' DMA */
 u64 zoc_host_ram_end(void);
+void zoc_host_ram_map(struct zoc_link_ram_map *map);
 
 #endif /* _ZOC_HOST_H */

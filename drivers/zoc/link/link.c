@@ -37,6 +37,9 @@
 #define ZOC_LINK_KEEP_POST	(2 * ZOC_LINK_PENDING)
 
 static_assert(ZOC_LINK_KEEP_POST < ZOC_LINK_RING_SLOTS);
+static_assert(ZOC_LINK_CPL_RING + ZOC_LINK_RING_SPAN <= ZOC_LINK_RAM_MAP);
+static_assert(ZOC_LINK_RAM_MAP + sizeof(struct zoc_link_ram_map) <=
+	      ZOC_LINK_DEV_PAGES);
 
 #define zoc_link_info(link, fmt, ...)					\
 	dev_info((link)->dev, "link: " fmt, ##__VA_ARGS__)
@@ -717,6 +720,10 @@ static int zoc_link_svm_handshake(struct zoc_link *link)
 	virt_rmb();
 	zoc_link_set_state(link, ZOC_LINK_S_DOWN);
 	zoc_link_fail_pending(link, -ECONNRESET);
+	if (zoc_link_ram_load(link)) {
+		dev_warn_ratelimited(link->dev, "link: the host's RAM map is malformed\n");
+		return -1;
+	}
 	if (zoc_ring_attach(&link->rx, zoc_link_rx_mem(link),
 			    ZOC_LINK_RING_SPAN) ||
 	    zoc_ring_attach(&link->tx, zoc_link_tx_mem(link),
@@ -944,6 +951,7 @@ void zoc_link_init(struct zoc_link *link, enum zoc_link_role role,
 	link->client = client;
 	link->dev = dev;
 	spin_lock_init(&link->rx_lock);
+	zoc_link_ram_init(link);
 	spin_lock_init(&link->tx_lock);
 	link->rx.broken = true;		/* nothing to use before a handshake */
 	link->tx.broken = true;

@@ -13,6 +13,7 @@
 
 #include <linux/bits.h>
 #include <linux/rcupdate.h>
+#include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -146,6 +147,28 @@ struct zoc_link_stats {
 };
 
 /**
+ * struct zoc_link_ram_span - one range of host RAM, checked
+ * @start: its first byte
+ * @end: the byte past its last
+ */
+struct zoc_link_ram_span {
+	u64 start;
+	u64 end;
+};
+
+/**
+ * struct zoc_link_ram - service VM: our copy of the host's RAM map
+ * @seq: written under the link's receiving lock, at each host epoch
+ * @count: ranges in @range
+ * @range: as &struct zoc_link_ram_map has them, in ascending order
+ */
+struct zoc_link_ram {
+	seqcount_spinlock_t seq;
+	u32 count;
+	struct zoc_link_ram_span range[ZOC_LINK_RAM_RANGES];
+};
+
+/**
  * struct zoc_link - one end of the link
  * @role: enum zoc_link_role
  * @area: the link area, mapped write-back
@@ -175,6 +198,7 @@ struct zoc_link_stats {
  * @peer_heartbeat_at: when that was, in jiffies (tick)
  * @peer_epoch: host: the service VM epoch the rings were last formatted
  *	for, our own copy; written with both locks held
+ * @ram: service VM: host RAM, from the map of the host epoch attached to
  * @tx_lock: protects @tx (we produce), @pending and @generation
  * @tx: the ring we produce: requests (host), completions (service VM)
  * @reserve: slots of @tx kept for replies: the most requests the peer
@@ -212,6 +236,7 @@ struct zoc_link {
 	u64 peer_heartbeat;
 	unsigned long peer_heartbeat_at;
 	u32 peer_epoch;
+	struct zoc_link_ram ram;
 
 	/* the sending path and the requests in flight: see above */
 	spinlock_t tx_lock;
@@ -259,6 +284,11 @@ unsigned long zoc_link_peer_beat_at(struct zoc_link *link);
 bool zoc_link_up_with(struct zoc_link *link, u32 *epoch);
 u32 zoc_link_peer_caps(struct zoc_link *link);
 bool zoc_link_restarting(struct zoc_link *link);
+bool zoc_link_in_ram(struct zoc_link *link, u64 addr, u64 len);
+/* ram.c, for link.c */
+void zoc_link_ram_init(struct zoc_link *link);
+int zoc_link_ram_load(struct zoc_link *link);
+
 struct zoc_dev_page *zoc_link_dev_page(struct zoc_link *link,
 				       unsigned int slot);
 struct zoc_dev_saved *zoc_link_saved_page(struct zoc_link *link,

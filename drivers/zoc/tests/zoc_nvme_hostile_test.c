@@ -6,8 +6,8 @@
  * Writing a PCI address ("5a0c:00:00.0") to
  * /sys/kernel/debug/zoc_nvme_hostile/run makes the module drive that
  * function of the ZOC bus as a misbehaving NVMe driver would: invalid
- * opcodes, namespaces, queue identifiers, PRPs outside host RAM or inside
- * the link area, LBAs past the namespace, and doorbell values past the
+ * opcodes, namespaces, queue identifiers, PRPs outside host RAM, in its
+ * holes or inside the link area, LBAs past the namespace, and doorbell values past the
  * queues.  Every case checks the exact status (and command identifier and
  * queue) of the completion, and is followed by a valid Read on the same
  * I/O queue: the controller must refuse what is wrong and keep working.
@@ -53,6 +53,7 @@
 #define ZNH_BAD_ADMIN_OPCODE	0xc5
 #define ZNH_BAD_IO_OPCODE	0x7f
 #define ZNH_OUTSIDE_RAM		BIT_ULL(46)	/* far past the lab's RAM */
+#define ZNH_LEGACY_HOLE		0xa0000		/* VGA memory: no PC has RAM there */
 #define ZNH_BAR_MIN		SZ_8K		/* registers and doorbells */
 
 /* The baseline Read: LBA 0, 4 KiB, one page */
@@ -654,14 +655,32 @@ static void znh_create_sq_bad_qid(struct znh_ctrl *ctrl)
 		  NVME_SC_QID_INVALID | NVME_STATUS_DNR);
 }
 
-static void znh_read_prp1_outside_ram(struct znh_ctrl *ctrl)
+/* A one-page Read into PRP1 @prp1, which the controller must refuse. */
+static void znh_read_refused(struct znh_ctrl *ctrl, u64 prp1, const char *name)
 {
 	struct nvme_command c;
 
-	znh_read_cmd(&c, ZNH_NSID, 0, znh_nlb(ctrl, ZNH_READ_SIZE),
-		     ZNH_OUTSIDE_RAM, 0);
-	znh_refused(ctrl, &ctrl->io, &c, "Read to PRP1 1 << 46",
+	znh_read_cmd(&c, ZNH_NSID, 0, znh_nlb(ctrl, ZNH_READ_SIZE), prp1, 0);
+	znh_refused(ctrl, &ctrl->io, &c, name,
 		    NVME_SC_DATA_XFER_ERROR | NVME_STATUS_DNR);
+}
+
+/* The link area's address, from the module's parameter; 0 if not given. */
+static u64 znh_link_area(struct znh_ctrl *ctrl)
+{
+	u64 area = READ_ONCE(link_area);
+
+	if (!area || !IS_ALIGNED(area, PAGE_SIZE)) {
+		znh_fail(ctrl, "link_area %#llx: give the aperture's start",
+			 area);
+		return 0;
+	}
+	return area;
+}
+
+static void znh_read_prp1_outside_ram(struct znh_ctrl *ctrl)
+{
+	znh_read_refused(ctrl, ZNH_OUTSIDE_RAM, "Read to PRP1 1 << 46");
 }
 
 /*
@@ -670,18 +689,30 @@ static void znh_read_prp1_outside_ram(struct znh_ctrl *ctrl)
  */
 static void znh_read_prp1_link_area(struct znh_ctrl *ctrl)
 {
-	u64 area = READ_ONCE(link_area);
-	struct nvme_command c;
+	u64 area = znh_link_area(ctrl);
 
-	if (!area || !IS_ALIGNED(area, PAGE_SIZE)) {
-		znh_fail(ctrl, "link_area %#llx: give the aperture's start",
-			 area);
-		return;
-	}
-	znh_read_cmd(&c, ZNH_NSID, 0, znh_nlb(ctrl, ZNH_READ_SIZE),
-		     area + ZOC_LINK_AREA_SIZE - SZ_4K, 0);
-	znh_refused(ctrl, &ctrl->io, &c, "Read to the link area",
-		    NVME_SC_DATA_XFER_ERROR | NVME_STATUS_DNR);
+	if (area)
+		znh_read_refused(ctrl, area + ZOC_LINK_AREA_SIZE - SZ_4K,
+				 "Read to the link area");
+}
+
+/*
+ * Into host memory that is no RAM: the PC's legacy VGA hole, and the
+ * aperture just past the link area (the bus's BARs).  On bare metal the
+ * service VM's window faults there, and its VMM would stop it.
+ */
+static void znh_read_prp1_legacy_hole(struct znh_ctrl *ctrl)
+{
+	znh_read_refused(ctrl, ZNH_LEGACY_HOLE, "Read to the legacy hole");
+}
+
+static void znh_read_prp1_aperture(struct znh_ctrl *ctrl)
+{
+	u64 area = znh_link_area(ctrl);
+
+	if (area)
+		znh_read_refused(ctrl, area + ZOC_LINK_AREA_SIZE,
+				 "Read to the aperture past the link area");
 }
 
 /* 16 KiB: PRP1 is the first page, PRP2 a list of the three others. */
@@ -866,6 +897,8 @@ static const struct znh_case znh_cases[] = {
 	ZNH_HOSTILE(create_sq_bad_qid),
 	ZNH_HOSTILE(read_prp1_outside_ram),
 	ZNH_HOSTILE(read_prp1_link_area),
+	ZNH_HOSTILE(read_prp1_legacy_hole),
+	ZNH_HOSTILE(read_prp1_aperture),
 	ZNH_HOSTILE(read_prp_list_outside_ram),
 	ZNH_HOSTILE(read_prp_entry_unaligned),
 	ZNH_HOSTILE(read_prp1_unaligned),

@@ -75,6 +75,7 @@
 #define ZVH_NET_HUGE_FRAME	4000
 #define ZVH_NET_RX_SEGS		5	/* one more than the device keeps */
 #define ZVH_OUTSIDE_RAM		BIT_ULL(46)	/* far past the lab's RAM */
+#define ZVH_LEGACY_HOLE		0xa0000		/* VGA memory: no PC has RAM there */
 #define ZVH_BAD_TYPE		0x7f
 #define ZVH_HUGE_LEN		0xffffffffU
 
@@ -624,13 +625,25 @@ static void zvh_chain_loop(struct zvh_dev *zd)
 	zvh_needs_reset(zd, "chain looping back");
 }
 
-static void zvh_data_outside_ram(struct zvh_dev *zd)
+/* A read request whose data buffer is at @addr, which fails the device. */
+static void zvh_data_at(struct zvh_dev *zd, u64 addr, const char *what)
 {
 	zvh_request(zd, zd->desc, VIRTIO_BLK_T_IN, 0);
-	zvh_desc(&zd->desc[1], ZVH_OUTSIDE_RAM, ZVH_DATA_SIZE,
+	zvh_desc(&zd->desc[1], addr, ZVH_DATA_SIZE,
 		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
 	zvh_submit(zd, 0);
-	zvh_needs_reset(zd, "data at 1 << 46");
+	zvh_needs_reset(zd, what);
+}
+
+static void zvh_data_outside_ram(struct zvh_dev *zd)
+{
+	zvh_data_at(zd, ZVH_OUTSIDE_RAM, "data at 1 << 46");
+}
+
+/* Host memory that is no RAM: on bare metal the window faults there. */
+static void zvh_data_legacy_hole(struct zvh_dev *zd)
+{
+	zvh_data_at(zd, ZVH_LEGACY_HOLE, "data in the legacy VGA hole");
 }
 
 /*
@@ -973,6 +986,7 @@ static const struct zvh_case zvh_cases[] = {
 	{ "read", zvh_baseline },
 	ZVH_CASE(chain_loop),
 	ZVH_CASE(data_outside_ram),
+	ZVH_CASE(data_legacy_hole),
 	ZVH_CASE(huge_len),
 	ZVH_CASE(next_out_of_range),
 	ZVH_CASE(avail_idx_ahead),
