@@ -170,6 +170,14 @@ TEST_F(mmio, unregister_with_live_mapping)
 	close(kmsg);
 }
 
+/* The callbacks run with interrupts on if the access had them on. */
+TEST_F(mmio, callbacks_run_with_the_access_interrupts)
+{
+	if (zoc_setup_skipped(_metadata))
+		return;
+	ASSERT_EQ(0, run_case("interrupts"));
+}
+
 TEST_F(mmio, unknown_instruction_warns)
 {
 	int kmsg;

@@ -48,12 +48,14 @@ MODULE_PARM_DESC(smp_loops, "accesses per CPU in the smp case");
  * @size: width in bytes
  * @val: value read or written
  * @write: true for a write
+ * @irqs_off: the callback ran with interrupts disabled
  */
 struct zmt_access {
 	unsigned long offset;
 	unsigned int size;
 	u64 val;
 	bool write;
+	bool irqs_off;
 };
 
 /**
@@ -95,13 +97,15 @@ static u64 zmt_read(struct mmio_emul_region *region, unsigned long offset,
 {
 	struct zmt *t = container_of(region, struct zmt, region);
 	unsigned long flags;
+	bool irqs_off;
 	u64 val = 0;
 
 	if (!zmt_valid(offset, size))
 		return ~0ULL;
+	irqs_off = irqs_disabled();
 	spin_lock_irqsave(&t->lock, flags);
 	memcpy(&val, t->regs + offset, size);
-	t->last = (struct zmt_access){ offset, size, val, false };
+	t->last = (struct zmt_access){ offset, size, val, false, irqs_off };
 	spin_unlock_irqrestore(&t->lock, flags);
 	atomic64_inc(&t->reads);
 	return val;
@@ -111,13 +115,14 @@ static void zmt_write(struct mmio_emul_region *region, unsigned long offset,
 		      unsigned int size, u64 val)
 {
 	struct zmt *t = container_of(region, struct zmt, region);
+	bool irqs_off = irqs_disabled();
 	unsigned long flags;
 
 	if (!zmt_valid(offset, size))
 		return;
 	spin_lock_irqsave(&t->lock, flags);
 	memcpy(t->regs + offset, &val, size);
-	t->last = (struct zmt_access){ offset, size, val, true };
+	t->last = (struct zmt_access){ offset, size, val, true, irqs_off };
 	spin_unlock_irqrestore(&t->lock, flags);
 	atomic64_inc(&t->writes);
 }
@@ -498,6 +503,42 @@ static int zmt_case_unsupported(void __iomem *b)
 	return ok ? 0 : -EIO;
 }
 
+/* Did the last callback run with interrupts disabled? */
+static bool zmt_last_irqs_off(void)
+{
+	unsigned long flags;
+	bool off;
+
+	spin_lock_irqsave(&zmt->lock, flags);
+	off = zmt->last.irqs_off;
+	spin_unlock_irqrestore(&zmt->lock, flags);
+	return off;
+}
+
+/*
+ * The callbacks run with interrupts as the access had them: a forwarded
+ * access that waits for its answer does not hold them off needlessly.
+ */
+static int zmt_case_interrupts(void __iomem *b)
+{
+	unsigned long flags;
+	u8 buf[64] = {};
+	bool ok, off;
+
+	readl(b);
+	ok = zmt_check(!zmt_last_irqs_off(), "a read with interrupts on ran with them off");
+	writel(1, b);
+	ok &= zmt_check(!zmt_last_irqs_off(), "a write with interrupts on ran with them off");
+	memcpy_fromio(buf, b, sizeof(buf));
+	ok &= zmt_check(!zmt_last_irqs_off(), "memcpy_fromio() ran with interrupts off");
+	local_irq_save(flags);
+	readl(b);
+	off = zmt_last_irqs_off();
+	local_irq_restore(flags);
+	ok &= zmt_check(off, "a read with interrupts off ran with them on");
+	return ok ? 0 : -EIO;
+}
+
 /**
  * struct zmt_case - a case and whether it maps the region itself
  * @name: debugfs file
@@ -516,6 +557,7 @@ static const struct zmt_case zmt_cases[] = {
 	{ "unregistered", zmt_case_unregistered },
 	{ "live_unregister", zmt_case_live_unregister, true },
 	{ "unsupported", zmt_case_unsupported },
+	{ "interrupts", zmt_case_interrupts },
 };
 
 static ssize_t zmt_case_write(struct file *file, const char __user *buf,
