@@ -418,11 +418,12 @@ static void vpc_detach_all(struct vpc_conf *conf)
  * Start the background sweep of the session table: its timer lives in the
  * pinned sweep map, and goes with it at unload.
  */
+static const unsigned char vpc_sweep_frame[ETH_ZLEN];
+
 static int vpc_start_sweep(struct zoc_vpc *skel)
 {
-	unsigned char frame[ETH_ZLEN] = { 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
-		    .data_size_in = sizeof(frame), .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = vpc_sweep_frame,
+		    .data_size_in = sizeof(vpc_sweep_frame), .repeat = 1);
 	int ret;
 
 	ret = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.zoc_vpc_sweep),

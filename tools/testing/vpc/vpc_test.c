@@ -1153,11 +1153,12 @@ static int set_quota(struct vt *t, uint32_t quota, uint32_t *old)
 }
 
 /* A whole pass of the sweep over the session table, at once. */
-static int sweep(struct vt *t)
+static const uint8_t ct_sweep_frame[64];
+
+static int ct_sweep_pass(struct vt *t)
 {
-	uint8_t frame[64] = {};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
-		    .data_size_in = sizeof(frame), .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = ct_sweep_frame,
+		    .data_size_in = sizeof(ct_sweep_frame), .repeat = 1);
 	unsigned int i;
 
 	for (i = 0; i <= 100; i++)
@@ -1195,7 +1196,7 @@ static int t_ct_quota(struct vt *t)
 	int ret = -1;
 	uint16_t p;
 
-	if (sweep(t))
+	if (ct_sweep_pass(t))
 		return -1;
 	held = ct_held(t, t->rep[0]);
 	swept = events(t, ZOC_VPC_EV_CT_SWEPT);
@@ -1221,7 +1222,7 @@ static int t_ct_quota(struct vt *t)
 		if (age_session(t, IPPROTO_UDP, "10.1.0.10", 62000, "10.1.0.30",
 				p, 121))
 			goto out;
-	if (sweep(t))
+	if (ct_sweep_pass(t))
 		goto out;
 	if (!expect(t, events(t, ZOC_VPC_EV_CT_SWEPT) >= swept + 2,
 		    "ct_swept went from %llu to %llu", (unsigned long long)swept,
