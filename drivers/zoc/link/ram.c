@@ -13,7 +13,6 @@
  * context, under its sequence count.
  */
 
-#include <linux/bsearch.h>
 #include <linux/mm.h>
 
 #include "link.h"
@@ -62,16 +61,6 @@ int zoc_link_ram_load(struct zoc_link *link)
 	return ret;
 }
 
-static int zoc_link_ram_cmp(const void *key, const void *elt)
-{
-	const struct zoc_link_ram_span *r = elt;
-	u64 addr = *(const u64 *)key;
-
-	if (addr < r->start)
-		return -1;
-	return addr >= r->end;
-}
-
 /**
  * zoc_link_in_ram - whether a range of host memory is all host RAM
  * @link: the service VM's end of the link
@@ -85,16 +74,25 @@ static int zoc_link_ram_cmp(const void *key, const void *elt)
 bool zoc_link_in_ram(struct zoc_link *link, u64 addr, u64 len)
 {
 	struct zoc_link_ram *ram = &link->ram;
-	struct zoc_link_ram_span *r;
+	const struct zoc_link_ram_span *r;
+	u32 lo, hi, mid;
 	unsigned int seq;
 	bool in;
 
 	do {
 		seq = read_seqcount_begin(&ram->seq);
-		r = bsearch(&addr, ram->range,
-			    min_t(u32, ram->count, ZOC_LINK_RAM_RANGES),
-			    sizeof(ram->range[0]), zoc_link_ram_cmp);
-		in = r && len && len <= r->end - addr;
+		/* the last range that starts at or below @addr */
+		lo = 0;
+		hi = min_t(u32, READ_ONCE(ram->count), ZOC_LINK_RAM_RANGES);
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (ram->range[mid].start <= addr)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		r = lo ? &ram->range[lo - 1] : NULL;
+		in = r && len && addr < r->end && len <= r->end - addr;
 	} while (read_seqcount_retry(&ram->seq, seq));
 	return in;
 }
