@@ -9,6 +9,7 @@
 #   make lab        kernel, modules, userspace and selftests for the lab
 #   make demo       boot the lab, show the link at work, tear down
 #   make check      unit tests, lint, builds, lab selftests: "N passed, N failed"
+#   make check-debug the lab selftests on a KASAN/lockdep/UBSAN/KFENCE kernel
 #   make lint       checkpatch --strict and sparse
 #   make modules    the service VM modules against this machine's kernel headers
 #   make unit       the unit tests (kernel source only, no kernel build)
@@ -35,7 +36,8 @@ DEBIAN_KVER = $(shell apt-cache depends linux-headers-amd64 2>/dev/null | \
 KERNEL_HEADERS ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build), \
 	/usr/src/linux-headers-$(DEBIAN_KVER))
 
-.PHONY: all deps source kernel modroot userspace unit selftests lab demo bench check fuzz \
+.PHONY: all deps source kernel modroot userspace unit selftests lab demo bench check \
+	check-debug fuzz \
 	lint modules vpc vpc-tests vpc-bench clean
 
 all: lab
@@ -100,6 +102,10 @@ demo: deps lab
 
 check: deps
 	@tools/testing/zoc-check
+
+# Slow under TCG: not part of "make check" (Documentation/zoc/building.rst).
+check-debug: deps
+	@tools/testing/zoc-check-debug
 
 lint: kernel
 	@tools/testing/zoc-lint

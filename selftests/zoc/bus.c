@@ -102,12 +102,13 @@ TEST_F_TIMEOUT(bus, add_access_remove, 300)
 TEST_F_TIMEOUT(bus, service_vm_gone, 600)
 {
 	char dir[300], out[1024];
-	long long epoch;
+	long long epoch, limit;
 	int lab, i;
 
 	if (zoc_setup_skipped(_metadata))
 		return;
 	epoch = zoc_link_field("svm_epoch");
+	limit = zoc_outage_limit(0);
 	lab = zoc_lab_open();
 	if (lab < 0)
 		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
@@ -135,8 +136,8 @@ TEST_F_TIMEOUT(bus, service_vm_gone, 600)
 	EXPECT_NE(NULL, strstr(out, "link to the service VM is down"))
 		TH_LOG("%s", out);
 	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev del t0"));
-	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "link set outage-limit %d",
-			     ZOC_LINK_OUTAGE_LIMIT_DEF)) TH_LOG("%s", out);
+	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "link set outage-limit %lld",
+			     limit)) TH_LOG("%s", out);
 	ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-start"));
 	ASSERT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));

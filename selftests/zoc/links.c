@@ -159,6 +159,7 @@ FIXTURE_TEARDOWN(links)
 TEST_F_TIMEOUT(links, two_links_one_torn_down, 600)
 {
 	char out[1024], dir[300], addr[16] = "", *pci;
+	long long limit = zoc_outage_limit(1);
 	struct link1_svm *svm;
 	unsigned long long mmio;
 	struct fake_svm *f;
@@ -225,8 +226,7 @@ TEST_F_TIMEOUT(links, two_links_one_torn_down, 600)
 	       mmio, (long)(time(NULL) - start));
 	EXPECT_EQ(0, zoc_link_state_of(LINK1, "link"));
 	EXPECT_EQ(0, zoc_ctl(out, sizeof(out),
-			     "-l 1 link set outage-limit %d",
-			     ZOC_LINK_OUTAGE_LIMIT_DEF))
+			     "-l 1 link set outage-limit %lld", limit))
 		TH_LOG("%s", out);
 
 	/* Link 0 carried on: fio ends without an error. */

@@ -144,6 +144,7 @@ FIXTURE(guest_reload) {
 	int lab;
 	int added;
 	int limited;
+	long long limit;
 	int reloading;
 	pid_t fio;
 	char dev[64];
@@ -174,7 +175,7 @@ FIXTURE_TEARDOWN(guest_reload)
 	if (self->added)
 		zoc_ctl(NULL, 0, "dev del " GDISK);
 	if (self->limited &&
-	    zoc_ctl(NULL, 0, "link set outage-limit %d", ZOC_LINK_OUTAGE_LIMIT_DEF))
+	    zoc_ctl(NULL, 0, "link set outage-limit %lld", self->limit))
 		TH_LOG("the outage limit was not set back");
 	if (self->reloading && zoc_wait_link(60)) {
 		TH_LOG("no link after a reload: restarting the service VM");
@@ -214,6 +215,7 @@ TEST_F_TIMEOUT(guest_reload, guest_reload_under_fio, 1800)
 	leaked0 = zoc_dma_field("leaked_pages");
 	for (i = 0; i < CHUNKS; i++)
 		off[i] = GPATTERN_OFFSET + (off_t)i * (1 << 20);
+	self->limit = zoc_outage_limit(0);
 	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
 			     "link set outage-limit 0"))
 		TH_LOG("%s", self->out);

@@ -53,6 +53,7 @@ FIXTURE(svm_stop) {
 	int stopped;
 	int added;
 	int limited;
+	long long limit;
 	pid_t fio;
 	pid_t reader;
 	__u64 *rbuf;
@@ -269,7 +270,7 @@ FIXTURE_TEARDOWN(svm_stop)
 	if (self->added)
 		zoc_ctl(NULL, 0, "dev del " DISK);
 	if (self->limited &&
-	    zoc_ctl(NULL, 0, "link set outage-limit %d", ZOC_LINK_OUTAGE_LIMIT_DEF))
+	    zoc_ctl(NULL, 0, "link set outage-limit %lld", self->limit))
 		TH_LOG("the outage limit was not set back");
 	if (self->lab >= 0)
 		close(self->lab);
@@ -296,6 +297,7 @@ TEST_F_TIMEOUT(svm_stop, stop_during_fio, 600)
 		SKIP(return, "%s", missing);
 	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	self->limit = zoc_outage_limit(0);
 	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
 			     "link set outage-limit %d", OUTAGE_MS))
 		TH_LOG("%s", self->out);

@@ -355,6 +355,27 @@ static inline int zoc_ctl(char *out, size_t len, const char *fmt, ...)
 	return zoc_sh(out, len, "zocctl %s", cmd);
 }
 
+/*
+ * The outage limit of link @link in ms, as "zocctl link show" has it, or
+ * ZOC_LINK_OUTAGE_LIMIT_DEF if it cannot say: what a test that changes the
+ * limit sets back (the lab may run with another one, for a slow kernel).
+ */
+static inline long long zoc_outage_limit(int link)
+{
+	char out[2048], id[16], *line, *save, *p;
+
+	if (zoc_ctl(out, sizeof(out), "link show"))
+		return ZOC_LINK_OUTAGE_LIMIT_DEF;
+	snprintf(id, sizeof(id), "id %d ", link);
+	for (line = strtok_r(out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		p = strstr(line, "outage_limit_ms ");
+		if (!strncmp(line, id, strlen(id)) && p)
+			return strtoll(p + strlen("outage_limit_ms "), NULL, 10);
+	}
+	return ZOC_LINK_OUTAGE_LIMIT_DEF;
+}
+
 /* Is @prog missing from PATH? */
 static inline int zoc_missing(const char *prog)
 {

@@ -14,6 +14,10 @@
 #                             kselftest harness is all the unit tests need)
 #   $ZOC_CACHE/obj            link to the last object tree built
 #
+# ZOC_KERNEL_FLAVOUR=debug builds the sanitizer flavour instead (KASAN,
+# lockdep, UBSAN, KFENCE: tools/kernel/debug.config) in
+# $ZOC_CACHE/build/<version>-debug, linked from $ZOC_CACHE/obj-debug.
+#
 # Usage: build.sh [source|config|all]
 #   source  fetch, unpack, patch and integrate only; print the tree
 #   config  as source, then configure; print the object tree
@@ -24,6 +28,7 @@ set -euo pipefail
 ZOC_TOP=$(cd "$(dirname "$0")/../.." && pwd)
 ZOC_CACHE=${ZOC_CACHE:-/var/cache/zoc}
 JOBS=${JOBS:-$(nproc)}
+FLAVOUR=${ZOC_KERNEL_FLAVOUR:-}
 PKG=linux-source-6.1
 
 . "$ZOC_TOP/tools/kernel/lib.sh"
@@ -80,9 +85,11 @@ unpack_source() {
 configure() {
 	local src=$1 obj=$2 frag=$ZOC_TOP/selftests/zoc/config
 	local trim=$ZOC_TOP/tools/kernel/lab-trim.config
-	local stamp=$obj/.zoc-config-inputs want
+	local stamp=$obj/.zoc-config-inputs want f
+	local frags=("$frag" "$trim")
 
-	want=$(cat "$frag" "$trim" "$src/arch/x86/configs/x86_64_defconfig" \
+	[ -z "$FLAVOUR" ] || frags+=("$ZOC_TOP/tools/kernel/$FLAVOUR.config")
+	want=$(cat "${frags[@]}" "$src/arch/x86/configs/x86_64_defconfig" \
 		"$src/kernel/configs/kvm_guest.config" | sha256sum | cut -d' ' -f1)
 	if [ -f "$obj/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
 		return
@@ -91,10 +98,11 @@ configure() {
 	mkdir -p "$obj"
 	make -s -C "$src" O="$obj" x86_64_defconfig
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-		"$src/kernel/configs/kvm_guest.config" "$frag" "$trim" >/dev/null
+		"$src/kernel/configs/kvm_guest.config" "${frags[@]}" >/dev/null
 	make -s -C "$src" O="$obj" olddefconfig
-	check_config "$obj/.config" "$frag"
-	check_config "$obj/.config" "$trim"
+	for f in "${frags[@]}"; do
+		check_config "$obj/.config" "$f"
+	done
 	echo "$want" >"$stamp"
 }
 
@@ -115,7 +123,7 @@ check_config() {
 }
 
 main() {
-	local what=${1:-all} ver deb src obj rc
+	local what=${1:-all} ver deb src obj rc suffix=${FLAVOUR:+-$FLAVOUR}
 
 	# One build at a time per cache: make -j may start several.
 	mkdir -p "$ZOC_CACHE"
@@ -140,7 +148,11 @@ main() {
 		echo "$src"
 		return
 	fi
-	obj=$ZOC_CACHE/build/$ver
+	case "$FLAVOUR" in
+	"" | debug) ;;
+	*) log "unknown ZOC_KERNEL_FLAVOUR $FLAVOUR"; exit 1 ;;
+	esac
+	obj=$ZOC_CACHE/build/$ver$suffix
 	configure "$src" "$obj"
 	if [ "$what" = config ]; then
 		echo "$obj"
@@ -148,7 +160,7 @@ main() {
 	fi
 	log "building bzImage and modules in $obj (-j$JOBS)"
 	make -s -C "$src" O="$obj" -j"$JOBS" bzImage modules
-	ln -sfn "$obj" "$ZOC_CACHE/obj"
+	ln -sfn "$obj" "$ZOC_CACHE/obj$suffix"
 	echo "$obj"
 }
 
