@@ -1278,6 +1278,9 @@ static __always_inline int vpc_decap(struct xdp_md *ctx, struct iphdr *ip,
 
 	if ((void *)(vx + 1) > end)
 		return ZOC_VPC_DROP_TRUNCATED;
+	/* the checksum holds the version too: check it on its own */
+	if ((*(__u8 *)ip & 0xf0) != 0x40)
+		return ZOC_VPC_DROP_BAD_IP;
 	tot = vpc_len16(ip->tot_len);
 	ulen = vpc_len16(udp->len);
 	if ((void *)ip + tot > end || vpc_ip_sum(ip) != 0xffff ||

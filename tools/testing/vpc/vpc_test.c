@@ -1679,10 +1679,15 @@ static int t_bad_outer_ip(struct vt *t)
 {
 	struct pkt out, big;
 
-	/* checksum; UDP length beyond the IPv4 length; outer fragment */
+	/*
+	 * checksum; UDP length beyond the IPv4 length; outer fragment;
+	 * versions 0 and 6 with a correct checksum (found by vpc_fuzz)
+	 */
 	if (bad_outer(t, 24, 0xaa, false, ZOC_VPC_DROP_BAD_IP) ||
 	    bad_outer(t, 38, 0x7f, false, ZOC_VPC_DROP_BAD_IP) ||
-	    bad_outer(t, 20, 0x20, true, ZOC_VPC_DROP_FRAGMENT))
+	    bad_outer(t, 20, 0x20, true, ZOC_VPC_DROP_FRAGMENT) ||
+	    bad_outer(t, 14, 0x05, true, ZOC_VPC_DROP_BAD_IP) ||
+	    bad_outer(t, 14, 0x65, true, ZOC_VPC_DROP_BAD_IP))
 		return -1;
 	/* outer options: shift the UDP header by 4 */
 	remote(t, &out, "10.1.0.30", "10.1.0.10", IPPROTO_TCP, 1, 22, 0x02, 100);
