@@ -271,7 +271,8 @@ static void fw_add_service(struct fw *fw, char **argv, int argc)
 
 static void fw_configure(struct fw *fw, const char *path)
 {
-	char line[FW_MAX_LINE], *argv[FW_MAX_ARGS + 1], *save, *hash;
+	char line[FW_MAX_LINE], *argv[FW_MAX_ARGS + 1], *save, *hash, *word;
+	size_t len;
 	FILE *f;
 	int argc;
 
@@ -282,14 +283,32 @@ static void fw_configure(struct fw *fw, const char *path)
 		return;
 	}
 	while (fgets(line, sizeof(line), f)) {
+		/* a long line is refused whole: its tail is no directive */
+		len = strlen(line);
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			fw_log("%s: a line of over %d bytes", path,
+			       FW_MAX_LINE - 2);
+			fw->errors++;
+			while (fgets(line, sizeof(line), f) &&
+			       !strchr(line, '\n'))
+				;
+			continue;
+		}
 		hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
 		argc = 0;
-		for (argv[argc] = strtok_r(line, FW_SPACE, &save);
-		     argv[argc] && argc < FW_MAX_ARGS;
-		     argv[argc] = strtok_r(NULL, FW_SPACE, &save))
-			argc++;
+		for (word = strtok_r(line, FW_SPACE, &save); word;
+		     word = strtok_r(NULL, FW_SPACE, &save)) {
+			if (argc == FW_MAX_ARGS) {
+				fw_log("%s: a line of over %d words", path,
+				       FW_MAX_ARGS);
+				fw->errors++;
+				argc = 0;
+				break;
+			}
+			argv[argc++] = word;
+		}
 		argv[argc] = NULL;
 		if (!argc)
 			continue;

@@ -31,11 +31,17 @@ printf '#!/bin/sh\necho run >>%s/runs\nexit 3\n' "$tmp" >"$tmp/svc"
 printf '#!/bin/sh\necho "$1" >%s/loaded\n' "$tmp" >"$tmp/loader"
 printf '#!/bin/sh\nexit 1\n' >"$tmp/broken"
 printf '#!/bin/sh\necho "$*" >%s/ran\n' "$tmp" >"$tmp/cmd"
+printf '#!/bin/sh\ntouch %s/split\n' "$tmp" >"$tmp/split.sh"
 # a hotplug hook: logs its arguments, and is slow for zfwslow0, so that
 # the burst of interfaces made meanwhile overruns zoc-fw's netlink socket
 printf '#!/bin/sh\necho "$*" >>%s/hooked\n[ "$3" != zfwslow0 ] || sleep 2\n' \
 	"$tmp" >"$tmp/hook"
-chmod +x "$tmp/svc" "$tmp/loader" "$tmp/broken" "$tmp/hook" "$tmp/cmd"
+chmod +x "$tmp/svc" "$tmp/loader" "$tmp/broken" "$tmp/hook" "$tmp/cmd" \
+	"$tmp/split.sh"
+# A comment of 1023 bytes, then a directive on the same line: read in
+# pieces, the tail would run.  And 33 words on a line.
+long="#$(printf 'x%.0s' {1..1022})run $tmp/split.sh"
+many="run $tmp/split.sh$(printf ' w%.0s' {1..32})"
 cat >"$tmp/fw.conf" <<EOC
 # a test configuration
 module zoc_no_such_module
@@ -53,6 +59,8 @@ hotplug veth $tmp/hook tag
 command ran $tmp/cmd one two
 command fails $tmp/broken
 bogus directive
+$long
+$many
 EOC
 
 # The control port's other end: a pty, whose slave zoc-fw opens (bound
@@ -101,10 +109,13 @@ done
 sleep 4
 
 check "reports readiness with what failed" \
-	grep -q 'ready: 0 modules, 1 services, 7 errors' "$tmp/out"
+	grep -q 'ready: 0 modules, 1 services, 9 errors' "$tmp/out"
 check "reports a module it cannot find" \
 	grep -q 'module zoc_no_such_module: .*No such file or directory' "$tmp/out"
 check "reports an unknown directive" grep -q "unknown directive 'bogus'" "$tmp/out"
+check "refuses a line over 1022 bytes whole" grep -q "a line of over 1022 bytes" "$tmp/out"
+check "refuses a line of over 32 words" grep -q "a line of over 32 words" "$tmp/out"
+check "runs nothing of a refused line" [ ! -e "$tmp/split" ]
 check "brings up the uplink" grep -q 'uplink zfw0 up, 10.99.0.2/24' "$tmp/out"
 check "runs a program to its end, with its arguments" \
 	grep -qx 'vpc.conf' "$tmp/loaded"
