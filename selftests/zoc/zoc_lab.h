@@ -362,11 +362,11 @@ static inline int zoc_ctl(char *out, size_t len, const char *fmt, ...)
  */
 static inline long long zoc_outage_limit(int link)
 {
-	char out[2048], id[16], *line, *save, *p;
+	char out[2048], id[24], *line, *save, *p;
 
 	if (zoc_ctl(out, sizeof(out), "link show"))
 		return ZOC_LINK_OUTAGE_LIMIT_DEF;
-	snprintf(id, sizeof(id), "id %d ", link);
+	snprintf(id, sizeof(id), "link: id %d ", link);
 	for (line = strtok_r(out, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		p = strstr(line, "outage_limit_ms ");
