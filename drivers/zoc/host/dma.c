@@ -377,11 +377,23 @@ struct zoc_ram_walk {
 static int zoc_ram_map_add(struct resource *res, void *arg)
 {
 	struct zoc_ram_walk *w = arg;
+	struct zoc_link_ram_range *last;
 	u64 start = ALIGN(res->start, PAGE_SIZE);
 	u64 end = ALIGN_DOWN(res->end + 1, PAGE_SIZE);
 
 	if (start >= end)
 		return 0;
+	/*
+	 * The walk visits children too (kernel code, data): fold what
+	 * touches the last range in at once, so that they take no slot.
+	 */
+	last = w->count ? &w->map->range[w->count - 1] : NULL;
+	if (last && start >= le64_to_cpu(last->start) &&
+	    start <= le64_to_cpu(last->end)) {
+		if (end > le64_to_cpu(last->end))
+			last->end = cpu_to_le64(end);
+		return 0;
+	}
 	if (w->count == ZOC_LINK_RAM_RANGES) {
 		w->full = true;
 		return 0;
