@@ -9,7 +9,8 @@
  * cleanly when the device is closed.  A second test does the same through
  * zoc-linkd -K, the bare-metal broker, as the service VM's VMM would.  A
  * third plays a hostile service VM that scribbles over the ring headers
- * while the host formats them.
+ * while the host formats them, a fourth one that rings the host without
+ * end.
  *
  * In the ZOC lab the real service VM is stopped and the ivshmem transport
  * unbound first, and both are put back afterwards.
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "fake_svm.h"
 
@@ -171,6 +173,85 @@ TEST_F_TIMEOUT(bare, hostile_format, 300)
 	ASSERT_LE(0, zoc_link_field("host_epoch"));
 	f.stop = 0;
 	drive_fake_svm(_metadata, &f);
+	fake_svm_close(_metadata, &f, dev, win, size);
+}
+
+/* A service VM that rings the host without end, on top of @f's thread. */
+struct storm {
+	struct fake_svm *f;
+	int stop;		/* __atomic */
+	long long rung;
+};
+
+static void *storm_run(void *arg)
+{
+	struct storm *st = arg;
+
+	while (!__atomic_load_n(&st->stop, __ATOMIC_ACQUIRE)) {
+		fake_svm_ring_host(st->f);
+		st->rung++;
+	}
+	return NULL;
+}
+
+static double secs_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec - t0->tv_sec + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * A service VM rings the host as fast as it can for a few seconds while
+ * it serves the link.  The host takes at most its budget of doorbells in
+ * interrupt context per second (irq_doorbells_per_sec), polls for the
+ * others, and the link carries echoes and pings all the while.
+ */
+TEST_F_TIMEOUT(bare, doorbell_storm_bounded, 300)
+{
+	struct fake_svm f = { 0 };
+	struct storm st = { .f = &f };
+	long long per_sec, rx, polled, taken;
+	pthread_t thread, ringer;
+	struct timespec t0;
+	double secs;
+	off_t size;
+	int dev, win, i;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	dev = fake_svm_open(_metadata, &f, 0, &win, &size);
+	ASSERT_LE(0, dev);
+	f.pings = 20;
+	ASSERT_EQ(0, fake_svm_start(&f, &thread));
+	per_sec = zoc_link_field_of(f.dir, "irq_doorbells_per_sec");
+	ASSERT_LT(0, per_sec);
+	rx = zoc_link_field_of(f.dir, "doorbells_rx");
+	polled = zoc_link_field_of(f.dir, "doorbells_polled");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, pthread_create(&ringer, NULL, storm_run, &st));
+
+	EXPECT_EQ(0, zoc_test_write("echo", 500));
+	for (i = 0; i < 300 && __atomic_load_n(&f.pongs, __ATOMIC_ACQUIRE) <
+	     f.pings; i++)
+		usleep(100 * 1000);
+	EXPECT_EQ(f.pings, __atomic_load_n(&f.pongs, __ATOMIC_ACQUIRE));
+	while (secs_since(&t0) < 3)
+		usleep(100 * 1000);
+
+	__atomic_store_n(&st.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(ringer, NULL);
+	secs = secs_since(&t0);
+	rx = zoc_link_field_of(f.dir, "doorbells_rx") - rx;
+	polled = zoc_link_field_of(f.dir, "doorbells_polled") - polled;
+	taken = rx - polled;
+	TH_LOG("doorbells: %lld rung, %lld got in %.1f s, %lld in irq, %lld polled; budget %lld/s",
+	       st.rung, rx, secs, taken, polled, per_sec);
+	EXPECT_LT(0, polled) TH_LOG("the storm never went over the budget");
+	/* two jiffies' budgets more (HZ >= 100): those under way at the ends */
+	EXPECT_GE(per_sec * secs + 2 * per_sec / 100, taken);
+	fake_svm_stop(&f, thread);
 	fake_svm_close(_metadata, &f, dev, win, size);
 }
 

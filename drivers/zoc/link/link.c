@@ -30,6 +30,12 @@
 #define ZOC_LINK_TICK		msecs_to_jiffies(ZOC_LINK_HEARTBEAT_MS)
 /* How often a standby service VM looks whether the link was released. */
 #define ZOC_LINK_STANDBY_TICK	msecs_to_jiffies(2)
+/*
+ * Doorbells taken in the transport's context (an interrupt) per jiffy; the
+ * link polls for the rest in process context.  A peer that rings without
+ * end costs a counter and a pending bit per doorbell, not a drain.
+ */
+#define ZOC_LINK_IRQ_BUDGET	8
 
 /* Room a send must leave free on the transmit ring, by class. */
 #define ZOC_LINK_KEEP_REPLY	0
@@ -367,32 +373,75 @@ static bool zoc_link_peer_moved(struct zoc_link *link)
 	       zoc_read32(&link->own->ack_epoch);
 }
 
+/*
+ * Take what the peer sent; kick the tick for what is not a message, the
+ * poll for what is left of a full drain.  @irq as for @receive_end.
+ */
+static void zoc_link_take(struct zoc_link *link, bool irq)
+{
+	unsigned long flags;
+	bool more, kick;
+
+	spin_lock_irqsave(&link->rx_lock, flags);
+	more = zoc_link_drain(link);
+	kick = link->state != ZOC_LINK_S_UP || zoc_ring_broken(&link->rx) ||
+	       zoc_ring_broken(&link->tx) || zoc_link_peer_moved(link);
+	if (kick && link->running)
+		mod_delayed_work(system_wq, &link->tick, 0);
+	else if (more && link->running)
+		queue_work(system_wq, &link->poll);
+	spin_unlock_irqrestore(&link->rx_lock, flags);
+	if (link->client->receive_end)
+		link->client->receive_end(link, irq);
+	wake_up_all(&link->wq);
+}
+
+static void zoc_link_poll(struct work_struct *work)
+{
+	zoc_link_take(container_of(work, struct zoc_link, poll), false);
+}
+
+/*
+ * Whether a doorbell is within this jiffy's budget; if not, the poll is
+ * queued for it.  Stopped, the link has no poll: every doorbell is taken.
+ */
+static bool zoc_link_doorbell_budget(struct zoc_link *link)
+{
+	unsigned long flags, now = jiffies;
+	bool ok = true;
+
+	spin_lock_irqsave(&link->rx_lock, flags);
+	if (link->db_jiffy != now) {
+		link->db_jiffy = now;
+		link->db_taken = 0;
+	}
+	if (link->running && link->db_taken >= ZOC_LINK_IRQ_BUDGET) {
+		link->stats.polled++;
+		queue_work(system_wq, &link->poll);
+		ok = false;
+	} else {
+		link->db_taken++;
+	}
+	spin_unlock_irqrestore(&link->rx_lock, flags);
+	return ok;
+}
+
 /**
  * zoc_link_doorbell - the peer rang us
  * @link: the link
  *
- * Takes what the peer sent, then lets the client deliver what it noted.
- * Called by the transport.
+ * Takes what the peer sent, then lets the client deliver what it noted;
+ * past ZOC_LINK_IRQ_BUDGET doorbells in a jiffy, the link's poll does, in
+ * process context.  Called by the transport.
  *
  * Context: any, typically the transport's interrupt handler.
  */
 void zoc_link_doorbell(struct zoc_link *link)
 {
-	unsigned long flags;
-	bool kick;
-
 	WRITE_ONCE(link->own->doorbells,
 		   cpu_to_le64(atomic64_inc_return(&link->stats.doorbells_rx)));
-	spin_lock_irqsave(&link->rx_lock, flags);
-	kick = zoc_link_drain(link) || link->state != ZOC_LINK_S_UP ||
-	       zoc_ring_broken(&link->rx) || zoc_ring_broken(&link->tx) ||
-	       zoc_link_peer_moved(link);
-	if (kick && link->running)
-		mod_delayed_work(system_wq, &link->tick, 0);
-	spin_unlock_irqrestore(&link->rx_lock, flags);
-	if (link->client->receive_end)
-		link->client->receive_end(link, true);
-	wake_up_all(&link->wq);
+	if (zoc_link_doorbell_budget(link))
+		zoc_link_take(link, true);
 }
 EXPORT_SYMBOL_GPL(zoc_link_doorbell);
 
@@ -957,6 +1006,7 @@ void zoc_link_init(struct zoc_link *link, enum zoc_link_role role,
 	link->tx.broken = true;
 	zoc_pending_init(link->pending, ZOC_LINK_PENDING);
 	INIT_DELAYED_WORK(&link->tick, zoc_link_tick);
+	INIT_WORK(&link->poll, zoc_link_poll);
 	init_waitqueue_head(&link->wq);
 	if (role != ZOC_LINK_ROLE_HOST)
 		return;
@@ -1004,6 +1054,7 @@ void zoc_link_stop(struct zoc_link *link)
 	link->running = false;
 	spin_unlock_irq(&link->rx_lock);
 	cancel_delayed_work_sync(&link->tick);
+	cancel_work_sync(&link->poll);
 }
 EXPORT_SYMBOL_GPL(zoc_link_stop);
 
@@ -1271,6 +1322,8 @@ void zoc_link_show(struct seq_file *s, struct zoc_link *link)
 	seq_printf(s, "dropped_replies: %llu\n", st->dropped);
 	seq_printf(s, "refused: %llu\n", st->refused);
 	seq_printf(s, "waits: %llu\n", st->waits);
+	seq_printf(s, "doorbells_polled: %llu\n", st->polled);
+	seq_printf(s, "irq_doorbells_per_sec: %u\n", ZOC_LINK_IRQ_BUDGET * HZ);
 	zoc_ring_seq_show(s, host ? "req" : "cpl", &link->tx);
 	zoc_ring_seq_show(s, host ? "cpl" : "req", &link->rx);
 	spin_unlock(&link->tx_lock);

@@ -94,8 +94,8 @@ struct zoc_link_transport_ops {
  *	sleep; zoc_link_reply() and zoc_link_post() may be called.
  * @receive_end: optional; a run of messages ended, no lock held: deliver
  *	what @receive noted.  @irq: called from zoc_link_doorbell(), in the
- *	transport's context, interrupts disabled; else from the tick, in
- *	process context.
+ *	transport's context, interrupts disabled; else from the tick or the
+ *	poll, in process context.
  * @event: optional; the link came up or the peer was lost.  Process
  *	context (the tick), no lock held.
  * @tick: optional; called from the tick while the link is up, with the
@@ -133,6 +133,7 @@ struct zoc_link_transport {
  * @dropped: replies that found no room on the transmit ring
  * @refused: posts refused for want of room or of a link
  * @waits: sends that found no room and waited for it
+ * @polled: doorbells over the budget, left to the poll (under rx_lock)
  */
 struct zoc_link_stats {
 	atomic64_t doorbells_rx;
@@ -144,6 +145,7 @@ struct zoc_link_stats {
 	u64 dropped;
 	u64 refused;
 	u64 waits;
+	u64 polled;
 };
 
 /**
@@ -210,6 +212,10 @@ struct zoc_link_ram {
  * @generation: makes tags unique across reuses of a slot
  * @running: the tick runs (between zoc_link_start() and zoc_link_stop())
  * @tick: heartbeat, handshake, liveness, every ZOC_LINK_HEARTBEAT_MS
+ * @poll: takes what the peer sent in process context, for doorbells over
+ *	the budget of one jiffy; queued under @rx_lock while @running
+ * @db_jiffy: the jiffy @db_taken counts doorbells of (@rx_lock)
+ * @db_taken: doorbells taken in the transport's context in @db_jiffy
  * @wq: woken on every doorbell and state change
  * @stats: counters
  */
@@ -248,6 +254,9 @@ struct zoc_link {
 
 	bool running;
 	struct delayed_work tick;
+	struct work_struct poll;
+	unsigned long db_jiffy;
+	unsigned int db_taken;
 	wait_queue_head_t wq;
 	struct zoc_link_stats stats;
 };
