@@ -61,7 +61,9 @@ static inline void zoc_pending_init(struct zoc_pending *table, unsigned int n)
 
 /*
  * A free slot of the @n (a power of two) in @table, with a new tag that
- * has none of the @reserved bits; NULL if all are busy.
+ * has none of the @reserved bits; NULL if all are busy.  Tags are tried
+ * 2 * @n times: a tag of 0, skipped, leaves a slot untried in @n tries
+ * where the generation wraps (or crosses a reserved bit).
  */
 static inline struct zoc_pending *zoc_pending_get(struct zoc_pending *table,
 						  unsigned int n,
@@ -71,7 +73,7 @@ static inline struct zoc_pending *zoc_pending_get(struct zoc_pending *table,
 	unsigned int i;
 	u32 tag;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < 2 * n; i++) {
 		tag = ++*generation & ~reserved;
 		p = &table[tag % n];
 		if (tag && p->state == ZOC_PENDING_FREE) {

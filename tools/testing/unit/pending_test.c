@@ -132,4 +132,19 @@ TEST(reserved_tag_bits)
 	}
 }
 
+/* The one free slot is found although the generation wraps past tag 0. */
+TEST(free_slot_found_across_wrap)
+{
+	struct zoc_pending table[SLOTS], *p;
+	u32 gen = 0xfffffffc;
+	int i;
+
+	zoc_pending_init(table, SLOTS);
+	for (i = 1; i < SLOTS; i++)
+		ASSERT_EQ(&table[i], zoc_pending_get(table, SLOTS, &gen, 0));
+	p = zoc_pending_get(table, SLOTS, &gen, 0);
+	ASSERT_EQ(&table[0], p);
+	ASSERT_EQ(4U, p->tag);
+}
+
 TEST_HARNESS_MAIN
