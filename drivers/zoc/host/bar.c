@@ -27,11 +27,6 @@
 #include "zoc_host.h"
 #include "bus.h"
 
-static bool zoc_vfn_in(u64 off, unsigned int size, u64 start, u64 len)
-{
-	return off >= start && off - start < len && size <= len - (off - start);
-}
-
 /* --- MSI-X table and PBA ------------------------------------------------ */
 
 static u64 zoc_vfn_msix_read(struct zoc_vfn *fn, u64 off, unsigned int size)
@@ -40,7 +35,7 @@ static u64 zoc_vfn_msix_read(struct zoc_vfn *fn, u64 off, unsigned int size)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&fn->msix_lock, flags);
-	if (zoc_vfn_in(off, size, le32_to_cpu(fn->image.msix_pba), 8))
+	if (zoc_image_in(off, size, le32_to_cpu(fn->image.msix_pba), 8))
 		val = fn->pba >> (off - le32_to_cpu(fn->image.msix_pba)) * 8;
 	else
 		memcpy(&val, (u8 *)fn->msix +
@@ -55,8 +50,8 @@ static void zoc_vfn_msix_write(struct zoc_vfn *fn, u64 off, unsigned int size,
 	u64 table = le32_to_cpu(fn->image.msix_table);
 	unsigned long flags;
 
-	if (!zoc_vfn_in(off, size, table,
-			le16_to_cpu(fn->image.msix_vectors) * PCI_MSIX_ENTRY_SIZE))
+	if (!zoc_image_in(off, size, table,
+			  le16_to_cpu(fn->image.msix_vectors) * PCI_MSIX_ENTRY_SIZE))
 		return;		/* the PBA is read-only */
 	raw_spin_lock_irqsave(&fn->msix_lock, flags);
 	memcpy((u8 *)fn->msix + (off - table), &val, size);
@@ -78,31 +73,6 @@ void zoc_vfn_msg(struct zoc_vfn *fn, struct zoc_msg *msg, u8 type,
 	msg->mmio.size = size;
 	msg->mmio.offset = cpu_to_le64(offset);
 	msg->mmio.value = cpu_to_le64(val);
-}
-
-static const struct zoc_dev_region *zoc_vfn_region(struct zoc_vfn *fn,
-						   u64 off, unsigned int size)
-{
-	const struct zoc_dev_region *r;
-	unsigned int i;
-
-	for (i = 0; i < fn->image.nr_regions; i++) {
-		r = &fn->image.region[i];
-		if (zoc_vfn_in(off, size, le32_to_cpu(r->offset),
-			       le32_to_cpu(r->size)))
-			return r;
-	}
-	return NULL;
-}
-
-static bool zoc_vfn_is_msix(struct zoc_vfn *fn, u64 off, unsigned int size)
-{
-	u16 vectors = le16_to_cpu(fn->image.msix_vectors);
-
-	return vectors &&
-	       (zoc_vfn_in(off, size, le32_to_cpu(fn->image.msix_table),
-			   vectors * PCI_MSIX_ENTRY_SIZE) ||
-		zoc_vfn_in(off, size, le32_to_cpu(fn->image.msix_pba), 8));
 }
 
 /* What BAR reads of a function whose service VM is gone return */
@@ -155,17 +125,16 @@ static u64 zoc_vfn_read(struct mmio_emul_region *region, unsigned long offset,
 
 	if (READ_ONCE(fn->dead))
 		return zoc_vfn_gone_value(fn);
-	if (zoc_vfn_is_msix(fn, offset, size))
+	if (zoc_image_is_msix(&fn->image, offset, size))
 		return zoc_vfn_msix_read(fn, offset, size);
-	r = zoc_vfn_region(fn, offset, size);
+	r = zoc_image_region(&fn->image, offset, size);
 	if (!r || r->policy == ZOC_REGION_FORWARD)
 		return zoc_vfn_forward_read(fn, offset, size);
 	if (r->policy == ZOC_REGION_DOORBELL)
 		return 0;
 	zoc_vfn_stat(fn, ZOC_STAT_SHADOW_READS);
 	/* Range checked against the shadow when the image was taken. */
-	memcpy(&val, fn->page->shadow + le32_to_cpu(r->shadow) +
-	       (offset - le32_to_cpu(r->offset)), size);
+	memcpy(&val, fn->page->shadow + zoc_image_shadow(r, offset), size);
 	return le64_to_cpu((__force __le64)val);
 }
 
@@ -187,11 +156,10 @@ void zoc_vfn_ring(struct zoc_vfn *fn)
 static void zoc_vfn_doorbell(struct zoc_vfn *fn, const struct zoc_dev_region *r,
 			     u64 offset, unsigned int size, u32 val)
 {
-	unsigned int db;
+	int db = zoc_image_doorbell(r, offset, size);
 
-	if ((size != 4 && size != 2) || offset % 4)
+	if (db < 0)
 		return;		/* 32-bit registers, written whole or 16-bit */
-	db = le32_to_cpu(r->shadow) + (offset - le32_to_cpu(r->offset)) / 4;
 	zoc_vfn_stat(fn, ZOC_STAT_DOORBELL_WRITES);
 	WRITE_ONCE(fn->page->db[db], cpu_to_le32(size == 2 ? (u16)val : val));
 	/* Behind the writes kept while it stalls: its bit is held back. */
@@ -212,11 +180,11 @@ static void zoc_vfn_write(struct mmio_emul_region *region,
 
 	if (READ_ONCE(fn->dead))
 		return;
-	if (zoc_vfn_is_msix(fn, offset, size)) {
+	if (zoc_image_is_msix(&fn->image, offset, size)) {
 		zoc_vfn_msix_write(fn, offset, size, val);
 		return;
 	}
-	r = zoc_vfn_region(fn, offset, size);
+	r = zoc_image_region(&fn->image, offset, size);
 	if (r && r->policy == ZOC_REGION_DOORBELL) {
 		zoc_vfn_doorbell(fn, r, offset, size, val);
 		return;

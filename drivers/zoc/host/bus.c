@@ -119,36 +119,6 @@ static int zoc_bus_write(struct pci_bus *bus, unsigned int devfn, int where,
 	return PCIBIOS_SUCCESSFUL;
 }
 
-/* Put the capability at @pos at the end of the capability list. */
-static void zoc_cfg_link_cap(u8 *cfg, u8 pos)
-{
-	u8 *next = cfg + PCI_CAPABILITY_LIST;
-
-	while (*next)
-		next = cfg + *next + PCI_CAP_LIST_NEXT;
-	*next = pos;
-	cfg[pos + PCI_CAP_LIST_NEXT] = 0;
-	put_unaligned_le16(PCI_STATUS_CAP_LIST, cfg + PCI_STATUS);
-}
-
-/*
- * The image's vendor-specific capabilities, after MSI-X, each 4-byte
- * aligned; their layout was checked with the image.
- */
-static void zoc_vfn_build_vendor_caps(struct zoc_vfn *fn)
-{
-	const struct zoc_dev_image *img = &fn->image;
-	unsigned int off = 0, pos = ZOC_BUS_VCAPS, len;
-
-	while (off < img->caps_len) {
-		len = img->caps[off + 2];
-		memcpy(fn->cfg + pos, img->caps + off, len);
-		zoc_cfg_link_cap(fn->cfg, pos);
-		off += len;
-		pos = ALIGN(pos + len, 4);
-	}
-}
-
 /* The configuration space of @fn, from its image. */
 void zoc_vfn_build_cfg(struct zoc_vfn *fn)
 {
@@ -178,7 +148,7 @@ void zoc_vfn_build_cfg(struct zoc_vfn *fn)
 				   cfg + ZOC_BUS_MSIX_CAP + PCI_MSIX_PBA);
 		zoc_cfg_link_cap(cfg, ZOC_BUS_MSIX_CAP);
 	}
-	zoc_vfn_build_vendor_caps(fn);
+	zoc_image_vendor_caps(img, cfg);
 }
 
 static struct pci_ops zoc_bus_ops = {

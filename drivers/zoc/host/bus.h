@@ -24,15 +24,10 @@
 #include <asm/mmio_emul.h>
 
 #include "../link/link.h"
+#include "image.h"
 
 #define ZOC_BUS_SLOTS		ZOC_LINK_MAX_DEVS
-#define ZOC_BUS_BAR_MIN_SHIFT	12
-#define ZOC_BUS_BAR_MAX_SHIFT	18
 #define ZOC_BUS_BAR_STRIDE	BIT(ZOC_BUS_BAR_MAX_SHIFT)
-#define ZOC_BUS_CFG_SIZE	256
-#define ZOC_BUS_MSIX_CAP	0x40
-#define ZOC_BUS_VCAPS		0x50	/* the image's vendor capabilities */
-#define ZOC_BUS_VECTORS		64
 #define ZOC_BUS_KEPT		16	/* BAR writes a stalled function keeps */
 #define ZOC_BUS_READ_NS		(200 * NSEC_PER_MSEC)	/* TCG is slow */
 /* Register reads in a row a beating service VM may leave unanswered */

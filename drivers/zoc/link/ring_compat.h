@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What ring.h and pending.h take from the kernel, for userspace builds of
- * them (unit tests and benchmarks).  Shared indices are accessed with GCC's __atomic
- * builtins, so that the C11 memory model, ThreadSanitizer and the compiler
- * all see the same protocol as the kernel's virt_*() barriers describe.
+ * What ring.h, pending.h and host/image.h take from the kernel, for
+ * userspace builds of them (unit tests, benchmarks and fuzzers).  Shared
+ * indices are accessed with GCC's __atomic builtins, so that the C11
+ * memory model, ThreadSanitizer and the compiler all see the same protocol
+ * as the kernel's virt_*() barriers describe.
  */
 #ifndef _ZOC_LINK_RING_COMPAT_H
 #define _ZOC_LINK_RING_COMPAT_H
@@ -58,6 +59,18 @@
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 #endif
+
+#ifndef ALIGN
+#define ALIGN(x, a)		({ typeof(x) _a = (a); ((x) + _a - 1) & ~(_a - 1); })
+#endif
+#define BIT_ULL(n)		(1ULL << (n))
+
+static inline void put_unaligned_le16(__u16 val, void *p)
+{
+	__u16 le = cpu_to_le16(val);
+
+	memcpy(p, &le, sizeof(le));
+}
 
 static inline bool is_power_of_2(unsigned long n)
 {
