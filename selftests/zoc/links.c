@@ -366,6 +366,8 @@ TEST_F_TIMEOUT(hostile, mute_reads_make_it_gone, 240)
 	/* Its reads stall it, until it is gone rather than stalled again. */
 	__atomic_store_n(&svm->f.mute, 1, __ATOMIC_RELAXED);
 	start = time(NULL);
+	/* One with interrupts off spins for a small bound only: 20 ms */
+	EXPECT_EQ(0, zoc_write_str(LINK1_BUS, "irqsoff_read t1 100"));
 	for (i = 0; i < 300; i++) {
 		zoc_write_str(LINK1_BUS, "bar_test t1 1");
 		if (zoc_ctl(out, sizeof(out), "-l 1 dev show t1 -s") ||

@@ -81,6 +81,16 @@ static u64 zoc_vfn_gone_value(const struct zoc_vfn *fn)
 	return fn->image.flags & ZOC_DEV_IMAGE_F_GONE_ZERO ? 0 : ~0ULL;
 }
 
+/*
+ * How long an access may spin for the service VM: the callback runs with
+ * interrupts as the access had them (see mmio-emulation.rst), and an
+ * access with interrupts disabled gets the small bound.
+ */
+static u64 zoc_vfn_wait_ns(void)
+{
+	return irqs_disabled() ? ZOC_BUS_READ_IRQSOFF_NS : ZOC_BUS_READ_NS;
+}
+
 static u64 zoc_vfn_forward_read(struct zoc_vfn *fn, u64 offset,
 				unsigned int size)
 {
@@ -93,7 +103,7 @@ static u64 zoc_vfn_forward_read(struct zoc_vfn *fn, u64 offset,
 	zoc_vfn_stat(fn, ZOC_STAT_MMIO_READS);
 	zoc_vfn_msg(fn, &msg, ZOC_MSG_MMIO_READ, offset, size, 0);
 	ret = zoc_link_call_atomic(fn->bus->link, &msg, &reply,
-				   ZOC_BUS_READ_NS);
+				   zoc_vfn_wait_ns());
 	/* Interrupts raised meanwhile were noted: deliver them soon. */
 	zoc_host_bus_kick(fn->bus);
 	if (ret && zoc_vfn_riding(fn))
@@ -200,7 +210,7 @@ static void zoc_vfn_write(struct mmio_emul_region *region,
 	 * that long is gone, for this function as for a read, unless the
 	 * bus rides through its loss.
 	 */
-	ret = zoc_link_post_wait(fn->bus->link, &msg, ZOC_BUS_READ_NS);
+	ret = zoc_link_post_wait(fn->bus->link, &msg, zoc_vfn_wait_ns());
 	if (ret && zoc_vfn_keep(fn, offset, size, val))
 		return;
 	if (ret == -ETIMEDOUT)

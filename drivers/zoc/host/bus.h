@@ -30,6 +30,8 @@
 #define ZOC_BUS_BAR_STRIDE	BIT(ZOC_BUS_BAR_MAX_SHIFT)
 #define ZOC_BUS_KEPT		16	/* BAR writes a stalled function keeps */
 #define ZOC_BUS_READ_NS		(200 * NSEC_PER_MSEC)	/* TCG is slow */
+/* ... when the access has interrupts disabled: a small bound */
+#define ZOC_BUS_READ_IRQSOFF_NS	(20 * NSEC_PER_MSEC)
 /* Register reads in a row a beating service VM may leave unanswered */
 #define ZOC_BUS_UNANSWERED	3
 

@@ -79,6 +79,30 @@ static int zht_stall_check(struct pci_dev *pdev, u32 count)
 	return ret;
 }
 
+/*
+ * One register read with interrupts disabled, as a driver under a
+ * spinlock would do it: -ETIME if it took over @ms milliseconds.
+ */
+static int zht_irqsoff_read(struct pci_dev *pdev, u32 ms)
+{
+	void __iomem *bar;
+	unsigned long flags;
+	u64 t;
+
+	bar = pci_iomap(pdev, 0, 0);
+	if (!bar)
+		return -ENOMEM;
+	local_irq_save(flags);
+	t = ktime_get_ns();
+	readq(bar);
+	t = ktime_get_ns() - t;
+	local_irq_restore(flags);
+	pci_iounmap(pdev, bar);
+	pr_info("zoc_host_test: %s: a read with interrupts off took %llu us\n",
+		pci_name(pdev), t / NSEC_PER_USEC);
+	return t > (u64)ms * NSEC_PER_MSEC ? -ETIME : 0;
+}
+
 /* Write and read back @count registers of BAR0 through a driver's mapping. */
 static int zht_bar_test(struct pci_dev *pdev, u32 count)
 {
@@ -373,7 +397,7 @@ out:
 /*
  * debugfs "bus": "bar_test NAME COUNT", "irq_test NAME COUNT",
  * "flood_test WRITER READER COUNT", "stall_write NAME COUNT",
- * "stall_check NAME COUNT".
+ * "stall_check NAME COUNT", "irqsoff_read NAME MS".
  */
 static ssize_t zht_bus_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
@@ -400,6 +424,8 @@ static ssize_t zht_bus_write(struct file *file, const char __user *ubuf,
 		ret = zht_bus_fn_test(l, name, false, zht_stall_write, n);
 	else if (sscanf(buf, "stall_check %15s %u", name, &n) == 2)
 		ret = zht_bus_fn_test(l, name, false, zht_stall_check, n);
+	else if (sscanf(buf, "irqsoff_read %15s %u", name, &n) == 2)
+		ret = zht_bus_fn_test(l, name, false, zht_irqsoff_read, n);
 	else
 		ret = -EINVAL;
 	mutex_unlock(&l->bus_mutex);
