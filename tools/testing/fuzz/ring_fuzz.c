@@ -20,31 +20,9 @@
 #include <string.h>
 
 #include "ring.h"
+#include "fuzz_input.h"
 
 #define SLOTS	16
-
-struct input {
-	const uint8_t *data;
-	size_t left;
-};
-
-static uint32_t take(struct input *in, size_t n)
-{
-	uint32_t v = 0;
-
-	while (n-- && in->left) {
-		v = v << 8 | *in->data++;
-		in->left--;
-	}
-	return v;
-}
-
-static void skip(struct input *in, size_t n)
-{
-	n = n < in->left ? n : in->left;
-	in->data += n;
-	in->left -= n;
-}
 
 static void *ring_mem(size_t *len)
 {
