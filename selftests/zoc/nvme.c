@@ -217,20 +217,27 @@ TEST_F_TIMEOUT(nvme, invalid_commands, 300)
 /*
  * A hostile NVMe driver, the test module, drives the function with the
  * nvme driver unbound: every bad command, PRP and doorbell fails with its
- * NVMe status while the I/O queue keeps working; afterwards the nvme
- * driver takes the function back and the model counted the bad doorbells.
+ * NVMe status while the I/O queue keeps working, then random commands
+ * for ZOC_NVME_FUZZ_SECS (10 s) from seed ZOC_NVME_FUZZ_SEED (1) must
+ * each complete and leave the controller working after a reset;
+ * afterwards the nvme driver takes the function back and the model
+ * counted the bad doorbells.
  */
-TEST_F_TIMEOUT(nvme, hostile_host, 600)
+/* Long enough for a fuzz of 30 minutes */
+TEST_F_TIMEOUT(nvme, hostile_host, 2400)
 {
 	unsigned long long aperture;
-	char args[64];
+	char args[128];
 	int ret;
 
 	if (zoc_setup_skipped(_metadata))
 		return;
 	ASSERT_EQ(0, link_aperture(&aperture))
 		TH_LOG("no aperture in " ZOC_DEBUGFS "/link");
-	snprintf(args, sizeof(args), "link_area=%#llx", aperture);
+	/* The fuzz case: 10 s and seed 1 unless the environment says */
+	snprintf(args, sizeof(args), "link_area=%#llx fuzz_secs=%s fuzz_seed=%s",
+		 aperture, getenv("ZOC_NVME_FUZZ_SECS") ?: "10",
+		 getenv("ZOC_NVME_FUZZ_SEED") ?: "1");
 	ret = zoc_hostile_run(DEV_NAME, "nvme", HOSTILE_MOD, args,
 			      "zoc_nvme_hostile", self->out, sizeof(self->out));
 	if (ret == -ENOPKG)

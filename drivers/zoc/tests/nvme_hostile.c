@@ -7,10 +7,12 @@
  * /sys/kernel/debug/zoc_nvme_hostile/run makes the module drive that
  * function of the ZOC bus as a misbehaving NVMe driver would: invalid
  * opcodes, namespaces, queue identifiers, PRPs outside host RAM, in its
- * holes or inside the link area, LBAs past the namespace, and doorbell values past the
- * queues.  Every case checks the exact status (and command identifier and
+ * holes or inside the link area, LBAs past the namespace, and doorbell
+ * values past the queues.  Every case checks the exact status (and command identifier and
  * queue) of the completion, and is followed by a valid Read on the same
  * I/O queue: the controller must refuse what is wrong and keep working.
+ * The last cases fuzz the controller (nvme_hostile_fuzz.c) and then see
+ * that it still works.
  * The write returns its count if every case passed, -EIO if one failed;
  * "results" then lists the cases of the run, "NAME ok" or "NAME FAIL: why".
  *
@@ -23,63 +25,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
-#include <linux/delay.h>
-#include <linux/device.h>
-#include <linux/dma-mapping.h>
-#include <linux/io.h>
-#include <linux/io-64-nonatomic-lo-hi.h>
-#include <linux/jiffies.h>
-#include <linux/kernel.h>
-#include <linux/module.h>
-#include <linux/mutex.h>
-#include <linux/nvme.h>
-#include <linux/pci.h>
-#include <linux/sizes.h>
-#include <linux/slab.h>
-#include <linux/string.h>
-#include <linux/uaccess.h>
-#include <linux/zoc_link.h>
-
-#include "zoc_hostile.h"
-
-#define ZNH_ADMIN_DEPTH		32
-#define ZNH_IO_DEPTH		16
-#define ZNH_IO_QID		1
-#define ZNH_BAD_QID		40	/* past any controller of the model */
-#define ZNH_NSID		1
-#define ZNH_BAD_NSID_ADMIN	7
-#define ZNH_BAD_NSID_IO		5
-#define ZNH_BAD_ADMIN_OPCODE	0xc5
-#define ZNH_BAD_IO_OPCODE	0x7f
-#define ZNH_OUTSIDE_RAM		BIT_ULL(46)	/* far past the lab's RAM */
-#define ZNH_LEGACY_HOLE		0xa0000		/* VGA memory: no PC has RAM there */
-#define ZNH_BAR_MIN		SZ_8K		/* registers and doorbells */
-
-/* The baseline Read: LBA 0, 4 KiB, one page */
-#define ZNH_READ_SIZE		SZ_4K
-/* The data buffer: four pages, for the reads with a PRP list */
-#define ZNH_DATA_SIZE		SZ_16K
-#define ZNH_POISON		0xc3
-#define ZNH_MIN_LBADS		9	/* 512-byte blocks */
-
-/* Entries of the garbage written past the I/O SQ's tail */
-#define ZNH_GARBAGE_CID		0xf000
-#define ZNH_SQ_SLOTS		(PAGE_SIZE / sizeof(struct nvme_command))
-
-#define ZNH_CMD_TIMEOUT_S	10	/* per command: the lab runs on TCG */
-#define ZNH_QUIET		HZ	/* nothing may complete in it */
-#define ZNH_POLL_US		1000
-
-/* Status code type and status code, without CRD, More and DNR */
-#define ZNH_SC_MASK		0x7ff
-
-/* Asynchronous event: error, invalid doorbell write value, error log */
-#define ZNH_AEN_DB_VALUE	(NVME_AER_ERROR | 0x01 << 8 | \
-				 NVME_LOG_ERROR << 16)
-
-static_assert(ZNH_ADMIN_DEPTH * sizeof(struct nvme_command) <= PAGE_SIZE);
-static_assert(ZNH_IO_DEPTH * 2 <= ZNH_SQ_SLOTS);
+#include "nvme_hostile.h"
 
 static unsigned long long link_area;
 module_param(link_area, ullong, 0644);
@@ -90,78 +36,6 @@ static int domain = 0x5a0c;
 module_param(domain, int, 0444);
 MODULE_PARM_DESC(domain, "PCI domain of the ZOC bus; functions elsewhere are refused");
 
-/**
- * struct znh_queue - a submission queue and the completion queue it posts to
- * @qid: their identifier
- * @depth: their entries
- * @sqes: the submission queue, one page
- * @sq_dma: its bus address
- * @cqes: the completion queue, one page
- * @cq_dma: its bus address
- * @sq_tail: where the next command goes
- * @cq_head: the next completion to look at
- * @cq_phase: the phase tag of a new entry at @cq_head
- */
-struct znh_queue {
-	u16 qid;
-	u16 depth;
-	struct nvme_command *sqes;
-	dma_addr_t sq_dma;
-	struct nvme_completion *cqes;
-	dma_addr_t cq_dma;
-	u16 sq_tail;
-	u16 cq_head;
-	u8 cq_phase;
-};
-
-/**
- * struct znh_ctrl - the function under test, during a run
- * @pdev: the PCI function
- * @bar: its BAR0
- * @cc: what was last written to CC
- * @timeout: CAP.TO, in jiffies
- * @touched: CC was written: the controller must be disabled before the
- *	memory it was given is freed
- * @admin: the admin queues
- * @io: I/O queues 1
- * @io_cq_live: I/O CQ 1 was created and not deleted
- * @io_sq_live: I/O SQ 1 was created and not deleted
- * @data: the data buffer, ZNH_DATA_SIZE bytes
- * @data_dma: its bus address
- * @prp_list: a page for PRP lists
- * @prp_dma: its bus address
- * @nsze: the namespace's size in logical blocks
- * @lbads: log2 of its logical block size
- * @next_cid: the identifier of the next command
- * @poison: what the next baseline Read's buffer is filled with
- * @have_ref: @ref holds what the first baseline Read returned
- * @ref: what the first baseline Read returned
- * @abort: why no further case can run, or NULL
- * @log: how the current case goes
- */
-struct znh_ctrl {
-	struct pci_dev *pdev;
-	void __iomem *bar;
-	u32 cc;
-	unsigned long timeout;
-	bool touched;
-	struct znh_queue admin;
-	struct znh_queue io;
-	bool io_cq_live;
-	bool io_sq_live;
-	void *data;
-	dma_addr_t data_dma;
-	__le64 *prp_list;
-	dma_addr_t prp_dma;
-	u64 nsze;
-	u8 lbads;
-	u16 next_cid;
-	u8 poison;
-	bool have_ref;
-	u8 ref[ZNH_READ_SIZE];
-	const char *abort;
-	struct zoc_hostile_log log;
-};
 
 /**
  * struct znh_case - a case of a run
@@ -187,8 +61,6 @@ static struct zoc_hostile znh_test = {
 };
 
 /* --- reporting ----------------------------------------------------------- */
-
-#define znh_fail(ctrl, ...)	zoc_hostile_fail(&(ctrl)->log, __VA_ARGS__)
 
 /* Add the current case's line to the results. */
 static void znh_record(struct znh_ctrl *ctrl, const char *name)
@@ -252,8 +124,8 @@ static void __iomem *znh_db(struct znh_ctrl *ctrl, u16 qid, bool cq)
 }
 
 /* Put @cmd on @q and ring; returns its command identifier. */
-static u16 znh_submit(struct znh_ctrl *ctrl, struct znh_queue *q,
-		      struct nvme_command *cmd)
+u16 znh_submit(struct znh_ctrl *ctrl, struct znh_queue *q,
+	       struct nvme_command *cmd)
 {
 	u16 cid = ctrl->next_cid++;
 
@@ -317,8 +189,8 @@ static void znh_unexpected(struct znh_ctrl *ctrl, const char *name,
  * Wait for the completion of command @cid of @q, into @cqe.  Completions
  * of other commands fail the case and are skipped.
  */
-static int znh_wait(struct znh_ctrl *ctrl, struct znh_queue *q, u16 cid,
-		    const char *name, struct nvme_completion *cqe)
+int znh_wait(struct znh_ctrl *ctrl, struct znh_queue *q, u16 cid,
+	     const char *name, struct nvme_completion *cqe)
 {
 	unsigned long deadline = jiffies + ZNH_CMD_TIMEOUT_S * HZ;
 	int ret;
@@ -479,7 +351,7 @@ static void znh_expect_db_event(struct znh_ctrl *ctrl, u16 cid)
 }
 
 /* The valid Read that must keep working: LBA 0, 4 KiB, same data. */
-static void znh_baseline(struct znh_ctrl *ctrl)
+void znh_baseline(struct znh_ctrl *ctrl)
 {
 	const char *name = "Read nsid 1 LBA 0";
 	struct nvme_completion cqe;
@@ -543,7 +415,7 @@ static void znh_cc_fail(struct znh_ctrl *ctrl, int ret, u32 csts)
 
 /* --- the cases ----------------------------------------------------------- */
 
-static void znh_enable(struct znh_ctrl *ctrl)
+void znh_enable(struct znh_ctrl *ctrl)
 {
 	u32 aqa, cc, csts;
 	u64 cap;
@@ -627,7 +499,7 @@ static void znh_create_cq_outside_ram(struct znh_ctrl *ctrl)
 		  NVME_SC_INVALID_FIELD | NVME_STATUS_DNR);
 }
 
-static void znh_create_io_queues(struct znh_ctrl *ctrl)
+void znh_create_io_queues(struct znh_ctrl *ctrl)
 {
 	struct znh_queue *io = &ctrl->io;
 	struct nvme_command c;
@@ -666,7 +538,7 @@ static void znh_read_refused(struct znh_ctrl *ctrl, u64 prp1, const char *name)
 }
 
 /* The link area's address, from the module's parameter; 0 if not given. */
-static u64 znh_link_area(struct znh_ctrl *ctrl)
+u64 znh_link_area(struct znh_ctrl *ctrl)
 {
 	u64 area = READ_ONCE(link_area);
 
@@ -907,6 +779,7 @@ static const struct znh_case znh_cases[] = {
 	ZNH_HOSTILE(io_bad_opcode),
 	ZNH_HOSTILE(sq_tail_beyond_size),
 	ZNH_HOSTILE(cq_head_beyond_size),
+	ZNH_HOSTILE(fuzz),
 	{ "svm_alive", znh_svm_alive, .io = true },
 	{ "delete_io_queues", znh_delete_io_queues, .io = true },
 };
