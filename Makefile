@@ -65,8 +65,8 @@ $(O)/bin/zoc-linkd: tools/zoc-linkd/zoc-linkd.c uapi/linux/zoc_link.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
 
-FW_SRCS := guest-fw/zoc-fw.c guest-fw/modules.c guest-fw/hotplug.c \
-	guest-fw/control.c
+FW_SRCS := guest-fw/zoc-fw.c guest-fw/conf.c guest-fw/modules.c \
+	guest-fw/hotplug.c guest-fw/control.c
 
 $(O)/bin/zoc-fw: $(FW_SRCS) guest-fw/fw.h
 	@mkdir -p $(dir $@)

@@ -12,6 +12,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -144,9 +145,23 @@ struct fw {
 	bool stop;
 };
 
+/**
+ * struct fw_directive - a directive of the configuration
+ * @name: its first word
+ * @apply: acts on the line, its words in @argv[0..@argc - 1]
+ */
+struct fw_directive {
+	const char *name;
+	void (*apply)(struct fw *fw, char **argv, int argc);
+};
+
 /* zoc-fw.c */
 void fw_log(const char *fmt, ...);
 bool fw_exec(char **argv, unsigned int timeout, int *status);
+
+/* conf.c */
+void fw_conf_read(struct fw *fw, FILE *f, const char *path,
+		  const struct fw_directive *dirs);
 
 /* modules.c */
 void fw_module(struct fw *fw, char **argv, int argc);

@@ -14,8 +14,8 @@
  * (control.c): to reload a module and those that depend on it, say
  * (modules.c, which also loads the modules of the configuration).
  *
- * This file: the main loop, the configuration and its directives (the
- * module, hotplug and control ones in the files named), and the
+ * This file: the main loop, the configuration's directives (the module,
+ * hotplug and control ones in the files named; conf.c reads it), and the
  * supervision of services.
  *
  * Configuration (default /etc/zoc/fw.conf), one directive per line:
@@ -269,12 +269,20 @@ static void fw_add_service(struct fw *fw, char **argv, int argc)
 	s->backoff = FW_RESTART_MIN;
 }
 
+static const struct fw_directive fw_directives[] = {
+	{ "module", fw_module },
+	{ "uplink", fw_uplink },
+	{ "run", fw_run },
+	{ "service", fw_add_service },
+	{ "hotplug", fw_add_hotplug },
+	{ "control", fw_control },
+	{ "command", fw_add_command },
+	{ }
+};
+
 static void fw_configure(struct fw *fw, const char *path)
 {
-	char line[FW_MAX_LINE], *argv[FW_MAX_ARGS + 1], *save, *hash, *word;
-	size_t len;
 	FILE *f;
-	int argc;
 
 	f = fopen(path, "re");
 	if (!f) {
@@ -282,55 +290,7 @@ static void fw_configure(struct fw *fw, const char *path)
 		fw->errors++;
 		return;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		/* a long line is refused whole: its tail is no directive */
-		len = strlen(line);
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-			fw_log("%s: a line of over %d bytes", path,
-			       FW_MAX_LINE - 2);
-			fw->errors++;
-			while (fgets(line, sizeof(line), f) &&
-			       !strchr(line, '\n'))
-				;
-			continue;
-		}
-		hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
-		argc = 0;
-		for (word = strtok_r(line, FW_SPACE, &save); word;
-		     word = strtok_r(NULL, FW_SPACE, &save)) {
-			if (argc == FW_MAX_ARGS) {
-				fw_log("%s: a line of over %d words", path,
-				       FW_MAX_ARGS);
-				fw->errors++;
-				argc = 0;
-				break;
-			}
-			argv[argc++] = word;
-		}
-		argv[argc] = NULL;
-		if (!argc)
-			continue;
-		if (!strcmp(argv[0], "module")) {
-			fw_module(fw, argv, argc);
-		} else if (!strcmp(argv[0], "uplink")) {
-			fw_uplink(fw, argv, argc);
-		} else if (!strcmp(argv[0], "run")) {
-			fw_run(fw, argv, argc);
-		} else if (!strcmp(argv[0], "service")) {
-			fw_add_service(fw, argv, argc);
-		} else if (!strcmp(argv[0], "hotplug")) {
-			fw_add_hotplug(fw, argv, argc);
-		} else if (!strcmp(argv[0], "control")) {
-			fw_control(fw, argv, argc);
-		} else if (!strcmp(argv[0], "command")) {
-			fw_add_command(fw, argv, argc);
-		} else {
-			fw_log("%s: unknown directive '%s'", path, argv[0]);
-			fw->errors++;
-		}
-	}
+	fw_conf_read(fw, f, path, fw_directives);
 	fclose(f);
 }
 

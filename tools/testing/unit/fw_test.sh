@@ -39,7 +39,8 @@ printf '#!/bin/sh\necho "$*" >>%s/hooked\n[ "$3" != zfwslow0 ] || sleep 2\n' \
 chmod +x "$tmp/svc" "$tmp/loader" "$tmp/broken" "$tmp/hook" "$tmp/cmd" \
 	"$tmp/split.sh"
 # A comment of 1023 bytes, then a directive on the same line: read in
-# pieces, the tail would run.  And 33 words on a line.
+# pieces, the tail would run.  And 33 words on a line.  And (below) a
+# line with a NUL byte: one read's string ends there, the tail would run.
 long="#$(printf 'x%.0s' {1..1022})run $tmp/split.sh"
 many="run $tmp/split.sh$(printf ' w%.0s' {1..32})"
 cat >"$tmp/fw.conf" <<EOC
@@ -62,6 +63,9 @@ bogus directive
 $long
 $many
 EOC
+# A NUL byte, then a directive past what one read of the line takes.
+printf '#\0%srun %s\n' "$(printf 'x%.0s' {1..1021})" "$tmp/split.sh" \
+	>>"$tmp/fw.conf"
 
 # The control port's other end: a pty, whose slave zoc-fw opens (bound
 # on $tmp/port in its namespace: it mounts a devtmpfs on /dev).  Each line
@@ -109,12 +113,13 @@ done
 sleep 4
 
 check "reports readiness with what failed" \
-	grep -q 'ready: 0 modules, 1 services, 9 errors' "$tmp/out"
+	grep -q 'ready: 0 modules, 1 services, 10 errors' "$tmp/out"
 check "reports a module it cannot find" \
 	grep -q 'module zoc_no_such_module: .*No such file or directory' "$tmp/out"
 check "reports an unknown directive" grep -q "unknown directive 'bogus'" "$tmp/out"
 check "refuses a line over 1022 bytes whole" grep -q "a line of over 1022 bytes" "$tmp/out"
 check "refuses a line of over 32 words" grep -q "a line of over 32 words" "$tmp/out"
+check "refuses a line with a NUL byte whole" grep -q "a line with a NUL byte" "$tmp/out"
 check "runs nothing of a refused line" [ ! -e "$tmp/split" ]
 check "brings up the uplink" grep -q 'uplink zfw0 up, 10.99.0.2/24' "$tmp/out"
 check "runs a program to its end, with its arguments" \
