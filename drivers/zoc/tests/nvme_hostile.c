@@ -36,7 +36,6 @@ static int domain = 0x5a0c;
 module_param(domain, int, 0444);
 MODULE_PARM_DESC(domain, "PCI domain of the ZOC bus; functions elsewhere are refused");
 
-
 /**
  * struct znh_case - a case of a run
  * @name: its name in the results
