@@ -86,9 +86,13 @@ $(O)/bin/net_send: tools/testing/bench/net_send.c
 
 userspace: $(O)/bin/zoc-linkd $(O)/bin/zoc-fw $(O)/bin/zocctl $(O)/bin/net_send
 
+# Built in the cache: those of another checkout may be newer than our files.
 selftests: kernel
 	@rm -rf $(O)/ksft
+	@[ "$$(cat $(O)/selftests/.checkout 2>/dev/null)" = "$(CURDIR)" ] || \
+		rm -rf $(O)/selftests
 	@mkdir -p $(O)/ksft/zoc $(O)/selftests
+	@echo "$(CURDIR)" >$(O)/selftests/.checkout
 	@$(MAKE) -s -C selftests/zoc KSFT_DIR=$(KSFT_DIR) OUTPUT=$(O)/selftests \
 		USERLDFLAGS=-static INSTALL_PATH=$(O)/ksft/zoc install
 	@cp -r $(KSFT_DIR)/run_kselftest.sh $(KSFT_DIR)/kselftest $(O)/ksft/

@@ -142,6 +142,11 @@ main() {
 		src=$(unpack_source "$ver" "$deb")
 		zoc_apply_series "$src" "$ZOC_TOP/patches"
 	fi
+	# Integrated from another checkout before: its objects may be newer
+	# than this checkout's files, and make would keep them.
+	if [ "$(readlink "$src/drivers/zoc" 2>/dev/null)" != "$ZOC_TOP/drivers/zoc" ]; then
+		rm -rf "$ZOC_CACHE/build/$ver"*/drivers/zoc
+	fi
 	"$ZOC_TOP/tools/kernel/integrate.sh" "$src" >&2
 	ln -sfn "$src" "$ZOC_CACHE/source"
 	if [ "$what" = source ]; then
