@@ -5,9 +5,8 @@
  * read (a module is loaded before the next line is).  '#' starts a
  * comment.  A line of over FW_MAX_LINE - 2 bytes or FW_MAX_ARGS words, or
  * holding a NUL byte, is refused whole, so that no part of one is taken
- * for a directive.  A line
- * refused and an unknown directive are reported and counted; the rest of
- * the configuration still applies.
+ * for a directive.  A line refused and an unknown directive are reported
+ * and counted; the rest of the configuration still applies.
  */
 
 #include <stdio.h>

@@ -374,8 +374,31 @@ static bool zoc_link_peer_moved(struct zoc_link *link)
 }
 
 /*
+ * Whether a doorbell is past this jiffy's budget; if so, it is counted and
+ * the poll is queued for it.  Stopped, the link has no poll: every
+ * doorbell is taken.  rx_lock held.
+ */
+static bool zoc_link_over_budget(struct zoc_link *link)
+{
+	unsigned long now = jiffies;
+
+	if (link->db_jiffy != now) {
+		link->db_jiffy = now;
+		link->db_taken = 0;
+	}
+	if (!link->running || link->db_taken < ZOC_LINK_IRQ_BUDGET) {
+		link->db_taken++;
+		return false;
+	}
+	link->stats.polled++;
+	queue_work(system_wq, &link->poll);
+	return true;
+}
+
+/*
  * Take what the peer sent; kick the tick for what is not a message, the
- * poll for what is left of a full drain.  @irq as for @receive_end.
+ * poll for what is left of a full drain.  @irq: from a doorbell, within
+ * its budget, as for @receive_end.
  */
 static void zoc_link_take(struct zoc_link *link, bool irq)
 {
@@ -383,6 +406,10 @@ static void zoc_link_take(struct zoc_link *link, bool irq)
 	bool more, kick;
 
 	spin_lock_irqsave(&link->rx_lock, flags);
+	if (irq && zoc_link_over_budget(link)) {
+		spin_unlock_irqrestore(&link->rx_lock, flags);
+		return;
+	}
 	more = zoc_link_drain(link);
 	kick = link->state != ZOC_LINK_S_UP || zoc_ring_broken(&link->rx) ||
 	       zoc_ring_broken(&link->tx) || zoc_link_peer_moved(link);
@@ -401,31 +428,6 @@ static void zoc_link_poll(struct work_struct *work)
 	zoc_link_take(container_of(work, struct zoc_link, poll), false);
 }
 
-/*
- * Whether a doorbell is within this jiffy's budget; if not, the poll is
- * queued for it.  Stopped, the link has no poll: every doorbell is taken.
- */
-static bool zoc_link_doorbell_budget(struct zoc_link *link)
-{
-	unsigned long flags, now = jiffies;
-	bool ok = true;
-
-	spin_lock_irqsave(&link->rx_lock, flags);
-	if (link->db_jiffy != now) {
-		link->db_jiffy = now;
-		link->db_taken = 0;
-	}
-	if (link->running && link->db_taken >= ZOC_LINK_IRQ_BUDGET) {
-		link->stats.polled++;
-		queue_work(system_wq, &link->poll);
-		ok = false;
-	} else {
-		link->db_taken++;
-	}
-	spin_unlock_irqrestore(&link->rx_lock, flags);
-	return ok;
-}
-
 /**
  * zoc_link_doorbell - the peer rang us
  * @link: the link
@@ -440,8 +442,7 @@ void zoc_link_doorbell(struct zoc_link *link)
 {
 	WRITE_ONCE(link->own->doorbells,
 		   cpu_to_le64(atomic64_inc_return(&link->stats.doorbells_rx)));
-	if (zoc_link_doorbell_budget(link))
-		zoc_link_take(link, true);
+	zoc_link_take(link, true);
 }
 EXPORT_SYMBOL_GPL(zoc_link_doorbell);
 

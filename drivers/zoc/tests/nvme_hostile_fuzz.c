@@ -165,6 +165,24 @@ static void znf_dptr(struct znf *f, struct nvme_command *c)
 					  f->ctrl->prp_dma : znf_bad_addr(f));
 }
 
+/*
+ * The opcode of @c, one the model knows half the time, any other not
+ * excluded else; its data pointers too.
+ */
+static u8 znf_opcode(struct znf *f, struct nvme_command *c, bool admin)
+{
+	const u8 *ops = admin ? znf_admin_ops : znf_io_ops;
+	u32 n = admin ? ARRAY_SIZE(znf_admin_ops) : ARRAY_SIZE(znf_io_ops);
+	u8 op;
+
+	do {
+		op = znf_below(f, 2) ? ops[znf_below(f, n)] : znf_u32(f);
+	} while (znf_excluded(admin, op));
+	c->common.opcode = op;
+	znf_dptr(f, c);
+	return op;
+}
+
 /* A queue identifier; never 0 or the test's own I/O queues. */
 static u16 znf_qid(struct znf *f)
 {
@@ -175,13 +193,7 @@ static void znf_admin_cmd(struct znf *f, struct nvme_command *c)
 {
 	u8 op, fid;
 
-	do {
-		op = znf_below(f, 2) ?
-		     znf_admin_ops[znf_below(f, ARRAY_SIZE(znf_admin_ops))] :
-		     znf_u32(f);
-	} while (znf_excluded(true, op));
-	c->common.opcode = op;
-	znf_dptr(f, c);
+	op = znf_opcode(f, c, true);
 	switch (op) {
 	case nvme_admin_create_cq:
 	case nvme_admin_create_sq:
@@ -212,15 +224,8 @@ static void znf_admin_cmd(struct znf *f, struct nvme_command *c)
 static void znf_io_cmd(struct znf *f, struct nvme_command *c)
 {
 	struct znh_ctrl *ctrl = f->ctrl;
-	u8 op;
 
-	do {
-		op = znf_below(f, 2) ?
-		     znf_io_ops[znf_below(f, ARRAY_SIZE(znf_io_ops))] :
-		     znf_u32(f);
-	} while (znf_excluded(false, op));
-	c->common.opcode = op;
-	znf_dptr(f, c);
+	znf_opcode(f, c, false);
 	if (znf_below(f, 4))
 		c->common.nsid = cpu_to_le32(ZNH_NSID);
 	if (znf_below(f, 2)) {
