@@ -287,7 +287,15 @@ static bool zoc_in(u64 off, unsigned int size, u64 start, u64 len)
 	return off >= start && off - start < len && size <= len - (off - start);
 }
 
-/* Accesses the host's bus serves itself never reach the model. */
+static bool zoc_overlap(u64 off, unsigned int size, u64 start, u64 len)
+{
+	return off < start + len && start < off + size;
+}
+
+/*
+ * Accesses the host's bus serves itself never reach the model, nor any
+ * that touches a byte of what it serves.
+ */
 static bool zoc_proxy_mmio_ok(struct zoc_pdev *pdev, u64 off, unsigned int size)
 {
 	const struct zoc_dev_image *img = &pdev->image;
@@ -299,14 +307,14 @@ static bool zoc_proxy_mmio_ok(struct zoc_pdev *pdev, u64 off, unsigned int size)
 	if (!zoc_in(off, size, 0, BIT_ULL(img->bar_shift)))
 		return false;
 	if (vectors &&
-	    (zoc_in(off, 1, le32_to_cpu(img->msix_table),
-		    vectors * PCI_MSIX_ENTRY_SIZE) ||
-	     zoc_in(off, 1, le32_to_cpu(img->msix_pba), 8)))
+	    (zoc_overlap(off, size, le32_to_cpu(img->msix_table),
+			 vectors * PCI_MSIX_ENTRY_SIZE) ||
+	     zoc_overlap(off, size, le32_to_cpu(img->msix_pba), 8)))
 		return false;
 	for (i = 0; i < img->nr_regions; i++)
 		if (img->region[i].policy != ZOC_REGION_FORWARD &&
-		    zoc_in(off, 1, le32_to_cpu(img->region[i].offset),
-			   le32_to_cpu(img->region[i].size)))
+		    zoc_overlap(off, size, le32_to_cpu(img->region[i].offset),
+				le32_to_cpu(img->region[i].size)))
 			return false;
 	return true;
 }

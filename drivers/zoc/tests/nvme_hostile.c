@@ -754,6 +754,20 @@ static void znh_delete_io_queues(struct znh_ctrl *ctrl)
 	ctrl->io_cq_live = false;
 }
 
+/*
+ * Eight bytes at 0x18, a reserved word and CSTS: forwarded by the host,
+ * which serves CSTS from its shadow but not an access that holds more, yet
+ * no model may see a byte of a range the host serves.  Refused: all ones.
+ */
+static void znh_csts_straddle(struct znh_ctrl *ctrl)
+{
+	u64 val = readq(ctrl->bar + NVME_REG_CSTS - sizeof(u32));
+
+	if (val != ~0ULL)
+		znh_fail(ctrl, "8 bytes at %#x read %#llx, not all ones",
+			 NVME_REG_CSTS - (int)sizeof(u32), val);
+}
+
 /* A case with the I/O queues, followed by the baseline Read */
 #define ZNH_HOSTILE(name)	{ #name, znh_##name, .io = true, .baseline = true }
 
@@ -778,6 +792,7 @@ static const struct znh_case znh_cases[] = {
 	ZNH_HOSTILE(io_bad_opcode),
 	ZNH_HOSTILE(sq_tail_beyond_size),
 	ZNH_HOSTILE(cq_head_beyond_size),
+	ZNH_HOSTILE(csts_straddle),
 	ZNH_HOSTILE(fuzz),
 	{ "svm_alive", znh_svm_alive, .io = true },
 	{ "delete_io_queues", znh_delete_io_queues, .io = true },
