@@ -25,6 +25,7 @@
 #define CHUNKS		32
 #define CHUNK_STRIDE	(4 << 20)	/* the pattern spans the first 128 MiB */
 #define FIO_OFFSET	(160 << 20)	/* fio stays clear of it */
+#define OTHER_NAME	"disk9"		/* beside the hostile run, on vdb */
 
 static off_t chunk_off(int i)
 {
@@ -220,26 +221,28 @@ TEST_F_TIMEOUT(nvme, invalid_commands, 300)
  * NVMe status while the I/O queue keeps working, then random commands
  * for ZOC_NVME_FUZZ_SECS (10 s) from seed ZOC_NVME_FUZZ_SEED (1) must
  * each complete and leave the controller working after a reset;
- * afterwards the nvme driver takes the function back and the model
- * counted the bad doorbells.
+ * meanwhile fio verifies on a virtio-blk disk on vdb, another device of
+ * the service VM that must never err; afterwards the nvme driver takes
+ * the function back and the model counted the bad doorbells.
  */
 /* Long enough for a fuzz of 30 minutes */
 TEST_F_TIMEOUT(nvme, hostile_host, 2400)
 {
 	unsigned long long aperture;
-	char args[128];
-	int ret;
+	char args[192];
+	int ret, n;
 
 	if (zoc_setup_skipped(_metadata))
 		return;
 	ASSERT_EQ(0, link_aperture(&aperture))
 		TH_LOG("no aperture in " ZOC_DEBUGFS "/link");
 	/* The fuzz case: 10 s and seed 1 unless the environment says */
-	snprintf(args, sizeof(args), "link_area=%#llx fuzz_secs=%s fuzz_seed=%s",
-		 aperture, getenv("ZOC_NVME_FUZZ_SECS") ?: "10",
-		 getenv("ZOC_NVME_FUZZ_SEED") ?: "1");
-	ret = zoc_hostile_run(DEV_NAME, "nvme", HOSTILE_MOD, args,
-			      "zoc_nvme_hostile", self->out, sizeof(self->out));
+	n = snprintf(args, sizeof(args), "link_area=%#llx ", aperture);
+	zoc_fuzz_args(args + n, sizeof(args) - n, "ZOC_NVME");
+	ret = zoc_hostile_run_beside(DEV_NAME, "nvme", HOSTILE_MOD, args,
+				     "zoc_nvme_hostile", NULL, OTHER_NAME,
+				     "virtio-blk", "vdb", self->out,
+				     sizeof(self->out));
 	if (ret == -ENOPKG)
 		SKIP(return, "cannot load %s (CONFIG_ZOC_NVME_HOSTILE_TEST): %.200s",
 		     HOSTILE_MOD, self->out);

@@ -234,15 +234,41 @@ static inline int zoc_dev_wait_state(const char *name, const char *state,
 }
 
 /*
+ * A fuzz case's module parameters into @buf: its length and seed from
+ * @env_FUZZ_SECS and @env_FUZZ_SEED in the environment, else 10 s and 1.
+ */
+static inline void zoc_fuzz_args(char *buf, size_t len, const char *env)
+{
+	char secs[64], seed[64];
+
+	snprintf(secs, sizeof(secs), "%s_FUZZ_SECS", env);
+	snprintf(seed, sizeof(seed), "%s_FUZZ_SEED", env);
+	snprintf(buf, len, "fuzz_secs=%s fuzz_seed=%s", getenv(secs) ?: "10",
+		 getenv(seed) ?: "1");
+}
+
+/**
+ * struct zoc_hostile_counts - what a hostile test module counted in a run
+ * @refused: inputs the device was seen to refuse (each in its "invalid")
+ * @errors: requests it completed with an error status (each in "errors")
+ */
+struct zoc_hostile_counts {
+	long long refused;
+	long long errors;
+};
+
+/*
  * Hand the function of device @name from its driver @driver to the hostile
  * test module @mod (loaded with @args; debugfs directory @dbg), have it run
- * its cases, give the function back to @driver and unload @mod.  What went
- * wrong (the module's results on a failed run) goes to @out.
+ * its cases, take its counts into @counts (if not NULL), give the function
+ * back to @driver and unload @mod.  What went wrong (the module's results
+ * on a failed run) goes to @out.
  * Return: 0; -ENOPKG if @mod cannot be loaded; else the first error.
  */
 static inline int zoc_hostile_run(const char *name, const char *driver,
 				  const char *mod, const char *args,
-				  const char *dbg, char *out, size_t len)
+				  const char *dbg, struct zoc_hostile_counts *counts,
+				  char *out, size_t len)
 {
 	char dir[300], addr[32], path[128];
 	int ret, bound;
@@ -268,6 +294,11 @@ static inline int zoc_hostile_run(const char *name, const char *driver,
 	if (ret)
 		zoc_sh(out, len, "echo 'run: %s'; cat /sys/kernel/debug/%s/results",
 		       strerror(-ret), dbg);
+	if (counts) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/%s", dbg);
+		counts->refused = zoc_read_dec(path, "refused");
+		counts->errors = zoc_read_dec(path, "errors");
+	}
 	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", driver);
 	bound = zoc_write_str(path, addr);
 	if (bound && !ret)
@@ -411,6 +442,63 @@ static inline int zoc_svm_kill_during_io(const char *name, const char *fio,
 		ret = ret ?: -ETIMEDOUT;
 	}
 	close(lab);
+	return ret;
+}
+
+/* fio verifying on a disk beside a hostile run: 8 MiB in the fio range */
+#define ZOC_BESIDE_FIO_LOG	"/tmp/zoc-beside-fio.log"
+#define ZOC_BESIDE_FIO \
+	"exec fio --name=beside --filename=%s --rw=randrw --bs=4k --direct=1 " \
+	"--ioengine=libaio --iodepth=4 --size=8m --offset=160m " \
+	"--verify=crc32c --verify_fatal=1 " \
+	ZOC_FIO_UNTIL_STOPPED " >" ZOC_BESIDE_FIO_LOG " 2>&1"
+#define ZOC_BESIDE_FIO_SECS	7200	/* fio's runtime, if it is not stopped */
+
+/*
+ * zoc_hostile_run() while fio verifies on disk @other, of @kind on the
+ * service VM's block device @backend: another device of the same service
+ * VM, which must never err.  @other is added first and deleted after.
+ * Return: as zoc_hostile_run(); or -EIO, with why in @out, if the other
+ * disk could not be added, fio failed, or the disk counted an error or an
+ * invalid input.
+ */
+static inline int zoc_hostile_run_beside(const char *name, const char *driver,
+					 const char *mod, const char *args,
+					 const char *dbg,
+					 struct zoc_hostile_counts *counts,
+					 const char *other, const char *kind,
+					 const char *backend, char *out,
+					 size_t len)
+{
+	char dev[64], cmd[512], log[1024];
+	int added = 0, ret;
+	pid_t fio;
+
+	zoc_ctl(NULL, 0, "dev del %s", other);
+	if (zoc_disk_add(other, kind, backend, &added, dev, sizeof(dev), out,
+			 len)) {
+		if (added)
+			zoc_ctl(NULL, 0, "dev del %s", other);
+		return -EIO;
+	}
+	snprintf(cmd, sizeof(cmd), ZOC_BESIDE_FIO, dev, ZOC_BESIDE_FIO_SECS);
+	fio = zoc_fio_spawn(cmd);
+	ret = zoc_hostile_run(name, driver, mod, args, dbg, counts, out, len);
+	if (fio <= 0 ||
+	    zoc_fio_stop(&fio, 1, ZOC_BESIDE_FIO_LOG, log, sizeof(log))) {
+		if (ret != -ENOPKG)
+			snprintf(out, len, "fio on %s beside it failed: %s",
+				 other, fio > 0 ? log : "not started");
+		ret = ret ?: -EIO;
+	} else if (zoc_dev_stat(other, "errors") ||
+		   zoc_dev_stat(other, "invalid")) {
+		snprintf(out, len, "%s beside it counted errors %lld, invalid %lld",
+			 other, zoc_dev_stat(other, "errors"),
+			 zoc_dev_stat(other, "invalid"));
+		ret = ret ?: -EIO;
+	}
+	zoc_fio_kill(&fio);
+	zoc_ctl(NULL, 0, "dev del %s", other);
 	return ret;
 }
 

@@ -441,20 +441,39 @@ static inline int zoc_fn_entry(const char *name, const char *sub,
 	return -ETIMEDOUT;
 }
 
-/* Hex value of sysfs attribute @name of @dir, or ~0. */
-static inline unsigned long long zoc_read_hex(const char *dir, const char *name)
+/* The first line of file @name in @dir into @buf; "" if none. */
+static inline void zoc_read_attr(const char *dir, const char *name, char *buf,
+				 size_t len)
 {
-	char path[512], buf[64] = "";
+	char path[512];
 	FILE *f;
 
+	buf[0] = '\0';
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "r");
 	if (!f)
-		return ~0ULL;
-	if (!fgets(buf, sizeof(buf), f))
+		return;
+	if (!fgets(buf, len, f))
 		buf[0] = '\0';
 	fclose(f);
-	return strtoull(buf, NULL, 16);
+}
+
+/* Hex value of sysfs attribute @name of @dir, or ~0. */
+static inline unsigned long long zoc_read_hex(const char *dir, const char *name)
+{
+	char buf[64];
+
+	zoc_read_attr(dir, name, buf, sizeof(buf));
+	return buf[0] ? strtoull(buf, NULL, 16) : ~0ULL;
+}
+
+/* Decimal value of file @name in @dir (sysfs, debugfs), or -1. */
+static inline long long zoc_read_dec(const char *dir, const char *name)
+{
+	char buf[64];
+
+	zoc_read_attr(dir, name, buf, sizeof(buf));
+	return buf[0] ? strtoll(buf, NULL, 10) : -1;
 }
 
 /* Run the shell command line @cmd in the background: its pid, or -1. */

@@ -29,13 +29,7 @@
 
 #include "nvme_hostile.h"
 
-static unsigned int fuzz_secs = 10;
-module_param(fuzz_secs, uint, 0644);
-MODULE_PARM_DESC(fuzz_secs, "seconds the fuzz case runs; 0 skips it");
-
-static unsigned long long fuzz_seed = 1;
-module_param(fuzz_seed, ullong, 0644);
-MODULE_PARM_DESC(fuzz_seed, "seed of the fuzz case's commands");
+ZOC_HOSTILE_FUZZ_PARAMS("commands");
 
 #define ZNF_BASELINE_EVERY	32
 #define ZNF_IO_COPY		0x19	/* Copy, which 6.1's nvme.h does not name */

@@ -4,7 +4,10 @@
  * zoc_virtio_hostile_test) share: a debugfs directory whose "run" takes
  * the PCI address of a function of the ZOC bus with no driver bound and
  * runs every case on it, and whose "results" says how each case went,
- * "NAME ok" or "NAME FAIL: why", one run at a time.
+ * "NAME ok" or "NAME FAIL: why", one run at a time.  "refused" and
+ * "errors" count, for the last run, the inputs the device was seen to
+ * refuse (each must show in its "invalid" statistic) and the requests it
+ * completed with an error status (each must show in its "errors").
  */
 #ifndef _ZOC_HOSTILE_H
 #define _ZOC_HOSTILE_H
@@ -13,6 +16,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/sizes.h>
@@ -26,11 +30,15 @@
  * struct zoc_hostile_log - how the current case goes
  * @what: the step in progress, put before a failure, or NULL
  * @failed: a case of the run failed
+ * @refused: inputs of the current case the device was seen to refuse
+ * @errors: requests of the current case completed with an error status
  * @why: the first failure of the current case, "" if none
  */
 struct zoc_hostile_log {
 	const char *what;
 	bool failed;
+	u64 refused;
+	u64 errors;
 	char why[ZOC_HOSTILE_WHY_LEN];
 };
 
@@ -41,6 +49,8 @@ struct zoc_hostile_log {
  * @domain: the ZOC bus's PCI domain: functions elsewhere are refused
  * @dir: its debugfs directory
  * @mutex: one run at a time; protects the results
+ * @refused: inputs of the last run the device was seen to refuse
+ * @errors: requests of the last run completed with an error status
  * @len: bytes of @results used
  * @results: the results of the last run
  */
@@ -51,9 +61,23 @@ struct zoc_hostile {
 	struct dentry *dir;
 	/* one run at a time; protects the results */
 	struct mutex mutex;
+	u64 refused;
+	u64 errors;
 	size_t len;
 	char results[ZOC_HOSTILE_RESULTS_LEN];
 };
+
+/*
+ * The parameters of a fuzz case: how long it runs (10 s unless said, 0
+ * skips it) and the seed of its pseudo-random sequence of @inputs.
+ */
+#define ZOC_HOSTILE_FUZZ_PARAMS(inputs)					\
+	static unsigned int fuzz_secs = 10;				\
+	module_param(fuzz_secs, uint, 0644);				\
+	MODULE_PARM_DESC(fuzz_secs, "seconds the fuzz case runs; 0 skips it"); \
+	static unsigned long long fuzz_seed = 1;			\
+	module_param(fuzz_seed, ullong, 0644);				\
+	MODULE_PARM_DESC(fuzz_seed, "seed of the fuzz case's " inputs)
 
 /* Note a failure of the current case; the first one is kept. */
 static inline __printf(2, 3) void zoc_hostile_fail(struct zoc_hostile_log *log,
@@ -74,12 +98,17 @@ static inline __printf(2, 3) void zoc_hostile_fail(struct zoc_hostile_log *log,
 	va_end(args);
 }
 
-/* Add the current case's line to the results. */
+/* Add the current case's line and counts to the results. */
 static inline void zoc_hostile_record(struct zoc_hostile *h,
 				      struct zoc_hostile_log *log,
 				      struct pci_dev *pdev, const char *name)
 {
 	bool ok = !log->why[0];
+
+	h->refused += log->refused;
+	h->errors += log->errors;
+	log->refused = 0;
+	log->errors = 0;
 
 	if (!ok) {
 		log->failed = true;
@@ -92,6 +121,8 @@ static inline void zoc_hostile_record(struct zoc_hostile *h,
 /* A new run: the results of the last one go. */
 static inline void zoc_hostile_clear(struct zoc_hostile *h)
 {
+	h->refused = 0;
+	h->errors = 0;
 	h->len = 0;
 	h->results[0] = '\0';
 }
@@ -200,6 +231,8 @@ static inline void zoc_hostile_init(struct zoc_hostile *h)
 	debugfs_create_file("run", 0200, h->dir, h, &zoc_hostile_run_fops);
 	debugfs_create_file("results", 0400, h->dir, h,
 			    &zoc_hostile_results_fops);
+	debugfs_create_u64("refused", 0400, h->dir, &h->refused);
+	debugfs_create_u64("errors", 0400, h->dir, &h->errors);
 }
 
 static inline void zoc_hostile_exit(struct zoc_hostile *h)

@@ -15,15 +15,13 @@
  * device up from a reset and is followed by a reset; at the end the
  * device must still read.
  *
- * A virtio-net function gets the same kind of cases on its transmit queue
- * (a chain that loops, points outside host RAM, is too long, holds no
- * header or a buffer the device would write) and on its receive queue (a
- * buffer the device could only read, too short for a header, or of more
- * descriptors than the device keeps): each sets DEVICE_NEEDS_RESET.  A
- * frame too long to be Ethernet is dropped, the device still working; a
- * valid frame is sent before and after.  The write returns its count if every case
- * passed, -EIO if one failed; "results" then lists the cases of the run,
- * "NAME ok" or "NAME FAIL: why".
+ * A virtio-net function gets the same kind of cases on its queues
+ * (virtio_hostile_net.c).  Then both kinds get the fuzz case
+ * (virtio_hostile_fuzz.c): random chains checked against a reference
+ * model of the rules.  The write returns its count if every case passed,
+ * -EIO if one failed; "results" then lists the cases of the run, "NAME ok"
+ * or "NAME FAIL: why"; "refused" and "errors" count the chains the device
+ * was seen to refuse and the requests it failed.
  *
  * The function must have no driver bound.  The device is driven by
  * polling: MSI-X stays off and no vector is given to the queue or to
@@ -33,170 +31,13 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
-#include <linux/delay.h>
-#include <linux/device.h>
-#include <linux/dma-mapping.h>
-#include <linux/io.h>
-#include <linux/jiffies.h>
-#include <linux/kernel.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
-#include <linux/pci.h>
-#include <linux/sizes.h>
-#include <linux/slab.h>
-#include <linux/string.h>
-#include <linux/uaccess.h>
-#include <linux/virtio_blk.h>
-#include <linux/virtio_byteorder.h>
-#include <linux/virtio_ids.h>
-#include <linux/virtio_net.h>
-#include <linux/virtio_pci.h>
-#include <linux/virtio_ring.h>
-#include <uapi/linux/virtio_config.h>
 
-#include "zoc_hostile.h"
-
-/* BAR0 of a ZOC virtio function (Documentation/zoc/virtio.rst) */
-#define ZVH_COMMON		0x0000
-#define ZVH_ISR			0x1000
-#define ZVH_DEVICE		0x2000
-#define ZVH_NOTIFY		0x3000	/* queue i at 4 * i */
-#define ZVH_BAR_MIN		SZ_16K
-#define ZVH_BLK_ID		(0x1040 + VIRTIO_ID_BLOCK)
-#define ZVH_NET_ID		(0x1040 + VIRTIO_ID_NET)
-
-#define ZVH_QSIZE		16
-#define ZVH_NET_RXQ		0
-#define ZVH_NET_TXQ		1
-/* virtio-net: the header, then a 60-byte frame; too long a frame */
-#define ZVH_NET_HDR		12
-#define ZVH_NET_FRAME		60
-#define ZVH_NET_HUGE_FRAME	4000
-#define ZVH_NET_RX_SEGS		5	/* one more than the device keeps */
-#define ZVH_OUTSIDE_RAM		BIT_ULL(46)	/* far past the lab's RAM */
-#define ZVH_LEGACY_HOLE		0xa0000		/* VGA memory: no PC has RAM there */
-#define ZVH_BAD_TYPE		0x7f
-#define ZVH_HUGE_LEN		0xffffffffU
-
-/* Driver features: virtio 1.x, and indirect tables for their cases */
-#define ZVH_F_VERSION_1		BIT_ULL(VIRTIO_F_VERSION_1)
-#define ZVH_F_INDIRECT		BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC)
-#define ZVH_F_RING_RESET	BIT_ULL(VIRTIO_F_RING_RESET)
-
-/* Device status bits of a device brought up */
-#define ZVH_S_UP		(VIRTIO_CONFIG_S_ACKNOWLEDGE |		\
-				 VIRTIO_CONFIG_S_DRIVER |		\
-				 VIRTIO_CONFIG_S_FEATURES_OK |		\
-				 VIRTIO_CONFIG_S_DRIVER_OK)
-#define ZVH_S_GONE		0xff	/* reads of a function that is gone */
-
-/*
- * The rings and the request's header and status share a page: the
- * descriptor table, the avail ring (with used_event), the used ring
- * (with avail_event) and an indirect table.
- */
-#define ZVH_DESC_OFF		0x000
-#define ZVH_AVAIL_OFF		0x100
-#define ZVH_USED_OFF		0x200
-#define ZVH_INDIRECT_OFF	0x300
-#define ZVH_INDIRECT_N		4
-#define ZVH_HDR_OFF		0x400
-#define ZVH_STATUS_OFF		0x410
-#define ZVH_RING_SIZE		PAGE_SIZE
-
-/* The baseline read: sector 0, 4 KiB */
-#define ZVH_DATA_SIZE		SZ_4K
-/* virtio-blk sectors are 512 bytes, whatever the block size */
-#define ZVH_SECTOR_SHIFT	9
-#define ZVH_DATA_SECTORS	(ZVH_DATA_SIZE >> ZVH_SECTOR_SHIFT)
-#define ZVH_POISON		0xc3
-
-#define ZVH_TIMEOUT_S		30	/* per request and reset: TCG is slow */
-#define ZVH_QUIET_MS		1000	/* nothing may be used in it */
-#define ZVH_POLL_US		1000
-
-static_assert(ZVH_QSIZE * sizeof(struct vring_desc) <=
-	      ZVH_AVAIL_OFF - ZVH_DESC_OFF);
-static_assert(sizeof(struct vring_avail) + (ZVH_QSIZE + 1) * sizeof(u16) <=
-	      ZVH_USED_OFF - ZVH_AVAIL_OFF);
-static_assert(sizeof(struct vring_used) +
-	      ZVH_QSIZE * sizeof(struct vring_used_elem) + sizeof(u16) <=
-	      ZVH_INDIRECT_OFF - ZVH_USED_OFF);
-static_assert(ZVH_INDIRECT_N * sizeof(struct vring_desc) <=
-	      ZVH_HDR_OFF - ZVH_INDIRECT_OFF);
-static_assert(ZVH_HDR_OFF + sizeof(struct virtio_blk_outhdr) <=
-	      ZVH_STATUS_OFF);
-static_assert(ZVH_STATUS_OFF < ZVH_RING_SIZE);
+#include "virtio_hostile.h"
 
 static int domain = 0x5a0c;
 module_param(domain, int, 0444);
 MODULE_PARM_DESC(domain, "PCI domain of the ZOC bus; functions elsewhere are refused");
-
-/**
- * struct zvh_dev - the function under test, during a run
- * @pdev: the PCI function
- * @bar: its BAR0
- * @touched: device_status was written: the device must be reset before
- *	the memory it was given is freed
- * @ring: the rings, the header and the status byte, ZVH_RING_SIZE bytes
- * @ring_dma: its bus address
- * @desc: the descriptor table, in @ring
- * @avail: the avail ring, in @ring
- * @used: the used ring, in @ring
- * @indirect: an indirect table of ZVH_INDIRECT_N entries, in @ring
- * @hdr: the request header, in @ring
- * @status: the request's status byte, in @ring
- * @data: the data buffer, ZVH_DATA_SIZE bytes
- * @data_dma: its bus address
- * @queue: the queue of the current case
- * @avail_idx: the avail index we published
- * @last_used: the next used entry to look at
- * @poison: what the next baseline read's buffer is filled with
- * @have_ref: @ref holds what the first baseline read returned
- * @ref: what the first baseline read returned
- * @abort: why no further case can run, or NULL
- * @log: how the current case goes
- */
-struct zvh_dev {
-	struct pci_dev *pdev;
-	void __iomem *bar;
-	bool touched;
-	void *ring;
-	dma_addr_t ring_dma;
-	struct vring_desc *desc;
-	struct vring_avail *avail;
-	struct vring_used *used;
-	struct vring_desc *indirect;
-	struct virtio_blk_outhdr *hdr;
-	u8 *status;
-	void *data;
-	dma_addr_t data_dma;
-	u16 queue;
-	u16 avail_idx;
-	u16 last_used;
-	u8 poison;
-	bool have_ref;
-	u8 ref[ZVH_DATA_SIZE];
-	const char *abort;
-	struct zoc_hostile_log log;
-};
-
-/**
- * struct zvh_case - a case of a run
- * @name: its name in the results
- * @run: runs it; failures are reported with zvh_fail()
- * @features: driver features besides VIRTIO_F_VERSION_1
- * @queue: the queue it uses
- * @manual: @run brings the device up itself
- */
-struct zvh_case {
-	const char *name;
-	void (*run)(struct zvh_dev *zd);
-	u64 features;
-	u16 queue;
-	bool manual;
-};
 
 static int zvh_run(struct pci_dev *pdev);
 
@@ -206,8 +47,6 @@ static struct zoc_hostile zvh_test = {
 };
 
 /* --- reporting ----------------------------------------------------------- */
-
-#define zvh_fail(zd, ...)	zoc_hostile_fail(&(zd)->log, __VA_ARGS__)
 
 /* Add the current case's line to the results. */
 static void zvh_record(struct zvh_dev *zd, const char *name)
@@ -233,17 +72,17 @@ static const char *zvh_blk_status_name(u8 status)
 
 /* --- registers ----------------------------------------------------------- */
 
-static void __iomem *zvh_common(struct zvh_dev *zd, unsigned int off)
+void __iomem *zvh_common(struct zvh_dev *zd, unsigned int off)
 {
 	return zd->bar + ZVH_COMMON + off;
 }
 
-static u8 zvh_get_status(struct zvh_dev *zd)
+u8 zvh_get_status(struct zvh_dev *zd)
 {
 	return readb(zvh_common(zd, VIRTIO_PCI_COMMON_STATUS));
 }
 
-static void zvh_set_status(struct zvh_dev *zd, u8 status)
+void zvh_set_status(struct zvh_dev *zd, u8 status)
 {
 	zd->touched = true;
 	writeb(status, zvh_common(zd, VIRTIO_PCI_COMMON_STATUS));
@@ -261,7 +100,7 @@ static void zvh_write64(struct zvh_dev *zd, unsigned int lo, u64 val)
  * function whose service VM is gone reads zeros, its configuration space
  * all ones.
  */
-static bool zvh_gone(struct zvh_dev *zd, u8 status)
+bool zvh_gone(struct zvh_dev *zd, u8 status)
 {
 	if (status != ZVH_S_GONE && pci_device_is_present(zd->pdev))
 		return false;
@@ -274,7 +113,7 @@ static bool zvh_gone(struct zvh_dev *zd, u8 status)
  * Write 0 to device_status and wait for it to read 0: the device is done
  * with the rings and buffers it was given.
  */
-static int zvh_reset(struct zvh_dev *zd)
+int zvh_reset(struct zvh_dev *zd)
 {
 	unsigned long deadline = jiffies + ZVH_TIMEOUT_S * HZ;
 	u8 status;
@@ -298,7 +137,7 @@ static int zvh_reset(struct zvh_dev *zd)
 /* --- bring-up ------------------------------------------------------------ */
 
 /* Reset, then ACKNOWLEDGE, DRIVER and the features, with FEATURES_OK. */
-static int zvh_features(struct zvh_dev *zd, u64 features)
+int zvh_features(struct zvh_dev *zd, u64 features)
 {
 	u8 status = VIRTIO_CONFIG_S_ACKNOWLEDGE;
 	u64 offered;
@@ -344,7 +183,7 @@ static int zvh_features(struct zvh_dev *zd, u64 features)
 }
 
 /* Set up the case's queue with its descriptor table at @desc, enable it. */
-static int zvh_queue(struct zvh_dev *zd, u64 desc)
+int zvh_queue(struct zvh_dev *zd, u64 desc)
 {
 	u16 max;
 
@@ -367,7 +206,7 @@ static int zvh_queue(struct zvh_dev *zd, u64 desc)
 }
 
 /* The queue took its rings: DRIVER_OK. */
-static int zvh_driver_ok(struct zvh_dev *zd)
+int zvh_driver_ok(struct zvh_dev *zd)
 {
 	u16 enabled;
 	u8 status;
@@ -390,7 +229,7 @@ static int zvh_driver_ok(struct zvh_dev *zd)
 }
 
 /* From a reset to DRIVER_OK, with @features besides VIRTIO_F_VERSION_1. */
-static int zvh_bring_up(struct zvh_dev *zd, u64 features)
+int zvh_bring_up(struct zvh_dev *zd, u64 features)
 {
 	const char *what = zd->log.what;
 	int ret;
@@ -407,13 +246,12 @@ static int zvh_bring_up(struct zvh_dev *zd, u64 features)
 
 /* --- requests ------------------------------------------------------------ */
 
-static dma_addr_t zvh_dma(struct zvh_dev *zd, unsigned int off)
+dma_addr_t zvh_dma(struct zvh_dev *zd, unsigned int off)
 {
 	return zd->ring_dma + off;
 }
 
-static void zvh_desc(struct vring_desc *d, u64 addr, u32 len, u16 flags,
-		     u16 next)
+void zvh_desc(struct vring_desc *d, u64 addr, u32 len, u16 flags, u16 next)
 {
 	d->addr = __cpu_to_virtio64(true, addr);
 	d->len = __cpu_to_virtio32(true, len);
@@ -442,7 +280,7 @@ static void zvh_request(struct zvh_dev *zd, struct vring_desc *table,
 }
 
 /* Make the chain at @head available and notify the queue. */
-static void zvh_submit(struct zvh_dev *zd, u16 head)
+void zvh_submit(struct zvh_dev *zd, u16 head)
 {
 	zd->avail->ring[zd->avail_idx % ZVH_QSIZE] =
 		__cpu_to_virtio16(true, head);
@@ -454,14 +292,13 @@ static void zvh_submit(struct zvh_dev *zd, u16 head)
 	writew(zd->queue, zd->bar + ZVH_NOTIFY + 4 * zd->queue);
 }
 
-static u16 zvh_used_idx(struct zvh_dev *zd)
+u16 zvh_used_idx(struct zvh_dev *zd)
 {
 	return __virtio16_to_cpu(true, READ_ONCE(zd->used->idx));
 }
 
 /* Wait for the next used entry, into @id and @len. */
-static int zvh_wait_used(struct zvh_dev *zd, const char *name, u32 *id,
-			 u32 *len)
+int zvh_wait_used(struct zvh_dev *zd, const char *name, u32 *id, u32 *len)
 {
 	unsigned long deadline = jiffies + ZVH_TIMEOUT_S * HZ;
 	struct vring_used_elem *elem;
@@ -515,6 +352,8 @@ static bool zvh_check(struct zvh_dev *zd, const char *name, u16 head,
 	if (zvh_wait_used(zd, name, &id, &len))
 		return false;
 	got = READ_ONCE(*zd->status);
+	if (got != VIRTIO_BLK_S_OK && got != ZVH_POISON)
+		zd->log.errors++;
 	if (id != head) {
 		zvh_fail(zd, "%s: used id %u, expected %u", name, id, head);
 		return false;
@@ -534,7 +373,7 @@ static bool zvh_check(struct zvh_dev *zd, const char *name, u16 head,
 }
 
 /* The valid read that must keep working: sector 0, 4 KiB, same data. */
-static void zvh_baseline(struct zvh_dev *zd)
+void zvh_baseline(struct zvh_dev *zd)
 {
 	const char *name = "read sector 0";
 
@@ -582,7 +421,7 @@ static void zvh_refused(struct zvh_dev *zd, const char *name, u8 want)
  * What was submitted breaks the rules: DEVICE_NEEDS_RESET, the
  * configuration bit in the ISR, and nothing used, not even a while later.
  */
-static void zvh_needs_reset(struct zvh_dev *zd, const char *name)
+void zvh_needs_reset(struct zvh_dev *zd, const char *name)
 {
 	unsigned long deadline = jiffies + ZVH_TIMEOUT_S * HZ;
 	u8 status, isr;
@@ -600,6 +439,7 @@ static void zvh_needs_reset(struct zvh_dev *zd, const char *name)
 		}
 		usleep_range(ZVH_POLL_US, 2 * ZVH_POLL_US);
 	}
+	zd->log.refused++;
 	isr = readb(zd->bar + ZVH_ISR);
 	if (!(isr & VIRTIO_PCI_ISR_CONFIG))
 		zvh_fail(zd, "%s: NEEDS_RESET, but ISR %#x lacks the configuration bit",
@@ -685,16 +525,20 @@ static void zvh_unknown_type(struct zvh_dev *zd)
 	zvh_refused(zd, "request type 0x7f", VIRTIO_BLK_S_UNSUPP);
 }
 
+/* virtio-blk: the disk's capacity, in 512-byte sectors */
+u64 zvh_capacity(struct zvh_dev *zd)
+{
+	void __iomem *cap = zd->bar + ZVH_DEVICE +
+			    offsetof(struct virtio_blk_config, capacity);
+
+	return readl(cap) | (u64)readl(cap + sizeof(u32)) << 32;
+}
+
 /* The last 4 KiB but one sector: its last sector is past the end. */
 static void zvh_read_past_end(struct zvh_dev *zd)
 {
-	u64 capacity;
+	u64 capacity = zvh_capacity(zd);
 
-	capacity = readl(zd->bar + ZVH_DEVICE +
-			 offsetof(struct virtio_blk_config, capacity));
-	capacity |= (u64)readl(zd->bar + ZVH_DEVICE +
-			       offsetof(struct virtio_blk_config, capacity) +
-			       sizeof(u32)) << 32;
 	if (capacity < 2 * ZVH_DATA_SECTORS) {
 		zvh_fail(zd, "capacity %llu sectors: too small for the test",
 			 capacity);
@@ -775,210 +619,6 @@ static void zvh_svm_alive(struct zvh_dev *zd)
 		zvh_fail(zd, "device_status %#x", status);
 }
 
-/* --- virtio-net ---------------------------------------------------------- */
-
-/*
- * A frame of @len bytes after a zero header, in the data buffer: a
- * broadcast of the local experimental EtherType, from a local address.
- */
-static void zvh_net_frame(struct zvh_dev *zd, u32 len)
-{
-	static const u8 head[] = {
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0x02, 0x00, 0x00, 0x5a, 0x0c, 0x99,
-		0x88, 0xb5,
-	};
-
-	memset(zd->data, 0, ZVH_NET_HDR + len);
-	memcpy(zd->data + ZVH_NET_HDR, head, sizeof(head));
-	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_NET_HDR + len, 0, 0);
-}
-
-/* A frame is taken and used, nothing written; the device goes on. */
-static bool zvh_net_used(struct zvh_dev *zd, const char *name)
-{
-	u32 id, len;
-	u8 status;
-
-	zvh_submit(zd, 0);
-	if (zvh_wait_used(zd, name, &id, &len))
-		return false;
-	if (id || len) {
-		zvh_fail(zd, "%s: used id %u length %u, expected 0 and 0", name,
-			 id, len);
-		return false;
-	}
-	status = zvh_get_status(zd);
-	if (zvh_gone(zd, status))
-		return false;
-	if (status != ZVH_S_UP) {
-		zvh_fail(zd, "%s: device_status %#x afterwards", name, status);
-		return false;
-	}
-	return true;
-}
-
-static void zvh_net_send(struct zvh_dev *zd)
-{
-	zvh_net_frame(zd, ZVH_NET_FRAME);
-	zvh_net_used(zd, "send a frame");
-}
-
-/* Dropped, not a reason to reset: a valid frame follows. */
-static void zvh_net_huge_frame(struct zvh_dev *zd)
-{
-	zvh_net_frame(zd, ZVH_NET_HUGE_FRAME);
-	if (!zvh_net_used(zd, "frame of 4000 bytes"))
-		return;
-	zd->log.what = "then a valid frame";
-	zvh_net_send(zd);
-	zd->log.what = NULL;
-}
-
-/*
- * A checksum for the device to complete: at @start + @off of the frame.
- * Out of the frame, or inside its Ethernet header: dropped, no reset.
- */
-static void zvh_net_csum(struct zvh_dev *zd, const char *name, u16 start,
-			 u16 off)
-{
-	struct virtio_net_hdr *hdr = zd->data;
-
-	zvh_net_frame(zd, ZVH_NET_FRAME);
-	hdr->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	hdr->csum_start = __cpu_to_virtio16(true, start);
-	hdr->csum_offset = __cpu_to_virtio16(true, off);
-	if (!zvh_net_used(zd, name))
-		return;
-	zd->log.what = "then a valid frame";
-	zvh_net_send(zd);
-	zd->log.what = NULL;
-}
-
-static void zvh_net_csum_past_end(struct zvh_dev *zd)
-{
-	zvh_net_csum(zd, "checksum field 64 KiB past the frame",
-		     ZVH_NET_FRAME - 1, 0xffff);
-}
-
-static void zvh_net_csum_in_eth_hdr(struct zvh_dev *zd)
-{
-	zvh_net_csum(zd, "checksum from inside the Ethernet header", 2, 4);
-}
-
-/*
- * queue_reset, then DRIVER_OK before the reset is over, and receive
- * buffers offered all along: the queue must not run again (it would take
- * buffers after the reset gave them back, and the reset would wait for
- * them for ever), and the reset must end: queue_reset and queue_enable
- * read 0.
- */
-static void zvh_net_reset_before_driver_ok(struct zvh_dev *zd)
-{
-	unsigned long deadline = jiffies + ZVH_TIMEOUT_S * HZ;
-	u16 resetting, enabled, n = 0;
-
-	zd->log.what = "bring-up";
-	if (zvh_features(zd, ZVH_F_VERSION_1 | ZVH_F_RING_RESET) ||
-	    zvh_queue(zd, zd->ring_dma + ZVH_DESC_OFF))
-		return;
-	zd->log.what = NULL;
-	writew(1, zvh_common(zd, VIRTIO_PCI_COMMON_Q_RESET));
-	zvh_set_status(zd, ZVH_S_UP);
-	for (;;) {
-		/* One more receive buffer each time, as long as there is room */
-		if (n < ZVH_QSIZE) {
-			zvh_desc(&zd->desc[n], zd->data_dma, ZVH_DATA_SIZE,
-				 VRING_DESC_F_WRITE, 0);
-			zvh_submit(zd, n++);
-		}
-		resetting = readw(zvh_common(zd, VIRTIO_PCI_COMMON_Q_RESET));
-		enabled = readw(zvh_common(zd, VIRTIO_PCI_COMMON_Q_ENABLE));
-		if (!resetting && !enabled && n == ZVH_QSIZE)
-			break;
-		if (zvh_gone(zd, zvh_get_status(zd)))
-			return;
-		if (time_after(jiffies, deadline)) {
-			zvh_fail(zd, "queue_reset %u, queue_enable %u after %u s",
-				 resetting, enabled, ZVH_TIMEOUT_S);
-			return;
-		}
-		usleep_range(ZVH_POLL_US, 2 * ZVH_POLL_US);
-	}
-}
-
-static void zvh_net_tx_writable(struct zvh_dev *zd)
-{
-	zvh_net_frame(zd, ZVH_NET_FRAME);
-	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_NET_HDR + ZVH_NET_FRAME,
-		 VRING_DESC_F_WRITE, 0);
-	zvh_submit(zd, 0);
-	zvh_needs_reset(zd, "transmit buffer the device may write");
-}
-
-static void zvh_net_tx_no_header(struct zvh_dev *zd)
-{
-	zvh_net_frame(zd, ZVH_NET_FRAME);
-	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_NET_HDR - 4, 0, 0);
-	zvh_submit(zd, 0);
-	zvh_needs_reset(zd, "transmit chain of 8 bytes");
-}
-
-/* The header's descriptor, then a frame descriptor leading back to it */
-static void zvh_net_tx_loop(struct zvh_dev *zd)
-{
-	zvh_net_frame(zd, ZVH_NET_FRAME);
-	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_NET_HDR, VRING_DESC_F_NEXT, 1);
-	zvh_desc(&zd->desc[1], zd->data_dma + ZVH_NET_HDR, ZVH_NET_FRAME,
-		 VRING_DESC_F_NEXT, 0);
-	zvh_submit(zd, 0);
-	zvh_needs_reset(zd, "transmit chain looping back");
-}
-
-static void zvh_net_tx_outside_ram(struct zvh_dev *zd)
-{
-	zvh_desc(&zd->desc[0], ZVH_OUTSIDE_RAM, ZVH_NET_HDR + ZVH_NET_FRAME,
-		 0, 0);
-	zvh_submit(zd, 0);
-	zvh_needs_reset(zd, "transmit buffer at 1 << 46");
-}
-
-static void zvh_net_tx_huge_len(struct zvh_dev *zd)
-{
-	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_HUGE_LEN, 0, 0);
-	zvh_submit(zd, 0);
-	zvh_needs_reset(zd, "transmit buffer of 0xffffffff bytes");
-}
-
-static void zvh_net_rx_readable(struct zvh_dev *zd)
-{
-	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_DATA_SIZE, 0, 0);
-	zvh_submit(zd, 0);
-	zvh_needs_reset(zd, "receive buffer the device may only read");
-}
-
-static void zvh_net_rx_short(struct zvh_dev *zd)
-{
-	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_NET_HDR - 4,
-		 VRING_DESC_F_WRITE, 0);
-	zvh_submit(zd, 0);
-	zvh_needs_reset(zd, "receive buffer of 8 bytes");
-}
-
-static void zvh_net_rx_too_many(struct zvh_dev *zd)
-{
-	u32 piece = ZVH_DATA_SIZE / ZVH_NET_RX_SEGS;
-	unsigned int i;
-
-	for (i = 0; i < ZVH_NET_RX_SEGS; i++)
-		zvh_desc(&zd->desc[i], zd->data_dma + i * piece, piece,
-			 VRING_DESC_F_WRITE |
-			 (i + 1 < ZVH_NET_RX_SEGS ? VRING_DESC_F_NEXT : 0),
-			 i + 1);
-	zvh_submit(zd, 0);
-	zvh_needs_reset(zd, "receive chain of 5 descriptors");
-}
-
 #define ZVH_CASE(name)		{ #name, zvh_##name }
 #define ZVH_INDIRECT(name)	{ #name, zvh_##name, .features = ZVH_F_INDIRECT }
 
@@ -996,28 +636,8 @@ static const struct zvh_case zvh_cases[] = {
 	ZVH_INDIRECT(indirect_bad_len),
 	ZVH_INDIRECT(indirect_nested),
 	{ "ring_outside_ram", zvh_ring_outside_ram, .manual = true },
+	{ "fuzz", zvh_fuzz, .manual = true },
 	ZVH_CASE(svm_alive),
-};
-
-#define ZVH_NET_TX(name)	{ #name, zvh_net_##name, .queue = ZVH_NET_TXQ }
-#define ZVH_NET_RX(name)	{ #name, zvh_net_##name, .queue = ZVH_NET_RXQ }
-
-static const struct zvh_case zvh_net_cases[] = {
-	ZVH_NET_TX(send),
-	ZVH_NET_TX(tx_writable),
-	ZVH_NET_TX(tx_no_header),
-	ZVH_NET_TX(tx_loop),
-	ZVH_NET_TX(tx_outside_ram),
-	ZVH_NET_TX(tx_huge_len),
-	ZVH_NET_TX(huge_frame),
-	ZVH_NET_TX(csum_past_end),
-	ZVH_NET_TX(csum_in_eth_hdr),
-	ZVH_NET_RX(rx_readable),
-	ZVH_NET_RX(rx_short),
-	ZVH_NET_RX(rx_too_many),
-	{ "qreset_driver_ok", zvh_net_reset_before_driver_ok,
-	  .queue = ZVH_NET_RXQ, .manual = true },
-	{ "svm_alive", zvh_net_send, .queue = ZVH_NET_TXQ },
 };
 
 /*
@@ -1104,7 +724,7 @@ static int zvh_run_cases(struct zvh_dev *zd)
 
 	if (zd->pdev->device == ZVH_NET_ID) {
 		cases = zvh_net_cases;
-		n = ARRAY_SIZE(zvh_net_cases);
+		n = zvh_net_nr_cases;
 	}
 
 	zoc_hostile_clear(&zvh_test);

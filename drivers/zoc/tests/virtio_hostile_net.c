@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The virtio-net cases of zoc_virtio_hostile_test: on the transmit queue,
+ * chains that loop, point outside host RAM, are too long, hold no header
+ * or a buffer the device would write; on the receive queue, buffers the
+ * device could only read, too short for a header, or of more descriptors
+ * than the device keeps: each sets DEVICE_NEEDS_RESET.  Frames too long
+ * to be Ethernet, or whose checksum lies outside them, are dropped, the
+ * device still working; a queue reset raced with DRIVER_OK ends.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include "virtio_hostile.h"
+
+/*
+ * A frame of @len bytes after a zero header, in the data buffer: a
+ * broadcast of the local experimental EtherType, from a local address.
+ */
+static void zvh_net_frame(struct zvh_dev *zd, u32 len)
+{
+	static const u8 head[] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0x02, 0x00, 0x00, 0x5a, 0x0c, 0x99,
+		0x88, 0xb5,
+	};
+
+	memset(zd->data, 0, ZVH_NET_HDR + len);
+	memcpy(zd->data + ZVH_NET_HDR, head, sizeof(head));
+	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_NET_HDR + len, 0, 0);
+}
+
+/* A frame is taken and used, nothing written; the device goes on. */
+static bool zvh_net_used(struct zvh_dev *zd, const char *name)
+{
+	u32 id, len;
+	u8 status;
+
+	zvh_submit(zd, 0);
+	if (zvh_wait_used(zd, name, &id, &len))
+		return false;
+	if (id || len) {
+		zvh_fail(zd, "%s: used id %u length %u, expected 0 and 0", name,
+			 id, len);
+		return false;
+	}
+	status = zvh_get_status(zd);
+	if (zvh_gone(zd, status))
+		return false;
+	if (status != ZVH_S_UP) {
+		zvh_fail(zd, "%s: device_status %#x afterwards", name, status);
+		return false;
+	}
+	return true;
+}
+
+/* A valid frame, taken and used */
+void zvh_net_send(struct zvh_dev *zd)
+{
+	zvh_net_frame(zd, ZVH_NET_FRAME);
+	zvh_net_used(zd, "send a frame");
+}
+
+/* Dropped, not a reason to reset: a valid frame follows. */
+static void zvh_net_huge_frame(struct zvh_dev *zd)
+{
+	zvh_net_frame(zd, ZVH_NET_HUGE_FRAME);
+	if (!zvh_net_used(zd, "frame of 4000 bytes"))
+		return;
+	zd->log.refused++;
+	zd->log.what = "then a valid frame";
+	zvh_net_send(zd);
+	zd->log.what = NULL;
+}
+
+/*
+ * A checksum for the device to complete: at @start + @off of the frame.
+ * Out of the frame, or inside its Ethernet header: dropped, no reset;
+ * the latter, which the frame's header alone shows, counted as invalid.
+ */
+static void zvh_net_csum(struct zvh_dev *zd, const char *name, u16 start,
+			 u16 off)
+{
+	struct virtio_net_hdr *hdr = zd->data;
+
+	zvh_net_frame(zd, ZVH_NET_FRAME);
+	hdr->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	hdr->csum_start = __cpu_to_virtio16(true, start);
+	hdr->csum_offset = __cpu_to_virtio16(true, off);
+	if (!zvh_net_used(zd, name))
+		return;
+	if (start < ETH_HLEN)
+		zd->log.refused++;
+	zd->log.what = "then a valid frame";
+	zvh_net_send(zd);
+	zd->log.what = NULL;
+}
+
+static void zvh_net_csum_past_end(struct zvh_dev *zd)
+{
+	zvh_net_csum(zd, "checksum field 64 KiB past the frame",
+		     ZVH_NET_FRAME - 1, 0xffff);
+}
+
+static void zvh_net_csum_in_eth_hdr(struct zvh_dev *zd)
+{
+	zvh_net_csum(zd, "checksum from inside the Ethernet header", 2, 4);
+}
+
+/*
+ * queue_reset, then DRIVER_OK before the reset is over, and receive
+ * buffers offered all along: the queue must not run again (it would take
+ * buffers after the reset gave them back, and the reset would wait for
+ * them for ever), and the reset must end: queue_reset and queue_enable
+ * read 0.
+ */
+static void zvh_net_reset_before_driver_ok(struct zvh_dev *zd)
+{
+	unsigned long deadline = jiffies + ZVH_TIMEOUT_S * HZ;
+	u16 resetting, enabled, n = 0;
+
+	zd->log.what = "bring-up";
+	if (zvh_features(zd, ZVH_F_VERSION_1 | ZVH_F_RING_RESET) ||
+	    zvh_queue(zd, zd->ring_dma + ZVH_DESC_OFF))
+		return;
+	zd->log.what = NULL;
+	writew(1, zvh_common(zd, VIRTIO_PCI_COMMON_Q_RESET));
+	zvh_set_status(zd, ZVH_S_UP);
+	for (;;) {
+		/* One more receive buffer each time, as long as there is room */
+		if (n < ZVH_QSIZE) {
+			zvh_desc(&zd->desc[n], zd->data_dma, ZVH_DATA_SIZE,
+				 VRING_DESC_F_WRITE, 0);
+			zvh_submit(zd, n++);
+		}
+		resetting = readw(zvh_common(zd, VIRTIO_PCI_COMMON_Q_RESET));
+		enabled = readw(zvh_common(zd, VIRTIO_PCI_COMMON_Q_ENABLE));
+		if (!resetting && !enabled && n == ZVH_QSIZE)
+			break;
+		if (zvh_gone(zd, zvh_get_status(zd)))
+			return;
+		if (time_after(jiffies, deadline)) {
+			zvh_fail(zd, "queue_reset %u, queue_enable %u after %u s",
+				 resetting, enabled, ZVH_TIMEOUT_S);
+			return;
+		}
+		usleep_range(ZVH_POLL_US, 2 * ZVH_POLL_US);
+	}
+}
+
+static void zvh_net_tx_writable(struct zvh_dev *zd)
+{
+	zvh_net_frame(zd, ZVH_NET_FRAME);
+	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_NET_HDR + ZVH_NET_FRAME,
+		 VRING_DESC_F_WRITE, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "transmit buffer the device may write");
+}
+
+static void zvh_net_tx_no_header(struct zvh_dev *zd)
+{
+	zvh_net_frame(zd, ZVH_NET_FRAME);
+	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_NET_HDR - 4, 0, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "transmit chain of 8 bytes");
+}
+
+/* The header's descriptor, then a frame descriptor leading back to it */
+static void zvh_net_tx_loop(struct zvh_dev *zd)
+{
+	zvh_net_frame(zd, ZVH_NET_FRAME);
+	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_NET_HDR, VRING_DESC_F_NEXT, 1);
+	zvh_desc(&zd->desc[1], zd->data_dma + ZVH_NET_HDR, ZVH_NET_FRAME,
+		 VRING_DESC_F_NEXT, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "transmit chain looping back");
+}
+
+static void zvh_net_tx_outside_ram(struct zvh_dev *zd)
+{
+	zvh_desc(&zd->desc[0], ZVH_OUTSIDE_RAM, ZVH_NET_HDR + ZVH_NET_FRAME,
+		 0, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "transmit buffer at 1 << 46");
+}
+
+static void zvh_net_tx_huge_len(struct zvh_dev *zd)
+{
+	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_HUGE_LEN, 0, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "transmit buffer of 0xffffffff bytes");
+}
+
+static void zvh_net_rx_readable(struct zvh_dev *zd)
+{
+	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_DATA_SIZE, 0, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "receive buffer the device may only read");
+}
+
+static void zvh_net_rx_short(struct zvh_dev *zd)
+{
+	zvh_desc(&zd->desc[0], zd->data_dma, ZVH_NET_HDR - 4,
+		 VRING_DESC_F_WRITE, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "receive buffer of 8 bytes");
+}
+
+static void zvh_net_rx_too_many(struct zvh_dev *zd)
+{
+	u32 piece = ZVH_DATA_SIZE / ZVH_NET_RX_SEGS;
+	unsigned int i;
+
+	for (i = 0; i < ZVH_NET_RX_SEGS; i++)
+		zvh_desc(&zd->desc[i], zd->data_dma + i * piece, piece,
+			 VRING_DESC_F_WRITE |
+			 (i + 1 < ZVH_NET_RX_SEGS ? VRING_DESC_F_NEXT : 0),
+			 i + 1);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "receive chain of 5 descriptors");
+}
+
+#define ZVH_NET_TX(name)	{ #name, zvh_net_##name, .queue = ZVH_NET_TXQ }
+#define ZVH_NET_RX(name)	{ #name, zvh_net_##name, .queue = ZVH_NET_RXQ }
+
+const struct zvh_case zvh_net_cases[] = {
+	ZVH_NET_TX(send),
+	ZVH_NET_TX(tx_writable),
+	ZVH_NET_TX(tx_no_header),
+	ZVH_NET_TX(tx_loop),
+	ZVH_NET_TX(tx_outside_ram),
+	ZVH_NET_TX(tx_huge_len),
+	ZVH_NET_TX(huge_frame),
+	ZVH_NET_TX(csum_past_end),
+	ZVH_NET_TX(csum_in_eth_hdr),
+	ZVH_NET_RX(rx_readable),
+	ZVH_NET_RX(rx_short),
+	ZVH_NET_RX(rx_too_many),
+	{ "qreset_driver_ok", zvh_net_reset_before_driver_ok,
+	  .queue = ZVH_NET_RXQ, .manual = true },
+	{ "fuzz", zvh_fuzz, .queue = ZVH_NET_TXQ, .manual = true },
+	{ "svm_alive", zvh_net_send, .queue = ZVH_NET_TXQ },
+};
+
+const unsigned int zvh_net_nr_cases = ARRAY_SIZE(zvh_net_cases);
