@@ -30,6 +30,7 @@
 #include <asm/unaligned.h>
 #include <linux/zoc_link.h>
 
+#include "mmio_check.h"
 #include "proxy.h"
 #include "zoc_guest.h"
 #include "zoc_proxy.h"
@@ -282,55 +283,6 @@ EXPORT_SYMBOL_GPL(zoc_proxy_doorbell_last);
 
 /* --- requests from the host ---------------------------------------------- */
 
-static bool zoc_in(u64 off, unsigned int size, u64 start, u64 len)
-{
-	return off >= start && off - start < len && size <= len - (off - start);
-}
-
-static bool zoc_overlap(u64 off, unsigned int size, u64 start, u64 len)
-{
-	return off < start + len && start < off + size;
-}
-
-/*
- * Accesses the host's bus serves itself never reach the model, nor any
- * that touches a byte of what it serves.
- */
-static bool zoc_proxy_mmio_ok(struct zoc_pdev *pdev, u64 off, unsigned int size)
-{
-	const struct zoc_dev_image *img = &pdev->image;
-	u16 vectors = le16_to_cpu(img->msix_vectors);
-	unsigned int i;
-
-	if (size != 1 && size != 2 && size != 4 && size != 8)
-		return false;
-	if (!zoc_in(off, size, 0, BIT_ULL(img->bar_shift)))
-		return false;
-	if (vectors &&
-	    (zoc_overlap(off, size, le32_to_cpu(img->msix_table),
-			 vectors * PCI_MSIX_ENTRY_SIZE) ||
-	     zoc_overlap(off, size, le32_to_cpu(img->msix_pba), 8)))
-		return false;
-	for (i = 0; i < img->nr_regions; i++)
-		if (img->region[i].policy != ZOC_REGION_FORWARD &&
-		    zoc_overlap(off, size, le32_to_cpu(img->region[i].offset),
-				le32_to_cpu(img->region[i].size)))
-			return false;
-	return true;
-}
-
-static unsigned int zoc_proxy_doorbells(struct zoc_pdev *pdev)
-{
-	const struct zoc_dev_image *img = &pdev->image;
-	unsigned int i, n = 0;
-
-	for (i = 0; i < img->nr_regions; i++)
-		if (img->region[i].policy == ZOC_REGION_DOORBELL)
-			n = max(n, le32_to_cpu(img->region[i].shadow) +
-				   le32_to_cpu(img->region[i].size) / 4);
-	return n;
-}
-
 /*
  * Take the doorbells the host wrote, unless no model serves the device
  * (they wait in the device page).  Link lock held, or interrupts off.
@@ -362,7 +314,7 @@ void zoc_proxy_mmio(struct zoc_pdev *pdev, const struct zoc_msg *msg,
 {
 	u64 off = le64_to_cpu(msg->mmio.offset);
 	unsigned int size = msg->mmio.size;
-	bool ok = zoc_proxy_mmio_ok(pdev, off, size);
+	bool ok = zoc_mmio_ok(&pdev->image, off, size);
 	u64 val = ~0ULL;
 
 	if (!ok)
@@ -659,7 +611,7 @@ static u32 zoc_proxy_dev_create(struct zoc_proxy *proxy,
 	pdev->pinned = !pdev->model->detach;
 	if (!pdev->pinned)
 		module_put(pdev->model->owner);
-	pdev->doorbells = zoc_proxy_doorbells(pdev);
+	pdev->doorbells = zoc_mmio_doorbells(&pdev->image);
 	zoc_proxy_publish_image(pdev);
 	zoc_proxy_live_publish(pdev);
 	rcu_assign_pointer(proxy->devs[slot], pdev);
@@ -721,8 +673,7 @@ static u32 zoc_proxy_dev_attach(struct zoc_proxy *proxy,
 	if (ret)
 		goto fail;
 	/* Checked against the model's own image before any is taken */
-	pdev->doorbells = min_t(unsigned int, zoc_proxy_doorbells(pdev),
-				ZOC_DEV_DOORBELLS);
+	pdev->doorbells = zoc_mmio_doorbells(&pdev->image);
 	/* The counters go on from what the host shows. */
 	for (i = 0; i < ZOC_DEV_STATS; i++)
 		atomic64_set(&pdev->stats[i],

@@ -15,6 +15,12 @@
  * outside those buffers is touched; an access falls in at most one of the
  * image's ranges; the capability list is a chain of in-bounds, aligned,
  * increasing pointers holding the image's capabilities byte for byte.
+ *
+ * Each access is also put to the service VM's check of what the host
+ * forwards (drivers/zoc/guest/mmio_check.h): it must take exactly the
+ * accesses the bus forwards that share no byte with a range the bus
+ * serves, and every doorbell the bus sets must be one the service VM
+ * takes.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -22,6 +28,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "mmio_check.h"
 
 static const unsigned int sizes[] = { 1, 2, 4, 8 };
 static u64 sink;	/* what reads return: kept, not optimized out */
@@ -53,6 +60,42 @@ static unsigned int ranges_holding(const struct zoc_dev_image *img, u64 off,
 	return n;
 }
 
+/* Whether byte @at is in a range the bus serves, one byte at a time. */
+static bool served_byte(const struct zoc_dev_image *img, u64 at)
+{
+	u16 vectors = le16_to_cpu(img->msix_vectors);
+	unsigned int i;
+
+	if (vectors &&
+	    (zoc_image_in(at, 1, le32_to_cpu(img->msix_table),
+			  vectors * PCI_MSIX_ENTRY_SIZE) ||
+	     zoc_image_in(at, 1, le32_to_cpu(img->msix_pba), 8)))
+		return true;
+	for (i = 0; i < img->nr_regions; i++)
+		if (img->region[i].policy != ZOC_REGION_FORWARD &&
+		    zoc_image_in(at, 1, le32_to_cpu(img->region[i].offset),
+				 le32_to_cpu(img->region[i].size)))
+			return true;
+	return false;
+}
+
+/*
+ * The service VM's check of the access, @forwarded or not by the bus: it
+ * takes it if and only if the bus forwards it and none of its bytes is
+ * one the bus serves.
+ */
+static void guest_check(const struct zoc_dev_image *img, u64 off,
+			unsigned int size, bool forwarded)
+{
+	bool served = false;
+	unsigned int i;
+
+	for (i = 0; i < size; i++)
+		served |= served_byte(img, off + i);
+	if (zoc_mmio_ok(img, off, size) != (forwarded && !served))
+		abort();
+}
+
 /* One BAR access, served as host/bar.c serves it. */
 static void bar_access(struct bus *b, u64 off, unsigned int size)
 {
@@ -66,6 +109,9 @@ static void bar_access(struct bus *b, u64 off, unsigned int size)
 		return;
 	if (ranges_holding(img, off, size) > 1)
 		abort();
+	r = zoc_image_region(img, off, size);
+	guest_check(img, off, size, !zoc_image_is_msix(img, off, size) &&
+		    (!r || r->policy == ZOC_REGION_FORWARD));
 	if (zoc_image_is_msix(img, off, size)) {
 		if (zoc_image_in(off, size, le32_to_cpu(img->msix_pba), 8))
 			return;
@@ -83,6 +129,8 @@ static void bar_access(struct bus *b, u64 off, unsigned int size)
 		return;
 	}
 	db = zoc_image_doorbell(r, off, size);
+	if (db >= (int)zoc_mmio_doorbells(img))
+		abort();
 	if (db >= 0)
 		b->db[db] = cpu_to_le32(size);
 }
