@@ -238,7 +238,7 @@ TEST_F_TIMEOUT(nvme, hostile_host, 2400)
 		TH_LOG("no aperture in " ZOC_DEBUGFS "/link");
 	/* The fuzz case: 10 s and seed 1 unless the environment says */
 	n = snprintf(args, sizeof(args), "link_area=%#llx ", aperture);
-	zoc_fuzz_args(args + n, sizeof(args) - n, "ZOC_NVME");
+	zoc_fuzz_args(args + n, sizeof(args) - n, "ZOC_NVME", "10");
 	ret = zoc_hostile_run_beside(DEV_NAME, "nvme", HOSTILE_MOD, args,
 				     "zoc_nvme_hostile", NULL, OTHER_NAME,
 				     "virtio-blk", "vdb", self->out,

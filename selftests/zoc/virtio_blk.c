@@ -195,7 +195,7 @@ TEST_F_TIMEOUT(vblk, hostile_host, 2400)
 		return;
 	invalid = zoc_dev_stat(DEV_NAME, "invalid");
 	errors = zoc_dev_stat(DEV_NAME, "errors");
-	zoc_fuzz_args(args, sizeof(args), "ZOC_VIRTIO");
+	zoc_fuzz_args(args, sizeof(args), "ZOC_VIRTIO", "10");
 	ret = zoc_hostile_run_beside(DEV_NAME, "virtio-pci", HOSTILE_MOD, args,
 				     "zoc_virtio_hostile", &counts, OTHER_NAME,
 				     "nvme", "vdb", self->out,

@@ -235,16 +235,18 @@ static inline int zoc_dev_wait_state(const char *name, const char *state,
 
 /*
  * A fuzz case's module parameters into @buf: its length and seed from
- * @env_FUZZ_SECS and @env_FUZZ_SEED in the environment, else 10 s and 1.
+ * @env_FUZZ_SECS and @env_FUZZ_SEED in the environment, else @secs
+ * seconds and seed 1.
  */
-static inline void zoc_fuzz_args(char *buf, size_t len, const char *env)
+static inline void zoc_fuzz_args(char *buf, size_t len, const char *env,
+				 const char *secs)
 {
-	char secs[64], seed[64];
+	char secs_var[64], seed_var[64];
 
-	snprintf(secs, sizeof(secs), "%s_FUZZ_SECS", env);
-	snprintf(seed, sizeof(seed), "%s_FUZZ_SEED", env);
-	snprintf(buf, len, "fuzz_secs=%s fuzz_seed=%s", getenv(secs) ?: "10",
-		 getenv(seed) ?: "1");
+	snprintf(secs_var, sizeof(secs_var), "%s_FUZZ_SECS", env);
+	snprintf(seed_var, sizeof(seed_var), "%s_FUZZ_SEED", env);
+	snprintf(buf, len, "fuzz_secs=%s fuzz_seed=%s",
+		 getenv(secs_var) ?: secs, getenv(seed_var) ?: "1");
 }
 
 /**
@@ -470,7 +472,7 @@ static inline int zoc_hostile_run_beside(const char *name, const char *driver,
 					 const char *backend, char *out,
 					 size_t len)
 {
-	char dev[64], cmd[512], log[1024];
+	char dev[64], cmd[512], log[1024] = "not started";
 	int added = 0, ret;
 	pid_t fio;
 
@@ -486,9 +488,15 @@ static inline int zoc_hostile_run_beside(const char *name, const char *driver,
 	ret = zoc_hostile_run(name, driver, mod, args, dbg, counts, out, len);
 	if (fio <= 0 ||
 	    zoc_fio_stop(&fio, 1, ZOC_BESIDE_FIO_LOG, log, sizeof(log))) {
-		if (ret != -ENOPKG)
-			snprintf(out, len, "fio on %s beside it failed: %s",
-				 other, fio > 0 ? log : "not started");
+		if (ret != -ENOPKG) {
+			snprintf(out, len, "fio on %s (%s) beside it failed: %s",
+				 other, dev, log);
+			/* what the link and the disk were at, for the log */
+			zoc_sh(NULL, 0,
+			       "{ cat " ZOC_DEBUGFS "/link; zocctl dev show %s -s; "
+			       "cat /sys/block/%s/inflight; } >/dev/console",
+			       other, dev + 5);
+		}
 		ret = ret ?: -EIO;
 	} else if (zoc_dev_stat(other, "errors") ||
 		   zoc_dev_stat(other, "invalid")) {

@@ -476,15 +476,18 @@ static u16 zvf_make(struct zvf *f, struct vring_desc *table,
 		    bool shaped, bool at_zero)
 {
 	u16 idx[ZVF_TABLE_MAX];
-	unsigned int i;
+	unsigned int i, j;
 	u64 addr;
 	u32 len;
 
 	for (i = 0; i < max; i++)
 		idx[i] = i;
-	for (i = max - 1; i > 0; i--)
-		swap(idx[i], idx[zvf_below(f, i + 1)]);
-	for (i = 0; at_zero && idx[0]; i++)
+	/* Fisher-Yates; swap() reads its arguments twice */
+	for (i = max - 1; i > 0; i--) {
+		j = zvf_below(f, i + 1);
+		swap(idx[i], idx[j]);
+	}
+	for (i = 1; at_zero && i < max; i++)
 		if (!idx[i])
 			swap(idx[0], idx[i]);
 	for (i = 0; i < n; i++) {
