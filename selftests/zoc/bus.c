@@ -5,10 +5,11 @@
  * gives and its BAR in the aperture; a driver's writes and reads of the BAR
  * reach the model and come back; doorbells are coalesced into the device
  * page and come back through a shadow register; MSI-X vectors are raised,
- * and one raised while masked is delivered when unmasked; deletion takes the
- * function away; a service VM that is gone makes the function read all
- * ones and leave the PCI core, without a hang; posted writes flooding the
- * link from every CPU neither stop another function's reads nor get lost.
+ * and one raised while masked is delivered when unmasked, one raised while
+ * its handler runs on another CPU as well; deletion takes the function
+ * away; a service VM that is gone makes the function read all ones and
+ * leave the PCI core, without a hang; posted writes flooding the link from
+ * every CPU neither stop another function's reads nor get lost.
  * A service VM that stops and comes back within the link's outage limit:
  * the function stalls, the writes made meanwhile are kept and replayed in
  * order, the reads are answered at once, and nothing is lost.  A read not
@@ -172,6 +173,53 @@ TEST_F_TIMEOUT(bus, write_flood_and_a_reader, 600)
 	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev show t1 -s"));
 	EXPECT_NE(NULL, strstr(out, "state up")) TH_LOG("%s", out);
 	EXPECT_EQ(0, zoc_write_str(BUS_CTL, "bar_test t1 100"));
+}
+
+/*
+ * Run the test module's interrupt test @cmd on a new test model, t0: it
+ * must pass, and t0 stay up.
+ */
+static void bus_irq_case(struct __test_metadata *_metadata, const char *cmd)
+{
+	char out[1024];
+	int ret;
+
+	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev add test name t0"))
+		TH_LOG("%s", out);
+	ret = zoc_write_str(BUS_CTL, cmd);
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "one CPU: no other CPU to race with");
+	EXPECT_EQ(0, ret) TH_LOG("%s: %s (see the kernel log)", cmd,
+				 ret == -ETIMEDOUT ? "an interrupt was lost" :
+				 ret == -EAGAIN ? "the test could not make its case" :
+				 strerror(-ret));
+	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev show t0 -s"));
+	EXPECT_NE(NULL, strstr(out, "state up")) TH_LOG("%s", out);
+}
+
+/*
+ * An interrupt raised while its handler still runs on another CPU, its
+ * message taken off the link by a third party (the test's own forwarded
+ * reads) on the CPU the handler does not run on: each one must come, as
+ * virtio drivers with event indexes wait for ever for a lost one.
+ */
+TEST_F_TIMEOUT(bus, irq_while_handled, 300)
+{
+	if (zoc_setup_skipped(_metadata))
+		return;
+	bus_irq_case(_metadata, "irq_race t0 300");
+}
+
+/*
+ * With every host CPU held, the test model's interrupts fill the link's
+ * ring; one raised once it is full must still come when the host takes
+ * the ring's messages again (the service VM sends it again at its tick).
+ */
+TEST_F_TIMEOUT(bus, irq_on_a_full_ring, 300)
+{
+	if (zoc_setup_skipped(_metadata))
+		return;
+	bus_irq_case(_metadata, "irq_full t0");
 }
 
 #define STALL_REGS	8	/* written while stalled: below the 16 kept */

@@ -203,20 +203,30 @@ EXPORT_SYMBOL_GPL(zoc_proxy_dma_write);
  * @vector: its vector
  *
  * Writes to host memory made before are visible to the host's handler.
+ * A message that finds the link's ring full is sent again at the link's
+ * next tick: a driver that waits for the interrupt (virtio's do, for ever)
+ * gets it late, never not at all.
  *
  * Context: any.
- * Return: 0, or the link's error (-ENOTCONN, -ENOSPC).
+ * Return: 0 (sent or to be sent again), -EINVAL for a vector the host's
+ * bus has not, or the link's error (-ENOTCONN, -EIO).
  */
 int zoc_proxy_irq(struct zoc_pdev *pdev, unsigned int vector)
 {
 	struct zoc_msg msg = {};
 	int ret;
 
+	if (vector >= BITS_PER_LONG)
+		return -EINVAL;
 	msg.hdr.type = ZOC_MSG_IRQ;
 	msg.hdr.len = cpu_to_le16(sizeof(msg.irq));
 	msg.hdr.dev = cpu_to_le32(pdev->slot);
 	msg.irq.vector = cpu_to_le32(vector);
 	ret = zoc_guest_link_post(pdev->proxy->ep, &msg);
+	if (ret == -ENOSPC) {
+		set_bit(vector, &pdev->irq_retry);
+		return 0;
+	}
 	if (!ret)
 		zoc_proxy_stat_add(pdev, ZOC_DEV_STAT_IRQS, 1);
 	return ret;
@@ -431,8 +441,22 @@ static bool zoc_proxy_request(void *priv, const struct zoc_msg *msg,
 	return true;
 }
 
+/* Raise again the vectors whose message found the ring full. */
+static void zoc_proxy_irq_retry(struct zoc_pdev *pdev)
+{
+	unsigned long bits;
+	unsigned int v;
+
+	if (!READ_ONCE(pdev->irq_retry))
+		return;
+	bits = xchg(&pdev->irq_retry, 0);
+	for_each_set_bit(v, &bits, BITS_PER_LONG)
+		zoc_proxy_irq(pdev, v);
+}
+
 /*
- * Catch doorbells whose message found the ring full: the client's @tick.
+ * Catch doorbells and interrupts whose message found the ring full: the
+ * client's @tick.
  * The link's receiving lock held, interrupts disabled.
  */
 static void zoc_proxy_tick(void *priv)
@@ -444,8 +468,10 @@ static void zoc_proxy_tick(void *priv)
 	rcu_read_lock();
 	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++) {
 		pdev = rcu_dereference(proxy->devs[slot]);
-		if (pdev)
+		if (pdev) {
 			zoc_proxy_take_doorbells(pdev);
+			zoc_proxy_irq_retry(pdev);
+		}
 	}
 	rcu_read_unlock();
 }

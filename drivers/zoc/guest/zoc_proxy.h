@@ -126,6 +126,8 @@ struct zoc_proxy_model {
  * @priv: the model's
  * @doorbells: how many doorbells its image declares
  * @stats: its counters, mirrored into @page
+ * @irq_retry: vectors whose message found the link's ring full: raised
+ *	again at the link's next tick
  * @live: the slot's live record in the link area (live.c)
  * @live_seq: the sequence number of the newer copy in @live
  *
@@ -149,6 +151,7 @@ struct zoc_pdev {
 	void *priv;
 	unsigned int doorbells;
 	atomic64_t stats[ZOC_DEV_STATS];
+	unsigned long irq_retry;
 	struct zoc_dev_live *live;
 	u32 live_seq;
 	struct zoc_proxy_params params;

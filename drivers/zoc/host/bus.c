@@ -189,6 +189,7 @@ int zoc_host_bus_init(struct zoc_host *host)
 	raw_spin_lock_init(&b->cfg_lock);
 	mutex_init(&b->mutex);
 	init_irq_work(&b->irq_work, zoc_bus_irq_work);
+	raw_spin_lock_init(&b->deliver_lock);
 	INIT_WORK(&b->ack_work, zoc_bus_ack_work);
 	zoc_bus_outage_init(b);
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {

@@ -161,6 +161,8 @@ struct zoc_vfn {
  * @mutex: serialises hot-plug and management
  * @irq_slots: slots with noted interrupts
  * @irq_work: delivers interrupts noted outside the doorbell handler
+ * @deliver_lock: held by the one CPU that delivers interrupts; taken only
+ *	with a trylock (msi.c)
  * @ack_work: asks the service VM to acknowledge the end of the models
  *	whose functions hold DMA pages
  * @dma_debugfs: its debugfs file of held pages
@@ -187,6 +189,7 @@ struct zoc_bus {
 	struct mutex mutex;
 	unsigned long irq_slots;
 	struct irq_work irq_work;
+	raw_spinlock_t deliver_lock;
 	struct work_struct ack_work;
 	struct dentry *dma_debugfs;
 	atomic64_t dma_released;

@@ -109,24 +109,58 @@ void zoc_host_bus_irq(struct zoc_bus *b, u32 slot, u32 vector)
 	set_bit(slot, &b->irq_slots);
 }
 
-/**
- * zoc_host_bus_deliver - deliver the interrupts noted
- * @b: the bus, or NULL
- *
- * Context: hard interrupt context, or interrupts disabled.
- */
-void zoc_host_bus_deliver(struct zoc_bus *b)
+/* Rounds of delivery a CPU makes for the others before it leaves the rest */
+#define ZOC_BUS_DELIVER_ROUNDS	8
+
+static void zoc_bus_deliver_noted(struct zoc_bus *b)
 {
 	unsigned long slots, notes;
 	unsigned int slot, v;
 
-	if (!b || !READ_ONCE(b->irq_slots))
-		return;
 	slots = xchg(&b->irq_slots, 0);
 	for_each_set_bit(slot, &slots, ZOC_BUS_SLOTS) {
 		notes = xchg(&b->fn[slot].irq_note, 0);
 		for_each_set_bit(v, &notes, ZOC_BUS_VECTORS)
 			zoc_vfn_fire(b, &b->fn[slot], v);
+	}
+}
+
+/**
+ * zoc_host_bus_deliver - deliver the interrupts noted
+ * @b: the bus, or NULL
+ *
+ * One CPU delivers at a time.  The flow handler drops an interrupt raised
+ * while the same interrupt is handled on another CPU: a driver that found
+ * its rings empty and is on its way out of its handler would never hear
+ * of the entries posted meanwhile.  So the CPU that delivers also delivers
+ * what the others note meanwhile, and they leave it to that CPU.
+ *
+ * Context: hard interrupt context, or interrupts disabled.
+ */
+void zoc_host_bus_deliver(struct zoc_bus *b)
+{
+	unsigned int round;
+
+	if (!b)
+		return;
+	/*
+	 * Our notes before the look at the lock; pairs with the barrier
+	 * after the unlock: either the CPU that delivers sees them, or we
+	 * take the lock.
+	 */
+	smp_mb();
+	for (round = 0; READ_ONCE(b->irq_slots); round++) {
+		if (round == ZOC_BUS_DELIVER_ROUNDS) {
+			/* Notes keep coming: the rest once we returned. */
+			irq_work_queue(&b->irq_work);
+			return;
+		}
+		if (!raw_spin_trylock(&b->deliver_lock))
+			return;
+		zoc_bus_deliver_noted(b);
+		raw_spin_unlock(&b->deliver_lock);
+		/* The unlock before the look at the notes made meanwhile */
+		smp_mb();
 	}
 }
 

@@ -3,8 +3,9 @@
  * Test module of the ZOC host: the virtual bus's tests, run through the
  * debugfs file "bus" of each link by the selftests (bus, links): a
  * driver's accesses to a test function's BAR0, its doorbells, shadows and
- * MSI-X, posted writes flooding the link from every CPU while another
- * function reads, and writes made while a function stalls.
+ * MSI-X, an interrupt raised while its handler runs on another CPU or while
+ * the link's ring is full, posted writes flooding the link from every CPU
+ * while another function reads, and writes made while a function stalls.
  *
  * The module is the PCI driver of the test functions (those of the test
  * model, ZOC_TEST_DEV, and of the selftests' fake service VM) on zoc_host's
@@ -15,6 +16,7 @@
 
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/interrupt.h>
@@ -27,10 +29,12 @@
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/stop_machine.h>
 #include <linux/uaccess.h>
 #include <linux/zoc_link.h>
 
 #include "../../host/test_hooks.h"
+#include "../../link/link.h"
 #include "../../link/test_wire.h"
 #include "host_test.h"
 
@@ -124,6 +128,34 @@ static int zht_bar_test(struct pci_dev *pdev, u32 count)
 	return ret;
 }
 
+/* Enable @pdev with @nvec MSI-X vectors, its BAR0 mapped at @bar. */
+static int zht_fn_start(struct pci_dev *pdev, int nvec, void __iomem **bar)
+{
+	int ret = pci_enable_device(pdev);
+
+	if (ret)
+		return ret;
+	ret = pci_alloc_irq_vectors(pdev, nvec, nvec, PCI_IRQ_MSIX);
+	if (ret < 0)
+		goto out_disable;
+	*bar = pci_iomap(pdev, 0, 0);
+	if (*bar)
+		return 0;
+	ret = -ENOMEM;
+	pci_free_irq_vectors(pdev);
+out_disable:
+	pci_disable_device(pdev);
+	return ret;
+}
+
+/* Undo zht_fn_start(). */
+static void zht_fn_stop(struct pci_dev *pdev, void __iomem *bar)
+{
+	pci_iounmap(pdev, bar);
+	pci_free_irq_vectors(pdev);
+	pci_disable_device(pdev);
+}
+
 struct zht_irq_test {
 	atomic_t count;
 	wait_queue_head_t wq;
@@ -187,21 +219,13 @@ static int zht_irq_test(struct pci_dev *pdev, u32 count)
 
 	atomic_set(&t.count, 0);
 	init_waitqueue_head(&t.wq);
-	ret = pci_enable_device(pdev);
+	ret = zht_fn_start(pdev, 1, &bar);
 	if (ret)
 		return ret;
-	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
-	if (ret < 0)
-		goto out_disable;
 	irq = pci_irq_vector(pdev, 0);
 	ret = request_irq(irq, zht_irq_test_handler, 0, "zoc-irq-test", &t);
 	if (ret)
-		goto out_vectors;
-	bar = pci_iomap(pdev, 0, 0);
-	if (!bar) {
-		ret = -ENOMEM;
-		goto out_irq;
-	}
+		goto out_stop;
 	for (i = 0; i < count && !ret; i++) {
 		writel(i, bar + SZ_4K);
 		if (!wait_event_timeout(t.wq, atomic_read(&t.count) > i,
@@ -213,13 +237,251 @@ static int zht_irq_test(struct pci_dev *pdev, u32 count)
 	}
 	if (!ret)
 		ret = zht_irq_pending(pdev, bar, irq, &t, count);
-	pci_iounmap(pdev, bar);
-out_irq:
 	free_irq(irq, &t);
-out_vectors:
-	pci_free_irq_vectors(pdev);
-out_disable:
-	pci_disable_device(pdev);
+out_stop:
+	zht_fn_stop(pdev, bar);
+	return ret;
+}
+
+/* How long the race test's handler stays in, past its look at the shadow */
+#define ZHT_RACE_HOLD_US	2000
+#define ZHT_RACE_TIMEOUT	HZ
+
+/**
+ * struct zht_race - the interrupt race test
+ * @bar: the function's BAR0
+ * @shadow: the shadow register of doorbell 0
+ * @seen: what the handler last read there
+ * @busy: the handler runs
+ * @cpu: the CPU it last ran on
+ * @runs: how many times it ran
+ */
+struct zht_race {
+	void __iomem *bar;
+	void __iomem *shadow;
+	u32 seen;
+	bool busy;
+	int cpu;
+	atomic_t runs;
+};
+
+static irqreturn_t zht_race_handler(int irq, void *data)
+{
+	struct zht_race *r = data;
+
+	WRITE_ONCE(r->busy, true);
+	WRITE_ONCE(r->cpu, smp_processor_id());
+	atomic_inc(&r->runs);
+	WRITE_ONCE(r->seen, readl(r->shadow));
+	/*
+	 * As a driver leaving its handler after it found its ring empty:
+	 * an interrupt raised from now on is for news it has not seen.
+	 */
+	udelay(ZHT_RACE_HOLD_US);
+	WRITE_ONCE(r->busy, false);
+	return IRQ_HANDLED;
+}
+
+/* Forwarded reads, each taking off the link what came meanwhile */
+static int zht_race_reader_fn(void *data)
+{
+	struct zht_race *r = data;
+
+	while (!kthread_should_stop()) {
+		readq(r->bar);
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Vector 0 raised @count times, each once the handler saw the value
+ * before, while the handler may still run.  This thread and a reader on
+ * another CPU both take messages off the link with forwarded reads, so
+ * the handler runs on either CPU, and an interrupt often comes on one CPU
+ * while its handler runs on the other: the bus must deliver each one.
+ * -ETIMEDOUT if one is lost, -EOPNOTSUPP with a single CPU, -EAGAIN if
+ * @count (at least 100) interrupts never overlapped a handler.
+ */
+static int zht_irq_race(struct pci_dev *pdev, u32 count)
+{
+	struct zht_race r = { .cpu = -1 };
+	struct task_struct *reader;
+	unsigned int overlaps = 0;
+	unsigned long deadline;
+	void __iomem *bar;
+	int ret, irq, cpu;
+	u32 i;
+
+	ret = zht_fn_start(pdev, 1, &bar);
+	if (ret)
+		return ret;
+	r.bar = bar;
+	r.shadow = bar + SZ_4K + SZ_2K;
+	irq = pci_irq_vector(pdev, 0);
+	ret = request_irq(irq, zht_race_handler, 0, "zoc-irq-race", &r);
+	if (ret)
+		goto out_stop;
+	migrate_disable();
+	cpus_read_lock();
+	cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	reader = ERR_PTR(-EOPNOTSUPP);
+	if (cpu < nr_cpu_ids)
+		reader = kthread_create_on_cpu(zht_race_reader_fn, &r, cpu,
+					       "zoc-race/%u");
+	cpus_read_unlock();
+	ret = PTR_ERR_OR_ZERO(reader);
+	if (!ret)
+		wake_up_process(reader);
+	for (i = 1; i <= count && !ret; i++) {
+		writel(i, bar + SZ_4K);
+		if (READ_ONCE(r.busy) &&
+		    READ_ONCE(r.cpu) != smp_processor_id())
+			overlaps++;
+		deadline = jiffies + ZHT_RACE_TIMEOUT;
+		while (READ_ONCE(r.seen) != i && !ret) {
+			readq(bar);
+			if (time_after(jiffies, deadline))
+				ret = -ETIMEDOUT;
+		}
+	}
+	if (!IS_ERR(reader))
+		kthread_stop(reader);
+	migrate_enable();
+	/* A run that never raced proves nothing. */
+	if (!ret && count >= 100 && !overlaps)
+		ret = -EAGAIN;
+	free_irq(irq, &r);
+	pr_info("zoc_host_test: %s: irq_race: %u of %u raised while the handler ran on another CPU, %u handled%s\n",
+		pci_name(pdev), overlaps, i - 1, atomic_read(&r.runs),
+		ret == -ETIMEDOUT ? ", the last one lost" : "");
+out_stop:
+	zht_fn_stop(pdev, bar);
+	return ret;
+}
+
+/* How long the ring-full test may hold every CPU */
+#define ZHT_FULL_HOLD_NS	(1500 * NSEC_PER_MSEC)
+#define ZHT_FULL_STEP_NS	(100 * NSEC_PER_MSEC)
+/* Interrupts refused on the full ring before the one that must come */
+#define ZHT_FULL_REFUSED	4
+
+/**
+ * struct zht_full - the ring-full test, while every CPU is held
+ * @link: the function's link
+ * @bar: its BAR0
+ * @refused: interrupts the service VM raised whose message did not fit
+ * @ret: 0, -ETIMEDOUT if the service VM stopped taking doorbells, or
+ *	-EAGAIN if the ring never filled
+ */
+struct zht_full {
+	struct zoc_link *link;
+	void __iomem *bar;
+	u32 refused;
+	int ret;
+};
+
+/* Messages waiting on the ring the host takes from */
+static u32 zht_full_fill(struct zoc_link *link)
+{
+	return le32_to_cpu(READ_ONCE(link->rx.hdr->prod)) - link->rx.cons;
+}
+
+/* Write @val to doorbell @db; wait for its shadow to show it. */
+static int zht_full_ring(struct zht_full *f, unsigned int db, u32 val)
+{
+	u64 end = ktime_get_ns() + ZHT_FULL_STEP_NS;
+
+	writel(val, f->bar + SZ_4K + db * 4);
+	while (readl(f->bar + SZ_4K + SZ_2K + db * 4) != val)
+		if (ktime_get_ns() > end)
+			return -ETIMEDOUT;
+	return 0;
+}
+
+/*
+ * With every CPU held (nothing takes the link's messages), doorbell 0 is
+ * written until the interrupts it raises stop fitting on the ring; then
+ * doorbell 1, whose vector's message must not fit either.
+ */
+static int zht_full_fn(void *data)
+{
+	u64 end = ktime_get_ns() + ZHT_FULL_HOLD_NS;
+	struct zht_full *f = data;
+	u32 i, fill;
+
+	for (i = 1; f->refused < ZHT_FULL_REFUSED; i++) {
+		fill = zht_full_fill(f->link);
+		f->ret = zht_full_ring(f, 0, i);
+		if (f->ret)
+			return 0;
+		/* Taken and answered, but its interrupt found no room */
+		if (zht_full_fill(f->link) == fill)
+			f->refused++;
+		if (ktime_get_ns() > end) {
+			f->ret = -EAGAIN;
+			return 0;
+		}
+	}
+	fill = zht_full_fill(f->link);
+	f->ret = zht_full_ring(f, 1, i);
+	if (!f->ret && zht_full_fill(f->link) != fill)
+		f->ret = -EAGAIN;
+	return 0;
+}
+
+struct zht_full_irq {
+	void __iomem *shadow;
+	u32 seen;
+	wait_queue_head_t wq;
+};
+
+static irqreturn_t zht_full_handler(int irq, void *data)
+{
+	struct zht_full_irq *v = data;
+
+	WRITE_ONCE(v->seen, readl(v->shadow));
+	wake_up(&v->wq);
+	return IRQ_HANDLED;
+}
+
+/*
+ * An interrupt the service VM raised while the link's ring was full must
+ * still come once the host takes its messages again.  -ETIMEDOUT if it
+ * does not; -EAGAIN if the ring never filled.
+ */
+static int zht_irq_full(struct pci_dev *pdev, u32 unused)
+{
+	struct zht_link *l = zht_link_of(pdev);
+	struct zht_full_irq v[2] = {};
+	struct zht_full f = {};
+	int ret, i;
+
+	if (!l)
+		return -ENODEV;
+	ret = zht_fn_start(pdev, 2, &f.bar);
+	if (ret)
+		return ret;
+	f.link = l->link;
+	for (i = 0; i < 2; i++) {
+		v[i].shadow = f.bar + SZ_4K + SZ_2K + i * 4;
+		init_waitqueue_head(&v[i].wq);
+		ret = request_irq(pci_irq_vector(pdev, i), zht_full_handler, 0,
+				  "zoc-irq-full", &v[i]);
+		if (ret)
+			goto out_irqs;
+	}
+	ret = stop_machine(zht_full_fn, &f, NULL) ?: f.ret;
+	if (!ret && !wait_event_timeout(v[1].wq, READ_ONCE(v[1].seen) != 0,
+					ZHT_IRQ_TIMEOUT))
+		ret = -ETIMEDOUT;
+	pr_info("zoc_host_test: %s: irq_full: %u interrupts found the ring full%s\n",
+		pci_name(pdev), f.refused,
+		ret == -ETIMEDOUT ? ", the last one never came" : "");
+out_irqs:
+	while (i--)
+		free_irq(pci_irq_vector(pdev, i), &v[i]);
+	zht_fn_stop(pdev, f.bar);
 	return ret;
 }
 
@@ -396,8 +658,8 @@ out:
 
 /*
  * debugfs "bus": "bar_test NAME COUNT", "irq_test NAME COUNT",
- * "flood_test WRITER READER COUNT", "stall_write NAME COUNT",
- * "stall_check NAME COUNT", "irqsoff_read NAME MS".
+ * "irq_race NAME COUNT", "irq_full NAME", "flood_test WRITER READER COUNT",
+ * "stall_write NAME COUNT", "stall_check NAME COUNT", "irqsoff_read NAME MS".
  */
 static ssize_t zht_bus_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
@@ -418,6 +680,10 @@ static ssize_t zht_bus_write(struct file *file, const char __user *ubuf,
 		ret = zht_bus_fn_test(l, name, false, zht_bar_test, n);
 	else if (sscanf(buf, "irq_test %15s %u", name, &n) == 2)
 		ret = zht_bus_fn_test(l, name, true, zht_irq_test, n);
+	else if (sscanf(buf, "irq_race %15s %u", name, &n) == 2)
+		ret = zht_bus_fn_test(l, name, true, zht_irq_race, n);
+	else if (sscanf(buf, "irq_full %15s", name) == 1)
+		ret = zht_bus_fn_test(l, name, true, zht_irq_full, 0);
 	else if (sscanf(buf, "flood_test %15s %15s %u", name, other, &n) == 3)
 		ret = zht_bus_flood_test(l, name, other, n);
 	else if (sscanf(buf, "stall_write %15s %u", name, &n) == 2)
