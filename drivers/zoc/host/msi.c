@@ -141,7 +141,8 @@ void zoc_host_bus_deliver(struct zoc_bus *b)
 {
 	unsigned int round;
 
-	if (!b)
+	/* Nothing of ours to deliver: no barrier on the doorbell's path */
+	if (!b || !READ_ONCE(b->irq_slots))
 		return;
 	/*
 	 * Our notes before the look at the lock; pairs with the barrier
