@@ -146,7 +146,9 @@ int fw_ctl_fd(struct fw_control *c)
 /*
  * Send the reply line @reply.  The port may be full, or not know yet of
  * the peer whose request came (virtio-serial tells of it apart from the
- * data): try again for a second at most.
+ * data): try again while it takes something at least once a second.  A
+ * reply that cannot be sent whole closes the port, so that the next one
+ * does not go out glued to its first part.
  */
 static void fw_ctl_reply(struct fw_control *c, const char *reply)
 {
@@ -164,6 +166,7 @@ static void fw_ctl_reply(struct fw_control *c, const char *reply)
 		n = write(c->fd, line + off, len - off);
 		if (n > 0) {
 			off += n;
+			waits = 0;
 			continue;
 		}
 		err = n < 0 ? errno : EIO;
@@ -174,11 +177,12 @@ static void fw_ctl_reply(struct fw_control *c, const char *reply)
 			continue;
 		}
 		fw_log("control %s: reply lost: %s", c->port, strerror(err));
+		if (off)
+			fw_ctl_close(c);
 		return;
 	}
 }
 
-/* Answer one request: @line, its newline taken off. */
 /* Run the command named @name, for a "run" request. */
 static void fw_run_command(struct fw *fw, const char *name, char *reply,
 			   size_t len)
@@ -209,6 +213,7 @@ static void fw_go_down(bool *going, char *reply, size_t len)
 	snprintf(reply, len, "ok");
 }
 
+/* Answer one request: @line, its newline taken off. */
 static void fw_request(struct fw *fw, char *line, char *reply, size_t len)
 {
 	char shown[FW_CTL_LINE], *cmd, *arg = NULL, *more = NULL, *save;
@@ -288,6 +293,8 @@ static void fw_ctl_input(struct fw *fw)
 			fw_request(fw, c->buf, reply, sizeof(reply));
 		}
 		fw_ctl_reply(c, reply);
+		if (c->fd < 0)
+			return;		/* closed: what is left goes with it */
 		c->len -= used;
 		memmove(c->buf, c->buf + used, c->len);
 	}
