@@ -21,21 +21,9 @@
 #include <linux/pci_regs.h>
 #include "../link/ring_compat.h"
 #endif
+#include "../link/range.h"
 
 #include <linux/zoc_link.h>
-
-/* Whether [@off, @off + @size) is inside [@start, @start + @len). */
-static inline bool zoc_mmio_in(u64 off, unsigned int size, u64 start, u64 len)
-{
-	return off >= start && off - start < len && size <= len - (off - start);
-}
-
-/* Whether they share a byte; @off + @size must not wrap. */
-static inline bool zoc_mmio_overlap(u64 off, unsigned int size, u64 start,
-				    u64 len)
-{
-	return off < start + len && start < off + size;
-}
 
 /*
  * Whether a forwarded access of @size bytes at @off of BAR0 may reach the
@@ -53,18 +41,18 @@ static inline bool zoc_mmio_ok(const struct zoc_dev_image *img, u64 off,
 	if (size != 1 && size != 2 && size != 4 && size != 8)
 		return false;
 	if (img->bar_shift > 31 ||
-	    !zoc_mmio_in(off, size, 0, BIT_ULL(img->bar_shift)))
+	    !zoc_range_in(off, size, 0, BIT_ULL(img->bar_shift)))
 		return false;
 	if (vectors &&
-	    (zoc_mmio_overlap(off, size, le32_to_cpu(img->msix_table),
-			      vectors * PCI_MSIX_ENTRY_SIZE) ||
-	     zoc_mmio_overlap(off, size, le32_to_cpu(img->msix_pba), 8)))
+	    (zoc_range_overlap(off, size, le32_to_cpu(img->msix_table),
+			       vectors * PCI_MSIX_ENTRY_SIZE) ||
+	     zoc_range_overlap(off, size, le32_to_cpu(img->msix_pba), 8)))
 		return false;
 	for (i = 0; i < img->nr_regions && i < ZOC_DEV_MAX_REGIONS; i++) {
 		r = &img->region[i];
 		if (r->policy != ZOC_REGION_FORWARD &&
-		    zoc_mmio_overlap(off, size, le32_to_cpu(r->offset),
-				     le32_to_cpu(r->size)))
+		    zoc_range_overlap(off, size, le32_to_cpu(r->offset),
+				      le32_to_cpu(r->size)))
 			return false;
 	}
 	return true;

@@ -35,7 +35,7 @@ static u64 zoc_vfn_msix_read(struct zoc_vfn *fn, u64 off, unsigned int size)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&fn->msix_lock, flags);
-	if (zoc_image_in(off, size, le32_to_cpu(fn->image.msix_pba), 8))
+	if (zoc_range_in(off, size, le32_to_cpu(fn->image.msix_pba), 8))
 		val = fn->pba >> (off - le32_to_cpu(fn->image.msix_pba)) * 8;
 	else
 		memcpy(&val, (u8 *)fn->msix +
@@ -50,7 +50,7 @@ static void zoc_vfn_msix_write(struct zoc_vfn *fn, u64 off, unsigned int size,
 	u64 table = le32_to_cpu(fn->image.msix_table);
 	unsigned long flags;
 
-	if (!zoc_image_in(off, size, table,
+	if (!zoc_range_in(off, size, table,
 			  le16_to_cpu(fn->image.msix_vectors) * PCI_MSIX_ENTRY_SIZE))
 		return;		/* the PBA is read-only */
 	raw_spin_lock_irqsave(&fn->msix_lock, flags);

@@ -21,6 +21,7 @@
 #include <linux/pci_regs.h>
 #include "../link/ring_compat.h"
 #endif
+#include "../link/range.h"
 
 #include <linux/zoc_link.h>
 
@@ -31,20 +32,9 @@
 #define ZOC_BUS_VCAPS		0x50	/* the image's vendor capabilities */
 #define ZOC_BUS_VECTORS		64
 
-/* Whether [@off, @off + @size) is inside [@start, @start + @len). */
-static inline bool zoc_image_in(u64 off, unsigned int size, u64 start, u64 len)
-{
-	return off >= start && off - start < len && size <= len - (off - start);
-}
-
 static inline bool zoc_image_range_ok(u64 off, u64 size, u64 limit)
 {
 	return size && off <= limit && size <= limit - off;
-}
-
-static inline bool zoc_image_overlap(u64 a, u64 alen, u64 b, u64 blen)
-{
-	return a < b + blen && b < a + alen;
 }
 
 /*
@@ -128,7 +118,7 @@ static inline int zoc_image_check(const struct zoc_dev_image *img, u8 type)
 	}
 	for (i = 0; i < n; i++)
 		for (j = i + 1; j < n; j++)
-			if (zoc_image_overlap(start[i], len[i], start[j], len[j]))
+			if (zoc_range_overlap(start[i], len[i], start[j], len[j]))
 				return -EINVAL;
 	return zoc_image_check_caps(img);
 }
@@ -140,9 +130,9 @@ static inline bool zoc_image_is_msix(const struct zoc_dev_image *img, u64 off,
 	u16 vectors = le16_to_cpu(img->msix_vectors);
 
 	return vectors &&
-	       (zoc_image_in(off, size, le32_to_cpu(img->msix_table),
+	       (zoc_range_in(off, size, le32_to_cpu(img->msix_table),
 			     vectors * PCI_MSIX_ENTRY_SIZE) ||
-		zoc_image_in(off, size, le32_to_cpu(img->msix_pba), 8));
+		zoc_range_in(off, size, le32_to_cpu(img->msix_pba), 8));
 }
 
 /* The region of a checked image an access falls in whole, or NULL. */
@@ -154,7 +144,7 @@ zoc_image_region(const struct zoc_dev_image *img, u64 off, unsigned int size)
 
 	for (i = 0; i < img->nr_regions; i++) {
 		r = &img->region[i];
-		if (zoc_image_in(off, size, le32_to_cpu(r->offset),
+		if (zoc_range_in(off, size, le32_to_cpu(r->offset),
 				 le32_to_cpu(r->size)))
 			return r;
 	}

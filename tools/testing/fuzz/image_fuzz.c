@@ -50,12 +50,12 @@ static unsigned int ranges_holding(const struct zoc_dev_image *img, u64 off,
 	unsigned int i, n = 0;
 
 	if (vectors) {
-		n += zoc_image_in(off, size, le32_to_cpu(img->msix_table),
+		n += zoc_range_in(off, size, le32_to_cpu(img->msix_table),
 				  vectors * PCI_MSIX_ENTRY_SIZE);
-		n += zoc_image_in(off, size, le32_to_cpu(img->msix_pba), 8);
+		n += zoc_range_in(off, size, le32_to_cpu(img->msix_pba), 8);
 	}
 	for (i = 0; i < img->nr_regions; i++)
-		n += zoc_image_in(off, size, le32_to_cpu(img->region[i].offset),
+		n += zoc_range_in(off, size, le32_to_cpu(img->region[i].offset),
 				  le32_to_cpu(img->region[i].size));
 	return n;
 }
@@ -67,13 +67,13 @@ static bool served_byte(const struct zoc_dev_image *img, u64 at)
 	unsigned int i;
 
 	if (vectors &&
-	    (zoc_image_in(at, 1, le32_to_cpu(img->msix_table),
+	    (zoc_range_in(at, 1, le32_to_cpu(img->msix_table),
 			  vectors * PCI_MSIX_ENTRY_SIZE) ||
-	     zoc_image_in(at, 1, le32_to_cpu(img->msix_pba), 8)))
+	     zoc_range_in(at, 1, le32_to_cpu(img->msix_pba), 8)))
 		return true;
 	for (i = 0; i < img->nr_regions; i++)
 		if (img->region[i].policy != ZOC_REGION_FORWARD &&
-		    zoc_image_in(at, 1, le32_to_cpu(img->region[i].offset),
+		    zoc_range_in(at, 1, le32_to_cpu(img->region[i].offset),
 				 le32_to_cpu(img->region[i].size)))
 			return true;
 	return false;
@@ -113,7 +113,7 @@ static void bar_access(struct bus *b, u64 off, unsigned int size)
 	guest_check(img, off, size, !zoc_image_is_msix(img, off, size) &&
 		    (!r || r->policy == ZOC_REGION_FORWARD));
 	if (zoc_image_is_msix(img, off, size)) {
-		if (zoc_image_in(off, size, le32_to_cpu(img->msix_pba), 8))
+		if (zoc_range_in(off, size, le32_to_cpu(img->msix_pba), 8))
 			return;
 		memcpy(&val, b->msix + (off - le32_to_cpu(img->msix_table)),
 		       size);
