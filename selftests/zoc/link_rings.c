@@ -115,4 +115,28 @@ TEST_F_TIMEOUT(link, control_flood_bounded, 300)
 	EXPECT_EQ(0, zoc_test_write("echo", 100));
 }
 
+/*
+ * Control requests a hostile host makes malformed (short for their data,
+ * slots past the last, names and backends without their NUL, backend
+ * paths, unknown types and opcodes), about a slot the host keeps free
+ * meanwhile: each is refused with its status, nothing is created, and the
+ * link goes on.
+ */
+TEST_F_TIMEOUT(link, control_requests_malformed, 120)
+{
+	int ret;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	ret = zoc_test_write("ctrl_hostile", 0);
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "the service VM has no NVMe model");
+	if (ret)
+		TH_LOG("malformed request %lld answered with status %lld",
+		       zoc_test_field("ctrl_hostile_case"),
+		       zoc_test_field("ctrl_hostile_status"));
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(0, zoc_test_write("echo", 100));
+}
+
 TEST_HARNESS_MAIN

@@ -754,6 +754,20 @@ static u32 zoc_proxy_dev_set_link(struct zoc_proxy *proxy,
 	return ZOC_MSG_OK;
 }
 
+/* Whether a control request is long enough for its opcode's data. */
+static bool zoc_proxy_ctrl_len_ok(const struct zoc_msg *msg, u32 opcode)
+{
+	size_t need = offsetof(struct zoc_msg_ctrl, data);
+
+	if (opcode == ZOC_CTRL_DEV_CREATE || opcode == ZOC_CTRL_DEV_ATTACH)
+		need += sizeof(struct zoc_ctrl_dev_create);
+	else if (opcode == ZOC_CTRL_DEV_LINK)
+		need += sizeof(struct zoc_ctrl_dev_link);
+	else
+		need += sizeof(__le32);		/* the slot */
+	return le16_to_cpu(msg->hdr.len) >= need;
+}
+
 static void zoc_proxy_ctrl_work(struct work_struct *work)
 {
 	struct zoc_proxy_ctrl *ctrl =
@@ -770,7 +784,9 @@ static void zoc_proxy_ctrl_work(struct work_struct *work)
 		clear_bit_unlock(ctrl->index, &proxy->ctrl_busy);
 		return;
 	}
-	if (opcode == ZOC_CTRL_DEV_CREATE) {
+	if (!zoc_proxy_ctrl_len_ok(msg, opcode)) {
+		status = ZOC_MSG_EINVAL;
+	} else if (opcode == ZOC_CTRL_DEV_CREATE) {
 		status = zoc_proxy_dev_create(proxy, msg);
 	} else if (opcode == ZOC_CTRL_DEV_ATTACH) {
 		status = zoc_proxy_dev_attach(proxy, msg);

@@ -4,7 +4,8 @@
  * A test module (drivers/zoc/tests/host) registers its operations and
  * gets every link: the messages of the service VM that the host has no
  * use for (the replies to what the test sent) go to it.  It may also run
- * wiring probes and look up a device's PCI function.  Nothing else of the
+ * wiring probes, look up a device's PCI function and keep a slot of a
+ * link's bus free for its own control requests.  Nothing else of the
  * host knows the tests, and none of this is built for production.
  */
 
@@ -15,6 +16,7 @@
 #include <linux/zoc.h>
 
 #include "../link/link.h"
+#include "bus.h"
 #include "test_hooks.h"
 #include "zoc_host.h"
 
@@ -152,6 +154,45 @@ bool zoc_host_test_owns(struct zoc_host *host, struct pci_dev *pdev)
 	return bridge && bridge->dev.parent == &host->pdev->dev;
 }
 EXPORT_SYMBOL_NS_GPL(zoc_host_test_owns, ZOC_HOST_TEST);
+
+/**
+ * zoc_host_test_slot_hold - keep a free slot of a link's bus for a test
+ * @host: the link
+ *
+ * For control requests a test sends the service VM about a slot itself:
+ * no device of the host is in the slot, nor can one be added or removed
+ * until zoc_host_test_slot_release().
+ *
+ * Context: process context; takes the bus's mutex, held on success.
+ * Return: the slot, -ENODEV without a bus, or -ENOSPC if it is full.
+ */
+int zoc_host_test_slot_hold(struct zoc_host *host)
+{
+	struct zoc_bus *b = host->bus;
+	int slot;
+
+	if (!b)
+		return -ENODEV;
+	mutex_lock(&b->mutex);
+	for (slot = ZOC_BUS_SLOTS - 1; slot >= 0; slot--)
+		if (!b->fn[slot].present)
+			return slot;
+	mutex_unlock(&b->mutex);
+	return -ENOSPC;
+}
+EXPORT_SYMBOL_NS_GPL(zoc_host_test_slot_hold, ZOC_HOST_TEST);
+
+/**
+ * zoc_host_test_slot_release - zoc_host_test_slot_hold()'s end
+ * @host: the link
+ *
+ * Context: process context, after a successful zoc_host_test_slot_hold().
+ */
+void zoc_host_test_slot_release(struct zoc_host *host)
+{
+	mutex_unlock(&host->bus->mutex);
+}
+EXPORT_SYMBOL_NS_GPL(zoc_host_test_slot_release, ZOC_HOST_TEST);
 
 /**
  * zoc_host_test_receive - a message of the service VM for the test module

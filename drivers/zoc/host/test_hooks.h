@@ -43,6 +43,8 @@ int zoc_host_test_probe(struct zoc_host *host);
 struct pci_dev *zoc_host_test_pci_dev(struct zoc_host *host,
 				      const char *name, u32 *type);
 bool zoc_host_test_owns(struct zoc_host *host, struct pci_dev *pdev);
+int zoc_host_test_slot_hold(struct zoc_host *host);
+void zoc_host_test_slot_release(struct zoc_host *host);
 void zoc_host_test_receive(struct zoc_host *host, const struct zoc_msg *msg);
 #else
 static inline void zoc_host_test_receive(struct zoc_host *host,

@@ -12,7 +12,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
-#define ZHT_LINK_TESTS		7
+#define ZHT_LINK_TESTS		8
 
 struct dentry;
 struct pci_dev;
@@ -46,6 +46,8 @@ struct zht_file {
  * @echoes: echo round trips that came back right
  * @ctrl_replies: replies to the control flood
  * @ctrl_busy: ... of which the service VM refused as too many
+ * @ctrl_case: the malformed control request that got a wrong reply, -1
+ * @ctrl_status: ... the reply's status
  * @files: what the link's debugfs files run
  * @bus_mutex: one bus test at a time
  */
@@ -65,6 +67,8 @@ struct zht_link {
 	u64 echoes;
 	u32 ctrl_replies;
 	u32 ctrl_busy;
+	int ctrl_case;
+	u32 ctrl_status;
 	struct zht_file files[ZHT_LINK_TESTS];
 	/* serialises the bus's tests */
 	struct mutex bus_mutex;

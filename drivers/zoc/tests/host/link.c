@@ -5,9 +5,10 @@
  * baremetal) and the lab's demo and benchmark: echo round trips, echo
  * floods whose replies must come back in order, pings the service VM
  * sends back, a ring the service VM corrupts on request, control requests
- * posted back to back, a device's saved state spoiled as soon as it is
- * saved, and round-trip latencies.  The echoes, pings and the corrupt ring
- * need a service VM with test hooks (ZOC_LINK_CAP_TEST).
+ * posted back to back, malformed control requests, a device's saved state
+ * spoiled as soon as it is saved, and round-trip latencies.  The echoes,
+ * pings and the corrupt ring need a service VM with test hooks
+ * (ZOC_LINK_CAP_TEST).
  */
 
 #include <linux/debugfs.h>
@@ -222,6 +223,161 @@ static int zht_ctrl_flood(struct zht_link *l, u32 count)
 	return ret;
 }
 
+/*
+ * Malformed control request @i about @slot into @msg, and the status its
+ * reply must have; false past the last.  Each is refused, by the proxy's
+ * checks or by the model's, and creates nothing: the request (an NVMe disk
+ * on a block device that does not exist) is valid but for what each case
+ * spoils.
+ */
+static bool zht_ctrl_bad(unsigned int i, u32 slot, struct zoc_msg *msg,
+			 u32 *status)
+{
+	struct zoc_ctrl_dev_create req = {
+		.type = ZOC_DEV_NVME,
+		.slot = cpu_to_le32(slot),
+		.name = "zht-bad",
+		.backend = "zht-none",
+	};
+	struct zoc_ctrl_dev_link link = { .slot = cpu_to_le32(slot), .up = 1 };
+	u32 opcode = ZOC_CTRL_DEV_CREATE;
+	size_t len = sizeof(req);
+	void *data = &req;
+
+	*status = ZOC_MSG_EINVAL;
+	switch (i) {
+	case 0:		/* first: it tells whether there is a model */
+		*status = ZOC_MSG_ENODEV;
+		break;
+	case 1:
+		req.slot = cpu_to_le32(ZOC_LINK_MAX_DEVS);
+		break;
+	case 2:
+		req.slot = cpu_to_le32(U32_MAX);
+		break;
+	case 3:
+		memset(req.name, 'n', sizeof(req.name));
+		break;
+	case 4:
+		req.name[0] = '\0';
+		break;
+	case 5:
+		memset(req.backend, 'b', sizeof(req.backend));
+		break;
+	case 6:
+		strscpy(req.backend, "../vda", sizeof(req.backend));
+		break;
+	case 7:
+		strscpy(req.backend, "mapper/x", sizeof(req.backend));
+		break;
+	case 8:		/* its data past the message's length */
+		req.type = 0xee;
+		len = sizeof(__le32);
+		break;
+	case 9:
+		req.type = 0xee;
+		*status = ZOC_MSG_ENOTSUPP;
+		break;
+	case 10:
+		opcode = ZOC_CTRL_DEV_ATTACH;
+		req.slot = cpu_to_le32(ZOC_LINK_MAX_DEVS);
+		break;
+	case 11:
+		opcode = ZOC_CTRL_DEV_ATTACH;
+		memset(req.name, 'n', sizeof(req.name));
+		break;
+	case 12:	/* its slot past the message's length */
+	case 13:
+	case 18:	/* the last: nothing was created */
+		opcode = ZOC_CTRL_DEV_DESTROY;
+		data = &link;	/* the slot first */
+		len = i == 12 ? 0 : sizeof(__le32);
+		if (i == 13)
+			link.slot = cpu_to_le32(ZOC_LINK_MAX_DEVS);
+		if (i != 12)
+			*status = ZOC_MSG_ENODEV;
+		break;
+	case 14:
+	case 15:
+	case 16:
+		opcode = ZOC_CTRL_DEV_LINK;
+		data = &link;
+		len = sizeof(link);
+		if (i == 14)
+			len = sizeof(__le32);	/* "up" past the length */
+		else if (i == 15)
+			link.up = 2;
+		else
+			link.slot = cpu_to_le32(ZOC_LINK_MAX_DEVS);
+		break;
+	case 17:
+		opcode = 0x100;
+		*status = ZOC_MSG_ENOTSUPP;
+		break;
+	default:
+		return false;
+	}
+	memset(msg, 0, sizeof(*msg));
+	msg->hdr.type = ZOC_MSG_CTRL_REQ;
+	msg->hdr.len = cpu_to_le16(offsetof(struct zoc_msg_ctrl, data) + len);
+	msg->ctrl.opcode = cpu_to_le32(opcode);
+	/* all of it, past the length too: what is past must not count */
+	memcpy(msg->ctrl.data, data, data == &req ? sizeof(req) : sizeof(link));
+	return true;
+}
+
+/* Destroy what a request wrongly created in @slot. */
+static void zht_ctrl_undo(struct zht_link *l, u32 slot)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ }, reply;
+
+	msg.hdr.len = cpu_to_le16(offsetof(struct zoc_msg_ctrl, data) +
+				  sizeof(__le32));
+	msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_DEV_DESTROY);
+	put_unaligned_le32(slot, msg.ctrl.data);
+	zoc_link_call(l->link, &msg, &reply, ZHT_CALL_TIMEOUT);
+}
+
+/*
+ * Malformed control requests about a slot the host keeps free meanwhile,
+ * each of which the service VM must refuse with its status, creating
+ * nothing.  -EPROTO at the first wrong reply (its case and status are in
+ * "stats"), -EOPNOTSUPP if the service VM has no NVMe model.
+ */
+static int zht_ctrl_hostile(struct zht_link *l, u32 unused)
+{
+	struct zoc_msg msg, reply;
+	u32 status, got;
+	unsigned int i;
+	int ret, slot;
+
+	mutex_lock(&l->mutex);
+	spin_lock_irq(&l->lock);
+	l->ctrl_case = -1;
+	spin_unlock_irq(&l->lock);
+	slot = zoc_host_test_slot_hold(l->host);
+	ret = min(slot, 0);
+	for (i = 0; !ret && zht_ctrl_bad(i, slot, &msg, &status); i++) {
+		ret = zoc_link_call(l->link, &msg, &reply, ZHT_CALL_TIMEOUT);
+		if (ret)
+			break;
+		got = le32_to_cpu(reply.ctrl.status);
+		if (reply.hdr.type == ZOC_MSG_CTRL_REPLY && got == status)
+			continue;
+		if (got == ZOC_MSG_OK)
+			zht_ctrl_undo(l, slot);
+		spin_lock_irq(&l->lock);
+		l->ctrl_case = i;
+		l->ctrl_status = got;
+		spin_unlock_irq(&l->lock);
+		ret = !i && got == ZOC_MSG_ENOTSUPP ? -EOPNOTSUPP : -EPROTO;
+	}
+	if (slot >= 0)
+		zoc_host_test_slot_release(l->host);
+	mutex_unlock(&l->mutex);
+	return ret;
+}
+
 /* Ask the service VM to corrupt the completion ring. */
 static int zht_corrupt(struct zht_link *l, u32 unused)
 {
@@ -283,7 +439,8 @@ static int zht_spoil_live(struct zht_link *l, u32 slot)
 
 /*
  * Writes to debugfs: "echo", "flood", "svm_ping", "ctrl_flood" take a
- * count, "spoil_saved" and "spoil_live" a slot.
+ * count, "spoil_saved" and "spoil_live" a slot; "ctrl_hostile" ignores
+ * what is written.
  */
 static ssize_t zht_test_write(struct file *file, const char __user *buf,
 			      size_t count, loff_t *ppos)
@@ -368,6 +525,8 @@ static int zht_stats_show(struct seq_file *s, void *unused)
 	seq_printf(s, "echoes: %llu\n", l->echoes);
 	seq_printf(s, "ctrl_flood_replies: %u\n", l->ctrl_replies);
 	seq_printf(s, "ctrl_flood_busy: %u\n", l->ctrl_busy);
+	seq_printf(s, "ctrl_hostile_case: %d\n", l->ctrl_case);
+	seq_printf(s, "ctrl_hostile_status: %u\n", l->ctrl_status);
 	spin_unlock_irq(&l->lock);
 	return 0;
 }
@@ -388,6 +547,7 @@ void zht_link_debugfs(struct zht_link *l)
 		{ "corrupt", zht_corrupt },
 		{ "svm_ping", zht_svm_ping },
 		{ "ctrl_flood", zht_ctrl_flood },
+		{ "ctrl_hostile", zht_ctrl_hostile },
 		{ "spoil_saved", zht_spoil_saved },
 		{ "spoil_live", zht_spoil_live },
 	};

@@ -54,6 +54,7 @@ static void *zht_add(struct zoc_host *host, struct zoc_link *link,
 	l->host = host;
 	l->link = link;
 	l->id = id;
+	l->ctrl_case = -1;
 	spin_lock_init(&l->lock);
 	mutex_init(&l->mutex);
 	mutex_init(&l->bus_mutex);
