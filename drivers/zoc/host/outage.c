@@ -136,6 +136,7 @@ bool zoc_vfn_stall(struct zoc_vfn *fn)
 	WRITE_ONCE(fn->stalled, true);
 	/* 0 means none: a stall at jiffies 0 waits one jiffy more */
 	fn->stalled_at = jiffies ?: 1;
+	fn->stalled_beat = zoc_link_peer_beat(fn->bus->link);
 	raw_spin_unlock_irqrestore(&fn->kept_lock, flags);
 	if (first)
 		mod_delayed_work(system_wq, &fn->bus->svm_work, 0);
@@ -306,10 +307,14 @@ static unsigned int zoc_bus_take_over(struct zoc_bus *b, unsigned long deadline)
 			continue;
 		}
 		new = fn->epoch != epoch;
-		/* A read it did not answer: not until it beat since */
+		/*
+		 * A read it did not answer: not until it beat since.  Its
+		 * beat as it is now, not as the tick last saw it: the tick
+		 * may see a beat made before the service VM stopped only
+		 * after the read timed out.
+		 */
 		if (!new && READ_ONCE(fn->stalled_at) &&
-		    !time_after(zoc_link_peer_beat_at(b->link),
-				READ_ONCE(fn->stalled_at))) {
+		    zoc_link_peer_beat(b->link) == READ_ONCE(fn->stalled_beat)) {
 			waiting++;
 			continue;
 		}

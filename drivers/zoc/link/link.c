@@ -1151,19 +1151,21 @@ bool zoc_link_peer_stalled(struct zoc_link *link)
 EXPORT_SYMBOL_GPL(zoc_link_peer_stalled);
 
 /**
- * zoc_link_peer_beat_at - when the peer's heartbeat was last seen moving
+ * zoc_link_peer_beat - the peer's heartbeat, as it is now in the link area
  * @link: the link
  *
- * The link's tick looks every ZOC_LINK_HEARTBEAT_MS.
+ * Not what the link's tick last saw: a beat the peer made before it
+ * stopped may be seen by the tick a while later.  Compare two of these
+ * to know whether the peer ran in between.
  *
  * Context: any.
- * Return: that time, in jiffies.
+ * Return: the peer's heartbeat counter (its input: a liveness hint only).
  */
-unsigned long zoc_link_peer_beat_at(struct zoc_link *link)
+u64 zoc_link_peer_beat(struct zoc_link *link)
 {
-	return READ_ONCE(link->peer_heartbeat_at);
+	return zoc_read64(&link->peer->heartbeat);
 }
-EXPORT_SYMBOL_GPL(zoc_link_peer_beat_at);
+EXPORT_SYMBOL_GPL(zoc_link_peer_beat);
 
 /**
  * zoc_link_up_with - whether the link is up, and with which service VM

@@ -289,7 +289,7 @@ int zoc_link_call_atomic(struct zoc_link *link, struct zoc_msg *msg,
 
 enum zoc_link_state zoc_link_state(struct zoc_link *link);
 bool zoc_link_peer_stalled(struct zoc_link *link);
-unsigned long zoc_link_peer_beat_at(struct zoc_link *link);
+u64 zoc_link_peer_beat(struct zoc_link *link);
 bool zoc_link_up_with(struct zoc_link *link, u32 *epoch);
 u32 zoc_link_peer_caps(struct zoc_link *link);
 bool zoc_link_restarting(struct zoc_link *link);
