@@ -307,6 +307,8 @@ void zoc_host_bus_exit(struct zoc_host *host)
 	pci_stop_root_bus(b->bridge->bus);
 	pci_remove_root_bus(b->bridge->bus);
 	pci_unlock_rescan_remove();
+	/* The drivers' last reads and replays may have queued it again */
+	irq_work_sync(&b->irq_work);
 	/*
 	 * No driver is left to free anything: what is held stays held,
 	 * unless no service VM can reach it any more.

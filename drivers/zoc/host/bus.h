@@ -13,6 +13,7 @@
 #include <linux/ioport.h>
 #include <linux/irq_work.h>
 #include <linux/list.h>
+#include <linux/msi.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/spinlock.h>
@@ -92,6 +93,7 @@ struct zoc_vfn_kept {
  * @stalled: its service VM went away: it waits for one (outage.c)
  * @stalled_at: when a register read was not answered in time, in jiffies,
  *	or 0: the same service VM serves it again only once it beat since
+ * @stalled_beat: the service VM's heartbeat then, in the link area
  * @unanswered: register reads in a row its service VM left unanswered;
  *	past ZOC_BUS_UNANSWERED, it is gone rather than stalled
  * @kept_lock: protects @stalled's changes, @kept, @nr_kept, @replayed
@@ -138,6 +140,7 @@ struct zoc_vfn {
 	u32 epoch;
 	bool stalled;
 	unsigned long stalled_at;
+	u64 stalled_beat;
 	unsigned int unanswered;
 	/* the MMIO path races the end of a stall */
 	raw_spinlock_t kept_lock;
@@ -156,6 +159,7 @@ struct zoc_vfn {
  * @window: the part of the aperture its BARs live in
  * @busn: its bus numbers
  * @msi: its MSI irq domain
+ * @msi_info: ... made with this, whose chip data is the bus
  * @cfg_lock: protects the functions' config space; the PCI core calls
  *	pci_ops under its own raw spinlock, so this one is raw too
  * @mutex: serialises hot-plug and management
@@ -184,6 +188,7 @@ struct zoc_bus {
 	struct resource window;
 	struct resource busn;
 	struct irq_domain *msi;
+	struct msi_domain_info msi_info;
 	raw_spinlock_t cfg_lock;
 	/* serialises hot-plug and management */
 	struct mutex mutex;

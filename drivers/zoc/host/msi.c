@@ -204,17 +204,36 @@ static void zoc_msi_set_desc(msi_alloc_info_t *arg, struct msi_desc *desc)
 	arg->hwirq = PCI_SLOT(pdev->devfn) * ZOC_BUS_VECTORS + desc->msi_index;
 }
 
+/*
+ * The core replays an interrupt that came while it was disabled (after
+ * enable_irq(), check_irq_resend()).  Through the bus's delivery, which
+ * delivers one at a time, rather than the core's tasklet, which would run
+ * the handler beside it: an interrupt the bus delivers meanwhile on
+ * another CPU would be dropped (zoc_host_bus_deliver()).
+ */
+static int zoc_msi_retrigger(struct irq_data *data)
+{
+	struct zoc_bus *b = irq_data_get_irq_chip_data(data);
+	unsigned int slot = data->hwirq / ZOC_BUS_VECTORS;
+
+	set_bit(data->hwirq % ZOC_BUS_VECTORS, &b->fn[slot].irq_note);
+	set_bit(slot, &b->irq_slots);
+	irq_work_queue(&b->irq_work);
+	return 1;
+}
+
 static struct irq_chip zoc_msi_chip = {
 	.name			= "ZOC-MSI",
 	.irq_compose_msi_msg	= zoc_msi_compose,
 	.irq_set_affinity	= zoc_msi_set_affinity,
+	.irq_retrigger		= zoc_msi_retrigger,
 };
 
 static struct msi_domain_ops zoc_msi_ops = {
 	.set_desc = zoc_msi_set_desc,
 };
 
-static struct msi_domain_info zoc_msi_info = {
+static const struct msi_domain_info zoc_msi_info = {
 	.flags		= MSI_FLAG_USE_DEF_DOM_OPS | MSI_FLAG_USE_DEF_CHIP_OPS |
 			  MSI_FLAG_PCI_MSIX,
 	.ops		= &zoc_msi_ops,
@@ -231,7 +250,9 @@ int zoc_bus_msi_init(struct zoc_bus *b)
 	fwnode = irq_domain_alloc_named_id_fwnode("ZOC-MSI", b->sd.domain);
 	if (!fwnode)
 		return -ENOMEM;
-	b->msi = pci_msi_create_irq_domain(fwnode, &zoc_msi_info, NULL);
+	b->msi_info = zoc_msi_info;
+	b->msi_info.chip_data = b;
+	b->msi = pci_msi_create_irq_domain(fwnode, &b->msi_info, NULL);
 	if (!b->msi) {
 		irq_domain_free_fwnode(fwnode);
 		return -ENOMEM;

@@ -255,6 +255,9 @@ out_stop:
  * @busy: the handler runs
  * @cpu: the CPU it last ran on
  * @runs: how many times it ran
+ * @irq: the interrupt
+ * @enable: the reader is to enable @irq (the replay test); it takes the
+ *	request with xchg() before it enables, so none is lost
  */
 struct zht_race {
 	void __iomem *bar;
@@ -263,6 +266,8 @@ struct zht_race {
 	bool busy;
 	int cpu;
 	atomic_t runs;
+	int irq;
+	int enable;
 };
 
 static irqreturn_t zht_race_handler(int irq, void *data)
@@ -289,9 +294,73 @@ static int zht_race_reader_fn(void *data)
 
 	while (!kthread_should_stop()) {
 		readq(r->bar);
+		if (xchg(&r->enable, 0))
+			enable_irq(r->irq);
 		cond_resched();
 	}
 	return 0;
+}
+
+/* How long the replay test lets an interrupt find its vector disabled */
+#define ZHT_REPLAY_WAIT_US	1000
+
+/*
+ * Raise @i while the handler may still run, and wait for the handler to
+ * see it.  Return: whether it was raised while the handler ran on
+ * another CPU, or -ETIMEDOUT.
+ */
+static int zht_race_raise(struct zht_race *r, u32 i)
+{
+	unsigned long deadline = jiffies + ZHT_RACE_TIMEOUT;
+	bool overlap;
+
+	writel(i, r->bar + SZ_4K);
+	overlap = READ_ONCE(r->busy) && READ_ONCE(r->cpu) != smp_processor_id();
+	while (READ_ONCE(r->seen) != i) {
+		readq(r->bar);
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+	}
+	return overlap;
+}
+
+/*
+ * Raise @i while the vector is disabled, so that the core keeps it
+ * pending; have the reader enable it on the other CPU, where the core
+ * replays it (check_irq_resend()); and as soon as the handler runs it
+ * there, raise @i + 1, which must come too.
+ */
+static int zht_race_replay(struct zht_race *r, u32 i)
+{
+	unsigned long deadline = jiffies + ZHT_RACE_TIMEOUT;
+	u64 end;
+
+	disable_irq(r->irq);
+	writel(i, r->bar + SZ_4K);
+	/*
+	 * The model shadows the value, then raises the vector: a forwarded
+	 * read once the shadow shows it is answered after the interrupt's
+	 * message, which is delivered, and kept pending, as the read returns
+	 * (or on the reader's CPU, if it took the message: a while more).
+	 */
+	while (readl(r->shadow) != i) {
+		readq(r->bar);
+		if (time_after(jiffies, deadline)) {
+			enable_irq(r->irq);
+			return -ETIMEDOUT;
+		}
+	}
+	end = ktime_get_ns() + ZHT_REPLAY_WAIT_US * NSEC_PER_USEC;
+	do {
+		readq(r->bar);
+	} while (ktime_get_ns() < end);
+	WRITE_ONCE(r->enable, 1);
+	while (READ_ONCE(r->seen) != i) {
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	return zht_race_raise(r, i + 1);
 }
 
 /*
@@ -300,17 +369,19 @@ static int zht_race_reader_fn(void *data)
  * another CPU both take messages off the link with forwarded reads, so
  * the handler runs on either CPU, and an interrupt often comes on one CPU
  * while its handler runs on the other: the bus must deliver each one.
+ * With @replay, every other one is raised while the vector is disabled
+ * and replayed by the core when the reader enables it (an nvme timeout's
+ * poll does that), and the next one raised while the replay runs.
  * -ETIMEDOUT if one is lost, -EOPNOTSUPP with a single CPU, -EAGAIN if
  * @count (at least 100) interrupts never overlapped a handler.
  */
-static int zht_irq_race(struct pci_dev *pdev, u32 count)
+static int zht_irq_race_run(struct pci_dev *pdev, u32 count, bool replay)
 {
 	struct zht_race r = { .cpu = -1 };
 	struct task_struct *reader;
 	unsigned int overlaps = 0;
-	unsigned long deadline;
 	void __iomem *bar;
-	int ret, irq, cpu;
+	int ret, cpu;
 	u32 i;
 
 	ret = zht_fn_start(pdev, 1, &bar);
@@ -318,8 +389,8 @@ static int zht_irq_race(struct pci_dev *pdev, u32 count)
 		return ret;
 	r.bar = bar;
 	r.shadow = bar + SZ_4K + SZ_2K;
-	irq = pci_irq_vector(pdev, 0);
-	ret = request_irq(irq, zht_race_handler, 0, "zoc-irq-race", &r);
+	r.irq = pci_irq_vector(pdev, 0);
+	ret = request_irq(r.irq, zht_race_handler, 0, "zoc-irq-race", &r);
 	if (ret)
 		goto out_stop;
 	migrate_disable();
@@ -333,31 +404,38 @@ static int zht_irq_race(struct pci_dev *pdev, u32 count)
 	ret = PTR_ERR_OR_ZERO(reader);
 	if (!ret)
 		wake_up_process(reader);
-	for (i = 1; i <= count && !ret; i++) {
-		writel(i, bar + SZ_4K);
-		if (READ_ONCE(r.busy) &&
-		    READ_ONCE(r.cpu) != smp_processor_id())
-			overlaps++;
-		deadline = jiffies + ZHT_RACE_TIMEOUT;
-		while (READ_ONCE(r.seen) != i && !ret) {
-			readq(bar);
-			if (time_after(jiffies, deadline))
-				ret = -ETIMEDOUT;
-		}
+	for (i = 1; i + replay <= count && ret >= 0; i += 1 + replay) {
+		ret = replay ? zht_race_replay(&r, i) : zht_race_raise(&r, i);
+		overlaps += ret > 0;
 	}
 	if (!IS_ERR(reader))
 		kthread_stop(reader);
 	migrate_enable();
+	/* A vector the reader was to enable, but it stopped first */
+	if (READ_ONCE(r.enable))
+		enable_irq(r.irq);
 	/* A run that never raced proves nothing. */
+	ret = min(ret, 0);
 	if (!ret && count >= 100 && !overlaps)
 		ret = -EAGAIN;
-	free_irq(irq, &r);
-	pr_info("zoc_host_test: %s: irq_race: %u of %u raised while the handler ran on another CPU, %u handled%s\n",
-		pci_name(pdev), overlaps, i - 1, atomic_read(&r.runs),
+	free_irq(r.irq, &r);
+	pr_info("zoc_host_test: %s: irq_%s: %u of %u raised while the handler ran on another CPU, %u handled%s\n",
+		pci_name(pdev), replay ? "replay" : "race", overlaps,
+		i - 1, atomic_read(&r.runs),
 		ret == -ETIMEDOUT ? ", the last one lost" : "");
 out_stop:
 	zht_fn_stop(pdev, bar);
 	return ret;
+}
+
+static int zht_irq_race(struct pci_dev *pdev, u32 count)
+{
+	return zht_irq_race_run(pdev, count, false);
+}
+
+static int zht_irq_replay(struct pci_dev *pdev, u32 count)
+{
+	return zht_irq_race_run(pdev, count, true);
 }
 
 /* How long the ring-full test may hold every CPU */
@@ -658,7 +736,8 @@ out:
 
 /*
  * debugfs "bus": "bar_test NAME COUNT", "irq_test NAME COUNT",
- * "irq_race NAME COUNT", "irq_full NAME", "flood_test WRITER READER COUNT",
+ * "irq_race NAME COUNT", "irq_replay NAME COUNT", "irq_full NAME",
+ * "flood_test WRITER READER COUNT",
  * "stall_write NAME COUNT", "stall_check NAME COUNT", "irqsoff_read NAME MS".
  */
 static ssize_t zht_bus_write(struct file *file, const char __user *ubuf,
@@ -682,6 +761,8 @@ static ssize_t zht_bus_write(struct file *file, const char __user *ubuf,
 		ret = zht_bus_fn_test(l, name, true, zht_irq_test, n);
 	else if (sscanf(buf, "irq_race %15s %u", name, &n) == 2)
 		ret = zht_bus_fn_test(l, name, true, zht_irq_race, n);
+	else if (sscanf(buf, "irq_replay %15s %u", name, &n) == 2)
+		ret = zht_bus_fn_test(l, name, true, zht_irq_replay, n);
 	else if (sscanf(buf, "irq_full %15s", name) == 1)
 		ret = zht_bus_fn_test(l, name, true, zht_irq_full, 0);
 	else if (sscanf(buf, "flood_test %15s %15s %u", name, other, &n) == 3)
