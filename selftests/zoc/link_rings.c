@@ -59,7 +59,12 @@ TEST_F_TIMEOUT(link, flood_suppresses_doorbells, 300)
 	TH_LOG("%lld requests: %lld doorbells to the service VM, %lld back",
 	       msgs, rung, rx);
 	EXPECT_EQ(FLOOD, msgs);
-	EXPECT_LE(rung * 64, msgs);
+	/*
+	 * One doorbell per message without suppression; with it, one per
+	 * time the service VM emptied the ring and slept: a few hundred
+	 * here, more on a slow (sanitizer) kernel.
+	 */
+	EXPECT_LE(rung * 16, msgs);
 }
 
 TEST_F_TIMEOUT(link, service_vm_requests, 300)

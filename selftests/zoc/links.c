@@ -58,13 +58,16 @@ struct link1_svm {
  * on host CPUs of their own; a thread of ours woken by the reading CPU
  * may be queued on that very CPU, which cannot run it before the
  * deadline.  So, as a vCPU, link 1's service VM runs on the last CPU
- * while this thread reads link 1's registers on the others.  With one
- * CPU, nothing is pinned.  (Reads the test does not make, as a stock
- * driver's probe, may come from any CPU: there the service VM is left
- * free to move.)
+ * while this thread reads link 1's registers on the others, and at a
+ * real-time priority, as a vCPU is not queued behind the host's own
+ * programs (fio, here, on the other link's disk, which on a sanitizer
+ * kernel kept it from answering a read in time).  With one CPU, nothing
+ * is pinned.  (Reads the test does not make, as a stock driver's probe,
+ * may come from any CPU: there the service VM is left free to move.)
  */
 static void link1_own_cpu(struct link1_svm *s)
 {
+	struct sched_param rt = { .sched_priority = 1 };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN), i;
 	cpu_set_t set;
 
@@ -73,6 +76,7 @@ static void link1_own_cpu(struct link1_svm *s)
 	CPU_ZERO(&set);
 	CPU_SET(cpus - 1, &set);
 	pthread_setaffinity_np(s->thread, sizeof(set), &set);
+	pthread_setschedparam(s->thread, SCHED_FIFO, &rt);
 	CPU_ZERO(&set);
 	for (i = 0; i < cpus - 1; i++)
 		CPU_SET(i, &set);

@@ -42,6 +42,11 @@
 #define HALF_BYTES	(PATTERN_PERIOD * 8192)	/* whole periods, 2 MB */
 #define HOSTILE_MOD	"zoc_virtio_hostile_test"
 #define OTHER_NAME	"vblk9"	/* a device that must not notice */
+/*
+ * How long a transfer may stall: a service VM's boot, and TCP's next
+ * retransmission after it, which backs off to about as long again.
+ */
+#define TCP_STALL_SECS	ZOC_SVM_BOOT_TIMEOUT
 
 /* Attribute @attr of netdev @ifname into @buf, without its newline. */
 static int net_attr(const char *ifname, const char *attr, char *buf, size_t len)
@@ -302,7 +307,7 @@ TEST_F_TIMEOUT(vnet, ping_vpc_peer, 300)
 static const char *tcp_transfer(int lab, const char *middle, char *out,
 				size_t len)
 {
-	struct timeval stall = { .tv_sec = 60 };
+	struct timeval stall = { .tv_sec = TCP_STALL_SECS };
 	char want[64];
 	int fd, ret;
 
@@ -555,7 +560,7 @@ TEST_F_TIMEOUT(vnet, hostile_host, 2400)
 static const char *tcp_both_ways(int lab, const char *middle, char *out,
 				 size_t len)
 {
-	struct timeval stall = { .tv_sec = 60 };
+	struct timeval stall = { .tv_sec = TCP_STALL_SECS };
 	const char *err;
 	char cmd[64], c;
 	int fd, ret;
