@@ -36,6 +36,7 @@
 
 FIXTURE(reload) {
 	char aperture[128];
+	long long limit;
 };
 
 FIXTURE_SETUP(reload)
@@ -55,13 +56,20 @@ FIXTURE_SETUP(reload)
 	self->aperture[strcspn(self->aperture, "\n")] = '\0';
 	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	self->limit = zoc_outage_limit(0);
 }
 
+/*
+ * A zoc_host loaded again has the default outage limit: the lab's (a
+ * sanitizer lab rides through longer outages) is set back.
+ */
 FIXTURE_TEARDOWN(reload)
 {
 	if (zoc_setup_skipped(_metadata))
 		return;
 	zoc_ctl(NULL, 0, "dev del " DISK);
+	if (zoc_ctl(NULL, 0, "link set outage-limit %lld", self->limit))
+		TH_LOG("the outage limit was not set back");
 }
 
 /* The disk's namespace block device into @dev. */
