@@ -59,6 +59,14 @@ static void zoc_vfn_fire(struct zoc_bus *b, struct zoc_vfn *fn,
 	}
 }
 
+/* Note @vector of the function in @slot, for the next delivery. */
+static void zoc_bus_note(struct zoc_bus *b, unsigned int slot,
+			 unsigned int vector)
+{
+	set_bit(vector, &b->fn[slot].irq_note);
+	set_bit(slot, &b->irq_slots);
+}
+
 /*
  * A vector or the function was unmasked: deliver what is pending, from the
  * irq_work.  Not from here: the PCI core unmasks with the interrupt
@@ -81,8 +89,7 @@ void zoc_vfn_msix_replay(struct zoc_vfn *fn)
 	if (!ready)
 		return;
 	for_each_set_bit(v, &ready, ZOC_BUS_VECTORS)
-		set_bit(v, &fn->irq_note);
-	set_bit(fn->slot, &b->irq_slots);
+		zoc_bus_note(b, fn->slot, v);
 	irq_work_queue(&b->irq_work);
 }
 
@@ -105,8 +112,7 @@ void zoc_host_bus_irq(struct zoc_bus *b, u32 slot, u32 vector)
 	if (!READ_ONCE(fn->present) ||
 	    vector >= le16_to_cpu(fn->image.msix_vectors))
 		return;
-	set_bit(vector, &fn->irq_note);
-	set_bit(slot, &b->irq_slots);
+	zoc_bus_note(b, slot, vector);
 }
 
 /* Rounds of delivery a CPU makes for the others before it leaves the rest */
@@ -214,10 +220,9 @@ static void zoc_msi_set_desc(msi_alloc_info_t *arg, struct msi_desc *desc)
 static int zoc_msi_retrigger(struct irq_data *data)
 {
 	struct zoc_bus *b = irq_data_get_irq_chip_data(data);
-	unsigned int slot = data->hwirq / ZOC_BUS_VECTORS;
 
-	set_bit(data->hwirq % ZOC_BUS_VECTORS, &b->fn[slot].irq_note);
-	set_bit(slot, &b->irq_slots);
+	zoc_bus_note(b, data->hwirq / ZOC_BUS_VECTORS,
+		     data->hwirq % ZOC_BUS_VECTORS);
 	irq_work_queue(&b->irq_work);
 	return 1;
 }
