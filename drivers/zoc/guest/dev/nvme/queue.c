@@ -574,15 +574,31 @@ u32 zoc_nvme_sq_doorbell(struct zoc_nvme_sq *sq, u32 value)
 	return 0;
 }
 
-/* A completion queue head doorbell: room for the backlog.  Lock held. */
+/*
+ * A completion queue head doorbell: room for the backlog.  Lock held.
+ *
+ * With shadow doorbells the host writes the shadow head before it rings,
+ * and the doorbell only says that the head moved.  It may come after the
+ * head moved on: the model reads the shadow when the queue looks full, so
+ * by the time a delayed doorbell is handled it may name entries released
+ * already.  The shadow is the head then; the value rung only has to be in
+ * the queue.
+ */
 u32 zoc_nvme_cq_doorbell(struct zoc_nvme_cq *cq, u32 value)
 {
 	LIST_HEAD(done);
+	__le32 *shadow;
 	bool ok;
 
 	if (!cq)
 		return ZOC_NVME_AEN_DB_REG;
+	if (value >= cq->size)
+		return ZOC_NVME_AEN_DB_VALUE;
+	shadow = cq->qid ? zoc_nvme_shadow_db(cq->ctrl, 2 * cq->qid + 1) : NULL;
 	spin_lock(&cq->lock);
+	/* Under the lock: zoc_nvme_cq_room() takes newer heads under it. */
+	if (shadow)
+		value = le32_to_cpu(READ_ONCE(*shadow));
 	ok = zoc_nvme_cq_set_head(cq, value);
 	if (ok) {
 		zoc_nvme_cq_flush(cq, &done);
