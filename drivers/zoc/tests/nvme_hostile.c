@@ -8,11 +8,12 @@
  * function of the ZOC bus as a misbehaving NVMe driver would: invalid
  * opcodes, namespaces, queue identifiers, PRPs outside host RAM, in its
  * holes or inside the link area, LBAs past the namespace, and doorbell
- * values past the queues.  Every case checks the exact status (and command identifier and
- * queue) of the completion, and is followed by a valid Read on the same
- * I/O queue: the controller must refuse what is wrong and keep working.
- * The last cases fuzz the controller (nvme_hostile_fuzz.c) and then see
- * that it still works.
+ * values past the queues.  Every case checks the exact status (and
+ * command identifier and queue) of the completion, and is followed by a
+ * valid Read on the same I/O queue: the controller must refuse what is
+ * wrong and keep working.  The last cases fuzz the controller
+ * (nvme_hostile_fuzz.c), give it shadow doorbells and ring one of them
+ * late (nvme_hostile_dbbuf.c), and then see that it still works.
  * The write returns its count if every case passed, -EIO if one failed;
  * "results" then lists the cases of the run, "NAME ok" or "NAME FAIL: why".
  *
@@ -100,8 +101,8 @@ static const char *znh_sc_name(u16 status)
 }
 
 /* Did @cqe complete with status @want (DNR included)? */
-static bool znh_expect(struct znh_ctrl *ctrl, const char *name,
-		       const struct nvme_completion *cqe, u16 want)
+bool znh_expect(struct znh_ctrl *ctrl, const char *name,
+		const struct nvme_completion *cqe, u16 want)
 {
 	u16 got = le16_to_cpu(cqe->status) >> 1;
 
@@ -116,10 +117,30 @@ static bool znh_expect(struct znh_ctrl *ctrl, const char *name,
 
 /* --- queues -------------------------------------------------------------- */
 
-static void __iomem *znh_db(struct znh_ctrl *ctrl, u16 qid, bool cq)
+void __iomem *znh_db(struct znh_ctrl *ctrl, u16 qid, bool cq)
 {
 	/* CAP.DSTRD is 0: SQ y tail at 8y, CQ y head at 8y + 4 */
 	return ctrl->bar + NVME_REG_DBS + (2 * qid + cq) * sizeof(u32);
+}
+
+/*
+ * Ring @q's SQ tail or CQ head doorbell with @value.  With shadow
+ * doorbells an I/O queue's shadow is written first, as the Linux driver
+ * does; this test then always rings the register too (the event index
+ * only spares a host the write), unless it holds CQ head doorbells back.
+ */
+static void znh_ring(struct znh_ctrl *ctrl, struct znh_queue *q, bool cq,
+		     u16 value)
+{
+	if (ctrl->dbbuf && q->qid) {
+		/* The queue's entries before the shadow that covers them. */
+		wmb();
+		WRITE_ONCE(ctrl->dbs[2 * q->qid + cq], cpu_to_le32(value));
+		if (cq && ctrl->hold_cq_db)
+			return;
+	}
+	/* writel() orders the entries (and shadow) before the doorbell. */
+	writel(value, znh_db(ctrl, q->qid, cq));
 }
 
 /* Put @cmd on @q and ring; returns its command identifier. */
@@ -132,8 +153,7 @@ u16 znh_submit(struct znh_ctrl *ctrl, struct znh_queue *q,
 	q->sqes[q->sq_tail] = *cmd;
 	if (++q->sq_tail == q->depth)
 		q->sq_tail = 0;
-	/* writel() orders the entry before the doorbell. */
-	writel(q->sq_tail, znh_db(ctrl, q->qid, false));
+	znh_ring(ctrl, q, false, q->sq_tail);
 	return cid;
 }
 
@@ -142,8 +162,8 @@ u16 znh_submit(struct znh_ctrl *ctrl, struct znh_queue *q,
  * Return: 0, -ETIMEDOUT, or -ENODEV / -EIO (and @ctrl->abort says why)
  * if the function is gone or the controller reports a fatal status.
  */
-static int znh_reap(struct znh_ctrl *ctrl, struct znh_queue *q,
-		    struct nvme_completion *cqe, unsigned long deadline)
+int znh_reap(struct znh_ctrl *ctrl, struct znh_queue *q,
+	     struct nvme_completion *cqe, unsigned long deadline)
 {
 	struct nvme_completion *next;
 	u32 csts;
@@ -172,7 +192,7 @@ static int znh_reap(struct znh_ctrl *ctrl, struct znh_queue *q,
 		q->cq_head = 0;
 		q->cq_phase ^= 1;
 	}
-	writel(q->cq_head, znh_db(ctrl, q->qid, true));
+	znh_ring(ctrl, q, true, q->cq_head);
 	return 0;
 }
 
@@ -218,8 +238,7 @@ int znh_wait(struct znh_ctrl *ctrl, struct znh_queue *q, u16 cid,
 }
 
 /* Nothing may complete on @q for a while: true if nothing did. */
-static bool znh_quiet(struct znh_ctrl *ctrl, struct znh_queue *q,
-		      const char *name)
+bool znh_quiet(struct znh_ctrl *ctrl, struct znh_queue *q, const char *name)
 {
 	struct nvme_completion cqe;
 	int ret;
@@ -242,8 +261,8 @@ static int znh_exec(struct znh_ctrl *ctrl, struct znh_queue *q,
 }
 
 /* Run @cmd on @q: did it complete with status @want? */
-static bool znh_check(struct znh_ctrl *ctrl, struct znh_queue *q,
-		      struct nvme_command *cmd, const char *name, u16 want)
+bool znh_check(struct znh_ctrl *ctrl, struct znh_queue *q,
+	       struct nvme_command *cmd, const char *name, u16 want)
 {
 	struct nvme_completion cqe;
 
@@ -266,13 +285,13 @@ static void znh_refused(struct znh_ctrl *ctrl, struct znh_queue *q,
 
 /* --- commands ------------------------------------------------------------ */
 
-static u16 znh_nlb(struct znh_ctrl *ctrl, u32 bytes)
+u16 znh_nlb(struct znh_ctrl *ctrl, u32 bytes)
 {
 	return bytes >> ctrl->lbads;
 }
 
-static void znh_read_cmd(struct nvme_command *c, u32 nsid, u64 slba,
-			 u16 nlb, u64 prp1, u64 prp2)
+void znh_read_cmd(struct nvme_command *c, u32 nsid, u64 slba, u16 nlb,
+		  u64 prp1, u64 prp2)
 {
 	memset(c, 0, sizeof(*c));
 	c->rw.opcode = nvme_cmd_read;
@@ -324,7 +343,7 @@ static void znh_delete_cmd(struct nvme_command *c, u8 opcode, u16 qid)
 	c->delete_queue.qid = cpu_to_le16(qid);
 }
 
-static u16 znh_submit_aer(struct znh_ctrl *ctrl)
+u16 znh_submit_aer(struct znh_ctrl *ctrl)
 {
 	struct nvme_command c;
 
@@ -334,7 +353,7 @@ static u16 znh_submit_aer(struct znh_ctrl *ctrl)
 }
 
 /* The Asynchronous Event Request @cid must report an invalid doorbell. */
-static void znh_expect_db_event(struct znh_ctrl *ctrl, u16 cid)
+void znh_expect_db_event(struct znh_ctrl *ctrl, u16 cid)
 {
 	const char *name = "Asynchronous Event Request";
 	struct nvme_completion cqe;
@@ -347,6 +366,22 @@ static void znh_expect_db_event(struct znh_ctrl *ctrl, u16 cid)
 	if (event != ZNH_AEN_DB_VALUE)
 		znh_fail(ctrl, "%s: event %#x, expected %#x (error, invalid doorbell write value)",
 			 name, event, ZNH_AEN_DB_VALUE);
+}
+
+/* Read the error log, which unmasks error events: true if it worked. */
+bool znh_read_error_log(struct znh_ctrl *ctrl)
+{
+	struct nvme_command c;
+
+	memset(&c, 0, sizeof(c));
+	c.get_log_page.opcode = nvme_admin_get_log_page;
+	c.get_log_page.nsid = cpu_to_le32(NVME_NSID_ALL);
+	c.get_log_page.dptr.prp1 = cpu_to_le64(ctrl->data_dma);
+	c.get_log_page.lid = NVME_LOG_ERROR;
+	c.get_log_page.numdl =
+		cpu_to_le16(sizeof(struct nvme_error_slot) / sizeof(u32) - 1);
+	return znh_check(ctrl, &ctrl->admin, &c, "Get Log Page (errors)",
+			 NVME_SC_SUCCESS);
 }
 
 /* The valid Read that must keep working: LBA 0, 4 KiB, same data. */
@@ -434,6 +469,8 @@ void znh_enable(struct znh_ctrl *ctrl)
 	}
 	ctrl->timeout = (NVME_CAP_TIMEOUT(cap) + 1) * HZ / 2;
 
+	/* A reset forgets the shadow doorbells. */
+	ctrl->dbbuf = false;
 	ret = znh_set_cc(ctrl, 0, &csts);
 	if (ret) {
 		znh_cc_fail(ctrl, ret, csts);
@@ -700,18 +737,9 @@ static void znh_sq_tail_beyond_size(struct znh_ctrl *ctrl)
 static void znh_cq_head_beyond_size(struct znh_ctrl *ctrl)
 {
 	struct znh_queue *io = &ctrl->io;
-	struct nvme_command c;
 	u16 aer;
 
-	memset(&c, 0, sizeof(c));
-	c.get_log_page.opcode = nvme_admin_get_log_page;
-	c.get_log_page.nsid = cpu_to_le32(NVME_NSID_ALL);
-	c.get_log_page.dptr.prp1 = cpu_to_le64(ctrl->data_dma);
-	c.get_log_page.lid = NVME_LOG_ERROR;
-	c.get_log_page.numdl =
-		cpu_to_le16(sizeof(struct nvme_error_slot) / sizeof(u32) - 1);
-	if (!znh_check(ctrl, &ctrl->admin, &c, "Get Log Page (errors)",
-		       NVME_SC_SUCCESS))
+	if (!znh_read_error_log(ctrl))
 		return;
 	aer = znh_submit_aer(ctrl);
 	writel(io->depth + io->cq_head, znh_db(ctrl, io->qid, true));
@@ -794,6 +822,7 @@ static const struct znh_case znh_cases[] = {
 	ZNH_HOSTILE(cq_head_beyond_size),
 	ZNH_HOSTILE(csts_straddle),
 	ZNH_HOSTILE(fuzz),
+	ZNH_HOSTILE(dbbuf_stale_cq_head),
 	{ "svm_alive", znh_svm_alive, .io = true },
 	{ "delete_io_queues", znh_delete_io_queues, .io = true },
 };
@@ -858,6 +887,10 @@ static void znh_free(struct znh_ctrl *ctrl)
 	if (ctrl->prp_list)
 		dma_free_coherent(dev, PAGE_SIZE, ctrl->prp_list,
 				  ctrl->prp_dma);
+	if (ctrl->dbs)
+		dma_free_coherent(dev, PAGE_SIZE, ctrl->dbs, ctrl->dbs_dma);
+	if (ctrl->eis)
+		dma_free_coherent(dev, PAGE_SIZE, ctrl->eis, ctrl->eis_dma);
 	if (ctrl->data)
 		dma_free_coherent(dev, ZNH_DATA_SIZE, ctrl->data,
 				  ctrl->data_dma);
@@ -888,7 +921,12 @@ static int znh_alloc(struct znh_ctrl *ctrl)
 					GFP_KERNEL);
 	ctrl->prp_list = dma_alloc_coherent(dev, PAGE_SIZE, &ctrl->prp_dma,
 					    GFP_KERNEL);
-	return ctrl->data && ctrl->prp_list ? 0 : -ENOMEM;
+	ctrl->dbs = dma_alloc_coherent(dev, PAGE_SIZE, &ctrl->dbs_dma,
+				       GFP_KERNEL);
+	ctrl->eis = dma_alloc_coherent(dev, PAGE_SIZE, &ctrl->eis_dma,
+				       GFP_KERNEL);
+	return ctrl->data && ctrl->prp_list && ctrl->dbs && ctrl->eis ?
+	       0 : -ENOMEM;
 }
 
 /* --- a run --------------------------------------------------------------- */

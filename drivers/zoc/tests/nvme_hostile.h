@@ -105,6 +105,12 @@ struct znh_queue {
  * @data_dma: its bus address
  * @prp_list: a page for PRP lists
  * @prp_dma: its bus address
+ * @dbs: a page for shadow doorbells
+ * @dbs_dma: its bus address
+ * @eis: a page for event indexes
+ * @eis_dma: its bus address
+ * @dbbuf: the controller was given @dbs and @eis (Doorbell Buffer Config)
+ * @hold_cq_db: I/O CQ head doorbells move the shadow only
  * @nsze: the namespace's size in logical blocks
  * @lbads: log2 of its logical block size
  * @next_cid: the identifier of the next command
@@ -128,6 +134,12 @@ struct znh_ctrl {
 	dma_addr_t data_dma;
 	__le64 *prp_list;
 	dma_addr_t prp_dma;
+	__le32 *dbs;
+	dma_addr_t dbs_dma;
+	__le32 *eis;
+	dma_addr_t eis_dma;
+	bool dbbuf;
+	bool hold_cq_db;
 	u64 nsze;
 	u8 lbads;
 	u16 next_cid;
@@ -140,14 +152,29 @@ struct znh_ctrl {
 
 #define znh_fail(ctrl, ...)	zoc_hostile_fail(&(ctrl)->log, __VA_ARGS__)
 
+void __iomem *znh_db(struct znh_ctrl *ctrl, u16 qid, bool cq);
 u16 znh_submit(struct znh_ctrl *ctrl, struct znh_queue *q,
 	       struct nvme_command *cmd);
+int znh_reap(struct znh_ctrl *ctrl, struct znh_queue *q,
+	     struct nvme_completion *cqe, unsigned long deadline);
 int znh_wait(struct znh_ctrl *ctrl, struct znh_queue *q, u16 cid,
 	     const char *name, struct nvme_completion *cqe);
+bool znh_expect(struct znh_ctrl *ctrl, const char *name,
+		const struct nvme_completion *cqe, u16 want);
+bool znh_quiet(struct znh_ctrl *ctrl, struct znh_queue *q, const char *name);
+bool znh_check(struct znh_ctrl *ctrl, struct znh_queue *q,
+	       struct nvme_command *cmd, const char *name, u16 want);
+u16 znh_nlb(struct znh_ctrl *ctrl, u32 bytes);
+void znh_read_cmd(struct nvme_command *c, u32 nsid, u64 slba, u16 nlb,
+		  u64 prp1, u64 prp2);
+u16 znh_submit_aer(struct znh_ctrl *ctrl);
+void znh_expect_db_event(struct znh_ctrl *ctrl, u16 cid);
+bool znh_read_error_log(struct znh_ctrl *ctrl);
 void znh_baseline(struct znh_ctrl *ctrl);
 void znh_enable(struct znh_ctrl *ctrl);
 void znh_create_io_queues(struct znh_ctrl *ctrl);
 u64 znh_link_area(struct znh_ctrl *ctrl);
 void znh_fuzz(struct znh_ctrl *ctrl);
+void znh_dbbuf_stale_cq_head(struct znh_ctrl *ctrl);
 
 #endif /* _ZOC_NVME_HOSTILE_H */
