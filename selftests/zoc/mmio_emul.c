@@ -178,6 +178,17 @@ TEST_F(mmio, callbacks_run_with_the_access_interrupts)
 	ASSERT_EQ(0, run_case("interrupts"));
 }
 
+/*
+ * A REP string instruction over a device that answers late is emulated
+ * over several faults, the CPU running it again in between.
+ */
+TEST_F(mmio, slow_strings_take_several_faults)
+{
+	if (zoc_setup_skipped(_metadata))
+		return;
+	ASSERT_EQ(0, run_case("string_restarts"));
+}
+
 TEST_F(mmio, unknown_instruction_warns)
 {
 	int kmsg;

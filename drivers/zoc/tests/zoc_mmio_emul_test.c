@@ -29,6 +29,9 @@
 #define ZMT_PAGES		2
 #define ZMT_SIZE		(ZMT_PAGES * PAGE_SIZE)
 #define ZMT_BENCH_LOOPS		20000
+/* Past the time a fault spends on a string instruction (100 us) */
+#define ZMT_SLOW_US		200
+#define ZMT_SLOW_ELEMENTS	8
 
 static unsigned long phys;
 module_param(phys, ulong, 0444);
@@ -67,6 +70,7 @@ struct zmt_access {
  * @reads: reads seen
  * @writes: writes seen
  * @bad: accesses outside the region or of a bad size
+ * @slow: each access takes ZMT_SLOW_US, as a device that answers late
  */
 struct zmt {
 	struct mmio_emul_region region;
@@ -77,6 +81,7 @@ struct zmt {
 	atomic64_t reads;
 	atomic64_t writes;
 	atomic64_t bad;
+	bool slow;
 };
 
 static struct zmt *zmt;
@@ -92,6 +97,17 @@ static bool zmt_valid(unsigned long offset, unsigned int size)
 	return false;
 }
 
+/* A slow device: ZMT_SLOW_US by the clock emulated MMIO goes by. */
+static void zmt_slow(struct zmt *t)
+{
+	u64 start = ktime_get_mono_fast_ns();
+
+	if (!READ_ONCE(t->slow))
+		return;
+	while (ktime_get_mono_fast_ns() - start < ZMT_SLOW_US * NSEC_PER_USEC)
+		cpu_relax();
+}
+
 static u64 zmt_read(struct mmio_emul_region *region, unsigned long offset,
 		    unsigned int size)
 {
@@ -102,6 +118,7 @@ static u64 zmt_read(struct mmio_emul_region *region, unsigned long offset,
 
 	if (!zmt_valid(offset, size))
 		return ~0ULL;
+	zmt_slow(t);
 	irqs_off = irqs_disabled();
 	spin_lock_irqsave(&t->lock, flags);
 	memcpy(&val, t->regs + offset, size);
@@ -120,6 +137,7 @@ static void zmt_write(struct mmio_emul_region *region, unsigned long offset,
 
 	if (!zmt_valid(offset, size))
 		return;
+	zmt_slow(t);
 	spin_lock_irqsave(&t->lock, flags);
 	memcpy(t->regs + offset, &val, size);
 	t->last = (struct zmt_access){ offset, size, val, true, irqs_off };
@@ -539,6 +557,49 @@ static int zmt_case_interrupts(void __iomem *b)
 	return ok ? 0 : -EIO;
 }
 
+/*
+ * REP MOVS and STOS over a device that takes ZMT_SLOW_US per access: no
+ * fault emulates the whole string.  Each leaves the instruction once it
+ * has spent 100 us, and the CPU runs it again, so that every element but
+ * the last ends a fault; the strings still move what they must.
+ */
+static int zmt_case_string_restarts(void __iomem *b)
+{
+	long before = atomic_long_read(&zmt->region.restarts);
+	u64 src[ZMT_SLOW_ELEMENTS], dst[ZMT_SLOW_ELEMENTS] = {};
+	const u64 *s = src;
+	void __iomem *d = b;
+	long n, restarts;
+	u64 *to = dst;
+	bool ok;
+	int i;
+
+	for (i = 0; i < ZMT_SLOW_ELEMENTS; i++)
+		src[i] = 0x5107000000000000ULL | i;
+	WRITE_ONCE(zmt->slow, true);
+	n = ZMT_SLOW_ELEMENTS;
+	asm volatile("rep movsq" : "+D" (d), "+S" (s), "+c" (n) : : "memory");
+	ok = zmt_check(!n && !memcmp(zmt->regs, src, sizeof(src)),
+		       "rep movsq to the slow device");
+	s = (const u64 __force *)b;
+	n = ZMT_SLOW_ELEMENTS;
+	asm volatile("rep movsq" : "+D" (to), "+S" (s), "+c" (n) : : "memory");
+	ok &= zmt_check(!n && !memcmp(dst, src, sizeof(src)),
+			"rep movsq from the slow device");
+	d = b;
+	n = ZMT_SLOW_ELEMENTS;
+	asm volatile("rep stosq" : "+D" (d), "+c" (n) : "a" (0UL) : "memory");
+	ok &= zmt_check(!n && !memchr_inv(zmt->regs, 0, sizeof(src)),
+			"rep stosq to the slow device");
+	WRITE_ONCE(zmt->slow, false);
+	restarts = atomic_long_read(&zmt->region.restarts) - before;
+	ok &= zmt_check(restarts >= 3 * (ZMT_SLOW_ELEMENTS - 1),
+			"%ld restarts of 3 strings of %d slow elements, expected %d",
+			restarts, ZMT_SLOW_ELEMENTS,
+			3 * (ZMT_SLOW_ELEMENTS - 1));
+	return ok ? 0 : -EIO;
+}
+
 /**
  * struct zmt_case - a case and whether it maps the region itself
  * @name: debugfs file
@@ -558,6 +619,7 @@ static const struct zmt_case zmt_cases[] = {
 	{ "live_unregister", zmt_case_live_unregister, true },
 	{ "unsupported", zmt_case_unsupported },
 	{ "interrupts", zmt_case_interrupts },
+	{ "string_restarts", zmt_case_string_restarts },
 };
 
 static ssize_t zmt_case_write(struct file *file, const char __user *buf,
