@@ -3,7 +3,8 @@
  * The service VM dies and comes back while the host stays up: a probe and
  * an echo request sent while it is gone time out cleanly, the host sees
  * the new epoch, and the link and its rings work again through the same
- * broker.
+ * broker.  A probe sent the moment a new service VM connects, before it
+ * attached to the rings, is answered.
  *
  * Then the service VM reboots (the lab runner's svm-reboot: its firmware's
  * restart request, the modules unloaded first, then a new QEMU, as its VMM
@@ -87,6 +88,43 @@ TEST_F_TIMEOUT(lab, kill_and_restart, 600)
 	EXPECT_EQ(0, zoc_probe());
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
 	EXPECT_EQ(0, zoc_test_write("echo", 1000));
+	close(lab);
+}
+
+#define PROBE_ROUNDS	3
+
+/*
+ * Each time a new service VM shows itself (its side up, a new epoch), a
+ * probe at once, before it can have attached to the host's rings: it is
+ * answered, late or not, never lost.
+ */
+TEST_F_TIMEOUT(lab, probe_as_it_connects, 600)
+{
+	const char *missing = zoc_link_missing() ?: zoc_test_missing();
+	long long epoch;
+	time_t end;
+	int lab, i;
+
+	if (missing)
+		SKIP(return, "%s", missing);
+	lab = zoc_lab_open();
+	if (lab < 0)
+		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
+	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
+	for (i = 0; i < PROBE_ROUNDS; i++) {
+		epoch = zoc_link_field("svm_epoch");
+		ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-kill"));
+		ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-start"));
+		end = time(NULL) + ZOC_SVM_BOOT_TIMEOUT;
+		while ((zoc_link_state("svm_state") != 1 ||
+			zoc_link_field("svm_epoch") == epoch) &&
+		       time(NULL) < end)
+			usleep(1000);
+		ASSERT_EQ(0, zoc_probe())
+			TH_LOG("round %d: a probe as the service VM connects", i);
+	}
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	EXPECT_EQ(0, zoc_test_write("echo", 100));
 	close(lab);
 }
 

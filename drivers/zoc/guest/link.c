@@ -43,8 +43,8 @@
  *	either is enough to read it
  * @client_priv: passed back to @client
  * @node: in zoc_guest_links
- * @last_seq: sequence number of the last probe seen (interrupt handler)
- * @probes: probes answered (interrupt handler)
+ * @last_seq: sequence number of the last probe taken (receiving lock)
+ * @probes: probes answered (receiving lock)
  * @test: its test hooks, NULL but in kernels built for tests
  * @unanswered: requests nobody answered
  */
@@ -255,14 +255,21 @@ static const struct zoc_link_transport_ops zoc_guest_transport_ops = {
 	.ring = zoc_guest_ring,
 };
 
-/* Answer the host's wiring probe, if there is a new one.  IRQ handler. */
+/*
+ * Answer the host's wiring probe, if there is a new one.  The marker is
+ * host RAM, checked against the map of the host epoch we attached to: a
+ * probe that comes before the attach (the host rings as soon as our side
+ * shows) waits for it, and the tick answers it then.  The receiving lock
+ * is held, interrupts disabled.
+ */
 static void zoc_guest_answer_probe(struct zoc_guest_link *ep)
 {
 	struct zoc_link_probe *probe = &ep->link.area->probe;
 	struct zoc_link_marker *m;
 	u64 seq, cookie;
 
-	if (!READ_ONCE(ep->link.connected))
+	lockdep_assert_held(&ep->link.rx_lock);
+	if (!ep->link.connected || ep->link.state != ZOC_LINK_S_UP)
 		return;
 	seq = zoc_read64(&probe->seq);
 	/* 0: the host set the area up after we read it, and probed nothing */
@@ -321,6 +328,7 @@ static void zoc_guest_tick(struct zoc_link *link)
 	struct zoc_guest_link *ep = container_of(link, struct zoc_guest_link,
 						 link);
 
+	zoc_guest_answer_probe(ep);
 	if (ep->client && ep->client->tick)
 		ep->client->tick(ep->client_priv);
 }
@@ -334,7 +342,9 @@ static irqreturn_t zoc_guest_irq(int irq, void *data)
 {
 	struct zoc_guest_link *ep = data;
 
+	spin_lock(&ep->link.rx_lock);
 	zoc_guest_answer_probe(ep);
+	spin_unlock(&ep->link.rx_lock);
 	zoc_link_doorbell(&ep->link);
 	return IRQ_HANDLED;
 }
