@@ -4,7 +4,8 @@
  * an echo request sent while it is gone time out cleanly, the host sees
  * the new epoch, and the link and its rings work again through the same
  * broker.  A probe sent the moment a new service VM connects, before it
- * attached to the rings, is answered.
+ * attached to the rings, is answered.  A model loaded in the service VM
+ * is announced to the host.
  *
  * Then the service VM reboots (the lab runner's svm-reboot: its firmware's
  * restart request, the modules unloaded first, then a new QEMU, as its VMM
@@ -125,6 +126,35 @@ TEST_F_TIMEOUT(lab, probe_as_it_connects, 600)
 	}
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
 	EXPECT_EQ(0, zoc_test_write("echo", 100));
+	close(lab);
+}
+
+/*
+ * A model's module loaded while the link is up is announced to the host
+ * (ZOC_CTRL_MODEL_ADDED), which then asks at once for the takeovers it
+ * was refused for want of that model, as after a crash, when the new
+ * service VM's link comes up before its models are loaded.
+ */
+TEST_F_TIMEOUT(lab, models_are_announced, 300)
+{
+	const char *missing = zoc_link_missing();
+	long long added;
+	char out[256];
+	int lab;
+
+	if (missing)
+		SKIP(return, "%s", missing);
+	lab = zoc_lab_open();
+	if (lab < 0)
+		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
+	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	added = zoc_link_field("models_added");
+	ASSERT_LE(0, added);
+	ASSERT_EQ(0, zoc_lab_query(lab, "svm-fw reload zoc_nvme", out,
+				   sizeof(out)))
+		TH_LOG("%s", out);
+	EXPECT_EQ(added + 1, zoc_link_field("models_added"));
 	close(lab);
 }
 

@@ -359,6 +359,13 @@ struct zoc_msg_irq {
  * its function as for a surprise removal, then destroys the slot; it
  * replies ZOC_MSG_OK, or ZOC_MSG_ENODEV if it has no such device.
  *
+ * ZOC_CTRL_MODEL_ADDED: service VM; data is the model's device type, a
+ * ZOC_DEV_* (__le32): a device model registered while the link was up.
+ * The host asks at once again for the takeovers it was answered
+ * ZOC_MSG_ENOTSUPP (ZOC_CTRL_DEV_ATTACH), rather than at its next look;
+ * it replies ZOC_MSG_OK.  A service VM booting after a crash brings its
+ * link up before its models' modules are loaded.
+ *
  * Opcodes from 0x7f000000 to 0x7fffffff are left to tests
  * (ZOC_LINK_CAP_TEST), never the protocol's.
  */
@@ -368,6 +375,7 @@ struct zoc_msg_irq {
 #define ZOC_CTRL_DEV_LINK	0x00000004
 #define ZOC_CTRL_DEV_LOST	0x00000005
 #define ZOC_CTRL_DEV_ATTACH	0x00000006
+#define ZOC_CTRL_MODEL_ADDED	0x00000007
 
 /* zoc_ctrl_dev_create.type; 0x70 to 0x7f are left to tests */
 #define ZOC_DEV_NVME		1

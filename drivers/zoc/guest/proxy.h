@@ -62,6 +62,8 @@ struct zoc_proxy {
 };
 
 #define ZOC_PROXY_REPLY_WAIT_MS	5000
+/* For the host's answer to ZOC_CTRL_MODEL_ADDED, from a module's init */
+#define ZOC_PROXY_ANNOUNCE_WAIT_MS	1000
 
 /* Posted writes and reads kept for a device whose model is replaced */
 #define ZOC_PROXY_DEFERRED	64

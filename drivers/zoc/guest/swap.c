@@ -28,6 +28,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/zoc_link.h>
+#include <asm/unaligned.h>
 
 #include "proxy.h"
 #include "zoc_guest.h"
@@ -400,9 +401,36 @@ void zoc_proxy_swap_out(const struct zoc_proxy_model *model)
 		zoc_proxy_each(model, zoc_proxy_served_by, zoc_proxy_detach);
 }
 
+/*
+ * Tell each proxy's host that a model of @model's type came, so that a
+ * takeover it was refused for want of one is asked again at once.  A
+ * link that is down, or a host that does not know the request, changes
+ * nothing: the host asks again at its next look anyway.
+ */
+static void zoc_proxy_announce(const struct zoc_proxy_model *model)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ }, reply;
+	struct zoc_proxy *proxy;
+	int ret;
+
+	msg.hdr.len = cpu_to_le16(sizeof(msg.ctrl.opcode) +
+				  sizeof(msg.ctrl.status) + sizeof(__le32));
+	msg.ctrl.opcode = cpu_to_le32(ZOC_CTRL_MODEL_ADDED);
+	put_unaligned_le32(model->type, msg.ctrl.data);
+	mutex_lock(&zoc_proxies_mutex);
+	list_for_each_entry(proxy, &zoc_proxies, list) {
+		ret = zoc_guest_link_call(proxy->ep, &msg, &reply,
+					  msecs_to_jiffies(ZOC_PROXY_ANNOUNCE_WAIT_MS));
+		if (ret && ret != -ENOTCONN)
+			dev_dbg(proxy->dev, "model %u not announced: %d\n",
+				model->type, ret);
+	}
+	mutex_unlock(&zoc_proxies_mutex);
+}
+
 /**
  * zoc_proxy_swap_in - a model came: it takes over the devices of its type
- *	that a model let go of
+ *	that a model let go of, and each host hears of it
  * @model: registered already
  *
  * Context: process context, from its module's init.
@@ -411,4 +439,5 @@ void zoc_proxy_swap_in(const struct zoc_proxy_model *model)
 {
 	if (model->attach)
 		zoc_proxy_each(model, zoc_proxy_waits_for, zoc_proxy_attach);
+	zoc_proxy_announce(model);
 }

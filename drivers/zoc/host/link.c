@@ -35,6 +35,24 @@ static u64 zoc_read64(__le64 *p)
 	return le64_to_cpu(READ_ONCE(*p));
 }
 
+/*
+ * A control request of the service VM (the link answers pings): the
+ * status to reply.  The link's receiving lock is held.
+ */
+static u32 zoc_host_ctrl(struct zoc_host *host, const struct zoc_msg *msg)
+{
+	switch (le32_to_cpu(msg->ctrl.opcode)) {
+	case ZOC_CTRL_DEV_LOST:
+		return zoc_host_bus_dev_lost(host->bus, msg->ctrl.data);
+	case ZOC_CTRL_MODEL_ADDED:
+		WRITE_ONCE(host->models_added, host->models_added + 1);
+		zoc_host_bus_model_added(host->bus);
+		return ZOC_MSG_OK;
+	default:
+		return ZOC_MSG_ENOTSUPP;
+	}
+}
+
 /* A message from the service VM.  The link's receiving lock is held. */
 static void zoc_host_receive(struct zoc_link *link, const struct zoc_msg *msg)
 {
@@ -47,13 +65,7 @@ static void zoc_host_receive(struct zoc_link *link, const struct zoc_msg *msg)
 				 le32_to_cpu(msg->irq.vector));
 		break;
 	case ZOC_MSG_CTRL_REQ:
-		/* The link answers pings. */
-		if (le32_to_cpu(msg->ctrl.opcode) == ZOC_CTRL_DEV_LOST)
-			zoc_link_reply_status(link, msg,
-					      zoc_host_bus_dev_lost(host->bus,
-								    msg->ctrl.data));
-		else
-			zoc_link_reply_status(link, msg, ZOC_MSG_ENOTSUPP);
+		zoc_link_reply_status(link, msg, zoc_host_ctrl(host, msg));
 		break;
 	default:
 		/* Replies to a test module's messages: not the link's. */
@@ -233,6 +245,7 @@ static int zoc_link_debug_show(struct seq_file *s, void *unused)
 	seq_printf(s, "probes_ok: %llu\n", host->probes_ok);
 	seq_printf(s, "probes_failed: %llu\n", host->probes_failed);
 	seq_printf(s, "svm_probes: %llu\n", zoc_read64(&host->area->svm.probes));
+	seq_printf(s, "models_added: %llu\n", READ_ONCE(host->models_added));
 	zoc_link_show(s, &host->link);
 	return 0;
 }

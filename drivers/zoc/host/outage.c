@@ -420,6 +420,20 @@ void zoc_bus_outage_event(struct zoc_bus *b, enum zoc_link_event event)
 }
 
 /**
+ * zoc_host_bus_model_added - the service VM registered a device model
+ * @b: the bus
+ *
+ * A takeover it refused for want of a model of the function's type is
+ * asked again now, not at the next look.
+ *
+ * Context: any (the link's receiving lock held).
+ */
+void zoc_host_bus_model_added(struct zoc_bus *b)
+{
+	mod_delayed_work(system_wq, &b->svm_work, 0);
+}
+
+/**
  * zoc_host_bus_set_outage_limit - set how long functions stall
  * @host: the link
  * @ms: milliseconds, at most ZOC_LINK_OUTAGE_LIMIT_MAX; 0: no stall

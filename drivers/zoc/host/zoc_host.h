@@ -46,6 +46,7 @@ struct zoc_host_test_ops;
  * @window_maps: mappings of them
  * @window_only: the bare-metal transport was the last one and is detached:
  *	its service VM can reach host memory only through a window file
+ * @models_added: ZOC_CTRL_MODEL_ADDED requests received (receiving lock)
  * @test_ops: the test module attached (test_hooks.c), NULL if none;
  *	written with the link's receiving lock held
  * @test_priv: its state for this link
@@ -62,6 +63,7 @@ struct zoc_host {
 	struct mutex probe_mutex;
 	u64 probes_ok;
 	u64 probes_failed;
+	u64 models_added;
 	struct dentry *dir;
 	struct zoc_bus *bus;
 	struct miscdevice misc;
@@ -128,6 +130,7 @@ void zoc_host_bus_kick(struct zoc_bus *b);
 void zoc_host_bus_link_event(struct zoc_bus *b, enum zoc_link_event event);
 void zoc_host_bus_reclaim(struct zoc_bus *b);
 u32 zoc_host_bus_dev_lost(struct zoc_bus *b, const void *data);
+void zoc_host_bus_model_added(struct zoc_bus *b);
 int zoc_host_bus_set_outage_limit(struct zoc_host *host, u32 ms);
 u32 zoc_host_bus_outage(struct zoc_host *host, u32 *limit_ms);
 
