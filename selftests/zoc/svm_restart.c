@@ -49,27 +49,44 @@
 
 /* The service VM may still be booting, slowly under TCG. */
 FIXTURE(lab) {
+	int lab;
 };
 
+/* Nothing that can skip: see FIXTURE_SETUP(restart). */
 FIXTURE_SETUP(lab)
 {
+	self->lab = -1;
 }
 
 FIXTURE_TEARDOWN(lab)
 {
+	if (self->lab >= 0)
+		close(self->lab);
+}
+
+/*
+ * Why a test of the link cannot run here, else NULL with the lab's port
+ * open in *@lab.
+ */
+static const char *lab_for_link(int *lab)
+{
+	const char *missing = zoc_link_missing() ?: zoc_test_missing();
+
+	if (missing)
+		return missing;
+	*lab = zoc_lab_open();
+	if (*lab < 0)
+		return "not in the ZOC lab: no " ZOC_LAB_PORT " port";
+	return NULL;
 }
 
 TEST_F_TIMEOUT(lab, kill_and_restart, 600)
 {
-	const char *missing = zoc_link_missing() ?: zoc_test_missing();
+	const char *why = lab_for_link(&self->lab);
 	long long epoch, failed;
-	int lab;
 
-	if (missing)
-		SKIP(return, "%s", missing);
-	lab = zoc_lab_open();
-	if (lab < 0)
-		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
+	if (why)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_probe());
 	epoch = zoc_link_field("svm_epoch");
@@ -77,19 +94,18 @@ TEST_F_TIMEOUT(lab, kill_and_restart, 600)
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_test_write("echo", 100));
 	failed = zoc_link_field("probes_failed");
-	ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-kill"));
+	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-kill"));
 	EXPECT_EQ(-ETIMEDOUT, zoc_probe());
 	EXPECT_EQ(failed + 1, zoc_link_field("probes_failed"));
 	EXPECT_EQ(-ETIMEDOUT, zoc_test_write("echo", 1));
 
-	ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-start"));
+	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-start"));
 	ASSERT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT))
 		TH_LOG("no new service VM epoch after restart");
 	EXPECT_EQ(0, zoc_probe());
 	EXPECT_EQ(0, zoc_probe());
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
 	EXPECT_EQ(0, zoc_test_write("echo", 1000));
-	close(lab);
 }
 
 #define PROBE_ROUNDS	3
@@ -101,21 +117,18 @@ TEST_F_TIMEOUT(lab, kill_and_restart, 600)
  */
 TEST_F_TIMEOUT(lab, probe_as_it_connects, 600)
 {
-	const char *missing = zoc_link_missing() ?: zoc_test_missing();
+	const char *why = lab_for_link(&self->lab);
 	long long epoch;
 	time_t end;
-	int lab, i;
+	int i;
 
-	if (missing)
-		SKIP(return, "%s", missing);
-	lab = zoc_lab_open();
-	if (lab < 0)
-		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
+	if (why)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
 	for (i = 0; i < PROBE_ROUNDS; i++) {
 		epoch = zoc_link_field("svm_epoch");
-		ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-kill"));
-		ASSERT_EQ(0, zoc_lab_cmd(lab, "svm-start"));
+		ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-kill"));
+		ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-start"));
 		end = time(NULL) + ZOC_SVM_BOOT_TIMEOUT;
 		while ((zoc_link_state("svm_state") != 1 ||
 			zoc_link_field("svm_epoch") == epoch) &&
@@ -126,7 +139,6 @@ TEST_F_TIMEOUT(lab, probe_as_it_connects, 600)
 	}
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
 	EXPECT_EQ(0, zoc_test_write("echo", 100));
-	close(lab);
 }
 
 /*
@@ -137,25 +149,20 @@ TEST_F_TIMEOUT(lab, probe_as_it_connects, 600)
  */
 TEST_F_TIMEOUT(lab, models_are_announced, 300)
 {
-	const char *missing = zoc_link_missing();
+	const char *why = lab_for_link(&self->lab);
 	long long added;
 	char out[256];
-	int lab;
 
-	if (missing)
-		SKIP(return, "%s", missing);
-	lab = zoc_lab_open();
-	if (lab < 0)
-		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
+	if (why)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
 	added = zoc_link_field("models_added");
 	ASSERT_LE(0, added);
-	ASSERT_EQ(0, zoc_lab_query(lab, "svm-fw reload zoc_nvme", out,
+	ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-fw reload zoc_nvme", out,
 				   sizeof(out)))
 		TH_LOG("%s", out);
 	EXPECT_EQ(added + 1, zoc_link_field("models_added"));
-	close(lab);
 }
 
 #define NDISK		"rs0"
