@@ -421,7 +421,7 @@ void zoc_bus_outage_event(struct zoc_bus *b, enum zoc_link_event event)
 
 /**
  * zoc_host_bus_model_added - the service VM registered a device model
- * @b: the bus
+ * @b: the bus of the link, or NULL
  *
  * A takeover it refused for want of a model of the function's type is
  * asked again now, not at the next look.
@@ -430,7 +430,8 @@ void zoc_bus_outage_event(struct zoc_bus *b, enum zoc_link_event event)
  */
 void zoc_host_bus_model_added(struct zoc_bus *b)
 {
-	mod_delayed_work(system_wq, &b->svm_work, 0);
+	if (b)
+		mod_delayed_work(system_wq, &b->svm_work, 0);
 }
 
 /**
