@@ -275,7 +275,7 @@ static void zoc_guest_answer_probe(struct zoc_guest_link *ep)
 	/* 0: the host set the area up after we read it, and probed nothing */
 	if (seq == ep->last_seq || !seq)
 		return;
-	ep->last_seq = seq;
+	WRITE_ONCE(ep->last_seq, seq);
 	/* seq before the rest; pairs with the host's virt_wmb(). */
 	virt_rmb();
 	m = zoc_guest_link_host_ptr(ep, zoc_read64(&probe->marker_addr),
@@ -342,9 +342,12 @@ static irqreturn_t zoc_guest_irq(int irq, void *data)
 {
 	struct zoc_guest_link *ep = data;
 
-	spin_lock(&ep->link.rx_lock);
-	zoc_guest_answer_probe(ep);
-	spin_unlock(&ep->link.rx_lock);
+	/* A new probe is rare: the lock only for one, not every doorbell */
+	if (zoc_read64(&ep->link.area->probe.seq) != READ_ONCE(ep->last_seq)) {
+		spin_lock(&ep->link.rx_lock);
+		zoc_guest_answer_probe(ep);
+		spin_unlock(&ep->link.rx_lock);
+	}
 	zoc_link_doorbell(&ep->link);
 	return IRQ_HANDLED;
 }
