@@ -79,14 +79,25 @@ static void *zoc_link_rx_mem(struct zoc_link *link)
 	return zoc_link_ring_mem(link, link->role != ZOC_LINK_ROLE_HOST);
 }
 
-/* Queue the tick now, unless it has been stopped. */
+/*
+ * Queue the tick now, unless it has been stopped.  A tick that runs
+ * meanwhile would queue itself again after its period, cancelling this:
+ * @kicked makes it queue itself at once.  rx_lock held.
+ */
+static void __zoc_link_kick(struct zoc_link *link)
+{
+	if (!link->running)
+		return;
+	link->kicked = true;
+	mod_delayed_work(system_wq, &link->tick, 0);
+}
+
 static void zoc_link_kick(struct zoc_link *link)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&link->rx_lock, flags);
-	if (link->running)
-		mod_delayed_work(system_wq, &link->tick, 0);
+	__zoc_link_kick(link);
 	spin_unlock_irqrestore(&link->rx_lock, flags);
 }
 
@@ -413,8 +424,8 @@ static void zoc_link_take(struct zoc_link *link, bool irq)
 	more = zoc_link_drain(link);
 	kick = link->state != ZOC_LINK_S_UP || zoc_ring_broken(&link->rx) ||
 	       zoc_ring_broken(&link->tx) || zoc_link_peer_moved(link);
-	if (kick && link->running)
-		mod_delayed_work(system_wq, &link->tick, 0);
+	if (kick)
+		__zoc_link_kick(link);
 	else if (more && link->running)
 		queue_work(system_wq, &link->poll);
 	spin_unlock_irqrestore(&link->rx_lock, flags);
@@ -830,6 +841,7 @@ static void zoc_link_tick(struct work_struct *work)
 	bool more = false;
 
 	spin_lock_irq(&link->rx_lock);
+	link->kicked = false;	/* what it was kicked for is seen below */
 	spin_lock(&link->tx_lock);
 	if (link->role == ZOC_LINK_ROLE_SVM && link->connected &&
 	    zoc_link_displaced(link))
@@ -866,7 +878,8 @@ static void zoc_link_tick(struct work_struct *work)
 
 	spin_lock_irq(&link->rx_lock);
 	if (link->running)
-		mod_delayed_work(system_wq, &link->tick, more ? 0 : next);
+		mod_delayed_work(system_wq, &link->tick,
+				 more || link->kicked ? 0 : next);
 	spin_unlock_irq(&link->rx_lock);
 }
 

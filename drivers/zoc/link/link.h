@@ -212,6 +212,8 @@ struct zoc_link_ram {
  * @generation: makes tags unique across reuses of a slot
  * @running: the tick runs (between zoc_link_start() and zoc_link_stop())
  * @tick: heartbeat, handshake, liveness, every ZOC_LINK_HEARTBEAT_MS
+ * @kicked: the tick was asked to run now while it ran: it queues itself
+ *	again at once, not after its period (@rx_lock)
  * @poll: takes what the peer sent in process context, for doorbells over
  *	the budget of one jiffy; queued under @rx_lock while @running
  * @db_jiffy: the jiffy @db_taken counts doorbells of (@rx_lock)
@@ -254,6 +256,7 @@ struct zoc_link {
 
 	bool running;
 	struct delayed_work tick;
+	bool kicked;
 	struct work_struct poll;
 	unsigned long db_jiffy;
 	unsigned int db_taken;
