@@ -5,7 +5,9 @@
  * the new epoch, and the link and its rings work again through the same
  * broker.  A probe sent the moment a new service VM connects, before it
  * attached to the rings, is answered.  A model loaded in the service VM
- * is announced to the host.
+ * is announced to the host.  A service VM that handed its link over does
+ * not take back a side another standby claimed (the host's test module
+ * plays that one), only once it is let go.
  *
  * Then the service VM reboots (the lab runner's svm-reboot: its firmware's
  * restart request, the modules unloaded first, then a new QEMU, as its VMM
@@ -163,6 +165,37 @@ TEST_F_TIMEOUT(lab, models_are_announced, 300)
 				   sizeof(out)))
 		TH_LOG("%s", out);
 	EXPECT_EQ(added + 1, zoc_link_field("models_added"));
+}
+
+#define CLAIM_MS	500
+
+/*
+ * A service VM that handed its link over stands by and takes the side
+ * again once another took it and left it.  Another standby that claimed
+ * the side (down, then claimed, its epoch written) holds it: the one that
+ * left must not take it meanwhile, but only once it is let go.
+ */
+TEST_F_TIMEOUT(lab, claimed_side_is_left_alone, 300)
+{
+	const char *why = lab_for_link(&self->lab);
+	long long epoch;
+	char out[256];
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-fw handover", out,
+				   sizeof(out)))
+		TH_LOG("%s", out);
+	ASSERT_NE(1, zoc_link_state("svm_state"));
+	epoch = zoc_link_field("svm_epoch");
+	EXPECT_EQ(0, zoc_test_write("claim_side", CLAIM_MS))
+		TH_LOG("the service VM that left took a claimed side");
+	/* let go: the one that left takes it back, with a new epoch */
+	ASSERT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	EXPECT_EQ(0, zoc_test_write("echo", 100));
 }
 
 #define NDISK		"rs0"

@@ -25,12 +25,17 @@
 /* enum zoc_link_state: a side's view of itself */
 #define ZOC_LINK_DOWN		0	/* not initialised, or gone */
 #define ZOC_LINK_UP		1	/* doorbells can be delivered to it */
+#define ZOC_LINK_CLAIMED	2	/* a service VM is taking it: held */
 
 /**
  * struct zoc_link_side - state a side publishes about itself
  * @state: ZOC_LINK_DOWN or ZOC_LINK_UP; UP is written only after the
  *	side can take doorbells (MSI-X enabled), so the peer never rings
- *	into the void
+ *	into the void.  A standby service VM takes a service VM side that
+ *	is DOWN by turning it into ZOC_LINK_CLAIMED with a compare and
+ *	exchange, before it writes anything else there, so that of two
+ *	standbys that find it free at once only one takes it; the host
+ *	reads CLAIMED as DOWN.
  * @epoch: changes every time the side (re)starts or resets the link
  * @peer_id: the side's doorbell address (its ivshmem IVPosition)
  * @ack_epoch: the other side's epoch this side accepted: the host formats

@@ -634,10 +634,16 @@ static bool zoc_link_connect(struct zoc_link *link)
 	/*
 	 * Another service VM holds our side: wait until it leaves.  The side
 	 * we left ourselves (its epoch still ours) is for another to take.
+	 * Another standby may find it free at the same instant (the one
+	 * that left it, once we wrote our epoch): the side is claimed
+	 * first, and the one that did not claim it waits.
 	 */
 	if (link->role == ZOC_LINK_ROLE_SVM && link->standby &&
-	    (zoc_read32(&own->state) == ZOC_LINK_UP ||
-	     (link->left && zoc_read32(&own->epoch) == link->epoch)))
+	    (zoc_read32(&own->state) != ZOC_LINK_DOWN ||
+	     (link->left && zoc_read32(&own->epoch) == link->epoch) ||
+	     cmpxchg(&own->state, cpu_to_le32(ZOC_LINK_DOWN),
+		     cpu_to_le32(ZOC_LINK_CLAIMED)) !=
+	     cpu_to_le32(ZOC_LINK_DOWN)))
 		return false;
 	link->left = false;
 	link->epoch = zoc_read32(&own->epoch) + 1;
@@ -1286,7 +1292,8 @@ EXPORT_SYMBOL_GPL(zoc_link_live_page);
 static const char *zoc_link_side_state(u32 state)
 {
 	return state == ZOC_LINK_UP ? "up" :
-	       state == ZOC_LINK_DOWN ? "down" : "invalid";
+	       state == ZOC_LINK_DOWN ? "down" :
+	       state == ZOC_LINK_CLAIMED ? "claimed" : "invalid";
 }
 
 /* The link as management shows it.  Both locks held. */

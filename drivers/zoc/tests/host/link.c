@@ -438,9 +438,35 @@ static int zht_spoil_live(struct zht_link *l, u32 slot)
 }
 
 /*
+ * Play a second standby service VM that claims the service VM's side of
+ * the link, free (down), as the real one's standby does, and holds it
+ * for @ms milliseconds with an epoch of its own; then lets it go, down
+ * again.  -EBUSY if the side was not free, or if another service VM
+ * wrote it while claimed: two service VMs would serve the link.
+ */
+static int zht_claim_side(struct zht_link *l, u32 ms)
+{
+	struct zoc_link_side *svm = l->link->peer;
+	u32 epoch;
+
+	if (cmpxchg(&svm->state, cpu_to_le32(ZOC_LINK_DOWN),
+		    cpu_to_le32(ZOC_LINK_CLAIMED)) != cpu_to_le32(ZOC_LINK_DOWN))
+		return -EBUSY;
+	epoch = le32_to_cpu(READ_ONCE(svm->epoch)) + 1;
+	WRITE_ONCE(svm->epoch, cpu_to_le32(epoch));
+	if (msleep_interruptible(ms))
+		ms = 0;
+	if (cmpxchg(&svm->state, cpu_to_le32(ZOC_LINK_CLAIMED),
+		    cpu_to_le32(ZOC_LINK_DOWN)) != cpu_to_le32(ZOC_LINK_CLAIMED) ||
+	    le32_to_cpu(READ_ONCE(svm->epoch)) != epoch)
+		return -EBUSY;
+	return ms ? 0 : -EINTR;
+}
+
+/*
  * Writes to debugfs: "echo", "flood", "svm_ping", "ctrl_flood" take a
- * count, "spoil_saved" and "spoil_live" a slot; "ctrl_hostile" ignores
- * what is written.
+ * count, "spoil_saved" and "spoil_live" a slot, "claim_side" the
+ * milliseconds to hold it; "ctrl_hostile" ignores what is written.
  */
 static ssize_t zht_test_write(struct file *file, const char __user *buf,
 			      size_t count, loff_t *ppos)
@@ -550,6 +576,7 @@ void zht_link_debugfs(struct zht_link *l)
 		{ "ctrl_hostile", zht_ctrl_hostile },
 		{ "spoil_saved", zht_spoil_saved },
 		{ "spoil_live", zht_spoil_live },
+		{ "claim_side", zht_claim_side },
 	};
 	unsigned int i;
 
