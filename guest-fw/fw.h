@@ -16,6 +16,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+struct nlmsghdr;
+
 #define FW_MAX_LINE		1024
 #define FW_MAX_ARGS		32
 #define FW_MAX_SERVICES		8
@@ -173,6 +175,11 @@ void fw_unload_all(struct fw *fw);
 /* hotplug.c */
 void fw_add_hotplug(struct fw *fw, char **argv, int argc);
 void fw_events(struct fw *fw);
+int fw_nl_dump(int fd, const void *req, size_t len,
+	       bool (*each)(const struct nlmsghdr *nh, void *arg), void *arg);
+
+/* neigh.c */
+void fw_neigh_retry(void);
 
 /* control.c */
 void fw_control(struct fw *fw, char **argv, int argc);

@@ -8,6 +8,10 @@
  * [ARG...] add IFNAME IFINDEX"; for each that disappears, "PATH [ARG...]
  * del IFNAME IFINDEX".  Hooks run to their end one at a time, in the order
  * of the events, between supervision rounds; a failing hook is reported.
+ * An interface whose driver says it moved (an RTM_NEWLINK with
+ * IFLA_EVENT_NOTIFY_PEERS, as a ZOC representor that a standby prepared
+ * says once it serves its vNIC) has the neighbours the kernel could not
+ * resolve asked again (neigh.c).
  * After a netlink overrun, the interfaces are listed again and compared
  * with those known.
  */
@@ -51,13 +55,17 @@ static int fw_nl_socket(unsigned int groups, int flags)
 }
 
 /*
- * The index and name of the interface of an RTM_NEWLINK or RTM_DELLINK.
- * Bridges send these of their ports too, as AF_BRIDGE: not interfaces
- * coming or going.
+ * The index and name of the interface of an RTM_NEWLINK or RTM_DELLINK,
+ * and whether it says the interface moved (@moved, if not NULL: its
+ * IFLA_EVENT is IFLA_EVENT_NOTIFY_PEERS, which a driver raises when the
+ * network is to learn anew where the interface is).  Bridges send these
+ * of their ports too, as AF_BRIDGE: not interfaces coming or going.
  */
-static bool fw_nl_link(struct nlmsghdr *nh, int *ifindex, char *name)
+static bool fw_nl_link(const struct nlmsghdr *nh, int *ifindex, char *name,
+		       bool *moved)
 {
 	struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	bool named = false;
 	struct rtattr *rta;
 	int len;
 
@@ -65,17 +73,84 @@ static bool fw_nl_link(struct nlmsghdr *nh, int *ifindex, char *name)
 	    nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) ||
 	    ifi->ifi_family != AF_UNSPEC)
 		return false;
+	if (moved)
+		*moved = false;
 	len = IFLA_PAYLOAD(nh);
 	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFLA_EVENT && moved &&
+		    RTA_PAYLOAD(rta) == sizeof(__u32) &&
+		    nh->nlmsg_type == RTM_NEWLINK)
+			*moved = *(__u32 *)RTA_DATA(rta) ==
+				 IFLA_EVENT_NOTIFY_PEERS;
 		if (rta->rta_type != IFLA_IFNAME || !RTA_PAYLOAD(rta) ||
 		    RTA_PAYLOAD(rta) > IFNAMSIZ)
 			continue;
 		memcpy(name, RTA_DATA(rta), RTA_PAYLOAD(rta));
 		name[RTA_PAYLOAD(rta) - 1] = '\0';
 		*ifindex = ifi->ifi_index;
-		return true;
+		named = true;
 	}
-	return false;
+	return named;
+}
+
+/**
+ * fw_nl_dump - send a dump request on rtnetlink socket @fd, and hand each
+ *	message of the answer to @each, until it returns false
+ * @fd: the socket
+ * @req: the request, NLM_F_DUMP set
+ * @len: its bytes
+ * @each: called with each message but the end, and @arg
+ * @arg: for @each
+ *
+ * Return: 0 once the dump ended, or a negative errno: the send or a
+ * receive failed, the kernel answered an error, or @each said stop
+ * (-ECANCELED).
+ */
+int fw_nl_dump(int fd, const void *req, size_t len,
+	       bool (*each)(const struct nlmsghdr *nh, void *arg), void *arg)
+{
+	static long buf[FW_NL_BUFSIZE / sizeof(long)];
+	struct nlmsghdr *nh;
+	ssize_t n;
+
+	if (send(fd, req, len, 0) < 0)
+		return -errno;
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			return -errno;
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (nh->nlmsg_type == NLMSG_ERROR)
+				return -EPROTO;
+			if (!each(nh, arg))
+				return -ECANCELED;
+		}
+	}
+}
+
+struct fw_links {
+	struct fw_netdev *links;
+	unsigned int n;
+};
+
+/* One interface of the dump: into the array, which has room for one more. */
+static bool fw_links_add(const struct nlmsghdr *nh, void *arg)
+{
+	struct fw_links *l = arg;
+	struct fw_netdev *more;
+
+	if (!fw_nl_link(nh, &l->links[l->n].ifindex, l->links[l->n].name,
+			NULL))
+		return true;
+	more = realloc(l->links, (l->n + 2) * sizeof(*more));
+	if (!more)
+		return false;
+	l->links = more;
+	l->n++;
+	return true;
 }
 
 /*
@@ -84,7 +159,6 @@ static bool fw_nl_link(struct nlmsghdr *nh, int *ifindex, char *name)
  */
 static struct fw_netdev *fw_links(unsigned int *n)
 {
-	static long buf[FW_NL_BUFSIZE / sizeof(long)];
 	struct {
 		struct nlmsghdr nh;
 		struct ifinfomsg ifi;
@@ -94,42 +168,24 @@ static struct fw_netdev *fw_links(unsigned int *n)
 		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
 		.ifi.ifi_family = AF_UNSPEC,
 	};
-	struct fw_netdev *links = calloc(1, sizeof(*links)), *more;
-	struct nlmsghdr *nh;
-	bool done = false;
-	ssize_t len;
-	int fd;
+	struct fw_links l = { .links = calloc(1, sizeof(*l.links)) };
+	int fd, ret = -ENOMEM;
 
 	*n = 0;
 	fd = fw_nl_socket(0, 0);
-	if (!links || fd < 0 || send(fd, &req, sizeof(req), 0) < 0)
-		goto fail;
-	while (!done) {
-		len = recv(fd, buf, sizeof(buf), 0);
-		if (len < 0)
-			goto fail;
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, len) && !done;
-		     nh = NLMSG_NEXT(nh, len)) {
-			if (nh->nlmsg_type == NLMSG_ERROR)
-				goto fail;
-			done = nh->nlmsg_type == NLMSG_DONE;
-			if (!fw_nl_link(nh, &links[*n].ifindex, links[*n].name))
-				continue;
-			more = realloc(links, (*n + 2) * sizeof(*links));
-			if (!more)
-				goto fail;
-			links = more;
-			(*n)++;
-		}
-	}
-	close(fd);
-	return links;
-
-fail:
-	fw_log("hotplug: listing the interfaces: %s", strerror(errno));
+	if (fd < 0)
+		ret = -errno;
+	else if (l.links)
+		ret = fw_nl_dump(fd, &req, sizeof(req), fw_links_add, &l);
 	if (fd >= 0)
 		close(fd);
-	free(links);
+	if (!ret) {
+		*n = l.n;
+		return l.links;
+	}
+	fw_log("hotplug: listing the interfaces: %s",
+	       strerror(ret == -ECANCELED ? ENOMEM : -ret));
+	free(l.links);
 	return NULL;
 }
 
@@ -288,6 +344,7 @@ void fw_events(struct fw *fw)
 	socklen_t fromlen;
 	int ifindex, i;
 	ssize_t len;
+	bool moved;
 
 	for (i = 0; i < 64; i++) {
 		fromlen = sizeof(from);
@@ -304,8 +361,10 @@ void fw_events(struct fw *fw)
 			continue;	/* not the kernel's */
 		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, len);
 		     nh = NLMSG_NEXT(nh, len)) {
-			if (!fw_nl_link(nh, &ifindex, name))
+			if (!fw_nl_link(nh, &ifindex, name, &moved))
 				continue;
+			if (moved)
+				fw_neigh_retry();
 			if (nh->nlmsg_type == RTM_NEWLINK)
 				fw_link_new(fw, ifindex, name);
 			else
