@@ -641,13 +641,21 @@ TEST_F_TIMEOUT(vnet, tcp_survives_a_service_vm_kill, 900)
 /*
  * A standby service VM boots, then takes the device over in the middle of
  * a transfer, when the serving one stops: its VPC datapath starts with no
- * session and takes the connection up again, the transfer completes.
+ * session and takes the connection up again, the transfer completes.  The
+ * standby had prepared the representor, joined to its VPC, while the
+ * other one served: the takeover took it (the lab's rep-taken command
+ * reads the new one's kernel log).
  */
 TEST_F_TIMEOUT(vnet, tcp_survives_a_standby_handover, 900)
 {
 	if (zoc_setup_skipped(_metadata))
 		return;
 	tcp_across(_metadata, self, "svm-standby", "svm-handover");
+	if (self->lab >= 0)
+		EXPECT_EQ(0, zoc_lab_query(self->lab, "svm-fw run rep-taken",
+					   self->out, sizeof(self->out)))
+			TH_LOG("the representor was not prepared: %s",
+			       self->out);
 }
 
 TEST_HARNESS_MAIN

@@ -701,6 +701,10 @@ struct zoc_dev_live_copy {
  *	the host has; zero otherwise
  * @type: the device's ZOC_DEV_* type
  * @reserved: zero
+ * @dev: the request the device was created or taken over with, as the
+ *	host made it, written before @magic: what a standby service VM
+ *	prepares to take it over with (its slot is the record's; untrusted)
+ * @reserved2: zero
  * @copy: the registers, written in turns
  * @track: what is in flight, in the model's own format, updated in place
  *	in an order that a crash at any instant leaves readable
@@ -708,7 +712,9 @@ struct zoc_dev_live_copy {
 struct zoc_dev_live {
 	__le32 magic;
 	__u8 type;
-	__u8 reserved[59];
+	__u8 reserved[3];
+	struct zoc_ctrl_dev_create dev;
+	__u8 reserved2[16];
 	struct zoc_dev_live_copy copy[2];
 	__u8 track[ZOC_LINK_LIVE_SIZE - 64 - 2 * ZOC_DEV_LIVE_COPY_SIZE];
 };

@@ -177,6 +177,12 @@ u32 zoc_guest_link_epoch(struct zoc_guest_link *ep)
 	return READ_ONCE(ep->link.epoch);
 }
 
+/* Whether @ep stands by while another service VM holds the link. */
+bool zoc_guest_link_standing_by(struct zoc_guest_link *ep)
+{
+	return READ_ONCE(ep->link.standby) && !READ_ONCE(ep->link.connected);
+}
+
 /**
  * zoc_guest_link_post - send a message to the host (an interrupt, an event)
  * @ep: the endpoint

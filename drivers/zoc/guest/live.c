@@ -16,7 +16,9 @@
  *
  * The proxy marks a record live once the host has its device (its image
  * published, or taken over), and clears it when the device is destroyed
- * or given up; a create starts from an empty one.
+ * or given up; a create starts from an empty one.  With the mark goes the
+ * request the device was made with, which a standby service VM reads to
+ * prepare its takeover (prepare.c).
  */
 
 #include <linux/crc32.h>
@@ -40,11 +42,27 @@ void zoc_proxy_live_clear(struct zoc_pdev *pdev)
 	pdev->live_seq = 0;
 }
 
-/* The host has the device: its record is to be recovered from. */
+/*
+ * The host has the device: its record is to be recovered from, and the
+ * request it was made with is there for a standby to prepare.
+ */
 void zoc_proxy_live_publish(struct zoc_pdev *pdev)
 {
+	const struct zoc_proxy_params *params = &pdev->params;
 	struct zoc_dev_live *live = pdev->live;
+	struct zoc_ctrl_dev_create req = {
+		.type = pdev->image.type,
+		.flags = params->flags,
+		.queues = cpu_to_le16(params->queues),
+		.slot = cpu_to_le32(pdev->slot),
+	};
 
+	strscpy(req.name, params->name, sizeof(req.name));
+	if (req.type == ZOC_DEV_VIRTIO_NET)
+		req.net = params->net;
+	else
+		strscpy(req.backend, params->backend, sizeof(req.backend));
+	memcpy(&live->dev, &req, sizeof(req));
 	WRITE_ONCE(live->type, pdev->image.type);
 	/* The type before the magic */
 	virt_wmb();

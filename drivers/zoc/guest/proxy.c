@@ -500,7 +500,7 @@ static void zoc_proxy_dev_destroy(struct zoc_proxy *proxy, unsigned int slot)
 }
 
 /* The model of a type, its module pinned; or NULL. */
-static const struct zoc_proxy_model *zoc_proxy_model_get(u8 type)
+const struct zoc_proxy_model *zoc_proxy_model_get(u8 type)
 {
 	struct zoc_proxy_model *m, *found = NULL;
 
@@ -531,14 +531,12 @@ static void zoc_proxy_publish_image(struct zoc_pdev *pdev)
 }
 
 /*
- * The request of a ZOC_CTRL_DEV_CREATE or ZOC_CTRL_DEV_ATTACH, checked, and
- * what it asks for.  Return: ZOC_MSG_OK or ZOC_MSG_EINVAL.
+ * A request to create or take over a device, a copy, checked, and what it
+ * asks for.  Return: ZOC_MSG_OK or ZOC_MSG_EINVAL.
  */
-static u32 zoc_proxy_dev_req(const struct zoc_msg *msg,
-			     struct zoc_ctrl_dev_create *req,
-			     struct zoc_proxy_params *params)
+u32 zoc_proxy_dev_check(const struct zoc_ctrl_dev_create *req,
+			struct zoc_proxy_params *params)
 {
-	memcpy(req, msg->ctrl.data, sizeof(*req));
 	if (le32_to_cpu(req->slot) >= ZOC_LINK_MAX_DEVS ||
 	    !memchr(req->name, '\0', sizeof(req->name)) || !req->name[0])
 		return ZOC_MSG_EINVAL;
@@ -555,6 +553,15 @@ static u32 zoc_proxy_dev_req(const struct zoc_msg *msg,
 	params->queues = le16_to_cpu(req->queues);
 	params->flags = req->flags;
 	return ZOC_MSG_OK;
+}
+
+/* The request of a ZOC_CTRL_DEV_CREATE or ZOC_CTRL_DEV_ATTACH, as above. */
+static u32 zoc_proxy_dev_req(const struct zoc_msg *msg,
+			     struct zoc_ctrl_dev_create *req,
+			     struct zoc_proxy_params *params)
+{
+	memcpy(req, msg->ctrl.data, sizeof(*req));
+	return zoc_proxy_dev_check(req, params);
 }
 
 /* A model's errno, for the host. */
@@ -925,6 +932,7 @@ struct zoc_proxy *zoc_proxy_create(struct zoc_guest_link *ep)
 		return ERR_PTR(-ENOMEM);
 	}
 	zoc_guest_link_set_client(ep, &zoc_proxy_client_ops, proxy);
+	zoc_proxy_prepare_start(proxy);
 	zoc_proxy_list_add(proxy);
 	return proxy;
 }
@@ -946,6 +954,7 @@ void zoc_proxy_destroy(struct zoc_proxy *proxy)
 	unsigned int slot;
 
 	zoc_proxy_list_del(proxy);
+	zoc_proxy_prepare_stop(proxy);
 	zoc_guest_link_set_client(proxy->ep, NULL, NULL);
 	destroy_workqueue(proxy->wq);	/* runs what was queued first */
 	mutex_lock(&proxy->mutex);

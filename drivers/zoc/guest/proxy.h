@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ZOC I/O proxy core, inside zoc_guest: what proxy.c and swap.c share.
+ * ZOC I/O proxy core, inside zoc_guest: what proxy.c, swap.c, live.c and
+ * prepare.c share.
  */
 #ifndef _ZOC_GUEST_PROXY_H
 #define _ZOC_GUEST_PROXY_H
@@ -13,6 +14,7 @@
 struct zoc_guest_link;
 struct zoc_pdev;
 struct zoc_proxy_model;
+struct zoc_proxy_params;
 
 /**
  * struct zoc_proxy_ctrl - a slot for a control request
@@ -46,6 +48,12 @@ static_assert(ZOC_LINK_CTRL_SLOTS <= BITS_PER_LONG);
  * @left: the link was handed over, in epoch @left_epoch: control
  *	requests of that epoch are not for us any more (mutex)
  * @left_epoch: see @left
+ * @prepare_work: while the link is another service VM's, prepares the
+ *	devices it serves for their takeover (prepare.c)
+ * @prepared: by slot, the type of the device prepared there, 0 if none
+ *	(mutex)
+ * @serving_since: when @prepare_work first saw the link ours, 0 while it
+ *	is another's (mutex)
  */
 struct zoc_proxy {
 	struct list_head list;
@@ -59,6 +67,9 @@ struct zoc_proxy {
 	atomic64_t ctrl_refused;
 	bool left;
 	u32 left_epoch;
+	struct delayed_work prepare_work;
+	u8 prepared[ZOC_LINK_MAX_DEVS];
+	unsigned long serving_since;
 };
 
 #define ZOC_PROXY_REPLY_WAIT_MS	5000
@@ -84,6 +95,16 @@ void zoc_proxy_swap_in(const struct zoc_proxy_model *model);
 int zoc_proxy_adopt(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
 		    const struct zoc_proxy_model *model);
 bool zoc_proxy_let_go(struct zoc_proxy *proxy, struct zoc_pdev *pdev);
+
+/* proxy.c */
+const struct zoc_proxy_model *zoc_proxy_model_get(u8 type);
+u32 zoc_proxy_dev_check(const struct zoc_ctrl_dev_create *req,
+			struct zoc_proxy_params *params);
+
+/* A standby's devices prepared ahead of their takeover (prepare.c) */
+void zoc_proxy_prepare_start(struct zoc_proxy *proxy);
+void zoc_proxy_prepare_kick(struct zoc_proxy *proxy);
+void zoc_proxy_prepare_stop(struct zoc_proxy *proxy);
 
 /* Live records (live.c) */
 void zoc_proxy_live_clear(struct zoc_pdev *pdev);

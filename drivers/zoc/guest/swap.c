@@ -430,14 +430,23 @@ static void zoc_proxy_announce(const struct zoc_proxy_model *model)
 
 /**
  * zoc_proxy_swap_in - a model came: it takes over the devices of its type
- *	that a model let go of, and each host hears of it
+ *	that a model let go of, a standby prepares those it would take, and
+ *	each host hears of it
  * @model: registered already
  *
  * Context: process context, from its module's init.
  */
 void zoc_proxy_swap_in(const struct zoc_proxy_model *model)
 {
+	struct zoc_proxy *proxy;
+
 	if (model->attach)
 		zoc_proxy_each(model, zoc_proxy_waits_for, zoc_proxy_attach);
+	if (model->prepare) {
+		mutex_lock(&zoc_proxies_mutex);
+		list_for_each_entry(proxy, &zoc_proxies, list)
+			zoc_proxy_prepare_kick(proxy);
+		mutex_unlock(&zoc_proxies_mutex);
+	}
 	zoc_proxy_announce(model);
 }

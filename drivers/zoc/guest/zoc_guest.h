@@ -58,6 +58,7 @@ void zoc_guest_link_set_client(struct zoc_guest_link *ep,
 			       void *priv);
 struct device *zoc_guest_link_dev(struct zoc_guest_link *ep);
 u32 zoc_guest_link_epoch(struct zoc_guest_link *ep);
+bool zoc_guest_link_standing_by(struct zoc_guest_link *ep);
 void *zoc_guest_link_host_ptr(struct zoc_guest_link *ep, u64 addr,
 			      size_t len);
 struct zoc_dev_page *zoc_guest_link_dev_page(struct zoc_guest_link *ep,

@@ -89,6 +89,16 @@ struct zoc_proxy_params {
  * @resume: with @attach: the proxy took the attached device over (its
  *	image is the host's); go on where the device stopped.  The host's
  *	requests kept meanwhile come next.  Process context.
+ * @prepare: optional, with @attach: the proxy of a standby service VM
+ *	(@proxy, opaque) found a device of this type in @slot, served by
+ *	another service VM, created with @params (untrusted: host memory);
+ *	set up, ahead of a takeover, what does not touch the device (a
+ *	network device's representor), for @attach or @recover of the same
+ *	@slot and @params to take.  The same again is no change; other
+ *	@params replace what was prepared; NULL @params: nothing is to be
+ *	taken over in @slot, drop what was prepared.  What is left when
+ *	the module goes, the model drops.  Process context.  Return 0 or a
+ *	negative errno.
  * @list: in the core's list of models, which every proxy uses
  */
 struct zoc_proxy_model {
@@ -111,6 +121,8 @@ struct zoc_proxy_model {
 		       const struct zoc_proxy_params *params,
 		       const void *state, size_t len, const void *track);
 	void (*resume)(struct zoc_pdev *pdev);
+	int (*prepare)(const struct zoc_proxy *proxy, unsigned int slot,
+		       const struct zoc_proxy_params *params);
 	struct list_head list;
 };
 

@@ -137,16 +137,20 @@ static bool zoc_vnet_fill(struct zoc_vnet *vnet,
  */
 static bool zoc_vnet_to_host(struct zoc_vnet *vnet, struct zoc_vnet_src *src)
 {
-	struct zoc_virtio_queue *vq = zoc_virtio_queue(vnet->vdev, ZOC_VNET_RXQ);
-	bool mrg = zoc_virtio_has_feature(vnet->vdev, VIRTIO_NET_F_MRG_RXBUF);
 	unsigned int total = ZOC_VNET_HDR_LEN + src->len, done = 0, n = 0;
 	u16 heads[ZOC_VNET_MAX_BUFS];
 	u32 lens[ZOC_VNET_MAX_BUFS];
 	const struct zoc_vnet_rxbuf *buf;
-	bool ok = true;
+	struct zoc_virtio_queue *vq;
+	bool mrg, ok = true;
 	unsigned int i;
 
-	if (!READ_ONCE(vnet->link_up) || !zoc_virtio_vq_running(vq))
+	/* Up only with a device: a prepared representor has none yet. */
+	if (!smp_load_acquire(&vnet->link_up))
+		return false;
+	vq = zoc_virtio_queue(vnet->vdev, ZOC_VNET_RXQ);
+	mrg = zoc_virtio_has_feature(vnet->vdev, VIRTIO_NET_F_MRG_RXBUF);
+	if (!zoc_virtio_vq_running(vq))
 		return false;
 	spin_lock_bh(&vnet->rx_lock);
 	/* Which buffers it takes */
@@ -351,88 +355,151 @@ struct zoc_vnet_saved {
 	u8 reserved[7];
 };
 
-/*
- * A device for @params; with @state (@len bytes), the device a model let
- * go of, going on where it stopped; with @track too, the device of a
- * model that died, from its live record, which has the transport only:
- * the link is up, as for a new device.
+/**
+ * zoc_vnet_alloc - a representor, not registered, with no device yet
+ * @params: the host's request: its name and identity, checked
+ * @slot: the device's slot
+ *
+ * Return: the netdev, or an ERR_PTR().
  */
-static int zoc_vnet_new(struct zoc_pdev *pdev,
-			const struct zoc_proxy_params *params,
-			const void *state, size_t len, const void *track)
+struct net_device *zoc_vnet_alloc(const struct zoc_proxy_params *params,
+				  unsigned int slot)
 {
-	const struct zoc_vnet_saved *saved;
-	struct virtio_net_config cfg = {};
 	struct net_device *dev;
 	struct zoc_vnet *vnet;
-	int ret;
+	int ret = -ENOMEM;
 
-	/* One queue pair: multiqueue is not offered. */
-	if (!zoc_vnet_id_ok(&params->net) || params->queues > 1)
-		return -EINVAL;
 	dev = alloc_netdev(sizeof(*vnet), params->name, NET_NAME_USER,
 			   ether_setup);
 	if (!dev)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	vnet = netdev_priv(dev);
 	vnet->rep = dev;
-	vnet->pdev = pdev;
+	vnet->slot = slot;
 	vnet->id = params->net;
 	vnet->admin_up = true;
+	INIT_LIST_HEAD(&vnet->prepared);
 	spin_lock_init(&vnet->rx_lock);
-	ret = -ENOMEM;
 	vnet->rx = kvcalloc(ZOC_VIRTIO_QUEUE_SIZE, sizeof(*vnet->rx),
 			    GFP_KERNEL);
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!vnet->rx || !dev->tstats)
 		goto out_free;
-
 	zoc_rep_setup(dev);
+	ret = xdp_rxq_info_reg(&vnet->xdp_rxq, dev, 0, 0) ?:
+	      xdp_rxq_info_reg_mem_model(&vnet->xdp_rxq, MEM_TYPE_PAGE_SHARED,
+					 NULL);
+	if (!ret)
+		return dev;
+	xdp_rxq_info_unreg(&vnet->xdp_rxq);
+out_free:
+	free_percpu(dev->tstats);
+	kvfree(vnet->rx);
+	free_netdev(dev);
+	return ERR_PTR(ret);
+}
+
+/**
+ * zoc_vnet_release - free a representor of zoc_vnet_alloc(), unregistered
+ * @dev: the netdev
+ */
+void zoc_vnet_release(struct net_device *dev)
+{
+	struct zoc_vnet *vnet = netdev_priv(dev);
+
+	xdp_rxq_info_unreg(&vnet->xdp_rxq);
+	free_percpu(dev->tstats);
+	kvfree(vnet->rx);
+	free_netdev(dev);
+}
+
+/*
+ * A device for @params; with @state (@len bytes), the device a model let
+ * go of, going on where it stopped; with @track too, the device of a
+ * model that died, from its live record, which has the transport only:
+ * the link is up, as for a new device.  A representor a standby prepared
+ * for the same slot and request is taken, registered and joined to the
+ * VPC already (prepared.c).
+ */
+static int zoc_vnet_new(struct zoc_pdev *pdev,
+			const struct zoc_proxy_params *params,
+			const void *state, size_t len, const void *track)
+{
+	const struct zoc_vnet_saved *saved = NULL;
+	struct virtio_net_config cfg = {};
+	struct zoc_virtio_dev *vdev;
+	struct net_device *dev;
+	struct zoc_vnet *vnet;
+	bool prepared;
+	int ret;
+
+	/* One queue pair: multiqueue is not offered. */
+	if (!zoc_vnet_id_ok(&params->net) || params->queues > 1)
+		return -EINVAL;
+	dev = zoc_vnet_take_prepared(pdev->proxy, pdev->slot, params);
+	prepared = dev;
+	if (!dev)
+		dev = zoc_vnet_alloc(params, pdev->slot);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	vnet = netdev_priv(dev);
 
 	memcpy(cfg.mac, params->net.mac, ETH_ALEN);
 	cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, 1);
 	cfg.mtu = __cpu_to_virtio16(true, ZOC_VNET_MTU);
-	vnet->vdev = zoc_virtio_create(pdev, &zoc_vnet_ops, ZOC_VNET_QUEUES,
-				       &cfg, sizeof(cfg), vnet, state);
-	if (IS_ERR(vnet->vdev)) {
-		ret = PTR_ERR(vnet->vdev);
+	vdev = zoc_virtio_create(pdev, &zoc_vnet_ops, ZOC_VNET_QUEUES,
+				 &cfg, sizeof(cfg), vnet, state);
+	if (IS_ERR(vdev)) {
+		ret = PTR_ERR(vdev);
 		goto out_free;
 	}
 	if (track) {
-		ret = zoc_virtio_recover(vnet->vdev, state, len, track);
+		ret = zoc_virtio_recover(vdev, state, len, track);
 		if (ret < 0)
 			goto out_virtio;
 	} else if (state) {
-		ret = zoc_virtio_restore(vnet->vdev, state, len);
+		ret = zoc_virtio_restore(vdev, state, len);
 		if (ret < 0)
 			goto out_virtio;
 		saved = state + ret;
 		ret = -EINVAL;
 		if (len - ret < sizeof(*saved) || saved->admin_up > 1)
 			goto out_virtio;
-		vnet->admin_up = saved->admin_up;
 	}
-	ret = xdp_rxq_info_reg(&vnet->xdp_rxq, dev, 0, 0) ?:
-	      xdp_rxq_info_reg_mem_model(&vnet->xdp_rxq, MEM_TYPE_PAGE_SHARED,
-					 NULL);
-	if (ret)
-		goto out_virtio;
+	/*
+	 * A prepared representor may run already: the device before the
+	 * link that lets its transmits reach it (zoc_vnet_update_link()).
+	 */
+	rtnl_lock();
+	vnet->pdev = pdev;
+	vnet->vdev = vdev;
+	vnet->moved = prepared;
+	if (saved)
+		vnet->admin_up = saved->admin_up;
+	rtnl_unlock();
+	if (prepared) {
+		netdev_info(dev, "prepared representor of %s taken\n",
+			    params->name);
+		return 0;
+	}
 	ret = register_netdev(dev);
 	if (ret)
-		goto out_rxq;
+		goto out_virtio;
 	netdev_info(dev, "representor of %s: vni %u mac %pM ipv4 %pI4/%u\n",
 		    params->name, le32_to_cpu(vnet->id.vni), vnet->id.mac,
 		    &vnet->id.ipv4, vnet->id.prefix_len);
 	return 0;
 
-out_rxq:
-	xdp_rxq_info_unreg(&vnet->xdp_rxq);
 out_virtio:
-	zoc_virtio_destroy(vnet->vdev);
+	rtnl_lock();
+	vnet->vdev = NULL;
+	vnet->pdev = NULL;
+	rtnl_unlock();
+	zoc_virtio_destroy(vdev);
 out_free:
-	free_percpu(dev->tstats);
-	kvfree(vnet->rx);
-	free_netdev(dev);
+	if (prepared)
+		unregister_netdev(dev);
+	zoc_vnet_release(dev);
 	return ret;
 }
 
@@ -487,10 +554,7 @@ static int zoc_vnet_free(struct zoc_pdev *pdev, void *state, size_t len)
 	} else {
 		zoc_virtio_destroy(vnet->vdev);
 	}
-	xdp_rxq_info_unreg(&vnet->xdp_rxq);
-	free_percpu(dev->tstats);
-	kvfree(vnet->rx);
-	free_netdev(dev);
+	zoc_vnet_release(dev);
 	return ret;
 }
 
@@ -502,6 +566,25 @@ static void zoc_vnet_destroy(struct zoc_pdev *pdev)
 static int zoc_vnet_detach(struct zoc_pdev *pdev, void *state, size_t len)
 {
 	return zoc_vnet_free(pdev, state, len);
+}
+
+/*
+ * The queues run: the link the driver saw, once the representor is up.
+ * A prepared representor tells that it moved, for what depends on where
+ * it is (the firmware asks again for the neighbours a standby could not
+ * resolve: the VPC's underlay ones).
+ */
+static void zoc_vnet_resume(struct zoc_pdev *pdev)
+{
+	struct zoc_vnet *vnet = zoc_virtio_priv(pdev->priv);
+
+	zoc_virtio_resume(pdev);
+	rtnl_lock();
+	zoc_vnet_update_link(vnet);
+	if (vnet->moved)
+		__netdev_notify_peers(vnet->rep);
+	vnet->moved = false;
+	rtnl_unlock();
 }
 
 static void zoc_vnet_set_link(struct zoc_pdev *pdev, bool up)
@@ -530,7 +613,8 @@ static struct zoc_proxy_model zoc_vnet_model = {
 	.detach = zoc_vnet_detach,
 	.attach = zoc_vnet_attach,
 	.recover = zoc_vnet_recover,
-	.resume = zoc_virtio_resume,
+	.resume = zoc_vnet_resume,
+	.prepare = zoc_vnet_prepare,
 };
 
 int zoc_virtio_net_init(void)
@@ -541,4 +625,5 @@ int zoc_virtio_net_init(void)
 void zoc_virtio_net_exit(void)
 {
 	zoc_proxy_unregister_model(&zoc_vnet_model);
+	zoc_vnet_drop_prepared();
 }

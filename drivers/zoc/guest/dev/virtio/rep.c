@@ -147,9 +147,10 @@ void zoc_vnet_update_link(struct zoc_vnet *vnet)
 					      up ? VIRTIO_NET_S_LINK_UP : 0);
 
 	ASSERT_RTNL();
-	if (up == vnet->link_up || vnet->leaving)
+	if (!vnet->vdev || up == vnet->link_up || vnet->leaving)
 		return;
-	WRITE_ONCE(vnet->link_up, up);
+	/* The device before the link: zoc_vnet_to_host() */
+	smp_store_release(&vnet->link_up, up);
 	zoc_virtio_set_config(vnet->vdev,
 			      offsetof(struct virtio_net_config, status),
 			      &status, sizeof(status));
@@ -236,8 +237,7 @@ static void zoc_rep_get_drvinfo(struct net_device *dev,
 	struct zoc_vnet *vnet = netdev_priv(dev);
 
 	strscpy(info->driver, ZOC_VNET_DRIVER, sizeof(info->driver));
-	snprintf(info->bus_info, sizeof(info->bus_info), "zoc:%u",
-		 vnet->pdev->slot);
+	snprintf(info->bus_info, sizeof(info->bus_info), "zoc:%u", vnet->slot);
 }
 
 /* The identity the host asked for, for the VPC's loader: sysfs "zoc/" */

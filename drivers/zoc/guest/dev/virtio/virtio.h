@@ -31,6 +31,8 @@ struct sk_buff;
 struct virtio_net_hdr;
 
 struct zoc_pdev;
+struct zoc_proxy;
+struct zoc_proxy_params;
 struct zoc_virtio_dev;
 struct zoc_virtio_queue;
 
@@ -381,14 +383,20 @@ struct zoc_vnet_rxbuf;
 /**
  * struct zoc_vnet - a virtio-net device; the private part of its
  *	representor
- * @vdev: its virtio device
+ * @vdev: its virtio device; NULL while a standby prepared @rep alone
+ *	(prepared.c), set with @pdev under RTNL
  * @pdev: its proxy device
  * @rep: its representor
+ * @slot: its slot
+ * @prepared: in the list of prepared representors, while one
+ * @proxy: the proxy it was prepared for, opaque
  * @id: the identity the host asked for
  * @admin_up: the host's administrator wants the link up; RTNL
  * @link_up: the link the driver sees: @admin_up and @rep up
  * @leaving: the device is being detached (its model or service VM is
  *	replaced): @rep goes, the link the driver sees stays as it is; RTNL
+ * @moved: @rep was prepared by a standby, and taken over: it tells so
+ *	once the device runs; RTNL
  * @xdp_prog: the XDP program of @rep, for what the host sends
  * @xdp_rxq: what that program sees of where packets come from
  * @rx_lock: protects the receive buffers
@@ -400,10 +408,14 @@ struct zoc_vnet {
 	struct zoc_virtio_dev *vdev;
 	struct zoc_pdev *pdev;
 	struct net_device *rep;
+	unsigned int slot;
+	struct list_head prepared;
+	const struct zoc_proxy *proxy;
 	struct zoc_ctrl_net id;
 	bool admin_up;
 	bool link_up;
 	bool leaving;
+	bool moved;
 	struct bpf_prog __rcu *xdp_prog;
 	struct xdp_rxq_info xdp_rxq;
 	spinlock_t rx_lock;	/* transmit paths and the receive queue */
@@ -421,5 +433,16 @@ bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 		 const struct virtio_net_hdr *hdr, unsigned int len);
 void zoc_vnet_update_link(struct zoc_vnet *vnet);
 void zoc_rep_setup(struct net_device *dev);
+struct net_device *zoc_vnet_alloc(const struct zoc_proxy_params *params,
+				  unsigned int slot);
+void zoc_vnet_release(struct net_device *dev);
+
+/* Representors a standby prepared (prepared.c) */
+int zoc_vnet_prepare(const struct zoc_proxy *proxy, unsigned int slot,
+		     const struct zoc_proxy_params *params);
+struct net_device *zoc_vnet_take_prepared(const struct zoc_proxy *proxy,
+					  unsigned int slot,
+					  const struct zoc_proxy_params *params);
+void zoc_vnet_drop_prepared(void);
 
 #endif /* _ZOC_VIRTIO_H */
