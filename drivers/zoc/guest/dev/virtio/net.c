@@ -523,49 +523,54 @@ static int zoc_vnet_recover(struct zoc_pdev *pdev,
 	return zoc_vnet_new(pdev, params, state, len, track);
 }
 
-/*
- * Tear the device down; with @state, save it first (@len bytes): its
- * receive buffers are given back to be taken again.  Return the bytes
- * saved, 0 without @state, or a negative errno.
- */
-static int zoc_vnet_free(struct zoc_pdev *pdev, void *state, size_t len)
+static void zoc_vnet_destroy(struct zoc_pdev *pdev)
 {
 	struct zoc_vnet *vnet = zoc_virtio_priv(pdev->priv);
 	struct net_device *dev = vnet->rep;
-	struct zoc_vnet_saved *saved;
-	bool admin_up = vnet->admin_up;
-	int ret = 0;
 
 	/* No more transmits nor programs; then the queues stop. */
-	rtnl_lock();
-	vnet->leaving = !!state;
-	unregister_netdevice(dev);
-	rtnl_unlock();
-	if (state) {
-		ret = zoc_virtio_detach(vnet->vdev, state, len);
-		if (ret >= 0 && len - ret < sizeof(*saved))
-			ret = -ENOSPC;
-		if (ret >= 0) {
-			saved = state + ret;
-			memset(saved, 0, sizeof(*saved));
-			saved->admin_up = admin_up;
-			ret += sizeof(*saved);
-		}
-	} else {
-		zoc_virtio_destroy(vnet->vdev);
-	}
+	unregister_netdev(dev);
+	zoc_virtio_destroy(vnet->vdev);
 	zoc_vnet_release(dev);
-	return ret;
 }
 
-static void zoc_vnet_destroy(struct zoc_pdev *pdev)
-{
-	zoc_vnet_free(pdev, NULL, 0);
-}
-
+/*
+ * Tear the device down, its state saved first (@len bytes at @state): its
+ * receive buffers are given back to be taken again.  The representor
+ * stays, as if prepared for the device's next takeover (prepared.c),
+ * joined to the VPC, but with no device: what it sends is dropped, and
+ * the link the driver saw is saved as it was, not taken down.  Return
+ * the bytes saved, or a negative errno.
+ */
 static int zoc_vnet_detach(struct zoc_pdev *pdev, void *state, size_t len)
 {
-	return zoc_vnet_free(pdev, state, len);
+	struct zoc_vnet *vnet = zoc_virtio_priv(pdev->priv);
+	struct zoc_vnet_saved *saved;
+	int ret;
+
+	rtnl_lock();
+	/*
+	 * No more transmits: those under way end with the grace period.
+	 * Pairs with zoc_vnet_to_host()'s acquire, as zoc_vnet_update_link().
+	 */
+	smp_store_release(&vnet->link_up, false);
+	synchronize_net();
+	rtnl_unlock();
+	ret = zoc_virtio_detach(vnet->vdev, state, len);
+	if (ret >= 0 && len - ret < sizeof(*saved))
+		ret = -ENOSPC;
+	if (ret >= 0) {
+		saved = state + ret;
+		memset(saved, 0, sizeof(*saved));
+		saved->admin_up = vnet->admin_up;
+		ret += sizeof(*saved);
+	}
+	rtnl_lock();
+	vnet->vdev = NULL;
+	vnet->pdev = NULL;
+	rtnl_unlock();
+	zoc_vnet_keep_prepared(vnet, pdev->proxy);
+	return ret;
 }
 
 /*

@@ -10,9 +10,13 @@
  * VM has, with no device behind it: no link, nothing sent to the host,
  * and the hook runs while the other one still serves.  The takeover of
  * the same slot, with the same name and identity, takes it
- * (zoc_vnet_take_prepared()); another request replaces it.  They are
- * kept here, by proxy and slot, until taken or dropped; what is left when
- * the module goes is dropped with it.
+ * (zoc_vnet_take_prepared()); another request replaces it.  A device
+ * detached (its service VM hands it over, or its model goes) leaves its
+ * representor here the same way (zoc_vnet_keep_prepared()): unregistering
+ * it would cost the hand-over tens of milliseconds more, and the service
+ * VM that handed over stands by, ready for a hand-back.  They are kept
+ * here, by proxy and slot, until taken or dropped; what is left when the
+ * module goes is dropped with it.
  */
 
 #include <linux/list.h>
@@ -134,6 +138,27 @@ struct net_device *zoc_vnet_take_prepared(const struct zoc_proxy *proxy,
 	}
 	mutex_unlock(&zoc_vnet_prepared_mutex);
 	return dev;
+}
+
+/**
+ * zoc_vnet_keep_prepared - keep a detached device's representor, as if
+ *	prepared for its next takeover
+ * @vnet: the representor's, with no device any more
+ * @proxy: the proxy that let the device go, opaque
+ *
+ * A takeover of the device by the same service VM takes it back; if
+ * another takes it, this one stands by (zoc_guest's standby) and finds
+ * it prepared for a hand-back; else the module's exit drops it.
+ *
+ * Context: process context.
+ */
+void zoc_vnet_keep_prepared(struct zoc_vnet *vnet,
+			    const struct zoc_proxy *proxy)
+{
+	mutex_lock(&zoc_vnet_prepared_mutex);
+	vnet->proxy = proxy;
+	list_add_tail(&vnet->prepared, &zoc_vnet_prepared);
+	mutex_unlock(&zoc_vnet_prepared_mutex);
 }
 
 /* Drop every prepared representor: the module goes. */

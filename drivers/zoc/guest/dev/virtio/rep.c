@@ -134,9 +134,9 @@ bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 
 /*
  * The link the driver sees changes with the administrator and @rep, but
- * not when @rep goes because the device is detached: for the next model
- * (or service VM) to take over, the link the driver saw is saved as it
- * was.  Telling the driver it went down would make its kernel flush the
+ * not when the device is detached (@rep stays, with no device, net.c):
+ * for the next model (or service VM) to take over, the link the driver
+ * saw is saved as it was.  Telling the driver it went down would make its kernel flush the
  * neighbours of its netdev, and resolve them again once the link is back
  * (a second, later, when the first request was lost meanwhile).
  */
@@ -147,7 +147,7 @@ void zoc_vnet_update_link(struct zoc_vnet *vnet)
 					      up ? VIRTIO_NET_S_LINK_UP : 0);
 
 	ASSERT_RTNL();
-	if (!vnet->vdev || up == vnet->link_up || vnet->leaving)
+	if (!vnet->vdev || up == vnet->link_up)
 		return;
 	/* The device before the link: zoc_vnet_to_host() */
 	smp_store_release(&vnet->link_up, up);

@@ -393,8 +393,6 @@ struct zoc_vnet_rxbuf;
  * @id: the identity the host asked for
  * @admin_up: the host's administrator wants the link up; RTNL
  * @link_up: the link the driver sees: @admin_up and @rep up
- * @leaving: the device is being detached (its model or service VM is
- *	replaced): @rep goes, the link the driver sees stays as it is; RTNL
  * @moved: @rep was prepared by a standby, and taken over: it tells so
  *	once the device runs; RTNL
  * @xdp_prog: the XDP program of @rep, for what the host sends
@@ -414,7 +412,6 @@ struct zoc_vnet {
 	struct zoc_ctrl_net id;
 	bool admin_up;
 	bool link_up;
-	bool leaving;
 	bool moved;
 	struct bpf_prog __rcu *xdp_prog;
 	struct xdp_rxq_info xdp_rxq;
@@ -443,6 +440,8 @@ int zoc_vnet_prepare(const struct zoc_proxy *proxy, unsigned int slot,
 struct net_device *zoc_vnet_take_prepared(const struct zoc_proxy *proxy,
 					  unsigned int slot,
 					  const struct zoc_proxy_params *params);
+void zoc_vnet_keep_prepared(struct zoc_vnet *vnet,
+			    const struct zoc_proxy *proxy);
 void zoc_vnet_drop_prepared(void);
 
 #endif /* _ZOC_VIRTIO_H */
