@@ -338,11 +338,21 @@ static const struct zoc_virtio_ops zoc_vnet_ops = {
 
 /* --- devices -------------------------------------------------------------- */
 
-static bool zoc_vnet_id_ok(const struct zoc_ctrl_net *id)
+/**
+ * zoc_vnet_params_ok - whether a request for a vNIC can be served
+ * @params: the request, from the host or a live record (untrusted)
+ *
+ * A unicast MAC, a VNI and prefix length in range, one queue pair:
+ * multiqueue is not offered.
+ */
+bool zoc_vnet_params_ok(const struct zoc_proxy_params *params)
 {
+	const struct zoc_ctrl_net *id = &params->net;
+
 	return is_valid_ether_addr(id->mac) && !id->reserved &&
 	       le32_to_cpu(id->vni) <= ZOC_VNET_VNI_MAX &&
-	       id->prefix_len >= 1 && id->prefix_len <= 32;
+	       id->prefix_len >= 1 && id->prefix_len <= 32 &&
+	       params->queues <= 1;
 }
 
 /**
@@ -433,8 +443,7 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	bool prepared;
 	int ret;
 
-	/* One queue pair: multiqueue is not offered. */
-	if (!zoc_vnet_id_ok(&params->net) || params->queues > 1)
+	if (!zoc_vnet_params_ok(params))
 		return -EINVAL;
 	dev = zoc_vnet_take_prepared(pdev->proxy, pdev->slot, params);
 	prepared = dev;

@@ -68,6 +68,8 @@ static void zoc_vnet_unprepare(struct zoc_vnet *vnet)
  * @params: the request the device was made with (untrusted); NULL: drop
  *	what @slot has prepared
  *
+ * A request the model could not serve prepares nothing, as NULL.
+ *
  * Context: process context.
  * Return: 0, or a negative errno (nothing prepared).
  */
@@ -78,6 +80,8 @@ int zoc_vnet_prepare(const struct zoc_proxy *proxy, unsigned int slot,
 	struct zoc_vnet *vnet;
 	int ret = 0;
 
+	if (params && !zoc_vnet_params_ok(params))
+		params = NULL;	/* what is prepared goes; nothing else */
 	mutex_lock(&zoc_vnet_prepared_mutex);
 	vnet = zoc_vnet_find_prepared(proxy, slot);
 	if (vnet && params && zoc_vnet_same(vnet, params))

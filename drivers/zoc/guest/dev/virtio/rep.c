@@ -136,9 +136,10 @@ bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
  * The link the driver sees changes with the administrator and @rep, but
  * not when the device is detached (@rep stays, with no device, net.c):
  * for the next model (or service VM) to take over, the link the driver
- * saw is saved as it was.  Telling the driver it went down would make its kernel flush the
- * neighbours of its netdev, and resolve them again once the link is back
- * (a second, later, when the first request was lost meanwhile).
+ * saw is saved as it was.  Telling the driver it went down would make
+ * its kernel flush the neighbours of its netdev, and resolve them again
+ * once the link is back (a second later, when the first request was lost
+ * meanwhile).
  */
 void zoc_vnet_update_link(struct zoc_vnet *vnet)
 {

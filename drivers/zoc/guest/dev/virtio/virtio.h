@@ -429,6 +429,7 @@ bool zoc_vnet_csum(void *data, unsigned int len,
 bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 		 const struct virtio_net_hdr *hdr, unsigned int len);
 void zoc_vnet_update_link(struct zoc_vnet *vnet);
+bool zoc_vnet_params_ok(const struct zoc_proxy_params *params);
 void zoc_rep_setup(struct net_device *dev);
 struct net_device *zoc_vnet_alloc(const struct zoc_proxy_params *params,
 				  unsigned int slot);
