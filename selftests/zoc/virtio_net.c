@@ -416,8 +416,10 @@ TEST_F_TIMEOUT(vnet, link_down_up, 300)
  * pings the VPC peer: the model saves the device and the next one takes
  * it over.  The host's netdev stays (same ifindex), its link never goes
  * down (no carrier change), no receive buffer comes back as an error, and
- * the peer answers again; the representor leaves the VPC and comes back,
- * so a few pings may be lost meanwhile.
+ * the peer answers again.  In the service VM, the representor stays, with
+ * its place in the VPC: the proxy keeps it, and the next model attaches to
+ * it (the lab's rep-note and rep-same commands compare the representors'
+ * ifindexes).
  */
 TEST_F_TIMEOUT(vnet, model_swap_keeps_the_netdev, 600)
 {
@@ -436,6 +438,9 @@ TEST_F_TIMEOUT(vnet, model_swap_keeps_the_netdev, 600)
 	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out),
 			    "ping -c 3 -W 5 %s", PEER_IP))
 		TH_LOG("before: %s", self->out);
+	ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-fw run rep-note",
+				   self->out, sizeof(self->out)))
+		TH_LOG("%s", self->out);
 	ASSERT_EQ(0, zoc_sh(NULL, 0,
 			    "ping -c 40 -W 1 %s >/tmp/zoc-swap-ping.log 2>&1 &",
 			    PEER_IP));
@@ -457,6 +462,9 @@ TEST_F_TIMEOUT(vnet, model_swap_keeps_the_netdev, 600)
 	EXPECT_STREQ(ifindex, after);
 	EXPECT_EQ(changes, carrier_changes(self->ifname))
 		TH_LOG("the host's link went down across the swaps");
+	EXPECT_EQ(0, zoc_lab_query(self->lab, "svm-fw run rep-same",
+				   self->out, sizeof(self->out)))
+		TH_LOG("the representor was made again: %s", self->out);
 	ASSERT_EQ(0, net_attr(self->ifname, "statistics/rx_length_errors",
 			      errors, sizeof(errors)));
 	EXPECT_EQ(0, atoll(errors)) TH_LOG("receive buffers came back empty");

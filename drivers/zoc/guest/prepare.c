@@ -60,6 +60,7 @@ static void zoc_proxy_unprepare(struct zoc_proxy *proxy, unsigned int slot)
 	if (!proxy->prepared[slot])
 		return;
 	zoc_proxy_prepare_one(proxy, slot, proxy->prepared[slot], NULL);
+	zoc_port_drop(proxy, slot);	/* with no model: it is the core's */
 	proxy->prepared[slot] = 0;
 }
 

@@ -489,6 +489,7 @@ static void zoc_proxy_dev_destroy(struct zoc_proxy *proxy, unsigned int slot)
 	synchronize_rcu();	/* no callback runs on it any more */
 	if (pdev->model)
 		pdev->model->destroy(pdev);
+	zoc_port_drop(proxy, slot);
 	zoc_proxy_live_drop(pdev);
 	WRITE_ONCE(pdev->page->image.magic, 0);
 	WRITE_ONCE(zoc_guest_link_saved_page(proxy->ep, slot)->magic, 0);
@@ -920,6 +921,7 @@ struct zoc_proxy *zoc_proxy_create(struct zoc_guest_link *ep)
 	proxy->ep = ep;
 	proxy->dev = dev;
 	mutex_init(&proxy->mutex);
+	mutex_init(&proxy->port_mutex);
 	for (i = 0; i < ZOC_LINK_CTRL_SLOTS; i++) {
 		INIT_WORK(&proxy->ctrls[i].work, zoc_proxy_ctrl_work);
 		proxy->ctrls[i].proxy = proxy;
@@ -927,6 +929,7 @@ struct zoc_proxy *zoc_proxy_create(struct zoc_guest_link *ep)
 	}
 	proxy->wq = alloc_ordered_workqueue("zoc-proxy/%s", 0, dev_name(dev));
 	if (!proxy->wq) {
+		mutex_destroy(&proxy->port_mutex);
 		mutex_destroy(&proxy->mutex);
 		kfree(proxy);
 		return ERR_PTR(-ENOMEM);
@@ -961,6 +964,7 @@ void zoc_proxy_destroy(struct zoc_proxy *proxy)
 	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++)
 		zoc_proxy_dev_leave(proxy, slot);
 	mutex_unlock(&proxy->mutex);
+	zoc_port_drop_all(proxy);
 	mutex_destroy(&proxy->mutex);
 	kfree(proxy);
 }

@@ -15,6 +15,7 @@ struct zoc_guest_link;
 struct zoc_pdev;
 struct zoc_proxy_model;
 struct zoc_proxy_params;
+struct zoc_port;
 
 /**
  * struct zoc_proxy_ctrl - a slot for a control request
@@ -54,6 +55,8 @@ static_assert(ZOC_LINK_CTRL_SLOTS <= BITS_PER_LONG);
  *	(mutex)
  * @serving_since: when @prepare_work first saw the link ours, 0 while it
  *	is another's (mutex)
+ * @port_mutex: protects @ports; before RTNL
+ * @ports: by slot, the port representors of network devices (port.c)
  */
 struct zoc_proxy {
 	struct list_head list;
@@ -70,6 +73,8 @@ struct zoc_proxy {
 	struct delayed_work prepare_work;
 	u8 prepared[ZOC_LINK_MAX_DEVS];
 	unsigned long serving_since;
+	struct mutex port_mutex;	/* @ports, before RTNL */
+	struct zoc_port *ports[ZOC_LINK_MAX_DEVS];
 };
 
 #define ZOC_PROXY_REPLY_WAIT_MS	5000
@@ -105,6 +110,9 @@ u32 zoc_proxy_dev_check(const struct zoc_ctrl_dev_create *req,
 void zoc_proxy_prepare_start(struct zoc_proxy *proxy);
 void zoc_proxy_prepare_kick(struct zoc_proxy *proxy);
 void zoc_proxy_prepare_stop(struct zoc_proxy *proxy);
+
+/* Port representors (port.c) */
+void zoc_port_drop_all(struct zoc_proxy *proxy);
 
 /* Live records (live.c) */
 void zoc_proxy_live_clear(struct zoc_pdev *pdev);

@@ -97,8 +97,9 @@ struct zoc_proxy_params {
  *	@slot and @params to take.  The same again is no change; other
  *	@params replace what was prepared; NULL @params: nothing is to be
  *	taken over in @slot, drop what was prepared.  What is left when
- *	the module goes, the model drops.  Process context.  Return 0 or a
- *	negative errno.
+ *	the module goes, the model drops (the core drops representors,
+ *	which are its own: zoc_port_get()).  Process context.  Return 0 or
+ *	a negative errno.
  * @list: in the core's list of models, which every proxy uses
  */
 struct zoc_proxy_model {
@@ -121,7 +122,7 @@ struct zoc_proxy_model {
 		       const struct zoc_proxy_params *params,
 		       const void *state, size_t len, const void *track);
 	void (*resume)(struct zoc_pdev *pdev);
-	int (*prepare)(const struct zoc_proxy *proxy, unsigned int slot,
+	int (*prepare)(struct zoc_proxy *proxy, unsigned int slot,
 		       const struct zoc_proxy_params *params);
 	struct list_head list;
 };
@@ -199,5 +200,50 @@ u32 zoc_proxy_doorbell_last(struct zoc_pdev *pdev, unsigned int index);
 void zoc_proxy_live_commit(struct zoc_pdev *pdev, const void *state,
 			   size_t len);
 void *zoc_proxy_live_track(struct zoc_pdev *pdev, size_t *len);
+
+/* --- port representors of network devices (port.c) ----------------------- */
+
+struct bpf_prog;
+struct net_device;
+struct page;
+struct sk_buff;
+struct zoc_port_peer;
+
+/**
+ * struct zoc_port_ops - what a representor asks of the device behind it
+ * @xmit_skb: a packet for the host; false if it was not sent (the caller
+ *	frees it either way).  Bottom halves off, RCU held.
+ * @xmit_buf: the same, a linear frame of @len bytes at @data.
+ * @changed: the representor went up or down.  RTNL held.
+ */
+struct zoc_port_ops {
+	bool (*xmit_skb)(struct zoc_port_peer *peer, struct sk_buff *skb);
+	bool (*xmit_buf)(struct zoc_port_peer *peer, const void *data,
+			 unsigned int len);
+	void (*changed)(struct zoc_port_peer *peer);
+};
+
+/**
+ * struct zoc_port_peer - a device behind a port representor
+ * @ops: its operations
+ *
+ * Embedded in the model's device, which finds itself with container_of().
+ */
+struct zoc_port_peer {
+	const struct zoc_port_ops *ops;
+};
+
+struct net_device *zoc_port_get(struct zoc_proxy *proxy, unsigned int slot,
+				const char *name,
+				const struct zoc_ctrl_net *id, bool *kept);
+int zoc_port_prepare(struct zoc_proxy *proxy, unsigned int slot,
+		     const char *name, const struct zoc_ctrl_net *id);
+void zoc_port_drop(struct zoc_proxy *proxy, unsigned int slot);
+bool zoc_port_attach(struct net_device *dev, struct zoc_port_peer *peer);
+void zoc_port_detach(struct net_device *dev);
+struct bpf_prog *zoc_port_xdp_prog(struct net_device *dev);
+void zoc_port_rx_skb(struct net_device *dev, struct sk_buff *skb);
+void zoc_port_rx_xdp(struct net_device *dev, struct bpf_prog *prog,
+		     struct page *page, unsigned int len);
 
 #endif /* _ZOC_PROXY_H */

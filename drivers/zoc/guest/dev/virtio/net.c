@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ZOC virtio-net device: each host vNIC is a virtio-net device for the
- * host's stock virtio_net driver; its other end is the port representor
- * (rep.c), a netdev of the service VM.
+ * host's stock virtio_net driver; its other end is its port representor,
+ * a netdev of the service VM that the proxy keeps (zoc_port_get()): the
+ * device attaches to it as its peer.
  *
  * One queue pair (receive 0, transmit 1), no control queue.  Offered:
  * VIRTIO_NET_F_MAC and _STATUS (the link is up while the host's
@@ -21,7 +22,9 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bpf.h>
 #include <linux/etherdevice.h>
+#include <linux/filter.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
@@ -145,7 +148,7 @@ static bool zoc_vnet_to_host(struct zoc_vnet *vnet, struct zoc_vnet_src *src)
 	bool mrg, ok = true;
 	unsigned int i;
 
-	/* Up only with a device: a prepared representor has none yet. */
+	/* Up once the device runs: its representor may run before. */
 	if (!smp_load_acquire(&vnet->link_up))
 		return false;
 	vq = zoc_virtio_queue(vnet->vdev, ZOC_VNET_RXQ);
@@ -180,8 +183,9 @@ static bool zoc_vnet_to_host(struct zoc_vnet *vnet, struct zoc_vnet_src *src)
 	return ok;
 }
 
-bool zoc_vnet_send_skb(struct zoc_vnet *vnet, struct sk_buff *skb)
+static bool zoc_vnet_send_skb(struct zoc_port_peer *peer, struct sk_buff *skb)
 {
+	struct zoc_vnet *vnet = container_of(peer, struct zoc_vnet, peer);
 	struct zoc_vnet_src src = { .skb = skb, .len = skb->len };
 
 	/* The host did not take VIRTIO_NET_F_GUEST_CSUM: complete them. */
@@ -191,9 +195,10 @@ bool zoc_vnet_send_skb(struct zoc_vnet *vnet, struct sk_buff *skb)
 	return zoc_vnet_to_host(vnet, &src);
 }
 
-bool zoc_vnet_send_buf(struct zoc_vnet *vnet, const void *data,
-		       unsigned int len)
+static bool zoc_vnet_send_buf(struct zoc_port_peer *peer, const void *data,
+			      unsigned int len)
 {
+	struct zoc_vnet *vnet = container_of(peer, struct zoc_vnet, peer);
 	struct zoc_vnet_src src = { .data = data, .len = len };
 
 	return len <= ZOC_VNET_MAX_FRAME && zoc_vnet_to_host(vnet, &src);
@@ -202,8 +207,8 @@ bool zoc_vnet_send_buf(struct zoc_vnet *vnet, const void *data,
 /* --- from the host -------------------------------------------------------- */
 
 /* Complete a checksum the host left to us, in a linear frame. */
-bool zoc_vnet_csum(void *data, unsigned int len,
-		   const struct virtio_net_hdr *hdr)
+static bool zoc_vnet_csum(void *data, unsigned int len,
+			  const struct virtio_net_hdr *hdr)
 {
 	unsigned int start = __virtio16_to_cpu(true, hdr->csum_start);
 	unsigned int off = __virtio16_to_cpu(true, hdr->csum_offset);
@@ -217,6 +222,45 @@ bool zoc_vnet_csum(void *data, unsigned int len,
 	field = data + start + off;
 	*field = csum_fold(csum_partial(data + start, len - start, 0)) ?:
 		 CSUM_MANGLED_0;
+	return true;
+}
+
+/*
+ * Hand a frame of the host to the representor; false if dropped.  In a run
+ * of the queue's work: bottom halves off, RCU held (zoc_vnet_begin()).
+ */
+static bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
+			const struct virtio_net_hdr *hdr, unsigned int len)
+{
+	struct bpf_prog *prog = zoc_port_xdp_prog(vnet->rep);
+	struct sk_buff *skb;
+	struct page *page;
+
+	if (prog) {
+		page = dev_alloc_page();
+		if (!page)
+			return false;
+		if (zoc_vq_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
+				      page_address(page) + XDP_PACKET_HEADROOM,
+				      len) ||
+		    !zoc_vnet_csum(page_address(page) + XDP_PACKET_HEADROOM,
+				   len, hdr)) {
+			put_page(page);
+			return false;
+		}
+		zoc_port_rx_xdp(vnet->rep, prog, page, len);
+		return true;
+	}
+	skb = netdev_alloc_skb_ip_align(vnet->rep, len);
+	if (!skb)
+		return false;
+	if (zoc_vq_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
+			      skb_put(skb, len), len) ||
+	    virtio_net_hdr_to_skb(skb, hdr, true)) {
+		kfree_skb(skb);
+		return false;
+	}
+	zoc_port_rx_skb(vnet->rep, skb);
 	return true;
 }
 
@@ -338,14 +382,14 @@ static const struct zoc_virtio_ops zoc_vnet_ops = {
 
 /* --- devices -------------------------------------------------------------- */
 
-/**
+/*
  * zoc_vnet_params_ok - whether a request for a vNIC can be served
  * @params: the request, from the host or a live record (untrusted)
  *
  * A unicast MAC, a VNI and prefix length in range, one queue pair:
  * multiqueue is not offered.
  */
-bool zoc_vnet_params_ok(const struct zoc_proxy_params *params)
+static bool zoc_vnet_params_ok(const struct zoc_proxy_params *params)
 {
 	const struct zoc_ctrl_net *id = &params->net;
 
@@ -365,71 +409,73 @@ struct zoc_vnet_saved {
 	u8 reserved[7];
 };
 
-/**
- * zoc_vnet_alloc - a representor, not registered, with no device yet
- * @params: the host's request: its name and identity, checked
- * @slot: the device's slot
- *
- * Return: the netdev, or an ERR_PTR().
+/*
+ * The link the driver sees changes with the administrator and the
+ * representor, but not when the device is detached (the representor
+ * stays, with no device): for the next model (or service VM) to take
+ * over, the link the driver saw is saved as it was.  Telling the driver
+ * it went down would make its kernel flush the neighbours of its netdev,
+ * and resolve them again once the link is back (a second later, when the
+ * first request was lost meanwhile).  RTNL held.
  */
-struct net_device *zoc_vnet_alloc(const struct zoc_proxy_params *params,
-				  unsigned int slot)
+static void zoc_vnet_update_link(struct zoc_vnet *vnet)
 {
-	struct net_device *dev;
-	struct zoc_vnet *vnet;
-	int ret = -ENOMEM;
+	bool up = vnet->admin_up && netif_running(vnet->rep);
+	__virtio16 status = __cpu_to_virtio16(true,
+					      up ? VIRTIO_NET_S_LINK_UP : 0);
 
-	dev = alloc_netdev(sizeof(*vnet), params->name, NET_NAME_USER,
-			   ether_setup);
-	if (!dev)
-		return ERR_PTR(-ENOMEM);
-	vnet = netdev_priv(dev);
-	vnet->rep = dev;
-	vnet->slot = slot;
-	vnet->id = params->net;
-	vnet->admin_up = true;
-	INIT_LIST_HEAD(&vnet->prepared);
-	spin_lock_init(&vnet->rx_lock);
-	vnet->rx = kvcalloc(ZOC_VIRTIO_QUEUE_SIZE, sizeof(*vnet->rx),
-			    GFP_KERNEL);
-	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
-	if (!vnet->rx || !dev->tstats)
-		goto out_free;
-	zoc_rep_setup(dev);
-	ret = xdp_rxq_info_reg(&vnet->xdp_rxq, dev, 0, 0) ?:
-	      xdp_rxq_info_reg_mem_model(&vnet->xdp_rxq, MEM_TYPE_PAGE_SHARED,
-					 NULL);
-	if (!ret)
-		return dev;
-	xdp_rxq_info_unreg(&vnet->xdp_rxq);
-out_free:
-	free_percpu(dev->tstats);
-	kvfree(vnet->rx);
-	free_netdev(dev);
-	return ERR_PTR(ret);
+	ASSERT_RTNL();
+	if (up == vnet->link_up)
+		return;
+	/* The device before the link: zoc_vnet_to_host() */
+	smp_store_release(&vnet->link_up, up);
+	zoc_virtio_set_config(vnet->vdev,
+			      offsetof(struct virtio_net_config, status),
+			      &status, sizeof(status));
+	if (net_ratelimit())
+		netdev_info(vnet->rep, "host link %s\n", up ? "up" : "down");
 }
 
-/**
- * zoc_vnet_release - free a representor of zoc_vnet_alloc(), unregistered
- * @dev: the netdev
- */
-void zoc_vnet_release(struct net_device *dev)
+static void zoc_vnet_changed(struct zoc_port_peer *peer)
 {
-	struct zoc_vnet *vnet = netdev_priv(dev);
+	zoc_vnet_update_link(container_of(peer, struct zoc_vnet, peer));
+}
 
-	xdp_rxq_info_unreg(&vnet->xdp_rxq);
-	free_percpu(dev->tstats);
+static const struct zoc_port_ops zoc_vnet_port_ops = {
+	.xmit_skb = zoc_vnet_send_skb,
+	.xmit_buf = zoc_vnet_send_buf,
+	.changed = zoc_vnet_changed,
+};
+
+/*
+ * The representor of a standby's device to take over, prepared: the
+ * proxy keeps it for the takeover of the same slot, name and identity
+ * (zoc_port_get()).  A request the model could not serve prepares
+ * nothing, and drops what was.
+ */
+static int zoc_vnet_prepare(struct zoc_proxy *proxy, unsigned int slot,
+			    const struct zoc_proxy_params *params)
+{
+	if (!params || !zoc_vnet_params_ok(params)) {
+		zoc_port_drop(proxy, slot);
+		return 0;
+	}
+	return zoc_port_prepare(proxy, slot, params->name, &params->net);
+}
+
+static void zoc_vnet_free(struct zoc_vnet *vnet)
+{
 	kvfree(vnet->rx);
-	free_netdev(dev);
+	kfree(vnet);
 }
 
 /*
  * A device for @params; with @state (@len bytes), the device a model let
  * go of, going on where it stopped; with @track too, the device of a
  * model that died, from its live record, which has the transport only:
- * the link is up, as for a new device.  A representor a standby prepared
- * for the same slot and request is taken, registered and joined to the
- * VPC already (prepared.c).
+ * the link is up, as for a new device.  The representor the proxy has
+ * for the same slot and request, prepared by a standby or kept while the
+ * model was replaced, is taken: registered and joined to the VPC already.
  */
 static int zoc_vnet_new(struct zoc_pdev *pdev,
 			const struct zoc_proxy_params *params,
@@ -438,20 +484,25 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	const struct zoc_vnet_saved *saved = NULL;
 	struct virtio_net_config cfg = {};
 	struct zoc_virtio_dev *vdev;
-	struct net_device *dev;
 	struct zoc_vnet *vnet;
-	bool prepared;
+	bool kept;
 	int ret;
 
 	if (!zoc_vnet_params_ok(params))
 		return -EINVAL;
-	dev = zoc_vnet_take_prepared(pdev->proxy, pdev->slot, params);
-	prepared = dev;
-	if (!dev)
-		dev = zoc_vnet_alloc(params, pdev->slot);
-	if (IS_ERR(dev))
-		return PTR_ERR(dev);
-	vnet = netdev_priv(dev);
+	vnet = kzalloc(sizeof(*vnet), GFP_KERNEL);
+	if (!vnet)
+		return -ENOMEM;
+	vnet->peer.ops = &zoc_vnet_port_ops;
+	vnet->pdev = pdev;
+	vnet->admin_up = true;
+	spin_lock_init(&vnet->rx_lock);
+	vnet->rx = kvcalloc(ZOC_VIRTIO_QUEUE_SIZE, sizeof(*vnet->rx),
+			    GFP_KERNEL);
+	if (!vnet->rx) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
 
 	memcpy(cfg.mac, params->net.mac, ETH_ALEN);
 	cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, 1);
@@ -462,6 +513,7 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 		ret = PTR_ERR(vdev);
 		goto out_free;
 	}
+	vnet->vdev = vdev;
 	if (track) {
 		ret = zoc_virtio_recover(vdev, state, len, track);
 		if (ret < 0)
@@ -474,41 +526,34 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 		ret = -EINVAL;
 		if (len - ret < sizeof(*saved) || saved->admin_up > 1)
 			goto out_virtio;
+		vnet->admin_up = saved->admin_up;
+	}
+	vnet->rep = zoc_port_get(pdev->proxy, pdev->slot, params->name,
+				 &params->net, &kept);
+	if (IS_ERR(vnet->rep)) {
+		ret = PTR_ERR(vnet->rep);
+		goto out_virtio;
 	}
 	/*
-	 * A prepared representor may run already: the device before the
-	 * link that lets its transmits reach it (zoc_vnet_update_link()).
+	 * A representor kept may run already: its transmits reach the
+	 * device from here, but stop at the link, down until it runs
+	 * (zoc_vnet_resume()).
 	 */
 	rtnl_lock();
-	vnet->pdev = pdev;
-	vnet->vdev = vdev;
-	vnet->moved = prepared;
-	if (saved)
-		vnet->admin_up = saved->admin_up;
+	vnet->moved = zoc_port_attach(vnet->rep, &vnet->peer);
 	rtnl_unlock();
-	if (prepared) {
-		netdev_info(dev, "prepared representor of %s taken\n",
+	if (vnet->moved)
+		netdev_info(vnet->rep, "prepared representor of %s taken\n",
 			    params->name);
-		return 0;
-	}
-	ret = register_netdev(dev);
-	if (ret)
-		goto out_virtio;
-	netdev_info(dev, "representor of %s: vni %u mac %pM ipv4 %pI4/%u\n",
-		    params->name, le32_to_cpu(vnet->id.vni), vnet->id.mac,
-		    &vnet->id.ipv4, vnet->id.prefix_len);
+	else if (kept)
+		netdev_info(vnet->rep, "representor of %s kept\n",
+			    params->name);
 	return 0;
 
 out_virtio:
-	rtnl_lock();
-	vnet->vdev = NULL;
-	vnet->pdev = NULL;
-	rtnl_unlock();
 	zoc_virtio_destroy(vdev);
 out_free:
-	if (prepared)
-		unregister_netdev(dev);
-	zoc_vnet_release(dev);
+	zoc_vnet_free(vnet);
 	return ret;
 }
 
@@ -532,23 +577,34 @@ static int zoc_vnet_recover(struct zoc_pdev *pdev,
 	return zoc_vnet_new(pdev, params, state, len, track);
 }
 
+/*
+ * No more transmits of the representor: those under way end with the
+ * grace period.  Its link the driver saw is left as it was.
+ */
+static void zoc_vnet_unplug(struct zoc_vnet *vnet)
+{
+	rtnl_lock();
+	/* Pairs with zoc_vnet_to_host()'s acquire, as zoc_vnet_update_link() */
+	smp_store_release(&vnet->link_up, false);
+	zoc_port_detach(vnet->rep);
+	rtnl_unlock();
+}
+
+/* The representor goes with the device: the proxy drops it. */
 static void zoc_vnet_destroy(struct zoc_pdev *pdev)
 {
 	struct zoc_vnet *vnet = zoc_virtio_priv(pdev->priv);
-	struct net_device *dev = vnet->rep;
 
-	/* No more transmits nor programs; then the queues stop. */
-	unregister_netdev(dev);
+	zoc_vnet_unplug(vnet);
 	zoc_virtio_destroy(vnet->vdev);
-	zoc_vnet_release(dev);
+	zoc_vnet_free(vnet);
 }
 
 /*
  * Tear the device down, its state saved first (@len bytes at @state): its
  * receive buffers are given back to be taken again.  The representor
- * stays, as if prepared for the device's next takeover (prepared.c),
- * joined to the VPC, but with no device: what it sends is dropped, and
- * the link the driver saw is saved as it was, not taken down.  Return
+ * stays with the proxy, joined to the VPC, with no device: what it sends
+ * is dropped until the next model or service VM attaches to it.  Return
  * the bytes saved, or a negative errno.
  */
 static int zoc_vnet_detach(struct zoc_pdev *pdev, void *state, size_t len)
@@ -557,14 +613,7 @@ static int zoc_vnet_detach(struct zoc_pdev *pdev, void *state, size_t len)
 	struct zoc_vnet_saved *saved;
 	int ret;
 
-	rtnl_lock();
-	/*
-	 * No more transmits: those under way end with the grace period.
-	 * Pairs with zoc_vnet_to_host()'s acquire, as zoc_vnet_update_link().
-	 */
-	smp_store_release(&vnet->link_up, false);
-	synchronize_net();
-	rtnl_unlock();
+	zoc_vnet_unplug(vnet);
 	ret = zoc_virtio_detach(vnet->vdev, state, len);
 	if (ret >= 0 && len - ret < sizeof(*saved))
 		ret = -ENOSPC;
@@ -574,18 +623,14 @@ static int zoc_vnet_detach(struct zoc_pdev *pdev, void *state, size_t len)
 		saved->admin_up = vnet->admin_up;
 		ret += sizeof(*saved);
 	}
-	rtnl_lock();
-	vnet->vdev = NULL;
-	vnet->pdev = NULL;
-	rtnl_unlock();
-	zoc_vnet_keep_prepared(vnet, pdev->proxy);
+	zoc_vnet_free(vnet);
 	return ret;
 }
 
 /*
  * The queues run: the link the driver saw, once the representor is up.
- * A prepared representor tells that it moved, for what depends on where
- * it is (the firmware asks again for the neighbours a standby could not
+ * A representor prepared by a standby tells that it moved, for what
+ * depends on where it is (the firmware asks again for the neighbours a standby could not
  * resolve: the VPC's underlay ones).
  */
 static void zoc_vnet_resume(struct zoc_pdev *pdev)
@@ -639,5 +684,4 @@ int zoc_virtio_net_init(void)
 void zoc_virtio_net_exit(void)
 {
 	zoc_proxy_unregister_model(&zoc_vnet_model);
-	zoc_vnet_drop_prepared();
 }

@@ -23,7 +23,8 @@
 #include <linux/virtio_ring.h>
 #include <linux/workqueue.h>
 #include <linux/zoc_link.h>
-#include <net/xdp.h>
+
+#include "../../zoc_proxy.h"
 
 struct bpf_prog;
 struct net_device;
@@ -373,7 +374,7 @@ void zoc_virtio_fail_locked(struct zoc_virtio_dev *vdev, const char *why);
 void zoc_virtio_fail(struct zoc_virtio_dev *vdev, const char *why);
 void zoc_virtio_vq_interrupt(struct zoc_virtio_queue *vq);
 
-/* --- virtio-net and its port representor (net.c, rep.c) ------------------ */
+/* --- virtio-net (net.c) -------------------------------------------------- */
 
 #define ZOC_VNET_MTU		ETH_DATA_LEN
 #define ZOC_VNET_HDR_LEN	sizeof(struct virtio_net_hdr_mrg_rxbuf)
@@ -381,68 +382,32 @@ void zoc_virtio_vq_interrupt(struct zoc_virtio_queue *vq);
 struct zoc_vnet_rxbuf;
 
 /**
- * struct zoc_vnet - a virtio-net device; the private part of its
- *	representor
- * @vdev: its virtio device; NULL while a standby prepared @rep alone
- *	(prepared.c), set with @pdev under RTNL
+ * struct zoc_vnet - a virtio-net device; the peer of its representor
+ * @peer: what its representor calls (zoc_port_attach())
+ * @vdev: its virtio device
  * @pdev: its proxy device
- * @rep: its representor
- * @slot: its slot
- * @prepared: in the list of prepared representors, while one
- * @proxy: the proxy it was prepared for, opaque
- * @id: the identity the host asked for
+ * @rep: its representor, the proxy's
  * @admin_up: the host's administrator wants the link up; RTNL
  * @link_up: the link the driver sees: @admin_up and @rep up
- * @moved: @rep was prepared by a standby, and taken over: it tells so
- *	once the device runs; RTNL
- * @xdp_prog: the XDP program of @rep, for what the host sends
- * @xdp_rxq: what that program sees of where packets come from
+ * @moved: a standby prepared @rep for the takeover of the device: it
+ *	tells so once the device runs; RTNL
  * @rx_lock: protects the receive buffers
  * @rx_prod: buffers taken from the receive queue
  * @rx_cons: buffers filled or given back
  * @rx: the buffers, a ring of ZOC_VIRTIO_QUEUE_SIZE
  */
 struct zoc_vnet {
+	struct zoc_port_peer peer;
 	struct zoc_virtio_dev *vdev;
 	struct zoc_pdev *pdev;
 	struct net_device *rep;
-	unsigned int slot;
-	struct list_head prepared;
-	const struct zoc_proxy *proxy;
-	struct zoc_ctrl_net id;
 	bool admin_up;
 	bool link_up;
 	bool moved;
-	struct bpf_prog __rcu *xdp_prog;
-	struct xdp_rxq_info xdp_rxq;
 	spinlock_t rx_lock;	/* transmit paths and the receive queue */
 	unsigned int rx_prod;
 	unsigned int rx_cons;
 	struct zoc_vnet_rxbuf *rx;
 };
-
-bool zoc_vnet_send_skb(struct zoc_vnet *vnet, struct sk_buff *skb);
-bool zoc_vnet_send_buf(struct zoc_vnet *vnet, const void *data,
-		       unsigned int len);
-bool zoc_vnet_csum(void *data, unsigned int len,
-		   const struct virtio_net_hdr *hdr);
-bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
-		 const struct virtio_net_hdr *hdr, unsigned int len);
-void zoc_vnet_update_link(struct zoc_vnet *vnet);
-bool zoc_vnet_params_ok(const struct zoc_proxy_params *params);
-void zoc_rep_setup(struct net_device *dev);
-struct net_device *zoc_vnet_alloc(const struct zoc_proxy_params *params,
-				  unsigned int slot);
-void zoc_vnet_release(struct net_device *dev);
-
-/* Representors a standby prepared (prepared.c) */
-int zoc_vnet_prepare(const struct zoc_proxy *proxy, unsigned int slot,
-		     const struct zoc_proxy_params *params);
-struct net_device *zoc_vnet_take_prepared(const struct zoc_proxy *proxy,
-					  unsigned int slot,
-					  const struct zoc_proxy_params *params);
-void zoc_vnet_keep_prepared(struct zoc_vnet *vnet,
-			    const struct zoc_proxy *proxy);
-void zoc_vnet_drop_prepared(void);
 
 #endif /* _ZOC_VIRTIO_H */

@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZOC I/O proxy core: port representors.
+ *
+ * Each host vNIC is a network device of a model (virtio-net) for the
+ * host's stock driver and, in the service VM, a netdev of its own: the
+ * port representor, as a DPU has for each function.  What the host
+ * transmits arrives on the representor; what the service VM transmits on
+ * the representor, or redirects to it with XDP (ndo_xdp_xmit), lands in
+ * the host's receive queue.  The VPC datapath is therefore XDP programs on
+ * the representors and the uplink, and any Linux tool can be used on them.
+ *
+ * The representor is the proxy's, kept by slot, not the model's: its
+ * operations are here, and the model's device is its peer
+ * (&struct zoc_port_peer), attached and detached under RTNL.  With no
+ * peer, what the representor sends is dropped.  So the netdev, its XDP
+ * program, the VPC state the firmware's hotplug hook gave it and the
+ * neighbours of the service VM stay while the model is replaced
+ * (updates.rst): the next model attaches to the same netdev.  A standby
+ * registers, with no peer, the representor of each vNIC the serving
+ * service VM has (prepare.c), so that the hook joins it to the VPC, a
+ * program run of tens of milliseconds, before the takeover; and the one
+ * that hands its link over keeps its own, ready for a hand-back.
+ */
+
+#include <linux/bpf.h>
+#include <linux/bpf_trace.h>
+#include <linux/etherdevice.h>
+#include <linux/ethtool.h>
+#include <linux/filter.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <linux/string.h>
+#include <net/xdp.h>
+#include <linux/zoc_link.h>
+
+#include "proxy.h"
+#include "zoc_proxy.h"
+
+#define ZOC_PORT_DRIVER		"zoc_rep"
+
+/**
+ * struct zoc_port - a port representor; the private part of its netdev
+ * @dev: the netdev
+ * @proxy: the proxy that keeps it
+ * @slot: the slot of its device
+ * @id: the identity the host asked for
+ * @peer: the device behind it, or NULL; set under RTNL
+ * @moved: prepared for a takeover since its last peer
+ * @xdp_prog: its XDP program, for what the host sends
+ * @xdp_rxq: what that program sees of where packets come from
+ */
+struct zoc_port {
+	struct net_device *dev;
+	struct zoc_proxy *proxy;
+	unsigned int slot;
+	struct zoc_ctrl_net id;
+	struct zoc_port_peer __rcu *peer;
+	bool moved;
+	struct bpf_prog __rcu *xdp_prog;
+	struct xdp_rxq_info xdp_rxq;
+};
+
+/* The peer, in a transmit path: BHs off or RCU held. */
+static struct zoc_port_peer *zoc_port_peer(struct zoc_port *port)
+{
+	return rcu_dereference_check(port->peer, rcu_read_lock_bh_held());
+}
+
+/* --- from the host -------------------------------------------------------- */
+
+/**
+ * zoc_port_xdp_prog - the XDP program of a representor
+ * @dev: the representor
+ *
+ * Context: RCU read-side, as for the run of the program.
+ * Return: the program, or NULL.
+ */
+struct bpf_prog *zoc_port_xdp_prog(struct net_device *dev)
+{
+	struct zoc_port *port = netdev_priv(dev);
+
+	return rcu_dereference(port->xdp_prog);
+}
+EXPORT_SYMBOL_GPL(zoc_port_xdp_prog);
+
+/**
+ * zoc_port_rx_skb - hand a frame of the host to the stack
+ * @dev: the representor
+ * @skb: the frame, from its Ethernet header
+ *
+ * Context: bottom halves off.
+ */
+void zoc_port_rx_skb(struct net_device *dev, struct sk_buff *skb)
+{
+	skb->protocol = eth_type_trans(skb, dev);
+	dev_sw_netstats_rx_add(dev, skb->len + ETH_HLEN);
+	netif_receive_skb(skb);
+}
+EXPORT_SYMBOL_GPL(zoc_port_rx_skb);
+
+/**
+ * zoc_port_rx_xdp - run a representor's XDP program on a frame of the host
+ * @dev: the representor
+ * @prog: its program, from zoc_port_xdp_prog() under the same RCU
+ * @page: a page holding the frame at XDP_PACKET_HEADROOM; taken
+ * @len: the frame's length
+ *
+ * What the program redirects is flushed by the caller, xdp_do_flush(), at
+ * the end of its batch; what it sends back goes to the peer.
+ *
+ * Context: bottom halves off, RCU held.
+ */
+void zoc_port_rx_xdp(struct net_device *dev, struct bpf_prog *prog,
+		     struct page *page, unsigned int len)
+{
+	struct zoc_port *port = netdev_priv(dev);
+	struct zoc_port_peer *peer;
+	struct sk_buff *skb;
+	struct xdp_buff xdp;
+	u32 act;
+
+	xdp_init_buff(&xdp, PAGE_SIZE, &port->xdp_rxq);
+	xdp_prepare_buff(&xdp, page_address(page), XDP_PACKET_HEADROOM, len,
+			 false);
+	act = bpf_prog_run_xdp(prog, &xdp);
+	len = xdp.data_end - xdp.data;
+	switch (act) {
+	case XDP_PASS:
+		skb = build_skb(xdp.data_hard_start, PAGE_SIZE);
+		if (!skb)
+			break;
+		skb_reserve(skb, xdp.data - xdp.data_hard_start);
+		skb_put(skb, len);
+		zoc_port_rx_skb(dev, skb);
+		return;
+	case XDP_TX:
+		dev_sw_netstats_rx_add(dev, len);
+		peer = zoc_port_peer(port);
+		if (peer && peer->ops->xmit_buf(peer, xdp.data, len))
+			dev_sw_netstats_tx_add(dev, 1, len);
+		else
+			dev_core_stats_tx_dropped_inc(dev);
+		put_page(page);
+		return;
+	case XDP_REDIRECT:
+		dev_sw_netstats_rx_add(dev, len);
+		if (!xdp_do_redirect(dev, &xdp, prog))
+			return;		/* flushed at the end of the batch */
+		break;
+	default:
+		bpf_warn_invalid_xdp_action(dev, prog, act);
+		fallthrough;
+	case XDP_ABORTED:
+		trace_xdp_exception(dev, prog, act);
+		fallthrough;
+	case XDP_DROP:
+		put_page(page);
+		return;
+	}
+	dev_core_stats_rx_dropped_inc(dev);
+	put_page(page);
+}
+EXPORT_SYMBOL_GPL(zoc_port_rx_xdp);
+
+/* --- the representor ------------------------------------------------------ */
+
+static netdev_tx_t zoc_port_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct zoc_port_peer *peer = zoc_port_peer(netdev_priv(dev));
+	unsigned int len = skb->len;
+
+	if (peer && peer->ops->xmit_skb(peer, skb)) {
+		dev_sw_netstats_tx_add(dev, 1, len);
+		consume_skb(skb);
+	} else {
+		dev_core_stats_tx_dropped_inc(dev);
+		kfree_skb(skb);
+	}
+	return NETDEV_TX_OK;
+}
+
+static int zoc_port_xdp_xmit(struct net_device *dev, int n,
+			     struct xdp_frame **frames, u32 flags)
+{
+	struct zoc_port_peer *peer = zoc_port_peer(netdev_priv(dev));
+	unsigned int bytes = 0;
+	int i;
+
+	if (flags & ~XDP_XMIT_FLAGS_MASK)
+		return -EINVAL;
+	/* The caller frees the frames not sent. */
+	for (i = 0; peer && i < n; i++) {
+		if (!peer->ops->xmit_buf(peer, frames[i]->data, frames[i]->len))
+			break;
+		bytes += frames[i]->len;
+		xdp_return_frame(frames[i]);
+	}
+	if (i)
+		dev_sw_netstats_tx_add(dev, i, bytes);
+	return i;
+}
+
+/* The representor went up or down: the peer's link may follow.  RTNL. */
+static void zoc_port_changed(struct zoc_port *port)
+{
+	struct zoc_port_peer *peer = rtnl_dereference(port->peer);
+
+	if (peer)
+		peer->ops->changed(peer);
+}
+
+static int zoc_port_open(struct net_device *dev)
+{
+	netif_carrier_on(dev);
+	netif_start_queue(dev);
+	zoc_port_changed(netdev_priv(dev));
+	return 0;
+}
+
+static int zoc_port_stop(struct net_device *dev)
+{
+	netif_stop_queue(dev);
+	netif_carrier_off(dev);
+	zoc_port_changed(netdev_priv(dev));
+	return 0;
+}
+
+static int zoc_port_bpf(struct net_device *dev, struct netdev_bpf *bpf)
+{
+	struct zoc_port *port = netdev_priv(dev);
+	struct bpf_prog *old;
+
+	switch (bpf->command) {
+	case XDP_SETUP_PROG:
+		old = rtnl_dereference(port->xdp_prog);
+		rcu_assign_pointer(port->xdp_prog, bpf->prog);
+		if (old)
+			bpf_prog_put(old);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static void zoc_port_get_drvinfo(struct net_device *dev,
+				 struct ethtool_drvinfo *info)
+{
+	struct zoc_port *port = netdev_priv(dev);
+
+	strscpy(info->driver, ZOC_PORT_DRIVER, sizeof(info->driver));
+	snprintf(info->bus_info, sizeof(info->bus_info), "zoc:%u", port->slot);
+}
+
+/* The identity the host asked for, for the VPC's loader: sysfs "zoc/" */
+static ssize_t vni_show(struct device *d, struct device_attribute *attr,
+			char *buf)
+{
+	struct zoc_port *port = netdev_priv(to_net_dev(d));
+
+	return sysfs_emit(buf, "%u\n", le32_to_cpu(port->id.vni));
+}
+static DEVICE_ATTR_RO(vni);
+
+static ssize_t mac_show(struct device *d, struct device_attribute *attr,
+			char *buf)
+{
+	struct zoc_port *port = netdev_priv(to_net_dev(d));
+
+	return sysfs_emit(buf, "%pM\n", port->id.mac);
+}
+static DEVICE_ATTR_RO(mac);
+
+static ssize_t ipv4_show(struct device *d, struct device_attribute *attr,
+			 char *buf)
+{
+	struct zoc_port *port = netdev_priv(to_net_dev(d));
+
+	return sysfs_emit(buf, "%pI4/%u\n", &port->id.ipv4,
+			  port->id.prefix_len);
+}
+static DEVICE_ATTR_RO(ipv4);
+
+static const struct net_device_ops zoc_port_ops = {
+	.ndo_open = zoc_port_open,
+	.ndo_stop = zoc_port_stop,
+	.ndo_start_xmit = zoc_port_xmit,
+	.ndo_get_stats64 = dev_get_tstats64,
+	.ndo_set_mac_address = eth_mac_addr,
+	.ndo_validate_addr = eth_validate_addr,
+	.ndo_bpf = zoc_port_bpf,
+	.ndo_xdp_xmit = zoc_port_xdp_xmit,
+};
+
+static const struct ethtool_ops zoc_port_ethtool_ops = {
+	.get_drvinfo = zoc_port_get_drvinfo,
+	.get_link = ethtool_op_get_link,
+};
+
+static struct attribute *zoc_port_attrs[] = {
+	&dev_attr_vni.attr,
+	&dev_attr_mac.attr,
+	&dev_attr_ipv4.attr,
+	NULL,
+};
+
+static const struct attribute_group zoc_port_group = {
+	.name = "zoc",
+	.attrs = zoc_port_attrs,
+};
+
+/* Operations, features and limits; a random MAC address, no carrier. */
+static void zoc_port_setup(struct net_device *dev)
+{
+	dev->netdev_ops = &zoc_port_ops;
+	dev->ethtool_ops = &zoc_port_ethtool_ops;
+	dev->sysfs_groups[0] = &zoc_port_group;
+	dev->priv_flags |= IFF_NO_QUEUE;
+	dev->features |= NETIF_F_SG | NETIF_F_HIGHDMA | NETIF_F_LLTX;
+	dev->hw_features |= NETIF_F_SG | NETIF_F_HIGHDMA;
+	dev->min_mtu = ETH_MIN_MTU;
+	dev->max_mtu = ETH_DATA_LEN;
+	eth_hw_addr_random(dev);
+	netif_carrier_off(dev);
+}
+
+static void zoc_port_free(struct net_device *dev)
+{
+	struct zoc_port *port = netdev_priv(dev);
+
+	xdp_rxq_info_unreg(&port->xdp_rxq);
+	free_percpu(dev->tstats);
+	free_netdev(dev);
+}
+
+/* A representor, registered, with no peer.  Port mutex held. */
+static struct zoc_port *zoc_port_new(struct zoc_proxy *proxy,
+				     unsigned int slot, const char *name,
+				     const struct zoc_ctrl_net *id)
+{
+	struct net_device *dev;
+	struct zoc_port *port;
+	int ret = -ENOMEM;
+
+	dev = alloc_netdev(sizeof(*port), name, NET_NAME_USER, ether_setup);
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	port = netdev_priv(dev);
+	port->dev = dev;
+	port->proxy = proxy;
+	port->slot = slot;
+	port->id = *id;
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	if (!dev->tstats)
+		goto out_free;
+	zoc_port_setup(dev);
+	ret = xdp_rxq_info_reg(&port->xdp_rxq, dev, 0, 0) ?:
+	      xdp_rxq_info_reg_mem_model(&port->xdp_rxq, MEM_TYPE_PAGE_SHARED,
+					 NULL) ?:
+	      register_netdev(dev);
+	if (!ret)
+		return port;
+	xdp_rxq_info_unreg(&port->xdp_rxq);
+out_free:
+	free_percpu(dev->tstats);
+	free_netdev(dev);
+	return ERR_PTR(ret);
+}
+
+/* Unregister and free @slot's representor, unless a peer has it. */
+static void zoc_port_drop_locked(struct zoc_proxy *proxy, unsigned int slot)
+{
+	struct zoc_port *port = proxy->ports[slot];
+
+	if (!port || rcu_access_pointer(port->peer))
+		return;
+	proxy->ports[slot] = NULL;
+	netdev_info(port->dev, "representor dropped\n");
+	unregister_netdev(port->dev);
+	zoc_port_free(port->dev);
+}
+
+/*
+ * The representor of @slot for @name and @id, made if need be; @kept set
+ * if it was there already.  See zoc_port_get().
+ */
+static struct zoc_port *__zoc_port_get(struct zoc_proxy *proxy,
+				       unsigned int slot, const char *name,
+				       const struct zoc_ctrl_net *id,
+				       bool *kept)
+{
+	struct zoc_port *port;
+	unsigned int i;
+
+	if (slot >= ZOC_LINK_MAX_DEVS)
+		return ERR_PTR(-EINVAL);
+	mutex_lock(&proxy->port_mutex);
+	port = proxy->ports[slot];
+	*kept = port && !strcmp(port->dev->name, name) &&
+		!memcmp(&port->id, id, sizeof(*id));
+	if (*kept) {
+		if (rcu_access_pointer(port->peer))
+			port = ERR_PTR(-EBUSY);
+		goto out;
+	}
+	for (i = 0; i < ZOC_LINK_MAX_DEVS; i++)
+		if (i == slot || (proxy->ports[i] &&
+				  !strcmp(proxy->ports[i]->dev->name, name)))
+			zoc_port_drop_locked(proxy, i);
+	port = proxy->ports[slot] ? ERR_PTR(-EBUSY) :
+				    zoc_port_new(proxy, slot, name, id);
+	if (!IS_ERR(port)) {
+		proxy->ports[slot] = port;
+		netdev_info(port->dev, "representor of slot %u: vni %u mac %pM ipv4 %pI4/%u\n",
+			    slot, le32_to_cpu(id->vni), id->mac, &id->ipv4,
+			    id->prefix_len);
+	}
+out:
+	mutex_unlock(&proxy->port_mutex);
+	return port;
+}
+
+/**
+ * zoc_port_get - the representor of a device, made if need be
+ * @proxy: the proxy of the device
+ * @slot: the device's slot
+ * @name: its name, NUL terminated, checked
+ * @id: the identity the host asked for, checked
+ * @kept: set if the representor was there already
+ *
+ * A representor that @slot has for the same name and identity, with no
+ * peer (prepared for a takeover, or kept after a detach), is the one.
+ * Another is dropped first, as is any representor of the proxy of the
+ * same name with no peer: the host asks for a device it had elsewhere.
+ *
+ * Context: process context; takes RTNL.
+ * Return: the representor, registered; or an ERR_PTR().
+ */
+struct net_device *zoc_port_get(struct zoc_proxy *proxy, unsigned int slot,
+				const char *name,
+				const struct zoc_ctrl_net *id, bool *kept)
+{
+	struct zoc_port *port = __zoc_port_get(proxy, slot, name, id, kept);
+
+	return IS_ERR(port) ? ERR_CAST(port) : port->dev;
+}
+EXPORT_SYMBOL_GPL(zoc_port_get);
+
+/**
+ * zoc_port_prepare - prepare the representor of a device to take over
+ * @proxy: the proxy of a standby service VM
+ * @slot: the device's slot, served by another service VM
+ * @name: its name, NUL terminated, checked
+ * @id: its identity, checked
+ *
+ * As zoc_port_get(); zoc_port_attach() then tells the peer that the
+ * representor moved.
+ *
+ * Context: process context; takes RTNL.
+ * Return: 0, or a negative errno.
+ */
+int zoc_port_prepare(struct zoc_proxy *proxy, unsigned int slot,
+		     const char *name, const struct zoc_ctrl_net *id)
+{
+	struct zoc_port *port;
+	bool kept;
+
+	port = __zoc_port_get(proxy, slot, name, id, &kept);
+	if (IS_ERR(port))
+		return PTR_ERR(port);
+	WRITE_ONCE(port->moved, true);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(zoc_port_prepare);
+
+/**
+ * zoc_port_drop - drop the representor of a slot, if it has no peer
+ * @proxy: the proxy of the device
+ * @slot: the device's slot
+ *
+ * Context: process context; takes RTNL.
+ */
+void zoc_port_drop(struct zoc_proxy *proxy, unsigned int slot)
+{
+	if (slot >= ZOC_LINK_MAX_DEVS)
+		return;
+	mutex_lock(&proxy->port_mutex);
+	zoc_port_drop_locked(proxy, slot);
+	mutex_unlock(&proxy->port_mutex);
+}
+EXPORT_SYMBOL_GPL(zoc_port_drop);
+
+/**
+ * zoc_port_attach - put a device behind a representor
+ * @dev: the representor, of zoc_port_get()
+ * @peer: the device, with its operations
+ *
+ * The peer's transmit operations are called from then on, as the
+ * representor's own; @changed when it goes up or down.
+ *
+ * Context: RTNL held.
+ * Return: whether the representor moved: a standby prepared it for a
+ * takeover (zoc_port_prepare()) since its last peer.  What depends on
+ * where it is may have to be learnt again (netdev_notify_peers()).
+ */
+bool zoc_port_attach(struct net_device *dev, struct zoc_port_peer *peer)
+{
+	struct zoc_port *port = netdev_priv(dev);
+
+	ASSERT_RTNL();
+	rcu_assign_pointer(port->peer, peer);
+	return xchg(&port->moved, false);
+}
+EXPORT_SYMBOL_GPL(zoc_port_attach);
+
+/**
+ * zoc_port_detach - take the device from behind its representor
+ * @dev: the representor
+ *
+ * When it returns, no operation of the peer runs or will run; what the
+ * representor sends is dropped.  It stays with the proxy, for the next
+ * peer of the slot or zoc_port_drop().
+ *
+ * Context: RTNL held; sleeps for a grace period.
+ */
+void zoc_port_detach(struct net_device *dev)
+{
+	struct zoc_port *port = netdev_priv(dev);
+
+	ASSERT_RTNL();
+	RCU_INIT_POINTER(port->peer, NULL);
+	synchronize_net();
+}
+EXPORT_SYMBOL_GPL(zoc_port_detach);
+
+/* The proxy goes: its devices have gone, and so do their representors. */
+void zoc_port_drop_all(struct zoc_proxy *proxy)
+{
+	unsigned int slot;
+
+	mutex_lock(&proxy->port_mutex);
+	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++) {
+		if (WARN_ON_ONCE(proxy->ports[slot] &&
+				 rcu_access_pointer(proxy->ports[slot]->peer)))
+			RCU_INIT_POINTER(proxy->ports[slot]->peer, NULL);
+		zoc_port_drop_locked(proxy, slot);
+	}
+	mutex_unlock(&proxy->port_mutex);
+	mutex_destroy(&proxy->port_mutex);
+}
