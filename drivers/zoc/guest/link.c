@@ -339,8 +339,23 @@ static void zoc_guest_tick(struct zoc_link *link)
 		ep->client->tick(ep->client_priv);
 }
 
+/* The link came up or the host was lost: the tick's, no lock held. */
+static void zoc_guest_event(struct zoc_link *link, enum zoc_link_event event)
+{
+	struct zoc_guest_link *ep = container_of(link, struct zoc_guest_link,
+						 link);
+
+	if (event != ZOC_LINK_EV_UP)
+		return;
+	spin_lock_irq(&link->rx_lock);	/* the client stays meanwhile */
+	if (ep->client && ep->client->up)
+		ep->client->up(ep->client_priv);
+	spin_unlock_irq(&link->rx_lock);
+}
+
 static const struct zoc_link_client_ops zoc_guest_client_ops = {
 	.receive = zoc_guest_receive,
+	.event = zoc_guest_event,
 	.tick = zoc_guest_tick,
 };
 

@@ -47,7 +47,8 @@
  * @slot: the slot of its device
  * @id: the identity the host asked for
  * @peer: the device behind it, or NULL; set under RTNL
- * @moved: prepared for a takeover since its last peer
+ * @prepared: prepared for a takeover since its last peer
+ * @announce: prepared, and not told yet that it moved (port mutex)
  * @xdp_prog: its XDP program, for what the host sends
  * @xdp_rxq: what that program sees of where packets come from
  */
@@ -57,7 +58,8 @@ struct zoc_port {
 	unsigned int slot;
 	struct zoc_ctrl_net id;
 	struct zoc_port_peer __rcu *peer;
-	bool moved;
+	bool prepared;
+	bool announce;
 	struct bpf_prog __rcu *xdp_prog;
 	struct xdp_rxq_info xdp_rxq;
 };
@@ -388,7 +390,7 @@ static void zoc_port_drop_locked(struct zoc_proxy *proxy, unsigned int slot)
 static struct zoc_port *__zoc_port_get(struct zoc_proxy *proxy,
 				       unsigned int slot, const char *name,
 				       const struct zoc_ctrl_net *id,
-				       bool *kept)
+				       bool *kept, bool prepare)
 {
 	struct zoc_port *port;
 	unsigned int i;
@@ -417,6 +419,10 @@ static struct zoc_port *__zoc_port_get(struct zoc_proxy *proxy,
 			    id->prefix_len);
 	}
 out:
+	if (!IS_ERR(port) && prepare) {
+		WRITE_ONCE(port->prepared, true);
+		port->announce = true;
+	}
 	mutex_unlock(&proxy->port_mutex);
 	return port;
 }
@@ -441,7 +447,8 @@ struct net_device *zoc_port_get(struct zoc_proxy *proxy, unsigned int slot,
 				const char *name,
 				const struct zoc_ctrl_net *id, bool *kept)
 {
-	struct zoc_port *port = __zoc_port_get(proxy, slot, name, id, kept);
+	struct zoc_port *port = __zoc_port_get(proxy, slot, name, id, kept,
+					       false);
 
 	return IS_ERR(port) ? ERR_CAST(port) : port->dev;
 }
@@ -454,8 +461,8 @@ EXPORT_SYMBOL_GPL(zoc_port_get);
  * @name: its name, NUL terminated, checked
  * @id: its identity, checked
  *
- * As zoc_port_get(); zoc_port_attach() then tells the peer that the
- * representor moved.
+ * As zoc_port_get().  Once the link is ours, the representor tells that
+ * it moved (zoc_port_announce()).
  *
  * Context: process context; takes RTNL.
  * Return: 0, or a negative errno.
@@ -466,11 +473,8 @@ int zoc_port_prepare(struct zoc_proxy *proxy, unsigned int slot,
 	struct zoc_port *port;
 	bool kept;
 
-	port = __zoc_port_get(proxy, slot, name, id, &kept);
-	if (IS_ERR(port))
-		return PTR_ERR(port);
-	WRITE_ONCE(port->moved, true);
-	return 0;
+	port = __zoc_port_get(proxy, slot, name, id, &kept, true);
+	return PTR_ERR_OR_ZERO(port);
 }
 EXPORT_SYMBOL_GPL(zoc_port_prepare);
 
@@ -500,9 +504,8 @@ EXPORT_SYMBOL_GPL(zoc_port_drop);
  * representor's own; @changed when it goes up or down.
  *
  * Context: RTNL held.
- * Return: whether the representor moved: a standby prepared it for a
- * takeover (zoc_port_prepare()) since its last peer.  What depends on
- * where it is may have to be learnt again (netdev_notify_peers()).
+ * Return: whether a standby prepared the representor for a takeover
+ * (zoc_port_prepare()) since its last peer.
  */
 bool zoc_port_attach(struct net_device *dev, struct zoc_port_peer *peer)
 {
@@ -510,7 +513,7 @@ bool zoc_port_attach(struct net_device *dev, struct zoc_port_peer *peer)
 
 	ASSERT_RTNL();
 	rcu_assign_pointer(port->peer, peer);
-	return xchg(&port->moved, false);
+	return xchg(&port->prepared, false);
 }
 EXPORT_SYMBOL_GPL(zoc_port_attach);
 
@@ -533,6 +536,30 @@ void zoc_port_detach(struct net_device *dev)
 	synchronize_net();
 }
 EXPORT_SYMBOL_GPL(zoc_port_detach);
+
+/*
+ * The link came up: the representors a standby prepared moved here, for
+ * what depends on where they are.  Each tells so, once: the firmware
+ * then asks again for the neighbours a standby could not resolve (the
+ * VPC's underlay ones), while the host asks for the takeovers.
+ */
+void zoc_port_announce(struct zoc_proxy *proxy)
+{
+	struct zoc_port *port;
+	unsigned int slot;
+
+	mutex_lock(&proxy->port_mutex);
+	rtnl_lock();
+	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++) {
+		port = proxy->ports[slot];
+		if (!port || !port->announce)
+			continue;
+		port->announce = false;
+		__netdev_notify_peers(port->dev);
+	}
+	rtnl_unlock();
+	mutex_unlock(&proxy->port_mutex);
+}
 
 /* The proxy goes: its devices have gone, and so do their representors. */
 void zoc_port_drop_all(struct zoc_proxy *proxy)

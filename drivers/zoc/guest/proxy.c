@@ -892,11 +892,28 @@ static void zoc_proxy_leave(void *priv)
 	mutex_unlock(&proxy->mutex);
 }
 
+/*
+ * The link came up: a standby that took it has devices to take over,
+ * whose representors it prepared.  The client's @up: never sleep.
+ */
+static void zoc_proxy_up(void *priv)
+{
+	struct zoc_proxy *proxy = priv;
+
+	schedule_work(&proxy->up_work);
+}
+
+static void zoc_proxy_up_work(struct work_struct *work)
+{
+	zoc_port_announce(container_of(work, struct zoc_proxy, up_work));
+}
+
 static const struct zoc_guest_client_ops zoc_proxy_client_ops = {
 	.request = zoc_proxy_request,
 	.tick = zoc_proxy_tick,
 	.show = zoc_proxy_show,
 	.leave = zoc_proxy_leave,
+	.up = zoc_proxy_up,
 };
 
 /**
@@ -922,6 +939,7 @@ struct zoc_proxy *zoc_proxy_create(struct zoc_guest_link *ep)
 	proxy->dev = dev;
 	mutex_init(&proxy->mutex);
 	mutex_init(&proxy->port_mutex);
+	INIT_WORK(&proxy->up_work, zoc_proxy_up_work);
 	for (i = 0; i < ZOC_LINK_CTRL_SLOTS; i++) {
 		INIT_WORK(&proxy->ctrls[i].work, zoc_proxy_ctrl_work);
 		proxy->ctrls[i].proxy = proxy;
@@ -959,6 +977,7 @@ void zoc_proxy_destroy(struct zoc_proxy *proxy)
 	zoc_proxy_list_del(proxy);
 	zoc_proxy_prepare_stop(proxy);
 	zoc_guest_link_set_client(proxy->ep, NULL, NULL);
+	cancel_work_sync(&proxy->up_work);
 	destroy_workqueue(proxy->wq);	/* runs what was queued first */
 	mutex_lock(&proxy->mutex);
 	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++)

@@ -57,6 +57,8 @@ static_assert(ZOC_LINK_CTRL_SLOTS <= BITS_PER_LONG);
  *	is another's (mutex)
  * @port_mutex: protects @ports; before RTNL
  * @ports: by slot, the port representors of network devices (port.c)
+ * @up_work: the link came up: tells that the representors prepared for
+ *	its devices moved here (port.c)
  */
 struct zoc_proxy {
 	struct list_head list;
@@ -75,6 +77,7 @@ struct zoc_proxy {
 	unsigned long serving_since;
 	struct mutex port_mutex;	/* @ports, before RTNL */
 	struct zoc_port *ports[ZOC_LINK_MAX_DEVS];
+	struct work_struct up_work;
 };
 
 #define ZOC_PROXY_REPLY_WAIT_MS	5000
@@ -112,6 +115,7 @@ void zoc_proxy_prepare_kick(struct zoc_proxy *proxy);
 void zoc_proxy_prepare_stop(struct zoc_proxy *proxy);
 
 /* Port representors (port.c) */
+void zoc_port_announce(struct zoc_proxy *proxy);
 void zoc_port_drop_all(struct zoc_proxy *proxy);
 
 /* Live records (live.c) */

@@ -35,6 +35,9 @@ struct zoc_proxy;
  *	standby service VM: let go of everything served on it, so that the
  *	next service VM can take it on, and take no control request of the
  *	link's present epoch any more.  Process context.
+ * @up: optional; the link came up: the host took our rings (a standby's
+ *	link is ours from then on).  Called with the receiving lock held,
+ *	interrupts disabled, as @request: never sleep.
  *
  * A client is registered with zoc_guest_link_set_client(); the endpoint
  * never calls the layer above but through these.
@@ -45,6 +48,7 @@ struct zoc_guest_client_ops {
 	void (*tick)(void *priv);
 	void (*show)(void *priv, struct seq_file *s);
 	void (*leave)(void *priv);
+	void (*up)(void *priv);
 };
 
 /* The link endpoint of one ivshmem-doorbell function (link.c). */

@@ -485,7 +485,7 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	struct virtio_net_config cfg = {};
 	struct zoc_virtio_dev *vdev;
 	struct zoc_vnet *vnet;
-	bool kept;
+	bool kept, prepared;
 	int ret;
 
 	if (!zoc_vnet_params_ok(params))
@@ -540,9 +540,9 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	 * (zoc_vnet_resume()).
 	 */
 	rtnl_lock();
-	vnet->moved = zoc_port_attach(vnet->rep, &vnet->peer);
+	prepared = zoc_port_attach(vnet->rep, &vnet->peer);
 	rtnl_unlock();
-	if (vnet->moved)
+	if (prepared)
 		netdev_info(vnet->rep, "prepared representor of %s taken\n",
 			    params->name);
 	else if (kept)
@@ -627,12 +627,7 @@ static int zoc_vnet_detach(struct zoc_pdev *pdev, void *state, size_t len)
 	return ret;
 }
 
-/*
- * The queues run: the link the driver saw, once the representor is up.
- * A representor prepared by a standby tells that it moved, for what
- * depends on where it is (the firmware asks again for the neighbours a standby could not
- * resolve: the VPC's underlay ones).
- */
+/* The queues run: the link the driver saw, once the representor is up. */
 static void zoc_vnet_resume(struct zoc_pdev *pdev)
 {
 	struct zoc_vnet *vnet = zoc_virtio_priv(pdev->priv);
@@ -640,9 +635,6 @@ static void zoc_vnet_resume(struct zoc_pdev *pdev)
 	zoc_virtio_resume(pdev);
 	rtnl_lock();
 	zoc_vnet_update_link(vnet);
-	if (vnet->moved)
-		__netdev_notify_peers(vnet->rep);
-	vnet->moved = false;
 	rtnl_unlock();
 }
 

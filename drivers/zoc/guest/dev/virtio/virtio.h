@@ -389,8 +389,6 @@ struct zoc_vnet_rxbuf;
  * @rep: its representor, the proxy's
  * @admin_up: the host's administrator wants the link up; RTNL
  * @link_up: the link the driver sees: @admin_up and @rep up
- * @moved: a standby prepared @rep for the takeover of the device: it
- *	tells so once the device runs; RTNL
  * @rx_lock: protects the receive buffers
  * @rx_prod: buffers taken from the receive queue
  * @rx_cons: buffers filled or given back
@@ -403,7 +401,6 @@ struct zoc_vnet {
 	struct net_device *rep;
 	bool admin_up;
 	bool link_up;
-	bool moved;
 	spinlock_t rx_lock;	/* transmit paths and the receive queue */
 	unsigned int rx_prod;
 	unsigned int rx_cons;
