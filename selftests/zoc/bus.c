@@ -315,4 +315,50 @@ TEST_F_TIMEOUT(bus, unanswered_read_stalls, 300)
 	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "dev del t0")) TH_LOG("%s", out);
 }
 
+/*
+ * The service VM stops, and register writes are posted to it before the
+ * host knows: they wait in the link's ring.  It is killed; a new service
+ * VM takes the function over from its live record (the test model's
+ * "live" backend keeps one), and the host sends it, before anything else,
+ * the writes the dead one never took: the record holds the number of the
+ * last it took.  Read back, they are all there; none was kept, as none
+ * was written while the function stalled.
+ */
+TEST_F_TIMEOUT(bus, untaken_writes_survive_a_crash, 600)
+{
+	long long kept, epoch;
+	char out[1024];
+	int i;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	self->lab = zoc_lab_open();
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
+	ASSERT_EQ(0, zoc_ctl(out, sizeof(out),
+			     "dev add test name t0 backend live"))
+		TH_LOG("%s", out);
+	ASSERT_EQ(0, zoc_write_str(BUS_CTL, "bar_test t0 10"));
+	kept = zoc_dev_stat("t0", "kept_writes");
+	ASSERT_LE(0, kept) TH_LOG("no kept_writes counter");
+
+	epoch = zoc_link_field("svm_epoch");
+	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-stop"));
+	self->stopped = 1;
+	ASSERT_EQ(0, zoc_write_str(BUS_CTL, "stall_write t0 " STALL_REGS_S));
+	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-kill"));
+	self->stopped = 0;
+	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-start"));
+	ASSERT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT));
+	for (i = 0; i < 600 && zoc_dev_stat("t0", "takeovers") < 1; i++)
+		usleep(100 * 1000);
+	ASSERT_EQ(1, zoc_dev_stat("t0", "takeovers"))
+		TH_LOG("the new service VM did not take t0 over");
+	EXPECT_EQ(kept, zoc_dev_stat("t0", "kept_writes"))
+		TH_LOG("written before the host knew: posted, not kept");
+	EXPECT_EQ(0, zoc_write_str(BUS_CTL, "stall_check t0 " STALL_REGS_S))
+		TH_LOG("writes the dead service VM never took are lost");
+	EXPECT_EQ(0, zoc_ctl(out, sizeof(out), "dev del t0")) TH_LOG("%s", out);
+}
+
 TEST_HARNESS_MAIN

@@ -15,7 +15,7 @@
 #include <linux/types.h>
 
 #define ZOC_LINK_MAGIC		0x004b4e494c434f5aULL	/* "ZOCLINK" */
-#define ZOC_LINK_VERSION	5
+#define ZOC_LINK_VERSION	6
 #define ZOC_LINK_AREA_SIZE	0x100000
 
 /* Heartbeats: a side whose heartbeat stalls this long is taken for dead. */
@@ -262,7 +262,9 @@ struct zoc_ring_hdr {
  * @type: ZOC_MSG_*
  * @flags: zero; no flags are defined yet
  * @len: bytes of the payload that are used, at most ZOC_MSG_PAYLOAD_SIZE
- * @tag: sequence number or tag; a reply carries its request's tag
+ * @tag: sequence number or tag; a reply carries its request's tag.  A
+ *	ZOC_MSG_MMIO_WRITE's is the function's write number: 1 for its first
+ *	write, one more for each next one (&struct zoc_dev_live.writes)
  * @dev: the device the message is about, 0 if none
  * @reserved: zero
  */
@@ -704,6 +706,10 @@ struct zoc_dev_live_copy {
  * @dev: the request the device was created or taken over with, as the
  *	host made it, written before @magic: what a standby service VM
  *	prepares to take it over with (its slot is the record's; untrusted)
+ * @writes: the write number (&struct zoc_msg_hdr.tag) of the last register
+ *	write of the host that the device took, 0 for none: the host sends
+ *	a service VM that takes the device over the writes after it, which
+ *	the last one never took
  * @reserved2: zero
  * @copy: the registers, written in turns
  * @track: what is in flight, in the model's own format, updated in place
@@ -714,7 +720,8 @@ struct zoc_dev_live {
 	__u8 type;
 	__u8 reserved[3];
 	struct zoc_ctrl_dev_create dev;
-	__u8 reserved2[16];
+	__le32 writes;
+	__u8 reserved2[12];
 	struct zoc_dev_live_copy copy[2];
 	__u8 track[ZOC_LINK_LIVE_SIZE - 64 - 2 * ZOC_DEV_LIVE_COPY_SIZE];
 };

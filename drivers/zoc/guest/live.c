@@ -37,6 +37,7 @@ void zoc_proxy_live_clear(struct zoc_pdev *pdev)
 	struct zoc_dev_live *live = pdev->live;
 
 	WRITE_ONCE(live->magic, 0);
+	WRITE_ONCE(live->writes, 0);
 	WRITE_ONCE(live->copy[0].seq, 0);
 	WRITE_ONCE(live->copy[1].seq, 0);
 	pdev->live_seq = 0;

@@ -333,6 +333,8 @@ void zoc_proxy_mmio(struct zoc_pdev *pdev, const struct zoc_msg *msg,
 		if (ok)
 			pdev->model->mmio_write(pdev, off, size,
 						le64_to_cpu(msg->mmio.value));
+		/* Taken: not for the next service VM to be sent again */
+		WRITE_ONCE(pdev->live->writes, msg->hdr.tag);
 		reply->hdr.type = ZOC_MSG_NONE;		/* posted */
 		return;
 	}

@@ -185,7 +185,6 @@ static void zoc_vfn_write(struct mmio_emul_region *region,
 {
 	struct zoc_vfn *fn = container_of(region, struct zoc_vfn, region);
 	const struct zoc_dev_region *r;
-	struct zoc_msg msg;
 	int ret;
 
 	if (READ_ONCE(fn->dead))
@@ -203,14 +202,13 @@ static void zoc_vfn_write(struct mmio_emul_region *region,
 	if (READ_ONCE(fn->stalled) && zoc_vfn_keep(fn, offset, size, val))
 		return;
 	zoc_vfn_stat(fn, ZOC_STAT_MMIO_WRITES);
-	zoc_vfn_msg(fn, &msg, ZOC_MSG_MMIO_WRITE, offset, size, val);
 	/*
 	 * Posted, never dropped: a full ring is waited out as long as a read
 	 * would wait for its reply.  A service VM that takes nothing for
 	 * that long is gone, for this function as for a read, unless the
 	 * bus rides through its loss.
 	 */
-	ret = zoc_link_post_wait(fn->bus->link, &msg, zoc_vfn_wait_ns());
+	ret = zoc_vfn_post_write(fn, offset, size, val, zoc_vfn_wait_ns());
 	if (ret && zoc_vfn_keep(fn, offset, size, val))
 		return;
 	if (ret == -ETIMEDOUT)

@@ -30,6 +30,8 @@
 #define ZOC_BUS_SLOTS		ZOC_LINK_MAX_DEVS
 #define ZOC_BUS_BAR_STRIDE	BIT(ZOC_BUS_BAR_MAX_SHIFT)
 #define ZOC_BUS_KEPT		16	/* BAR writes a stalled function keeps */
+/* BAR writes posted to the service VM that a function notes (a power of 2) */
+#define ZOC_BUS_POSTED		16
 #define ZOC_BUS_READ_NS		(200 * NSEC_PER_MSEC)	/* TCG is slow */
 /* ... when the access has interrupts disabled: a small bound */
 #define ZOC_BUS_READ_IRQSOFF_NS	(20 * NSEC_PER_MSEC)
@@ -43,15 +45,18 @@ static_assert(ZOC_LINK_DEV_PAGES + ZOC_BUS_SLOTS * ZOC_LINK_DEV_PAGE_SIZE <=
 struct irq_domain;
 
 /**
- * struct zoc_vfn_kept - a BAR write kept while its function stalls
+ * struct zoc_vfn_kept - a BAR write kept while its function stalls, or
+ *	noted as posted
  * @offset: in BAR0
- * @size: 1, 2, 4 or 8
+ * @size: 1, 2, 4 or 8; 0: none (a posted one that was not sent)
  * @value: the value written
+ * @seq: a posted one's write number
  */
 struct zoc_vfn_kept {
 	u64 offset;
 	u64 value;
 	unsigned int size;
+	u32 seq;
 };
 
 /**
@@ -103,6 +108,9 @@ struct zoc_vfn_kept {
  * @db_held: doorbells rung while stalled, their pending bits held back
  *	until the writes kept before them are replayed
  * @kept: BAR writes kept while stalled, in order
+ * @write_seq: the write number of the last BAR write posted
+ * @posted: the last ZOC_BUS_POSTED BAR writes posted, by write number:
+ *	those its service VM did not take are sent to the next one
  */
 struct zoc_vfn {
 	struct zoc_bus *bus;
@@ -148,6 +156,8 @@ struct zoc_vfn {
 	unsigned int replayed;
 	unsigned long db_held;
 	struct zoc_vfn_kept kept[ZOC_BUS_KEPT];
+	u32 write_seq;
+	struct zoc_vfn_kept posted[ZOC_BUS_POSTED];
 };
 
 /**
@@ -269,6 +279,9 @@ bool zoc_vfn_stall(struct zoc_vfn *fn);
 void zoc_vfn_answered(struct zoc_vfn *fn);
 bool zoc_vfn_hold_doorbell(struct zoc_vfn *fn, unsigned int db);
 void zoc_vfn_outage_reset(struct zoc_vfn *fn);
+int zoc_vfn_post_write(struct zoc_vfn *fn, u64 offset, unsigned int size,
+		       u64 val, u64 wait_ns);
+void zoc_vfn_writes_reset(struct zoc_vfn *fn);
 void zoc_bus_outage_event(struct zoc_bus *b, enum zoc_link_event event);
 void zoc_bus_outage_init(struct zoc_bus *b);
 void zoc_bus_outage_exit(struct zoc_bus *b);

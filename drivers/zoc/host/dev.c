@@ -146,6 +146,7 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 	fn->bar = b->window.start + fn->slot * ZOC_BUS_BAR_STRIDE;
 	fn->bar_size = BIT(fn->image.bar_shift);
 	zoc_vfn_outage_reset(fn);
+	zoc_vfn_writes_reset(fn);
 	fn->dead = false;
 	fn->model_gone = false;
 	fn->pba = 0;

@@ -12,7 +12,10 @@
  * function is taken over: by the same service VM if it only paused (the
  * same epoch), else by the new one (ZOC_CTRL_DEV_ATTACH, from the state
  * the last model saved in host memory), and the writes kept are replayed
- * in order.  A function the new service VM cannot take over (no valid
+ * in order, after those the last service VM was sent but never took: the
+ * bus notes the last ZOC_BUS_POSTED writes of each function it posted,
+ * numbered, and the device's live record says the number of the last one
+ * its model took.  A function the new service VM cannot take over (no valid
  * state, no backend, an image it cannot reproduce) is removed.  After the
  * link's outage limit (zocctl link set ... outage-limit), what still
  * stalls is removed as it was before: a surprise removal, its DMA fenced.
@@ -185,6 +188,111 @@ bool zoc_vfn_hold_doorbell(struct zoc_vfn *fn, unsigned int db)
 	return held;
 }
 
+/**
+ * zoc_vfn_post_write - post a BAR write to the service VM, and note it
+ * @fn: the function
+ * @offset: in BAR0
+ * @size: 1, 2, 4 or 8
+ * @val: the value
+ * @wait_ns: how long to wait for room in the ring
+ *
+ * The write is numbered (&struct zoc_msg_hdr.tag), and noted with its
+ * number until ZOC_BUS_POSTED more are: a service VM lost before it took
+ * it from the ring did not apply it, and the next one is sent it
+ * (zoc_vfn_untaken()).  A function's writes are numbered in the order
+ * they are posted as long as its driver makes them one at a time, as
+ * drivers program registers.
+ *
+ * Context: any (the MMIO emulation path).
+ * Return: as zoc_link_post_wait(); not noted if not sent.
+ */
+int zoc_vfn_post_write(struct zoc_vfn *fn, u64 offset, unsigned int size,
+		       u64 val, u64 wait_ns)
+{
+	struct zoc_vfn_kept *w;
+	struct zoc_msg msg;
+	unsigned long flags;
+	u32 seq;
+	int ret;
+
+	zoc_vfn_msg(fn, &msg, ZOC_MSG_MMIO_WRITE, offset, size, val);
+	raw_spin_lock_irqsave(&fn->kept_lock, flags);
+	seq = ++fn->write_seq;
+	w = &fn->posted[seq % ZOC_BUS_POSTED];
+	w->offset = offset;
+	w->value = val;
+	w->size = size;
+	w->seq = seq;
+	raw_spin_unlock_irqrestore(&fn->kept_lock, flags);
+	msg.hdr.tag = cpu_to_le32(seq);
+	ret = zoc_link_post_wait(fn->bus->link, &msg, wait_ns);
+	if (ret) {
+		raw_spin_lock_irqsave(&fn->kept_lock, flags);
+		if (w->seq == seq)
+			w->size = 0;	/* the caller keeps it, or it is gone */
+		raw_spin_unlock_irqrestore(&fn->kept_lock, flags);
+	}
+	return ret;
+}
+
+/*
+ * A new service VM takes @fn over: the writes posted to the last one that
+ * it never took, by the device's live record (written by that service VM:
+ * untrusted, it can only cost its own device writes), go first among the
+ * writes to replay.  Return 0, or -ENOSPC if they are more than were noted
+ * or than can be kept: the function cannot go on as its driver left it.
+ * Bus mutex held.
+ */
+static int zoc_vfn_untaken(struct zoc_bus *b, struct zoc_vfn *fn)
+{
+	const struct zoc_dev_live *live = zoc_link_live_page(b->link, fn->slot);
+	u32 taken = le32_to_cpu(READ_ONCE(live->writes));
+	struct zoc_vfn_kept lost[ZOC_BUS_POSTED], *w;
+	unsigned int n = 0, keep;
+	int ret = 0;
+	u32 seq;
+
+	raw_spin_lock_irq(&fn->kept_lock);
+	if ((s32)(fn->write_seq - taken) < 0)
+		taken = fn->write_seq;	/* more than it was sent: none lost */
+	if (fn->write_seq - taken > ZOC_BUS_POSTED) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	for (seq = taken + 1; seq != fn->write_seq + 1; seq++) {
+		w = &fn->posted[seq % ZOC_BUS_POSTED];
+		if (w->seq == seq && w->size) {
+			lost[n++] = *w;
+			w->size = 0;	/* moved: not twice */
+		}
+	}
+	/* Those replayed already were posted again: among @lost, or taken. */
+	keep = fn->nr_kept - fn->replayed;
+	if (n + keep > ZOC_BUS_KEPT) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	memmove(fn->kept + n, fn->kept + fn->replayed, keep * sizeof(*w));
+	memcpy(fn->kept, lost, n * sizeof(*w));
+	fn->nr_kept = n + keep;
+	fn->replayed = 0;
+out:
+	raw_spin_unlock_irq(&fn->kept_lock);
+	if (n)
+		dev_info(zoc_vfn_dev(fn), "%s: %u register writes the service VM never took, sent again\n",
+			 fn->name, n);
+	return ret;
+}
+
+/* The write numbers start again: a new device in @fn's slot. */
+void zoc_vfn_writes_reset(struct zoc_vfn *fn)
+{
+	raw_spin_lock_irq(&fn->kept_lock);
+	fn->write_seq = 0;
+	memset(fn->posted, 0, sizeof(fn->posted));
+	raw_spin_unlock_irq(&fn->kept_lock);
+}
+
 /* Forget what @fn kept: a new device in its slot, or none. */
 void zoc_vfn_outage_reset(struct zoc_vfn *fn)
 {
@@ -206,11 +314,9 @@ void zoc_vfn_outage_reset(struct zoc_vfn *fn)
  */
 static int zoc_vfn_go_on(struct zoc_vfn *fn, u32 epoch)
 {
-	struct zoc_bus *b = fn->bus;
 	unsigned int n, kept;
 	struct zoc_vfn_kept k;
 	unsigned long bits;
-	struct zoc_msg msg;
 	int ret;
 
 	for (;;) {
@@ -219,9 +325,8 @@ static int zoc_vfn_go_on(struct zoc_vfn *fn, u32 epoch)
 			break;
 		k = fn->kept[fn->replayed];
 		raw_spin_unlock_irq(&fn->kept_lock);
-		zoc_vfn_msg(fn, &msg, ZOC_MSG_MMIO_WRITE, k.offset, k.size,
-			    k.value);
-		ret = zoc_link_post_wait(b->link, &msg, ZOC_BUS_READ_NS);
+		ret = zoc_vfn_post_write(fn, k.offset, k.size, k.value,
+					 ZOC_BUS_READ_NS);
 		if (ret)
 			return ret;
 		raw_spin_lock_irq(&fn->kept_lock);
@@ -316,6 +421,14 @@ static unsigned int zoc_bus_take_over(struct zoc_bus *b, unsigned long deadline)
 		if (!new && READ_ONCE(fn->stalled_at) &&
 		    zoc_link_peer_beat(b->link) == READ_ONCE(fn->stalled_beat)) {
 			waiting++;
+			continue;
+		}
+		ret = new ? zoc_vfn_untaken(b, fn) : 0;
+		if (ret) {
+			dev_warn(zoc_vfn_dev(fn), "%s: more register writes lost with the service VM than kept\n",
+				 fn->name);
+			zoc_vfn_outage_reset(fn);
+			zoc_vfn_gone(fn, "register writes lost with the service VM");
 			continue;
 		}
 		ret = new ? zoc_vfn_attach(b, fn) : 0;

@@ -8,6 +8,12 @@
  *                shadow register i and raises MSI-X vector i % 2
  * 0x1800-0x180f  4 shadow registers (read from the register shadow)
  * 0x2000, 0x3000 MSI-X table and PBA (2 vectors), served by the host's bus
+ *
+ * A device made with the backend "live" outlives its service VM: its first
+ * ZTM_LIVE_REGS registers are its state, committed to its live record at
+ * each write, saved when the module lets go of it, and taken over by the
+ * next model or service VM.  The others are destroyed with their proxy, as
+ * a model without @detach has it.
  */
 
 #include <linux/module.h>
@@ -21,17 +27,30 @@
 #define ZTM_REGS	512
 #define ZTM_DOORBELLS	4
 #define ZTM_VECTORS	2
+#define ZTM_LIVE_REGS	64
+#define ZTM_LIVE	"live"
 
 /**
  * struct ztm - one test device
  * @lock: protects @regs against concurrent requests
+ * @live: it keeps a live record, and can be let go of
  * @regs: the register file
  */
 struct ztm {
 	/* requests come in interrupt context */
 	spinlock_t lock;
+	bool live;
 	u64 regs[ZTM_REGS];
 };
+
+/* A live device's state, committed: the caller serializes. */
+static void ztm_commit(struct zoc_pdev *pdev)
+{
+	struct ztm *t = pdev->priv;
+
+	if (t->live)
+		zoc_proxy_live_commit(pdev, t->regs, ZTM_LIVE_REGS * 8);
+}
 
 static u64 ztm_read(struct zoc_pdev *pdev, u64 offset, unsigned int size)
 {
@@ -55,6 +74,7 @@ static void ztm_write(struct zoc_pdev *pdev, u64 offset, unsigned int size,
 	spin_lock_irqsave(&t->lock, flags);
 	if (size == 8 && offset % 8 == 0 && offset / 8 < ZTM_REGS)
 		t->regs[offset / 8] = val;
+	ztm_commit(pdev);
 	spin_unlock_irqrestore(&t->lock, flags);
 }
 
@@ -66,8 +86,8 @@ static void ztm_doorbell(struct zoc_pdev *pdev, unsigned int index, u32 val)
 	zoc_proxy_irq(pdev, index % ZTM_VECTORS);
 }
 
-static int ztm_create(struct zoc_pdev *pdev,
-		      const struct zoc_proxy_params *params)
+static int ztm_new(struct zoc_pdev *pdev,
+		   const struct zoc_proxy_params *params)
 {
 	struct zoc_dev_image *img = &pdev->image;
 	struct ztm *t;
@@ -76,6 +96,7 @@ static int ztm_create(struct zoc_pdev *pdev,
 	if (!t)
 		return -ENOMEM;
 	spin_lock_init(&t->lock);
+	t->live = !strcmp(params->backend, ZTM_LIVE);
 	pdev->priv = t;
 	/* QEMU's PCI test device IDs: no driver binds to them. */
 	img->vendor = cpu_to_le16(0x1b36);
@@ -95,9 +116,68 @@ static int ztm_create(struct zoc_pdev *pdev,
 	return 0;
 }
 
+static int ztm_create(struct zoc_pdev *pdev,
+		      const struct zoc_proxy_params *params)
+{
+	int ret = ztm_new(pdev, params);
+
+	if (!ret)
+		ztm_commit(pdev);
+	return ret;
+}
+
 static void ztm_destroy(struct zoc_pdev *pdev)
 {
 	kfree(pdev->priv);
+}
+
+/* Its state: the live registers.  Only a live device has any. */
+static int ztm_detach(struct zoc_pdev *pdev, void *state, size_t len)
+{
+	struct ztm *t = pdev->priv;
+	int ret = -EOPNOTSUPP;
+
+	if (t->live && len >= ZTM_LIVE_REGS * 8) {
+		memcpy(state, t->regs, ZTM_LIVE_REGS * 8);
+		ret = ZTM_LIVE_REGS * 8;
+	}
+	ztm_destroy(pdev);
+	return ret;
+}
+
+static int ztm_attach(struct zoc_pdev *pdev,
+		      const struct zoc_proxy_params *params,
+		      const void *state, size_t len)
+{
+	struct ztm *t;
+	int ret;
+
+	if (strcmp(params->backend, ZTM_LIVE) || len != ZTM_LIVE_REGS * 8)
+		return -EINVAL;
+	ret = ztm_new(pdev, params);
+	if (ret)
+		return ret;
+	t = pdev->priv;
+	memcpy(t->regs, state, len);
+	return 0;
+}
+
+/* Taken over: its record is ours from now on. */
+static void ztm_resume(struct zoc_pdev *pdev)
+{
+	struct ztm *t = pdev->priv;
+	unsigned long flags;
+
+	spin_lock_irqsave(&t->lock, flags);
+	ztm_commit(pdev);
+	spin_unlock_irqrestore(&t->lock, flags);
+}
+
+static int ztm_recover(struct zoc_pdev *pdev,
+		       const struct zoc_proxy_params *params,
+		       const void *state, size_t len, const void *track)
+{
+	return ztm_attach(pdev, params, state, len);
 }
 
 static struct zoc_proxy_model ztm_model = {
@@ -109,6 +189,10 @@ static struct zoc_proxy_model ztm_model = {
 	.mmio_read = ztm_read,
 	.mmio_write = ztm_write,
 	.doorbell = ztm_doorbell,
+	.detach = ztm_detach,
+	.attach = ztm_attach,
+	.recover = ztm_recover,
+	.resume = ztm_resume,
 };
 
 static int __init ztm_init(void)
