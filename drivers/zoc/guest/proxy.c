@@ -976,16 +976,22 @@ void zoc_proxy_destroy(struct zoc_proxy *proxy)
 {
 	unsigned int slot;
 
-	zoc_proxy_list_del(proxy);
-	zoc_proxy_prepare_stop(proxy);
 	zoc_guest_link_set_client(proxy->ep, NULL, NULL);
 	cancel_work_sync(&proxy->up_work);
 	destroy_workqueue(proxy->wq);	/* runs what was queued first */
+	/*
+	 * In the list of proxies until its devices are gone: a model's
+	 * module that goes meanwhile detaches them first (swap.c), rather
+	 * than leave us calling it after its exit.
+	 */
 	mutex_lock(&proxy->mutex);
 	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++)
 		zoc_proxy_dev_leave(proxy, slot);
 	mutex_unlock(&proxy->mutex);
+	zoc_proxy_list_del(proxy);
+	zoc_proxy_prepare_stop(proxy);	/* no kick after the list */
 	zoc_port_drop_all(proxy);
+	mutex_destroy(&proxy->port_mutex);
 	mutex_destroy(&proxy->mutex);
 	kfree(proxy);
 }
