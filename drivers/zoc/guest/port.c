@@ -40,15 +40,19 @@
 
 #define ZOC_PORT_DRIVER		"zoc_rep"
 
+/* &struct zoc_port.flags */
+#define ZOC_PORT_PREPARED	0	/* prepared since its last peer */
+#define ZOC_PORT_ANNOUNCE	1	/* prepared, its move not told yet */
+
 /**
  * struct zoc_port - a port representor; the private part of its netdev
  * @dev: the netdev
  * @proxy: the proxy that keeps it
  * @slot: the slot of its device
+ * @name: the name the host asked for (the netdev's may change)
  * @id: the identity the host asked for
  * @peer: the device behind it, or NULL; set under RTNL
- * @prepared: prepared for a takeover since its last peer
- * @announce: prepared, and not told yet that it moved (port mutex)
+ * @flags: ZOC_PORT_*
  * @xdp_prog: its XDP program, for what the host sends
  * @xdp_rxq: what that program sees of where packets come from
  */
@@ -56,10 +60,10 @@ struct zoc_port {
 	struct net_device *dev;
 	struct zoc_proxy *proxy;
 	unsigned int slot;
+	char name[ZOC_DEV_NAME_LEN];
 	struct zoc_ctrl_net id;
 	struct zoc_port_peer __rcu *peer;
-	bool prepared;
-	bool announce;
+	unsigned long flags;
 	struct bpf_prog __rcu *xdp_prog;
 	struct xdp_rxq_info xdp_rxq;
 };
@@ -352,13 +356,16 @@ static struct zoc_port *zoc_port_new(struct zoc_proxy *proxy,
 	port->dev = dev;
 	port->proxy = proxy;
 	port->slot = slot;
+	strscpy(port->name, name, sizeof(port->name));
 	port->id = *id;
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats)
 		goto out_free;
 	zoc_port_setup(dev);
-	ret = xdp_rxq_info_reg(&port->xdp_rxq, dev, 0, 0) ?:
-	      xdp_rxq_info_reg_mem_model(&port->xdp_rxq, MEM_TYPE_PAGE_SHARED,
+	ret = xdp_rxq_info_reg(&port->xdp_rxq, dev, 0, 0);
+	if (ret)
+		goto out_free;
+	ret = xdp_rxq_info_reg_mem_model(&port->xdp_rxq, MEM_TYPE_PAGE_SHARED,
 					 NULL) ?:
 	      register_netdev(dev);
 	if (!ret)
@@ -399,7 +406,7 @@ static struct zoc_port *__zoc_port_get(struct zoc_proxy *proxy,
 		return ERR_PTR(-EINVAL);
 	mutex_lock(&proxy->port_mutex);
 	port = proxy->ports[slot];
-	*kept = port && !strcmp(port->dev->name, name) &&
+	*kept = port && !strcmp(port->name, name) &&
 		!memcmp(&port->id, id, sizeof(*id));
 	if (*kept) {
 		if (rcu_access_pointer(port->peer))
@@ -408,7 +415,7 @@ static struct zoc_port *__zoc_port_get(struct zoc_proxy *proxy,
 	}
 	for (i = 0; i < ZOC_LINK_MAX_DEVS; i++)
 		if (i == slot || (proxy->ports[i] &&
-				  !strcmp(proxy->ports[i]->dev->name, name)))
+				  !strcmp(proxy->ports[i]->name, name)))
 			zoc_port_drop_locked(proxy, i);
 	port = proxy->ports[slot] ? ERR_PTR(-EBUSY) :
 				    zoc_port_new(proxy, slot, name, id);
@@ -419,9 +426,10 @@ static struct zoc_port *__zoc_port_get(struct zoc_proxy *proxy,
 			    id->prefix_len);
 	}
 out:
-	if (!IS_ERR(port) && prepare) {
-		WRITE_ONCE(port->prepared, true);
-		port->announce = true;
+	/* Not once the link is ours: its move was told, or is not to be */
+	if (!IS_ERR(port) && prepare && !proxy->ports_announced) {
+		set_bit(ZOC_PORT_PREPARED, &port->flags);
+		set_bit(ZOC_PORT_ANNOUNCE, &port->flags);
 	}
 	mutex_unlock(&proxy->port_mutex);
 	return port;
@@ -440,7 +448,11 @@ out:
  * Another is dropped first, as is any representor of the proxy of the
  * same name with no peer: the host asks for a device it had elsewhere.
  *
- * Context: process context; takes RTNL.
+ * The representor stays the slot's while the caller holds the proxy's
+ * mutex, as every model's create, attach and recover does: until it
+ * attaches it (zoc_port_attach()), or leaves it.
+ *
+ * Context: process context, the proxy's mutex held; takes RTNL.
  * Return: the representor, registered; or an ERR_PTR().
  */
 struct net_device *zoc_port_get(struct zoc_proxy *proxy, unsigned int slot,
@@ -513,7 +525,7 @@ bool zoc_port_attach(struct net_device *dev, struct zoc_port_peer *peer)
 
 	ASSERT_RTNL();
 	rcu_assign_pointer(port->peer, peer);
-	return xchg(&port->prepared, false);
+	return test_and_clear_bit(ZOC_PORT_PREPARED, &port->flags);
 }
 EXPORT_SYMBOL_GPL(zoc_port_attach);
 
@@ -541,7 +553,10 @@ EXPORT_SYMBOL_GPL(zoc_port_detach);
  * The link came up: the representors a standby prepared moved here, for
  * what depends on where they are.  Each tells so, once: the firmware
  * then asks again for the neighbours a standby could not resolve (the
- * VPC's underlay ones), while the host asks for the takeovers.
+ * VPC's underlay ones), while the host asks for the takeovers.  Their
+ * own announcements (a gratuitous ARP, if they had addresses) have no
+ * device to go to yet, and are dropped.  What a standby prepares from now
+ * on does not move, until the link is handed over again.
  */
 void zoc_port_announce(struct zoc_proxy *proxy)
 {
@@ -549,15 +564,22 @@ void zoc_port_announce(struct zoc_proxy *proxy)
 	unsigned int slot;
 
 	mutex_lock(&proxy->port_mutex);
+	proxy->ports_announced = true;
 	rtnl_lock();
 	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++) {
 		port = proxy->ports[slot];
-		if (!port || !port->announce)
-			continue;
-		port->announce = false;
-		__netdev_notify_peers(port->dev);
+		if (port && test_and_clear_bit(ZOC_PORT_ANNOUNCE, &port->flags))
+			__netdev_notify_peers(port->dev);
 	}
 	rtnl_unlock();
+	mutex_unlock(&proxy->port_mutex);
+}
+
+/* The link was handed over: what is prepared from now on moves again. */
+void zoc_port_stand_by(struct zoc_proxy *proxy)
+{
+	mutex_lock(&proxy->port_mutex);
+	proxy->ports_announced = false;
 	mutex_unlock(&proxy->port_mutex);
 }
 
@@ -574,5 +596,4 @@ void zoc_port_drop_all(struct zoc_proxy *proxy)
 		zoc_port_drop_locked(proxy, slot);
 	}
 	mutex_unlock(&proxy->port_mutex);
-	mutex_destroy(&proxy->port_mutex);
 }

@@ -122,9 +122,17 @@ static void zoc_proxy_prepare_work(struct work_struct *work)
 	} else if (!proxy->serving_since) {
 		proxy->serving_since = jiffies ?: 1;
 	} else if (time_after(jiffies, proxy->serving_since + keep)) {
-		/* What no takeover took: the host did not ask for it. */
-		for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++)
-			zoc_proxy_unprepare(proxy, slot);
+		/*
+		 * What no takeover took: the host did not ask for it.  A slot
+		 * with a device took what was prepared, or replaced it: a
+		 * representor is its device's, even while no model has it.
+		 */
+		for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++) {
+			if (rcu_access_pointer(proxy->devs[slot]))
+				proxy->prepared[slot] = 0;
+			else
+				zoc_proxy_unprepare(proxy, slot);
+		}
 	}
 	mutex_unlock(&proxy->mutex);
 	/* not over a kick that came meanwhile */

@@ -892,6 +892,7 @@ static void zoc_proxy_leave(void *priv)
 	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++)
 		zoc_proxy_dev_leave(proxy, slot);
 	mutex_unlock(&proxy->mutex);
+	zoc_port_stand_by(proxy);
 }
 
 /*

@@ -55,8 +55,11 @@ static_assert(ZOC_LINK_CTRL_SLOTS <= BITS_PER_LONG);
  *	(mutex)
  * @serving_since: when @prepare_work first saw the link ours, 0 while it
  *	is another's (mutex)
- * @port_mutex: protects @ports; before RTNL
+ * @port_mutex: protects @ports and @ports_announced; after @mutex, before
+ *	RTNL
  * @ports: by slot, the port representors of network devices (port.c)
+ * @ports_announced: the link came up since the proxy last stood by: the
+ *	representors prepared before told that they moved
  * @up_work: the link came up: tells that the representors prepared for
  *	its devices moved here (port.c)
  */
@@ -77,6 +80,7 @@ struct zoc_proxy {
 	unsigned long serving_since;
 	struct mutex port_mutex;	/* @ports, before RTNL */
 	struct zoc_port *ports[ZOC_LINK_MAX_DEVS];
+	bool ports_announced;
 	struct work_struct up_work;
 };
 
@@ -116,6 +120,7 @@ void zoc_proxy_prepare_stop(struct zoc_proxy *proxy);
 
 /* Port representors (port.c) */
 void zoc_port_announce(struct zoc_proxy *proxy);
+void zoc_port_stand_by(struct zoc_proxy *proxy);
 void zoc_port_drop_all(struct zoc_proxy *proxy);
 
 /* Live records (live.c) */
