@@ -263,8 +263,9 @@ struct zoc_ring_hdr {
  * @flags: zero; no flags are defined yet
  * @len: bytes of the payload that are used, at most ZOC_MSG_PAYLOAD_SIZE
  * @tag: sequence number or tag; a reply carries its request's tag.  A
- *	ZOC_MSG_MMIO_WRITE's is the function's write number: 1 for its first
- *	write, one more for each next one (&struct zoc_dev_live.writes)
+ *	ZOC_MSG_MMIO_WRITE's is the function's write number, one more than
+ *	the write posted before it (a write sent again gets a new one; 0 is
+ *	none): &struct zoc_dev_live.writes
  * @dev: the device the message is about, 0 if none
  * @reserved: zero
  */

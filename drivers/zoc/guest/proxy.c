@@ -333,7 +333,11 @@ void zoc_proxy_mmio(struct zoc_pdev *pdev, const struct zoc_msg *msg,
 		if (ok)
 			pdev->model->mmio_write(pdev, off, size,
 						le64_to_cpu(msg->mmio.value));
-		/* Taken: not for the next service VM to be sent again */
+		/*
+		 * Taken: not for the next service VM to be sent again.  What
+		 * the model records of it, in its live record, may come later
+		 * (a work item): a crash between the two loses the write.
+		 */
 		WRITE_ONCE(pdev->live->writes, msg->hdr.tag);
 		reply->hdr.type = ZOC_MSG_NONE;		/* posted */
 		return;

@@ -109,6 +109,9 @@ struct zoc_vfn_kept {
  *	until the writes kept before them are replayed
  * @kept: BAR writes kept while stalled, in order
  * @write_seq: the write number of the last BAR write posted
+ * @posting: BAR writes being posted (kept_lock)
+ * @untaken_epoch: the service VM epoch that was sent the writes the one
+ *	before it never took; bus mutex
  * @posted: the last ZOC_BUS_POSTED BAR writes posted, by write number:
  *	those its service VM did not take are sent to the next one
  */
@@ -157,6 +160,8 @@ struct zoc_vfn {
 	unsigned long db_held;
 	struct zoc_vfn_kept kept[ZOC_BUS_KEPT];
 	u32 write_seq;
+	unsigned int posting;
+	u32 untaken_epoch;
 	struct zoc_vfn_kept posted[ZOC_BUS_POSTED];
 };
 

@@ -223,27 +223,30 @@ int zoc_vfn_post_write(struct zoc_vfn *fn, u64 offset, unsigned int size,
 	w->value = val;
 	w->size = size;
 	w->seq = seq;
+	fn->posting++;
 	raw_spin_unlock_irqrestore(&fn->kept_lock, flags);
 	msg.hdr.tag = cpu_to_le32(seq);
 	ret = zoc_link_post_wait(fn->bus->link, &msg, wait_ns);
-	if (ret) {
-		raw_spin_lock_irqsave(&fn->kept_lock, flags);
-		if (w->seq == seq)
-			w->size = 0;	/* the caller keeps it, or it is gone */
-		raw_spin_unlock_irqrestore(&fn->kept_lock, flags);
-	}
+	raw_spin_lock_irqsave(&fn->kept_lock, flags);
+	fn->posting--;
+	if (ret && w->seq == seq)
+		w->size = 0;	/* the caller keeps it, or it is gone */
+	raw_spin_unlock_irqrestore(&fn->kept_lock, flags);
 	return ret;
 }
 
 /*
- * A new service VM takes @fn over: the writes posted to the last one that
- * it never took, by the device's live record (written by that service VM:
- * untrusted, it can only cost its own device writes), go first among the
- * writes to replay.  Return 0, or -ENOSPC if they are more than were noted
- * or than can be kept: the function cannot go on as its driver left it.
- * Bus mutex held.
+ * A new service VM, epoch @epoch, takes @fn over: the writes posted to the
+ * last one that it never took, by the device's live record (written by
+ * that service VM: untrusted, it can only cost its own device writes), go
+ * first among the writes to replay, and the doorbells rung since wait for
+ * them.  Once an epoch: later, the record is the new one's, and what it
+ * did not take yet is in its ring.  Return 0; -EAGAIN while a write is
+ * being posted (it may yet reach the new one); or -ENOSPC if they are more
+ * than were noted or than can be kept: the function cannot go on as its
+ * driver left it.  Bus mutex held.
  */
-static int zoc_vfn_untaken(struct zoc_bus *b, struct zoc_vfn *fn)
+static int zoc_vfn_untaken(struct zoc_bus *b, struct zoc_vfn *fn, u32 epoch)
 {
 	const struct zoc_dev_live *live = zoc_link_live_page(b->link, fn->slot);
 	u32 taken = le32_to_cpu(READ_ONCE(live->writes));
@@ -252,7 +255,13 @@ static int zoc_vfn_untaken(struct zoc_bus *b, struct zoc_vfn *fn)
 	int ret = 0;
 	u32 seq;
 
+	if (fn->untaken_epoch == epoch)
+		return 0;
 	raw_spin_lock_irq(&fn->kept_lock);
+	if (fn->posting) {
+		raw_spin_unlock_irq(&fn->kept_lock);
+		return -EAGAIN;
+	}
 	if ((s32)(fn->write_seq - taken) < 0)
 		taken = fn->write_seq;	/* more than it was sent: none lost */
 	if (fn->write_seq - taken > ZOC_BUS_POSTED) {
@@ -272,13 +281,18 @@ static int zoc_vfn_untaken(struct zoc_bus *b, struct zoc_vfn *fn)
 		ret = -ENOSPC;
 		goto out;
 	}
-	memmove(fn->kept + n, fn->kept + fn->replayed, keep * sizeof(*w));
-	memcpy(fn->kept, lost, n * sizeof(*w));
+	memmove(fn->kept + n, fn->kept + fn->replayed, keep * sizeof(*fn->kept));
+	memcpy(fn->kept, lost, n * sizeof(*fn->kept));
 	fn->nr_kept = n + keep;
 	fn->replayed = 0;
+	/* Rung after them: held back until they are replayed (go_on) */
+	if (n)
+		fn->db_held |= xchg((__force unsigned long *)&fn->page->db_pending,
+				    0);
+	fn->untaken_epoch = epoch;
 out:
 	raw_spin_unlock_irq(&fn->kept_lock);
-	if (n)
+	if (n && !ret)
 		dev_info(zoc_vfn_dev(fn), "%s: %u register writes the service VM never took, sent again\n",
 			 fn->name, n);
 	return ret;
@@ -289,6 +303,7 @@ void zoc_vfn_writes_reset(struct zoc_vfn *fn)
 {
 	raw_spin_lock_irq(&fn->kept_lock);
 	fn->write_seq = 0;
+	fn->untaken_epoch = 0;
 	memset(fn->posted, 0, sizeof(fn->posted));
 	raw_spin_unlock_irq(&fn->kept_lock);
 }
@@ -423,7 +438,11 @@ static unsigned int zoc_bus_take_over(struct zoc_bus *b, unsigned long deadline)
 			waiting++;
 			continue;
 		}
-		ret = new ? zoc_vfn_untaken(b, fn) : 0;
+		ret = new ? zoc_vfn_untaken(b, fn, epoch) : 0;
+		if (ret == -EAGAIN) {
+			waiting++;
+			continue;
+		}
 		if (ret) {
 			dev_warn(zoc_vfn_dev(fn), "%s: more register writes lost with the service VM than kept\n",
 				 fn->name);

@@ -12,8 +12,9 @@
  * A device made with the backend "live" outlives its service VM: its first
  * ZTM_LIVE_REGS registers are its state, committed to its live record at
  * each write, saved when the module lets go of it, and taken over by the
- * next model or service VM.  The others are destroyed with their proxy, as
- * a model without @detach has it.
+ * next model or service VM.  The others have no state: letting go of one
+ * (the module unloaded, the proxy gone) tears it down with nothing saved,
+ * and the host removes it when no service VM can take it over.
  */
 
 #include <linux/module.h>
