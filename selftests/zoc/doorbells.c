@@ -38,6 +38,16 @@ TEST_F_TIMEOUT(lab, both_ways, 600)
 		ASSERT_EQ(0, zoc_probe()) TH_LOG("round %d failed", i);
 	EXPECT_EQ(tx + ROUNDS, zoc_link_field("doorbells_tx"));
 	EXPECT_LE(rx + ROUNDS, zoc_link_field("doorbells_rx"));
+	/*
+	 * The service VM may answer a probe from its tick before our
+	 * doorbell's interrupt reached it: the doorbell is counted a moment
+	 * after the answer.
+	 */
+	for (i = 0; i < 50; i++) {
+		if (zoc_link_field("svm_doorbells_rx") >= svm_rx + ROUNDS)
+			break;
+		usleep(20 * 1000);
+	}
 	EXPECT_LE(svm_rx + ROUNDS, zoc_link_field("svm_doorbells_rx"));
 }
 
