@@ -20,6 +20,7 @@
 #include <linux/mutex.h>
 #include <linux/netlink.h>
 #include <linux/pci.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -135,10 +136,32 @@ static void zoc_vfn_quiesce(struct zoc_bus *b, struct zoc_vfn *fn)
 		zoc_vfn_dma_fence(fn);
 }
 
+/*
+ * The only driver that may bind a function of @type, or NULL for any.
+ * Linux's virtio_pci claims every device of Red Hat's virtio vendor ID
+ * (0x1af4), whose range for experimental use an NVMe controller with no
+ * ID of its operator's shows (nvme.rst): it would probe the controller
+ * before nvme does.  An administrator who hands a function to VFIO writes
+ * vfio-pci there, as for any device.
+ */
+static const char *zoc_vfn_driver(u8 type)
+{
+	switch (type) {
+	case ZOC_DEV_NVME:
+		return "nvme";
+	case ZOC_DEV_VIRTIO_BLK:
+	case ZOC_DEV_VIRTIO_NET:
+		return "virtio-pci";
+	default:
+		return NULL;
+	}
+}
+
 /* Put @fn on the bus, its image taken.  Bus mutex held. */
 static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 {
 	struct pci_bus *bus = b->bridge->bus;
+	const char *driver;
 	struct pci_dev *pdev;
 	unsigned int v;
 	int ret;
@@ -177,6 +200,10 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 	pci_lock_rescan_remove();
 	pdev = pci_scan_single_device(bus, PCI_DEVFN(fn->slot, 0));
 	if (pdev) {
+		driver = zoc_vfn_driver(fn->image.type);
+		/* Freed with @pdev; without memory, any driver may bind it. */
+		if (driver)
+			pdev->driver_override = kstrdup(driver, GFP_KERNEL);
 		zoc_vfn_dma_setup(fn, pdev);
 		pci_bus_claim_resources(bus);
 		pci_bus_add_device(pdev);
