@@ -66,7 +66,8 @@ $(O)/bin/zoc-linkd: tools/zoc-linkd/zoc-linkd.c uapi/linux/zoc_link.h
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
 
 FW_SRCS := guest-fw/zoc-fw.c guest-fw/conf.c guest-fw/modules.c \
-	guest-fw/hotplug.c guest-fw/neigh.c guest-fw/control.c
+	guest-fw/hotplug.c guest-fw/neigh.c guest-fw/control.c \
+	guest-fw/volume.c guest-fw/fabrics.c
 
 $(O)/bin/zoc-fw: $(FW_SRCS) guest-fw/fw.h
 	@mkdir -p $(dir $@)

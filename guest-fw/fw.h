@@ -28,6 +28,12 @@ struct nlmsghdr;
 #define FW_DRIVER_SIZE		32	/* ethtool_drvinfo.driver */
 #define FW_CTL_LINE		256	/* a request, its newline included */
 #define FW_SPACE		"\n\t "
+#define FW_NQN_SIZE		224	/* the kernel's NVMF_NQN_SIZE, and NUL */
+#define FW_MAX_PATHS		4	/* paths of a remote volume */
+#define FW_MAX_REMOTE		16	/* remote volumes */
+#define FW_VOLUME_NAME		15	/* the kernel's longest */
+#define FW_CTRL_LOSS_TMO	20	/* seconds: below the host's I/O timeout */
+#define FW_RECONNECT_DELAY	1	/* seconds */
 
 /**
  * struct fw_service - a supervised program
@@ -110,8 +116,47 @@ struct fw_control {
 };
 
 /**
+ * struct fw_path - a path to a storage server
+ * @transport: "tcp" or "rdma"
+ * @addr: its address
+ * @port: its port
+ */
+struct fw_path {
+	char transport[8];
+	char addr[64];
+	char port[8];
+};
+
+/**
+ * struct fw_remote - a volume on a storage server
+ * @name: the volume's name
+ * @nqn: the NVMe subsystem that holds it
+ * @nsid: its namespace there
+ * @queues: I/O queues a path gets (0: the kernel's default, one a CPU)
+ * @ctrl_loss_tmo: seconds a lost path is reconnected before it goes (-1:
+ *	for ever)
+ * @reconnect_delay: seconds between two tries
+ * @fast_io_fail_tmo: seconds a lost path holds I/O before failing it, -1:
+ *	until the path goes
+ * @paths: the paths
+ * @nr_paths: how many
+ */
+struct fw_remote {
+	char name[FW_VOLUME_NAME + 1];
+	char nqn[FW_NQN_SIZE];
+	unsigned int nsid;
+	unsigned int queues;
+	int ctrl_loss_tmo;
+	int reconnect_delay;
+	int fast_io_fail_tmo;
+	struct fw_path paths[FW_MAX_PATHS];
+	int nr_paths;
+};
+
+/**
  * struct fw - the firmware's state
  * @modules: modules loaded
+ * @volumes: volumes listed
  * @errors: directives that failed
  * @services: supervised programs
  * @nr_services: how many
@@ -127,9 +172,13 @@ struct fw_control {
  * @nr_commands: how many
  * @restart: the control port asked for a reboot
  * @stop: the control port asked for a power-off
+ * @hostnqn: this service VM's NQN for storage servers; "" for the kernel's
+ * @remote: the remote volumes, attached once the configuration is read
+ * @nr_remote: how many
  */
 struct fw {
 	unsigned int modules;
+	unsigned int volumes;
 	unsigned int errors;
 	struct fw_service services[FW_MAX_SERVICES];
 	unsigned int nr_services;
@@ -145,6 +194,9 @@ struct fw {
 	unsigned int nr_commands;
 	bool restart;
 	bool stop;
+	char hostnqn[FW_NQN_SIZE];
+	struct fw_remote remote[FW_MAX_REMOTE];
+	unsigned int nr_remote;
 };
 
 /**
@@ -166,6 +218,7 @@ void fw_conf_read(struct fw *fw, FILE *f, const char *path,
 		  const struct fw_directive *dirs);
 
 /* modules.c */
+int fw_write(const char *path, const char *val);
 void fw_module(struct fw *fw, char **argv, int argc);
 bool fw_modname_ok(const char *name);
 void fw_reload(struct fw *fw, const char *module, char *reply, size_t len);
@@ -177,6 +230,15 @@ void fw_add_hotplug(struct fw *fw, char **argv, int argc);
 void fw_events(struct fw *fw);
 int fw_nl_dump(int fd, const void *req, size_t len,
 	       bool (*each)(const struct nlmsghdr *nh, void *arg), void *arg);
+
+/* volume.c */
+void fw_volume(struct fw *fw, char **argv, int argc);
+void fw_hostnqn(struct fw *fw, char **argv, int argc);
+void fw_volumes_attach(struct fw *fw);
+
+/* fabrics.c */
+int fw_fabrics_attach(const struct fw *fw, const struct fw_remote *v,
+		      char *dev, size_t len);
 
 /* neigh.c */
 void fw_neigh_retry(void);

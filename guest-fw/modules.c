@@ -287,7 +287,7 @@ static int fw_reload_add(struct fw_reload *r, const char *name,
 #define FW_STANDBY_PARAM	"/sys/module/zoc_guest/parameters/standby"
 
 /* Write @val to the file @path: 0 or -errno. */
-static int fw_write(const char *path, const char *val)
+int fw_write(const char *path, const char *val)
 {
 	int fd, ret = 0;
 

@@ -21,6 +21,11 @@
  * Configuration (default /etc/zoc/fw.conf), one directive per line:
  *
  *	module NAME [PARAM=VALUE...]	load a module and its dependencies
+ *	volume NAME KIND ... [KEY VALUE...]
+ *					list a volume the host may ask for:
+ *					local, or on NVMe over Fabrics
+ *					(volume.c, fabrics.c)
+ *	hostnqn NQN			this service VM's NQN for storage
  *	uplink IFNAME ADDRESS/PREFIX [mtu MTU]
  *					bring up the uplink with an IPv4 address
  *					(and an MTU: tunnels need room)
@@ -271,6 +276,8 @@ static void fw_add_service(struct fw *fw, char **argv, int argc)
 
 static const struct fw_directive fw_directives[] = {
 	{ "module", fw_module },
+	{ "volume", fw_volume },
+	{ "hostnqn", fw_hostnqn },
 	{ "uplink", fw_uplink },
 	{ "run", fw_run },
 	{ "service", fw_add_service },
@@ -383,8 +390,9 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	fw_configure(&fw, argc > 1 ? argv[1] : FW_CONF);
-	fw_log("ready: %u modules, %u services, %u errors", fw.modules,
-	       fw.nr_services, fw.errors);
+	fw_volumes_attach(&fw);
+	fw_log("ready: %u modules, %u volumes, %u services, %u errors",
+	       fw.modules, fw.volumes, fw.nr_services, fw.errors);
 
 	fw_supervise(&fw, &set);
 	if (fw.stop) {

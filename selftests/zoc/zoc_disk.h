@@ -62,11 +62,14 @@ static inline int zoc_pattern_io(const char *dev, unsigned long long seed,
 }
 
 /*
- * Tell the lab runner what to find in the backing file.  Return: 0, or
- * -ENODEV outside the lab (nothing to tell), or the control channel's error.
+ * Tell the lab runner what to find in the backing file of @volume, a
+ * remote volume of the lab's storage node, or, with NULL, in the service
+ * VM's disk.  Return: 0, or -ENODEV outside the lab (nothing to tell), or
+ * the control channel's error.
  */
-static inline int zoc_pattern_expect(unsigned long long seed, const off_t *off,
-				     int n, size_t len)
+static inline int zoc_pattern_expect_on(const char *volume,
+					unsigned long long seed,
+					const off_t *off, int n, size_t len)
 {
 	char cmd[128];
 	int lab, i, ret = 0;
@@ -75,12 +78,20 @@ static inline int zoc_pattern_expect(unsigned long long seed, const off_t *off,
 	if (lab < 0)
 		return -ENODEV;
 	for (i = 0; i < n && !ret; i++) {
-		snprintf(cmd, sizeof(cmd), "disk-expect %lld %zu %llu",
-			 (long long)off[i], len, seed);
+		snprintf(cmd, sizeof(cmd), "disk-expect %lld %zu %llu%s%s",
+			 (long long)off[i], len, seed, volume ? " " : "",
+			 volume ? volume : "");
 		ret = zoc_lab_cmd(lab, cmd);
 	}
 	close(lab);
 	return ret;
+}
+
+/* As zoc_pattern_expect_on(), in the service VM's disk. */
+static inline int zoc_pattern_expect(unsigned long long seed, const off_t *off,
+				     int n, size_t len)
+{
+	return zoc_pattern_expect_on(NULL, seed, off, n, len);
 }
 
 /*

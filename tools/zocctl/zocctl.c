@@ -3,7 +3,7 @@
  * zocctl: manage ZOC devices through the host kernel's generic netlink
  * family "zoc" (linux/zoc.h), in the manner of iproute2.
  *
- *   zocctl [OPTIONS] dev add TYPE name NAME [backend BLKDEV] [queues N]
+ *   zocctl [OPTIONS] dev add TYPE name NAME [volume VOLUME] [queues N]
  *                            [noshadowdb]
  *   zocctl [OPTIONS] dev add virtio-net name NAME mac MAC vni VNI
  *                            ip ADDR/LEN [queues N]
@@ -63,7 +63,7 @@ struct zocctl_usage {
 };
 
 static const struct zocctl_usage usage_lines[] = {
-	{ "dev", "zocctl [OPTIONS] dev add TYPE name NAME [backend BLKDEV] [queues N]" },
+	{ "dev", "zocctl [OPTIONS] dev add TYPE name NAME [volume VOLUME] [queues N]" },
 	{ "dev", "                         [noshadowdb]" },
 	{ "dev", "zocctl [OPTIONS] dev add virtio-net name NAME mac MAC vni VNI" },
 	{ "dev", "                         ip ADDR/LEN [queues N]" },
@@ -78,7 +78,7 @@ static const struct zocctl_usage usage_lines[] = {
 static const struct zocctl_usage usage_where[] = {
 	{ "dev", "TYPE := { nvme | virtio-blk | test }" },
 	{ "dev", "NAME := 1 to 15 characters of a-z A-Z 0-9 _ . -" },
-	{ "dev", "BLKDEV := a block device of the service VM (vda); test needs none" },
+	{ "dev", "VOLUME := a volume the service VM's configuration lists (vda); test needs none" },
 	{ "dev", "N := I/O queue pairs, 0 to 65535 (0: one per host CPU)" },
 	{ "dev", "MAC := a unicast MAC address, six hex pairs (02:00:00:00:00:10)" },
 	{ "dev", "VNI := the VPC's virtual network identifier, 0 to 16777215" },
@@ -126,7 +126,7 @@ struct zocctl {
 /**
  * struct zocctl_dev_args - what dev add and dev set were told
  * @name: the device
- * @backend: its backend, or NULL
+ * @backend: the volume it is made of, or NULL
  * @type: ZOC_DEV_*, 0 if not given
  * @queues: queue pairs
  * @has_queues: @queues was given
@@ -264,7 +264,7 @@ static const enum mnl_attr_data_type extack_type[NLMSGERR_ATTR_MAX + 1] = {
 static const struct zocctl_field dev_fields[] = {
 	{ ZOC_A_DEV_TYPE, "type", dev_types, ARRAY_SIZE(dev_types) },
 	{ ZOC_A_DEV_PCI, "pci", NULL, 0 },
-	{ ZOC_A_DEV_BACKEND, "backend", NULL, 0 },
+	{ ZOC_A_DEV_BACKEND, "volume", NULL, 0 },
 	{ ZOC_A_DEV_MAC, "mac", NULL, 0 },
 	{ ZOC_A_DEV_VNI, "vni", NULL, 0 },
 	{ ZOC_A_DEV_IPV4, "ip", NULL, 0 },	/* with ZOC_A_DEV_PREFIX_LEN */
@@ -498,8 +498,9 @@ static void parse_dev_add_arg(struct zocctl *ctx, int *argc, char ***argv,
 
 	if (!strcmp(arg, "name")) {
 		args->name = check_name(ctx, "device name", next_arg(ctx, argc, argv));
-	} else if (!strcmp(arg, "backend")) {
-		args->backend = check_name(ctx, "backend", next_arg(ctx, argc, argv));
+	} else if (!strcmp(arg, "volume") || !strcmp(arg, "backend")) {
+		/* "backend", the keyword's old name, still reads */
+		args->backend = check_name(ctx, "volume", next_arg(ctx, argc, argv));
 	} else if (!strcmp(arg, "queues")) {
 		args->queues = parse_queues(ctx, next_arg(ctx, argc, argv));
 		args->has_queues = true;
@@ -541,7 +542,7 @@ static void require(struct zocctl *ctx, bool given, const char *keyword,
 }
 
 /*
- * dev add: [type] TYPE, name, and backend, queues, noshadowdb (storage) or
+ * dev add: [type] TYPE, name, and volume, queues, noshadowdb (storage) or
  * mac, vni, ip, queues (network), in any order.
  */
 static void parse_dev_add(struct zocctl *ctx, int argc, char **argv,
@@ -557,7 +558,7 @@ static void parse_dev_add(struct zocctl *ctx, int argc, char **argv,
 	if (!args->name)
 		usage_error(ctx, false, "name NAME is missing");
 	net = args->type == ZOC_DEV_VIRTIO_NET;
-	refuse(ctx, net && args->backend, "backend", args->type);
+	refuse(ctx, net && args->backend, "volume", args->type);
 	refuse(ctx, net && args->flags, "noshadowdb", args->type);
 	refuse(ctx, !net && args->has_mac, "mac", args->type);
 	refuse(ctx, !net && args->has_vni, "vni", args->type);
@@ -567,7 +568,7 @@ static void parse_dev_add(struct zocctl *ctx, int argc, char **argv,
 		require(ctx, args->has_vni, "vni VNI", args->type);
 		require(ctx, args->prefix_len, "ip ADDR/LEN", args->type);
 	} else if (args->type != ZOC_TEST_DEV) {
-		require(ctx, args->backend, "backend BLKDEV", args->type);
+		require(ctx, args->backend, "volume VOLUME", args->type);
 	}
 }
 

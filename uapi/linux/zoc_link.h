@@ -253,9 +253,12 @@ struct zoc_ring_hdr {
 #define ZOC_MSG_ENODEV		2	/* no such device or region */
 #define ZOC_MSG_ENOTSUPP	3	/* unknown type or opcode */
 #define ZOC_MSG_EIO		4	/* the device model failed */
-#define ZOC_MSG_EBUSY		5	/* too many requests in flight: retry */
+#define ZOC_MSG_EBUSY		5	/* too many requests in flight, or a
+					 * volume not attached yet: retry
+					 */
 #define ZOC_MSG_EINUSE		6	/* the backend is another device's */
 #define ZOC_MSG_ESTATE		7	/* no valid saved state to go on from */
+#define ZOC_MSG_EMEDIUM		8	/* the volume's block device cannot be opened */
 
 /**
  * struct zoc_msg_hdr - the header of every message
@@ -332,9 +335,11 @@ struct zoc_msg_irq {
  * ZOC_CTRL_DEV_CREATE: host; data is a &struct zoc_ctrl_dev_create.  The
  * service VM creates the device model, writes its image into the device
  * page of the slot, then replies ZOC_MSG_OK; or replies ZOC_MSG_EINVAL (bad
- * request), ZOC_MSG_ENODEV (unknown backend), ZOC_MSG_EINUSE (a backend
- * another device holds), ZOC_MSG_ENOTSUPP (unknown type) or ZOC_MSG_EIO
- * (the model failed).  The slot is the device's
+ * request), ZOC_MSG_ENODEV (a volume the service VM's configuration does
+ * not list), ZOC_MSG_EMEDIUM (a volume it lists whose block device cannot
+ * be opened), ZOC_MSG_EBUSY (a volume it lists but has not attached yet:
+ * ask again), ZOC_MSG_EINUSE (a volume another device holds),
+ * ZOC_MSG_ENOTSUPP (unknown type) or ZOC_MSG_EIO (the model failed).  The slot is the device's
  * number in every later message (hdr.dev).
  *
  * A service VM answers ZOC_MSG_EBUSY to a control request that finds all
@@ -356,8 +361,9 @@ struct zoc_msg_irq {
  * device page, which it must reproduce, and goes on where the last one
  * stopped; then replies ZOC_MSG_OK.  Or ZOC_MSG_ENOTSUPP (no model of the
  * type yet: the host asks again), ZOC_MSG_ESTATE (no valid saved state, or
- * an image the model cannot reproduce), ZOC_MSG_ENODEV (the backend is
- * gone), ZOC_MSG_EINUSE, ZOC_MSG_EINVAL or ZOC_MSG_EIO, as for
+ * an image the model cannot reproduce), ZOC_MSG_ENODEV (the volume is
+ * no longer listed), ZOC_MSG_EMEDIUM (its device is gone),
+ * ZOC_MSG_EINUSE, ZOC_MSG_EINVAL or ZOC_MSG_EIO, as for
  * ZOC_CTRL_DEV_CREATE: the host then removes the function.  A device the
  * service VM serves already under that name is answered ZOC_MSG_OK.
  *
@@ -421,8 +427,9 @@ struct zoc_ctrl_net {
  * @queues: queue pairs the device offers (0: the model's default)
  * @slot: the device's slot, below ZOC_LINK_MAX_DEVS
  * @name: its name, NUL terminated
- * @backend: storage devices: what serves it in the service VM (a block
- *	device name), NUL terminated
+ * @backend: storage devices: the volume it is made of, by the name the
+ *	service VM's configuration gives it (Documentation/zoc/volumes.rst),
+ *	NUL terminated
  * @net: network devices: their identity
  */
 struct zoc_ctrl_dev_create {

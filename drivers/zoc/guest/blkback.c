@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ZOC block backend: serves the disks that device models emulate with a
- * block device of the service VM, opened exclusively by name.
+ * volume of the provider's configuration (zoc_volume.h), whose block
+ * device of the service VM it opens exclusively.
  *
  * A request's data lies in host memory, which the block layer cannot
  * address: writes are copied into bounce pages before the bio is
@@ -25,6 +26,7 @@
 
 #include "zoc_blkback.h"
 #include "zoc_proxy.h"
+#include "zoc_volume.h"
 
 #define ZOC_BLKBACK_MODE	(FMODE_READ | FMODE_WRITE | FMODE_EXCL)
 
@@ -39,6 +41,7 @@
  * @nr_sectors: its capacity when it was opened, in 512-byte sectors
  * @block_size: its logical block size in bytes
  * @inflight: requests whose @done has not returned yet
+ * @vol: the volume opened
  */
 struct zoc_blkback {
 	struct block_device *bdev;
@@ -47,6 +50,7 @@ struct zoc_blkback {
 	sector_t nr_sectors;
 	unsigned int block_size;
 	atomic_t inflight;
+	struct zoc_volume_info vol;
 };
 
 /* Walks a request's segments while its data is copied. */
@@ -349,15 +353,30 @@ unsigned int zoc_blkback_block_size(const struct zoc_blkback *bb)
 EXPORT_SYMBOL_GPL(zoc_blkback_block_size);
 
 /**
- * zoc_blkback_open - open a block device of the service VM for a device
+ * zoc_blkback_volume - what the volume is
+ * @bb: the backend
+ *
+ * Return: the volume as the configuration gave it when the backend was
+ * opened: its block device and the identity its disks show.
+ */
+const struct zoc_volume_info *zoc_blkback_volume(const struct zoc_blkback *bb)
+{
+	return &bb->vol;
+}
+EXPORT_SYMBOL_GPL(zoc_blkback_volume);
+
+/**
+ * zoc_blkback_open - open a volume of the service VM for a device
  * @pdev: the proxy device whose host memory the requests will name
- * @name: the device's name under /dev, such as "vda"
+ * @name: the volume's name, as the host gave it
  * @queues: how many contexts may call zoc_blkback_submit() at the same
  *	time (the device model's queues, each served by one work item),
  *	1 to ZOC_BLKBACK_MAX_QUEUES
  *
- * The device is opened for reading and writing, exclusively: nothing else
- * in the service VM may open it exclusively (mount it, for one) until
+ * The volume must be one the provider's configuration lists and enables
+ * (zoc_volume_find()): a name it does not list opens nothing.  Its block
+ * device is opened for reading and writing, exclusively: nothing else in
+ * the service VM may open it exclusively (mount it, for one) until
  * zoc_blkback_close().
  *
  * The backend keeps a reserve of bounce pages for the largest read or
@@ -371,40 +390,44 @@ EXPORT_SYMBOL_GPL(zoc_blkback_block_size);
  *
  * Context: process context.
  * Return: the backend, or ERR_PTR(-EINVAL) for a name that is empty or
- * holds '/' or "..", or for @queues out of range, ERR_PTR(-ENODEV) if
- * there is no such block device, ERR_PTR(-ENOMEM), another ERR_PTR()
- * (-EBUSY: already held) if it cannot be opened.
+ * holds '/' or "..", or for @queues out of range,
+ * ERR_PTR(-ENOENT) for a volume the configuration does not list,
+ * ERR_PTR(-EAGAIN) for one it lists but has not enabled (yet),
+ * ERR_PTR(-ENXIO) if its block device is missing, ERR_PTR(-ENOMEM),
+ * another ERR_PTR() (-EBUSY: already held) if it cannot be opened.
  */
 struct zoc_blkback *zoc_blkback_open(struct zoc_pdev *pdev, const char *name,
 				     unsigned int queues)
 {
 	struct block_device *bdev;
 	struct zoc_blkback *bb;
-	char *path;
 	int ret;
 
+	/* No name of a volume holds these: a path is a malformed request. */
 	if (!*name || strchr(name, '/') || strstr(name, "..") || !queues ||
 	    queues > ZOC_BLKBACK_MAX_QUEUES)
 		return ERR_PTR(-EINVAL);
 	bb = kzalloc(sizeof(*bb), GFP_KERNEL);
 	if (!bb)
 		return ERR_PTR(-ENOMEM);
+	ret = zoc_volume_find(name, &bb->vol);
+	if (ret == -ENOENT)
+		pr_warn_ratelimited("zoc: volume '%*pE': not in the configuration: refused\n",
+				    (int)strlen(name), name);
+	if (ret)
+		goto out_free_bb;
 	bb->pages = mempool_create_page_pool(queues * ZOC_BLKBACK_MAX_PAGES, 0);
 	if (!bb->pages) {
 		ret = -ENOMEM;
 		goto out_free_bb;
 	}
-	path = kasprintf(GFP_KERNEL, "/dev/%s", name);
-	if (!path) {
-		ret = -ENOMEM;
-		goto out_destroy_pool;
-	}
-	bdev = blkdev_get_by_path(path, ZOC_BLKBACK_MODE, bb);
-	kfree(path);
+	bdev = blkdev_get_by_path(bb->vol.path, ZOC_BLKBACK_MODE, bb);
 	if (IS_ERR(bdev)) {
 		ret = PTR_ERR(bdev);
-		if (ret == -ENOENT || ret == -ENXIO || ret == -ENOTBLK)
-			ret = -ENODEV;
+		pr_warn_ratelimited("zoc: volume %s: %s: cannot open: %d\n",
+				    name, bb->vol.path, ret);
+		if (ret == -ENOENT || ret == -ENODEV || ret == -ENOTBLK)
+			ret = -ENXIO;
 		goto out_destroy_pool;
 	}
 	bb->bdev = bdev;

@@ -585,6 +585,10 @@ static u32 zoc_proxy_status(int ret)
 		return ZOC_MSG_ENODEV;
 	case -EBUSY:
 		return ZOC_MSG_EINUSE;
+	case -ENXIO:
+		return ZOC_MSG_EMEDIUM;
+	case -EAGAIN:
+		return ZOC_MSG_EBUSY;	/* a volume not attached yet */
 	default:
 		return ZOC_MSG_EIO;
 	}

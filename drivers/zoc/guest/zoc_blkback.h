@@ -16,6 +16,7 @@
 
 struct zoc_blkback;
 struct zoc_pdev;
+struct zoc_volume_info;
 
 /* The most data one read or write request may carry. */
 #define ZOC_BLKBACK_MAX_BYTES	SZ_1M
@@ -91,6 +92,7 @@ struct zoc_blkback *zoc_blkback_open(struct zoc_pdev *pdev, const char *name,
 void zoc_blkback_close(struct zoc_blkback *bb);
 sector_t zoc_blkback_capacity(const struct zoc_blkback *bb);
 unsigned int zoc_blkback_block_size(const struct zoc_blkback *bb);
+const struct zoc_volume_info *zoc_blkback_volume(const struct zoc_blkback *bb);
 void zoc_blkback_submit(struct zoc_blkback *bb, struct zoc_blkback_req *req);
 
 #endif /* _ZOC_BLKBACK_H */

@@ -40,7 +40,8 @@
 
 /*
  * A control request, answered: 0, the service VM's refusal (-EINVAL,
- * -ENODEV, -EOPNOTSUPP, -EBUSY for a backend in use, -EBADMSG for no
+ * -ENODEV for a volume it does not list, -ENXIO for one it cannot open,
+ * -EOPNOTSUPP, -EBUSY for a volume in use, -EBADMSG for no
  * valid state to take a device over from, -EREMOTEIO for a
  * model that failed, -EAGAIN when it or the link has too many requests),
  * or the link's failure (-ENOTCONN, -ETIMEDOUT, -ECONNRESET, -EIO).
@@ -73,6 +74,8 @@ int zoc_bus_ctrl(struct zoc_bus *b, u32 opcode, const void *data, size_t len)
 		return -EBUSY;
 	case ZOC_MSG_ESTATE:
 		return -EBADMSG;
+	case ZOC_MSG_EMEDIUM:
+		return -ENXIO;
 	default:
 		return -EREMOTEIO;
 	}
@@ -299,22 +302,33 @@ int zoc_host_dev_add(struct zoc_host *host, const struct zoc_host_dev_req *dreq,
 	case 0:
 		break;
 	case -ENOTCONN:
+		NL_SET_ERR_MSG(extack, "the link to the service VM is down");
+		goto out;
 	case -ETIMEDOUT:
+		NL_SET_ERR_MSG(extack, "the service VM did not answer in time");
+		goto out;
 	case -ECONNRESET:
 	case -EIO:
-		NL_SET_ERR_MSG(extack, "the link to the service VM is down");
+		NL_SET_ERR_MSG(extack,
+			       "the link to the service VM was reset meanwhile");
 		goto out;
 	case -EOPNOTSUPP:
 		NL_SET_ERR_MSG(extack, "the service VM has no model of this type");
 		goto out;
 	case -ENODEV:
-		NL_SET_ERR_MSG(extack, "the service VM has no such backend");
+		NL_SET_ERR_MSG(extack,
+			       "the service VM's configuration lists no such volume");
+		goto out;
+	case -ENXIO:
+		NL_SET_ERR_MSG(extack,
+			       "the service VM cannot open the volume's block device");
 		goto out;
 	case -EBUSY:
-		NL_SET_ERR_MSG(extack, "the backend is in use by another device");
+		NL_SET_ERR_MSG(extack, "the volume is in use by another device");
 		goto out;
 	case -EAGAIN:
-		NL_SET_ERR_MSG(extack, "the service VM is busy: try again");
+		NL_SET_ERR_MSG(extack,
+			       "the service VM is busy, or the volume not attached yet: try again");
 		goto out;
 	case -EINVAL:
 		NL_SET_ERR_MSG(extack, "the service VM refused the parameters");

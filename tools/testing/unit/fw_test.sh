@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # zoc-fw as PID 1, natively: in new PID, mount and network namespaces it
-# mounts the kernel file systems, reports a module it cannot load, brings
+# mounts the kernel file systems, reports a module it cannot load and the
+# volume directives it cannot apply, brings
 # up its uplink, reports readiness, restarts a service that exits (with a
 # growing back-off), runs hotplug hooks for the veth interfaces there are,
 # that come and that go (also after a burst overruns its netlink socket),
@@ -46,6 +47,12 @@ many="run $tmp/split.sh$(printf ' w%.0s' {1..32})"
 cat >"$tmp/fw.conf" <<EOC
 # a test configuration
 module zoc_no_such_module
+volume vbad
+volume vnodev local zoc_no_such_disk serial X
+volume vbadkey local null colour blue
+volume vbadport nvme-tcp 192.0.2.10 99999 nqn.2026-12.org.zoc.test:a
+volume vbadpath nvme-tcp 192.0.2.10 4420 nqn.2026-12.org.zoc.test:a path udp 192.0.2.11 4420
+hostnqn
 module zfwt_c opt=1
 module zfwt_a x=y
 module zfwt_b
@@ -113,9 +120,21 @@ done
 sleep 4
 
 check "reports readiness with what failed" \
-	grep -q 'ready: 0 modules, 1 services, 10 errors' "$tmp/out"
+	grep -q 'ready: 0 modules, 0 volumes, 1 services, 16 errors' "$tmp/out"
 check "reports a module it cannot find" \
 	grep -q 'module zoc_no_such_module: .*No such file or directory' "$tmp/out"
+check "refuses a volume directive it cannot read" \
+	grep -q 'volume: usage: volume NAME { local DEVICE' "$tmp/out"
+check "leaves out a volume whose device is missing" \
+	grep -q 'volume vnodev: /dev/zoc_no_such_disk: not a block device: left out' "$tmp/out"
+check "refuses a remote volume's bad port" \
+	grep -q "volume vbadport: cannot read 'nvme-tcp': left out" "$tmp/out"
+check "refuses a path of a transport it does not know" \
+	grep -q "volume vbadpath: cannot read 'path': left out" "$tmp/out"
+check "refuses a hostnqn directive without an NQN" \
+	grep -q 'hostnqn: usage: hostnqn NQN' "$tmp/out"
+check "refuses a volume attribute it does not know" \
+	grep -q "volume vbadkey: unknown attribute 'colour'" "$tmp/out"
 check "reports an unknown directive" grep -q "unknown directive 'bogus'" "$tmp/out"
 check "refuses a line over 1022 bytes whole" grep -q "a line of over 1022 bytes" "$tmp/out"
 check "refuses a line of over 32 words" grep -q "a line of over 32 words" "$tmp/out"

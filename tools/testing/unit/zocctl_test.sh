@@ -473,7 +473,7 @@ dump_json() {
 	fake dev show -j && json '[o["name"] for o in d] == ["disk0", "odd", "net0"] and
 		"stats" not in d[0] and d[0]["queues"] == 2 and
 		d[0]["state"] == "up" and d[1]["state"] == 9 and
-		d[1]["backend"] == "q\"b\\s\n\x01\xff" and
+		d[1]["volume"] == "q\"b\\s\n\x01\xff" and
 		not {"mac", "vni", "ip", "link"} & set(d[0]) and
 		d[2] == {"name": "net0", "type": "virtio-net", "pci": "5a0c:00:01.0",
 			 "mac": "02:00:00:00:00:10", "vni": 100, "ip": "10.1.0.10/24",
@@ -489,7 +489,7 @@ net_down_json() {
 	ZOC_FAKE_LINK_DOWN=1 fake -j dev show net0 && json 'len(d) == 1 and
 		d[0]["link"] == "down" and d[0]["mac"] == "02:00:00:00:00:10" and
 		d[0]["vni"] == 100 and d[0]["ip"] == "10.1.0.10/24" and
-		"backend" not in d[0]'
+		"volume" not in d[0]'
 }
 
 bad_mac_reply() {
@@ -539,7 +539,7 @@ check "dev add: unknown type" usage_error 'dev add: unknown device type "floppy"
 
 check "dev add: missing name" refused '^zocctl: dev add: name NAME is missing$' \
 	dev add nvme backend vda
-check "dev add: missing backend" refused 'dev add: backend BLKDEV is missing' \
+check "dev add: missing volume" refused 'dev add: volume VOLUME is missing' \
 	dev add nvme name d0
 check "dev add: missing type" refused 'dev add: the device TYPE is missing' dev add name d0
 check "dev del: missing name" refused 'dev del: the device NAME is missing' dev del
@@ -551,7 +551,7 @@ check "bad name: 16 characters" refused 'bad device name "abcdefghijklmnop"' \
 	dev del abcdefghijklmnop
 check "bad name: empty" refused 'bad device name ""' dev show name ""
 check "bad name: a slash" refused 'bad device name "a/b"' dev del name a/b
-check "bad backend: a path" refused 'bad backend "/dev/vda"' \
+check "bad volume: a path" refused 'bad volume "/dev/vda"' \
 	dev add nvme name d0 backend /dev/vda
 check "bad queues: negative" refused 'bad queue count "-1"' \
 	dev add nvme name d0 backend vda queues -1
@@ -610,8 +610,8 @@ check "bad address: three parts" refused \
 	"${net[@]}" "${mac[@]}" vni 100 ip 10.1.0/24
 check "bad address: IPv6" refused 'bad address "fd00::10/64": "fd00::10" is not an IPv4' \
 	"${net[@]}" "${mac[@]}" vni 100 ip fd00::10/64
-check "virtio-net: backend refused" refused \
-	'^zocctl: dev add: "backend" does not apply to virtio-net$' \
+check "virtio-net: volume refused" refused \
+	'^zocctl: dev add: "volume" does not apply to virtio-net$' \
 	"${net[@]}" "${mac[@]}" vni 100 ip 10.1.0.10/24 backend vda
 check "virtio-net: noshadowdb refused" refused '"noshadowdb" does not apply to virtio-net' \
 	"${net[@]}" "${mac[@]}" vni 100 ip 10.1.0.10/24 noshadowdb
@@ -638,10 +638,10 @@ check "no family: --json and -s after the command are options" no_family dev sho
 check "no family: -j after link" no_family link -j
 
 check "the stand-in family builds" [ -s "$tmp/fake.so" ]
-check "dev add sends type, name, backend, queues" \
-	works 0 'cmd 1 flags 0x5 2:1 1:disk1 3:vda 4:4' dev add nvme name disk1 backend vda queues 4
+check "dev add sends type, name, volume, queues" \
+	works 0 'cmd 1 flags 0x5 2:1 1:disk1 3:vda 4:4' dev add nvme name disk1 volume vda queues 4
 check "dev add prints the device" \
-	is "$tmp/out" 'disk1: type nvme pci 5a0c:00:01.0 backend vda queues 2 state up'
+	is "$tmp/out" 'disk1: type nvme pci 5a0c:00:01.0 volume vda queues 2 state up'
 check "dev add test: no backend or queues sent, none printed" \
 	works 0 'cmd 1 flags 0x5 2:127 1:t0' dev add test name t0
 check "dev add test prints the device" is "$tmp/out" 't0: type test pci 5a0c:00:01.0 queues 2 state up'
@@ -657,7 +657,7 @@ check "dev add type virtio-net: queues, hex case, the largest VNI and prefix" \
 check "dev add virtio-net: VNI 0, prefix 1" \
 	works 0 'cmd 1 flags 0x5 2:3 1:n3 14:02-00-00-00-00-01 15:0 16:0.0.0.1 17:1' \
 	dev add virtio-net name n3 mac 02:00:00:00:00:01 vni 0 ip 0.0.0.1/1
-check "dev add nvme noshadowdb sends the flag" \
+check "dev add nvme noshadowdb sends the flag (backend: volume's old keyword)" \
 	works 0 'cmd 1 flags 0x5 2:1 1:d1 3:vda 13:1' dev add nvme name d1 backend vda noshadowdb
 check "dev set NAME link down" works 0 'cmd 5 flags 0x5 1:net0 18:0' dev set net0 link down
 check "... prints nothing" quiet
@@ -680,14 +680,14 @@ check "dev del: strerror without a message, exit 1" \
 	fails 1 'zocctl: dev del: No such device' dev del nosuch
 check "dev show dumps" works 0 'cmd 3 flags 0x301' dev show
 check "dev show prints a line per device" is "$tmp/out" \
-	'disk0: type nvme pci 5a0c:00:01.0 backend vda queues 2 state up' \
-	'odd: type test pci 5a0c:00:01.0 backend q"b\s' $'\x01\xff queues 2 state 9' \
+	'disk0: type nvme pci 5a0c:00:01.0 volume vda queues 2 state up' \
+	'odd: type test pci 5a0c:00:01.0 volume q"b\s' $'\x01\xff queues 2 state 9' \
 	'net0: type virtio-net pci 5a0c:00:01.0 mac 02:00:00:00:00:10 vni 100 ip 10.1.0.10/24 queues 2 state up link up'
 check "dev alone is dev show" works 0 'cmd 3 flags 0x301' dev
 check "dev show NAME asks for that device" works 0 'cmd 3 flags 0x5 1:disk0' dev show disk0
 check "dev show -s NAME" works 0 'cmd 3 flags 0x5 1:disk0' dev show -s disk0
 check "dev show -s prints the counters" is "$tmp/out" \
-	'disk0: type nvme pci 5a0c:00:01.0 backend vda queues 2 state up' \
+	'disk0: type nvme pci 5a0c:00:01.0 volume vda queues 2 state up' \
 	'    mmio_reads 10 mmio_writes 20 shadow_reads 30 doorbell_writes 40' \
 	'    doorbell_msgs 50 irqs 60 irqs_masked 70 commands 80' \
 	'    errors 90 read_bytes 5000000000 write_bytes 110 resets 120' \

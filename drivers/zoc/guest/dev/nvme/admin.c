@@ -19,6 +19,7 @@
 #include <linux/zoc_link.h>
 
 #include "../../zoc_proxy.h"
+#include "../../zoc_volume.h"
 #include "nvme.h"
 
 /* --- admin commands ------------------------------------------------------ */
@@ -33,10 +34,14 @@ static void zoc_nvme_pad(char *dst, size_t size, const char *src)
 static void zoc_nvme_id_ctrl(struct zoc_nvme_ctrl *ctrl,
 			     struct nvme_id_ctrl *id)
 {
+	const struct zoc_volume_info *vol = zoc_blkback_volume(ctrl->bb);
+
 	id->vid = cpu_to_le16(zoc_nvme_vendor);
 	id->ssvid = cpu_to_le16(zoc_nvme_vendor);
-	zoc_nvme_pad(id->sn, sizeof(id->sn), ctrl->name);
-	zoc_nvme_pad(id->mn, sizeof(id->mn), ZOC_NVME_MN);
+	/* The volume's identity, whatever the device's name. */
+	zoc_nvme_pad(id->sn, sizeof(id->sn), vol->serial);
+	zoc_nvme_pad(id->mn, sizeof(id->mn), vol->model[0] ? vol->model :
+					     ZOC_NVME_MN);
 	zoc_nvme_pad(id->fr, sizeof(id->fr), ZOC_NVME_FR);
 	id->mdts = ZOC_NVME_MDTS;
 	id->cntlid = cpu_to_le16(1);
@@ -61,13 +66,16 @@ static void zoc_nvme_id_ctrl(struct zoc_nvme_ctrl *ctrl,
 static u16 zoc_nvme_id_ns(struct zoc_nvme_ctrl *ctrl, u32 nsid,
 			  struct nvme_id_ns *id)
 {
+	const struct zoc_volume_info *vol = zoc_blkback_volume(ctrl->bb);
+
 	if (nsid != ZOC_NVME_NSID)
 		return NVME_SC_INVALID_NS | NVME_STATUS_DNR;
 	id->nsze = cpu_to_le64(ctrl->nsze);
 	id->ncap = id->nsze;
 	id->nuse = id->nsze;
 	id->lbaf[0].ds = ctrl->lbads;
-	memcpy(id->nguid, ctrl->nguid, sizeof(id->nguid));
+	memcpy(id->nguid, vol->nguid, sizeof(id->nguid));
+	memcpy(id->eui64, vol->eui64, sizeof(id->eui64));
 	return NVME_SC_SUCCESS;
 }
 
@@ -80,17 +88,31 @@ static u16 zoc_nvme_id_active_ns(u32 nsid, __le32 *list)
 	return NVME_SC_SUCCESS;
 }
 
+/* One descriptor of @len bytes at @desc, unless @id is all zeros; the next. */
+static struct nvme_ns_id_desc *zoc_nvme_ns_desc(struct nvme_ns_id_desc *desc,
+						u8 type, const u8 *id,
+						size_t len)
+{
+	if (!memchr_inv(id, 0, len))
+		return desc;
+	desc->nidt = type;
+	desc->nidl = len;
+	memcpy(desc + 1, id, len);
+	return (void *)(desc + 1) + len;
+}
+
 static u16 zoc_nvme_id_ns_desc(struct zoc_nvme_ctrl *ctrl, u32 nsid,
 			       void *buf)
 {
+	const struct zoc_volume_info *vol = zoc_blkback_volume(ctrl->bb);
 	struct nvme_ns_id_desc *desc = buf;
 
 	if (nsid != ZOC_NVME_NSID)
 		return NVME_SC_INVALID_NS | NVME_STATUS_DNR;
-	desc->nidt = NVME_NIDT_NGUID;
-	desc->nidl = NVME_NIDT_NGUID_LEN;
-	memcpy(desc + 1, ctrl->nguid, NVME_NIDT_NGUID_LEN);
-	desc = (void *)(desc + 1) + NVME_NIDT_NGUID_LEN;
+	desc = zoc_nvme_ns_desc(desc, NVME_NIDT_EUI64, vol->eui64,
+				NVME_NIDT_EUI64_LEN);
+	desc = zoc_nvme_ns_desc(desc, NVME_NIDT_NGUID, vol->nguid,
+				NVME_NIDT_NGUID_LEN);
 	desc->nidt = NVME_NIDT_CSI;
 	desc->nidl = NVME_NIDT_CSI_LEN;
 	*(u8 *)(desc + 1) = NVME_CSI_NVM;

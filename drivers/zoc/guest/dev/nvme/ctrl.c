@@ -515,7 +515,7 @@ static int zoc_nvme_new(struct zoc_pdev *pdev,
 	size_t i;
 	int ret;
 
-	/* The name makes the serial number and the NQN: printable ASCII. */
+	/* The name makes the NQN: printable ASCII. */
 	if (!n || n == sizeof(params->name) || queues > ZOC_NVME_MAX_QUEUES)
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
@@ -528,7 +528,6 @@ static int zoc_nvme_new(struct zoc_pdev *pdev,
 		return -ENOMEM;
 	ctrl->pdev = pdev;
 	memcpy(ctrl->name, params->name, n);
-	memcpy(ctrl->nguid, params->name, n);
 	ctrl->nr_io_queues = queues;
 	ctrl->shadow_db = !(params->flags & ZOC_DEV_F_NO_SHADOW_DB);
 	INIT_WORK(&ctrl->work, zoc_nvme_ctrl_work);

@@ -280,7 +280,7 @@ struct zoc_nvme_sq {
  * struct zoc_nvme_ctrl - a controller
  * @pdev: its proxy device
  * @name: its name
- * @bb: the block device behind its namespace
+ * @bb: the volume behind its namespace, which gives the identity it shows
  * @dsm_pool: the ranges of Dataset Management commands
  * @wq: runs @work and the I/O queues' works
  * @work: the control work: register changes, then the admin queue
@@ -288,7 +288,6 @@ struct zoc_nvme_sq {
  * @shadow_db: it offers Doorbell Buffer Config (shadow doorbells)
  * @nsze: the namespace's size in logical blocks
  * @lbads: log2 of the logical block size
- * @nguid: the namespace's NGUID: the name, zero padded
  * @lock: protects the registers, the queue tables, the asynchronous event
  *	state, @ready and @dying.  A completion queue's lock nests inside.
  * @cc: Controller Configuration, as last written
@@ -340,7 +339,6 @@ struct zoc_nvme_ctrl {
 	bool shadow_db;
 	u64 nsze;
 	u8 lbads;
-	u8 nguid[NVME_NIDT_NGUID_LEN];
 	/* the link's interrupt handler calls us with it held */
 	spinlock_t lock;
 	u32 cc;

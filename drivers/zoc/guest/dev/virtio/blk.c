@@ -33,6 +33,7 @@
 
 #include "../../zoc_blkback.h"
 #include "../../zoc_proxy.h"
+#include "../../zoc_volume.h"
 #include "virtio.h"
 
 #define ZOC_VBLK_CLASS		0x018000	/* mass storage, other */
@@ -85,7 +86,7 @@ struct zoc_vblk_queue {
  * @vdev: its virtio device
  * @pdev: its proxy device
  * @bb: the block device behind it
- * @id: what GET_ID returns: the device's name, zero padded
+ * @id: what GET_ID returns: the volume's serial number, zero padded
  * @capacity: its size in 512-byte sectors
  * @queues: the requests of its queues, by queue index
  */
@@ -534,6 +535,7 @@ static int zoc_vblk_new(struct zoc_pdev *pdev,
 	struct virtio_blk_config cfg;
 	unsigned int block_size;
 	struct zoc_vblk *vblk;
+	const char *serial;
 	int ret;
 
 	if (queues > ZOC_VIRTIO_MAX_QUEUES)
@@ -542,13 +544,18 @@ static int zoc_vblk_new(struct zoc_pdev *pdev,
 	if (!vblk)
 		return -ENOMEM;
 	vblk->pdev = pdev;
-	strscpy_pad(vblk->id, params->name, sizeof(vblk->id));
 	/* Each queue's work submits on its own. */
 	vblk->bb = zoc_blkback_open(pdev, params->backend, queues);
 	if (IS_ERR(vblk->bb)) {
 		ret = PTR_ERR(vblk->bb);
 		goto out_free;
 	}
+	/*
+	 * The volume's serial number, whatever the device's name: all of
+	 * its 20 characters, unterminated, as virtio-blk's ID may be.
+	 */
+	serial = zoc_blkback_volume(vblk->bb)->serial;
+	memcpy(vblk->id, serial, strnlen(serial, sizeof(vblk->id)));
 	vblk->capacity = zoc_blkback_capacity(vblk->bb);
 	block_size = zoc_blkback_block_size(vblk->bb);
 	zoc_vblk_config(vblk, queues, block_size, &cfg);

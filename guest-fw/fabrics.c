@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zoc-fw: volumes on storage servers, attached by the kernel's NVMe over
+ * Fabrics host (nvme-tcp, nvme-rdma).  A path is one write of an option
+ * string to /dev/nvme-fabrics, as nvme-cli's "connect" does: the kernel
+ * connects, and reconnects on its own after a loss (reconnect_delay),
+ * until ctrl_loss_tmo.  The paths of a volume are controllers of one
+ * subsystem: the kernel's native multipath makes them one namespace head,
+ * whose block device is the volume's.  Nothing of this is on the data
+ * path: the firmware only connects, at boot.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fw.h"
+
+#define FW_FABRICS		"/dev/nvme-fabrics"
+#define FW_NVME_CTRLS		"/sys/class/nvme"
+#define FW_BLOCK		"/sys/block"
+#define FW_NS_WAIT_MS		15000	/* for the namespace once connected */
+#define FW_CONNECT_TRIES	5	/* a second apart: a target still booting */
+
+/* The first line of @path into @buf, its newline off: 0 or -errno. */
+static int fw_read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, len, f))
+		ret = -EIO;
+	else
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+	return ret;
+}
+
+static int fw_read_attr(const char *dir, const char *name, const char *attr,
+			char *buf, size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, name, attr);
+	return fw_read_line(path, buf, len);
+}
+
+/*
+ * A controller of the kernel's already connected to @path's subsystem at
+ * its address, as a second volume of the subsystem finds it: the kernel
+ * refuses a second connection (EALREADY).
+ */
+static bool fw_fabrics_connected(const struct fw_path *path, const char *nqn)
+{
+	char buf[FW_NQN_SIZE], want[128];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	snprintf(want, sizeof(want), "traddr=%s,trsvcid=%s", path->addr,
+		 path->port);
+	d = opendir(FW_NVME_CTRLS);
+	while (d && !found && (de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    fw_read_attr(FW_NVME_CTRLS, de->d_name, "subsysnqn", buf,
+				 sizeof(buf)) || strcmp(buf, nqn) ||
+		    fw_read_attr(FW_NVME_CTRLS, de->d_name, "transport", buf,
+				 sizeof(buf)) || strcmp(buf, path->transport) ||
+		    fw_read_attr(FW_NVME_CTRLS, de->d_name, "address", buf,
+				 sizeof(buf)))
+			continue;
+		found = !strncmp(buf, want, strlen(want));
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* Connect @path of @v: 0 or -errno. */
+static int fw_fabrics_path(const struct fw *fw, const struct fw_remote *v,
+			   const struct fw_path *path)
+{
+	char opts[1024], reply[128];
+	int fd, n, ret = 0;
+
+	if (fw_fabrics_connected(path, v->nqn))
+		return 0;
+	n = snprintf(opts, sizeof(opts),
+		     "transport=%s,traddr=%s,trsvcid=%s,nqn=%s,ctrl_loss_tmo=%d,reconnect_delay=%d",
+		     path->transport, path->addr, path->port, v->nqn,
+		     v->ctrl_loss_tmo, v->reconnect_delay);
+	if (v->queues)
+		n += snprintf(opts + n, sizeof(opts) - n, ",nr_io_queues=%u",
+			      v->queues);
+	if (v->fast_io_fail_tmo >= 0)
+		n += snprintf(opts + n, sizeof(opts) - n, ",fast_io_fail_tmo=%d",
+			      v->fast_io_fail_tmo);
+	if (fw->hostnqn[0])
+		n += snprintf(opts + n, sizeof(opts) - n, ",hostnqn=%s",
+			      fw->hostnqn);
+	if (n >= (int)sizeof(opts))
+		return -E2BIG;
+	fd = open(FW_FABRICS, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, opts, n) != n) {
+		ret = -errno;
+	} else {
+		n = read(fd, reply, sizeof(reply) - 1);
+		if (n > 0) {
+			reply[n] = '\0';
+			reply[strcspn(reply, "\n")] = '\0';
+			fw_log("volume %s: %s %s:%s connected (%s)", v->name,
+			       path->transport, path->addr, path->port, reply);
+		}
+	}
+	close(fd);
+	return ret == -EALREADY ? 0 : ret;
+}
+
+/*
+ * The block device of namespace @nsid of subsystem @nqn, the multipath
+ * head (a path's own, hidden, is "nvmeXcYnZ"), into @dev.
+ */
+static bool fw_fabrics_ns(const char *nqn, unsigned int nsid, char *dev,
+			  size_t len)
+{
+	char buf[FW_NQN_SIZE];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	d = opendir(FW_BLOCK);
+	while (d && !found && (de = readdir(d))) {
+		if (strncmp(de->d_name, "nvme", 4) || strchr(de->d_name, 'c') ||
+		    fw_read_attr(FW_BLOCK, de->d_name, "device/subsysnqn", buf,
+				 sizeof(buf)) || strcmp(buf, nqn) ||
+		    fw_read_attr(FW_BLOCK, de->d_name, "nsid", buf,
+				 sizeof(buf)) || strtoul(buf, NULL, 10) != nsid)
+			continue;
+		snprintf(dev, len, "/dev/%s", de->d_name);
+		found = true;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static void fw_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/**
+ * fw_fabrics_attach - connect a remote volume's paths, find its device
+ * @fw: the firmware (its host NQN)
+ * @v: the volume
+ * @dev: its block device, into @len bytes
+ * @len: their number
+ *
+ * A path that cannot be connected is reported and left: the volume needs
+ * one.  A target that is not up yet is tried again, a second apart.
+ *
+ * Return: 0, or -errno: no path connected (its error), or -ENODEV if the
+ * namespace did not come.
+ */
+int fw_fabrics_attach(const struct fw *fw, const struct fw_remote *v,
+		      char *dev, size_t len)
+{
+	int i, t, ret, err = -ENOENT;
+	bool any = false;
+
+	for (i = 0; i < v->nr_paths; i++) {
+		for (t = 0; t < FW_CONNECT_TRIES; t++) {
+			ret = fw_fabrics_path(fw, v, &v->paths[i]);
+			if (ret != -ECONNREFUSED && ret != -EHOSTUNREACH &&
+			    ret != -ETIMEDOUT && ret != -EIO)
+				break;
+			sleep(1);
+		}
+		if (ret) {
+			fw_log("volume %s: %s %s:%s: %s", v->name,
+			       v->paths[i].transport, v->paths[i].addr,
+			       v->paths[i].port, strerror(-ret));
+			err = ret;
+			continue;
+		}
+		any = true;
+	}
+	if (!any)
+		return err;
+	for (t = 0; t < FW_NS_WAIT_MS / 100; t++) {
+		if (fw_fabrics_ns(v->nqn, v->nsid, dev, len))
+			return 0;
+		fw_sleep_ms(100);
+	}
+	return -ENODEV;
+}

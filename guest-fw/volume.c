@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zoc-fw: the volume directive, the provider's list of the disks the host
+ * may ask for (Documentation/zoc/volumes.rst):
+ *
+ *	volume NAME local DEVICE [IDENTITY...]
+ *	volume NAME nvme-tcp|nvme-rdma ADDRESS PORT NQN
+ *	       [path tcp|rdma ADDRESS PORT]... [nsid N] [queues N]
+ *	       [ctrl-loss-tmo S] [reconnect-delay S] [fast-io-fail-tmo S]
+ *	       [IDENTITY...]
+ *	IDENTITY := serial SERIAL | nguid NGUID | eui64 EUI64 | model MODEL
+ *
+ * makes the volume NAME in configfs (zoc/volumes/NAME, zoc_volume's) and
+ * enables it: on the block device DEVICE of the service VM (a name under
+ * /dev, or a path), or on namespace N (default 1) of the NVMe subsystem
+ * NQN on a storage server, reached by each of its paths (fabrics.c), with
+ * the identity its disks show the host.  A local volume is enabled at
+ * once; a remote one is listed disabled at once (the host is told to ask
+ * again) and attached and enabled once the whole configuration is read,
+ * so that connecting to storage servers never holds up the models.  A
+ * volume whose device is missing, that no path reaches, or that the
+ * kernel refuses, is left out whole and reported: the host can name only
+ * what the configuration lists, and nothing it lists half.
+ *
+ *	hostnqn NQN
+ *
+ * names this service VM to storage servers (default: the kernel's).
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fw.h"
+
+#define FW_CONFIGFS		"/sys/kernel/config"
+#define FW_VOLUMES		FW_CONFIGFS "/zoc/volumes"
+#define FW_VOLUME_USAGE		\
+	"volume NAME { local DEVICE | nvme-tcp|nvme-rdma ADDRESS PORT NQN } [KEY VALUE...]"
+#define FW_SECONDS_MAX		3600	/* the longest timeout a volume takes */
+
+/* The attributes a directive may set, by their keyword: the file's name. */
+static const char *const fw_volume_keys[] = {
+	"serial", "nguid", "eui64", "model", NULL,
+};
+
+static bool fw_volume_key(const char *word)
+{
+	const char *const *k;
+
+	for (k = fw_volume_keys; *k; k++)
+		if (!strcmp(*k, word))
+			return true;
+	return false;
+}
+
+/* zoc/volumes is there: configfs mounted, zoc_volume loaded. */
+static int fw_volumes_dir(void)
+{
+	if (!access(FW_VOLUMES, F_OK))
+		return 0;
+	if (mount("configfs", FW_CONFIGFS, "configfs",
+		  MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) && errno != EBUSY)
+		return -errno;
+	return access(FW_VOLUMES, F_OK) ? -errno : 0;
+}
+
+/* Write @val to the attribute @attr of the volume @name. */
+static int fw_volume_set(const char *name, const char *attr, const char *val)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), FW_VOLUMES "/%.*s/%.*s", FW_VOLUME_NAME,
+		 name, FW_VOLUME_NAME, attr);
+	return fw_write(path, val);
+}
+
+/* Read a number of at most @max from @s into @val: 0, or -1. */
+static int fw_volume_num(const char *s, int min, int max, int *val)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || end == s || *end || n < min || n > max)
+		return -1;
+	*val = n;
+	return 0;
+}
+
+static int fw_volume_path(struct fw_path *p, const char *transport,
+			  const char *addr, const char *port)
+{
+	int n;
+
+	if ((strcmp(transport, "tcp") && strcmp(transport, "rdma")) ||
+	    strlen(addr) >= sizeof(p->addr) ||
+	    fw_volume_num(port, 1, 65535, &n))
+		return -1;
+	strcpy(p->transport, transport);
+	strcpy(p->addr, addr);
+	snprintf(p->port, sizeof(p->port), "%d", n);
+	return 0;
+}
+
+/*
+ * The words of a remote volume after "nvme-tcp|nvme-rdma", from @argv[3],
+ * into @v; the identity's words are left for the caller, their indexes
+ * marked in @ident.  Return: 0, or -1 with why in @why.
+ */
+static int fw_volume_remote(struct fw_remote *v, char **argv, int argc,
+			    bool *ident, const char **why)
+{
+	int i, val;
+
+	*why = argv[2];
+	if (argc < 6 || strlen(argv[5]) >= sizeof(v->nqn) ||
+	    fw_volume_path(&v->paths[0], argv[2] + strlen("nvme-"), argv[3],
+			   argv[4]))
+		return -1;
+	strcpy(v->nqn, argv[5]);
+	v->nr_paths = 1;
+	v->nsid = 1;
+	v->queues = 0;
+	v->ctrl_loss_tmo = FW_CTRL_LOSS_TMO;
+	v->reconnect_delay = FW_RECONNECT_DELAY;
+	v->fast_io_fail_tmo = -1;
+	for (i = 6; i < argc; i += 2) {
+		*why = argv[i];
+		if (!strcmp(argv[i], "path")) {
+			if (i + 3 >= argc || v->nr_paths == FW_MAX_PATHS ||
+			    fw_volume_path(&v->paths[v->nr_paths++],
+					   argv[i + 1], argv[i + 2],
+					   argv[i + 3]))
+				return -1;
+			i += 2;
+			continue;
+		}
+		if (i + 1 >= argc)
+			return -1;
+		if (fw_volume_key(argv[i])) {
+			ident[i] = true;
+		} else if (!strcmp(argv[i], "nsid")) {
+			if (fw_volume_num(argv[i + 1], 1, 0x7fffffff, &val))
+				return -1;
+			v->nsid = val;
+		} else if (!strcmp(argv[i], "queues")) {
+			if (fw_volume_num(argv[i + 1], 1, 1024, &val))
+				return -1;
+			v->queues = val;
+		} else if (!strcmp(argv[i], "ctrl-loss-tmo")) {
+			if (fw_volume_num(argv[i + 1], -1, FW_SECONDS_MAX,
+					  &v->ctrl_loss_tmo))
+				return -1;
+		} else if (!strcmp(argv[i], "reconnect-delay")) {
+			if (fw_volume_num(argv[i + 1], 1, FW_SECONDS_MAX,
+					  &v->reconnect_delay))
+				return -1;
+		} else if (!strcmp(argv[i], "fast-io-fail-tmo")) {
+			if (fw_volume_num(argv[i + 1], -1, FW_SECONDS_MAX,
+					  &v->fast_io_fail_tmo))
+				return -1;
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The block device of local volume @name (@argv, @argc), into @dev; the
+ * indexes of the identity's words marked in @ident.  Return: 0, or -1
+ * (reported).
+ */
+static int fw_volume_local(char **argv, int argc, bool *ident, char *dev,
+			   size_t len)
+{
+	const char *name = argv[1];
+	struct stat st;
+	int i;
+
+	for (i = 4; i < argc; i += 2) {
+		if (!fw_volume_key(argv[i]) || i + 1 >= argc) {
+			fw_log("volume %s: unknown attribute '%s'", name,
+			       argv[i]);
+			return -1;
+		}
+		ident[i] = true;
+	}
+	snprintf(dev, len, "%s%s", strchr(argv[3], '/') ? "" : "/dev/",
+		 argv[3]);
+	if (stat(dev, &st) || !S_ISBLK(st.st_mode)) {
+		fw_log("volume %s: %s: not a block device: left out", name,
+		       dev);
+		return -1;
+	}
+	return 0;
+}
+
+/* Take volume @name out of the list: @why (-errno) with @what. */
+static void fw_volume_drop(struct fw *fw, const char *name, const char *what,
+			   int why)
+{
+	char dir[PATH_MAX];
+
+	fw_log("volume %s: %s: %s: left out", name, what, strerror(-why));
+	fw_volume_set(name, "enable", "0");
+	snprintf(dir, sizeof(dir), FW_VOLUMES "/%s", name);
+	rmdir(dir);
+	fw->errors++;
+}
+
+/*
+ * List volume @name, disabled, with the identity's words of @argv that
+ * @ident marks; with @dev, on that device, enabled.  Return: 0, or -1
+ * (reported, counted).
+ */
+static int fw_volume_list(struct fw *fw, char **argv, int argc,
+			  const bool *ident, const char *dev)
+{
+	const char *name = argv[1], *what;
+	char dir[PATH_MAX];
+	int i, ret;
+
+	ret = fw_volumes_dir();
+	if (ret) {
+		fw_log("volume %s: %s: %s (is zoc_volume loaded?)", name,
+		       FW_VOLUMES, strerror(-ret));
+		fw->errors++;
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), FW_VOLUMES "/%s", name);
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		fw_log("volume %s: %s", name, strerror(errno));
+		fw->errors++;
+		return -1;
+	}
+	/* A volume listed again is changed: disabled first. */
+	what = "enable";
+	ret = fw_volume_set(name, what, "0");
+	for (i = 3; i < argc && !ret; i++) {
+		if (!ident[i])
+			continue;
+		what = argv[i];
+		ret = fw_volume_set(name, what, argv[i + 1]);
+	}
+	if (!ret && dev) {
+		what = "device";
+		ret = fw_volume_set(name, what, dev);
+		if (!ret) {
+			what = "enable";
+			ret = fw_volume_set(name, what, "1");
+		}
+	}
+	if (ret) {
+		fw_volume_drop(fw, name, what, ret);
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * fw_volume - the volume directive
+ * @fw: its errors are counted there, its remote volumes noted
+ * @argv: "volume", NAME, its kind, then the kind's words and KEY VALUE
+ *	pairs
+ * @argc: their number
+ */
+void fw_volume(struct fw *fw, char **argv, int argc)
+{
+	bool ident[FW_MAX_ARGS + 1] = { false };
+	const char *name = argv[1], *why;
+	struct fw_remote *v;
+	char dev[PATH_MAX];
+
+	if (argc < 4 || strlen(name) > FW_VOLUME_NAME || strchr(name, '/') ||
+	    name[0] == '.' || (strcmp(argv[2], "local") &&
+			       strcmp(argv[2], "nvme-tcp") &&
+			       strcmp(argv[2], "nvme-rdma"))) {
+		fw_log("volume: usage: %s, NAME of at most %d characters",
+		       FW_VOLUME_USAGE, FW_VOLUME_NAME);
+		fw->errors++;
+		return;
+	}
+	if (!strcmp(argv[2], "local")) {
+		if (fw_volume_local(argv, argc, ident, dev, sizeof(dev))) {
+			fw->errors++;
+			return;
+		}
+		if (!fw_volume_list(fw, argv, argc, ident, dev)) {
+			fw_log("volume %s on %s", name, dev);
+			fw->volumes++;
+		}
+		return;
+	}
+	if (fw->nr_remote == FW_MAX_REMOTE) {
+		fw_log("volume %s: over %d remote volumes: left out", name,
+		       FW_MAX_REMOTE);
+		fw->errors++;
+		return;
+	}
+	v = &fw->remote[fw->nr_remote];
+	memset(v, 0, sizeof(*v));
+	strcpy(v->name, name);
+	if (fw_volume_remote(v, argv, argc, ident, &why)) {
+		fw_log("volume %s: cannot read '%s': left out", name, why);
+		fw->errors++;
+		return;
+	}
+	if (!fw_volume_list(fw, argv, argc, ident, NULL))
+		fw->nr_remote++;
+}
+
+/**
+ * fw_volumes_attach - attach the remote volumes, enable them
+ * @fw: the firmware, its configuration read
+ *
+ * A volume that no path reaches, or that the kernel refuses, is taken out
+ * of the list again.
+ */
+void fw_volumes_attach(struct fw *fw)
+{
+	char dev[PATH_MAX];
+	struct fw_remote *v;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < fw->nr_remote; i++) {
+		v = &fw->remote[i];
+		ret = fw_fabrics_attach(fw, v, dev, sizeof(dev));
+		if (ret) {
+			fw_volume_drop(fw, v->name, v->nqn, ret);
+			continue;
+		}
+		ret = fw_volume_set(v->name, "device", dev);
+		if (!ret)
+			ret = fw_volume_set(v->name, "enable", "1");
+		if (ret) {
+			fw_volume_drop(fw, v->name, "device", ret);
+			continue;
+		}
+		fw_log("volume %s on %s (%s namespace %u)", v->name, dev,
+		       v->nqn, v->nsid);
+		fw->volumes++;
+	}
+}
+
+/**
+ * fw_hostnqn - the hostnqn directive
+ * @fw: the NQN goes there
+ * @argv: "hostnqn", NQN
+ * @argc: 2
+ */
+void fw_hostnqn(struct fw *fw, char **argv, int argc)
+{
+	if (argc != 2 || strlen(argv[1]) >= sizeof(fw->hostnqn)) {
+		fw_log("hostnqn: usage: hostnqn NQN");
+		fw->errors++;
+		return;
+	}
+	strcpy(fw->hostnqn, argv[1]);
+}

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Volumes: the host asks for a disk by the name of a volume that the
+ * service VM's configuration lists (the lab's: vda, vdb, and vol-id, which
+ * is vda again with a full identity).  A name it does not list is refused
+ * with a clear error, whether or not the service VM has a block device of
+ * that name (loop0 it has, unlisted); a volume another device holds is
+ * refused as in use, through another volume name too.  A disk shows its
+ * volume's serial number, model, NGUID and EUI-64, whatever its name, and
+ * the same again when deleted and made under another name, as NVMe and as
+ * virtio-blk.  An NVMe function is bound by nvme only: virtio_pci, which
+ * claims every device of the virtio vendor ID, never probes it.
+ *
+ * Remote volumes: vol-a and vol-b are namespaces of the lab's storage node,
+ * which the service VM's firmware attached over NVMe/TCP at boot.  An NVMe
+ * disk on one and a virtio-blk disk on the other: data written is read
+ * back, is found in the volume's file on the storage node after shutdown
+ * (the runner checks), survives a delete and a re-create under another
+ * name, and fio verifies at queue depths 1 and 32.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "zoc_disk.h"
+
+/* The lab's configuration (tools/lab/zoc-lab, VOLUMES) */
+#define VOL		"vol-id"
+#define VOL_SERIAL	"ZOC-VOL-ID-012345678"
+#define VOL_MODEL	"ZOC_Lab_Volume"
+#define VOL_NGUID	"6d2b7a1e0c474f3a9b1d3e5f7a9c2b41"
+#define VOL_EUI64	"02a0c0ffee000001"
+#define VOL_DEVICE	"vda"	/* the service VM's device of VOL */
+
+#define NAME_A		"volA"
+#define NAME_B		"volB"
+
+#define CHUNK		(64 * 1024)
+#define CHUNKS		8
+#define CHUNK_STRIDE	(1024 * 1024)	/* the pattern in the first 8 MiB */
+
+/* 4k random read/write with verification at queue depth %d, clear of it */
+#define REMOTE_FIO \
+	"fio --name=zoc --filename=%s --offset=32m --size=8m --direct=1 --rw=randrw --bs=4k --verify=crc32c --verify_fatal=1 --ioengine=libaio --iodepth=%d 2>&1"
+
+FIXTURE(volumes) {
+	char out[8192];
+	char dev[64];
+};
+
+FIXTURE_SETUP(volumes)
+{
+	const char *missing = zoc_link_missing();
+
+	if (missing)
+		SKIP(return, "%s", missing);
+	if (zoc_missing("zocctl"))
+		SKIP(return, "zocctl is needed");
+	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+}
+
+FIXTURE_TEARDOWN(volumes)
+{
+	if (zoc_setup_skipped(_metadata))
+		return;
+	zoc_ctl(NULL, 0, "dev del %s", NAME_A);
+	zoc_ctl(NULL, 0, "dev del %s", NAME_B);
+}
+
+/* "dev add KIND name NAME volume VOLUME" fails, saying @why. */
+static int refused(struct __test_metadata *_metadata, char *out, size_t len,
+		   const char *kind, const char *volume, const char *why)
+{
+	int ret = zoc_ctl(out, len, "dev add %s name %s volume %s", kind,
+			  NAME_B, volume);
+
+	EXPECT_EQ(1, ret) TH_LOG("%s on %s: %s", kind, volume, out);
+	EXPECT_NE(NULL, strstr(out, why)) TH_LOG("%s on %s: %s", kind, volume,
+						 out);
+	/* and nothing was made */
+	EXPECT_NE(0, zoc_ctl(out, len, "dev show %s", NAME_B));
+	return ret == 1 && strstr(out, why) ? 0 : -1;
+}
+
+/* Names the configuration does not list open nothing. */
+TEST_F_TIMEOUT(volumes, unlisted_names_refused, 300)
+{
+	static const char *const names[] = {
+		"vol-none",	/* nothing of that name */
+		"loop0",	/* a block device of the service VM, unlisted */
+		"vdz",
+	};
+	static const char *const kinds[] = { "nvme", "virtio-blk" };
+	size_t i, k;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		for (k = 0; k < ARRAY_SIZE(kinds); k++)
+			refused(_metadata, self->out, sizeof(self->out),
+				kinds[k], names[i],
+				"configuration lists no such volume");
+	/* The link is still fine: a listed volume works. */
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add nvme name %s volume %s", NAME_A, VOL))
+		TH_LOG("%s", self->out);
+}
+
+/* A volume in use is refused as such, by either name of its device. */
+TEST_F_TIMEOUT(volumes, in_use_says_so, 300)
+{
+	if (zoc_setup_skipped(_metadata))
+		return;
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add nvme name %s volume %s", NAME_A,
+			     VOL_DEVICE))
+		TH_LOG("%s", self->out);
+	refused(_metadata, self->out, sizeof(self->out), "virtio-blk",
+		VOL_DEVICE, "in use by another device");
+	refused(_metadata, self->out, sizeof(self->out), "nvme", VOL_DEVICE,
+		"in use by another device");
+	refused(_metadata, self->out, sizeof(self->out), "virtio-blk", VOL,
+		"in use by another device");
+}
+
+/* @s without dashes, spaces and newlines: an ID's hex digits. */
+static void hex_only(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++)
+		if (!strchr("-\n ", *s))
+			*d++ = *s;
+	*d = '\0';
+}
+
+/* The identity an NVMe disk of @name shows; 0 if it is the volume's. */
+static int nvme_identity(struct __test_metadata *_metadata, const char *name,
+			 char *dev, size_t len)
+{
+	char ctrl[32], dir[128], buf[128];
+
+	if (zoc_nvme_ns(name, dev, len, 120))
+		return -1;
+	if (zoc_fn_entry(name, "nvme", "nvme", ctrl, sizeof(ctrl), 10))
+		return -1;
+	snprintf(dir, sizeof(dir), "/sys/class/nvme/%s", ctrl);
+	zoc_read_attr(dir, "serial", buf, sizeof(buf));
+	EXPECT_EQ(0, strncmp(buf, VOL_SERIAL, strlen(VOL_SERIAL)))
+		TH_LOG("%s: serial '%s'", name, buf);
+	zoc_read_attr(dir, "model", buf, sizeof(buf));
+	EXPECT_EQ(0, strncmp(buf, VOL_MODEL, strlen(VOL_MODEL)))
+		TH_LOG("%s: model '%s'", name, buf);
+	/* The namespace's IDs, as the nvme driver read them */
+	snprintf(dir, sizeof(dir), "/sys/block/%s", dev + 5);
+	zoc_read_attr(dir, "nguid", buf, sizeof(buf));
+	hex_only(buf);
+	EXPECT_EQ(0, strcmp(buf, VOL_NGUID)) TH_LOG("%s: nguid '%s'", name, buf);
+	zoc_read_attr(dir, "eui", buf, sizeof(buf));
+	hex_only(buf);
+	EXPECT_EQ(0, strcmp(buf, VOL_EUI64)) TH_LOG("%s: eui '%s'", name, buf);
+	return _metadata->passed ? 0 : -1;
+}
+
+/*
+ * The volume's identity, not the device's name: the same under two names,
+ * after a delete, as NVMe and as virtio-blk.
+ */
+TEST_F_TIMEOUT(volumes, identity_follows_the_volume, 600)
+{
+	char dir[300], buf[64];
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add nvme name %s volume %s", NAME_A, VOL))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, nvme_identity(_metadata, NAME_A, self->dev,
+				   sizeof(self->dev)));
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del %s",
+			     NAME_A));
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add nvme name %s volume %s", NAME_B, VOL))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, nvme_identity(_metadata, NAME_B, self->dev,
+				   sizeof(self->dev)));
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del %s",
+			     NAME_B));
+
+	/* virtio-blk's ID: the serial number, all 20 characters of it */
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add virtio-blk name %s volume %s", NAME_A,
+			     VOL))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, zoc_vblk_dev(NAME_A, self->dev, sizeof(self->dev), 120));
+	snprintf(dir, sizeof(dir), "/sys/block/%s", self->dev + 5);
+	zoc_read_attr(dir, "serial", buf, sizeof(buf));
+	EXPECT_EQ(0, strcmp(buf, VOL_SERIAL)) TH_LOG("virtio-blk serial '%s'",
+						     buf);
+}
+
+/* virtio_pci never probes an NVMe function; nvme drives it. */
+TEST_F_TIMEOUT(volumes, nvme_bound_by_nvme_only, 300)
+{
+	char dir[300], addr[32], buf[64];
+	int lines;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	/* The kernel's log from here on: the bus reuses addresses. */
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), "dmesg | wc -l"));
+	lines = atoi(self->out);
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "dev add nvme name %s volume %s", NAME_A, VOL))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, zoc_nvme_ns(NAME_A, self->dev, sizeof(self->dev), 120));
+	zoc_fn_dir(NAME_A, dir, sizeof(dir));
+	ASSERT_NE(0, dir[0]);
+	snprintf(addr, sizeof(addr), "%s", strrchr(dir, '/') + 1);
+	zoc_read_attr(dir, "driver_override", buf, sizeof(buf));
+	EXPECT_EQ(0, strcmp(buf, "nvme\n")) TH_LOG("driver_override '%s'", buf);
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "basename $(readlink %s/driver)", dir));
+	EXPECT_EQ(0, strcmp(self->out, "nvme\n")) TH_LOG("driver '%s'",
+							 self->out);
+	EXPECT_EQ(1, zoc_sh(self->out, sizeof(self->out),
+			    "dmesg | tail -n +%d | grep 'virtio-pci %s'",
+			    lines + 1, addr))
+		TH_LOG("virtio_pci probed it: %s", self->out);
+}
+
+/*
+ * Add disk @name of @kind on @volume, asking again while the service VM
+ * has not attached the volume yet (it does once it booted).
+ */
+static int add_remote(const char *kind, const char *name, const char *volume,
+		      char *out, size_t len)
+{
+	time_t end = time(NULL) + 120;
+	int ret;
+
+	do {
+		ret = zoc_ctl(out, len, "dev add %s name %s volume %s queues 2",
+			      kind, name, volume);
+		if (ret != 1 || !strstr(out, "try again"))
+			return ret;
+		sleep(1);
+	} while (time(NULL) < end);
+	return ret;
+}
+
+/* The disk of device @name, of @kind, once there. */
+static int disk_of(const char *name, const char *kind, char *dev, size_t len)
+{
+	if (!strcmp(kind, "nvme"))
+		return zoc_nvme_ns(name, dev, len, 120);
+	return zoc_vblk_dev(name, dev, len, 120);
+}
+
+/*
+ * A disk of @kind on remote volume @volume: the pattern round trip, across
+ * a re-create, and fio at queue depths 1 and 32.
+ */
+static void remote_round_trip(struct __test_metadata *_metadata,
+			      const char *kind, const char *volume, char *dev,
+			      size_t dev_len, char *out, size_t len)
+{
+	unsigned long long seed = (unsigned long long)time(NULL) << 16 ^ getpid();
+	static const int depths[] = { 1, 32 };
+	off_t off[CHUNKS];
+	char cmd[512];
+	int i, ret;
+
+	for (i = 0; i < CHUNKS; i++)
+		off[i] = (off_t)i * CHUNK_STRIDE + (i * 4096) % 65536;
+	ASSERT_EQ(0, add_remote(kind, NAME_A, volume, out, len))
+		TH_LOG("%s", out);
+	ASSERT_EQ(0, disk_of(NAME_A, kind, dev, dev_len));
+	ASSERT_EQ(0, zoc_pattern_io(dev, seed, 0, off, CHUNKS, CHUNK));
+	ASSERT_EQ(0, zoc_pattern_io(dev, seed, 1, off, CHUNKS, CHUNK));
+	ASSERT_EQ(0, zoc_ctl(out, len, "dev del %s", NAME_A));
+
+	/* Under another name: the same volume, the same data */
+	ASSERT_EQ(0, zoc_ctl(out, len, "dev add %s name %s volume %s queues 2",
+			     kind, NAME_B, volume))
+		TH_LOG("%s", out);
+	ASSERT_EQ(0, disk_of(NAME_B, kind, dev, dev_len));
+	ASSERT_EQ(0, zoc_pattern_io(dev, seed, 1, off, CHUNKS, CHUNK));
+	for (i = 0; i < (int)ARRAY_SIZE(depths); i++) {
+		snprintf(cmd, sizeof(cmd), REMOTE_FIO, dev, depths[i]);
+		EXPECT_EQ(0, zoc_sh(out, len, "%s", cmd))
+			TH_LOG("fio at depth %d: %.3000s", depths[i], out);
+	}
+	/* The runner finds it in the volume's file on the storage node. */
+	ret = zoc_pattern_expect_on(volume, seed, off, CHUNKS, CHUNK);
+	if (ret != -ENODEV)
+		EXPECT_EQ(0, ret);
+}
+
+TEST_F_TIMEOUT(volumes, remote_nvme, 600)
+{
+	char dir[128], ctrl[32], buf[64];
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	remote_round_trip(_metadata, "nvme", "vol-a", self->dev,
+			  sizeof(self->dev), self->out, sizeof(self->out));
+	ASSERT_EQ(0, zoc_fn_entry(NAME_B, "nvme", "nvme", ctrl, sizeof(ctrl),
+				  10));
+	snprintf(dir, sizeof(dir), "/sys/class/nvme/%s", ctrl);
+	zoc_read_attr(dir, "serial", buf, sizeof(buf));
+	EXPECT_EQ(0, strncmp(buf, "ZOC-REMOTE-A ", 13)) TH_LOG("serial '%s'",
+							       buf);
+}
+
+TEST_F_TIMEOUT(volumes, remote_virtio_blk, 600)
+{
+	char dir[128], buf[64];
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	remote_round_trip(_metadata, "virtio-blk", "vol-b", self->dev,
+			  sizeof(self->dev), self->out, sizeof(self->out));
+	snprintf(dir, sizeof(dir), "/sys/block/%s", self->dev + 5);
+	zoc_read_attr(dir, "serial", buf, sizeof(buf));
+	EXPECT_EQ(0, strcmp(buf, "ZOC-REMOTE-B")) TH_LOG("serial '%s'", buf);
+}
+
+TEST_HARNESS_MAIN
