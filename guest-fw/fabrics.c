@@ -77,19 +77,25 @@ static bool fw_fabrics_connected(const struct fw_path *path, const char *nqn)
 		    fw_read_attr(FW_NVME_CTRLS, de->d_name, "address", buf,
 				 sizeof(buf)))
 			continue;
-		found = !strncmp(buf, want, strlen(want));
+		found = !strncmp(buf, want, strlen(want)) &&
+			strchr(",", buf[strlen(want)]);
 	}
 	if (d)
 		closedir(d);
 	return found;
 }
 
-/* Connect @path of @v: 0 or -errno. */
+/*
+ * Connect @path of @v: 0 or -errno.  *@instance: the controller made
+ * (nvmeN), or -1 if none was (one there already serves the path).
+ */
 static int fw_fabrics_path(const struct fw *fw, const struct fw_remote *v,
-			   const struct fw_path *path)
+			   const struct fw_path *path, int *instance)
 {
 	char opts[1024], reply[128];
 	int fd, n, ret = 0;
+
+	*instance = -1;
 
 	if (fw_fabrics_connected(path, v->nqn))
 		return 0;
@@ -118,6 +124,8 @@ static int fw_fabrics_path(const struct fw *fw, const struct fw_remote *v,
 		if (n > 0) {
 			reply[n] = '\0';
 			reply[strcspn(reply, "\n")] = '\0';
+			if (sscanf(reply, "instance=%d,", instance) != 1)
+				*instance = -1;
 			fw_log("volume %s: %s %s:%s connected (%s)", v->name,
 			       path->transport, path->addr, path->port, reply);
 		}
@@ -154,6 +162,45 @@ static bool fw_fabrics_ns(const char *nqn, unsigned int nsid, char *dev,
 	return found;
 }
 
+/*
+ * The volume's I/O policy, on its subsystem.  Only a multipath head has
+ * one: without native multipath (nvme_core.multipath=N) there is none to
+ * set, and each path is a device of its own, of which the volume is the
+ * first found.
+ */
+static int fw_fabrics_iopolicy(const struct fw_remote *v, const char *dev)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	if (!v->iopolicy[0])
+		return 0;
+	snprintf(path, sizeof(path), FW_BLOCK "/%s/device/iopolicy",
+		 strrchr(dev, '/') + 1);
+	ret = fw_write(path, v->iopolicy);
+	if (ret == -ENOENT) {
+		fw_log("volume %s: %s is no multipath head: iopolicy not set",
+		       v->name, dev);
+		ret = 0;
+	}
+	return ret;
+}
+
+/* Delete the controllers @made (nvmeN, -1 for none) of a volume left out. */
+static void fw_fabrics_undo(const int *made, int n)
+{
+	char path[PATH_MAX];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (made[i] < 0)
+			continue;
+		snprintf(path, sizeof(path), FW_NVME_CTRLS "/nvme%d/delete_controller",
+			 made[i]);
+		fw_write(path, "1");
+	}
+}
+
 static void fw_sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
@@ -169,7 +216,8 @@ static void fw_sleep_ms(long ms)
  * @len: their number
  *
  * A path that cannot be connected is reported and left: the volume needs
- * one.  A target that is not up yet is tried again, a second apart.
+ * one.  A target that is not up yet is tried again, a second apart.  A
+ * volume that fails deletes the controllers it made.
  *
  * Return: 0, or -errno: no path connected (its error), or -ENODEV if the
  * namespace did not come.
@@ -177,12 +225,12 @@ static void fw_sleep_ms(long ms)
 int fw_fabrics_attach(const struct fw *fw, const struct fw_remote *v,
 		      char *dev, size_t len)
 {
-	int i, t, ret, err = -ENOENT;
+	int made[FW_MAX_PATHS], i, t, ret, err = -ENOENT;
 	bool any = false;
 
 	for (i = 0; i < v->nr_paths; i++) {
 		for (t = 0; t < FW_CONNECT_TRIES; t++) {
-			ret = fw_fabrics_path(fw, v, &v->paths[i]);
+			ret = fw_fabrics_path(fw, v, &v->paths[i], &made[i]);
 			if (ret != -ECONNREFUSED && ret != -EHOSTUNREACH &&
 			    ret != -ETIMEDOUT && ret != -EIO)
 				break;
@@ -199,10 +247,15 @@ int fw_fabrics_attach(const struct fw *fw, const struct fw_remote *v,
 	}
 	if (!any)
 		return err;
+	ret = -ENODEV;
 	for (t = 0; t < FW_NS_WAIT_MS / 100; t++) {
-		if (fw_fabrics_ns(v->nqn, v->nsid, dev, len))
-			return 0;
+		if (fw_fabrics_ns(v->nqn, v->nsid, dev, len)) {
+			ret = fw_fabrics_iopolicy(v, dev);
+			break;
+		}
 		fw_sleep_ms(100);
 	}
-	return -ENODEV;
+	if (ret)
+		fw_fabrics_undo(made, v->nr_paths);
+	return ret;
 }

@@ -136,8 +136,12 @@ struct fw_path {
  * @ctrl_loss_tmo: seconds a lost path is reconnected before it goes (-1:
  *	for ever)
  * @reconnect_delay: seconds between two tries
- * @fast_io_fail_tmo: seconds a lost path holds I/O before failing it, -1:
- *	until the path goes
+ * @fast_io_fail_tmo: seconds a lost path holds I/O before failing it (by
+ *	default @ctrl_loss_tmo: a reconnect that hangs, as RDMA's connection
+ *	manager's may for minutes, holds no I/O past it), -1: until the path
+ *	goes
+ * @iopolicy: how I/O spreads over the paths ("numa", "round-robin"); ""
+ *	for the kernel's default
  * @paths: the paths
  * @nr_paths: how many
  */
@@ -149,6 +153,7 @@ struct fw_remote {
 	int ctrl_loss_tmo;
 	int reconnect_delay;
 	int fast_io_fail_tmo;
+	char iopolicy[16];
 	struct fw_path paths[FW_MAX_PATHS];
 	int nr_paths;
 };
@@ -235,6 +240,9 @@ int fw_nl_dump(int fd, const void *req, size_t len,
 void fw_volume(struct fw *fw, char **argv, int argc);
 void fw_hostnqn(struct fw *fw, char **argv, int argc);
 void fw_volumes_attach(struct fw *fw);
+
+/* rdma.c */
+void fw_rdma_link(struct fw *fw, char **argv, int argc);
 
 /* fabrics.c */
 int fw_fabrics_attach(const struct fw *fw, const struct fw_remote *v,

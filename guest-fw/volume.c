@@ -7,7 +7,7 @@
  *	volume NAME nvme-tcp|nvme-rdma ADDRESS PORT NQN
  *	       [path tcp|rdma ADDRESS PORT]... [nsid N] [queues N]
  *	       [ctrl-loss-tmo S] [reconnect-delay S] [fast-io-fail-tmo S]
- *	       [IDENTITY...]
+ *	       [iopolicy numa|round-robin] [IDENTITY...]
  *	IDENTITY := serial SERIAL | nguid NGUID | eui64 EUI64 | model MODEL
  *
  * makes the volume NAME in configfs (zoc/volumes/NAME, zoc_volume's) and
@@ -130,7 +130,7 @@ static int fw_volume_remote(struct fw_remote *v, char **argv, int argc,
 	v->queues = 0;
 	v->ctrl_loss_tmo = FW_CTRL_LOSS_TMO;
 	v->reconnect_delay = FW_RECONNECT_DELAY;
-	v->fast_io_fail_tmo = -1;
+	v->fast_io_fail_tmo = -2;	/* the loss timeout's, unless given */
 	for (i = 6; i < argc; i += 2) {
 		*why = argv[i];
 		if (!strcmp(argv[i], "path")) {
@@ -162,6 +162,11 @@ static int fw_volume_remote(struct fw_remote *v, char **argv, int argc,
 			if (fw_volume_num(argv[i + 1], 1, FW_SECONDS_MAX,
 					  &v->reconnect_delay))
 				return -1;
+		} else if (!strcmp(argv[i], "iopolicy")) {
+			if (strcmp(argv[i + 1], "numa") &&
+			    strcmp(argv[i + 1], "round-robin"))
+				return -1;
+			strcpy(v->iopolicy, argv[i + 1]);
 		} else if (!strcmp(argv[i], "fast-io-fail-tmo")) {
 			if (fw_volume_num(argv[i + 1], -1, FW_SECONDS_MAX,
 					  &v->fast_io_fail_tmo))
@@ -170,6 +175,8 @@ static int fw_volume_remote(struct fw_remote *v, char **argv, int argc,
 			return -1;
 		}
 	}
+	if (v->fast_io_fail_tmo == -2)
+		v->fast_io_fail_tmo = v->ctrl_loss_tmo;
 	return 0;
 }
 

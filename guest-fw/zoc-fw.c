@@ -26,6 +26,7 @@
  *					local, or on NVMe over Fabrics
  *					(volume.c, fabrics.c)
  *	hostnqn NQN			this service VM's NQN for storage
+ *	rdma-link NAME TYPE NETDEV	a software RDMA device (rdma.c)
  *	uplink IFNAME ADDRESS/PREFIX [mtu MTU]
  *					bring up the uplink with an IPv4 address
  *					(and an MTU: tunnels need room)
@@ -278,6 +279,7 @@ static const struct fw_directive fw_directives[] = {
 	{ "module", fw_module },
 	{ "volume", fw_volume },
 	{ "hostnqn", fw_hostnqn },
+	{ "rdma-link", fw_rdma_link },
 	{ "uplink", fw_uplink },
 	{ "run", fw_run },
 	{ "service", fw_add_service },

@@ -12,11 +12,17 @@
  * claims every device of the virtio vendor ID, never probes it.
  *
  * Remote volumes: vol-a and vol-b are namespaces of the lab's storage node,
- * which the service VM's firmware attached over NVMe/TCP at boot.  An NVMe
- * disk on one and a virtio-blk disk on the other: data written is read
- * back, is found in the volume's file on the storage node after shutdown
- * (the runner checks), survives a delete and a re-create under another
- * name, and fio verifies at queue depths 1 and 32.
+ * which the service VM's firmware attached at boot, vol-a over NVMe/TCP
+ * on two paths (two target ports, native multipath), vol-b over NVMe/RDMA
+ * on soft-RoCE.  An NVMe and a virtio-blk disk on each: data written is
+ * read back, is found in the volume's file on the storage node after
+ * shutdown (the runner checks), survives a delete and a re-create under
+ * another name, and fio verifies at queue depths 1 and 32.  A path cut
+ * during fio verify costs no error, and is used again once back; the
+ * storage node restarting during fio costs no error either, nor does the
+ * service VM restarting (the new one takes the disks over once it attached
+ * the volumes again); the storage node gone for longer than the paths'
+ * loss timeout fails the host's I/O, without a hang.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -41,7 +47,7 @@
 
 #define CHUNK		(64 * 1024)
 #define CHUNKS		8
-#define CHUNK_STRIDE	(1024 * 1024)	/* the pattern in the first 8 MiB */
+#define CHUNK_STRIDE	(1024 * 1024)	/* the pattern over 8 MiB */
 
 /* 4k random read/write with verification at queue depth %d, clear of it */
 #define REMOTE_FIO \
@@ -236,7 +242,8 @@ TEST_F_TIMEOUT(volumes, nvme_bound_by_nvme_only, 300)
 
 /*
  * Add disk @name of @kind on @volume, asking again while the service VM
- * has not attached the volume yet (it does once it booted).
+ * has not attached the volume, or loaded its models, yet (it does once it
+ * booted).
  */
 static int add_remote(const char *kind, const char *name, const char *volume,
 		      char *out, size_t len)
@@ -247,7 +254,8 @@ static int add_remote(const char *kind, const char *name, const char *volume,
 	do {
 		ret = zoc_ctl(out, len, "dev add %s name %s volume %s queues 2",
 			      kind, name, volume);
-		if (ret != 1 || !strstr(out, "try again"))
+		if (ret != 1 || (!strstr(out, "try again") &&
+				 !strstr(out, "no model of this type")))
 			return ret;
 		sleep(1);
 	} while (time(NULL) < end);
@@ -270,6 +278,8 @@ static void remote_round_trip(struct __test_metadata *_metadata,
 			      const char *kind, const char *volume, char *dev,
 			      size_t dev_len, char *out, size_t len)
 {
+	/* NVMe's pattern in the first 8 MiB, virtio-blk's in the next 16 */
+	off_t base = strcmp(kind, "nvme") ? 16 << 20 : 0;
 	unsigned long long seed = (unsigned long long)time(NULL) << 16 ^ getpid();
 	static const int depths[] = { 1, 32 };
 	off_t off[CHUNKS];
@@ -277,7 +287,7 @@ static void remote_round_trip(struct __test_metadata *_metadata,
 	int i, ret;
 
 	for (i = 0; i < CHUNKS; i++)
-		off[i] = (off_t)i * CHUNK_STRIDE + (i * 4096) % 65536;
+		off[i] = base + (off_t)i * CHUNK_STRIDE + (i * 4096) % 65536;
 	ASSERT_EQ(0, add_remote(kind, NAME_A, volume, out, len))
 		TH_LOG("%s", out);
 	ASSERT_EQ(0, disk_of(NAME_A, kind, dev, dev_len));
@@ -302,33 +312,267 @@ static void remote_round_trip(struct __test_metadata *_metadata,
 		EXPECT_EQ(0, ret);
 }
 
-TEST_F_TIMEOUT(volumes, remote_nvme, 600)
+/* The serial number an NVMe disk of @name shows, into @buf. */
+static void nvme_serial(const char *name, char *buf, size_t len)
 {
-	char dir[128], ctrl[32], buf[64];
+	char dir[128], ctrl[32];
+
+	buf[0] = '\0';
+	if (zoc_fn_entry(name, "nvme", "nvme", ctrl, sizeof(ctrl), 10))
+		return;
+	snprintf(dir, sizeof(dir), "/sys/class/nvme/%s", ctrl);
+	zoc_read_attr(dir, "serial", buf, len);
+}
+
+/* vol-a, over NVMe/TCP on two paths */
+TEST_F_TIMEOUT(volumes, remote_nvme_tcp, 600)
+{
+	char buf[64];
 
 	if (zoc_setup_skipped(_metadata))
 		return;
 	remote_round_trip(_metadata, "nvme", "vol-a", self->dev,
 			  sizeof(self->dev), self->out, sizeof(self->out));
-	ASSERT_EQ(0, zoc_fn_entry(NAME_B, "nvme", "nvme", ctrl, sizeof(ctrl),
-				  10));
-	snprintf(dir, sizeof(dir), "/sys/class/nvme/%s", ctrl);
-	zoc_read_attr(dir, "serial", buf, sizeof(buf));
+	nvme_serial(NAME_B, buf, sizeof(buf));
 	EXPECT_EQ(0, strncmp(buf, "ZOC-REMOTE-A ", 13)) TH_LOG("serial '%s'",
 							       buf);
 }
 
-TEST_F_TIMEOUT(volumes, remote_virtio_blk, 600)
+/* vol-b, over NVMe/RDMA (soft-RoCE) */
+TEST_F_TIMEOUT(volumes, remote_nvme_rdma, 600)
+{
+	char buf[64];
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	remote_round_trip(_metadata, "nvme", "vol-b", self->dev,
+			  sizeof(self->dev), self->out, sizeof(self->out));
+	nvme_serial(NAME_B, buf, sizeof(buf));
+	EXPECT_EQ(0, strncmp(buf, "ZOC-REMOTE-B ", 13)) TH_LOG("serial '%s'",
+							       buf);
+}
+
+/* The serial number of virtio-blk disk @dev: its volume's. */
+static void vblk_serial_is(struct __test_metadata *_metadata,
+			   const char *dev, const char *serial)
 {
 	char dir[128], buf[64];
 
+	snprintf(dir, sizeof(dir), "/sys/block/%s", dev + 5);
+	zoc_read_attr(dir, "serial", buf, sizeof(buf));
+	EXPECT_EQ(0, strcmp(buf, serial)) TH_LOG("serial '%s'", buf);
+}
+
+TEST_F_TIMEOUT(volumes, remote_virtio_blk_tcp, 600)
+{
+	if (zoc_setup_skipped(_metadata))
+		return;
+	remote_round_trip(_metadata, "virtio-blk", "vol-a", self->dev,
+			  sizeof(self->dev), self->out, sizeof(self->out));
+	vblk_serial_is(_metadata, self->dev, "ZOC-REMOTE-A");
+}
+
+TEST_F_TIMEOUT(volumes, remote_virtio_blk_rdma, 600)
+{
 	if (zoc_setup_skipped(_metadata))
 		return;
 	remote_round_trip(_metadata, "virtio-blk", "vol-b", self->dev,
 			  sizeof(self->dev), self->out, sizeof(self->out));
-	snprintf(dir, sizeof(dir), "/sys/block/%s", self->dev + 5);
-	zoc_read_attr(dir, "serial", buf, sizeof(buf));
-	EXPECT_EQ(0, strcmp(buf, "ZOC-REMOTE-B")) TH_LOG("serial '%s'", buf);
+	vblk_serial_is(_metadata, self->dev, "ZOC-REMOTE-B");
+}
+
+/* 4k random read/write with verification at queue depth 8, clear of all */
+#define REMOTE_FIO_OPTS \
+	"--offset=64m --size=16m --direct=1 --rw=randrw --bs=4k --verify=crc32c --verify_fatal=1 --ioengine=libaio --iodepth=8"
+
+/* fio verifying on %s until stopped (at most %d s), its log in FIO_LOG */
+#define FIO_LOG		"/tmp/zoc-volumes-fio.log"
+#define REMOTE_FIO_LONG \
+	"fio --name=zoc --filename=%s " REMOTE_FIO_OPTS " " \
+	ZOC_FIO_UNTIL_STOPPED " >" FIO_LOG " 2>&1"
+
+/* A lab request, logged if it fails; 0 or the error. */
+static int lab_req(struct __test_metadata *_metadata, int lab, const char *req)
+{
+	char reply[256];
+	int ret = zoc_lab_query(lab, req, reply, sizeof(reply));
+
+	EXPECT_EQ(0, ret) TH_LOG("%s: %s", req, reply);
+	return ret;
+}
+
+/*
+ * A disk of @kind on @volume as NAME_A, its block device into @dev, and
+ * fio verifying on it for @runtime seconds at most, 5 s under way.
+ * Return: fio's pid, or -1.
+ */
+static pid_t remote_fio(struct __test_metadata *_metadata, const char *kind,
+			const char *volume, int runtime, char *dev,
+			size_t dev_len, char *out, size_t len)
+{
+	char cmd[512];
+	pid_t fio;
+
+	EXPECT_EQ(0, add_remote(kind, NAME_A, volume, out, len))
+		TH_LOG("%s", out);
+	if (disk_of(NAME_A, kind, dev, dev_len))
+		return -1;
+	snprintf(cmd, sizeof(cmd), REMOTE_FIO_LONG, dev, runtime);
+	fio = zoc_fio_spawn(cmd);
+	sleep(5);
+	return fio;
+}
+
+/*
+ * Multipath: vol-a's path to port 1 is cut in the middle of fio verify,
+ * and comes back: no error, and the path is used again.
+ */
+TEST_F_TIMEOUT(volumes, remote_path_lost_and_back, 900)
+{
+	pid_t fio;
+	int lab;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	lab = zoc_lab_open();
+	if (lab < 0)
+		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
+	fio = remote_fio(_metadata, "nvme", "vol-a", 300, self->dev,
+			 sizeof(self->dev), self->out, sizeof(self->out));
+	ASSERT_LT(0, fio);
+	EXPECT_EQ(0, lab_req(_metadata, lab, "storage port-down 1"));
+	sleep(10);
+	EXPECT_EQ(0, zoc_fio_running(&fio, FIO_LOG, self->out,
+				     sizeof(self->out)))
+		TH_LOG("fio ended with the path down: %s", self->out);
+	EXPECT_EQ(0, lab_req(_metadata, lab, "svm-fw run paths-note"));
+	EXPECT_EQ(0, lab_req(_metadata, lab, "storage port-up 1"));
+	/* reconnected within a second or two, then round robin */
+	sleep(10);
+	EXPECT_EQ(0, lab_req(_metadata, lab, "svm-fw run port1-used"));
+	EXPECT_EQ(0, zoc_fio_stop(&fio, 2, FIO_LOG, self->out,
+				  sizeof(self->out)))
+		TH_LOG("fio: %s", self->out);
+	zoc_fio_kill(&fio);
+	close(lab);
+}
+
+/*
+ * The storage node restarts during fio verify: I/O waits, the paths
+ * reconnect within their loss timeout, and fio ends with no error.
+ */
+TEST_F_TIMEOUT(volumes, remote_storage_restart, 900)
+{
+	pid_t fio;
+	int lab;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	lab = zoc_lab_open();
+	if (lab < 0)
+		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
+	fio = remote_fio(_metadata, "nvme", "vol-a", 300, self->dev,
+			 sizeof(self->dev), self->out, sizeof(self->out));
+	ASSERT_LT(0, fio);
+	EXPECT_EQ(0, lab_req(_metadata, lab, "storage-restart"));
+	EXPECT_EQ(0, zoc_fio_stop(&fio, 10, FIO_LOG, self->out,
+				  sizeof(self->out)))
+		TH_LOG("fio: %s", self->out);
+	zoc_fio_kill(&fio);
+	close(lab);
+}
+
+/* fio verifying on two disks, %s and %s, until stopped (at most %d s) */
+#define REMOTE_FIO_TWO \
+	"fio " REMOTE_FIO_OPTS " " ZOC_FIO_UNTIL_STOPPED \
+	" --name=a --filename=%s --name=b --filename=%s >" FIO_LOG " 2>&1"
+
+/*
+ * Durable remote disks: the service VM restarts under fio verify on an
+ * NVMe disk on vol-a and a virtio-blk disk on vol-b.  The new one takes
+ * the disks over once its firmware attached the volumes again (until
+ * then it answers "ask again"), and fio ends with no error.
+ */
+TEST_F_TIMEOUT(volumes, remote_svm_restart, 900)
+{
+	long long epoch = zoc_link_field("svm_epoch");
+	char cmd[512], dev2[64];
+	pid_t fio;
+	int lab;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	lab = zoc_lab_open();
+	if (lab < 0)
+		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
+	ASSERT_EQ(0, add_remote("nvme", NAME_A, "vol-a", self->out,
+				sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, disk_of(NAME_A, "nvme", self->dev, sizeof(self->dev)));
+	ASSERT_EQ(0, add_remote("virtio-blk", NAME_B, "vol-b", self->out,
+				sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, disk_of(NAME_B, "virtio-blk", dev2, sizeof(dev2)));
+	snprintf(cmd, sizeof(cmd), REMOTE_FIO_TWO, 300, self->dev, dev2);
+	fio = zoc_fio_spawn(cmd);
+	ASSERT_LT(0, fio);
+	sleep(5);
+	EXPECT_EQ(0, lab_req(_metadata, lab, "svm-restart"));
+	EXPECT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT));
+	EXPECT_EQ(0, zoc_dev_wait_state(NAME_A, "up", self->out,
+					sizeof(self->out), 120))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, zoc_dev_wait_state(NAME_B, "up", self->out,
+					sizeof(self->out), 120))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, zoc_fio_stop(&fio, 10, FIO_LOG, self->out,
+				  sizeof(self->out)))
+		TH_LOG("fio: %s", self->out);
+	zoc_fio_kill(&fio);
+	close(lab);
+}
+
+/*
+ * The storage node is gone for longer than the paths' loss timeout (20 s
+ * in the lab): the host's I/O fails, it does not hang.  The storage node
+ * and the service VM (whose firmware attaches the volumes at boot) start
+ * again for the tests after.
+ */
+TEST_F_TIMEOUT(volumes, remote_storage_lost, 900)
+{
+	long long epoch = zoc_link_field("svm_epoch");
+	time_t start;
+	pid_t fio;
+	int lab;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	lab = zoc_lab_open();
+	if (lab < 0)
+		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
+	fio = remote_fio(_metadata, "virtio-blk", "vol-b", 600, self->dev,
+			 sizeof(self->dev), self->out, sizeof(self->out));
+	ASSERT_LT(0, fio);
+	EXPECT_EQ(0, lab_req(_metadata, lab, "storage-stop"));
+	start = time(NULL);
+	/* fio fails (an I/O error), well before its runtime */
+	EXPECT_NE(0, zoc_fio_end(&fio, 120, FIO_LOG, self->out,
+				 sizeof(self->out)));
+	EXPECT_GT(120, time(NULL) - start);
+	TH_LOG("fio failed %ld s after the storage node went",
+	       (long)(time(NULL) - start));
+	zoc_fio_kill(&fio);
+	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del %s",
+			     NAME_A));
+	EXPECT_EQ(0, lab_req(_metadata, lab, "storage-start"));
+	EXPECT_EQ(0, lab_req(_metadata, lab, "svm-restart"));
+	EXPECT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT));
+	EXPECT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	close(lab);
+	/* vol-b works again */
+	EXPECT_EQ(0, add_remote("virtio-blk", NAME_B, "vol-b", self->out,
+				sizeof(self->out)))
+		TH_LOG("%s", self->out);
 }
 
 TEST_HARNESS_MAIN

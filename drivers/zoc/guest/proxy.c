@@ -730,7 +730,8 @@ static u32 zoc_proxy_dev_attach(struct zoc_proxy *proxy,
 		synchronize_rcu();
 	}
 fail:
-	if (ret)
+	/* The host asks again while the volume is not attached yet. */
+	if (ret && ret != -EAGAIN)
 		dev_err(proxy->dev, "slot %u: %s not taken over by %s: %d\n",
 			slot, params.name, model->name, ret);
 	module_put(model->owner);

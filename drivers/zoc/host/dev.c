@@ -20,7 +20,6 @@
 #include <linux/mutex.h>
 #include <linux/netlink.h>
 #include <linux/pci.h>
-#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -204,9 +203,13 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 	pdev = pci_scan_single_device(bus, PCI_DEVFN(fn->slot, 0));
 	if (pdev) {
 		driver = zoc_vfn_driver(fn->image.type);
-		/* Freed with @pdev; without memory, any driver may bind it. */
+		/*
+		 * Under the device lock, as its sysfs file writes it; freed
+		 * with @pdev.  Without memory, any driver may bind it.
+		 */
 		if (driver)
-			pdev->driver_override = kstrdup(driver, GFP_KERNEL);
+			driver_set_override(&pdev->dev, &pdev->driver_override,
+					    driver, strlen(driver));
 		zoc_vfn_dma_setup(fn, pdev);
 		pci_bus_claim_resources(bus);
 		pci_bus_add_device(pdev);

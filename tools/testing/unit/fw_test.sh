@@ -53,6 +53,7 @@ volume vbadkey local null colour blue
 volume vbadport nvme-tcp 192.0.2.10 99999 nqn.2026-12.org.zoc.test:a
 volume vbadpath nvme-tcp 192.0.2.10 4420 nqn.2026-12.org.zoc.test:a path udp 192.0.2.11 4420
 hostnqn
+rdma-link rxe0
 module zfwt_c opt=1
 module zfwt_a x=y
 module zfwt_b
@@ -120,7 +121,7 @@ done
 sleep 4
 
 check "reports readiness with what failed" \
-	grep -q 'ready: 0 modules, 0 volumes, 1 services, 16 errors' "$tmp/out"
+	grep -q 'ready: 0 modules, 0 volumes, 1 services, 17 errors' "$tmp/out"
 check "reports a module it cannot find" \
 	grep -q 'module zoc_no_such_module: .*No such file or directory' "$tmp/out"
 check "refuses a volume directive it cannot read" \
@@ -131,6 +132,8 @@ check "refuses a remote volume's bad port" \
 	grep -q "volume vbadport: cannot read 'nvme-tcp': left out" "$tmp/out"
 check "refuses a path of a transport it does not know" \
 	grep -q "volume vbadpath: cannot read 'path': left out" "$tmp/out"
+check "refuses an rdma-link directive without its type and interface" \
+	grep -q 'rdma-link: usage: rdma-link NAME TYPE NETDEV' "$tmp/out"
 check "refuses a hostnqn directive without an NQN" \
 	grep -q 'hostnqn: usage: hostnqn NQN' "$tmp/out"
 check "refuses a volume attribute it does not know" \

@@ -17,7 +17,6 @@
  */
 
 #include <linux/configfs.h>
-#include <linux/ctype.h>
 #include <linux/export.h>
 #include <linux/kernel.h>
 #include <linux/mutex.h>
@@ -67,7 +66,10 @@ static ssize_t zoc_volume_value(const char *page, size_t count, char *buf,
 	return count;
 }
 
-/* Printable ASCII, as NVMe's identify strings are; @inner: spaces inside. */
+/*
+ * Printable ASCII, as NVMe's identify strings are (the kernel's isgraph()
+ * takes Latin-1 too); @inner: spaces inside.
+ */
 static bool zoc_volume_ascii(const char *s, size_t len, bool inner)
 {
 	size_t i;
@@ -75,7 +77,7 @@ static bool zoc_volume_ascii(const char *s, size_t len, bool inner)
 	if (len && (s[0] == ' ' || s[len - 1] == ' '))
 		return false;
 	for (i = 0; i < len; i++)
-		if (!(isgraph(s[i]) || (inner && s[i] == ' ')))
+		if (!((s[i] > ' ' && s[i] < 0x7f) || (inner && s[i] == ' ')))
 			return false;
 	return true;
 }
@@ -142,6 +144,7 @@ static int zoc_volume_set_model(struct zoc_volume_info *info,
 static int zoc_volume_set_nguid(struct zoc_volume_info *info,
 				const char *val, size_t len)
 {
+	u8 nguid[ZOC_VOLUME_NGUID_LEN];
 	uuid_t uuid;
 
 	if (!len) {
@@ -154,9 +157,9 @@ static int zoc_volume_set_nguid(struct zoc_volume_info *info,
 		memcpy(info->nguid, &uuid, sizeof(info->nguid));
 		return 0;
 	}
-	if (len != 2 * sizeof(info->nguid) ||
-	    hex2bin(info->nguid, val, sizeof(info->nguid)))
+	if (len != 2 * sizeof(nguid) || hex2bin(nguid, val, sizeof(nguid)))
 		return -EINVAL;
+	memcpy(info->nguid, nguid, sizeof(nguid));
 	return 0;
 }
 
@@ -318,23 +321,29 @@ static const struct config_item_type zoc_volume_type = {
 	.ct_owner = THIS_MODULE,
 };
 
-/* A new volume, disabled, its serial number its name. */
+/*
+ * A new volume, disabled; its serial number and its NGUID (the name's
+ * bytes, zero padded) are its name until set: NVMe 1.3 and later want a
+ * namespace identifier.
+ */
 static struct config_item *zoc_volume_make(struct config_group *group,
 					   const char *name)
 {
 	size_t len = strlen(name);
 	struct zoc_volume *vol;
 
-	/* The host names it in a request's backend field. */
+	/* The host names it in a request's backend field, no path in it. */
 	if (len >= ZOC_DEV_NAME_LEN)
 		return ERR_PTR(-ENAMETOOLONG);
-	if (!zoc_volume_ascii(name, len, false))
+	if (!zoc_volume_ascii(name, len, false) || strstr(name, ".."))
 		return ERR_PTR(-EINVAL);
 	vol = kzalloc(sizeof(*vol), GFP_KERNEL);
 	if (!vol)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&vol->lock);
+	/* Stable defaults: the name, as serial number and as NGUID. */
 	strscpy(vol->info.serial, name, sizeof(vol->info.serial));
+	memcpy(vol->info.nguid, name, len);
 	config_item_init_type_name(&vol->item, name, &zoc_volume_type);
 	return &vol->item;
 }
