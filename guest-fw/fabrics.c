@@ -26,7 +26,7 @@
 #define FW_NVME_CTRLS		"/sys/class/nvme"
 #define FW_BLOCK		"/sys/block"
 #define FW_NS_WAIT_MS		15000	/* for the namespace once connected */
-#define FW_CONNECT_TRIES	5	/* a second apart: a target still booting */
+#define FW_CONNECT_TRIES	30	/* a second apart: a target still booting */
 
 /* The first line of @path into @buf, its newline off: 0 or -errno. */
 static int fw_read_line(const char *path, char *buf, size_t len)
@@ -208,6 +208,28 @@ static void fw_sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * Whether a connect that failed with @err may work a second later: a
+ * target still booting refuses it, or is not reachable yet; an RDMA
+ * connection manager that resolved no route yet, or found the target's
+ * side of an earlier connection still there, resets it.
+ */
+static bool fw_fabrics_again(int err)
+{
+	switch (err) {
+	case -ECONNREFUSED:
+	case -ECONNRESET:
+	case -EHOSTUNREACH:
+	case -ENETUNREACH:
+	case -EADDRNOTAVAIL:
+	case -ETIMEDOUT:
+	case -EIO:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /**
  * fw_fabrics_attach - connect a remote volume's paths, find its device
  * @fw: the firmware (its host NQN)
@@ -231,8 +253,7 @@ int fw_fabrics_attach(const struct fw *fw, const struct fw_remote *v,
 	for (i = 0; i < v->nr_paths; i++) {
 		for (t = 0; t < FW_CONNECT_TRIES; t++) {
 			ret = fw_fabrics_path(fw, v, &v->paths[i], &made[i]);
-			if (ret != -ECONNREFUSED && ret != -EHOSTUNREACH &&
-			    ret != -ETIMEDOUT && ret != -EIO)
+			if (!fw_fabrics_again(ret))
 				break;
 			sleep(1);
 		}
