@@ -79,8 +79,12 @@ static int pattern_io(const char *dev, unsigned long long seed, int check)
 #define NVME_READ_PAST_END \
 	"nvme io-passthru %s --opcode=0x02 --namespace-id=1 --cdw10=0x7fffff --data-len=4096 --read"
 
-#define NVME_ID_NO_NS \
-	"nvme admin-passthru %s --opcode=0x06 --namespace-id=7 --cdw10=0 --data-len=4096 --read"
+/* Identify Namespace, of controller %s, namespace %u */
+#define NVME_ID_NS \
+	"nvme admin-passthru %s --opcode=0x06 --namespace-id=%u --cdw10=0 --data-len=4096 --read"
+/* and its 4096 bytes all zeros: status 0 */
+#define NVME_ID_NS_ZEROS NVME_ID_NS \
+	" | awk '/^[0-9a-f]+:/ { c++; for (i = 2; i <= 17; i++) n += $i != \"00\" } END { exit n || c != 256 }'"
 
 #define HOSTILE_MOD	"zoc_nvme_hostile_test"
 
@@ -204,10 +208,14 @@ TEST_F_TIMEOUT(nvme, invalid_commands, 300)
 	EXPECT_NE(0, zoc_sh(self->out, sizeof(self->out), NVME_READ_PAST_END,
 			    self->dev));
 	EXPECT_NE(NULL, strstr(self->out, "LBA Out of Range")) TH_LOG("%s", self->out);
-	/* A namespace that does not exist. */
-	EXPECT_NE(0, zoc_sh(self->out, sizeof(self->out), NVME_ID_NO_NS,
-			    self->ctrl));
+	/* A namespace past the controller's 16 */
+	EXPECT_NE(0, zoc_sh(self->out, sizeof(self->out), NVME_ID_NS,
+			    self->ctrl, 17));
 	EXPECT_NE(NULL, strstr(self->out, "Invalid Namespace")) TH_LOG("%s", self->out);
+	/* One of its 16 that is not attached: inactive, its data zeros */
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), NVME_ID_NS_ZEROS,
+			    self->ctrl, 7))
+		TH_LOG("%s", self->out);
 	/* And the device still works. */
 	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
 			    "dd if=%s of=/dev/null bs=64k count=16 iflag=direct",

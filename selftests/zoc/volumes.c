@@ -240,26 +240,12 @@ TEST_F_TIMEOUT(volumes, nvme_bound_by_nvme_only, 300)
 		TH_LOG("virtio_pci probed it: %s", self->out);
 }
 
-/*
- * Add disk @name of @kind on @volume, asking again while the service VM
- * has not attached the volume, or loaded its models, yet (it does once it
- * booted).
- */
+/* Add disk @name of @kind on @volume, once the service VM has it. */
 static int add_remote(const char *kind, const char *name, const char *volume,
 		      char *out, size_t len)
 {
-	time_t end = time(NULL) + 120;
-	int ret;
-
-	do {
-		ret = zoc_ctl(out, len, "dev add %s name %s volume %s queues 2",
-			      kind, name, volume);
-		if (ret != 1 || (!strstr(out, "try again") &&
-				 !strstr(out, "no model of this type")))
-			return ret;
-		sleep(1);
-	} while (time(NULL) < end);
-	return ret;
+	return zoc_ctl_again(out, len, "dev add %s name %s volume %s queues 2",
+			     kind, name, volume);
 }
 
 /* The disk of device @name, of @kind, once there. */

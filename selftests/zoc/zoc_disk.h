@@ -8,6 +8,7 @@
 #ifndef _ZOC_DISK_H
 #define _ZOC_DISK_H
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 
@@ -324,22 +325,67 @@ static inline int zoc_hostile_run(const char *name, const char *driver,
 }
 
 /*
- * The namespace's block device ("/dev/nvmeXn1") of the NVMe function of
- * device @name into @dev, once there (@secs seconds at most).
+ * The block device of namespace @nsid of NVMe controller @ctrl ("nvme0")
+ * into @dev, if the controller has it now: the namespace's entry in the
+ * controller's sysfs directory names it, "nvme0n2" or, a path of a native
+ * multipath head, "nvme0c0n2" for head "nvme0n2" (a disk's number is not
+ * its namespace's).  Return: 0 or -ENOENT.
+ */
+static inline int zoc_nvme_ctrl_ns(const char *ctrl, unsigned int nsid,
+				   char *dev, size_t len)
+{
+	unsigned int subsys, c, n;
+	char dir[256];
+	struct dirent *e;
+	int ret = -ENOENT;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/sys/class/nvme/%s", ctrl);
+	d = opendir(dir);
+	if (!d)
+		return -ENOENT;
+	while (ret && (e = readdir(d))) {
+		if (strncmp(e->d_name, "nvme", 4))
+			continue;
+		snprintf(dir, sizeof(dir), "/sys/class/nvme/%.32s/%.64s", ctrl,
+			 e->d_name);
+		if (zoc_read_dec(dir, "nsid") != nsid)
+			continue;
+		if (sscanf(e->d_name, "nvme%uc%un%u", &subsys, &c, &n) == 3)
+			snprintf(dev, len, "/dev/nvme%un%u", subsys, n);
+		else
+			snprintf(dev, len, "/dev/%.40s", e->d_name);
+		ret = 0;
+	}
+	closedir(d);
+	return ret;
+}
+
+/*
+ * The block device ("/dev/nvmeXnY") of namespace @nsid of the NVMe
+ * function of device @name into @dev, once there (@secs seconds at most).
  * Return: 0 or -ETIMEDOUT.
  */
-static inline int zoc_nvme_ns(const char *name, char *dev, size_t len,
-			      int secs)
+static inline int zoc_nvme_nsid(const char *name, unsigned int nsid,
+				char *dev, size_t len, int secs)
 {
 	time_t end = time(NULL) + secs;
 	char ctrl[32];
 
 	if (zoc_fn_entry(name, "nvme", "nvme", ctrl, sizeof(ctrl), secs))
 		return -ETIMEDOUT;
-	snprintf(dev, len, "/dev/%sn1", ctrl);
-	while (access(dev, R_OK) && time(NULL) < end)
+	while ((zoc_nvme_ctrl_ns(ctrl, nsid, dev, len) ||
+		access(dev, R_OK)) && time(NULL) < end)
 		usleep(200 * 1000);
-	return access(dev, R_OK) ? -ETIMEDOUT : 0;
+	return !zoc_nvme_ctrl_ns(ctrl, nsid, dev, len) && !access(dev, R_OK) ?
+	       0 : -ETIMEDOUT;
+}
+
+/* The block device of namespace 1, as zoc_nvme_nsid(). */
+static inline int zoc_nvme_ns(const char *name, char *dev, size_t len,
+			      int secs)
+{
+	return zoc_nvme_nsid(name, 1, dev, len, secs);
 }
 
 /*

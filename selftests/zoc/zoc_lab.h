@@ -356,6 +356,31 @@ static inline int zoc_ctl(char *out, size_t len, const char *fmt, ...)
 }
 
 /*
+ * zocctl, as zoc_ctl(), asked again for 120 s at most while the service VM
+ * answers that it has not attached the volume yet, or not loaded the
+ * model (it does both as it boots).  Return: zocctl's last status.
+ */
+static inline int zoc_ctl_again(char *out, size_t len, const char *fmt, ...)
+{
+	time_t end = time(NULL) + 120;
+	char cmd[512];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	do {
+		ret = zoc_ctl(out, len, "%s", cmd);
+		if (ret != 1 || (!strstr(out, "try again") &&
+				 !strstr(out, "no model of this type")))
+			return ret;
+		sleep(1);
+	} while (time(NULL) < end);
+	return ret;
+}
+
+/*
  * The outage limit of link @link in ms, as "zocctl link show" has it, or
  * ZOC_LINK_OUTAGE_LIMIT_DEF if it cannot say: what a test that changes the
  * limit sets back (the lab may run with another one, for a slow kernel).

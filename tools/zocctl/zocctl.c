@@ -10,6 +10,8 @@
  *   zocctl [OPTIONS] dev set [name] NAME link { up | down }
  *   zocctl [OPTIONS] dev del [name] NAME
  *   zocctl [OPTIONS] dev show [[name] NAME]
+ *   zocctl [OPTIONS] ns add [dev] NAME volume VOLUME [nsid N]
+ *   zocctl [OPTIONS] ns del [dev] NAME nsid N
  *   zocctl [OPTIONS] link show
  *   zocctl [OPTIONS] link set outage-limit MS
  *
@@ -70,15 +72,22 @@ static const struct zocctl_usage usage_lines[] = {
 	{ "dev", "zocctl [OPTIONS] dev set [name] NAME link { up | down }" },
 	{ "dev", "zocctl [OPTIONS] dev del [name] NAME" },
 	{ "dev", "zocctl [OPTIONS] dev show [[name] NAME]" },
+	{ "ns", "zocctl [OPTIONS] ns show [[name] NAME]" },
+	{ "ns", "zocctl [OPTIONS] ns add [dev] NAME volume VOLUME [nsid NSID]" },
+	{ "ns", "zocctl [OPTIONS] ns del [dev] NAME nsid NSID" },
 	{ "link", "zocctl [OPTIONS] link show" },
 	{ "link", "zocctl [OPTIONS] link set outage-limit MS" },
-	{ "", "zocctl { help | dev help | link help }" },
+	{ "", "zocctl { help | dev help | ns help | link help }" },
 };
 
 static const struct zocctl_usage usage_where[] = {
 	{ "dev", "TYPE := { nvme | virtio-blk | test }" },
 	{ "dev", "NAME := 1 to 15 characters of a-z A-Z 0-9 _ . -" },
-	{ "dev", "VOLUME := a volume the service VM's configuration lists (vda); test needs none" },
+	{ "dev", "VOLUME := a volume the service VM's configuration lists (vda); test needs" },
+	{ "dev", "          none; nvme takes up to 16, its namespaces 1, 2, ..." },
+	{ "ns", "NAME := an NVMe device" },
+	{ "ns", "VOLUME := a volume the service VM's configuration lists (vol-a)" },
+	{ "ns", "NSID := a namespace, 1 to 16 (add: the lowest free one if not given)" },
 	{ "dev", "N := I/O queue pairs, 0 to 65535 (0: one per host CPU)" },
 	{ "dev", "MAC := a unicast MAC address, six hex pairs (02:00:00:00:00:10)" },
 	{ "dev", "VNI := the VPC's virtual network identifier, 0 to 16777215" },
@@ -127,6 +136,8 @@ struct zocctl {
  * struct zocctl_dev_args - what dev add and dev set were told
  * @name: the device
  * @backend: the volume it is made of, or NULL
+ * @more: an NVMe controller's other volumes, namespaces 2 and up
+ * @nr_more: entries in @more
  * @type: ZOC_DEV_*, 0 if not given
  * @queues: queue pairs
  * @has_queues: @queues was given
@@ -142,6 +153,8 @@ struct zocctl {
 struct zocctl_dev_args {
 	const char *name;
 	const char *backend;
+	const char *more[ZOC_DEV_MAX_NS - 1];
+	unsigned int nr_more;
 	uint32_t type;
 	uint32_t queues;
 	bool has_queues;
@@ -246,6 +259,11 @@ static const enum mnl_attr_data_type zoc_attr_type[ZOC_A_MAX + 1] = {
 	[ZOC_A_LINK_ID] = MNL_TYPE_U32,
 	[ZOC_A_LINK_OUTAGE_LIMIT] = MNL_TYPE_U32,
 	[ZOC_A_LINK_STALLED] = MNL_TYPE_U32,
+	[ZOC_A_DEV_NAMESPACES] = MNL_TYPE_NESTED,
+};
+
+static const enum mnl_attr_data_type ns_type[ZOC_DEV_MAX_NS + 1] = {
+	[1 ... ZOC_DEV_MAX_NS] = MNL_TYPE_NUL_STRING,
 };
 
 static const enum mnl_attr_data_type stat_type[ZOC_STAT_MAX + 1] = {
@@ -498,6 +516,12 @@ static void parse_dev_add_arg(struct zocctl *ctx, int *argc, char ***argv,
 
 	if (!strcmp(arg, "name")) {
 		args->name = check_name(ctx, "device name", next_arg(ctx, argc, argv));
+	} else if ((!strcmp(arg, "volume") || !strcmp(arg, "backend")) &&
+		   args->backend) {
+		if (args->nr_more == ARRAY_SIZE(args->more))
+			usage_error(ctx, false, "over %u volumes", ZOC_DEV_MAX_NS);
+		args->more[args->nr_more++] = check_name(ctx, "volume",
+							 next_arg(ctx, argc, argv));
 	} else if (!strcmp(arg, "volume") || !strcmp(arg, "backend")) {
 		/* "backend", the keyword's old name, still reads */
 		args->backend = check_name(ctx, "volume", next_arg(ctx, argc, argv));
@@ -559,6 +583,8 @@ static void parse_dev_add(struct zocctl *ctx, int argc, char **argv,
 		usage_error(ctx, false, "name NAME is missing");
 	net = args->type == ZOC_DEV_VIRTIO_NET;
 	refuse(ctx, net && args->backend, "volume", args->type);
+	if (args->nr_more && args->type != ZOC_DEV_NVME)
+		usage_error(ctx, false, "only nvme takes more than one volume");
 	refuse(ctx, net && args->flags, "noshadowdb", args->type);
 	refuse(ctx, !net && args->has_mac, "mac", args->type);
 	refuse(ctx, !net && args->has_vni, "vni", args->type);
@@ -723,6 +749,35 @@ static void put_fields(struct zocctl *ctx, const struct zocctl_field *f,
 	for (; nr; nr--, f++)
 		if (tb[f->attr])
 			put_field(ctx, f, tb);
+}
+
+/* An NVMe controller's namespaces: "namespaces 1:vda,2:vol-a" */
+static void put_namespaces(struct zocctl *ctx, const struct nlattr **ns)
+{
+	char id[sizeof("16")];
+	unsigned int i;
+	bool first;
+
+	put_key(ctx, "namespaces");
+	if (ctx->json)
+		putchar('{');
+	for (i = 1, first = true; i <= ZOC_DEV_MAX_NS; i++) {
+		if (!ns[i])
+			continue;
+		if (ctx->json) {
+			snprintf(id, sizeof(id), "%u", i);
+			printf("%s", first ? "" : ",");
+			json_str(id);
+			putchar(':');
+			json_str(mnl_attr_get_str(ns[i]));
+		} else {
+			printf("%s%u:%s", first ? "" : ",", i,
+			       mnl_attr_get_str(ns[i]));
+		}
+		first = false;
+	}
+	if (ctx->json)
+		putchar('}');
 }
 
 static void put_stats(struct zocctl *ctx, const struct nlattr **st)
@@ -974,6 +1029,7 @@ static bool on_link(struct zocctl *ctx, const struct nlattr **tb)
 
 static int dev_cb(const struct nlmsghdr *nlh, void *data)
 {
+	const struct nlattr *ns[ZOC_DEV_MAX_NS + 1] = { NULL };
 	const struct nlattr *st[ZOC_STAT_MAX + 1] = { NULL };
 	const struct nlattr *tb[ZOC_A_MAX + 1] = { NULL };
 	struct zocctl *ctx = data;
@@ -985,6 +1041,10 @@ static int dev_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[ZOC_A_DEV_STATS] &&
 	    zoc_parse_nested(tb[ZOC_A_DEV_STATS], stat_type, ZOC_STAT_MAX, st) < 0)
 		return bad_reply(ctx);
+	if (tb[ZOC_A_DEV_NAMESPACES] &&
+	    zoc_parse_nested(tb[ZOC_A_DEV_NAMESPACES], ns_type, ZOC_DEV_MAX_NS,
+			     ns) < 0)
+		return bad_reply(ctx);
 	if (tb[ZOC_A_DEV_MAC] &&
 	    mnl_attr_get_payload_len(tb[ZOC_A_DEV_MAC]) != ETH_ALEN)
 		return bad_reply(ctx);
@@ -995,6 +1055,9 @@ static int dev_cb(const struct nlmsghdr *nlh, void *data)
 	if (ctx->json)
 		put_str(ctx, "name", name);
 	put_fields(ctx, dev_fields, ARRAY_SIZE(dev_fields), tb);
+	if (tb[ZOC_A_DEV_NAMESPACES] &&
+	    mnl_attr_get_payload_len(tb[ZOC_A_DEV_NAMESPACES]))
+		put_namespaces(ctx, ns);
 	if (ctx->stats && tb[ZOC_A_DEV_STATS])
 		put_stats(ctx, st);
 	obj_end(ctx);
@@ -1026,10 +1089,23 @@ static int zoc_show(struct zocctl *ctx, const struct nlmsghdr *nlh, mnl_cb_t cb)
 	return ret < 0 ? zoc_fail(ctx) : 0;
 }
 
+/* Show device @name; the exit status. */
+static int dev_show_one(struct zocctl *ctx, const char *name)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_DEV_GET, ZOC_GENL_VERSION,
+		      NLM_F_ACK);
+	mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, name);
+	return zoc_show(ctx, nlh, dev_cb);
+}
+
 static int dev_add(struct zocctl *ctx, int argc, char **argv)
 {
 	struct zocctl_dev_args args = {};
 	struct nlmsghdr *nlh;
+	unsigned int i;
+	int ret;
 
 	parse_dev_add(ctx, argc, argv, &args);
 	if (zoc_open(ctx))
@@ -1049,7 +1125,30 @@ static int dev_add(struct zocctl *ctx, int argc, char **argv)
 		mnl_attr_put_u32(nlh, ZOC_A_DEV_IPV4, args.ipv4);
 		mnl_attr_put_u8(nlh, ZOC_A_DEV_PREFIX_LEN, args.prefix_len);
 	}
-	return zoc_show(ctx, nlh, dev_cb);
+	if (!args.nr_more)
+		return zoc_show(ctx, nlh, dev_cb);
+	/* Its other namespaces, attached in turn; the device, then shown */
+	if (zoc_talk(ctx, nlh, NULL) < 0)
+		return zoc_fail(ctx);
+	for (i = 0; i < args.nr_more; i++) {
+		nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_NS_ADD,
+			      ZOC_GENL_VERSION, NLM_F_ACK);
+		mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, args.name);
+		mnl_attr_put_strz(nlh, ZOC_A_DEV_BACKEND, args.more[i]);
+		mnl_attr_put_u32(nlh, ZOC_A_NS_ID, i + 2);
+		if (zoc_talk(ctx, nlh, NULL) < 0)
+			break;
+	}
+	if (i == args.nr_more)
+		return dev_show_one(ctx, args.name);
+	/* All of it or nothing: the device goes again. */
+	ret = zoc_fail(ctx);
+	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_DEV_DEL, ZOC_GENL_VERSION,
+		      NLM_F_ACK);
+	mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, args.name);
+	if (zoc_talk(ctx, nlh, NULL) < 0)
+		zoc_fail(ctx);
+	return ret;
 }
 
 static int dev_set(struct zocctl *ctx, int argc, char **argv)
@@ -1087,11 +1186,84 @@ static int dev_show(struct zocctl *ctx, int argc, char **argv)
 
 	if (zoc_open(ctx))
 		return EXIT_KERNEL;
-	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_DEV_GET, ZOC_GENL_VERSION,
-		      name ? NLM_F_ACK : NLM_F_DUMP);
 	if (name)
-		mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, name);
+		return dev_show_one(ctx, name);
+	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_DEV_GET, ZOC_GENL_VERSION,
+		      NLM_F_DUMP);
 	return zoc_show(ctx, nlh, dev_cb);
+}
+
+/*
+ * ns add and ns del: [dev] NAME, volume VOLUME (add), nsid N (del; add:
+ * optional), in any order.  Return the namespace, 0 if not given.
+ */
+static uint32_t parse_ns(struct zocctl *ctx, int argc, char **argv, bool add,
+			 struct zocctl_dev_args *args)
+{
+	uint32_t nsid = 0;
+	const char *arg;
+
+	for (; argc > 0; argc--, argv++) {
+		if (parse_opt(ctx, &argc, &argv))
+			continue;
+		if (add && !strcmp(*argv, "volume")) {
+			args->backend = check_name(ctx, "volume",
+						   next_arg(ctx, &argc, &argv));
+		} else if (!strcmp(*argv, "nsid")) {
+			arg = next_arg(ctx, &argc, &argv);
+			if (!parse_num(arg, ZOC_DEV_MAX_NS, &nsid) || !nsid)
+				usage_error(ctx, false,
+					    "bad nsid \"%s\": 1 to %u", arg,
+					    ZOC_DEV_MAX_NS);
+		} else if (args->name) {
+			usage_error(ctx, true, "unknown argument \"%s\"", *argv);
+		} else {
+			args->name = check_name(ctx, "device name",
+						strcmp(*argv, "dev") ? *argv :
+						next_arg(ctx, &argc, &argv));
+		}
+	}
+	if (!args->name)
+		usage_error(ctx, false, "the device NAME is missing");
+	if (add && !args->backend)
+		usage_error(ctx, false, "volume VOLUME is missing");
+	if (!add && !nsid)
+		usage_error(ctx, false, "nsid NSID is missing");
+	return nsid;
+}
+
+static int ns_add(struct zocctl *ctx, int argc, char **argv)
+{
+	struct zocctl_dev_args args = {};
+	struct nlmsghdr *nlh;
+	uint32_t nsid;
+
+	nsid = parse_ns(ctx, argc, argv, true, &args);
+	if (zoc_open(ctx))
+		return EXIT_KERNEL;
+	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_NS_ADD, ZOC_GENL_VERSION,
+		      NLM_F_ACK);
+	mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, args.name);
+	mnl_attr_put_strz(nlh, ZOC_A_DEV_BACKEND, args.backend);
+	if (nsid)
+		mnl_attr_put_u32(nlh, ZOC_A_NS_ID, nsid);
+	return zoc_show(ctx, nlh, dev_cb);
+}
+
+static int ns_del(struct zocctl *ctx, int argc, char **argv)
+{
+	struct zocctl_dev_args args = {};
+	struct nlmsghdr *nlh;
+	uint32_t nsid;
+
+	nsid = parse_ns(ctx, argc, argv, false, &args);
+	if (zoc_open(ctx))
+		return EXIT_KERNEL;
+	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_NS_DEL, ZOC_GENL_VERSION,
+		      NLM_F_ACK);
+	mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, args.name);
+	mnl_attr_put_u32(nlh, ZOC_A_NS_ID, nsid);
+	return zoc_talk(ctx, nlh, NULL) < 0 ? zoc_fail(ctx) : 0;
 }
 
 static int link_show(struct zocctl *ctx, int argc, char **argv)
@@ -1169,6 +1341,13 @@ static const struct zocctl_cmd dev_cmds[] = {
 	{ "delete", "dev del", dev_del },
 };
 
+static const struct zocctl_cmd ns_cmds[] = {
+	{ "show", "dev show", dev_show },
+	{ "add", "ns add", ns_add },
+	{ "del", "ns del", ns_del },
+	{ "delete", "ns del", ns_del },
+};
+
 static const struct zocctl_cmd link_cmds[] = {
 	{ "show", "link show", link_show },
 	{ "list", "link show", link_show },
@@ -1177,6 +1356,7 @@ static const struct zocctl_cmd link_cmds[] = {
 
 static const struct zocctl_object objects[] = {
 	{ "dev", dev_cmds, ARRAY_SIZE(dev_cmds) },
+	{ "ns", ns_cmds, ARRAY_SIZE(ns_cmds) },
 	{ "link", link_cmds, ARRAY_SIZE(link_cmds) },
 };
 

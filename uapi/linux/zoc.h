@@ -28,6 +28,11 @@
  *	(network devices)
  * @ZOC_CMD_LINK_SET: change the link ZOC_A_LINK_ID:
  *	ZOC_A_LINK_OUTAGE_LIMIT
+ * @ZOC_CMD_NS_ADD: attach the volume ZOC_A_DEV_BACKEND to the running NVMe
+ *	controller ZOC_A_DEV_NAME as namespace ZOC_A_NS_ID (the lowest free
+ *	one if absent); the reply is the device as ZOC_CMD_DEV_GET shows it
+ * @ZOC_CMD_NS_DEL: detach namespace ZOC_A_NS_ID of the NVMe controller
+ *	ZOC_A_DEV_NAME
  * @__ZOC_CMD_MAX: internal
  * @ZOC_CMD_MAX: highest command
  */
@@ -39,6 +44,8 @@ enum zoc_cmd {
 	ZOC_CMD_LINK_GET,
 	ZOC_CMD_DEV_SET,
 	ZOC_CMD_LINK_SET,
+	ZOC_CMD_NS_ADD,
+	ZOC_CMD_NS_DEL,
 	__ZOC_CMD_MAX,
 	ZOC_CMD_MAX = __ZOC_CMD_MAX - 1
 };
@@ -76,6 +83,11 @@ enum zoc_cmd {
  *	ZOC_LINK_OUTAGE_LIMIT_MAX
  * @ZOC_A_LINK_STALLED: u32, functions of the link stalled now, waiting
  *	for a service VM
+ * @ZOC_A_NS_ID: u32, a namespace of an NVMe controller, 1 to
+ *	ZOC_DEV_MAX_NS (linux/zoc_link.h)
+ * @ZOC_A_DEV_NAMESPACES: nested, an NVMe controller's namespaces: for
+ *	each, a string attribute whose type is the namespace's identifier
+ *	and whose value is its volume
  * @__ZOC_A_MAX: internal
  * @ZOC_A_MAX: highest attribute
  */
@@ -102,6 +114,8 @@ enum zoc_attr {
 	ZOC_A_LINK_ID,
 	ZOC_A_LINK_OUTAGE_LIMIT,
 	ZOC_A_LINK_STALLED,
+	ZOC_A_NS_ID,
+	ZOC_A_DEV_NAMESPACES,
 	__ZOC_A_MAX,
 	ZOC_A_MAX = __ZOC_A_MAX - 1
 };

@@ -380,6 +380,20 @@ struct zoc_msg_irq {
  * it replies ZOC_MSG_OK.  A service VM booting after a crash brings its
  * link up before its models' modules are loaded.
  *
+ * ZOC_CTRL_NS_ATTACH: host; data is a &struct zoc_ctrl_ns: attach the
+ * volume @volume to the storage device of @slot as its namespace @nsid, on
+ * a running device (hot-attach).  An NVMe controller reports the change
+ * with a Namespace Attribute Changed event.  The reply is ZOC_MSG_OK,
+ * ZOC_MSG_EINVAL (no such device, a namespace out of range or taken),
+ * ZOC_MSG_ENOTSUPP (the device has one disk only), or the statuses of
+ * ZOC_CTRL_DEV_CREATE for the volume.
+ *
+ * ZOC_CTRL_NS_DETACH: host; data is a &struct zoc_ctrl_ns, @volume
+ * unused: detach namespace @nsid from the device of @slot.  Its commands
+ * in flight complete first; those that come after fail as for a namespace
+ * that is not there.  The reply is ZOC_MSG_OK, ZOC_MSG_EINVAL or
+ * ZOC_MSG_ENODEV (no such namespace).
+ *
  * Opcodes from 0x7f000000 to 0x7fffffff are left to tests
  * (ZOC_LINK_CAP_TEST), never the protocol's.
  */
@@ -390,6 +404,8 @@ struct zoc_msg_irq {
 #define ZOC_CTRL_DEV_LOST	0x00000005
 #define ZOC_CTRL_DEV_ATTACH	0x00000006
 #define ZOC_CTRL_MODEL_ADDED	0x00000007
+#define ZOC_CTRL_NS_ATTACH	0x00000008
+#define ZOC_CTRL_NS_DETACH	0x00000009
 
 /* zoc_ctrl_dev_create.type; 0x70 to 0x7f are left to tests */
 #define ZOC_DEV_NVME		1
@@ -464,6 +480,22 @@ struct zoc_ctrl_dev_link {
 struct zoc_ctrl_dev_lost {
 	__le32 slot;
 	__le32 error;
+};
+
+/* Namespaces of a storage device: identifiers 1 to ZOC_DEV_MAX_NS */
+#define ZOC_DEV_MAX_NS		16
+
+/**
+ * struct zoc_ctrl_ns - data of ZOC_CTRL_NS_ATTACH and ZOC_CTRL_NS_DETACH
+ * @slot: the device's slot
+ * @nsid: the namespace, 1 to ZOC_DEV_MAX_NS
+ * @volume: ZOC_CTRL_NS_ATTACH: the volume, by the name the service VM's
+ *	configuration gives it, NUL terminated; zero otherwise
+ */
+struct zoc_ctrl_ns {
+	__le32 slot;
+	__le32 nsid;
+	char volume[ZOC_DEV_NAME_LEN];
 };
 
 /**

@@ -410,7 +410,9 @@ static bool zoc_proxy_request(void *priv, const struct zoc_msg *msg,
 		if (opcode != ZOC_CTRL_DEV_CREATE &&
 		    opcode != ZOC_CTRL_DEV_ATTACH &&
 		    opcode != ZOC_CTRL_DEV_DESTROY &&
-		    opcode != ZOC_CTRL_DEV_LINK)
+		    opcode != ZOC_CTRL_DEV_LINK &&
+		    opcode != ZOC_CTRL_NS_ATTACH &&
+		    opcode != ZOC_CTRL_NS_DETACH)
 			return false;
 		ctrl = zoc_proxy_ctrl_get(proxy);
 		if (!ctrl) {
@@ -572,7 +574,7 @@ static u32 zoc_proxy_dev_req(const struct zoc_msg *msg,
 }
 
 /* A model's errno, for the host. */
-static u32 zoc_proxy_status(int ret)
+u32 zoc_proxy_status(int ret)
 {
 	switch (ret) {
 	case 0:
@@ -750,29 +752,6 @@ fail:
 	}
 }
 
-static u32 zoc_proxy_dev_set_link(struct zoc_proxy *proxy,
-				  const struct zoc_msg *msg)
-{
-	struct zoc_ctrl_dev_link req;
-	struct zoc_pdev *pdev;
-	u32 slot;
-
-	memcpy(&req, msg->ctrl.data, sizeof(req));
-	slot = le32_to_cpu(req.slot);
-	if (slot >= ZOC_LINK_MAX_DEVS || req.up > 1)
-		return ZOC_MSG_EINVAL;
-	pdev = rcu_dereference_protected(proxy->devs[slot],
-					 lockdep_is_held(&proxy->mutex));
-	if (!pdev)
-		return ZOC_MSG_EINVAL;
-	if (!pdev->model)
-		return ZOC_MSG_EBUSY;	/* its model is being replaced */
-	if (!pdev->model->set_link)
-		return ZOC_MSG_ENOTSUPP;
-	pdev->model->set_link(pdev, req.up);
-	return ZOC_MSG_OK;
-}
-
 /* Whether a control request is long enough for its opcode's data. */
 static bool zoc_proxy_ctrl_len_ok(const struct zoc_msg *msg, u32 opcode)
 {
@@ -782,6 +761,8 @@ static bool zoc_proxy_ctrl_len_ok(const struct zoc_msg *msg, u32 opcode)
 		need += sizeof(struct zoc_ctrl_dev_create);
 	else if (opcode == ZOC_CTRL_DEV_LINK)
 		need += sizeof(struct zoc_ctrl_dev_link);
+	else if (opcode == ZOC_CTRL_NS_ATTACH || opcode == ZOC_CTRL_NS_DETACH)
+		need += sizeof(struct zoc_ctrl_ns);
 	else
 		need += sizeof(__le32);		/* the slot */
 	return le16_to_cpu(msg->hdr.len) >= need;
@@ -811,6 +792,9 @@ static void zoc_proxy_ctrl_work(struct work_struct *work)
 		status = zoc_proxy_dev_attach(proxy, msg);
 	} else if (opcode == ZOC_CTRL_DEV_LINK) {
 		status = zoc_proxy_dev_set_link(proxy, msg);
+	} else if (opcode == ZOC_CTRL_NS_ATTACH ||
+		   opcode == ZOC_CTRL_NS_DETACH) {
+		status = zoc_proxy_ns(proxy, msg, opcode == ZOC_CTRL_NS_ATTACH);
 	} else {
 		slot = get_unaligned_le32(msg->ctrl.data);
 		if (slot < ZOC_LINK_MAX_DEVS &&

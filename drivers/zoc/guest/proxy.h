@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ZOC I/O proxy core, inside zoc_guest: what proxy.c, swap.c, live.c and
- * prepare.c share.
+ * ZOC I/O proxy core, inside zoc_guest: what proxy.c, devset.c, swap.c,
+ * live.c and prepare.c share.
  */
 #ifndef _ZOC_GUEST_PROXY_H
 #define _ZOC_GUEST_PROXY_H
@@ -110,8 +110,14 @@ bool zoc_proxy_let_go(struct zoc_proxy *proxy, struct zoc_pdev *pdev);
 
 /* proxy.c */
 const struct zoc_proxy_model *zoc_proxy_model_get(u8 type);
+u32 zoc_proxy_status(int ret);
 u32 zoc_proxy_dev_check(const struct zoc_ctrl_dev_create *req,
 			struct zoc_proxy_params *params);
+
+/* devset.c: changes to a running device */
+u32 zoc_proxy_dev_set_link(struct zoc_proxy *proxy, const struct zoc_msg *msg);
+u32 zoc_proxy_ns(struct zoc_proxy *proxy, const struct zoc_msg *msg,
+		 bool attach);
 
 /* A standby's devices prepared ahead of their takeover (prepare.c) */
 void zoc_proxy_prepare_start(struct zoc_proxy *proxy);

@@ -100,6 +100,14 @@ struct zoc_proxy_params {
  *	the module goes, the model drops (the core drops representors,
  *	which are its own: zoc_port_get()).  Process context.  Return 0 or
  *	a negative errno.
+ * @ns_attach: optional, storage devices of several namespaces: attach
+ *	the volume @volume (the host's, unchecked) as namespace @nsid of a
+ *	running device, and tell its driver.  Process context.  Return 0 or
+ *	-EINVAL (@nsid out of range), -EEXIST (@nsid taken), or @create's
+ *	errnos for the volume.
+ * @ns_detach: with @ns_attach: detach namespace @nsid once what it has in
+ *	flight completed, and tell the device's driver.  Process context.
+ *	Return 0, -EINVAL (@nsid out of range) or -ENOENT (none there).
  * @list: in the core's list of models, which every proxy uses
  */
 struct zoc_proxy_model {
@@ -124,6 +132,8 @@ struct zoc_proxy_model {
 	void (*resume)(struct zoc_pdev *pdev);
 	int (*prepare)(struct zoc_proxy *proxy, unsigned int slot,
 		       const struct zoc_proxy_params *params);
+	int (*ns_attach)(struct zoc_pdev *pdev, u32 nsid, const char *volume);
+	int (*ns_detach)(struct zoc_pdev *pdev, u32 nsid);
 	struct list_head list;
 };
 

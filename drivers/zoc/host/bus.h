@@ -71,6 +71,8 @@ struct zoc_vfn_kept {
  * @slot: its slot number, also its device number on the link
  * @name: its name
  * @backend: its backend in the service VM
+ * @ns: an NVMe controller's namespaces: their volumes, by identifier - 1,
+ *	empty if none
  * @net: a network device's identity
  * @link_up: a network device's link as the administrator set it
  * @queues: queue pairs asked for
@@ -126,6 +128,7 @@ struct zoc_vfn {
 	unsigned int slot;
 	char name[ZOC_DEV_NAME_LEN];
 	char backend[ZOC_DEV_NAME_LEN];
+	char ns[ZOC_DEV_MAX_NS][ZOC_DEV_NAME_LEN];
 	struct zoc_ctrl_net net;
 	bool link_up;
 	u32 queues;

@@ -228,6 +228,51 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 	return 0;
 }
 
+/*
+ * Why the service VM refused a device or a volume (zoc_bus_ctrl()'s @ret,
+ * not 0), for the user.  Return: false if the caller must say it.
+ */
+static bool zoc_bus_ctrl_error(struct netlink_ext_ack *extack, int ret)
+{
+	switch (ret) {
+	case -ENOTCONN:
+		NL_SET_ERR_MSG(extack, "the link to the service VM is down");
+		break;
+	case -ETIMEDOUT:
+		NL_SET_ERR_MSG(extack, "the service VM did not answer in time");
+		break;
+	case -ECONNRESET:
+	case -EIO:
+		NL_SET_ERR_MSG(extack,
+			       "the link to the service VM was reset meanwhile");
+		break;
+	case -EOPNOTSUPP:
+		NL_SET_ERR_MSG(extack, "the service VM has no model of this type");
+		break;
+	case -ENODEV:
+		NL_SET_ERR_MSG(extack,
+			       "the service VM's configuration lists no such volume");
+		break;
+	case -ENXIO:
+		NL_SET_ERR_MSG(extack,
+			       "the service VM cannot open the volume's block device");
+		break;
+	case -EBUSY:
+		NL_SET_ERR_MSG(extack, "the volume is in use by another device");
+		break;
+	case -EAGAIN:
+		NL_SET_ERR_MSG(extack,
+			       "the service VM is busy, or the volume not attached yet: try again");
+		break;
+	case -EINVAL:
+		NL_SET_ERR_MSG(extack, "the service VM refused the parameters");
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
 /* The request that creates @fn's device, or takes it over. */
 void zoc_vfn_dev_req(struct zoc_vfn *fn, u8 type,
 		     struct zoc_ctrl_dev_create *req)
@@ -294,6 +339,10 @@ int zoc_host_dev_add(struct zoc_host *host, const struct zoc_host_dev_req *dreq,
 	memset(&fn->page->image, 0, sizeof(fn->page->image));
 	strscpy(fn->name, name, sizeof(fn->name));
 	strscpy(fn->backend, backend, sizeof(fn->backend));
+	memset(fn->ns, 0, sizeof(fn->ns));
+	/* An NVMe controller's first namespace is the volume it is made of */
+	if (type == ZOC_DEV_NVME)
+		strscpy(fn->ns[0], backend, sizeof(fn->ns[0]));
 	fn->net = net ? dreq->net : (struct zoc_ctrl_net){};
 	fn->queues = queues;
 	fn->flags = flags;
@@ -301,43 +350,10 @@ int zoc_host_dev_add(struct zoc_host *host, const struct zoc_host_dev_req *dreq,
 	/* Read first: a service VM that restarts fails the request. */
 	fn->epoch = zoc_bus_svm_epoch(b);
 	ret = zoc_bus_ctrl(b, ZOC_CTRL_DEV_CREATE, &req, sizeof(req));
-	switch (ret) {
-	case 0:
-		break;
-	case -ENOTCONN:
-		NL_SET_ERR_MSG(extack, "the link to the service VM is down");
-		goto out;
-	case -ETIMEDOUT:
-		NL_SET_ERR_MSG(extack, "the service VM did not answer in time");
-		goto out;
-	case -ECONNRESET:
-	case -EIO:
-		NL_SET_ERR_MSG(extack,
-			       "the link to the service VM was reset meanwhile");
-		goto out;
-	case -EOPNOTSUPP:
-		NL_SET_ERR_MSG(extack, "the service VM has no model of this type");
-		goto out;
-	case -ENODEV:
-		NL_SET_ERR_MSG(extack,
-			       "the service VM's configuration lists no such volume");
-		goto out;
-	case -ENXIO:
-		NL_SET_ERR_MSG(extack,
-			       "the service VM cannot open the volume's block device");
-		goto out;
-	case -EBUSY:
-		NL_SET_ERR_MSG(extack, "the volume is in use by another device");
-		goto out;
-	case -EAGAIN:
-		NL_SET_ERR_MSG(extack,
-			       "the service VM is busy, or the volume not attached yet: try again");
-		goto out;
-	case -EINVAL:
-		NL_SET_ERR_MSG(extack, "the service VM refused the parameters");
-		goto out;
-	default:
-		NL_SET_ERR_MSG(extack, "the service VM failed to create the device");
+	if (ret) {
+		if (!zoc_bus_ctrl_error(extack, ret))
+			NL_SET_ERR_MSG(extack,
+				       "the service VM failed to create the device");
 		goto out;
 	}
 	/* Its model replaced what the slot had: nothing of that runs. */
@@ -436,6 +452,28 @@ int zoc_host_dev_del(struct zoc_host *host, const char *name,
 	return ret;
 }
 
+/*
+ * The device @name, into @fn, for a change that only its @type has (a
+ * network device's link, an NVMe controller's namespaces).  Bus mutex
+ * held.  Return: 0, -ENOENT or -EOPNOTSUPP, explained in @extack.
+ */
+static int zoc_bus_find_type(struct zoc_bus *b, const char *name, u8 type,
+			     struct zoc_vfn **fn, struct netlink_ext_ack *extack)
+{
+	*fn = zoc_bus_find(b, name);
+	if (!*fn) {
+		NL_SET_ERR_MSG(extack, "no device of that name");
+		return -ENOENT;
+	}
+	if ((*fn)->image.type == type)
+		return 0;
+	if (type == ZOC_DEV_NVME)
+		NL_SET_ERR_MSG(extack, "only NVMe controllers have namespaces");
+	else
+		NL_SET_ERR_MSG(extack, "not a network device");
+	return -EOPNOTSUPP;
+}
+
 /**
  * zoc_host_dev_set_link - set a network device's link up or down
  * @host: the link it is served over
@@ -458,17 +496,9 @@ int zoc_host_dev_set_link(struct zoc_host *host, const char *name, bool up,
 	int ret;
 
 	mutex_lock(&b->mutex);
-	fn = zoc_bus_find(b, name);
-	if (!fn) {
-		NL_SET_ERR_MSG(extack, "no device of that name");
-		ret = -ENOENT;
+	ret = zoc_bus_find_type(b, name, ZOC_DEV_VIRTIO_NET, &fn, extack);
+	if (ret)
 		goto out;
-	}
-	if (fn->image.type != ZOC_DEV_VIRTIO_NET) {
-		NL_SET_ERR_MSG(extack, "not a network device");
-		ret = -EOPNOTSUPP;
-		goto out;
-	}
 	req.slot = cpu_to_le32(fn->slot);
 	ret = zoc_bus_ctrl(b, ZOC_CTRL_DEV_LINK, &req, sizeof(req));
 	if (ret) {
@@ -476,6 +506,90 @@ int zoc_host_dev_set_link(struct zoc_host *host, const char *name, bool up,
 		goto out;
 	}
 	fn->link_up = up;
+out:
+	mutex_unlock(&b->mutex);
+	return ret;
+}
+
+/**
+ * zoc_host_dev_ns - attach a volume to a running storage device, or detach
+ *	one of its namespaces
+ * @host: the link it is served over
+ * @name: its name
+ * @nsid: the namespace; to attach, 0 for the lowest free one, which is
+ *	returned here
+ * @volume: the volume to attach, or NULL to detach namespace @nsid
+ * @extack: for error messages
+ *
+ * An NVMe controller tells its driver with a Namespace Attribute Changed
+ * event, and the driver scans its namespaces again.
+ *
+ * Return: 0 or a negative errno, explained in @extack.
+ */
+int zoc_host_dev_ns(struct zoc_host *host, const char *name, u32 *nsid,
+		    const char *volume, struct netlink_ext_ack *extack)
+{
+	struct zoc_bus *b = host->bus;
+	struct zoc_ctrl_ns req = {};
+	struct zoc_vfn *fn;
+	u32 id = *nsid;
+	int ret;
+
+	if (id > ZOC_DEV_MAX_NS || (!volume && !id) ||
+	    (volume && (!*volume || strlen(volume) >= ZOC_DEV_NAME_LEN))) {
+		NL_SET_ERR_MSG(extack, "namespace or volume out of range");
+		return -EINVAL;
+	}
+	mutex_lock(&b->mutex);
+	ret = zoc_bus_find_type(b, name, ZOC_DEV_NVME, &fn, extack);
+	if (ret)
+		goto out;
+	for (; volume && !id && *nsid < ZOC_DEV_MAX_NS; (*nsid)++)
+		if (!fn->ns[*nsid][0])
+			id = *nsid + 1;
+	ret = -EEXIST;
+	if (volume && !id) {
+		NL_SET_ERR_MSG(extack, "every namespace is taken");
+		goto out;
+	}
+	if (volume && fn->ns[id - 1][0]) {
+		NL_SET_ERR_MSG(extack, "that namespace is attached already");
+		goto out;
+	}
+	/*
+	 * A detach goes to the service VM whatever the host noted: an
+	 * attach that timed out may have been done there all the same.
+	 */
+	req.slot = cpu_to_le32(fn->slot);
+	req.nsid = cpu_to_le32(id);
+	if (volume)
+		strscpy(req.volume, volume, sizeof(req.volume));
+	ret = zoc_bus_ctrl(b, volume ? ZOC_CTRL_NS_ATTACH : ZOC_CTRL_NS_DETACH,
+			   &req, sizeof(req));
+	/* Gone there already: a detach that timed out did it. */
+	if (ret == -ENODEV && !volume && fn->ns[id - 1][0])
+		ret = 0;
+	if (ret == -EOPNOTSUPP)
+		NL_SET_ERR_MSG(extack, "the service VM's model has no namespaces");
+	else if (ret == -ENODEV && !volume)
+		NL_SET_ERR_MSG(extack, "no such namespace");
+	else if (ret == -EINVAL && volume)
+		NL_SET_ERR_MSG(extack,
+			       "the service VM has that namespace attached already: detach it first");
+	else if (ret == -EAGAIN && volume)
+		NL_SET_ERR_MSG(extack,
+			       "the service VM is busy, the volume not attached yet, or the host's driver has not seen that namespace go yet: try again");
+	else if (ret && !zoc_bus_ctrl_error(extack, ret))
+		NL_SET_ERR_MSG(extack, "the service VM failed to do it");
+	if (ret)
+		goto out;
+	*nsid = id;
+	if (volume)
+		strscpy(fn->ns[id - 1], volume, sizeof(fn->ns[id - 1]));
+	else
+		fn->ns[id - 1][0] = '\0';
+	dev_info(zoc_vfn_dev(fn), "%s: namespace %u %s%s\n", name, id,
+		 volume ? "attached: " : "detached", volume ?: "");
 out:
 	mutex_unlock(&b->mutex);
 	return ret;
@@ -497,6 +611,7 @@ static void zoc_vfn_info(struct zoc_bus *b, struct zoc_vfn *fn,
 	memset(info, 0, sizeof(*info));
 	strscpy(info->name, fn->name, sizeof(info->name));
 	strscpy(info->backend, fn->backend, sizeof(info->backend));
+	memcpy(info->ns, fn->ns, sizeof(info->ns));
 	info->type = fn->image.type;
 	info->queues = fn->queues;
 	info->flags = fn->flags;

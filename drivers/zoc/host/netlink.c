@@ -46,6 +46,7 @@ static const struct nla_policy zoc_nl_policy[ZOC_A_MAX + 1] = {
 	[ZOC_A_LINK_ID]		= { .type = NLA_U32 },
 	[ZOC_A_LINK_OUTAGE_LIMIT] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							  &zoc_nl_outage_range),
+	[ZOC_A_NS_ID]		= NLA_POLICY_RANGE(NLA_U32, 1, ZOC_DEV_MAX_NS),
 };
 
 static struct genl_family zoc_nl_family;
@@ -94,6 +95,17 @@ static int zoc_nl_put_dev(struct sk_buff *skb, const struct zoc_host_dev_info *i
 	     nla_put_u8(skb, ZOC_A_DEV_PREFIX_LEN, info->net.prefix_len) ||
 	     nla_put_u8(skb, ZOC_A_DEV_LINK, info->link_up)))
 		return -EMSGSIZE;
+	if (info->type == ZOC_DEV_NVME) {
+		stats = nla_nest_start(skb, ZOC_A_DEV_NAMESPACES);
+		if (!stats)
+			return -EMSGSIZE;
+		for (i = 0; i < ZOC_DEV_MAX_NS; i++) {
+			if (info->ns[i][0] &&
+			    nla_put_string(skb, i + 1, info->ns[i]))
+				return -EMSGSIZE;
+		}
+		nla_nest_end(skb, stats);
+	}
 	stats = nla_nest_start(skb, ZOC_A_DEV_STATS);
 	if (!stats)
 		return -EMSGSIZE;
@@ -264,6 +276,39 @@ static int zoc_nl_dev_del(struct sk_buff *skb, struct genl_info *info)
 				info->extack);
 }
 
+static int zoc_nl_ns_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct zoc_host *host = zoc_nl_dev_host(info);
+	struct nlattr *id = info->attrs[ZOC_A_NS_ID];
+	const char *name;
+	u32 nsid = id ? nla_get_u32(id) : 0;
+	int ret;
+
+	if (IS_ERR(host))
+		return PTR_ERR(host);
+	if (GENL_REQ_ATTR_CHECK(info, ZOC_A_DEV_BACKEND))
+		return -EINVAL;
+	name = nla_data(info->attrs[ZOC_A_DEV_NAME]);
+	ret = zoc_host_dev_ns(host, name, &nsid,
+			      nla_data(info->attrs[ZOC_A_DEV_BACKEND]),
+			      info->extack);
+	return ret ?: zoc_nl_reply_dev(info, host, name);
+}
+
+static int zoc_nl_ns_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct zoc_host *host = zoc_nl_dev_host(info);
+	u32 nsid;
+
+	if (IS_ERR(host))
+		return PTR_ERR(host);
+	if (GENL_REQ_ATTR_CHECK(info, ZOC_A_NS_ID))
+		return -EINVAL;
+	nsid = nla_get_u32(info->attrs[ZOC_A_NS_ID]);
+	return zoc_host_dev_ns(host, nla_data(info->attrs[ZOC_A_DEV_NAME]),
+			       &nsid, NULL, info->extack);
+}
+
 static int zoc_nl_dev_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct zoc_host *host = zoc_nl_dev_host(info);
@@ -402,6 +447,16 @@ static const struct genl_ops zoc_nl_ops[] = {
 	{
 		.cmd = ZOC_CMD_LINK_SET,
 		.doit = zoc_nl_link_set,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = ZOC_CMD_NS_ADD,
+		.doit = zoc_nl_ns_add,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = ZOC_CMD_NS_DEL,
+		.doit = zoc_nl_ns_del,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

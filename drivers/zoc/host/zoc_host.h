@@ -156,6 +156,7 @@ struct zoc_host_dev_req {
  * struct zoc_host_dev_info - a device, for management
  * @name: its name
  * @backend: its backend in the service VM
+ * @ns: an NVMe controller's namespaces: their volumes, by identifier - 1
  * @type: ZOC_DEV_*
  * @queues: queue pairs asked for
  * @flags: ZOC_DEV_F_* asked for
@@ -169,6 +170,7 @@ struct zoc_host_dev_req {
 struct zoc_host_dev_info {
 	char name[ZOC_DEV_NAME_LEN];
 	char backend[ZOC_DEV_NAME_LEN];
+	char ns[ZOC_DEV_MAX_NS][ZOC_DEV_NAME_LEN];
 	u32 type;
 	u32 queues;
 	u32 flags;
@@ -187,6 +189,8 @@ int zoc_host_dev_set_link(struct zoc_host *host, const char *name, bool up,
 			  struct netlink_ext_ack *extack);
 int zoc_host_dev_del(struct zoc_host *host, const char *name,
 		     struct netlink_ext_ack *extack);
+int zoc_host_dev_ns(struct zoc_host *host, const char *name, u32 *nsid,
+		    const char *volume, struct netlink_ext_ack *extack);
 int zoc_host_dev_info(struct zoc_host *host, const char *name,
 		      struct zoc_host_dev_info *info);
 int zoc_host_dev_info_next(struct zoc_host *host, unsigned int *slot,

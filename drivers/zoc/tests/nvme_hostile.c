@@ -385,7 +385,7 @@ static void znh_identify_bad_nsid(struct znh_ctrl *ctrl)
 	struct nvme_command c;
 
 	znh_identify_cmd(ctrl, &c, ZNH_BAD_NSID_ADMIN);
-	znh_refused(ctrl, &ctrl->admin, &c, "Identify CNS 0 nsid 7",
+	znh_refused(ctrl, &ctrl->admin, &c, "Identify CNS 0 nsid 17",
 		    NVME_SC_INVALID_NS | NVME_STATUS_DNR);
 }
 

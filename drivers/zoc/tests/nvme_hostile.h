@@ -32,7 +32,7 @@
 #define ZNH_IO_QID		1
 #define ZNH_BAD_QID		40	/* past any controller of the model */
 #define ZNH_NSID		1
-#define ZNH_BAD_NSID_ADMIN	7
+#define ZNH_BAD_NSID_ADMIN	(ZOC_DEV_MAX_NS + 1)	/* past NN */
 #define ZNH_BAD_NSID_IO		5
 #define ZNH_BAD_ADMIN_OPCODE	0xc5
 #define ZNH_BAD_IO_OPCODE	0x7f

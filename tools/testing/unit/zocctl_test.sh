@@ -28,7 +28,9 @@ cat >"$tmp/fake.c" <<'EOF_C'
  * also returns a device whose backend needs JSON escaping and whose state
  * zocctl does not know; with $ZOC_FAKE_LINKS each names its link, net0's
  * being link 1.  Links 0 and 1 exist.  A network device's link is up, or down with
- * $ZOC_FAKE_LINK_DOWN; $ZOC_FAKE_BAD_MAC makes its MAC address 5 bytes.
+ * $ZOC_FAKE_LINK_DOWN; $ZOC_FAKE_BAD_MAC makes its MAC address 5 bytes.  An NVMe
+ * device has its volume as namespace 1; one attached (NS_ADD) is the
+ * namespace asked for, or 2.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -47,6 +49,9 @@ cat >"$tmp/fake.c" <<'EOF_C'
 static char fake_out[65536];
 static size_t fake_len;
 static int fake_sock;
+/* what the last request named: a volume, a namespace */
+static const char *fake_volume;
+static uint32_t fake_nsid;
 
 struct mnl_socket *mnl_socket_open(int bus)
 {
@@ -172,6 +177,14 @@ static void fake_dev(const struct nlmsghdr *req, uint16_t flags, const char *nam
 	mnl_attr_put_u32(nlh, ZOC_A_DEV_QUEUES, 2);
 	mnl_attr_put_strz(nlh, ZOC_A_DEV_PCI, "5a0c:00:01.0");
 	mnl_attr_put_u32(nlh, ZOC_A_DEV_STATE, state);
+	if (type == ZOC_DEV_NVME) {
+		struct nlattr *ns = mnl_attr_nest_start(nlh, ZOC_A_DEV_NAMESPACES);
+
+		mnl_attr_put_strz(nlh, 1, backend);
+		if (fake_volume)
+			mnl_attr_put_strz(nlh, fake_nsid ?: 2, fake_volume);
+		mnl_attr_nest_end(nlh, ns);
+	}
 	if (getenv("ZOC_FAKE_LINKS"))
 		mnl_attr_put_u32(nlh, ZOC_A_LINK_ID, type == ZOC_DEV_VIRTIO_NET);
 	mnl_attr_put_u32(nlh, ZOC_A_MAX + 1, 7);
@@ -229,6 +242,10 @@ static void fake_log(const struct nlmsghdr *req, const char **name,
 		case ZOC_A_LINK_OUTAGE_LIMIT:
 			fake_log_val(f, a, 4);
 			break;
+		case ZOC_A_NS_ID:
+			fake_nsid = mnl_attr_get_u32(a);
+			fake_log_val(f, a, 4);
+			break;
 		case ZOC_A_DEV_MAC:
 			fake_log_val(f, a, 6);
 			break;
@@ -242,6 +259,9 @@ static void fake_log(const struct nlmsghdr *req, const char **name,
 		}
 		if (mnl_attr_get_type(a) == ZOC_A_DEV_NAME)
 			*name = mnl_attr_get_str(a);
+		if (mnl_attr_get_type(a) == ZOC_A_DEV_BACKEND &&
+		    genl->cmd == ZOC_CMD_NS_ADD)
+			fake_volume = mnl_attr_get_str(a);
 	}
 	fputc('\n', f);
 	fclose(f);
@@ -312,12 +332,31 @@ static void fake_link(const struct nlmsghdr *req)
 	fake_end(nlh);
 }
 
+/* NS_ADD and NS_DEL: disk0 (and disk1, once added) has namespace 1 only */
+static void fake_ns_cmd(const struct nlmsghdr *req, uint8_t cmd,
+			const char *name)
+{
+	if (strcmp(name, "disk0") && strcmp(name, "disk1")) {
+		fake_ack(req, -ENOENT, "no device of that name");
+	} else if (cmd == ZOC_CMD_NS_DEL) {
+		fake_ack(req, fake_nsid == 1 ? 0 : -ENOENT,
+			 fake_nsid == 1 ? NULL : "no such namespace");
+	} else if (fake_nsid == 1) {
+		fake_ack(req, -EEXIST, "that namespace is attached already");
+	} else {
+		fake_dev(req, 0, name, ZOC_DEV_NVME, "vda", ZOC_DEV_STATE_UP);
+		fake_ack(req, 0, NULL);
+	}
+}
+
 /* DEV_NEW, DEV_DEL, DEV_GET and DEV_SET of one device. */
 static void fake_dev_cmd(const struct nlmsghdr *req, uint8_t cmd,
 			 const char *name, uint32_t type)
 {
 	bool net = !strcmp(name, "net0");
-	bool exists = net || !strcmp(name, "disk0");
+	/* disk1, once added, is shown */
+	bool exists = net || !strcmp(name, "disk0") ||
+		      (cmd == ZOC_CMD_DEV_GET && !strcmp(name, "disk1"));
 
 	if (cmd != ZOC_CMD_DEV_NEW && net)
 		type = ZOC_DEV_VIRTIO_NET;
@@ -355,6 +394,8 @@ ssize_t mnl_socket_sendto(const struct mnl_socket *nl, const void *buf,
 		fake_link(req);
 	else if (genl->cmd == ZOC_CMD_LINK_SET)
 		fake_ack(req, 0, NULL);
+	else if (genl->cmd == ZOC_CMD_NS_ADD || genl->cmd == ZOC_CMD_NS_DEL)
+		fake_ns_cmd(req, genl->cmd, name);
 	else if (req->nlmsg_flags & NLM_F_DUMP)
 		fake_dump(req);
 	else
@@ -445,6 +486,19 @@ works() {
 	shift 2
 	fake "$@"
 	[ "$rc" = "$status" ] && is "$tmp/log" "$request"
+}
+
+json_ns() {
+	fake -j ns add disk0 volume vol-b nsid 4 &&
+		json 'd[0]["namespaces"] == {"1": "vda", "4": "vol-b"}'
+}
+
+two_volumes() {
+	fake dev add nvme name disk1 volume vda volume vol-a &&
+		[ "$rc" = 0 ] &&
+		is "$tmp/log" 'cmd 1 flags 0x5 2:1 1:disk1 3:vda' \
+			'cmd 7 flags 0x5 1:disk1 3:vol-a 22:2' \
+			'cmd 3 flags 0x5 1:disk1'
 }
 
 # json PYTHON: the output is JSON, and PYTHON (d is the document) is true.
@@ -641,7 +695,7 @@ check "the stand-in family builds" [ -s "$tmp/fake.so" ]
 check "dev add sends type, name, volume, queues" \
 	works 0 'cmd 1 flags 0x5 2:1 1:disk1 3:vda 4:4' dev add nvme name disk1 volume vda queues 4
 check "dev add prints the device" \
-	is "$tmp/out" 'disk1: type nvme pci 5a0c:00:01.0 volume vda queues 2 state up'
+	is "$tmp/out" 'disk1: type nvme pci 5a0c:00:01.0 volume vda queues 2 state up namespaces 1:vda'
 check "dev add test: no backend or queues sent, none printed" \
 	works 0 'cmd 1 flags 0x5 2:127 1:t0' dev add test name t0
 check "dev add test prints the device" is "$tmp/out" 't0: type test pci 5a0c:00:01.0 queues 2 state up'
@@ -680,14 +734,14 @@ check "dev del: strerror without a message, exit 1" \
 	fails 1 'zocctl: dev del: No such device' dev del nosuch
 check "dev show dumps" works 0 'cmd 3 flags 0x301' dev show
 check "dev show prints a line per device" is "$tmp/out" \
-	'disk0: type nvme pci 5a0c:00:01.0 volume vda queues 2 state up' \
+	'disk0: type nvme pci 5a0c:00:01.0 volume vda queues 2 state up namespaces 1:vda' \
 	'odd: type test pci 5a0c:00:01.0 volume q"b\s' $'\x01\xff queues 2 state 9' \
 	'net0: type virtio-net pci 5a0c:00:01.0 mac 02:00:00:00:00:10 vni 100 ip 10.1.0.10/24 queues 2 state up link up'
 check "dev alone is dev show" works 0 'cmd 3 flags 0x301' dev
 check "dev show NAME asks for that device" works 0 'cmd 3 flags 0x5 1:disk0' dev show disk0
 check "dev show -s NAME" works 0 'cmd 3 flags 0x5 1:disk0' dev show -s disk0
 check "dev show -s prints the counters" is "$tmp/out" \
-	'disk0: type nvme pci 5a0c:00:01.0 volume vda queues 2 state up' \
+	'disk0: type nvme pci 5a0c:00:01.0 volume vda queues 2 state up namespaces 1:vda' \
 	'    mmio_reads 10 mmio_writes 20 shadow_reads 30 doorbell_writes 40' \
 	'    doorbell_msgs 50 irqs 60 irqs_masked 70 commands 80' \
 	'    errors 90 read_bytes 5000000000 write_bytes 110 resets 120' \
@@ -724,5 +778,34 @@ check "link set: outage-limit without its value" refused \
 	'"outage-limit" needs an argument' link set outage-limit
 check "link set: unknown argument" usage_error 'link set: unknown argument "mtu"' \
 	link set mtu 1500
+
+check "ns help: the ns commands only" helps ns help
+check "... ns add and ns del" grep -q 'ns add \[dev\] NAME volume VOLUME' "$tmp/out"
+check "ns add: missing volume" refused '^zocctl: ns add: volume VOLUME is missing$' \
+	ns add disk0
+check "ns add: missing device" refused '^zocctl: ns add: the device NAME is missing$' \
+	ns add volume vol-a
+check "ns add: nsid 17" refused '^zocctl: ns add: bad nsid "17": 1 to 16$' \
+	ns add disk0 volume vol-a nsid 17
+check "ns add: nsid 0" refused 'bad nsid "0": 1 to 16' ns add disk0 volume vol-a nsid 0
+check "ns del: missing nsid" refused '^zocctl: ns del: nsid NSID is missing$' ns del disk0
+check "ns add: bad volume" refused 'bad volume "a/b"' ns add disk0 volume a/b
+check "ns add sends name, volume" works 0 'cmd 7 flags 0x5 1:disk0 3:vol-a' \
+	ns add disk0 volume vol-a
+check "ns add prints the device and its namespaces" is "$tmp/out" \
+	'disk0: type nvme pci 5a0c:00:01.0 volume vda queues 2 state up namespaces 1:vda,2:vol-a'
+check "ns add dev NAME ... nsid N sends the namespace" \
+	works 0 'cmd 7 flags 0x5 1:disk0 3:vol-b 22:16' ns add nsid 16 dev disk0 volume vol-b
+check "ns add -j: the namespaces by identifier" json_ns
+check "ns add: the kernel's message, exit 1" \
+	fails 1 'zocctl: ns add: that namespace is attached already' \
+	ns add disk0 volume vol-a nsid 1
+check "ns del sends name, nsid" works 0 'cmd 8 flags 0x5 1:disk0 22:1' ns del disk0 nsid 1
+check "... prints nothing" quiet
+check "ns del: the kernel's message, exit 1" \
+	fails 1 'zocctl: ns del: no such namespace' ns del disk0 nsid 3
+check "dev add nvme of two volumes: NEW, NS_ADD of namespace 2, GET" two_volumes
+check "dev add virtio-blk of two volumes" refused 'only nvme takes more than one volume' \
+	dev add virtio-blk name d0 volume vda volume vol-a
 
 tap_done

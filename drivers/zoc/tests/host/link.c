@@ -240,8 +240,13 @@ static bool zht_ctrl_bad(unsigned int i, u32 slot, struct zoc_msg *msg,
 		.backend = "zht-none",
 	};
 	struct zoc_ctrl_dev_link link = { .slot = cpu_to_le32(slot), .up = 1 };
+	struct zoc_ctrl_ns ns = {
+		.slot = cpu_to_le32(slot),
+		.nsid = cpu_to_le32(2),
+		.volume = "zht-none",
+	};
 	u32 opcode = ZOC_CTRL_DEV_CREATE;
-	size_t len = sizeof(req);
+	size_t len = sizeof(req), size;
 	void *data = &req;
 
 	*status = ZOC_MSG_EINVAL;
@@ -288,7 +293,7 @@ static bool zht_ctrl_bad(unsigned int i, u32 slot, struct zoc_msg *msg,
 		break;
 	case 12:	/* its slot past the message's length */
 	case 13:
-	case 18:	/* the last: nothing was created */
+	case 24:	/* the last: nothing was created */
 		opcode = ZOC_CTRL_DEV_DESTROY;
 		data = &link;	/* the slot first */
 		len = i == 12 ? 0 : sizeof(__le32);
@@ -296,6 +301,24 @@ static bool zht_ctrl_bad(unsigned int i, u32 slot, struct zoc_msg *msg,
 			link.slot = cpu_to_le32(ZOC_LINK_MAX_DEVS);
 		if (i != 12)
 			*status = ZOC_MSG_ENODEV;
+		break;
+	case 18:	/* namespaces: of no device, out of range, unterminated */
+	case 19:
+	case 20:
+	case 21:
+	case 22:
+	case 23:
+		opcode = i == 23 ? ZOC_CTRL_NS_DETACH : ZOC_CTRL_NS_ATTACH;
+		data = &ns;
+		len = i == 18 ? sizeof(__le32) : sizeof(ns);
+		if (i == 20)
+			ns.nsid = 0;
+		else if (i == 21)
+			ns.nsid = cpu_to_le32(ZOC_DEV_MAX_NS + 1);
+		else if (i == 22)
+			memset(ns.volume, 'v', sizeof(ns.volume));
+		else if (i == 23)
+			ns.slot = cpu_to_le32(ZOC_LINK_MAX_DEVS);
 		break;
 	case 14:
 	case 15:
@@ -322,7 +345,9 @@ static bool zht_ctrl_bad(unsigned int i, u32 slot, struct zoc_msg *msg,
 	msg->hdr.len = cpu_to_le16(offsetof(struct zoc_msg_ctrl, data) + len);
 	msg->ctrl.opcode = cpu_to_le32(opcode);
 	/* all of it, past the length too: what is past must not count */
-	memcpy(msg->ctrl.data, data, data == &req ? sizeof(req) : sizeof(link));
+	size = data == &req ? sizeof(req) : data == &ns ? sizeof(ns) :
+	       sizeof(link);
+	memcpy(msg->ctrl.data, data, size);
 	return true;
 }
 

@@ -34,7 +34,7 @@ static void zoc_nvme_pad(char *dst, size_t size, const char *src)
 static void zoc_nvme_id_ctrl(struct zoc_nvme_ctrl *ctrl,
 			     struct nvme_id_ctrl *id)
 {
-	const struct zoc_volume_info *vol = zoc_blkback_volume(ctrl->bb);
+	const struct zoc_volume_info *vol = &ctrl->ident;
 
 	id->vid = cpu_to_le16(zoc_nvme_vendor);
 	id->ssvid = cpu_to_le16(zoc_nvme_vendor);
@@ -55,68 +55,15 @@ static void zoc_nvme_id_ctrl(struct zoc_nvme_ctrl *ctrl,
 	id->cctemp = cpu_to_le16(ZOC_NVME_CCTEMP);
 	id->sqes = NVME_NVM_IOSQES << 4 | NVME_NVM_IOSQES;
 	id->cqes = NVME_NVM_IOCQES << 4 | NVME_NVM_IOCQES;
-	id->nn = cpu_to_le32(1);
+	id->nn = cpu_to_le32(ZOC_NVME_MAX_NS);
+	/* Namespaces come and go: Namespace Attribute Notices */
+	id->oaes = cpu_to_le32(NVME_AEN_CFG_NS_ATTR);
 	id->oncs = cpu_to_le16(NVME_CTRL_ONCS_DSM |
 			       NVME_CTRL_ONCS_WRITE_ZEROES);
-	id->vwc = NVME_CTRL_VWC_PRESENT;
+	/* A Flush names one namespace: no broadcast (VWC bits 2:1 10b) */
+	id->vwc = NVME_CTRL_VWC_PRESENT | ZOC_NVME_VWC_NO_FLUSH_ALL;
 	snprintf(id->subnqn, sizeof(id->subnqn), ZOC_NVME_NQN "%s", ctrl->name);
 	id->psd[0].max_power = cpu_to_le16(ZOC_NVME_POWER);
-}
-
-static u16 zoc_nvme_id_ns(struct zoc_nvme_ctrl *ctrl, u32 nsid,
-			  struct nvme_id_ns *id)
-{
-	const struct zoc_volume_info *vol = zoc_blkback_volume(ctrl->bb);
-
-	if (nsid != ZOC_NVME_NSID)
-		return NVME_SC_INVALID_NS | NVME_STATUS_DNR;
-	id->nsze = cpu_to_le64(ctrl->nsze);
-	id->ncap = id->nsze;
-	id->nuse = id->nsze;
-	id->lbaf[0].ds = ctrl->lbads;
-	memcpy(id->nguid, vol->nguid, sizeof(id->nguid));
-	memcpy(id->eui64, vol->eui64, sizeof(id->eui64));
-	return NVME_SC_SUCCESS;
-}
-
-static u16 zoc_nvme_id_active_ns(u32 nsid, __le32 *list)
-{
-	if (nsid >= NVME_NSID_ALL - 1)
-		return NVME_SC_INVALID_NS | NVME_STATUS_DNR;
-	if (nsid < ZOC_NVME_NSID)
-		list[0] = cpu_to_le32(ZOC_NVME_NSID);
-	return NVME_SC_SUCCESS;
-}
-
-/* One descriptor of @len bytes at @desc, unless @id is all zeros; the next. */
-static struct nvme_ns_id_desc *zoc_nvme_ns_desc(struct nvme_ns_id_desc *desc,
-						u8 type, const u8 *id,
-						size_t len)
-{
-	if (!memchr_inv(id, 0, len))
-		return desc;
-	desc->nidt = type;
-	desc->nidl = len;
-	memcpy(desc + 1, id, len);
-	return (void *)(desc + 1) + len;
-}
-
-static u16 zoc_nvme_id_ns_desc(struct zoc_nvme_ctrl *ctrl, u32 nsid,
-			       void *buf)
-{
-	const struct zoc_volume_info *vol = zoc_blkback_volume(ctrl->bb);
-	struct nvme_ns_id_desc *desc = buf;
-
-	if (nsid != ZOC_NVME_NSID)
-		return NVME_SC_INVALID_NS | NVME_STATUS_DNR;
-	desc = zoc_nvme_ns_desc(desc, NVME_NIDT_EUI64, vol->eui64,
-				NVME_NIDT_EUI64_LEN);
-	desc = zoc_nvme_ns_desc(desc, NVME_NIDT_NGUID, vol->nguid,
-				NVME_NIDT_NGUID_LEN);
-	desc->nidt = NVME_NIDT_CSI;
-	desc->nidl = NVME_NIDT_CSI_LEN;
-	*(u8 *)(desc + 1) = NVME_CSI_NVM;
-	return NVME_SC_SUCCESS;
 }
 
 static u16 zoc_nvme_identify(struct zoc_nvme_ctrl *ctrl,
@@ -132,17 +79,13 @@ static u16 zoc_nvme_identify(struct zoc_nvme_ctrl *ctrl,
 		return NVME_SC_INTERNAL;
 	switch (id->cns) {
 	case NVME_ID_CNS_NS:
-		status = zoc_nvme_id_ns(ctrl, nsid, buf);
+	case NVME_ID_CNS_NS_ACTIVE_LIST:
+	case NVME_ID_CNS_NS_DESC_LIST:
+		status = zoc_nvme_ns_identify(ctrl, id->cns, nsid, buf);
 		break;
 	case NVME_ID_CNS_CTRL:
 		zoc_nvme_id_ctrl(ctrl, buf);
 		status = NVME_SC_SUCCESS;
-		break;
-	case NVME_ID_CNS_NS_ACTIVE_LIST:
-		status = zoc_nvme_id_active_ns(nsid, buf);
-		break;
-	case NVME_ID_CNS_NS_DESC_LIST:
-		status = zoc_nvme_id_ns_desc(ctrl, nsid, buf);
 		break;
 	case NVME_ID_CNS_CS_CTRL:
 		/* NVM command set controller data: no limits of its own */
@@ -226,8 +169,9 @@ static u16 zoc_nvme_features(struct zoc_nvme_ctrl *ctrl,
 		cmd->result = f->write_atomic;
 		break;
 	case NVME_FEAT_ASYNC_EVENT:
+		/* ns.c reads it under the controller's lock */
 		if (set)
-			f->async_event = val;
+			WRITE_ONCE(f->async_event, val);
 		cmd->result = f->async_event;
 		break;
 	default:
@@ -274,6 +218,7 @@ static u16 zoc_nvme_get_log(struct zoc_nvme_ctrl *ctrl,
 		struct nvme_error_slot error;
 		struct nvme_smart_log smart;
 		struct nvme_fw_slot_info_log fw;
+		__le32 changed_ns[NVME_MAX_CHANGED_NAMESPACES];
 	} *log;
 	size_t size;
 	void *buf;
@@ -301,6 +246,10 @@ static u16 zoc_nvme_get_log(struct zoc_nvme_ctrl *ctrl,
 			goto out_free_log;
 		}
 		zoc_nvme_log_smart(ctrl, &log->smart);
+		break;
+	case NVME_LOG_CHANGED_NS:
+		size = zoc_nvme_ns_changed_log(ctrl, log->changed_ns,
+					       glp->lsp & ZOC_NVME_LOG_RAE);
 		break;
 	case NVME_LOG_FW_SLOT:
 		size = sizeof(log->fw);
@@ -512,6 +461,10 @@ static u16 zoc_nvme_async_event(struct zoc_nvme_ctrl *ctrl,
 	if (ctrl->aen_pending) {
 		cmd->result = ctrl->aen_pending;
 		ctrl->aen_pending = 0;
+		status = NVME_SC_SUCCESS;
+	} else if (ctrl->ns_notice) {
+		cmd->result = ZOC_NVME_AEN_NS_CHANGED;
+		ctrl->ns_notice = false;
 		status = NVME_SC_SUCCESS;
 	} else if (ctrl->nr_aers > ZOC_NVME_AERL) {
 		status = NVME_SC_ASYNC_LIMIT | NVME_STATUS_DNR;

@@ -90,17 +90,29 @@ static void zoc_nvme_sync_done(struct zoc_blkback_req *breq,
 	complete(&sync->done);
 }
 
+/* Flush every namespace's volume: the first failure, or BLK_STS_OK. */
 static blk_status_t zoc_nvme_flush_backend(struct zoc_nvme_ctrl *ctrl)
 {
-	struct zoc_nvme_sync sync = {
-		.breq.op = ZOC_BLKBACK_FLUSH,
-		.breq.done = zoc_nvme_sync_done,
-	};
+	struct zoc_nvme_sync sync;
+	blk_status_t status = BLK_STS_OK;
+	struct zoc_nvme_ns *ns;
+	u32 nsid;
 
-	init_completion(&sync.done);
-	zoc_blkback_submit(ctrl->bb, &sync.breq);
-	wait_for_completion(&sync.done);
-	return sync.status;
+	for (nsid = 1; nsid <= ZOC_NVME_MAX_NS; nsid++) {
+		ns = zoc_nvme_ns_get(ctrl, nsid);
+		if (!ns)
+			continue;
+		memset(&sync, 0, sizeof(sync));
+		sync.breq.op = ZOC_BLKBACK_FLUSH;
+		sync.breq.done = zoc_nvme_sync_done;
+		init_completion(&sync.done);
+		zoc_blkback_submit(zoc_nvme_ns_bb(ns), &sync.breq);
+		wait_for_completion(&sync.done);
+		zoc_nvme_ns_put(ns);
+		if (!status)
+			status = sync.status;
+	}
+	return status;
 }
 
 /* Drop the outstanding Asynchronous Event Requests: the host resets. */
@@ -175,6 +187,8 @@ static void zoc_nvme_reset(struct zoc_nvme_ctrl *ctrl)
 	spin_lock_irq(&ctrl->lock);
 	ctrl->aen_pending = 0;
 	ctrl->aen_masked = false;
+	ctrl->ns_notice = false;
+	ctrl->ns_masked = false;
 	spin_unlock_irq(&ctrl->lock);
 	ctrl->feat = zoc_nvme_default_features;
 	ctrl->enabled = false;
@@ -487,12 +501,15 @@ static void zoc_nvme_image(struct zoc_nvme_ctrl *ctrl,
 			ZOC_REGION_DOORBELL, 0);
 }
 
-/* The controller's parts that need no host: its backend, pool and works. */
+/*
+ * The controller's parts that need no host: its namespaces, pool and
+ * works; its queues are stopped.
+ */
 static void zoc_nvme_free(struct zoc_nvme_ctrl *ctrl)
 {
+	zoc_nvme_ns_close_all(ctrl);
 	destroy_workqueue(ctrl->wq);
 	mempool_destroy(ctrl->dsm_pool);
-	zoc_blkback_close(ctrl->bb);
 	kfree(ctrl->record);
 	kfree(ctrl);
 }
@@ -511,7 +528,6 @@ static int zoc_nvme_new(struct zoc_pdev *pdev,
 	__le64 cap = cpu_to_le64(ZOC_NVME_CAP);
 	__le32 vs = cpu_to_le32(ZOC_NVME_VS);
 	struct zoc_nvme_ctrl *ctrl;
-	unsigned int block_size;
 	size_t i;
 	int ret;
 
@@ -534,16 +550,17 @@ static int zoc_nvme_new(struct zoc_pdev *pdev,
 	spin_lock_init(&ctrl->lock);
 	ctrl->feat = zoc_nvme_default_features;
 
-	/* Reads and writes come from the I/O queues' works only. */
-	ctrl->bb = zoc_blkback_open(pdev, params->backend, queues);
-	if (IS_ERR(ctrl->bb)) {
-		ret = PTR_ERR(ctrl->bb);
-		goto out_free_ctrl;
+	/*
+	 * Its identity is the volume's it was made of, whatever namespaces
+	 * it has now; so is its first namespace.  A saved state has both
+	 * (restored below).
+	 */
+	if (!state) {
+		ret = zoc_nvme_ns_add(ctrl, ZOC_NVME_NSID, params->backend,
+				      &ctrl->ident);
+		if (ret)
+			goto out_free_ctrl;
 	}
-	block_size = zoc_blkback_block_size(ctrl->bb);
-	ctrl->lbads = ilog2(block_size);
-	ctrl->nsze = zoc_blkback_capacity(ctrl->bb) >>
-		     (ctrl->lbads - SECTOR_SHIFT);
 
 	ctrl->dsm_pool = zoc_nvme_dsm_pool_create();
 	if (!ctrl->dsm_pool) {
@@ -561,7 +578,8 @@ static int zoc_nvme_new(struct zoc_pdev *pdev,
 	zoc_nvme_track_init(ctrl, !state);
 
 	if (state) {
-		ret = zoc_nvme_restore(ctrl, state, len, track);
+		ret = zoc_nvme_restore(ctrl, state, len, track,
+				       params->backend);
 		if (ret < 0) {
 			zoc_nvme_free(ctrl);
 			return ret;
@@ -579,9 +597,8 @@ static int zoc_nvme_new(struct zoc_pdev *pdev,
 			       sizeof(vs));
 	/* A taken-over controller's status is the one the host saw. */
 	zoc_nvme_set_csts(ctrl, ctrl->csts);
-	pr_info("%s: %llu blocks of %u bytes on %s, %u I/O queues%s\n",
-		ctrl->name, ctrl->nsze, block_size, params->backend, queues,
-		state ? ", taken over" : "");
+	pr_info("%s: on %s, %u I/O queues%s\n", ctrl->name, params->backend,
+		queues, state ? ", taken over" : "");
 	return 0;
 
 out_destroy_wq:
@@ -590,7 +607,7 @@ out_destroy_wq:
 		destroy_workqueue(ctrl->wq);
 	mempool_destroy(ctrl->dsm_pool);
 out_close_backend:
-	zoc_blkback_close(ctrl->bb);
+	zoc_nvme_ns_close_all(ctrl);
 out_free_ctrl:
 	kfree(ctrl);
 	return ret;
@@ -665,4 +682,6 @@ struct zoc_proxy_model zoc_nvme_model = {
 	.mmio_read = zoc_nvme_mmio_read,
 	.mmio_write = zoc_nvme_mmio_write,
 	.doorbell = zoc_nvme_doorbell,
+	.ns_attach = zoc_nvme_ns_attach,
+	.ns_detach = zoc_nvme_ns_detach,
 };

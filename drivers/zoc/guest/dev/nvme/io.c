@@ -68,18 +68,20 @@ static u16 zoc_nvme_blk_status(blk_status_t status, enum zoc_blkback_op op)
 
 /* --- I/O commands -------------------------------------------------------- */
 
-static u16 zoc_nvme_check_ns(struct zoc_nvme_cmd *cmd)
+static u16 zoc_nvme_check_lba(struct zoc_nvme_cmd *cmd, u64 slba, u64 nlb)
 {
-	if (le32_to_cpu(cmd->sqe.common.nsid) != ZOC_NVME_NSID)
-		return NVME_SC_INVALID_NS | NVME_STATUS_DNR;
+	u64 nsze = zoc_nvme_ns_nsze(cmd->ns);
+
+	if (nlb > nsze || slba > nsze - nlb)
+		return NVME_SC_LBA_RANGE | NVME_STATUS_DNR;
 	return NVME_SC_SUCCESS;
 }
 
-static u16 zoc_nvme_check_lba(struct zoc_nvme_ctrl *ctrl, u64 slba, u64 nlb)
+/* The command is done with its namespace: it may be detached. */
+static void zoc_nvme_ns_done(struct zoc_nvme_cmd *cmd)
 {
-	if (nlb > ctrl->nsze || slba > ctrl->nsze - nlb)
-		return NVME_SC_LBA_RANGE | NVME_STATUS_DNR;
-	return NVME_SC_SUCCESS;
+	zoc_nvme_ns_put(cmd->ns);
+	cmd->ns = NULL;
 }
 
 static void zoc_nvme_io_done(struct zoc_blkback_req *breq,
@@ -90,6 +92,7 @@ static void zoc_nvme_io_done(struct zoc_blkback_req *breq,
 	struct zoc_nvme_ctrl *ctrl = cmd->sq->ctrl;
 	u32 bytes = breq->nr_sectors << SECTOR_SHIFT;
 
+	zoc_nvme_ns_done(cmd);
 	cmd->status = zoc_nvme_blk_status(status, breq->op);
 	if (!status && breq->op == ZOC_BLKBACK_READ) {
 		atomic64_add(bytes, &ctrl->data_read);
@@ -106,9 +109,8 @@ static void zoc_nvme_io_done(struct zoc_blkback_req *breq,
 static u16 zoc_nvme_submit(struct zoc_nvme_cmd *cmd, enum zoc_blkback_op op,
 			   u64 slba, u32 nlb, unsigned int flags)
 {
-	struct zoc_nvme_ctrl *ctrl = cmd->sq->ctrl;
 	struct zoc_blkback_req *breq = &cmd->breq;
-	unsigned int shift = ctrl->lbads - SECTOR_SHIFT;
+	unsigned int shift = zoc_nvme_ns_lbads(cmd->ns) - SECTOR_SHIFT;
 
 	breq->op = op;
 	breq->flags = flags;
@@ -117,7 +119,7 @@ static u16 zoc_nvme_submit(struct zoc_nvme_cmd *cmd, enum zoc_blkback_op op,
 	breq->segs = cmd->segs;
 	breq->nr_segs = cmd->nr_segs;
 	breq->done = zoc_nvme_io_done;
-	zoc_blkback_submit(ctrl->bb, breq);
+	zoc_blkback_submit(zoc_nvme_ns_bb(cmd->ns), breq);
 	return ZOC_NVME_ASYNC;
 }
 
@@ -130,12 +132,9 @@ static unsigned int zoc_nvme_write_flags(struct zoc_nvme_ctrl *ctrl,
 	return 0;
 }
 
+/* A namespace's flush; no broadcast to all (Identify's VWC says so). */
 static u16 zoc_nvme_io_flush(struct zoc_nvme_cmd *cmd)
 {
-	u32 nsid = le32_to_cpu(cmd->sqe.common.nsid);
-
-	if (nsid != ZOC_NVME_NSID && nsid != NVME_NSID_ALL)
-		return NVME_SC_INVALID_NS | NVME_STATUS_DNR;
 	return zoc_nvme_submit(cmd, ZOC_BLKBACK_FLUSH, 0, 0, 0);
 }
 
@@ -144,16 +143,17 @@ static u16 zoc_nvme_io_rw(struct zoc_nvme_cmd *cmd)
 	struct zoc_nvme_ctrl *ctrl = cmd->sq->ctrl;
 	struct nvme_rw_command *rw = &cmd->sqe.rw;
 	bool write = rw->opcode == nvme_cmd_write;
+	u8 lbads = zoc_nvme_ns_lbads(cmd->ns);
 	u64 slba = le64_to_cpu(rw->slba);
 	u32 nlb = le16_to_cpu(rw->length) + 1;
 	u16 status;
 
-	status = zoc_nvme_check_lba(ctrl, slba, nlb);
+	status = zoc_nvme_check_lba(cmd, slba, nlb);
 	if (status)
 		return status;
-	if ((u64)nlb << ctrl->lbads > ZOC_NVME_MAX_XFER)
+	if ((u64)nlb << lbads > ZOC_NVME_MAX_XFER)
 		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
-	status = zoc_nvme_prp_map(cmd, nlb << ctrl->lbads);
+	status = zoc_nvme_prp_map(cmd, nlb << lbads);
 	if (status)
 		return status;
 	if (!write)
@@ -173,7 +173,7 @@ static u16 zoc_nvme_io_write_zeroes(struct zoc_nvme_cmd *cmd)
 	unsigned int flags;
 	u16 status;
 
-	status = zoc_nvme_check_lba(ctrl, slba, nlb);
+	status = zoc_nvme_check_lba(cmd, slba, nlb);
 	if (status)
 		return status;
 	flags = zoc_nvme_write_flags(ctrl, control);
@@ -187,6 +187,7 @@ static void zoc_nvme_dsm_put(struct zoc_nvme_cmd *cmd)
 	if (!atomic_dec_and_test(&cmd->pending))
 		return;
 	/* Its discards are done: the ranges go back for other commands. */
+	zoc_nvme_ns_done(cmd);
 	mempool_free(cmd->dsm, cmd->sq->ctrl->dsm_pool);
 	cmd->dsm = NULL;
 	cmd->status = zoc_nvme_blk_status(READ_ONCE(cmd->error),
@@ -210,7 +211,8 @@ static void zoc_nvme_dsm_done(struct zoc_blkback_req *breq,
 static u16 zoc_nvme_io_dsm(struct zoc_nvme_cmd *cmd)
 {
 	struct zoc_nvme_ctrl *ctrl = cmd->sq->ctrl;
-	unsigned int shift = ctrl->lbads - SECTOR_SHIFT;
+	struct zoc_blkback *bb = zoc_nvme_ns_bb(cmd->ns);
+	unsigned int shift = zoc_nvme_ns_lbads(cmd->ns) - SECTOR_SHIFT;
 	u32 nr = (le32_to_cpu(cmd->sqe.dsm.nr) & 0xff) + 1;
 	struct zoc_nvme_range *range;
 	struct nvme_dsm_range *r;
@@ -227,7 +229,7 @@ static u16 zoc_nvme_io_dsm(struct zoc_nvme_cmd *cmd)
 	r = dsm->r;
 	status = zoc_nvme_xfer(cmd, r, nr * sizeof(*r), false);
 	for (i = 0; i < nr && !status; i++)
-		status = zoc_nvme_check_lba(ctrl, le64_to_cpu(r[i].slba),
+		status = zoc_nvme_check_lba(cmd, le64_to_cpu(r[i].slba),
 					    le32_to_cpu(r[i].nlb));
 	if (status)
 		goto out_free;
@@ -246,7 +248,7 @@ static u16 zoc_nvme_io_dsm(struct zoc_nvme_cmd *cmd)
 					 shift;
 		range->breq.done = zoc_nvme_dsm_done;
 		atomic_inc(&cmd->pending);
-		zoc_blkback_submit(ctrl->bb, &range->breq);
+		zoc_blkback_submit(bb, &range->breq);
 	}
 	zoc_nvme_dsm_put(cmd);
 	return ZOC_NVME_ASYNC;
@@ -257,23 +259,46 @@ out_free:
 	return status;
 }
 
+static u16 zoc_nvme_io_ns_cmd(struct zoc_nvme_cmd *cmd)
+{
+	switch (cmd->sqe.common.opcode) {
+	case nvme_cmd_flush:
+		return zoc_nvme_io_flush(cmd);
+	case nvme_cmd_write:
+	case nvme_cmd_read:
+		return zoc_nvme_io_rw(cmd);
+	case nvme_cmd_write_zeroes:
+		return zoc_nvme_io_write_zeroes(cmd);
+	case nvme_cmd_dsm:
+		return zoc_nvme_io_dsm(cmd);
+	default:
+		return NVME_SC_INVALID_OPCODE | NVME_STATUS_DNR;
+	}
+}
+
 u16 zoc_nvme_io_cmd(struct zoc_nvme_cmd *cmd)
 {
 	struct nvme_common_command *c = &cmd->sqe.common;
+	u16 status;
 
 	if (c->flags)		/* fused operations, SGLs */
 		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
 	switch (c->opcode) {
 	case nvme_cmd_flush:
-		return zoc_nvme_io_flush(cmd);
 	case nvme_cmd_write:
 	case nvme_cmd_read:
-		return zoc_nvme_check_ns(cmd) ?: zoc_nvme_io_rw(cmd);
 	case nvme_cmd_write_zeroes:
-		return zoc_nvme_check_ns(cmd) ?: zoc_nvme_io_write_zeroes(cmd);
 	case nvme_cmd_dsm:
-		return zoc_nvme_check_ns(cmd) ?: zoc_nvme_io_dsm(cmd);
+		break;
 	default:
 		return NVME_SC_INVALID_OPCODE | NVME_STATUS_DNR;
 	}
+	/* Held until the command completes: a detach waits for it. */
+	cmd->ns = zoc_nvme_ns_get(cmd->sq->ctrl, le32_to_cpu(c->nsid));
+	if (!cmd->ns)
+		return NVME_SC_INVALID_NS | NVME_STATUS_DNR;
+	status = zoc_nvme_io_ns_cmd(cmd);
+	if (status != ZOC_NVME_ASYNC)
+		zoc_nvme_ns_done(cmd);
+	return status;
 }

@@ -40,6 +40,7 @@
 #include <linux/llist.h>
 #include <linux/mempool.h>
 #include <linux/nvme.h>
+#include <linux/rcupdate.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -47,6 +48,7 @@
 #include <linux/zoc_link.h>
 
 #include "../../zoc_blkback.h"
+#include "../../zoc_volume.h"
 
 /* Queues */
 #define ZOC_NVME_DEF_QUEUES	2
@@ -74,7 +76,8 @@
 #define ZOC_NVME_MAX_SEGS	(ZOC_NVME_MAX_PAGES + 1) /* PRP1 mid-page */
 
 /* Identify */
-#define ZOC_NVME_NSID		1
+#define ZOC_NVME_NSID		1	/* the namespace a controller starts with */
+#define ZOC_NVME_MAX_NS		ZOC_DEV_MAX_NS
 #define ZOC_NVME_MN		"ZOC NVMe Controller"
 #define ZOC_NVME_FR		"1.0"
 #define ZOC_NVME_NQN		"nqn.2026-11.org.zoc:nvme:"
@@ -90,6 +93,7 @@
 #define ZOC_NVME_WZ_DEAC	BIT(9)	/* Write Zeroes control: deallocate */
 #define ZOC_NVME_FEAT_SAVE	BIT(31)	/* Set Features: save */
 #define ZOC_NVME_LOG_RAE	BIT(7)	/* Get Log Page: retain the event */
+#define ZOC_NVME_VWC_NO_FLUSH_ALL (0x2 << 1) /* Identify: VWC, no NSID ALL */
 
 /* Asynchronous events: error type, error information log page */
 #define ZOC_NVME_AEN_DB_REG	(NVME_AER_ERROR | 0x00 << 8 | \
@@ -97,11 +101,17 @@
 #define ZOC_NVME_AEN_DB_VALUE	(NVME_AER_ERROR | 0x01 << 8 | \
 				 NVME_LOG_ERROR << 16)
 
+/* Notice: Namespace Attribute Changed, the Changed Namespace List log */
+#define ZOC_NVME_AEN_NS_CHANGED	(NVME_AER_NOTICE |			\
+				 NVME_AER_NOTICE_NS_CHANGED << 8 |	\
+				 NVME_LOG_CHANGED_NS << 16)
+
 /* Not a status: the command completes later. */
 #define ZOC_NVME_ASYNC		0xffff
 
 struct zoc_nvme_ctrl;
 struct zoc_nvme_dsm;
+struct zoc_nvme_ns;
 struct zoc_nvme_sq;
 struct zoc_nvme_track;
 struct zoc_pdev;
@@ -138,6 +148,7 @@ struct zoc_nvme_features {
  * @status: the status field of its completion, without the phase tag
  * @entry: in its completion queue's backlog, or on a list being retired
  * @free: on its submission queue's free commands
+ * @ns: the namespace of an I/O command, held until it completes
  * @breq: the backend request of a Flush, Read, Write or Write Zeroes
  * @segs: where its data lies in host memory
  * @nr_segs: entries used in @segs
@@ -157,6 +168,7 @@ struct zoc_nvme_cmd {
 	u16 status;
 	struct list_head entry;
 	struct llist_node free;
+	struct zoc_nvme_ns *ns;
 	struct zoc_blkback_req breq;
 	struct zoc_blkback_seg segs[ZOC_NVME_MAX_SEGS];
 	unsigned int nr_segs;
@@ -280,14 +292,18 @@ struct zoc_nvme_sq {
  * struct zoc_nvme_ctrl - a controller
  * @pdev: its proxy device
  * @name: its name
- * @bb: the volume behind its namespace, which gives the identity it shows
+ * @ident: the identity it shows: the volume it was created with's
+ * @ns: its namespaces, by identifier - 1; RCU, changed under @lock
+ * @ns_changed: namespaces attached or detached since the host last read
+ *	the Changed Namespace List; with @lock
+ * @ns_notice: a Namespace Attribute Changed notice for the next
+ *	Asynchronous Event Request; with @lock
+ * @ns_masked: such a notice was reported, the log not read since
  * @dsm_pool: the ranges of Dataset Management commands
  * @wq: runs @work and the I/O queues' works
  * @work: the control work: register changes, then the admin queue
  * @nr_io_queues: I/O queue pairs it offers
  * @shadow_db: it offers Doorbell Buffer Config (shadow doorbells)
- * @nsze: the namespace's size in logical blocks
- * @lbads: log2 of the logical block size
  * @lock: protects the registers, the queue tables, the asynchronous event
  *	state, @ready and @dying.  A completion queue's lock nests inside.
  * @cc: Controller Configuration, as last written
@@ -331,14 +347,16 @@ struct zoc_nvme_sq {
 struct zoc_nvme_ctrl {
 	struct zoc_pdev *pdev;
 	char name[ZOC_DEV_NAME_LEN];
-	struct zoc_blkback *bb;
+	struct zoc_volume_info ident;
+	struct zoc_nvme_ns __rcu *ns[ZOC_NVME_MAX_NS];
+	DECLARE_BITMAP(ns_changed, ZOC_NVME_MAX_NS);
+	bool ns_notice;
+	bool ns_masked;
 	mempool_t *dsm_pool;
 	struct workqueue_struct *wq;
 	struct work_struct work;
 	unsigned int nr_io_queues;
 	bool shadow_db;
-	u64 nsze;
-	u8 lbads;
 	/* the link's interrupt handler calls us with it held */
 	spinlock_t lock;
 	u32 cc;
@@ -420,6 +438,23 @@ u16 zoc_nvme_sq_add(struct zoc_nvme_ctrl *ctrl, u16 qid, u16 cqid, u64 addr,
 		    u32 size);
 int zoc_nvme_set_dbbuf(struct zoc_nvme_ctrl *ctrl, u64 db_addr, u64 ei_addr);
 
+/* ns.c */
+int zoc_nvme_ns_add(struct zoc_nvme_ctrl *ctrl, u32 nsid, const char *volume,
+		    struct zoc_volume_info *ident);
+void zoc_nvme_ns_close_all(struct zoc_nvme_ctrl *ctrl);
+struct zoc_nvme_ns *zoc_nvme_ns_get(struct zoc_nvme_ctrl *ctrl, u32 nsid);
+void zoc_nvme_ns_put(struct zoc_nvme_ns *ns);
+struct zoc_blkback *zoc_nvme_ns_bb(const struct zoc_nvme_ns *ns);
+u64 zoc_nvme_ns_nsze(const struct zoc_nvme_ns *ns);
+u8 zoc_nvme_ns_lbads(const struct zoc_nvme_ns *ns);
+const char *zoc_nvme_ns_volume(const struct zoc_nvme_ns *ns);
+u16 zoc_nvme_ns_identify(struct zoc_nvme_ctrl *ctrl, u8 cns, u32 nsid,
+			 void *buf);
+size_t zoc_nvme_ns_changed_log(struct zoc_nvme_ctrl *ctrl, __le32 *list,
+			       bool retain);
+int zoc_nvme_ns_attach(struct zoc_pdev *pdev, u32 nsid, const char *volume);
+int zoc_nvme_ns_detach(struct zoc_pdev *pdev, u32 nsid);
+
 /* io.c */
 mempool_t *zoc_nvme_dsm_pool_create(void);
 u16 zoc_nvme_io_cmd(struct zoc_nvme_cmd *cmd);
@@ -427,7 +462,7 @@ u16 zoc_nvme_io_cmd(struct zoc_nvme_cmd *cmd);
 /* saved.c */
 int zoc_nvme_save(struct zoc_nvme_ctrl *ctrl, void *state, size_t len);
 int zoc_nvme_restore(struct zoc_nvme_ctrl *ctrl, const void *state,
-		     size_t len, const void *track);
+		     size_t len, const void *track, const char *backend);
 void zoc_nvme_record(struct zoc_nvme_ctrl *ctrl);
 void zoc_nvme_record_admin(struct zoc_nvme_ctrl *ctrl,
 			   struct zoc_nvme_cmd *cmd, u16 status);

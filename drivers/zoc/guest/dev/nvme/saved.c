@@ -23,6 +23,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
 #include <linux/irq_work.h>
 #include <linux/nvme.h>
 #include <linux/spinlock.h>
@@ -32,7 +33,9 @@
 #include "../../zoc_proxy.h"
 #include "nvme.h"
 
-#define ZOC_NVME_SAVED_VERSION	2
+/* 3 added the namespaces; a state of 2 has namespace 1 only */
+#define ZOC_NVME_SAVED_VERSION	3
+#define ZOC_NVME_SAVED_VERSION_ONE_NS	2
 
 /* struct zoc_nvme_saved.flags */
 #define ZOC_NVME_SAVED_ENABLED		BIT(0)
@@ -42,6 +45,8 @@
 #define ZOC_NVME_SAVED_WCE		BIT(4)
 #define ZOC_NVME_SAVED_DBBUF		BIT(5)	/* @dbs and @eis hold pages */
 #define ZOC_NVME_SAVED_ADMIN_DONE	BIT(6)	/* @admin_* are valid */
+#define ZOC_NVME_SAVED_NS_NOTICE	BIT(7)
+#define ZOC_NVME_SAVED_NS_MASKED	BIT(8)
 
 /**
  * struct zoc_nvme_saved_queue - a queue pair's identifier, as saved
@@ -112,6 +117,12 @@ struct zoc_nvme_saved_queue {
  * @reserved2: zero
  * @q: its queues, by identifier; the admin pair's bases and sizes are
  *	those it was enabled with
+ * @ns_changed: namespaces changed since the host read the Changed
+ *	Namespace List, bit n - 1 for namespace n
+ * @reserved3: zero
+ * @ns: its namespaces' volumes, by identifier - 1; empty: none
+ * @serial: the serial number it shows, NUL terminated
+ * @model: the model it shows, NUL terminated; empty: the default
  */
 struct zoc_nvme_saved {
 	__le32 version;
@@ -144,7 +155,16 @@ struct zoc_nvme_saved {
 	__le16 admin_status;
 	__le16 reserved2;
 	struct zoc_nvme_saved_queue q[ZOC_NVME_MAX_QUEUES + 1];
+	__le32 ns_changed;
+	__le32 reserved3;
+	char ns[ZOC_NVME_MAX_NS][ZOC_DEV_NAME_LEN];
+	char serial[ZOC_VOLUME_SERIAL_LEN + 1];
+	char model[ZOC_VOLUME_MODEL_LEN + 1];
 };
+
+/* What a state of version 2 holds */
+#define ZOC_NVME_SAVED_ONE_NS_SIZE	offsetof(struct zoc_nvme_saved, \
+						 ns_changed)
 
 static_assert(sizeof(struct zoc_nvme_saved) <= ZOC_PROXY_LIVE_STATE);
 
@@ -247,8 +267,9 @@ static void zoc_nvme_save_regs(struct zoc_nvme_ctrl *ctrl,
 {
 	struct zoc_nvme_features *f = &ctrl->feat;
 	struct zoc_nvme_admin_done *done = &ctrl->admin_done;
-	unsigned int qid;
-	u32 flags = 0;
+	const struct zoc_nvme_ns *ns;
+	unsigned int qid, i;
+	u32 flags = 0, changed;
 
 	lockdep_assert_held(&ctrl->lock);
 	memset(sv, 0, sizeof(*sv));
@@ -266,6 +287,10 @@ static void zoc_nvme_save_regs(struct zoc_nvme_ctrl *ctrl,
 		flags |= ZOC_NVME_SAVED_AEN_MASKED;
 	if (done->valid)
 		flags |= ZOC_NVME_SAVED_ADMIN_DONE;
+	if (ctrl->ns_notice)
+		flags |= ZOC_NVME_SAVED_NS_NOTICE;
+	if (ctrl->ns_masked)
+		flags |= ZOC_NVME_SAVED_NS_MASKED;
 	sv->version = cpu_to_le32(ZOC_NVME_SAVED_VERSION);
 	sv->nr_io_queues = cpu_to_le32(ctrl->nr_io_queues);
 	sv->flags = cpu_to_le32(flags);
@@ -293,6 +318,18 @@ static void zoc_nvme_save_regs(struct zoc_nvme_ctrl *ctrl,
 	sv->admin_status = cpu_to_le16(done->status);
 	for (qid = 0; qid <= ctrl->nr_io_queues; qid++)
 		zoc_nvme_save_queue(ctrl->sq[qid], ctrl->cq[qid], &sv->q[qid]);
+	bitmap_to_arr32(&changed, ctrl->ns_changed, ZOC_NVME_MAX_NS);
+	sv->ns_changed = cpu_to_le32(changed);
+	strscpy(sv->serial, ctrl->ident.serial, sizeof(sv->serial));
+	strscpy(sv->model, ctrl->ident.model, sizeof(sv->model));
+	for (i = 0; i < ZOC_NVME_MAX_NS; i++) {
+		/* Changed under the lock only: no reader's section needed */
+		ns = rcu_dereference_protected(ctrl->ns[i],
+					       lockdep_is_held(&ctrl->lock));
+		if (ns)
+			strscpy(sv->ns[i], zoc_nvme_ns_volume(ns),
+				sizeof(sv->ns[i]));
+	}
 }
 
 /**
@@ -552,6 +589,70 @@ static bool zoc_nvme_restore_queues(struct zoc_nvme_ctrl *ctrl,
 	return zoc_nvme_restore_aers(ctrl, sv);
 }
 
+/*
+ * A string of @len bytes of a state, the host's: one copy, checked as a
+ * volume's are: printable ASCII; @inner: spaces inside.
+ */
+static bool zoc_nvme_restore_str(char *dst, const char *src, size_t len,
+				 bool inner)
+{
+	size_t i, n;
+
+	memcpy(dst, src, len);
+	n = strnlen(dst, len);
+	if (n == len || (n && (dst[0] == ' ' || dst[n - 1] == ' ')))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!((dst[i] > ' ' && dst[i] <= '~') || (inner && dst[i] == ' ')))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The identity and the namespaces of @sv, the namespaces' volumes opened
+ * again.  A state of version 2 has neither: the volume the controller was
+ * made of, @backend, gives its identity and is its one namespace.
+ * Return 0, -EINVAL, or the first error of zoc_nvme_ns_add().
+ */
+static int zoc_nvme_restore_ns(struct zoc_nvme_ctrl *ctrl,
+			       const struct zoc_nvme_saved *sv, size_t len,
+			       const char *backend)
+{
+	char volume[ZOC_DEV_NAME_LEN];
+	unsigned int i;
+	u32 changed;
+	int ret;
+
+	if (le32_to_cpu(sv->version) == ZOC_NVME_SAVED_VERSION_ONE_NS)
+		return zoc_nvme_ns_add(ctrl, ZOC_NVME_NSID, backend,
+				       &ctrl->ident);
+	if (!zoc_nvme_restore_str(ctrl->ident.serial, sv->serial,
+				  sizeof(sv->serial), false) ||
+	    !ctrl->ident.serial[0] ||
+	    !zoc_nvme_restore_str(ctrl->ident.model, sv->model,
+				  sizeof(sv->model), true))
+		return -EINVAL;
+	changed = le32_to_cpu(sv->ns_changed);
+	spin_lock_irq(&ctrl->lock);
+	bitmap_from_arr32(ctrl->ns_changed, &changed, ZOC_NVME_MAX_NS);
+	ctrl->ns_notice = le32_to_cpu(sv->flags) & ZOC_NVME_SAVED_NS_NOTICE;
+	ctrl->ns_masked = le32_to_cpu(sv->flags) & ZOC_NVME_SAVED_NS_MASKED;
+	spin_unlock_irq(&ctrl->lock);
+	for (i = 0; i < ZOC_NVME_MAX_NS; i++) {
+		/* One copy: the name is the host's memory's */
+		if (!zoc_nvme_restore_str(volume, sv->ns[i], sizeof(volume),
+					  false))
+			return -EINVAL;
+		if (!volume[0])
+			continue;
+		ret = zoc_nvme_ns_add(ctrl, i + 1, volume, NULL);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /**
  * zoc_nvme_restore - restore a controller as it was saved, or as a model
  *	that died recorded it
@@ -562,6 +663,7 @@ static bool zoc_nvme_restore_queues(struct zoc_nvme_ctrl *ctrl,
  * @len: bytes at @state
  * @track: with recorded registers, a copy of the live record's track;
  *	untrusted
+ * @backend: the volume the controller was made of
  *
  * A state whose queues do not fit (rings that are no host memory, indexes
  * out of range, completions posted after it was saved, a track that does
@@ -569,23 +671,36 @@ static bool zoc_nvme_restore_queues(struct zoc_nvme_ctrl *ctrl,
  * driver resets it.  With @track, the commands in flight are run again
  * once the controller resumes (live.c).
  *
+ * Its namespaces are opened again first: a volume that cannot be (not
+ * attached yet: -EAGAIN, or gone) fails the restore.
+ *
  * Context: process context.
- * Return: the bytes of @state used, or -EINVAL if it is no saved state of
- * this controller.
+ * Return: the bytes of @state used, -EINVAL if it is no saved state of
+ * this controller, or the error of a namespace's volume.
  */
 int zoc_nvme_restore(struct zoc_nvme_ctrl *ctrl, const void *state,
-		     size_t len, const void *track)
+		     size_t len, const void *track, const char *backend)
 {
 	const struct zoc_nvme_saved *sv = state;
 	struct zoc_nvme_features *f = &ctrl->feat;
 	unsigned int qid;
 	bool ok = true;
 	u32 flags;
+	int ret;
 
-	if (len < sizeof(*sv) ||
-	    le32_to_cpu(sv->version) != ZOC_NVME_SAVED_VERSION ||
+	if (len < ZOC_NVME_SAVED_ONE_NS_SIZE ||
 	    le32_to_cpu(sv->nr_io_queues) != ctrl->nr_io_queues)
 		return -EINVAL;
+	if (le32_to_cpu(sv->version) == ZOC_NVME_SAVED_VERSION_ONE_NS)
+		len = ZOC_NVME_SAVED_ONE_NS_SIZE;
+	else if (le32_to_cpu(sv->version) == ZOC_NVME_SAVED_VERSION &&
+		 len >= sizeof(*sv))
+		len = sizeof(*sv);
+	else
+		return -EINVAL;
+	ret = zoc_nvme_restore_ns(ctrl, sv, len, backend);
+	if (ret)
+		return ret;
 	flags = le32_to_cpu(sv->flags);
 	f->arbitration = le32_to_cpu(sv->arbitration);
 	f->power_mgmt = le32_to_cpu(sv->power_mgmt) & 0xe0;
@@ -643,7 +758,7 @@ int zoc_nvme_restore(struct zoc_nvme_ctrl *ctrl, const void *state,
 	ctrl->recording = true;
 	zoc_nvme_record(ctrl);
 	spin_unlock_irq(&ctrl->lock);
-	return sizeof(*sv);
+	return len;
 }
 
 /**
