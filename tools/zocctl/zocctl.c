@@ -1089,6 +1089,25 @@ static int zoc_show(struct zocctl *ctx, const struct nlmsghdr *nlh, mnl_cb_t cb)
 	return ret < 0 ? zoc_fail(ctx) : 0;
 }
 
+/*
+ * The request that attaches @volume to NVMe device @name as namespace
+ * @nsid (0: the lowest free), or without @volume detaches namespace @nsid.
+ */
+static struct nlmsghdr *ns_msg(struct zocctl *ctx, const char *name,
+			       const char *volume, uint32_t nsid)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = zoc_msg(ctx, ctx->family, volume ? ZOC_CMD_NS_ADD : ZOC_CMD_NS_DEL,
+		      ZOC_GENL_VERSION, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, name);
+	if (volume)
+		mnl_attr_put_strz(nlh, ZOC_A_DEV_BACKEND, volume);
+	if (nsid)
+		mnl_attr_put_u32(nlh, ZOC_A_NS_ID, nsid);
+	return nlh;
+}
+
 /* Show device @name; the exit status. */
 static int dev_show_one(struct zocctl *ctx, const char *name)
 {
@@ -1130,15 +1149,10 @@ static int dev_add(struct zocctl *ctx, int argc, char **argv)
 	/* Its other namespaces, attached in turn; the device, then shown */
 	if (zoc_talk(ctx, nlh, NULL) < 0)
 		return zoc_fail(ctx);
-	for (i = 0; i < args.nr_more; i++) {
-		nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_NS_ADD,
-			      ZOC_GENL_VERSION, NLM_F_ACK);
-		mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, args.name);
-		mnl_attr_put_strz(nlh, ZOC_A_DEV_BACKEND, args.more[i]);
-		mnl_attr_put_u32(nlh, ZOC_A_NS_ID, i + 2);
-		if (zoc_talk(ctx, nlh, NULL) < 0)
+	for (i = 0; i < args.nr_more; i++)
+		if (zoc_talk(ctx, ns_msg(ctx, args.name, args.more[i], i + 2),
+			     NULL) < 0)
 			break;
-	}
 	if (i == args.nr_more)
 		return dev_show_one(ctx, args.name);
 	/* All of it or nothing: the device goes again. */
@@ -1235,35 +1249,25 @@ static uint32_t parse_ns(struct zocctl *ctx, int argc, char **argv, bool add,
 static int ns_add(struct zocctl *ctx, int argc, char **argv)
 {
 	struct zocctl_dev_args args = {};
-	struct nlmsghdr *nlh;
 	uint32_t nsid;
 
 	nsid = parse_ns(ctx, argc, argv, true, &args);
 	if (zoc_open(ctx))
 		return EXIT_KERNEL;
-	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_NS_ADD, ZOC_GENL_VERSION,
-		      NLM_F_ACK);
-	mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, args.name);
-	mnl_attr_put_strz(nlh, ZOC_A_DEV_BACKEND, args.backend);
-	if (nsid)
-		mnl_attr_put_u32(nlh, ZOC_A_NS_ID, nsid);
-	return zoc_show(ctx, nlh, dev_cb);
+	return zoc_show(ctx, ns_msg(ctx, args.name, args.backend, nsid),
+			dev_cb);
 }
 
 static int ns_del(struct zocctl *ctx, int argc, char **argv)
 {
 	struct zocctl_dev_args args = {};
-	struct nlmsghdr *nlh;
 	uint32_t nsid;
 
 	nsid = parse_ns(ctx, argc, argv, false, &args);
 	if (zoc_open(ctx))
 		return EXIT_KERNEL;
-	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_NS_DEL, ZOC_GENL_VERSION,
-		      NLM_F_ACK);
-	mnl_attr_put_strz(nlh, ZOC_A_DEV_NAME, args.name);
-	mnl_attr_put_u32(nlh, ZOC_A_NS_ID, nsid);
-	return zoc_talk(ctx, nlh, NULL) < 0 ? zoc_fail(ctx) : 0;
+	return zoc_talk(ctx, ns_msg(ctx, args.name, NULL, nsid), NULL) < 0 ?
+	       zoc_fail(ctx) : 0;
 }
 
 static int link_show(struct zocctl *ctx, int argc, char **argv)

@@ -532,7 +532,7 @@ int zoc_host_dev_ns(struct zoc_host *host, const char *name, u32 *nsid,
 	struct zoc_bus *b = host->bus;
 	struct zoc_ctrl_ns req = {};
 	struct zoc_vfn *fn;
-	u32 id = *nsid;
+	u32 i, id = *nsid;
 	int ret;
 
 	if (id > ZOC_DEV_MAX_NS || (!volume && !id) ||
@@ -544,9 +544,10 @@ int zoc_host_dev_ns(struct zoc_host *host, const char *name, u32 *nsid,
 	ret = zoc_bus_find_type(b, name, ZOC_DEV_NVME, &fn, extack);
 	if (ret)
 		goto out;
-	for (; volume && !id && *nsid < ZOC_DEV_MAX_NS; (*nsid)++)
-		if (!fn->ns[*nsid][0])
-			id = *nsid + 1;
+	/* The lowest free namespace, for an attach that names none */
+	for (i = 0; volume && !id && i < ZOC_DEV_MAX_NS; i++)
+		if (!fn->ns[i][0])
+			id = i + 1;
 	ret = -EEXIST;
 	if (volume && !id) {
 		NL_SET_ERR_MSG(extack, "every namespace is taken");

@@ -106,7 +106,7 @@ static blk_status_t zoc_nvme_flush_backend(struct zoc_nvme_ctrl *ctrl)
 		sync.breq.op = ZOC_BLKBACK_FLUSH;
 		sync.breq.done = zoc_nvme_sync_done;
 		init_completion(&sync.done);
-		zoc_blkback_submit(zoc_nvme_ns_bb(ns), &sync.breq);
+		zoc_blkback_submit(ns->bb, &sync.breq);
 		wait_for_completion(&sync.done);
 		zoc_nvme_ns_put(ns);
 		if (!status)

@@ -70,7 +70,7 @@ static u16 zoc_nvme_blk_status(blk_status_t status, enum zoc_blkback_op op)
 
 static u16 zoc_nvme_check_lba(struct zoc_nvme_cmd *cmd, u64 slba, u64 nlb)
 {
-	u64 nsze = zoc_nvme_ns_nsze(cmd->ns);
+	u64 nsze = cmd->ns->nsze;
 
 	if (nlb > nsze || slba > nsze - nlb)
 		return NVME_SC_LBA_RANGE | NVME_STATUS_DNR;
@@ -110,7 +110,7 @@ static u16 zoc_nvme_submit(struct zoc_nvme_cmd *cmd, enum zoc_blkback_op op,
 			   u64 slba, u32 nlb, unsigned int flags)
 {
 	struct zoc_blkback_req *breq = &cmd->breq;
-	unsigned int shift = zoc_nvme_ns_lbads(cmd->ns) - SECTOR_SHIFT;
+	unsigned int shift = cmd->ns->lbads - SECTOR_SHIFT;
 
 	breq->op = op;
 	breq->flags = flags;
@@ -119,7 +119,7 @@ static u16 zoc_nvme_submit(struct zoc_nvme_cmd *cmd, enum zoc_blkback_op op,
 	breq->segs = cmd->segs;
 	breq->nr_segs = cmd->nr_segs;
 	breq->done = zoc_nvme_io_done;
-	zoc_blkback_submit(zoc_nvme_ns_bb(cmd->ns), breq);
+	zoc_blkback_submit(cmd->ns->bb, breq);
 	return ZOC_NVME_ASYNC;
 }
 
@@ -143,7 +143,7 @@ static u16 zoc_nvme_io_rw(struct zoc_nvme_cmd *cmd)
 	struct zoc_nvme_ctrl *ctrl = cmd->sq->ctrl;
 	struct nvme_rw_command *rw = &cmd->sqe.rw;
 	bool write = rw->opcode == nvme_cmd_write;
-	u8 lbads = zoc_nvme_ns_lbads(cmd->ns);
+	u8 lbads = cmd->ns->lbads;
 	u64 slba = le64_to_cpu(rw->slba);
 	u32 nlb = le16_to_cpu(rw->length) + 1;
 	u16 status;
@@ -211,8 +211,8 @@ static void zoc_nvme_dsm_done(struct zoc_blkback_req *breq,
 static u16 zoc_nvme_io_dsm(struct zoc_nvme_cmd *cmd)
 {
 	struct zoc_nvme_ctrl *ctrl = cmd->sq->ctrl;
-	struct zoc_blkback *bb = zoc_nvme_ns_bb(cmd->ns);
-	unsigned int shift = zoc_nvme_ns_lbads(cmd->ns) - SECTOR_SHIFT;
+	struct zoc_blkback *bb = cmd->ns->bb;
+	unsigned int shift = cmd->ns->lbads - SECTOR_SHIFT;
 	u32 nr = (le32_to_cpu(cmd->sqe.dsm.nr) & 0xff) + 1;
 	struct zoc_nvme_range *range;
 	struct nvme_dsm_range *r;

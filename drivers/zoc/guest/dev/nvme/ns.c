@@ -15,10 +15,8 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/completion.h>
 #include <linux/log2.h>
 #include <linux/nvme.h>
-#include <linux/percpu-refcount.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -27,26 +25,6 @@
 #include "../../zoc_proxy.h"
 #include "../../zoc_volume.h"
 #include "nvme.h"
-
-/**
- * struct zoc_nvme_ns - a namespace
- * @nsid: its identifier
- * @bb: the volume behind it
- * @nsze: its size in logical blocks
- * @lbads: log2 of its logical block size
- * @volume: the volume's name
- * @ref: held by each of its commands in flight
- * @idle: completed once @ref is killed and every command dropped it
- */
-struct zoc_nvme_ns {
-	u32 nsid;
-	struct zoc_blkback *bb;
-	u64 nsze;
-	u8 lbads;
-	char volume[ZOC_DEV_NAME_LEN];
-	struct percpu_ref ref;
-	struct completion idle;
-};
 
 static void zoc_nvme_ns_release(struct percpu_ref *ref)
 {
@@ -253,26 +231,6 @@ struct zoc_nvme_ns *zoc_nvme_ns_get(struct zoc_nvme_ctrl *ctrl, u32 nsid)
 void zoc_nvme_ns_put(struct zoc_nvme_ns *ns)
 {
 	percpu_ref_put(&ns->ref);
-}
-
-struct zoc_blkback *zoc_nvme_ns_bb(const struct zoc_nvme_ns *ns)
-{
-	return ns->bb;
-}
-
-u64 zoc_nvme_ns_nsze(const struct zoc_nvme_ns *ns)
-{
-	return ns->nsze;
-}
-
-u8 zoc_nvme_ns_lbads(const struct zoc_nvme_ns *ns)
-{
-	return ns->lbads;
-}
-
-const char *zoc_nvme_ns_volume(const struct zoc_nvme_ns *ns)
-{
-	return ns->volume;
 }
 
 /* --- Identify ------------------------------------------------------------- */

@@ -35,11 +35,13 @@
 #include <linux/bitmap.h>
 #include <linux/bits.h>
 #include <linux/blk_types.h>
+#include <linux/completion.h>
 #include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/mempool.h>
 #include <linux/nvme.h>
+#include <linux/percpu-refcount.h>
 #include <linux/rcupdate.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
@@ -111,11 +113,30 @@
 
 struct zoc_nvme_ctrl;
 struct zoc_nvme_dsm;
-struct zoc_nvme_ns;
 struct zoc_nvme_sq;
 struct zoc_nvme_track;
 struct zoc_pdev;
 struct zoc_proxy_model;
+
+/**
+ * struct zoc_nvme_ns - a namespace
+ * @nsid: its identifier
+ * @bb: the volume behind it
+ * @nsze: its size in logical blocks
+ * @lbads: log2 of its logical block size
+ * @volume: the volume's name
+ * @ref: held by each of its commands in flight
+ * @idle: completed once @ref is killed and every command dropped it
+ */
+struct zoc_nvme_ns {
+	u32 nsid;
+	struct zoc_blkback *bb;
+	u64 nsze;
+	u8 lbads;
+	char volume[ZOC_DEV_NAME_LEN];
+	struct percpu_ref ref;
+	struct completion idle;
+};
 
 /**
  * struct zoc_nvme_features - what Set Features can change
@@ -444,10 +465,6 @@ int zoc_nvme_ns_add(struct zoc_nvme_ctrl *ctrl, u32 nsid, const char *volume,
 void zoc_nvme_ns_close_all(struct zoc_nvme_ctrl *ctrl);
 struct zoc_nvme_ns *zoc_nvme_ns_get(struct zoc_nvme_ctrl *ctrl, u32 nsid);
 void zoc_nvme_ns_put(struct zoc_nvme_ns *ns);
-struct zoc_blkback *zoc_nvme_ns_bb(const struct zoc_nvme_ns *ns);
-u64 zoc_nvme_ns_nsze(const struct zoc_nvme_ns *ns);
-u8 zoc_nvme_ns_lbads(const struct zoc_nvme_ns *ns);
-const char *zoc_nvme_ns_volume(const struct zoc_nvme_ns *ns);
 u16 zoc_nvme_ns_identify(struct zoc_nvme_ctrl *ctrl, u8 cns, u32 nsid,
 			 void *buf);
 size_t zoc_nvme_ns_changed_log(struct zoc_nvme_ctrl *ctrl, __le32 *list,

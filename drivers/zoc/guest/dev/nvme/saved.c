@@ -327,7 +327,7 @@ static void zoc_nvme_save_regs(struct zoc_nvme_ctrl *ctrl,
 		ns = rcu_dereference_protected(ctrl->ns[i],
 					       lockdep_is_held(&ctrl->lock));
 		if (ns)
-			strscpy(sv->ns[i], zoc_nvme_ns_volume(ns),
+			strscpy(sv->ns[i], ns->volume,
 				sizeof(sv->ns[i]));
 	}
 }
