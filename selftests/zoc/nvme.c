@@ -10,6 +10,11 @@
  * module zoc_nvme_hostile_test, with the nvme driver unbound); killing the
  * service VM with the controller's live record spoiled fails I/O without a
  * hang.
+ *
+ * Each test runs three times: on the service VM's own disk (vda), and on
+ * the lab's remote volumes, vol-a over NVMe/TCP on two paths and vol-b
+ * over NVMe/RDMA on soft-RoCE, whose data the runner finds in the storage
+ * node's volume files.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -20,17 +25,54 @@
 #include "zoc_disk.h"
 
 #define DEV_NAME	"disk0"
-#define BACKEND		"vda"
 #define CHUNK		(64 * 1024)
 #define CHUNKS		32
-#define CHUNK_STRIDE	(4 << 20)	/* the pattern spans the first 128 MiB */
-#define FIO_OFFSET	(160 << 20)	/* fio stays clear of it */
+#define FIO_OFFSET	(160 << 20)	/* fio stays clear of the pattern */
 #define OTHER_NAME	"disk9"		/* beside the hostile run, on vdb */
 
-static off_t chunk_off(int i)
-{
-	return (off_t)i * CHUNK_STRIDE + (i * 4096) % (1 << 20);
-}
+FIXTURE(nvme) {
+	char dev[64];
+	char ctrl[64];
+	off_t off[CHUNKS];	/* the pattern's chunks */
+	char fio[512];
+	char out[8192];
+};
+
+FIXTURE_VARIANT(nvme) {
+	const char *volume;	/* the disk's volume */
+	const char *remote;	/* its file on the storage node, or NULL */
+	const char *serial;	/* its serial number, the controller's */
+	off_t pattern;		/* where the pattern's chunks start */
+	off_t stride;		/* and how far apart they are */
+};
+
+/* The service VM's own disk: the pattern spans the first 128 MiB. */
+FIXTURE_VARIANT_ADD(nvme, local) {
+	.volume = "vda",
+	.serial = "ZOC-LAB-VDA",
+	.pattern = 0,
+	.stride = 4 << 20,
+};
+
+/*
+ * Remote volumes: the pattern from 96 to 128 MiB, clear of what the
+ * volumes and namespaces tests leave below 80 MiB.
+ */
+FIXTURE_VARIANT_ADD(nvme, tcp) {
+	.volume = "vol-a",
+	.remote = "vol-a",
+	.serial = "ZOC-REMOTE-A",
+	.pattern = 96 << 20,
+	.stride = 1 << 20,
+};
+
+FIXTURE_VARIANT_ADD(nvme, rdma) {
+	.volume = "vol-b",
+	.remote = "vol-b",
+	.serial = "ZOC-REMOTE-B",
+	.pattern = 96 << 20,
+	.stride = 1 << 20,
+};
 
 /* The aperture's start, from "aperture: [mem 0x...-0x...]" of the link file. */
 static int link_aperture(unsigned long long *start)
@@ -49,22 +91,13 @@ static int link_aperture(unsigned long long *start)
 	return ret;
 }
 
-/* The pattern's chunks: their offsets on the disk. */
-static void chunk_offs(off_t *off)
+/* The pattern's chunks: their offsets on the disk, from @base. */
+static void chunk_offs(off_t *off, off_t base, off_t stride)
 {
 	int i;
 
 	for (i = 0; i < CHUNKS; i++)
-		off[i] = chunk_off(i);
-}
-
-/* Write (or, with @check, verify) the pattern chunks through @dev. */
-static int pattern_io(const char *dev, unsigned long long seed, int check)
-{
-	off_t off[CHUNKS];
-
-	chunk_offs(off);
-	return zoc_pattern_io(dev, seed, check, off, CHUNKS, CHUNK);
+		off[i] = base + i * stride + (i * 4096) % (1 << 20);
 }
 
 /* 4k random read/write with verification, on FILE at OFFSET: 2 jobs. */
@@ -88,16 +121,10 @@ static int pattern_io(const char *dev, unsigned long long seed, int check)
 
 #define HOSTILE_MOD	"zoc_nvme_hostile_test"
 
-FIXTURE(nvme) {
-	char dev[64];
-	char ctrl[64];
-	char fio[512];
-	char out[8192];
-};
-
 FIXTURE_SETUP(nvme)
 {
 	const char *missing = zoc_link_missing();
+	int ret;
 
 	if (missing)
 		SKIP(return, "%s", missing);
@@ -105,15 +132,20 @@ FIXTURE_SETUP(nvme)
 		SKIP(return, "zocctl, nvme (nvme-cli) and fio are needed");
 	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
-	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
-			     "dev add nvme name %s backend %s queues 2",
-			     DEV_NAME, BACKEND))
-		TH_LOG("%s", self->out);
+	/* (a remote volume after a service VM restart: once attached) */
+	ret = zoc_ctl_again(self->out, sizeof(self->out),
+			    "dev add nvme name %s volume %s queues 2",
+			    DEV_NAME, variant->volume);
+	if (ret && variant->remote && strstr(self->out, "no such volume"))
+		SKIP(return, "the service VM has no volume %s (the lab's storage node's)",
+		     variant->volume);
+	ASSERT_EQ(0, ret) TH_LOG("%s", self->out);
 	ASSERT_EQ(0, zoc_nvme_ns(DEV_NAME, self->dev, sizeof(self->dev), 120))
 		TH_LOG("the nvme driver did not bring up a namespace");
 	snprintf(self->ctrl, sizeof(self->ctrl), "%.*s",
 		 (int)(strrchr(self->dev, 'n') - self->dev), self->dev);
 	snprintf(self->fio, sizeof(self->fio), FIO, self->dev, FIO_OFFSET);
+	chunk_offs(self->off, variant->pattern, variant->stride);
 }
 
 FIXTURE_TEARDOWN(nvme)
@@ -125,6 +157,9 @@ FIXTURE_TEARDOWN(nvme)
 
 TEST_F_TIMEOUT(nvme, identify, 300)
 {
+	char dir[128], buf[64];
+	size_t n;
+
 	if (zoc_setup_skipped(_metadata))
 		return;
 	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), "nvme list"));
@@ -133,6 +168,12 @@ TEST_F_TIMEOUT(nvme, identify, 300)
 	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), "nvme id-ctrl %s",
 			    self->ctrl));
 	EXPECT_NE(NULL, strstr(self->out, "ZOC NVMe")) TH_LOG("%s", self->out);
+	/* The volume's serial number, blank padded to 20 */
+	snprintf(dir, sizeof(dir), "/sys/class/nvme/%s", self->ctrl + 5);
+	zoc_read_attr(dir, "serial", buf, sizeof(buf));
+	n = strlen(variant->serial);
+	EXPECT_EQ(0, strncmp(buf, variant->serial, n)) TH_LOG("serial '%s'", buf);
+	EXPECT_EQ(n, strcspn(buf, "\n ")) TH_LOG("serial '%s'", buf);
 	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), "nvme id-ns %s",
 			    self->dev));
 	/* 256 MiB of 512-byte blocks. */
@@ -145,28 +186,30 @@ TEST_F_TIMEOUT(nvme, identify, 300)
 TEST_F_TIMEOUT(nvme, pattern_persists, 600)
 {
 	unsigned long long seed = (unsigned long long)time(NULL) << 20 ^ getpid();
-	off_t off[CHUNKS];
 	int ret;
 
 	if (zoc_setup_skipped(_metadata))
 		return;
-	ASSERT_EQ(0, pattern_io(self->dev, seed, 0));
-	ASSERT_EQ(0, pattern_io(self->dev, seed, 1));
+	ASSERT_EQ(0, zoc_pattern_io(self->dev, seed, 0, self->off, CHUNKS,
+				    CHUNK));
+	ASSERT_EQ(0, zoc_pattern_io(self->dev, seed, 1, self->off, CHUNKS,
+				    CHUNK));
 
 	/* Hot-remove and hot-add: the data is still there. */
 	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del %s",
 			     DEV_NAME));
 	ASSERT_NE(0, access(self->dev, F_OK));
-	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
-			     "dev add nvme name %s backend %s", DEV_NAME,
-			     BACKEND))
+	ASSERT_EQ(0, zoc_ctl_again(self->out, sizeof(self->out),
+				   "dev add nvme name %s volume %s", DEV_NAME,
+				   variant->volume))
 		TH_LOG("%s", self->out);
 	ASSERT_EQ(0, zoc_nvme_ns(DEV_NAME, self->dev, sizeof(self->dev), 120));
-	ASSERT_EQ(0, pattern_io(self->dev, seed, 1));
+	ASSERT_EQ(0, zoc_pattern_io(self->dev, seed, 1, self->off, CHUNKS,
+				    CHUNK));
 
 	/* The runner checks the backing file once the lab is down. */
-	chunk_offs(off);
-	ret = zoc_pattern_expect(seed, off, CHUNKS, CHUNK);
+	ret = zoc_pattern_expect_on(variant->remote, seed, self->off, CHUNKS,
+				    CHUNK);
 	if (ret != -ENODEV)
 		EXPECT_EQ(0, ret);
 }

@@ -11,6 +11,11 @@
  * makes the device need a reset, and it works again; with the service VM
  * killed during I/O and the disk's live record spoiled, the disk goes and
  * its I/O fails.
+ *
+ * Each test runs three times: on the service VM's own disk (vda), and on
+ * the lab's remote volumes, vol-a over NVMe/TCP on two paths and vol-b
+ * over NVMe/RDMA on soft-RoCE, whose data the runner finds in the storage
+ * node's volume files.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -21,13 +26,46 @@
 #include "zoc_disk.h"
 
 #define DEV_NAME	"vblk0"
-#define BACKEND		"vda"
 #define CHUNK		(64 * 1024)
 #define CHUNKS		8
 #define PATTERN_OFFSET	(224 << 20)	/* clear of the NVMe test's ranges */
 #define FIO_OFFSET	(192 << 20)
 #define HOSTILE_MOD	"zoc_virtio_hostile_test"
 #define OTHER_NAME	"vblk9disk"	/* beside the hostile run, on vdb */
+
+FIXTURE(vblk) {
+	char dev[64];
+	char fio[512];
+	char out[8192];
+};
+
+/*
+ * The volumes: the service VM's own disk and the two remote ones, in whose
+ * ranges above 80 MiB (clear of the volumes and namespaces tests) the
+ * offsets fall.
+ */
+FIXTURE_VARIANT(vblk) {
+	const char *volume;	/* the disk's volume */
+	const char *remote;	/* its file on the storage node, or NULL */
+	const char *serial;	/* its serial number, the disk's ID */
+};
+
+FIXTURE_VARIANT_ADD(vblk, local) {
+	.volume = "vda",
+	.serial = "ZOC-LAB-VDA",
+};
+
+FIXTURE_VARIANT_ADD(vblk, tcp) {
+	.volume = "vol-a",
+	.remote = "vol-a",
+	.serial = "ZOC-REMOTE-A",
+};
+
+FIXTURE_VARIANT_ADD(vblk, rdma) {
+	.volume = "vol-b",
+	.remote = "vol-b",
+	.serial = "ZOC-REMOTE-B",
+};
 
 /* 4k random read/write with verification, on FILE at OFFSET: 2 jobs. */
 #define FIO \
@@ -56,15 +94,10 @@ static int pattern_io(const char *dev, unsigned long long seed, int check)
 	return zoc_pattern_io(dev, seed, check, off, CHUNKS, CHUNK);
 }
 
-FIXTURE(vblk) {
-	char dev[64];
-	char fio[512];
-	char out[8192];
-};
-
 FIXTURE_SETUP(vblk)
 {
 	const char *missing = zoc_link_missing();
+	int ret;
 
 	if (missing)
 		SKIP(return, "%s", missing);
@@ -72,10 +105,14 @@ FIXTURE_SETUP(vblk)
 		SKIP(return, "zocctl and fio are needed");
 	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
-	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
-			     "dev add virtio-blk name %s backend %s queues 2",
-			     DEV_NAME, BACKEND))
-		TH_LOG("%s", self->out);
+	/* (a remote volume after a service VM restart: once attached) */
+	ret = zoc_ctl_again(self->out, sizeof(self->out),
+			    "dev add virtio-blk name %s volume %s queues 2",
+			    DEV_NAME, variant->volume);
+	if (ret && variant->remote && strstr(self->out, "no such volume"))
+		SKIP(return, "the service VM has no volume %s (the lab's storage node's)",
+		     variant->volume);
+	ASSERT_EQ(0, ret) TH_LOG("%s", self->out);
 	ASSERT_EQ(0, zoc_vblk_dev(DEV_NAME, self->dev, sizeof(self->dev), 120))
 		TH_LOG("the virtio_blk driver did not bring up a disk");
 	snprintf(self->fio, sizeof(self->fio), FIO, self->dev, FIO_OFFSET);
@@ -105,8 +142,8 @@ TEST_F_TIMEOUT(vblk, identity, 300)
 	snprintf(path, sizeof(path), "/sys/block/%s/serial", self->dev + 5);
 	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "cat %s", path));
 	/* the volume's serial number (the lab's configuration) */
-	EXPECT_EQ(0, strcmp(self->out, "ZOC-LAB-VDA")) TH_LOG("serial: %s",
-							      self->out);
+	EXPECT_EQ(0, strcmp(self->out, variant->serial))
+		TH_LOG("serial: %s", self->out);
 	snprintf(path, sizeof(path), "/sys/block/%s/mq", self->dev + 5);
 	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "ls %s | wc -l",
 			    path));
@@ -126,16 +163,16 @@ TEST_F_TIMEOUT(vblk, pattern_persists, 600)
 	/* Hot-remove and hot-add: the data is still there. */
 	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del %s",
 			     DEV_NAME));
-	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
-			     "dev add virtio-blk name %s backend %s", DEV_NAME,
-			     BACKEND))
+	ASSERT_EQ(0, zoc_ctl_again(self->out, sizeof(self->out),
+				   "dev add virtio-blk name %s volume %s", DEV_NAME,
+				   variant->volume))
 		TH_LOG("%s", self->out);
 	ASSERT_EQ(0, zoc_vblk_dev(DEV_NAME, self->dev, sizeof(self->dev), 120));
 	ASSERT_EQ(0, pattern_io(self->dev, seed, 1));
 
 	/* The runner checks the backing file once the lab is down. */
 	chunk_offs(off);
-	ret = zoc_pattern_expect(seed, off, CHUNKS, CHUNK);
+	ret = zoc_pattern_expect_on(variant->remote, seed, off, CHUNKS, CHUNK);
 	if (ret != -ENODEV)
 		EXPECT_EQ(0, ret);
 }
@@ -146,13 +183,13 @@ TEST_F_TIMEOUT(vblk, backend_in_use, 300)
 	if (zoc_setup_skipped(_metadata))
 		return;
 	EXPECT_EQ(1, zoc_ctl(self->out, sizeof(self->out),
-			     "dev add nvme name %s2 backend %s", DEV_NAME,
-			     BACKEND));
+			     "dev add nvme name %s2 volume %s", DEV_NAME,
+			     variant->volume));
 	EXPECT_NE(NULL, strstr(self->out, "in use by another device"))
 		TH_LOG("%s", self->out);
 	EXPECT_EQ(1, zoc_ctl(self->out, sizeof(self->out),
-			     "dev add virtio-blk name %s2 backend %s", DEV_NAME,
-			     BACKEND));
+			     "dev add virtio-blk name %s2 volume %s", DEV_NAME,
+			     variant->volume));
 	EXPECT_NE(NULL, strstr(self->out, "in use by another device"))
 		TH_LOG("%s", self->out);
 	/* the device that holds it still reads (its pattern is another test's) */
