@@ -23,6 +23,10 @@
  * service VM restarting (the new one takes the disks over once it attached
  * the volumes again); the storage node gone for longer than the paths'
  * loss timeout fails the host's I/O, without a hang.
+ *
+ * The soft-RoCE fabric itself, as rdma-core's tools see it from the host
+ * VM's NIC on the storage network: a verbs device's port goes active, and
+ * rping's RDMA transfers to the storage node come back verified.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -296,6 +300,76 @@ static void remote_round_trip(struct __test_metadata *_metadata,
 	ret = zoc_pattern_expect_on(volume, seed, off, CHUNKS, CHUNK);
 	if (ret != -ENODEV)
 		EXPECT_EQ(0, ret);
+}
+
+/* The host VM's NIC on the lab's storage network, and the storage node */
+#define STORAGE_NIC_MAC	"52:54:00:5a:0c:03"
+#define STORAGE_NIC_ADDR "198.51.100.20/24"
+#define STORAGE_NODE	"198.51.100.10"
+#define RXE		"zocrxe0"
+#define RPINGS		20
+
+/* NIC %s up, with an address and a soft-RoCE device over it */
+#define RXE_UP \
+	"ip link set %s up && ip addr add " STORAGE_NIC_ADDR " dev %s && " \
+	"modprobe rdma_rxe && modprobe rdma_ucm && " \
+	"rdma link add " RXE " type rxe netdev %s"
+/* its port active, in 10 s */
+#define RXE_ACTIVE \
+	"for i in $(seq 100); do " \
+	"ibv_devinfo -d " RXE " | grep -q 'state:.*PORT_ACTIVE' && exit 0; " \
+	"sleep 0.1; done; ibv_devinfo -d " RXE "; exit 1"
+/* and rping's transfers, each checked; it prints the data of each */
+#define RPING		"rping -c -a " STORAGE_NODE " -C %d -S 64 -V -v 2>&1"
+#define RPING_DATA	"ping data: rdma-ping-"
+#define RXE_DOWN \
+	"rdma link delete " RXE "; ip addr del " STORAGE_NIC_ADDR " dev %s; ip link set %s down"
+
+/* The netdev of MAC @mac into @name, or "". */
+static void netdev_of(const char *mac, char *name, size_t len)
+{
+	char out[64];
+
+	name[0] = '\0';
+	if (zoc_sh(out, sizeof(out),
+		   "grep -l '^%s$' /sys/class/net/*/address | cut -d/ -f5 | head -n1",
+		   mac) == 0)
+		snprintf(name, len, "%.*s", (int)strcspn(out, "\n"), out);
+}
+
+/*
+ * The soft-RoCE fabric vol-b runs on, checked with rdma-core's tools: a
+ * verbs device on the host VM's storage NIC, its port active, and rping's
+ * RDMA transfers to the storage node's rping server verified, counted by
+ * the device as sent packets.
+ */
+TEST_F_TIMEOUT(volumes, rdma_fabric, 300)
+{
+	char nic[64], *at;
+	int n;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	netdev_of(STORAGE_NIC_MAC, nic, sizeof(nic));
+	if (!nic[0])
+		SKIP(return, "not in the ZOC lab: no NIC on its storage network");
+	if (zoc_missing("ibv_devinfo") || zoc_missing("rping") ||
+	    zoc_missing("rdma"))
+		SKIP(return, "ibv_devinfo, rping (rdma-core) and rdma are needed");
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), RXE_UP, nic, nic,
+			    nic))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), RXE_ACTIVE))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), RPING, RPINGS))
+		TH_LOG("rping: %s", self->out);
+	for (n = 0, at = self->out; (at = strstr(at, RPING_DATA)); at++)
+		n++;
+	EXPECT_EQ(RPINGS, n) TH_LOG("rping: %s", self->out);
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "rdma statistic show link " RXE "/1 | grep -o 'sent_pkts [0-9]*'"));
+	EXPECT_LT(2 * RPINGS, atoi(self->out + 10)) TH_LOG("%s", self->out);
+	zoc_sh(NULL, 0, RXE_DOWN, nic, nic);
 }
 
 /* The serial number an NVMe disk of @name shows, into @buf. */
