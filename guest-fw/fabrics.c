@@ -7,7 +7,8 @@
  * until ctrl_loss_tmo.  The paths of a volume are controllers of one
  * subsystem: the kernel's native multipath makes them one namespace head,
  * whose block device is the volume's.  Nothing of this is on the data
- * path: the firmware only connects, at boot.
+ * path: the firmware only connects, in a worker process of its own
+ * (volume.c), at boot and whenever a path or the whole volume went.
  */
 
 #include <dirent.h>
@@ -26,7 +27,6 @@
 #define FW_NVME_CTRLS		"/sys/class/nvme"
 #define FW_BLOCK		"/sys/block"
 #define FW_NS_WAIT_MS		15000	/* for the namespace once connected */
-#define FW_CONNECT_TRIES	30	/* a second apart: a target still booting */
 
 /* The first line of @path into @buf, its newline off: 0 or -errno. */
 static int fw_read_line(const char *path, char *buf, size_t len)
@@ -208,75 +208,84 @@ static void fw_sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/*
- * Whether a connect that failed with @err may work a second later: a
- * target still booting refuses it, or is not reachable yet; an RDMA
- * connection manager that resolved no route yet, or found the target's
- * side of an earlier connection still there, resets it.
- */
-static bool fw_fabrics_again(int err)
-{
-	switch (err) {
-	case -ECONNREFUSED:
-	case -ECONNRESET:
-	case -EHOSTUNREACH:
-	case -ENETUNREACH:
-	case -EADDRNOTAVAIL:
-	case -ETIMEDOUT:
-	case -EIO:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /**
- * fw_fabrics_attach - connect a remote volume's paths, find its device
+ * fw_fabrics_connect - connect a remote volume's missing paths, once each
  * @fw: the firmware (its host NQN)
  * @v: the volume
- * @dev: its block device, into @len bytes
- * @len: their number
+ * @quiet: leave out what a try that failed before would report again
  *
- * A path that cannot be connected is reported and left: the volume needs
- * one.  A target that is not up yet is tried again, a second apart.  A
- * volume that fails deletes the controllers it made.
+ * The paths already connected (or that the kernel is reconnecting) are
+ * left alone; each other one is tried once: the caller tries again later,
+ * as a target still booting, an address not resolved yet or a reset RDMA
+ * connection may work a second later.  The volume's I/O policy is set once
+ * its namespace is there.  Made in a process of its own: a connection to
+ * a server that is gone can take minutes.
  *
- * Return: 0, or -errno: no path connected (its error), or -ENODEV if the
- * namespace did not come.
+ * Return: FW_FABRICS_UP, FW_FABRICS_PARTIAL, or FW_FABRICS_DOWN (having
+ * deleted the controllers it made for a namespace that did not come).
  */
-int fw_fabrics_attach(const struct fw *fw, const struct fw_remote *v,
-		      char *dev, size_t len)
+int fw_fabrics_connect(const struct fw *fw, const struct fw_remote *v,
+		       bool quiet)
 {
-	int made[FW_MAX_PATHS], i, t, ret, err = -ENOENT;
-	bool any = false;
+	int made[FW_MAX_PATHS], i, t, ret, missing = 0, up = 0;
+	char dev[PATH_MAX];
 
 	for (i = 0; i < v->nr_paths; i++) {
-		for (t = 0; t < FW_CONNECT_TRIES; t++) {
-			ret = fw_fabrics_path(fw, v, &v->paths[i], &made[i]);
-			if (!fw_fabrics_again(ret))
-				break;
-			sleep(1);
+		ret = fw_fabrics_path(fw, v, &v->paths[i], &made[i]);
+		if (!ret) {
+			up++;
+			continue;
 		}
-		if (ret) {
+		missing++;
+		if (!quiet)
 			fw_log("volume %s: %s %s:%s: %s", v->name,
 			       v->paths[i].transport, v->paths[i].addr,
 			       v->paths[i].port, strerror(-ret));
-			err = ret;
-			continue;
-		}
-		any = true;
 	}
-	if (!any)
-		return err;
+	if (!up)
+		return FW_FABRICS_DOWN;
 	ret = -ENODEV;
-	for (t = 0; t < FW_NS_WAIT_MS / 100; t++) {
-		if (fw_fabrics_ns(v->nqn, v->nsid, dev, len)) {
+	for (t = 0; t < FW_NS_WAIT_MS / 100 && ret == -ENODEV; t++) {
+		if (fw_fabrics_ns(v->nqn, v->nsid, dev, sizeof(dev)))
 			ret = fw_fabrics_iopolicy(v, dev);
-			break;
-		}
-		fw_sleep_ms(100);
+		else
+			fw_sleep_ms(100);
 	}
-	if (ret)
-		fw_fabrics_undo(made, v->nr_paths);
-	return ret;
+	if (!ret)
+		return missing ? FW_FABRICS_PARTIAL : FW_FABRICS_UP;
+	fw_log("volume %s: namespace %u of %s: %s", v->name, v->nsid, v->nqn,
+	       strerror(-ret));
+	fw_fabrics_undo(made, v->nr_paths);
+	return FW_FABRICS_DOWN;
+}
+
+/**
+ * fw_fabrics_paths_up - whether each path of a volume has its controller
+ * @v: the volume
+ *
+ * A controller the kernel is reconnecting counts: it goes by itself after
+ * its loss timeout.
+ */
+bool fw_fabrics_paths_up(const struct fw_remote *v)
+{
+	int i;
+
+	for (i = 0; i < v->nr_paths; i++)
+		if (!fw_fabrics_connected(&v->paths[i], v->nqn))
+			return false;
+	return true;
+}
+
+/**
+ * fw_fabrics_device - a remote volume's block device, the namespace head
+ * @v: the volume
+ * @dev: its path, into @len bytes
+ * @len: their number
+ *
+ * Return: 0, or -ENODEV if it is not there (not attached yet, or every
+ * path went).
+ */
+int fw_fabrics_device(const struct fw_remote *v, char *dev, size_t len)
+{
+	return fw_fabrics_ns(v->nqn, v->nsid, dev, len) ? 0 : -ENODEV;
 }

@@ -34,6 +34,8 @@ struct nlmsghdr;
 #define FW_VOLUME_NAME		15	/* the kernel's longest */
 #define FW_CTRL_LOSS_TMO	20	/* seconds: below the host's I/O timeout */
 #define FW_RECONNECT_DELAY	1	/* seconds */
+#define FW_VOLUME_CHECK		5	/* seconds between looks at a volume */
+#define FW_VOLUME_RETRY_MAX	30	/* seconds between tries, at most */
 
 /**
  * struct fw_service - a supervised program
@@ -144,6 +146,12 @@ struct fw_path {
  *	for the kernel's default
  * @paths: the paths
  * @nr_paths: how many
+ * @attached: its device found, the volume enabled on it
+ * @dev: that device
+ * @worker: the process connecting its paths, 0 when none
+ * @next_try: when its paths are looked at, or tried, again
+ * @backoff: seconds from a failed try to the next
+ * @fails: tries failed in a row
  */
 struct fw_remote {
 	char name[FW_VOLUME_NAME + 1];
@@ -156,6 +164,12 @@ struct fw_remote {
 	char iopolicy[16];
 	struct fw_path paths[FW_MAX_PATHS];
 	int nr_paths;
+	bool attached;
+	char dev[64];
+	pid_t worker;
+	time_t next_try;
+	unsigned int backoff;
+	unsigned int fails;
 };
 
 /**
@@ -178,7 +192,8 @@ struct fw_remote {
  * @restart: the control port asked for a reboot
  * @stop: the control port asked for a power-off
  * @hostnqn: this service VM's NQN for storage servers; "" for the kernel's
- * @remote: the remote volumes, attached once the configuration is read
+ * @remote: the remote volumes, attached once the configuration is read,
+ *	and kept attached
  * @nr_remote: how many
  */
 struct fw {
@@ -239,14 +254,25 @@ int fw_nl_dump(int fd, const void *req, size_t len,
 /* volume.c */
 void fw_volume(struct fw *fw, char **argv, int argc);
 void fw_hostnqn(struct fw *fw, char **argv, int argc);
-void fw_volumes_attach(struct fw *fw);
+void fw_volumes_tend(struct fw *fw);
+bool fw_volume_reaped(struct fw *fw, pid_t pid, int status);
+void fw_volumes_stop(struct fw *fw);
 
 /* rdma.c */
 void fw_rdma_link(struct fw *fw, char **argv, int argc);
 
 /* fabrics.c */
-int fw_fabrics_attach(const struct fw *fw, const struct fw_remote *v,
-		      char *dev, size_t len);
+/* what fw_fabrics_connect() found: a worker's exit status */
+enum {
+	FW_FABRICS_UP,		/* the namespace, on every path */
+	FW_FABRICS_PARTIAL,	/* the namespace, but a path is missing */
+	FW_FABRICS_DOWN,	/* no namespace */
+};
+
+int fw_fabrics_connect(const struct fw *fw, const struct fw_remote *v,
+		       bool quiet);
+bool fw_fabrics_paths_up(const struct fw_remote *v);
+int fw_fabrics_device(const struct fw_remote *v, char *dev, size_t len);
 
 /* neigh.c */
 void fw_neigh_retry(void);

@@ -16,11 +16,14 @@
  * NQN on a storage server, reached by each of its paths (fabrics.c), with
  * the identity its disks show the host.  A local volume is enabled at
  * once; a remote one is listed disabled at once (the host is told to ask
- * again) and attached and enabled once the whole configuration is read,
- * so that connecting to storage servers never holds up the models.  A
- * volume whose device is missing, that no path reaches, or that the
- * kernel refuses, is left out whole and reported: the host can name only
- * what the configuration lists, and nothing it lists half.
+ * again), and attached and enabled by a worker process once the whole
+ * configuration is read, so that connecting to storage servers never
+ * holds up the models nor the firmware.  A remote volume is tried again
+ * until it is attached, its missing paths until each is connected, and
+ * a volume whose every path went (past its loss timeout) is disabled and
+ * attached again.  A volume whose device is missing, or that the kernel
+ * refuses, is left out whole and reported: the host can name only what
+ * the configuration lists, and nothing it lists half.
  *
  *	hostnqn NQN
  *
@@ -29,11 +32,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fw.h"
@@ -324,37 +329,142 @@ void fw_volume(struct fw *fw, char **argv, int argc)
 		fw->nr_remote++;
 }
 
+/* Connect @v's missing paths, in a worker process of its own. */
+static void fw_volume_work(const struct fw *fw, struct fw_remote *v)
+{
+	sigset_t none;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0) {
+		fw_log("volume %s: fork: %s", v->name, strerror(errno));
+		v->next_try = time(NULL) + FW_VOLUME_CHECK;
+		return;
+	}
+	if (pid == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		_exit(fw_fabrics_connect(fw, v, v->fails > 0));
+	}
+	v->worker = pid;
+}
+
+/* Enable @v on its device, the namespace head its worker found. */
+static void fw_volume_enable(struct fw_remote *v)
+{
+	char dev[sizeof(v->dev)];
+	int ret;
+
+	ret = fw_fabrics_device(v, dev, sizeof(dev)) ?:
+	      fw_volume_set(v->name, "device", dev) ?:
+	      fw_volume_set(v->name, "enable", "1");
+	if (ret) {
+		fw_log("volume %s: not enabled: %s", v->name, strerror(-ret));
+		return;
+	}
+	strcpy(v->dev, dev);
+	v->attached = true;
+	fw_log("volume %s on %s (%s namespace %u)", v->name, dev, v->nqn,
+	       v->nsid);
+}
+
 /**
- * fw_volumes_attach - attach the remote volumes, enable them
+ * fw_volumes_tend - attach the remote volumes, keep them attached
  * @fw: the firmware, its configuration read
  *
- * A volume that no path reaches, or that the kernel refuses, is taken out
- * of the list again.
+ * Called once a second or so.  A volume that is not attached gets a
+ * worker that tries its paths; an attached one is looked at every
+ * FW_VOLUME_CHECK seconds: a missing path gets a worker that connects it,
+ * and a volume whose namespace head went (every path lost past its loss
+ * timeout) or changed is disabled, the host told to ask again, and
+ * attached again.  Failed tries back off up to FW_VOLUME_RETRY_MAX
+ * seconds.
  */
-void fw_volumes_attach(struct fw *fw)
+void fw_volumes_tend(struct fw *fw)
 {
-	char dev[PATH_MAX];
+	time_t now = time(NULL);
+	char dev[sizeof(fw->remote[0].dev)];
 	struct fw_remote *v;
 	unsigned int i;
-	int ret;
 
 	for (i = 0; i < fw->nr_remote; i++) {
 		v = &fw->remote[i];
-		ret = fw_fabrics_attach(fw, v, dev, sizeof(dev));
-		if (ret) {
-			fw_volume_drop(fw, v->name, v->nqn, ret);
+		if (v->worker || now < v->next_try)
+			continue;
+		if (v->attached && (fw_fabrics_device(v, dev, sizeof(dev)) ||
+				    strcmp(dev, v->dev))) {
+			fw_log("volume %s: %s went: attaching it again",
+			       v->name, v->dev);
+			fw_volume_set(v->name, "enable", "0");
+			v->attached = false;
+		} else if (v->attached && fw_fabrics_paths_up(v)) {
+			v->next_try = now + FW_VOLUME_CHECK;
 			continue;
 		}
-		ret = fw_volume_set(v->name, "device", dev);
-		if (!ret)
-			ret = fw_volume_set(v->name, "enable", "1");
-		if (ret) {
-			fw_volume_drop(fw, v->name, "device", ret);
+		fw_volume_work(fw, v);
+	}
+}
+
+/**
+ * fw_volume_reaped - a worker of fw_volumes_tend() exited
+ * @fw: the firmware
+ * @pid: the process that exited
+ * @status: its wait status
+ *
+ * Return: whether it was a volume's worker.
+ */
+bool fw_volume_reaped(struct fw *fw, pid_t pid, int status)
+{
+	struct fw_remote *v = NULL;
+	unsigned int i;
+	int found;
+
+	for (i = 0; i < fw->nr_remote && !v; i++)
+		if (fw->remote[i].worker == pid)
+			v = &fw->remote[i];
+	if (!v)
+		return false;
+	v->worker = 0;
+	found = WIFEXITED(status) ? WEXITSTATUS(status) : FW_FABRICS_DOWN;
+	if (found != FW_FABRICS_DOWN && !v->attached)
+		fw_volume_enable(v);
+	if (found == FW_FABRICS_UP && v->attached) {
+		if (v->fails)
+			fw_log("volume %s: every path up", v->name);
+		v->fails = 0;
+		v->backoff = 0;
+		v->next_try = time(NULL) + FW_VOLUME_CHECK;
+		return true;
+	}
+	v->backoff = v->backoff ? v->backoff * 2 : 1;
+	if (v->backoff > FW_VOLUME_RETRY_MAX)
+		v->backoff = FW_VOLUME_RETRY_MAX;
+	v->next_try = time(NULL) + v->backoff;
+	/* said at the first failed try, then less and less often */
+	v->fails++;
+	if (!(v->fails & (v->fails - 1)))
+		fw_log("volume %s: %s (try %u), again in %u s", v->name,
+		       v->attached ? "a path is missing" : "not attached",
+		       v->fails, v->backoff);
+	return true;
+}
+
+/**
+ * fw_volumes_stop - end the volumes' workers, before the modules go
+ * @fw: the firmware
+ */
+void fw_volumes_stop(struct fw *fw)
+{
+	struct fw_remote *v;
+	unsigned int i;
+
+	for (i = 0; i < fw->nr_remote; i++) {
+		v = &fw->remote[i];
+		if (!v->worker)
 			continue;
-		}
-		fw_log("volume %s on %s (%s namespace %u)", v->name, dev,
-		       v->nqn, v->nsid);
-		fw->volumes++;
+		kill(v->worker, SIGKILL);
+		waitpid(v->worker, NULL, 0);
+		v->worker = 0;
 	}
 }
 

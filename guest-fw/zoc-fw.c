@@ -330,11 +330,11 @@ static void fw_reaped(struct fw *fw, pid_t pid, int status)
 }
 
 /*
- * Start what is due, reap what exited, run the hotplug hooks of link
- * events, until asked to power off (busybox poweroff sends SIGUSR2 to
- * PID 1, reboot SIGTERM), to restart or to stop (the control port).  The signals
- * stay blocked and are taken synchronously; a signalfd only wakes the
- * loop up.
+ * Start what is due, reap what exited, tend the remote volumes, run the
+ * hotplug hooks of link events, until asked to power off (busybox
+ * poweroff sends SIGUSR2 to PID 1, reboot SIGTERM), to restart or to stop
+ * (the control port).  The signals stay blocked and are taken
+ * synchronously; a signalfd only wakes the loop up.
  */
 static void fw_supervise(struct fw *fw, sigset_t *set)
 {
@@ -365,7 +365,9 @@ static void fw_supervise(struct fw *fw, sigset_t *set)
 		while ((sig = sigtimedwait(set, NULL, &now)) == SIGCHLD)
 			;
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			fw_reaped(fw, pid, status);
+			if (!fw_volume_reaped(fw, pid, status))
+				fw_reaped(fw, pid, status);
+		fw_volumes_tend(fw);
 		if (fds[1].revents)
 			fw_events(fw);
 		if (fds[2].revents)
@@ -392,9 +394,9 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	fw_configure(&fw, argc > 1 ? argv[1] : FW_CONF);
-	fw_volumes_attach(&fw);
-	fw_log("ready: %u modules, %u volumes, %u services, %u errors",
-	       fw.modules, fw.volumes, fw.nr_services, fw.errors);
+	fw_volumes_tend(&fw);
+	fw_log("ready: %u modules, %u volumes, %u remote (attaching), %u services, %u errors",
+	       fw.modules, fw.volumes, fw.nr_remote, fw.nr_services, fw.errors);
 
 	fw_supervise(&fw, &set);
 	if (fw.stop) {
@@ -404,6 +406,7 @@ int main(int argc, char **argv)
 	}
 	fw_log("%s: the modules go first", fw.restart ? "restarting" :
 						       "powering off");
+	fw_volumes_stop(&fw);
 	fw_unload_all(&fw);
 	sync();
 	reboot(fw.restart ? RB_AUTOBOOT : RB_POWER_OFF);

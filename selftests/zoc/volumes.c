@@ -22,7 +22,9 @@
  * storage node restarting during fio costs no error either, nor does the
  * service VM restarting (the new one takes the disks over once it attached
  * the volumes again); the storage node gone for longer than the paths'
- * loss timeout fails the host's I/O, without a hang.
+ * loss timeout fails the host's I/O, without a hang, and once it is back
+ * the service VM attaches the volume again by itself; a service VM that
+ * boots with the storage node down attaches the volumes once it is up.
  *
  * The soft-RoCE fabric itself, as rdma-core's tools see it from the host
  * VM's NIC on the storage network: a verbs device's port goes active, and
@@ -76,10 +78,19 @@ FIXTURE_SETUP(volumes)
 
 FIXTURE_TEARDOWN(volumes)
 {
+	char reply[128];
+	int lab;
+
 	if (zoc_setup_skipped(_metadata))
 		return;
 	zoc_ctl(NULL, 0, "dev del %s", NAME_A);
 	zoc_ctl(NULL, 0, "dev del %s", NAME_B);
+	/* the storage node up for the next test, whatever this one did */
+	lab = zoc_lab_open();
+	if (lab >= 0) {
+		zoc_lab_query(lab, "storage-start", reply, sizeof(reply));
+		close(lab);
+	}
 }
 
 /* "dev add KIND name NAME volume VOLUME" fails, saying @why. */
@@ -593,10 +604,50 @@ TEST_F_TIMEOUT(volumes, remote_svm_restart, 900)
 }
 
 /*
- * The storage node is gone for longer than the paths' loss timeout (20 s
- * in the lab): the host's I/O fails, it does not hang.  The storage node
- * and the service VM (whose firmware attaches the volumes at boot) start
- * again for the tests after.
+ * "try again" for a virtio-blk disk on @volume, within @secs seconds (a
+ * disk made meanwhile is deleted): 0 or -1
+ */
+static int volume_says_again(const char *volume, char *out, size_t len,
+			     int secs)
+{
+	time_t end = time(NULL) + secs;
+
+	do {
+		if (zoc_ctl(out, len, "dev add virtio-blk name %s volume %s",
+			    NAME_B, volume) == 1 && strstr(out, "try again"))
+			return 0;
+		zoc_ctl(NULL, 0, "dev del %s", NAME_B);
+		sleep(5);
+	} while (time(NULL) < end);
+	return -1;
+}
+
+/* A disk of @kind on @volume as NAME_B: the pattern round trip. */
+static void remote_works(struct __test_metadata *_metadata, const char *kind,
+			 const char *volume, char *dev, size_t dev_len,
+			 char *out, size_t len)
+{
+	unsigned long long seed = (unsigned long long)time(NULL) << 12 ^ getpid();
+	off_t off[CHUNKS];
+	int i;
+
+	/* from 48 MiB: clear of the patterns the runner looks for */
+	for (i = 0; i < CHUNKS; i++)
+		off[i] = (48 << 20) + (off_t)i * CHUNK_STRIDE;
+	ASSERT_EQ(0, add_remote(kind, NAME_B, volume, out, len))
+		TH_LOG("%s", out);
+	ASSERT_EQ(0, disk_of(NAME_B, kind, dev, dev_len));
+	EXPECT_EQ(0, zoc_pattern_io(dev, seed, 0, off, CHUNKS, CHUNK));
+	EXPECT_EQ(0, zoc_pattern_io(dev, seed, 1, off, CHUNKS, CHUNK));
+}
+
+/*
+ * The storage node is lost during fio verify on a virtio-blk disk of
+ * vol-b: the host's I/O fails once the path's loss timeout passed, well
+ * before fio's own end, without a hang.  The volume's namespace head
+ * goes with its last path: the service VM disables the volume (the host
+ * is told to try again).  The storage node comes back: the same service
+ * VM attaches the volume again by itself, and a new disk on it works.
  */
 TEST_F_TIMEOUT(volumes, remote_storage_lost, 900)
 {
@@ -624,15 +675,53 @@ TEST_F_TIMEOUT(volumes, remote_storage_lost, 900)
 	zoc_fio_kill(&fio);
 	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev del %s",
 			     NAME_A));
-	EXPECT_EQ(0, lab_req(_metadata, lab, "storage-start"));
-	EXPECT_EQ(0, lab_req(_metadata, lab, "svm-restart"));
-	EXPECT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT));
-	EXPECT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
-	close(lab);
-	/* vol-b works again */
-	EXPECT_EQ(0, add_remote("virtio-blk", NAME_B, "vol-b", self->out,
-				sizeof(self->out)))
+	/*
+	 * once the path went: the volume is not attached.  The kernel gives
+	 * up on a path after ctrl_loss_tmo / reconnect_delay (20) tries,
+	 * each of which takes seconds over NVMe/RDMA to a server gone.
+	 */
+	EXPECT_EQ(0, volume_says_again("vol-b", self->out, sizeof(self->out),
+				       240))
 		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, lab_req(_metadata, lab, "storage-start"));
+	close(lab);
+	/* vol-b works again, with the same service VM */
+	remote_works(_metadata, "virtio-blk", "vol-b", self->dev,
+		     sizeof(self->dev), self->out, sizeof(self->out));
+	EXPECT_EQ(epoch, zoc_link_field("svm_epoch"));
+}
+
+/*
+ * The service VM boots while the storage node is down: it comes up, and
+ * the host is told to try again for the remote volumes.  The storage
+ * node comes up: the service VM attaches them by itself, a disk on vol-a
+ * works, and both its paths are connected (I/O goes to port 4420 too).
+ */
+TEST_F_TIMEOUT(volumes, remote_storage_down_at_boot, 900)
+{
+	long long epoch = zoc_link_field("svm_epoch");
+	int lab;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	lab = zoc_lab_open();
+	if (lab < 0)
+		SKIP(return, "not in the ZOC lab: no %s port", ZOC_LAB_PORT);
+	EXPECT_EQ(0, lab_req(_metadata, lab, "storage-stop"));
+	EXPECT_EQ(0, lab_req(_metadata, lab, "svm-restart"));
+	ASSERT_EQ(0, zoc_wait_svm(epoch, ZOC_SVM_BOOT_TIMEOUT));
+	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
+	EXPECT_EQ(0, volume_says_again("vol-a", self->out, sizeof(self->out),
+				       10))
+		TH_LOG("%s", self->out);
+	/* long enough for tries to fail: the volume is tried again */
+	sleep(10);
+	EXPECT_EQ(0, lab_req(_metadata, lab, "storage-start"));
+	EXPECT_EQ(0, lab_req(_metadata, lab, "svm-fw run paths-note"));
+	remote_works(_metadata, "nvme", "vol-a", self->dev, sizeof(self->dev),
+		     self->out, sizeof(self->out));
+	EXPECT_EQ(0, lab_req(_metadata, lab, "svm-fw run port1-used"));
+	close(lab);
 }
 
 TEST_HARNESS_MAIN
