@@ -48,14 +48,6 @@
 #define FW_PORTS		"/sys/class/virtio-ports"
 #define FW_CTL_RETRY		1	/* seconds between tries of the port */
 
-static time_t fw_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 /*
  * The device of the virtio-serial port called @name, "/dev/vportNpM",
  * into @dev.  Return: 0 or -ENOENT.

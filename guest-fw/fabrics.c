@@ -85,17 +85,12 @@ static bool fw_fabrics_connected(const struct fw_path *path, const char *nqn)
 	return found;
 }
 
-/*
- * Connect @path of @v: 0 or -errno.  *@instance: the controller made
- * (nvmeN), or -1 if none was (one there already serves the path).
- */
+/* Connect @path of @v, unless a controller serves it: 0 or -errno. */
 static int fw_fabrics_path(const struct fw *fw, const struct fw_remote *v,
-			   const struct fw_path *path, int *instance)
+			   const struct fw_path *path)
 {
 	char opts[1024], reply[128];
 	int fd, n, ret = 0;
-
-	*instance = -1;
 
 	if (fw_fabrics_connected(path, v->nqn))
 		return 0;
@@ -124,8 +119,6 @@ static int fw_fabrics_path(const struct fw *fw, const struct fw_remote *v,
 		if (n > 0) {
 			reply[n] = '\0';
 			reply[strcspn(reply, "\n")] = '\0';
-			if (sscanf(reply, "instance=%d,", instance) != 1)
-				*instance = -1;
 			fw_log("volume %s: %s %s:%s connected (%s)", v->name,
 			       path->transport, path->addr, path->port, reply);
 		}
@@ -186,21 +179,6 @@ static int fw_fabrics_iopolicy(const struct fw_remote *v, const char *dev)
 	return ret;
 }
 
-/* Delete the controllers @made (nvmeN, -1 for none) of a volume left out. */
-static void fw_fabrics_undo(const int *made, int n)
-{
-	char path[PATH_MAX];
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (made[i] < 0)
-			continue;
-		snprintf(path, sizeof(path), FW_NVME_CTRLS "/nvme%d/delete_controller",
-			 made[i]);
-		fw_write(path, "1");
-	}
-}
-
 static void fw_sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
@@ -219,30 +197,30 @@ static void fw_sleep_ms(long ms)
  * as a target still booting, an address not resolved yet or a reset RDMA
  * connection may work a second later.  The volume's I/O policy is set once
  * its namespace is there.  Made in a process of its own: a connection to
- * a server that is gone can take minutes.
+ * a server that is gone can take minutes.  A controller made stays, even
+ * if the namespace does not come: the next try finds it, and another
+ * volume of the subsystem may use it already.
  *
- * Return: FW_FABRICS_UP, FW_FABRICS_PARTIAL, or FW_FABRICS_DOWN (having
- * deleted the controllers it made for a namespace that did not come).
+ * Return: FW_FABRICS_UP, FW_FABRICS_PARTIAL (a path missing), or
+ * FW_FABRICS_DOWN (no namespace, or its I/O policy refused).
  */
 int fw_fabrics_connect(const struct fw *fw, const struct fw_remote *v,
 		       bool quiet)
 {
-	int made[FW_MAX_PATHS], i, t, ret, missing = 0, up = 0;
+	int i, t, ret, missing = 0;
 	char dev[PATH_MAX];
 
 	for (i = 0; i < v->nr_paths; i++) {
-		ret = fw_fabrics_path(fw, v, &v->paths[i], &made[i]);
-		if (!ret) {
-			up++;
+		ret = fw_fabrics_path(fw, v, &v->paths[i]);
+		if (!ret)
 			continue;
-		}
 		missing++;
 		if (!quiet)
 			fw_log("volume %s: %s %s:%s: %s", v->name,
 			       v->paths[i].transport, v->paths[i].addr,
 			       v->paths[i].port, strerror(-ret));
 	}
-	if (!up)
+	if (missing == v->nr_paths)
 		return FW_FABRICS_DOWN;
 	ret = -ENODEV;
 	for (t = 0; t < FW_NS_WAIT_MS / 100 && ret == -ENODEV; t++) {
@@ -253,9 +231,9 @@ int fw_fabrics_connect(const struct fw *fw, const struct fw_remote *v,
 	}
 	if (!ret)
 		return missing ? FW_FABRICS_PARTIAL : FW_FABRICS_UP;
-	fw_log("volume %s: namespace %u of %s: %s", v->name, v->nsid, v->nqn,
-	       strerror(-ret));
-	fw_fabrics_undo(made, v->nr_paths);
+	if (!quiet)
+		fw_log("volume %s: namespace %u of %s: %s", v->name, v->nsid,
+		       v->nqn, strerror(-ret));
 	return FW_FABRICS_DOWN;
 }
 
@@ -265,6 +243,8 @@ int fw_fabrics_connect(const struct fw *fw, const struct fw_remote *v,
  *
  * A controller the kernel is reconnecting counts: it goes by itself after
  * its loss timeout.
+ *
+ * Return: true if every path has one.
  */
 bool fw_fabrics_paths_up(const struct fw_remote *v)
 {

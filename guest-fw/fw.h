@@ -36,6 +36,7 @@ struct nlmsghdr;
 #define FW_RECONNECT_DELAY	1	/* seconds */
 #define FW_VOLUME_CHECK		5	/* seconds between looks at a volume */
 #define FW_VOLUME_RETRY_MAX	30	/* seconds between tries, at most */
+#define FW_VOLUME_WORK_MAX	180	/* seconds a try may take, at most */
 
 /**
  * struct fw_service - a supervised program
@@ -149,9 +150,10 @@ struct fw_path {
  * @attached: its device found, the volume enabled on it
  * @dev: that device
  * @worker: the process connecting its paths, 0 when none
- * @next_try: when its paths are looked at, or tried, again
- * @backoff: seconds from a failed try to the next
- * @fails: tries failed in a row
+ * @started: when it started (fw_now())
+ * @next_try: when its paths are looked at, or tried, again (fw_now())
+ * @backoff: seconds from the last failed try to the next, 0 after success
+ * @fails: tries failed since the last one that found every path
  */
 struct fw_remote {
 	char name[FW_VOLUME_NAME + 1];
@@ -167,6 +169,7 @@ struct fw_remote {
 	bool attached;
 	char dev[64];
 	pid_t worker;
+	time_t started;
 	time_t next_try;
 	unsigned int backoff;
 	unsigned int fails;
@@ -232,6 +235,15 @@ struct fw_directive {
 /* zoc-fw.c */
 void fw_log(const char *fmt, ...);
 bool fw_exec(char **argv, unsigned int timeout, int *status);
+
+/* Seconds of a clock that no one sets. */
+static inline time_t fw_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
 
 /* conf.c */
 void fw_conf_read(struct fw *fw, FILE *f, const char *path,

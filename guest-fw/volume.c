@@ -16,20 +16,22 @@
  * NQN on a storage server, reached by each of its paths (fabrics.c), with
  * the identity its disks show the host.  A local volume is enabled at
  * once; a remote one is listed disabled at once (the host is told to ask
- * again), and attached and enabled by a worker process once the whole
+ * again), its paths connected by a worker process once the whole
  * configuration is read, so that connecting to storage servers never
- * holds up the models nor the firmware.  A remote volume is tried again
- * until it is attached, its missing paths until each is connected, and
- * a volume whose every path went (past its loss timeout) is disabled and
- * attached again.  A volume whose device is missing, or that the kernel
- * refuses, is left out whole and reported: the host can name only what
- * the configuration lists, and nothing it lists half.
+ * holds up the models nor the firmware, and enabled on its namespace
+ * head.  A remote volume is tried again until it is attached, its missing
+ * paths until each is connected, and a volume whose every path went (past
+ * its loss timeout) is disabled and attached again.  A local volume whose
+ * device is missing, or a volume whose directive the kernel refuses, is
+ * left out whole and reported: the host can name only what the
+ * configuration lists, and nothing it lists half.
  *
  *	hostnqn NQN
  *
  * names this service VM to storage servers (default: the kernel's).
  */
 
+#define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -338,15 +340,18 @@ static void fw_volume_work(const struct fw *fw, struct fw_remote *v)
 	pid = fork();
 	if (pid < 0) {
 		fw_log("volume %s: fork: %s", v->name, strerror(errno));
-		v->next_try = time(NULL) + FW_VOLUME_CHECK;
+		v->next_try = fw_now() + FW_VOLUME_CHECK;
 		return;
 	}
 	if (pid == 0) {
+		/* not the control port, the signalfd or the netlink socket */
+		close_range(3, ~0U, 0);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		_exit(fw_fabrics_connect(fw, v, v->fails > 0));
 	}
 	v->worker = pid;
+	v->started = fw_now();
 }
 
 /* Enable @v on its device, the namespace head its worker found. */
@@ -359,7 +364,9 @@ static void fw_volume_enable(struct fw_remote *v)
 	      fw_volume_set(v->name, "device", dev) ?:
 	      fw_volume_set(v->name, "enable", "1");
 	if (ret) {
-		fw_log("volume %s: not enabled: %s", v->name, strerror(-ret));
+		if (!v->fails)
+			fw_log("volume %s: not enabled: %s", v->name,
+			       strerror(-ret));
 		return;
 	}
 	strcpy(v->dev, dev);
@@ -368,36 +375,64 @@ static void fw_volume_enable(struct fw_remote *v)
 	       v->nsid);
 }
 
+/*
+ * Whether attached volume @v lost its namespace head (every path gone for
+ * good) or has another: then it is disabled, the host told to ask again.
+ */
+static bool fw_volume_lost(struct fw_remote *v)
+{
+	char dev[sizeof(v->dev)];
+
+	if (!fw_fabrics_device(v, dev, sizeof(dev)) && !strcmp(dev, v->dev))
+		return false;
+	fw_log("volume %s: %s went: attaching it again", v->name, v->dev);
+	fw_volume_set(v->name, "enable", "0");
+	v->attached = false;
+	return true;
+}
+
 /**
  * fw_volumes_tend - attach the remote volumes, keep them attached
  * @fw: the firmware, its configuration read
  *
- * Called once a second or so.  A volume that is not attached gets a
- * worker that tries its paths; an attached one is looked at every
- * FW_VOLUME_CHECK seconds: a missing path gets a worker that connects it,
- * and a volume whose namespace head went (every path lost past its loss
- * timeout) or changed is disabled, the host told to ask again, and
- * attached again.  Failed tries back off up to FW_VOLUME_RETRY_MAX
- * seconds.
+ * Called at each turn of the main loop, a second apart at most.  A volume
+ * that is not attached gets a worker that tries its paths; an attached
+ * one is looked at every FW_VOLUME_CHECK seconds: a missing path gets a
+ * worker that connects it, and a volume whose namespace head went (every
+ * path lost past its loss timeout) or changed is disabled and attached
+ * again.  Failed tries back off up to FW_VOLUME_RETRY_MAX seconds; a
+ * worker that takes over FW_VOLUME_WORK_MAX seconds is killed, and its
+ * try failed.
  */
 void fw_volumes_tend(struct fw *fw)
 {
-	time_t now = time(NULL);
-	char dev[sizeof(fw->remote[0].dev)];
+	time_t now = fw_now();
 	struct fw_remote *v;
 	unsigned int i;
 
 	for (i = 0; i < fw->nr_remote; i++) {
 		v = &fw->remote[i];
-		if (v->worker || now < v->next_try)
+		if (v->worker) {
+			if (now - v->started > FW_VOLUME_WORK_MAX) {
+				fw_log("volume %s: a try over %d s: ended",
+				       v->name, FW_VOLUME_WORK_MAX);
+				kill(v->worker, SIGKILL);
+				v->started = now;
+			}
+			if (v->attached && now >= v->next_try) {
+				fw_volume_lost(v);
+				v->next_try = now + FW_VOLUME_CHECK;
+			}
 			continue;
-		if (v->attached && (fw_fabrics_device(v, dev, sizeof(dev)) ||
-				    strcmp(dev, v->dev))) {
-			fw_log("volume %s: %s went: attaching it again",
-			       v->name, v->dev);
-			fw_volume_set(v->name, "enable", "0");
-			v->attached = false;
-		} else if (v->attached && fw_fabrics_paths_up(v)) {
+		}
+		if (now < v->next_try)
+			continue;
+		if (v->attached && !fw_volume_lost(v) &&
+		    fw_fabrics_paths_up(v)) {
+			if (v->fails)
+				fw_log("volume %s: every path up", v->name);
+			v->fails = 0;
+			v->backoff = 0;
 			v->next_try = now + FW_VOLUME_CHECK;
 			continue;
 		}
@@ -433,13 +468,13 @@ bool fw_volume_reaped(struct fw *fw, pid_t pid, int status)
 			fw_log("volume %s: every path up", v->name);
 		v->fails = 0;
 		v->backoff = 0;
-		v->next_try = time(NULL) + FW_VOLUME_CHECK;
+		v->next_try = fw_now() + FW_VOLUME_CHECK;
 		return true;
 	}
 	v->backoff = v->backoff ? v->backoff * 2 : 1;
 	if (v->backoff > FW_VOLUME_RETRY_MAX)
 		v->backoff = FW_VOLUME_RETRY_MAX;
-	v->next_try = time(NULL) + v->backoff;
+	v->next_try = fw_now() + v->backoff;
 	/* said at the first failed try, then less and less often */
 	v->fails++;
 	if (!(v->fails & (v->fails - 1)))
@@ -452,20 +487,39 @@ bool fw_volume_reaped(struct fw *fw, pid_t pid, int status)
 /**
  * fw_volumes_stop - end the volumes' workers, before the modules go
  * @fw: the firmware
+ *
+ * A worker waiting for the kernel's fabrics device, which connects one
+ * controller at a time, ends only once its turn came: the workers are
+ * killed together, and waited for FW_COMMAND_TIMEOUT seconds at most.
  */
 void fw_volumes_stop(struct fw *fw)
 {
+	time_t end = fw_now() + FW_COMMAND_TIMEOUT;
+	unsigned int i, left = 0;
 	struct fw_remote *v;
-	unsigned int i;
+	pid_t pid;
 
 	for (i = 0; i < fw->nr_remote; i++) {
 		v = &fw->remote[i];
-		if (!v->worker)
-			continue;
-		kill(v->worker, SIGKILL);
-		waitpid(v->worker, NULL, 0);
-		v->worker = 0;
+		if (v->worker && !kill(v->worker, SIGKILL))
+			left++;
 	}
+	while (left && fw_now() < end) {
+		for (i = 0; i < fw->nr_remote; i++) {
+			v = &fw->remote[i];
+			if (!v->worker)
+				continue;
+			pid = waitpid(v->worker, NULL, WNOHANG);
+			if (pid == v->worker || (pid < 0 && errno == ECHILD)) {
+				v->worker = 0;
+				left--;
+			}
+		}
+		if (left)
+			usleep(100000);
+	}
+	if (left)
+		fw_log("volumes: %u tries still running", left);
 }
 
 /**

@@ -121,7 +121,7 @@ done
 sleep 4
 
 check "reports readiness with what failed" \
-	grep -q 'ready: 0 modules, 0 volumes, 1 services, 17 errors' "$tmp/out"
+	grep -q 'ready: 0 modules, 0 volumes, 0 remote (attaching), 1 services, 17 errors' "$tmp/out"
 check "reports a module it cannot find" \
 	grep -q 'module zoc_no_such_module: .*No such file or directory' "$tmp/out"
 check "refuses a volume directive it cannot read" \
