@@ -42,7 +42,12 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define FW_MODNAME	56	/* modules.c's: the kernel's MODULE_NAME_LEN */
 #define MAX_PIECE	320	/* more than the port's buffer */
-#define MAX_ACTIONS	1024
+#define MAX_PORT_BYTES	4096	/* the port's bytes an input gives */
+/*
+ * What a line of it can do: an action or a restart or stop, and a reply
+ * lost; a line is one byte at least (an empty one is answered too).
+ */
+#define MAX_ACTIONS	(2 * MAX_PORT_BYTES)
 #define PORT_FD		7	/* any number but -1 */
 
 enum action { NONE, RELOAD, RUN, RESTART, STOP, HANDOVER, TAKEOVER, LOST };
@@ -360,8 +365,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *line;
 	unsigned int index = 0, i;
 
-	/* an action takes a line of 5 bytes at least */
-	if (size < 3 || size > 3 + 4 * MAX_ACTIONS)
+	if (size < 3 || size > 3 + MAX_PORT_BYTES)
 		return 0;
 	memset(&port, 0, sizeof(port));
 	port.a = data[0];
