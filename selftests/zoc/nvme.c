@@ -214,6 +214,20 @@ TEST_F_TIMEOUT(nvme, pattern_persists, 600)
 		EXPECT_EQ(0, ret);
 }
 
+/*
+ * One I/O after the other, the device's counters time the round trip
+ * through the service VM and each stage in it.
+ */
+TEST_F_TIMEOUT(nvme, stage_times, 300)
+{
+	if (zoc_setup_skipped(_metadata))
+		return;
+	ASSERT_EQ(0, zoc_stage_check(DEV_NAME, self->dev, FIO_OFFSET, self->out,
+				     sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	TH_LOG("%s", self->out);
+}
+
 TEST_F_TIMEOUT(nvme, fio_verify, 900)
 {
 	if (zoc_setup_skipped(_metadata))

@@ -567,4 +567,72 @@ static inline int zoc_hostile_run_beside(const char *name, const char *driver,
 	return ret;
 }
 
+/* The stage counters (Documentation/zoc/proxy.rst, "Where the time goes") */
+enum {
+	ZOC_ST_COMMANDS,
+	ZOC_ST_ROUND_TRIPS,
+	ZOC_ST_ROUND_TRIP_NS,
+	ZOC_ST_WAIT,
+	ZOC_ST_PREP,
+	ZOC_ST_BACKEND,
+	ZOC_ST_DONE,
+	ZOC_ST_NOTIFY,
+	ZOC_ST_NR
+};
+
+static const char * const zoc_stage_names[ZOC_ST_NR] = {
+	"commands", "round_trips", "round_trip_ns", "svm_wait_ns",
+	"svm_prep_ns", "svm_backend_ns", "svm_done_ns", "svm_notify_ns",
+};
+
+/* 4k random reads at queue depth 1, 2048 of them, on FILE at OFFSET */
+#define ZOC_FIO_QD1 \
+	"fio --name=stages --filename=%s --offset=%d --size=16m --io_size=8m --direct=1 --rw=randread --bs=4k --iodepth=1 --ioengine=libaio 2>&1"
+
+/*
+ * fio at queue depth 1 on @dev at @offset, then the stage counters of
+ * device @name must have moved as one I/O after the other does: at least
+ * half the commands timed as round trips, every service VM stage counted,
+ * and the service VM's stages less on average than the round trip around
+ * them.  Return: 0, or -1 with why in @out.
+ */
+static inline int zoc_stage_check(const char *name, const char *dev,
+				  int offset, char *out, size_t len)
+{
+	long long before[ZOC_ST_NR], d[ZOC_ST_NR], svm = 0;
+	double round_trip;
+	int i;
+
+	for (i = 0; i < ZOC_ST_NR; i++)
+		before[i] = zoc_dev_stat(name, zoc_stage_names[i]);
+	if (zoc_sh(out, len, ZOC_FIO_QD1, dev, offset))
+		return -1;
+	for (i = 0; i < ZOC_ST_NR; i++) {
+		d[i] = zoc_dev_stat(name, zoc_stage_names[i]) - before[i];
+		if (before[i] < 0 || d[i] <= 0) {
+			snprintf(out, len, "%s did not move (%lld)",
+				 zoc_stage_names[i], d[i]);
+			return -1;
+		}
+		if (i >= ZOC_ST_WAIT)
+			svm += d[i];
+	}
+	if (d[ZOC_ST_COMMANDS] < 2048 ||
+	    2 * d[ZOC_ST_ROUND_TRIPS] < d[ZOC_ST_COMMANDS]) {
+		snprintf(out, len, "%lld commands, %lld round trips",
+			 d[ZOC_ST_COMMANDS], d[ZOC_ST_ROUND_TRIPS]);
+		return -1;
+	}
+	round_trip = (double)d[ZOC_ST_ROUND_TRIP_NS] / d[ZOC_ST_ROUND_TRIPS];
+	if ((double)svm / d[ZOC_ST_COMMANDS] >= round_trip) {
+		snprintf(out, len, "service VM %.0f ns per command, round trip %.0f ns",
+			 (double)svm / d[ZOC_ST_COMMANDS], round_trip);
+		return -1;
+	}
+	snprintf(out, len, "per command: round trip %.0f us, service VM %.0f us (backend %.0f us)",
+		 round_trip / 1000, (double)svm / d[ZOC_ST_COMMANDS] / 1000,
+		 (double)d[ZOC_ST_BACKEND] / d[ZOC_ST_COMMANDS] / 1000);
+	return 0;
+}
+
 #endif /* _ZOC_DISK_H */

@@ -237,6 +237,13 @@ static const char * const stat_names[] = {
 	[ZOC_STAT_KEPT_WRITES] = "kept_writes",
 	[ZOC_STAT_STALLED_READS] = "stalled_reads",
 	[ZOC_STAT_TAKEOVERS] = "takeovers",
+	[ZOC_STAT_ROUND_TRIPS] = "round_trips",
+	[ZOC_STAT_ROUND_TRIP_NS] = "round_trip_ns",
+	[ZOC_STAT_SVM_WAIT_NS] = "svm_wait_ns",
+	[ZOC_STAT_SVM_PREP_NS] = "svm_prep_ns",
+	[ZOC_STAT_SVM_BACKEND_NS] = "svm_backend_ns",
+	[ZOC_STAT_SVM_DONE_NS] = "svm_done_ns",
+	[ZOC_STAT_SVM_NOTIFY_NS] = "svm_notify_ns",
 };
 
 static const enum mnl_attr_data_type zoc_attr_type[ZOC_A_MAX + 1] = {
@@ -268,7 +275,7 @@ static const enum mnl_attr_data_type ns_type[ZOC_DEV_MAX_NS + 1] = {
 
 static const enum mnl_attr_data_type stat_type[ZOC_STAT_MAX + 1] = {
 	[ZOC_STAT_MMIO_READS ... ZOC_STAT_INVALID] = MNL_TYPE_U64,
-	[ZOC_STAT_KEPT_WRITES ... ZOC_STAT_TAKEOVERS] = MNL_TYPE_U64,
+	[ZOC_STAT_KEPT_WRITES ... ZOC_STAT_SVM_NOTIFY_NS] = MNL_TYPE_U64,
 };
 
 static const enum mnl_attr_data_type ctrl_type[CTRL_ATTR_MAX + 1] = {

@@ -173,6 +173,20 @@ enum zoc_link_status {
  * @ZOC_STAT_STALLED_READS: BAR reads answered while stalled, with what a
  *	removed function reads
  * @ZOC_STAT_TAKEOVERS: service VMs that took the function over
+ * @ZOC_STAT_ROUND_TRIPS: interrupts delivered after a doorbell message,
+ *	each ending a round trip through the service VM
+ * @ZOC_STAT_ROUND_TRIP_NS: the time from the last doorbell message to the
+ *	interrupt, over those round trips, in nanoseconds
+ * @ZOC_STAT_SVM_WAIT_NS: service VM, nanoseconds: a queue's work waited to
+ *	run once a doorbell or a completion asked for it
+ * @ZOC_STAT_SVM_PREP_NS: service VM, nanoseconds: requests taken to in the
+ *	backend (checks, address translation, copies of written data)
+ * @ZOC_STAT_SVM_BACKEND_NS: service VM, nanoseconds: requests in the
+ *	backend's block device
+ * @ZOC_STAT_SVM_DONE_NS: service VM, nanoseconds: out of the backend to
+ *	completion posted (copies of read data)
+ * @ZOC_STAT_SVM_NOTIFY_NS: service VM, nanoseconds: completion posted to
+ *	interrupt message sent
  * @__ZOC_STAT_MAX: internal
  * @ZOC_STAT_MAX: highest counter
  */
@@ -195,6 +209,13 @@ enum zoc_stat {
 	ZOC_STAT_KEPT_WRITES,
 	ZOC_STAT_STALLED_READS,
 	ZOC_STAT_TAKEOVERS,
+	ZOC_STAT_ROUND_TRIPS,
+	ZOC_STAT_ROUND_TRIP_NS,
+	ZOC_STAT_SVM_WAIT_NS,
+	ZOC_STAT_SVM_PREP_NS,
+	ZOC_STAT_SVM_BACKEND_NS,
+	ZOC_STAT_SVM_DONE_NS,
+	ZOC_STAT_SVM_NOTIFY_NS,
 	__ZOC_STAT_MAX,
 	ZOC_STAT_MAX = __ZOC_STAT_MAX - 1
 };

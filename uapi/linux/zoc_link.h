@@ -638,6 +638,16 @@ struct zoc_dev_image {
 #define ZOC_DEV_STAT_DOORBELLS	5	/* doorbell values taken */
 #define ZOC_DEV_STAT_RESETS	6	/* device resets */
 #define ZOC_DEV_STAT_INVALID	7	/* peer input refused */
+/*
+ * Where requests spend their time in the service VM, in nanoseconds, summed
+ * over them (divided by ZOC_DEV_STAT_COMMANDS: the share of each):
+ * kicked -> taken -> in the backend -> out of it -> posted -> interrupt.
+ */
+#define ZOC_DEV_STAT_WAIT_NS	8	/* a queue's work waited to run */
+#define ZOC_DEV_STAT_PREP_NS	9	/* taken, not yet in the backend */
+#define ZOC_DEV_STAT_BACKEND_NS	10	/* in the backend's block device */
+#define ZOC_DEV_STAT_DONE_NS	11	/* out of the backend, not posted */
+#define ZOC_DEV_STAT_NOTIFY_NS	12	/* posted, interrupt not yet sent */
 
 /**
  * struct zoc_dev_page - the link area's page of one slot

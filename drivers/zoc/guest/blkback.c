@@ -22,6 +22,7 @@
 #include <linux/mempool.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <linux/wait_bit.h>
 
 #include "zoc_blkback.h"
@@ -117,6 +118,7 @@ static void zoc_blkback_rw_end_io(struct bio *bio)
 	struct bvec_iter_all iter;
 	struct bio_vec *bv;
 
+	req->ended = ktime_get_ns();
 	if (!status && req->op == ZOC_BLKBACK_READ) {
 		bio_for_each_segment_all(bv, bio, iter) {
 			if (zoc_blkback_copy(req->bb, &c,
@@ -137,6 +139,7 @@ static void zoc_blkback_end_io(struct bio *bio)
 	struct zoc_blkback_req *req = bio->bi_private;
 	blk_status_t status = bio->bi_status;
 
+	req->ended = ktime_get_ns();
 	/* A discard is advice: a device that turns it down did no harm. */
 	if (req->op == ZOC_BLKBACK_DISCARD && status == BLK_STS_NOTSUPP)
 		status = BLK_STS_OK;
@@ -180,6 +183,7 @@ static void zoc_blkback_rw(struct zoc_blkback *bb, struct zoc_blkback_req *req)
 					      false))
 			goto out_free_bio;
 	}
+	req->started = ktime_get_ns();
 	submit_bio(bio);
 	return;
 
@@ -197,6 +201,7 @@ static void zoc_blkback_flush(struct zoc_blkback *bb,
 	bio = bio_alloc(bb->bdev, 0, REQ_OP_WRITE | REQ_PREFLUSH, GFP_NOIO);
 	bio->bi_private = req;
 	bio->bi_end_io = zoc_blkback_end_io;
+	req->started = ktime_get_ns();
 	submit_bio(bio);
 }
 
@@ -216,6 +221,7 @@ static void zoc_blkback_discard(struct zoc_blkback *bb,
 	}
 	bio->bi_private = req;
 	bio->bi_end_io = zoc_blkback_end_io;
+	req->started = ktime_get_ns();
 	submit_bio(bio);
 }
 
@@ -226,12 +232,14 @@ static void zoc_blkback_zeroout_work(struct work_struct *work)
 	struct zoc_blkback *bb = req->bb;
 	int ret;
 
+	req->started = ktime_get_ns();
 	ret = blkdev_issue_zeroout(bb->bdev, req->sector, req->nr_sectors,
 				   GFP_NOIO,
 				   req->flags & ZOC_BLKBACK_F_NOUNMAP ?
 				   BLKDEV_ZERO_NOUNMAP : 0);
 	if (!ret && (req->flags & ZOC_BLKBACK_F_FUA))
 		ret = blkdev_issue_flush(bb->bdev);
+	req->ended = ktime_get_ns();
 	zoc_blkback_finish(req, errno_to_blk_status(ret));
 }
 
@@ -300,6 +308,8 @@ void zoc_blkback_submit(struct zoc_blkback *bb, struct zoc_blkback_req *req)
 
 	might_sleep();
 	req->bb = bb;
+	req->started = 0;
+	req->ended = 0;
 	atomic_inc(&bb->inflight);
 	status = zoc_blkback_check(bb, req);
 	if (status) {

@@ -25,6 +25,7 @@
 #include <linux/pci.h>
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
+#include <linux/timekeeping.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <asm/unaligned.h>
@@ -250,6 +251,29 @@ void zoc_proxy_stat_add(struct zoc_pdev *pdev, unsigned int stat, u64 n)
 		   cpu_to_le64(atomic64_read(&pdev->stats[stat])));
 }
 EXPORT_SYMBOL_GPL(zoc_proxy_stat_add);
+
+/**
+ * zoc_proxy_stage - a stage of a request ends: count its time
+ * @pdev: the device
+ * @stat: the stage's counter, ZOC_DEV_STAT_*_NS
+ * @since: when the stage began, from ktime_get_ns(); 0 if it was not timed
+ *
+ * Adds the time since @since to the device's counter, which the host shows
+ * beside its count of commands, so that one can see where a request spends
+ * its time in the service VM.
+ *
+ * Context: any.
+ * Return: now (ktime_get_ns()), when the next stage begins.
+ */
+u64 zoc_proxy_stage(struct zoc_pdev *pdev, unsigned int stat, u64 since)
+{
+	u64 now = ktime_get_ns();
+
+	if (since && now > since)
+		zoc_proxy_stat_add(pdev, stat, now - since);
+	return now;
+}
+EXPORT_SYMBOL_GPL(zoc_proxy_stage);
 
 /**
  * zoc_proxy_shadow_write - update the register shadow the host reads

@@ -70,6 +70,10 @@ struct zoc_blkback_seg {
  *	zoc_blkback_submit() returns, or from a bio's completion (any
  *	context, hard interrupts included); the request is the caller's
  *	again when it is called
+ * @started: set by the backend: when the request went to the block device
+ *	(ktime_get_ns()), its data copied in; 0 if it never went
+ * @ended: set by the backend: when it came back, before its data is copied
+ *	out; 0 if it never went
  *
  * The caller embeds the request in its own command and finds it again in
  * @done with container_of().
@@ -82,6 +86,8 @@ struct zoc_blkback_req {
 	const struct zoc_blkback_seg *segs;
 	unsigned int nr_segs;
 	void (*done)(struct zoc_blkback_req *req, blk_status_t status);
+	u64 started;
+	u64 ended;
 	/* private: */
 	struct zoc_blkback *bb;
 	struct work_struct work;

@@ -198,6 +198,7 @@ int zoc_proxy_dma_write(struct zoc_pdev *pdev, u64 addr, const void *buf,
 			size_t len);
 int zoc_proxy_irq(struct zoc_pdev *pdev, unsigned int vector);
 void zoc_proxy_stat_add(struct zoc_pdev *pdev, unsigned int stat, u64 n);
+u64 zoc_proxy_stage(struct zoc_pdev *pdev, unsigned int stat, u64 since);
 void zoc_proxy_shadow_write(struct zoc_pdev *pdev, unsigned int offset,
 			    const void *val, size_t len);
 u32 zoc_proxy_doorbell_last(struct zoc_pdev *pdev, unsigned int index);

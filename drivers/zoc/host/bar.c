@@ -20,6 +20,7 @@
 #include <linux/pci.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <linux/zoc.h>
 #include <linux/zoc_link.h>
 #include <asm/mmio_emul.h>
@@ -158,8 +159,12 @@ void zoc_vfn_ring(struct zoc_vfn *fn)
 
 	zoc_vfn_msg(fn, &msg, ZOC_MSG_DOORBELL, 0, 0, 0);
 	msg.hdr.len = 0;
+	/* Before the post: the answer may come on another CPU at once. */
+	atomic64_set(&fn->rt_start, ktime_get_ns());
 	if (!zoc_link_post(fn->bus->link, &msg))
 		zoc_vfn_stat(fn, ZOC_STAT_DOORBELL_MSGS);
+	else
+		atomic64_set(&fn->rt_start, 0);
 }
 
 /* A doorbell: store it, send one message until the proxy took them. */

@@ -88,6 +88,8 @@ struct zoc_vfn_kept {
  * @pba: pending bits of masked vectors
  * @irq_note: vectors the service VM raised, not delivered yet
  * @stats: enum zoc_stat counters kept by the bus
+ * @rt_start: when the last doorbell message went (ktime_get_ns()), until
+ *	an interrupt ends its round trip; 0 when none is timed
  * @dma_lock: protects @dma_fenced and @dma_held; raw, as functions are
  *	declared gone under the bus's raw locks
  * @dma_fenced: its model may still DMA while its driver lets go: what the
@@ -145,6 +147,7 @@ struct zoc_vfn {
 	unsigned long pba;
 	unsigned long irq_note;
 	atomic64_t stats[__ZOC_STAT_MAX];
+	atomic64_t rt_start;
 	/* unmaps and frees from any context race with the fence */
 	raw_spinlock_t dma_lock;
 	bool dma_fenced;

@@ -368,6 +368,7 @@ int zoc_host_dev_add(struct zoc_host *host, const struct zoc_host_dev_req *dreq,
 	fn->link_up = true;
 	for (ret = 0; ret < __ZOC_STAT_MAX; ret++)
 		atomic64_set(&fn->stats[ret], 0);
+	atomic64_set(&fn->rt_start, 0);
 	ret = zoc_bus_plug(b, fn);
 	if (ret) {
 		NL_SET_ERR_MSG(extack, "the PCI core did not take the function");
@@ -606,6 +607,11 @@ static void zoc_vfn_info(struct zoc_bus *b, struct zoc_vfn *fn,
 		{ ZOC_STAT_WRITE_BYTES, ZOC_DEV_STAT_WRITE_BYTES },
 		{ ZOC_STAT_RESETS, ZOC_DEV_STAT_RESETS },
 		{ ZOC_STAT_INVALID, ZOC_DEV_STAT_INVALID },
+		{ ZOC_STAT_SVM_WAIT_NS, ZOC_DEV_STAT_WAIT_NS },
+		{ ZOC_STAT_SVM_PREP_NS, ZOC_DEV_STAT_PREP_NS },
+		{ ZOC_STAT_SVM_BACKEND_NS, ZOC_DEV_STAT_BACKEND_NS },
+		{ ZOC_STAT_SVM_DONE_NS, ZOC_DEV_STAT_DONE_NS },
+		{ ZOC_STAT_SVM_NOTIFY_NS, ZOC_DEV_STAT_NOTIFY_NS },
 	};
 	unsigned int i;
 

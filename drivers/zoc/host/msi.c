@@ -13,6 +13,7 @@
 #include <linux/msi.h>
 #include <linux/pci.h>
 #include <linux/spinlock.h>
+#include <linux/timekeeping.h>
 #include <asm/unaligned.h>
 
 #include "zoc_host.h"
@@ -35,6 +36,25 @@ static unsigned int zoc_vfn_virq(struct zoc_bus *b, struct zoc_vfn *fn,
 	return irq_find_mapping(b->msi, fn->slot * ZOC_BUS_VECTORS + vector);
 }
 
+/*
+ * An interrupt ends the round trip of the last doorbell message, if any:
+ * through the link, the service VM and back (at queue depth 1, the time
+ * one command spends outside the host).
+ */
+static void zoc_vfn_round_trip(struct zoc_vfn *fn)
+{
+	s64 start = atomic64_xchg(&fn->rt_start, 0);
+	u64 now;
+
+	if (!start)
+		return;
+	now = ktime_get_ns();
+	if (now < start)
+		return;
+	zoc_vfn_stat(fn, ZOC_STAT_ROUND_TRIPS);
+	atomic64_add(now - start, &fn->stats[ZOC_STAT_ROUND_TRIP_NS]);
+}
+
 /* Raise @vector, or leave it pending if masked.  Interrupts disabled. */
 static void zoc_vfn_fire(struct zoc_bus *b, struct zoc_vfn *fn,
 			 unsigned int vector)
@@ -53,6 +73,7 @@ static void zoc_vfn_fire(struct zoc_bus *b, struct zoc_vfn *fn,
 		virq = zoc_vfn_virq(b, fn, vector);
 	if (virq) {
 		zoc_vfn_stat(fn, ZOC_STAT_IRQS);
+		zoc_vfn_round_trip(fn);
 		generic_handle_irq(virq);
 	} else {
 		zoc_vfn_stat(fn, ZOC_STAT_IRQS_MASKED);

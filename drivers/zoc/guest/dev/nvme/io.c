@@ -92,6 +92,15 @@ static void zoc_nvme_io_done(struct zoc_blkback_req *breq,
 	struct zoc_nvme_ctrl *ctrl = cmd->sq->ctrl;
 	u32 bytes = breq->nr_sectors << SECTOR_SHIFT;
 
+	/* Its stages: taken, in the backend, out (zoc_nvme_complete()) */
+	if (cmd->taken && breq->started >= cmd->taken &&
+	    breq->ended >= breq->started) {
+		zoc_proxy_stat_add(ctrl->pdev, ZOC_DEV_STAT_PREP_NS,
+				   breq->started - cmd->taken);
+		zoc_proxy_stat_add(ctrl->pdev, ZOC_DEV_STAT_BACKEND_NS,
+				   breq->ended - breq->started);
+		cmd->ended = breq->ended;
+	}
 	zoc_nvme_ns_done(cmd);
 	cmd->status = zoc_nvme_blk_status(status, breq->op);
 	if (!status && breq->op == ZOC_BLKBACK_READ) {

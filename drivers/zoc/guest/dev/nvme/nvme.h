@@ -181,6 +181,9 @@ struct zoc_nvme_features {
  * @count: its fetch count in its queue
  * @done: taken again from the track of a model that died, with the
  *	completion that model recorded: post it, do not run it again
+ * @taken: when its queue's work took it (ktime_get_ns()), or 0 if it is
+ *	not timed: the start of its stages (ZOC_DEV_STAT_PREP_NS on)
+ * @ended: when it came out of the backend, or 0
  */
 struct zoc_nvme_cmd {
 	struct zoc_nvme_sq *sq;
@@ -199,6 +202,8 @@ struct zoc_nvme_cmd {
 	int slot;
 	u32 count;
 	bool done;
+	u64 taken;
+	u64 ended;
 };
 
 /**
@@ -235,6 +240,7 @@ struct zoc_nvme_admin_done {
  * @hold: works batching completions: the interrupt waits for the last
  * @irq_pending: entries were posted while held
  * @backlog: completed commands waiting for room
+ * @posted: when entries were posted that wait for @irq_work, or 0
  */
 struct zoc_nvme_cq {
 	struct zoc_nvme_ctrl *ctrl;
@@ -254,6 +260,7 @@ struct zoc_nvme_cq {
 	unsigned int hold;
 	bool irq_pending;
 	struct list_head backlog;
+	u64 posted;
 };
 
 /**
@@ -277,6 +284,7 @@ struct zoc_nvme_cq {
  * @replay: commands a model that died had in flight, to run again first
  * @work: fetches and executes the commands of an I/O queue (the control
  *	work serves the admin queue)
+ * @kicked: when @work was last queued (ktime_get_ns())
  * @cmds: its commands, one for each entry, allocated with it
  * @free: those of @cmds not outstanding; taken by the work that fetches,
  *	given back under @cq's lock before @outstanding drops
@@ -305,6 +313,7 @@ struct zoc_nvme_sq {
 	u32 count;
 	struct list_head replay;
 	struct work_struct work;
+	u64 kicked;
 	struct zoc_nvme_cmd *cmds;
 	struct llist_head free;
 };

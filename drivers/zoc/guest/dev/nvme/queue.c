@@ -14,6 +14,7 @@
 #include <linux/nvme.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/timekeeping.h>
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 #include <linux/zoc_link.h>
@@ -46,8 +47,18 @@ static void zoc_nvme_cq_irq(struct irq_work *work)
 {
 	struct zoc_nvme_cq *cq = container_of(work, struct zoc_nvme_cq,
 					      irq_work);
+	struct zoc_pdev *pdev = cq->ctrl->pdev;
 
-	zoc_proxy_irq(cq->ctrl->pdev, cq->vector);
+	zoc_proxy_irq(pdev, cq->vector);
+	zoc_proxy_stage(pdev, ZOC_DEV_STAT_NOTIFY_NS, xchg(&cq->posted, 0));
+}
+
+/* The interrupt for entries posted now is due: time its wait. */
+static void zoc_nvme_cq_irq_queue(struct zoc_nvme_cq *cq)
+{
+	if (!READ_ONCE(cq->posted))
+		WRITE_ONCE(cq->posted, ktime_get_ns());
+	irq_work_queue(&cq->irq_work);
 }
 
 /* Entries were posted: interrupt now, or when the last holder lets go. */
@@ -59,7 +70,7 @@ static void zoc_nvme_cq_notify(struct zoc_nvme_cq *cq)
 	if (cq->hold)
 		cq->irq_pending = true;
 	else
-		irq_work_queue(&cq->irq_work);
+		zoc_nvme_cq_irq_queue(cq);
 }
 
 /* A work's pass begins: one interrupt for its completions, at the end. */
@@ -75,7 +86,7 @@ static void zoc_nvme_cq_release(struct zoc_nvme_cq *cq)
 	spin_lock_irq(&cq->lock);
 	if (!--cq->hold && cq->irq_pending) {
 		cq->irq_pending = false;
-		irq_work_queue(&cq->irq_work);
+		zoc_nvme_cq_irq_queue(cq);
 	}
 	spin_unlock_irq(&cq->lock);
 }
@@ -185,8 +196,16 @@ void zoc_nvme_sq_kick(struct zoc_nvme_sq *sq)
 {
 	struct zoc_nvme_ctrl *ctrl = sq->ctrl;
 
-	if (!zoc_nvme_sq_halted(sq))
-		queue_work(ctrl->wq, sq->qid ? &sq->work : &ctrl->work);
+	if (zoc_nvme_sq_halted(sq))
+		return;
+	if (!sq->qid) {
+		queue_work(ctrl->wq, &ctrl->work);
+		return;
+	}
+	/* From here to the first command the work takes: its wait. */
+	if (!work_pending(&sq->work))
+		WRITE_ONCE(sq->kicked, ktime_get_ns());
+	queue_work(ctrl->wq, &sq->work);
 }
 
 /*
@@ -248,6 +267,7 @@ void zoc_nvme_complete(struct zoc_nvme_cmd *cmd)
 	unsigned long flags;
 	LIST_HEAD(done);
 
+	zoc_proxy_stage(sq->ctrl->pdev, ZOC_DEV_STAT_DONE_NS, cmd->ended);
 	zoc_nvme_stat(sq->ctrl, ZOC_DEV_STAT_COMMANDS);
 	if (cmd->status)
 		zoc_nvme_stat(sq->ctrl, ZOC_DEV_STAT_ERRORS);
@@ -362,6 +382,8 @@ struct zoc_nvme_cmd *zoc_nvme_sq_adopt(struct zoc_nvme_sq *sq,
 	cmd->slot = slot;
 	cmd->count = sq->count;
 	cmd->done = false;
+	cmd->taken = 0;
+	cmd->ended = 0;
 	return cmd;
 }
 
@@ -435,10 +457,15 @@ static void zoc_nvme_sq_work(struct work_struct *work)
 {
 	struct zoc_nvme_sq *sq = container_of(work, struct zoc_nvme_sq, work);
 	unsigned int budget = ZOC_NVME_IO_BUDGET;
+	u64 kicked = READ_ONCE(sq->kicked);
 	struct zoc_nvme_cmd *cmd;
 
 	zoc_nvme_cq_hold(sq->cq);
 	while ((cmd = zoc_nvme_replay(sq) ?: zoc_nvme_sq_fetch(sq))) {
+		/* The wait is the first command's; the others had none. */
+		cmd->taken = zoc_proxy_stage(sq->ctrl->pdev,
+					     ZOC_DEV_STAT_WAIT_NS, kicked);
+		kicked = 0;
 		zoc_nvme_finish(cmd, zoc_nvme_io_cmd(cmd));
 		if (!--budget) {
 			/* Let the other queues run; come back for the rest. */

@@ -125,6 +125,7 @@ struct zoc_vblk_chunk {
  * @pending: chunks running, plus one while they are submitted
  * @error: a failure among them
  * @nr_chunks: entries used in @chunks
+ * @taken: when the queue's work took its chain (ktime_get_ns())
  * @chunks: its backend requests
  *
  * @vblk, @vq, @head and @segs are set when the queue is set up; the
@@ -143,6 +144,7 @@ struct zoc_vblk_req {
 	atomic_t pending;
 	blk_status_t error;
 	unsigned int nr_chunks;
+	u64 taken;
 	struct zoc_vblk_chunk chunks[ZOC_VBLK_MAX_CHUNKS];
 };
 
@@ -150,6 +152,22 @@ static struct zoc_vblk_queue *zoc_vblk_queue_of(struct zoc_vblk *vblk,
 						struct zoc_virtio_queue *vq)
 {
 	return &vblk->queues[zoc_virtio_vq_index(vq)];
+}
+
+/* Its stages, as its first chunk went through them (ZOC_DEV_STAT_*_NS) */
+static void zoc_vblk_req_time(struct zoc_vblk_req *req)
+{
+	const struct zoc_blkback_req *first = &req->chunks[0].breq;
+	struct zoc_pdev *pdev = req->vblk->pdev;
+
+	if (!req->nr_chunks || !req->taken || first->started < req->taken ||
+	    first->ended < first->started)
+		return;
+	zoc_proxy_stat_add(pdev, ZOC_DEV_STAT_PREP_NS,
+			   first->started - req->taken);
+	zoc_proxy_stat_add(pdev, ZOC_DEV_STAT_BACKEND_NS,
+			   first->ended - first->started);
+	zoc_proxy_stage(pdev, ZOC_DEV_STAT_DONE_NS, first->ended);
 }
 
 /* Write the status byte, post the used entry and count the request. */
@@ -177,6 +195,7 @@ static void zoc_vblk_req_put(struct zoc_vblk_req *req)
 
 	if (!atomic_dec_and_test(&req->pending))
 		return;
+	zoc_vblk_req_time(req);
 	if (READ_ONCE(req->error)) {
 		status = VIRTIO_BLK_S_IOERR;
 	} else if (req->op == ZOC_BLKBACK_READ) {
@@ -229,6 +248,7 @@ static struct zoc_vblk_req *zoc_vblk_req_get(struct zoc_vblk *vblk,
 	req->bytes = 0;
 	req->error = BLK_STS_OK;
 	req->nr_chunks = 0;
+	req->taken = chain->taken;
 	return req;
 }
 

@@ -25,6 +25,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <linux/virtio_pci.h>
 #include <linux/virtio_ring.h>
 #include <linux/workqueue.h>
@@ -147,9 +148,12 @@ static void zoc_virtio_vq_irq(struct irq_work *work)
 						   struct zoc_virtio_queue,
 						   irq_work);
 	u16 vector = READ_ONCE(vq->vector);
+	u64 posted = xchg(&vq->posted, 0);
 
-	if (vector != VIRTIO_MSI_NO_VECTOR)
-		zoc_proxy_irq(vq->vdev->pdev, vector);
+	if (vector == VIRTIO_MSI_NO_VECTOR)
+		return;
+	zoc_proxy_irq(vq->vdev->pdev, vector);
+	zoc_proxy_stage(vq->vdev->pdev, ZOC_DEV_STAT_NOTIFY_NS, posted);
 }
 
 static void zoc_virtio_config_irq(struct irq_work *work)
@@ -178,6 +182,8 @@ static void zoc_virtio_config_notify(struct zoc_virtio_dev *vdev)
 void zoc_virtio_vq_interrupt(struct zoc_virtio_queue *vq)
 {
 	atomic_or(ZOC_VIRTIO_ISR_QUEUE, &vq->vdev->isr);
+	if (!READ_ONCE(vq->posted))
+		WRITE_ONCE(vq->posted, ktime_get_ns());
 	irq_work_queue(&vq->irq_work);
 }
 
@@ -199,8 +205,12 @@ bool zoc_virtio_live(struct zoc_virtio_dev *vdev)
  */
 void zoc_virtio_kick(struct zoc_virtio_queue *vq)
 {
-	if (READ_ONCE(vq->running))
-		queue_work(vq->vdev->wq, &vq->work);
+	if (!READ_ONCE(vq->running))
+		return;
+	/* From here to the first chain the work takes: its wait. */
+	if (!work_pending(&vq->work))
+		WRITE_ONCE(vq->kicked, ktime_get_ns());
+	queue_work(vq->vdev->wq, &vq->work);
 }
 
 static void zoc_virtio_stop_queues(struct zoc_virtio_dev *vdev)
@@ -383,6 +393,7 @@ static void zoc_virtio_vq_work(struct work_struct *work)
 						   work);
 	struct zoc_virtio_dev *vdev = vq->vdev;
 	unsigned int budget = ZOC_VIRTIO_BUDGET;
+	u64 kicked = READ_ONCE(vq->kicked);
 	struct zoc_vq_chain chain;
 
 	if (!zoc_virtio_vq_setup(vq))
@@ -400,6 +411,10 @@ static void zoc_virtio_vq_work(struct work_struct *work)
 		}
 		if (zoc_vq_getdesc(vq, &chain))
 			break;
+		/* The wait is the first chain's; the others had none. */
+		chain.taken = zoc_proxy_stage(vdev->pdev, ZOC_DEV_STAT_WAIT_NS,
+					      kicked);
+		kicked = 0;
 		if (vdev->ops->handle(vq, &chain)) {
 			zoc_vq_abandon(vq);
 			zoc_virtio_fail(vdev, "malformed request");

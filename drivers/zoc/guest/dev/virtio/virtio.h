@@ -75,6 +75,7 @@ struct zoc_vq_seg {
  * @out_len: bytes of the readable buffers, at most U32_MAX
  * @in_len: bytes of the writable buffers, at most U32_MAX
  * @segs: the buffers; valid only during the handler's call
+ * @taken: when the queue's work took it (ktime_get_ns())
  */
 struct zoc_vq_chain {
 	u16 head;
@@ -83,6 +84,7 @@ struct zoc_vq_chain {
 	u64 out_len;
 	u64 in_len;
 	const struct zoc_vq_seg *segs;
+	u64 taken;
 };
 
 /**
@@ -206,6 +208,7 @@ void zoc_virtio_net_exit(void);
  *	zeroed: with @used_lock
  * @segs: the buffers of the chain being taken; its work only
  * @work: takes the chains and hands them to the device type
+ * @kicked: when @work was last queued by a doorbell (ktime_get_ns())
  * @reset_work: resets the queue alone (VIRTIO_F_RING_RESET)
  * @irq_work: raises @vector outside of our locks and the link's
  * @track: its track in the device's live record
@@ -219,6 +222,7 @@ void zoc_virtio_net_exit(void);
  * @signalled: @used_idx when the interrupt was last decided on
  * @hold: its work runs: the interrupt waits for the end of the run
  * @irq_pending: entries were posted while held
+ * @posted: when entries were posted that wait for @irq_work, or 0
  *
  * The registers are protected by the device's lock.  The transport (pci.c)
  * keeps the registers, @running, @resetting, @set_up and the works; the
@@ -243,6 +247,7 @@ struct zoc_virtio_queue {
 	u16 dropped;
 	struct zoc_vq_seg *segs;
 	struct work_struct work;
+	u64 kicked;
 	struct work_struct reset_work;
 	struct irq_work irq_work;
 	struct zoc_vq_track *track;
@@ -256,6 +261,7 @@ struct zoc_virtio_queue {
 	u16 signalled;
 	unsigned int hold;
 	bool irq_pending;
+	u64 posted;
 };
 
 /* struct zoc_vq_track.head[]: the index (avail or used) in the low 16 bits */
