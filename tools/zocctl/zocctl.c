@@ -13,7 +13,8 @@
  *   zocctl [OPTIONS] ns add [dev] NAME volume VOLUME [nsid N]
  *   zocctl [OPTIONS] ns del [dev] NAME nsid N
  *   zocctl [OPTIONS] link show
- *   zocctl [OPTIONS] link set outage-limit MS
+ *   zocctl [OPTIONS] link set [outage-limit MS] [poll-us US]
+ *                             [mode { performance | zero-cost }]
  *
  * OPTIONS are -j (--json) and -s (--stats); they may also follow the
  * command.  Exit status: 0 success, 1 an error from the kernel or the
@@ -76,7 +77,8 @@ static const struct zocctl_usage usage_lines[] = {
 	{ "ns", "zocctl [OPTIONS] ns add [dev] NAME volume VOLUME [nsid NSID]" },
 	{ "ns", "zocctl [OPTIONS] ns del [dev] NAME nsid NSID" },
 	{ "link", "zocctl [OPTIONS] link show" },
-	{ "link", "zocctl [OPTIONS] link set outage-limit MS" },
+	{ "link", "zocctl [OPTIONS] link set [outage-limit MS] [poll-us US]" },
+	{ "link", "                          [mode { performance | zero-cost }]" },
 	{ "", "zocctl { help | dev help | ns help | link help }" },
 };
 
@@ -97,6 +99,7 @@ static const struct zocctl_usage usage_where[] = {
 	{ NULL, "LINK := the link to a service VM, from 0 (the default; show: all links)" },
 	{ "link", "MS := milliseconds its devices stall for a lost service VM before they" },
 	{ "link", "      are removed, 0 to 3600000 (0: at once; default 60000)" },
+	{ "link", "US := microseconds its service VM polls a dry queue, 0 to 10000 (default 0)" },
 	{ "dev", "A NAME that starts with - must follow the keyword name." },
 };
 
@@ -244,6 +247,8 @@ static const char * const stat_names[] = {
 	[ZOC_STAT_SVM_BACKEND_NS] = "svm_backend_ns",
 	[ZOC_STAT_SVM_DONE_NS] = "svm_done_ns",
 	[ZOC_STAT_SVM_NOTIFY_NS] = "svm_notify_ns",
+	[ZOC_STAT_SVM_POLLED] = "svm_polled",
+	[ZOC_STAT_SVM_POLL_NS] = "svm_poll_ns",
 };
 
 static const enum mnl_attr_data_type zoc_attr_type[ZOC_A_MAX + 1] = {
@@ -265,6 +270,7 @@ static const enum mnl_attr_data_type zoc_attr_type[ZOC_A_MAX + 1] = {
 	[ZOC_A_DEV_LINK] = MNL_TYPE_U8,
 	[ZOC_A_LINK_ID] = MNL_TYPE_U32,
 	[ZOC_A_LINK_OUTAGE_LIMIT] = MNL_TYPE_U32,
+	[ZOC_A_LINK_POLL] = MNL_TYPE_U32,
 	[ZOC_A_LINK_STALLED] = MNL_TYPE_U32,
 	[ZOC_A_DEV_NAMESPACES] = MNL_TYPE_NESTED,
 };
@@ -275,7 +281,7 @@ static const enum mnl_attr_data_type ns_type[ZOC_DEV_MAX_NS + 1] = {
 
 static const enum mnl_attr_data_type stat_type[ZOC_STAT_MAX + 1] = {
 	[ZOC_STAT_MMIO_READS ... ZOC_STAT_INVALID] = MNL_TYPE_U64,
-	[ZOC_STAT_KEPT_WRITES ... ZOC_STAT_SVM_NOTIFY_NS] = MNL_TYPE_U64,
+	[ZOC_STAT_KEPT_WRITES ... ZOC_STAT_SVM_POLL_NS] = MNL_TYPE_U64,
 };
 
 static const enum mnl_attr_data_type ctrl_type[CTRL_ATTR_MAX + 1] = {
@@ -307,6 +313,7 @@ static const struct zocctl_field link_fields[] = {
 	{ ZOC_A_LINK_TIMEOUTS, "timeouts", NULL, 0 },
 	{ ZOC_A_LINK_OUTAGE_LIMIT, "outage_limit_ms", NULL, 0 },
 	{ ZOC_A_LINK_STALLED, "stalled_devs", NULL, 0 },
+	{ ZOC_A_LINK_POLL, "poll_us", NULL, 0 },
 };
 
 /* --- command line ------------------------------------------------------ */
@@ -1293,28 +1300,49 @@ static int link_show(struct zocctl *ctx, int argc, char **argv)
 
 static int link_set(struct zocctl *ctx, int argc, char **argv)
 {
+	bool has_limit = false, has_poll = false;
+	uint32_t limit = 0, poll = 0;
 	struct nlmsghdr *nlh;
-	uint32_t limit = 0;
-	bool has_limit = false;
 	const char *arg;
 
 	for (; argc > 0; argc--, argv++) {
 		if (parse_opt(ctx, &argc, &argv))
 			continue;
-		if (strcmp(*argv, "outage-limit"))
+		if (!strcmp(*argv, "outage-limit")) {
+			arg = next_arg(ctx, &argc, &argv);
+			if (!parse_num(arg, ZOC_LINK_OUTAGE_LIMIT_MAX, &limit))
+				usage_error(ctx, false, "bad outage-limit \"%s\": 0 to %u ms",
+					    arg, ZOC_LINK_OUTAGE_LIMIT_MAX);
+			has_limit = true;
+		} else if (!strcmp(*argv, "poll-us")) {
+			arg = next_arg(ctx, &argc, &argv);
+			if (!parse_num(arg, ZOC_LINK_POLL_MAX_US, &poll))
+				usage_error(ctx, false, "bad poll-us \"%s\": 0 to %u us",
+					    arg, ZOC_LINK_POLL_MAX_US);
+			has_poll = true;
+		} else if (!strcmp(*argv, "mode")) {
+			arg = next_arg(ctx, &argc, &argv);
+			if (!strcmp(arg, "performance"))
+				poll = ZOC_LINK_POLL_DEF_US;
+			else if (!strcmp(arg, "zero-cost"))
+				poll = 0;
+			else
+				usage_error(ctx, false, "bad mode \"%s\": performance or zero-cost",
+					    arg);
+			has_poll = true;
+		} else {
 			usage_error(ctx, true, "unknown argument \"%s\"", *argv);
-		arg = next_arg(ctx, &argc, &argv);
-		if (!parse_num(arg, ZOC_LINK_OUTAGE_LIMIT_MAX, &limit))
-			usage_error(ctx, false, "bad outage-limit \"%s\": 0 to %u ms",
-				    arg, ZOC_LINK_OUTAGE_LIMIT_MAX);
-		has_limit = true;
+		}
 	}
-	if (!has_limit)
-		usage_error(ctx, false, "nothing to change: outage-limit MS is missing");
+	if (!has_limit && !has_poll)
+		usage_error(ctx, false, "nothing to change: no setting given");
 	if (zoc_open(ctx))
 		return EXIT_KERNEL;
 	nlh = zoc_msg(ctx, ctx->family, ZOC_CMD_LINK_SET, ZOC_GENL_VERSION, NLM_F_ACK);
-	mnl_attr_put_u32(nlh, ZOC_A_LINK_OUTAGE_LIMIT, limit);
+	if (has_limit)
+		mnl_attr_put_u32(nlh, ZOC_A_LINK_OUTAGE_LIMIT, limit);
+	if (has_poll)
+		mnl_attr_put_u32(nlh, ZOC_A_LINK_POLL, poll);
 	return zoc_talk(ctx, nlh, NULL) < 0 ? zoc_fail(ctx) : 0;
 }
 

@@ -27,7 +27,7 @@
  * @ZOC_CMD_DEV_SET: change the device ZOC_A_DEV_NAME: ZOC_A_DEV_LINK
  *	(network devices)
  * @ZOC_CMD_LINK_SET: change the link ZOC_A_LINK_ID:
- *	ZOC_A_LINK_OUTAGE_LIMIT
+ *	ZOC_A_LINK_OUTAGE_LIMIT, ZOC_A_LINK_POLL
  * @ZOC_CMD_NS_ADD: attach the volume ZOC_A_DEV_BACKEND to the running NVMe
  *	controller ZOC_A_DEV_NAME as namespace ZOC_A_NS_ID (the lowest free
  *	one if absent); the reply is the device as ZOC_CMD_DEV_GET shows it
@@ -83,6 +83,10 @@ enum zoc_cmd {
  *	ZOC_LINK_OUTAGE_LIMIT_MAX
  * @ZOC_A_LINK_STALLED: u32, functions of the link stalled now, waiting
  *	for a service VM
+ * @ZOC_A_LINK_POLL: u32, microseconds: how long the service VM's models
+ *	poll a queue that ran dry before they sleep until an interrupt;
+ *	0 (the default) for none.  At most ZOC_LINK_POLL_MAX_US
+ *	(linux/zoc_link.h)
  * @ZOC_A_NS_ID: u32, a namespace of an NVMe controller, 1 to
  *	ZOC_DEV_MAX_NS (linux/zoc_link.h)
  * @ZOC_A_DEV_NAMESPACES: nested, an NVMe controller's namespaces: for
@@ -116,6 +120,7 @@ enum zoc_attr {
 	ZOC_A_LINK_STALLED,
 	ZOC_A_NS_ID,
 	ZOC_A_DEV_NAMESPACES,
+	ZOC_A_LINK_POLL,
 	__ZOC_A_MAX,
 	ZOC_A_MAX = __ZOC_A_MAX - 1
 };
@@ -187,6 +192,9 @@ enum zoc_link_status {
  *	completion posted (copies of read data)
  * @ZOC_STAT_SVM_NOTIFY_NS: service VM, nanoseconds: completion posted to
  *	interrupt message sent
+ * @ZOC_STAT_SVM_POLLED: service VM: polls of a queue that ran dry that
+ *	found more work, with no doorbell (performance mode)
+ * @ZOC_STAT_SVM_POLL_NS: service VM, nanoseconds: spent polling
  * @__ZOC_STAT_MAX: internal
  * @ZOC_STAT_MAX: highest counter
  */
@@ -216,6 +224,8 @@ enum zoc_stat {
 	ZOC_STAT_SVM_BACKEND_NS,
 	ZOC_STAT_SVM_DONE_NS,
 	ZOC_STAT_SVM_NOTIFY_NS,
+	ZOC_STAT_SVM_POLLED,
+	ZOC_STAT_SVM_POLL_NS,
 	__ZOC_STAT_MAX,
 	ZOC_STAT_MAX = __ZOC_STAT_MAX - 1
 };

@@ -47,7 +47,12 @@
  * @heartbeat: incremented by the side every ZOC_LINK_HEARTBEAT_MS
  * @caps: ZOC_LINK_CAP_*, what the side offers beyond the protocol;
  *	written before @state goes UP
- * @reserved0: zero
+ * @poll_us: the host's only, at any time: how long the service VM's
+ *	models keep polling a queue that ran dry for more work before they
+ *	ask for notifications and sleep, in microseconds (performance
+ *	mode); 0: they sleep at once, and interrupts wake them (zero-cost
+ *	mode).  The service VM reads it each time, bounded by
+ *	ZOC_LINK_POLL_MAX_US.  Zero on the service VM's side
  * @reserved: zero
  */
 struct zoc_link_side {
@@ -59,9 +64,13 @@ struct zoc_link_side {
 	__le64 probes;
 	__le64 heartbeat;
 	__le32 caps;
-	__le32 reserved0;
+	__le32 poll_us;
 	__le64 reserved[2];
 };
+
+/* zoc_link_side.poll_us: the most the service VM polls, and a default */
+#define ZOC_LINK_POLL_MAX_US	10000
+#define ZOC_LINK_POLL_DEF_US	200
 
 /*
  * zoc_link_side.caps.  ZOC_LINK_CAP_TEST: the side answers the tests'
@@ -648,6 +657,9 @@ struct zoc_dev_image {
 #define ZOC_DEV_STAT_BACKEND_NS	10	/* in the backend's block device */
 #define ZOC_DEV_STAT_DONE_NS	11	/* out of the backend, not posted */
 #define ZOC_DEV_STAT_NOTIFY_NS	12	/* posted, interrupt not yet sent */
+/* Performance mode (zoc_link_side.poll_us) */
+#define ZOC_DEV_STAT_POLLED	13	/* polls of a dry queue that found work */
+#define ZOC_DEV_STAT_POLL_NS	14	/* nanoseconds spent polling */
 
 /**
  * struct zoc_dev_page - the link area's page of one slot

@@ -198,6 +198,18 @@ int zoc_guest_link_post(struct zoc_guest_link *ep, const struct zoc_msg *msg)
 }
 
 /**
+ * zoc_guest_link_poll_us - how long the host wants queues polled
+ * @ep: the endpoint
+ *
+ * Context: any.
+ * Return: microseconds, 0 to ZOC_LINK_POLL_MAX_US (zoc_link_poll_us()).
+ */
+u32 zoc_guest_link_poll_us(struct zoc_guest_link *ep)
+{
+	return zoc_link_poll_us(&ep->link);
+}
+
+/**
  * zoc_guest_link_call - send the host a request and wait for its reply
  * @ep: the endpoint
  * @msg: the request; its tag is assigned here

@@ -46,6 +46,7 @@ static const struct nla_policy zoc_nl_policy[ZOC_A_MAX + 1] = {
 	[ZOC_A_LINK_ID]		= { .type = NLA_U32 },
 	[ZOC_A_LINK_OUTAGE_LIMIT] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							  &zoc_nl_outage_range),
+	[ZOC_A_LINK_POLL] = NLA_POLICY_MAX(NLA_U32, ZOC_LINK_POLL_MAX_US),
 	[ZOC_A_NS_ID]		= NLA_POLICY_RANGE(NLA_U32, 1, ZOC_DEV_MAX_NS),
 };
 
@@ -366,7 +367,8 @@ static int zoc_nl_fill_link(struct sk_buff *skb, u32 portid, u32 seq,
 	    nla_put_u64_64bit(skb, ZOC_A_LINK_TIMEOUTS, st.timeouts,
 			      ZOC_A_PAD) ||
 	    nla_put_u32(skb, ZOC_A_LINK_OUTAGE_LIMIT, limit) ||
-	    nla_put_u32(skb, ZOC_A_LINK_STALLED, stalled)) {
+	    nla_put_u32(skb, ZOC_A_LINK_STALLED, stalled) ||
+	    nla_put_u32(skb, ZOC_A_LINK_POLL, zoc_link_poll_us(&host->link))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -408,14 +410,23 @@ static int zoc_nl_link_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct zoc_host *host = zoc_nl_host(info);
 	struct nlattr *limit = info->attrs[ZOC_A_LINK_OUTAGE_LIMIT];
+	struct nlattr *poll = info->attrs[ZOC_A_LINK_POLL];
+	int ret;
 
 	if (!host)
 		return -ENODEV;
-	if (!limit) {
+	if (!limit && !poll) {
 		NL_SET_ERR_MSG(info->extack, "nothing to change");
 		return -EINVAL;
 	}
-	return zoc_host_bus_set_outage_limit(host, nla_get_u32(limit));
+	if (limit) {
+		ret = zoc_host_bus_set_outage_limit(host, nla_get_u32(limit));
+		if (ret)
+			return ret;
+	}
+	if (poll)
+		zoc_link_set_poll(&host->link, nla_get_u32(poll));
+	return 0;
 }
 
 static const struct genl_ops zoc_nl_ops[] = {

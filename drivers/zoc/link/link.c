@@ -1225,6 +1225,44 @@ u32 zoc_link_peer_caps(struct zoc_link *link)
 EXPORT_SYMBOL_GPL(zoc_link_peer_caps);
 
 /**
+ * zoc_link_set_poll - the host sets how long the service VM's models poll
+ * @link: the host's end
+ * @us: microseconds, 0 for none; at most ZOC_LINK_POLL_MAX_US
+ *
+ * Published at once in the host's side of the link area, which the
+ * service VM reads each time a queue runs dry (zoc_link_poll_us()), so
+ * that it holds for the service VM that runs now and for any that follows.
+ *
+ * Context: any.
+ */
+void zoc_link_set_poll(struct zoc_link *link, u32 us)
+{
+	if (link->role == ZOC_LINK_ROLE_HOST)
+		WRITE_ONCE(link->own->poll_us,
+			   cpu_to_le32(min_t(u32, us, ZOC_LINK_POLL_MAX_US)));
+}
+EXPORT_SYMBOL_GPL(zoc_link_set_poll);
+
+/**
+ * zoc_link_poll_us - how long the service VM's models poll a queue
+ * @link: either end
+ *
+ * As the host last set it, read from the host's side of the link area:
+ * from shared memory, so bounded again here.
+ *
+ * Context: any.
+ * Return: microseconds, 0 to ZOC_LINK_POLL_MAX_US.
+ */
+u32 zoc_link_poll_us(struct zoc_link *link)
+{
+	struct zoc_link_side *host = link->role == ZOC_LINK_ROLE_HOST ?
+				     link->own : link->peer;
+
+	return min_t(u32, zoc_read32(&host->poll_us), ZOC_LINK_POLL_MAX_US);
+}
+EXPORT_SYMBOL_GPL(zoc_link_poll_us);
+
+/**
  * zoc_link_restarting - whether the peer took a new epoch not taken yet
  * @link: the link (host end)
  *

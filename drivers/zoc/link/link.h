@@ -295,6 +295,8 @@ bool zoc_link_peer_stalled(struct zoc_link *link);
 u64 zoc_link_peer_beat(struct zoc_link *link);
 bool zoc_link_up_with(struct zoc_link *link, u32 *epoch);
 u32 zoc_link_peer_caps(struct zoc_link *link);
+void zoc_link_set_poll(struct zoc_link *link, u32 us);
+u32 zoc_link_poll_us(struct zoc_link *link);
 bool zoc_link_restarting(struct zoc_link *link);
 bool zoc_link_in_ram(struct zoc_link *link, u64 addr, u64 len);
 /* ram.c, for link.c */

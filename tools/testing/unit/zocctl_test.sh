@@ -240,6 +240,7 @@ static void fake_log(const struct nlmsghdr *req, const char **name,
 		case ZOC_A_LINK_ID:
 		case ZOC_A_DEV_IPV4:
 		case ZOC_A_LINK_OUTAGE_LIMIT:
+		case ZOC_A_LINK_POLL:
 			fake_log_val(f, a, 4);
 			break;
 		case ZOC_A_NS_ID:
@@ -771,7 +772,18 @@ check "link set outage-limit MS" works 0 'cmd 6 flags 0x5 20:5000' \
 check "-l 1 link set outage-limit 0 names the link" works 0 \
 	'cmd 6 flags 0x5 19:1 20:0' -l 1 link set outage-limit 0
 check "link set: nothing to change" refused \
-	'^zocctl: link set: nothing to change: outage-limit MS is missing$' link set
+	'^zocctl: link set: nothing to change: no setting given$' link set
+check "link set poll-us US" works 0 'cmd 6 flags 0x5 24:500' link set poll-us 500
+check "link set mode performance polls ZOC_LINK_POLL_DEF_US" works 0 \
+	'cmd 6 flags 0x5 24:200' link set mode performance
+check "link set mode zero-cost does not poll" works 0 'cmd 6 flags 0x5 24:0' \
+	link set mode zero-cost
+check "link set: both at once" works 0 'cmd 6 flags 0x5 20:0 24:0' \
+	link set outage-limit 0 mode zero-cost
+check "link set: poll-us above 10 ms" refused \
+	'bad poll-us "10001": 0 to 10000 us' link set poll-us 10001
+check "link set: an unknown mode" refused \
+	'bad mode "fast": performance or zero-cost' link set mode fast
 check "link set: an outage limit above an hour" refused \
 	'bad outage-limit "3600001": 0 to 3600000 ms' link set outage-limit 3600001
 check "link set: outage-limit without its value" refused \

@@ -285,6 +285,8 @@ struct zoc_nvme_cq {
  * @work: fetches and executes the commands of an I/O queue (the control
  *	work serves the admin queue)
  * @kicked: when @work was last queued (ktime_get_ns())
+ * @polling: @work polls the queue when it runs dry (performance mode):
+ *	the event index is left behind meanwhile
  * @cmds: its commands, one for each entry, allocated with it
  * @free: those of @cmds not outstanding; taken by the work that fetches,
  *	given back under @cq's lock before @outstanding drops
@@ -314,6 +316,7 @@ struct zoc_nvme_sq {
 	struct list_head replay;
 	struct work_struct work;
 	u64 kicked;
+	bool polling;
 	struct zoc_nvme_cmd *cmds;
 	struct llist_head free;
 };

@@ -314,7 +314,8 @@ static bool zoc_nvme_sq_refresh(struct zoc_nvme_sq *sq)
 		 * Busy: each completion looks at the shadow again (see
 		 * zoc_nvme_sq_put()), so the host need not ring.
 		 */
-		if (tail == sq->tail && atomic_read(&sq->outstanding))
+		if (tail == sq->tail && (atomic_read(&sq->outstanding) ||
+					 READ_ONCE(sq->polling)))
 			return false;
 		if (tail == sq->tail) {
 			/* Going idle: ring when you pass this tail. */
@@ -452,28 +453,78 @@ void zoc_nvme_sq_drain(struct zoc_nvme_sq *sq)
 	cancel_work_sync(&sq->work);
 }
 
-/* An I/O submission queue's work: fetch, check and start its commands. */
-static void zoc_nvme_sq_work(struct work_struct *work)
+/*
+ * Performance mode: look at the shadow tail until the host moves it, for
+ * up to @poll_ns; true if it did.  The event index stays behind meanwhile,
+ * so the host does not ring (zoc_nvme_sq_refresh()).
+ */
+static int zoc_nvme_sq_moved(void *arg)
 {
-	struct zoc_nvme_sq *sq = container_of(work, struct zoc_nvme_sq, work);
+	struct zoc_nvme_sq *sq = arg;
+	__le32 *shadow = zoc_nvme_shadow_db(sq->ctrl, 2 * sq->qid);
+
+	if (!shadow || zoc_nvme_sq_halted(sq))
+		return -1;
+	return le32_to_cpu(READ_ONCE(*shadow)) != sq->tail;
+}
+
+static bool zoc_nvme_sq_poll(struct zoc_nvme_sq *sq, u64 poll_ns)
+{
+	return zoc_proxy_poll(sq->ctrl->pdev, poll_ns, zoc_nvme_sq_moved, sq);
+}
+
+/* A pass over @sq: false if it stopped at its budget, with work left. */
+static bool zoc_nvme_sq_pass(struct zoc_nvme_sq *sq, u64 *kicked)
+{
 	unsigned int budget = ZOC_NVME_IO_BUDGET;
-	u64 kicked = READ_ONCE(sq->kicked);
 	struct zoc_nvme_cmd *cmd;
+	bool dry = true;
 
 	zoc_nvme_cq_hold(sq->cq);
 	while ((cmd = zoc_nvme_replay(sq) ?: zoc_nvme_sq_fetch(sq))) {
 		/* The wait is the first command's; the others had none. */
 		cmd->taken = zoc_proxy_stage(sq->ctrl->pdev,
-					     ZOC_DEV_STAT_WAIT_NS, kicked);
-		kicked = 0;
+					     ZOC_DEV_STAT_WAIT_NS, *kicked);
+		*kicked = 0;
 		zoc_nvme_finish(cmd, zoc_nvme_io_cmd(cmd));
 		if (!--budget) {
-			/* Let the other queues run; come back for the rest. */
-			queue_work(sq->ctrl->wq, &sq->work);
+			dry = false;
 			break;
 		}
 	}
 	zoc_nvme_cq_release(sq->cq);
+	return dry;
+}
+
+/*
+ * An I/O submission queue's work: fetch, check and start its commands.
+ * In performance mode (the host's poll time, with shadow doorbells) a
+ * queue that ran dry is polled for more; once the poll time passes with
+ * nothing new, a last pass asks for a doorbell and the work ends.
+ */
+static void zoc_nvme_sq_work(struct work_struct *work)
+{
+	struct zoc_nvme_sq *sq = container_of(work, struct zoc_nvme_sq, work);
+	struct zoc_nvme_ctrl *ctrl = sq->ctrl;
+	u64 kicked = READ_ONCE(sq->kicked);
+	u64 poll_ns = 0;
+
+	if (zoc_nvme_shadow_db(ctrl, 2 * sq->qid))
+		poll_ns = zoc_proxy_poll_ns(ctrl->pdev);
+	WRITE_ONCE(sq->polling, poll_ns != 0);
+	for (;;) {
+		if (!zoc_nvme_sq_pass(sq, &kicked)) {
+			/* Let the other queues run; come back for the rest. */
+			queue_work(ctrl->wq, &sq->work);
+			return;
+		}
+		if (!sq->polling)
+			return;
+		if (zoc_nvme_sq_poll(sq, poll_ns))
+			zoc_nvme_stat(ctrl, ZOC_DEV_STAT_POLLED);
+		else
+			WRITE_ONCE(sq->polling, false);
+	}
 }
 
 /*

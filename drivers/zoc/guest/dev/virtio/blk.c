@@ -521,6 +521,7 @@ static const struct zoc_virtio_ops zoc_vblk_ops = {
 	.handle = zoc_vblk_handle,
 	.setup = zoc_vblk_setup,
 	.teardown = zoc_vblk_teardown,
+	.poll = true,
 };
 
 static void zoc_vblk_config(struct zoc_vblk *vblk, unsigned int queues,

@@ -395,15 +395,35 @@ static void zoc_virtio_vq_work(struct work_struct *work)
 	unsigned int budget = ZOC_VIRTIO_BUDGET;
 	u64 kicked = READ_ONCE(vq->kicked);
 	struct zoc_vq_chain chain;
+	u64 poll_ns = 0;
 
 	if (!zoc_virtio_vq_setup(vq))
 		return;
+	/* Performance mode: with event indexes, else every chain notifies */
+	if (vdev->ops->poll && READ_ONCE(vdev->event_idx))
+		poll_ns = zoc_proxy_poll_ns(vdev->pdev);
+	WRITE_ONCE(vq->polling, poll_ns != 0);
 	zoc_vq_hold(vq);
 	if (vdev->ops->begin)
 		vdev->ops->begin(vq);
 	while (READ_ONCE(vq->running)) {
-		if (!zoc_vq_pending(vq))
-			break;
+		if (!zoc_vq_pending(vq)) {
+			if (!vq->polling)
+				break;
+			/* The run's interrupts go out before the poll. */
+			if (vdev->ops->end)
+				vdev->ops->end(vq);
+			zoc_vq_release(vq);
+			if (zoc_vq_poll(vq, poll_ns))
+				zoc_proxy_stat_add(vdev->pdev,
+						   ZOC_DEV_STAT_POLLED, 1);
+			else	/* a last look, which asks for a notification */
+				WRITE_ONCE(vq->polling, false);
+			zoc_vq_hold(vq);
+			if (vdev->ops->begin)
+				vdev->ops->begin(vq);
+			continue;
+		}
 		if (!budget--) {
 			/* Let the other queues run; come back for the rest. */
 			queue_work(vdev->wq, &vq->work);

@@ -114,6 +114,9 @@ struct zoc_vq_chain {
  *	@handle need not.  From the queue's work (process context, may
  *	sleep), before @begin.  A negative errno fails the device: it needs
  *	a reset.
+ * @poll: its queues carry requests the driver makes (not buffers kept for
+ *	the device's own traffic): in performance mode a queue that ran dry
+ *	is polled for more (Documentation/zoc/proxy.rst, "Modes")
  * @teardown: optional, with @setup; free what @setup allocated for @vq:
  *	it is being reset (alone or with its device) or destroyed, has no
  *	chain in flight, and its work does not run.  Called only after a
@@ -132,6 +135,7 @@ struct zoc_virtio_ops {
 	void (*reset)(struct zoc_virtio_dev *vdev);
 	int (*setup)(struct zoc_virtio_queue *vq, unsigned int num);
 	void (*teardown)(struct zoc_virtio_queue *vq);
+	bool poll;
 };
 
 /* The transport (pci.c) */
@@ -209,6 +213,8 @@ void zoc_virtio_net_exit(void);
  * @segs: the buffers of the chain being taken; its work only
  * @work: takes the chains and hands them to the device type
  * @kicked: when @work was last queued by a doorbell (ktime_get_ns())
+ * @polling: @work polls the avail ring when it runs dry (performance
+ *	mode): the avail event index is left behind meanwhile
  * @reset_work: resets the queue alone (VIRTIO_F_RING_RESET)
  * @irq_work: raises @vector outside of our locks and the link's
  * @track: its track in the device's live record
@@ -248,6 +254,7 @@ struct zoc_virtio_queue {
 	struct zoc_vq_seg *segs;
 	struct work_struct work;
 	u64 kicked;
+	bool polling;
 	struct work_struct reset_work;
 	struct irq_work irq_work;
 	struct zoc_vq_track *track;
@@ -355,6 +362,7 @@ void zoc_vq_clear(struct zoc_virtio_queue *vq);
 void zoc_vq_restore(struct zoc_virtio_queue *vq, u16 avail, u16 used);
 int zoc_vq_recover(struct zoc_virtio_queue *vq, const struct zoc_vq_track *t);
 bool zoc_vq_pending(struct zoc_virtio_queue *vq);
+bool zoc_vq_poll(struct zoc_virtio_queue *vq, u64 poll_ns);
 int zoc_vq_getdesc(struct zoc_virtio_queue *vq, struct zoc_vq_chain *chain);
 void zoc_vq_abandon(struct zoc_virtio_queue *vq);
 void zoc_vq_hold(struct zoc_virtio_queue *vq);

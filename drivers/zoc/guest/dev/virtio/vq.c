@@ -466,7 +466,9 @@ bool zoc_vq_pending(struct zoc_virtio_queue *vq)
 	if (vq->next_replay < vq->nr_replay)
 		return true;
 	avail = zoc_v16(READ_ONCE(vr->avail->idx));
-	if (avail == vq->last_avail && READ_ONCE(vq->vdev->event_idx))
+	/* Polling: the driver need not notify (zoc_vq_poll()). */
+	if (avail == vq->last_avail && READ_ONCE(vq->vdev->event_idx) &&
+	    !READ_ONCE(vq->polling))
 		avail = zoc_vq_notify_enable(vq);
 	if ((u16)(avail - vq->last_avail) > vr->num) {
 		zoc_virtio_fail(vq->vdev, "avail index out of range");
@@ -477,6 +479,31 @@ bool zoc_vq_pending(struct zoc_virtio_queue *vq)
 	/* The index before the entries; pairs with the driver's wmb(). */
 	virt_rmb();
 	return true;
+}
+
+static int zoc_vq_avail_moved(void *arg)
+{
+	struct zoc_virtio_queue *vq = arg;
+
+	if (!READ_ONCE(vq->running))
+		return -1;
+	return zoc_v16(READ_ONCE(vq->vring.avail->idx)) != vq->last_avail;
+}
+
+/**
+ * zoc_vq_poll - look at a dry queue's avail index until it moves
+ * @vq: the queue, from its work, with no interrupt held
+ * @poll_ns: for how long at most
+ *
+ * Performance mode: the avail event index stays behind while the queue is
+ * polled, so the driver does not notify (zoc_proxy_poll()).
+ *
+ * Return: true if the driver made a chain available; false when the time
+ * passed, or the queue stopped running.
+ */
+bool zoc_vq_poll(struct zoc_virtio_queue *vq, u64 poll_ns)
+{
+	return zoc_proxy_poll(vq->vdev->pdev, poll_ns, zoc_vq_avail_moved, vq);
 }
 
 /**

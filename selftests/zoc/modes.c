@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The service VM's modes, switched back and forth under a busy disk.
+ *
+ * Performance mode: the host asks the service VM's models to poll a queue
+ * that ran dry for more work before they sleep ("zocctl link set mode
+ * performance"), and the VMM runs the service VM like any other process
+ * (the lab runner's "svm-sched normal").  Zero-cost mode: no polling
+ * ("mode zero-cost"), every doorbell wakes the model, and the VMM runs the
+ * service VM's threads only on idle host cycles ("svm-sched idle",
+ * SCHED_IDLE).
+ *
+ * fio verifies its data on an NVMe or a virtio-blk disk at queue depths 1
+ * and 32 while
+ * the modes alternate: performance, zero-cost, performance, zero-cost.
+ * In performance mode the model must find work by polling (its counter
+ * svm_polled grows); in zero-cost mode it must not poll at all; fio ends
+ * with no error and the disk stays up throughout.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "kselftest_harness.h"
+#include "zoc_disk.h"
+
+#define DISK		"md0"
+#define FIO_LOG		"/tmp/zoc-modes-fio.log"
+/* Two jobs, at queue depths 1 and 32, in 160-224 MiB; until stopped. */
+#define FIO \
+	"fio --filename=%s --rw=randrw --bs=4k --direct=1 --ioengine=libaio --size=32m " \
+	ZOC_FIO_UNTIL_STOPPED \
+	" --verify=crc32c --verify_fatal=1 --group_reporting --name=qd1 --iodepth=1 --offset=160m --name=qd32 --iodepth=32 --offset=192m"
+#define FIO_MAX_SECS	600	/* fio's runtime, if it is not stopped */
+#define SETTLE_SECS	1	/* for a poll under way to end */
+#define PHASE_SECS	6	/* of fio in each mode */
+
+FIXTURE(modes) {
+	int lab;
+	int added;
+	pid_t fio;
+	char dev[64];
+	char out[4096];
+};
+
+FIXTURE_VARIANT(modes) {
+	const char *kind;	/* the disk's, for zocctl */
+};
+
+FIXTURE_VARIANT_ADD(modes, nvme) {
+	.kind = "nvme",
+};
+
+FIXTURE_VARIANT_ADD(modes, virtio_blk) {
+	.kind = "virtio-blk",
+};
+
+FIXTURE_SETUP(modes)
+{
+	self->lab = -1;
+}
+
+/* Whatever failed: fio and the disk are gone, zero-cost mode as at boot. */
+FIXTURE_TEARDOWN(modes)
+{
+	zoc_fio_kill(&self->fio);
+	if (self->added)
+		zoc_ctl(NULL, 0, "dev del " DISK);
+	zoc_ctl(NULL, 0, "link set mode zero-cost");
+	if (self->lab >= 0) {
+		zoc_lab_query(self->lab, "svm-sched normal", NULL, 0);
+		close(self->lab);
+	}
+}
+
+TEST_F_TIMEOUT(modes, switch_under_fio, 600)
+{
+	static const char * const names[] = { "performance", "zero-cost" };
+	const char *missing = zoc_link_missing();
+	long long polled, commands, resets;
+	int phase, perf;
+	char cmd[768];
+
+	if (missing)
+		SKIP(return, "%s", missing);
+	missing = zoc_lab_open_for_fio(&self->lab);
+	if (missing)
+		SKIP(return, "%s", missing);
+	ASSERT_EQ(0, zoc_svm_ready(self->lab, self->out, sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, "vda", &self->added,
+				  self->dev, sizeof(self->dev),
+				  self->out, sizeof(self->out)))
+		TH_LOG("no %s disk: %s", variant->kind, self->out);
+	resets = zoc_dev_stat(DISK, "resets");
+
+	snprintf(cmd, sizeof(cmd), "exec " FIO " >" FIO_LOG " 2>&1", self->dev,
+		 FIO_MAX_SECS);
+	self->fio = zoc_fio_spawn(cmd);
+	ASSERT_LT(0, self->fio);
+	for (phase = 0; phase < 4; phase++) {
+		perf = !(phase % 2);
+		ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+				     "link set mode %s", names[!perf]))
+			TH_LOG("%s", self->out);
+		ASSERT_EQ(0, zoc_lab_query(self->lab, perf ? "svm-sched normal" :
+					   "svm-sched idle", self->out,
+					   sizeof(self->out)))
+			TH_LOG("%s", self->out);
+		ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "link show"));
+		ASSERT_NE(NULL, strstr(self->out, perf ? "poll_us 200" :
+				       "poll_us 0"))
+			TH_LOG("%s", self->out);
+		sleep(SETTLE_SECS);
+		polled = zoc_dev_stat(DISK, "svm_polled");
+		commands = zoc_dev_stat(DISK, "commands");
+		sleep(PHASE_SECS);
+		ASSERT_EQ(0, zoc_fio_running(&self->fio, FIO_LOG, self->out,
+					     sizeof(self->out)))
+			TH_LOG("%s: fio ended: %s", names[!perf], self->out);
+		polled = zoc_dev_stat(DISK, "svm_polled") - polled;
+		commands = zoc_dev_stat(DISK, "commands") - commands;
+		TH_LOG("%s mode: %lld commands, %lld found by polling",
+		       names[!perf], commands, polled);
+		EXPECT_LT(0, commands);
+		/* performance mode polls, and finds work; zero-cost does not */
+		EXPECT_EQ(perf, polled > 0);
+	}
+
+	/* fio, stopped, ends with no error; the driver never reset. */
+	ASSERT_EQ(0, zoc_fio_stop(&self->fio, 1, FIO_LOG, self->out,
+				  sizeof(self->out)))
+		TH_LOG("fio failed, or did not end: %s", self->out);
+	EXPECT_EQ(resets, zoc_dev_stat(DISK, "resets"));
+	EXPECT_EQ(0, zoc_dev_stat(DISK, "errors"));
+}
+
+TEST_HARNESS_MAIN
