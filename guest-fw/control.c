@@ -22,6 +22,8 @@
  *			off as on SIGUSR2 (zoc-fw.c)
  *	takeover	a standby service VM takes its links at once, from
  *			a service VM known dead (modules.c)
+ *	cpus		"ok online LIST busy CPU:TICKS,...": the CPUs online
+ *			and their busy clock ticks so far (cpus.c)
  *
  * Requests run to their end one at a time, between supervision rounds, as
  * hooks do.  A port that is missing, or whose other end is not connected,
@@ -235,12 +237,14 @@ static void fw_request(struct fw *fw, char *line, char *reply, size_t len)
 		fw_set_standby(true, reply, len);
 	else if (!strcmp(cmd, "takeover") && !arg)
 		fw_set_standby(false, reply, len);
+	else if (!strcmp(cmd, "cpus") && !arg)
+		fw_cpus_report(reply, len);
 	else if (!strcmp(cmd, "ping") || !strcmp(cmd, "reload") ||
 		 !strcmp(cmd, "run") || !strcmp(cmd, "restart") ||
 		 !strcmp(cmd, "stop") || !strcmp(cmd, "handover") ||
-		 !strcmp(cmd, "takeover"))
+		 !strcmp(cmd, "takeover") || !strcmp(cmd, "cpus"))
 		snprintf(reply, len,
-			 "error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover");
+			 "error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus");
 	else
 		snprintf(reply, len, "error unknown request");
 	fw_log("control: %s: %s", shown, reply);

@@ -3,7 +3,7 @@
  * zoc-fw: the firmware's state and what its files call of each other.
  * zoc-fw.c has the main loop, the configuration and the supervision of
  * services; modules.c module loading and reload requests; hotplug.c the
- * hotplug hooks; control.c the control port.
+ * hotplug hooks; control.c the control port; cpus.c the CPUs.
  */
 
 #ifndef _ZOC_FW_H
@@ -185,6 +185,7 @@ struct fw_remote {
  * @hotplug: hotplug hooks
  * @nr_hotplug: how many
  * @nl: rtnetlink socket of link events, -1 until a hotplug directive
+ * @uevent: the kernel's uevents, for the CPUs added (cpus.c), or -1
  * @netdevs: interfaces that hooks were run for
  * @nr_netdevs: how many
  * @modconf: the module directives, in their order
@@ -208,6 +209,7 @@ struct fw {
 	struct fw_hotplug hotplug[FW_MAX_HOTPLUG];
 	unsigned int nr_hotplug;
 	int nl;
+	int uevent;
 	struct fw_netdev *netdevs;
 	unsigned int nr_netdevs;
 	struct fw_modconf *modconf;
@@ -256,6 +258,11 @@ bool fw_modname_ok(const char *name);
 void fw_reload(struct fw *fw, const char *module, char *reply, size_t len);
 void fw_set_standby(bool standby, char *reply, size_t len);
 void fw_unload_all(struct fw *fw);
+
+/* cpus.c */
+int fw_cpus_start(void);
+void fw_cpus_events(int fd);
+void fw_cpus_report(char *reply, size_t len);
 
 /* hotplug.c */
 void fw_add_hotplug(struct fw *fw, char **argv, int argc);

@@ -331,18 +331,19 @@ static void fw_reaped(struct fw *fw, pid_t pid, int status)
 
 /*
  * Start what is due, reap what exited, tend the remote volumes, run the
- * hotplug hooks of link events, until asked to power off (busybox
+ * hotplug hooks of link events, bring added CPUs online, until asked to power off (busybox
  * poweroff sends SIGUSR2 to PID 1, reboot SIGTERM), to restart or to stop
  * (the control port).  The signals stay blocked and are taken
  * synchronously; a signalfd only wakes the loop up.
  */
 static void fw_supervise(struct fw *fw, sigset_t *set)
 {
-	struct pollfd fds[3] = {
+	struct pollfd fds[4] = {
 		{ .fd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC),
 		  .events = POLLIN },
 		{ .fd = fw->nl, .events = POLLIN },
 		{ .fd = -1, .events = POLLIN },
+		{ .fd = fw->uevent, .events = POLLIN },
 	};
 	struct timespec now = { 0 };
 	struct fw_service *s;
@@ -361,6 +362,7 @@ static void fw_supervise(struct fw *fw, sigset_t *set)
 		if (poll(fds, ARRAY_SIZE(fds), 1000) < 0) {
 			fds[1].revents = 0;
 			fds[2].revents = 0;
+			fds[3].revents = 0;
 		}
 		while ((sig = sigtimedwait(set, NULL, &now)) == SIGCHLD)
 			;
@@ -372,12 +374,14 @@ static void fw_supervise(struct fw *fw, sigset_t *set)
 			fw_events(fw);
 		if (fds[2].revents)
 			fw_ctl_ready(fw, fds[2].revents);
+		if (fds[3].revents)
+			fw_cpus_events(fw->uevent);
 	}
 }
 
 int main(int argc, char **argv)
 {
-	struct fw fw = { .nl = -1, .ctl.fd = -1 };
+	struct fw fw = { .nl = -1, .uevent = -1, .ctl.fd = -1 };
 	char reply[FW_CTL_LINE];
 	sigset_t set;
 
@@ -393,6 +397,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
+	fw.uevent = fw_cpus_start();
 	fw_configure(&fw, argc > 1 ? argv[1] : FW_CONF);
 	fw_volumes_tend(&fw);
 	fw_log("ready: %u modules, %u volumes, %u remote (attaching), %u services, %u errors",

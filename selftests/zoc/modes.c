@@ -16,6 +16,9 @@
  * In performance mode the model must find work by polling (its counter
  * svm_polled grows); in zero-cost mode it must not poll at all; fio ends
  * with no error and the disk stays up throughout.
+ *
+ * Then CPU hot-plug: a vCPU added to the service VM under fio, brought
+ * online, used, and removed again.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -134,6 +137,147 @@ TEST_F_TIMEOUT(modes, switch_under_fio, 600)
 		TH_LOG("fio failed, or did not end: %s", self->out);
 	EXPECT_EQ(resets, zoc_dev_stat(DISK, "resets"));
 	EXPECT_EQ(0, zoc_dev_stat(DISK, "errors"));
+}
+
+/* The service VM's online CPUs, and CPU @cpu's busy ticks (-1: none) */
+static int svm_cpus(int lab, int cpu, char *online, size_t len,
+		    long long *busy)
+{
+	char reply[256], key[16], *at;
+
+	if (zoc_lab_query(lab, "svm-fw cpus", reply, sizeof(reply)) ||
+	    sscanf(reply, "online %15s", key) != 1)
+		return -1;
+	snprintf(online, len, "%s", key);
+	snprintf(key, sizeof(key), "%s%d:", cpu ? "," : " ", cpu);
+	at = strstr(reply, key);
+	*busy = at ? strtoll(at + strlen(key), NULL, 10) : -1;
+	return 0;
+}
+
+/* Wait up to 60 s for the service VM's online CPUs to be @want. */
+static int svm_cpus_wait(int lab, const char *want)
+{
+	char online[32] = "";
+	long long busy;
+	int i;
+
+	for (i = 0; i < 600; i++) {
+		if (!svm_cpus(lab, 0, online, sizeof(online), &busy) &&
+		    !strcmp(online, want))
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+#define VDISK		"md1"
+/* fio on the NVMe disk and on the virtio-blk disk at once */
+#define FIO2 \
+	"fio --rw=randrw --bs=4k --direct=1 --ioengine=libaio --size=32m " \
+	ZOC_FIO_UNTIL_STOPPED \
+	" --verify=crc32c --verify_fatal=1 --group_reporting --iodepth=16 --offset=160m --name=nvme --filename=%s --name=vblk --filename=%s"
+
+/*
+ * The service VM's vCPUs, hot-plugged under an NVMe and a virtio-blk disk
+ * at once.  Its own fixture: the lab's QEMU (Debian's 7.2, TCG) dies of a
+ * double free when a vCPU is added again after one was removed, so a
+ * service VM takes one round.
+ */
+FIXTURE(svm_cpus) {
+	int lab;
+	int added;
+	int vadded;
+	pid_t fio;
+	char dev[64];
+	char vdev[64];
+	char out[4096];
+};
+
+FIXTURE_SETUP(svm_cpus)
+{
+	self->lab = -1;
+}
+
+/* Whatever failed: fio and the disks are gone, the vCPU added too. */
+FIXTURE_TEARDOWN(svm_cpus)
+{
+	zoc_fio_kill(&self->fio);
+	if (self->added)
+		zoc_ctl(NULL, 0, "dev del " DISK);
+	if (self->vadded)
+		zoc_ctl(NULL, 0, "dev del " VDISK);
+	if (self->lab >= 0) {
+		/* an error if none was added */
+		zoc_lab_query(self->lab, "svm-cpu del", NULL, 0);
+		close(self->lab);
+	}
+}
+
+/*
+ * A vCPU hot-added to the service VM (QMP device_add, through the lab
+ * runner) under fio, and removed again: the service VM brings it online
+ * (zoc-fw), I/O runs on it (its busy ticks grow), and it goes offline and
+ * away with no I/O error; fio goes on, with the one vCPU left.
+ */
+TEST_F_TIMEOUT(svm_cpus, hotplug_under_fio, 600)
+{
+	const char *missing = zoc_link_missing();
+	long long busy, before, resets, vresets;
+	char cmd[768], online[32];
+
+	if (missing)
+		SKIP(return, "%s", missing);
+	missing = zoc_lab_open_for_fio(&self->lab);
+	if (missing)
+		SKIP(return, "%s", missing);
+	ASSERT_EQ(0, zoc_svm_ready(self->lab, self->out, sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, svm_cpus(self->lab, 0, online, sizeof(online), &busy));
+	ASSERT_STREQ("0", online);
+	ASSERT_EQ(0, zoc_disk_add(DISK, "nvme", "vda", &self->added,
+				  self->dev, sizeof(self->dev),
+				  self->out, sizeof(self->out)))
+		TH_LOG("no NVMe disk: %s", self->out);
+	ASSERT_EQ(0, zoc_disk_add(VDISK, "virtio-blk", "vdb", &self->vadded,
+				  self->vdev, sizeof(self->vdev),
+				  self->out, sizeof(self->out)))
+		TH_LOG("no virtio-blk disk: %s", self->out);
+	resets = zoc_dev_stat(DISK, "resets");
+	vresets = zoc_dev_stat(VDISK, "resets");
+
+	snprintf(cmd, sizeof(cmd), "exec " FIO2 " >" FIO_LOG " 2>&1",
+		 FIO_MAX_SECS, self->dev, self->vdev);
+	self->fio = zoc_fio_spawn(cmd);
+	ASSERT_LT(0, self->fio);
+	sleep(SETTLE_SECS);
+	ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-cpu add", self->out,
+				   sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, svm_cpus_wait(self->lab, "0-1"))
+		TH_LOG("the added vCPU did not come online");
+	ASSERT_EQ(0, svm_cpus(self->lab, 1, online, sizeof(online), &before));
+	sleep(PHASE_SECS);
+	ASSERT_EQ(0, svm_cpus(self->lab, 1, online, sizeof(online), &busy));
+	TH_LOG("cpu1 busy %lld ticks in %d s", busy - before, PHASE_SECS);
+	EXPECT_LT(before, busy) TH_LOG("cpu1 did nothing");
+	ASSERT_EQ(0, zoc_fio_running(&self->fio, FIO_LOG, self->out,
+				     sizeof(self->out)))
+		TH_LOG("fio ended: %s", self->out);
+	ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-cpu del", self->out,
+				   sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, svm_cpus_wait(self->lab, "0"))
+		TH_LOG("the removed vCPU is still online");
+
+	/* fio, stopped, ends with no error; no driver reset its device. */
+	ASSERT_EQ(0, zoc_fio_stop(&self->fio, PHASE_SECS, FIO_LOG, self->out,
+				  sizeof(self->out)))
+		TH_LOG("fio failed, or did not end: %s", self->out);
+	EXPECT_EQ(resets, zoc_dev_stat(DISK, "resets"));
+	EXPECT_EQ(vresets, zoc_dev_stat(VDISK, "resets"));
+	EXPECT_EQ(0, zoc_dev_stat(DISK, "errors"));
+	EXPECT_EQ(0, zoc_dev_stat(VDISK, "errors"));
 }
 
 TEST_HARNESS_MAIN

@@ -269,11 +269,11 @@ check "control: a carriage return and blanks are ignored" replies $' ping \r' ok
 check "control: an unknown request" replies bogus 'error unknown request'
 check "control: an empty request" replies '' 'error empty request'
 check "control: reload without a module" replies reload \
-	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover'
+	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus'
 check "control: reload of what is not a module name" replies 'reload ../x' \
-	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover'
+	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus'
 check "control: reload of two modules" replies 'reload a b' \
-	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover'
+	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus'
 check "control: run a command" replies 'run ran' ok
 check "control: the command ran with its arguments" grep -qx 'one two' "$tmp/ran"
 check "control: run a command that fails" replies 'run fails' \
@@ -281,7 +281,7 @@ check "control: run a command that fails" replies 'run fails' \
 check "control: run of no such command" replies 'run nope' \
 	'error no command of that name'
 check "control: run without a name" replies run \
-	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover'
+	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus'
 check "control: a line too long is refused whole" \
 	replies "ping $(printf 'x%.0s' $(seq 300))" 'error line too long'
 check "control: the next line is taken" replies ping ok
@@ -354,9 +354,9 @@ check "control: reload: loads in the order of the configuration, the others afte
 check "control: reload: a device left unbound is probed again" probed_again
 check "control: requests go on after a reload" replies ping ok
 check "control: restart takes no argument" replies 'restart now' \
-	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover'
+	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus'
 check "control: stop takes no argument" replies 'stop now' \
-	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover'
+	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus'
 check "control: takeover without zoc_guest says why" replies takeover \
 	'error /sys/module/zoc_guest/parameters/standby: No such file or directory'
 check "control: handover without zoc_guest says why" replies handover \
