@@ -30,6 +30,7 @@
 
 #define FW_CPU_DIR	"/sys/devices/system/cpu"
 #define FW_UEVENT_SIZE	8192
+#define FW_MAX_CPUS	512	/* looked at when the uevents were missed */
 
 /* Bring CPU @cpu online, if it is offline. */
 static void fw_cpu_online(unsigned int cpu)
@@ -62,6 +63,20 @@ static int fw_cpu_number(const char *name)
 	return *end || n > 65535 ? -1 : (int)n;
 }
 
+/* Bring online every present CPU that is offline. */
+static void fw_cpus_scan(void)
+{
+	char path[64];
+	int cpu;
+
+	/* Numbers may have gaps: look at each one the kernel may give. */
+	for (cpu = 1; cpu < FW_MAX_CPUS; cpu++) {
+		snprintf(path, sizeof(path), FW_CPU_DIR "/cpu%d", cpu);
+		if (!access(path, F_OK))
+			fw_cpu_online(cpu);
+	}
+}
+
 /*
  * Listen to the kernel's uevents and bring online every present CPU that
  * is offline.  Return: the socket, or -1.
@@ -72,8 +87,7 @@ int fw_cpus_start(void)
 		.nl_family = AF_NETLINK,
 		.nl_groups = 1,		/* the kernel's uevents */
 	};
-	char path[64];
-	int fd, cpu;
+	int fd;
 
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 		    NETLINK_KOBJECT_UEVENT);
@@ -84,24 +98,35 @@ int fw_cpus_start(void)
 	if (fd < 0)
 		fw_log("cpus: no uevents (%m): added CPUs stay offline");
 	/* After the socket: a CPU added meanwhile is seen either way. */
-	for (cpu = 1; cpu < 4096; cpu++) {
-		snprintf(path, sizeof(path), FW_CPU_DIR "/cpu%d", cpu);
-		if (access(path, F_OK))
-			break;
-		fw_cpu_online(cpu);
-	}
+	fw_cpus_scan();
 	return fd;
 }
 
-/* Take the uevents that came: an added CPU is brought online. */
+/*
+ * Take the uevents that came: an added CPU is brought online.  Only the
+ * kernel's; after an overrun, every CPU is looked at again.
+ */
 void fw_cpus_events(int fd)
 {
 	char buf[FW_UEVENT_SIZE + 1], *p, *end, *devpath;
+	struct sockaddr_nl from;
+	socklen_t len;
 	bool add, cpu;
 	ssize_t n;
 	int nr;
 
-	while ((n = recv(fd, buf, FW_UEVENT_SIZE, 0)) > 0) {
+	for (;;) {
+		len = sizeof(from);
+		n = recvfrom(fd, buf, FW_UEVENT_SIZE, 0,
+			     (struct sockaddr *)&from, &len);
+		if (n < 0 && errno == ENOBUFS) {
+			fw_cpus_scan();
+			continue;
+		}
+		if (n <= 0)
+			break;
+		if (len != sizeof(from) || from.nl_pid)
+			continue;	/* not the kernel's */
 		buf[n] = '\0';
 		end = buf + n;
 		add = false;

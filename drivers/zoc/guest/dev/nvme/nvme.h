@@ -284,7 +284,8 @@ struct zoc_nvme_cq {
  * @replay: commands a model that died had in flight, to run again first
  * @work: fetches and executes the commands of an I/O queue (the control
  *	work serves the admin queue)
- * @kicked: when @work was last queued (ktime_get_ns())
+ * @kicked: when @work was last queued, by a doorbell or a completion
+ *	(ktime_get_ns()); taken by the work's next run
  * @polling: @work polls the queue when it runs dry (performance mode):
  *	the event index is left behind meanwhile
  * @cmds: its commands, one for each entry, allocated with it

@@ -48,9 +48,10 @@ static void zoc_nvme_cq_irq(struct irq_work *work)
 	struct zoc_nvme_cq *cq = container_of(work, struct zoc_nvme_cq,
 					      irq_work);
 	struct zoc_pdev *pdev = cq->ctrl->pdev;
+	u64 posted = xchg(&cq->posted, 0);
 
 	zoc_proxy_irq(pdev, cq->vector);
-	zoc_proxy_stage(pdev, ZOC_DEV_STAT_NOTIFY_NS, xchg(&cq->posted, 0));
+	zoc_proxy_stage(pdev, ZOC_DEV_STAT_NOTIFY_NS, posted);
 }
 
 /* The interrupt for entries posted now is due: time its wait. */
@@ -453,11 +454,7 @@ void zoc_nvme_sq_drain(struct zoc_nvme_sq *sq)
 	cancel_work_sync(&sq->work);
 }
 
-/*
- * Performance mode: look at the shadow tail until the host moves it, for
- * up to @poll_ns; true if it did.  The event index stays behind meanwhile,
- * so the host does not ring (zoc_nvme_sq_refresh()).
- */
+/* The host moved the shadow tail: 1; not yet: 0; the queue halted: -1. */
 static int zoc_nvme_sq_moved(void *arg)
 {
 	struct zoc_nvme_sq *sq = arg;
@@ -468,17 +465,29 @@ static int zoc_nvme_sq_moved(void *arg)
 	return le32_to_cpu(READ_ONCE(*shadow)) != sq->tail;
 }
 
+/*
+ * Performance mode: look at the shadow tail until the host moves it, for
+ * up to @poll_ns; true if it did.  The event index stays behind meanwhile,
+ * so the host does not ring (zoc_nvme_sq_refresh()).
+ */
 static bool zoc_nvme_sq_poll(struct zoc_nvme_sq *sq, u64 poll_ns)
 {
 	return zoc_proxy_poll(sq->ctrl->pdev, poll_ns, zoc_nvme_sq_moved, sq);
 }
 
-/* A pass over @sq: false if it stopped at its budget, with work left. */
-static bool zoc_nvme_sq_pass(struct zoc_nvme_sq *sq, u64 *kicked)
+/* How a pass over a submission queue ended */
+enum zoc_nvme_pass {
+	ZOC_NVME_PASS_DRY,	/* every entry the host wrote was taken */
+	ZOC_NVME_PASS_BLOCKED,	/* entries wait: pipeline or track full */
+	ZOC_NVME_PASS_BUDGET,	/* the work's budget ran out */
+};
+
+/* A pass over @sq, on the work's @budget */
+static enum zoc_nvme_pass zoc_nvme_sq_pass(struct zoc_nvme_sq *sq,
+					   unsigned int *budget, u64 *kicked)
 {
-	unsigned int budget = ZOC_NVME_IO_BUDGET;
+	enum zoc_nvme_pass ret = ZOC_NVME_PASS_BLOCKED;
 	struct zoc_nvme_cmd *cmd;
-	bool dry = true;
 
 	zoc_nvme_cq_hold(sq->cq);
 	while ((cmd = zoc_nvme_replay(sq) ?: zoc_nvme_sq_fetch(sq))) {
@@ -487,42 +496,52 @@ static bool zoc_nvme_sq_pass(struct zoc_nvme_sq *sq, u64 *kicked)
 					     ZOC_DEV_STAT_WAIT_NS, *kicked);
 		*kicked = 0;
 		zoc_nvme_finish(cmd, zoc_nvme_io_cmd(cmd));
-		if (!--budget) {
-			dry = false;
+		if (!--*budget) {
+			ret = ZOC_NVME_PASS_BUDGET;
 			break;
 		}
 	}
 	zoc_nvme_cq_release(sq->cq);
-	return dry;
+	if (ret == ZOC_NVME_PASS_BLOCKED && sq->head == sq->tail &&
+	    list_empty(&sq->replay))
+		ret = ZOC_NVME_PASS_DRY;
+	return ret;
 }
 
 /*
  * An I/O submission queue's work: fetch, check and start its commands.
  * In performance mode (the host's poll time, with shadow doorbells) a
  * queue that ran dry is polled for more; once the poll time passes with
- * nothing new, a last pass asks for a doorbell and the work ends.
+ * nothing new, a last pass asks for a doorbell and the work ends.  A
+ * queue whose entries wait for room is not polled: the completion that
+ * makes room runs the work again (zoc_nvme_sq_put()).
  */
 static void zoc_nvme_sq_work(struct work_struct *work)
 {
 	struct zoc_nvme_sq *sq = container_of(work, struct zoc_nvme_sq, work);
 	struct zoc_nvme_ctrl *ctrl = sq->ctrl;
-	u64 kicked = READ_ONCE(sq->kicked);
+	unsigned int budget = ZOC_NVME_IO_BUDGET;
+	u64 kicked = xchg(&sq->kicked, 0);
+	enum zoc_nvme_pass pass;
 	u64 poll_ns = 0;
 
 	if (zoc_nvme_shadow_db(ctrl, 2 * sq->qid))
 		poll_ns = zoc_proxy_poll_ns(ctrl->pdev);
 	WRITE_ONCE(sq->polling, poll_ns != 0);
 	for (;;) {
-		if (!zoc_nvme_sq_pass(sq, &kicked)) {
+		pass = zoc_nvme_sq_pass(sq, &budget, &kicked);
+		if (pass == ZOC_NVME_PASS_BUDGET) {
 			/* Let the other queues run; come back for the rest. */
 			queue_work(ctrl->wq, &sq->work);
 			return;
 		}
 		if (!sq->polling)
 			return;
-		if (zoc_nvme_sq_poll(sq, poll_ns))
+		/* What the poll finds waited for no wake-up. */
+		kicked = 0;
+		if (pass == ZOC_NVME_PASS_DRY && zoc_nvme_sq_poll(sq, poll_ns))
 			zoc_nvme_stat(ctrl, ZOC_DEV_STAT_POLLED);
-		else
+		else	/* a last pass, which asks for a doorbell */
 			WRITE_ONCE(sq->polling, false);
 	}
 }

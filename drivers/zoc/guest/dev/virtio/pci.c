@@ -393,7 +393,7 @@ static void zoc_virtio_vq_work(struct work_struct *work)
 						   work);
 	struct zoc_virtio_dev *vdev = vq->vdev;
 	unsigned int budget = ZOC_VIRTIO_BUDGET;
-	u64 kicked = READ_ONCE(vq->kicked);
+	u64 kicked = xchg(&vq->kicked, 0);
 	struct zoc_vq_chain chain;
 	u64 poll_ns = 0;
 
@@ -414,7 +414,9 @@ static void zoc_virtio_vq_work(struct work_struct *work)
 			if (vdev->ops->end)
 				vdev->ops->end(vq);
 			zoc_vq_release(vq);
-			if (zoc_vq_poll(vq, poll_ns))
+			/* What the poll finds waited for no wake-up. */
+			kicked = 0;
+			if (zoc_vq_dry(vq) && zoc_vq_poll(vq, poll_ns))
 				zoc_proxy_stat_add(vdev->pdev,
 						   ZOC_DEV_STAT_POLLED, 1);
 			else	/* a last look, which asks for a notification */

@@ -212,7 +212,8 @@ void zoc_virtio_net_exit(void);
  *	zeroed: with @used_lock
  * @segs: the buffers of the chain being taken; its work only
  * @work: takes the chains and hands them to the device type
- * @kicked: when @work was last queued by a doorbell (ktime_get_ns())
+ * @kicked: when @work was last queued, by a doorbell or a completion
+ *	(ktime_get_ns()); taken by the work's next run
  * @polling: @work polls the avail ring when it runs dry (performance
  *	mode): the avail event index is left behind meanwhile
  * @reset_work: resets the queue alone (VIRTIO_F_RING_RESET)
@@ -362,6 +363,7 @@ void zoc_vq_clear(struct zoc_virtio_queue *vq);
 void zoc_vq_restore(struct zoc_virtio_queue *vq, u16 avail, u16 used);
 int zoc_vq_recover(struct zoc_virtio_queue *vq, const struct zoc_vq_track *t);
 bool zoc_vq_pending(struct zoc_virtio_queue *vq);
+bool zoc_vq_dry(struct zoc_virtio_queue *vq);
 bool zoc_vq_poll(struct zoc_virtio_queue *vq, u64 poll_ns);
 int zoc_vq_getdesc(struct zoc_virtio_queue *vq, struct zoc_vq_chain *chain);
 void zoc_vq_abandon(struct zoc_virtio_queue *vq);

@@ -491,6 +491,22 @@ static int zoc_vq_avail_moved(void *arg)
 }
 
 /**
+ * zoc_vq_dry - whether a queue took every chain the driver made available
+ * @vq: the queue, from its work, after zoc_vq_pending() found none
+ *
+ * Rather than chains waiting for room (as many in flight as the queue
+ * has entries): those resume from zoc_vq_put(), and polling for them
+ * would find the avail index ahead at once, again and again.
+ *
+ * Return: true if only the driver can give the queue more work.
+ */
+bool zoc_vq_dry(struct zoc_virtio_queue *vq)
+{
+	return atomic_read(&vq->inflight) < vq->vring.num &&
+	       vq->next_replay >= vq->nr_replay;
+}
+
+/**
  * zoc_vq_poll - look at a dry queue's avail index until it moves
  * @vq: the queue, from its work, with no interrupt held
  * @poll_ns: for how long at most
