@@ -17,9 +17,11 @@
 #define _ZOC_PROXY_H
 
 #include <linux/atomic.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/zoc_link.h>
 
 struct module;
@@ -199,6 +201,22 @@ int zoc_proxy_dma_write(struct zoc_pdev *pdev, u64 addr, const void *buf,
 int zoc_proxy_irq(struct zoc_pdev *pdev, unsigned int vector);
 void zoc_proxy_stat_add(struct zoc_pdev *pdev, unsigned int stat, u64 n);
 u64 zoc_proxy_stage(struct zoc_pdev *pdev, unsigned int stat, u64 since);
+
+/* Stamp *@at with the time a stage began, unless it began already. */
+static inline void zoc_proxy_stage_begin(u64 *at)
+{
+	if (!READ_ONCE(*at))
+		WRITE_ONCE(*at, ktime_get_ns());
+}
+
+/* Queue a queue's @work, stamping *@kicked if it was not pending. */
+static inline void zoc_proxy_kick(struct workqueue_struct *wq,
+				  struct work_struct *work, u64 *kicked)
+{
+	if (!work_pending(work))
+		WRITE_ONCE(*kicked, ktime_get_ns());
+	queue_work(wq, work);
+}
 u64 zoc_proxy_poll_ns(struct zoc_pdev *pdev);
 bool zoc_proxy_poll(struct zoc_pdev *pdev, u64 poll_ns,
 		    int (*found)(void *arg), void *arg);

@@ -57,8 +57,7 @@ static void zoc_nvme_cq_irq(struct irq_work *work)
 /* The interrupt for entries posted now is due: time its wait. */
 static void zoc_nvme_cq_irq_queue(struct zoc_nvme_cq *cq)
 {
-	if (!READ_ONCE(cq->posted))
-		WRITE_ONCE(cq->posted, ktime_get_ns());
+	zoc_proxy_stage_begin(&cq->posted);
 	irq_work_queue(&cq->irq_work);
 }
 
@@ -204,9 +203,7 @@ void zoc_nvme_sq_kick(struct zoc_nvme_sq *sq)
 		return;
 	}
 	/* From here to the first command the work takes: its wait. */
-	if (!work_pending(&sq->work))
-		WRITE_ONCE(sq->kicked, ktime_get_ns());
-	queue_work(ctrl->wq, &sq->work);
+	zoc_proxy_kick(ctrl->wq, &sq->work, &sq->kicked);
 }
 
 /*

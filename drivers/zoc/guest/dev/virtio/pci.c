@@ -182,8 +182,7 @@ static void zoc_virtio_config_notify(struct zoc_virtio_dev *vdev)
 void zoc_virtio_vq_interrupt(struct zoc_virtio_queue *vq)
 {
 	atomic_or(ZOC_VIRTIO_ISR_QUEUE, &vq->vdev->isr);
-	if (!READ_ONCE(vq->posted))
-		WRITE_ONCE(vq->posted, ktime_get_ns());
+	zoc_proxy_stage_begin(&vq->posted);
 	irq_work_queue(&vq->irq_work);
 }
 
@@ -208,9 +207,7 @@ void zoc_virtio_kick(struct zoc_virtio_queue *vq)
 	if (!READ_ONCE(vq->running))
 		return;
 	/* From here to the first chain the work takes: its wait. */
-	if (!work_pending(&vq->work))
-		WRITE_ONCE(vq->kicked, ktime_get_ns());
-	queue_work(vq->vdev->wq, &vq->work);
+	zoc_proxy_kick(vq->vdev->wq, &vq->work, &vq->kicked);
 }
 
 static void zoc_virtio_stop_queues(struct zoc_virtio_dev *vdev)
