@@ -201,6 +201,9 @@ int zoc_proxy_dma_write(struct zoc_pdev *pdev, u64 addr, const void *buf,
 int zoc_proxy_irq(struct zoc_pdev *pdev, unsigned int vector);
 void zoc_proxy_stat_add(struct zoc_pdev *pdev, unsigned int stat, u64 n);
 u64 zoc_proxy_stage(struct zoc_pdev *pdev, unsigned int stat, u64 since);
+u64 zoc_proxy_poll_ns(struct zoc_pdev *pdev);
+bool zoc_proxy_poll(struct zoc_pdev *pdev, u64 poll_ns,
+		    int (*found)(void *arg), void *arg);
 
 /* Stamp *@at with the time a stage began, unless it began already. */
 static inline void zoc_proxy_stage_begin(u64 *at)
@@ -217,9 +220,7 @@ static inline void zoc_proxy_kick(struct workqueue_struct *wq,
 		WRITE_ONCE(*kicked, ktime_get_ns());
 	queue_work(wq, work);
 }
-u64 zoc_proxy_poll_ns(struct zoc_pdev *pdev);
-bool zoc_proxy_poll(struct zoc_pdev *pdev, u64 poll_ns,
-		    int (*found)(void *arg), void *arg);
+
 void zoc_proxy_shadow_write(struct zoc_pdev *pdev, unsigned int offset,
 			    const void *val, size_t len);
 u32 zoc_proxy_doorbell_last(struct zoc_pdev *pdev, unsigned int index);
