@@ -85,7 +85,18 @@ $(O)/bin/net_send: tools/testing/bench/net_send.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
 
-userspace: $(O)/bin/zoc-linkd $(O)/bin/zoc-fw $(O)/bin/zocctl $(O)/bin/net_send
+# Static: the lab's service VM runs it in the storage benchmarks.
+$(O)/bin/blk_bench: tools/testing/bench/blk_bench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< -laio
+
+# Static: the lab's host VM runs it in the zero-cost mode benchmark.
+$(O)/bin/cpu_work: tools/testing/bench/cpu_work.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -static -pthread -o $@ $<
+
+userspace: $(O)/bin/zoc-linkd $(O)/bin/zoc-fw $(O)/bin/zocctl $(O)/bin/net_send \
+	$(O)/bin/blk_bench $(O)/bin/cpu_work
 
 # Built in the cache: those of another checkout may be newer than our files.
 selftests: kernel

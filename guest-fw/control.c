@@ -12,7 +12,8 @@
  *			it, then load them again (modules.c)
  *	run NAME	run the program of the configuration's "command NAME"
  *			to its end (FW_COMMAND_TIMEOUT at most): "ok" if it
- *			exited with status 0
+ *			exited with status 0, and the last line it wrote
+ *			on its standard output if any
  *	restart		ok, then reboot the machine as on SIGTERM, but with a
  *			reboot rather than a power-off (zoc-fw.c)
  *	handover	hand the links over to a standby service VM: the
@@ -181,14 +182,16 @@ static void fw_ctl_reply(struct fw_control *c, const char *reply)
 static void fw_run_command(struct fw *fw, const char *name, char *reply,
 			   size_t len)
 {
+	char out[FW_OUTPUT_LINE];
 	unsigned int i;
 	int status;
 
 	for (i = 0; i < fw->nr_commands; i++) {
 		if (strcmp(fw->commands[i].name, name))
 			continue;
-		if (fw_exec(fw->commands[i].argv, FW_COMMAND_TIMEOUT, &status))
-			snprintf(reply, len, "ok");
+		if (fw_exec_output(fw->commands[i].argv, FW_COMMAND_TIMEOUT,
+				   &status, out, sizeof(out)))
+			snprintf(reply, len, "ok%s%s", *out ? " " : "", out);
 		else
 			snprintf(reply, len, "error %s failed (status %#x)",
 				 fw->commands[i].argv[0], status);

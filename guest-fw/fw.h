@@ -22,9 +22,10 @@ struct nlmsghdr;
 #define FW_MAX_ARGS		32
 #define FW_MAX_SERVICES		8
 #define FW_MAX_HOTPLUG		4
-#define FW_MAX_COMMANDS		8
+#define FW_MAX_COMMANDS		16
 #define FW_COMMAND_SIZE		32
 #define FW_COMMAND_TIMEOUT	30	/* seconds a control command may take */
+#define FW_OUTPUT_LINE		200	/* bytes of a command's output replied */
 #define FW_DRIVER_SIZE		32	/* ethtool_drvinfo.driver */
 #define FW_CTL_LINE		256	/* a request, its newline included */
 #define FW_SPACE		"\n\t "
@@ -237,6 +238,8 @@ struct fw_directive {
 /* zoc-fw.c */
 void fw_log(const char *fmt, ...);
 bool fw_exec(char **argv, unsigned int timeout, int *status);
+bool fw_exec_output(char **argv, unsigned int timeout, int *status,
+		    char *out, size_t len);
 
 /* Seconds of a clock that no one sets. */
 static inline time_t fw_now(void)

@@ -181,10 +181,11 @@ out_error:
 }
 
 /*
- * Start a program in a session of its own, with no signal blocked.
+ * Start a program in a session of its own, with no signal blocked, its
+ * standard output on @out unless it is -1.
  * Return: its pid, or -1.
  */
-static pid_t fw_spawn(char **argv)
+static pid_t fw_spawn(char **argv, int out)
 {
 	sigset_t none;
 	pid_t pid;
@@ -198,6 +199,8 @@ static pid_t fw_spawn(char **argv)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setsid();
+		if (out >= 0 && dup2(out, STDOUT_FILENO) < 0)
+			_exit(127);
 		execv(argv[0], argv);
 		fw_log("%s: %s", argv[0], strerror(errno));
 		_exit(127);
@@ -206,21 +209,80 @@ static pid_t fw_spawn(char **argv)
 }
 
 /*
+ * Take what a program wrote on @fd, keeping its last line that is not
+ * empty in @out (@len bytes, at least 1), the line being built in @line
+ * (@len bytes too, its length in *@at).  Bytes that are not printable
+ * become '?'.  Return: 1 if some came, 0 at the end of the output or on
+ * an error, -1 if none is there yet.
+ */
+static int fw_take_output(int fd, char *out, char *line, size_t *at,
+			  size_t len)
+{
+	char buf[512];
+	ssize_t n, i;
+
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? -1 : 0;
+	for (i = 0; i < n; i++) {
+		if (buf[i] != '\n') {
+			if (*at < len - 1)
+				line[(*at)++] = buf[i] >= ' ' && buf[i] < 0x7f ?
+						buf[i] : '?';
+			continue;
+		}
+		if (*at) {
+			memcpy(out, line, *at);
+			out[*at] = '\0';
+		}
+		*at = 0;
+	}
+	if (!n && *at) {
+		memcpy(out, line, *at);
+		out[*at] = '\0';
+	}
+	return n > 0;
+}
+
+/*
  * Run a program to its end, killing it after @timeout seconds unless 0.
- * Other children that exit meanwhile are left to fw_supervise().
+ * Other children that exit meanwhile are left to fw_supervise().  Unless
+ * @out is NULL, the last line it writes on its standard output that is
+ * not empty, cut to @len - 1 bytes, is left in @out ("" if none).
  * Return: true if it exited with status 0; its wait status in @status.
  */
-bool fw_exec(char **argv, unsigned int timeout, int *status)
+bool fw_exec_output(char **argv, unsigned int timeout, int *status,
+		    char *out, size_t len)
 {
 	struct timespec tick = { .tv_sec = 1 };
 	time_t end = time(NULL) + timeout;
+	int pipefd[2] = { -1, -1 };
+	char line[FW_OUTPUT_LINE];
+	size_t at = 0;
+	pid_t pid, ret = 0;
 	sigset_t chld;
-	pid_t pid, ret;
 
 	*status = -1;
-	pid = fw_spawn(argv);
+	if (out) {
+		if (!len)
+			return false;
+		out[0] = '\0';
+		if (len > sizeof(line))
+			len = sizeof(line);
+		/* Only our end is non-blocking: the program's writes wait */
+		if (pipe2(pipefd, O_CLOEXEC) < 0)
+			return false;
+		if (fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0) {
+			close(pipefd[0]);
+			close(pipefd[1]);
+			return false;
+		}
+	}
+	pid = fw_spawn(argv, pipefd[1]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
 	if (pid < 0)
-		return false;
+		goto out_close;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	for (;;) {
@@ -228,17 +290,40 @@ bool fw_exec(char **argv, unsigned int timeout, int *status)
 		if (ret == pid)
 			break;
 		if (ret < 0 && errno != EINTR)
-			return false;
+			goto out_close;
 		if (timeout && time(NULL) >= end) {
 			fw_log("%s: killed after %us", argv[0], timeout);
 			kill(pid, SIGKILL);
 			waitpid(pid, status, 0);
 			break;
 		}
+		if (pipefd[0] >= 0) {
+			/* SIGCHLD wakes no poll(): at most a second late */
+			struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+
+			if (poll(&p, 1, 1000) > 0 &&
+			    !fw_take_output(pipefd[0], out, line, &at, len)) {
+				close(pipefd[0]);
+				pipefd[0] = -1;
+			}
+			continue;
+		}
 		/* SIGCHLD stays blocked: taken here, it only wakes us up */
 		sigtimedwait(&chld, NULL, &tick);
 	}
-	return WIFEXITED(*status) && !WEXITSTATUS(*status);
+	/* What is left in the pipe; a child of its own may hold it open */
+	while (pipefd[0] >= 0 &&
+	       fw_take_output(pipefd[0], out, line, &at, len) > 0)
+		;
+out_close:
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	return ret == pid && WIFEXITED(*status) && !WEXITSTATUS(*status);
+}
+
+bool fw_exec(char **argv, unsigned int timeout, int *status)
+{
+	return fw_exec_output(argv, timeout, status, NULL, 0);
 }
 
 /* Run a program once, now, and wait for it: loaders, set-up tools. */
@@ -305,7 +390,7 @@ static void fw_configure(struct fw *fw, const char *path)
 
 static void fw_start(struct fw_service *s)
 {
-	pid_t pid = fw_spawn(s->argv);
+	pid_t pid = fw_spawn(s->argv, -1);
 
 	if (pid > 0)
 		s->pid = pid;

@@ -121,10 +121,12 @@ void fw_log(const char *fmt, ...)
 	lines_logged++;
 }
 
-bool fw_exec(char **argv, unsigned int timeout, int *status)
+bool fw_exec_output(char **argv, unsigned int timeout, int *status,
+		    char *out, size_t len)
 {
 	record(RUN, argv[0]);
 	*status = 0x100;
+	snprintf(out, len, "%.*s", (int)(len - 1), argv[0]);
 	return !strcmp(argv[0], "/bin/true");
 }
 
@@ -201,7 +203,8 @@ static const char *model(const char *line, enum action *what, char *arg)
 				continue;
 			*what = RUN;
 			strcpy(arg, commands[i][2]);
-			return i ? "error /bin/false failed (status 0x100)" : "ok";
+			return i ? "error /bin/false failed (status 0x100)" :
+				   "ok /bin/true";
 		}
 		return "error no command of that name";
 	}

@@ -32,12 +32,16 @@ printf '#!/bin/sh\necho run >>%s/runs\nexit 3\n' "$tmp" >"$tmp/svc"
 printf '#!/bin/sh\necho "$1" >%s/loaded\n' "$tmp" >"$tmp/loader"
 printf '#!/bin/sh\nexit 1\n' >"$tmp/broken"
 printf '#!/bin/sh\necho "$*" >%s/ran\n' "$tmp" >"$tmp/cmd"
+# Its last line that is not empty is replied, made printable and cut
+printf '#!/bin/sh\necho first\nprintf "iops 7\\001 x\\n\\n"\n' >"$tmp/says"
+printf '#!/bin/sh\nprintf "%%0300d" 0\n' >"$tmp/long"
 printf '#!/bin/sh\ntouch %s/split\n' "$tmp" >"$tmp/split.sh"
 # a hotplug hook: logs its arguments, and is slow for zfwslow0, so that
 # the burst of interfaces made meanwhile overruns zoc-fw's netlink socket
 printf '#!/bin/sh\necho "$*" >>%s/hooked\n[ "$3" != zfwslow0 ] || sleep 2\n' \
 	"$tmp" >"$tmp/hook"
 chmod +x "$tmp/svc" "$tmp/loader" "$tmp/broken" "$tmp/hook" "$tmp/cmd" \
+	"$tmp/says" "$tmp/long" \
 	"$tmp/split.sh"
 # A comment of 1023 bytes, then a directive on the same line: read in
 # pieces, the tail would run.  And 33 words on a line.  And (below) a
@@ -67,6 +71,8 @@ hotplug veth $tmp/broken
 hotplug veth $tmp/hook tag
 command ran $tmp/cmd one two
 command fails $tmp/broken
+command says $tmp/says
+command long $tmp/long
 bogus directive
 $long
 $many
@@ -276,6 +282,10 @@ check "control: reload of two modules" replies 'reload a b' \
 	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus'
 check "control: run a command" replies 'run ran' ok
 check "control: the command ran with its arguments" grep -qx 'one two' "$tmp/ran"
+check "control: a command's last line of output is replied" \
+	replies 'run says' 'ok iops 7? x'
+check "control: a command's output is cut" replies 'run long' \
+	"ok $(printf '%0199d' 0)"
 check "control: run a command that fails" replies 'run fails' \
 	"error $tmp/broken failed (status 0x100)"
 check "control: run of no such command" replies 'run nope' \
