@@ -3,9 +3,9 @@
  * The link's rings between the host and the service VM: echo round trips
  * come back in order and intact; under load the doorbells are suppressed;
  * requests from the service VM come back to it; a service VM that corrupts
- * a ring makes the host reset the link, which then works again; a flood of
- * control requests is answered in full, those beyond the service VM's
- * control slots refused as busy.
+ * a ring, or a data queue's, makes the host reset the link, which then
+ * works again; a flood of control requests is answered in full, those
+ * beyond the service VM's control slots refused as busy.
  */
 #include "kselftest_harness.h"
 #include "zoc_lab.h"
@@ -28,6 +28,20 @@ FIXTURE_SETUP(link)
 
 FIXTURE_TEARDOWN(link)
 {
+}
+
+/*
+ * Wait up to 30 s for the host to reset the link after @resets resets, then
+ * for it to come up again.  Return: the resets then, or -1 if it did not.
+ */
+static long long reset_and_up(long long resets)
+{
+	time_t end = time(NULL) + 30;
+
+	while (zoc_link_field("resets") == resets && time(NULL) < end)
+		usleep(100 * 1000);
+	resets = zoc_link_field("resets");
+	return zoc_wait_link(30) ? -1 : resets;
 }
 
 /* 100000 round trips take about 30 s under TCG. */
@@ -82,19 +96,33 @@ TEST_F_TIMEOUT(link, service_vm_requests, 300)
 TEST_F_TIMEOUT(link, corrupt_ring_resets_link, 300)
 {
 	long long resets = zoc_link_field("resets");
-	time_t end;
 
 	if (zoc_setup_skipped(_metadata))
 		return;
 	ASSERT_EQ(0, zoc_test_write("corrupt", 1));
 	/* The corruption is seen at the next completion: send one. */
 	EXPECT_NE(0, zoc_test_write("echo", 1));
-	end = time(NULL) + 30;
-	while (zoc_link_field("resets") == resets && time(NULL) < end)
-		usleep(100 * 1000);
-	ASSERT_EQ(resets + 1, zoc_link_field("resets"));
-	ASSERT_EQ(0, zoc_wait_link(30));
+	ASSERT_EQ(resets + 1, reset_and_up(resets));
 	EXPECT_EQ(0, zoc_test_write("echo", 1000));
+}
+
+/*
+ * A data queue the service VM corrupts resets the link as a control ring
+ * does; the queues are in use again once it is back up.
+ */
+TEST_F_TIMEOUT(link, corrupt_queue_resets_link, 300)
+{
+	long long resets = zoc_link_field("resets");
+	long long queues = zoc_link_field("queues");
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	ASSERT_LT(0, queues) TH_LOG("no data queue in use");
+	ASSERT_EQ(0, zoc_test_write("corrupt_queue", queues - 1));
+	/* The host's tick takes what is on every queue: it finds it there. */
+	ASSERT_EQ(resets + 1, reset_and_up(resets));
+	EXPECT_EQ(0, zoc_test_write("echo", 1000));
+	EXPECT_EQ(queues, zoc_link_field("queues"));
 }
 
 /*

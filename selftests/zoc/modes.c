@@ -19,11 +19,17 @@
  *
  * Then CPU hot-plug: a vCPU added to the service VM under fio, brought
  * online, used, and removed again.
+ *
+ * And the link's data queues, one per host CPU: fio pinned to each CPU
+ * in turn on an NVMe and a virtio-blk disk, whose doorbells and
+ * interrupts must go through that CPU's queue and vector, not the
+ * control rings.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "zoc_disk.h"
@@ -38,6 +44,24 @@
 #define FIO_MAX_SECS	600	/* fio's runtime, if it is not stopped */
 #define SETTLE_SECS	1	/* for a poll under way to end */
 #define PHASE_SECS	6	/* of fio in each mode */
+
+/*
+ * The lab's control port opened into @lab for fio on the service VM's
+ * disks, once the service VM answers (into @out).  Return: NULL; else
+ * what is missing: the test skips if *@skip, else it fails.
+ */
+static const char *ready_for_fio(int *lab, bool *skip, char *out, size_t len)
+{
+	const char *missing = zoc_link_missing();
+
+	*skip = true;
+	if (!missing)
+		missing = zoc_lab_open_for_fio(lab);
+	if (missing)
+		return missing;
+	*skip = false;
+	return zoc_svm_ready(*lab, out, len) ? "no service VM" : NULL;
+}
 
 FIXTURE(modes) {
 	int lab;
@@ -80,18 +104,17 @@ FIXTURE_TEARDOWN(modes)
 TEST_F_TIMEOUT(modes, switch_under_fio, 600)
 {
 	static const char * const names[] = { "performance", "zero-cost" };
-	const char *missing = zoc_link_missing();
+	const char *missing;
+	bool skip;
 	long long polled, commands, resets;
 	int phase, perf;
 	char cmd[768];
 
-	if (missing)
+	missing = ready_for_fio(&self->lab, &skip, self->out,
+				sizeof(self->out));
+	if (skip)
 		SKIP(return, "%s", missing);
-	missing = zoc_lab_open_for_fio(&self->lab);
-	if (missing)
-		SKIP(return, "%s", missing);
-	ASSERT_EQ(0, zoc_svm_ready(self->lab, self->out, sizeof(self->out)))
-		TH_LOG("%s", self->out);
+	ASSERT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
 	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, "vda", &self->added,
 				  self->dev, sizeof(self->dev),
 				  self->out, sizeof(self->out)))
@@ -172,6 +195,23 @@ static int svm_cpus_wait(int lab, const char *want)
 }
 
 #define VDISK		"md1"
+
+/*
+ * An NVMe disk DISK on the volume vda and a virtio-blk disk VDISK on vdb,
+ * their block devices into @dev and @vdev (@len bytes each), zocctl's
+ * output into @out.  Return: NULL, or what is missing.
+ */
+static const char *add_disks(int *added, char *dev, int *vadded, char *vdev,
+			     size_t len, char *out, size_t out_len)
+{
+	if (zoc_disk_add(DISK, "nvme", "vda", added, dev, len, out, out_len))
+		return "no NVMe disk";
+	if (zoc_disk_add(VDISK, "virtio-blk", "vdb", vadded, vdev, len, out,
+			 out_len))
+		return "no virtio-blk disk";
+	return NULL;
+}
+
 /* fio on the NVMe disk and on the virtio-blk disk at once */
 #define FIO2 \
 	"fio --rw=randrw --bs=4k --direct=1 --ioengine=libaio --size=32m " \
@@ -222,27 +262,22 @@ FIXTURE_TEARDOWN(svm_cpus)
  */
 TEST_F_TIMEOUT(svm_cpus, hotplug_under_fio, 600)
 {
-	const char *missing = zoc_link_missing();
+	const char *missing;
+	bool skip;
 	long long busy, before, resets, vresets;
 	char cmd[768], online[32];
 
-	if (missing)
+	missing = ready_for_fio(&self->lab, &skip, self->out,
+				sizeof(self->out));
+	if (skip)
 		SKIP(return, "%s", missing);
-	missing = zoc_lab_open_for_fio(&self->lab);
-	if (missing)
-		SKIP(return, "%s", missing);
-	ASSERT_EQ(0, zoc_svm_ready(self->lab, self->out, sizeof(self->out)))
-		TH_LOG("%s", self->out);
+	ASSERT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
 	ASSERT_EQ(0, svm_cpus(self->lab, 0, online, sizeof(online), &busy));
 	ASSERT_STREQ("0", online);
-	ASSERT_EQ(0, zoc_disk_add(DISK, "nvme", "vda", &self->added,
-				  self->dev, sizeof(self->dev),
-				  self->out, sizeof(self->out)))
-		TH_LOG("no NVMe disk: %s", self->out);
-	ASSERT_EQ(0, zoc_disk_add(VDISK, "virtio-blk", "vdb", &self->vadded,
-				  self->vdev, sizeof(self->vdev),
-				  self->out, sizeof(self->out)))
-		TH_LOG("no virtio-blk disk: %s", self->out);
+	missing = add_disks(&self->added, self->dev, &self->vadded,
+			    self->vdev, sizeof(self->dev), self->out,
+			    sizeof(self->out));
+	ASSERT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
 	resets = zoc_dev_stat(DISK, "resets");
 	vresets = zoc_dev_stat(VDISK, "resets");
 
@@ -274,6 +309,132 @@ TEST_F_TIMEOUT(svm_cpus, hotplug_under_fio, 600)
 	ASSERT_EQ(0, zoc_fio_stop(&self->fio, PHASE_SECS, FIO_LOG, self->out,
 				  sizeof(self->out)))
 		TH_LOG("fio failed, or did not end: %s", self->out);
+	EXPECT_EQ(resets, zoc_dev_stat(DISK, "resets"));
+	EXPECT_EQ(vresets, zoc_dev_stat(VDISK, "resets"));
+	EXPECT_EQ(0, zoc_dev_stat(DISK, "errors"));
+	EXPECT_EQ(0, zoc_dev_stat(VDISK, "errors"));
+}
+
+#define MAX_QUEUES	16	/* ZOC_LINK_MAX_QUEUES */
+/* Two jobs on each disk, bound to CPU %d each, for 8 s */
+#define FIO_CPU \
+	"fio --rw=randrw --bs=4k --direct=1 --ioengine=libaio --size=16m --iodepth=8 " \
+	"--time_based --runtime=8 --verify=crc32c --verify_fatal=1 --verify_state_save=0 " \
+	"--group_reporting --cpus_allowed=%d --offset=160m --name=nvme --filename=%s " \
+	"--name=vblk --filename=%s >" FIO_LOG " 2>&1"
+
+/* Link counter @fmt (with queue number @q), or -1 */
+static long long queue_field(const char *fmt, int q)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), fmt, q);
+	return zoc_link_field(name);
+}
+
+/*
+ * The interrupts of data queue @q's vector taken on CPU @cpu so far, from
+ * /proc/interrupts, where the queues' vectors come in order: -1 if there
+ * is no such line.
+ */
+static long long queue_irqs(int q, int cpu)
+{
+	char out[64];
+
+	if (zoc_sh(out, sizeof(out),
+		   "grep zoc-link-queue /proc/interrupts | sed -n %dp | awk '{ print $%d }'",
+		   q + 1, cpu + 2) || !out[0])
+		return -1;
+	return strtoll(out, NULL, 10);
+}
+
+FIXTURE(queues) {
+	int lab;
+	int added;
+	int vadded;
+	char dev[64];
+	char vdev[64];
+	char out[4096];
+};
+
+FIXTURE_SETUP(queues)
+{
+	self->lab = -1;
+}
+
+FIXTURE_TEARDOWN(queues)
+{
+	if (self->added)
+		zoc_ctl(NULL, 0, "dev del " DISK);
+	if (self->vadded)
+		zoc_ctl(NULL, 0, "dev del " VDISK);
+	if (self->lab >= 0)
+		close(self->lab);
+}
+
+/*
+ * One data queue per host CPU, each with its vector: fio bound to CPU c
+ * rings through queue c, and the interrupts come back on queue c, taken
+ * by its vector on CPU c; the control rings carry next to nothing.
+ */
+TEST_F_TIMEOUT(queues, one_per_cpu_under_fio, 600)
+{
+	long long req[MAX_QUEUES], cpl[MAX_QUEUES], irqs[MAX_QUEUES];
+	long long ctrl, msgs, resets, vresets;
+	const char *missing;
+	bool skip;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int c, q, queues;
+	char cmd[768];
+
+	missing = ready_for_fio(&self->lab, &skip, self->out,
+				sizeof(self->out));
+	if (skip)
+		SKIP(return, "%s", missing);
+	ASSERT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
+	queues = zoc_link_field("queues");
+	TH_LOG("%ld CPUs; data queues: %d in use, host %lld, service VM %lld",
+	       cpus, queues, zoc_link_field("host_queues"),
+	       zoc_link_field("svm_queues"));
+	ASSERT_EQ(cpus < MAX_QUEUES ? cpus : MAX_QUEUES, queues)
+		TH_LOG("not one data queue per CPU: are there vectors for them?");
+	missing = add_disks(&self->added, self->dev, &self->vadded,
+			    self->vdev, sizeof(self->dev), self->out,
+			    sizeof(self->out));
+	ASSERT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
+	resets = zoc_dev_stat(DISK, "resets");
+	vresets = zoc_dev_stat(VDISK, "resets");
+
+	for (c = 0; c < queues; c++) {
+		for (q = 0; q < queues; q++) {
+			req[q] = queue_field("q%d_req_msgs", q);
+			cpl[q] = queue_field("q%d_cpl_msgs", q);
+			irqs[q] = queue_irqs(q, q);
+		}
+		ctrl = zoc_link_field("req_msgs") + zoc_link_field("cpl_msgs");
+		snprintf(cmd, sizeof(cmd), FIO_CPU, c, self->dev, self->vdev);
+		ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), "%s", cmd))
+			TH_LOG("fio on CPU %d failed", c);
+		ctrl = zoc_link_field("req_msgs") + zoc_link_field("cpl_msgs") -
+		       ctrl;
+		msgs = queue_field("q%d_req_msgs", c) - req[c];
+		TH_LOG("fio on CPU %d: its queue took %lld doorbells, %lld interrupts",
+		       c, msgs, queue_field("q%d_cpl_msgs", c) - cpl[c]);
+		TH_LOG("its vector rang %lld times on it; control rings: %lld messages",
+		       queue_irqs(c, c) - irqs[c], ctrl);
+		EXPECT_LT(0, msgs);
+		EXPECT_LT(0, queue_field("q%d_cpl_msgs", c) - cpl[c]);
+		/* its vector, managed, is bound to its CPU */
+		EXPECT_LT(irqs[c], queue_irqs(c, c));
+		EXPECT_LT(ctrl * 10, msgs);
+		for (q = 0; q < queues; q++) {
+			EXPECT_EQ(0, queue_field("q%d_foreign", q));
+			/* the other CPUs' queues carry a few at most */
+			if (q != c)
+				EXPECT_LT((queue_field("q%d_req_msgs", q) -
+					   req[q]) * 10, msgs);
+		}
+	}
 	EXPECT_EQ(resets, zoc_dev_stat(DISK, "resets"));
 	EXPECT_EQ(vresets, zoc_dev_stat(VDISK, "resets"));
 	EXPECT_EQ(0, zoc_dev_stat(DISK, "errors"));

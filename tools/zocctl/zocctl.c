@@ -271,6 +271,7 @@ static const enum mnl_attr_data_type zoc_attr_type[ZOC_A_MAX + 1] = {
 	[ZOC_A_LINK_ID] = MNL_TYPE_U32,
 	[ZOC_A_LINK_OUTAGE_LIMIT] = MNL_TYPE_U32,
 	[ZOC_A_LINK_POLL] = MNL_TYPE_U32,
+	[ZOC_A_LINK_QUEUES] = MNL_TYPE_U32,
 	[ZOC_A_LINK_STALLED] = MNL_TYPE_U32,
 	[ZOC_A_DEV_NAMESPACES] = MNL_TYPE_NESTED,
 };
@@ -314,6 +315,7 @@ static const struct zocctl_field link_fields[] = {
 	{ ZOC_A_LINK_OUTAGE_LIMIT, "outage_limit_ms", NULL, 0 },
 	{ ZOC_A_LINK_STALLED, "stalled_devs", NULL, 0 },
 	{ ZOC_A_LINK_POLL, "poll_us", NULL, 0 },
+	{ ZOC_A_LINK_QUEUES, "queues", NULL, 0 },
 };
 
 /* --- command line ------------------------------------------------------ */

@@ -87,6 +87,9 @@ enum zoc_cmd {
  *	poll a queue that ran dry before they sleep until an interrupt;
  *	0 (the default) for none.  At most ZOC_LINK_POLL_MAX_US
  *	(linux/zoc_link.h)
+ * @ZOC_A_LINK_QUEUES: u32, the link's data queues in use: ring pairs of
+ *	the I/O path, one per host CPU, each with its vector; 0 if the link
+ *	is down or either side has none
  * @ZOC_A_NS_ID: u32, a namespace of an NVMe controller, 1 to
  *	ZOC_DEV_MAX_NS (linux/zoc_link.h)
  * @ZOC_A_DEV_NAMESPACES: nested, an NVMe controller's namespaces: for
@@ -121,6 +124,7 @@ enum zoc_attr {
 	ZOC_A_NS_ID,
 	ZOC_A_DEV_NAMESPACES,
 	ZOC_A_LINK_POLL,
+	ZOC_A_LINK_QUEUES,
 	__ZOC_A_MAX,
 	ZOC_A_MAX = __ZOC_A_MAX - 1
 };

@@ -15,8 +15,8 @@
 #include <linux/types.h>
 
 #define ZOC_LINK_MAGIC		0x004b4e494c434f5aULL	/* "ZOCLINK" */
-#define ZOC_LINK_VERSION	6
-#define ZOC_LINK_AREA_SIZE	0x100000
+#define ZOC_LINK_VERSION	7
+#define ZOC_LINK_AREA_SIZE	0x200000
 
 /* Heartbeats: a side whose heartbeat stalls this long is taken for dead. */
 #define ZOC_LINK_HEARTBEAT_MS	100
@@ -53,6 +53,11 @@
  *	mode); 0: they sleep at once, and interrupts wake them (zero-cost
  *	mode).  The service VM reads it each time, bounded by
  *	ZOC_LINK_POLL_MAX_US.  Zero on the service VM's side
+ * @queues: the data queues the side can be rung for, one doorbell vector
+ *	each (vector 1 + N for queue N), at most ZOC_LINK_MAX_QUEUES;
+ *	written before @state goes UP.  The link uses as many as both
+ *	sides offer, none if either offers none
+ * @reserved32: zero
  * @reserved: zero
  */
 struct zoc_link_side {
@@ -65,7 +70,9 @@ struct zoc_link_side {
 	__le64 heartbeat;
 	__le32 caps;
 	__le32 poll_us;
-	__le64 reserved[2];
+	__le32 queues;
+	__le32 reserved32;
+	__le64 reserved;
 };
 
 /* zoc_link_side.poll_us: the most the service VM polls, and a default */
@@ -158,6 +165,19 @@ struct zoc_link_area {
 #define ZOC_LINK_CPL_RING	0x8000	/* completions: service VM to host */
 #define ZOC_LINK_RING_SPAN	0x7000	/* bytes each ring may occupy */
 #define ZOC_LINK_RING_SLOTS	256	/* slots of each ring */
+/*
+ * Data queues: ring pairs that carry the I/O path's posted messages only,
+ * doorbells (ZOC_MSG_DOORBELL, on the request ring) and interrupts
+ * (ZOC_MSG_IRQ, on the completion ring), one pair per host CPU, each
+ * rung on a vector of its own, so that no lock and no vector is shared
+ * between CPUs.  Queue N's request ring is at ZOC_LINK_QUEUES + 2 * N *
+ * ZOC_LINK_QUEUE_SPAN, its completion ring ZOC_LINK_QUEUE_SPAN further.
+ * The host formats them with the control rings above.
+ */
+#define ZOC_LINK_QUEUES		0x100000
+#define ZOC_LINK_MAX_QUEUES	16
+#define ZOC_LINK_QUEUE_SPAN	0x3000	/* bytes each queue ring may occupy */
+#define ZOC_LINK_QUEUE_SLOTS	128	/* slots of each queue ring */
 #define ZOC_LINK_CTRL_SLOTS	16	/* control requests a service VM holds */
 
 /*
@@ -277,7 +297,10 @@ struct zoc_ring_hdr {
  * @tag: sequence number or tag; a reply carries its request's tag.  A
  *	ZOC_MSG_MMIO_WRITE's is the function's write number, one more than
  *	the write posted before it (a write sent again gets a new one; 0 is
- *	none): &struct zoc_dev_live.writes
+ *	none): &struct zoc_dev_live.writes.  A ZOC_MSG_DOORBELL's is the
+ *	host CPU that sent it: the service VM raises the device's
+ *	interrupts on the data queue that number picks, as the host picked
+ *	the doorbell's (the CPU modulo the queues in use)
  * @dev: the device the message is about, 0 if none
  * @reserved: zero
  */

@@ -28,8 +28,6 @@
 #include "test_hooks.h"
 #include "zoc_guest.h"
 
-#define ZOC_GUEST_VECTORS	1
-
 /**
  * struct zoc_guest_link - the service VM's end of one link
  * @pdev: the ivshmem-doorbell function
@@ -40,13 +38,17 @@
  * @link: the link protocol's instance
  * @client: the layer above, NULL while none is registered; written with
  *	zoc_guest_links_mutex and the link's receiving lock held, so that
- *	either is enough to read it
+ *	either is enough to read it, after @client_priv: the data queues
+ *	read it with neither, acquiring it, and a client that goes waits a
+ *	grace period
  * @client_priv: passed back to @client
  * @node: in zoc_guest_links
  * @last_seq: sequence number of the last probe taken (receiving lock)
  * @probes: probes answered (receiving lock)
  * @test: its test hooks, NULL but in kernels built for tests
  * @unanswered: requests nobody answered
+ * @nr_queues: the data queues it carries, one vector each
+ * @queues: their vectors' handler data
  */
 struct zoc_guest_link {
 	struct pci_dev *pdev;
@@ -62,6 +64,8 @@ struct zoc_guest_link {
 	u64 probes;
 	struct zoc_guest_test *test;
 	atomic64_t unanswered;
+	unsigned int nr_queues;
+	struct zoc_ivshmem_queue queues[ZOC_LINK_MAX_QUEUES];
 };
 
 /*
@@ -198,6 +202,23 @@ int zoc_guest_link_post(struct zoc_guest_link *ep, const struct zoc_msg *msg)
 }
 
 /**
+ * zoc_guest_link_post_queue - send an interrupt to the host on a data queue
+ * @ep: the endpoint
+ * @hint: the tag of the device's last doorbell message
+ * @msg: the message
+ *
+ * On the control ring while no data queue is in use (zoc_link_post_queue()).
+ *
+ * Context: any, including the client's callbacks.
+ * Return: as zoc_guest_link_post().
+ */
+int zoc_guest_link_post_queue(struct zoc_guest_link *ep, unsigned int hint,
+			      const struct zoc_msg *msg)
+{
+	return zoc_link_post_queue(&ep->link, hint, msg);
+}
+
+/**
  * zoc_guest_link_poll_us - how long the host wants queues polled
  * @ep: the endpoint
  *
@@ -255,9 +276,15 @@ void zoc_guest_link_set_client(struct zoc_guest_link *ep,
 {
 	mutex_lock(&zoc_guest_links_mutex);
 	spin_lock_irq(&ep->link.rx_lock);
-	ep->client = ops;
-	ep->client_priv = priv;
+	WRITE_ONCE(ep->client, NULL);
+	if (ops) {
+		ep->client_priv = priv;
+		/* @client_priv before @client: pairs with the receivers' */
+		smp_store_release(&ep->client, ops);
+	}
 	spin_unlock_irq(&ep->link.rx_lock);
+	/* The data queues' receivers of the previous client are done. */
+	synchronize_rcu();
 	mutex_unlock(&zoc_guest_links_mutex);
 }
 
@@ -324,11 +351,14 @@ static void zoc_guest_receive(struct zoc_link *link, const struct zoc_msg *msg)
 {
 	struct zoc_guest_link *ep = container_of(link, struct zoc_guest_link,
 						 link);
+	const struct zoc_guest_client_ops *client;
 	struct zoc_msg reply = { .hdr = msg->hdr };
 
 	if (zoc_guest_test_request(ep->test, msg))
 		return;
-	if (ep->client && ep->client->request(ep->client_priv, msg, &reply)) {
+	/* @client before @client_priv: pairs with the client's release */
+	client = smp_load_acquire(&ep->client);
+	if (client && client->request(ep->client_priv, msg, &reply)) {
 		if (reply.hdr.type != ZOC_MSG_NONE)	/* else posted, or later */
 			zoc_link_reply(link, &reply);
 		return;
@@ -382,6 +412,16 @@ static irqreturn_t zoc_guest_irq(int irq, void *data)
 		spin_unlock(&ep->link.rx_lock);
 	}
 	zoc_link_doorbell(&ep->link);
+	return IRQ_HANDLED;
+}
+
+/* A data queue's vector: the doorbells of one host CPU. */
+static irqreturn_t zoc_guest_queue_irq(int irq, void *data)
+{
+	struct zoc_ivshmem_queue *q = data;
+	struct zoc_guest_link *ep = q->owner;
+
+	zoc_link_queue_doorbell(&ep->link, q->index);
 	return IRQ_HANDLED;
 }
 
@@ -469,16 +509,20 @@ int zoc_guest_link_start(struct zoc_guest_link *ep)
 	u32 own_id = readl(ep->regs + ZOC_IVSHMEM_IVPOSITION);
 	int ret;
 
-	ret = zoc_ivshmem_irq(pdev, ZOC_GUEST_VECTORS, zoc_guest_irq, ep);
-	if (ret)
+	/* As many queues as the function has vectors: the host's CPUs */
+	ret = zoc_ivshmem_irq(pdev, ZOC_LINK_MAX_QUEUES, false, zoc_guest_irq,
+			      zoc_guest_queue_irq, ep, ep->queues);
+	if (ret < 0)
 		return ret;
-	ret = zoc_link_attach(&ep->link, &zoc_guest_transport_ops, ep, own_id);
+	ep->nr_queues = ret;
+	ret = zoc_link_attach(&ep->link, &zoc_guest_transport_ops, ep, own_id,
+			      ep->nr_queues);
 	if (ret) {
-		zoc_ivshmem_irq_free(pdev, ep);
+		zoc_ivshmem_irq_free(pdev, ep, ep->queues, ep->nr_queues);
 		return ret;
 	}
-	dev_info(&pdev->dev, "L0 window %pa bytes, doorbell id %u, aperture %#llx\n",
-		 &ep->window_size, own_id, ep->aperture);
+	dev_info(&pdev->dev, "L0 window %pa bytes, doorbell id %u, aperture %#llx, %u data queues\n",
+		 &ep->window_size, own_id, ep->aperture, ep->nr_queues);
 	zoc_link_start(&ep->link);
 	return 0;
 }
@@ -500,7 +544,7 @@ void zoc_guest_link_stop(struct zoc_guest_link *ep)
 	zoc_link_detach(&ep->link, ep);
 	/* No request starts a test any more; the one running fails fast. */
 	zoc_guest_test_stop(ep->test);
-	zoc_ivshmem_irq_free(pdev, ep);
+	zoc_ivshmem_irq_free(pdev, ep, ep->queues, ep->nr_queues);
 }
 
 static int zoc_guest_links_show(struct seq_file *s, void *unused)

@@ -224,7 +224,8 @@ int zoc_proxy_irq(struct zoc_pdev *pdev, unsigned int vector)
 	msg.hdr.len = cpu_to_le16(sizeof(msg.irq));
 	msg.hdr.dev = cpu_to_le32(pdev->slot);
 	msg.irq.vector = cpu_to_le32(vector);
-	ret = zoc_guest_link_post(pdev->proxy->ep, &msg);
+	ret = zoc_guest_link_post_queue(pdev->proxy->ep,
+					READ_ONCE(pdev->queue_hint), &msg);
 	if (ret == -ENOSPC) {
 		set_bit(vector, &pdev->irq_retry);
 		return 0;
@@ -466,7 +467,8 @@ static struct zoc_proxy_ctrl *zoc_proxy_ctrl_get(struct zoc_proxy *proxy)
 /*
  * A request from the host the endpoint does not answer: the client's
  * @request.  @msg was copied out of the ring, its length checked.
- * Interrupt context, the link's receiving lock held.
+ * Interrupt context, the link's receiving lock held; for a doorbell from
+ * a data queue, no lock but RCU's.
  */
 static bool zoc_proxy_request(void *priv, const struct zoc_msg *msg,
 			      struct zoc_msg *reply)
@@ -517,6 +519,7 @@ static bool zoc_proxy_request(void *priv, const struct zoc_msg *msg,
 		/* Its model is being replaced: answered later */
 		reply->hdr.type = ZOC_MSG_NONE;
 	} else if (msg->hdr.type == ZOC_MSG_DOORBELL) {
+		WRITE_ONCE(pdev->queue_hint, le32_to_cpu(msg->hdr.tag));
 		zoc_proxy_take_doorbells(pdev);
 		reply->hdr.type = ZOC_MSG_NONE;
 	} else {

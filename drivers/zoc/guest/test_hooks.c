@@ -109,23 +109,39 @@ static bool zoc_guest_test_ping(struct zoc_guest_test *t,
 	return ok;
 }
 
+/* An index the host must refuse, kept up by what we publish after it. */
+static void zoc_guest_test_spoil(struct zoc_ring *r, spinlock_t *lock)
+{
+	spin_lock(lock);
+	if (!zoc_ring_broken(r)) {
+		r->prod += 0x10000;
+		r->published = r->prod;
+		r->signalled = r->prod;
+		WRITE_ONCE(r->hdr->prod, cpu_to_le32(r->prod));
+	}
+	spin_unlock(lock);
+}
+
 /*
- * An index the host must refuse, kept up by what we publish after it: the
+ * Corrupt the completion ring, or for @which N + 1 data queue N's: the
  * host resets the link.
  */
-static void zoc_guest_test_corrupt(struct zoc_guest_test *t)
+static void zoc_guest_test_corrupt(struct zoc_guest_test *t, u32 which)
 {
 	struct zoc_link *link = t->link;
+	struct zoc_link_queue *q;
 
-	spin_lock(&link->tx_lock);
-	if (!zoc_ring_broken(&link->tx)) {
-		link->tx.prod += 0x10000;
-		link->tx.published = link->tx.prod;
-		link->tx.signalled = link->tx.prod;
-		WRITE_ONCE(link->tx.hdr->prod, cpu_to_le32(link->tx.prod));
+	if (!which) {
+		zoc_guest_test_spoil(&link->tx, &link->tx_lock);
+		dev_warn(t->dev, "corrupted the completion ring, as asked\n");
+		return;
 	}
-	spin_unlock(&link->tx_lock);
-	dev_warn(t->dev, "corrupted the completion ring, as asked\n");
+	if (which > ZOC_LINK_MAX_QUEUES)
+		return;
+	q = &link->queue[which - 1];
+	zoc_guest_test_spoil(&q->tx, &q->tx_lock);
+	dev_warn(t->dev, "corrupted data queue %u's completion ring, as asked\n",
+		 which - 1);
 }
 
 /**
@@ -151,7 +167,7 @@ bool zoc_guest_test_request(struct zoc_guest_test *t,
 	case ZOC_TEST_CTRL_PING_HOST:
 		return zoc_guest_test_ping(t, msg);
 	case ZOC_TEST_CTRL_CORRUPT:
-		zoc_guest_test_corrupt(t);
+		zoc_guest_test_corrupt(t, get_unaligned_le32(msg->ctrl.data));
 		return true;
 	default:
 		return false;

@@ -72,6 +72,8 @@ struct zoc_dev_saved *zoc_guest_link_saved_page(struct zoc_guest_link *ep,
 struct zoc_dev_live *zoc_guest_link_live_page(struct zoc_guest_link *ep,
 					      unsigned int slot);
 int zoc_guest_link_post(struct zoc_guest_link *ep, const struct zoc_msg *msg);
+int zoc_guest_link_post_queue(struct zoc_guest_link *ep, unsigned int hint,
+			      const struct zoc_msg *msg);
 u32 zoc_guest_link_poll_us(struct zoc_guest_link *ep);
 int zoc_guest_link_reply(struct zoc_guest_link *ep, const struct zoc_msg *msg);
 int zoc_guest_link_call(struct zoc_guest_link *ep, struct zoc_msg *msg,

@@ -153,6 +153,9 @@ struct zoc_proxy_model {
  * @stats: its counters, mirrored into @page
  * @irq_retry: vectors whose message found the link's ring full: raised
  *	again at the link's next tick
+ * @queue_hint: the tag of its last doorbell message, the host CPU that
+ *	sent it: its interrupts go on the data queue that picks (any value
+ *	is safe, the link takes it modulo its queues)
  * @live: the slot's live record in the link area (live.c)
  * @live_seq: the sequence number of the newer copy in @live
  *
@@ -177,6 +180,7 @@ struct zoc_pdev {
 	unsigned int doorbells;
 	atomic64_t stats[ZOC_DEV_STATS];
 	unsigned long irq_retry;
+	u32 queue_hint;
 	struct zoc_dev_live *live;
 	u32 live_seq;
 	struct zoc_proxy_params params;

@@ -155,13 +155,16 @@ static u64 zoc_vfn_read(struct mmio_emul_region *region, unsigned long offset,
  */
 void zoc_vfn_ring(struct zoc_vfn *fn)
 {
+	unsigned int cpu = raw_smp_processor_id();
 	struct zoc_msg msg;
 
 	zoc_vfn_msg(fn, &msg, ZOC_MSG_DOORBELL, 0, 0, 0);
 	msg.hdr.len = 0;
+	/* The interrupts come back on this CPU's data queue */
+	msg.hdr.tag = cpu_to_le32(cpu);
 	/* Before the post: the answer may come on another CPU at once. */
 	atomic64_set(&fn->rt_start, ktime_get_ns());
-	if (!zoc_link_post(fn->bus->link, &msg))
+	if (!zoc_link_post_queue(fn->bus->link, cpu, &msg))
 		zoc_vfn_stat(fn, ZOC_STAT_DOORBELL_MSGS);
 	else
 		atomic64_set(&fn->rt_start, 0);

@@ -25,7 +25,7 @@
 #include "zoc_host.h"
 #include "bus.h"
 
-#define ZOC_BUS_WINDOW_OFF	SZ_1M		/* BARs: past the link area */
+#define ZOC_BUS_WINDOW_OFF	SZ_2M		/* BARs: past the link area */
 
 static_assert(ZOC_LINK_AREA_SIZE <= ZOC_BUS_WINDOW_OFF);
 

@@ -14,18 +14,20 @@
 #include "../link/ivshmem.h"
 #include "zoc_host.h"
 
-#define ZOC_IVSHMEM_VECTORS	1
-
 /**
  * struct zoc_host_ivshmem - one ivshmem-doorbell function
  * @pdev: the function
  * @host: the link it carries
  * @regs: its BAR0
+ * @nr_queues: the link's data queues it carries, one vector each
+ * @queues: their vectors' handler data
  */
 struct zoc_host_ivshmem {
 	struct pci_dev *pdev;
 	struct zoc_host *host;
 	void __iomem *regs;
+	unsigned int nr_queues;
+	struct zoc_ivshmem_queue queues[ZOC_LINK_MAX_QUEUES];
 };
 
 static void zoc_host_ivshmem_ring(void *priv, u32 peer, u16 vector)
@@ -51,6 +53,18 @@ static irqreturn_t zoc_host_ivshmem_irq(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+/* A data queue's vector: one per host CPU, on that CPU. */
+static irqreturn_t zoc_host_ivshmem_queue_irq(int irq, void *data)
+{
+	struct zoc_ivshmem_queue *q = data;
+	struct zoc_host_ivshmem *ivs = q->owner;
+	struct zoc_host *host = READ_ONCE(ivs->host);
+
+	if (host)
+		zoc_host_link_queue_doorbell(host, q->index);
+	return IRQ_HANDLED;
+}
+
 /* Attach to the first link that has no transport. */
 static int zoc_host_ivshmem_attach(struct zoc_host_ivshmem *ivs, u32 own_id)
 {
@@ -59,7 +73,7 @@ static int zoc_host_ivshmem_attach(struct zoc_host_ivshmem *ivs, u32 own_id)
 
 	while (ret == -EBUSY && (host = zoc_host_next(host)))
 		ret = zoc_host_link_attach(host, &zoc_host_ivshmem_ops, ivs,
-					   own_id);
+					   own_id, ivs->nr_queues);
 	if (!ret)
 		WRITE_ONCE(ivs->host, host);
 	return ret;
@@ -80,21 +94,24 @@ static int zoc_host_ivshmem_probe(struct pci_dev *pdev,
 	ivs->regs = zoc_ivshmem_map(pdev);
 	if (IS_ERR(ivs->regs))
 		return PTR_ERR(ivs->regs);
-	ret = zoc_ivshmem_irq(pdev, ZOC_IVSHMEM_VECTORS, zoc_host_ivshmem_irq,
-			      ivs);
-	if (ret)
+	ret = zoc_ivshmem_irq(pdev, min_t(unsigned int, num_possible_cpus(),
+					  ZOC_LINK_MAX_QUEUES), true,
+			      zoc_host_ivshmem_irq, zoc_host_ivshmem_queue_irq,
+			      ivs, ivs->queues);
+	if (ret < 0)
 		return ret;
+	ivs->nr_queues = ret;
 
 	own_id = readl(ivs->regs + ZOC_IVSHMEM_IVPOSITION);
 	ret = zoc_host_ivshmem_attach(ivs, own_id);
 	if (ret) {
 		dev_err(&pdev->dev, "no link to carry: %d\n", ret);
-		zoc_ivshmem_irq_free(pdev, ivs);
+		zoc_ivshmem_irq_free(pdev, ivs, ivs->queues, ivs->nr_queues);
 		return ret;
 	}
 	pci_set_drvdata(pdev, ivs);
-	dev_info(&pdev->dev, "transport of link %u, doorbell id %u\n",
-		 ivs->host->id, own_id);
+	dev_info(&pdev->dev, "transport of link %u, doorbell id %u, %u data queues\n",
+		 ivs->host->id, own_id, ivs->nr_queues);
 	return 0;
 }
 
@@ -103,7 +120,7 @@ static void zoc_host_ivshmem_remove(struct pci_dev *pdev)
 	struct zoc_host_ivshmem *ivs = pci_get_drvdata(pdev);
 
 	zoc_host_link_detach(ivs->host, ivs, false);
-	zoc_ivshmem_irq_free(pdev, ivs);
+	zoc_ivshmem_irq_free(pdev, ivs, ivs->queues, ivs->nr_queues);
 }
 
 static const struct pci_device_id zoc_host_ivshmem_ids[] = {

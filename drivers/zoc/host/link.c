@@ -104,17 +104,18 @@ static const struct zoc_link_client_ops zoc_host_client_ops = {
  * @ops: its operations
  * @priv: passed back to @ops
  * @own_id: the host's own doorbell address, published to the service VM
+ * @queues: the data queues it can be rung for, as for zoc_link_attach()
  *
  * Return: as zoc_link_attach().
  */
 int zoc_host_link_attach(struct zoc_host *host,
 			 const struct zoc_link_transport_ops *ops, void *priv,
-			 u32 own_id)
+			 u32 own_id, unsigned int queues)
 {
 	int ret;
 
 	mutex_lock(&host->transport_mutex);
-	ret = zoc_link_attach(&host->link, ops, priv, own_id);
+	ret = zoc_link_attach(&host->link, ops, priv, own_id, queues);
 	/* Whichever it is, its service VM may reach host memory. */
 	if (!ret)
 		WRITE_ONCE(host->window_only, false);
@@ -146,6 +147,18 @@ void zoc_host_link_detach(struct zoc_host *host, void *priv, bool window_only)
 void zoc_host_link_doorbell(struct zoc_host *host)
 {
 	zoc_link_doorbell(&host->link);
+}
+
+/**
+ * zoc_host_link_queue_doorbell - the service VM rang a data queue
+ * @host: the host end
+ * @queue: the queue
+ *
+ * Called by the transport, interrupts disabled.
+ */
+void zoc_host_link_queue_doorbell(struct zoc_host *host, unsigned int queue)
+{
+	zoc_link_queue_doorbell(&host->link, queue);
 }
 
 /* The answer is in the marker and its doorbell has arrived. */

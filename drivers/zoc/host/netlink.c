@@ -368,7 +368,9 @@ static int zoc_nl_fill_link(struct sk_buff *skb, u32 portid, u32 seq,
 			      ZOC_A_PAD) ||
 	    nla_put_u32(skb, ZOC_A_LINK_OUTAGE_LIMIT, limit) ||
 	    nla_put_u32(skb, ZOC_A_LINK_STALLED, stalled) ||
-	    nla_put_u32(skb, ZOC_A_LINK_POLL, zoc_link_poll_us(&host->link))) {
+	    nla_put_u32(skb, ZOC_A_LINK_POLL, zoc_link_poll_us(&host->link)) ||
+	    nla_put_u32(skb, ZOC_A_LINK_QUEUES,
+			zoc_link_nr_queues(&host->link))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

@@ -93,9 +93,10 @@ int zoc_host_probe(struct zoc_host *host);
 
 int zoc_host_link_attach(struct zoc_host *host,
 			 const struct zoc_link_transport_ops *ops, void *priv,
-			 u32 own_id);
+			 u32 own_id, unsigned int queues);
 void zoc_host_link_detach(struct zoc_host *host, void *priv, bool window_only);
 void zoc_host_link_doorbell(struct zoc_host *host);
+void zoc_host_link_queue_doorbell(struct zoc_host *host, unsigned int queue);
 
 bool zoc_host_link_in_link_area(struct zoc_host *host, phys_addr_t phys);
 

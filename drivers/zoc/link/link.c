@@ -52,11 +52,6 @@ static_assert(ZOC_LINK_RAM_MAP + sizeof(struct zoc_link_ram_map) <=
 #define zoc_link_warn(link, fmt, ...)					\
 	dev_warn((link)->dev, "link: " fmt, ##__VA_ARGS__)
 
-static u32 zoc_read32(__le32 *p)
-{
-	return le32_to_cpu(READ_ONCE(*p));
-}
-
 static u64 zoc_read64(__le64 *p)
 {
 	return le64_to_cpu(READ_ONCE(*p));
@@ -92,12 +87,24 @@ static void __zoc_link_kick(struct zoc_link *link)
 	mod_delayed_work(system_wq, &link->tick, 0);
 }
 
-static void zoc_link_kick(struct zoc_link *link)
+/* Queue the tick now.  Any context, no lock held. */
+void zoc_link_kick(struct zoc_link *link)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&link->rx_lock, flags);
 	__zoc_link_kick(link);
+	spin_unlock_irqrestore(&link->rx_lock, flags);
+}
+
+/* Queue the poll, unless the tick has been stopped.  No lock held. */
+void zoc_link_poll_later(struct zoc_link *link)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&link->rx_lock, flags);
+	if (link->running)
+		queue_work(system_wq, &link->poll);
 	spin_unlock_irqrestore(&link->rx_lock, flags);
 }
 
@@ -423,12 +430,16 @@ static void zoc_link_take(struct zoc_link *link, bool irq)
 	}
 	more = zoc_link_drain(link);
 	kick = link->state != ZOC_LINK_S_UP || zoc_ring_broken(&link->rx) ||
-	       zoc_ring_broken(&link->tx) || zoc_link_peer_moved(link);
+	       zoc_ring_broken(&link->tx) || zoc_link_peer_moved(link) ||
+	       zoc_link_queues_broken(link);
 	if (kick)
 		__zoc_link_kick(link);
 	else if (more && link->running)
 		queue_work(system_wq, &link->poll);
 	spin_unlock_irqrestore(&link->rx_lock, flags);
+	/* The poll takes what the data queues' budgets left too */
+	if (!irq && zoc_link_queues_take_all(link))
+		zoc_link_poll_later(link);
 	if (link->client->receive_end)
 		link->client->receive_end(link, irq);
 	wake_up_all(&link->wq);
@@ -574,10 +585,12 @@ int zoc_link_call_atomic(struct zoc_link *link, struct zoc_msg *msg,
 }
 EXPORT_SYMBOL_GPL(zoc_link_call_atomic);
 
-/* Set the state, both locks held. */
+/* Set the state, both locks held; the data queues are set up to go up. */
 static void zoc_link_set_state(struct zoc_link *link,
 			       enum zoc_link_state state)
 {
+	if (state != ZOC_LINK_S_UP)
+		WRITE_ONCE(link->nr_queues, 0);
 	WRITE_ONCE(link->state, state);
 }
 
@@ -595,6 +608,8 @@ static void zoc_link_format(struct zoc_link *link, u32 svm_epoch)
 			    ZOC_LINK_RING_SPAN, ZOC_LINK_RING_SLOTS))
 		return;
 	zoc_ring_enable_notify(&link->rx);
+	zoc_link_queues_format(link);
+	WRITE_ONCE(link->own->queues, cpu_to_le32(link->own_queues));
 	/* The rings before the acknowledgment; pairs with the SVM's rmb. */
 	virt_wmb();
 	WRITE_ONCE(link->peer_epoch, svm_epoch);
@@ -662,6 +677,7 @@ static bool zoc_link_connect(struct zoc_link *link)
 	}
 	WRITE_ONCE(own->peer_id, cpu_to_le32(link->own_id));
 	WRITE_ONCE(own->caps, cpu_to_le32(link->caps));
+	WRITE_ONCE(own->queues, cpu_to_le32(link->own_queues));
 	/* The rest before state; pairs with the peer's virt_rmb(). */
 	virt_wmb();
 	WRITE_ONCE(own->state, cpu_to_le32(ZOC_LINK_UP));
@@ -729,7 +745,8 @@ static int zoc_link_host_handshake(struct zoc_link *link)
 			      svm_epoch);
 		zoc_link_ring_peer(link, 0);
 	} else if (link->state == ZOC_LINK_S_UP) {
-		if (zoc_ring_broken(&link->tx) || zoc_ring_broken(&link->rx)) {
+		if (zoc_ring_broken(&link->tx) || zoc_ring_broken(&link->rx) ||
+		    zoc_link_queues_broken(link)) {
 			zoc_link_fail_pending(link, -EIO);
 			link->stats.resets++;
 			WRITE_ONCE(own->epoch, cpu_to_le32(++epoch));
@@ -740,6 +757,8 @@ static int zoc_link_host_handshake(struct zoc_link *link)
 		}
 	} else if (link->state == ZOC_LINK_S_HANDSHAKE &&
 		   zoc_read32(&link->peer->ack_epoch) == epoch) {
+		/* as many as it offered with the epoch it acknowledges */
+		zoc_link_queues_up(link, zoc_read32(&link->peer->queues));
 		zoc_link_set_state(link, ZOC_LINK_S_UP);
 		WRITE_ONCE(link->peer_heartbeat_at, jiffies);
 		event = ZOC_LINK_EV_UP;
@@ -758,6 +777,7 @@ static int zoc_link_svm_handshake(struct zoc_link *link)
 {
 	struct zoc_link_side *own = link->own;
 	u32 host_epoch;
+	int queues;
 
 	/*
 	 * A ring that went bad because the host formatted it again comes
@@ -773,7 +793,8 @@ static int zoc_link_svm_handshake(struct zoc_link *link)
 	host_epoch = zoc_read32(&link->peer->epoch);
 	if (link->state == ZOC_LINK_S_UP &&
 	    host_epoch == zoc_read32(&own->ack_epoch)) {
-		if (!zoc_ring_broken(&link->tx) && !zoc_ring_broken(&link->rx))
+		if (!zoc_ring_broken(&link->tx) && !zoc_ring_broken(&link->rx) &&
+		    !zoc_link_queues_broken(link))
 			return -1;
 		/* A new epoch makes the host format the rings again. */
 		zoc_link_set_state(link, ZOC_LINK_S_DOWN);
@@ -798,7 +819,13 @@ static int zoc_link_svm_handshake(struct zoc_link *link)
 		dev_warn_ratelimited(link->dev, "link: the host's rings are malformed\n");
 		return -1;
 	}
+	queues = zoc_link_queues_attach(link);
+	if (queues < 0) {
+		dev_warn_ratelimited(link->dev, "link: the host's data queues are malformed\n");
+		return -1;
+	}
 	zoc_ring_enable_notify(&link->rx);
+	zoc_link_queues_up(link, queues);
 	zoc_link_set_state(link, ZOC_LINK_S_UP);
 	WRITE_ONCE(own->ack_epoch, cpu_to_le32(host_epoch));
 	zoc_link_info(link, "up: host epoch %u\n", host_epoch);
@@ -871,6 +898,8 @@ static void zoc_link_tick(struct work_struct *work)
 	if (link->client->tick && link->state == ZOC_LINK_S_UP)
 		link->client->tick(link);
 	spin_unlock_irq(&link->rx_lock);
+	/* What lost doorbells left on the data queues */
+	more |= zoc_link_queues_take_all(link);
 
 	if (link->client->event) {
 		if (event >= 0)
@@ -895,6 +924,9 @@ static void zoc_link_tick(struct work_struct *work)
  * @ops: its operations
  * @priv: passed back to @ops
  * @own_id: our doorbell address, published to the peer
+ * @queues: the data queues the transport can be rung for, on vectors 1
+ *	to @queues (zoc_link_queue_doorbell()); 0 for none, at most
+ *	ZOC_LINK_MAX_QUEUES are used
  *
  * Call once doorbells from the peer can be received: our side is
  * published as up from here on.
@@ -904,7 +936,7 @@ static void zoc_link_tick(struct work_struct *work)
  */
 int zoc_link_attach(struct zoc_link *link,
 		    const struct zoc_link_transport_ops *ops, void *priv,
-		    u32 own_id)
+		    u32 own_id, unsigned int queues)
 {
 	struct zoc_link_transport *t;
 	int ret = 0;
@@ -922,6 +954,7 @@ int zoc_link_attach(struct zoc_link *link,
 	} else {
 		rcu_assign_pointer(link->transport, t);
 		link->own_id = own_id;
+		link->own_queues = min_t(u32, queues, ZOC_LINK_MAX_QUEUES);
 		zoc_link_connect(link);
 	}
 	spin_unlock(&link->tx_lock);
@@ -1024,6 +1057,7 @@ void zoc_link_init(struct zoc_link *link, enum zoc_link_role role,
 	spin_lock_init(&link->tx_lock);
 	link->rx.broken = true;		/* nothing to use before a handshake */
 	link->tx.broken = true;
+	zoc_link_queues_init(link);
 	zoc_pending_init(link->pending, ZOC_LINK_PENDING);
 	INIT_DELAYED_WORK(&link->tick, zoc_link_tick);
 	INIT_WORK(&link->poll, zoc_link_poll);
@@ -1389,6 +1423,7 @@ void zoc_link_show(struct seq_file *s, struct zoc_link *link)
 	zoc_ring_seq_show(s, host ? "cpl" : "req", &link->rx);
 	spin_unlock(&link->tx_lock);
 	spin_unlock_irq(&link->rx_lock);
+	zoc_link_queues_show(s, link);
 }
 EXPORT_SYMBOL_GPL(zoc_link_show);
 

@@ -91,7 +91,12 @@ struct zoc_link_transport_ops {
  *	requests and not a ping (the link answers those).  Its length is
  *	checked against its type; nothing else is.  Called with the
  *	receiving lock held, interrupts disabled: answer or note, never
- *	sleep; zoc_link_reply() and zoc_link_post() may be called.
+ *	sleep; zoc_link_reply() and zoc_link_post() may be called.  An
+ *	interrupt (host) or a doorbell (service VM) may also come from a
+ *	data queue: then no lock of the link is held, other calls may run
+ *	on other CPUs at once, and the call is inside rcu_read_lock(), so
+ *	that a client that changes what it reads there waits for a grace
+ *	period before freeing the old.
  * @receive_end: optional; a run of messages ended, no lock held: deliver
  *	what @receive noted.  @irq: called from zoc_link_doorbell(), in the
  *	transport's context, interrupts disabled; else from the tick or the
@@ -171,6 +176,36 @@ struct zoc_link_ram {
 };
 
 /**
+ * struct zoc_link_queue - one data queue: a ring pair of the I/O path
+ * @rx_lock: protects @rx, @db_jiffy and @db_taken; a leaf: nothing else is
+ *	taken under it
+ * @rx: the ring we consume: interrupts (host), doorbells (service VM)
+ * @db_jiffy: the jiffy @db_taken counts doorbells of
+ * @db_taken: doorbells taken in the transport's context in @db_jiffy
+ * @tx_lock: protects @tx; a leaf
+ * @tx: the ring we produce: doorbells (host), interrupts (service VM)
+ * @refused: messages it refused: full, or the link not up
+ * @foreign: messages of a type that does not come on a data queue, dropped
+ * @doorbells_rx: doorbells received on its vector
+ *
+ * The rings are formatted (host) or attached (service VM) with the link's
+ * locks held as well as the queue's: either is enough to read what is
+ * set up, and a queue is used only while the link is up and its index is
+ * below &zoc_link.nr_queues.  A queue that is not set up is broken.
+ */
+struct zoc_link_queue {
+	spinlock_t rx_lock;	/* receiving: see above */
+	struct zoc_ring rx;
+	unsigned long db_jiffy;
+	unsigned int db_taken;
+	spinlock_t tx_lock;	/* sending: see above */
+	struct zoc_ring tx;
+	atomic64_t refused;
+	atomic64_t foreign;
+	atomic64_t doorbells_rx;
+};
+
+/**
  * struct zoc_link - one end of the link
  * @role: enum zoc_link_role
  * @area: the link area, mapped write-back
@@ -220,6 +255,11 @@ struct zoc_link_ram {
  * @db_taken: doorbells taken in the transport's context in @db_jiffy
  * @wq: woken on every doorbell and state change
  * @stats: counters
+ * @own_queues: the data queues we can be rung for, set by the transport
+ *	at zoc_link_attach() and published in @own
+ * @nr_queues: the data queues in use, as many as both sides offer: set
+ *	with both locks held before the link goes up, 0 while it is down
+ * @queue: the data queues
  */
 struct zoc_link {
 	enum zoc_link_role role;
@@ -262,6 +302,10 @@ struct zoc_link {
 	unsigned int db_taken;
 	wait_queue_head_t wq;
 	struct zoc_link_stats stats;
+
+	u32 own_queues;
+	u32 nr_queues;
+	struct zoc_link_queue queue[ZOC_LINK_MAX_QUEUES];
 };
 
 void zoc_link_init(struct zoc_link *link, enum zoc_link_role role,
@@ -274,12 +318,16 @@ void zoc_link_leave(struct zoc_link *link);
 
 int zoc_link_attach(struct zoc_link *link,
 		    const struct zoc_link_transport_ops *ops, void *priv,
-		    u32 own_id);
+		    u32 own_id, unsigned int queues);
 void zoc_link_detach(struct zoc_link *link, void *priv);
 void zoc_link_doorbell(struct zoc_link *link);
 int zoc_link_ring_peer(struct zoc_link *link, u16 vector);
 
 int zoc_link_post(struct zoc_link *link, const struct zoc_msg *msg);
+int zoc_link_post_queue(struct zoc_link *link, unsigned int hint,
+			const struct zoc_msg *msg);
+void zoc_link_queue_doorbell(struct zoc_link *link, unsigned int queue);
+unsigned int zoc_link_nr_queues(struct zoc_link *link);
 int zoc_link_post_wait(struct zoc_link *link, const struct zoc_msg *msg,
 		       u64 timeout_ns);
 int zoc_link_reply(struct zoc_link *link, const struct zoc_msg *msg);
@@ -310,5 +358,21 @@ struct zoc_dev_saved *zoc_link_saved_page(struct zoc_link *link,
 struct zoc_dev_live *zoc_link_live_page(struct zoc_link *link,
 					unsigned int slot);
 void zoc_link_show(struct seq_file *s, struct zoc_link *link);
+
+/* Between link.c and queue.c */
+static inline u32 zoc_read32(__le32 *p)
+{
+	return le32_to_cpu(READ_ONCE(*p));
+}
+
+void zoc_link_queues_init(struct zoc_link *link);
+void zoc_link_queues_format(struct zoc_link *link);
+int zoc_link_queues_attach(struct zoc_link *link);
+void zoc_link_queues_up(struct zoc_link *link, unsigned int n);
+void zoc_link_kick(struct zoc_link *link);
+void zoc_link_poll_later(struct zoc_link *link);
+bool zoc_link_queues_broken(struct zoc_link *link);
+bool zoc_link_queues_take_all(struct zoc_link *link);
+void zoc_link_queues_show(struct seq_file *s, struct zoc_link *link);
 
 #endif /* _ZOC_LINK_LINK_H */

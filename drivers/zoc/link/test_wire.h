@@ -22,8 +22,9 @@
 
 /*
  * Control opcodes, host to service VM.  ZOC_TEST_CTRL_CORRUPT: the
- * service VM writes an impossible index into the completion ring (the
- * host must reset the link); no reply.  ZOC_TEST_CTRL_PING_HOST: the
+ * service VM writes an impossible index into the completion ring, or for
+ * data[0..3] (little-endian) N + 1 into data queue N's (the host must
+ * reset the link); no reply.  ZOC_TEST_CTRL_PING_HOST: the
  * service VM sends data[0..3] (little-endian) pings to the host, one at a
  * time, and replies once they all came back (ZOC_MSG_OK) or one did not
  * (ZOC_MSG_EIO).

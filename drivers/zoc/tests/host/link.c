@@ -403,8 +403,8 @@ static int zht_ctrl_hostile(struct zht_link *l, u32 unused)
 	return ret;
 }
 
-/* Ask the service VM to corrupt the completion ring. */
-static int zht_corrupt(struct zht_link *l, u32 unused)
+/* Ask the service VM to corrupt a completion ring: @which, as on the wire. */
+static int zht_corrupt_ring(struct zht_link *l, u32 which)
 {
 	struct zoc_msg msg = { .hdr.type = ZOC_MSG_CTRL_REQ };
 	int ret = zht_svm_hooks(l);
@@ -413,7 +413,22 @@ static int zht_corrupt(struct zht_link *l, u32 unused)
 		return ret;
 	msg.hdr.len = cpu_to_le16(8);
 	msg.ctrl.opcode = cpu_to_le32(ZOC_TEST_CTRL_CORRUPT);
+	put_unaligned_le32(which, msg.ctrl.data);
 	return zoc_link_post(l->link, &msg);
+}
+
+/* The control completion ring. */
+static int zht_corrupt(struct zht_link *l, u32 unused)
+{
+	return zht_corrupt_ring(l, 0);
+}
+
+/* Data queue @queue's completion ring. */
+static int zht_corrupt_queue(struct zht_link *l, u32 queue)
+{
+	if (queue >= zoc_link_nr_queues(l->link))
+		return -ENOENT;
+	return zht_corrupt_ring(l, queue + 1);
 }
 
 /*
@@ -596,6 +611,7 @@ void zht_link_debugfs(struct zht_link *l)
 		{ "echo", zht_echo },
 		{ "flood", zht_flood },
 		{ "corrupt", zht_corrupt },
+		{ "corrupt_queue", zht_corrupt_queue },
 		{ "svm_ping", zht_svm_ping },
 		{ "ctrl_flood", zht_ctrl_flood },
 		{ "ctrl_hostile", zht_ctrl_hostile },
