@@ -57,7 +57,10 @@
  *	each (vector 1 + N for queue N), at most ZOC_LINK_MAX_QUEUES;
  *	written before @state goes UP.  The link uses as many as both
  *	sides offer, none if either offers none
- * @reserved32: zero
+ * @queues_used: the service VM's only: the data queues it attached for
+ *	the host epoch it acknowledges, written before @ack_epoch; the host
+ *	uses as many, and resets the link if that is more than it offers.
+ *	Zero on the host's side
  * @reserved: zero
  */
 struct zoc_link_side {
@@ -71,7 +74,7 @@ struct zoc_link_side {
 	__le32 caps;
 	__le32 poll_us;
 	__le32 queues;
-	__le32 reserved32;
+	__le32 queues_used;
 	__le64 reserved;
 };
 
@@ -298,9 +301,9 @@ struct zoc_ring_hdr {
  *	ZOC_MSG_MMIO_WRITE's is the function's write number, one more than
  *	the write posted before it (a write sent again gets a new one; 0 is
  *	none): &struct zoc_dev_live.writes.  A ZOC_MSG_DOORBELL's is the
- *	host CPU that sent it: the service VM raises the device's
- *	interrupts on the data queue that number picks, as the host picked
- *	the doorbell's (the CPU modulo the queues in use)
+ *	data queue of the host CPU that sent it: the service VM raises the
+ *	device's interrupts on that queue (modulo the queues in use), whose
+ *	vector the host bound to that CPU
  * @dev: the device the message is about, 0 if none
  * @reserved: zero
  */

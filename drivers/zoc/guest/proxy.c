@@ -7,9 +7,11 @@
  * registry is the only state the proxies share.
  *
  * A proxy registers its client operations with its endpoint.  Requests
- * come from the link in interrupt context, under the link's receiving
- * lock, so the model callbacks of one proxy's devices never run
- * concurrently with each other.  Control requests (create, destroy) may
+ * come from the link with interrupts disabled: register accesses under
+ * the link's receiving lock, doorbells from the link's data queues on any
+ * CPU too.  A device's request lock makes its model's callbacks for them
+ * (register accesses, doorbells) run one at a time, in the order taken;
+ * those of different devices may run at once.  Control requests (create, destroy) may
  * sleep: they are copied into one of the proxy's ZOC_LINK_CTRL_SLOTS
  * preallocated slots, queued to its ordered workqueue and answered from
  * there; one that finds every slot taken is answered ZOC_MSG_EBUSY at once,
@@ -373,16 +375,19 @@ EXPORT_SYMBOL_GPL(zoc_proxy_doorbell_last);
 
 /*
  * Take the doorbells the host wrote, unless no model serves the device
- * (they wait in the device page).  Link lock held, or interrupts off.
+ * (they wait in the device page).  Under the device's request lock: a
+ * doorbell's value read here is applied before another CPU reads a newer
+ * one.  Any context.
  */
 void zoc_proxy_take_doorbells(struct zoc_pdev *pdev)
 {
 	u64 *pending = (__force u64 *)&pdev->page->db_pending;
-	unsigned long bits;
+	unsigned long bits, flags;
 	unsigned int i;
 
 	if (!READ_ONCE(*pending) || READ_ONCE(pdev->detached))
 		return;
+	spin_lock_irqsave(&pdev->req_lock, flags);
 	/* The bits before the values; the host wrote them the other way. */
 	bits = le64_to_cpu((__force __le64)xchg(pending, 0));
 	for_each_set_bit(i, &bits, BITS_PER_LONG) {
@@ -395,22 +400,28 @@ void zoc_proxy_take_doorbells(struct zoc_pdev *pdev)
 			pdev->model->doorbell(pdev, i,
 					      le32_to_cpu(READ_ONCE(pdev->page->db[i])));
 	}
+	spin_unlock_irqrestore(&pdev->req_lock, flags);
 }
 
+/* A register access, under the device's request lock.  Any context. */
 void zoc_proxy_mmio(struct zoc_pdev *pdev, const struct zoc_msg *msg,
 		    struct zoc_msg *reply)
 {
 	u64 off = le64_to_cpu(msg->mmio.offset);
 	unsigned int size = msg->mmio.size;
 	bool ok = zoc_mmio_ok(&pdev->image, off, size);
+	unsigned long flags;
 	u64 val = ~0ULL;
 
 	if (!ok)
 		zoc_proxy_stat_add(pdev, ZOC_DEV_STAT_INVALID, 1);
 	if (msg->hdr.type == ZOC_MSG_MMIO_WRITE) {
-		if (ok)
+		if (ok) {
+			spin_lock_irqsave(&pdev->req_lock, flags);
 			pdev->model->mmio_write(pdev, off, size,
 						le64_to_cpu(msg->mmio.value));
+			spin_unlock_irqrestore(&pdev->req_lock, flags);
+		}
 		/*
 		 * Taken: not for the next service VM to be sent again.  What
 		 * the model records of it, in its live record, may come later
@@ -421,7 +432,9 @@ void zoc_proxy_mmio(struct zoc_pdev *pdev, const struct zoc_msg *msg,
 		return;
 	}
 	if (ok) {
+		spin_lock_irqsave(&pdev->req_lock, flags);
 		val = pdev->model->mmio_read(pdev, off, size);
+		spin_unlock_irqrestore(&pdev->req_lock, flags);
 		if (size < 8)
 			val &= BIT_ULL(size * 8) - 1;
 	}
@@ -687,6 +700,7 @@ static struct zoc_pdev *zoc_proxy_pdev_alloc(struct zoc_proxy *proxy,
 		return NULL;
 	pdev->proxy = proxy;
 	pdev->slot = slot;
+	spin_lock_init(&pdev->req_lock);
 	pdev->page = zoc_guest_link_dev_page(proxy->ep, slot);
 	pdev->live = zoc_guest_link_live_page(proxy->ep, slot);
 	strscpy(pdev->name, params->name, sizeof(pdev->name));

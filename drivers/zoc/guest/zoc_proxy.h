@@ -153,6 +153,8 @@ struct zoc_proxy_model {
  * @stats: its counters, mirrored into @page
  * @irq_retry: vectors whose message found the link's ring full: raised
  *	again at the link's next tick
+ * @req_lock: its model's callbacks for the host's requests (register
+ *	accesses, doorbells) run under it, one at a time
  * @queue_hint: the tag of its last doorbell message, the host CPU that
  *	sent it: its interrupts go on the data queue that picks (any value
  *	is safe, the link takes it modulo its queues)
@@ -180,6 +182,7 @@ struct zoc_pdev {
 	unsigned int doorbells;
 	atomic64_t stats[ZOC_DEV_STATS];
 	unsigned long irq_retry;
+	spinlock_t req_lock;	/* see above */
 	u32 queue_hint;
 	struct zoc_dev_live *live;
 	u32 live_seq;

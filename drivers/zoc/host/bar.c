@@ -155,16 +155,17 @@ static u64 zoc_vfn_read(struct mmio_emul_region *region, unsigned long offset,
  */
 void zoc_vfn_ring(struct zoc_vfn *fn)
 {
-	unsigned int cpu = raw_smp_processor_id();
+	unsigned int q = zoc_host_link_cpu_queue(fn->bus->host,
+						 raw_smp_processor_id());
 	struct zoc_msg msg;
 
 	zoc_vfn_msg(fn, &msg, ZOC_MSG_DOORBELL, 0, 0, 0);
 	msg.hdr.len = 0;
-	/* The interrupts come back on this CPU's data queue */
-	msg.hdr.tag = cpu_to_le32(cpu);
+	/* The interrupts come back on this CPU's data queue, to this CPU */
+	msg.hdr.tag = cpu_to_le32(q);
 	/* Before the post: the answer may come on another CPU at once. */
 	atomic64_set(&fn->rt_start, ktime_get_ns());
-	if (!zoc_link_post_queue(fn->bus->link, cpu, &msg))
+	if (!zoc_link_post_queue(fn->bus->link, q, &msg))
 		zoc_vfn_stat(fn, ZOC_STAT_DOORBELL_MSGS);
 	else
 		atomic64_set(&fn->rt_start, 0);

@@ -156,7 +156,8 @@ static int zoc_efd_set_call(struct zoc_host_efd *efd,
 	events = vfs_poll(f.file, &efd->pt);
 	fdput(f);
 
-	ret = zoc_host_link_attach(efd->host, &zoc_efd_ops, efd, db->peer, 0);
+	ret = zoc_host_link_attach(efd->host, &zoc_efd_ops, efd, db->peer, 0,
+				   NULL);
 	if (ret) {
 		eventfd_ctx_remove_wait_queue(ctx, &efd->wait, &count);
 		eventfd_ctx_put(ctx);

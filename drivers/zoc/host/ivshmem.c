@@ -7,9 +7,11 @@
  * the lowest number that has no transport yet.
  */
 
+#include <linux/cpumask.h>
 #include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/slab.h>
 
 #include "../link/ivshmem.h"
 #include "zoc_host.h"
@@ -65,17 +67,45 @@ static irqreturn_t zoc_host_ivshmem_queue_irq(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+/*
+ * Each CPU's data queue: the one whose vector the kernel bound to it (the
+ * vectors are managed, spread over the CPUs).  Return: nr_cpu_ids
+ * entries, or NULL.
+ */
+static u16 *zoc_host_ivshmem_cpu_queues(struct zoc_host_ivshmem *ivs)
+{
+	const struct cpumask *mask;
+	unsigned int q, cpu;
+	u16 *map;
+
+	map = kcalloc(nr_cpu_ids, sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return NULL;
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+		map[cpu] = cpu;
+	for (q = 0; q < ivs->nr_queues; q++) {
+		mask = pci_irq_get_affinity(ivs->pdev, 1 + q);
+		if (!mask)
+			continue;
+		for_each_cpu(cpu, mask)
+			map[cpu] = q;
+	}
+	return map;
+}
+
 /* Attach to the first link that has no transport. */
 static int zoc_host_ivshmem_attach(struct zoc_host_ivshmem *ivs, u32 own_id)
 {
+	u16 *map = zoc_host_ivshmem_cpu_queues(ivs);
 	struct zoc_host *host = NULL;
 	int ret = -EBUSY;
 
 	while (ret == -EBUSY && (host = zoc_host_next(host)))
 		ret = zoc_host_link_attach(host, &zoc_host_ivshmem_ops, ivs,
-					   own_id, ivs->nr_queues);
+					   own_id, ivs->nr_queues, map);
 	if (!ret)
 		WRITE_ONCE(ivs->host, host);
+	kfree(map);
 	return ret;
 }
 

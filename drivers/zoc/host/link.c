@@ -105,16 +105,23 @@ static const struct zoc_link_client_ops zoc_host_client_ops = {
  * @priv: passed back to @ops
  * @own_id: the host's own doorbell address, published to the service VM
  * @queues: the data queues it can be rung for, as for zoc_link_attach()
+ * @cpu_queue: nr_cpu_ids entries: the queue whose vector is bound to each
+ *	CPU, on which that CPU posts; NULL: each CPU its number, taken
+ *	modulo the queues in use
  *
  * Return: as zoc_link_attach().
  */
 int zoc_host_link_attach(struct zoc_host *host,
 			 const struct zoc_link_transport_ops *ops, void *priv,
-			 u32 own_id, unsigned int queues)
+			 u32 own_id, unsigned int queues, const u16 *cpu_queue)
 {
+	unsigned int cpu;
 	int ret;
 
 	mutex_lock(&host->transport_mutex);
+	/* Read locklessly by zoc_host_link_cpu_queue(): any entry will do */
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+		WRITE_ONCE(host->cpu_queue[cpu], cpu_queue ? cpu_queue[cpu] : cpu);
 	ret = zoc_link_attach(&host->link, ops, priv, own_id, queues);
 	/* Whichever it is, its service VM may reach host memory. */
 	if (!ret)
@@ -147,6 +154,19 @@ void zoc_host_link_detach(struct zoc_host *host, void *priv, bool window_only)
 void zoc_host_link_doorbell(struct zoc_host *host)
 {
 	zoc_link_doorbell(&host->link);
+}
+
+/**
+ * zoc_host_link_cpu_queue - the data queue a CPU posts its doorbells on
+ * @host: the host end
+ * @cpu: the CPU
+ *
+ * Return: a queue number, to be taken modulo the queues in use
+ * (zoc_link_post_queue()).
+ */
+unsigned int zoc_host_link_cpu_queue(struct zoc_host *host, unsigned int cpu)
+{
+	return cpu < nr_cpu_ids ? READ_ONCE(host->cpu_queue[cpu]) : 0;
 }
 
 /**
@@ -341,6 +361,12 @@ struct zoc_host *zoc_host_link_init(unsigned int id, phys_addr_t base,
 	host->id = id;
 	mutex_init(&host->probe_mutex);
 	mutex_init(&host->transport_mutex);
+	host->cpu_queue = kcalloc(nr_cpu_ids, sizeof(*host->cpu_queue),
+				  GFP_KERNEL);
+	if (!host->cpu_queue) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
 	ret = zoc_host_claim(host, base, size);
 	if (ret)
 		goto out_free;
@@ -376,6 +402,7 @@ out_release:
 	release_mem_region(base, ZOC_LINK_AREA_SIZE);
 	remove_resource(&host->aperture);
 out_free:
+	kfree(host->cpu_queue);
 	kfree(host);
 	return ERR_PTR(ret);
 }
@@ -393,6 +420,7 @@ void zoc_host_link_exit(struct zoc_host *host)
 	memunmap(host->area);
 	release_mem_region(host->aperture.start, ZOC_LINK_AREA_SIZE);
 	remove_resource(&host->aperture);
+	kfree(host->cpu_queue);
 	kfree(host);
 }
 

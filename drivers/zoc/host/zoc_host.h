@@ -47,6 +47,9 @@ struct zoc_host_test_ops;
  * @window_only: the bare-metal transport was the last one and is detached:
  *	its service VM can reach host memory only through a window file
  * @models_added: ZOC_CTRL_MODEL_ADDED requests received (receiving lock)
+ * @cpu_queue: nr_cpu_ids entries: the data queue each CPU posts its
+ *	doorbells on, the one whose vector is bound to it, as the transport
+ *	said at its attach (else the CPU's number, taken modulo the queues)
  * @test_ops: the test module attached (test_hooks.c), NULL if none;
  *	written with the link's receiving lock held
  * @test_priv: its state for this link
@@ -68,6 +71,7 @@ struct zoc_host {
 	struct zoc_bus *bus;
 	struct miscdevice misc;
 	char misc_name[16];
+	u16 *cpu_queue;
 	/* serialises transports with @window_only */
 	struct mutex transport_mutex;
 	atomic_t window_files;
@@ -93,7 +97,8 @@ int zoc_host_probe(struct zoc_host *host);
 
 int zoc_host_link_attach(struct zoc_host *host,
 			 const struct zoc_link_transport_ops *ops, void *priv,
-			 u32 own_id, unsigned int queues);
+			 u32 own_id, unsigned int queues, const u16 *cpu_queue);
+unsigned int zoc_host_link_cpu_queue(struct zoc_host *host, unsigned int cpu);
 void zoc_host_link_detach(struct zoc_host *host, void *priv, bool window_only);
 void zoc_host_link_doorbell(struct zoc_host *host);
 void zoc_host_link_queue_doorbell(struct zoc_host *host, unsigned int queue);

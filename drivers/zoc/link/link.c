@@ -637,6 +637,39 @@ static bool zoc_link_area_ok(struct zoc_link *link)
 }
 
 /*
+ * Host: publish a new epoch of ours.  The service VM's epoch we had
+ * acknowledged is taken back first: until the rings are formatted for the
+ * new epoch and acknowledged again, the service VM sees no acknowledgment
+ * and attaches to nothing half formatted.  Both locks held.
+ */
+static void zoc_link_host_epoch(struct zoc_link *link, u32 epoch)
+{
+	WRITE_ONCE(link->own->ack_epoch, 0);
+	/* The acknowledgment gone before the epoch; pairs with the SVM's rmb */
+	virt_wmb();
+	WRITE_ONCE(link->own->epoch, cpu_to_le32(epoch));
+}
+
+/*
+ * Host: reset the link the service VM broke (@why): what is pending
+ * fails, and the rings are formatted again for a new host epoch.  Both
+ * locks held.
+ */
+static void zoc_link_host_reset(struct zoc_link *link, u32 svm_epoch,
+				const char *why)
+{
+	u32 epoch = zoc_read32(&link->own->epoch) + 1;
+
+	zoc_link_fail_pending(link, -EIO);
+	link->stats.resets++;
+	zoc_link_host_epoch(link, epoch);
+	zoc_link_format(link, svm_epoch);
+	zoc_link_warn(link, "the service VM %s: link reset, host epoch %u\n",
+		      why, epoch);
+	zoc_link_ring_peer(link, 0);
+}
+
+/*
  * Publish our side, with a new epoch, once a transport can take the
  * peer's doorbells and the area is there.  Both locks held.
  */
@@ -662,7 +695,10 @@ static bool zoc_link_connect(struct zoc_link *link)
 		return false;
 	link->left = false;
 	link->epoch = zoc_read32(&own->epoch) + 1;
-	WRITE_ONCE(own->epoch, cpu_to_le32(link->epoch));
+	if (link->role == ZOC_LINK_ROLE_HOST)
+		zoc_link_host_epoch(link, link->epoch);
+	else
+		WRITE_ONCE(own->epoch, cpu_to_le32(link->epoch));
 	if (link->role == ZOC_LINK_ROLE_HOST) {
 		/*
 		 * A new transport starts a new link: fresh rings, so that the
@@ -746,19 +782,19 @@ static int zoc_link_host_handshake(struct zoc_link *link)
 		zoc_link_ring_peer(link, 0);
 	} else if (link->state == ZOC_LINK_S_UP) {
 		if (zoc_ring_broken(&link->tx) || zoc_ring_broken(&link->rx) ||
-		    zoc_link_queues_broken(link)) {
-			zoc_link_fail_pending(link, -EIO);
-			link->stats.resets++;
-			WRITE_ONCE(own->epoch, cpu_to_le32(++epoch));
-			zoc_link_format(link, svm_epoch);
-			zoc_link_warn(link, "the service VM corrupted a ring: link reset, host epoch %u\n",
-				      epoch);
-			zoc_link_ring_peer(link, 0);
-		}
+		    zoc_link_queues_broken(link))
+			zoc_link_host_reset(link, svm_epoch, "corrupted a ring");
 	} else if (link->state == ZOC_LINK_S_HANDSHAKE &&
 		   zoc_read32(&link->peer->ack_epoch) == epoch) {
-		/* as many as it offered with the epoch it acknowledges */
-		zoc_link_queues_up(link, zoc_read32(&link->peer->queues));
+		/* ack_epoch before queues_used; pairs with the SVM's wmb */
+		virt_rmb();
+		/* as many queues as it attached for the epoch it acknowledges */
+		if (zoc_link_queues_up(link,
+				       zoc_read32(&link->peer->queues_used))) {
+			zoc_link_host_reset(link, svm_epoch,
+					    "attached data queues we did not offer");
+			return event;
+		}
 		zoc_link_set_state(link, ZOC_LINK_S_UP);
 		WRITE_ONCE(link->peer_heartbeat_at, jiffies);
 		event = ZOC_LINK_EV_UP;
@@ -824,9 +860,21 @@ static int zoc_link_svm_handshake(struct zoc_link *link)
 		dev_warn_ratelimited(link->dev, "link: the host's data queues are malformed\n");
 		return -1;
 	}
+	/*
+	 * The host took a new epoch while we attached: what we took may be
+	 * half formatted.  The next tick attaches to the new one.  The rings
+	 * before the check; pairs with the host's wmb before the epoch.
+	 */
+	virt_rmb();
+	if (zoc_read32(&link->peer->ack_epoch) != zoc_read32(&own->epoch) ||
+	    zoc_read32(&link->peer->epoch) != host_epoch)
+		return -1;
 	zoc_ring_enable_notify(&link->rx);
 	zoc_link_queues_up(link, queues);
 	zoc_link_set_state(link, ZOC_LINK_S_UP);
+	WRITE_ONCE(own->queues_used, cpu_to_le32(queues));
+	/* queues_used before the acknowledgment; pairs with the host's rmb */
+	virt_wmb();
 	WRITE_ONCE(own->ack_epoch, cpu_to_le32(host_epoch));
 	zoc_link_info(link, "up: host epoch %u\n", host_epoch);
 	zoc_link_ring_peer(link, 0);

@@ -93,8 +93,9 @@ struct zoc_link_transport_ops {
  *	receiving lock held, interrupts disabled: answer or note, never
  *	sleep; zoc_link_reply() and zoc_link_post() may be called.  An
  *	interrupt (host) or a doorbell (service VM) may also come from a
- *	data queue: then no lock of the link is held, other calls may run
- *	on other CPUs at once, and the call is inside rcu_read_lock(), so
+ *	data queue: then no lock of the link is held (interrupts are still
+ *	disabled), other calls may run on other CPUs at once, and the call
+ *	is inside rcu_read_lock(), so
  *	that a client that changes what it reads there waits for a grace
  *	period before freeing the old.
  * @receive_end: optional; a run of messages ended, no lock held: deliver
@@ -368,7 +369,7 @@ static inline u32 zoc_read32(__le32 *p)
 void zoc_link_queues_init(struct zoc_link *link);
 void zoc_link_queues_format(struct zoc_link *link);
 int zoc_link_queues_attach(struct zoc_link *link);
-void zoc_link_queues_up(struct zoc_link *link, unsigned int n);
+int zoc_link_queues_up(struct zoc_link *link, unsigned int n);
 void zoc_link_kick(struct zoc_link *link);
 void zoc_link_poll_later(struct zoc_link *link);
 bool zoc_link_queues_broken(struct zoc_link *link);

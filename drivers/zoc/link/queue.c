@@ -73,6 +73,14 @@ void zoc_link_queues_init(struct zoc_link *link)
 	}
 }
 
+/* A ring header in the area that no service VM may attach. */
+static void zoc_link_queue_unformat(void *mem)
+{
+	struct zoc_ring_hdr *hdr = mem;
+
+	WRITE_ONCE(hdr->magic, 0);
+}
+
 /*
  * Host: format the rings of the queues we offer for a new service VM
  * epoch, those past them broken; none is in use until the link is up
@@ -87,6 +95,11 @@ void zoc_link_queues_format(struct zoc_link *link)
 		struct zoc_link_queue *q = &link->queue[i];
 		bool on = i < link->own_queues;
 
+		if (!on) {
+			/* What an earlier transport offered is not attached */
+			zoc_link_queue_unformat(zoc_link_queue_rx_mem(link, i));
+			zoc_link_queue_unformat(zoc_link_queue_tx_mem(link, i));
+		}
 		spin_lock(&q->rx_lock);
 		if (!on || zoc_ring_format(&q->rx, zoc_link_queue_rx_mem(link, i),
 					   ZOC_LINK_QUEUE_SPAN,
@@ -137,12 +150,17 @@ int zoc_link_queues_attach(struct zoc_link *link)
 }
 
 /*
- * The link goes up with @n queues; on the host, as many as both sides
- * offer.  Both of the link's locks held, before the state goes up.
+ * The link goes up with @n queues: on the service VM, those it attached;
+ * on the host, as many as the service VM says it attached.  Both of the
+ * link's locks held, before the state goes up.  Return: 0, or -EPROTO if
+ * that is more than we offered: the host resets the link.
  */
-void zoc_link_queues_up(struct zoc_link *link, unsigned int n)
+int zoc_link_queues_up(struct zoc_link *link, unsigned int n)
 {
-	WRITE_ONCE(link->nr_queues, min_t(u32, n, link->own_queues));
+	if (n > link->own_queues)
+		return -EPROTO;
+	WRITE_ONCE(link->nr_queues, n);
+	return 0;
 }
 
 /*
@@ -266,7 +284,11 @@ static bool zoc_link_queue_take(struct zoc_link *link, unsigned int i)
 			}
 		}
 		spin_unlock_irqrestore(&q->rx_lock, flags);
-		/* The client's state lives until a grace period after it goes */
+		/*
+		 * Interrupts off, as from the control rings; the client's
+		 * state lives until a grace period after it goes.
+		 */
+		local_irq_save(flags);
 		rcu_read_lock();
 		for (k = 0; k < n; k++) {
 			if (batch[k].hdr.type == type)
@@ -275,6 +297,7 @@ static bool zoc_link_queue_take(struct zoc_link *link, unsigned int i)
 				atomic64_inc(&q->foreign);
 		}
 		rcu_read_unlock();
+		local_irq_restore(flags);
 	}
 	return more;
 }
@@ -294,7 +317,8 @@ bool zoc_link_queues_take_all(struct zoc_link *link)
  * Whether a doorbell of queue @q is past its budget for this jiffy; the
  * poll takes what it was for.
  */
-static bool zoc_link_queue_over_budget(struct zoc_link_queue *q)
+static bool zoc_link_queue_over_budget(struct zoc_link *link,
+				       struct zoc_link_queue *q)
 {
 	unsigned long now = jiffies, flags;
 	bool over;
@@ -304,7 +328,9 @@ static bool zoc_link_queue_over_budget(struct zoc_link_queue *q)
 		q->db_jiffy = now;
 		q->db_taken = 0;
 	}
-	over = q->db_taken >= ZOC_LINK_QUEUE_IRQ_BUDGET;
+	/* Stopped, the link has no poll: every doorbell is taken */
+	over = READ_ONCE(link->running) &&
+	       q->db_taken >= ZOC_LINK_QUEUE_IRQ_BUDGET;
 	if (!over)
 		q->db_taken++;
 	spin_unlock_irqrestore(&q->rx_lock, flags);
@@ -333,7 +359,7 @@ void zoc_link_queue_doorbell(struct zoc_link *link, unsigned int queue)
 		return;
 	q = &link->queue[queue];
 	atomic64_inc(&q->doorbells_rx);
-	over = zoc_link_queue_over_budget(q);
+	over = zoc_link_queue_over_budget(link, q);
 	if (over || zoc_link_queue_take(link, queue))
 		zoc_link_poll_later(link);
 	if (zoc_link_queues_broken(link))
