@@ -329,6 +329,9 @@ static inline void *fake_svm_run(void *arg)
 	/* the host rings the service VM by the id it publishes */
 	area->svm.peer_id = cpu_to_le32(f->peer ?: FAKE_SVM_PEER);
 	area->svm.ack_epoch = 0;
+	/* no data queue: everything on the control rings */
+	area->svm.queues = 0;
+	area->svm.queues_used = 0;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	area->svm.state = cpu_to_le32(ZOC_LINK_UP);
 	fake_svm_ring_host(f);

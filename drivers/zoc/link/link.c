@@ -708,6 +708,7 @@ static bool zoc_link_connect(struct zoc_link *link)
 		zoc_link_format(link, zoc_read32(&link->peer->epoch));
 	} else {
 		WRITE_ONCE(own->ack_epoch, 0);
+		WRITE_ONCE(own->queues_used, 0);
 		WRITE_ONCE(own->doorbells, 0);
 		WRITE_ONCE(own->probes, 0);
 	}

@@ -348,7 +348,8 @@ static bool zoc_link_queue_over_budget(struct zoc_link *link,
  * ring's worth of messages, the link's poll takes the rest.  A queue not
  * in use is only counted.  Called by the transport.
  *
- * Context: any, typically the transport's interrupt handler.
+ * Context: interrupts disabled, typically the transport's interrupt
+ * handler: the client may deliver interrupts from here.
  */
 void zoc_link_queue_doorbell(struct zoc_link *link, unsigned int queue)
 {

@@ -260,6 +260,7 @@ out_stop:
  *	request with xchg() before it enables, so none is lost
  */
 struct zht_race {
+	struct zoc_link *link;
 	void __iomem *bar;
 	void __iomem *shadow;
 	u32 seen;
@@ -287,13 +288,22 @@ static irqreturn_t zht_race_handler(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-/* Forwarded reads, each taking off the link what came meanwhile */
+/*
+ * Forwarded reads, each taking off the control ring what came meanwhile,
+ * and the data queues taken here as if their vectors fired on this CPU
+ */
 static int zht_race_reader_fn(void *data)
 {
 	struct zht_race *r = data;
+	unsigned int q;
 
 	while (!kthread_should_stop()) {
 		readq(r->bar);
+		/* as a vector's handler does: interrupts off */
+		local_irq_disable();
+		for (q = 0; q < zoc_link_nr_queues(r->link); q++)
+			zoc_link_queue_doorbell(r->link, q);
+		local_irq_enable();
 		if (xchg(&r->enable, 0))
 			enable_irq(r->irq);
 		cond_resched();
@@ -377,6 +387,7 @@ static int zht_race_replay(struct zht_race *r, u32 i)
  */
 static int zht_irq_race_run(struct pci_dev *pdev, u32 count, bool replay)
 {
+	struct zht_link *l = zht_link_of(pdev);
 	struct zht_race r = { .cpu = -1 };
 	struct task_struct *reader;
 	unsigned int overlaps = 0;
@@ -384,6 +395,9 @@ static int zht_irq_race_run(struct pci_dev *pdev, u32 count, bool replay)
 	int ret, cpu;
 	u32 i;
 
+	if (!l)
+		return -ENODEV;
+	r.link = l->link;
 	ret = zht_fn_start(pdev, 1, &bar);
 	if (ret)
 		return ret;
@@ -461,10 +475,24 @@ struct zht_full {
 	int ret;
 };
 
-/* Messages waiting on the ring the host takes from */
+/* Messages waiting on ring @r, which the host takes from */
+static u32 zht_ring_fill(const struct zoc_ring *r)
+{
+	return r->broken ? 0 : le32_to_cpu(READ_ONCE(r->hdr->prod)) - r->cons;
+}
+
+/*
+ * Messages waiting on the rings the host takes from: the control ring and
+ * the data queues, where the interrupts go if the link has some.
+ */
 static u32 zht_full_fill(struct zoc_link *link)
 {
-	return le32_to_cpu(READ_ONCE(link->rx.hdr->prod)) - link->rx.cons;
+	unsigned int i, n = zoc_link_nr_queues(link);
+	u32 fill = zht_ring_fill(&link->rx);
+
+	for (i = 0; i < n; i++)
+		fill += zht_ring_fill(&link->queue[i].rx);
+	return fill;
 }
 
 /*
