@@ -249,6 +249,7 @@ out_stop:
 
 /**
  * struct zht_race - the interrupt race test
+ * @link: the function's link, whose data queues the reader takes too
  * @bar: the function's BAR0
  * @shadow: the shadow register of doorbell 0
  * @seen: what the handler last read there
