@@ -363,7 +363,10 @@ void zoc_link_queue_doorbell(struct zoc_link *link, unsigned int queue)
 	over = zoc_link_queue_over_budget(link, q);
 	if (over || zoc_link_queue_take(link, queue))
 		zoc_link_poll_later(link);
-	if (zoc_link_queues_broken(link))
+	/* This queue's, if in use: the tick finds the others' */
+	if (queue < READ_ONCE(link->nr_queues) &&
+	    /* racy on purpose, as zoc_link_queues_broken() */
+	    data_race(zoc_ring_broken(&q->rx) || zoc_ring_broken(&q->tx)))
 		zoc_link_kick(link);
 	if (!over && link->client->receive_end)
 		link->client->receive_end(link, true);
