@@ -8,7 +8,9 @@
  * a Linux VXLAN device of VNI 100 in the lab's underlay namespace, which
  * only takes VXLAN of that VNI.  The lab runner reports what the peer
  * received.  A security group rule blocks a port, and the link follows
- * "zocctl dev set ... link down|up".  A hostile driver (the test module
+ * "zocctl dev set ... link down|up".  It has a queue pair per host CPU,
+ * each carrying its CPU's flows both ways, and "ethtool -L" changes how
+ * many are used in the middle of a transfer.  A hostile driver (the test module
  * zoc_virtio_hostile_test, with virtio-pci unbound) only makes the device
  * need a reset, and it works again; a virtio-blk device that fio verifies
  * on meanwhile does not notice.  The service VM's virtio models can be replaced (their
@@ -506,6 +508,123 @@ TEST_F_TIMEOUT(vnet, ring_resize, 300)
 				    "ping -c 3 -W 5 %s", PEER_IP))
 			TH_LOG("%s", self->out);
 	/* A reset of the device would have been counted; none was. */
+	EXPECT_EQ(0, zoc_dev_stat(DEV_NAME, "resets"));
+	EXPECT_EQ(0, zoc_dev_stat(DEV_NAME, "invalid"));
+}
+
+/* Statistic @name of "ethtool -S @ifname", or -1. */
+static long long eth_stat(const char *ifname, const char *name)
+{
+	char out[64];
+
+	if (zoc_sh(out, sizeof(out),
+		   "ethtool -S %s | awk '$1 == \"%s:\" { print $2; f = 1 } END { exit !f }'",
+		   ifname, name))
+		return -1;
+	return atoll(out);
+}
+
+/* Packets queue pair @pair of @ifname carried: received + sent, or -1. */
+static long long pair_packets(const char *ifname, int pair, bool rx)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%s_queue_%d_packets", rx ? "rx" : "tx",
+		 pair);
+	return eth_stat(ifname, name);
+}
+
+/* The combined channels "ethtool -l" reports: its maximum and current. */
+static int channels(const char *ifname, int *max, int *cur)
+{
+	char out[64];
+
+	if (zoc_sh(out, sizeof(out),
+		   "ethtool -l %s | awk '/^Combined:/ { print $2 }'", ifname) ||
+	    sscanf(out, "%d %d", max, cur) != 2)
+		return -EIO;
+	return 0;
+}
+
+#define MQ_PAIRS_MAX	7	/* what a virtio-net device serves */
+
+/*
+ * One queue pair per host CPU by default, and the driver uses them all;
+ * what each CPU sends goes out on its pair (the driver's XPS), and the
+ * replies come back on that pair: the device steers a flow to the pair it
+ * last sent on.  "ethtool -L" down to one pair in the middle of a TCP
+ * transfer: the device then delivers on pair 0 only, and back to every
+ * pair; the peer gets every byte right.
+ */
+TEST_F_TIMEOUT(vnet, multiqueue, 600)
+{
+	long long rx[MQ_PAIRS_MAX], tx[MQ_PAIRS_MAX], n;
+	int cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int max, cur, want, fd, i;
+	char verdict[64];
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	if (zoc_missing("ethtool") || zoc_missing("taskset"))
+		SKIP(return, "ethtool and taskset are needed");
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no VPC peer");
+	if (cpus < 2)
+		SKIP(return, "one CPU: one queue pair");
+	want = cpus < MQ_PAIRS_MAX ? cpus : MQ_PAIRS_MAX;
+	ASSERT_EQ(0, channels(self->ifname, &max, &cur));
+	ASSERT_EQ(want, max);
+	ASSERT_EQ(want, cur);
+
+	/* From each CPU in turn: its pair carries the ping both ways. */
+	for (i = 0; i < want; i++) {
+		rx[i] = pair_packets(self->ifname, i, true);
+		tx[i] = pair_packets(self->ifname, i, false);
+		ASSERT_LE(0, rx[i]);
+		ASSERT_LE(0, tx[i]);
+		EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+				    "taskset -c %d ping -c 10 -i 0.2 -W 5 %s",
+				    i, PEER_IP))
+			TH_LOG("%s", self->out);
+		n = pair_packets(self->ifname, i, false) - tx[i];
+		EXPECT_LE(10, n) TH_LOG("pair %d sent %lld", i, n);
+		n = pair_packets(self->ifname, i, true) - rx[i];
+		EXPECT_LE(10, n) TH_LOG("pair %d received %lld", i, n);
+	}
+
+	/* A transfer: one pair from its second third, all in its last. */
+	fd = peer_connect(self->lab, PORT_OPEN, 20);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, send_pattern(fd, HALF_BYTES));
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "ethtool -L %s combined 1", self->ifname))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, channels(self->ifname, &max, &cur));
+	EXPECT_EQ(1, cur);
+	for (i = 0; i < want; i++) {
+		rx[i] = pair_packets(self->ifname, i, true);
+		tx[i] = pair_packets(self->ifname, i, false);
+	}
+	EXPECT_EQ(0, send_pattern(fd, HALF_BYTES));
+	EXPECT_LT(rx[0], pair_packets(self->ifname, 0, true));
+	EXPECT_LT(tx[0], pair_packets(self->ifname, 0, false));
+	for (i = 1; i < want; i++) {
+		EXPECT_EQ(rx[i], pair_packets(self->ifname, i, true))
+			TH_LOG("pair %d received with one pair in use", i);
+		EXPECT_EQ(tx[i], pair_packets(self->ifname, i, false));
+	}
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "ethtool -L %s combined %d", self->ifname, want))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, channels(self->ifname, &max, &cur));
+	EXPECT_EQ(want, cur);
+	EXPECT_EQ(0, send_pattern(fd, HALF_BYTES));
+	close(fd);
+	ASSERT_EQ(0, peer_received(self->lab, PORT_OPEN, self->out,
+				   sizeof(self->out), 60));
+	snprintf(verdict, sizeof(verdict), "%d good ", 3 * HALF_BYTES);
+	EXPECT_EQ(0, strncmp(self->out, verdict, strlen(verdict)))
+		TH_LOG("the peer: %s", self->out);
 	EXPECT_EQ(0, zoc_dev_stat(DEV_NAME, "resets"));
 	EXPECT_EQ(0, zoc_dev_stat(DEV_NAME, "invalid"));
 }

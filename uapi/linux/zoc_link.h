@@ -447,6 +447,11 @@ struct zoc_msg_irq {
 #define ZOC_DEV_VIRTIO_BLK	2
 #define ZOC_DEV_VIRTIO_NET	3
 
+/* zoc_ctrl_dev_create.queues: the most a device of each type serves */
+#define ZOC_DEV_NVME_MAX_QUEUES		31	/* I/O pairs: 64 doorbells */
+#define ZOC_DEV_VIRTIO_BLK_MAX_QUEUES	16
+#define ZOC_DEV_VIRTIO_NET_MAX_QUEUES	7	/* and a control queue */
+
 #define ZOC_DEV_NAME_LEN	16	/* with the terminating NUL */
 
 /* zoc_ctrl_dev_create.flags */

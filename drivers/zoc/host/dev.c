@@ -33,7 +33,6 @@
 #define ZOC_BUS_CTRL_TIMEOUT	(10 * HZ)
 /* A stock driver's probe that waits longer for the device: it is stuck */
 #define ZOC_BUS_PROBE_TIMEOUT	(20 * HZ)
-#define ZOC_BUS_DEF_QUEUES_MAX	31	/* what 64 doorbells allow NVMe */
 
 /* --- hot-plug and management --------------------------------------------- */
 
@@ -297,11 +296,26 @@ void zoc_vfn_dev_req(struct zoc_vfn *fn, u8 type,
  *
  * Return: 0 or a negative errno, explained in @extack.
  */
+/* The most queues (pairs) a device of @type serves; 0 if not known. */
+static unsigned int zoc_host_dev_max_queues(u32 type)
+{
+	switch (type) {
+	case ZOC_DEV_NVME:
+		return ZOC_DEV_NVME_MAX_QUEUES;
+	case ZOC_DEV_VIRTIO_BLK:
+		return ZOC_DEV_VIRTIO_BLK_MAX_QUEUES;
+	case ZOC_DEV_VIRTIO_NET:
+		return ZOC_DEV_VIRTIO_NET_MAX_QUEUES;
+	}
+	return 0;
+}
+
 int zoc_host_dev_add(struct zoc_host *host, const struct zoc_host_dev_req *dreq,
 		     struct netlink_ext_ack *extack)
 {
 	const char *name = dreq->name, *backend = dreq->backend;
 	u32 type = dreq->type, queues = dreq->queues, flags = dreq->flags;
+	unsigned int max;
 	struct zoc_bus *b = host->bus;
 	struct zoc_ctrl_dev_create req = {};
 	bool net = type == ZOC_DEV_VIRTIO_NET;
@@ -316,11 +330,17 @@ int zoc_host_dev_add(struct zoc_host *host, const struct zoc_host_dev_req *dreq,
 		return -EINVAL;
 	}
 	/*
-	 * One queue pair per host CPU unless told otherwise; network
-	 * devices have one pair (no multiqueue yet).
+	 * One queue pair per host CPU unless told otherwise, up to what the
+	 * device type serves; a type the host does not know gets what the
+	 * service VM's model gives by default.
 	 */
+	max = zoc_host_dev_max_queues(type);
+	if (max && queues > max) {
+		NL_SET_ERR_MSG(extack, "more queues than the device type serves");
+		return -EINVAL;
+	}
 	if (!queues)
-		queues = net ? 1 : min(num_online_cpus(), ZOC_BUS_DEF_QUEUES_MAX);
+		queues = min(num_online_cpus(), max);
 	mutex_lock(&b->mutex);
 	if (zoc_bus_find(b, name)) {
 		NL_SET_ERR_MSG(extack, "a device of that name exists");

@@ -6,7 +6,10 @@
  * device could only read, too short for a header, or of more descriptors
  * than the device keeps: each sets DEVICE_NEEDS_RESET.  Frames too long
  * to be Ethernet, or whose checksum lies outside them, are dropped, the
- * device still working; a queue reset raced with DRIVER_OK ends.
+ * device still working; a queue reset raced with DRIVER_OK ends.  On the
+ * control queue of a device of several queue pairs, commands other than
+ * setting a count of pairs it has are refused with VIRTIO_NET_ERR, and a
+ * command with no room for its status sets DEVICE_NEEDS_RESET.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -220,6 +223,139 @@ static void zvh_net_rx_too_many(struct zvh_dev *zd)
 	zvh_needs_reset(zd, "receive chain of 5 descriptors");
 }
 
+/* --- the control queue --------------------------------------------------- */
+
+#define ZVH_NET_CTRL_ACK	64	/* the status byte, in the data buffer */
+
+/*
+ * Up with the control queue, the last one, and multiqueue.  Return: 0, or
+ * -ENODEV if the device has one pair (no control queue: nothing to test).
+ */
+static int zvh_net_ctrl_up(struct zvh_dev *zd)
+{
+	u16 nr;
+
+	if (zvh_reset(zd))
+		return -EIO;
+	nr = ioread16(zvh_common(zd, VIRTIO_PCI_COMMON_NUMQ));
+	if (nr < 3 || !(nr % 2)) {
+		pr_info("%s: %u queues, no control queue\n", pci_name(zd->pdev),
+			nr);
+		return -ENODEV;
+	}
+	zd->queue = nr - 1;
+	if (zvh_bring_up(zd, ZVH_F_NET_CTRL_VQ | ZVH_F_NET_MQ))
+		return -EIO;
+	/* Not a status byte of ours: it must stay as it is. */
+	*zd->status = ZVH_POISON;
+	return 0;
+}
+
+/*
+ * Command @class/@cmd with @len bytes of @data: readable header and data,
+ * then a writable status byte.  Return: the status, or -errno.
+ */
+static int zvh_net_ctrl_cmd(struct zvh_dev *zd, const char *name, u8 class,
+			    u8 cmd, const void *data, u32 len)
+{
+	struct virtio_net_ctrl_hdr *hdr = zd->data;
+	u8 *ack = zd->data + ZVH_NET_CTRL_ACK;
+	u32 id, used;
+	int ret;
+
+	hdr->class = class;
+	hdr->cmd = cmd;
+	if (len)
+		memcpy(hdr + 1, data, len);
+	*ack = ZVH_POISON;
+	zvh_desc(&zd->desc[0], zd->data_dma, sizeof(*hdr) + len,
+		 VRING_DESC_F_NEXT, 1);
+	zvh_desc(&zd->desc[1], zd->data_dma + ZVH_NET_CTRL_ACK, 1,
+		 VRING_DESC_F_WRITE, 0);
+	zvh_submit(zd, 0);
+	ret = zvh_wait_used(zd, name, &id, &used);
+	if (ret)
+		return ret;
+	if (id || used != 1) {
+		zvh_fail(zd, "%s: used id %u length %u, expected 0 and 1",
+			 name, id, used);
+		return -EPROTO;
+	}
+	return READ_ONCE(*ack);
+}
+
+/* The command is answered @want; a refusal is counted as invalid. */
+static void zvh_net_ctrl_expect(struct zvh_dev *zd, const char *name, u8 class,
+				u8 cmd, const void *data, u32 len, u8 want)
+{
+	int ret = zvh_net_ctrl_cmd(zd, name, class, cmd, data, len);
+
+	if (ret < 0)
+		return;
+	if (ret != want)
+		zvh_fail(zd, "%s: status %d, expected %u", name, ret, want);
+	else if (want != VIRTIO_NET_OK)
+		zd->log.refused++;
+}
+
+/* Counts of pairs to set, relative to the device's maximum */
+#define ZVH_NET_PAIRS_MAX	-1
+#define ZVH_NET_PAIRS_OVER	-2
+
+/* Pair counts in and out of range, a command not offered, a short one */
+static void zvh_net_ctrl_pairs(struct zvh_dev *zd)
+{
+	static const struct {
+		const char *name;
+		int pairs;
+		u8 want;
+	} sets[] = {
+		{ "all pairs", ZVH_NET_PAIRS_MAX, VIRTIO_NET_OK },
+		{ "no pair", 0, VIRTIO_NET_ERR },
+		{ "one pair too many", ZVH_NET_PAIRS_OVER, VIRTIO_NET_ERR },
+		{ "65535 pairs", 0xffff, VIRTIO_NET_ERR },
+		{ "one pair", 1, VIRTIO_NET_OK },
+	};
+	struct virtio_net_config __iomem *cfg = zd->bar + ZVH_DEVICE;
+	struct virtio_net_ctrl_mq mq;
+	unsigned int i;
+	u16 max, n;
+	u8 on = 1;
+
+	if (zvh_net_ctrl_up(zd))
+		return;
+	max = ioread16(&cfg->max_virtqueue_pairs);
+	for (i = 0; i < ARRAY_SIZE(sets); i++) {
+		n = sets[i].pairs == ZVH_NET_PAIRS_MAX ? max :
+		    sets[i].pairs == ZVH_NET_PAIRS_OVER ? max + 1 :
+		    sets[i].pairs;
+		mq.virtqueue_pairs = __cpu_to_virtio16(true, n);
+		zvh_net_ctrl_expect(zd, sets[i].name, VIRTIO_NET_CTRL_MQ,
+				    VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, &mq,
+				    sizeof(mq), sets[i].want);
+	}
+	zvh_net_ctrl_expect(zd, "pairs without a count", VIRTIO_NET_CTRL_MQ,
+			    VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, NULL, 0,
+			    VIRTIO_NET_ERR);
+	zvh_net_ctrl_expect(zd, "promiscuous, not offered", VIRTIO_NET_CTRL_RX,
+			    VIRTIO_NET_CTRL_RX_PROMISC, &on, sizeof(on),
+			    VIRTIO_NET_ERR);
+}
+
+/* A command with nowhere to write its status */
+static void zvh_net_ctrl_no_status(struct zvh_dev *zd)
+{
+	struct virtio_net_ctrl_hdr *hdr = zd->data;
+
+	if (zvh_net_ctrl_up(zd))
+		return;
+	hdr->class = VIRTIO_NET_CTRL_MQ;
+	hdr->cmd = VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET;
+	zvh_desc(&zd->desc[0], zd->data_dma, sizeof(*hdr) + 2, 0, 0);
+	zvh_submit(zd, 0);
+	zvh_needs_reset(zd, "control command without a status byte");
+}
+
 #define ZVH_NET_TX(name)	{ #name, zvh_net_##name, .queue = ZVH_NET_TXQ }
 #define ZVH_NET_RX(name)	{ #name, zvh_net_##name, .queue = ZVH_NET_RXQ }
 
@@ -238,6 +374,8 @@ const struct zvh_case zvh_net_cases[] = {
 	ZVH_NET_RX(rx_too_many),
 	{ "qreset_driver_ok", zvh_net_reset_before_driver_ok,
 	  .queue = ZVH_NET_RXQ, .manual = true },
+	{ "ctrl_pairs", zvh_net_ctrl_pairs, .manual = true },
+	{ "ctrl_no_status", zvh_net_ctrl_no_status, .manual = true },
 	{ "fuzz", zvh_fuzz, .queue = ZVH_NET_TXQ, .manual = true },
 	{ "svm_alive", zvh_net_send, .queue = ZVH_NET_TXQ },
 };

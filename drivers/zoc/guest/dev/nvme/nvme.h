@@ -54,7 +54,7 @@
 
 /* Queues */
 #define ZOC_NVME_DEF_QUEUES	2
-#define ZOC_NVME_MAX_QUEUES	31	/* with the admin pair: 64 doorbells */
+#define ZOC_NVME_MAX_QUEUES	ZOC_DEV_NVME_MAX_QUEUES
 #define ZOC_NVME_MAX_QSIZE	1024	/* entries; CAP.MQES is one less */
 #define ZOC_NVME_IO_BUDGET	64	/* commands per run of a queue's work */
 #define ZOC_NVME_TRACKED	240	/* commands in flight in a controller */

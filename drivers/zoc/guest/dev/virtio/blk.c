@@ -559,7 +559,7 @@ static int zoc_vblk_new(struct zoc_pdev *pdev,
 	const char *serial;
 	int ret;
 
-	if (queues > ZOC_VIRTIO_MAX_QUEUES)
+	if (queues > ZOC_DEV_VIRTIO_BLK_MAX_QUEUES)
 		return -EINVAL;
 	vblk = kzalloc(sizeof(*vblk), GFP_KERNEL);
 	if (!vblk)

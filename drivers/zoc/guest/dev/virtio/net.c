@@ -5,12 +5,20 @@
  * a netdev of the service VM that the proxy keeps (zoc_port_get()): the
  * device attaches to it as its peer.
  *
- * One queue pair (receive 0, transmit 1), no control queue.  Offered:
- * VIRTIO_NET_F_MAC and _STATUS (the link is up while the host's
- * administrator wants it and the representor is up), _MTU (1500),
- * _MRG_RXBUF and _CSUM: the host may leave checksums to us, and the
- * service VM completes them where the stack cannot (before XDP).  Packets
- * for the host always carry complete checksums.
+ * Queue pairs as the host asked, one by default (the host asks for one
+ * per host CPU): receive queue 2N and transmit queue 2N + 1 of pair N.
+ * With more than one, VIRTIO_NET_F_MQ and a control queue after the
+ * pairs, which takes VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET only: the driver
+ * uses the first pairs it sets there, one after a reset.  Packets for the
+ * host follow their flow: they go to the receive queue of the pair the
+ * flow last transmitted on (the specification's automatic receive
+ * steering), by a symmetric hash of its addresses and ports; a flow not
+ * seen yet goes by its hash.  Also offered: VIRTIO_NET_F_MAC and _STATUS
+ * (the link is up while the host's administrator wants it and the
+ * representor is up), _MTU (1500), _MRG_RXBUF and _CSUM: the host may
+ * leave checksums to us, and the service VM completes them where the
+ * stack cannot (before XDP).  Packets for the host always carry complete
+ * checksums.
  *
  * The driver's receive buffers are kept as they arrive and filled when a
  * packet comes; a reset gives them back unused.  Every descriptor was
@@ -34,6 +42,7 @@
 #include <linux/virtio_ids.h>
 #include <linux/virtio_net.h>
 #include <net/checksum.h>
+#include <net/flow_dissector.h>
 #include <net/xdp.h>
 #include <linux/zoc_link.h>
 
@@ -41,9 +50,7 @@
 #include "virtio.h"
 
 #define ZOC_VNET_CLASS		0x020000	/* network, Ethernet */
-#define ZOC_VNET_RXQ		0
-#define ZOC_VNET_TXQ		1
-#define ZOC_VNET_QUEUES		2
+#define ZOC_VNET_MAX_PAIRS	ZOC_DEV_VIRTIO_NET_MAX_QUEUES
 #define ZOC_VNET_MAX_FRAME	(VLAN_ETH_HLEN + ZOC_VNET_MTU)
 /* Descriptors of a receive buffer we keep; Linux posts one */
 #define ZOC_VNET_RX_SEGS	4
@@ -56,6 +63,34 @@
 				 BIT_ULL(VIRTIO_NET_F_MAC) |		\
 				 BIT_ULL(VIRTIO_NET_F_MRG_RXBUF) |	\
 				 BIT_ULL(VIRTIO_NET_F_STATUS))
+#define ZOC_VNET_MQ_FEATURES	(ZOC_VNET_FEATURES |			\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |	\
+				 BIT_ULL(VIRTIO_NET_F_MQ))
+
+static_assert(2 * ZOC_VNET_MAX_PAIRS + 1 <= ZOC_VIRTIO_MAX_QUEUES);
+
+/* The queues of pair @pair, and the pair of queue @index */
+static inline unsigned int zoc_vnet_rxq_index(unsigned int pair)
+{
+	return 2 * pair;
+}
+
+static inline unsigned int zoc_vnet_pair(unsigned int index)
+{
+	return index / 2;
+}
+
+static inline bool zoc_vnet_is_rxq(const struct zoc_vnet *vnet,
+				   unsigned int index)
+{
+	return index < 2 * vnet->pairs && !(index % 2);
+}
+
+static inline bool zoc_vnet_is_txq(const struct zoc_vnet *vnet,
+				   unsigned int index)
+{
+	return index < 2 * vnet->pairs && index % 2;
+}
 
 /**
  * struct zoc_vnet_rxbuf - a receive buffer of the host, kept until used
@@ -71,6 +106,46 @@ struct zoc_vnet_rxbuf {
 	struct zoc_vq_seg segs[ZOC_VNET_RX_SEGS];
 };
 
+/* --- steering ------------------------------------------------------------- */
+
+/*
+ * A hash of a frame's flow, the same both ways (flow_hash_from_keys()
+ * orders addresses and ports): @len bytes at @data, the start of the
+ * frame, which is @skb's if @skb is not NULL.  0 for what has no flow.
+ */
+static u32 zoc_vnet_flow_hash(const struct zoc_vnet *vnet,
+			      const struct sk_buff *skb, const void *data,
+			      unsigned int len)
+{
+	const struct ethhdr *eth = data;
+	struct flow_keys keys;
+
+	if (len < ETH_HLEN ||
+	    !__skb_flow_dissect(dev_net(vnet->rep), skb, &flow_keys_dissector,
+				&keys, data, eth->h_proto, ETH_HLEN, len, 0))
+		return 0;
+	return flow_hash_from_keys(&keys);
+}
+
+/* The host transmitted a frame of flow @hash on @pair. */
+static void zoc_vnet_steer_from(struct zoc_vnet *vnet, u32 hash,
+				unsigned int pair)
+{
+	u8 *slot = &vnet->steer[hash % ZOC_VNET_STEER];
+
+	if (READ_ONCE(*slot) != pair)
+		WRITE_ONCE(*slot, pair);
+}
+
+/* The pair whose receive queue takes a frame of flow @hash. */
+static unsigned int zoc_vnet_steer_to(const struct zoc_vnet *vnet, u32 hash)
+{
+	unsigned int curr = READ_ONCE(vnet->curr_pairs);
+	unsigned int pair = READ_ONCE(vnet->steer[hash % ZOC_VNET_STEER]);
+
+	return pair < curr ? pair : reciprocal_scale(hash, curr);
+}
+
 /* --- to the host ---------------------------------------------------------- */
 
 /**
@@ -79,12 +154,14 @@ struct zoc_vnet_rxbuf {
  * @skb: the packet, or NULL
  * @data: the packet if not in @skb
  * @len: its length
+ * @pair: the queue pair that takes it
  */
 struct zoc_vnet_src {
 	struct virtio_net_hdr_mrg_rxbuf hdr;
 	const struct sk_buff *skb;
 	const void *data;
 	unsigned int len;
+	unsigned int pair;
 };
 
 /* Copy bytes [@off, @off + @len) of header and packet to @dst. */
@@ -145,36 +222,38 @@ static bool zoc_vnet_to_host(struct zoc_vnet *vnet, struct zoc_vnet_src *src)
 	u32 lens[ZOC_VNET_MAX_BUFS];
 	const struct zoc_vnet_rxbuf *buf;
 	struct zoc_virtio_queue *vq;
+	struct zoc_vnet_rxq *rxq;
 	bool mrg, ok = true;
 	unsigned int i;
 
 	/* Up once the device runs: its representor may run before. */
 	if (!smp_load_acquire(&vnet->link_up))
 		return false;
-	vq = zoc_virtio_queue(vnet->vdev, ZOC_VNET_RXQ);
+	vq = zoc_virtio_queue(vnet->vdev, zoc_vnet_rxq_index(src->pair));
+	rxq = &vnet->rxq[src->pair];
 	mrg = zoc_virtio_has_feature(vnet->vdev, VIRTIO_NET_F_MRG_RXBUF);
 	if (!zoc_virtio_vq_running(vq))
 		return false;
-	spin_lock_bh(&vnet->rx_lock);
+	spin_lock_bh(&rxq->lock);
 	/* Which buffers it takes */
 	while (done < total) {
-		if (n == vnet->rx_prod - vnet->rx_cons || n == ZOC_VNET_MAX_BUFS ||
+		if (n == rxq->prod - rxq->cons || n == ZOC_VNET_MAX_BUFS ||
 		    (n && !mrg)) {
-			spin_unlock_bh(&vnet->rx_lock);
+			spin_unlock_bh(&rxq->lock);
 			return false;
 		}
-		buf = &vnet->rx[(vnet->rx_cons + n) % ZOC_VIRTIO_QUEUE_SIZE];
+		buf = &rxq->bufs[(rxq->cons + n) % ZOC_VIRTIO_QUEUE_SIZE];
 		heads[n] = buf->head;
 		lens[n] = min(buf->len, total - done);
 		done += lens[n++];
 	}
 	src->hdr.num_buffers = __cpu_to_virtio16(true, n);
 	for (i = 0, done = 0; i < n && ok; done += lens[i++]) {
-		buf = &vnet->rx[(vnet->rx_cons + i) % ZOC_VIRTIO_QUEUE_SIZE];
+		buf = &rxq->bufs[(rxq->cons + i) % ZOC_VIRTIO_QUEUE_SIZE];
 		ok = zoc_vnet_fill(vnet, buf, src, done, lens[i]);
 	}
-	vnet->rx_cons += n;
-	spin_unlock_bh(&vnet->rx_lock);
+	rxq->cons += n;
+	spin_unlock_bh(&rxq->lock);
 	if (!ok)
 		memset(lens, 0, sizeof(lens));
 	zoc_vq_complete_multi(vq, heads, lens, n);
@@ -187,11 +266,17 @@ static bool zoc_vnet_send_skb(struct zoc_port_peer *peer, struct sk_buff *skb)
 {
 	struct zoc_vnet *vnet = container_of(peer, struct zoc_vnet, peer);
 	struct zoc_vnet_src src = { .skb = skb, .len = skb->len };
+	u32 hash;
 
 	/* The host did not take VIRTIO_NET_F_GUEST_CSUM: complete them. */
 	if (skb->len > ZOC_VNET_MAX_FRAME ||
 	    (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)))
 		return false;
+	if (vnet->pairs > 1) {
+		hash = zoc_vnet_flow_hash(vnet, skb, skb->data,
+					  skb_headlen(skb));
+		src.pair = zoc_vnet_steer_to(vnet, hash);
+	}
 	return zoc_vnet_to_host(vnet, &src);
 }
 
@@ -201,7 +286,12 @@ static bool zoc_vnet_send_buf(struct zoc_port_peer *peer, const void *data,
 	struct zoc_vnet *vnet = container_of(peer, struct zoc_vnet, peer);
 	struct zoc_vnet_src src = { .data = data, .len = len };
 
-	return len <= ZOC_VNET_MAX_FRAME && zoc_vnet_to_host(vnet, &src);
+	if (len > ZOC_VNET_MAX_FRAME)
+		return false;
+	if (vnet->pairs > 1)
+		src.pair = zoc_vnet_steer_to(vnet, zoc_vnet_flow_hash(vnet, NULL,
+								      data, len));
+	return zoc_vnet_to_host(vnet, &src);
 }
 
 /* --- from the host -------------------------------------------------------- */
@@ -226,28 +316,34 @@ static bool zoc_vnet_csum(void *data, unsigned int len,
 }
 
 /*
- * Hand a frame of the host to the representor; false if dropped.  In a run
- * of the queue's work: bottom halves off, RCU held (zoc_vnet_begin()).
+ * Hand a frame of the host, transmitted on @pair, to the representor;
+ * false if dropped.  In a run of the queue's work: bottom halves off, RCU
+ * held (zoc_vnet_begin()).
  */
 static bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
-			const struct virtio_net_hdr *hdr, unsigned int len)
+			const struct virtio_net_hdr *hdr, unsigned int len,
+			unsigned int pair)
 {
 	struct bpf_prog *prog = zoc_port_xdp_prog(vnet->rep);
 	struct sk_buff *skb;
 	struct page *page;
+	void *data;
 
 	if (prog) {
 		page = dev_alloc_page();
 		if (!page)
 			return false;
+		data = page_address(page) + XDP_PACKET_HEADROOM;
 		if (zoc_vq_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
-				      page_address(page) + XDP_PACKET_HEADROOM,
-				      len) ||
-		    !zoc_vnet_csum(page_address(page) + XDP_PACKET_HEADROOM,
-				   len, hdr)) {
+				      data, len) ||
+		    !zoc_vnet_csum(data, len, hdr)) {
 			put_page(page);
 			return false;
 		}
+		if (vnet->pairs > 1)
+			zoc_vnet_steer_from(vnet, zoc_vnet_flow_hash(vnet, NULL,
+								     data, len),
+					    pair);
 		zoc_port_rx_xdp(vnet->rep, prog, page, len);
 		return true;
 	}
@@ -260,6 +356,10 @@ static bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 		kfree_skb(skb);
 		return false;
 	}
+	if (vnet->pairs > 1)
+		zoc_vnet_steer_from(vnet, zoc_vnet_flow_hash(vnet, NULL,
+							     skb->data, len),
+				    pair);
 	zoc_port_rx_skb(vnet->rep, skb);
 	return true;
 }
@@ -284,7 +384,8 @@ static int zoc_vnet_tx(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
 	     __virtio16_to_cpu(true, hdr.hdr.csum_start) < ETH_HLEN)) {
 		zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_INVALID, 1);
 	} else if (netif_running(vnet->rep)) {
-		ok = zoc_vnet_rx(vnet, chain, &hdr.hdr, len);
+		ok = zoc_vnet_rx(vnet, chain, &hdr.hdr, len,
+				 zoc_vnet_pair(zoc_virtio_vq_index(vq)));
 	}
 	zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_COMMANDS, 1);
 	if (ok) {
@@ -297,8 +398,8 @@ static int zoc_vnet_tx(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
 	return 0;
 }
 
-/* A receive buffer: kept until a packet for the host comes. */
-static int zoc_vnet_rx_buf(struct zoc_vnet *vnet,
+/* A receive buffer of @rxq: kept until a packet for the host comes. */
+static int zoc_vnet_rx_buf(struct zoc_vnet_rxq *rxq,
 			   const struct zoc_vq_chain *chain)
 {
 	struct zoc_vnet_rxbuf *buf;
@@ -306,20 +407,66 @@ static int zoc_vnet_rx_buf(struct zoc_vnet *vnet,
 	if (chain->nr_out || chain->nr_segs > ZOC_VNET_RX_SEGS ||
 	    chain->in_len < ZOC_VNET_HDR_LEN)
 		return -EINVAL;
-	spin_lock_bh(&vnet->rx_lock);
+	spin_lock_bh(&rxq->lock);
 	/* The transport never has more chains of a queue in flight. */
-	if (WARN_ON_ONCE(vnet->rx_prod - vnet->rx_cons >=
-			 ZOC_VIRTIO_QUEUE_SIZE)) {
-		spin_unlock_bh(&vnet->rx_lock);
+	if (WARN_ON_ONCE(rxq->prod - rxq->cons >= ZOC_VIRTIO_QUEUE_SIZE)) {
+		spin_unlock_bh(&rxq->lock);
 		return -EINVAL;
 	}
-	buf = &vnet->rx[vnet->rx_prod % ZOC_VIRTIO_QUEUE_SIZE];
+	buf = &rxq->bufs[rxq->prod % ZOC_VIRTIO_QUEUE_SIZE];
 	buf->head = chain->head;
 	buf->nr_segs = chain->nr_segs;
 	buf->len = chain->in_len;
 	memcpy(buf->segs, chain->segs, chain->nr_segs * sizeof(*chain->segs));
-	vnet->rx_prod++;
-	spin_unlock_bh(&vnet->rx_lock);
+	rxq->prod++;
+	spin_unlock_bh(&rxq->lock);
+	return 0;
+}
+
+/*
+ * A command on the control queue: VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET with a
+ * count of pairs we offer is taken, anything else refused
+ * (VIRTIO_NET_ERR).  A chain with no room for the command or its status
+ * breaks the rules: the device needs a reset.
+ */
+static int zoc_vnet_ctrl(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
+			 const struct zoc_vq_chain *chain)
+{
+	struct virtio_net_ctrl_hdr hdr;
+	virtio_net_ctrl_ack ack = VIRTIO_NET_ERR;
+	struct virtio_net_ctrl_mq mq;
+	unsigned int pairs;
+	int ret;
+
+	if (chain->out_len < sizeof(hdr) || !chain->in_len)
+		return -EINVAL;
+	ret = zoc_vq_chain_read(vnet->vdev, chain, 0, &hdr, sizeof(hdr));
+	if (ret)
+		return ret;
+	if (hdr.class == VIRTIO_NET_CTRL_MQ &&
+	    hdr.cmd == VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET &&
+	    chain->out_len == sizeof(hdr) + sizeof(mq)) {
+		ret = zoc_vq_chain_read(vnet->vdev, chain, sizeof(hdr), &mq,
+					sizeof(mq));
+		if (ret)
+			return ret;
+		pairs = __virtio16_to_cpu(true, mq.virtqueue_pairs);
+		if (pairs >= VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN &&
+		    pairs <= vnet->pairs) {
+			if (pairs != READ_ONCE(vnet->curr_pairs))
+				netdev_info(vnet->rep,
+					    "%u of %u queue pairs in use\n",
+					    pairs, vnet->pairs);
+			WRITE_ONCE(vnet->curr_pairs, pairs);
+			ack = VIRTIO_NET_OK;
+		}
+	}
+	if (ack != VIRTIO_NET_OK)
+		zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_INVALID, 1);
+	ret = zoc_vq_chain_write(vnet->vdev, chain, 0, &ack, sizeof(ack));
+	if (ret)
+		return ret;
+	zoc_vq_complete(vq, chain->head, sizeof(ack));
 	return 0;
 }
 
@@ -327,10 +474,13 @@ static int zoc_vnet_handle(struct zoc_virtio_queue *vq,
 			   const struct zoc_vq_chain *chain)
 {
 	struct zoc_vnet *vnet = zoc_virtio_priv(zoc_virtio_vq_dev(vq));
+	unsigned int index = zoc_virtio_vq_index(vq);
 
-	if (zoc_virtio_vq_index(vq) == ZOC_VNET_RXQ)
-		return zoc_vnet_rx_buf(vnet, chain);
-	return zoc_vnet_tx(vnet, vq, chain);
+	if (zoc_vnet_is_rxq(vnet, index))
+		return zoc_vnet_rx_buf(&vnet->rxq[zoc_vnet_pair(index)], chain);
+	if (zoc_vnet_is_txq(vnet, index))
+		return zoc_vnet_tx(vnet, vq, chain);
+	return zoc_vnet_ctrl(vnet, vq, chain);
 }
 
 /*
@@ -347,8 +497,10 @@ static void zoc_vnet_begin(struct zoc_virtio_queue *vq)
 static void zoc_vnet_end(struct zoc_virtio_queue *vq)
 	__releases(RCU)
 {
+	struct zoc_vnet *vnet = zoc_virtio_priv(zoc_virtio_vq_dev(vq));
+
 	/* This CPU's redirects, if any: cheap when there are none. */
-	if (zoc_virtio_vq_index(vq) == ZOC_VNET_TXQ)
+	if (zoc_vnet_is_txq(vnet, zoc_virtio_vq_index(vq)))
 		xdp_do_flush();
 	rcu_read_unlock();
 	local_bh_enable();
@@ -357,16 +509,27 @@ static void zoc_vnet_end(struct zoc_virtio_queue *vq)
 static void zoc_vnet_drain(struct zoc_virtio_queue *vq)
 {
 	struct zoc_vnet *vnet = zoc_virtio_priv(zoc_virtio_vq_dev(vq));
+	unsigned int index = zoc_virtio_vq_index(vq);
+	struct zoc_vnet_rxq *rxq;
 	unsigned int n;
 
-	if (zoc_virtio_vq_index(vq) != ZOC_VNET_RXQ)
+	if (!zoc_vnet_is_rxq(vnet, index))
 		return;
-	spin_lock_bh(&vnet->rx_lock);
-	n = vnet->rx_prod - vnet->rx_cons;
-	vnet->rx_cons = vnet->rx_prod;
-	spin_unlock_bh(&vnet->rx_lock);
+	rxq = &vnet->rxq[zoc_vnet_pair(index)];
+	spin_lock_bh(&rxq->lock);
+	n = rxq->prod - rxq->cons;
+	rxq->cons = rxq->prod;
+	spin_unlock_bh(&rxq->lock);
 	while (n--)
 		zoc_vq_drop(vq);
+}
+
+/* The driver reset the device: one pair until it sets more. */
+static void zoc_vnet_reset(struct zoc_virtio_dev *vdev)
+{
+	struct zoc_vnet *vnet = zoc_virtio_priv(vdev);
+
+	WRITE_ONCE(vnet->curr_pairs, 1);
 }
 
 static const struct zoc_virtio_ops zoc_vnet_ops = {
@@ -378,7 +541,11 @@ static const struct zoc_virtio_ops zoc_vnet_ops = {
 	.begin = zoc_vnet_begin,
 	.end = zoc_vnet_end,
 	.drain = zoc_vnet_drain,
+	.reset = zoc_vnet_reset,
 };
+
+/* The same with more than one pair: set up by zoc_virtio_net_init() */
+static struct zoc_virtio_ops zoc_vnet_mq_ops __ro_after_init;
 
 /* --- devices -------------------------------------------------------------- */
 
@@ -386,8 +553,8 @@ static const struct zoc_virtio_ops zoc_vnet_ops = {
  * zoc_vnet_params_ok - whether a request for a vNIC can be served
  * @params: the request, from the host or a live record (untrusted)
  *
- * A unicast MAC, a VNI and prefix length in range, one queue pair:
- * multiqueue is not offered.
+ * A unicast MAC, a VNI and prefix length in range, at most
+ * ZOC_VNET_MAX_PAIRS queue pairs.
  */
 static bool zoc_vnet_params_ok(const struct zoc_proxy_params *params)
 {
@@ -396,17 +563,20 @@ static bool zoc_vnet_params_ok(const struct zoc_proxy_params *params)
 	return is_valid_ether_addr(id->mac) && !id->reserved &&
 	       le32_to_cpu(id->vni) <= ZOC_VNET_VNI_MAX &&
 	       id->prefix_len >= 1 && id->prefix_len <= 32 &&
-	       params->queues <= 1;
+	       params->queues <= ZOC_VNET_MAX_PAIRS;
 }
 
 /**
  * struct zoc_vnet_saved - what virtio-net saves after its transport's
  * @admin_up: the host's administrator wants the link up
+ * @curr_pairs: the queue pairs the driver uses; 0 (saved before there was
+ *	more than one) is one
  * @reserved: zero
  */
 struct zoc_vnet_saved {
 	u8 admin_up;
-	u8 reserved[7];
+	u8 curr_pairs;
+	u8 reserved[6];
 };
 
 /*
@@ -465,7 +635,10 @@ static int zoc_vnet_prepare(struct zoc_proxy *proxy, unsigned int slot,
 
 static void zoc_vnet_free(struct zoc_vnet *vnet)
 {
-	kvfree(vnet->rx);
+	unsigned int i;
+
+	for (i = 0; i < vnet->pairs; i++)
+		kvfree(vnet->rxq[i].bufs);
 	kfree(vnet);
 }
 
@@ -486,6 +659,7 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	struct zoc_virtio_dev *vdev;
 	struct zoc_vnet *vnet;
 	bool kept, prepared;
+	unsigned int i;
 	int ret;
 
 	if (!zoc_vnet_params_ok(params))
@@ -496,19 +670,30 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	vnet->peer.ops = &zoc_vnet_port_ops;
 	vnet->pdev = pdev;
 	vnet->admin_up = true;
-	spin_lock_init(&vnet->rx_lock);
-	vnet->rx = kvcalloc(ZOC_VIRTIO_QUEUE_SIZE, sizeof(*vnet->rx),
-			    GFP_KERNEL);
-	if (!vnet->rx) {
-		ret = -ENOMEM;
-		goto out_free;
+	vnet->pairs = params->queues ?: 1;
+	vnet->curr_pairs = 1;
+	memset(vnet->steer, ZOC_VNET_STEER_NONE, sizeof(vnet->steer));
+	for (i = 0; i < vnet->pairs; i++) {
+		spin_lock_init(&vnet->rxq[i].lock);
+		vnet->rxq[i].bufs = kvcalloc(ZOC_VIRTIO_QUEUE_SIZE,
+					     sizeof(*vnet->rxq[i].bufs),
+					     GFP_KERNEL);
+		if (!vnet->rxq[i].bufs) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
 	}
 
 	memcpy(cfg.mac, params->net.mac, ETH_ALEN);
-	cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, 1);
+	cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, vnet->pairs);
 	cfg.mtu = __cpu_to_virtio16(true, ZOC_VNET_MTU);
-	vdev = zoc_virtio_create(pdev, &zoc_vnet_ops, ZOC_VNET_QUEUES,
-				 &cfg, sizeof(cfg), vnet, state);
+	if (vnet->pairs > 1)
+		vdev = zoc_virtio_create(pdev, &zoc_vnet_mq_ops,
+					 2 * vnet->pairs + 1, &cfg, sizeof(cfg),
+					 vnet, state);
+	else
+		vdev = zoc_virtio_create(pdev, &zoc_vnet_ops, 2, &cfg,
+					 sizeof(cfg), vnet, state);
 	if (IS_ERR(vdev)) {
 		ret = PTR_ERR(vdev);
 		goto out_free;
@@ -524,9 +709,11 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 			goto out_virtio;
 		saved = state + ret;
 		ret = -EINVAL;
-		if (len - ret < sizeof(*saved) || saved->admin_up > 1)
+		if (len - ret < sizeof(*saved) || saved->admin_up > 1 ||
+		    saved->curr_pairs > vnet->pairs)
 			goto out_virtio;
 		vnet->admin_up = saved->admin_up;
+		vnet->curr_pairs = saved->curr_pairs ?: 1;
 	}
 	vnet->rep = zoc_port_get(pdev->proxy, pdev->slot, params->name,
 				 &params->net, &kept);
@@ -621,6 +808,7 @@ static int zoc_vnet_detach(struct zoc_pdev *pdev, void *state, size_t len)
 		saved = state + ret;
 		memset(saved, 0, sizeof(*saved));
 		saved->admin_up = vnet->admin_up;
+		saved->curr_pairs = READ_ONCE(vnet->curr_pairs);
 		ret += sizeof(*saved);
 	}
 	zoc_vnet_free(vnet);
@@ -670,6 +858,8 @@ static struct zoc_proxy_model zoc_vnet_model = {
 
 int zoc_virtio_net_init(void)
 {
+	zoc_vnet_mq_ops = zoc_vnet_ops;
+	zoc_vnet_mq_ops.features = ZOC_VNET_MQ_FEATURES;
 	return zoc_proxy_register_model(&zoc_vnet_model);
 }
 

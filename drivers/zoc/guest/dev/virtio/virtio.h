@@ -397,6 +397,24 @@ void zoc_virtio_vq_interrupt(struct zoc_virtio_queue *vq);
 
 struct zoc_vnet_rxbuf;
 
+/* Flows whose receive queue follows their last transmit (hash buckets) */
+#define ZOC_VNET_STEER		256
+#define ZOC_VNET_STEER_NONE	0xff
+
+/**
+ * struct zoc_vnet_rxq - the receive buffers of one queue pair
+ * @lock: protects them: transmit paths and the receive queue
+ * @prod: buffers taken from the receive queue
+ * @cons: buffers filled or given back
+ * @bufs: the buffers, a ring of ZOC_VIRTIO_QUEUE_SIZE
+ */
+struct zoc_vnet_rxq {
+	spinlock_t lock;	/* transmit paths and the receive queue */
+	unsigned int prod;
+	unsigned int cons;
+	struct zoc_vnet_rxbuf *bufs;
+};
+
 /**
  * struct zoc_vnet - a virtio-net device; the peer of its representor
  * @peer: what its representor calls (zoc_port_attach())
@@ -405,10 +423,13 @@ struct zoc_vnet_rxbuf;
  * @rep: its representor, the proxy's
  * @admin_up: the host's administrator wants the link up; RTNL
  * @link_up: the link the driver sees: @admin_up and @rep up
- * @rx_lock: protects the receive buffers
- * @rx_prod: buffers taken from the receive queue
- * @rx_cons: buffers filled or given back
- * @rx: the buffers, a ring of ZOC_VIRTIO_QUEUE_SIZE
+ * @pairs: queue pairs offered (max_virtqueue_pairs); more than one with
+ *	VIRTIO_NET_F_MQ and its control queue
+ * @curr_pairs: queue pairs the driver uses, 1 to @pairs: 1 after a
+ *	reset, then what VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET says
+ * @steer: by flow hash bucket, the pair of the flow's last transmit, or
+ *	ZOC_VNET_STEER_NONE: where its packets for the host go
+ * @rxq: by pair, its receive buffers
  */
 struct zoc_vnet {
 	struct zoc_port_peer peer;
@@ -417,10 +438,10 @@ struct zoc_vnet {
 	struct net_device *rep;
 	bool admin_up;
 	bool link_up;
-	spinlock_t rx_lock;	/* transmit paths and the receive queue */
-	unsigned int rx_prod;
-	unsigned int rx_cons;
-	struct zoc_vnet_rxbuf *rx;
+	unsigned int pairs;
+	unsigned int curr_pairs;
+	u8 steer[ZOC_VNET_STEER];
+	struct zoc_vnet_rxq rxq[ZOC_DEV_VIRTIO_NET_MAX_QUEUES];
 };
 
 #endif /* _ZOC_VIRTIO_H */
