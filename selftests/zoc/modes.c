@@ -18,7 +18,7 @@
  * with no error and the disk stays up throughout.
  *
  * Then CPU hot-plug: a vCPU added to the service VM under fio, brought
- * online, used, and removed again.
+ * online, given its share of the device queues, and removed again.
  *
  * And the link's data queues, one per host CPU: fio pinned to each CPU
  * in turn on an NVMe and a virtio-blk disk, whose doorbells and
@@ -212,6 +212,36 @@ static const char *add_disks(int *added, char *dev, int *vadded, char *vdev,
 	return NULL;
 }
 
+/*
+ * By CPU of the service VM, the device queue works its I/O proxies queued
+ * there (its firmware's "queued" command); @cpu's count, or -1.
+ */
+static long long svm_queued(int lab, int cpu)
+{
+	char reply[256], key[16], *at;
+
+	if (zoc_lab_query(lab, "svm-fw run queued", reply, sizeof(reply)) ||
+	    strncmp(reply, "queued", 6))
+		return -1;
+	snprintf(key, sizeof(key), " %d:", cpu);
+	at = strstr(reply, key);
+	return at ? strtoll(at + strlen(key), NULL, 10) : 0;
+}
+
+/*
+ * fio on the NVMe disk and on the virtio-blk disk, a job on each host CPU
+ * for each (%d for CPU 0, %d for CPU 1), so that every queue of theirs
+ * is busy; until stopped
+ */
+#define FIO4_JOB(name, cpu, off) \
+	" --name=" name " --filename=%s --cpus_allowed=" cpu " --offset=" off
+#define FIO4 \
+	"fio --rw=randrw --bs=4k --direct=1 --ioengine=libaio --size=24m " \
+	ZOC_FIO_UNTIL_STOPPED \
+	" --verify=crc32c --verify_fatal=1 --group_reporting --iodepth=16" \
+	FIO4_JOB("nvme0", "0", "160m") FIO4_JOB("nvme1", "1", "192m") \
+	FIO4_JOB("vblk0", "0", "160m") FIO4_JOB("vblk1", "1", "192m")
+
 /* fio on the NVMe disk and on the virtio-blk disk at once */
 #define FIO2 \
 	"fio --rw=randrw --bs=4k --direct=1 --ioengine=libaio --size=32m " \
@@ -256,16 +286,18 @@ FIXTURE_TEARDOWN(svm_cpus)
 
 /*
  * A vCPU hot-added to the service VM (QMP device_add, through the lab
- * runner) under fio, and removed again: the service VM brings it online
- * (zoc-fw), I/O runs on it (its busy ticks grow), and it goes offline and
- * away with no I/O error; fio goes on, with the one vCPU left.
+ * runner) under fio on every host CPU, and removed again: the service VM
+ * brings it online (zoc-fw), the proxies' spread gives it its share of
+ * the device queues (at least a tenth of their works each), I/O runs on
+ * it (its busy ticks grow), and it goes offline and away with no I/O
+ * error; fio goes on, with the one vCPU left, which takes every queue.
  */
 TEST_F_TIMEOUT(svm_cpus, hotplug_under_fio, 600)
 {
 	const char *missing;
 	bool skip;
-	long long busy, before, resets, vresets;
-	char cmd[768], online[32];
+	long long busy, before, resets, vresets, q0, q1, d0, d1;
+	char cmd[1024], online[32];
 
 	missing = ready_for_fio(&self->lab, &skip, self->out,
 				sizeof(self->out));
@@ -281,8 +313,8 @@ TEST_F_TIMEOUT(svm_cpus, hotplug_under_fio, 600)
 	resets = zoc_dev_stat(DISK, "resets");
 	vresets = zoc_dev_stat(VDISK, "resets");
 
-	snprintf(cmd, sizeof(cmd), "exec " FIO2 " >" FIO_LOG " 2>&1",
-		 FIO_MAX_SECS, self->dev, self->vdev);
+	snprintf(cmd, sizeof(cmd), "exec " FIO4 " >" FIO_LOG " 2>&1",
+		 FIO_MAX_SECS, self->dev, self->dev, self->vdev, self->vdev);
 	self->fio = zoc_fio_spawn(cmd);
 	ASSERT_LT(0, self->fio);
 	sleep(SETTLE_SECS);
@@ -292,10 +324,20 @@ TEST_F_TIMEOUT(svm_cpus, hotplug_under_fio, 600)
 	ASSERT_EQ(0, svm_cpus_wait(self->lab, "0-1"))
 		TH_LOG("the added vCPU did not come online");
 	ASSERT_EQ(0, svm_cpus(self->lab, 1, online, sizeof(online), &before));
+	q0 = svm_queued(self->lab, 0);
+	q1 = svm_queued(self->lab, 1);
+	ASSERT_LE(0, q0);
+	ASSERT_LE(0, q1);
 	sleep(PHASE_SECS);
 	ASSERT_EQ(0, svm_cpus(self->lab, 1, online, sizeof(online), &busy));
-	TH_LOG("cpu1 busy %lld ticks in %d s", busy - before, PHASE_SECS);
+	d0 = svm_queued(self->lab, 0) - q0;
+	d1 = svm_queued(self->lab, 1) - q1;
+	TH_LOG("cpu1 busy %lld ticks in %d s; queue works on cpu0 %lld, cpu1 %lld",
+	       busy - before, PHASE_SECS, d0, d1);
 	EXPECT_LT(before, busy) TH_LOG("cpu1 did nothing");
+	EXPECT_LE(d0 + d1, 10 * d0) TH_LOG("cpu0 had too few queues");
+	EXPECT_LE(d0 + d1, 10 * d1) TH_LOG("cpu1 had too few queues");
+	EXPECT_LT(0, d0 + d1);
 	ASSERT_EQ(0, zoc_fio_running(&self->fio, FIO_LOG, self->out,
 				     sizeof(self->out)))
 		TH_LOG("fio ended: %s", self->out);
@@ -304,6 +346,16 @@ TEST_F_TIMEOUT(svm_cpus, hotplug_under_fio, 600)
 		TH_LOG("%s", self->out);
 	ASSERT_EQ(0, svm_cpus_wait(self->lab, "0"))
 		TH_LOG("the removed vCPU is still online");
+
+	/* Its queues went back to the one left. */
+	q0 = svm_queued(self->lab, 0);
+	q1 = svm_queued(self->lab, 1);
+	sleep(PHASE_SECS);
+	d0 = svm_queued(self->lab, 0) - q0;
+	d1 = svm_queued(self->lab, 1) - q1;
+	TH_LOG("with one vCPU: queue works on cpu0 %lld, cpu1 %lld", d0, d1);
+	EXPECT_LT(0, d0);
+	EXPECT_EQ(0, d1);
 
 	/* fio, stopped, ends with no error; no driver reset its device. */
 	ASSERT_EQ(0, zoc_fio_stop(&self->fio, PHASE_SECS, FIO_LOG, self->out,

@@ -921,6 +921,7 @@ static void zoc_proxy_show(void *priv, struct seq_file *s)
 	seq_printf(s, "devices_detached: %u\n", detached);
 	seq_printf(s, "ctrl_refused: %lld\n",
 		   atomic64_read(&proxy->ctrl_refused));
+	zoc_proxy_spread_show(proxy, s);
 }
 
 /*
@@ -1035,8 +1036,12 @@ struct zoc_proxy *zoc_proxy_create(struct zoc_guest_link *ep)
 		proxy->ctrls[i].proxy = proxy;
 		proxy->ctrls[i].index = i;
 	}
+	proxy->queued = alloc_percpu(atomic_long_t);
 	proxy->wq = alloc_ordered_workqueue("zoc-proxy/%s", 0, dev_name(dev));
-	if (!proxy->wq) {
+	if (!proxy->wq || !proxy->queued) {
+		if (proxy->wq)
+			destroy_workqueue(proxy->wq);
+		free_percpu(proxy->queued);
 		mutex_destroy(&proxy->port_mutex);
 		mutex_destroy(&proxy->mutex);
 		kfree(proxy);
@@ -1081,5 +1086,6 @@ void zoc_proxy_destroy(struct zoc_proxy *proxy)
 	zoc_port_drop_all(proxy);
 	mutex_destroy(&proxy->port_mutex);
 	mutex_destroy(&proxy->mutex);
+	free_percpu(proxy->queued);
 	kfree(proxy);
 }

@@ -62,6 +62,7 @@ static_assert(ZOC_LINK_CTRL_SLOTS <= BITS_PER_LONG);
  *	representors prepared before told that they moved
  * @up_work: the link came up: tells that the representors prepared for
  *	its devices moved here (port.c)
+ * @queued: by CPU, device queue works queued on it (spread.c)
  */
 struct zoc_proxy {
 	struct list_head list;
@@ -82,6 +83,7 @@ struct zoc_proxy {
 	struct zoc_port *ports[ZOC_LINK_MAX_DEVS];
 	bool ports_announced;
 	struct work_struct up_work;
+	atomic_long_t __percpu *queued;
 };
 
 #define ZOC_PROXY_REPLY_WAIT_MS	5000
@@ -118,6 +120,9 @@ u32 zoc_proxy_dev_check(const struct zoc_ctrl_dev_create *req,
 u32 zoc_proxy_dev_set_link(struct zoc_proxy *proxy, const struct zoc_msg *msg);
 u32 zoc_proxy_ns(struct zoc_proxy *proxy, const struct zoc_msg *msg,
 		 bool attach);
+
+/* spread.c: which CPU serves each device queue */
+void zoc_proxy_spread_show(struct zoc_proxy *proxy, struct seq_file *s);
 
 /* A standby's devices prepared ahead of their takeover (prepare.c) */
 void zoc_proxy_prepare_start(struct zoc_proxy *proxy);

@@ -219,13 +219,21 @@ static inline void zoc_proxy_stage_begin(u64 *at)
 		WRITE_ONCE(*at, ktime_get_ns());
 }
 
-/* Queue a queue's @work, stamping *@kicked if it was not pending. */
-static inline void zoc_proxy_kick(struct workqueue_struct *wq,
+unsigned int zoc_proxy_queue_cpu(struct zoc_pdev *pdev, unsigned int queue);
+bool zoc_proxy_queue_work(struct zoc_pdev *pdev, unsigned int queue,
+			  struct workqueue_struct *wq, struct work_struct *work);
+
+/*
+ * Queue @work of queue @queue of @pdev on its CPU, stamping *@kicked if
+ * it was not pending.
+ */
+static inline void zoc_proxy_kick(struct zoc_pdev *pdev, unsigned int queue,
+				  struct workqueue_struct *wq,
 				  struct work_struct *work, u64 *kicked)
 {
 	if (!work_pending(work))
 		WRITE_ONCE(*kicked, ktime_get_ns());
-	queue_work(wq, work);
+	zoc_proxy_queue_work(pdev, queue, wq, work);
 }
 
 void zoc_proxy_shadow_write(struct zoc_pdev *pdev, unsigned int offset,

@@ -568,7 +568,9 @@ static int zoc_nvme_new(struct zoc_pdev *pdev,
 		goto out_close_backend;
 	}
 
-	ctrl->wq = alloc_workqueue("zoc-nvme-%s", WQ_UNBOUND | WQ_HIGHPRI, 0,
+	/* Per-CPU: each queue's work runs where the proxy's spread says. */
+	ctrl->wq = alloc_workqueue("zoc-nvme-%s",
+				   WQ_HIGHPRI | WQ_CPU_INTENSIVE, 0,
 				   ctrl->name);
 	ctrl->record = zoc_nvme_record_alloc();
 	if (!ctrl->wq || !ctrl->record) {

@@ -203,7 +203,8 @@ void zoc_nvme_sq_kick(struct zoc_nvme_sq *sq)
 		return;
 	}
 	/* From here to the first command the work takes: its wait. */
-	zoc_proxy_kick(ctrl->wq, &sq->work, &sq->kicked);
+	zoc_proxy_kick(ctrl->pdev, sq->qid - 1, ctrl->wq, &sq->work,
+		       &sq->kicked);
 }
 
 /*
@@ -529,7 +530,8 @@ static void zoc_nvme_sq_work(struct work_struct *work)
 		pass = zoc_nvme_sq_pass(sq, &budget, &kicked);
 		if (pass == ZOC_NVME_PASS_BUDGET) {
 			/* Let the other queues run; come back for the rest. */
-			queue_work(ctrl->wq, &sq->work);
+			zoc_proxy_queue_work(ctrl->pdev, sq->qid - 1, ctrl->wq,
+					     &sq->work);
 			return;
 		}
 		if (!sq->polling)

@@ -542,6 +542,7 @@ static const struct zoc_virtio_ops zoc_vnet_ops = {
 	.end = zoc_vnet_end,
 	.drain = zoc_vnet_drain,
 	.reset = zoc_vnet_reset,
+	.paired = true,
 };
 
 /* The same with more than one pair: set up by zoc_virtio_net_init() */

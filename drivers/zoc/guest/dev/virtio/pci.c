@@ -198,6 +198,12 @@ bool zoc_virtio_live(struct zoc_virtio_dev *vdev)
 	       !vdev->reset_pending && !vdev->dying;
 }
 
+/* The queue's number in the proxy's spread: a pair shares its CPU. */
+static unsigned int zoc_virtio_vq_spread(const struct zoc_virtio_queue *vq)
+{
+	return vq->vdev->ops->paired ? vq->index / 2 : vq->index;
+}
+
 /**
  * zoc_virtio_kick - run a queue's work, if the queue runs
  * @vq: the queue
@@ -207,7 +213,8 @@ void zoc_virtio_kick(struct zoc_virtio_queue *vq)
 	if (!READ_ONCE(vq->running))
 		return;
 	/* From here to the first chain the work takes: its wait. */
-	zoc_proxy_kick(vq->vdev->wq, &vq->work, &vq->kicked);
+	zoc_proxy_kick(vq->vdev->pdev, zoc_virtio_vq_spread(vq), vq->vdev->wq,
+		       &vq->work, &vq->kicked);
 }
 
 static void zoc_virtio_stop_queues(struct zoc_virtio_dev *vdev)
@@ -425,7 +432,9 @@ static void zoc_virtio_vq_work(struct work_struct *work)
 		}
 		if (!budget--) {
 			/* Let the other queues run; come back for the rest. */
-			queue_work(vdev->wq, &vq->work);
+			zoc_proxy_queue_work(vdev->pdev,
+					     zoc_virtio_vq_spread(vq), vdev->wq,
+					     &vq->work);
 			break;
 		}
 		if (zoc_vq_getdesc(vq, &chain))
@@ -957,7 +966,9 @@ struct zoc_virtio_dev *zoc_virtio_create(struct zoc_pdev *pdev,
 		init_irq_work(&vq->irq_work, zoc_virtio_vq_irq);
 		spin_lock_init(&vq->used_lock);
 	}
-	vdev->wq = alloc_workqueue("zoc-virtio-%s", WQ_UNBOUND | WQ_HIGHPRI, 0,
+	/* Per-CPU: each queue's work runs where the proxy's spread says. */
+	vdev->wq = alloc_workqueue("zoc-virtio-%s",
+				   WQ_HIGHPRI | WQ_CPU_INTENSIVE, 0,
 				   pdev->name);
 	if (!vdev->wq)
 		goto out_free;

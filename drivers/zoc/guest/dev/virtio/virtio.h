@@ -117,6 +117,9 @@ struct zoc_vq_chain {
  * @poll: its queues carry requests the driver makes (not buffers kept for
  *	the device's own traffic): in performance mode a queue that ran dry
  *	is polled for more (Documentation/zoc/proxy.rst, "Modes")
+ * @paired: its queues come in pairs (queues 2N and 2N + 1), each pair
+ *	served by one CPU of the service VM; otherwise each queue is spread
+ *	alone
  * @teardown: optional, with @setup; free what @setup allocated for @vq:
  *	it is being reset (alone or with its device) or destroyed, has no
  *	chain in flight, and its work does not run.  Called only after a
@@ -136,6 +139,7 @@ struct zoc_virtio_ops {
 	int (*setup)(struct zoc_virtio_queue *vq, unsigned int num);
 	void (*teardown)(struct zoc_virtio_queue *vq);
 	bool poll;
+	bool paired;
 };
 
 /* The transport (pci.c) */
