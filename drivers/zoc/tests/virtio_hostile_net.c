@@ -8,8 +8,9 @@
  * to be Ethernet, or whose checksum lies outside them, are dropped, the
  * device still working; a queue reset raced with DRIVER_OK ends.  On the
  * control queue of a device of several queue pairs, commands other than
- * setting a count of pairs it has are refused with VIRTIO_NET_ERR, and a
- * command with no room for its status sets DEVICE_NEEDS_RESET.
+ * setting a count of pairs it has are refused with VIRTIO_NET_ERR (and
+ * that one too without multiqueue, the control queue being queue 2 then),
+ * and a command with no room for its status sets DEVICE_NEEDS_RESET.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -228,10 +229,11 @@ static void zvh_net_rx_too_many(struct zvh_dev *zd)
 #define ZVH_NET_CTRL_ACK	64	/* the status byte, in the data buffer */
 
 /*
- * Up with the control queue, the last one, and multiqueue.  Return: 0, or
- * -ENODEV if the device has one pair (no control queue: nothing to test).
+ * Up with the control queue and, if @mq, multiqueue: the control queue is
+ * the last one, or queue 2 without multiqueue.  Return: 0, or -ENODEV if
+ * the device has one pair (no control queue: nothing to test).
  */
-static int zvh_net_ctrl_up(struct zvh_dev *zd)
+static int zvh_net_ctrl_up(struct zvh_dev *zd, bool mq)
 {
 	u16 nr;
 
@@ -243,8 +245,8 @@ static int zvh_net_ctrl_up(struct zvh_dev *zd)
 			nr);
 		return -ENODEV;
 	}
-	zd->queue = nr - 1;
-	if (zvh_bring_up(zd, ZVH_F_NET_CTRL_VQ | ZVH_F_NET_MQ))
+	zd->queue = mq ? nr - 1 : 2;
+	if (zvh_bring_up(zd, ZVH_F_NET_CTRL_VQ | (mq ? ZVH_F_NET_MQ : 0)))
 		return -EIO;
 	/* Not a status byte of ours: it must stay as it is. */
 	*zd->status = ZVH_POISON;
@@ -322,7 +324,7 @@ static void zvh_net_ctrl_pairs(struct zvh_dev *zd)
 	u16 max, n;
 	u8 on = 1;
 
-	if (zvh_net_ctrl_up(zd))
+	if (zvh_net_ctrl_up(zd, true))
 		return;
 	max = ioread16(&cfg->max_virtqueue_pairs);
 	for (i = 0; i < ARRAY_SIZE(sets); i++) {
@@ -342,12 +344,29 @@ static void zvh_net_ctrl_pairs(struct zvh_dev *zd)
 			    VIRTIO_NET_ERR);
 }
 
+/*
+ * The control queue without multiqueue: queue 2, as for one pair; a count
+ * of pairs is refused there.
+ */
+static void zvh_net_ctrl_without_mq(struct zvh_dev *zd)
+{
+	struct virtio_net_ctrl_mq mq = {
+		.virtqueue_pairs = __cpu_to_virtio16(true, 1),
+	};
+
+	if (zvh_net_ctrl_up(zd, false))
+		return;
+	zvh_net_ctrl_expect(zd, "pairs without multiqueue", VIRTIO_NET_CTRL_MQ,
+			    VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, &mq, sizeof(mq),
+			    VIRTIO_NET_ERR);
+}
+
 /* A command with nowhere to write its status */
 static void zvh_net_ctrl_no_status(struct zvh_dev *zd)
 {
 	struct virtio_net_ctrl_hdr *hdr = zd->data;
 
-	if (zvh_net_ctrl_up(zd))
+	if (zvh_net_ctrl_up(zd, true))
 		return;
 	hdr->class = VIRTIO_NET_CTRL_MQ;
 	hdr->cmd = VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET;
@@ -376,6 +395,7 @@ const struct zvh_case zvh_net_cases[] = {
 	  .queue = ZVH_NET_RXQ, .manual = true },
 	{ "ctrl_pairs", zvh_net_ctrl_pairs, .manual = true },
 	{ "ctrl_no_status", zvh_net_ctrl_no_status, .manual = true },
+	{ "ctrl_without_mq", zvh_net_ctrl_without_mq, .manual = true },
 	{ "fuzz", zvh_fuzz, .queue = ZVH_NET_TXQ, .manual = true },
 	{ "svm_alive", zvh_net_send, .queue = ZVH_NET_TXQ },
 };

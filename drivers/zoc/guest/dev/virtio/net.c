@@ -80,16 +80,24 @@ static inline unsigned int zoc_vnet_pair(unsigned int index)
 	return index / 2;
 }
 
-static inline bool zoc_vnet_is_rxq(const struct zoc_vnet *vnet,
-				   unsigned int index)
+/*
+ * The pairs the queues are laid out for: those offered if the driver took
+ * VIRTIO_NET_F_MQ, else one, the control queue being queue 2 then.
+ */
+static unsigned int zoc_vnet_layout(const struct zoc_vnet *vnet)
 {
-	return index < 2 * vnet->pairs && !(index % 2);
+	return zoc_virtio_has_feature(vnet->vdev, VIRTIO_NET_F_MQ) ?
+	       vnet->pairs : 1;
 }
 
-static inline bool zoc_vnet_is_txq(const struct zoc_vnet *vnet,
-				   unsigned int index)
+static inline bool zoc_vnet_is_rxq(unsigned int pairs, unsigned int index)
 {
-	return index < 2 * vnet->pairs && index % 2;
+	return index < 2 * pairs && !(index % 2);
+}
+
+static inline bool zoc_vnet_is_txq(unsigned int pairs, unsigned int index)
+{
+	return index < 2 * pairs && index % 2;
 }
 
 /**
@@ -120,6 +128,8 @@ static u32 zoc_vnet_flow_hash(const struct zoc_vnet *vnet,
 	const struct ethhdr *eth = data;
 	struct flow_keys keys;
 
+	/* The hash covers every key: those not found are zero. */
+	memset(&keys, 0, sizeof(keys));
 	if (len < ETH_HLEN ||
 	    !__skb_flow_dissect(dev_net(vnet->rep), skb, &flow_keys_dissector,
 				&keys, data, eth->h_proto, ETH_HLEN, len, 0))
@@ -445,6 +455,7 @@ static int zoc_vnet_ctrl(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
 		return ret;
 	if (hdr.class == VIRTIO_NET_CTRL_MQ &&
 	    hdr.cmd == VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET &&
+	    zoc_virtio_has_feature(vnet->vdev, VIRTIO_NET_F_MQ) &&
 	    chain->out_len == sizeof(hdr) + sizeof(mq)) {
 		ret = zoc_vq_chain_read(vnet->vdev, chain, sizeof(hdr), &mq,
 					sizeof(mq));
@@ -453,7 +464,8 @@ static int zoc_vnet_ctrl(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
 		pairs = __virtio16_to_cpu(true, mq.virtqueue_pairs);
 		if (pairs >= VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN &&
 		    pairs <= vnet->pairs) {
-			if (pairs != READ_ONCE(vnet->curr_pairs))
+			if (pairs != READ_ONCE(vnet->curr_pairs) &&
+			    net_ratelimit())
 				netdev_info(vnet->rep,
 					    "%u of %u queue pairs in use\n",
 					    pairs, vnet->pairs);
@@ -475,12 +487,16 @@ static int zoc_vnet_handle(struct zoc_virtio_queue *vq,
 {
 	struct zoc_vnet *vnet = zoc_virtio_priv(zoc_virtio_vq_dev(vq));
 	unsigned int index = zoc_virtio_vq_index(vq);
+	unsigned int pairs = zoc_vnet_layout(vnet);
 
-	if (zoc_vnet_is_rxq(vnet, index))
+	if (zoc_vnet_is_rxq(pairs, index))
 		return zoc_vnet_rx_buf(&vnet->rxq[zoc_vnet_pair(index)], chain);
-	if (zoc_vnet_is_txq(vnet, index))
+	if (zoc_vnet_is_txq(pairs, index))
 		return zoc_vnet_tx(vnet, vq, chain);
-	return zoc_vnet_ctrl(vnet, vq, chain);
+	if (index == 2 * pairs)
+		return zoc_vnet_ctrl(vnet, vq, chain);
+	/* A queue of pairs the driver did not take */
+	return -EINVAL;
 }
 
 /*
@@ -500,7 +516,7 @@ static void zoc_vnet_end(struct zoc_virtio_queue *vq)
 	struct zoc_vnet *vnet = zoc_virtio_priv(zoc_virtio_vq_dev(vq));
 
 	/* This CPU's redirects, if any: cheap when there are none. */
-	if (zoc_vnet_is_txq(vnet, zoc_virtio_vq_index(vq)))
+	if (zoc_vnet_is_txq(zoc_vnet_layout(vnet), zoc_virtio_vq_index(vq)))
 		xdp_do_flush();
 	rcu_read_unlock();
 	local_bh_enable();
@@ -513,7 +529,8 @@ static void zoc_vnet_drain(struct zoc_virtio_queue *vq)
 	struct zoc_vnet_rxq *rxq;
 	unsigned int n;
 
-	if (!zoc_vnet_is_rxq(vnet, index))
+	/* Whatever the layout: a queue that kept no buffer drops none. */
+	if (!zoc_vnet_is_rxq(vnet->pairs, index))
 		return;
 	rxq = &vnet->rxq[zoc_vnet_pair(index)];
 	spin_lock_bh(&rxq->lock);
