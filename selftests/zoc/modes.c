@@ -16,6 +16,8 @@
  * In performance mode the model must find work by polling (its counter
  * svm_polled grows); in zero-cost mode it must not poll at all; fio ends
  * with no error and the disk stays up throughout.
+ * A queue whose doorbells come far apart stops polling, and polls again
+ * once busy.
  *
  * Then CPU hot-plug: a vCPU added to the service VM under fio, brought
  * online, given its share of the device queues, and removed again.
@@ -83,6 +85,25 @@ FIXTURE_VARIANT_ADD(modes, virtio_blk) {
 	.kind = "virtio-blk",
 };
 
+/*
+ * ready_for_fio(), then the disk DISK of @kind on vda; @self is
+ * FIXTURE_DATA(modes), spelled out as checkpatch reads it.  Return: NULL,
+ * or what is missing (see ready_for_fio()).
+ */
+static const char *modes_ready(struct _test_data_modes *self,
+			       const char *kind, bool *skip)
+{
+	const char *missing = ready_for_fio(&self->lab, skip, self->out,
+					    sizeof(self->out));
+
+	if (missing)
+		return missing;
+	if (zoc_disk_add(DISK, kind, "vda", &self->added, self->dev,
+			 sizeof(self->dev), self->out, sizeof(self->out)))
+		return "no disk";
+	return NULL;
+}
+
 FIXTURE_SETUP(modes)
 {
 	self->lab = -1;
@@ -110,15 +131,10 @@ TEST_F_TIMEOUT(modes, switch_under_fio, 600)
 	int phase, perf;
 	char cmd[768];
 
-	missing = ready_for_fio(&self->lab, &skip, self->out,
-				sizeof(self->out));
+	missing = modes_ready(self, variant->kind, &skip);
 	if (skip)
 		SKIP(return, "%s", missing);
 	ASSERT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
-	ASSERT_EQ(0, zoc_disk_add(DISK, variant->kind, "vda", &self->added,
-				  self->dev, sizeof(self->dev),
-				  self->out, sizeof(self->out)))
-		TH_LOG("no %s disk: %s", variant->kind, self->out);
 	resets = zoc_dev_stat(DISK, "resets");
 
 	snprintf(cmd, sizeof(cmd), "exec " FIO " >" FIO_LOG " 2>&1", self->dev,
@@ -159,6 +175,59 @@ TEST_F_TIMEOUT(modes, switch_under_fio, 600)
 				  sizeof(self->out)))
 		TH_LOG("fio failed, or did not end: %s", self->out);
 	EXPECT_EQ(resets, zoc_dev_stat(DISK, "resets"));
+	EXPECT_EQ(0, zoc_dev_stat(DISK, "errors"));
+}
+
+/* fio reading at @what ("--rate_iops=20 --iodepth=1") for PHASE_SECS */
+#define FIO_PACE \
+	"fio --filename=%s --rw=randread --bs=4k --direct=1 --ioengine=libaio --size=32m " \
+	"--offset=160m --time_based --runtime=%d --name=pace %s >" FIO_LOG " 2>&1"
+#define POLL_US		200	/* "mode performance" */
+
+/*
+ * Performance mode's adaptive poll: a queue whose doorbells come far
+ * apart (20 reads a second, 50 ms between them, against a poll time of
+ * 200 us) stops polling after a few polls that find nothing, so its poll
+ * time per command falls below an eighth of the poll time; busy again
+ * (queue depth 16), the window grows back and polls find work.
+ */
+TEST_F_TIMEOUT(modes, adaptive_poll, 300)
+{
+	long long ns, commands, polled;
+	const char *missing;
+	bool skip;
+	char cmd[512];
+
+	missing = modes_ready(self, variant->kind, &skip);
+	if (skip)
+		SKIP(return, "%s", missing);
+	ASSERT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
+	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+			     "link set mode performance"))
+		TH_LOG("%s", self->out);
+
+	ns = zoc_dev_stat(DISK, "svm_poll_ns");
+	commands = zoc_dev_stat(DISK, "commands");
+	snprintf(cmd, sizeof(cmd), FIO_PACE, self->dev, PHASE_SECS,
+		 "--rate_iops=20 --iodepth=1");
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), "%s", cmd))
+		TH_LOG("fio: %s", self->out);
+	ns = zoc_dev_stat(DISK, "svm_poll_ns") - ns;
+	commands = zoc_dev_stat(DISK, "commands") - commands;
+	TH_LOG("sparse: %lld commands, %lld us polling", commands, ns / 1000);
+	ASSERT_LT(0, commands);
+	EXPECT_LT(ns / commands, POLL_US * 1000 / 8);
+
+	polled = zoc_dev_stat(DISK, "svm_polled");
+	commands = zoc_dev_stat(DISK, "commands");
+	snprintf(cmd, sizeof(cmd), FIO_PACE, self->dev, PHASE_SECS,
+		 "--iodepth=16");
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out), "%s", cmd))
+		TH_LOG("fio: %s", self->out);
+	polled = zoc_dev_stat(DISK, "svm_polled") - polled;
+	commands = zoc_dev_stat(DISK, "commands") - commands;
+	TH_LOG("busy: %lld commands, %lld found by polling", commands, polled);
+	EXPECT_LT(0, polled);
 	EXPECT_EQ(0, zoc_dev_stat(DISK, "errors"));
 }
 

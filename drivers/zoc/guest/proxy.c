@@ -280,58 +280,6 @@ u64 zoc_proxy_stage(struct zoc_pdev *pdev, unsigned int stat, u64 since)
 EXPORT_SYMBOL_GPL(zoc_proxy_stage);
 
 /**
- * zoc_proxy_poll_ns - how long a queue that ran dry is to be polled
- * @pdev: the device
- *
- * The host's choice for the link (``zocctl link set poll-us``, or ``mode
- * performance``): a model whose queue ran dry looks for more work this
- * long, without the host's doorbell, before it asks for a doorbell and
- * sleeps.  0: it sleeps at once (zero-cost mode, the default).  Read
- * again each time, so that a change applies at the next dry queue.
- *
- * Context: any.
- * Return: nanoseconds, at most ZOC_LINK_POLL_MAX_US of them.
- */
-u64 zoc_proxy_poll_ns(struct zoc_pdev *pdev)
-{
-	return (u64)zoc_guest_link_poll_us(pdev->proxy->ep) * NSEC_PER_USEC;
-}
-EXPORT_SYMBOL_GPL(zoc_proxy_poll_ns);
-
-/**
- * zoc_proxy_poll - look for a model's work for a while, in performance mode
- * @pdev: the device
- * @poll_ns: for how long at most (zoc_proxy_poll_ns())
- * @found: whether work came: positive yes, 0 not yet, negative stop
- *	looking (the queue stopped)
- * @arg: for @found
- *
- * Spins, letting others run when they need the CPU; the time spent is
- * counted in the device's ZOC_DEV_STAT_POLL_NS.
- *
- * Context: process context.
- * Return: true if @found said work came.
- */
-bool zoc_proxy_poll(struct zoc_pdev *pdev, u64 poll_ns,
-		    int (*found)(void *arg), void *arg)
-{
-	u64 start = ktime_get_ns(), now = start;
-	int ret = 0;
-
-	while (now - start < poll_ns) {
-		ret = found(arg);
-		if (ret)
-			break;
-		cond_resched();
-		cpu_relax();
-		now = ktime_get_ns();
-	}
-	zoc_proxy_stage(pdev, ZOC_DEV_STAT_POLL_NS, start);
-	return ret > 0;
-}
-EXPORT_SYMBOL_GPL(zoc_proxy_poll);
-
-/**
  * zoc_proxy_shadow_write - update the register shadow the host reads
  * @pdev: the device
  * @offset: where in the device page's shadow

@@ -208,9 +208,34 @@ int zoc_proxy_dma_write(struct zoc_pdev *pdev, u64 addr, const void *buf,
 int zoc_proxy_irq(struct zoc_pdev *pdev, unsigned int vector);
 void zoc_proxy_stat_add(struct zoc_pdev *pdev, unsigned int stat, u64 n);
 u64 zoc_proxy_stage(struct zoc_pdev *pdev, unsigned int stat, u64 since);
-u64 zoc_proxy_poll_ns(struct zoc_pdev *pdev);
-bool zoc_proxy_poll(struct zoc_pdev *pdev, u64 poll_ns,
+
+/**
+ * struct zoc_proxy_poller - a queue's adaptive poll (poll.c)
+ * @shift: its window is the host's poll time shifted right by this
+ * @slept: when its last poll found nothing (ktime_get_ns()), or 0
+ * @rang: when the host's first doorbell after that came, or 0
+ */
+struct zoc_proxy_poller {
+	unsigned int shift;
+	u64 slept;
+	u64 rang;
+};
+
+u64 zoc_proxy_poll_begin(struct zoc_pdev *pdev,
+			 struct zoc_proxy_poller *poller);
+bool zoc_proxy_poll(struct zoc_pdev *pdev, struct zoc_proxy_poller *poller,
 		    int (*found)(void *arg), void *arg);
+
+/*
+ * The host rang the queue of @poller (not a completion's kick): its first
+ * doorbell since the queue slept tells how long a poll would have had to
+ * last.  From the model's doorbell callback.
+ */
+static inline void zoc_proxy_poll_rang(struct zoc_proxy_poller *poller)
+{
+	if (READ_ONCE(poller->rang) <= READ_ONCE(poller->slept))
+		WRITE_ONCE(poller->rang, ktime_get_ns());
+}
 
 /* Stamp *@at with the time a stage began, unless it began already. */
 static inline void zoc_proxy_stage_begin(u64 *at)

@@ -288,6 +288,7 @@ struct zoc_nvme_cq {
  *	(ktime_get_ns()); taken by the work's next run
  * @polling: @work polls the queue when it runs dry (performance mode):
  *	the event index is left behind meanwhile
+ * @poller: its adaptive poll window (zoc_proxy_poll())
  * @cmds: its commands, one for each entry, allocated with it
  * @free: those of @cmds not outstanding; taken by the work that fetches,
  *	given back under @cq's lock before @outstanding drops
@@ -318,6 +319,7 @@ struct zoc_nvme_sq {
 	struct work_struct work;
 	u64 kicked;
 	bool polling;
+	struct zoc_proxy_poller poller;
 	struct zoc_nvme_cmd *cmds;
 	struct llist_head free;
 };

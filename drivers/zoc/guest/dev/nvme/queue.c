@@ -465,12 +465,13 @@ static int zoc_nvme_sq_moved(void *arg)
 
 /*
  * Performance mode: look at the shadow tail until the host moves it, for
- * up to @poll_ns; true if it did.  The event index stays behind meanwhile,
- * so the host does not ring (zoc_nvme_sq_refresh()).
+ * the queue's poll window at most; true if it did.  The event index stays
+ * behind meanwhile, so the host does not ring (zoc_nvme_sq_refresh()).
  */
-static bool zoc_nvme_sq_poll(struct zoc_nvme_sq *sq, u64 poll_ns)
+static bool zoc_nvme_sq_poll(struct zoc_nvme_sq *sq)
 {
-	return zoc_proxy_poll(sq->ctrl->pdev, poll_ns, zoc_nvme_sq_moved, sq);
+	return zoc_proxy_poll(sq->ctrl->pdev, &sq->poller, zoc_nvme_sq_moved,
+			      sq);
 }
 
 /* How a pass over a submission queue ended */
@@ -521,11 +522,11 @@ static void zoc_nvme_sq_work(struct work_struct *work)
 	unsigned int budget = ZOC_NVME_IO_BUDGET;
 	u64 kicked = xchg(&sq->kicked, 0);
 	enum zoc_nvme_pass pass;
-	u64 poll_ns = 0;
+	bool poll = false;
 
 	if (zoc_nvme_shadow_db(ctrl, 2 * sq->qid))
-		poll_ns = zoc_proxy_poll_ns(ctrl->pdev);
-	WRITE_ONCE(sq->polling, poll_ns != 0);
+		poll = zoc_proxy_poll_begin(ctrl->pdev, &sq->poller);
+	WRITE_ONCE(sq->polling, poll);
 	for (;;) {
 		pass = zoc_nvme_sq_pass(sq, &budget, &kicked);
 		if (pass == ZOC_NVME_PASS_BUDGET) {
@@ -538,7 +539,7 @@ static void zoc_nvme_sq_work(struct work_struct *work)
 			return;
 		/* What the poll finds waited for no wake-up. */
 		kicked = 0;
-		if (pass == ZOC_NVME_PASS_DRY && zoc_nvme_sq_poll(sq, poll_ns))
+		if (pass == ZOC_NVME_PASS_DRY && zoc_nvme_sq_poll(sq))
 			zoc_nvme_stat(ctrl, ZOC_DEV_STAT_POLLED);
 		else	/* a last pass, which asks for a doorbell */
 			WRITE_ONCE(sq->polling, false);
@@ -666,6 +667,7 @@ u32 zoc_nvme_sq_doorbell(struct zoc_nvme_sq *sq, u32 value)
 	if (value >= sq->size)
 		return ZOC_NVME_AEN_DB_VALUE;
 	WRITE_ONCE(sq->db, value);
+	zoc_proxy_poll_rang(&sq->poller);
 	zoc_nvme_sq_kick(sq);
 	return 0;
 }

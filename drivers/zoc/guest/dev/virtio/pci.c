@@ -399,14 +399,14 @@ static void zoc_virtio_vq_work(struct work_struct *work)
 	unsigned int budget = ZOC_VIRTIO_BUDGET;
 	u64 kicked = xchg(&vq->kicked, 0);
 	struct zoc_vq_chain chain;
-	u64 poll_ns = 0;
+	bool poll = false;
 
 	if (!zoc_virtio_vq_setup(vq))
 		return;
 	/* Performance mode: with event indexes, else every chain notifies */
 	if (vdev->ops->poll && READ_ONCE(vdev->event_idx))
-		poll_ns = zoc_proxy_poll_ns(vdev->pdev);
-	WRITE_ONCE(vq->polling, poll_ns != 0);
+		poll = zoc_proxy_poll_begin(vdev->pdev, &vq->poller);
+	WRITE_ONCE(vq->polling, poll);
 	zoc_vq_hold(vq);
 	if (vdev->ops->begin)
 		vdev->ops->begin(vq);
@@ -420,7 +420,7 @@ static void zoc_virtio_vq_work(struct work_struct *work)
 			zoc_vq_release(vq);
 			/* What the poll finds waited for no wake-up. */
 			kicked = 0;
-			if (zoc_vq_dry(vq) && zoc_vq_poll(vq, poll_ns))
+			if (zoc_vq_dry(vq) && zoc_vq_poll(vq))
 				zoc_proxy_stat_add(vdev->pdev,
 						   ZOC_DEV_STAT_POLLED, 1);
 			else	/* a last look, which asks for a notification */
@@ -844,6 +844,7 @@ void zoc_virtio_doorbell(struct zoc_pdev *pdev, unsigned int index, u32 value)
 		zoc_proxy_stat_add(pdev, ZOC_DEV_STAT_INVALID, 1);
 		return;
 	}
+	zoc_proxy_poll_rang(&vdev->vqs[index]->poller);
 	zoc_virtio_kick(vdev->vqs[index]);
 }
 

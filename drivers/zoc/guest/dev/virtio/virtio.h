@@ -220,6 +220,7 @@ void zoc_virtio_net_exit(void);
  *	(ktime_get_ns()); taken by the work's next run
  * @polling: @work polls the avail ring when it runs dry (performance
  *	mode): the avail event index is left behind meanwhile
+ * @poller: its adaptive poll window (zoc_proxy_poll())
  * @reset_work: resets the queue alone (VIRTIO_F_RING_RESET)
  * @irq_work: raises @vector outside of our locks and the link's
  * @track: its track in the device's live record
@@ -260,6 +261,7 @@ struct zoc_virtio_queue {
 	struct work_struct work;
 	u64 kicked;
 	bool polling;
+	struct zoc_proxy_poller poller;
 	struct work_struct reset_work;
 	struct irq_work irq_work;
 	struct zoc_vq_track *track;
@@ -368,7 +370,7 @@ void zoc_vq_restore(struct zoc_virtio_queue *vq, u16 avail, u16 used);
 int zoc_vq_recover(struct zoc_virtio_queue *vq, const struct zoc_vq_track *t);
 bool zoc_vq_pending(struct zoc_virtio_queue *vq);
 bool zoc_vq_dry(struct zoc_virtio_queue *vq);
-bool zoc_vq_poll(struct zoc_virtio_queue *vq, u64 poll_ns);
+bool zoc_vq_poll(struct zoc_virtio_queue *vq);
 int zoc_vq_getdesc(struct zoc_virtio_queue *vq, struct zoc_vq_chain *chain);
 void zoc_vq_abandon(struct zoc_virtio_queue *vq);
 void zoc_vq_hold(struct zoc_virtio_queue *vq);

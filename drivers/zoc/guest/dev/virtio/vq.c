@@ -509,17 +509,18 @@ bool zoc_vq_dry(struct zoc_virtio_queue *vq)
 /**
  * zoc_vq_poll - look at a dry queue's avail index until it moves
  * @vq: the queue, from its work, with no interrupt held
- * @poll_ns: for how long at most
  *
+ * For the queue's poll window at most (zoc_proxy_poll()).
  * Performance mode: the avail event index stays behind while the queue is
  * polled, so the driver does not notify (zoc_proxy_poll()).
  *
  * Return: true if the driver made a chain available; false when the time
  * passed, or the queue stopped running.
  */
-bool zoc_vq_poll(struct zoc_virtio_queue *vq, u64 poll_ns)
+bool zoc_vq_poll(struct zoc_virtio_queue *vq)
 {
-	return zoc_proxy_poll(vq->vdev->pdev, poll_ns, zoc_vq_avail_moved, vq);
+	return zoc_proxy_poll(vq->vdev->pdev, &vq->poller, zoc_vq_avail_moved,
+			      vq);
 }
 
 /**
