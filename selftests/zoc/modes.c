@@ -182,12 +182,12 @@ TEST_F_TIMEOUT(modes, switch_under_fio, 600)
 #define FIO_PACE \
 	"fio --filename=%s --rw=randread --bs=4k --direct=1 --ioengine=libaio --size=32m " \
 	"--offset=160m --time_based --runtime=%d --name=pace %s >" FIO_LOG " 2>&1"
-#define POLL_US		200	/* "mode performance" */
+#define POLL_US		2000
 
 /*
  * Performance mode's adaptive poll: a queue whose doorbells come far
  * apart (20 reads a second, 50 ms between them, against a poll time of
- * 200 us) stops polling after a few polls that find nothing, so its poll
+ * 2 ms) stops polling after a few polls that find nothing, so its poll
  * time per command falls below an eighth of the poll time; busy again
  * (queue depth 16), the window grows back and polls find work.
  */
@@ -203,7 +203,7 @@ TEST_F_TIMEOUT(modes, adaptive_poll, 300)
 		SKIP(return, "%s", missing);
 	ASSERT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
 	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
-			     "link set mode performance"))
+			     "link set poll-us %d", POLL_US))
 		TH_LOG("%s", self->out);
 
 	ns = zoc_dev_stat(DISK, "svm_poll_ns");
