@@ -288,14 +288,6 @@ void zoc_vfn_dev_req(struct zoc_vfn *fn, u8 type,
 		strscpy(req->backend, fn->backend, sizeof(req->backend));
 }
 
-/**
- * zoc_host_dev_add - create a device in the service VM and plug it
- * @host: the link to create it over
- * @dreq: what to create
- * @extack: for error messages
- *
- * Return: 0 or a negative errno, explained in @extack.
- */
 /* The most queues (pairs) a device of @type serves; 0 if not known. */
 static unsigned int zoc_host_dev_max_queues(u32 type)
 {
@@ -310,6 +302,14 @@ static unsigned int zoc_host_dev_max_queues(u32 type)
 	return 0;
 }
 
+/**
+ * zoc_host_dev_add - create a device in the service VM and plug it
+ * @host: the link to create it over
+ * @dreq: what to create
+ * @extack: for error messages
+ *
+ * Return: 0 or a negative errno, explained in @extack.
+ */
 int zoc_host_dev_add(struct zoc_host *host, const struct zoc_host_dev_req *dreq,
 		     struct netlink_ext_ack *extack)
 {
