@@ -67,7 +67,8 @@ $(O)/bin/zoc-linkd: tools/zoc-linkd/zoc-linkd.c uapi/linux/zoc_link.h
 
 FW_SRCS := guest-fw/zoc-fw.c guest-fw/conf.c guest-fw/modules.c \
 	guest-fw/hotplug.c guest-fw/neigh.c guest-fw/control.c \
-	guest-fw/volume.c guest-fw/fabrics.c guest-fw/rdma.c guest-fw/cpus.c
+	guest-fw/volume.c guest-fw/fabrics.c guest-fw/rdma.c guest-fw/cpus.c \
+	guest-fw/mem.c
 
 $(O)/bin/zoc-fw: $(FW_SRCS) guest-fw/fw.h
 	@mkdir -p $(dir $@)

@@ -242,12 +242,15 @@ static void fw_request(struct fw *fw, char *line, char *reply, size_t len)
 		fw_set_standby(false, reply, len);
 	else if (!strcmp(cmd, "cpus") && !arg)
 		fw_cpus_report(reply, len);
+	else if (!strcmp(cmd, "mem") && !arg)
+		fw_mem_report(reply, len);
 	else if (!strcmp(cmd, "ping") || !strcmp(cmd, "reload") ||
 		 !strcmp(cmd, "run") || !strcmp(cmd, "restart") ||
 		 !strcmp(cmd, "stop") || !strcmp(cmd, "handover") ||
-		 !strcmp(cmd, "takeover") || !strcmp(cmd, "cpus"))
+		 !strcmp(cmd, "takeover") || !strcmp(cmd, "cpus") ||
+		 !strcmp(cmd, "mem"))
 		snprintf(reply, len,
-			 "error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus");
+			 "error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus | mem");
 	else
 		snprintf(reply, len, "error unknown request");
 	fw_log("control: %s: %s", shown, reply);

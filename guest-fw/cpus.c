@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zoc-fw: the service VM's CPUs.
+ * zoc-fw: the service VM's CPUs, and the kernel's uevents for them and
+ * for its memory (mem.c).
  *
  * A CPU its VMM adds (ACPI CPU hot-plug, QMP device_add) comes up offline:
  * the kernel announces it with a uevent, and a udev rule would online it.
  * zoc-fw does: it listens to the kernel's uevents and brings each CPU
  * that is added online, and those found offline when it starts.  A CPU
  * the VMM removes (device_del) is taken offline by the kernel before it
- * is ejected.  The I/O proxy's queues run on unbound workqueues: they move
- * onto a new CPU and off a removed one by themselves.
+ * is ejected.  The I/O proxy spreads its device queues over the CPUs
+ * online at each doorbell: they move onto a new CPU and off a removed one
+ * by themselves.
  *
  * The control port's "cpus" request reports the CPUs online and how busy
  * each was so far, in clock ticks of /proc/stat: "ok online 0-1 busy
@@ -96,22 +98,24 @@ int fw_cpus_start(void)
 		fd = -1;
 	}
 	if (fd < 0)
-		fw_log("cpus: no uevents (%m): added CPUs stay offline");
+		fw_log("cpus: no uevents (%m): added CPUs and memory stay offline");
 	/* After the socket: a CPU added meanwhile is seen either way. */
 	fw_cpus_scan();
+	fw_mem_scan();
 	return fd;
 }
 
 /*
- * Take the uevents that came: an added CPU is brought online.  Only the
- * kernel's; after an overrun, every CPU is looked at again.
+ * Take the uevents that came: an added CPU or memory block is brought
+ * online.  Only the kernel's; after an overrun, every CPU and memory
+ * block is looked at again.
  */
 void fw_cpus_events(int fd)
 {
 	char buf[FW_UEVENT_SIZE + 1], *p, *end, *devpath;
 	struct sockaddr_nl from;
 	socklen_t len;
-	bool add, cpu;
+	bool add, cpu, mem;
 	ssize_t n;
 	int nr;
 
@@ -121,6 +125,7 @@ void fw_cpus_events(int fd)
 			     (struct sockaddr *)&from, &len);
 		if (n < 0 && errno == ENOBUFS) {
 			fw_cpus_scan();
+			fw_mem_scan();
 			continue;
 		}
 		if (n <= 0)
@@ -131,6 +136,7 @@ void fw_cpus_events(int fd)
 		end = buf + n;
 		add = false;
 		cpu = false;
+		mem = false;
 		devpath = NULL;
 		/* "ACTION@DEVPATH", then KEY=VALUE strings */
 		for (p = buf + strlen(buf) + 1; p < end; p += strlen(p) + 1) {
@@ -138,10 +144,16 @@ void fw_cpus_events(int fd)
 				add = true;
 			else if (!strcmp(p, "SUBSYSTEM=cpu"))
 				cpu = true;
+			else if (!strcmp(p, "SUBSYSTEM=memory"))
+				mem = true;
 			else if (!strncmp(p, "DEVPATH=", 8))
 				devpath = p + 8;
 		}
-		if (!add || !cpu || !devpath || !strrchr(devpath, '/'))
+		if (!add || !devpath || !strrchr(devpath, '/'))
+			continue;
+		if (mem)
+			fw_mem_added(devpath);
+		if (!cpu)
 			continue;
 		nr = fw_cpu_number(strrchr(devpath, '/') + 1);
 		if (nr > 0)

@@ -267,6 +267,11 @@ int fw_cpus_start(void);
 void fw_cpus_events(int fd);
 void fw_cpus_report(char *reply, size_t len);
 
+/* mem.c */
+void fw_mem_scan(void);
+void fw_mem_added(const char *devpath);
+void fw_mem_report(char *reply, size_t len);
+
 /* hotplug.c */
 void fw_add_hotplug(struct fw *fw, char **argv, int argc);
 void fw_events(struct fw *fw);

@@ -20,7 +20,8 @@
  * once busy.
  *
  * Then CPU hot-plug: a vCPU added to the service VM under fio, brought
- * online, given its share of the device queues, and removed again.
+ * online, given its share of the device queues, and removed again; and
+ * memory hot-plug: 128 MiB added to the service VM under fio.
  *
  * And the link's data queues, one per host CPU: fio pinned to each CPU
  * in turn on an NVMe and a virtio-blk disk, whose doorbells and
@@ -318,12 +319,12 @@ static long long svm_queued(int lab, int cpu)
 	" --verify=crc32c --verify_fatal=1 --group_reporting --iodepth=16 --offset=160m --name=nvme --filename=%s --name=vblk --filename=%s"
 
 /*
- * The service VM's vCPUs, hot-plugged under an NVMe and a virtio-blk disk
- * at once.  Its own fixture: the lab's QEMU (Debian's 7.2, TCG) dies of a
- * double free when a vCPU is added again after one was removed, so a
- * service VM takes one round.
+ * The service VM's vCPUs and memory, hot-plugged under an NVMe and a
+ * virtio-blk disk at once.  Its own fixture: the lab's QEMU (Debian's
+ * 7.2, TCG) dies of a double free when a vCPU is added again after one
+ * was removed, so a service VM takes one round.
  */
-FIXTURE(svm_cpus) {
+FIXTURE(svm_hotplug) {
 	int lab;
 	int added;
 	int vadded;
@@ -333,13 +334,13 @@ FIXTURE(svm_cpus) {
 	char out[4096];
 };
 
-FIXTURE_SETUP(svm_cpus)
+FIXTURE_SETUP(svm_hotplug)
 {
 	self->lab = -1;
 }
 
-/* Whatever failed: fio and the disks are gone, the vCPU added too. */
-FIXTURE_TEARDOWN(svm_cpus)
+/* Whatever failed: fio and the disks are gone, a vCPU added too. */
+FIXTURE_TEARDOWN(svm_hotplug)
 {
 	zoc_fio_kill(&self->fio);
 	if (self->added)
@@ -354,6 +355,49 @@ FIXTURE_TEARDOWN(svm_cpus)
 }
 
 /*
+ * The disks, their resets so far into *@resets and *@vresets, and fio on
+ * every host CPU on both (FIO4); @self is FIXTURE_DATA(svm_hotplug),
+ * spelled out as checkpatch reads it.  Return: NULL, or what failed.
+ */
+static const char *hotplug_fio(struct _test_data_svm_hotplug *self,
+			       long long *resets, long long *vresets)
+{
+	char cmd[1024];
+	const char *missing;
+
+	missing = add_disks(&self->added, self->dev, &self->vadded,
+			    self->vdev, sizeof(self->dev), self->out,
+			    sizeof(self->out));
+	if (missing)
+		return missing;
+	*resets = zoc_dev_stat(DISK, "resets");
+	*vresets = zoc_dev_stat(VDISK, "resets");
+	snprintf(cmd, sizeof(cmd), "exec " FIO4 " >" FIO_LOG " 2>&1",
+		 FIO_MAX_SECS, self->dev, self->dev, self->vdev, self->vdev);
+	self->fio = zoc_fio_spawn(cmd);
+	return self->fio > 0 ? NULL : "fio did not start";
+}
+
+/*
+ * Stop fio: it ends with no error, and neither disk was reset (from
+ * @resets and @vresets) nor failed a command.  Return: NULL, or what went
+ * wrong (fio's output in @self->out).
+ */
+static const char *hotplug_fio_stop(struct _test_data_svm_hotplug *self,
+				    long long resets, long long vresets)
+{
+	if (zoc_fio_stop(&self->fio, PHASE_SECS, FIO_LOG, self->out,
+			 sizeof(self->out)))
+		return "fio failed, or did not end";
+	if (zoc_dev_stat(DISK, "resets") != resets ||
+	    zoc_dev_stat(VDISK, "resets") != vresets)
+		return "a disk was reset";
+	if (zoc_dev_stat(DISK, "errors") || zoc_dev_stat(VDISK, "errors"))
+		return "a disk failed commands";
+	return NULL;
+}
+
+/*
  * A vCPU hot-added to the service VM (QMP device_add, through the lab
  * runner) under fio on every host CPU, and removed again: the service VM
  * brings it online (zoc-fw), the proxies' spread gives it its share of
@@ -361,12 +405,12 @@ FIXTURE_TEARDOWN(svm_cpus)
  * it (its busy ticks grow), and it goes offline and away with no I/O
  * error; fio goes on, with the one vCPU left, which takes every queue.
  */
-TEST_F_TIMEOUT(svm_cpus, hotplug_under_fio, 600)
+TEST_F_TIMEOUT(svm_hotplug, cpu_under_fio, 600)
 {
 	const char *missing;
 	bool skip;
 	long long busy, before, resets, vresets, q0, q1, d0, d1;
-	char cmd[1024], online[32];
+	char online[32];
 
 	missing = ready_for_fio(&self->lab, &skip, self->out,
 				sizeof(self->out));
@@ -375,17 +419,8 @@ TEST_F_TIMEOUT(svm_cpus, hotplug_under_fio, 600)
 	ASSERT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
 	ASSERT_EQ(0, svm_cpus(self->lab, 0, online, sizeof(online), &busy));
 	ASSERT_STREQ("0", online);
-	missing = add_disks(&self->added, self->dev, &self->vadded,
-			    self->vdev, sizeof(self->dev), self->out,
-			    sizeof(self->out));
+	missing = hotplug_fio(self, &resets, &vresets);
 	ASSERT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
-	resets = zoc_dev_stat(DISK, "resets");
-	vresets = zoc_dev_stat(VDISK, "resets");
-
-	snprintf(cmd, sizeof(cmd), "exec " FIO4 " >" FIO_LOG " 2>&1",
-		 FIO_MAX_SECS, self->dev, self->dev, self->vdev, self->vdev);
-	self->fio = zoc_fio_spawn(cmd);
-	ASSERT_LT(0, self->fio);
 	sleep(SETTLE_SECS);
 	ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-cpu add", self->out,
 				   sizeof(self->out)))
@@ -427,13 +462,57 @@ TEST_F_TIMEOUT(svm_cpus, hotplug_under_fio, 600)
 	EXPECT_EQ(0, d1);
 
 	/* fio, stopped, ends with no error; no driver reset its device. */
-	ASSERT_EQ(0, zoc_fio_stop(&self->fio, PHASE_SECS, FIO_LOG, self->out,
-				  sizeof(self->out)))
-		TH_LOG("fio failed, or did not end: %s", self->out);
-	EXPECT_EQ(resets, zoc_dev_stat(DISK, "resets"));
-	EXPECT_EQ(vresets, zoc_dev_stat(VDISK, "resets"));
-	EXPECT_EQ(0, zoc_dev_stat(DISK, "errors"));
-	EXPECT_EQ(0, zoc_dev_stat(VDISK, "errors"));
+	missing = hotplug_fio_stop(self, resets, vresets);
+	EXPECT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
+}
+
+#define MEM_ADD_MIB	128
+
+/*
+ * The service VM's memory hot-plugged under fio on an NVMe and a
+ * virtio-blk disk at once: its VMM grows its virtio-mem device by 128 MiB
+ * (the lab runner, through QMP), the service VM plugs it and its
+ * firmware brings it online, its kernel manages 128 MiB more (less what
+ * the new memory's own page structures take), and fio goes on with no
+ * I/O error and no reset.
+ */
+TEST_F_TIMEOUT(svm_hotplug, memory_under_fio, 600)
+{
+	long long before, after = -1, resets, vresets;
+	const char *missing;
+	char cmd[768];
+	bool skip;
+	int i;
+
+	missing = ready_for_fio(&self->lab, &skip, self->out,
+				sizeof(self->out));
+	if (skip)
+		SKIP(return, "%s", missing);
+	ASSERT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
+	before = zoc_svm_mem_kib(self->lab);
+	ASSERT_LT(0, before);
+	missing = hotplug_fio(self, &resets, &vresets);
+	ASSERT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
+	sleep(SETTLE_SECS);
+	snprintf(cmd, sizeof(cmd), "svm-mem add %d", MEM_ADD_MIB);
+	ASSERT_EQ(0, zoc_lab_query(self->lab, cmd, self->out,
+				   sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	/* Online once the firmware took the uevent */
+	for (i = 0; i < 300; i++) {
+		after = zoc_svm_mem_kib(self->lab);
+		if (after - before >= MEM_ADD_MIB * 1024 * 7 / 8)
+			break;
+		usleep(100000);
+	}
+	TH_LOG("service VM memory %lld -> %lld KiB", before, after);
+	EXPECT_LE(MEM_ADD_MIB * 1024 * 7 / 8, after - before);
+	EXPECT_GE(MEM_ADD_MIB * 1024, after - before);
+	sleep(PHASE_SECS);
+
+	/* fio, stopped, ends with no error; no driver reset its device. */
+	missing = hotplug_fio_stop(self, resets, vresets);
+	EXPECT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
 }
 
 #define MAX_QUEUES	16	/* ZOC_LINK_MAX_QUEUES */

@@ -8,7 +8,8 @@
  * a Linux VXLAN device of VNI 100 in the lab's underlay namespace, which
  * only takes VXLAN of that VNI.  The lab runner reports what the peer
  * received.  A security group rule blocks a port, and the link follows
- * "zocctl dev set ... link down|up".  It has a queue pair per host CPU,
+ * "zocctl dev set ... link down|up".  A transfer survives memory
+ * hot-plugged into the service VM.  It has a queue pair per host CPU,
  * each carrying its CPU's flows both ways, and "ethtool -L" changes how
  * many are used in the middle of a transfer.  A hostile driver (the test module
  * zoc_virtio_hostile_test, with virtio-pci unbound) only makes the device
@@ -345,6 +346,31 @@ TEST_F_TIMEOUT(vnet, tcp_to_vpc_peer, 600)
 		SKIP(return, "not in the ZOC lab: no VPC peer");
 	err = tcp_transfer(self->lab, NULL, self->out, sizeof(self->out));
 	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+}
+
+/*
+ * 64 MiB of memory hot-plugged into the service VM in the middle of a
+ * transfer (its VMM grows its virtio-mem device, the lab runner waits for
+ * the service VM to plug it): the transfer completes, every byte checked,
+ * and the service VM's kernel manages more memory than before.
+ */
+TEST_F_TIMEOUT(vnet, tcp_survives_memory_hot_add, 600)
+{
+	long long before, after;
+	const char *err;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no VPC peer");
+	before = zoc_svm_mem_kib(self->lab);
+	ASSERT_LT(0, before);
+	err = tcp_transfer(self->lab, "svm-mem add 64", self->out,
+			   sizeof(self->out));
+	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+	after = zoc_svm_mem_kib(self->lab);
+	TH_LOG("service VM memory %lld -> %lld KiB", before, after);
+	EXPECT_LT(before, after);
 }
 
 /*

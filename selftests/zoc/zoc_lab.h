@@ -289,6 +289,21 @@ static inline int zoc_lab_cmd(int fd, const char *cmd)
 }
 
 /*
+ * The memory the service VM's kernel manages, in KiB, from its firmware's
+ * "mem" answer through the runner's port @lab; or -1.
+ */
+static inline long long zoc_svm_mem_kib(int lab)
+{
+	char reply[128];
+	long long total;
+
+	if (zoc_lab_query(lab, "svm-fw mem", reply, sizeof(reply)) ||
+	    sscanf(reply, "total %lld", &total) != 1)
+		return -1;
+	return total;
+}
+
+/*
  * Run the shell command @fmt with its output (and errors) into @out (@len
  * bytes, may be NULL).  Return: its exit status, or -1 if it did not run.
  */

@@ -145,6 +145,14 @@ void fw_cpus_report(char *reply, size_t len)
 	snprintf(reply, len, CPUS_REPLY);
 }
 
+/* mem.c's, likewise */
+#define MEM_REPLY	"ok total 393216 free 123456"
+
+void fw_mem_report(char *reply, size_t len)
+{
+	snprintf(reply, len, MEM_REPLY);
+}
+
 void __wrap_fw_set_standby(bool standby, char *reply, size_t len)
 {
 	record(standby ? HANDOVER : TAKEOVER, NULL);
@@ -162,7 +170,7 @@ static bool modname(const char *s)
 	return i && i < FW_MODNAME;
 }
 
-#define USAGE_ALL "ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus"
+#define USAGE_ALL "ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus | mem"
 static const char usage[] = "error usage: " USAGE_ALL;
 
 /*
@@ -174,7 +182,7 @@ static const char *model(const char *line, enum action *what, char *arg)
 	char copy[FW_CTL_LINE], *w[3] = { }, *save;
 	static const char *const known[] = {
 		"ping", "reload", "run", "restart", "stop", "handover",
-		"takeover", "cpus",
+		"takeover", "cpus", "mem",
 	};
 	unsigned int i, n;
 
@@ -192,6 +200,8 @@ static const char *model(const char *line, enum action *what, char *arg)
 		return "ok";
 	if (n == 1 && !strcmp(w[0], "cpus"))
 		return CPUS_REPLY;
+	if (n == 1 && !strcmp(w[0], "mem"))
+		return MEM_REPLY;
 	if (n == 2 && !strcmp(w[0], "reload") && modname(w[1])) {
 		*what = RELOAD;
 		strcpy(arg, w[1]);

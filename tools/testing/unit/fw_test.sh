@@ -275,11 +275,11 @@ check "control: a carriage return and blanks are ignored" replies $' ping \r' ok
 check "control: an unknown request" replies bogus 'error unknown request'
 check "control: an empty request" replies '' 'error empty request'
 check "control: reload without a module" replies reload \
-	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus'
+	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus | mem'
 check "control: reload of what is not a module name" replies 'reload ../x' \
-	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus'
+	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus | mem'
 check "control: reload of two modules" replies 'reload a b' \
-	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus'
+	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus | mem'
 check "control: run a command" replies 'run ran' ok
 check "control: the command ran with its arguments" grep -qx 'one two' "$tmp/ran"
 check "control: a command's last line of output is replied" \
@@ -291,7 +291,22 @@ check "control: run a command that fails" replies 'run fails' \
 check "control: run of no such command" replies 'run nope' \
 	'error no command of that name'
 check "control: run without a name" replies run \
-	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus'
+	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus | mem'
+# mem: MemTotal and MemFree of this machine's /proc/meminfo, in KiB
+mem_reply() {
+	local got total
+
+	got=$(ask mem)
+	total=$(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)
+	case "$got" in
+	"ok total $total free "[0-9]*) return 0 ;;
+	esac
+	echo "# 'mem': '$got', total $total"
+	return 1
+}
+check "control: mem reports the memory the kernel manages" mem_reply
+check "control: mem takes no argument" replies 'mem x' \
+	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus | mem'
 check "control: a line too long is refused whole" \
 	replies "ping $(printf 'x%.0s' $(seq 300))" 'error line too long'
 check "control: the next line is taken" replies ping ok
@@ -364,9 +379,9 @@ check "control: reload: loads in the order of the configuration, the others afte
 check "control: reload: a device left unbound is probed again" probed_again
 check "control: requests go on after a reload" replies ping ok
 check "control: restart takes no argument" replies 'restart now' \
-	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus'
+	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus | mem'
 check "control: stop takes no argument" replies 'stop now' \
-	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus'
+	'error usage: ping | reload MODULE | run NAME | restart | stop | handover | takeover | cpus | mem'
 check "control: takeover without zoc_guest says why" replies takeover \
 	'error /sys/module/zoc_guest/parameters/standby: No such file or directory'
 check "control: handover without zoc_guest says why" replies handover \

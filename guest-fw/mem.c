@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zoc-fw: the service VM's memory.
+ *
+ * Memory its VMM adds (a virtio-mem device whose requested size grows,
+ * or a DIMM) comes as memory blocks that the kernel adds offline and
+ * announces with a uevent: a udev rule would online them, zoc-fw does,
+ * as it does for CPUs (cpus.c), and for those found offline when it
+ * starts.  Blocks are onlined movable, so that the VMM can take them
+ * back (virtio-mem unplugs what it can migrate away).
+ *
+ * The control port's "mem" request reports the memory the kernel
+ * manages and what is free, in KiB of /proc/meminfo: "ok total 393216
+ * free 123456".
+ */
+
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fw.h"
+
+#define FW_MEM_DIR	"/sys/devices/system/memory"
+
+/* Bring memory block @name ("memoryN") online, if it is offline. */
+static void fw_mem_online(const char *name)
+{
+	char path[128], state[16] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), FW_MEM_DIR "/%s/state", name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, state, sizeof(state) - 1);
+	if (n > 0 && !strncmp(state, "offline", 7)) {
+		if (pwrite(fd, "online_movable", 14, 0) == 14)
+			fw_log("%s: online", name);
+		else
+			fw_log("%s: cannot bring it online: %m", name);
+	}
+	close(fd);
+}
+
+/* Whether @name is a memory block's: "memoryN" */
+static bool fw_mem_block(const char *name)
+{
+	return !strncmp(name, "memory", 6) && isdigit((unsigned char)name[6]);
+}
+
+/* Bring online every memory block that is offline. */
+void fw_mem_scan(void)
+{
+	struct dirent *d;
+	DIR *dir;
+
+	dir = opendir(FW_MEM_DIR);
+	if (!dir)
+		return;		/* no memory hot-plug in this kernel */
+	while ((d = readdir(dir)))
+		if (fw_mem_block(d->d_name))
+			fw_mem_online(d->d_name);
+	closedir(dir);
+}
+
+/* A uevent: memory block @devpath ("/devices/system/memory/memoryN") added */
+void fw_mem_added(const char *devpath)
+{
+	const char *name = strrchr(devpath, '/');
+
+	if (name && fw_mem_block(name + 1))
+		fw_mem_online(name + 1);
+}
+
+/* The "mem" request: the memory the kernel manages, and what is free. */
+void fw_mem_report(char *reply, size_t len)
+{
+	unsigned long long total = 0, free = 0, v;
+	char line[128];
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "re");
+	if (!f) {
+		snprintf(reply, len, "error no /proc/meminfo");
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MemTotal: %llu", &v) == 1)
+			total = v;
+		else if (sscanf(line, "MemFree: %llu", &v) == 1)
+			free = v;
+	}
+	fclose(f);
+	snprintf(reply, len, "ok total %llu free %llu", total, free);
+}
