@@ -6,12 +6,14 @@
  * or a DIMM) comes as memory blocks that the kernel adds offline and
  * announces with a uevent: a udev rule would online them, zoc-fw does,
  * as it does for CPUs (cpus.c), and for those found offline when it
- * starts.  Blocks are onlined movable, so that the VMM can take them
- * back (virtio-mem unplugs what it can migrate away).
+ * starts.  Blocks are onlined for the kernel to use as it likes
+ * ("online", a normal zone): what a service VM needs memory for is the
+ * kernel's (socket buffers, bios, BPF maps), which a movable zone would
+ * not serve; the VMM can take back only what virtio-mem can migrate.
  *
  * The control port's "mem" request reports the memory the kernel
- * manages and what is free, in KiB of /proc/meminfo: "ok total 393216
- * free 123456".
+ * manages and what is free, in KiB of /proc/meminfo, and the memory
+ * blocks online: "ok total 393216 free 123456 blocks 3".
  */
 
 #define _GNU_SOURCE
@@ -30,7 +32,7 @@
 /* Bring memory block @name ("memoryN") online, if it is offline. */
 static void fw_mem_online(const char *name)
 {
-	char path[128], state[16] = "";
+	char path[320], state[16] = "";
 	ssize_t n;
 	int fd;
 
@@ -40,7 +42,7 @@ static void fw_mem_online(const char *name)
 		return;
 	n = read(fd, state, sizeof(state) - 1);
 	if (n > 0 && !strncmp(state, "offline", 7)) {
-		if (pwrite(fd, "online_movable", 14, 0) == 14)
+		if (pwrite(fd, "online", 6, 0) == 6)
 			fw_log("%s: online", name);
 		else
 			fw_log("%s: cannot bring it online: %m", name);
@@ -78,7 +80,37 @@ void fw_mem_added(const char *devpath)
 		fw_mem_online(name + 1);
 }
 
-/* The "mem" request: the memory the kernel manages, and what is free. */
+/* The memory blocks online */
+static unsigned int fw_mem_online_blocks(void)
+{
+	char path[320], state[16];
+	unsigned int n = 0;
+	struct dirent *d;
+	DIR *dir;
+	FILE *f;
+
+	dir = opendir(FW_MEM_DIR);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		if (!fw_mem_block(d->d_name))
+			continue;
+		snprintf(path, sizeof(path), FW_MEM_DIR "/%s/state", d->d_name);
+		f = fopen(path, "re");
+		if (f && fgets(state, sizeof(state), f) &&
+		    !strncmp(state, "online", 6))
+			n++;
+		if (f)
+			fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+/*
+ * The "mem" request: the memory the kernel manages, what is free, and
+ * the memory blocks online.
+ */
 void fw_mem_report(char *reply, size_t len)
 {
 	unsigned long long total = 0, free = 0, v;
@@ -97,5 +129,6 @@ void fw_mem_report(char *reply, size_t len)
 			free = v;
 	}
 	fclose(f);
-	snprintf(reply, len, "ok total %llu free %llu", total, free);
+	snprintf(reply, len, "ok total %llu free %llu blocks %u", total, free,
+		 fw_mem_online_blocks());
 }

@@ -289,18 +289,45 @@ static inline int zoc_lab_cmd(int fd, const char *cmd)
 }
 
 /*
- * The memory the service VM's kernel manages, in KiB, from its firmware's
- * "mem" answer through the runner's port @lab; or -1.
+ * The memory the service VM's kernel manages (KiB) into *@kib, and its
+ * memory blocks online into *@blocks: its firmware's "mem" answer through
+ * the runner's port @lab.  Return: 0, or -1.
  */
-static inline long long zoc_svm_mem_kib(int lab)
+static inline int zoc_svm_mem(int lab, long long *kib, long long *blocks)
 {
 	char reply[128];
-	long long total;
 
 	if (zoc_lab_query(lab, "svm-fw mem", reply, sizeof(reply)) ||
-	    sscanf(reply, "total %lld", &total) != 1)
+	    sscanf(reply, "total %lld free %*d blocks %lld", kib, blocks) != 2)
 		return -1;
-	return total;
+	return 0;
+}
+
+/*
+ * Wait up to 30 s for the service VM's kernel to manage @mib MiB more than
+ * @kib KiB (7/8 of them at least: the rest holds the new memory's page
+ * structures, and no more) in more blocks than @blocks, which its
+ * firmware brought online.  Return: NULL, or what failed; @out (@len
+ * bytes) says what changed.
+ */
+static inline const char *zoc_svm_mem_grew(int lab, long long kib,
+					   long long blocks, int mib,
+					   char *out, size_t len)
+{
+	long long least = mib * 1024LL * 7 / 8, now = -1, nblocks = -1;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		if (!zoc_svm_mem(lab, &now, &nblocks) &&
+		    now - kib >= least && nblocks > blocks)
+			break;
+		usleep(100 * 1000);
+	}
+	snprintf(out, len, "%lld KiB in %lld blocks, then %lld KiB in %lld",
+		 kib, blocks, now, nblocks);
+	if (now - kib < least || now - kib > mib * 1024LL)
+		return "not the memory added";
+	return nblocks > blocks ? NULL : "no new memory block online";
 }
 
 /*

@@ -115,7 +115,8 @@ bool zoc_proxy_poll(struct zoc_pdev *pdev, struct zoc_proxy_poller *poller,
 	}
 	if (window)
 		zoc_proxy_stage(pdev, ZOC_DEV_STAT_POLL_NS, start);
-	WRITE_ONCE(poller->slept, ret > 0 ? 0 : ktime_get_ns());
+	/* Only a poll that timed out teaches: not one of a queue stopped */
+	WRITE_ONCE(poller->slept, ret ? 0 : ktime_get_ns());
 	return ret > 0;
 }
 EXPORT_SYMBOL_GPL(zoc_proxy_poll);

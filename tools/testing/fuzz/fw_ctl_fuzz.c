@@ -146,7 +146,7 @@ void fw_cpus_report(char *reply, size_t len)
 }
 
 /* mem.c's, likewise */
-#define MEM_REPLY	"ok total 393216 free 123456"
+#define MEM_REPLY	"ok total 393216 free 123456 blocks 3"
 
 void fw_mem_report(char *reply, size_t len)
 {

@@ -299,7 +299,7 @@ mem_reply() {
 	got=$(ask mem)
 	total=$(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)
 	case "$got" in
-	"ok total $total free "[0-9]*) return 0 ;;
+	"ok total $total free "[0-9]*" blocks "[0-9]*) return 0 ;;
 	esac
 	echo "# 'mem': '$got', total $total"
 	return 1

@@ -134,6 +134,8 @@ static u32 zoc_vnet_flow_hash(const struct zoc_vnet *vnet,
 	    !__skb_flow_dissect(dev_net(vnet->rep), skb, &flow_keys_dissector,
 				&keys, data, eth->h_proto, ETH_HLEN, len, 0))
 		return 0;
+	/* Each end picks its own IPv6 flow label: not the flow's. */
+	memset(&keys.tags, 0, sizeof(keys.tags));
 	return flow_hash_from_keys(&keys);
 }
 
@@ -147,10 +149,15 @@ static void zoc_vnet_steer_from(struct zoc_vnet *vnet, u32 hash,
 		WRITE_ONCE(*slot, pair);
 }
 
-/* The pair whose receive queue takes a frame of flow @hash. */
+/*
+ * The pair whose receive queue takes a frame of flow @hash: one of those
+ * in use, and of the layout the driver took (a restored count may say
+ * more).
+ */
 static unsigned int zoc_vnet_steer_to(const struct zoc_vnet *vnet, u32 hash)
 {
-	unsigned int curr = READ_ONCE(vnet->curr_pairs);
+	unsigned int curr = min(READ_ONCE(vnet->curr_pairs),
+				zoc_vnet_layout(vnet));
 	unsigned int pair = READ_ONCE(vnet->steer[hash % ZOC_VNET_STEER]);
 
 	return pair < curr ? pair : reciprocal_scale(hash, curr);
