@@ -200,6 +200,9 @@ struct fw_remote {
  * @remote: the remote volumes, attached once the configuration is read,
  *	and kept attached
  * @nr_remote: how many
+ * @mem_hook: the memory directive's command line, "grow" appended; NULL
+ *	at [0] without one (mem.c)
+ * @mem_total: bytes of memory the kernel managed when @mem_hook last ran
  */
 struct fw {
 	unsigned int modules;
@@ -223,6 +226,8 @@ struct fw {
 	char hostnqn[FW_NQN_SIZE];
 	struct fw_remote remote[FW_MAX_REMOTE];
 	unsigned int nr_remote;
+	char *mem_hook[FW_MAX_ARGS + 1];
+	unsigned long long mem_total;
 };
 
 /**
@@ -270,6 +275,8 @@ void fw_cpus_report(char *reply, size_t len);
 /* mem.c */
 void fw_mem_scan(void);
 void fw_mem_added(const char *devpath);
+void fw_add_mem_hook(struct fw *fw, char **argv, int argc);
+void fw_mem_grown(struct fw *fw);
 void fw_mem_report(char *reply, size_t len);
 
 /* hotplug.c */

@@ -11,6 +11,10 @@
  * kernel's (socket buffers, bios, BPF maps), which a movable zone would
  * not serve; the VMM can take back only what virtio-mem can migrate.
  *
+ * Memory that came may be put to use at once: the memory directive's
+ * hook runs when the memory the kernel manages grew ("zoc-vpc-load CONFIG
+ * grow" grows the VPC session table with it, without losing a session).
+ *
  * The control port's "mem" request reports the memory the kernel
  * manages and what is free, in KiB of /proc/meminfo, and the memory
  * blocks online: "ok total 393216 free 123456 blocks 3".
@@ -23,11 +27,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "fw.h"
 
-#define FW_MEM_DIR	"/sys/devices/system/memory"
+#define FW_MEM_DIR		"/sys/devices/system/memory"
+#define FW_MEM_HOOK_TIMEOUT	60	/* seconds, then the hook is killed */
 
 /* Bring memory block @name ("memoryN") online, if it is offline. */
 static void fw_mem_online(const char *name)
@@ -78,6 +84,59 @@ void fw_mem_added(const char *devpath)
 
 	if (name && fw_mem_block(name + 1))
 		fw_mem_online(name + 1);
+}
+
+/* Bytes of memory the kernel manages, or 0. */
+static unsigned long long fw_mem_total(void)
+{
+	struct sysinfo si;
+
+	return sysinfo(&si) ? 0 : (unsigned long long)si.totalram * si.mem_unit;
+}
+
+/*
+ * The memory directive: "memory PATH [ARG...]" runs "PATH [ARG...] grow"
+ * each time the memory the kernel manages grew (a VPC loader grows its
+ * session table): when a block came online, and when virtio-mem plugged
+ * more of a block already online, which no uevent tells.
+ */
+void fw_add_mem_hook(struct fw *fw, char **argv, int argc)
+{
+	int i;
+
+	if (argc < 2 || argc - 1 > FW_MAX_ARGS - 1 || fw->mem_hook[0]) {
+		fw_log("memory: %s", argc < 2 ? "usage: memory PATH [ARG...]" :
+		       fw->mem_hook[0] ? "given twice" : "too many words");
+		fw->errors++;
+		return;
+	}
+	for (i = 1; i < argc; i++)
+		fw->mem_hook[i - 1] = strdup(argv[i]);
+	fw->mem_hook[argc - 1] = "grow";
+	fw->mem_total = fw_mem_total();
+}
+
+/*
+ * Memory may have come online: run the memory hook if there is one and
+ * the memory the kernel manages grew since it last ran (or since the
+ * directive was read).
+ */
+void fw_mem_grown(struct fw *fw)
+{
+	unsigned long long total;
+	int status;
+
+	if (!fw->mem_hook[0])
+		return;
+	total = fw_mem_total();
+	if (total <= fw->mem_total)
+		return;
+	fw->mem_total = total;
+	if (fw_exec(fw->mem_hook, FW_MEM_HOOK_TIMEOUT, &status))
+		fw_log("memory %s grow: done", fw->mem_hook[0]);
+	else
+		fw_log("memory %s grow: failed (status %#x)", fw->mem_hook[0],
+		       status);
 }
 
 /* The memory blocks online */

@@ -34,6 +34,8 @@
  *	service PATH [ARG...]		run and supervise a program
  *	hotplug DRIVER PATH [ARG...]	run a program for each interface of
  *					DRIVER that comes or goes
+ *	memory PATH [ARG...]		run "PATH [ARG...] grow" when memory
+ *					comes online (mem.c)
  *	control PORTNAME|PATH		take requests on that port
  *	command NAME PATH [ARG...]	a program the port's "run NAME" runs
  *
@@ -369,6 +371,7 @@ static const struct fw_directive fw_directives[] = {
 	{ "run", fw_run },
 	{ "service", fw_add_service },
 	{ "hotplug", fw_add_hotplug },
+	{ "memory", fw_add_mem_hook },
 	{ "control", fw_control },
 	{ "command", fw_add_command },
 	{ }
@@ -461,6 +464,8 @@ static void fw_supervise(struct fw *fw, sigset_t *set)
 			fw_ctl_ready(fw, fds[2].revents);
 		if (fds[3].revents)
 			fw_cpus_events(fw->uevent);
+		/* on uevents, and each round: a block may grow, silently */
+		fw_mem_grown(fw);
 	}
 }
 

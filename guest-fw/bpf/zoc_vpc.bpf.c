@@ -188,16 +188,30 @@ struct {
 } zoc_vpc_sg SEC(".maps");
 
 /*
- * Sets of ZOC_VPC_CT_WAYS sessions, 128 bytes each; the loader sizes it
- * from its configuration before loading.  Mmapable arrays are page
- * aligned, so a set is two cache lines, never three.
+ * A session table: sets of ZOC_VPC_CT_WAYS sessions, 128 bytes each.
+ * Mmapable arrays are page aligned, so a set is two cache lines, never
+ * three.  The loader makes the tables, of the size it wants
+ * (BPF_F_INNER_MAP: the size is not part of the type).
+ */
+struct zoc_vpc_ct_table {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	/* sizes, not types: the loader's tables carry no BTF */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct zoc_vpc_ct_set));
+};
+
+/*
+ * The session tables, by slot: zoc_vpc_config.ct_table is the one in use;
+ * while the table grows, the other holds the old one, drained by the
+ * loader.  A session is looked up in both, created in the one in use.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, ZOC_VPC_CT_DEFAULT / ZOC_VPC_CT_WAYS);
-	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, ZOC_VPC_CT_TABLES);
 	__type(key, __u32);
-	__type(value, struct zoc_vpc_ct_set);
+	__array(values, struct zoc_vpc_ct_table);
 } zoc_vpc_sessions SEC(".maps");
 
 /*
@@ -889,6 +903,23 @@ static __always_inline bool vpc_sg_admits(const struct vpc_pkt *p,
 }
 
 /*
+ * The set of the session table in slot @slot (0 or 1) @key belongs in, or
+ * NULL if the slot holds no table.
+ */
+static __always_inline struct zoc_vpc_ct_set *
+vpc_ct_set(const struct zoc_vpc_config *cfg, __u32 slot,
+	   const struct zoc_vpc_ct_key *key)
+{
+	void *table = bpf_map_lookup_elem(&zoc_vpc_sessions, &slot);
+	__u32 idx;
+
+	if (!table)
+		return NULL;
+	idx = zoc_vpc_ct_set_of(key, cfg->ct_seed, cfg->ct_sets[slot & 1]);
+	return bpf_map_lookup_elem(table, &idx);
+}
+
+/*
  * Admit a packet: a packet of a live session goes; a new session needs a
  * rule of the sender's egress group (@from, if the sender is a local vNIC)
  * and of the receiver's ingress group (@to, if local).  A TCP connection
@@ -900,15 +931,23 @@ static __always_inline int vpc_admit(struct vpc_pkt *p,
 				     const struct zoc_vpc_config *cfg,
 				     __u32 from, __u32 to, __u64 now)
 {
-	struct zoc_vpc_ct_set *set;
-	__u32 idx;
+	struct zoc_vpc_ct_set *set, *old, *track;
+	__u32 slot;
 	int ret;
 
-	idx = zoc_vpc_ct_set_of(&p->key, cfg->ct_seed, cfg->ct_sets);
-	set = bpf_map_lookup_elem(&zoc_vpc_sessions, &idx);
+	/* read once: the slot and the table's size go together */
+	slot = cfg->ct_table;
+	barrier_var(slot);
+	slot &= 1;
+	set = vpc_ct_set(cfg, slot, &p->key);
 	if (!set)
 		return ZOC_VPC_DROP_CT_INVALID;
-	ret = vpc_track(p, cfg, set, now);
+	/* a session the table in use lacks may still be in the old one */
+	track = set;
+	old = vpc_ct_set(cfg, slot ^ 1, &p->key);
+	if (old && !vpc_ct_find(set, &p->key) && vpc_ct_find(old, &p->key))
+		track = old;
+	ret = vpc_track(p, cfg, track, now);
 	if (ret != VPC_NEW && ret != VPC_PICKUP)
 		return ret;
 	if (vpc_sg_admits(p, from, p->saddr, to, p->daddr, p->dport))
@@ -1370,6 +1409,7 @@ pass:
 
 struct vpc_sweep_ctx {
 	__u64 now;
+	void *table;
 	__u32 next;
 	__u32 sets;
 };
@@ -1408,7 +1448,7 @@ static long vpc_sweep_set(__u32 i, void *data)
 	__u32 zero = 0, idx = c->next, w;
 
 	cfg = bpf_map_lookup_elem(&zoc_vpc_config, &zero);
-	set = bpf_map_lookup_elem(&zoc_vpc_sessions, &idx);
+	set = bpf_map_lookup_elem(c->table, &idx);
 	if (!cfg || !set)
 		return 1;
 #pragma unroll
@@ -1418,17 +1458,26 @@ static long vpc_sweep_set(__u32 i, void *data)
 	return 0;
 }
 
-/* Sweep the next 1/VPC_SWEEP_TICKS of the table. */
+/*
+ * Sweep the next 1/VPC_SWEEP_TICKS of the table in use (one being drained
+ * is the loader's: it frees what expired there).
+ */
 static __always_inline void vpc_sweep_chunk(struct vpc_sweep *st)
 {
 	struct vpc_sweep_ctx c = { .now = bpf_ktime_get_coarse_ns() };
 	const struct zoc_vpc_config *cfg;
-	__u32 zero = 0, n;
+	__u32 zero = 0, slot, n;
 
 	cfg = bpf_map_lookup_elem(&zoc_vpc_config, &zero);
-	if (!cfg || !cfg->ct_sets)
+	if (!cfg)
 		return;
-	c.sets = cfg->ct_sets;
+	slot = cfg->ct_table;
+	barrier_var(slot);
+	slot &= 1;
+	c.table = bpf_map_lookup_elem(&zoc_vpc_sessions, &slot);
+	c.sets = cfg->ct_sets[slot];
+	if (!c.table || !c.sets)
+		return;
 	c.next = st->next < c.sets ? st->next : 0;
 	n = c.sets / VPC_SWEEP_TICKS;
 	if (n < VPC_SWEEP_MIN_SETS)

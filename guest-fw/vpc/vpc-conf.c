@@ -8,6 +8,10 @@
  *	uplink IFNAME VTEP	the uplink and this service VM's underlay address
  *	port vxlan|geneve PORT	UDP ports (4789, 6081)
  *	sessions N		session table entries, in sets of 3 (1048576)
+ *	session_memory PERCENT	the session table grows with the service
+ *				VM's memory, up to PERCENT of it ("zoc-vpc-load
+ *				CONFIG grow" when memory comes online); sessions
+ *				is then the least (off)
  *	session_quota N|off	sessions one vNIC may hold (a quarter of them)
  *	timeout STATE SECONDS	idle timeout of a session state
  *	tcp_pickup on|off	take up established TCP connections the session
@@ -42,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 
 #include "vpc-conf.h"
 #include "vpc-names.h"
@@ -529,6 +534,13 @@ static void vpc_conf_line(struct vpc_conf *conf, char **argv, int argc)
 			vpc_err(conf, "usage: sessions N (1 to 2^30)");
 		else
 			conf->sessions = n;
+	} else if (!strcmp(argv[0], "session_memory")) {
+		if (argc == 2 && !strcmp(argv[1], "off"))
+			conf->session_memory = 0;
+		else if (argc != 2 || !vpc_parse_uint(argv[1], 50, &n) || !n)
+			vpc_err(conf, "usage: session_memory PERCENT|off (1 to 50)");
+		else
+			conf->session_memory = n;
 	} else if (!strcmp(argv[0], "session_quota")) {
 		if (argc == 2 && !strcmp(argv[1], "off"))
 			n = 0;
@@ -612,10 +624,35 @@ int vpc_conf_parse(struct vpc_conf *conf, FILE *f, const char *path)
 			vpc_conf_line(conf, argv, argc);
 	}
 	free(line);
+	vpc_conf_size(conf);
+	return conf->errors ? -EINVAL : 0;
+}
+
+/**
+ * vpc_conf_size() - size the session table for the memory there is now
+ * @conf: the configuration read
+ *
+ * Sets the sets of the table, in @conf->config.ct_sets[0], from the
+ * sessions directive or, with session_memory, from the memory of the
+ * service VM if that is more; and the quota of a vNIC, unless set, to a
+ * quarter of the sessions.
+ */
+void vpc_conf_size(struct vpc_conf *conf)
+{
+	unsigned long long n = conf->sessions, mem;
+	struct sysinfo si;
+
+	if (conf->session_memory && !sysinfo(&si)) {
+		mem = (unsigned long long)si.totalram * si.mem_unit;
+		mem = mem / 100 * conf->session_memory;
+		mem = mem / sizeof(struct zoc_vpc_ct_set) * ZOC_VPC_CT_WAYS;
+		if (mem > n)
+			n = mem < 1U << 30 ? mem : 1U << 30;
+	}
+	conf->config.ct_sets[0] = (n + ZOC_VPC_CT_WAYS - 1) / ZOC_VPC_CT_WAYS;
 	/* one vNIC holds a quarter of the table at most, unless told */
 	if (!conf->quota_set)
-		conf->config.ct_quota = conf->sessions / 4 ?: 1;
-	return conf->errors ? -EINVAL : 0;
+		conf->config.ct_quota = n / 4 ?: 1;
 }
 
 /* The configuration file @path into @conf (zeroed), as vpc_conf_parse(). */

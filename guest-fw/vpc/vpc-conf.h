@@ -91,6 +91,7 @@ struct vpc_sg_conf {
  * @uplink: uplink name
  * @config: the config map value
  * @sessions: session table size
+ * @session_memory: percent of the memory the table may grow to, or 0
  * @quota_set: a session_quota directive set config.ct_quota
  * @vpcs: vpc directives
  * @nr_vpcs: how many
@@ -111,6 +112,7 @@ struct vpc_conf {
 	char uplink[IF_NAMESIZE];
 	struct zoc_vpc_config config;
 	unsigned int sessions;
+	unsigned int session_memory;
 	bool quota_set;
 	struct vpc_vpc_conf vpcs[VPC_MAX_VPCS];
 	unsigned int nr_vpcs;
@@ -136,6 +138,7 @@ const struct vpc_member_conf *vpc_find_member(const struct vpc_conf *conf,
 					      __u32 vni, __be32 addr);
 int vpc_conf_parse(struct vpc_conf *conf, FILE *f, const char *path);
 int vpc_conf_read(struct vpc_conf *conf, const char *path);
+void vpc_conf_size(struct vpc_conf *conf);
 void vpc_conf_free(struct vpc_conf *conf);
 int vpc_conf_resolve(struct vpc_conf *conf);
 

@@ -29,6 +29,11 @@
  * the vxlan and geneve routes; a VTEP that cannot be resolved is only
  * warned about.
  *
+ * "zoc-vpc-load CONFIG grow" grows the session table to the size the
+ * configuration gives for the memory there is now (session_memory),
+ * keeping every live session (vpc-ct.c); zoc-fw's memory directive runs
+ * it when memory is added.
+ *
  * The configuration is read by vpc-conf.c.
  */
 
@@ -54,6 +59,7 @@
 #include <bpf/libbpf.h>
 
 #include "vpc-conf.h"
+#include "vpc-ct.h"
 #include "vpc-names.h"
 #include "vpc-neigh.h"
 #include "zoc_vpc.skel.h"
@@ -69,6 +75,8 @@
  * @ports: the output devices
  * @vnic_stats: the per-vNIC counters
  * @vnic_prog: the vNIC program
+ * @sessions: the session tables (array of maps)
+ * @ct_held: the sessions each vNIC holds
  * @lock: the pin directory, locked against other adds and removals; -1
  *	when the descriptors are the skeleton's
  *
@@ -82,6 +90,8 @@ struct vpc_maps {
 	int ports;
 	int vnic_stats;
 	int vnic_prog;
+	int sessions;
+	int ct_held;
 	int lock;
 };
 
@@ -316,7 +326,8 @@ static void vpc_unpin(const char *dir)
 static void vpc_close_pins(struct vpc_maps *m)
 {
 	int fds[] = { m->config, m->vnics, m->routes, m->sg, m->ports,
-		      m->vnic_stats, m->vnic_prog, m->lock };
+		      m->vnic_stats, m->vnic_prog, m->sessions, m->ct_held,
+		      m->lock };
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(fds); i++)
@@ -338,6 +349,8 @@ static int vpc_open_pins(const char *dir, struct vpc_maps *m)
 		{ ZOC_VPC_PIN_PORTS, &m->ports },
 		{ ZOC_VPC_PIN_VNIC_STATS, &m->vnic_stats },
 		{ ZOC_VPC_PIN_VNIC_PROG, &m->vnic_prog },
+		{ ZOC_VPC_PIN_SESSIONS, &m->sessions },
+		{ ZOC_VPC_PIN_CT_HELD, &m->ct_held },
 	};
 	char path[PATH_MAX];
 	unsigned int i;
@@ -436,6 +449,23 @@ static int vpc_start_sweep(struct zoc_vpc *skel)
 	return ret;
 }
 
+/* The first session table, in slot 0, as the configuration sizes it. */
+static int vpc_ct_install(struct zoc_vpc *skel, struct vpc_conf *conf)
+{
+	struct vpc_ct_table t;
+	__u32 zero = 0;
+	int ret;
+
+	conf->config.ct_table = 0;
+	ret = vpc_ct_new(conf->config.ct_sets[0], &t);
+	if (ret)
+		return ret;
+	ret = vpc_update(bpf_map__fd(skel->maps.zoc_vpc_sessions), &zero,
+			 &t.fd, "sessions");
+	vpc_ct_close(&t);
+	return ret;
+}
+
 static int vpc_load(struct vpc_conf *conf)
 {
 	struct vpc_maps m = { .lock = -1 };
@@ -450,8 +480,6 @@ static int vpc_load(struct vpc_conf *conf)
 		return ret;
 	}
 	/* sets of ZOC_VPC_CT_WAYS sessions, keyed by a seeded hash */
-	conf->config.ct_sets = (conf->sessions + ZOC_VPC_CT_WAYS - 1) /
-			       ZOC_VPC_CT_WAYS;
 	if (getrandom(&conf->config.ct_seed, sizeof(conf->config.ct_seed),
 		      0) != sizeof(conf->config.ct_seed)) {
 		ret = -errno;
@@ -459,15 +487,14 @@ static int vpc_load(struct vpc_conf *conf)
 			strerror(-ret));
 		goto out_destroy;
 	}
-	ret = bpf_map__set_max_entries(skel->maps.zoc_vpc_sessions,
-				       conf->config.ct_sets);
-	if (ret)
-		goto out_destroy;
 	ret = zoc_vpc__load(skel);
 	if (ret) {
 		fprintf(stderr, "zoc-vpc-load: load: %s\n", strerror(-ret));
 		goto out_destroy;
 	}
+	ret = vpc_ct_install(skel, conf);
+	if (ret)
+		goto out_destroy;
 	m.config = bpf_map__fd(skel->maps.zoc_vpc_config);
 	m.vnics = bpf_map__fd(skel->maps.zoc_vpc_vnics);
 	m.routes = bpf_map__fd(skel->maps.zoc_vpc_routes);
@@ -779,6 +806,34 @@ out:
 	return ret;
 }
 
+/*
+ * Grow the session table to what the memory there is now allows (the
+ * session_memory directive), keeping every live session.
+ */
+static int vpc_grow(struct vpc_conf *conf)
+{
+	struct vpc_ct_moved st = { 0 };
+	struct vpc_maps m;
+	long long quota;
+	int ret;
+
+	ret = vpc_open_pins(conf->pin, &m);
+	if (ret) {
+		fprintf(stderr, "zoc-vpc-load: %s: %s\n", conf->pin,
+			strerror(-ret));
+		return ret;
+	}
+	quota = conf->quota_set ? -1 : (long long)conf->config.ct_quota;
+	ret = vpc_ct_grow(m.config, m.sessions, m.ct_held,
+			  conf->config.ct_sets[0], quota, &st);
+	if (ret >= 0)
+		printf("sessions: %s, %u sets; moved %lu expired %lu replaced %lu lost %lu\n",
+		       ret ? "grown" : "big enough", conf->config.ct_sets[0],
+		       st.moved, st.expired, st.replaced, st.lost);
+	vpc_close_pins(&m);
+	return ret < 0 ? ret : 0;
+}
+
 /* Detach from the vnics map's representors (added ones too), unpin. */
 static void vpc_unload(struct vpc_conf *conf)
 {
@@ -816,9 +871,11 @@ static void vpc_usage(void)
 {
 	fprintf(stderr, "usage: zoc-vpc-load [-u] CONFIG\n"
 		"       zoc-vpc-load CONFIG add|del IFNAME IFINDEX\n"
+		"       zoc-vpc-load CONFIG grow\n"
 		"  load the VPC datapath as CONFIG says; -u: unload it\n"
 		"  add: join a representor to it, if a vpc directive admits\n"
-		"  the identity its host asks for; del: remove it\n");
+		"  the identity its host asks for; del: remove it\n"
+		"  grow: grow its session table to what the memory allows\n");
 }
 
 int main(int argc, char **argv)
@@ -848,6 +905,9 @@ int main(int argc, char **argv)
 			vpc_usage();
 			return 2;
 		}
+	} else if (argc - optind == 2 && !unload &&
+		   !strcmp(argv[optind + 1], "grow")) {
+		op = argv[optind + 1];
 	} else if (argc - optind != 1) {
 		vpc_usage();
 		return 2;
@@ -868,6 +928,8 @@ int main(int argc, char **argv)
 	} else if (op && !strcmp(op, "del")) {
 		/* likewise: what is to be removed, even from a broken file */
 		ret = vpc_del(conf, name, ifindex);
+	} else if (!ret && op && !strcmp(op, "grow")) {
+		ret = vpc_grow(conf);
 	} else if (!ret) {
 		ret = op ? vpc_add(conf, name, ifindex) :
 			   vpc_conf_resolve(conf) ?: vpc_load(conf);

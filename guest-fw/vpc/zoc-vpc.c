@@ -2,8 +2,9 @@
 /*
  * zoc-vpc: show the counters and sessions of the VPC datapath.
  *
- *	zoc-vpc [-p DIR] stats		per-vNIC counters, events, drops
- *	zoc-vpc [-p DIR] sessions	the session table
+ *	zoc-vpc [-p DIR] stats		per-vNIC counters, the session
+ *					table's size, events, drops
+ *	zoc-vpc [-p DIR] sessions	the sessions
  *	zoc-vpc [-p DIR] flush		forget every session (as conntrack -F)
  *
  * It reads the maps zoc-vpc-load pinned in DIR (/sys/fs/bpf/zoc-vpc).
@@ -14,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -22,11 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "vpc-ct.h"
 #include "vpc-names.h"
 
 #define VPC_PIN_DEFAULT		"/sys/fs/bpf/zoc-vpc"
@@ -166,134 +170,175 @@ static void vpc_show_session(const struct zoc_vpc_ct_entry *e,
 	       ct->packets, expired ? " expired" : "");
 }
 
-/*
- * Map the session table (@prot), its size in @len; the datapath's
- * configuration, which sizes it, in @cfg.
- */
-static void *vpc_map_sessions(const char *dir, int prot, size_t *len,
-			      struct zoc_vpc_config *cfg)
+/* The session table's size: in use, being drained, and a vNIC's quota. */
+static int vpc_show_table(const char *dir)
 {
-	__u32 zero = 0;
-	void *sets;
-	int fd;
+	struct zoc_vpc_config cfg;
+	__u32 zero = 0, slot;
+	int fd, ret;
 
 	fd = vpc_open(dir, ZOC_VPC_PIN_CONFIG);
 	if (fd < 0)
-		return NULL;
-	if (bpf_map_lookup_elem(fd, &zero, cfg)) {
-		fprintf(stderr, "zoc-vpc: config: %s\n", strerror(errno));
-		close(fd);
-		return NULL;
-	}
+		return -1;
+	ret = bpf_map_lookup_elem(fd, &zero, &cfg);
 	close(fd);
+	if (ret) {
+		fprintf(stderr, "zoc-vpc: config: %s\n", strerror(errno));
+		return -1;
+	}
+	slot = cfg.ct_table & 1;
+	printf("table sets %u sessions %llu draining %u quota %u\n",
+	       cfg.ct_sets[slot],
+	       (unsigned long long)cfg.ct_sets[slot] * ZOC_VPC_CT_WAYS,
+	       cfg.ct_sets[slot ^ 1], cfg.ct_quota);
+	return 0;
+}
+
+/*
+ * Map the session table in @slot (@prot), -ENOENT if the slot is empty;
+ * the datapath's configuration in @cfg.
+ */
+static int vpc_map_sessions(const char *dir, __u32 slot, int prot,
+			    struct vpc_ct_table *t, struct zoc_vpc_config *cfg)
+{
+	__u32 zero = 0;
+	int fd, ret;
+
+	fd = vpc_open(dir, ZOC_VPC_PIN_CONFIG);
+	if (fd < 0)
+		return -ENOENT;
+	ret = bpf_map_lookup_elem(fd, &zero, cfg) ? -errno : 0;
+	close(fd);
+	if (ret) {
+		fprintf(stderr, "zoc-vpc: config: %s\n", strerror(-ret));
+		return ret;
+	}
 	fd = vpc_open(dir, ZOC_VPC_PIN_SESSIONS);
 	if (fd < 0)
-		return NULL;
-	*len = (size_t)cfg->ct_sets * sizeof(struct zoc_vpc_ct_set);
-	sets = mmap(NULL, *len, prot, MAP_SHARED, fd, 0);
+		return -ENOENT;
+	ret = vpc_ct_open(fd, slot, prot, t);
 	close(fd);
-	if (sets == MAP_FAILED) {
-		fprintf(stderr, "zoc-vpc: sessions: mmap: %s\n",
-			strerror(errno));
-		return NULL;
+	if (ret && ret != -ENOENT)
+		fprintf(stderr, "zoc-vpc: sessions: %s\n", strerror(-ret));
+	return ret;
+}
+
+/*
+ * Run @fn on each session table there is (one is being drained while the
+ * table grows), mapped @prot; each entry in use of it, even or odd.
+ */
+static int vpc_each_session(const char *dir, int prot,
+			    void (*fn)(struct zoc_vpc_ct_entry *e,
+				       const struct zoc_vpc_config *cfg,
+				       void *arg),
+			    void *arg)
+{
+	struct zoc_vpc_config cfg;
+	struct vpc_ct_table t;
+	__u32 i, w, slot;
+	int ret = 0;
+
+	for (slot = 0; slot < ZOC_VPC_CT_TABLES && !ret; slot++) {
+		ret = vpc_map_sessions(dir, slot, prot, &t, &cfg);
+		if (ret == -ENOENT) {
+			ret = 0;
+			continue;
+		}
+		for (i = 0; i < t.nr_sets && !ret; i++)
+			for (w = 0; w < ZOC_VPC_CT_WAYS; w++)
+				if (t.sets[i].way[w].ct.state !=
+				    ZOC_VPC_CT_NONE)
+					fn(&t.sets[i].way[w], &cfg, arg);
+		vpc_ct_close(&t);
 	}
-	return sets;
+	return ret;
+}
+
+/**
+ * struct vpc_flush - what a flush did
+ * @held: the ct_held map, mapped
+ * @n: sessions freed
+ * @busy: sessions being written, left alone
+ */
+struct vpc_flush {
+	__u64 *held;
+	unsigned long n;
+	unsigned long busy;
+};
+
+static void vpc_flush_one(struct zoc_vpc_ct_entry *e,
+			  const struct zoc_vpc_config *cfg, void *arg)
+{
+	struct vpc_flush *f = arg;
+	__u32 seq = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
+
+	if (!vpc_ct_claim(e, &seq)) {
+		f->busy++;
+		return;
+	}
+	vpc_ct_free(e, seq, f->held);
+	f->n++;
 }
 
 /*
  * Forget every session, the way the datapath writes an entry: claim it
  * by making its sequence odd (compare and exchange: a datapath writer
  * may hold it; it is then left alone), mark it free, publish it even.
+ * The pin directory is locked, as the loader locks it to grow the table.
  * Established TCP connections are taken up again by their next segment
  * if the security groups admit them (see TCP pick-up in vpc.rst).  Each
  * session freed is given back to the vNIC it counted against.
  */
 static int vpc_flush_sessions(const char *dir)
 {
-	size_t held_len = ZOC_VPC_MAX_VNICS * sizeof(__u64);
-	struct zoc_vpc_ct_set *sets;
-	struct zoc_vpc_ct_entry *e;
-	struct zoc_vpc_config cfg;
-	unsigned long n = 0, busy = 0;
-	__u32 seq, w, owner;
-	__u64 *held;
-	size_t len, i;
-	int fd;
+	struct vpc_flush f = { 0 };
+	int fd, lock, ret = -1;
 
+	lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock < 0 || flock(lock, LOCK_EX)) {
+		fprintf(stderr, "zoc-vpc: %s: %s\n", dir, strerror(errno));
+		if (lock >= 0)
+			close(lock);
+		return -1;
+	}
 	fd = vpc_open(dir, ZOC_VPC_PIN_CT_HELD);
-	if (fd < 0)
-		return -1;
-	held = mmap(NULL, held_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (held == MAP_FAILED) {
-		fprintf(stderr, "zoc-vpc: ct_held: mmap: %s\n", strerror(errno));
-		return -1;
+	if (fd >= 0) {
+		f.held = vpc_ct_map_held(fd);
+		close(fd);
 	}
-	sets = vpc_map_sessions(dir, PROT_READ | PROT_WRITE, &len, &cfg);
-	if (!sets) {
-		munmap(held, held_len);
-		return -1;
+	if (f.held &&
+	    !vpc_each_session(dir, PROT_READ | PROT_WRITE, vpc_flush_one, &f)) {
+		printf("flushed sessions %lu busy %lu\n", f.n, f.busy);
+		ret = 0;
 	}
-	for (i = 0; i < len / sizeof(*sets); i++) {
-		for (w = 0; w < ZOC_VPC_CT_WAYS; w++) {
-			e = &sets[i].way[w];
-			seq = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
-			if (e->ct.state == ZOC_VPC_CT_NONE)
-				continue;
-			if ((seq & 1) ||
-			    !__atomic_compare_exchange_n(&e->seq, &seq, seq + 1,
-							 false,
-							 __ATOMIC_SEQ_CST,
-							 __ATOMIC_RELAXED)) {
-				busy++;
-				continue;
-			}
-			owner = e->ct.owner;
-			e->ct.state = ZOC_VPC_CT_NONE;
-			e->ct.owner = 0;
-			__atomic_store_n(&e->seq, seq + 2, __ATOMIC_SEQ_CST);
-			if (owner && owner <= ZOC_VPC_MAX_VNICS)
-				__atomic_fetch_sub(&held[owner - 1], 1,
-						   __ATOMIC_RELAXED);
-			n++;
-		}
-	}
-	munmap(sets, len);
-	munmap(held, held_len);
-	printf("flushed sessions %lu busy %lu\n", n, busy);
-	return 0;
+	vpc_ct_unmap_held(f.held);
+	close(lock);
+	return ret;
+}
+
+static void vpc_show_one(struct zoc_vpc_ct_entry *e,
+			 const struct zoc_vpc_config *cfg, void *arg)
+{
+	if (!(e->seq & 1))
+		vpc_show_session(e, cfg, *(unsigned long long *)arg);
 }
 
 /*
- * The session table is an mmapable array of sets: map it read-only and
+ * A session table is an mmapable array of sets: map them read-only and
  * show every entry in use.  An entry being written (odd sequence) is
- * skipped; one written while it is printed may show a mix of two sessions.
+ * skipped; one written while it is printed may show a mix of two
+ * sessions, and one moved from the old table while the table grows may
+ * show twice.
  */
 static int vpc_show_sessions(const char *dir)
 {
-	const struct zoc_vpc_ct_entry *e;
-	const struct zoc_vpc_ct_set *sets;
-	struct zoc_vpc_config cfg;
 	unsigned long long now;
 	struct timespec ts;
-	size_t len;
-	__u32 i, w;
 
-	sets = vpc_map_sessions(dir, PROT_READ, &len, &cfg);
-	if (!sets)
-		return -1;
 	/* the datapath's clock: bpf_ktime_get_coarse_ns() */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	now = ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-	for (i = 0; i < cfg.ct_sets; i++) {
-		for (w = 0; w < ZOC_VPC_CT_WAYS; w++) {
-			e = &sets[i].way[w];
-			if (e->ct.state != ZOC_VPC_CT_NONE && !(e->seq & 1))
-				vpc_show_session(e, &cfg, now);
-		}
-	}
-	munmap((void *)sets, len);
-	return 0;
+	return vpc_each_session(dir, PROT_READ, vpc_show_one, &now) ? -1 : 0;
 }
 
 static void vpc_usage(void)
@@ -321,7 +366,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[optind], "stats")) {
-		ret = vpc_show_vnics(dir) ?:
+		ret = vpc_show_vnics(dir) ?: vpc_show_table(dir) ?:
 		      vpc_show_array(dir, ZOC_VPC_PIN_EVENTS, "event",
 				     vpc_event_names, ZOC_VPC_EV_MAX) ?:
 		      vpc_show_array(dir, ZOC_VPC_PIN_DROPS, "drop",

@@ -349,21 +349,42 @@ TEST_F_TIMEOUT(vnet, tcp_to_vpc_peer, 600)
 }
 
 /*
+ * The VPC session table's sets in use and being drained, and the TCP
+ * connections the datapath took up without a session.
+ */
+static int vpc_table(int lab, unsigned int *sets, unsigned int *draining,
+		     unsigned long long *pickups)
+{
+	char reply[256];
+
+	if (zoc_lab_query(lab, "svm-fw run vpc-table", reply, sizeof(reply)))
+		return -1;
+	return sscanf(reply, "table sets %u sessions %*u draining %u quota %*u pickups %llu",
+		      sets, draining, pickups) == 3 ? 0 : -1;
+}
+
+/*
  * 64 MiB of memory hot-plugged into the service VM in the middle of a
  * transfer (its VMM grows its virtio-mem device, the lab runner waits for
  * the service VM to plug it): the transfer completes, every byte checked,
- * and the service VM's kernel manages more memory than before.
+ * and the service VM's kernel manages more memory than before.  The VPC
+ * session table (2% of the memory, lab's vpc.conf) grew with it, and the
+ * connection kept its session: no segment had to be taken up without one.
  */
 TEST_F_TIMEOUT(vnet, tcp_survives_memory_hot_add, 600)
 {
+	unsigned long long pickups, pickups_after;
+	unsigned int sets, sets_after, draining;
 	long long kib, blocks;
 	const char *err;
+	int i;
 
 	if (zoc_setup_skipped(_metadata))
 		return;
 	if (self->lab < 0)
 		SKIP(return, "not in the ZOC lab: no VPC peer");
 	ASSERT_EQ(0, zoc_svm_mem(self->lab, &kib, &blocks));
+	ASSERT_EQ(0, vpc_table(self->lab, &sets, &draining, &pickups));
 	err = tcp_transfer(self->lab, "svm-mem add 64", self->out,
 			   sizeof(self->out));
 	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
@@ -371,6 +392,20 @@ TEST_F_TIMEOUT(vnet, tcp_survives_memory_hot_add, 600)
 			       sizeof(self->out));
 	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
 	TH_LOG("service VM memory: %s", self->out);
+	/* zoc-fw runs the loader's grow within a second of the memory */
+	for (i = 0; i < 30; i++) {
+		ASSERT_EQ(0, vpc_table(self->lab, &sets_after, &draining,
+				       &pickups_after));
+		if (sets_after > sets && !draining)
+			break;
+		sleep(1);
+	}
+	EXPECT_GT(sets_after, sets) TH_LOG("the session table did not grow");
+	EXPECT_EQ(0, draining) TH_LOG("the old table is still drained");
+	EXPECT_EQ(pickups, pickups_after)
+		TH_LOG("%llu connections taken up: a session was lost",
+		       pickups_after - pickups);
+	TH_LOG("session table: %u sets, then %u", sets, sets_after);
 }
 
 /*

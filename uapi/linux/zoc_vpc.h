@@ -18,6 +18,7 @@
 #define ZOC_VPC_SG_RULES	32	/* rules per vNIC and direction */
 #define ZOC_VPC_CT_DEFAULT	1048576	/* sessions, unless configured */
 #define ZOC_VPC_CT_WAYS		3	/* sessions per set of the table */
+#define ZOC_VPC_CT_TABLES	2	/* slots of the sessions map of maps */
 #define ZOC_VPC_NH_SLOTS	256	/* underlay next hops cached per CPU */
 #define ZOC_VPC_NH_TTL_NS	100000000ULL	/* 100 ms: next hops looked up again */
 
@@ -77,7 +78,9 @@ enum zoc_vpc_ct_state {
  * @uplink: ifindex of the uplink, for underlay route lookups
  * @vxlan_port: UDP port of VXLAN (host order), normally 4789
  * @geneve_port: UDP port of Geneve (host order), normally 6081
- * @ct_sets: sets in the session table (entries of the sessions array)
+ * @ct_table: the slot of the sessions map (0 or 1) that holds the
+ *	session table new sessions go into; the other slot holds the table
+ *	being drained into it while the table grows, or nothing
  * @timeout: idle time after which a session in a state expires, in
  *	nanoseconds, indexed by &enum zoc_vpc_ct_state
  * @ct_seed: random seed of zoc_vpc_ct_set_of(), chosen by the loader
@@ -87,18 +90,26 @@ enum zoc_vpc_ct_state {
  *	against the vNIC it was sent to (the ct_held map, __u64 by slot,
  *	has the counts)
  * @reserved: zero
+ * @ct_sets: sets of the session table in each slot of the sessions map
+ *	(zero for an empty slot)
+ *
+ * A table's size never changes while its slot holds it, and a grown table
+ * becomes the one in use by the single write of @ct_table: the datapath
+ * reads @ct_table once per packet and trusts no other pairing of a table
+ * with a size.
  */
 struct zoc_vpc_config {
 	__be32 vtep;
 	__u32 uplink;
 	__u16 vxlan_port;
 	__u16 geneve_port;
-	__u32 ct_sets;
+	__u32 ct_table;
 	__u64 timeout[ZOC_VPC_CT_MAX];
 	__u32 ct_seed;
 	__u32 flags;
 	__u32 ct_quota;
 	__u32 reserved;
+	__u32 ct_sets[ZOC_VPC_CT_TABLES];
 };
 
 /*
@@ -275,9 +286,10 @@ struct zoc_vpc_ct_entry {
  *	may be in any of them
  * @reserved: zero; pads the set to 128 bytes, two cache lines
  *
- * The table is an array map of &zoc_vpc_config.ct_sets sets, mmapable
- * (so page aligned: a set never straddles more than two cache lines).
- * A session lives in set zoc_vpc_ct_set_of(key, ct_seed, ct_sets).
+ * A session table is an array map of sets, mmapable (so page aligned: a
+ * set never straddles more than two cache lines), held in a slot of the
+ * sessions map, an array of maps (&zoc_vpc_config.ct_table).  A session
+ * lives in set zoc_vpc_ct_set_of(key, ct_seed, ct_sets[slot]) of its table.
  */
 struct zoc_vpc_ct_set {
 	struct zoc_vpc_ct_entry way[ZOC_VPC_CT_WAYS];
@@ -288,7 +300,7 @@ struct zoc_vpc_ct_set {
  * zoc_vpc_ct_set_of() - the set of a session in the session table
  * @k: the session's key (reserved bytes zero)
  * @seed: &zoc_vpc_config.ct_seed
- * @sets: &zoc_vpc_config.ct_sets
+ * @sets: sets of the table (&zoc_vpc_config.ct_sets)
  *
  * Two multiply-xorshift rounds over the key; the high 32 bits are scaled
  * to [0, @sets).  Shared by the datapath and the tools that read the table.

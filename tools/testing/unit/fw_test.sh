@@ -69,6 +69,9 @@ run $tmp/broken
 service $tmp/svc
 hotplug veth $tmp/broken
 hotplug veth $tmp/hook tag
+memory
+memory $tmp/hook mem
+memory $tmp/hook again
 command ran $tmp/cmd one two
 command fails $tmp/broken
 command says $tmp/says
@@ -127,7 +130,10 @@ done
 sleep 4
 
 check "reports readiness with what failed" \
-	grep -q 'ready: 0 modules, 0 volumes, 0 remote (attaching), 1 services, 17 errors' "$tmp/out"
+	grep -q 'ready: 0 modules, 0 volumes, 0 remote (attaching), 1 services, 19 errors' "$tmp/out"
+check "refuses a memory directive without a path, or a second one" \
+	sh -c "grep -q 'memory: usage: memory PATH' '$tmp/out' &&
+	       grep -q 'memory: given twice' '$tmp/out'"
 check "reports a module it cannot find" \
 	grep -q 'module zoc_no_such_module: .*No such file or directory' "$tmp/out"
 check "refuses a volume directive it cannot read" \

@@ -41,6 +41,7 @@
 #include <bpf/libbpf.h>
 
 #include "vpc-pkt.h"
+#include "vpc-tables.h"
 #include "vpc_bench.skel.h"
 
 #define VB_REPEAT	1000000
@@ -154,10 +155,11 @@ static int vb_session(int fd, int cfd, const char *a, uint16_t pa,
 {
 	struct zoc_vpc_ct_key key = { .vni = 100, .proto = IPPROTO_TCP };
 	struct zoc_vpc_ct ct = { .state = ZOC_VPC_CT_ESTABLISHED };
-	uint32_t x = pkt_ip4(a), y = pkt_ip4(b), zero = 0, idx;
+	uint32_t x = pkt_ip4(a), y = pkt_ip4(b), idx;
 	struct zoc_vpc_config cfg;
 	struct zoc_vpc_ct_set set;
 	struct timespec ts;
+	int table, ret;
 
 	key.addr[0] = x < y ? x : y;
 	key.addr[1] = x < y ? y : x;
@@ -171,16 +173,20 @@ static int vb_session(int fd, int cfd, const char *a, uint16_t pa,
 	 */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	ct.last_seen = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	if (bpf_map_lookup_elem(cfd, &zero, &cfg))
+	table = vpc_table_fd(fd, cfd, &cfg);
+	if (table < 0)
 		return -1;
 	/* way 0 of its set, sequence even: in use */
-	idx = zoc_vpc_ct_set_of(&key, cfg.ct_seed, cfg.ct_sets);
-	if (bpf_map_lookup_elem(fd, &idx, &set))
-		return -1;
-	set.way[0].key = key;
-	set.way[0].seq += set.way[0].seq & 1 ? 1 : 2;
-	set.way[0].ct = ct;
-	return bpf_map_update_elem(fd, &idx, &set, BPF_EXIST);
+	idx = zoc_vpc_ct_set_of(&key, cfg.ct_seed, vpc_table_sets(&cfg));
+	ret = bpf_map_lookup_elem(table, &idx, &set);
+	if (!ret) {
+		set.way[0].key = key;
+		set.way[0].seq += set.way[0].seq & 1 ? 1 : 2;
+		set.way[0].ct = ct;
+		ret = bpf_map_update_elem(table, &idx, &set, BPF_EXIST);
+	}
+	close(table);
+	return ret;
 }
 
 /**
@@ -443,10 +449,14 @@ static int vb_pps(char **argv)
 
 static int vb_memlock(const char *dir)
 {
-	int fd = vb_pin(dir, ZOC_VPC_PIN_SESSIONS);
+	int tables = vb_pin(dir, ZOC_VPC_PIN_SESSIONS);
+	int cfd = vb_pin(dir, ZOC_VPC_PIN_CONFIG);
+	struct zoc_vpc_config cfg;
 	char path[64], line[256];
 	FILE *f;
+	int fd;
 
+	fd = tables < 0 || cfd < 0 ? -1 : vpc_table_fd(tables, cfd, &cfg);
 	if (fd < 0)
 		return 1;
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
@@ -459,35 +469,40 @@ static int vb_memlock(const char *dir)
 			fputs(line, stdout);
 	fclose(f);
 	close(fd);
+	close(cfd);
+	close(tables);
 	return 0;
 }
 
 /* Sessions in use in the table, read through a read-only mapping. */
 static int vb_count(const char *dir)
 {
-	int fd = vb_pin(dir, ZOC_VPC_PIN_SESSIONS);
+	int tables = vb_pin(dir, ZOC_VPC_PIN_SESSIONS);
 	int cfd = vb_pin(dir, ZOC_VPC_PIN_CONFIG);
 	const struct zoc_vpc_ct_set *sets;
 	unsigned long long total = 0;
 	struct zoc_vpc_config cfg;
-	uint32_t zero = 0, i, w;
+	uint32_t i, w;
 	size_t len;
+	int fd;
 
-	if (fd < 0 || cfd < 0 || bpf_map_lookup_elem(cfd, &zero, &cfg))
+	fd = tables < 0 || cfd < 0 ? -1 : vpc_table_fd(tables, cfd, &cfg);
+	if (fd < 0)
 		return 1;
-	len = (size_t)cfg.ct_sets * sizeof(*sets);
+	len = (size_t)vpc_table_sets(&cfg) * sizeof(*sets);
 	sets = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	if (sets == MAP_FAILED) {
 		fprintf(stderr, "vpc_bench: count: %s\n", strerror(errno));
 		return 1;
 	}
-	for (i = 0; i < cfg.ct_sets; i++)
+	for (i = 0; i < vpc_table_sets(&cfg); i++)
 		for (w = 0; w < ZOC_VPC_CT_WAYS; w++)
 			total += sets[i].way[w].ct.state != ZOC_VPC_CT_NONE;
 	printf("sessions %llu\n", total);
 	munmap((void *)sets, len);
 	close(fd);
 	close(cfd);
+	close(tables);
 	return 0;
 }
 

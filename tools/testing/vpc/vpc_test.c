@@ -14,6 +14,7 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -30,7 +31,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "vpc-ct.h"
 #include "vpc-pkt.h"
+#include "vpc-tables.h"
 
 #define XDP_DROP_	1
 #define XDP_PASS_	2
@@ -50,7 +53,8 @@ static const uint8_t mac_up1[6] = { 2, 0, 0, 0, 0x50, 0x02 };
  * struct vt - the test's state
  * @vnic: the representors' program
  * @uplink: the uplink's program
- * @sessions: session table
+ * @sessions: the session table in use (vt_table())
+ * @tables: the sessions map, of tables
  * @drops: drop counters
  * @events: event counters
  * @ports: output devices
@@ -66,7 +70,7 @@ static const uint8_t mac_up1[6] = { 2, 0, 0, 0, 0x50, 0x02 };
 struct vt {
 	int vnic, uplink;
 	int sessions, drops, events, ports, config, vnic_stats;
-	int vnics, ct_held, sweep;
+	int vnics, ct_held, sweep, tables;
 	unsigned int rep[3], up0;
 	uint8_t up0_mac[6];
 	struct pkt out;
@@ -244,7 +248,7 @@ static int ct_set(struct vt *t, const struct zoc_vpc_ct_key *key,
 
 	if (bpf_map_lookup_elem(t->config, &zero, &cfg))
 		return -1;
-	*idx = zoc_vpc_ct_set_of(key, cfg.ct_seed, cfg.ct_sets);
+	*idx = zoc_vpc_ct_set_of(key, cfg.ct_seed, vpc_table_sets(&cfg));
 	return bpf_map_lookup_elem(t->sessions, idx, set) ? -1 : 0;
 }
 
@@ -943,7 +947,8 @@ static int ct_colliding(struct vt *t, uint16_t base, unsigned int n,
 		dport[found] = 1000 + i / 10000;
 		ct_key(&key, 100, IPPROTO_UDP, "10.1.0.10", sport[found],
 		       "10.1.0.30", dport[found]);
-		if (zoc_vpc_ct_set_of(&key, cfg.ct_seed, cfg.ct_sets) == idx)
+		if (zoc_vpc_ct_set_of(&key, cfg.ct_seed,
+				      vpc_table_sets(&cfg)) == idx)
 			found++;
 	}
 	if (!expect(t, found == n, "only %u flows found in set %u", found,
@@ -1726,6 +1731,168 @@ struct vt_case {
 	int (*fn)(struct vt *t);
 };
 
+/* --- growing the session table ------------------------------------- */
+
+#define GROW_FLOWS	64
+
+/* (Re)open the session table in use as t->sessions. */
+static int vt_table(struct vt *t)
+{
+	struct zoc_vpc_config cfg;
+
+	if (t->sessions > 0)
+		close(t->sessions);
+	t->sessions = vpc_table_fd(t->tables, t->config, &cfg);
+	if (t->sessions < 0)
+		fprintf(stderr, "vpc_test: session table: %s\n",
+			strerror(errno));
+	return t->sessions < 0 ? -ENOENT : 0;
+}
+
+/**
+ * struct grow_load - packets of live sessions, sent while the table grows
+ * @t: a copy of the test's state, for this thread's runs
+ * @stop: set when the grow is done
+ * @runs: packets sent
+ * @failed: packets not let through
+ */
+struct grow_load {
+	struct vt t;
+	bool stop;
+	unsigned long runs;
+	unsigned long failed;
+};
+
+/* The answers to the UDP flows and both ends of the TCP connection. */
+static void *grow_send(void *arg)
+{
+	struct grow_load *g = arg;
+	struct vt *t = &g->t;
+	struct pkt out, in;
+	struct flow f;
+	unsigned int i = 0;
+
+	f = from_v0("10.1.0.30", IPPROTO_TCP, 40090, 5000, 0x10);
+	pkt_inner(&in, &f);
+	while (!__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE) ||
+	       g->runs < 4 * GROW_FLOWS) {
+		if (i == GROW_FLOWS) {
+			if (expect_verdict(t, t->vnic, t->rep[0], &in,
+					   XDP_REDIRECT_))
+				g->failed++;
+			remote(t, &out, "10.1.0.30", "10.1.0.10", IPPROTO_TCP,
+			       5000, 40090, 0x10, 100);
+			i = 0;
+		} else {
+			remote(t, &out, "10.1.0.30", "10.1.0.10", IPPROTO_UDP,
+			       53, 47000 + i++, 0, 100);
+		}
+		if (expect_verdict(t, t->uplink, t->up0, &out, XDP_REDIRECT_))
+			g->failed++;
+		g->runs++;
+	}
+	return NULL;
+}
+
+/* Every flow of the test has its session, in the table in use. */
+static int grow_sessions(struct vt *t)
+{
+	struct zoc_vpc_ct ct;
+	unsigned int i;
+
+	for (i = 0; i < GROW_FLOWS; i++)
+		if (!expect(t, !session(t, 100, IPPROTO_UDP, "10.1.0.10",
+					47000 + i, "10.1.0.30", 53, &ct) &&
+			    ct.state == ZOC_VPC_CT_UDP_REPLIED,
+			    "UDP session %u missing or not answered", i))
+			return -1;
+	return tcp_state(t, 40090, ZOC_VPC_CT_ESTABLISHED);
+}
+
+/*
+ * The table doubles while the answers of 64 UDP sessions and the segments
+ * of an established TCP connection (no pick-up: a lost session drops)
+ * keep coming: none is refused, no session is opened again, the vNIC
+ * holds as many as before, and each is in the new table afterwards.
+ */
+static int t_ct_grow(struct vt *t)
+{
+	struct grow_load *g = calloc(1, sizeof(*g));
+	struct vpc_ct_moved st = { 0 };
+	uint64_t created, picked;
+	struct zoc_vpc_config cfg;
+	uint32_t zero = 0, sets, slot, id;
+	int64_t held;
+	pthread_t th;
+	unsigned int i;
+	int ret = -1, grown;
+
+	if (!expect(t, g, "no memory") || config_flags(t, ZOC_VPC_F_TCP_STRICT, 0))
+		goto out;
+	for (i = 0; i < GROW_FLOWS; i++) {
+		struct flow f = from_v0("10.1.0.30", IPPROTO_UDP, 47000 + i,
+					53, 0);
+		struct pkt in, out;
+
+		pkt_inner(&in, &f);
+		remote(t, &out, "10.1.0.30", "10.1.0.10", IPPROTO_UDP, 53,
+		       47000 + i, 0, 100);
+		if (expect_verdict(t, t->vnic, t->rep[0], &in, XDP_REDIRECT_) ||
+		    expect_verdict(t, t->uplink, t->up0, &out, XDP_REDIRECT_))
+			goto out;
+	}
+	if (tcp_out(t, 40090, 0x02) || tcp_in(t, 40090, 0x12) ||
+	    tcp_out(t, 40090, 0x10) || grow_sessions(t))
+		goto out;
+	if (!expect(t, !bpf_map_lookup_elem(t->config, &zero, &cfg),
+		    "config: %s", strerror(errno)))
+		goto out;
+	sets = vpc_table_sets(&cfg);
+	held = ct_held(t, t->rep[0]);
+	created = events(t, ZOC_VPC_EV_CT_NEW);
+	picked = events(t, ZOC_VPC_EV_CT_PICKUP);
+
+	g->t = *t;
+	if (!expect(t, !pthread_create(&th, NULL, grow_send, g),
+		    "pthread_create"))
+		goto out;
+	grown = vpc_ct_grow(t->config, t->tables, t->ct_held, sets * 2, -1,
+			    &st);
+	__atomic_store_n(&g->stop, true, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	if (vt_table(t) ||
+	    !expect(t, grown == 1, "grow: %d", grown) ||
+	    !expect(t, !g->failed, "%lu of %lu packets refused while growing",
+		    g->failed, g->runs) ||
+	    !expect(t, st.moved >= GROW_FLOWS + 1 && !st.lost,
+		    "moved %lu lost %lu", st.moved, st.lost) ||
+	    !expect(t, events(t, ZOC_VPC_EV_CT_NEW) == created &&
+		    events(t, ZOC_VPC_EV_CT_PICKUP) == picked,
+		    "sessions opened again while growing") ||
+	    !expect(t, ct_held(t, t->rep[0]) == held,
+		    "rep0 holds %lld sessions, not %lld",
+		    (long long)ct_held(t, t->rep[0]), (long long)held) ||
+	    grow_sessions(t))
+		goto out;
+	if (!expect(t, !bpf_map_lookup_elem(t->config, &zero, &cfg),
+		    "config: %s", strerror(errno)))
+		goto out;
+	slot = (cfg.ct_table & 1) ^ 1;
+	if (!expect(t, vpc_table_sets(&cfg) == sets * 2 && !cfg.ct_sets[slot],
+		    "%u sets in use, %u draining; expected %u and 0",
+		    vpc_table_sets(&cfg), cfg.ct_sets[slot], sets * 2) ||
+	    !expect(t, bpf_map_lookup_elem(t->tables, &slot, &id) &&
+		    errno == ENOENT, "the old table is still there"))
+		goto out;
+	/* a table as big is not grown again */
+	grown = vpc_ct_grow(t->config, t->tables, t->ct_held, sets, -1, &st);
+	ret = expect(t, !grown, "grown again: %d", grown) ? 0 : -1;
+out:
+	config_flags(t, 0, ZOC_VPC_F_TCP_STRICT);
+	free(g);
+	return ret;
+}
+
 static const struct vt_case vt_cases[] = {
 	{ "encap: VXLAN outer headers, checksums, inner rewrite", t_encap_vxlan },
 	{ "encap: Geneve base header", t_encap_geneve },
@@ -1783,6 +1950,8 @@ static const struct vt_case vt_cases[] = {
 	{ "malformed: Geneve critical, OAM, version, protocol", t_bad_geneve },
 	{ "malformed: outer checksum, lengths, fragment, options, truncation", t_bad_outer_ip },
 	{ "malformed: ARP and bad IPv4 inside the tunnel", t_bad_inner_tunnel },
+	/* last: the tables change */
+	{ "ct: the table grows under traffic, keeping every session", t_ct_grow },
 };
 
 static int vt_prog(unsigned int ifindex, int *fd)
@@ -1832,7 +2001,7 @@ static int vt_setup(struct vt *t, const char *dir)
 			strerror(-ret));
 		return ret;
 	}
-	return vt_map(dir, ZOC_VPC_PIN_SESSIONS, &t->sessions) ?:
+	return vt_map(dir, ZOC_VPC_PIN_SESSIONS, &t->tables) ?:
 	       vt_map(dir, ZOC_VPC_PIN_DROPS, &t->drops) ?:
 	       vt_map(dir, ZOC_VPC_PIN_EVENTS, &t->events) ?:
 	       vt_map(dir, ZOC_VPC_PIN_PORTS, &t->ports) ?:
@@ -1840,7 +2009,8 @@ static int vt_setup(struct vt *t, const char *dir)
 	       vt_map(dir, ZOC_VPC_PIN_VNIC_STATS, &t->vnic_stats) ?:
 	       vt_map(dir, ZOC_VPC_PIN_VNICS, &t->vnics) ?:
 	       vt_map(dir, ZOC_VPC_PIN_CT_HELD, &t->ct_held) ?:
-	       vt_map(dir, ZOC_VPC_PIN_SWEEP_PROG, &t->sweep);
+	       vt_map(dir, ZOC_VPC_PIN_SWEEP_PROG, &t->sweep) ?:
+	       vt_table(t);
 }
 
 int main(int argc, char **argv)
