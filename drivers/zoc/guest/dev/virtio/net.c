@@ -139,6 +139,18 @@ static u32 zoc_vnet_flow_hash(const struct zoc_vnet *vnet,
 	return flow_hash_from_keys(&keys);
 }
 
+/*
+ * Forget where flows went: the pairs in use changed, and flows were not
+ * noted while one pair was (zoc_vnet_steering()).
+ */
+static void zoc_vnet_steer_clear(struct zoc_vnet *vnet)
+{
+	unsigned int i;
+
+	for (i = 0; i < ZOC_VNET_STEER; i++)
+		WRITE_ONCE(vnet->steer[i], ZOC_VNET_STEER_NONE);
+}
+
 /* The host transmitted a frame of flow @hash on @pair. */
 static void zoc_vnet_steer_from(struct zoc_vnet *vnet, u32 hash,
 				unsigned int pair)
@@ -161,6 +173,35 @@ static unsigned int zoc_vnet_steer_to(const struct zoc_vnet *vnet, u32 hash)
 	unsigned int pair = READ_ONCE(vnet->steer[hash % ZOC_VNET_STEER]);
 
 	return pair < curr ? pair : reciprocal_scale(hash, curr);
+}
+
+/*
+ * Frames are steered by flow only while the driver uses several pairs:
+ * else every frame goes by pair 0, and none is dissected.
+ */
+static bool zoc_vnet_steering(const struct zoc_vnet *vnet)
+{
+	return READ_ONCE(vnet->curr_pairs) > 1 && zoc_vnet_layout(vnet) > 1;
+}
+
+/* The pair that takes frame @data (@skb's, if not NULL) to the host. */
+static unsigned int zoc_vnet_pair_to_host(const struct zoc_vnet *vnet,
+					  const struct sk_buff *skb,
+					  const void *data, unsigned int len)
+{
+	if (!zoc_vnet_steering(vnet))
+		return 0;
+	return zoc_vnet_steer_to(vnet, zoc_vnet_flow_hash(vnet, skb, data,
+							  len));
+}
+
+/* The host transmitted frame @data on @pair: its flow's answers go there. */
+static void zoc_vnet_note_from_host(struct zoc_vnet *vnet, const void *data,
+				    unsigned int len, unsigned int pair)
+{
+	if (zoc_vnet_steering(vnet))
+		zoc_vnet_steer_from(vnet, zoc_vnet_flow_hash(vnet, NULL, data,
+							     len), pair);
 }
 
 /* --- to the host ---------------------------------------------------------- */
@@ -283,17 +324,13 @@ static bool zoc_vnet_send_skb(struct zoc_port_peer *peer, struct sk_buff *skb)
 {
 	struct zoc_vnet *vnet = container_of(peer, struct zoc_vnet, peer);
 	struct zoc_vnet_src src = { .skb = skb, .len = skb->len };
-	u32 hash;
 
 	/* The host did not take VIRTIO_NET_F_GUEST_CSUM: complete them. */
 	if (skb->len > ZOC_VNET_MAX_FRAME ||
 	    (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)))
 		return false;
-	if (vnet->pairs > 1) {
-		hash = zoc_vnet_flow_hash(vnet, skb, skb->data,
-					  skb_headlen(skb));
-		src.pair = zoc_vnet_steer_to(vnet, hash);
-	}
+	src.pair = zoc_vnet_pair_to_host(vnet, skb, skb->data,
+					 skb_headlen(skb));
 	return zoc_vnet_to_host(vnet, &src);
 }
 
@@ -305,9 +342,7 @@ static bool zoc_vnet_send_buf(struct zoc_port_peer *peer, const void *data,
 
 	if (len > ZOC_VNET_MAX_FRAME)
 		return false;
-	if (vnet->pairs > 1)
-		src.pair = zoc_vnet_steer_to(vnet, zoc_vnet_flow_hash(vnet, NULL,
-								      data, len));
+	src.pair = zoc_vnet_pair_to_host(vnet, NULL, data, len);
 	return zoc_vnet_to_host(vnet, &src);
 }
 
@@ -357,10 +392,7 @@ static bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 			put_page(page);
 			return false;
 		}
-		if (vnet->pairs > 1)
-			zoc_vnet_steer_from(vnet, zoc_vnet_flow_hash(vnet, NULL,
-								     data, len),
-					    pair);
+		zoc_vnet_note_from_host(vnet, data, len, pair);
 		zoc_port_rx_xdp(vnet->rep, prog, page, len);
 		return true;
 	}
@@ -373,10 +405,7 @@ static bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 		kfree_skb(skb);
 		return false;
 	}
-	if (vnet->pairs > 1)
-		zoc_vnet_steer_from(vnet, zoc_vnet_flow_hash(vnet, NULL,
-							     skb->data, len),
-				    pair);
+	zoc_vnet_note_from_host(vnet, skb->data, len, pair);
 	zoc_port_rx_skb(vnet->rep, skb);
 	return true;
 }
@@ -471,11 +500,13 @@ static int zoc_vnet_ctrl(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
 		pairs = __virtio16_to_cpu(true, mq.virtqueue_pairs);
 		if (pairs >= VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN &&
 		    pairs <= vnet->pairs) {
-			if (pairs != READ_ONCE(vnet->curr_pairs) &&
-			    net_ratelimit())
-				netdev_info(vnet->rep,
-					    "%u of %u queue pairs in use\n",
-					    pairs, vnet->pairs);
+			if (pairs != READ_ONCE(vnet->curr_pairs)) {
+				zoc_vnet_steer_clear(vnet);
+				if (net_ratelimit())
+					netdev_info(vnet->rep,
+						    "%u of %u queue pairs in use\n",
+						    pairs, vnet->pairs);
+			}
 			WRITE_ONCE(vnet->curr_pairs, pairs);
 			ack = VIRTIO_NET_OK;
 		}
@@ -697,7 +728,7 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	vnet->admin_up = true;
 	vnet->pairs = params->queues ?: 1;
 	vnet->curr_pairs = 1;
-	memset(vnet->steer, ZOC_VNET_STEER_NONE, sizeof(vnet->steer));
+	zoc_vnet_steer_clear(vnet);
 	for (i = 0; i < vnet->pairs; i++) {
 		spin_lock_init(&vnet->rxq[i].lock);
 		vnet->rxq[i].bufs = kvcalloc(ZOC_VIRTIO_QUEUE_SIZE,
