@@ -409,6 +409,41 @@ TEST_F_TIMEOUT(vnet, tcp_survives_memory_hot_add, 600)
 }
 
 /*
+ * Performance mode polls a transmit queue that ran dry (a poll time of
+ * 2 ms: under TCG a TCP stream leaves a queue dry longer than the 200 us
+ * of "mode performance"): during a transfer, polls find the host's
+ * packets (svm_polled grows); in zero-cost mode nothing polls.  Both
+ * transfers complete, every byte checked.
+ */
+TEST_F_TIMEOUT(vnet, polls_in_performance_mode, 600)
+{
+	long long polled[2];
+	const char *err;
+	int perf;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no VPC peer");
+	for (perf = 1; perf >= 0; perf--) {
+		ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out), perf ?
+				     "link set poll-us 2000" :
+				     "link set mode zero-cost"))
+			TH_LOG("%s", self->out);
+		polled[perf] = zoc_dev_stat(DEV_NAME, "svm_polled");
+		err = tcp_transfer(self->lab, NULL, self->out,
+				   sizeof(self->out));
+		polled[perf] = zoc_dev_stat(DEV_NAME, "svm_polled") -
+			       polled[perf];
+		EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+	}
+	TH_LOG("transmit packets found by polling: %lld, then %lld in zero-cost mode",
+	       polled[1], polled[0]);
+	EXPECT_LT(0, polled[1]) TH_LOG("performance mode found nothing by polling");
+	EXPECT_EQ(0, polled[0]) TH_LOG("zero-cost mode polled");
+}
+
+/*
  * The service VM forgets every VPC session in the middle of a transfer,
  * as a new service VM starts with none: the connection is taken up
  * again by its next segment and completes, every byte checked.
@@ -817,13 +852,30 @@ static void tcp_across(struct __test_metadata *_metadata,
  * new one started at once: the function stalls, the new service VM takes
  * the device over from its live record (the chains in flight taken
  * again), the VPC datapath takes the connection up again (TCP pick-up),
- * and the transfer completes.
+ * and the transfer completes.  The device kept the queue pairs the
+ * driver uses: a ping from the last CPU comes back on that CPU's pair.
  */
 TEST_F_TIMEOUT(vnet, tcp_survives_a_service_vm_kill, 900)
 {
+	int last = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	long long rx;
+
 	if (zoc_setup_skipped(_metadata))
 		return;
 	tcp_across(_metadata, self, NULL, "svm-restart");
+	if (last < 1 || last >= MQ_PAIRS_MAX || zoc_missing("ethtool") ||
+	    zoc_missing("taskset"))
+		return;
+	rx = pair_packets(self->ifname, last, true);
+	ASSERT_LE(0, rx);
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "taskset -c %d ping -c 10 -i 0.2 -W 5 %s", last,
+			    PEER_IP))
+		TH_LOG("%s", self->out);
+	rx = pair_packets(self->ifname, last, true) - rx;
+	EXPECT_LE(10, rx)
+		TH_LOG("pair %d received %lld after the takeover: the pairs in use were lost",
+		       last, rx);
 }
 
 /*

@@ -513,6 +513,12 @@ static void zoc_vblk_teardown(struct zoc_virtio_queue *vq)
 	q->num = 0;
 }
 
+/* Every queue carries the driver's requests. */
+static bool zoc_vblk_poll(const struct zoc_virtio_queue *vq)
+{
+	return true;
+}
+
 static const struct zoc_virtio_ops zoc_vblk_ops = {
 	.type = ZOC_DEV_VIRTIO_BLK,
 	.device_id = VIRTIO_ID_BLOCK,
@@ -521,7 +527,7 @@ static const struct zoc_virtio_ops zoc_vblk_ops = {
 	.handle = zoc_vblk_handle,
 	.setup = zoc_vblk_setup,
 	.teardown = zoc_vblk_teardown,
-	.poll = true,
+	.poll = zoc_vblk_poll,
 };
 
 static void zoc_vblk_config(struct zoc_vblk *vblk, unsigned int queues,

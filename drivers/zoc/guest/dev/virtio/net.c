@@ -13,7 +13,9 @@
  * host follow their flow: they go to the receive queue of the pair the
  * flow last transmitted on (the specification's automatic receive
  * steering), by a symmetric hash of its addresses and ports; a flow not
- * seen yet goes by its hash.  Also offered: VIRTIO_NET_F_MAC and _STATUS
+ * seen yet goes by its hash.  In performance mode a transmit queue that
+ * ran dry is polled for more before it asks for a notification, as
+ * virtio-blk's queues are.  Also offered: VIRTIO_NET_F_MAC and _STATUS
  * (the link is up while the host's administrator wants it and the
  * representor is up), _MTU (1500), _MRG_RXBUF and _CSUM: the host may
  * leave checksums to us, and the service VM completes them where the
@@ -508,6 +510,8 @@ static int zoc_vnet_ctrl(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
 						    pairs, vnet->pairs);
 			}
 			WRITE_ONCE(vnet->curr_pairs, pairs);
+			/* a model taking the device over must know it */
+			zoc_virtio_set_type_state(vnet->vdev, pairs);
 			ack = VIRTIO_NET_OK;
 		}
 	}
@@ -587,6 +591,17 @@ static void zoc_vnet_reset(struct zoc_virtio_dev *vdev)
 	WRITE_ONCE(vnet->curr_pairs, 1);
 }
 
+/*
+ * Performance mode polls the transmit queues: the host fills them.  Not
+ * the receive queues (buffers the device keeps) nor the control queue.
+ */
+static bool zoc_vnet_poll(const struct zoc_virtio_queue *vq)
+{
+	const struct zoc_vnet *vnet = zoc_virtio_priv(zoc_virtio_vq_dev(vq));
+
+	return zoc_vnet_is_txq(zoc_vnet_layout(vnet), zoc_virtio_vq_index(vq));
+}
+
 static const struct zoc_virtio_ops zoc_vnet_ops = {
 	.type = ZOC_DEV_VIRTIO_NET,
 	.device_id = VIRTIO_ID_NET,
@@ -597,6 +612,7 @@ static const struct zoc_virtio_ops zoc_vnet_ops = {
 	.end = zoc_vnet_end,
 	.drain = zoc_vnet_drain,
 	.reset = zoc_vnet_reset,
+	.poll = zoc_vnet_poll,
 	.paired = true,
 };
 
@@ -716,6 +732,7 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	struct zoc_vnet *vnet;
 	bool kept, prepared;
 	unsigned int i;
+	u8 pairs;
 	int ret;
 
 	if (!zoc_vnet_params_ok(params))
@@ -771,6 +788,10 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 		vnet->admin_up = saved->admin_up;
 		vnet->curr_pairs = saved->curr_pairs ?: 1;
 	}
+	/* The pairs in use, as recorded with the transport (untrusted) */
+	pairs = zoc_virtio_type_state(vdev);
+	if (pairs && pairs <= vnet->pairs)
+		vnet->curr_pairs = pairs;
 	vnet->rep = zoc_port_get(pdev->proxy, pdev->slot, params->name,
 				 &params->net, &kept);
 	if (IS_ERR(vnet->rep)) {

@@ -101,6 +101,46 @@ struct zoc_virtio_queue *zoc_virtio_queue(const struct zoc_virtio_dev *vdev,
 }
 
 /**
+ * zoc_virtio_set_type_state - keep a byte of the device type's state
+ * @vdev: the device
+ * @value: the byte; zero is what a reset leaves
+ *
+ * For what the driver set through the device type's own commands and a
+ * model taking the device over must know (virtio-net: the queue pairs in
+ * use): it is saved and recorded with the registers, as they are, and
+ * zoc_virtio_type_state() gives it back once restored or recovered.
+ *
+ * Context: any; takes the device's lock.
+ */
+void zoc_virtio_set_type_state(struct zoc_virtio_dev *vdev, u8 value)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->lock, flags);
+	vdev->type_state = value;
+	zoc_virtio_record(vdev);
+	spin_unlock_irqrestore(&vdev->lock, flags);
+}
+
+/**
+ * zoc_virtio_type_state - the byte zoc_virtio_set_type_state() kept
+ * @vdev: the device
+ *
+ * Return: the byte, as set, or as a restored or recovered state says
+ * (untrusted then); zero after a reset.
+ */
+u8 zoc_virtio_type_state(struct zoc_virtio_dev *vdev)
+{
+	unsigned long flags;
+	u8 value;
+
+	spin_lock_irqsave(&vdev->lock, flags);
+	value = vdev->type_state;
+	spin_unlock_irqrestore(&vdev->lock, flags);
+	return value;
+}
+
+/**
  * zoc_virtio_vq_index - the index of a queue
  * @vq: the queue
  *
@@ -288,6 +328,7 @@ static void zoc_virtio_clear(struct zoc_virtio_dev *vdev)
 	WRITE_ONCE(vdev->drv_features, 0);
 	WRITE_ONCE(vdev->msix_config, VIRTIO_MSI_NO_VECTOR);
 	vdev->queue_select = 0;
+	vdev->type_state = 0;
 	WRITE_ONCE(vdev->event_idx, false);
 	vdev->indirect = false;
 	vdev->ring_reset = false;
@@ -404,7 +445,8 @@ static void zoc_virtio_vq_work(struct work_struct *work)
 	if (!zoc_virtio_vq_setup(vq))
 		return;
 	/* Performance mode: with event indexes, else every chain notifies */
-	if (vdev->ops->poll && READ_ONCE(vdev->event_idx))
+	if (vdev->ops->poll && READ_ONCE(vdev->event_idx) &&
+	    vdev->ops->poll(vq))
 		poll = zoc_proxy_poll_begin(vdev->pdev, &vq->poller);
 	WRITE_ONCE(vq->polling, poll);
 	zoc_vq_hold(vq);

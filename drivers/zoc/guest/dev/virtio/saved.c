@@ -69,6 +69,7 @@ struct zoc_virtio_saved_vq {
  * @queue_select: queue_select
  * @status: device_status
  * @generation: config_generation
+ * @type_state: the device type's byte (zoc_virtio_set_type_state())
  * @reserved: zero
  * @vq: its queues
  */
@@ -82,7 +83,8 @@ struct zoc_virtio_saved {
 	__le16 queue_select;
 	u8 status;
 	u8 generation;
-	u8 reserved[2];
+	u8 type_state;
+	u8 reserved;
 	struct zoc_virtio_saved_vq vq[ZOC_VIRTIO_MAX_QUEUES];
 };
 
@@ -126,6 +128,7 @@ static void zoc_virtio_save(struct zoc_virtio_dev *vdev,
 		return;
 	}
 	sv->drv_features = cpu_to_le64(vdev->drv_features);
+	sv->type_state = vdev->type_state;
 	sv->dfselect = cpu_to_le32(vdev->dfselect);
 	sv->gfselect = cpu_to_le32(vdev->gfselect);
 	sv->msix_config = cpu_to_le16(vdev->msix_config);
@@ -280,6 +283,7 @@ static int zoc_virtio_load(struct zoc_virtio_dev *vdev, const void *state,
 		   zoc_virtio_vector(vdev, le16_to_cpu(sv->msix_config)));
 	vdev->queue_select = le16_to_cpu(sv->queue_select);
 	vdev->generation = sv->generation;
+	vdev->type_state = sv->type_state;
 	if ((sv->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !zoc_virtio_features_ok(vdev))
 		ok = false;

@@ -114,9 +114,10 @@ struct zoc_vq_chain {
  *	@handle need not.  From the queue's work (process context, may
  *	sleep), before @begin.  A negative errno fails the device: it needs
  *	a reset.
- * @poll: its queues carry requests the driver makes (not buffers kept for
- *	the device's own traffic): in performance mode a queue that ran dry
- *	is polled for more (Documentation/zoc/proxy.rst, "Modes")
+ * @poll: optional; whether @vq carries requests the driver makes (not
+ *	buffers kept for the device's own traffic): in performance mode
+ *	such a queue that ran dry is polled for more
+ *	(Documentation/zoc/proxy.rst, "Modes").  From the queue's work.
  * @paired: its queues come in pairs (queues 2N and 2N + 1), each pair
  *	served by one CPU of the service VM; otherwise each queue is spread
  *	alone
@@ -138,7 +139,7 @@ struct zoc_virtio_ops {
 	void (*reset)(struct zoc_virtio_dev *vdev);
 	int (*setup)(struct zoc_virtio_queue *vq, unsigned int num);
 	void (*teardown)(struct zoc_virtio_queue *vq);
-	bool poll;
+	bool (*poll)(const struct zoc_virtio_queue *vq);
 	bool paired;
 };
 
@@ -158,6 +159,8 @@ int zoc_virtio_recover(struct zoc_virtio_dev *vdev, const void *state,
 void zoc_virtio_resume(struct zoc_pdev *pdev);
 void *zoc_virtio_priv(const struct zoc_virtio_dev *vdev);
 struct zoc_virtio_dev *zoc_virtio_vq_dev(const struct zoc_virtio_queue *vq);
+void zoc_virtio_set_type_state(struct zoc_virtio_dev *vdev, u8 value);
+u8 zoc_virtio_type_state(struct zoc_virtio_dev *vdev);
 struct zoc_pdev *zoc_virtio_pdev(const struct zoc_virtio_dev *vdev);
 struct zoc_virtio_queue *zoc_virtio_queue(const struct zoc_virtio_dev *vdev,
 					  unsigned int index);
@@ -319,6 +322,8 @@ struct zoc_vq_track {
  * @msix_config: a valid vector or VIRTIO_MSI_NO_VECTOR
  * @status: device_status: what reads return
  * @generation: config_generation
+ * @type_state: a byte of the device type's state kept with the registers
+ *	(zoc_virtio_set_type_state()), zero after a reset
  * @queue_select: queue_select, as written
  * @event_idx: VIRTIO_RING_F_EVENT_IDX was accepted with FEATURES_OK
  * @indirect: VIRTIO_RING_F_INDIRECT_DESC was accepted with FEATURES_OK
@@ -351,6 +356,7 @@ struct zoc_virtio_dev {
 	u16 msix_config;
 	u8 status;
 	u8 generation;
+	u8 type_state;
 	u16 queue_select;
 	bool event_idx;
 	bool indirect;
