@@ -202,7 +202,9 @@ struct fw_remote {
  * @nr_remote: how many
  * @mem_hook: the memory directive's command line, "grow" appended; NULL
  *	at [0] without one (mem.c)
- * @mem_total: bytes of memory the kernel managed when @mem_hook last ran
+ * @mem_total: bytes of memory the kernel managed when @mem_hook last
+ *	succeeded
+ * @mem_tried: ... when it last ran
  */
 struct fw {
 	unsigned int modules;
@@ -228,6 +230,7 @@ struct fw {
 	unsigned int nr_remote;
 	char *mem_hook[FW_MAX_ARGS + 1];
 	unsigned long long mem_total;
+	unsigned long long mem_tried;
 };
 
 /**

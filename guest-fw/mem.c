@@ -34,6 +34,7 @@
 
 #define FW_MEM_DIR		"/sys/devices/system/memory"
 #define FW_MEM_HOOK_TIMEOUT	60	/* seconds, then the hook is killed */
+#define FW_MEM_GROWTH		32	/* 1/32 more memory runs the hook */
 
 /* Bring memory block @name ("memoryN") online, if it is offline. */
 static void fw_mem_online(const char *name)
@@ -114,12 +115,15 @@ void fw_add_mem_hook(struct fw *fw, char **argv, int argc)
 		fw->mem_hook[i - 1] = strdup(argv[i]);
 	fw->mem_hook[argc - 1] = "grow";
 	fw->mem_total = fw_mem_total();
+	fw->mem_tried = fw->mem_total;
 }
 
 /*
  * Memory may have come online: run the memory hook if there is one and
- * the memory the kernel manages grew since it last ran (or since the
- * directive was read).
+ * the memory the kernel manages grew by 1/FW_MEM_GROWTH or more since the
+ * hook last succeeded (or since the directive was read): not for each of
+ * the small steps virtio-mem may plug.  A hook that failed runs again at
+ * the next growth.
  */
 void fw_mem_grown(struct fw *fw)
 {
@@ -129,14 +133,17 @@ void fw_mem_grown(struct fw *fw)
 	if (!fw->mem_hook[0])
 		return;
 	total = fw_mem_total();
-	if (total <= fw->mem_total)
+	if (total <= fw->mem_total + fw->mem_total / FW_MEM_GROWTH ||
+	    total <= fw->mem_tried)
 		return;
-	fw->mem_total = total;
-	if (fw_exec(fw->mem_hook, FW_MEM_HOOK_TIMEOUT, &status))
+	fw->mem_tried = total;
+	if (fw_exec(fw->mem_hook, FW_MEM_HOOK_TIMEOUT, &status)) {
+		fw->mem_total = total;
 		fw_log("memory %s grow: done", fw->mem_hook[0]);
-	else
+	} else {
 		fw_log("memory %s grow: failed (status %#x)", fw->mem_hook[0],
 		       status);
+	}
 }
 
 /* The memory blocks online */

@@ -948,6 +948,9 @@ static __always_inline int vpc_admit(struct vpc_pkt *p,
 	if (old && !vpc_ct_find(set, &p->key) && vpc_ct_find(old, &p->key))
 		track = old;
 	ret = vpc_track(p, cfg, track, now);
+	/* moved meanwhile: the loader writes the table in use first */
+	if (track != set && ret != VPC_OK && vpc_ct_find(set, &p->key))
+		ret = vpc_track(p, cfg, set, now);
 	if (ret != VPC_NEW && ret != VPC_PICKUP)
 		return ret;
 	if (vpc_sg_admits(p, from, p->saddr, to, p->daddr, p->dport))

@@ -9,8 +9,9 @@
  *	port vxlan|geneve PORT	UDP ports (4789, 6081)
  *	sessions N		session table entries, in sets of 3 (1048576)
  *	session_memory PERCENT	the session table grows with the service
- *				VM's memory, up to PERCENT of it ("zoc-vpc-load
- *				CONFIG grow" when memory comes online); sessions
+ *				VM's memory, up to PERCENT of it, 25 at most
+ *				(a grow holds the old table too); "zoc-vpc-load
+ *				CONFIG grow" when memory comes online; sessions
  *				is then the least (off)
  *	session_quota N|off	sessions one vNIC may hold (a quarter of them)
  *	timeout STATE SECONDS	idle timeout of a session state
@@ -537,8 +538,8 @@ static void vpc_conf_line(struct vpc_conf *conf, char **argv, int argc)
 	} else if (!strcmp(argv[0], "session_memory")) {
 		if (argc == 2 && !strcmp(argv[1], "off"))
 			conf->session_memory = 0;
-		else if (argc != 2 || !vpc_parse_uint(argv[1], 50, &n) || !n)
-			vpc_err(conf, "usage: session_memory PERCENT|off (1 to 50)");
+		else if (argc != 2 || !vpc_parse_uint(argv[1], 25, &n) || !n)
+			vpc_err(conf, "usage: session_memory PERCENT|off (1 to 25)");
 		else
 			conf->session_memory = n;
 	} else if (!strcmp(argv[0], "session_quota")) {

@@ -8,27 +8,23 @@
  * slot and makes it the one in use (one word of the configuration): from
  * then on the datapath creates sessions there, and looks a session up in
  * the old table too when the new one lacks it.  After a grace period (no
- * packet still sees the old table as the one in use) the loader moves
- * every live session of the old table into the new one, then empties the
- * old slot.  A session is written into the new table before it is freed
- * in the old one, so that a lookup always finds it in one or the other.
+ * packet still sees the old table as the one in use) the loader copies
+ * every live session of the old table into the new one; after another,
+ * it frees them in the old table, with what packets that found them
+ * there meanwhile wrote, then empties the old slot.  A lookup so finds a
+ * session in one table or the other at every instant.
  *
  * Entries are claimed and published as the datapath does (zoc_vpc.bpf.c,
  * vpc_ct_create()): the sequence made odd by compare and exchange, even
- * again by an atomic store once the key and state are written.  The
- * datapath updates a live session's time, state and count without a lock,
- * so an update made while the session is being copied may be lost, as
- * between two CPUs.
+ * again by an atomic store once the key and state are written.
  */
 
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/membarrier.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -38,13 +34,17 @@
 #define VPC_CT_BUSY_TRIES	1000	/* waits for an entry being written */
 
 /*
- * Wait until every CPU left any BPF program it was running: MEMBARRIER_CMD_GLOBAL
- * is synchronize_rcu(), and XDP programs run inside RCU read-side sections.
+ * Wait until no BPF program still runs that began before: Linux waits for
+ * them (synchronize_rcu()) before an update of a map of maps returns, so
+ * that user space knows every program that may run sees the new value.
+ * Rewriting @slot of @sessions with @table, which it holds, changes
+ * nothing else.
  */
-static int vpc_ct_grace(void)
+static int vpc_ct_grace(int sessions, __u32 slot, int table)
 {
-	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0)) {
-		fprintf(stderr, "zoc-vpc: membarrier: %s\n", strerror(errno));
+	if (bpf_map_update_elem(sessions, &slot, &table, BPF_ANY)) {
+		fprintf(stderr, "zoc-vpc: session table %u: %s\n", slot,
+			strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -250,15 +250,20 @@ static int vpc_ct_put(struct zoc_vpc_ct_set *set,
 	return 1;
 }
 
-/* Move entry @e of the old table into the new table @to. */
-static void vpc_ct_move(struct zoc_vpc_ct_entry *e,
+/*
+ * First pass over entry @e of the old table: write its session into the
+ * new table @to, where the datapath finds it from then on, leaving @e in
+ * place (the second pass frees it).  An expired session, one the datapath
+ * opened again in @to, or one @to has no room for is freed at once.
+ */
+static void vpc_ct_copy(struct zoc_vpc_ct_entry *e,
 			const struct zoc_vpc_config *cfg,
 			struct vpc_ct_table *to, __u64 *held,
 			struct vpc_ct_moved *st)
 {
 	struct zoc_vpc_ct_entry copy;
 	unsigned int tries;
-	__u32 seq, idx;
+	__u32 seq = 1, idx;
 	int ret = -EAGAIN;
 	__u64 now;
 
@@ -278,54 +283,92 @@ static void vpc_ct_move(struct zoc_vpc_ct_entry *e,
 			ret = -ESTALE;
 			break;
 		}
-		/* the latest time and state, written by packets meanwhile */
-		copy.ct = e->ct;
 		idx = zoc_vpc_ct_set_of(&copy.key, cfg->ct_seed, to->nr_sets);
 		ret = vpc_ct_put(&to->sets[idx], &copy, cfg, now, held);
 		if (ret != -EAGAIN)
 			break;
 		sched_yield();
 	}
-	if (!vpc_ct_claim(e, &seq)) {
-		/* no writer but us: the datapath only updates its state */
-		st->lost++;
-		return;
-	}
-	switch (ret) {
-	case 1:
+	if (ret == 1) {
 		st->moved++;
-		/* the new table holds it: it counts against its owner there */
-		vpc_ct_free(e, seq, NULL);
 		return;
-	case 0:
-		st->replaced++;
-		break;
-	case -ESTALE:
-		st->expired++;
-		break;
-	default:
-		st->lost++;
-		break;
 	}
+	if (!vpc_ct_claim(e, &seq)) {
+		/* written by another all along: no writer of ours */
+		st->lost++;
+		return;
+	}
+	if (!ret)
+		st->replaced++;
+	else if (ret == -ESTALE)
+		st->expired++;
+	else
+		st->lost++;
 	vpc_ct_free(e, seq, held);
 }
 
 /*
- * Move every live session of table @from (no longer the one in use) into
- * @to, both mapped read-write.  Expired sessions are freed; a session the
- * datapath opened again in @to meanwhile is kept there; one @to has no
- * room for (its set full of live sessions that may not be evicted) is
- * lost, and counted.
+ * Second pass, a grace period after the first: no packet still uses @e,
+ * whose session is in the new table @to.  A packet may have updated @e
+ * after it was copied: if @e was seen last, its state goes into the copy.
+ * @e is freed; its session counts against its owner in @to (or was given
+ * back when evicted there).
  */
-static void vpc_ct_drain(const struct zoc_vpc_config *cfg,
-			 struct vpc_ct_table *from, struct vpc_ct_table *to,
-			 __u64 *held, struct vpc_ct_moved *st)
+static void vpc_ct_retire_entry(struct zoc_vpc_ct_entry *e,
+				const struct zoc_vpc_config *cfg,
+				struct vpc_ct_table *to,
+				struct vpc_ct_moved *st)
+{
+	struct zoc_vpc_ct_entry copy, *n;
+	__u32 seq, idx, w;
+
+	seq = __atomic_load_n(&e->seq, __ATOMIC_SEQ_CST);
+	if ((seq & 1) || e->ct.state == ZOC_VPC_CT_NONE)
+		return;
+	memcpy(&copy, e, sizeof(copy));
+	idx = zoc_vpc_ct_set_of(&copy.key, cfg->ct_seed, to->nr_sets);
+	for (w = 0; w < ZOC_VPC_CT_WAYS; w++) {
+		n = &to->sets[idx].way[w];
+		if (n->ct.state == ZOC_VPC_CT_NONE ||
+		    memcmp(&n->key, &copy.key, sizeof(copy.key)) ||
+		    n->ct.last_seen >= copy.ct.last_seen)
+			continue;
+		/* in place, as a packet updates a live session */
+		n->ct.state = copy.ct.state;
+		n->ct.flags = copy.ct.flags;
+		n->ct.packets = copy.ct.packets;
+		n->ct.last_seen = copy.ct.last_seen;
+		st->updated++;
+		break;
+	}
+	if (vpc_ct_claim(e, &seq))
+		vpc_ct_free(e, seq, NULL);
+}
+
+/*
+ * Move every live session of table @from (no longer the one in use: the
+ * datapath creates none there) into @to, both mapped read-write: copied
+ * first, then, a grace period later, freed in @from with what packets
+ * wrote there meanwhile.  So a lookup finds each session in one table or
+ * the other at every instant, and no update is lost.
+ */
+static int vpc_ct_drain(const struct zoc_vpc_config *cfg, int sessions,
+			struct vpc_ct_table *from, struct vpc_ct_table *to,
+			__u64 *held, struct vpc_ct_moved *st)
 {
 	__u32 i, w;
+	int ret;
 
 	for (i = 0; i < from->nr_sets; i++)
 		for (w = 0; w < ZOC_VPC_CT_WAYS; w++)
-			vpc_ct_move(&from->sets[i].way[w], cfg, to, held, st);
+			vpc_ct_copy(&from->sets[i].way[w], cfg, to, held, st);
+	ret = vpc_ct_grace(sessions, cfg->ct_table & 1, to->fd);
+	if (ret)
+		return ret;
+	for (i = 0; i < from->nr_sets; i++)
+		for (w = 0; w < ZOC_VPC_CT_WAYS; w++)
+			vpc_ct_retire_entry(&from->sets[i].way[w], cfg, to, st);
+	return 0;
 }
 
 /**
@@ -391,19 +434,20 @@ static int vpc_ct_retire(int config, int sessions, __u64 *held,
 		vpc_ct_close(&from);
 		return ret;
 	}
-	vpc_ct_drain(cfg, &from, &to, held, st);
+	ret = vpc_ct_drain(cfg, sessions, &from, &to, held, st);
 	vpc_ct_close(&to);
+	if (ret) {
+		vpc_ct_close(&from);
+		return ret;
+	}
+	/* returns once no program uses it: a grace period too */
 	if (bpf_map_delete_elem(sessions, &slot)) {
 		ret = -errno;
 		fprintf(stderr, "zoc-vpc: session table %u: %s\n", slot,
 			strerror(-ret));
 	} else {
-		/* no packet still holds it once freed (Linux 6.1 frees an
-		 * inner map without a grace period: ours keeps it until then)
-		 */
-		ret = vpc_ct_grace();
 		cfg->ct_sets[slot] = 0;
-		ret = ret ?: vpc_ct_set_config(config, cfg);
+		ret = vpc_ct_set_config(config, cfg);
 	}
 	vpc_ct_close(&from);
 	return ret;
@@ -455,14 +499,18 @@ int vpc_ct_grow(int config, int sessions, int held_fd, __u32 nr_sets,
 	ret = vpc_ct_set_config(config, &cfg);
 	if (!ret && bpf_map_update_elem(sessions, &free_slot, &t.fd, BPF_ANY))
 		ret = -errno;
-	vpc_ct_close(&t);
-	if (ret)
+	if (ret) {
+		vpc_ct_close(&t);
 		goto out;
+	}
 	cfg.ct_table = free_slot;
 	if (quota >= 0)
 		cfg.ct_quota = quota;
-	ret = vpc_ct_set_config(config, &cfg) ?: vpc_ct_grace() ?:
-	      vpc_ct_retire(config, sessions, held, &cfg, slot, st);
+	/* after the grace, no packet sees the old table as the one in use */
+	ret = vpc_ct_set_config(config, &cfg) ?:
+	      vpc_ct_grace(sessions, free_slot, t.fd);
+	vpc_ct_close(&t);
+	ret = ret ?: vpc_ct_retire(config, sessions, held, &cfg, slot, st);
 	if (!ret)
 		ret = 1;
 out:

@@ -28,12 +28,15 @@ struct vpc_ct_table {
  * @expired: expired sessions freed
  * @replaced: sessions the datapath had opened again in the new table
  * @lost: live sessions the new table had no room for
+ * @updated: moved sessions a packet updated in the old table after the
+ *	copy, updated in the new one too
  */
 struct vpc_ct_moved {
 	unsigned long moved;
 	unsigned long expired;
 	unsigned long replaced;
 	unsigned long lost;
+	unsigned long updated;
 };
 
 int vpc_ct_new(__u32 nr_sets, struct vpc_ct_table *t);

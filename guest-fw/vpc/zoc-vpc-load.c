@@ -813,8 +813,10 @@ out:
 static int vpc_grow(struct vpc_conf *conf)
 {
 	struct vpc_ct_moved st = { 0 };
+	struct zoc_vpc_config cfg;
 	struct vpc_maps m;
 	long long quota;
+	__u32 zero = 0;
 	int ret;
 
 	ret = vpc_open_pins(conf->pin, &m);
@@ -826,10 +828,11 @@ static int vpc_grow(struct vpc_conf *conf)
 	quota = conf->quota_set ? -1 : (long long)conf->config.ct_quota;
 	ret = vpc_ct_grow(m.config, m.sessions, m.ct_held,
 			  conf->config.ct_sets[0], quota, &st);
-	if (ret >= 0)
-		printf("sessions: %s, %u sets; moved %lu expired %lu replaced %lu lost %lu\n",
-		       ret ? "grown" : "big enough", conf->config.ct_sets[0],
-		       st.moved, st.expired, st.replaced, st.lost);
+	if (ret >= 0 && !bpf_map_lookup_elem(m.config, &zero, &cfg))
+		printf("sessions: %s, %u sets; moved %lu expired %lu replaced %lu lost %lu updated %lu\n",
+		       ret ? "grown" : "big enough",
+		       cfg.ct_sets[cfg.ct_table & 1], st.moved, st.expired,
+		       st.replaced, st.lost, st.updated);
 	vpc_close_pins(&m);
 	return ret < 0 ? ret : 0;
 }
