@@ -828,11 +828,12 @@ static int vpc_grow(struct vpc_conf *conf)
 	quota = conf->quota_set ? -1 : (long long)conf->config.ct_quota;
 	ret = vpc_ct_grow(m.config, m.sessions, m.ct_held,
 			  conf->config.ct_sets[0], quota, &st);
-	if (ret >= 0 && !bpf_map_lookup_elem(m.config, &zero, &cfg))
-		printf("sessions: %s, %u sets; moved %lu expired %lu replaced %lu lost %lu updated %lu\n",
-		       ret ? "grown" : "big enough",
-		       cfg.ct_sets[cfg.ct_table & 1], st.moved, st.expired,
-		       st.replaced, st.lost, st.updated);
+	if (ret >= 0 && !bpf_map_lookup_elem(m.config, &zero, &cfg)) {
+		printf("sessions: %s, %u sets; ", ret ? "grown" : "big enough",
+		       cfg.ct_sets[cfg.ct_table & 1]);
+		printf("moved %lu expired %lu replaced %lu lost %lu updated %lu\n",
+		       st.moved, st.expired, st.replaced, st.lost, st.updated);
+	}
 	vpc_close_pins(&m);
 	return ret < 0 ? ret : 0;
 }
