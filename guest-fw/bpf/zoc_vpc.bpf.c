@@ -910,8 +910,11 @@ static __always_inline struct zoc_vpc_ct_set *
 vpc_ct_set(const struct zoc_vpc_config *cfg, __u32 slot,
 	   const struct zoc_vpc_ct_key *key)
 {
-	void *table = bpf_map_lookup_elem(&zoc_vpc_sessions, &slot);
-	__u32 idx;
+	/* a copy for the lookup: Linux 6.1 loses the bounds of a scalar
+	 * read back from the stack
+	 */
+	__u32 idx = slot;
+	void *table = bpf_map_lookup_elem(&zoc_vpc_sessions, &idx);
 
 	if (!table)
 		return NULL;
@@ -1469,7 +1472,7 @@ static __always_inline void vpc_sweep_chunk(struct vpc_sweep *st)
 {
 	struct vpc_sweep_ctx c = { .now = bpf_ktime_get_coarse_ns() };
 	const struct zoc_vpc_config *cfg;
-	__u32 zero = 0, slot, n;
+	__u32 zero = 0, slot, key, n;
 
 	cfg = bpf_map_lookup_elem(&zoc_vpc_config, &zero);
 	if (!cfg)
@@ -1477,7 +1480,9 @@ static __always_inline void vpc_sweep_chunk(struct vpc_sweep *st)
 	slot = cfg->ct_table;
 	barrier_var(slot);
 	slot &= 1;
-	c.table = bpf_map_lookup_elem(&zoc_vpc_sessions, &slot);
+	/* as in vpc_ct_set(): the lookup's key a copy */
+	key = slot;
+	c.table = bpf_map_lookup_elem(&zoc_vpc_sessions, &key);
 	c.sets = cfg->ct_sets[slot];
 	if (!c.table || !c.sets)
 		return;
