@@ -247,6 +247,8 @@ FIXTURE_TEARDOWN(vnet)
 {
 	if (zoc_setup_skipped(_metadata))
 		return;
+	/* polls_in_performance_mode may have failed before it ended */
+	zoc_ctl(NULL, 0, "link set mode zero-cost");
 	zoc_ctl(NULL, 0, "dev del %s", DEV_NAME);
 	if (self->lab >= 0)
 		close(self->lab);
@@ -879,9 +881,12 @@ TEST_F_TIMEOUT(vnet, tcp_survives_a_service_vm_kill, 900)
 	if (zoc_setup_skipped(_metadata))
 		return;
 	tcp_across(_metadata, self, NULL, "svm-restart");
-	if (last < 1 || last >= MQ_PAIRS_MAX || zoc_missing("ethtool") ||
-	    zoc_missing("taskset"))
+	if (last > MQ_PAIRS_MAX - 1)
+		last = MQ_PAIRS_MAX - 1;
+	if (last < 1 || zoc_missing("ethtool") || zoc_missing("taskset"))
 		return;
+	/* The pings across end first: they would note the same flow */
+	zoc_sh(NULL, 0, "pkill -x ping; sleep 1");
 	rx = pair_packets(self->ifname, last, true);
 	ASSERT_LE(0, rx);
 	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),

@@ -41,6 +41,7 @@
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/virtio_byteorder.h>
+#include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_net.h>
 #include <net/checksum.h>
@@ -788,10 +789,19 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 		vnet->admin_up = saved->admin_up;
 		vnet->curr_pairs = saved->curr_pairs ?: 1;
 	}
-	/* The pairs in use, as recorded with the transport (untrusted) */
+	/*
+	 * The pairs in use, as recorded with the transport (untrusted):
+	 * only for a driver that runs, which set them since its reset.  A
+	 * state saved by a model that kept them in its own state only
+	 * records them with the transport from now on.
+	 */
 	pairs = zoc_virtio_type_state(vdev);
-	if (pairs && pairs <= vnet->pairs)
+	if (!(READ_ONCE(vdev->status) & VIRTIO_CONFIG_S_DRIVER_OK))
+		vnet->curr_pairs = 1;
+	else if (pairs && pairs <= vnet->pairs)
 		vnet->curr_pairs = pairs;
+	else if (vnet->curr_pairs > 1)
+		zoc_virtio_set_type_state(vdev, vnet->curr_pairs);
 	vnet->rep = zoc_port_get(pdev->proxy, pdev->slot, params->name,
 				 &params->net, &kept);
 	if (IS_ERR(vnet->rep)) {
