@@ -2,7 +2,8 @@
 /*
  * vpc_test: what its files share.  vpc_test.c has the helpers, the set-up,
  * the table of cases and the cases of the other paths; vpc_test_ct.c the
- * cases of connection tracking and of the session table's growth.
+ * cases of connection tracking and of the session table's growth;
+ * vpc_test_bad.c those of malformed and spoofed frames.
  */
 #ifndef _VPC_TEST_H
 #define _VPC_TEST_H
@@ -109,5 +110,21 @@ int t_ct_evict_answered(struct vt *t);
 int t_ct_reuse_expired(struct vt *t);
 int t_ct_quota(struct vt *t);
 int t_ct_grow(struct vt *t);
+
+/* vpc_test_bad.c */
+int t_bad_trunc_ip(struct vt *t);
+int t_bad_trunc_l4(struct vt *t);
+int t_bad_tcp_doff(struct vt *t);
+int t_bad_options(struct vt *t);
+int t_bad_fragment(struct vt *t);
+int t_bad_ip(struct vt *t);
+int t_bad_l3(struct vt *t);
+int t_bad_l4(struct vt *t);
+int t_spoof(struct vt *t);
+int t_broadcast(struct vt *t);
+int t_bad_vxlan(struct vt *t);
+int t_bad_geneve(struct vt *t);
+int t_bad_outer_ip(struct vt *t);
+int t_bad_inner_tunnel(struct vt *t);
 
 #endif
