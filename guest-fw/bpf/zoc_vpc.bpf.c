@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zoc_vpc: the VPC datapath of the ZOC service VM, as two XDP programs.
+ * zoc_vpc: the VPC datapath of the ZOC service VM, as two XDP programs and
+ * one tc program.
  *
  * zoc_vpc_vnic runs on every port representor.  A frame there was sent by
  * a host vNIC: ARP requests for the gateway or a VPC peer are answered in
@@ -8,6 +9,9 @@
  * the vNIC's VPC, admitted by connection tracking or, for a new session, by
  * the security groups, then delivered to another vNIC of this service VM
  * or encapsulated (VXLAN or Geneve) towards the remote VTEP of the route.
+ * zoc_vpc_vnic_skb, on the representor's tc ingress, does the same for the
+ * frames that come as skbs, TSO frames of the host: XDP has no place for
+ * their segmentation, which must follow the encapsulation.
  *
  * zoc_vpc_uplink runs on the uplink.  UDP to this service VM's VTEP
  * address on the VXLAN or Geneve port is decapsulated, routed in the VPC
@@ -35,6 +39,7 @@
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
+#include <linux/pkt_cls.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <linux/zoc_vpc.h>
@@ -128,7 +133,7 @@ struct vpc_arp {
  * @daddr: destination address
  * @sport: source port, host order (TCP, UDP), for a picked up session
  * @dport: destination port, host order (TCP, UDP), for security groups
- * @len: frame length
+ * @len: frame length (a GSO frame's whole length)
  * @proto: IP protocol
  * @tcp_flags: TCP flags byte
  * @icmp_type: ICMP type
@@ -145,9 +150,9 @@ struct vpc_pkt {
 	__be32 saddr;
 	__be32 daddr;
 	__be32 quoted_daddr;	/* of the packet an ICMP error quotes */
+	__u32 len;
 	__u16 sport;
 	__u16 dport;
-	__u16 len;
 	__u8 proto;
 	__u8 tcp_flags;
 	__u8 icmp_type;
@@ -431,13 +436,15 @@ static __always_inline int vpc_parse_quoted(struct vpc_pkt *p, void *quote,
 }
 
 /*
- * Parse and validate the IPv4 packet in the Ethernet frame at @data: no
- * options, no fragments, lengths consistent with the frame, a correct
- * header checksum, a complete TCP, UDP or ICMP header inside the IPv4
- * total length.  Fills @p; returns VPC_OK or a drop reason.
+ * Parse and validate the IPv4 packet in the Ethernet frame at @data, @len
+ * bytes long, of which @data to @end is at hand (a GSO frame's headers,
+ * the whole of any other frame): no options, no fragments, lengths
+ * consistent with the frame, a correct header checksum, a complete TCP,
+ * UDP or ICMP header inside the IPv4 total length.  Fills @p; returns
+ * VPC_OK or a drop reason.
  */
-static __always_inline int vpc_parse(void *data, void *end, __u32 vni,
-				     struct vpc_pkt *p)
+static __always_inline int vpc_parse(void *data, void *end, __u32 len,
+				     __u32 vni, struct vpc_pkt *p)
 {
 	struct iphdr *ip = data + sizeof(struct ethhdr);
 	__u8 *l4 = (void *)(ip + 1);
@@ -454,7 +461,7 @@ static __always_inline int vpc_parse(void *data, void *end, __u32 vni,
 	if ((vhl & 0xf) != 5)
 		return ZOC_VPC_DROP_IP_OPTIONS;
 	tot = vpc_len16(ip->tot_len);
-	if (tot < sizeof(*ip) || (void *)ip + tot > end)
+	if (tot < sizeof(*ip) || tot > len - sizeof(struct ethhdr))
 		return ZOC_VPC_DROP_BAD_IP;
 	if (vpc_ip_sum(ip) != 0xffff)
 		return ZOC_VPC_DROP_BAD_IP;
@@ -466,7 +473,7 @@ static __always_inline int vpc_parse(void *data, void *end, __u32 vni,
 	p->proto = ip->protocol;
 	p->tos = ip->tos;
 	p->ttl = ip->ttl;
-	p->len = end - data;
+	p->len = len;
 	p->tcp_flags = 0;
 	p->related = 0;
 	p->quoted_daddr = 0;
@@ -989,7 +996,7 @@ static __always_inline __u16 vpc_flow_port(const struct zoc_vpc_ct_key *k)
  * the packet was too big for a next hop that is still good.  A changed
  * underlay route or neighbour is thus followed within ZOC_VPC_NH_TTL_NS.
  */
-static __always_inline int vpc_nexthop(struct xdp_md *ctx,
+static __always_inline int vpc_nexthop(void *ctx,
 				       const struct zoc_vpc_config *cfg,
 				       __be32 remote, __u16 tot_len, __u64 now,
 				       struct zoc_vpc_nexthop **nhp)
@@ -1030,44 +1037,23 @@ static __always_inline int vpc_nexthop(struct xdp_md *ctx,
 }
 
 /*
- * Push Ethernet, IPv4, UDP and the VXLAN or Geneve base header in front of
- * the inner frame, addressed to the route's VTEP through the underlay
- * route and neighbour the kernel knows.  The outer UDP checksum is zero,
- * as RFC 7348 and RFC 8926 allow over IPv4.
+ * Write Ethernet, IPv4, UDP and the VXLAN or Geneve base header at @data,
+ * VPC_ENCAP_LEN bytes in front of the inner frame, addressed to the route's
+ * VTEP through next hop @nh; @tot_len is the outer IPv4 length.  The outer
+ * UDP checksum is zero, as RFC 7348 and RFC 8926 allow over IPv4.
  */
-static __always_inline int vpc_encap(struct xdp_md *ctx,
-				     const struct zoc_vpc_config *cfg,
-				     const struct zoc_vpc_route *rt,
-				     const struct vpc_pkt *p, __u64 now,
-				     __u32 *ifindex)
+static __always_inline void vpc_encap_write(void *data,
+					    const struct zoc_vpc_config *cfg,
+					    const struct zoc_vpc_route *rt,
+					    const struct vpc_pkt *p,
+					    const struct zoc_vpc_nexthop *nh,
+					    __u16 tot_len)
 {
-	__u32 inner = ctx->data_end - ctx->data;
-	__u16 tot_len = inner + VPC_ENCAP_LEN - sizeof(struct ethhdr);
-	struct zoc_vpc_nexthop *nh = NULL;
-	struct vpc_geneve *gh;
-	struct vpc_vxlan *vx;
-	struct ethhdr *eth;
-	struct udphdr *udp;
-	struct iphdr *ip;
-	void *data, *end;
-	int ret;
-
-	ret = vpc_nexthop(ctx, cfg, rt->remote, tot_len, now, &nh);
-	if (ret != VPC_OK)
-		return ret;
-	if (!nh)
-		return ZOC_VPC_DROP_UNDERLAY;
-
-	if (bpf_xdp_adjust_head(ctx, -(int)VPC_ENCAP_LEN))
-		return ZOC_VPC_DROP_HEADROOM;
-	data = (void *)(long)ctx->data;
-	end = (void *)(long)ctx->data_end;
-	eth = data;
-	ip = (void *)(eth + 1);
-	udp = (void *)(ip + 1);
-	vx = (void *)(udp + 1);
-	if ((void *)(vx + 1) > end)
-		return ZOC_VPC_DROP_HEADROOM;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct udphdr *udp = (void *)(ip + 1);
+	struct vpc_vxlan *vx = (void *)(udp + 1);
+	struct vpc_geneve *gh = (void *)vx;
 
 	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
@@ -1089,7 +1075,6 @@ static __always_inline int vpc_encap(struct xdp_md *ctx,
 	udp->len = bpf_htons(tot_len - sizeof(*ip));
 	udp->check = 0;
 	if (rt->encap == ZOC_VPC_ENCAP_GENEVE) {
-		gh = (void *)vx;
 		udp->dest = bpf_htons(cfg->geneve_port);
 		gh->ver_opt = 0;
 		gh->flags = 0;
@@ -1100,6 +1085,38 @@ static __always_inline int vpc_encap(struct xdp_md *ctx,
 		vx->flags = bpf_htonl(VXLAN_FLAGS);
 		vx->vni = bpf_htonl(p->key.vni << 8);
 	}
+}
+
+/*
+ * Encapsulate the frame towards the route's VTEP, through the underlay
+ * route and neighbour the kernel knows; the output device through
+ * @ifindex.
+ */
+static __always_inline int vpc_encap(struct xdp_md *ctx,
+				     const struct zoc_vpc_config *cfg,
+				     const struct zoc_vpc_route *rt,
+				     const struct vpc_pkt *p, __u64 now,
+				     __u32 *ifindex)
+{
+	__u32 inner = ctx->data_end - ctx->data;
+	__u16 tot_len = inner + VPC_ENCAP_LEN - sizeof(struct ethhdr);
+	struct zoc_vpc_nexthop *nh = NULL;
+	void *data, *end;
+	int ret;
+
+	ret = vpc_nexthop(ctx, cfg, rt->remote, tot_len, now, &nh);
+	if (ret != VPC_OK)
+		return ret;
+	if (!nh)
+		return ZOC_VPC_DROP_UNDERLAY;
+
+	if (bpf_xdp_adjust_head(ctx, -(int)VPC_ENCAP_LEN))
+		return ZOC_VPC_DROP_HEADROOM;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	if (data + VPC_ENCAP_LEN > end)
+		return ZOC_VPC_DROP_HEADROOM;
+	vpc_encap_write(data, cfg, rt, p, nh, tot_len);
 	*ifindex = nh->ifindex;
 	return VPC_OK;
 }
@@ -1152,18 +1169,85 @@ static __always_inline bool vpc_is_multicast(__be32 addr)
 	return addr == 0xffffffff || (bpf_ntohl(addr) >> 28) == 0xe;
 }
 
+/*
+ * What becomes of the IPv4 packet of a frame a host vNIC sent, @len bytes
+ * long from @data, headers at hand to @end: checked against the vNIC's
+ * address, routed in its VPC (the route through @rtp) and admitted, by its
+ * session or the security groups.  VPC_OK, or a drop reason.
+ */
+static __always_inline int vpc_vnic_ip(void *data, void *end, __u32 len,
+				       const struct zoc_vpc_vnic *vnic,
+				       const struct zoc_vpc_config *cfg,
+				       struct vpc_pkt *p,
+				       const struct zoc_vpc_route **rtp,
+				       __u64 *now)
+{
+	const struct zoc_vpc_route *rt;
+	__u32 slot = vnic->slot;
+	int ret;
+
+	ret = vpc_parse(data, end, len, vnic->vni, p);
+	if (ret != VPC_OK)
+		return ret;
+	if (p->saddr != vnic->addr)
+		return ZOC_VPC_DROP_SPOOF;
+	if (vpc_is_multicast(p->daddr))
+		return ZOC_VPC_DROP_BROADCAST;
+	if (p->ttl <= 1)
+		return ZOC_VPC_DROP_TTL;
+	/* A vNIC's error is about a packet the VPC delivered to it */
+	if (p->related) {
+		rt = vpc_route(vnic->vni, p->quoted_daddr);
+		if (!rt || rt->type != ZOC_VPC_ROUTE_VNIC || rt->slot != slot)
+			return ZOC_VPC_DROP_CT_INVALID;
+	}
+
+	rt = vpc_route(vnic->vni, p->daddr);
+	if (!rt)
+		return ZOC_VPC_DROP_UNKNOWN_VNI;
+	*rtp = rt;
+	*now = bpf_ktime_get_coarse_ns();
+	switch (rt->type) {
+	case ZOC_VPC_ROUTE_VNIC:
+		return vpc_admit(p, cfg, slot, rt->slot, *now);
+	case ZOC_VPC_ROUTE_TUNNEL:
+		return vpc_admit(p, cfg, slot, VPC_NO_SLOT, *now);
+	case ZOC_VPC_ROUTE_BLACKHOLE:
+		return ZOC_VPC_DROP_BLACKHOLE;
+	default:
+		return ZOC_VPC_DROP_NO_ROUTE;
+	}
+}
+
+/*
+ * The forwarding of an admitted packet: TTL decremented, the destination
+ * MAC the route's, counted.  @data is the frame, its IPv4 header at hand.
+ */
+static __always_inline void vpc_forward(void *data,
+					const struct zoc_vpc_route *rt,
+					const struct vpc_pkt *p, __u32 slot)
+{
+	struct ethhdr *eth = data;
+
+	vpc_ttl_dec((void *)(eth + 1));
+	__builtin_memcpy(eth->h_dest, rt->mac, ETH_ALEN);
+	vpc_count(slot, p->len, false);
+	if (rt->type == ZOC_VPC_ROUTE_VNIC)
+		vpc_count(rt->slot, p->len, true);
+}
+
 /* A frame sent by a host vNIC, received on its representor. */
 static __always_inline int vpc_from_vnic(struct xdp_md *ctx,
 					 const struct zoc_vpc_vnic *vnic)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	const struct zoc_vpc_route *rt;
+	const struct zoc_vpc_route *rt = NULL;
 	const struct zoc_vpc_config *cfg;
 	struct ethhdr *eth = data;
 	__u32 zero = 0, slot = vnic->slot, ifindex;
 	struct vpc_pkt p;
-	__u64 now;
+	__u64 now = 0;
 	int ret;
 
 	cfg = bpf_map_lookup_elem(&zoc_vpc_config, &zero);
@@ -1182,56 +1266,17 @@ static __always_inline int vpc_from_vnic(struct xdp_md *ctx,
 	}
 	if (eth->h_proto != bpf_htons(ETH_P_IP))
 		return vpc_drop(ZOC_VPC_DROP_L3_PROTO, slot);
-
-	ret = vpc_parse(data, end, vnic->vni, &p);
-	if (ret != VPC_OK)
-		return vpc_drop(ret, slot);
-	if (p.saddr != vnic->addr)
-		return vpc_drop(ZOC_VPC_DROP_SPOOF, slot);
-	if (vpc_is_multicast(p.daddr))
-		return vpc_drop(ZOC_VPC_DROP_BROADCAST, slot);
-	if (p.ttl <= 1)
-		return vpc_drop(ZOC_VPC_DROP_TTL, slot);
-	/* A vNIC's error is about a packet the VPC delivered to it */
-	if (p.related) {
-		rt = vpc_route(vnic->vni, p.quoted_daddr);
-		if (!rt || rt->type != ZOC_VPC_ROUTE_VNIC || rt->slot != slot)
-			return vpc_drop(ZOC_VPC_DROP_CT_INVALID, slot);
-	}
-
-	rt = vpc_route(vnic->vni, p.daddr);
-	if (!rt)
-		return vpc_drop(ZOC_VPC_DROP_UNKNOWN_VNI, slot);
-	now = bpf_ktime_get_coarse_ns();
-	switch (rt->type) {
-	case ZOC_VPC_ROUTE_VNIC:
-		ret = vpc_admit(&p, cfg, slot, rt->slot, now);
-		break;
-	case ZOC_VPC_ROUTE_TUNNEL:
-		ret = vpc_admit(&p, cfg, slot, VPC_NO_SLOT, now);
-		break;
-	case ZOC_VPC_ROUTE_BLACKHOLE:
-		ret = ZOC_VPC_DROP_BLACKHOLE;
-		break;
-	default:
-		ret = ZOC_VPC_DROP_NO_ROUTE;
-		break;
-	}
-	if (ret != VPC_OK)
+	ret = vpc_vnic_ip(data, end, end - data, vnic, cfg, &p, &rt, &now);
+	if (ret != VPC_OK || !rt)
 		return vpc_drop(ret, slot);
 
 	/* the parser checked that the IPv4 header is in the frame */
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-	eth = data;
-	if ((void *)(eth + 1) + sizeof(struct iphdr) > end)
+	if (data + sizeof(struct ethhdr) + sizeof(struct iphdr) > end)
 		return vpc_drop(ZOC_VPC_DROP_TRUNCATED, slot);
-	vpc_ttl_dec((void *)(eth + 1));
-	__builtin_memcpy(eth->h_dest, rt->mac, ETH_ALEN);
-	vpc_count(slot, p.len, false);
-
+	vpc_forward(data, rt, &p, slot);
 	if (rt->type == ZOC_VPC_ROUTE_VNIC) {
-		vpc_count(rt->slot, p.len, true);
 		vpc_event(ZOC_VPC_EV_LOCAL);
 		return vpc_xmit(rt->ifindex, rt->slot);
 	}
@@ -1254,6 +1299,143 @@ int zoc_vpc_vnic(struct xdp_md *ctx)
 	return vpc_from_vnic(ctx, vnic);
 }
 
+/* --- frames of a vNIC as skbs: GSO ------------------------------------- */
+
+/* What zoc_vpc_vnic_skb reads: Ethernet, IPv4, TCP with its options */
+#define VPC_SKB_HEAD	(sizeof(struct ethhdr) + sizeof(struct iphdr) + 60)
+
+static __always_inline int vpc_skb_drop(__u32 reason, __u32 slot)
+{
+	vpc_drop(reason, slot);
+	return TC_ACT_SHOT;
+}
+
+/* Redirect to @ifindex if it is an output device of the ports map. */
+static __always_inline int vpc_skb_xmit(__u32 ifindex, __u32 slot)
+{
+	if (!bpf_map_lookup_elem(&zoc_vpc_ports, &ifindex))
+		return vpc_skb_drop(ZOC_VPC_DROP_NO_PORT, slot);
+	return bpf_redirect(ifindex, 0);
+}
+
+/*
+ * Encapsulate as vpc_encap() does, an skb: the outer headers go in after
+ * its Ethernet header, which moves in front of them as the inner one.  The
+ * skb is marked a UDP tunnel with its inner headers, its MSS kept: a GSO
+ * frame is cut into segments after the encapsulation, by the uplink or by
+ * the stack before it.  @seg is the length of the frame of each segment;
+ * it must fit the underlay's MTU once encapsulated.
+ */
+static __always_inline int vpc_encap_skb(struct __sk_buff *skb,
+					 const struct zoc_vpc_config *cfg,
+					 const struct zoc_vpc_route *rt,
+					 const struct vpc_pkt *p, __u64 now,
+					 __u32 seg, __u32 *ifindex)
+{
+	__u64 flags = BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 |
+		      BPF_F_ADJ_ROOM_ENCAP_L4_UDP |
+		      BPF_F_ADJ_ROOM_ENCAP_L2_ETH |
+		      BPF_F_ADJ_ROOM_ENCAP_L2(sizeof(struct ethhdr));
+	__u32 tot_len = skb->len + VPC_ENCAP_LEN - sizeof(struct ethhdr);
+	struct zoc_vpc_nexthop *nh = NULL;
+	void *data, *end;
+	int ret;
+
+	/* the outer header of the whole frame must hold its length */
+	if (tot_len > 0xffff)
+		return ZOC_VPC_DROP_MTU;
+	ret = vpc_nexthop(skb, cfg, rt->remote,
+			  seg + VPC_ENCAP_LEN - sizeof(struct ethhdr), now, &nh);
+	if (ret != VPC_OK)
+		return ret;
+	if (!nh)
+		return ZOC_VPC_DROP_UNDERLAY;
+
+	if (bpf_skb_adjust_room(skb, VPC_ENCAP_LEN, BPF_ADJ_ROOM_MAC, flags))
+		return ZOC_VPC_DROP_HEADROOM;
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	if (data + VPC_ENCAP_LEN + sizeof(struct ethhdr) > end)
+		return ZOC_VPC_DROP_HEADROOM;
+	__builtin_memcpy(data + VPC_ENCAP_LEN, data, sizeof(struct ethhdr));
+	vpc_encap_write(data, cfg, rt, p, nh, tot_len);
+	*ifindex = nh->ifindex;
+	return VPC_OK;
+}
+
+/*
+ * zoc_vpc_vnic_skb: on the ingress of every representor (tc), the frames
+ * of a vNIC that XDP cannot take, as skbs: TSO frames of the host, whose
+ * segmentation an XDP frame cannot carry (the model hands every other frame
+ * to zoc_vpc_vnic).  The same checks, routes, sessions and security groups
+ * as zoc_vpc_vnic; IPv4 only (ARP is zoc_vpc_vnic's).  A GSO frame stays
+ * whole through the VPC: one pass of this program for up to 64 KiB.
+ */
+SEC("tc")
+int zoc_vpc_vnic_skb(struct __sk_buff *skb)
+{
+	__u32 zero = 0, ifindex = skb->ifindex, len = skb->len, slot, seg, out;
+	const struct zoc_vpc_route *rt = NULL;
+	const struct zoc_vpc_config *cfg;
+	const struct zoc_vpc_vnic *vnic;
+	bool gso = skb->gso_size;
+	struct vpc_pkt p;
+	void *data, *end;
+	__u64 now = 0;
+	__u8 *tcp;
+	int ret;
+
+	vnic = bpf_map_lookup_elem(&zoc_vpc_vnics, &ifindex);
+	if (!vnic)
+		return vpc_skb_drop(ZOC_VPC_DROP_NO_VNIC, VPC_NO_SLOT);
+	slot = vnic->slot;
+	cfg = bpf_map_lookup_elem(&zoc_vpc_config, &zero);
+	if (!cfg)
+		return vpc_skb_drop(ZOC_VPC_DROP_NO_VNIC, slot);
+	/* the headers into the linear part, where the program reads them */
+	if (bpf_skb_pull_data(skb, len < VPC_SKB_HEAD ? len : VPC_SKB_HEAD))
+		return vpc_skb_drop(ZOC_VPC_DROP_TRUNCATED, slot);
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	if (data + sizeof(struct ethhdr) > end)
+		return vpc_skb_drop(ZOC_VPC_DROP_TRUNCATED, slot);
+	if (!vpc_mac_eq(((struct ethhdr *)data)->h_source, vnic->mac))
+		return vpc_skb_drop(ZOC_VPC_DROP_SPOOF, slot);
+	if (((struct ethhdr *)data)->h_proto != bpf_htons(ETH_P_IP))
+		return vpc_skb_drop(ZOC_VPC_DROP_L3_PROTO, slot);
+	ret = vpc_vnic_ip(data, end, len, vnic, cfg, &p, &rt, &now);
+	if (ret != VPC_OK || !rt)
+		return vpc_skb_drop(ret, slot);
+
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	tcp = data + sizeof(struct ethhdr) + sizeof(struct iphdr);
+	if ((void *)tcp > end)
+		return vpc_skb_drop(ZOC_VPC_DROP_TRUNCATED, slot);
+	seg = len;
+	if (gso) {
+		/* the host segments TCP only: it is offered nothing else */
+		if (p.proto != IPPROTO_TCP ||
+		    (void *)tcp + sizeof(struct tcphdr) > end)
+			return vpc_skb_drop(ZOC_VPC_DROP_L4_PROTO, slot);
+		seg = (void *)tcp - data + (tcp[12] >> 4) * 4 + skb->gso_size;
+	}
+	vpc_forward(data, rt, &p, slot);
+	if (rt->type == ZOC_VPC_ROUTE_VNIC) {
+		vpc_event(ZOC_VPC_EV_LOCAL);
+		out = rt->ifindex;
+		slot = rt->slot;
+	} else {
+		ret = vpc_encap_skb(skb, cfg, rt, &p, now, seg, &out);
+		if (ret != VPC_OK)
+			return vpc_skb_drop(ret, slot);
+		vpc_event(ZOC_VPC_EV_ENCAP);
+	}
+	if (gso)
+		vpc_event(ZOC_VPC_EV_GSO);
+	return vpc_skb_xmit(out, slot);
+}
+
 /* The inner frame of a tunnel packet, outer headers already removed. */
 static __always_inline int vpc_to_vnic(struct xdp_md *ctx,
 				       const struct zoc_vpc_config *cfg,
@@ -1273,7 +1455,7 @@ static __always_inline int vpc_to_vnic(struct xdp_md *ctx,
 		return vpc_drop(ZOC_VPC_DROP_ARP, VPC_NO_SLOT);
 	if (eth->h_proto != bpf_htons(ETH_P_IP))
 		return vpc_drop(ZOC_VPC_DROP_L3_PROTO, VPC_NO_SLOT);
-	ret = vpc_parse(data, end, vni, &p);
+	ret = vpc_parse(data, end, end - data, vni, &p);
 	if (ret != VPC_OK)
 		return vpc_drop(ret, VPC_NO_SLOT);
 	/*

@@ -64,6 +64,7 @@ static const char * const vpc_event_names[ZOC_VPC_EV_MAX] = {
 	[ZOC_VPC_EV_CT_EVICTED] = "ct_evicted",
 	[ZOC_VPC_EV_CT_PICKUP] = "ct_pickup",
 	[ZOC_VPC_EV_CT_SWEPT] = "ct_swept",
+	[ZOC_VPC_EV_GSO] = "gso",
 };
 
 #endif /* _ZOC_VPC_NAMES_H */

@@ -2,7 +2,7 @@
 /*
  * zoc-vpc-load: load the VPC datapath of the service VM.
  *
- * Reads the VPC configuration, loads the XDP programs of zoc_vpc.bpf.c
+ * Reads the VPC configuration, loads the programs of zoc_vpc.bpf.c
  * through their libbpf skeleton, fills the maps, pins them and the programs
  * in a BPF file system directory (where zoc-vpc reads them) and attaches
  * the programs to the representors and the uplink.  Then it exits: the
@@ -19,7 +19,7 @@
  * /sys), admits it only if a vpc directive allows it (the host is not
  * trusted), and gives the vNIC a free slot, its host route, the sg rules
  * the provider assigns it (its member directive's group, else its VPC's)
- * and the pinned vNIC program.  "del" removes all of that by
+ * and the pinned vNIC programs (vpc-attach.c).  "del" removes all of that by
  * IFINDEX, the representor being possibly gone already.  Either changes
  * nothing when it fails.
  *
@@ -58,6 +58,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "vpc-attach.h"
 #include "vpc-conf.h"
 #include "vpc-ct.h"
 #include "vpc-names.h"
@@ -74,7 +75,7 @@
  * @sg: the security groups
  * @ports: the output devices
  * @vnic_stats: the per-vNIC counters
- * @vnic_prog: the vNIC program
+ * @vnic: the vNIC programs
  * @sessions: the session tables (array of maps)
  * @ct_held: the sessions each vNIC holds
  * @lock: the pin directory, locked against other adds and removals; -1
@@ -89,7 +90,7 @@ struct vpc_maps {
 	int sg;
 	int ports;
 	int vnic_stats;
-	int vnic_prog;
+	struct vpc_vnic_progs vnic;
 	int sessions;
 	int ct_held;
 	int lock;
@@ -280,6 +281,8 @@ static int vpc_pin(struct zoc_vpc *skel, const char *dir)
 		  ZOC_VPC_PIN_SWEEP_PROG },
 		{ bpf_program__fd(skel->progs.zoc_vpc_vnic),
 		  ZOC_VPC_PIN_VNIC_PROG },
+		{ bpf_program__fd(skel->progs.zoc_vpc_vnic_skb),
+		  ZOC_VPC_PIN_VNIC_SKB_PROG },
 		{ bpf_program__fd(skel->progs.zoc_vpc_uplink),
 		  ZOC_VPC_PIN_UPLINK_PROG },
 	};
@@ -311,7 +314,8 @@ static void vpc_unpin(const char *dir)
 		ZOC_VPC_PIN_SG, ZOC_VPC_PIN_SESSIONS, ZOC_VPC_PIN_PORTS,
 		ZOC_VPC_PIN_VNIC_STATS, ZOC_VPC_PIN_DROPS, ZOC_VPC_PIN_EVENTS,
 		ZOC_VPC_PIN_CT_HELD, ZOC_VPC_PIN_SWEEP, ZOC_VPC_PIN_SWEEP_PROG,
-		ZOC_VPC_PIN_VNIC_PROG, ZOC_VPC_PIN_UPLINK_PROG,
+		ZOC_VPC_PIN_VNIC_PROG, ZOC_VPC_PIN_VNIC_SKB_PROG,
+		ZOC_VPC_PIN_UPLINK_PROG,
 	};
 	char path[PATH_MAX];
 	unsigned int i;
@@ -326,7 +330,8 @@ static void vpc_unpin(const char *dir)
 static void vpc_close_pins(struct vpc_maps *m)
 {
 	int fds[] = { m->config, m->vnics, m->routes, m->sg, m->ports,
-		      m->vnic_stats, m->vnic_prog, m->sessions, m->ct_held,
+		      m->vnic_stats, m->vnic.xdp, m->vnic.skb, m->sessions,
+		      m->ct_held,
 		      m->lock };
 	unsigned int i;
 
@@ -348,7 +353,8 @@ static int vpc_open_pins(const char *dir, struct vpc_maps *m)
 		{ ZOC_VPC_PIN_SG, &m->sg },
 		{ ZOC_VPC_PIN_PORTS, &m->ports },
 		{ ZOC_VPC_PIN_VNIC_STATS, &m->vnic_stats },
-		{ ZOC_VPC_PIN_VNIC_PROG, &m->vnic_prog },
+		{ ZOC_VPC_PIN_VNIC_PROG, &m->vnic.xdp },
+		{ ZOC_VPC_PIN_VNIC_SKB_PROG, &m->vnic.skb },
 		{ ZOC_VPC_PIN_SESSIONS, &m->sessions },
 		{ ZOC_VPC_PIN_CT_HELD, &m->ct_held },
 	};
@@ -372,57 +378,13 @@ static int vpc_open_pins(const char *dir, struct vpc_maps *m)
 	return ret;
 }
 
-static int vpc_attach(int ifindex, const char *name, int prog_fd,
-		      const char *prog)
-{
-	int ret = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL);
-
-	if (ret)
-		fprintf(stderr, "zoc-vpc-load: attach %s to %s: %s\n", prog,
-			name, strerror(-ret));
-	return ret;
-}
-
-/* Set the representor @name up: the host's link comes up with it. */
-static int vpc_link_up(const char *name)
-{
-	struct ifreq ifr = { 0 };
-	int sock, ret = 0;
-
-	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (sock < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(sock, SIOCGIFFLAGS, &ifr)) {
-		ret = -errno;
-	} else if (!(ifr.ifr_flags & IFF_UP)) {
-		ifr.ifr_flags |= IFF_UP;
-		if (ioctl(sock, SIOCSIFFLAGS, &ifr))
-			ret = -errno;
-	}
-	if (ret)
-		fprintf(stderr, "zoc-vpc-load: set %s up: %s\n", name,
-			strerror(-ret));
-	close(sock);
-	return ret;
-}
-
-/* Detach the vNIC program from @ifindex, if it is still the one there. */
-static void vpc_detach_vnic(const struct vpc_maps *m, __u32 ifindex)
-{
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = m->vnic_prog);
-
-	bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, &opts);
-}
-
 static void vpc_detach_all(struct vpc_conf *conf)
 {
 	unsigned int i;
 
 	for (i = 0; i < conf->nr_vnics; i++)
 		if (conf->vnics[i].ifindex)
-			bpf_xdp_detach(conf->vnics[i].ifindex,
-				       XDP_FLAGS_DRV_MODE, NULL);
+			vpc_detach_any(conf->vnics[i].ifindex);
 	if (conf->config.uplink)
 		bpf_xdp_detach(conf->config.uplink, XDP_FLAGS_DRV_MODE, NULL);
 }
@@ -501,7 +463,8 @@ static int vpc_load(struct vpc_conf *conf)
 	m.sg = bpf_map__fd(skel->maps.zoc_vpc_sg);
 	m.ports = bpf_map__fd(skel->maps.zoc_vpc_ports);
 	m.vnic_stats = bpf_map__fd(skel->maps.zoc_vpc_vnic_stats);
-	m.vnic_prog = bpf_program__fd(skel->progs.zoc_vpc_vnic);
+	m.vnic.xdp = bpf_program__fd(skel->progs.zoc_vpc_vnic);
+	m.vnic.skb = bpf_program__fd(skel->progs.zoc_vpc_vnic_skb);
 	ret = vpc_fill(&m, conf) ?:
 	      vpc_enable_forwarding(conf->uplink) ?:
 	      vpc_pin(skel, conf->pin) ?:
@@ -511,12 +474,12 @@ static int vpc_load(struct vpc_conf *conf)
 
 	/* the uplink last: decapsulated traffic needs the vNICs in place */
 	for (i = 0; i < conf->nr_vnics && !ret; i++)
-		ret = vpc_attach(conf->vnics[i].ifindex, conf->vnics[i].name,
-				 m.vnic_prog, "zoc_vpc_vnic");
+		ret = vpc_attach_vnic(conf->vnics[i].ifindex,
+				      conf->vnics[i].name, &m.vnic);
 	if (!ret)
-		ret = vpc_attach(conf->config.uplink, conf->uplink,
-				 bpf_program__fd(skel->progs.zoc_vpc_uplink),
-				 "zoc_vpc_uplink");
+		ret = vpc_attach_xdp(conf->config.uplink, conf->uplink,
+				     bpf_program__fd(skel->progs.zoc_vpc_uplink),
+				     "zoc_vpc_uplink");
 	if (ret)
 		goto out_detach;
 	zoc_vpc__destroy(skel);
@@ -746,14 +709,14 @@ static int vpc_add(struct vpc_conf *conf, const char *name, __u32 ifindex)
 	if (ret)
 		goto out_route;
 	ret = vpc_update(m.vnics, &ifindex, &req.vnic, name) ?:
-	      vpc_attach(ifindex, name, m.vnic_prog, "zoc_vpc_vnic");
+	      vpc_attach_vnic(ifindex, name, &m.vnic);
 	/* Up last, once its traffic has somewhere to go. */
 	if (!ret)
 		ret = vpc_link_up(name);
 	if (!ret)
 		goto out;
 
-	vpc_detach_vnic(&m, ifindex);
+	vpc_detach_vnic(ifindex, &m.vnic);
 	vpc_delete(m.vnics, &ifindex, name);
 	vpc_delete(m.routes, &key, "route");
 out_route:
@@ -800,7 +763,7 @@ static int vpc_del(struct vpc_conf *conf, const char *name, __u32 ifindex)
 	ret = vpc_set_sg(&m, vnic.slot, NULL) ?: ret;
 	ret = vpc_delete(m.ports, &ifindex, name) ?: ret;
 	if (if_indextoname(ifindex, now))
-		vpc_detach_vnic(&m, ifindex);
+		vpc_detach_vnic(ifindex, &m.vnic);
 out:
 	vpc_close_pins(&m);
 	return ret;
@@ -847,7 +810,7 @@ static void vpc_unload(struct vpc_conf *conf)
 	if (!vpc_open_pins(conf->pin, &m)) {
 		while (!bpf_map_get_next_key(m.vnics, prev, &key)) {
 			prev = &key;
-			vpc_detach_vnic(&m, key);
+			vpc_detach_vnic(key, &m.vnic);
 		}
 		vpc_close_pins(&m);
 	}

@@ -39,6 +39,7 @@
 #define ZOC_VPC_PIN_SWEEP	"sweep"
 /* The programs, pinned too: zoc-vpc-load attaches them to later vNICs. */
 #define ZOC_VPC_PIN_VNIC_PROG	"vnic_prog"
+#define ZOC_VPC_PIN_VNIC_SKB_PROG	"vnic_skb_prog"
 #define ZOC_VPC_PIN_UPLINK_PROG	"uplink_prog"
 #define ZOC_VPC_PIN_SWEEP_PROG	"sweep_prog"
 
@@ -439,6 +440,8 @@ enum zoc_vpc_drop {
  *	segment of a connection the table did not know
  * @ZOC_VPC_EV_CT_SWEPT: an expired session freed by the sweep, which
  *	gives it back to the vNIC it counted against
+ * @ZOC_VPC_EV_GSO: a GSO frame of a vNIC forwarded whole, to be segmented
+ *	after its encapsulation (also counted as encapsulated or local)
  * @ZOC_VPC_EV_MAX: number of events
  */
 enum zoc_vpc_event {
@@ -454,6 +457,7 @@ enum zoc_vpc_event {
 	ZOC_VPC_EV_CT_EVICTED,
 	ZOC_VPC_EV_CT_PICKUP,
 	ZOC_VPC_EV_CT_SWEPT,
+	ZOC_VPC_EV_GSO,
 	ZOC_VPC_EV_MAX,
 };
 

@@ -45,6 +45,27 @@ bool expect(struct vt *t, bool cond, const char *fmt, ...)
 	return false;
 }
 
+/* One run of @prog on @in with context @ctx; the verdict in t->retval. */
+int run_ctx(struct vt *t, int prog, const struct pkt *in, void *ctx,
+	    size_t ctx_size)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = in->b,
+		    .data_size_in = in->len,
+		    .data_out = t->out.b,
+		    .data_size_out = sizeof(t->out.b),
+		    .ctx_in = ctx,
+		    .ctx_size_in = ctx_size,
+		    .repeat = 1);
+
+	if (!expect(t, !bpf_prog_test_run_opts(prog, &opts),
+		    "BPF_PROG_TEST_RUN: %s", strerror(errno)))
+		return -1;
+	t->retval = opts.retval;
+	t->out.len = opts.data_size_out;
+	return 0;
+}
+
 /* One run of @prog as if @in arrived on @ifindex. */
 int run(struct vt *t, int prog, unsigned int ifindex,
 	const struct pkt *in)
@@ -53,22 +74,10 @@ int run(struct vt *t, int prog, unsigned int ifindex,
 		.data_end = in->len,
 		.ingress_ifindex = ifindex,
 	};
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		    .data_in = in->b,
-		    .data_size_in = in->len,
-		    .data_out = t->out.b,
-		    .data_size_out = sizeof(t->out.b),
-		    .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx),
-		    .repeat = 1);
-	int ret;
 
-	ret = bpf_prog_test_run_opts(prog, &opts);
-	if (!expect(t, !ret, "BPF_PROG_TEST_RUN: %s", strerror(errno)))
-		return -1;
-	t->retval = opts.retval;
-	t->out.len = opts.data_size_out;
-	return 0;
+	if (t->skb && prog == t->vnic)
+		return run_skb(t, ifindex, in);
+	return run_ctx(t, prog, in, &ctx, sizeof(ctx));
 }
 
 static uint64_t percpu_sum(int fd, uint32_t key, unsigned int idx,
@@ -763,9 +772,9 @@ static const struct vt_case vt_cases[] = {
 	{ "decap: VXLAN answer of a session to its vNIC", t_decap_vxlan },
 	{ "decap: Geneve with options, allowed by the ingress group", t_decap_geneve },
 	{ "local: vNIC to vNIC of the same VPC", t_local },
-	{ "arp: the gateway is answered", t_arp_gateway },
-	{ "arp: VPC peers are answered", t_arp_peer },
-	{ "arp: unknown targets and replies are dropped", t_arp_unknown },
+	{ "arp: the gateway is answered", t_arp_gateway, true },
+	{ "arp: VPC peers are answered", t_arp_peer, true },
+	{ "arp: unknown targets and replies are dropped", t_arp_unknown, true },
 	{ "sg: egress rule allows its port, denies others", t_sg_egress },
 	{ "sg: ingress group denies unsolicited tunnel traffic", t_sg_ingress },
 	{ "sg: the receiving vNIC's ingress group denies local traffic", t_sg_local_ingress },
@@ -800,7 +809,8 @@ static const struct vt_case vt_cases[] = {
 	{ "uplink: other traffic goes to the stack", t_pass },
 	{ "vnic: unconfigured representor", t_no_vnic },
 	{ "vnic: per-vNIC packet, byte and drop counters", t_vnic_counters },
-	{ "malformed: truncated IPv4 header", t_bad_trunc_ip },
+	/* a test run refuses an IPv4 skb shorter than its header */
+	{ "malformed: truncated IPv4 header", t_bad_trunc_ip, true },
 	{ "malformed: truncated L4 header", t_bad_trunc_l4 },
 	{ "malformed: TCP data offset beyond the packet", t_bad_tcp_doff },
 	{ "malformed: IPv4 options", t_bad_options },
@@ -815,7 +825,7 @@ static const struct vt_case vt_cases[] = {
 	{ "malformed: outer checksum, lengths, fragment, options, truncation", t_bad_outer_ip },
 	{ "malformed: ARP and bad IPv4 inside the tunnel", t_bad_inner_tunnel },
 	/* last: the tables change */
-	{ "ct: the table grows under traffic, keeping every session", t_ct_grow },
+	{ "ct: the table grows under traffic, keeping every session", t_ct_grow, true },
 };
 
 static int vt_prog(unsigned int ifindex, int *fd)
@@ -873,7 +883,8 @@ static int vt_setup(struct vt *t, const char *dir)
 		return -ENODEV;
 	close(sock);
 	memcpy(t->up0_mac, ifr.ifr_hwaddr.sa_data, 6);
-	ret = vt_prog(t->rep[0], &t->vnic) ?: vt_prog(t->up0, &t->uplink);
+	ret = vt_prog(t->rep[0], &t->vnic) ?: vt_prog(t->up0, &t->uplink) ?:
+	      vt_skb_prog(t->rep[0], &t->vnic_skb);
 	if (ret) {
 		fprintf(stderr, "vpc_test: programs not attached: %s\n",
 			strerror(-ret));
@@ -891,11 +902,34 @@ static int vt_setup(struct vt *t, const char *dir)
 	       vt_table(t);
 }
 
+/* Case @c, test number @nr, through the tc program if @skb. */
+static int vt_run(struct vt *t, const struct vt_case *c, unsigned int nr,
+		  bool skb)
+{
+	t->why[0] = '\0';
+	t->skb = skb;
+	t->gso_size = 0;
+	if (c->fn(t)) {
+		printf("not ok %u %s%s # %s\n", nr, skb ? "skb: " : "",
+		       c->name, t->why);
+		fflush(stdout);
+		return -1;
+	}
+	printf("ok %u %s%s\n", nr, skb ? "skb: " : "", c->name);
+	fflush(stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned int i, n = ARRAY_SIZE(vt_cases);
+	unsigned int i, nr = 0, n = ARRAY_SIZE(vt_cases);
 	struct vt *t;
 	int failed = 0;
+
+	/* then again through the tc program, the cases that apply to it */
+	for (i = 0; i < ARRAY_SIZE(vt_cases); i++)
+		n += !vt_cases[i].xdp_only;
+	n += vt_nr_skb_cases;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: vpc_test PIN_DIR\n");
@@ -907,21 +941,19 @@ int main(int argc, char **argv)
 	printf("TAP version 13\n1..%u\n", n);
 	if (vt_setup(t, argv[1])) {
 		for (i = 0; i < n; i++)
-			printf("not ok %u %s # setup failed\n", i + 1,
-			       vt_cases[i].name);
+			printf("not ok %u setup failed\n", i + 1);
 		return 1;
 	}
-	for (i = 0; i < n; i++) {
-		t->why[0] = '\0';
-		if (vt_cases[i].fn(t)) {
-			printf("not ok %u %s # %s\n", i + 1, vt_cases[i].name,
-			       t->why);
-			failed++;
-		} else {
-			printf("ok %u %s\n", i + 1, vt_cases[i].name);
-		}
-		fflush(stdout);
-	}
+	for (i = 0; i < ARRAY_SIZE(vt_cases); i++)
+		failed += !!vt_run(t, &vt_cases[i], ++nr, false);
+	/* a fresh table: the cases reuse their flows */
+	if (vt_flush(t))
+		fprintf(stderr, "vpc_test: flushing the sessions failed\n");
+	for (i = 0; i < ARRAY_SIZE(vt_cases); i++)
+		if (!vt_cases[i].xdp_only)
+			failed += !!vt_run(t, &vt_cases[i], ++nr, true);
+	for (i = 0; i < vt_nr_skb_cases; i++)
+		failed += !!vt_run(t, &vt_skb_cases[i], ++nr, true);
 	free(t);
 	return failed ? 1 : 0;
 }

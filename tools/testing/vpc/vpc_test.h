@@ -9,6 +9,7 @@
 #define _VPC_TEST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/zoc_vpc.h>
 
@@ -22,6 +23,9 @@
 /**
  * struct vt - the test's state
  * @vnic: the representors' program
+ * @vnic_skb: their tc program, for frames that come as skbs
+ * @skb: run what a case runs through @vnic through @vnic_skb instead
+ * @gso_size: the GSO size the skbs of @vnic_skb come with
  * @uplink: the uplink's program
  * @sessions: the session table in use (vt_table())
  * @tables: the sessions map, of tables
@@ -38,7 +42,9 @@
  * @why: what the failing check said
  */
 struct vt {
-	int vnic, uplink;
+	int vnic, uplink, vnic_skb;
+	bool skb;
+	uint32_t gso_size;
 	int sessions, drops, events, ports, config, vnic_stats;
 	int vnics, ct_held, sweep, tables;
 	unsigned int rep[3], up0;
@@ -48,9 +54,16 @@ struct vt {
 	char why[256];
 };
 
+/**
+ * struct vt_case - a case
+ * @name: its name
+ * @fn: the case; 0 if it passed, -1 with vt.why
+ * @xdp_only: not run again through the tc program (ARP, the table's growth)
+ */
 struct vt_case {
 	const char *name;
 	int (*fn)(struct vt *t);
+	bool xdp_only;
 };
 
 static const uint8_t mac_v0[6] = { 2, 0, 0, 0, 0, 0x10 };
@@ -87,10 +100,19 @@ void remote(struct vt *t, struct pkt *out, const char *saddr,
 	    uint16_t dport, uint8_t flags, uint32_t vni);
 int run(struct vt *t, int prog, unsigned int ifindex,
 	const struct pkt *in);
+int run_ctx(struct vt *t, int prog, const struct pkt *in, void *ctx,
+	    size_t ctx_size);
 int session(struct vt *t, uint32_t vni, uint8_t proto, const char *a,
 	    uint16_t pa, const char *b, uint16_t pb,
 	    struct zoc_vpc_ct *ct);
 int vt_table(struct vt *t);
+
+/* vpc_test_skb.c */
+extern const struct vt_case vt_skb_cases[];
+extern const unsigned int vt_nr_skb_cases;
+int vt_flush(struct vt *t);
+int vt_skb_prog(unsigned int ifindex, int *fd);
+int run_skb(struct vt *t, unsigned int ifindex, const struct pkt *in);
 
 /* vpc_test_ct.c */
 int t_ct_tcp(struct vt *t);
