@@ -350,6 +350,50 @@ TEST_F_TIMEOUT(vnet, tcp_to_vpc_peer, 600)
 	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
 }
 
+/* The GSO frames of vNICs the VPC datapath forwarded whole, or -1. */
+static long long vpc_gso_frames(int lab)
+{
+	char reply[64];
+	long long n;
+
+	if (zoc_lab_query(lab, "svm-fw run vpc-gso", reply, sizeof(reply)) ||
+	    sscanf(reply, "gso %lld", &n) != 1)
+		return -1;
+	return n;
+}
+
+/*
+ * The host's TSO: the device offers HOST_TSO4, so the host's virtio_net
+ * sends TCP in frames of up to 64 KiB, which cross the I/O link and the
+ * VPC datapath whole (its tc program: XDP carries no segmentation), are
+ * encapsulated once each and cut into VXLAN segments after it.  The peer
+ * gets every byte right; the datapath counted the GSO frames.
+ */
+TEST_F_TIMEOUT(vnet, tso_to_vpc_peer, 600)
+{
+	long long before, after;
+	const char *err;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no VPC peer");
+	if (zoc_missing("ethtool"))
+		SKIP(return, "ethtool is needed");
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "ethtool -k %s | grep -x 'tcp-segmentation-offload: on'",
+			    self->ifname))
+		TH_LOG("the host's virtio_net has no TSO: %s", self->out);
+	before = vpc_gso_frames(self->lab);
+	ASSERT_LE(0, before);
+	err = tcp_transfer(self->lab, NULL, self->out, sizeof(self->out));
+	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+	after = vpc_gso_frames(self->lab);
+	TH_LOG("%lld GSO frames forwarded whole for %d bytes", after - before,
+	       2 * HALF_BYTES);
+	EXPECT_LT(before, after) TH_LOG("no TSO frame crossed the datapath");
+}
+
 /*
  * The VPC session table's sets in use and being drained, and the TCP
  * connections the datapath took up without a session.

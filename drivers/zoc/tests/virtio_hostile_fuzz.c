@@ -661,7 +661,12 @@ static bool zvf_refused(struct zvf *f, const char *why)
 	return true;
 }
 
-/* Bring the device up again, on a queue and with features at random. */
+/*
+ * Bring the device up again, on a queue and with features at random:
+ * transport features only.  Never VIRTIO_NET_F_HOST_TSO4, which the
+ * device offers: so every frame with a GSO type stays invalid
+ * (zvf_net_invalid()).
+ */
 static bool zvf_bring_up(struct zvf *f)
 {
 	struct zvh_dev *zd = f->zd;
@@ -725,7 +730,11 @@ static bool zvf_blk_check(struct zvf *f, u16 head, u32 id, u32 len, u8 want,
 	return true;
 }
 
-/* Is the frame of the current transmit chain one to count as invalid? */
+/*
+ * Is the frame of the current transmit chain one to count as invalid?
+ * Any GSO frame is: VIRTIO_NET_F_HOST_TSO4 is not negotiated
+ * (zvf_bring_up()).
+ */
 static bool zvf_net_invalid(struct zvf *f)
 {
 	u64 frame = f->chain.out_len - ZVF_NET_HDR;

@@ -17,10 +17,14 @@
  * ran dry is polled for more before it asks for a notification, as
  * virtio-blk's queues are.  Also offered: VIRTIO_NET_F_MAC and _STATUS
  * (the link is up while the host's administrator wants it and the
- * representor is up), _MTU (1500), _MRG_RXBUF and _CSUM: the host may
+ * representor is up), _MTU (1500), _MRG_RXBUF, _CSUM: the host may
  * leave checksums to us, and the service VM completes them where the
- * stack cannot (before XDP).  Packets for the host always carry complete
- * checksums.
+ * stack cannot (before XDP), and _HOST_TSO4: the host may leave TCP over
+ * IPv4 to us to segment, up to 64 KiB a frame, which goes to the
+ * representor's stack (its tc ingress first) as an skb with its payload
+ * in pages, even when the representor has an XDP program: XDP has no
+ * room for segmentation.  Packets for the host always carry complete
+ * checksums, and are never to segment.
  *
  * The driver's receive buffers are kept as they arrive and filled when a
  * packet comes; a reset gives them back unused.  Every descriptor was
@@ -36,6 +40,7 @@
 #include <linux/etherdevice.h>
 #include <linux/filter.h>
 #include <linux/if_vlan.h>
+#include <linux/ip.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
@@ -46,6 +51,7 @@
 #include <linux/virtio_net.h>
 #include <net/checksum.h>
 #include <net/flow_dissector.h>
+#include <net/tcp.h>
 #include <net/xdp.h>
 #include <linux/zoc_link.h>
 
@@ -55,6 +61,13 @@
 #define ZOC_VNET_CLASS		0x020000	/* network, Ethernet */
 #define ZOC_VNET_MAX_PAIRS	ZOC_DEV_VIRTIO_NET_MAX_QUEUES
 #define ZOC_VNET_MAX_FRAME	(VLAN_ETH_HLEN + ZOC_VNET_MTU)
+/* A TSO frame: no IPv4 packet is longer */
+#define ZOC_VNET_MAX_GSO_FRAME	(VLAN_ETH_HLEN + IP_MAX_MTU)
+/* A TSO frame's linear part: Ethernet, VLAN, IPv4, TCP, all options */
+#define ZOC_VNET_GSO_HEAD	256
+/* ... and for a longer header the host claims, at most */
+#define ZOC_VNET_GSO_HEAD_MAX	1024
+#define ZOC_VNET_TCP_MAX_HLEN	(sizeof(struct tcphdr) + MAX_TCP_OPTION_SPACE)
 /* Descriptors of a receive buffer we keep; Linux posts one */
 #define ZOC_VNET_RX_SEGS	4
 /* Receive buffers a packet may spread over */
@@ -62,6 +75,7 @@
 #define ZOC_VNET_VNI_MAX	0xffffff
 
 #define ZOC_VNET_FEATURES	(BIT_ULL(VIRTIO_NET_F_CSUM) |		\
+				 BIT_ULL(VIRTIO_NET_F_HOST_TSO4) |	\
 				 BIT_ULL(VIRTIO_NET_F_MTU) |		\
 				 BIT_ULL(VIRTIO_NET_F_MAC) |		\
 				 BIT_ULL(VIRTIO_NET_F_MRG_RXBUF) |	\
@@ -71,6 +85,9 @@
 				 BIT_ULL(VIRTIO_NET_F_MQ))
 
 static_assert(2 * ZOC_VNET_MAX_PAIRS + 1 <= ZOC_VIRTIO_MAX_QUEUES);
+/* The rest of a TSO frame fits the fragments of an skb, a page each. */
+static_assert(DIV_ROUND_UP(ZOC_VNET_MAX_GSO_FRAME - ZOC_VNET_GSO_HEAD,
+			   PAGE_SIZE) <= MAX_SKB_FRAGS);
 
 /* The queues of pair @pair, and the pair of queue @index */
 static inline unsigned int zoc_vnet_rxq_index(unsigned int pair)
@@ -371,19 +388,89 @@ static bool zoc_vnet_csum(void *data, unsigned int len,
 }
 
 /*
+ * The linear part of a TSO frame of @len bytes: its headers as far as
+ * @hdr says (hdr_len, a TCP header with options where the checksum
+ * starts), within ZOC_VNET_GSO_HEAD.._MAX (virtio_net_hdr_to_skb() pulls
+ * what it needs beyond) and the frame.
+ */
+static unsigned int zoc_vnet_gso_head(const struct virtio_net_hdr *hdr,
+				      unsigned int len)
+{
+	unsigned int head = max_t(unsigned int,
+				  __virtio16_to_cpu(true, hdr->hdr_len),
+				  __virtio16_to_cpu(true, hdr->csum_start) +
+				  ZOC_VNET_TCP_MAX_HLEN);
+
+	head = clamp_t(unsigned int, head, ZOC_VNET_GSO_HEAD,
+		       ZOC_VNET_GSO_HEAD_MAX);
+	return min(head, len);
+}
+
+/*
+ * Hand a frame of the host, transmitted on @pair, to the representor's
+ * stack as an skb: its first @head bytes linear, the rest in pages, the
+ * offloads of @hdr taken over by virtio_net_hdr_to_skb().  False if
+ * dropped: no memory, host RAM gone, or a header that does not fit the
+ * frame.  As zoc_vnet_rx(): bottom halves off, RCU held.
+ */
+static bool zoc_vnet_rx_skb(struct zoc_vnet *vnet,
+			    const struct zoc_vq_chain *chain,
+			    const struct virtio_net_hdr *hdr, unsigned int len,
+			    unsigned int head, unsigned int pair)
+{
+	struct sk_buff *skb;
+	unsigned int off, n;
+	struct page *page;
+
+	skb = netdev_alloc_skb_ip_align(vnet->rep, head);
+	if (!skb)
+		return false;
+	if (zoc_vq_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
+			      skb_put(skb, head), head))
+		goto drop;
+	/* @head is the frame or at least ZOC_VNET_GSO_HEAD: the frags fit */
+	for (off = head; off < len; off += n) {
+		n = min_t(unsigned int, len - off, PAGE_SIZE);
+		page = dev_alloc_page();
+		if (!page)
+			goto drop;
+		/* The skb's from here: freed with it */
+		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page, 0, n,
+				PAGE_SIZE);
+		if (zoc_vq_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN + off,
+				      page_address(page), n))
+			goto drop;
+	}
+	if (virtio_net_hdr_to_skb(skb, hdr, true))
+		goto drop;
+	zoc_vnet_note_from_host(vnet, skb->data, skb_headlen(skb), pair);
+	zoc_port_rx_skb(vnet->rep, skb);
+	return true;
+
+drop:
+	kfree_skb(skb);
+	return false;
+}
+
+/*
  * Hand a frame of the host, transmitted on @pair, to the representor;
- * false if dropped.  In a run of the queue's work: bottom halves off, RCU
- * held (zoc_vnet_begin()).
+ * false if dropped.  A TSO frame goes to the stack as an skb whatever the
+ * representor has, XDP having no room for its segmentation: a tc program
+ * on the representor's ingress takes it.  In a run of the queue's work:
+ * bottom halves off, RCU held (zoc_vnet_begin()).
  */
 static bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 			const struct virtio_net_hdr *hdr, unsigned int len,
 			unsigned int pair)
 {
-	struct bpf_prog *prog = zoc_port_xdp_prog(vnet->rep);
-	struct sk_buff *skb;
+	struct bpf_prog *prog;
 	struct page *page;
 	void *data;
 
+	if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		return zoc_vnet_rx_skb(vnet, chain, hdr, len,
+				       zoc_vnet_gso_head(hdr, len), pair);
+	prog = zoc_port_xdp_prog(vnet->rep);
 	if (prog) {
 		page = dev_alloc_page();
 		if (!page)
@@ -399,21 +486,36 @@ static bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 		zoc_port_rx_xdp(vnet->rep, prog, page, len);
 		return true;
 	}
-	skb = netdev_alloc_skb_ip_align(vnet->rep, len);
-	if (!skb)
-		return false;
-	if (zoc_vq_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
-			      skb_put(skb, len), len) ||
-	    virtio_net_hdr_to_skb(skb, hdr, true)) {
-		kfree_skb(skb);
-		return false;
-	}
-	zoc_vnet_note_from_host(vnet, skb->data, len, pair);
-	zoc_port_rx_skb(vnet->rep, skb);
-	return true;
+	return zoc_vnet_rx_skb(vnet, chain, hdr, len, len, pair);
 }
 
-/* A packet from the host. */
+/*
+ * Whether a frame of @len bytes with header @hdr is one we take: at least
+ * an Ethernet header, a checksum left to us starting after it; and either
+ * not to segment and at most ZOC_VNET_MAX_FRAME bytes, or TCP over IPv4
+ * to segment (not ECN, which is not offered) if the driver took
+ * VIRTIO_NET_F_HOST_TSO4, its checksum left to us, with a segment size
+ * that fits the MTU, at most ZOC_VNET_MAX_GSO_FRAME bytes.
+ */
+static bool zoc_vnet_hdr_ok(const struct zoc_vnet *vnet,
+			    const struct virtio_net_hdr *hdr, unsigned int len)
+{
+	unsigned int mss = __virtio16_to_cpu(true, hdr->gso_size);
+	bool csum = hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;
+
+	if (len < ETH_HLEN ||
+	    (csum && __virtio16_to_cpu(true, hdr->csum_start) < ETH_HLEN))
+		return false;
+	if (hdr->gso_type == VIRTIO_NET_HDR_GSO_NONE)
+		return len <= ZOC_VNET_MAX_FRAME;
+	return hdr->gso_type == VIRTIO_NET_HDR_GSO_TCPV4 &&
+	       zoc_virtio_has_feature(vnet->vdev, VIRTIO_NET_F_HOST_TSO4) &&
+	       csum && len <= ZOC_VNET_MAX_GSO_FRAME && mss &&
+	       mss <= ZOC_VNET_MTU - sizeof(struct iphdr) -
+		      sizeof(struct tcphdr);
+}
+
+/* A packet from the host: its header read once, into our memory. */
 static int zoc_vnet_tx(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
 		       const struct zoc_vq_chain *chain)
 {
@@ -426,11 +528,7 @@ static int zoc_vnet_tx(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
 	len = chain->out_len - ZOC_VNET_HDR_LEN;
 	if (zoc_vq_chain_read(vnet->vdev, chain, 0, &hdr, sizeof(hdr)))
 		return -EFAULT;
-	/* A checksum to complete starts after the Ethernet header. */
-	if (len < ETH_HLEN || len > ZOC_VNET_MAX_FRAME ||
-	    hdr.hdr.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
-	    ((hdr.hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-	     __virtio16_to_cpu(true, hdr.hdr.csum_start) < ETH_HLEN)) {
+	if (!zoc_vnet_hdr_ok(vnet, &hdr.hdr, len)) {
 		zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_INVALID, 1);
 	} else if (netif_running(vnet->rep)) {
 		ok = zoc_vnet_rx(vnet, chain, &hdr.hdr, len,
