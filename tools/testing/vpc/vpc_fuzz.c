@@ -25,6 +25,9 @@
  * The model is an upper bound: the datapath may drop more (timeouts, TCP
  * states, a full set), never pass more.
  *
+ * Half the frames of the vNICs go through the tc program, zoc_vpc_vnic_skb,
+ * as skbs (a GSO size now and then), judged as the XDP program's are.
+ *
  * Usage: vpc_fuzz PIN_DIR SEED FRAMES (in the namespace of vpc_test, whose
  * representors rep0..rep2 and uplink up0 it uses).  Prints TAP.
  */
@@ -41,6 +44,7 @@
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <linux/if_link.h>
+#include <linux/pkt_cls.h>
 #include <linux/zoc_vpc.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -77,7 +81,7 @@ struct vf_key {
 };
 
 struct vf {
-	int vnic_prog, uplink_prog;
+	int vnic_prog, uplink_prog, skb_prog;
 	unsigned int rep[VF_REPS], up0;
 	uint8_t up0_mac[6];
 	struct zoc_vpc_config cfg;
@@ -92,6 +96,7 @@ struct vf {
 	uint32_t retval;
 	char why[512];
 	unsigned long verdicts[5];
+	unsigned long skbs;
 };
 
 static bool vf_fail(struct vf *f, const char *fmt, ...)
@@ -747,6 +752,75 @@ static int vf_run(struct vf *f, int prog, unsigned int ifindex)
 	return 0;
 }
 
+/*
+ * Run the frame through the tc program as an skb of @ifindex, with GSO
+ * size @gso; its verdict translated into XDP's.  1 if a test run takes no
+ * such skb (an IPv4 one shorter than its header).
+ */
+static int vf_run_skb(struct vf *f, unsigned int ifindex, uint32_t gso)
+{
+	struct __sk_buff ctx = { .ifindex = ifindex, .gso_size = gso };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = f->in.b,
+		    .data_size_in = f->in.len,
+		    .data_out = f->out.b,
+		    .data_size_out = sizeof(f->out.b),
+		    .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx),
+		    .repeat = 1);
+
+	if (f->in.len < 14)
+		f->in.len = 14;
+	opts.data_size_in = f->in.len;
+	if (bpf_prog_test_run_opts(f->skb_prog, &opts)) {
+		if (errno == EINVAL && f->in.len < 14 + 20)
+			return 1;
+		return vf_fail(f, "BPF_PROG_TEST_RUN (tc): %s",
+			       strerror(errno)), -1;
+	}
+	switch (opts.retval) {
+	case TC_ACT_SHOT:
+		f->retval = XDP_DROP_;
+		break;
+	case TC_ACT_REDIRECT:
+		f->retval = XDP_REDIRECT_;
+		break;
+	default:
+		/* nothing else is the program's to answer */
+		return vf_fail(f, "tc verdict %u from a vNIC", opts.retval), -1;
+	}
+	f->out.len = opts.data_size_out;
+	f->verdicts[f->retval]++;
+	f->skbs++;
+	return 0;
+}
+
+/* Run a frame of @ifindex through one of the vNICs' programs. */
+static int vf_run_vnic(struct vf *f, unsigned int ifindex)
+{
+	uint32_t gso = 0;
+	int ret;
+
+	if (vf_rand(f) % 2)
+		return vf_run(f, f->vnic_prog, ifindex);
+	if (vf_rand(f) % 4 == 0)
+		gso = 1 + vf_rand(f) % 1500;
+	ret = vf_run_skb(f, ifindex, gso);
+	return ret > 0 ? vf_run(f, f->vnic_prog, ifindex) : ret;
+}
+
+/* The tc program of representor @ifindex: our filter on its ingress. */
+static int vf_skb_prog(unsigned int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
+
+	if (bpf_tc_query(&hook, &opts))
+		return -1;
+	return bpf_prog_get_fd_by_id(opts.prog_id);
+}
+
 static int vf_prog(unsigned int ifindex)
 {
 	__u32 id = 0;
@@ -776,9 +850,10 @@ static int vf_setup(struct vf *f, const char *dir)
 	memcpy(f->up0_mac, ifr.ifr_hwaddr.sa_data, 6);
 	f->vnic_prog = vf_prog(f->rep[0]);
 	f->uplink_prog = vf_prog(f->up0);
+	f->skb_prog = vf_skb_prog(f->rep[0]);
 	f->sessions = calloc(VF_SESSIONS, sizeof(*f->sessions));
-	return f->vnic_prog < 0 || f->uplink_prog < 0 || !f->sessions ?
-	       -1 : 0;
+	return f->vnic_prog < 0 || f->uplink_prog < 0 || f->skb_prog < 0 ||
+	       !f->sessions ? -1 : 0;
 }
 
 static void vf_dump(const char *what, const struct pkt *pk)
@@ -817,7 +892,7 @@ int main(int argc, char **argv)
 		if (vf_rand(f) % 4) {
 			x = vf_vnic_of_if(f, f->rep[vf_rand(f) % VF_REPS]);
 			vf_from_vnic(f, x);
-			ok = !vf_run(f, f->vnic_prog, x->ifindex) &&
+			ok = !vf_run_vnic(f, x->ifindex) &&
 			     vf_check_vnic(f, x);
 		} else {
 			vf_from_uplink(f);
@@ -834,8 +909,8 @@ int main(int argc, char **argv)
 	}
 	printf("ok 1 %s: %lu frames (seed %lu: %lu dropped, ", VF_NAME, n,
 	       seed, f->verdicts[XDP_DROP_]);
-	printf("%lu passed to the stack, %lu answered, %lu forwarded), no finding\n",
+	printf("%lu passed to the stack, %lu answered, %lu forwarded; %lu as skbs), no finding\n",
 	       f->verdicts[XDP_PASS_], f->verdicts[XDP_TX_],
-	       f->verdicts[XDP_REDIRECT_]);
+	       f->verdicts[XDP_REDIRECT_], f->skbs);
 	return 0;
 }
