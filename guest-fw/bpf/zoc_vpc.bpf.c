@@ -401,9 +401,12 @@ static __always_inline int vpc_encap_skb(struct __sk_buff *skb,
 	void *data, *end;
 	int ret;
 
-	/* the outer header of the whole frame must hold its length */
+	/*
+	 * A GSO frame's outer lengths are rewritten for each segment: a frame
+	 * of 64 KiB, encapsulated, may not fit 16 bits, and need not.
+	 */
 	if (tot_len > 0xffff)
-		return ZOC_VPC_DROP_MTU;
+		tot_len = 0xffff;
 	ret = vpc_nexthop(skb, cfg, rt->remote,
 			  seg + VPC_ENCAP_LEN - sizeof(struct ethhdr), now, &nh);
 	if (ret != VPC_OK)
@@ -427,9 +430,12 @@ static __always_inline int vpc_encap_skb(struct __sk_buff *skb,
  * zoc_vpc_vnic_skb: on the ingress of every representor (tc), the frames
  * of a vNIC that XDP cannot take, as skbs: TSO frames of the host, whose
  * segmentation an XDP frame cannot carry (the model hands every other frame
- * to zoc_vpc_vnic).  The same checks, routes, sessions and security groups
- * as zoc_vpc_vnic; IPv4 only (ARP is zoc_vpc_vnic's).  A GSO frame stays
- * whole through the VPC: one pass of this program for up to 64 KiB.
+ * to zoc_vpc_vnic while it has one).  The same checks, routes, sessions and
+ * security groups as zoc_vpc_vnic; IPv4 only, untagged (ARP is
+ * zoc_vpc_vnic's).  Checksums are complete but a GSO frame's, completed at
+ * its segmentation: the model completes the others before the stack sees
+ * them, as before XDP.  A GSO frame stays whole through the VPC: one pass
+ * of this program for up to 64 KiB.
  */
 SEC("tc")
 int zoc_vpc_vnic_skb(struct __sk_buff *skb)
@@ -461,7 +467,12 @@ int zoc_vpc_vnic_skb(struct __sk_buff *skb)
 		return vpc_skb_drop(ZOC_VPC_DROP_TRUNCATED, slot);
 	if (!vpc_mac_eq(((struct ethhdr *)data)->h_source, vnic->mac))
 		return vpc_skb_drop(ZOC_VPC_DROP_SPOOF, slot);
-	if (((struct ethhdr *)data)->h_proto != bpf_htons(ETH_P_IP))
+	/*
+	 * The stack took a VLAN tag off into the skb, and would put it back
+	 * on the way out: tagged frames are not the VPC's, as in XDP.
+	 */
+	if (((struct ethhdr *)data)->h_proto != bpf_htons(ETH_P_IP) ||
+	    skb->vlan_present)
 		return vpc_skb_drop(ZOC_VPC_DROP_L3_PROTO, slot);
 	ret = vpc_vnic_ip(data, end, len, vnic, cfg, &p, &rt, &now);
 	if (ret != VPC_OK || !rt)

@@ -81,17 +81,23 @@ out:
 	libbpf_set_print(print);
 }
 
-/* Both programs of a representor, the tc one first: XDP hands it frames. */
+/*
+ * Both programs of a representor, the tc one first: the model sends TSO
+ * frames up the stack from the start.  A datapath loaded by a loader
+ * without the tc program (@progs->skb -1) gets the XDP one alone.
+ */
 int vpc_attach_vnic(int ifindex, const char *name,
 		    const struct vpc_vnic_progs *progs)
 {
 	int ret;
 
-	ret = vpc_attach_tc(ifindex, name, progs->skb);
-	if (ret)
-		return ret;
+	if (progs->skb >= 0) {
+		ret = vpc_attach_tc(ifindex, name, progs->skb);
+		if (ret)
+			return ret;
+	}
 	ret = vpc_attach_xdp(ifindex, name, progs->xdp, "zoc_vpc_vnic");
-	if (ret)
+	if (ret && progs->skb >= 0)
 		vpc_detach_tc(ifindex, progs->skb);
 	return ret;
 }
@@ -102,7 +108,8 @@ void vpc_detach_vnic(int ifindex, const struct vpc_vnic_progs *progs)
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = progs->xdp);
 
 	bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, &opts);
-	vpc_detach_tc(ifindex, progs->skb);
+	if (progs->skb >= 0)
+		vpc_detach_tc(ifindex, progs->skb);
 }
 
 /* Detach whatever XDP program and tc filter of ours @ifindex has. */

@@ -346,7 +346,7 @@ static void vpc_close_pins(struct vpc_maps *m)
  */
 static int vpc_open_pins(const char *dir, struct vpc_maps *m)
 {
-	const struct { const char *name; int *fd; } pins[] = {
+	const struct { const char *name; int *fd; bool optional; } pins[] = {
 		{ ZOC_VPC_PIN_CONFIG, &m->config },
 		{ ZOC_VPC_PIN_VNICS, &m->vnics },
 		{ ZOC_VPC_PIN_ROUTES, &m->routes },
@@ -354,7 +354,8 @@ static int vpc_open_pins(const char *dir, struct vpc_maps *m)
 		{ ZOC_VPC_PIN_PORTS, &m->ports },
 		{ ZOC_VPC_PIN_VNIC_STATS, &m->vnic_stats },
 		{ ZOC_VPC_PIN_VNIC_PROG, &m->vnic.xdp },
-		{ ZOC_VPC_PIN_VNIC_SKB_PROG, &m->vnic.skb },
+		/* not pinned by a datapath without TSO frames */
+		{ ZOC_VPC_PIN_VNIC_SKB_PROG, &m->vnic.skb, true },
 		{ ZOC_VPC_PIN_SESSIONS, &m->sessions },
 		{ ZOC_VPC_PIN_CT_HELD, &m->ct_held },
 	};
@@ -370,7 +371,7 @@ static int vpc_open_pins(const char *dir, struct vpc_maps *m)
 	for (i = 0; i < ARRAY_SIZE(pins) && !ret; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, pins[i].name);
 		*pins[i].fd = bpf_obj_get(path);
-		if (*pins[i].fd < 0)
+		if (*pins[i].fd < 0 && !(errno == ENOENT && pins[i].optional))
 			ret = -errno;
 	}
 	if (ret)

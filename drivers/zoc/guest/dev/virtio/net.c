@@ -51,7 +51,7 @@
 #include <linux/virtio_net.h>
 #include <net/checksum.h>
 #include <net/flow_dissector.h>
-#include <net/tcp.h>
+#include <linux/tcp.h>
 #include <net/xdp.h>
 #include <linux/zoc_link.h>
 
@@ -63,11 +63,10 @@
 #define ZOC_VNET_MAX_FRAME	(VLAN_ETH_HLEN + ZOC_VNET_MTU)
 /* A TSO frame: no IPv4 packet is longer */
 #define ZOC_VNET_MAX_GSO_FRAME	(VLAN_ETH_HLEN + IP_MAX_MTU)
-/* A TSO frame's linear part: Ethernet, VLAN, IPv4, TCP, all options */
+/* A TSO frame's linear part: Ethernet, IPv4 and TCP, all options */
 #define ZOC_VNET_GSO_HEAD	256
-/* ... and for a longer header the host claims, at most */
-#define ZOC_VNET_GSO_HEAD_MAX	1024
-#define ZOC_VNET_TCP_MAX_HLEN	(sizeof(struct tcphdr) + MAX_TCP_OPTION_SPACE)
+/* Its segments' least payload: Linux's own floor (tcp_min_snd_mss) */
+#define ZOC_VNET_MIN_MSS	48
 /* Descriptors of a receive buffer we keep; Linux posts one */
 #define ZOC_VNET_RX_SEGS	4
 /* Receive buffers a packet may spread over */
@@ -388,46 +387,70 @@ static bool zoc_vnet_csum(void *data, unsigned int len,
 }
 
 /*
- * The linear part of a TSO frame of @len bytes: its headers as far as
- * @hdr says (hdr_len, a TCP header with options where the checksum
- * starts), within ZOC_VNET_GSO_HEAD.._MAX (virtio_net_hdr_to_skb() pulls
- * what it needs beyond) and the frame.
+ * Whether the headers of a TSO frame, @headlen bytes of it at @data, are
+ * what its virtio header @hdr says: untagged IPv4 carrying TCP, the
+ * checksum to complete TCP's (from the TCP header, its field at 16), and
+ * segments of at least ZOC_VNET_MIN_MSS bytes that fit the MTU with their
+ * headers.  Else the stack would complete a checksum over bytes the VPC
+ * datapath judged as something else, pull kilobytes into the linear part,
+ * or cut a frame into thousands of segments.
  */
-static unsigned int zoc_vnet_gso_head(const struct virtio_net_hdr *hdr,
-				      unsigned int len)
+static bool zoc_vnet_gso_ok(const u8 *data, unsigned int headlen,
+			    const struct virtio_net_hdr *hdr)
 {
-	unsigned int head = max_t(unsigned int,
-				  __virtio16_to_cpu(true, hdr->hdr_len),
-				  __virtio16_to_cpu(true, hdr->csum_start) +
-				  ZOC_VNET_TCP_MAX_HLEN);
+	unsigned int start = __virtio16_to_cpu(true, hdr->csum_start);
+	unsigned int mss = __virtio16_to_cpu(true, hdr->gso_size);
+	const struct iphdr *ip = (const void *)(data + ETH_HLEN);
+	const struct tcphdr *th;
+	unsigned int ihl, thl;
 
-	head = clamp_t(unsigned int, head, ZOC_VNET_GSO_HEAD,
-		       ZOC_VNET_GSO_HEAD_MAX);
-	return min(head, len);
+	if (headlen < ETH_HLEN + sizeof(*ip) ||
+	    ((const struct ethhdr *)data)->h_proto != htons(ETH_P_IP) ||
+	    ip->version != 4 || ip->ihl < 5 || ip->protocol != IPPROTO_TCP)
+		return false;
+	ihl = ip->ihl * 4;
+	th = (const void *)ip + ihl;
+	if (start != ETH_HLEN + ihl ||
+	    __virtio16_to_cpu(true, hdr->csum_offset) !=
+	    offsetof(struct tcphdr, check) ||
+	    headlen < start + sizeof(*th))
+		return false;
+	thl = th->doff * 4;
+	return thl >= sizeof(*th) && headlen >= start + thl &&
+	       mss >= ZOC_VNET_MIN_MSS && ihl + thl + mss <= ZOC_VNET_MTU;
 }
 
 /*
  * Hand a frame of the host, transmitted on @pair, to the representor's
  * stack as an skb: its first @head bytes linear, the rest in pages, the
- * offloads of @hdr taken over by virtio_net_hdr_to_skb().  False if
- * dropped: no memory, host RAM gone, or a header that does not fit the
- * frame.  As zoc_vnet_rx(): bottom halves off, RCU held.
+ * offloads of @hdr taken over by virtio_net_hdr_to_skb().  A checksum
+ * left to us is completed now, as before XDP, unless the frame is to
+ * segment: segmentation completes each segment's.  0, -EINVAL for the
+ * headers of a TSO frame that are not what its virtio header says, or
+ * another error: no memory, host RAM gone, a header that does not fit
+ * the frame.  As zoc_vnet_rx(): bottom halves off, RCU held.
  */
-static bool zoc_vnet_rx_skb(struct zoc_vnet *vnet,
-			    const struct zoc_vq_chain *chain,
-			    const struct virtio_net_hdr *hdr, unsigned int len,
-			    unsigned int head, unsigned int pair)
+static int zoc_vnet_rx_skb(struct zoc_vnet *vnet,
+			   const struct zoc_vq_chain *chain,
+			   const struct virtio_net_hdr *hdr, unsigned int len,
+			   unsigned int head, unsigned int pair)
 {
 	struct sk_buff *skb;
 	unsigned int off, n;
 	struct page *page;
+	int ret = -EIO;
 
 	skb = netdev_alloc_skb_ip_align(vnet->rep, head);
 	if (!skb)
-		return false;
+		return -ENOMEM;
 	if (zoc_vq_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
 			      skb_put(skb, head), head))
 		goto drop;
+	if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE &&
+	    !zoc_vnet_gso_ok(skb->data, head, hdr)) {
+		ret = -EINVAL;
+		goto drop;
+	}
 	/* @head is the frame or at least ZOC_VNET_GSO_HEAD: the frags fit */
 	for (off = head; off < len; off += n) {
 		n = min_t(unsigned int, len - off, PAGE_SIZE);
@@ -441,27 +464,33 @@ static bool zoc_vnet_rx_skb(struct zoc_vnet *vnet,
 				      page_address(page), n))
 			goto drop;
 	}
-	if (virtio_net_hdr_to_skb(skb, hdr, true))
+	/*
+	 * A frame no longer than one segment is not to segment: its
+	 * checksum is ours to complete, before the VPC datapath judges it.
+	 */
+	if (virtio_net_hdr_to_skb(skb, hdr, true) ||
+	    (skb->ip_summed == CHECKSUM_PARTIAL && !skb_is_gso(skb) &&
+	     skb_checksum_help(skb)))
 		goto drop;
 	zoc_vnet_note_from_host(vnet, skb->data, skb_headlen(skb), pair);
 	zoc_port_rx_skb(vnet->rep, skb);
-	return true;
+	return 0;
 
 drop:
 	kfree_skb(skb);
-	return false;
+	return ret;
 }
 
 /*
- * Hand a frame of the host, transmitted on @pair, to the representor;
- * false if dropped.  A TSO frame goes to the stack as an skb whatever the
- * representor has, XDP having no room for its segmentation: a tc program
- * on the representor's ingress takes it.  In a run of the queue's work:
- * bottom halves off, RCU held (zoc_vnet_begin()).
+ * Hand a frame of the host, transmitted on @pair, to the representor: 0,
+ * or as zoc_vnet_rx_skb().  A TSO frame goes to the stack as an skb
+ * whatever the representor has, XDP having no room for its segmentation:
+ * a tc program on the representor's ingress takes it.  In a run of the
+ * queue's work: bottom halves off, RCU held (zoc_vnet_begin()).
  */
-static bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
-			const struct virtio_net_hdr *hdr, unsigned int len,
-			unsigned int pair)
+static int zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
+		       const struct virtio_net_hdr *hdr, unsigned int len,
+		       unsigned int pair)
 {
 	struct bpf_prog *prog;
 	struct page *page;
@@ -469,22 +498,22 @@ static bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 
 	if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE)
 		return zoc_vnet_rx_skb(vnet, chain, hdr, len,
-				       zoc_vnet_gso_head(hdr, len), pair);
+				       min(len, ZOC_VNET_GSO_HEAD), pair);
 	prog = zoc_port_xdp_prog(vnet->rep);
 	if (prog) {
 		page = dev_alloc_page();
 		if (!page)
-			return false;
+			return -ENOMEM;
 		data = page_address(page) + XDP_PACKET_HEADROOM;
 		if (zoc_vq_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
 				      data, len) ||
 		    !zoc_vnet_csum(data, len, hdr)) {
 			put_page(page);
-			return false;
+			return -EIO;
 		}
 		zoc_vnet_note_from_host(vnet, data, len, pair);
 		zoc_port_rx_xdp(vnet->rep, prog, page, len);
-		return true;
+		return 0;
 	}
 	return zoc_vnet_rx_skb(vnet, chain, hdr, len, len, pair);
 }
@@ -494,13 +523,13 @@ static bool zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
  * an Ethernet header, a checksum left to us starting after it; and either
  * not to segment and at most ZOC_VNET_MAX_FRAME bytes, or TCP over IPv4
  * to segment (not ECN, which is not offered) if the driver took
- * VIRTIO_NET_F_HOST_TSO4, its checksum left to us, with a segment size
- * that fits the MTU, at most ZOC_VNET_MAX_GSO_FRAME bytes.
+ * VIRTIO_NET_F_HOST_TSO4, its checksum left to us, at most
+ * ZOC_VNET_MAX_GSO_FRAME bytes; its own headers are checked once read
+ * (zoc_vnet_gso_ok()).
  */
 static bool zoc_vnet_hdr_ok(const struct zoc_vnet *vnet,
 			    const struct virtio_net_hdr *hdr, unsigned int len)
 {
-	unsigned int mss = __virtio16_to_cpu(true, hdr->gso_size);
 	bool csum = hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;
 
 	if (len < ETH_HLEN ||
@@ -510,9 +539,7 @@ static bool zoc_vnet_hdr_ok(const struct zoc_vnet *vnet,
 		return len <= ZOC_VNET_MAX_FRAME;
 	return hdr->gso_type == VIRTIO_NET_HDR_GSO_TCPV4 &&
 	       zoc_virtio_has_feature(vnet->vdev, VIRTIO_NET_F_HOST_TSO4) &&
-	       csum && len <= ZOC_VNET_MAX_GSO_FRAME && mss &&
-	       mss <= ZOC_VNET_MTU - sizeof(struct iphdr) -
-		      sizeof(struct tcphdr);
+	       csum && len <= ZOC_VNET_MAX_GSO_FRAME;
 }
 
 /* A packet from the host: its header read once, into our memory. */
@@ -521,21 +548,22 @@ static int zoc_vnet_tx(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
 {
 	struct virtio_net_hdr_mrg_rxbuf hdr;
 	unsigned int len;
-	bool ok = false;
+	int ret = -ENETDOWN;
 
 	if (chain->nr_out != chain->nr_segs || chain->out_len < ZOC_VNET_HDR_LEN)
 		return -EINVAL;
 	len = chain->out_len - ZOC_VNET_HDR_LEN;
 	if (zoc_vq_chain_read(vnet->vdev, chain, 0, &hdr, sizeof(hdr)))
 		return -EFAULT;
-	if (!zoc_vnet_hdr_ok(vnet, &hdr.hdr, len)) {
+	if (!zoc_vnet_hdr_ok(vnet, &hdr.hdr, len))
+		ret = -EINVAL;
+	else if (netif_running(vnet->rep))
+		ret = zoc_vnet_rx(vnet, chain, &hdr.hdr, len,
+				  zoc_vnet_pair(zoc_virtio_vq_index(vq)));
+	if (ret == -EINVAL)
 		zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_INVALID, 1);
-	} else if (netif_running(vnet->rep)) {
-		ok = zoc_vnet_rx(vnet, chain, &hdr.hdr, len,
-				 zoc_vnet_pair(zoc_virtio_vq_index(vq)));
-	}
 	zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_COMMANDS, 1);
-	if (ok) {
+	if (!ret) {
 		zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_WRITE_BYTES, len);
 	} else {
 		zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_ERRORS, 1);
@@ -701,7 +729,17 @@ static bool zoc_vnet_poll(const struct zoc_virtio_queue *vq)
 	return zoc_vnet_is_txq(zoc_vnet_layout(vnet), zoc_virtio_vq_index(vq));
 }
 
-static const struct zoc_virtio_ops zoc_vnet_ops = {
+/*
+ * A service VM whose VPC datapath cannot take TSO frames (no tc program
+ * on the representors' ingress) must not be offered them: the stack would
+ * drop them.  Alike on every service VM of a host: a takeover keeps what
+ * the driver negotiated.
+ */
+static bool zoc_vnet_host_tso = true;
+module_param_named(host_tso, zoc_vnet_host_tso, bool, 0444);
+MODULE_PARM_DESC(host_tso, "offer VIRTIO_NET_F_HOST_TSO4 (default: on)");
+
+static struct zoc_virtio_ops zoc_vnet_ops __ro_after_init = {
 	.type = ZOC_DEV_VIRTIO_NET,
 	.device_id = VIRTIO_ID_NET,
 	.class = ZOC_VNET_CLASS,
@@ -1043,8 +1081,11 @@ static struct zoc_proxy_model zoc_vnet_model = {
 
 int zoc_virtio_net_init(void)
 {
+	if (!zoc_vnet_host_tso)
+		zoc_vnet_ops.features &= ~BIT_ULL(VIRTIO_NET_F_HOST_TSO4);
 	zoc_vnet_mq_ops = zoc_vnet_ops;
-	zoc_vnet_mq_ops.features = ZOC_VNET_MQ_FEATURES;
+	zoc_vnet_mq_ops.features |= ZOC_VNET_MQ_FEATURES &
+				    ~ZOC_VNET_FEATURES;
 	return zoc_proxy_register_model(&zoc_vnet_model);
 }
 
