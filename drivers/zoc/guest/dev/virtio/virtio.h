@@ -406,6 +406,8 @@ void zoc_virtio_vq_interrupt(struct zoc_virtio_queue *vq);
 
 #define ZOC_VNET_MTU		ETH_DATA_LEN
 #define ZOC_VNET_HDR_LEN	sizeof(struct virtio_net_hdr_mrg_rxbuf)
+/* A frame for the host, as zoc_vnet_send_skb() and _buf() take it */
+#define ZOC_VNET_MAX_FRAME	(VLAN_ETH_HLEN + ZOC_VNET_MTU)
 
 struct zoc_vnet_rxbuf;
 
@@ -455,5 +457,16 @@ struct zoc_vnet {
 	u8 steer[ZOC_VNET_STEER];
 	struct zoc_vnet_rxq rxq[ZOC_DEV_VIRTIO_NET_MAX_QUEUES];
 };
+
+/* The pair of queue @index */
+static inline unsigned int zoc_vnet_pair(unsigned int index)
+{
+	return index / 2;
+}
+
+void zoc_vnet_note_from_host(struct zoc_vnet *vnet, const void *data,
+			     unsigned int len, unsigned int pair);
+int zoc_vnet_tx(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
+		const struct zoc_vq_chain *chain);
 
 #endif /* _ZOC_VIRTIO_H */
