@@ -759,7 +759,10 @@ static int vf_run(struct vf *f, int prog, unsigned int ifindex)
  */
 static int vf_run_skb(struct vf *f, unsigned int ifindex, uint32_t gso)
 {
-	struct __sk_buff ctx = { .ifindex = ifindex, .gso_size = gso };
+	struct __sk_buff ctx = {
+		.ifindex = ifindex,
+		.gso_size = gso,
+	};
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		    .data_in = f->in.b,
 		    .data_size_in = f->in.len,
