@@ -57,6 +57,8 @@
 #define XDP_REDIRECT_	4
 
 #define VF_SESSIONS	262144	/* the model's session set */
+/* Shorter, a test run may refuse an skb: Ethernet and an IPv6 header */
+#define VF_SKB_MIN	(14 + 40)
 #define VF_REPS		3
 #define VF_NAME		"fuzz: the datapath against its policy"
 
@@ -755,7 +757,8 @@ static int vf_run(struct vf *f, int prog, unsigned int ifindex)
 /*
  * Run the frame through the tc program as an skb of @ifindex, with GSO
  * size @gso; its verdict translated into XDP's.  1 if a test run takes no
- * such skb (an IPv4 one shorter than its header).
+ * such skb: the kernel refuses an IPv4 or IPv6 skb shorter than its
+ * header (VF_SKB_MIN).
  */
 static int vf_run_skb(struct vf *f, unsigned int ifindex, uint32_t gso)
 {
@@ -776,7 +779,7 @@ static int vf_run_skb(struct vf *f, unsigned int ifindex, uint32_t gso)
 		f->in.len = 14;
 	opts.data_size_in = f->in.len;
 	if (bpf_prog_test_run_opts(f->skb_prog, &opts)) {
-		if (errno == EINVAL && f->in.len < 14 + 20)
+		if (errno == EINVAL && f->in.len < VF_SKB_MIN)
 			return 1;
 		return vf_fail(f, "BPF_PROG_TEST_RUN (tc): %s",
 			       strerror(errno)), -1;
