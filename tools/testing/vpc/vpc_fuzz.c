@@ -726,29 +726,41 @@ static void vf_from_uplink(struct vf *f)
 	vf_mutate(f, &f->in);
 }
 
-static int vf_run(struct vf *f, int prog, unsigned int ifindex)
+/*
+ * One test run of @prog on the frame (made at least an Ethernet header
+ * long), with context @ctx; the verdict in *@retval.  -errno if the run
+ * failed.
+ */
+static int vf_test_run(struct vf *f, int prog, void *ctx, size_t ctx_size,
+		       uint32_t *retval)
 {
-	struct xdp_md ctx = {
-		.data_end = f->in.len,
-		.ingress_ifindex = ifindex,
-	};
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		    .data_in = f->in.b,
-		    .data_size_in = f->in.len,
 		    .data_out = f->out.b,
 		    .data_size_out = sizeof(f->out.b),
-		    .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx),
+		    .ctx_in = ctx,
+		    .ctx_size_in = ctx_size,
 		    .repeat = 1);
 
 	if (f->in.len < 14)
-		f->in.len = 14;		/* XDP takes no shorter frame */
-	ctx.data_end = f->in.len;
+		f->in.len = 14;		/* no test run takes a shorter frame */
+	opts.data_in = f->in.b;
 	opts.data_size_in = f->in.len;
 	if (bpf_prog_test_run_opts(prog, &opts))
-		return vf_fail(f, "BPF_PROG_TEST_RUN: %s", strerror(errno)), -1;
-	f->retval = opts.retval;
+		return -errno;
+	*retval = opts.retval;
 	f->out.len = opts.data_size_out;
+	return 0;
+}
+
+static int vf_run(struct vf *f, int prog, unsigned int ifindex)
+{
+	struct xdp_md ctx = { .ingress_ifindex = ifindex };
+	int ret;
+
+	ctx.data_end = f->in.len < 14 ? 14 : f->in.len;
+	ret = vf_test_run(f, prog, &ctx, sizeof(ctx), &f->retval);
+	if (ret)
+		return vf_fail(f, "BPF_PROG_TEST_RUN: %s", strerror(-ret)), -1;
 	if (f->retval < ARRAY_SIZE(f->verdicts))
 		f->verdicts[f->retval]++;
 	return 0;
@@ -766,25 +778,16 @@ static int vf_run_skb(struct vf *f, unsigned int ifindex, uint32_t gso)
 		.ifindex = ifindex,
 		.gso_size = gso,
 	};
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		    .data_in = f->in.b,
-		    .data_size_in = f->in.len,
-		    .data_out = f->out.b,
-		    .data_size_out = sizeof(f->out.b),
-		    .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx),
-		    .repeat = 1);
+	uint32_t retval;
+	int ret;
 
-	if (f->in.len < 14)
-		f->in.len = 14;
-	opts.data_size_in = f->in.len;
-	if (bpf_prog_test_run_opts(f->skb_prog, &opts)) {
-		if (errno == EINVAL && f->in.len < VF_SKB_MIN)
-			return 1;
+	ret = vf_test_run(f, f->skb_prog, &ctx, sizeof(ctx), &retval);
+	if (ret == -EINVAL && f->in.len < VF_SKB_MIN)
+		return 1;
+	if (ret)
 		return vf_fail(f, "BPF_PROG_TEST_RUN (tc): %s",
-			       strerror(errno)), -1;
-	}
-	switch (opts.retval) {
+			       strerror(-ret)), -1;
+	switch (retval) {
 	case TC_ACT_SHOT:
 		f->retval = XDP_DROP_;
 		break;
@@ -793,9 +796,8 @@ static int vf_run_skb(struct vf *f, unsigned int ifindex, uint32_t gso)
 		break;
 	default:
 		/* nothing else is the program's to answer */
-		return vf_fail(f, "tc verdict %u from a vNIC", opts.retval), -1;
+		return vf_fail(f, "tc verdict %u from a vNIC", retval), -1;
 	}
-	f->out.len = opts.data_size_out;
 	f->verdicts[f->retval]++;
 	f->skbs++;
 	return 0;
