@@ -111,7 +111,7 @@ EXPORT_SYMBOL_GPL(zoc_port_rx_skb);
  * @dev: the representor
  * @prog: its program, from zoc_port_xdp_prog() under the same RCU
  * @page: a page holding the frame at XDP_PACKET_HEADROOM; taken
- * @len: the frame's length
+ * @len: the frame's length, at most ZOC_PORT_XDP_MAX_FRAME
  *
  * What the program redirects is flushed by the caller, xdp_do_flush(), at
  * the end of its batch; what it sends back goes to the peer.
@@ -326,7 +326,7 @@ static void zoc_port_setup(struct net_device *dev)
 	dev->features |= NETIF_F_SG | NETIF_F_HIGHDMA | NETIF_F_LLTX;
 	dev->hw_features |= NETIF_F_SG | NETIF_F_HIGHDMA;
 	dev->min_mtu = ETH_MIN_MTU;
-	dev->max_mtu = ETH_DATA_LEN;
+	dev->max_mtu = ZOC_PORT_MAX_MTU;
 	eth_hw_addr_random(dev);
 	netif_carrier_off(dev);
 }

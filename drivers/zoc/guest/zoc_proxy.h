@@ -282,6 +282,15 @@ struct page;
 struct sk_buff;
 struct zoc_port_peer;
 
+/* The largest MTU a representor takes: jumbo frames */
+#define ZOC_PORT_MAX_MTU	9000
+/*
+ * The longest frame zoc_port_rx_xdp() takes: a page, less XDP's headroom
+ * and the room an skb built on it needs at its end.
+ */
+#define ZOC_PORT_XDP_MAX_FRAME	(PAGE_SIZE - XDP_PACKET_HEADROOM -	\
+				 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)))
+
 /**
  * struct zoc_port_ops - what a representor asks of the device behind it
  * @xmit_skb: a packet for the host; false if it was not sent (the caller

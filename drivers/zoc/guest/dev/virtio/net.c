@@ -17,7 +17,9 @@
  * ran dry is polled for more before it asks for a notification, as
  * virtio-blk's queues are.  Also offered: VIRTIO_NET_F_MAC and _STATUS
  * (the link is up while the host's administrator wants it and the
- * representor is up), _MTU (1500), _MRG_RXBUF, _CSUM: the host may
+ * representor is up), _MTU (1500, or the module's mtu parameter when the
+ * device was made: the service VM's underlay must carry it with the VPC's
+ * encapsulation), _MRG_RXBUF, _CSUM: the host may
  * leave checksums to us, and the service VM completes them where the
  * stack cannot (before XDP), and _HOST_TSO4: the host may leave TCP over
  * IPv4 to us to segment, up to 64 KiB a frame, which goes to the
@@ -328,7 +330,7 @@ static bool zoc_vnet_send_skb(struct zoc_port_peer *peer, struct sk_buff *skb)
 	struct zoc_vnet_src src = { .skb = skb, .len = skb->len };
 
 	/* The host did not take VIRTIO_NET_F_GUEST_CSUM: complete them. */
-	if (skb->len > ZOC_VNET_MAX_FRAME ||
+	if (skb->len > zoc_vnet_max_frame(vnet) ||
 	    (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)))
 		return false;
 	src.pair = zoc_vnet_pair_to_host(vnet, skb, skb->data,
@@ -342,7 +344,7 @@ static bool zoc_vnet_send_buf(struct zoc_port_peer *peer, const void *data,
 	struct zoc_vnet *vnet = container_of(peer, struct zoc_vnet, peer);
 	struct zoc_vnet_src src = { .data = data, .len = len };
 
-	if (len > ZOC_VNET_MAX_FRAME)
+	if (len > zoc_vnet_max_frame(vnet))
 		return false;
 	src.pair = zoc_vnet_pair_to_host(vnet, NULL, data, len);
 	return zoc_vnet_to_host(vnet, &src);
@@ -514,6 +516,27 @@ static bool zoc_vnet_host_tso = true;
 module_param_named(host_tso, zoc_vnet_host_tso, bool, 0444);
 MODULE_PARM_DESC(host_tso, "offer VIRTIO_NET_F_HOST_TSO4 (default: on)");
 
+/*
+ * The MTU of the devices made from now on: what the service VM's underlay
+ * carries with the VPC's encapsulation (50 bytes for VXLAN over IPv4),
+ * which only the service VM's configuration knows.  A device keeps its MTU
+ * for its life, across takeovers: its driver read it once.
+ */
+static unsigned int zoc_vnet_mtu = ETH_DATA_LEN;
+
+static int zoc_vnet_mtu_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, ETH_MIN_MTU, ZOC_VNET_MAX_MTU);
+}
+
+static const struct kernel_param_ops zoc_vnet_mtu_ops = {
+	.set = zoc_vnet_mtu_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(mtu, &zoc_vnet_mtu_ops, &zoc_vnet_mtu, 0644);
+MODULE_PARM_DESC(mtu, "MTU of new devices, 68 to 9000 (default: 1500)");
+
 static struct zoc_virtio_ops zoc_vnet_ops __ro_after_init = {
 	.type = ZOC_DEV_VIRTIO_NET,
 	.device_id = VIRTIO_ID_NET,
@@ -627,6 +650,26 @@ static void zoc_vnet_free(struct zoc_vnet *vnet)
 }
 
 /*
+ * The MTU of a device: for one taken over, what its driver read (the
+ * configuration the last model left, if sane), else the parameter's.
+ */
+static unsigned int zoc_vnet_mtu_of(struct zoc_pdev *pdev, bool take_over)
+{
+	__virtio16 field;
+	unsigned int mtu;
+
+	if (take_over &&
+	    !zoc_virtio_config_left(pdev,
+				    offsetof(struct virtio_net_config, mtu),
+				    &field, sizeof(field))) {
+		mtu = __virtio16_to_cpu(true, field);
+		if (mtu >= ETH_MIN_MTU && mtu <= ZOC_VNET_MAX_MTU)
+			return mtu;
+	}
+	return READ_ONCE(zoc_vnet_mtu);
+}
+
+/*
  * A device for @params; with @state (@len bytes), the device a model let
  * go of, going on where it stopped; with @track too, the device of a
  * model that died, from its live record, which has the transport only:
@@ -655,6 +698,7 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	vnet->peer.ops = &zoc_vnet_port_ops;
 	vnet->pdev = pdev;
 	vnet->admin_up = true;
+	vnet->mtu = zoc_vnet_mtu_of(pdev, state || track);
 	vnet->pairs = params->queues ?: 1;
 	vnet->curr_pairs = 1;
 	zoc_vnet_steer_clear(vnet);
@@ -671,7 +715,7 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 
 	memcpy(cfg.mac, params->net.mac, ETH_ALEN);
 	cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, vnet->pairs);
-	cfg.mtu = __cpu_to_virtio16(true, ZOC_VNET_MTU);
+	cfg.mtu = __cpu_to_virtio16(true, vnet->mtu);
 	if (vnet->pairs > 1)
 		vdev = zoc_virtio_create(pdev, &zoc_vnet_mq_ops,
 					 2 * vnet->pairs + 1, &cfg, sizeof(cfg),
@@ -725,8 +769,14 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	 * (zoc_vnet_resume()).
 	 */
 	rtnl_lock();
-	prepared = zoc_port_attach(vnet->rep, &vnet->peer);
+	ret = dev_set_mtu(vnet->rep, vnet->mtu);
+	if (!ret)
+		prepared = zoc_port_attach(vnet->rep, &vnet->peer);
 	rtnl_unlock();
+	if (ret) {
+		zoc_port_drop(pdev->proxy, pdev->slot);
+		goto out_virtio;
+	}
 	if (prepared)
 		netdev_info(vnet->rep, "prepared representor of %s taken\n",
 			    params->name);

@@ -5,7 +5,9 @@
  *
  * The header is read once.  A frame not to segment is copied into a page
  * for the representor's XDP program, or into an skb for its stack when it
- * has none; a checksum left to us is completed first.  A TSO frame
+ * has none or the frame is longer than a page takes (an MTU above about
+ * 3.5 KB: the VPC datapath's tc program takes it then); a checksum left
+ * to us is completed first.  A TSO frame
  * (VIRTIO_NET_F_HOST_TSO4) always goes to the stack as an skb, its
  * headers linear and its payload in pages, once its own headers were found
  * to be what its virtio header says: the VPC datapath's tc program takes
@@ -31,13 +33,16 @@
 
 /* A TSO frame: no IPv4 packet is longer */
 #define ZOC_VNET_MAX_GSO_FRAME	(VLAN_ETH_HLEN + IP_MAX_MTU)
-/* A TSO frame's linear part: Ethernet, IPv4 and TCP, all options */
-#define ZOC_VNET_GSO_HEAD	256
+/*
+ * The linear part of a frame in pages (TSO, or longer than a page takes):
+ * Ethernet, IPv4 and TCP, all options
+ */
+#define ZOC_VNET_SKB_HEAD	256
 /* Its segments' least payload: Linux's own floor (tcp_min_snd_mss) */
 #define ZOC_VNET_MIN_MSS	48
 
 /* The rest of a TSO frame fits the fragments of an skb, a page each. */
-static_assert(DIV_ROUND_UP(ZOC_VNET_MAX_GSO_FRAME - ZOC_VNET_GSO_HEAD,
+static_assert(DIV_ROUND_UP(ZOC_VNET_MAX_GSO_FRAME - ZOC_VNET_SKB_HEAD,
 			   PAGE_SIZE) <= MAX_SKB_FRAGS);
 
 /* Complete a checksum the host left to us, in a linear frame. */
@@ -59,6 +64,15 @@ static bool zoc_vnet_csum(void *data, unsigned int len,
 	return true;
 }
 
+/* Where the checksum left to us ends, or 0 */
+static unsigned int zoc_vnet_csum_end(const struct virtio_net_hdr *hdr)
+{
+	if (!(hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return 0;
+	return __virtio16_to_cpu(true, hdr->csum_start) +
+	       __virtio16_to_cpu(true, hdr->csum_offset) + sizeof(__sum16);
+}
+
 /*
  * Whether the headers of a TSO frame, @headlen bytes of it at @data, are
  * what its virtio header @hdr says: untagged IPv4 carrying TCP, the
@@ -68,7 +82,8 @@ static bool zoc_vnet_csum(void *data, unsigned int len,
  * datapath judged as something else, pull kilobytes into the linear part,
  * or cut a frame into thousands of segments.
  */
-static bool zoc_vnet_gso_ok(const u8 *data, unsigned int headlen,
+static bool zoc_vnet_gso_ok(const struct zoc_vnet *vnet, const u8 *data,
+			    unsigned int headlen,
 			    const struct virtio_net_hdr *hdr)
 {
 	unsigned int start = __virtio16_to_cpu(true, hdr->csum_start);
@@ -90,7 +105,7 @@ static bool zoc_vnet_gso_ok(const u8 *data, unsigned int headlen,
 		return false;
 	thl = th->doff * 4;
 	return thl >= sizeof(*th) && headlen >= start + thl &&
-	       mss >= ZOC_VNET_MIN_MSS && ihl + thl + mss <= ZOC_VNET_MTU;
+	       mss >= ZOC_VNET_MIN_MSS && ihl + thl + mss <= vnet->mtu;
 }
 
 /*
@@ -120,11 +135,11 @@ static int zoc_vnet_rx_skb(struct zoc_vnet *vnet,
 			      skb_put(skb, head), head))
 		goto drop;
 	if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE &&
-	    !zoc_vnet_gso_ok(skb->data, head, hdr)) {
+	    !zoc_vnet_gso_ok(vnet, skb->data, head, hdr)) {
 		ret = -EINVAL;
 		goto drop;
 	}
-	/* @head is the frame or at least ZOC_VNET_GSO_HEAD: the frags fit */
+	/* @head is the frame or at least ZOC_VNET_SKB_HEAD: the frags fit */
 	for (off = head; off < len; off += n) {
 		n = min_t(unsigned int, len - off, PAGE_SIZE);
 		page = dev_alloc_page();
@@ -158,7 +173,8 @@ drop:
  * Hand a frame of the host, transmitted on @pair, to the representor: 0,
  * or as zoc_vnet_rx_skb().  A TSO frame goes to the stack as an skb
  * whatever the representor has, XDP having no room for its segmentation:
- * a tc program on the representor's ingress takes it.  In a run of the
+ * a tc program on the representor's ingress takes it.  So does a frame
+ * longer than a page takes, its payload in pages too.  In a run of the
  * queue's work: bottom halves off, RCU held (zoc_vnet_begin()).
  */
 static int zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
@@ -171,7 +187,13 @@ static int zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 
 	if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE)
 		return zoc_vnet_rx_skb(vnet, chain, hdr, len,
-				       min(len, ZOC_VNET_GSO_HEAD), pair);
+				       min(len, ZOC_VNET_SKB_HEAD), pair);
+	/* Its checksum field linear, for virtio_net_hdr_to_skb() */
+	if (len > ZOC_PORT_XDP_MAX_FRAME)
+		return zoc_vnet_rx_skb(vnet, chain, hdr, len,
+				       clamp_t(unsigned int,
+					       zoc_vnet_csum_end(hdr),
+					       ZOC_VNET_SKB_HEAD, len), pair);
 	prog = zoc_port_xdp_prog(vnet->rep);
 	if (prog) {
 		page = dev_alloc_page();
@@ -194,7 +216,7 @@ static int zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 /*
  * Whether a frame of @len bytes with header @hdr is one we take: at least
  * an Ethernet header, a checksum left to us starting after it; and either
- * not to segment and at most ZOC_VNET_MAX_FRAME bytes, or TCP over IPv4
+ * not to segment and at most zoc_vnet_max_frame() bytes, or TCP over IPv4
  * to segment (not ECN, which is not offered) if the driver took
  * VIRTIO_NET_F_HOST_TSO4, its checksum left to us, at most
  * ZOC_VNET_MAX_GSO_FRAME bytes; its own headers are checked once read
@@ -209,7 +231,7 @@ static bool zoc_vnet_hdr_ok(const struct zoc_vnet *vnet,
 	    (csum && __virtio16_to_cpu(true, hdr->csum_start) < ETH_HLEN))
 		return false;
 	if (hdr->gso_type == VIRTIO_NET_HDR_GSO_NONE)
-		return len <= ZOC_VNET_MAX_FRAME;
+		return len <= zoc_vnet_max_frame(vnet);
 	return hdr->gso_type == VIRTIO_NET_HDR_GSO_TCPV4 &&
 	       zoc_virtio_has_feature(vnet->vdev, VIRTIO_NET_F_HOST_TSO4) &&
 	       csum && len <= ZOC_VNET_MAX_GSO_FRAME;

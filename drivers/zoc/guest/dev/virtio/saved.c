@@ -347,6 +347,29 @@ int zoc_virtio_recover(struct zoc_virtio_dev *vdev, const void *state,
 }
 
 /**
+ * zoc_virtio_config_left - what a device's driver read of its configuration
+ * @pdev: the device, taken over and not created yet
+ * @offset: where in the device configuration
+ * @buf: the bytes, copied once from the shadow in host memory (untrusted)
+ * @len: how many
+ *
+ * A device taken over goes on showing its driver what the last model
+ * showed it, where the driver reads a field once (the MTU of virtio-net):
+ * the shadow holds it until zoc_virtio_create() writes it again.
+ * Return: 0, or -EINVAL for a range outside the shadow.
+ *
+ * Context: process context.
+ */
+int zoc_virtio_config_left(struct zoc_pdev *pdev, unsigned int offset,
+			   void *buf, unsigned int len)
+{
+	if (offset > ZOC_DEV_SHADOW_SIZE || len > ZOC_DEV_SHADOW_SIZE - offset)
+		return -EINVAL;
+	memcpy(buf, pdev->page->shadow + offset, len);
+	return 0;
+}
+
+/**
  * zoc_virtio_resume - a restored device goes on where it stopped
  * @pdev: its proxy device, taken over by the proxy
  *

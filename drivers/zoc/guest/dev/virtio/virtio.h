@@ -16,6 +16,7 @@
 #define _ZOC_VIRTIO_H
 
 #include <linux/atomic.h>
+#include <linux/if_vlan.h>
 #include <linux/irq_work.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -156,6 +157,8 @@ int zoc_virtio_restore(struct zoc_virtio_dev *vdev, const void *state,
 		       size_t len);
 int zoc_virtio_recover(struct zoc_virtio_dev *vdev, const void *state,
 		       size_t len, const void *track);
+int zoc_virtio_config_left(struct zoc_pdev *pdev, unsigned int offset,
+			   void *buf, unsigned int len);
 void zoc_virtio_resume(struct zoc_pdev *pdev);
 void *zoc_virtio_priv(const struct zoc_virtio_dev *vdev);
 struct zoc_virtio_dev *zoc_virtio_vq_dev(const struct zoc_virtio_queue *vq);
@@ -404,10 +407,9 @@ void zoc_virtio_vq_interrupt(struct zoc_virtio_queue *vq);
 
 /* --- virtio-net (net.c) -------------------------------------------------- */
 
-#define ZOC_VNET_MTU		ETH_DATA_LEN
+/* The MTU a device offers: 1500 unless the service VM says (net.c) */
+#define ZOC_VNET_MAX_MTU	ZOC_PORT_MAX_MTU
 #define ZOC_VNET_HDR_LEN	sizeof(struct virtio_net_hdr_mrg_rxbuf)
-/* A frame for the host, as zoc_vnet_send_skb() and _buf() take it */
-#define ZOC_VNET_MAX_FRAME	(VLAN_ETH_HLEN + ZOC_VNET_MTU)
 
 struct zoc_vnet_rxbuf;
 
@@ -437,6 +439,8 @@ struct zoc_vnet_rxq {
  * @rep: its representor, the proxy's
  * @admin_up: the host's administrator wants the link up; RTNL
  * @link_up: the link the driver sees: @admin_up and @rep up
+ * @mtu: the MTU offered (virtio_net_config.mtu), ETH_MIN_MTU to
+ *	ZOC_VNET_MAX_MTU; the representor's too
  * @pairs: queue pairs offered (max_virtqueue_pairs); more than one with
  *	VIRTIO_NET_F_MQ and its control queue
  * @curr_pairs: queue pairs the driver uses, 1 to @pairs: 1 after a
@@ -452,11 +456,22 @@ struct zoc_vnet {
 	struct net_device *rep;
 	bool admin_up;
 	bool link_up;
+	unsigned int mtu;
 	unsigned int pairs;
 	unsigned int curr_pairs;
 	u8 steer[ZOC_VNET_STEER];
 	struct zoc_vnet_rxq rxq[ZOC_DEV_VIRTIO_NET_MAX_QUEUES];
 };
+
+/*
+ * The longest frame the device takes from the host and gives it, not to
+ * segment: the MTU with Ethernet and a VLAN tag (zoc_vnet_send_skb() and
+ * _buf(), zoc_vnet_tx()).
+ */
+static inline unsigned int zoc_vnet_max_frame(const struct zoc_vnet *vnet)
+{
+	return VLAN_ETH_HLEN + vnet->mtu;
+}
 
 /* The pair of queue @index */
 static inline unsigned int zoc_vnet_pair(unsigned int index)
