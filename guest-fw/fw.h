@@ -22,7 +22,7 @@ struct nlmsghdr;
 #define FW_MAX_ARGS		32
 #define FW_MAX_SERVICES		8
 #define FW_MAX_HOTPLUG		4
-#define FW_MAX_COMMANDS		16
+#define FW_MAX_COMMANDS		32
 #define FW_COMMAND_SIZE		32
 #define FW_COMMAND_TIMEOUT	30	/* seconds a control command may take */
 #define FW_OUTPUT_LINE		200	/* bytes of a command's output replied */

@@ -20,13 +20,15 @@
  * service VM takes the device over from its live record and the VPC
  * datapath takes the connection up again; and a standby service VM
  * taking over in its middle (a hand-over).  A download from the peer
- * survives both too.
+ * survives both too.  A vNIC made while the service VM offers an MTU
+ * above 1500 has it, and its frames cross whole, even longer than a page.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -42,6 +44,8 @@
 #define VNIC_IP		"10.1.0.10"
 #define VNI		100
 #define PEER_IP		"10.1.0.21"
+/* The lab's underlay MTU (3400) less VXLAN's 50 bytes: vnic-mtu-jumbo */
+#define JUMBO_MTU	3350
 #define PORT_OPEN	5201	/* the security group lets it out */
 #define PORT_BLOCKED	5202	/* it does not */
 #define PORT_DOWNLOAD	5203	/* it does, for the peer to send */
@@ -211,6 +215,38 @@ static long long peer_vxlan_rx(int lab)
 	return atoll(out);
 }
 
+/*
+ * Make the vNIC, asking the lab runner for @mtu_cmd first (NULL: nothing),
+ * and for "svm-fw run vnic-mtu-default" after if so; its netdev's name to
+ * @ifname (@len bytes), up with its address and carrier.  Returns NULL,
+ * or what failed, with zocctl's or the shell's words in @out.
+ */
+static const char *vnic_make(int lab, const char *mtu_cmd, char *ifname,
+			     size_t len, char *out, size_t outlen)
+{
+	const char *err = NULL;
+
+	if (mtu_cmd && zoc_lab_query(lab, mtu_cmd, out, outlen))
+		return mtu_cmd;
+	if (zoc_ctl(out, outlen,
+		    "dev add virtio-net name %s mac %s vni %d ip %s/24",
+		    DEV_NAME, VNIC_MAC, VNI, VNIC_IP))
+		err = "dev add";
+	if (mtu_cmd && zoc_lab_cmd(lab, "svm-fw run vnic-mtu-default") && !err)
+		err = "svm-fw run vnic-mtu-default";
+	if (err)
+		return err;
+	if (zoc_fn_entry(DEV_NAME, "virtio%d/net", "", ifname, len, 60))
+		return "the virtio_net driver did not bring up a netdev";
+	if (zoc_sh(out, outlen, "ip addr add %s/24 dev %s && ip link set %s up",
+		   VNIC_IP, ifname, ifname))
+		return "ip";
+	/* Up once the service VM's firmware set the representor up. */
+	if (wait_carrier(ifname, 1, 60))
+		return "no carrier";
+	return NULL;
+}
+
 FIXTURE(vnet) {
 	char ifname[32];
 	char out[4096];
@@ -220,6 +256,7 @@ FIXTURE(vnet) {
 FIXTURE_SETUP(vnet)
 {
 	const char *missing = zoc_link_missing();
+	const char *err;
 
 	self->lab = -1;
 	if (missing)
@@ -231,20 +268,9 @@ FIXTURE_SETUP(vnet)
 	self->lab = zoc_lab_open();
 	/* A test that failed in its set-up left its device behind. */
 	zoc_ctl(NULL, 0, "dev del %s", DEV_NAME);
-	ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
-			     "dev add virtio-net name %s mac %s vni %d ip %s/24",
-			     DEV_NAME, VNIC_MAC, VNI, VNIC_IP))
-		TH_LOG("%s", self->out);
-	ASSERT_EQ(0, zoc_fn_entry(DEV_NAME, "virtio%d/net", "", self->ifname,
-				  sizeof(self->ifname), 60))
-		TH_LOG("the virtio_net driver did not bring up a netdev");
-	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out),
-			    "ip addr add %s/24 dev %s && ip link set %s up",
-			    VNIC_IP, self->ifname, self->ifname))
-		TH_LOG("%s", self->out);
-	/* Up once the service VM's firmware set the representor up. */
-	ASSERT_EQ(0, wait_carrier(self->ifname, 1, 60))
-		TH_LOG("no carrier on %s", self->ifname);
+	err = vnic_make(self->lab, NULL, self->ifname, sizeof(self->ifname),
+			self->out, sizeof(self->out));
+	ASSERT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
 }
 
 FIXTURE_TEARDOWN(vnet)
@@ -310,13 +336,15 @@ TEST_F_TIMEOUT(vnet, ping_vpc_peer, 300)
 /*
  * Send 2 * HALF_BYTES of the pattern to the VPC peer's open port, with
  * the lab runner asked for @middle halfway (NULL: nothing); the peer's
- * verdict ("BYTES good SECONDS") goes to @out.  Returns NULL if the peer
- * received every byte right, else what failed.
+ * verdict ("BYTES good SECONDS") goes to @out, and the connection's
+ * segment size to *@mss unless NULL.  Returns NULL if the peer received
+ * every byte right, else what failed.
  */
 static const char *tcp_transfer(int lab, const char *middle, char *out,
-				size_t len)
+				size_t len, int *mss)
 {
 	struct timeval stall = { .tv_sec = TCP_STALL_SECS };
+	socklen_t slen = sizeof(*mss);
 	char want[64];
 	int fd, ret;
 
@@ -324,6 +352,8 @@ static const char *tcp_transfer(int lab, const char *middle, char *out,
 	fd = peer_connect(lab, PORT_OPEN, 20);
 	if (fd < 0)
 		return "connect";
+	if (mss && getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, mss, &slen))
+		*mss = -errno;
 	/* a connection the datapath dropped fails here, not by timeout */
 	ret = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall)) ?:
 	      send_pattern(fd, HALF_BYTES);
@@ -350,20 +380,30 @@ TEST_F_TIMEOUT(vnet, tcp_to_vpc_peer, 600)
 		return;
 	if (self->lab < 0)
 		SKIP(return, "not in the ZOC lab: no VPC peer");
-	err = tcp_transfer(self->lab, NULL, self->out, sizeof(self->out));
+	err = tcp_transfer(self->lab, NULL, self->out, sizeof(self->out), NULL);
 	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+}
+
+/*
+ * A counter of the VPC datapath, which lab command @cmd answers as
+ * "@name N", or -1.
+ */
+static long long vpc_count(int lab, const char *cmd, const char *name)
+{
+	char reply[64], want[32];
+	long long n;
+
+	snprintf(want, sizeof(want), "%s %%lld", name);
+	if (zoc_lab_query(lab, cmd, reply, sizeof(reply)) ||
+	    sscanf(reply, want, &n) != 1)
+		return -1;
+	return n;
 }
 
 /* The GSO frames of vNICs the VPC datapath forwarded whole, or -1. */
 static long long vpc_gso_frames(int lab)
 {
-	char reply[64];
-	long long n;
-
-	if (zoc_lab_query(lab, "svm-fw run vpc-gso", reply, sizeof(reply)) ||
-	    sscanf(reply, "gso %lld", &n) != 1)
-		return -1;
-	return n;
+	return vpc_count(lab, "svm-fw run vpc-gso", "gso");
 }
 
 /* Counter @name of the "Tcp:" lines of /proc/net/snmp, or -1. */
@@ -422,7 +462,7 @@ TEST_F_TIMEOUT(vnet, tso_to_vpc_peer, 600)
 	re0 = tcp_mib("RetransSegs");
 	ASSERT_LE(0, out0);
 	ASSERT_LE(0, re0);
-	err = tcp_transfer(self->lab, NULL, self->out, sizeof(self->out));
+	err = tcp_transfer(self->lab, NULL, self->out, sizeof(self->out), NULL);
 	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
 	after = vpc_gso_frames(self->lab);
 	out1 = tcp_mib("OutSegs");
@@ -537,7 +577,7 @@ TEST_F_TIMEOUT(vnet, polls_in_performance_mode, 600)
 			TH_LOG("%s", self->out);
 		polled[perf] = zoc_dev_stat(DEV_NAME, "svm_polled");
 		err = tcp_transfer(self->lab, NULL, self->out,
-				   sizeof(self->out));
+				   sizeof(self->out), NULL);
 		polled[perf] = zoc_dev_stat(DEV_NAME, "svm_polled") -
 			       polled[perf];
 		EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
@@ -562,7 +602,7 @@ TEST_F_TIMEOUT(vnet, tcp_survives_lost_sessions, 600)
 	if (self->lab < 0)
 		SKIP(return, "not in the ZOC lab: no VPC peer");
 	err = tcp_transfer(self->lab, "svm-fw run vpc-flush", self->out,
-			   sizeof(self->out));
+			   sizeof(self->out), NULL);
 	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
 }
 
@@ -958,7 +998,7 @@ TEST_F_TIMEOUT(vnet, hostile_tso_headers, 600)
 	close(fd);
 	if (self->lab < 0)
 		return;
-	err = tcp_transfer(self->lab, NULL, self->out, sizeof(self->out));
+	err = tcp_transfer(self->lab, NULL, self->out, sizeof(self->out), NULL);
 	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
 }
 
@@ -1014,11 +1054,12 @@ TEST_F_TIMEOUT(vnet, hostile_host, 2400)
 /*
  * tcp_transfer() while the peer sends 2 * HALF_BYTES of the pattern on a
  * second connection, which we read half of before and the rest after:
- * both directions go on across @middle.  Returns NULL if every byte went
- * right both ways, else what failed.
+ * both directions go on across @middle; the upload's segment size to
+ * *@mss unless NULL.  Returns NULL if every byte went right both ways,
+ * else what failed.
  */
 static const char *tcp_both_ways(int lab, const char *middle, char *out,
-				 size_t len)
+				 size_t len, int *mss)
 {
 	struct timeval stall = { .tv_sec = TCP_STALL_SECS };
 	const char *err;
@@ -1034,7 +1075,7 @@ static const char *tcp_both_ways(int lab, const char *middle, char *out,
 		return "connect to the peer's source";
 	ret = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &stall, sizeof(stall)) ?:
 	      recv_pattern(fd, 0, HALF_BYTES);
-	err = ret ? "download" : tcp_transfer(lab, middle, out, len);
+	err = ret ? "download" : tcp_transfer(lab, middle, out, len, mss);
 	if (!ret)
 		ret = recv_pattern(fd, HALF_BYTES, HALF_BYTES) ?:
 		      (recv(fd, &c, 1, 0) ? -EIO : 0);	/* then its end */
@@ -1068,7 +1109,8 @@ static void tcp_across(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, zoc_sh(NULL, 0,
 			    "rm -f %s; ping -q -i 0.2 -c 150 -W 1 %s >%s 2>&1 &",
 			    PING_LOG, PEER_IP, PING_LOG));
-	err = tcp_both_ways(self->lab, middle, self->out, sizeof(self->out));
+	err = tcp_both_ways(self->lab, middle, self->out, sizeof(self->out),
+			    NULL);
 	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
 	EXPECT_NE(epoch, zoc_link_field("svm_epoch"))
 		TH_LOG("the service VM was not replaced");
@@ -1136,6 +1178,127 @@ TEST_F_TIMEOUT(vnet, tcp_survives_a_standby_handover, 900)
 					   self->out, sizeof(self->out)))
 			TH_LOG("the representor was not prepared: %s",
 			       self->out);
+}
+
+/*
+ * Pings of @size bytes to the VPC peer, @count of them: NULL if all were
+ * answered, each crossing whole (the peer's VXLAN device counted @count
+ * packets, not fragments), else what failed.
+ */
+static const char *ping_whole(int lab, int size, int count, char *out,
+			      size_t len)
+{
+	long long before = peer_vxlan_rx(lab), after;
+
+	if (before < 0)
+		return "peer-rx";
+	if (zoc_sh(out, len, "ping -c %d -W 5 -s %d %s", count, size, PEER_IP))
+		return "ping";
+	after = peer_vxlan_rx(lab);
+	/* a few more for ARP or TCP's leftovers; fragments are twice as many */
+	return after < before + count || after >= before + 2 * count ?
+	       "packets the peer counted" : NULL;
+}
+
+/*
+ * The vNIC deleted and made again as vnic_make() does, with @mtu_cmd:
+ * the MTU of its netdev, or -1 with what failed logged.  @self is
+ * FIXTURE_DATA(vnet).
+ */
+static int vnic_remake(struct __test_metadata *_metadata,
+		       struct _test_data_vnet *self, const char *mtu_cmd)
+{
+	const char *err = NULL;
+	char buf[32];
+
+	if (zoc_ctl(self->out, sizeof(self->out), "dev del %s", DEV_NAME))
+		err = "dev del";
+	else
+		err = vnic_make(self->lab, mtu_cmd, self->ifname,
+				sizeof(self->ifname), self->out,
+				sizeof(self->out));
+	if (!err && net_attr(self->ifname, "mtu", buf, sizeof(buf)))
+		err = "no mtu";
+	if (err) {
+		TH_LOG("%s: %s", err, self->out);
+		return -1;
+	}
+	return atoi(buf);
+}
+
+/*
+ * An MTU above 1500: a vNIC made while the service VM offers vNICs an MTU
+ * of JUMBO_MTU (its underlay's less VXLAN's 50 bytes) has it: the host's
+ * virtio_net read it from the device.  Pings that fill it cross whole both
+ * ways (the representor takes frames that long from the uplink too), TCP
+ * goes both ways in segments that long, every byte right, and a
+ * replacement of the service VM's virtio models keeps the MTU, their
+ * module's parameter being back at 1500 by then.
+ */
+TEST_F_TIMEOUT(vnet, mtu_above_1500, 900)
+{
+	const char *err;
+	int mss = 0;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no service VM firmware");
+	ASSERT_EQ(JUMBO_MTU,
+		  vnic_remake(_metadata, self, "svm-fw run vnic-mtu-jumbo"));
+	err = ping_whole(self->lab, JUMBO_MTU - 28, 5, self->out,
+			 sizeof(self->out));
+	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+	err = tcp_both_ways(self->lab, NULL, self->out, sizeof(self->out),
+			    &mss);
+	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+	TH_LOG("TCP segments of %d bytes", mss);
+	EXPECT_LT(JUMBO_MTU - 100, mss);
+
+	ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-fw reload zoc_virtio",
+				   self->out, sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, wait_carrier(self->ifname, 1, 60));
+	err = ping_whole(self->lab, JUMBO_MTU - 28, 5, self->out,
+			 sizeof(self->out));
+	EXPECT_EQ(NULL, err) TH_LOG("after the swap, %s: %s", err, self->out);
+	EXPECT_EQ(0, zoc_dev_stat(DEV_NAME, "invalid"));
+
+	/* The next vNIC is back at 1500. */
+	EXPECT_EQ(1500, vnic_remake(_metadata, self, NULL));
+}
+
+/*
+ * A frame longer than a page of the representor's XDP holds: a vNIC with
+ * an MTU of 9000, more than the lab's underlay carries, sends pings of
+ * 4000 bytes.  Each crosses the I/O link whole into an skb, and the VPC
+ * datapath's tc program drops it, too big for the underlay (counted): the
+ * model did not count it invalid, and nothing reached the peer.
+ */
+TEST_F_TIMEOUT(vnet, frame_longer_than_a_page, 600)
+{
+	long long before, after, rx0;
+	const char *err;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no service VM firmware");
+	ASSERT_EQ(9000,
+		  vnic_remake(_metadata, self, "svm-fw run vnic-mtu-9000"));
+	/* The path works for frames the underlay takes. */
+	err = ping_whole(self->lab, 1000, 3, self->out, sizeof(self->out));
+	ASSERT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+	before = vpc_count(self->lab, "svm-fw run vpc-mtu-drops", "mtu");
+	rx0 = peer_vxlan_rx(self->lab);
+	ASSERT_LE(0, before);
+	EXPECT_NE(0, zoc_sh(self->out, sizeof(self->out),
+			    "ping -c 3 -W 2 -s 4000 %s", PEER_IP));
+	after = vpc_count(self->lab, "svm-fw run vpc-mtu-drops", "mtu");
+	EXPECT_LE(before + 3, after) TH_LOG("mtu drops: %lld -> %lld",
+					    before, after);
+	EXPECT_EQ(rx0, peer_vxlan_rx(self->lab));
+	EXPECT_EQ(0, zoc_dev_stat(DEV_NAME, "invalid"));
 }
 
 TEST_HARNESS_MAIN
