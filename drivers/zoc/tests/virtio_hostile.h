@@ -47,7 +47,7 @@
 #define ZVH_NET_HDR		12
 #define ZVH_NET_FRAME		60
 #define ZVH_NET_HUGE_FRAME	4000
-#define ZVH_NET_RX_SEGS		5	/* one more than the device keeps */
+#define ZVH_NET_RX_SEGS		6	/* one more than the device keeps */
 #define ZVH_OUTSIDE_RAM		BIT_ULL(46)	/* far past the lab's RAM */
 #define ZVH_LEGACY_HOLE		0xa0000		/* VGA memory: no PC has RAM there */
 #define ZVH_BAD_TYPE		0x7f

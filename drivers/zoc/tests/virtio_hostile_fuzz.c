@@ -744,7 +744,9 @@ static bool zvf_net_invalid(struct zvf *f)
 	return frame < ETH_HLEN || frame > ZVF_NET_MAX_FRAME ||
 	       hdr.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
 	       ((hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-		__virtio16_to_cpu(true, hdr.csum_start) < ETH_HLEN);
+		(__virtio16_to_cpu(true, hdr.csum_start) < ETH_HLEN ||
+		 __virtio16_to_cpu(true, hdr.csum_start) +
+		 __virtio16_to_cpu(true, hdr.csum_offset) + 2 > frame));
 }
 
 /* Submit the chain at @head and check what the device does with it. */

@@ -79,8 +79,8 @@ static void zvh_net_huge_frame(struct zvh_dev *zd)
 
 /*
  * A checksum for the device to complete: at @start + @off of the frame.
- * Out of the frame, or inside its Ethernet header: dropped, no reset;
- * the latter, which the frame's header alone shows, counted as invalid.
+ * Out of the frame, or inside its Ethernet header: dropped, no reset,
+ * counted as invalid (the headers and the length show it).
  */
 static void zvh_net_csum(struct zvh_dev *zd, const char *name, u16 start,
 			 u16 off)
@@ -93,7 +93,7 @@ static void zvh_net_csum(struct zvh_dev *zd, const char *name, u16 start,
 	hdr->csum_offset = __cpu_to_virtio16(true, off);
 	if (!zvh_net_used(zd, name))
 		return;
-	if (start < ETH_HLEN)
+	if (start < ETH_HLEN || start + off + sizeof(__sum16) > ZVH_NET_FRAME)
 		zd->log.refused++;
 	zd->log.what = "then a valid frame";
 	zvh_net_send(zd);
@@ -221,7 +221,7 @@ static void zvh_net_rx_too_many(struct zvh_dev *zd)
 			 (i + 1 < ZVH_NET_RX_SEGS ? VRING_DESC_F_NEXT : 0),
 			 i + 1);
 	zvh_submit(zd, 0);
-	zvh_needs_reset(zd, "receive chain of 5 descriptors");
+	zvh_needs_reset(zd, "receive chain of 6 descriptors");
 }
 
 /* --- the control queue --------------------------------------------------- */

@@ -60,8 +60,11 @@
 
 #define ZOC_VNET_CLASS		0x020000	/* network, Ethernet */
 #define ZOC_VNET_MAX_PAIRS	ZOC_DEV_VIRTIO_NET_MAX_QUEUES
-/* Descriptors of a receive buffer we keep; Linux posts one */
-#define ZOC_VNET_RX_SEGS	4
+/*
+ * Descriptors of a receive buffer we keep: Linux posts one with mergeable
+ * buffers, and without them (big packets) MTU / PAGE_SIZE + 2, 5 at 9000
+ */
+#define ZOC_VNET_RX_SEGS	5
 /* Receive buffers a packet may spread over */
 #define ZOC_VNET_MAX_BUFS	8
 #define ZOC_VNET_VNI_MAX	0xffffff

@@ -64,15 +64,6 @@ static bool zoc_vnet_csum(void *data, unsigned int len,
 	return true;
 }
 
-/* Where the checksum left to us ends, or 0 */
-static unsigned int zoc_vnet_csum_end(const struct virtio_net_hdr *hdr)
-{
-	if (!(hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
-		return 0;
-	return __virtio16_to_cpu(true, hdr->csum_start) +
-	       __virtio16_to_cpu(true, hdr->csum_offset) + sizeof(__sum16);
-}
-
 /*
  * Whether the headers of a TSO frame, @headlen bytes of it at @data, are
  * what its virtio header @hdr says: untagged IPv4 carrying TCP, the
@@ -188,12 +179,10 @@ static int zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 	if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE)
 		return zoc_vnet_rx_skb(vnet, chain, hdr, len,
 				       min(len, ZOC_VNET_SKB_HEAD), pair);
-	/* Its checksum field linear, for virtio_net_hdr_to_skb() */
+	/* virtio_net_hdr_to_skb() pulls what its checksum needs */
 	if (len > ZOC_PORT_XDP_MAX_FRAME)
-		return zoc_vnet_rx_skb(vnet, chain, hdr, len,
-				       clamp_t(unsigned int,
-					       zoc_vnet_csum_end(hdr),
-					       ZOC_VNET_SKB_HEAD, len), pair);
+		return zoc_vnet_rx_skb(vnet, chain, hdr, len, ZOC_VNET_SKB_HEAD,
+				       pair);
 	prog = zoc_port_xdp_prog(vnet->rep);
 	if (prog) {
 		page = dev_alloc_page();
@@ -215,7 +204,8 @@ static int zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 
 /*
  * Whether a frame of @len bytes with header @hdr is one we take: at least
- * an Ethernet header, a checksum left to us starting after it; and either
+ * an Ethernet header, a checksum left to us starting after it and with its
+ * field inside the frame; and either
  * not to segment and at most zoc_vnet_max_frame() bytes, or TCP over IPv4
  * to segment (not ECN, which is not offered) if the driver took
  * VIRTIO_NET_F_HOST_TSO4, its checksum left to us, at most
@@ -226,9 +216,11 @@ static bool zoc_vnet_hdr_ok(const struct zoc_vnet *vnet,
 			    const struct virtio_net_hdr *hdr, unsigned int len)
 {
 	bool csum = hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	u32 start = __virtio16_to_cpu(true, hdr->csum_start);
+	u32 off = __virtio16_to_cpu(true, hdr->csum_offset);
 
 	if (len < ETH_HLEN ||
-	    (csum && __virtio16_to_cpu(true, hdr->csum_start) < ETH_HLEN))
+	    (csum && (start < ETH_HLEN || start + off + sizeof(__sum16) > len)))
 		return false;
 	if (hdr->gso_type == VIRTIO_NET_HDR_GSO_NONE)
 		return len <= zoc_vnet_max_frame(vnet);
