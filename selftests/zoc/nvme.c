@@ -28,6 +28,8 @@
 #define CHUNK		(64 * 1024)
 #define CHUNKS		32
 #define FIO_OFFSET	(160 << 20)	/* fio stays clear of the pattern */
+/* What two runs of FIO move in place at least: half of one's I/O */
+#define FIO_IN_PLACE	(16 << 20)
 #define OTHER_NAME	"disk9"		/* beside the hostile run, on vdb */
 
 FIXTURE(nvme) {
@@ -230,14 +232,13 @@ TEST_F_TIMEOUT(nvme, stage_times, 300)
 
 TEST_F_TIMEOUT(nvme, fio_verify, 900)
 {
+	const char *err;
+
 	if (zoc_setup_skipped(_metadata))
 		return;
-	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "%s --iodepth=1",
-			    self->fio))
-		TH_LOG("%s", self->out);
-	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "%s --iodepth=32",
-			    self->fio))
-		TH_LOG("%s", self->out);
+	err = zoc_fio_verify(DEV_NAME, self->fio, FIO_IN_PLACE, self->out,
+			     sizeof(self->out));
+	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
 }
 
 TEST_F_TIMEOUT(nvme, reset_during_io, 900)

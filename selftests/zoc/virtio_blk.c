@@ -30,6 +30,8 @@
 #define CHUNKS		8
 #define PATTERN_OFFSET	(224 << 20)	/* clear of the NVMe test's ranges */
 #define FIO_OFFSET	(192 << 20)
+/* What two runs of FIO move in place at least: half of one's I/O */
+#define FIO_IN_PLACE	(8 << 20)
 #define HOSTILE_MOD	"zoc_virtio_hostile_test"
 #define OTHER_NAME	"vblk9disk"	/* beside the hostile run, on vdb */
 
@@ -215,14 +217,13 @@ TEST_F_TIMEOUT(vblk, stage_times, 300)
 
 TEST_F_TIMEOUT(vblk, fio_verify, 900)
 {
+	const char *err;
+
 	if (zoc_setup_skipped(_metadata))
 		return;
-	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "%s --iodepth=1",
-			    self->fio))
-		TH_LOG("%s", self->out);
-	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out), "%s --iodepth=32",
-			    self->fio))
-		TH_LOG("%s", self->out);
+	err = zoc_fio_verify(DEV_NAME, self->fio, FIO_IN_PLACE, self->out,
+			     sizeof(self->out));
+	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
 	EXPECT_EQ(0, zoc_ctl(self->out, sizeof(self->out), "dev show %s -s",
 			     DEV_NAME));
 	EXPECT_NE(NULL, strstr(self->out, "errors 0")) TH_LOG("%s", self->out);

@@ -126,6 +126,51 @@ static inline long long zoc_dev_stat(const char *name, const char *key)
 	return at ? strtoll(at + strlen(word), NULL, 10) : -1;
 }
 
+/* Bytes of @name's reads and writes done in place in host memory, or -1 */
+static inline long long zoc_in_place(const char *name)
+{
+	return zoc_dev_stat(name, "svm_in_place_bytes");
+}
+
+/*
+ * fio's verifying job @fio on device @name's disk, at queue depth 1 and
+ * 32: the service VM's block device moves the data in place in host
+ * memory (it did for at least @in_place bytes: 0 outside the lab, whose
+ * service VM may copy), then, in the lab, once more with every byte
+ * copied through bounce pages (its "zero-copy-off" command), none in
+ * place.  Returns NULL, or what failed with fio's output in @out.
+ */
+static inline const char *zoc_fio_verify(const char *name, const char *fio,
+					 long long in_place, char *out,
+					 size_t len)
+{
+	long long b0 = zoc_in_place(name), b1;
+	const char *err = NULL;
+	int lab;
+
+	if (b0 < 0)
+		return "no svm_in_place_bytes counter";
+	if (zoc_sh(out, len, "%s --iodepth=1", fio) ||
+	    zoc_sh(out, len, "%s --iodepth=32", fio))
+		return "fio, in place";
+	b1 = zoc_in_place(name);
+	if (b1 - b0 < in_place)
+		return "too little done in place";
+	lab = zoc_lab_open();
+	if (lab < 0)
+		return NULL;
+	if (zoc_lab_cmd(lab, "svm-fw run zero-copy-off"))
+		err = "svm-fw run zero-copy-off";
+	else if (zoc_sh(out, len, "%s --iodepth=32", fio))
+		err = "fio, copied";
+	else if (zoc_in_place(name) != b1)
+		err = "done in place with zero_copy off";
+	if (zoc_lab_cmd(lab, "svm-fw run zero-copy-on") && !err)
+		err = "svm-fw run zero-copy-on";
+	close(lab);
+	return err;
+}
+
 /*
  * The service VM up, its link and its firmware answering, within the boot
  * timeout.  Return: 0, or -1 with why in @out.

@@ -249,6 +249,7 @@ static const char * const stat_names[] = {
 	[ZOC_STAT_SVM_NOTIFY_NS] = "svm_notify_ns",
 	[ZOC_STAT_SVM_POLLED] = "svm_polled",
 	[ZOC_STAT_SVM_POLL_NS] = "svm_poll_ns",
+	[ZOC_STAT_SVM_IN_PLACE_BYTES] = "svm_in_place_bytes",
 };
 
 static const enum mnl_attr_data_type zoc_attr_type[ZOC_A_MAX + 1] = {
@@ -282,7 +283,7 @@ static const enum mnl_attr_data_type ns_type[ZOC_DEV_MAX_NS + 1] = {
 
 static const enum mnl_attr_data_type stat_type[ZOC_STAT_MAX + 1] = {
 	[ZOC_STAT_MMIO_READS ... ZOC_STAT_INVALID] = MNL_TYPE_U64,
-	[ZOC_STAT_KEPT_WRITES ... ZOC_STAT_SVM_POLL_NS] = MNL_TYPE_U64,
+	[ZOC_STAT_KEPT_WRITES ... ZOC_STAT_SVM_IN_PLACE_BYTES] = MNL_TYPE_U64,
 };
 
 static const enum mnl_attr_data_type ctrl_type[CTRL_ATTR_MAX + 1] = {

@@ -4,11 +4,19 @@
  * volume of the provider's configuration (zoc_volume.h), whose block
  * device of the service VM it opens exclusively.
  *
- * A request's data lies in host memory, which the block layer cannot
- * address: writes are copied into bounce pages before the bio is
- * submitted, reads are copied out of them when it completes.  The pages
- * come from a mempool of the backend, so that a shortage of memory delays
- * a request instead of failing it.  Flushes, discards and write zeroes
+ * A request's data lies in host memory.  Where the L0 window has struct
+ * pages (ZONE_DEVICE, link.c) and each of its segments holds whole
+ * logical blocks, the bio points at host memory itself: the block device
+ * moves the data in place, counted as a copy to host memory while the bio
+ * runs (zoc_proxy_dma_begin()), so that a host declaring the function gone
+ * knows that a write may still land.  Otherwise, or with the module's
+ * zero_copy parameter off, writes are copied into bounce pages before the
+ * bio is submitted, reads are copied out of them when it completes.  The
+ * pages come from a mempool of the backend, so that a shortage of memory
+ * delays a request instead of failing it.  The host may change what a
+ * write in place is reading while it runs, as a device's DMA would see
+ * it: only its own data is at stake, but for devices that need stable
+ * pages (a digest over the data), whose writes are copied.  Flushes, discards and write zeroes
  * carry no data.  Everything is asynchronous except write zeroes, which
  * run blkdev_issue_zeroout() from a work item: it falls back to writing
  * zero pages on devices without the command and can be followed by a
@@ -25,7 +33,9 @@
 #include <linux/timekeeping.h>
 #include <linux/wait_bit.h>
 
+#include "proxy.h"
 #include "zoc_blkback.h"
+#include "zoc_guest.h"
 #include "zoc_proxy.h"
 #include "zoc_volume.h"
 
@@ -34,11 +44,17 @@
 /* The bounce pages of the largest read or write */
 #define ZOC_BLKBACK_MAX_PAGES	DIV_ROUND_UP(ZOC_BLKBACK_MAX_BYTES, PAGE_SIZE)
 
+static bool zoc_blkback_zero_copy = true;
+module_param_named(zero_copy, zoc_blkback_zero_copy, bool, 0644);
+MODULE_PARM_DESC(zero_copy,
+		 "block I/O in place in host memory where it can be (default: on)");
+
 /**
  * struct zoc_blkback - an open block device
  * @bdev: the device
  * @pdev: the proxy device whose host memory requests name
  * @pages: the bounce pages of reads and writes
+ * @ep: the link whose L0 window holds the requests' data
  * @nr_sectors: its capacity when it was opened, in 512-byte sectors
  * @block_size: its logical block size in bytes
  * @inflight: requests whose @done has not returned yet
@@ -48,6 +64,7 @@ struct zoc_blkback {
 	struct block_device *bdev;
 	struct zoc_pdev *pdev;
 	mempool_t *pages;
+	struct zoc_guest_link *ep;
 	sector_t nr_sectors;
 	unsigned int block_size;
 	atomic_t inflight;
@@ -147,6 +164,106 @@ static void zoc_blkback_end_io(struct bio *bio)
 	zoc_blkback_finish(req, status);
 }
 
+/* The host memory of a bio in place is no longer used; any context. */
+static void zoc_blkback_put_host(struct zoc_blkback *bb, struct bio *bio)
+{
+	unsigned short i;
+
+	for (i = 0; i < bio->bi_vcnt; i++)
+		zoc_proxy_dma_end(bb->pdev);
+}
+
+static void zoc_blkback_in_place_end_io(struct bio *bio)
+{
+	struct zoc_blkback_req *req = bio->bi_private;
+	blk_status_t status = bio->bi_status;
+
+	req->ended = ktime_get_ns();
+	zoc_blkback_put_host(req->bb, bio);
+	if (!status)
+		zoc_proxy_stat_add(req->bb->pdev, ZOC_DEV_STAT_IN_PLACE_BYTES,
+				   req->nr_sectors << SECTOR_SHIFT);
+	bio_put(bio);
+	zoc_blkback_finish(req, status);
+}
+
+/*
+ * The bio vectors a read or a write needs to point at host memory, a page
+ * each, or 0 if it cannot: no struct pages, zero copy off, a segment that
+ * does not hold whole logical blocks (the device's DMA alignment is less
+ * than a block), more vectors than a bio holds, or a write to a device
+ * that needs its data stable while it runs (a digest or integrity data
+ * computed over it, as NVMe/TCP's data digest): the host could change the
+ * data between the digest and its transfer, and the error that follows
+ * resets every queue of the controller, other volumes' too.
+ */
+static unsigned int zoc_blkback_in_place_vecs(struct zoc_blkback *bb,
+					      const struct zoc_blkback_req *req)
+{
+	u64 mask = max_t(u64, bb->block_size - 1,
+			 bdev_dma_alignment(bb->bdev));
+	const struct zoc_blkback_seg *seg;
+	unsigned int i, vecs = 0;
+
+	if (!zoc_guest_link_has_pages(bb->ep) ||
+	    !READ_ONCE(zoc_blkback_zero_copy) ||
+	    (req->op == ZOC_BLKBACK_WRITE && bdev_stable_writes(bb->bdev)))
+		return 0;
+	for (i = 0; i < req->nr_segs; i++) {
+		seg = &req->segs[i];
+		if ((seg->addr | seg->len) & mask)
+			return 0;
+		vecs += DIV_ROUND_UP(offset_in_page(seg->addr) + seg->len,
+				     PAGE_SIZE);
+		if (vecs > BIO_MAX_VECS)
+			return 0;
+	}
+	return vecs;
+}
+
+/*
+ * A read or a write in place, in a bio of @vecs vectors: a page of host
+ * memory each, counted while the bio runs.  A range that is not host RAM
+ * fails the request before anything went to the device.
+ */
+static void zoc_blkback_rw_in_place(struct zoc_blkback *bb,
+				    struct zoc_blkback_req *req,
+				    blk_opf_t opf, unsigned int vecs)
+{
+	const struct zoc_blkback_seg *seg;
+	unsigned int i, off, n;
+	struct bio *bio;
+	void *p;
+	u64 addr;
+
+	bio = bio_alloc(bb->bdev, vecs, opf, GFP_NOIO);
+	bio->bi_iter.bi_sector = req->sector;
+	bio->bi_private = req;
+	bio->bi_end_io = zoc_blkback_in_place_end_io;
+	for (i = 0; i < req->nr_segs; i++) {
+		seg = &req->segs[i];
+		for (off = 0; off < seg->len; off += n) {
+			addr = seg->addr + off;
+			n = min_t(unsigned int, seg->len - off,
+				  PAGE_SIZE - offset_in_page(addr));
+			p = zoc_proxy_dma_begin(bb->pdev, addr, n);
+			if (!p)
+				goto out_put;
+			/* Counted: zoc_blkback_put_host() ends it */
+			__bio_add_page(bio, zoc_guest_link_host_page(bb->ep, p),
+				       n, offset_in_page(p));
+		}
+	}
+	req->started = ktime_get_ns();
+	submit_bio(bio);
+	return;
+
+out_put:
+	zoc_blkback_put_host(bb, bio);
+	bio_put(bio);
+	zoc_blkback_finish(req, BLK_STS_IOERR);
+}
+
 /*
  * A read or a write: its bounce pages are taken from the pool one after the
  * other, waiting for pages given back by other requests' bios if memory is
@@ -168,6 +285,11 @@ static void zoc_blkback_rw(struct zoc_blkback *bb, struct zoc_blkback_req *req)
 		opf = REQ_OP_WRITE | REQ_SYNC;
 	if (write && (req->flags & ZOC_BLKBACK_F_FUA))
 		opf |= REQ_FUA;
+	n = zoc_blkback_in_place_vecs(bb, req);
+	if (n) {
+		zoc_blkback_rw_in_place(bb, req, opf, n);
+		return;
+	}
 	bio = bio_alloc(bb->bdev, DIV_ROUND_UP(len, PAGE_SIZE), opf, GFP_NOIO);
 	bio->bi_iter.bi_sector = req->sector;
 	bio->bi_private = req;
@@ -442,6 +564,7 @@ struct zoc_blkback *zoc_blkback_open(struct zoc_pdev *pdev, const char *name,
 	}
 	bb->bdev = bdev;
 	bb->pdev = pdev;
+	bb->ep = pdev->proxy->ep;
 	bb->nr_sectors = bdev_nr_sectors(bdev);
 	bb->block_size = bdev_logical_block_size(bdev);
 	atomic_set(&bb->inflight, 0);

@@ -17,8 +17,12 @@
 #include <linux/debugfs.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+#include <linux/delay.h>
 #include <linux/list.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/slab.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/zoc_link.h>
@@ -28,12 +32,20 @@
 #include "test_hooks.h"
 #include "zoc_guest.h"
 
+/* The window's struct pages take at most 1/16 of the service VM's memory */
+#define ZOC_GUEST_PAGES_SHARE	16
+/* How long their map waits at unbind for pages a network stack holds */
+#define ZOC_GUEST_UNMAP_WAIT_MS	30000
+
 /**
  * struct zoc_guest_link - the service VM's end of one link
  * @pdev: the ivshmem-doorbell function
  * @regs: its BAR0
  * @window: BAR2, all of host RAM, mapped write-back
  * @window_size: its size
+ * @pages: the window has struct pages (ZONE_DEVICE): bios may point at it
+ * @pgmap: their map, when @pages; apart from the endpoint, which it may
+ *	outlive (zoc_guest_unmap_window())
  * @aperture: host physical address of the aperture, inside the window
  * @link: the link protocol's instance
  * @client: the layer above, NULL while none is registered; written with
@@ -55,6 +67,8 @@ struct zoc_guest_link {
 	void __iomem *regs;
 	void *window;
 	resource_size_t window_size;
+	bool pages;
+	struct dev_pagemap *pgmap;
 	u64 aperture;
 	struct zoc_link link;
 	const struct zoc_guest_client_ops *client;
@@ -110,6 +124,33 @@ void *zoc_guest_link_host_ptr(struct zoc_guest_link *ep, u64 addr, size_t len)
 	    !zoc_link_in_ram(&ep->link, addr, len))
 		return NULL;
 	return p;
+}
+
+/**
+ * zoc_guest_link_has_pages - whether the L0 window has struct pages
+ * @ep: the endpoint
+ *
+ * Context: any.
+ * Return: true if block devices may move data in place in host memory
+ * (zoc_guest_link_host_page()).
+ */
+bool zoc_guest_link_has_pages(struct zoc_guest_link *ep)
+{
+	return ep->pages;
+}
+
+/**
+ * zoc_guest_link_host_page - host memory for a block device's own I/O
+ * @ep: the endpoint, zoc_guest_link_has_pages()
+ * @ptr: a pointer zoc_guest_link_host_ptr() gave
+ *
+ * Context: any.
+ * Return: the page of the L0 window that holds @ptr, at offset
+ * offset_in_page(@ptr).
+ */
+struct page *zoc_guest_link_host_page(struct zoc_guest_link *ep, void *ptr)
+{
+	return virt_to_page(ptr);
 }
 
 /**
@@ -425,6 +466,102 @@ static irqreturn_t zoc_guest_queue_irq(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+#ifdef CONFIG_ZONE_DEVICE
+/*
+ * The window's struct pages go once nothing holds them.  A block device
+ * may hand a write's pages in place to a network stack (NVMe/TCP sends
+ * them with sendpage()), which holds them until its peer acknowledged
+ * them, past the bio's end: their map must outlive that.  Pages still
+ * held after ZOC_GUEST_UNMAP_WAIT_MS leave the map behind, and its memory.
+ */
+static void zoc_guest_unmap_window(void *data)
+{
+	struct dev_pagemap *pgmap = data;
+	unsigned long first = PHYS_PFN(pgmap->range.start);
+	unsigned long end = PHYS_PFN(pgmap->range.end + 1);
+	unsigned long pfn;
+	unsigned int ms;
+
+	for (ms = 0; ms < ZOC_GUEST_UNMAP_WAIT_MS; ms += 100) {
+		for (pfn = first; pfn < end; pfn++)
+			if (page_ref_count(pfn_to_page(pfn)) != 1)
+				break;
+		if (pfn == end) {
+			memunmap_pages(pgmap);
+			kfree(pgmap);
+			return;
+		}
+		msleep(100);
+	}
+	pr_warn("L0 window at %pa: pages still held: their map stays\n",
+		&pgmap->range.start);
+}
+
+/*
+ * The window with struct pages (memremap_pages(), MEMORY_DEVICE_GENERIC:
+ * a device's memory in the direct map), or an ERR_PTR() if it cannot
+ * have them: not aligned for memory hot-plug (2 MiB subsections), or
+ * pages that would take more than 1/ZOC_GUEST_PAGES_SHARE of the service
+ * VM's memory (64 bytes for each 4 KiB of host RAM).
+ */
+static void *zoc_guest_map_pages(struct zoc_guest_link *ep,
+				 resource_size_t start)
+{
+	struct device *dev = &ep->pdev->dev;
+	u64 need = (ep->window_size >> PAGE_SHIFT) * sizeof(struct page);
+	struct dev_pagemap *pgmap;
+	void *p;
+	int ret;
+
+	if (!IS_ALIGNED(start | ep->window_size, SUBSECTION_SIZE))
+		return ERR_PTR(-EINVAL);
+	if (need > (totalram_pages() << PAGE_SHIFT) / ZOC_GUEST_PAGES_SHARE)
+		return ERR_PTR(-ENOMEM);
+	pgmap = kzalloc(sizeof(*pgmap), GFP_KERNEL);
+	if (!pgmap)
+		return ERR_PTR(-ENOMEM);
+	pgmap->type = MEMORY_DEVICE_GENERIC;
+	pgmap->range.start = start;
+	pgmap->range.end = start + ep->window_size - 1;
+	pgmap->nr_range = 1;
+	p = memremap_pages(pgmap, dev_to_node(dev));
+	if (IS_ERR(p)) {
+		kfree(pgmap);
+		return p;
+	}
+	ret = devm_add_action_or_reset(dev, zoc_guest_unmap_window, pgmap);
+	if (ret)
+		return ERR_PTR(ret);
+	ep->pgmap = pgmap;
+	ep->pages = true;
+	return p;
+}
+#else
+static void *zoc_guest_map_pages(struct zoc_guest_link *ep,
+				 resource_size_t start)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+#endif
+
+/*
+ * Map the L0 window write-back: with struct pages where the kernel has
+ * ZONE_DEVICE, so that block devices can move data to and from host
+ * memory in place; else as plain memory, whose data is copied.
+ */
+static void *zoc_guest_map_window(struct zoc_guest_link *ep)
+{
+	resource_size_t start = pci_resource_start(ep->pdev, 2);
+	void *p = zoc_guest_map_pages(ep, start);
+
+	if (!IS_ERR(p))
+		return p;
+	dev_info(&ep->pdev->dev, "L0 window without struct pages (%ld): block I/O is copied\n",
+		 PTR_ERR(p));
+	return devm_memremap(&ep->pdev->dev, start, ep->window_size,
+			     MEMREMAP_WB);
+}
+
 /**
  * zoc_guest_link_create - set up the endpoint of an ivshmem-doorbell function
  * @pdev: the function, being probed
@@ -459,8 +596,7 @@ struct zoc_guest_link *zoc_guest_link_create(struct pci_dev *pdev,
 			aperture, &ep->window_size);
 		return ERR_PTR(-EINVAL);
 	}
-	ep->window = devm_memremap(&pdev->dev, pci_resource_start(pdev, 2),
-				   ep->window_size, MEMREMAP_WB);
+	ep->window = zoc_guest_map_window(ep);
 	if (IS_ERR(ep->window))
 		return ERR_CAST(ep->window);
 	zoc_link_init(&ep->link, ZOC_LINK_ROLE_SVM, ep->window + aperture,

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 struct device;
+struct page;
 struct pci_dev;
 struct seq_file;
 struct zoc_dev_page;
@@ -65,6 +66,8 @@ u32 zoc_guest_link_epoch(struct zoc_guest_link *ep);
 bool zoc_guest_link_standing_by(struct zoc_guest_link *ep);
 void *zoc_guest_link_host_ptr(struct zoc_guest_link *ep, u64 addr,
 			      size_t len);
+bool zoc_guest_link_has_pages(struct zoc_guest_link *ep);
+struct page *zoc_guest_link_host_page(struct zoc_guest_link *ep, void *ptr);
 struct zoc_dev_page *zoc_guest_link_dev_page(struct zoc_guest_link *ep,
 					     unsigned int slot);
 struct zoc_dev_saved *zoc_guest_link_saved_page(struct zoc_guest_link *ep,

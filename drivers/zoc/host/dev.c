@@ -634,6 +634,7 @@ static void zoc_vfn_info(struct zoc_bus *b, struct zoc_vfn *fn,
 		{ ZOC_STAT_SVM_NOTIFY_NS, ZOC_DEV_STAT_NOTIFY_NS },
 		{ ZOC_STAT_SVM_POLLED, ZOC_DEV_STAT_POLLED },
 		{ ZOC_STAT_SVM_POLL_NS, ZOC_DEV_STAT_POLL_NS },
+		{ ZOC_STAT_SVM_IN_PLACE_BYTES, ZOC_DEV_STAT_IN_PLACE_BYTES },
 	};
 	unsigned int i;
 
