@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-net frames beyond 1500 bytes (the vNIC and the VPC peer of
+ * vnet_lab.h): the host's TSO frames cross the I/O link and the VPC
+ * datapath whole, and are cut into VXLAN segments after it, every byte
+ * right at the peer; TSO headers a hostile host lies about are counted
+ * invalid; a vNIC made while the service VM offers an MTU above 1500 has
+ * it, its frames cross whole both ways and a replacement of the models
+ * keeps it; a frame longer than a page reaches the datapath as an skb.
+ */
+#define _GNU_SOURCE
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/virtio_net.h>
+#include <net/if.h>
+
+#include "vnet_lab.h"
+
+/* The lab's underlay MTU (3400) less VXLAN's 50 bytes: vnic-mtu-jumbo */
+#define JUMBO_MTU	3350
+
+/* The GSO frames of vNICs the VPC datapath forwarded whole, or -1. */
+static long long vpc_gso_frames(int lab)
+{
+	return vpc_count(lab, "svm-fw run vpc-gso", "gso");
+}
+
+/* Counter @name of the "Tcp:" lines of /proc/net/snmp, or -1. */
+static long long tcp_mib(const char *name)
+{
+	char head[1024], vals[1024], *h, *v, *hs, *vs;
+	long long n = -1;
+	FILE *f = fopen("/proc/net/snmp", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(head, sizeof(head), f)) {
+		if (strncmp(head, "Tcp:", 4) || !fgets(vals, sizeof(vals), f))
+			continue;
+		h = strtok_r(head, "\n ", &hs);
+		v = strtok_r(vals, "\n ", &vs);
+		while (h && v && strcmp(h, name)) {
+			h = strtok_r(NULL, "\n ", &hs);
+			v = strtok_r(NULL, "\n ", &vs);
+		}
+		if (h && v)
+			n = atoll(v);
+		break;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * The host's TSO: the device offers HOST_TSO4, so the host's virtio_net
+ * sends TCP in frames of up to 64 KiB, which cross the I/O link and the
+ * VPC datapath whole (its tc program: XDP carries no segmentation), are
+ * encapsulated once each and cut into VXLAN segments after it.  The peer
+ * gets every byte right; the datapath counted the GSO frames; and the
+ * host hardly retransmitted: a frame lost after the datapath (its
+ * segmentation broken, say) would be sent again, one segment at a time.
+ */
+TEST_F_TIMEOUT(vnet, tso_to_vpc_peer, 600)
+{
+	long long before, after, out0, out1, re0, re1;
+	const char *err;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no VPC peer");
+	if (zoc_missing("ethtool"))
+		SKIP(return, "ethtool is needed");
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "ethtool -k %s | grep -x 'tcp-segmentation-offload: on'",
+			    self->ifname))
+		TH_LOG("the host's virtio_net has no TSO: %s", self->out);
+	before = vpc_gso_frames(self->lab);
+	ASSERT_LE(0, before);
+	out0 = tcp_mib("OutSegs");
+	re0 = tcp_mib("RetransSegs");
+	ASSERT_LE(0, out0);
+	ASSERT_LE(0, re0);
+	err = tcp_transfer(self->lab, NULL, self->out, sizeof(self->out), NULL);
+	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+	after = vpc_gso_frames(self->lab);
+	out1 = tcp_mib("OutSegs");
+	re1 = tcp_mib("RetransSegs");
+	TH_LOG("%lld GSO frames forwarded whole for %d bytes", after - before,
+	       2 * HALF_BYTES);
+	TH_LOG("%lld segments sent, %lld of them again", out1 - out0,
+	       re1 - re0);
+	EXPECT_LT(before, after) TH_LOG("no TSO frame crossed the datapath");
+	/* a few under TCG's stalls; a lost GSO frame is 45 segments */
+	EXPECT_LT((re1 - re0) * 20, out1 - out0)
+		TH_LOG("segments sent again: frames lost after the datapath");
+}
+
+/* VNIC_MAC */
+static const unsigned char vnic_mac[6] = { 0x02, 0, 0, 0, 0, 0x10 };
+
+/* A TSO frame's headers a hostile host may lie about */
+struct tso_case {
+	const char *name;
+	unsigned int csum_start;	/* from the frame's start */
+	unsigned int mss;
+	bool vlan;
+	bool invalid;			/* the device must count it so */
+};
+
+/*
+ * Send one TCP frame of 1054 bytes (1000 of payload) from the vNIC's
+ * address through a packet socket that hands the driver its virtio
+ * header (PACKET_VNET_HDR): the host's virtio_net passes what the socket
+ * gave on to the device.
+ */
+static int send_tso(int fd, const struct tso_case *c)
+{
+	unsigned char buf[sizeof(struct virtio_net_hdr) + 4 + 1054];
+	struct virtio_net_hdr *vh = (void *)buf;
+	unsigned char *f = buf + sizeof(*vh), *ip;
+	unsigned int tag = c->vlan ? 4 : 0, len = 1054 + tag, i, sum = 0;
+	ssize_t r;
+
+	memset(buf, 0, sizeof(buf));
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	vh->gso_size = c->mss;
+	vh->csum_start = c->csum_start + tag;
+	vh->csum_offset = 16;
+	vh->hdr_len = 54 + tag;
+	memset(f, 0x02, 6);			/* the gateway: any MAC */
+	memcpy(f + 6, vnic_mac, 6);
+	if (c->vlan) {
+		f[12] = 0x81;
+		f[15] = 7;			/* VLAN 7 */
+	}
+	f[12 + tag] = 0x08;			/* IPv4 */
+	ip = f + 14 + tag;
+	ip[0] = 0x45;
+	ip[2] = (len - 14 - tag) >> 8;
+	ip[3] = (len - 14 - tag) & 0xff;
+	ip[6] = 0x40;				/* DF */
+	ip[8] = 64;
+	ip[9] = IPPROTO_TCP;
+	inet_pton(AF_INET, VNIC_IP, ip + 12);
+	inet_pton(AF_INET, PEER_IP, ip + 16);
+	for (i = 0; i < 20; i += 2)
+		sum += ip[i] << 8 | ip[i + 1];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~((sum & 0xffff) + (sum >> 16)) & 0xffff;
+	ip[10] = sum >> 8;
+	ip[11] = sum & 0xff;
+	ip[20] = 0x9c;				/* port 40000 */
+	ip[21] = 0x40;
+	ip[22] = PORT_BLOCKED >> 8;
+	ip[23] = PORT_BLOCKED & 0xff;
+	ip[32] = 0x50;				/* data offset 5 */
+	ip[33] = 0x10;				/* ACK */
+	r = send(fd, buf, sizeof(*vh) + len, 0);
+	return r == (ssize_t)(sizeof(*vh) + len) ? 0 : -errno;
+}
+
+/* Wait up to 5 s for the device's invalid frames to reach @want. */
+static long long wait_invalid(long long want)
+{
+	long long n = -1;
+	int i;
+
+	for (i = 0; i < 25; i++) {
+		n = zoc_dev_stat(DEV_NAME, "invalid");
+		if (n >= want)
+			break;
+		usleep(200 * 1000);
+	}
+	return n;
+}
+
+/*
+ * TSO frames whose own headers are not what their virtio header says,
+ * from the host's driver itself (a packet socket with PACKET_VNET_HDR):
+ * the checksum to complete elsewhere than TCP's (here, where the stack
+ * would write it over the TCP ports after the VPC datapath judged them),
+ * segments too small (thousands from one frame), a VLAN tag (which the
+ * service VM's stack would keep aside from the datapath).  Each is counted
+ * as invalid by the device, a true one is not, and TCP still works.
+ */
+TEST_F_TIMEOUT(vnet, hostile_tso_headers, 600)
+{
+	static const struct tso_case frames[] = {
+		{ "a true TSO frame", 34, 500, false, false },
+		{ "the checksum at the TCP ports", 20, 500, false, true },
+		{ "segments of 16 bytes", 34, 16, false, true },
+		{ "a VLAN tag", 34, 500, true, true },
+	};
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_IP),
+	};
+	const char *err, *what;
+	long long invalid, now;
+	unsigned int i;
+	int fd, one = 1;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	sll.sll_ifindex = if_nametoindex(self->ifname);
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one,
+				sizeof(one)));
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&sll, sizeof(sll)));
+	for (i = 0; i < ARRAY_SIZE(frames); i++) {
+		invalid = zoc_dev_stat(DEV_NAME, "invalid");
+		ASSERT_LE(0, invalid);
+		ASSERT_EQ(0, send_tso(fd, &frames[i]))
+			TH_LOG("%s: the host's kernel refused it",
+			       frames[i].name);
+		now = wait_invalid(invalid + 1);
+		what = frames[i].invalid ? "not counted" : "counted";
+		EXPECT_EQ(invalid + frames[i].invalid, now)
+			TH_LOG("%s: %s as invalid", frames[i].name, what);
+	}
+	close(fd);
+	if (self->lab < 0)
+		return;
+	err = tcp_transfer(self->lab, NULL, self->out, sizeof(self->out), NULL);
+	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+}
+
+/*
+ * Pings of @size bytes to the VPC peer, @count of them: NULL if all were
+ * answered, each crossing whole (the peer's VXLAN device counted @count
+ * packets, not fragments), else what failed.
+ */
+static const char *ping_whole(int lab, int size, int count, char *out,
+			      size_t len)
+{
+	long long before = peer_vxlan_rx(lab), after;
+
+	if (before < 0)
+		return "peer-rx";
+	if (zoc_sh(out, len, "ping -c %d -W 5 -s %d %s", count, size, PEER_IP))
+		return "ping";
+	after = peer_vxlan_rx(lab);
+	/* a few more for ARP or TCP's leftovers; fragments are twice as many */
+	return after < before + count || after >= before + 2 * count ?
+	       "packets the peer counted" : NULL;
+}
+
+/*
+ * The vNIC deleted and made again as vnic_make() does, with @mtu_cmd:
+ * the MTU of its netdev, or -1 with what failed logged.  @self is
+ * FIXTURE_DATA(vnet).
+ */
+static int vnic_remake(struct __test_metadata *_metadata,
+		       struct _test_data_vnet *self, const char *mtu_cmd)
+{
+	const char *err = NULL;
+	char buf[32];
+
+	if (zoc_ctl(self->out, sizeof(self->out), "dev del %s", DEV_NAME))
+		err = "dev del";
+	else
+		err = vnic_make(self->lab, mtu_cmd, self->ifname,
+				sizeof(self->ifname), self->out,
+				sizeof(self->out));
+	if (!err && net_attr(self->ifname, "mtu", buf, sizeof(buf)))
+		err = "no mtu";
+	if (err) {
+		TH_LOG("%s: %s", err, self->out);
+		return -1;
+	}
+	return atoi(buf);
+}
+
+/*
+ * An MTU above 1500: a vNIC made while the service VM offers vNICs an MTU
+ * of JUMBO_MTU (its underlay's less VXLAN's 50 bytes) has it: the host's
+ * virtio_net read it from the device.  Pings that fill it cross whole both
+ * ways (the representor takes frames that long from the uplink too), TCP
+ * goes both ways in segments that long, every byte right, and a
+ * replacement of the service VM's virtio models keeps the MTU, their
+ * module's parameter being back at 1500 by then.
+ */
+TEST_F_TIMEOUT(vnet, mtu_above_1500, 900)
+{
+	const char *err;
+	int mss = 0;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no service VM firmware");
+	ASSERT_EQ(JUMBO_MTU,
+		  vnic_remake(_metadata, self, "svm-fw run vnic-mtu-jumbo"));
+	err = ping_whole(self->lab, JUMBO_MTU - 28, 5, self->out,
+			 sizeof(self->out));
+	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+	err = tcp_both_ways(self->lab, NULL, self->out, sizeof(self->out),
+			    &mss);
+	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+	TH_LOG("TCP segments of %d bytes", mss);
+	EXPECT_LT(JUMBO_MTU - 100, mss);
+
+	ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-fw reload zoc_virtio",
+				   self->out, sizeof(self->out)))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, wait_carrier(self->ifname, 1, 60));
+	err = ping_whole(self->lab, JUMBO_MTU - 28, 5, self->out,
+			 sizeof(self->out));
+	EXPECT_EQ(NULL, err) TH_LOG("after the swap, %s: %s", err, self->out);
+	EXPECT_EQ(0, zoc_dev_stat(DEV_NAME, "invalid"));
+
+	/* The next vNIC is back at 1500. */
+	EXPECT_EQ(1500, vnic_remake(_metadata, self, NULL));
+}
+
+/*
+ * A frame longer than a page of the representor's XDP holds: a vNIC with
+ * an MTU of 9000, more than the lab's underlay carries, sends pings of
+ * 4000 bytes.  Each crosses the I/O link whole into an skb, and the VPC
+ * datapath's tc program drops it, too big for the underlay (counted): the
+ * model did not count it invalid, and nothing reached the peer.
+ */
+TEST_F_TIMEOUT(vnet, frame_longer_than_a_page, 600)
+{
+	long long before, after, rx0;
+	const char *err;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no service VM firmware");
+	ASSERT_EQ(9000,
+		  vnic_remake(_metadata, self, "svm-fw run vnic-mtu-9000"));
+	/* The path works for frames the underlay takes. */
+	err = ping_whole(self->lab, 1000, 3, self->out, sizeof(self->out));
+	ASSERT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+	before = vpc_count(self->lab, "svm-fw run vpc-mtu-drops", "mtu");
+	rx0 = peer_vxlan_rx(self->lab);
+	ASSERT_LE(0, before);
+	EXPECT_NE(0, zoc_sh(self->out, sizeof(self->out),
+			    "ping -c 3 -W 2 -s 4000 %s", PEER_IP));
+	after = vpc_count(self->lab, "svm-fw run vpc-mtu-drops", "mtu");
+	EXPECT_LE(before + 3, after) TH_LOG("mtu drops: %lld -> %lld",
+					    before, after);
+	EXPECT_EQ(rx0, peer_vxlan_rx(self->lab));
+	EXPECT_EQ(0, zoc_dev_stat(DEV_NAME, "invalid"));
+}
+
+TEST_HARNESS_MAIN
