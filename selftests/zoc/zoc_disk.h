@@ -126,7 +126,7 @@ static inline long long zoc_dev_stat(const char *name, const char *key)
 	return at ? strtoll(at + strlen(word), NULL, 10) : -1;
 }
 
-/* Bytes of @name's reads and writes done in place in host memory, or -1 */
+/* Bytes of @name's writes done in place in host memory, or -1 */
 static inline long long zoc_in_place(const char *name)
 {
 	return zoc_dev_stat(name, "svm_in_place_bytes");
@@ -134,8 +134,8 @@ static inline long long zoc_in_place(const char *name)
 
 /*
  * fio's verifying job @fio on device @name's disk, at queue depth 1 and
- * 32: the service VM's block device moves the data in place in host
- * memory (it did for at least @in_place bytes: 0 outside the lab, whose
+ * 32: the service VM's block device reads the writes' data in place in
+ * host memory (it did for at least @in_place bytes: 0 outside the lab, whose
  * service VM may copy), then, in the lab, once more with every byte
  * copied through bounce pages (its "zero-copy-off" command), none in
  * place.  Returns NULL, or what failed with fio's output in @out.

@@ -199,8 +199,8 @@ enum zoc_link_status {
  * @ZOC_STAT_SVM_POLLED: service VM: polls of a queue that ran dry that
  *	found more work, with no doorbell (performance mode)
  * @ZOC_STAT_SVM_POLL_NS: service VM, nanoseconds: spent polling
- * @ZOC_STAT_SVM_IN_PLACE_BYTES: service VM: bytes of reads and writes its
- *	block device moved to or from host memory in place, not copied
+ * @ZOC_STAT_SVM_IN_PLACE_BYTES: service VM: bytes of writes its block
+ *	device read in place in host memory, not copied
  * @__ZOC_STAT_MAX: internal
  * @ZOC_STAT_MAX: highest counter
  */

@@ -691,7 +691,7 @@ struct zoc_dev_image {
 /* Performance mode (zoc_link_side.poll_us) */
 #define ZOC_DEV_STAT_POLLED	13	/* polls of a dry queue that found work */
 #define ZOC_DEV_STAT_POLL_NS	14	/* nanoseconds spent polling */
-/* Bytes block devices moved to or from host memory in place, no copy */
+/* Bytes of writes block devices read in place in host memory, no copy */
 #define ZOC_DEV_STAT_IN_PLACE_BYTES 15
 
 /**

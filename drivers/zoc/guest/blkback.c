@@ -6,8 +6,8 @@
  *
  * A request's data lies in host memory.  Where the L0 window has struct
  * pages (ZONE_DEVICE, link.c) and each of its segments holds whole
- * logical blocks, the bio points at host memory itself: the block device
- * moves the data in place, counted as a copy to host memory while the bio
+ * logical blocks, a write's bio points at host memory itself: the block
+ * device reads the data in place, counted as a copy to host memory while the bio
  * runs (zoc_proxy_dma_begin()), so that a host declaring the function gone
  * knows that a write may still land.  Otherwise, or with the module's
  * zero_copy parameter off, writes are copied into bounce pages before the
@@ -188,14 +188,17 @@ static void zoc_blkback_in_place_end_io(struct bio *bio)
 }
 
 /*
- * The bio vectors a read or a write needs to point at host memory, a page
- * each, or 0 if it cannot: no struct pages, zero copy off, a segment that
- * does not hold whole logical blocks (the device's DMA alignment is less
- * than a block), more vectors than a bio holds, or a write to a device
- * that needs its data stable while it runs (a digest or integrity data
- * computed over it, as NVMe/TCP's data digest): the host could change the
- * data between the digest and its transfer, and the error that follows
- * resets every queue of the controller, other volumes' too.
+ * The bio vectors a write needs to point at host memory, a page each, or
+ * 0 if it cannot: no struct pages, zero copy off, a segment that does not
+ * hold whole logical blocks (the device's DMA alignment is less than a
+ * block), more vectors than a bio holds, or a device that needs its data
+ * stable while it runs (a digest or integrity data computed over it, as
+ * NVMe/TCP's data digest): the host could change the data between the
+ * digest and its transfer, and the error that follows resets every queue
+ * of the controller, other volumes' too.  Reads are always copied: a
+ * read's data may land after the host declared the function gone and
+ * failed the read, into memory its owner sees again (an O_DIRECT
+ * buffer); a copy out checks for that first, a device's DMA cannot.
  */
 static unsigned int zoc_blkback_in_place_vecs(struct zoc_blkback *bb,
 					      const struct zoc_blkback_req *req)
@@ -205,9 +208,9 @@ static unsigned int zoc_blkback_in_place_vecs(struct zoc_blkback *bb,
 	const struct zoc_blkback_seg *seg;
 	unsigned int i, vecs = 0;
 
-	if (!zoc_guest_link_has_pages(bb->ep) ||
-	    !READ_ONCE(zoc_blkback_zero_copy) ||
-	    (req->op == ZOC_BLKBACK_WRITE && bdev_stable_writes(bb->bdev)))
+	if (req->op != ZOC_BLKBACK_WRITE ||
+	    !zoc_guest_link_has_pages(bb->ep) ||
+	    !READ_ONCE(zoc_blkback_zero_copy) || bdev_stable_writes(bb->bdev))
 		return 0;
 	for (i = 0; i < req->nr_segs; i++) {
 		seg = &req->segs[i];
