@@ -7,17 +7,14 @@
  * A request's data lies in host memory.  Where the L0 window has struct
  * pages (ZONE_DEVICE, link.c) and each of its segments holds whole
  * logical blocks, a write's bio points at host memory itself: the block
- * device reads the data in place, counted as a copy to host memory while the bio
- * runs (zoc_proxy_dma_begin()), so that a host declaring the function gone
- * knows that a write may still land.  Otherwise, or with the module's
- * zero_copy parameter off, writes are copied into bounce pages before the
- * bio is submitted, reads are copied out of them when it completes.  The
- * pages come from a mempool of the backend, so that a shortage of memory
- * delays a request instead of failing it.  The host may change what a
- * write in place is reading while it runs, as a device's DMA would see
- * it: only its own data is at stake, but for devices that need stable
- * pages (a digest over the data), whose writes are copied.  Flushes, discards and write zeroes
- * carry no data.  Everything is asynchronous except write zeroes, which
+ * device reads the data in place, each page counted as a copy in progress
+ * while the bio runs (zoc_proxy_dma_begin()), as the host's fence expects
+ * (see zoc_blkback_in_place_vecs() for what is not done in place).
+ * Otherwise writes are copied into bounce pages before the bio is
+ * submitted, and reads are always copied out of them when it completes.
+ * The pages come from a mempool of the backend, so that a shortage of
+ * memory delays a request instead of failing it.  Flushes, discards and
+ * write zeroes carry no data.  Everything is asynchronous except write zeroes, which
  * run blkdev_issue_zeroout() from a work item: it falls back to writing
  * zero pages on devices without the command and can be followed by a
  * flush for FUA.
@@ -225,8 +222,8 @@ static unsigned int zoc_blkback_in_place_vecs(struct zoc_blkback *bb,
 }
 
 /*
- * A read or a write in place, in a bio of @vecs vectors: a page of host
- * memory each, counted while the bio runs.  A range that is not host RAM
+ * A write in place, in a bio of @vecs vectors: a page of host memory
+ * each, counted while the bio runs.  A range that is not host RAM
  * fails the request before anything went to the device.
  */
 static void zoc_blkback_rw_in_place(struct zoc_blkback *bb,

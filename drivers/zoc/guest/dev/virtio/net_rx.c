@@ -176,13 +176,11 @@ static int zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 	struct page *page;
 	void *data;
 
-	if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+	/* virtio_net_hdr_to_skb() pulls what a checksum needs beyond */
+	if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE ||
+	    len > ZOC_PORT_XDP_MAX_FRAME)
 		return zoc_vnet_rx_skb(vnet, chain, hdr, len,
 				       min(len, ZOC_VNET_SKB_HEAD), pair);
-	/* virtio_net_hdr_to_skb() pulls what its checksum needs */
-	if (len > ZOC_PORT_XDP_MAX_FRAME)
-		return zoc_vnet_rx_skb(vnet, chain, hdr, len, ZOC_VNET_SKB_HEAD,
-				       pair);
 	prog = zoc_port_xdp_prog(vnet->rep);
 	if (prog) {
 		page = dev_alloc_page();
