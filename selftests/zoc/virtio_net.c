@@ -8,7 +8,8 @@
  * a Linux VXLAN device of VNI 100 in the lab's underlay namespace, which
  * only takes VXLAN of that VNI.  The lab runner reports what the peer
  * received.  A security group rule blocks a port, and the link follows
- * "zocctl dev set ... link down|up".  A transfer survives memory
+ * "zocctl dev set ... link down|up".  The representor's page pools and
+ * rings carry the frames both ways.  A transfer survives memory
  * hot-plugged into the service VM.  It has a queue pair per host CPU,
  * each carrying its CPU's flows both ways, and "ethtool -L" changes how
  * many are used in the middle of a transfer.  A hostile driver (the test module
@@ -24,6 +25,9 @@
  * virtio_net_frames.c's.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "vnet_lab.h"
 
 #define HOSTILE_MOD	"zoc_virtio_hostile_test"
@@ -273,6 +277,99 @@ TEST_F_TIMEOUT(vnet, link_down_up, 300)
 		EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
 				    "ping -c 3 -W 5 %s", PEER_IP))
 			TH_LOG("%s", self->out);
+}
+
+/* The representors' counters, summed by the lab's rep-stats command */
+struct rep_stats {
+	long long polls;	/* runs of their NAPI that found something */
+	long long frames;	/* what those runs handed the host */
+	long long full;		/* what did not fit their rings */
+	long long taken;	/* pages taken from their pools */
+	long long slow;		/* page allocator calls of their pools */
+	long long recycled;	/* pages back to their pools */
+	int pp;			/* whether the pools have counters */
+};
+
+static int rep_stats(int lab, struct rep_stats *st)
+{
+	char reply[256];
+
+	if (zoc_lab_query(lab, "svm-fw run rep-stats", reply, sizeof(reply)))
+		return -1;
+	return sscanf(reply,
+		      "rep-stats polls %lld frames %lld full %lld taken %lld slow %lld recycled %lld pp %d",
+		      &st->polls, &st->frames, &st->full, &st->taken,
+		      &st->slow, &st->recycled, &st->pp) == 7 ? 0 : -1;
+}
+
+/* Send @n small datagrams to the VPC peer's @port; how many went. */
+static int send_datagrams(int n, int port)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+	char payload[18] = "representor queue";
+	int fd, i, sent = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0 || inet_pton(AF_INET, PEER_IP, &to.sin_addr) != 1)
+		return fd < 0 ? -errno : -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (sendto(fd, payload, sizeof(payload), 0,
+			   (struct sockaddr *)&to, sizeof(to)) > 0)
+			sent++;
+		if (i % 32 == 31)	/* not beyond the host's queues */
+			usleep(2000);
+	}
+	close(fd);
+	return sent;
+}
+
+#define DATAGRAMS	2000
+
+/*
+ * The representor's queues, both ways.  The host's frames for its XDP
+ * program are copied into pages of its page pools, and the pages come
+ * back to them (dropped by the datapath, or sent on by the uplink):
+ * nearly every frame has a page of a pool, at least half of those were
+ * recycled.  Frames for the host, a download from the peer redirected by
+ * the datapath's XDP program on the uplink, go through the representor's
+ * rings and NAPI: the download completes, every byte checked, and the
+ * rings carried it.  The pools' counters need CONFIG_PAGE_POOL_STATS in
+ * the service VM.
+ */
+TEST_F_TIMEOUT(vnet, representor_queues, 600)
+{
+	struct rep_stats a, b;
+	const char *err;
+	int sent;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no VPC peer");
+	ASSERT_EQ(0, rep_stats(self->lab, &a))
+		TH_LOG("no counters of the representors' queues");
+	sent = send_datagrams(DATAGRAMS, PORT_OPEN);
+	ASSERT_LT(DATAGRAMS / 2, sent) TH_LOG("sendto: %d", sent);
+	err = tcp_both_ways(self->lab, NULL, self->out, sizeof(self->out),
+			    NULL);
+	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+	ASSERT_EQ(0, rep_stats(self->lab, &b));
+	TH_LOG("to the host: %lld frames in %lld polls, %lld did not fit",
+	       b.frames - a.frames, b.polls - a.polls, b.full - a.full);
+	EXPECT_LE(2 * HALF_BYTES / 9000, b.frames - a.frames)
+		TH_LOG("the download did not go through the rings");
+	EXPECT_LT(0, b.polls - a.polls);
+	EXPECT_LE(b.polls - a.polls, b.frames - a.frames);
+	/* selftests/zoc/config has CONFIG_PAGE_POOL_STATS */
+	ASSERT_TRUE(b.pp) TH_LOG("the service VM's page pools have no counters");
+	TH_LOG("%d datagrams; pools: %lld pages taken, %lld allocations, %lld recycled",
+	       sent, b.taken - a.taken, b.slow - a.slow,
+	       b.recycled - a.recycled);
+	EXPECT_LE(sent * 9LL / 10, b.taken - a.taken)
+		TH_LOG("the host's frames did not take pages of the pools");
+	EXPECT_LE(sent / 2, b.recycled - a.recycled)
+		TH_LOG("the pools' pages did not come back");
 }
 
 #define SWAPS		3

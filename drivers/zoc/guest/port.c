@@ -7,8 +7,10 @@
  * port representor, as a DPU has for each function.  What the host
  * transmits arrives on the representor; what the service VM transmits on
  * the representor, or redirects to it with XDP (ndo_xdp_xmit), lands in
- * the host's receive queue.  The VPC datapath is therefore XDP programs on
- * the representors and the uplink, and any Linux tool can be used on them.
+ * the host's receive queue, through the representor's queues (their
+ * rings and NAPI, and their page pools for the host's frames:
+ * port_queue.c).  The VPC datapath is therefore XDP programs on the
+ * representors and the uplink, and any Linux tool can be used on them.
  *
  * The representor is the proxy's, kept by slot, not the model's: its
  * operations are here, and the model's device is its peer
@@ -35,6 +37,7 @@
 #include <net/xdp.h>
 #include <linux/zoc_link.h>
 
+#include "port.h"
 #include "proxy.h"
 #include "zoc_proxy.h"
 
@@ -43,36 +46,6 @@
 /* &struct zoc_port.flags */
 #define ZOC_PORT_PREPARED	0	/* prepared since its last peer */
 #define ZOC_PORT_ANNOUNCE	1	/* prepared, its move not told yet */
-
-/**
- * struct zoc_port - a port representor; the private part of its netdev
- * @dev: the netdev
- * @proxy: the proxy that keeps it
- * @slot: the slot of its device
- * @name: the name the host asked for (the netdev's may change)
- * @id: the identity the host asked for
- * @peer: the device behind it, or NULL; set under RTNL
- * @flags: ZOC_PORT_*
- * @xdp_prog: its XDP program, for what the host sends
- * @xdp_rxq: what that program sees of where packets come from
- */
-struct zoc_port {
-	struct net_device *dev;
-	struct zoc_proxy *proxy;
-	unsigned int slot;
-	char name[ZOC_DEV_NAME_LEN];
-	struct zoc_ctrl_net id;
-	struct zoc_port_peer __rcu *peer;
-	unsigned long flags;
-	struct bpf_prog __rcu *xdp_prog;
-	struct xdp_rxq_info xdp_rxq;
-};
-
-/* The peer, in a transmit path: BHs off or RCU held. */
-static struct zoc_port_peer *zoc_port_peer(struct zoc_port *port)
-{
-	return rcu_dereference_check(port->peer, rcu_read_lock_bh_held());
-}
 
 /* --- from the host -------------------------------------------------------- */
 
@@ -110,16 +83,18 @@ EXPORT_SYMBOL_GPL(zoc_port_rx_skb);
  * zoc_port_rx_xdp - run a representor's XDP program on a frame of the host
  * @dev: the representor
  * @prog: its program, from zoc_port_xdp_prog() under the same RCU
- * @page: a page holding the frame at XDP_PACKET_HEADROOM; taken
+ * @queue: the model's queue pair the frame came on
+ * @page: a page of zoc_port_alloc_page() for @queue, holding the frame at
+ *	XDP_PACKET_HEADROOM; taken
  * @len: the frame's length, at most ZOC_PORT_XDP_MAX_FRAME
  *
  * What the program redirects is flushed by the caller, xdp_do_flush(), at
  * the end of its batch; what it sends back goes to the peer.
  *
- * Context: bottom halves off, RCU held.
+ * Context: as zoc_port_alloc_page(); RCU held.
  */
 void zoc_port_rx_xdp(struct net_device *dev, struct bpf_prog *prog,
-		     struct page *page, unsigned int len)
+		     unsigned int queue, struct page *page, unsigned int len)
 {
 	struct zoc_port *port = netdev_priv(dev);
 	struct zoc_port_peer *peer;
@@ -127,7 +102,7 @@ void zoc_port_rx_xdp(struct net_device *dev, struct bpf_prog *prog,
 	struct xdp_buff xdp;
 	u32 act;
 
-	xdp_init_buff(&xdp, PAGE_SIZE, &port->xdp_rxq);
+	xdp_init_buff(&xdp, PAGE_SIZE, &port->queues[queue].xdp_rxq);
 	xdp_prepare_buff(&xdp, page_address(page), XDP_PACKET_HEADROOM, len,
 			 false);
 	act = bpf_prog_run_xdp(prog, &xdp);
@@ -137,6 +112,7 @@ void zoc_port_rx_xdp(struct net_device *dev, struct bpf_prog *prog,
 		skb = build_skb(xdp.data_hard_start, PAGE_SIZE);
 		if (!skb)
 			break;
+		skb_mark_for_recycle(skb);
 		skb_reserve(skb, xdp.data - xdp.data_hard_start);
 		skb_put(skb, len);
 		zoc_port_rx_skb(dev, skb);
@@ -148,7 +124,7 @@ void zoc_port_rx_xdp(struct net_device *dev, struct bpf_prog *prog,
 			dev_sw_netstats_tx_add(dev, 1, len);
 		else
 			dev_core_stats_tx_dropped_inc(dev);
-		put_page(page);
+		zoc_port_recycle_page(dev, queue, page);
 		return;
 	case XDP_REDIRECT:
 		dev_sw_netstats_rx_add(dev, len);
@@ -162,51 +138,15 @@ void zoc_port_rx_xdp(struct net_device *dev, struct bpf_prog *prog,
 		trace_xdp_exception(dev, prog, act);
 		fallthrough;
 	case XDP_DROP:
-		put_page(page);
+		zoc_port_recycle_page(dev, queue, page);
 		return;
 	}
 	dev_core_stats_rx_dropped_inc(dev);
-	put_page(page);
+	zoc_port_recycle_page(dev, queue, page);
 }
 EXPORT_SYMBOL_GPL(zoc_port_rx_xdp);
 
 /* --- the representor ------------------------------------------------------ */
-
-static netdev_tx_t zoc_port_xmit(struct sk_buff *skb, struct net_device *dev)
-{
-	struct zoc_port_peer *peer = zoc_port_peer(netdev_priv(dev));
-	unsigned int len = skb->len;
-
-	if (peer && peer->ops->xmit_skb(peer, skb)) {
-		dev_sw_netstats_tx_add(dev, 1, len);
-		consume_skb(skb);
-	} else {
-		dev_core_stats_tx_dropped_inc(dev);
-		kfree_skb(skb);
-	}
-	return NETDEV_TX_OK;
-}
-
-static int zoc_port_xdp_xmit(struct net_device *dev, int n,
-			     struct xdp_frame **frames, u32 flags)
-{
-	struct zoc_port_peer *peer = zoc_port_peer(netdev_priv(dev));
-	unsigned int bytes = 0;
-	int i;
-
-	if (flags & ~XDP_XMIT_FLAGS_MASK)
-		return -EINVAL;
-	/* The caller frees the frames not sent. */
-	for (i = 0; peer && i < n; i++) {
-		if (!peer->ops->xmit_buf(peer, frames[i]->data, frames[i]->len))
-			break;
-		bytes += frames[i]->len;
-		xdp_return_frame(frames[i]);
-	}
-	if (i)
-		dev_sw_netstats_tx_add(dev, i, bytes);
-	return i;
-}
 
 /* The representor went up or down: the peer's link may follow.  RTNL. */
 static void zoc_port_changed(struct zoc_port *port)
@@ -219,6 +159,7 @@ static void zoc_port_changed(struct zoc_port *port)
 
 static int zoc_port_open(struct net_device *dev)
 {
+	zoc_port_queues_start(netdev_priv(dev));
 	netif_carrier_on(dev);
 	netif_start_queue(dev);
 	zoc_port_changed(netdev_priv(dev));
@@ -229,6 +170,7 @@ static int zoc_port_stop(struct net_device *dev)
 {
 	netif_stop_queue(dev);
 	netif_carrier_off(dev);
+	zoc_port_queues_stop(netdev_priv(dev));
 	zoc_port_changed(netdev_priv(dev));
 	return 0;
 }
@@ -302,6 +244,9 @@ static const struct net_device_ops zoc_port_ops = {
 static const struct ethtool_ops zoc_port_ethtool_ops = {
 	.get_drvinfo = zoc_port_get_drvinfo,
 	.get_link = ethtool_op_get_link,
+	.get_sset_count = zoc_port_get_sset_count,
+	.get_strings = zoc_port_get_strings,
+	.get_ethtool_stats = zoc_port_get_ethtool_stats,
 };
 
 static struct attribute *zoc_port_attrs[] = {
@@ -335,7 +280,7 @@ static void zoc_port_free(struct net_device *dev)
 {
 	struct zoc_port *port = netdev_priv(dev);
 
-	xdp_rxq_info_unreg(&port->xdp_rxq);
+	zoc_port_queues_fini(port);
 	free_percpu(dev->tstats);
 	free_netdev(dev);
 }
@@ -349,7 +294,8 @@ static struct zoc_port *zoc_port_new(struct zoc_proxy *proxy,
 	struct zoc_port *port;
 	int ret = -ENOMEM;
 
-	dev = alloc_netdev(sizeof(*port), name, NET_NAME_USER, ether_setup);
+	dev = alloc_netdev_mqs(sizeof(*port), name, NET_NAME_USER, ether_setup,
+			       1, ZOC_PORT_QUEUES);
 	if (!dev)
 		return ERR_PTR(-ENOMEM);
 	port = netdev_priv(dev);
@@ -362,15 +308,13 @@ static struct zoc_port *zoc_port_new(struct zoc_proxy *proxy,
 	if (!dev->tstats)
 		goto out_free;
 	zoc_port_setup(dev);
-	ret = xdp_rxq_info_reg(&port->xdp_rxq, dev, 0, 0);
+	ret = zoc_port_queues_init(port);
 	if (ret)
 		goto out_free;
-	ret = xdp_rxq_info_reg_mem_model(&port->xdp_rxq, MEM_TYPE_PAGE_SHARED,
-					 NULL) ?:
-	      register_netdev(dev);
+	ret = register_netdev(dev);
 	if (!ret)
 		return port;
-	xdp_rxq_info_unreg(&port->xdp_rxq);
+	zoc_port_queues_fini(port);
 out_free:
 	free_percpu(dev->tstats);
 	free_netdev(dev);

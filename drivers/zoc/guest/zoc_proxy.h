@@ -282,6 +282,9 @@ struct page;
 struct sk_buff;
 struct zoc_port_peer;
 
+/* A representor's queues: one for each queue pair a model may have */
+#define ZOC_PORT_QUEUES		ZOC_DEV_VIRTIO_NET_MAX_QUEUES
+
 /* The largest MTU a representor takes: jumbo frames */
 #define ZOC_PORT_MAX_MTU	9000
 /*
@@ -325,7 +328,10 @@ bool zoc_port_attach(struct net_device *dev, struct zoc_port_peer *peer);
 void zoc_port_detach(struct net_device *dev);
 struct bpf_prog *zoc_port_xdp_prog(struct net_device *dev);
 void zoc_port_rx_skb(struct net_device *dev, struct sk_buff *skb);
+struct page *zoc_port_alloc_page(struct net_device *dev, unsigned int queue);
+void zoc_port_recycle_page(struct net_device *dev, unsigned int queue,
+			   struct page *page);
 void zoc_port_rx_xdp(struct net_device *dev, struct bpf_prog *prog,
-		     struct page *page, unsigned int len);
+		     unsigned int queue, struct page *page, unsigned int len);
 
 #endif /* _ZOC_PROXY_H */

@@ -41,6 +41,9 @@
 /* Its segments' least payload: Linux's own floor (tcp_min_snd_mss) */
 #define ZOC_VNET_MIN_MSS	48
 
+/* Each queue pair's frames have a pool of the representor's. */
+static_assert(ZOC_DEV_VIRTIO_NET_MAX_QUEUES <= ZOC_PORT_QUEUES);
+
 /* The rest of a TSO frame fits the fragments of an skb, a page each. */
 static_assert(DIV_ROUND_UP(ZOC_VNET_MAX_GSO_FRAME - ZOC_VNET_SKB_HEAD,
 			   PAGE_SIZE) <= MAX_SKB_FRAGS);
@@ -183,18 +186,18 @@ static int zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 				       min(len, ZOC_VNET_SKB_HEAD), pair);
 	prog = zoc_port_xdp_prog(vnet->rep);
 	if (prog) {
-		page = dev_alloc_page();
+		page = zoc_port_alloc_page(vnet->rep, pair);
 		if (!page)
 			return -ENOMEM;
 		data = page_address(page) + XDP_PACKET_HEADROOM;
 		if (zoc_vq_chain_read(vnet->vdev, chain, ZOC_VNET_HDR_LEN,
 				      data, len) ||
 		    !zoc_vnet_csum(data, len, hdr)) {
-			put_page(page);
+			zoc_port_recycle_page(vnet->rep, pair, page);
 			return -EIO;
 		}
 		zoc_vnet_note_from_host(vnet, data, len, pair);
-		zoc_port_rx_xdp(vnet->rep, prog, page, len);
+		zoc_port_rx_xdp(vnet->rep, prog, pair, page, len);
 		return 0;
 	}
 	return zoc_vnet_rx_skb(vnet, chain, hdr, len, len, pair);
