@@ -9,7 +9,8 @@
  * only takes VXLAN of that VNI.  The lab runner reports what the peer
  * received.  A security group rule blocks a port, and the link follows
  * "zocctl dev set ... link down|up".  The representor's page pools and
- * rings carry the frames both ways.  A transfer survives memory
+ * rings carry the frames both ways, and packets are timed by stage on
+ * demand.  A transfer survives memory
  * hot-plugged into the service VM.  It has a queue pair per host CPU,
  * each carrying its CPU's flows both ways, and "ethtool -L" changes how
  * many are used in the middle of a transfer.  A hostile driver (the test module
@@ -370,6 +371,50 @@ TEST_F_TIMEOUT(vnet, representor_queues, 600)
 		TH_LOG("the host's frames did not take pages of the pools");
 	EXPECT_LE(sent / 2, b.recycled - a.recycled)
 		TH_LOG("the pools' pages did not come back");
+}
+
+/* The device's service VM stages of a packet, summed: prep, datapath, posting */
+static void net_stages(long long *st)
+{
+	st[0] = zoc_dev_stat(DEV_NAME, "svm_prep_ns");
+	st[1] = zoc_dev_stat(DEV_NAME, "svm_backend_ns");
+	st[2] = zoc_dev_stat(DEV_NAME, "svm_done_ns");
+}
+
+/*
+ * Packets are timed at their hand-offs only on demand (zoc_virtio's
+ * time_stages, the lab's net-stages-on|off): off, pings both ways add
+ * nothing to the preparation, datapath and posting stages; on, they add
+ * to each.
+ */
+TEST_F_TIMEOUT(vnet, stages_timed_on_demand, 300)
+{
+	long long a[3], b[3], c[3];
+	int i;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no VPC peer");
+	net_stages(a);
+	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "ping -c 5 -i 0.2 -W 5 %s", PEER_IP))
+		TH_LOG("%s", self->out);
+	net_stages(b);
+	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-fw run net-stages-on"));
+	EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
+			    "ping -c 5 -i 0.2 -W 5 %s", PEER_IP))
+		TH_LOG("%s", self->out);
+	net_stages(c);
+	ASSERT_EQ(0, zoc_lab_cmd(self->lab, "svm-fw run net-stages-off"));
+	for (i = 0; i < 3; i++) {
+		ASSERT_LE(0, a[i]) TH_LOG("no stage counter %d", i);
+		EXPECT_EQ(a[i], b[i]) TH_LOG("stage %d timed while off", i);
+		EXPECT_LT(b[i], c[i]) TH_LOG("stage %d not timed while on", i);
+	}
+	TH_LOG("5 pings timed: prep %lld, datapath %lld, posting %lld us",
+	       (c[0] - b[0]) / 1000, (c[1] - b[1]) / 1000,
+	       (c[2] - b[2]) / 1000);
 }
 
 #define SWAPS		3

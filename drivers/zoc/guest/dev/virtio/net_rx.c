@@ -115,7 +115,7 @@ static bool zoc_vnet_gso_ok(const struct zoc_vnet *vnet, const u8 *data,
 static int zoc_vnet_rx_skb(struct zoc_vnet *vnet,
 			   const struct zoc_vq_chain *chain,
 			   const struct virtio_net_hdr *hdr, unsigned int len,
-			   unsigned int head, unsigned int pair)
+			   unsigned int head, unsigned int pair, u64 *at)
 {
 	struct sk_buff *skb;
 	unsigned int off, n;
@@ -155,7 +155,9 @@ static int zoc_vnet_rx_skb(struct zoc_vnet *vnet,
 	     skb_checksum_help(skb)))
 		goto drop;
 	zoc_vnet_note_from_host(vnet, skb->data, skb_headlen(skb), pair);
+	*at = zoc_vnet_stage(vnet, ZOC_DEV_STAT_PREP_NS, *at);
 	zoc_port_rx_skb(vnet->rep, skb);
+	*at = zoc_vnet_stage(vnet, ZOC_DEV_STAT_BACKEND_NS, *at);
 	return 0;
 
 drop:
@@ -173,7 +175,7 @@ drop:
  */
 static int zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 		       const struct virtio_net_hdr *hdr, unsigned int len,
-		       unsigned int pair)
+		       unsigned int pair, u64 *at)
 {
 	struct bpf_prog *prog;
 	struct page *page;
@@ -183,7 +185,7 @@ static int zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 	if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE ||
 	    len > ZOC_PORT_XDP_MAX_FRAME)
 		return zoc_vnet_rx_skb(vnet, chain, hdr, len,
-				       min(len, ZOC_VNET_SKB_HEAD), pair);
+				       min(len, ZOC_VNET_SKB_HEAD), pair, at);
 	prog = zoc_port_xdp_prog(vnet->rep);
 	if (prog) {
 		page = zoc_port_alloc_page(vnet->rep, pair);
@@ -197,10 +199,12 @@ static int zoc_vnet_rx(struct zoc_vnet *vnet, const struct zoc_vq_chain *chain,
 			return -EIO;
 		}
 		zoc_vnet_note_from_host(vnet, data, len, pair);
+		*at = zoc_vnet_stage(vnet, ZOC_DEV_STAT_PREP_NS, *at);
 		zoc_port_rx_xdp(vnet->rep, prog, pair, page, len);
+		*at = zoc_vnet_stage(vnet, ZOC_DEV_STAT_BACKEND_NS, *at);
 		return 0;
 	}
-	return zoc_vnet_rx_skb(vnet, chain, hdr, len, len, pair);
+	return zoc_vnet_rx_skb(vnet, chain, hdr, len, len, pair, at);
 }
 
 /*
@@ -234,6 +238,7 @@ static bool zoc_vnet_hdr_ok(const struct zoc_vnet *vnet,
 int zoc_vnet_tx(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
 		const struct zoc_vq_chain *chain)
 {
+	u64 at = zoc_vnet_stage_begin(chain->taken);
 	struct virtio_net_hdr_mrg_rxbuf hdr;
 	unsigned int len;
 	int ret = -ENETDOWN;
@@ -247,7 +252,7 @@ int zoc_vnet_tx(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
 		ret = -EINVAL;
 	else if (netif_running(vnet->rep))
 		ret = zoc_vnet_rx(vnet, chain, &hdr.hdr, len,
-				  zoc_vnet_pair(zoc_virtio_vq_index(vq)));
+				  zoc_vnet_pair(zoc_virtio_vq_index(vq)), &at);
 	if (ret == -EINVAL)
 		zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_INVALID, 1);
 	zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_COMMANDS, 1);
@@ -258,5 +263,8 @@ int zoc_vnet_tx(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
 		dev_core_stats_rx_dropped_inc(vnet->rep);
 	}
 	zoc_vq_complete(vq, chain->head, 0);
+	/* Dropped before the datapath: its time is the preparation's */
+	zoc_vnet_stage(vnet, ret ? ZOC_DEV_STAT_PREP_NS : ZOC_DEV_STAT_DONE_NS,
+		       at);
 	return 0;
 }

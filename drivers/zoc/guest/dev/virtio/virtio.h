@@ -479,6 +479,18 @@ static inline unsigned int zoc_vnet_pair(unsigned int index)
 	return index / 2;
 }
 
+/*
+ * A stage of a packet ends: its time, since @since, is counted in @stat
+ * (ZOC_DEV_STAT_*_NS); returns now, when the next begins.  0 and nothing
+ * counted if the packet is not timed (@since 0: zoc_vnet_stage_begin()).
+ */
+static inline u64 zoc_vnet_stage(struct zoc_vnet *vnet, unsigned int stat,
+				 u64 since)
+{
+	return since ? zoc_proxy_stage(vnet->pdev, stat, since) : 0;
+}
+
+u64 zoc_vnet_stage_begin(u64 since);
 void zoc_vnet_note_from_host(struct zoc_vnet *vnet, const void *data,
 			     unsigned int len, unsigned int pair);
 int zoc_vnet_tx(struct zoc_vnet *vnet, struct zoc_virtio_queue *vq,
