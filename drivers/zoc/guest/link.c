@@ -90,11 +90,6 @@ static LIST_HEAD(zoc_guest_links);
 static DEFINE_MUTEX(zoc_guest_links_mutex);
 static bool zoc_guest_standby;
 
-static u64 zoc_read64(__le64 *p)
-{
-	return le64_to_cpu(READ_ONCE(*p));
-}
-
 /* Map a host physical range, if it lies inside the window. */
 static void *zoc_guest_window(struct zoc_guest_link *ep, u64 addr, size_t len)
 {

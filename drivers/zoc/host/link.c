@@ -30,11 +30,6 @@
 
 #define ZOC_PROBE_TIMEOUT	(5 * HZ)
 
-static u64 zoc_read64(__le64 *p)
-{
-	return le64_to_cpu(READ_ONCE(*p));
-}
-
 /*
  * A control request of the service VM (the link answers pings): the
  * status to reply.  The link's receiving lock is held.

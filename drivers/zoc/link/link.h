@@ -360,11 +360,26 @@ struct zoc_dev_live *zoc_link_live_page(struct zoc_link *link,
 					unsigned int slot);
 void zoc_link_show(struct seq_file *s, struct zoc_link *link);
 
-/* Between link.c and queue.c */
+/* Between link.c, msg.c and queue.c, and for both ends' transports */
 static inline u32 zoc_read32(__le32 *p)
 {
 	return le32_to_cpu(READ_ONCE(*p));
 }
+
+static inline u64 zoc_read64(__le64 *p)
+{
+	return le64_to_cpu(READ_ONCE(*p));
+}
+
+/*
+ * Doorbells taken in the transport's context (an interrupt) per jiffy; the
+ * link polls for the rest in process context.  A peer that rings without
+ * end costs a counter and a pending bit per doorbell, not a drain.
+ */
+#define ZOC_LINK_IRQ_BUDGET	8
+
+bool zoc_link_drain(struct zoc_link *link);
+void zoc_link_poll(struct work_struct *work);
 
 void zoc_link_queues_init(struct zoc_link *link);
 void zoc_link_queues_format(struct zoc_link *link);
