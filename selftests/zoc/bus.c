@@ -197,6 +197,7 @@ static void bus_irq_case(struct __test_metadata *_metadata, const char *cmd)
 	EXPECT_EQ(0, ret) TH_LOG("%s: %s (see the kernel log)", cmd,
 				 ret == -ETIMEDOUT ? "an interrupt was lost" :
 				 ret == -EAGAIN ? "the test could not make its case" :
+				 ret == -EBUSY ? "one vector waited for another's handler" :
 				 strerror(-ret));
 	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev show t0 -s"));
 	EXPECT_NE(NULL, strstr(out, "state up")) TH_LOG("%s", out);
@@ -226,6 +227,18 @@ TEST_F_TIMEOUT(bus, irq_while_replayed, 300)
 	if (zoc_setup_skipped(_metadata))
 		return;
 	bus_irq_case(_metadata, "irq_replay t0 200");
+}
+
+/*
+ * Two vectors of one function at once: vector 0's handler raises vector
+ * 1 and waits for its handler, which another CPU must run meanwhile, as
+ * the bus serialises each vector's delivery, not the bus's.
+ */
+TEST_F_TIMEOUT(bus, irq_vectors_in_parallel, 300)
+{
+	if (zoc_setup_skipped(_metadata))
+		return;
+	bus_irq_case(_metadata, "irq_parallel t0 20");
 }
 
 /*

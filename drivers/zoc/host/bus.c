@@ -70,15 +70,22 @@ static int zoc_bus_read(struct pci_bus *bus, unsigned int devfn, int where,
 	return PCIBIOS_SUCCESSFUL;
 }
 
-/* MSI-X message control: only enable and function mask are writable. */
+/*
+ * MSI-X message control: only enable and function mask are writable.
+ * Under the function's MSI-X lock too, which the interrupt path reads it
+ * under.
+ */
 static void zoc_vfn_msix_ctrl(struct zoc_vfn *fn, u16 val)
 {
 	u8 *ctrl = fn->cfg + ZOC_BUS_MSIX_CAP + PCI_MSIX_FLAGS;
-	u16 old = get_unaligned_le16(ctrl);
+	u16 old;
 
+	raw_spin_lock(&fn->msix_lock);
+	old = get_unaligned_le16(ctrl);
 	val = (old & ~(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL)) |
 	      (val & (PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL));
 	put_unaligned_le16(val, ctrl);
+	raw_spin_unlock(&fn->msix_lock);
 }
 
 /* Only what a real function lets change: command bits, BAR0, MSI-X control. */
@@ -189,7 +196,6 @@ int zoc_host_bus_init(struct zoc_host *host)
 	raw_spin_lock_init(&b->cfg_lock);
 	mutex_init(&b->mutex);
 	init_irq_work(&b->irq_work, zoc_bus_irq_work);
-	raw_spin_lock_init(&b->deliver_lock);
 	INIT_WORK(&b->ack_work, zoc_bus_ack_work);
 	zoc_bus_outage_init(b);
 	for (slot = 0; slot < ZOC_BUS_SLOTS; slot++) {

@@ -83,10 +83,12 @@ struct zoc_vfn_kept {
  * @pdev: the PCI core's device, NULL once removed
  * @gone_work: removes @pdev once @dead
  * @probe_watchdog: makes it gone if its driver's probe waits too long
- * @msix_lock: protects @msix and @pba against the interrupt path
+ * @msix_lock: protects @msix, @pba and the MSI-X control word of @cfg
+ *	against the interrupt path; nests inside the bus's @cfg_lock
  * @msix: the MSI-X table: address low, high, data, vector control
  * @pba: pending bits of masked vectors
  * @irq_note: vectors the service VM raised, not delivered yet
+ * @irq_busy: vectors a CPU delivers now (msi.c)
  * @stats: enum zoc_stat counters kept by the bus
  * @rt_start: when the last doorbell message went (ktime_get_ns()), until
  *	an interrupt ends its round trip; 0 when none is timed
@@ -146,6 +148,7 @@ struct zoc_vfn {
 	u32 msix[ZOC_BUS_VECTORS][4];
 	unsigned long pba;
 	unsigned long irq_note;
+	unsigned long irq_busy;
 	atomic64_t stats[__ZOC_STAT_MAX];
 	atomic64_t rt_start;
 	/* unmaps and frees from any context race with the fence */
@@ -182,12 +185,12 @@ struct zoc_vfn {
  * @msi: its MSI irq domain
  * @msi_info: ... made with this, whose chip data is the bus
  * @cfg_lock: protects the functions' config space; the PCI core calls
- *	pci_ops under its own raw spinlock, so this one is raw too
+ *	pci_ops under its own raw spinlock, so this one is raw too.  A
+ *	function's MSI-X control word is written under its msix_lock too,
+ *	which the interrupt path reads it under
  * @mutex: serialises hot-plug and management
  * @irq_slots: slots with noted interrupts
  * @irq_work: delivers interrupts noted outside the doorbell handler
- * @deliver_lock: held by the one CPU that delivers interrupts; taken only
- *	with a trylock (msi.c)
  * @ack_work: asks the service VM to acknowledge the end of the models
  *	whose functions hold DMA pages
  * @dma_debugfs: its debugfs file of held pages
@@ -215,7 +218,6 @@ struct zoc_bus {
 	struct mutex mutex;
 	unsigned long irq_slots;
 	struct irq_work irq_work;
-	raw_spinlock_t deliver_lock;
 	struct work_struct ack_work;
 	struct dentry *dma_debugfs;
 	atomic64_t dma_released;

@@ -173,6 +173,8 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 	zoc_vfn_writes_reset(fn);
 	fn->dead = false;
 	fn->model_gone = false;
+	/* Against a delivery left over from the slot's last function */
+	raw_spin_lock_irq(&fn->msix_lock);
 	fn->pba = 0;
 	fn->irq_note = 0;
 	memset(fn->msix, 0, sizeof(fn->msix));
@@ -180,6 +182,7 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 	for (v = 0; v < ZOC_BUS_VECTORS; v++)
 		fn->msix[v][3] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
 	zoc_vfn_build_cfg(fn);
+	raw_spin_unlock_irq(&fn->msix_lock);
 
 	fn->region.start = fn->bar;
 	fn->region.size = fn->bar_size;

@@ -55,20 +55,21 @@ static void zoc_vfn_round_trip(struct zoc_vfn *fn)
 	atomic64_add(now - start, &fn->stats[ZOC_STAT_ROUND_TRIP_NS]);
 }
 
-/* Raise @vector, or leave it pending if masked.  Interrupts disabled. */
+/*
+ * Raise @vector, or leave it pending if masked.  Interrupts disabled.  The
+ * function's lock alone: the MSI-X control word changes under it too.
+ */
 static void zoc_vfn_fire(struct zoc_bus *b, struct zoc_vfn *fn,
 			 unsigned int vector)
 {
 	unsigned int virq = 0;
 	bool on;
 
-	raw_spin_lock(&b->cfg_lock);
 	raw_spin_lock(&fn->msix_lock);
 	on = zoc_vfn_msix_on(fn, vector);
 	if (!on)
 		__set_bit(vector, &fn->pba);
 	raw_spin_unlock(&fn->msix_lock);
-	raw_spin_unlock(&b->cfg_lock);
 	if (on)
 		virq = zoc_vfn_virq(b, fn, vector);
 	if (virq) {
@@ -99,14 +100,12 @@ void zoc_vfn_msix_replay(struct zoc_vfn *fn)
 	unsigned long flags, ready = 0;
 	unsigned int v;
 
-	raw_spin_lock_irqsave(&b->cfg_lock, flags);
-	raw_spin_lock(&fn->msix_lock);
+	raw_spin_lock_irqsave(&fn->msix_lock, flags);
 	for_each_set_bit(v, &fn->pba, ZOC_BUS_VECTORS)
 		if (zoc_vfn_msix_on(fn, v))
 			__set_bit(v, &ready);
 	fn->pba &= ~ready;
-	raw_spin_unlock(&fn->msix_lock);
-	raw_spin_unlock_irqrestore(&b->cfg_lock, flags);
+	raw_spin_unlock_irqrestore(&fn->msix_lock, flags);
 	if (!ready)
 		return;
 	for_each_set_bit(v, &ready, ZOC_BUS_VECTORS)
@@ -136,19 +135,46 @@ void zoc_host_bus_irq(struct zoc_bus *b, u32 slot, u32 vector)
 	zoc_bus_note(b, slot, vector);
 }
 
-/* Rounds of delivery a CPU makes for the others before it leaves the rest */
-#define ZOC_BUS_DELIVER_ROUNDS	8
+/*
+ * Deliveries a CPU makes beyond the notes it took (for other CPUs, or new
+ * notes) before it leaves the rest to its irq_work
+ */
+#define ZOC_BUS_DELIVER_AGAIN	8
 
-static void zoc_bus_deliver_noted(struct zoc_bus *b)
+/*
+ * Deliver @vector of @fn, whose note we took.  One CPU at a time for each
+ * vector: the flow handler drops an interrupt raised while the same one
+ * is handled on another CPU, and a driver that found its rings empty and
+ * is on its way out of its handler would never hear of the entries posted
+ * meanwhile.  A CPU that finds the vector being delivered elsewhere puts
+ * its note back for that CPU, which delivers it once more when done, if
+ * @again allows; else it notes it for the irq_work.
+ */
+static void zoc_vfn_deliver(struct zoc_bus *b, struct zoc_vfn *fn,
+			    unsigned int vector, unsigned int *again)
 {
-	unsigned long slots, notes;
-	unsigned int slot, v;
-
-	slots = xchg(&b->irq_slots, 0);
-	for_each_set_bit(slot, &slots, ZOC_BUS_SLOTS) {
-		notes = xchg(&b->fn[slot].irq_note, 0);
-		for_each_set_bit(v, &notes, ZOC_BUS_VECTORS)
-			zoc_vfn_fire(b, &b->fn[slot], v);
+	for (;;) {
+		if (!test_and_set_bit_lock(vector, &fn->irq_busy)) {
+			zoc_vfn_fire(b, fn, vector);
+			clear_bit_unlock(vector, &fn->irq_busy);
+		} else {
+			set_bit(vector, &fn->irq_note);
+		}
+		/*
+		 * Our unlock or note before the look at the other CPU's,
+		 * which that CPU orders the same way here: either the CPU
+		 * that delivers sees our note, or we see it gone and take
+		 * the note back.
+		 */
+		smp_mb__after_atomic();
+		if (test_bit(vector, &fn->irq_busy) ||
+		    !test_and_clear_bit(vector, &fn->irq_note))
+			return;
+		if (!*again) {
+			zoc_bus_note(b, fn->slot, vector);
+			return;
+		}
+		(*again)--;
 	}
 }
 
@@ -156,40 +182,38 @@ static void zoc_bus_deliver_noted(struct zoc_bus *b)
  * zoc_host_bus_deliver - deliver the interrupts noted
  * @b: the bus, or NULL
  *
- * One CPU delivers at a time.  The flow handler drops an interrupt raised
- * while the same interrupt is handled on another CPU: a driver that found
- * its rings empty and is on its way out of its handler would never hear
- * of the entries posted meanwhile.  So the CPU that delivers also delivers
- * what the others note meanwhile, and they leave it to that CPU.
+ * Delivers the vectors noted, each once, and a few more times at most for
+ * notes that came meanwhile; the rest is left to the irq_work.  Each
+ * vector is delivered on one CPU at a time (zoc_vfn_deliver()); no lock is
+ * shared by the vectors, and a vector another CPU noted meanwhile is
+ * delivered by that CPU.
  *
  * Context: hard interrupt context, or interrupts disabled.
  */
 void zoc_host_bus_deliver(struct zoc_bus *b)
 {
-	unsigned int round;
+	unsigned int again = ZOC_BUS_DELIVER_AGAIN;
+	unsigned long slots, notes;
+	unsigned int slot, v;
 
-	/* Nothing of ours to deliver: no barrier on the doorbell's path */
+	/* Nothing of ours to deliver: no atomic on the doorbell's path */
 	if (!b || !READ_ONCE(b->irq_slots))
 		return;
-	/*
-	 * Our notes before the look at the lock; pairs with the barrier
-	 * after the unlock: either the CPU that delivers sees them, or we
-	 * take the lock.
-	 */
-	smp_mb();
-	for (round = 0; READ_ONCE(b->irq_slots); round++) {
-		if (round == ZOC_BUS_DELIVER_ROUNDS) {
-			/* Notes keep coming: the rest once we returned. */
-			irq_work_queue(&b->irq_work);
-			return;
+	for (;;) {
+		slots = xchg(&b->irq_slots, 0);
+		for_each_set_bit(slot, &slots, ZOC_BUS_SLOTS) {
+			notes = xchg(&b->fn[slot].irq_note, 0);
+			for_each_set_bit(v, &notes, ZOC_BUS_VECTORS)
+				zoc_vfn_deliver(b, &b->fn[slot], v, &again);
 		}
-		if (!raw_spin_trylock(&b->deliver_lock))
+		if (!READ_ONCE(b->irq_slots))
 			return;
-		zoc_bus_deliver_noted(b);
-		raw_spin_unlock(&b->deliver_lock);
-		/* The unlock before the look at the notes made meanwhile */
-		smp_mb();
+		if (!again)
+			break;
+		again--;
 	}
+	/* Notes keep coming: the rest once we returned. */
+	irq_work_queue(&b->irq_work);
 }
 
 void zoc_bus_irq_work(struct irq_work *work)
@@ -234,9 +258,9 @@ static void zoc_msi_set_desc(msi_alloc_info_t *arg, struct msi_desc *desc)
 /*
  * The core replays an interrupt that came while it was disabled (after
  * enable_irq(), check_irq_resend()).  Through the bus's delivery, which
- * delivers one at a time, rather than the core's tasklet, which would run
- * the handler beside it: an interrupt the bus delivers meanwhile on
- * another CPU would be dropped (zoc_host_bus_deliver()).
+ * delivers a vector on one CPU at a time, rather than the core's tasklet,
+ * which would run the handler beside it: an interrupt the bus delivers
+ * meanwhile on another CPU would be dropped (zoc_vfn_deliver()).
  */
 static int zoc_msi_retrigger(struct irq_data *data)
 {

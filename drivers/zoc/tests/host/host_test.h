@@ -2,7 +2,7 @@
 /*
  * Test module of the ZOC host (zoc_host_test): one struct zht_link per
  * link of zoc_host, given by its test hooks, with the link's tests
- * (link.c) and its bus's (bus.c) in debugfs, zoc_host_test/link<N>/.
+ * (link.c) and its bus's (bus.c, irq.c) in debugfs, zoc_host_test/link<N>/.
  */
 #ifndef _ZOC_HOST_TEST_H
 #define _ZOC_HOST_TEST_H
@@ -85,5 +85,14 @@ void zht_link_receive(void *priv, const struct zoc_msg *msg);
 void zht_bus_debugfs(struct zht_link *l);
 int zht_bus_init(void);
 void zht_bus_exit(void);
+int zht_fn_start(struct pci_dev *pdev, int nvec, void __iomem **bar);
+void zht_fn_stop(struct pci_dev *pdev, void __iomem *bar);
+
+/* irq.c: the bus's interrupt tests, each on a bound test function */
+int zht_irq_test(struct pci_dev *pdev, u32 count);
+int zht_irq_race(struct pci_dev *pdev, u32 count);
+int zht_irq_replay(struct pci_dev *pdev, u32 count);
+int zht_irq_parallel(struct pci_dev *pdev, u32 count);
+int zht_irq_full(struct pci_dev *pdev, u32 unused);
 
 #endif /* _ZOC_HOST_TEST_H */

@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test module of the ZOC host: the virtual bus's interrupt tests, run
+ * through the debugfs file "bus" (bus.c): MSI-X of a test function, an
+ * interrupt raised while its handler runs on another CPU or while its
+ * vector is disabled, two vectors handled at once on two CPUs, and an
+ * interrupt raised while the link's ring is full.
+ */
+
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/iopoll.h>
+#include <linux/irq.h>
+#include <linux/kthread.h>
+#include <linux/pci.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <linux/stop_machine.h>
+#include <linux/wait.h>
+#include <linux/zoc_link.h>
+
+#include "../../link/link.h"
+#include "host_test.h"
+
+#define ZHT_IRQ_TIMEOUT		(5 * HZ)
+
+struct zht_irq_test {
+	atomic_t count;
+	wait_queue_head_t wq;
+};
+
+static irqreturn_t zht_irq_test_handler(int irq, void *data)
+{
+	struct zht_irq_test *t = data;
+
+	atomic_inc(&t->count);
+	wake_up(&t->wq);
+	return IRQ_HANDLED;
+}
+
+/*
+ * Vector 0 raised while masked: it must stay pending (the PBA, served by
+ * the bus in BAR0, says so) and come once unmasked.  @count interrupts
+ * came before it.
+ */
+static int zht_irq_pending(struct pci_dev *pdev, void __iomem *bar, int irq,
+			   struct zht_irq_test *t, u32 count)
+{
+	u32 pba_off;
+	int ret;
+	u64 pba;
+
+	pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_PBA, &pba_off);
+	if (pba_off & PCI_MSIX_PBA_BIR)
+		return -EPROTO;
+	pba_off &= PCI_MSIX_PBA_OFFSET;
+	/* Mask at the device at once, not lazily at the next one. */
+	irq_set_status_flags(irq, IRQ_DISABLE_UNLAZY);
+	disable_irq(irq);
+	writel(count, bar + SZ_4K);
+	/* The interrupt has nowhere to go: wait for it to be pending. */
+	ret = readq_poll_timeout(bar + pba_off, pba,
+				 pba & 1 || atomic_read(&t->count) > count,
+				 1000, jiffies_to_usecs(ZHT_IRQ_TIMEOUT));
+	if (!ret && atomic_read(&t->count) != count)
+		ret = -EPROTO;
+	enable_irq(irq);
+	irq_clear_status_flags(irq, IRQ_DISABLE_UNLAZY);
+	if (!ret && !wait_event_timeout(t->wq, atomic_read(&t->count) > count,
+					ZHT_IRQ_TIMEOUT))
+		ret = -ETIMEDOUT;
+	return ret;
+}
+
+/*
+ * MSI-X of the test function, whose doorbell i (at 4 KiB) is shadowed at
+ * 6 KiB and raises vector i: @count interrupts delivered one by one, each
+ * after its shadow; one raised while masked stays pending and comes when
+ * unmasked.
+ */
+int zht_irq_test(struct pci_dev *pdev, u32 count)
+{
+	struct zht_irq_test t;
+	void __iomem *bar;
+	int ret, irq;
+	u32 i;
+
+	atomic_set(&t.count, 0);
+	init_waitqueue_head(&t.wq);
+	ret = zht_fn_start(pdev, 1, &bar);
+	if (ret)
+		return ret;
+	irq = pci_irq_vector(pdev, 0);
+	ret = request_irq(irq, zht_irq_test_handler, 0, "zoc-irq-test", &t);
+	if (ret)
+		goto out_stop;
+	for (i = 0; i < count && !ret; i++) {
+		writel(i, bar + SZ_4K);
+		if (!wait_event_timeout(t.wq, atomic_read(&t.count) > i,
+					ZHT_IRQ_TIMEOUT))
+			ret = -ETIMEDOUT;
+		/* The model shadowed the value before raising the vector. */
+		else if (readl(bar + SZ_4K + SZ_2K) != i)
+			ret = -EPROTO;
+	}
+	if (!ret)
+		ret = zht_irq_pending(pdev, bar, irq, &t, count);
+	free_irq(irq, &t);
+out_stop:
+	zht_fn_stop(pdev, bar);
+	return ret;
+}
+
+/* How long the race test's handler stays in, past its look at the shadow */
+#define ZHT_RACE_HOLD_US	2000
+#define ZHT_RACE_TIMEOUT	HZ
+
+/**
+ * struct zht_race - the interrupt race test
+ * @link: the function's link, whose data queues the reader takes too
+ * @bar: the function's BAR0
+ * @shadow: the shadow register of doorbell 0
+ * @seen: what the handler last read there
+ * @busy: the handler runs
+ * @cpu: the CPU it last ran on
+ * @runs: how many times it ran
+ * @irq: the interrupt
+ * @enable: the reader is to enable @irq (the replay test); it takes the
+ *	request with xchg() before it enables, so none is lost
+ */
+struct zht_race {
+	struct zoc_link *link;
+	void __iomem *bar;
+	void __iomem *shadow;
+	u32 seen;
+	bool busy;
+	int cpu;
+	atomic_t runs;
+	int irq;
+	int enable;
+};
+
+static irqreturn_t zht_race_handler(int irq, void *data)
+{
+	struct zht_race *r = data;
+
+	WRITE_ONCE(r->busy, true);
+	WRITE_ONCE(r->cpu, smp_processor_id());
+	atomic_inc(&r->runs);
+	WRITE_ONCE(r->seen, readl(r->shadow));
+	/*
+	 * As a driver leaving its handler after it found its ring empty:
+	 * an interrupt raised from now on is for news it has not seen.
+	 */
+	udelay(ZHT_RACE_HOLD_US);
+	WRITE_ONCE(r->busy, false);
+	return IRQ_HANDLED;
+}
+
+/*
+ * Forwarded reads, each taking off the control ring what came meanwhile,
+ * and the data queues taken here as if their vectors fired on this CPU
+ */
+static int zht_race_reader_fn(void *data)
+{
+	struct zht_race *r = data;
+	unsigned int q;
+
+	while (!kthread_should_stop()) {
+		readq(r->bar);
+		/* as a vector's handler does: interrupts off */
+		local_irq_disable();
+		for (q = 0; q < zoc_link_nr_queues(r->link); q++)
+			zoc_link_queue_doorbell(r->link, q);
+		local_irq_enable();
+		if (xchg(&r->enable, 0))
+			enable_irq(r->irq);
+		cond_resched();
+	}
+	return 0;
+}
+
+/* How long the replay test lets an interrupt find its vector disabled */
+#define ZHT_REPLAY_WAIT_US	1000
+
+/*
+ * Raise @i while the handler may still run, and wait for the handler to
+ * see it.  Return: whether it was raised while the handler ran on
+ * another CPU, or -ETIMEDOUT.
+ */
+static int zht_race_raise(struct zht_race *r, u32 i)
+{
+	unsigned long deadline = jiffies + ZHT_RACE_TIMEOUT;
+	bool overlap;
+
+	writel(i, r->bar + SZ_4K);
+	overlap = READ_ONCE(r->busy) && READ_ONCE(r->cpu) != smp_processor_id();
+	while (READ_ONCE(r->seen) != i) {
+		readq(r->bar);
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+	}
+	return overlap;
+}
+
+/*
+ * Raise @i while the vector is disabled, so that the core keeps it
+ * pending; have the reader enable it on the other CPU, where the core
+ * replays it (check_irq_resend()); and as soon as the handler runs it
+ * there, raise @i + 1, which must come too.
+ */
+static int zht_race_replay(struct zht_race *r, u32 i)
+{
+	unsigned long deadline = jiffies + ZHT_RACE_TIMEOUT;
+	u64 end;
+
+	disable_irq(r->irq);
+	writel(i, r->bar + SZ_4K);
+	/*
+	 * The model shadows the value, then raises the vector: a forwarded
+	 * read once the shadow shows it is answered after the interrupt's
+	 * message, which is delivered, and kept pending, as the read returns
+	 * (or on the reader's CPU, if it took the message: a while more).
+	 */
+	while (readl(r->shadow) != i) {
+		readq(r->bar);
+		if (time_after(jiffies, deadline)) {
+			enable_irq(r->irq);
+			return -ETIMEDOUT;
+		}
+	}
+	end = ktime_get_ns() + ZHT_REPLAY_WAIT_US * NSEC_PER_USEC;
+	do {
+		readq(r->bar);
+	} while (ktime_get_ns() < end);
+	WRITE_ONCE(r->enable, 1);
+	while (READ_ONCE(r->seen) != i) {
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	return zht_race_raise(r, i + 1);
+}
+
+/*
+ * Vector 0 raised @count times, each once the handler saw the value
+ * before, while the handler may still run.  This thread and a reader on
+ * another CPU both take messages off the link with forwarded reads, so
+ * the handler runs on either CPU, and an interrupt often comes on one CPU
+ * while its handler runs on the other: the bus must deliver each one.
+ * With @replay, every other one is raised while the vector is disabled
+ * and replayed by the core when the reader enables it (an nvme timeout's
+ * poll does that), and the next one raised while the replay runs.
+ * -ETIMEDOUT if one is lost, -EOPNOTSUPP with a single CPU, -EAGAIN if
+ * @count (at least 100) interrupts never overlapped a handler.
+ */
+static int zht_irq_race_run(struct pci_dev *pdev, u32 count, bool replay)
+{
+	struct zht_link *l = zht_link_of(pdev);
+	struct zht_race r = { .cpu = -1 };
+	struct task_struct *reader;
+	unsigned int overlaps = 0;
+	void __iomem *bar;
+	int ret, cpu;
+	u32 i;
+
+	if (!l)
+		return -ENODEV;
+	r.link = l->link;
+	ret = zht_fn_start(pdev, 1, &bar);
+	if (ret)
+		return ret;
+	r.bar = bar;
+	r.shadow = bar + SZ_4K + SZ_2K;
+	r.irq = pci_irq_vector(pdev, 0);
+	ret = request_irq(r.irq, zht_race_handler, 0, "zoc-irq-race", &r);
+	if (ret)
+		goto out_stop;
+	migrate_disable();
+	cpus_read_lock();
+	cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	reader = ERR_PTR(-EOPNOTSUPP);
+	if (cpu < nr_cpu_ids)
+		reader = kthread_create_on_cpu(zht_race_reader_fn, &r, cpu,
+					       "zoc-race/%u");
+	cpus_read_unlock();
+	ret = PTR_ERR_OR_ZERO(reader);
+	if (!ret)
+		wake_up_process(reader);
+	for (i = 1; i + replay <= count && ret >= 0; i += 1 + replay) {
+		ret = replay ? zht_race_replay(&r, i) : zht_race_raise(&r, i);
+		overlaps += ret > 0;
+	}
+	if (!IS_ERR(reader))
+		kthread_stop(reader);
+	migrate_enable();
+	/* A vector the reader was to enable, but it stopped first */
+	if (READ_ONCE(r.enable))
+		enable_irq(r.irq);
+	/* A run that never raced proves nothing. */
+	ret = min(ret, 0);
+	if (!ret && count >= 100 && !overlaps)
+		ret = -EAGAIN;
+	free_irq(r.irq, &r);
+	pr_info("zoc_host_test: %s: irq_%s: %u of %u raised while the handler ran on another CPU, %u handled%s\n",
+		pci_name(pdev), replay ? "replay" : "race", overlaps,
+		i - 1, atomic_read(&r.runs),
+		ret == -ETIMEDOUT ? ", the last one lost" : "");
+out_stop:
+	zht_fn_stop(pdev, bar);
+	return ret;
+}
+
+int zht_irq_race(struct pci_dev *pdev, u32 count)
+{
+	return zht_irq_race_run(pdev, count, false);
+}
+
+int zht_irq_replay(struct pci_dev *pdev, u32 count)
+{
+	return zht_irq_race_run(pdev, count, true);
+}
+
+/* How long vector 0's handler waits for vector 1's in the parallel test */
+#define ZHT_PARALLEL_HOLD_NS	(100 * NSEC_PER_MSEC)
+
+/**
+ * struct zht_parallel - two vectors of one function handled at once
+ * @link: the function's link, whose data queues both CPUs take
+ * @bar: the function's BAR0
+ * @round: the round, rung on doorbell 1 by vector 0's handler
+ * @first: vector 0's handler ran
+ * @second: vector 1's handler ran
+ * @seen: the round vector 1's handler last read in its shadow register
+ * @met: vector 0's handler saw vector 1's of its round meanwhile
+ */
+struct zht_parallel {
+	struct zoc_link *link;
+	void __iomem *bar;
+	u32 round;
+	atomic_t first;
+	atomic_t second;
+	u32 seen;
+	atomic_t met;
+};
+
+/*
+ * Vector 0: ring doorbell 1, which raises vector 1, and stay in until its
+ * handler ran for this round, which can only be on another CPU: this one
+ * has interrupts off.
+ */
+static irqreturn_t zht_parallel_first(int irq, void *data)
+{
+	struct zht_parallel *p = data;
+	u64 end = ktime_get_ns() + ZHT_PARALLEL_HOLD_NS;
+	u32 round = READ_ONCE(p->round);
+
+	writel(round, p->bar + SZ_4K + 4);
+	while (READ_ONCE(p->seen) != round && ktime_get_ns() < end)
+		cpu_relax();
+	if (READ_ONCE(p->seen) == round)
+		atomic_inc(&p->met);
+	atomic_inc(&p->first);
+	return IRQ_HANDLED;
+}
+
+/* Vector 1: the model shadowed the round before it raised the vector. */
+static irqreturn_t zht_parallel_second(int irq, void *data)
+{
+	struct zht_parallel *p = data;
+
+	WRITE_ONCE(p->seen, readl(p->bar + SZ_4K + SZ_2K + 4));
+	atomic_inc(&p->second);
+	return IRQ_HANDLED;
+}
+
+/* Forwarded reads and the data queues, as zht_race_reader_fn() */
+static void zht_parallel_take(struct zht_parallel *p)
+{
+	unsigned int q;
+
+	readq(p->bar);
+	local_irq_disable();
+	for (q = 0; q < zoc_link_nr_queues(p->link); q++)
+		zoc_link_queue_doorbell(p->link, q);
+	local_irq_enable();
+}
+
+static int zht_parallel_reader_fn(void *data)
+{
+	struct zht_parallel *p = data;
+
+	while (!kthread_should_stop()) {
+		zht_parallel_take(p);
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Vector 0 raised @count times; its handler raises vector 1 and waits for
+ * its handler, while this thread and a reader on another CPU take the
+ * link's messages.  Vectors are delivered one CPU at a time each, not one
+ * CPU at a time for the whole bus: vector 1 must be handled on the other
+ * CPU while vector 0's handler runs.  -EBUSY if that happened in fewer
+ * than 9 rounds of 10, -ETIMEDOUT if an interrupt of either vector was
+ * lost, -EOPNOTSUPP with one CPU, -EINVAL for fewer than 10 rounds.
+ */
+int zht_irq_parallel(struct pci_dev *pdev, u32 count)
+{
+	struct zht_link *l = zht_link_of(pdev);
+	struct zht_parallel p = { };
+	struct task_struct *reader;
+	unsigned long deadline;
+	int ret, cpu, irq0, irq1;
+	u32 i;
+
+	if (!l)
+		return -ENODEV;
+	if (count < 10)
+		return -EINVAL;
+	p.link = l->link;
+	ret = zht_fn_start(pdev, 2, &p.bar);
+	if (ret)
+		return ret;
+	irq0 = pci_irq_vector(pdev, 0);
+	irq1 = pci_irq_vector(pdev, 1);
+	ret = request_irq(irq1, zht_parallel_second, 0, "zoc-irq-second", &p);
+	if (ret)
+		goto out_stop;
+	ret = request_irq(irq0, zht_parallel_first, 0, "zoc-irq-first", &p);
+	if (ret)
+		goto out_free1;
+	migrate_disable();
+	cpus_read_lock();
+	cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	reader = ERR_PTR(-EOPNOTSUPP);
+	if (cpu < nr_cpu_ids)
+		reader = kthread_create_on_cpu(zht_parallel_reader_fn, &p, cpu,
+					       "zoc-parallel/%u");
+	cpus_read_unlock();
+	ret = PTR_ERR_OR_ZERO(reader);
+	if (!ret)
+		wake_up_process(reader);
+	for (i = 1; i <= count && !ret; i++) {
+		WRITE_ONCE(p.round, i);
+		writel(i, p.bar + SZ_4K);
+		deadline = jiffies + ZHT_RACE_TIMEOUT;
+		/* Each round's vector 1 too: none is lost, if late */
+		while (atomic_read(&p.first) < i ||
+		       READ_ONCE(p.seen) != i) {
+			zht_parallel_take(&p);
+			if (time_after(jiffies, deadline)) {
+				ret = -ETIMEDOUT;
+				break;
+			}
+			cond_resched();
+		}
+	}
+	if (!IS_ERR(reader))
+		kthread_stop(reader);
+	migrate_enable();
+	if (!ret && atomic_read(&p.met) * 10 < count * 9)
+		ret = -EBUSY;
+	pr_info("zoc_host_test: %s: irq_parallel: %d of %u handled while the other vector's handler ran, %d second handled%s\n",
+		pci_name(pdev), atomic_read(&p.met), count,
+		atomic_read(&p.second),
+		ret == -ETIMEDOUT ? ", an interrupt lost" : "");
+	free_irq(irq0, &p);
+out_free1:
+	free_irq(irq1, &p);
+out_stop:
+	zht_fn_stop(pdev, p.bar);
+	return ret;
+}
+
+/* How long the ring-full test may hold every CPU */
+#define ZHT_FULL_HOLD_NS	(1500 * NSEC_PER_MSEC)
+#define ZHT_FULL_STEP_NS	(100 * NSEC_PER_MSEC)
+/* How long a doorbell's interrupt may take to reach the ring after it */
+#define ZHT_FULL_SETTLE_NS	(20 * NSEC_PER_MSEC)
+/* Interrupts refused on the full ring before the one that must come */
+#define ZHT_FULL_REFUSED	4
+
+/**
+ * struct zht_full - the ring-full test, while every CPU is held
+ * @link: the function's link
+ * @bar: its BAR0
+ * @refused: interrupts the service VM raised whose message did not fit
+ * @ret: 0, -ETIMEDOUT if the service VM stopped taking doorbells, or
+ *	-EAGAIN if the ring never filled
+ */
+struct zht_full {
+	struct zoc_link *link;
+	void __iomem *bar;
+	u32 refused;
+	int ret;
+};
+
+/* Messages waiting on ring @r, which the host takes from */
+static u32 zht_ring_fill(const struct zoc_ring *r)
+{
+	return r->broken ? 0 : le32_to_cpu(READ_ONCE(r->hdr->prod)) - r->cons;
+}
+
+/*
+ * Messages waiting on the rings the host takes from: the control ring and
+ * the data queues, where the interrupts go if the link has some.
+ */
+static u32 zht_full_fill(struct zoc_link *link)
+{
+	unsigned int i, n = zoc_link_nr_queues(link);
+	u32 fill = zht_ring_fill(&link->rx);
+
+	for (i = 0; i < n; i++)
+		fill += zht_ring_fill(&link->queue[i].rx);
+	return fill;
+}
+
+/*
+ * Whether the ring grew past @fill: the model shadows a doorbell's value
+ * before it raises the vector, so its message may come a while after the
+ * shadow showed the value.
+ */
+static bool zht_full_grew(struct zoc_link *link, u32 fill)
+{
+	u64 end = ktime_get_ns() + ZHT_FULL_SETTLE_NS;
+
+	do {
+		if (zht_full_fill(link) != fill)
+			return true;
+	} while (ktime_get_ns() < end);
+	return false;
+}
+
+/* Write @val to doorbell @db; wait for its shadow to show it. */
+static int zht_full_ring(struct zht_full *f, unsigned int db, u32 val)
+{
+	u64 end = ktime_get_ns() + ZHT_FULL_STEP_NS;
+
+	writel(val, f->bar + SZ_4K + db * 4);
+	while (readl(f->bar + SZ_4K + SZ_2K + db * 4) != val)
+		if (ktime_get_ns() > end)
+			return -ETIMEDOUT;
+	return 0;
+}
+
+/*
+ * With every CPU held (nothing takes the link's messages), doorbell 0 is
+ * written until the interrupts it raises stop fitting on the ring; then
+ * doorbell 1, whose vector's message must not fit either.
+ */
+static int zht_full_fn(void *data)
+{
+	u64 end = ktime_get_ns() + ZHT_FULL_HOLD_NS;
+	struct zht_full *f = data;
+	u32 i, fill;
+
+	for (i = 1; f->refused < ZHT_FULL_REFUSED; i++) {
+		fill = zht_full_fill(f->link);
+		f->ret = zht_full_ring(f, 0, i);
+		if (f->ret)
+			return 0;
+		/* Taken and answered, but its interrupt found no room */
+		if (!zht_full_grew(f->link, fill))
+			f->refused++;
+		if (ktime_get_ns() > end) {
+			f->ret = -EAGAIN;
+			return 0;
+		}
+	}
+	fill = zht_full_fill(f->link);
+	f->ret = zht_full_ring(f, 1, i);
+	if (!f->ret && zht_full_grew(f->link, fill))
+		f->ret = -EAGAIN;
+	return 0;
+}
+
+struct zht_full_irq {
+	void __iomem *shadow;
+	u32 seen;
+	wait_queue_head_t wq;
+};
+
+static irqreturn_t zht_full_handler(int irq, void *data)
+{
+	struct zht_full_irq *v = data;
+
+	WRITE_ONCE(v->seen, readl(v->shadow));
+	wake_up(&v->wq);
+	return IRQ_HANDLED;
+}
+
+/*
+ * An interrupt the service VM raised while the link's ring was full must
+ * still come once the host takes its messages again.  -ETIMEDOUT if it
+ * does not; -EAGAIN if the ring never filled.
+ */
+int zht_irq_full(struct pci_dev *pdev, u32 unused)
+{
+	struct zht_link *l = zht_link_of(pdev);
+	struct zht_full_irq v[2] = {};
+	struct zht_full f = {};
+	int ret, i;
+
+	if (!l)
+		return -ENODEV;
+	ret = zht_fn_start(pdev, 2, &f.bar);
+	if (ret)
+		return ret;
+	f.link = l->link;
+	for (i = 0; i < 2; i++) {
+		v[i].shadow = f.bar + SZ_4K + SZ_2K + i * 4;
+		init_waitqueue_head(&v[i].wq);
+		ret = request_irq(pci_irq_vector(pdev, i), zht_full_handler, 0,
+				  "zoc-irq-full", &v[i]);
+		if (ret)
+			goto out_irqs;
+	}
+	ret = stop_machine(zht_full_fn, &f, NULL) ?: f.ret;
+	if (!ret && !wait_event_timeout(v[1].wq, READ_ONCE(v[1].seen) != 0,
+					ZHT_IRQ_TIMEOUT))
+		ret = -ETIMEDOUT;
+	pr_info("zoc_host_test: %s: irq_full: %u interrupts found the ring full%s\n",
+		pci_name(pdev), f.refused,
+		ret == -ETIMEDOUT ? ", the last one never came" : "");
+out_irqs:
+	while (i--)
+		free_irq(pci_irq_vector(pdev, i), &v[i]);
+	zht_fn_stop(pdev, f.bar);
+	return ret;
+}
