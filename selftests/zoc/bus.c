@@ -17,7 +17,13 @@
  * function stall too, not go.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/pci_regs.h>
+#include <linux/types.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "zoc_disk.h"
@@ -251,6 +257,75 @@ TEST_F_TIMEOUT(bus, irq_on_a_full_ring, 300)
 	if (zoc_setup_skipped(_metadata))
 		return;
 	bus_irq_case(_metadata, "irq_full t0");
+}
+
+/* A word of @fd, a function's config space, at @off; -1 on error. */
+static int bus_cfg_read16(int fd, off_t off)
+{
+	__u16 v;
+
+	return pread(fd, &v, sizeof(v), off) == sizeof(v) ? v : -1;
+}
+
+static int bus_cfg_write16(int fd, off_t off, __u16 v)
+{
+	return pwrite(fd, &v, sizeof(v), off) == sizeof(v) ? 0 : -1;
+}
+
+/* The offset of @fd's MSI-X capability, or 0. */
+static int bus_cfg_msix(int fd)
+{
+	int pos = bus_cfg_read16(fd, PCI_CAPABILITY_LIST) & 0xfc;
+	int hops, id;
+
+	for (hops = 0; pos && hops < 48; hops++) {
+		id = bus_cfg_read16(fd, pos);
+		if (id < 0)
+			return 0;
+		if ((id & 0xff) == PCI_CAP_ID_MSIX)
+			return pos;
+		pos = (id >> 8) & 0xfc;
+	}
+	return 0;
+}
+
+/*
+ * The MSI-X capability's header (its ID and next pointer) is read-only: a
+ * 16-bit write there leaves Message Control, which follows it, as it was
+ * (MSI-X enabled stays enabled).  A 32-bit write over both sets it.
+ */
+TEST_F_TIMEOUT(bus, msix_header_read_only, 300)
+{
+	char out[1024], dir[256], path[320];
+	int fd, cap, ctrl, head;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	ASSERT_EQ(0, zoc_ctl(out, sizeof(out), "dev add test name t0"))
+		TH_LOG("%s", out);
+	zoc_fn_dir("t0", dir, sizeof(dir));
+	ASSERT_NE(0, dir[0]) TH_LOG("t0 has no PCI function");
+	snprintf(path, sizeof(path), "%s/config", dir);
+	fd = open(path, O_RDWR);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", path, strerror(errno));
+	cap = bus_cfg_msix(fd);
+	ASSERT_NE(0, cap) TH_LOG("no MSI-X capability in %s", path);
+	ctrl = bus_cfg_read16(fd, cap + PCI_MSIX_FLAGS);
+	head = bus_cfg_read16(fd, cap);
+	ASSERT_LE(0, ctrl);
+	ASSERT_LE(0, head);
+	ASSERT_EQ(0, bus_cfg_write16(fd, cap + PCI_MSIX_FLAGS,
+				     ctrl | PCI_MSIX_FLAGS_ENABLE));
+	EXPECT_TRUE(bus_cfg_read16(fd, cap + PCI_MSIX_FLAGS) &
+		    PCI_MSIX_FLAGS_ENABLE);
+	ASSERT_EQ(0, bus_cfg_write16(fd, cap, head));
+	EXPECT_EQ(head, bus_cfg_read16(fd, cap));
+	EXPECT_TRUE(bus_cfg_read16(fd, cap + PCI_MSIX_FLAGS) &
+		    PCI_MSIX_FLAGS_ENABLE)
+		TH_LOG("a write to the capability's header disabled MSI-X");
+	ASSERT_EQ(0, bus_cfg_write16(fd, cap + PCI_MSIX_FLAGS, ctrl));
+	EXPECT_EQ(ctrl, bus_cfg_read16(fd, cap + PCI_MSIX_FLAGS));
+	close(fd);
 }
 
 #define STALL_REGS	8	/* written while stalled: below the 16 kept */

@@ -115,8 +115,9 @@ static int zoc_bus_write(struct pci_bus *bus, unsigned int devfn, int where,
 	} else if (where == PCI_BASE_ADDRESS_1 && size == 4) {
 		put_unaligned_le32(val, fn->cfg + PCI_BASE_ADDRESS_1);
 	} else if (fn->image.msix_vectors &&
-		   (where == ZOC_BUS_MSIX_CAP + PCI_MSIX_FLAGS ||
-		    where == ZOC_BUS_MSIX_CAP) && size >= 2) {
+		   ((where == ZOC_BUS_MSIX_CAP + PCI_MSIX_FLAGS && size >= 2) ||
+		    (where == ZOC_BUS_MSIX_CAP && size == 4))) {
+		/* Over the capability's header, which is read-only, too */
 		zoc_vfn_msix_ctrl(fn, where == ZOC_BUS_MSIX_CAP ? val >> 16 : val);
 		replay = true;
 	}
