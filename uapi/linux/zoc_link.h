@@ -694,6 +694,9 @@ struct zoc_dev_image {
 /* Bytes of writes block devices read in place in host memory, no copy */
 #define ZOC_DEV_STAT_IN_PLACE_BYTES 15
 
+/* MSI-X vectors a device may have (struct zoc_dev_image's msix_vectors) */
+#define ZOC_DEV_VECTORS		64
+
 /**
  * struct zoc_dev_page - the link area's page of one slot
  * @image: written by the service VM before it answers ZOC_CTRL_DEV_CREATE
@@ -711,6 +714,13 @@ struct zoc_dev_image {
  *	full barrier and a check that @gone is zero; the host reads it after
  *	setting @gone and a full barrier, so either the copy sees @gone or
  *	the host sees the copy
+ * @irq_queues: written by the host: for each MSI-X vector, the data
+ *	queues (bit N: queue N, numbered as in a doorbell's tag) bound to
+ *	the online host CPUs its affinity names, or 0 for no preference.
+ *	The service VM posts the vector's ZOC_MSG_IRQ on the queue of the
+ *	device's last doorbell if it is one of them (or with 0), else on
+ *	the first.  Any value is safe: the service VM takes the queue modulo
+ *	its queues
  * @reserved1: zero
  * @db: written by the host: the last value of each doorbell
  * @shadow: written by the service VM: the shadows of ZOC_REGION_SHADOW
@@ -723,7 +733,8 @@ struct zoc_dev_page {
 	__le64 db_pending;
 	__le32 gone;
 	__u32 copying;
-	__le64 reserved1[30];
+	__le16 irq_queues[ZOC_DEV_VECTORS];
+	__le64 reserved1[14];
 	__le32 db[ZOC_DEV_DOORBELLS];
 	__u8 shadow[ZOC_DEV_SHADOW_SIZE];
 };

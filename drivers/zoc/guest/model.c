@@ -201,6 +201,9 @@ EXPORT_SYMBOL_GPL(zoc_proxy_dma_write);
  * @vector: its vector
  *
  * Writes to host memory made before are visible to the host's handler.
+ * The message goes on the data queue of the device's last doorbell if
+ * the host named none for the vector or named that one among them (the
+ * queues of its affinity's CPUs), else on the first it named.
  * A message that finds the link's ring full is sent again at the link's
  * next tick: a driver that waits for the interrupt (virtio's do, for ever)
  * gets it late, never not at all.
@@ -212,16 +215,22 @@ EXPORT_SYMBOL_GPL(zoc_proxy_dma_write);
 int zoc_proxy_irq(struct zoc_pdev *pdev, unsigned int vector)
 {
 	struct zoc_msg msg = {};
+	u32 queue;
+	u16 queues;
 	int ret;
 
-	if (vector >= BITS_PER_LONG)
+	if (vector >= BITS_PER_LONG || vector >= ZOC_DEV_VECTORS)
 		return -EINVAL;
 	msg.hdr.type = ZOC_MSG_IRQ;
 	msg.hdr.len = cpu_to_le16(sizeof(msg.irq));
 	msg.hdr.dev = cpu_to_le32(pdev->slot);
 	msg.irq.vector = cpu_to_le32(vector);
-	ret = zoc_guest_link_post_queue(pdev->proxy->ep,
-					READ_ONCE(pdev->queue_hint), &msg);
+	/* That of the CPU that rang, if the vector's affinity names it */
+	queues = le16_to_cpu(READ_ONCE(pdev->page->irq_queues[vector]));
+	queue = READ_ONCE(pdev->queue_hint);
+	if (queues && (queue >= BITS_PER_TYPE(queues) || !(queues & BIT(queue))))
+		queue = __ffs(queues);
+	ret = zoc_guest_link_post_queue(pdev->proxy->ep, queue, &msg);
 	if (ret == -ENOSPC) {
 		set_bit(vector, &pdev->irq_retry);
 		return 0;

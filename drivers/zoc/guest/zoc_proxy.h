@@ -155,9 +155,10 @@ struct zoc_proxy_model {
  *	again at the link's next tick
  * @req_lock: its model's callbacks for the host's requests (register
  *	accesses, doorbells) run under it, one at a time
- * @queue_hint: the tag of its last doorbell message, the host CPU that
- *	sent it: its interrupts go on the data queue that picks (any value
- *	is safe, the link takes it modulo its queues)
+ * @queue_hint: the tag of its last doorbell message, the data queue of
+ *	the host CPU that sent it: its interrupts go there unless the host
+ *	named other queues for the vector (any value is safe, the link
+ *	takes it modulo its queues)
  * @live: the slot's live record in the link area (live.c)
  * @live_seq: the sequence number of the newer copy in @live
  *

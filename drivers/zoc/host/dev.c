@@ -183,6 +183,8 @@ static int zoc_bus_plug(struct zoc_bus *b, struct zoc_vfn *fn)
 		fn->msix[v][3] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
 	zoc_vfn_build_cfg(fn);
 	raw_spin_unlock_irq(&fn->msix_lock);
+	/* No CPU asked for yet: the queue of the last doorbell */
+	memset(fn->page->irq_queues, 0, sizeof(fn->page->irq_queues));
 
 	fn->region.start = fn->bar;
 	fn->region.size = fn->bar_size;

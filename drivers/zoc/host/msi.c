@@ -7,6 +7,7 @@
  * vector stays pending until unmasked.
  */
 
+#include <linux/cpumask.h>
 #include <linux/irq.h>
 #include <linux/irq_work.h>
 #include <linux/irqdomain.h>
@@ -20,6 +21,9 @@
 #include "bus.h"
 
 #define ZOC_BUS_MSI_ADDR	0xfee00000
+
+static_assert(ZOC_BUS_VECTORS <= ZOC_DEV_VECTORS);
+static_assert(ZOC_LINK_MAX_QUEUES <= 16);
 
 static bool zoc_vfn_msix_on(struct zoc_vfn *fn, unsigned int vector)
 {
@@ -239,10 +243,33 @@ static void zoc_msi_compose(struct irq_data *data, struct msi_msg *msg)
 	msg->data = data->hwirq;
 }
 
+/*
+ * A vector is delivered on the CPU that takes its message off the link:
+ * tell the service VM which data queues are bound to the online CPUs of
+ * @mask, or to all its CPUs if @force (struct zoc_dev_page's irq_queues),
+ * as an MSI message names its CPU.  It posts the vector's messages on the
+ * queue of the CPU that rang last if that is one of them, else on the
+ * first.  Queues past the 16 the page names (with no transport's map, a
+ * queue per CPU) are not named: with none named, the vector follows the
+ * last doorbell.
+ */
 static int zoc_msi_set_affinity(struct irq_data *data,
 				const struct cpumask *mask, bool force)
 {
-	/* Delivered on the CPU that takes the link's doorbell. */
+	struct zoc_bus *b = irq_data_get_irq_chip_data(data);
+	struct zoc_vfn *fn = &b->fn[data->hwirq / ZOC_BUS_VECTORS];
+	unsigned int cpu, queue;
+	u16 queues = 0;
+
+	for_each_cpu(cpu, mask) {
+		if (!force && !cpu_online(cpu))
+			continue;
+		queue = zoc_host_link_cpu_queue(b->host, cpu);
+		if (queue < BITS_PER_TYPE(queues))
+			queues |= BIT(queue);
+	}
+	WRITE_ONCE(fn->page->irq_queues[data->hwirq % ZOC_BUS_VECTORS],
+		   cpu_to_le16(queues));
 	irq_data_update_effective_affinity(data, mask);
 	return IRQ_SET_MASK_OK;
 }
@@ -279,7 +306,38 @@ static struct irq_chip zoc_msi_chip = {
 	.irq_retrigger		= zoc_msi_retrigger,
 };
 
+/*
+ * As the MSI core's own, and the affinity is set at once from process
+ * context (IRQ_MOVE_PCNTXT): no ack of ours would apply a pending move.
+ */
+static int zoc_msi_init(struct irq_domain *domain,
+			struct msi_domain_info *info, unsigned int virq,
+			irq_hw_number_t hwirq, msi_alloc_info_t *arg)
+{
+	irq_domain_set_hwirq_and_chip(domain, virq, hwirq, info->chip,
+				      info->chip_data);
+	__irq_set_handler(virq, info->handler, 0, info->handler_name);
+	irq_set_status_flags(virq, IRQ_MOVE_PCNTXT);
+	return 0;
+}
+
+/* A vector freed: no queue named for the next one of that number. */
+static void zoc_msi_free(struct irq_domain *domain,
+			 struct msi_domain_info *info, unsigned int virq)
+{
+	struct irq_data *data = irq_domain_get_irq_data(domain, virq);
+	struct zoc_bus *b = info->chip_data;
+	struct zoc_vfn *fn;
+
+	if (!data)
+		return;
+	fn = &b->fn[data->hwirq / ZOC_BUS_VECTORS];
+	WRITE_ONCE(fn->page->irq_queues[data->hwirq % ZOC_BUS_VECTORS], 0);
+}
+
 static struct msi_domain_ops zoc_msi_ops = {
+	.msi_init = zoc_msi_init,
+	.msi_free = zoc_msi_free,
 	.set_desc = zoc_msi_set_desc,
 };
 

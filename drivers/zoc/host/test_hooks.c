@@ -156,6 +156,20 @@ bool zoc_host_test_owns(struct zoc_host *host, struct pci_dev *pdev)
 EXPORT_SYMBOL_NS_GPL(zoc_host_test_owns, ZOC_HOST_TEST);
 
 /**
+ * zoc_host_test_cpu_queue - the data queue a CPU posts its doorbells on
+ * @host: the link
+ * @cpu: the CPU
+ *
+ * Context: any.
+ * Return: the queue, as zoc_host_link_cpu_queue() gives it.
+ */
+unsigned int zoc_host_test_cpu_queue(struct zoc_host *host, unsigned int cpu)
+{
+	return zoc_host_link_cpu_queue(host, cpu);
+}
+EXPORT_SYMBOL_NS_GPL(zoc_host_test_cpu_queue, ZOC_HOST_TEST);
+
+/**
  * zoc_host_test_slot_hold - keep a free slot of a link's bus for a test
  * @host: the link
  *

@@ -43,6 +43,7 @@ int zoc_host_test_probe(struct zoc_host *host);
 struct pci_dev *zoc_host_test_pci_dev(struct zoc_host *host,
 				      const char *name, u32 *type);
 bool zoc_host_test_owns(struct zoc_host *host, struct pci_dev *pdev);
+unsigned int zoc_host_test_cpu_queue(struct zoc_host *host, unsigned int cpu);
 int zoc_host_test_slot_hold(struct zoc_host *host);
 void zoc_host_test_slot_release(struct zoc_host *host);
 void zoc_host_test_receive(struct zoc_host *host, const struct zoc_msg *msg);

@@ -21,6 +21,10 @@
 /* How often a standby service VM looks whether the link was released. */
 #define ZOC_LINK_STANDBY_TICK	msecs_to_jiffies(2)
 static_assert(ZOC_LINK_CPL_RING + ZOC_LINK_RING_SPAN <= ZOC_LINK_RAM_MAP);
+/* The device page's layout is the UAPI's: new fields take reserved room */
+static_assert(offsetof(struct zoc_dev_page, irq_queues) == 0x210);
+static_assert(offsetof(struct zoc_dev_page, db) == 0x300);
+static_assert(sizeof(struct zoc_dev_page) <= ZOC_LINK_DEV_PAGE_SIZE);
 static_assert(ZOC_LINK_RAM_MAP + sizeof(struct zoc_link_ram_map) <=
 	      ZOC_LINK_DEV_PAGES);
 

@@ -93,6 +93,7 @@ int zht_irq_test(struct pci_dev *pdev, u32 count);
 int zht_irq_race(struct pci_dev *pdev, u32 count);
 int zht_irq_replay(struct pci_dev *pdev, u32 count);
 int zht_irq_parallel(struct pci_dev *pdev, u32 count);
+int zht_irq_affinity(struct pci_dev *pdev, u32 count);
 int zht_irq_full(struct pci_dev *pdev, u32 unused);
 
 #endif /* _ZOC_HOST_TEST_H */

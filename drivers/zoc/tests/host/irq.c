@@ -3,8 +3,9 @@
  * Test module of the ZOC host: the virtual bus's interrupt tests, run
  * through the debugfs file "bus" (bus.c): MSI-X of a test function, an
  * interrupt raised while its handler runs on another CPU or while its
- * vector is disabled, two vectors handled at once on two CPUs, and an
- * interrupt raised while the link's ring is full.
+ * vector is disabled, two vectors handled at once on two CPUs, a vector
+ * handled on the CPU its affinity names, and an interrupt raised while
+ * the link's ring is full.
  */
 
 #include <linux/cpu.h>
@@ -21,6 +22,7 @@
 #include <linux/wait.h>
 #include <linux/zoc_link.h>
 
+#include "../../host/test_hooks.h"
 #include "../../link/link.h"
 #include "host_test.h"
 
@@ -473,6 +475,124 @@ out_free1:
 	free_irq(irq1, &p);
 out_stop:
 	zht_fn_stop(pdev, p.bar);
+	return ret;
+}
+
+/**
+ * struct zht_affinity - the CPUs a vector's handler runs on
+ * @work: rings doorbell 1, on the CPU it is queued on
+ * @bar: the function's BAR0
+ * @wq: woken by the handler
+ * @runs: the handler ran
+ * @cpu: the CPU it last ran on
+ */
+struct zht_affinity {
+	struct work_struct work;
+	void __iomem *bar;
+	wait_queue_head_t wq;
+	atomic_t runs;
+	int cpu;
+};
+
+static irqreturn_t zht_affinity_handler(int irq, void *data)
+{
+	struct zht_affinity *a = data;
+
+	WRITE_ONCE(a->cpu, smp_processor_id());
+	/* The CPU before the count, which the waiter reads first */
+	smp_mb__before_atomic();
+	atomic_inc(&a->runs);
+	wake_up(&a->wq);
+	return IRQ_HANDLED;
+}
+
+static void zht_affinity_ring(struct work_struct *work)
+{
+	struct zht_affinity *a = container_of(work, struct zht_affinity, work);
+
+	writel(atomic_read(&a->runs), a->bar + SZ_4K + 4);
+}
+
+/*
+ * The data queue of @cpu, if it is in use and no other online CPU's: its
+ * vector fires on @cpu alone.  -1 otherwise.
+ */
+static int zht_own_queue(struct zht_link *l, unsigned int cpu)
+{
+	unsigned int q = zoc_host_test_cpu_queue(l->host, cpu), c;
+
+	if (q >= zoc_link_nr_queues(l->link))
+		return -1;
+	for_each_online_cpu(c)
+		if (c != cpu && zoc_host_test_cpu_queue(l->host, c) == q)
+			return -1;
+	return q;
+}
+
+/*
+ * Vector 1 bound to each online CPU with a data queue of its own in turn
+ * (irq_set_affinity()), and raised @count times by a doorbell rung on
+ * another such CPU: its handler must run on the CPU it is bound to, whose
+ * data queue the service VM posts it on, not on the one that rang.
+ * -EXDEV if more than 1 in 10 ran elsewhere, -ETIMEDOUT if one was lost,
+ * -EOPNOTSUPP without two CPUs with data queues of their own, -EINVAL
+ * for fewer than 10 rounds.
+ */
+int zht_irq_affinity(struct pci_dev *pdev, u32 count)
+{
+	struct zht_link *l = zht_link_of(pdev);
+	struct zht_affinity a = { .cpu = -1 };
+	unsigned int target, other, i, n = 0, wrong = 0;
+	int ret, irq;
+
+	if (!l)
+		return -ENODEV;
+	if (count < 10)
+		return -EINVAL;
+	INIT_WORK_ONSTACK(&a.work, zht_affinity_ring);
+	init_waitqueue_head(&a.wq);
+	ret = zht_fn_start(pdev, 2, &a.bar);
+	if (ret)
+		goto out_work;
+	irq = pci_irq_vector(pdev, 1);
+	ret = request_irq(irq, zht_affinity_handler, 0, "zoc-irq-affinity", &a);
+	if (ret)
+		goto out_stop;
+	cpus_read_lock();
+	for_each_online_cpu(target) {
+		if (zht_own_queue(l, target) < 0)
+			continue;
+		for_each_online_cpu(other)
+			if (other != target && zht_own_queue(l, other) >= 0)
+				break;
+		if (other >= nr_cpu_ids)
+			break;
+		ret = irq_set_affinity(irq, cpumask_of(target));
+		for (i = 0; i < count && !ret; i++, n++) {
+			queue_work_on(other, system_highpri_wq, &a.work);
+			flush_work(&a.work);
+			if (!wait_event_timeout(a.wq, atomic_read(&a.runs) > n,
+						ZHT_IRQ_TIMEOUT))
+				ret = -ETIMEDOUT;
+			else if (READ_ONCE(a.cpu) != target)
+				wrong++;
+		}
+		if (ret)
+			break;
+	}
+	cpus_read_unlock();
+	if (!ret && !n)
+		ret = -EOPNOTSUPP;
+	if (!ret && wrong * 10 > n)
+		ret = -EXDEV;
+	pr_info("zoc_host_test: %s: irq_affinity: %u of %u handled on another CPU than their affinity's%s\n",
+		pci_name(pdev), wrong, n,
+		ret == -ETIMEDOUT ? ", one lost" : "");
+	free_irq(irq, &a);
+out_stop:
+	zht_fn_stop(pdev, a.bar);
+out_work:
+	destroy_work_on_stack(&a.work);
 	return ret;
 }
 
