@@ -36,6 +36,7 @@
 #define IP_DF			0x4000
 #define ICMP_ECHOREPLY		0
 #define ICMP_DEST_UNREACH	3
+#define ICMP_FRAG_NEEDED	4
 #define ICMP_ECHO		8
 #define ICMP_TIME_EXCEEDED	11
 #define ICMP_PARAMETERPROB	12
@@ -96,6 +97,15 @@ struct vpc_arp {
 	__u8 sip[4];
 	__u8 tha[ETH_ALEN];
 	__u8 tip[4];
+};
+
+/* An ICMP "destination unreachable" header (linux/icmp.h needs libc's) */
+struct vpc_icmp {
+	__u8 type;
+	__u8 code;
+	__u16 checksum;
+	__be16 unused;
+	__be16 mtu;
 };
 
 #define VPC_ENCAP_LEN	(sizeof(struct ethhdr) + sizeof(struct iphdr) + \
@@ -263,6 +273,24 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } zoc_vpc_events SEC(".maps");
+
+/**
+ * struct vpc_icmp_bucket - a CPU's token bucket of ICMP errors
+ * @stamp: when tokens were last added, ns
+ * @tokens: errors that may go now
+ */
+struct vpc_icmp_bucket {
+	__u64 stamp;
+	__u64 tokens;
+};
+
+/* ICMP errors to each vNIC, by slot, per CPU */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ZOC_VPC_MAX_VNICS);
+	__type(key, __u32);
+	__type(value, struct vpc_icmp_bucket);
+} zoc_vpc_icmp_bucket SEC(".maps");
 
 static __always_inline void vpc_event(__u32 event)
 {

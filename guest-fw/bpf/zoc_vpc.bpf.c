@@ -55,11 +55,12 @@ static __always_inline __u16 vpc_flow_port(const struct zoc_vpc_ct_key *k)
  * cache.  A failed lookup leaves the cache alone: it is stale already, or
  * the packet was too big for a next hop that is still good.  A changed
  * underlay route or neighbour is thus followed within ZOC_VPC_NH_TTL_NS.
+ * A packet too big gives the route's MTU in @mtu.
  */
 static __always_inline int vpc_nexthop(void *ctx,
 				       const struct zoc_vpc_config *cfg,
 				       __be32 remote, __u16 tot_len, __u64 now,
-				       struct zoc_vpc_nexthop **nhp)
+				       struct zoc_vpc_nexthop **nhp, __u16 *mtu)
 {
 	struct bpf_fib_lookup fib = {};
 	struct zoc_vpc_nexthop *nh;
@@ -82,8 +83,10 @@ static __always_inline int vpc_nexthop(void *ctx,
 	/* the lookup checks the MTU, and returns it in the same field */
 	fib.tot_len = tot_len;
 	ret = bpf_fib_lookup(ctx, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT);
-	if (ret == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+	if (ret == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
+		*mtu = fib.mtu_result;
 		return ZOC_VPC_DROP_MTU;
+	}
 	if (ret != BPF_FIB_LKUP_RET_SUCCESS)
 		return ZOC_VPC_DROP_UNDERLAY;
 	nh->remote = remote;
@@ -148,27 +151,19 @@ static __always_inline void vpc_encap_write(void *data,
 }
 
 /*
- * Encapsulate the frame towards the route's VTEP, through the underlay
- * route and neighbour the kernel knows; the output device through
- * @ifindex.
+ * Encapsulate the frame towards the route's VTEP through next hop @nh
+ * (vpc_nexthop()); the output device through @ifindex.
  */
 static __always_inline int vpc_encap(struct xdp_md *ctx,
 				     const struct zoc_vpc_config *cfg,
 				     const struct zoc_vpc_route *rt,
-				     const struct vpc_pkt *p, __u64 now,
+				     const struct vpc_pkt *p,
+				     const struct zoc_vpc_nexthop *nh,
 				     __u32 *ifindex)
 {
-	__u32 inner = ctx->data_end - ctx->data;
-	__u16 tot_len = inner + VPC_ENCAP_LEN - sizeof(struct ethhdr);
-	struct zoc_vpc_nexthop *nh = NULL;
+	__u16 tot_len = ctx->data_end - ctx->data + VPC_ENCAP_LEN -
+			sizeof(struct ethhdr);
 	void *data, *end;
-	int ret;
-
-	ret = vpc_nexthop(ctx, cfg, rt->remote, tot_len, now, &nh);
-	if (ret != VPC_OK)
-		return ret;
-	if (!nh)
-		return ZOC_VPC_DROP_UNDERLAY;
 
 	if (bpf_xdp_adjust_head(ctx, -(int)VPC_ENCAP_LEN))
 		return ZOC_VPC_DROP_HEADROOM;
@@ -179,6 +174,127 @@ static __always_inline int vpc_encap(struct xdp_md *ctx,
 	vpc_encap_write(data, cfg, rt, p, nh, tot_len);
 	*ifindex = nh->ifindex;
 	return VPC_OK;
+}
+
+/*
+ * ICMP "fragmentation needed" for a packet of a vNIC that the underlay's
+ * MTU does not take, from the vNIC's gateway: Ethernet, IPv4, ICMP and
+ * what it quotes, the packet's IPv4 header and 8 bytes (RFC 792).
+ */
+#define VPC_ICMP_QUOTE	(sizeof(struct iphdr) + 8)
+#define VPC_ICMP_LEN	(sizeof(struct ethhdr) + sizeof(struct iphdr) + \
+			 sizeof(struct vpc_icmp) + VPC_ICMP_QUOTE)
+/* At most this many a second to each vNIC from each CPU, in bursts of ... */
+#define VPC_ICMP_RATE	1000
+#define VPC_ICMP_BURST	50
+
+/*
+ * An ICMP error may go to the vNIC in @slot: a token of its bucket on this
+ * CPU is taken.  One vNIC's flood does not silence another's.
+ */
+static __always_inline bool vpc_icmp_ok(__u32 slot, __u64 now)
+{
+	struct vpc_icmp_bucket *b;
+	__u64 add;
+
+	b = bpf_map_lookup_elem(&zoc_vpc_icmp_bucket, &slot);
+	if (!b)
+		return false;
+	add = (now - b->stamp) / (1000000000ULL / VPC_ICMP_RATE);
+	if (add) {
+		b->tokens = b->tokens + add < VPC_ICMP_BURST ?
+			    b->tokens + add : VPC_ICMP_BURST;
+		b->stamp = now;
+	}
+	if (!b->tokens)
+		return false;
+	b->tokens--;
+	return true;
+}
+
+/*
+ * Turn the frame at @data, a vNIC's IPv4 packet with its header at hand,
+ * into the ICMP error telling the vNIC that at most @mtu bytes of IPv4
+ * pass, VPC_ICMP_LEN bytes from @data; the caller trims the rest.
+ */
+static __always_inline int vpc_frag_needed_write(void *data, void *end,
+						 const struct zoc_vpc_vnic *vnic,
+						 __u16 mtu)
+{
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct vpc_icmp *icmp = (void *)(ip + 1);
+	__u8 quote[VPC_ICMP_QUOTE];
+	const __u16 *word;
+	__u32 sum = 0;
+	int i;
+
+	if (data + VPC_ICMP_LEN > end)
+		return ZOC_VPC_DROP_TRUNCATED;
+	__builtin_memcpy(quote, ip, VPC_ICMP_QUOTE);
+	__builtin_memcpy((void *)(icmp + 1), quote, VPC_ICMP_QUOTE);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, vnic->gateway_mac, ETH_ALEN);
+
+	*(__u8 *)ip = 0x45;
+	ip->tos = 0xc0;			/* internetwork control */
+	ip->tot_len = bpf_htons(VPC_ICMP_LEN - sizeof(struct ethhdr));
+	ip->id = 0;
+	ip->frag_off = 0;
+	ip->ttl = OUTER_TTL;
+	ip->protocol = IPPROTO_ICMP;
+	ip->check = 0;
+	ip->saddr = vnic->gateway;
+	ip->daddr = vnic->addr;
+	ip->check = ~vpc_ip_sum(ip);
+
+	icmp->type = ICMP_DEST_UNREACH;
+	icmp->code = ICMP_FRAG_NEEDED;
+	icmp->checksum = 0;
+	icmp->unused = 0;
+	icmp->mtu = bpf_htons(mtu);
+	word = (const __u16 *)icmp;
+#pragma unroll
+	for (i = 0; i < (int)(sizeof(*icmp) + VPC_ICMP_QUOTE) / 2; i++)
+		sum += word[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	icmp->checksum = ~(__u16)sum;
+	return VPC_OK;
+}
+
+/*
+ * A vNIC's packet @p too big for the underlay's MTU @mtu, once
+ * encapsulated: with Don't Fragment (path MTU discovery), answered with
+ * ICMP "fragmentation needed" naming what fits inside, as a router does;
+ * without it, dropped (the VPC does not fragment).  Counted as dropped
+ * for the MTU either way, and the answer as ZOC_VPC_EV_FRAG_NEEDED.  No
+ * answer to an ICMP error (RFC 1122), nor to a packet whose IPv4 length
+ * fits (a padded frame).
+ */
+static __always_inline int vpc_too_big(struct xdp_md *ctx,
+				       const struct zoc_vpc_vnic *vnic,
+				       const struct vpc_pkt *p, __u16 mtu,
+				       __u64 now)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct iphdr *ip = data + sizeof(struct ethhdr);
+	__u32 len = end - data;
+
+	vpc_drop(ZOC_VPC_DROP_MTU, vnic->slot);
+	if ((void *)(ip + 1) > end || !(ip->frag_off & bpf_htons(IP_DF)) ||
+	    p->related || mtu < VPC_ENCAP_LEN + 68 ||
+	    bpf_ntohs(ip->tot_len) <= mtu - VPC_ENCAP_LEN ||
+	    !vpc_icmp_ok(vnic->slot, now))
+		return XDP_DROP;
+	if (vpc_frag_needed_write(data, end, vnic, mtu - VPC_ENCAP_LEN) !=
+	    VPC_OK)
+		return XDP_DROP;
+	if (bpf_xdp_adjust_tail(ctx, (int)VPC_ICMP_LEN - (int)len))
+		return XDP_DROP;
+	vpc_event(ZOC_VPC_EV_FRAG_NEEDED);
+	return XDP_TX;
 }
 
 /* Answer an ARP request for the gateway or a VPC host, in place. */
@@ -303,10 +419,12 @@ static __always_inline int vpc_from_vnic(struct xdp_md *ctx,
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	const struct zoc_vpc_route *rt = NULL;
+	struct zoc_vpc_nexthop *nh = NULL;
 	const struct zoc_vpc_config *cfg;
 	struct ethhdr *eth = data;
 	__u32 zero = 0, slot = vnic->slot, ifindex;
 	struct vpc_pkt p;
+	__u16 mtu = 0;
 	__u64 now = 0;
 	int ret;
 
@@ -335,12 +453,26 @@ static __always_inline int vpc_from_vnic(struct xdp_md *ctx,
 	end = (void *)(long)ctx->data_end;
 	if (data + sizeof(struct ethhdr) + sizeof(struct iphdr) > end)
 		return vpc_drop(ZOC_VPC_DROP_TRUNCATED, slot);
-	vpc_forward(data, rt, &p, slot);
 	if (rt->type == ZOC_VPC_ROUTE_VNIC) {
+		vpc_forward(data, rt, &p, slot);
 		vpc_event(ZOC_VPC_EV_LOCAL);
 		return vpc_xmit(rt->ifindex, rt->slot);
 	}
-	ret = vpc_encap(ctx, cfg, rt, &p, now, &ifindex);
+	/* the underlay before the packet changes: ICMP quotes it as it came */
+	ret = vpc_nexthop(ctx, cfg, rt->remote,
+			  end - data + VPC_ENCAP_LEN - sizeof(struct ethhdr),
+			  now, &nh, &mtu);
+	if (ret == ZOC_VPC_DROP_MTU)
+		return vpc_too_big(ctx, vnic, &p, mtu, now);
+	if (ret != VPC_OK || !nh)
+		return vpc_drop(ret != VPC_OK ? ret : ZOC_VPC_DROP_UNDERLAY,
+				slot);
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	if (data + sizeof(struct ethhdr) + sizeof(struct iphdr) > end)
+		return vpc_drop(ZOC_VPC_DROP_TRUNCATED, slot);
+	vpc_forward(data, rt, &p, slot);
+	ret = vpc_encap(ctx, cfg, rt, &p, nh, &ifindex);
 	if (ret != VPC_OK)
 		return vpc_drop(ret, slot);
 	vpc_event(ZOC_VPC_EV_ENCAP);
@@ -399,6 +531,7 @@ static __always_inline int vpc_encap_skb(struct __sk_buff *skb,
 	__u32 tot_len = skb->len + VPC_ENCAP_LEN - sizeof(struct ethhdr);
 	struct zoc_vpc_nexthop *nh = NULL;
 	void *data, *end;
+	__u16 mtu = 0;
 	int ret;
 
 	/*
@@ -408,7 +541,8 @@ static __always_inline int vpc_encap_skb(struct __sk_buff *skb,
 	if (tot_len > 0xffff)
 		tot_len = 0xffff;
 	ret = vpc_nexthop(skb, cfg, rt->remote,
-			  seg + VPC_ENCAP_LEN - sizeof(struct ethhdr), now, &nh);
+			  seg + VPC_ENCAP_LEN - sizeof(struct ethhdr), now, &nh,
+			  &mtu);
 	if (ret != VPC_OK)
 		return ret;
 	if (!nh)

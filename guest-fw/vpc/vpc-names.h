@@ -65,6 +65,7 @@ static const char * const vpc_event_names[ZOC_VPC_EV_MAX] = {
 	[ZOC_VPC_EV_CT_PICKUP] = "ct_pickup",
 	[ZOC_VPC_EV_CT_SWEPT] = "ct_swept",
 	[ZOC_VPC_EV_GSO] = "gso",
+	[ZOC_VPC_EV_FRAG_NEEDED] = "frag_needed",
 };
 
 #endif /* _ZOC_VPC_NAMES_H */

@@ -6,9 +6,12 @@
  * right at the peer; TSO headers a hostile host lies about are counted
  * invalid; a vNIC made while the service VM offers an MTU above 1500 has
  * it, its frames cross whole both ways and a replacement of the models
- * keeps it; a frame longer than a page reaches the datapath as an skb.
+ * keeps it; one too big for the VPC gets ICMP "fragmentation needed" back
+ * and the host's path MTU follows; a frame longer than a page reaches the
+ * datapath as an skb.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/virtio_net.h>
@@ -314,6 +317,73 @@ TEST_F_TIMEOUT(vnet, mtu_above_1500, 900)
 
 	/* The next vNIC is back at 1500. */
 	EXPECT_EQ(1500, vnic_remake(_metadata, self, NULL));
+}
+
+/* The path MTU the host's stack holds for the VPC peer, or -1. */
+static int peer_path_mtu(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), mtu = -1;
+	socklen_t len = sizeof(mtu);
+
+	if (fd < 0)
+		return -1;
+	inet_pton(AF_INET, PEER_IP, &sin.sin_addr);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &len))
+		mtu = -1;
+	close(fd);
+	return mtu;
+}
+
+/*
+ * Path MTU discovery through the VPC: a vNIC whose MTU is the underlay's
+ * (3400), 50 bytes more than the VPC carries once encapsulated, sends
+ * pings that fill it, with Don't Fragment.  The VPC datapath answers
+ * each with ICMP "fragmentation needed" naming 3350 (counted), and the
+ * host's stack takes it: its path MTU to the peer drops from 3400 to
+ * 3350, after which pings of 3350 bytes and TCP both ways cross whole.
+ */
+TEST_F_TIMEOUT(vnet, path_mtu_through_the_vpc, 900)
+{
+	long long before, after;
+	const char *err;
+	int mss = 0;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no service VM firmware");
+	ASSERT_EQ(JUMBO_MTU + 50,
+		  vnic_remake(_metadata, self, "svm-fw run vnic-mtu-underlay"));
+	/* nothing learnt yet: the vNIC's own MTU */
+	zoc_sh(NULL, 0, "ip route flush cache");
+	EXPECT_EQ(JUMBO_MTU + 50, peer_path_mtu());
+	before = vpc_count(self->lab, "svm-fw run vpc-frag-needed",
+			   "frag_needed");
+	ASSERT_LE(0, before);
+	/* too big: answered by the VPC, not by the peer */
+	EXPECT_NE(0, zoc_sh(self->out, sizeof(self->out),
+			    "ping -c 2 -W 2 -s %d %s", JUMBO_MTU + 50 - 28,
+			    PEER_IP));
+	after = vpc_count(self->lab, "svm-fw run vpc-frag-needed",
+			  "frag_needed");
+	EXPECT_LT(before, after) TH_LOG("frag_needed: %lld -> %lld",
+					before, after);
+	EXPECT_EQ(JUMBO_MTU, peer_path_mtu()) TH_LOG("%s", self->out);
+
+	err = ping_whole(self->lab, JUMBO_MTU - 28, 3, self->out,
+			 sizeof(self->out));
+	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+	err = tcp_both_ways(self->lab, NULL, self->out, sizeof(self->out),
+			    &mss);
+	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+	TH_LOG("TCP segments of %d bytes", mss);
+	EXPECT_EQ(0, zoc_dev_stat(DEV_NAME, "invalid"));
+
+	/* The next vNIC is back at 1500. */
+	EXPECT_EQ(1500, vnic_remake(_metadata, self, NULL));
+	zoc_sh(NULL, 0, "ip route flush cache");
 }
 
 /*

@@ -442,6 +442,8 @@ enum zoc_vpc_drop {
  *	gives it back to the vNIC it counted against
  * @ZOC_VPC_EV_GSO: a GSO frame of a vNIC forwarded whole, to be segmented
  *	after its encapsulation (also counted as encapsulated or local)
+ * @ZOC_VPC_EV_FRAG_NEEDED: a vNIC's packet too big for the underlay (and
+ *	counted dropped for it) answered with ICMP "fragmentation needed"
  * @ZOC_VPC_EV_MAX: number of events
  */
 enum zoc_vpc_event {
@@ -458,6 +460,7 @@ enum zoc_vpc_event {
 	ZOC_VPC_EV_CT_PICKUP,
 	ZOC_VPC_EV_CT_SWEPT,
 	ZOC_VPC_EV_GSO,
+	ZOC_VPC_EV_FRAG_NEEDED,
 	ZOC_VPC_EV_MAX,
 };
 

@@ -19,8 +19,10 @@
  * - a new session no security group rule admits, in either direction for
  *   a TCP segment that is no SYN (pick-up), or an ICMP error quoting no
  *   session (security group bypass);
- * - an XDP_TX that is not an ARP answer to its asker, and a rewritten
- *   inner header (an out-of-bounds or wrong rewrite).
+ * - an XDP_TX that is not an ARP answer to its asker or an ICMP
+ *   "fragmentation needed" to the vNIC for a packet it sent too big with
+ *   Don't Fragment, and a rewritten inner header (an out-of-bounds or
+ *   wrong rewrite).
  *
  * The model is an upper bound: the datapath may drop more (timeouts, TCP
  * states, a full set), never pass more.
@@ -459,18 +461,63 @@ static bool vf_same_inner(const uint8_t *in, const uint8_t *out)
 
 /* --- the checks ---------------------------------------------------------- */
 
-static bool vf_check_tx(struct vf *f)
+static void vf_note_drop(struct vf *f, const struct vf_vnic *x);
+
+static bool vf_check_arp(struct vf *f)
 {
 	const uint8_t *in = f->in.b, *out = f->out.b;
 
-	if (f->in.len < 14 + 28 || pkt_get16(in + 12) != 0x0806)
-		return vf_fail(f, "XDP_TX of a frame that is no ARP");
 	if (f->out.len < 14 + 28 || pkt_get16(out + 12) != 0x0806 ||
 	    pkt_get16(out + 14 + 6) != 2)
 		return vf_fail(f, "XDP_TX of something else than an ARP reply");
 	if (memcmp(out, in + 6, 6) || memcmp(out + 14 + 18, in + 14 + 8, 6))
 		return vf_fail(f, "an ARP reply to another than its asker");
 	return true;
+}
+
+/*
+ * ICMP "fragmentation needed" from vNIC @x's gateway to @x, quoting the
+ * IPv4 packet with Don't Fragment it sent, longer than the MTU it names.
+ */
+static bool vf_check_frag_needed(struct vf *f, const struct vf_vnic *x)
+{
+	const uint8_t *in = f->in.b, *out = f->out.b, *icmp = out + 34;
+	const struct vf_route *rt;
+	uint32_t saddr, daddr;
+	struct vf_ip p;
+
+	if (f->out.len != 70 || pkt_get16(out + 12) != 0x0800 ||
+	    out[14 + 9] != IPPROTO_ICMP || icmp[0] != 3 || icmp[1] != 4 ||
+	    pkt_csum(out + 14, 20) || pkt_csum(icmp, 36))
+		return vf_fail(f, "XDP_TX of IPv4 that is no ICMP frag needed");
+	memcpy(&saddr, out + 14 + 12, 4);
+	memcpy(&daddr, out + 14 + 16, 4);
+	if (memcmp(out, x->v.mac, 6) || memcmp(out + 6, x->v.gateway_mac, 6) ||
+	    saddr != x->v.gateway || daddr != x->v.addr)
+		return vf_fail(f, "ICMP frag needed to another than its asker");
+	if (memcmp(icmp + 8, in + 14, 28) || !(in[14 + 6] & 0x40) ||
+	    pkt_get16(in + 14 + 2) <= pkt_get16(icmp + 6))
+		return vf_fail(f, "ICMP frag needed for a packet that fits or has no DF");
+	/* for a packet of the vNIC's own, to a tunnel, no ICMP error itself */
+	vf_parse(in, f->in.len, x->v.vni, &p);
+	rt = p.ok ? vf_route(f, x->v.vni, p.daddr) : NULL;
+	if (!p.ok || p.quote || memcmp(p.smac, x->v.mac, 6) ||
+	    p.saddr != x->v.addr || !rt || rt->r.type != ZOC_VPC_ROUTE_TUNNEL)
+		return vf_fail(f, "ICMP frag needed for no packet of the vNIC to a tunnel");
+	/* the packet dropped, its session may be */
+	vf_note_drop(f, x);
+	return true;
+}
+
+static bool vf_check_tx(struct vf *f, const struct vf_vnic *x)
+{
+	if (f->in.len < 14 + 28)
+		return vf_fail(f, "XDP_TX of a frame too short to answer");
+	if (pkt_get16(f->in.b + 12) == 0x0806)
+		return vf_check_arp(f);
+	if (pkt_get16(f->in.b + 12) == 0x0800)
+		return vf_check_frag_needed(f, x);
+	return vf_fail(f, "XDP_TX of a frame that is no ARP nor IPv4");
 }
 
 /*
@@ -510,7 +557,7 @@ static bool vf_check_vnic(struct vf *f, const struct vf_vnic *x)
 	struct vf_ip p, q;
 
 	if (f->retval == XDP_TX_)
-		return vf_check_tx(f);
+		return vf_check_tx(f, x);
 	if (f->retval == XDP_DROP_) {
 		vf_note_drop(f, x);
 		return true;

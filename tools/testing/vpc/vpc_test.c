@@ -627,74 +627,6 @@ static int t_local_source(struct vt *t)
 	return expect_drop(t, t->uplink, t->up0, &out, ZOC_VPC_DROP_SPOOF);
 }
 
-static int t_underlay(struct vt *t)
-{
-	struct flow f = from_v0("10.1.0.50", IPPROTO_UDP, 40040, 53, 0);
-	struct pkt in;
-
-	pkt_inner(&in, &f);
-	return expect_drop(t, t->vnic, t->rep[0], &in, ZOC_VPC_DROP_UNDERLAY);
-}
-
-static int t_mtu(struct vt *t)
-{
-	struct flow f = from_v0("10.1.0.30", IPPROTO_UDP, 40041, 53, 0);
-	struct pkt in;
-
-	/* 1500 bytes of inner IPv4 make 1550 outside */
-	f.payload = 1500 - 28;
-	pkt_inner(&in, &f);
-	if (expect_drop(t, t->vnic, t->rep[0], &in, ZOC_VPC_DROP_MTU))
-		return -1;
-	f.payload = 1450 - 28;
-	pkt_inner(&in, &f);
-	return expect_verdict(t, t->vnic, t->rep[0], &in, XDP_REDIRECT_);
-}
-
-#define NEIGH_SET	"ip neigh replace 192.168.50.2 dev up0 nud permanent lladdr "
-
-/* Wait until every CPU's cached next hop is due for a new lookup. */
-static void nh_expire(void)
-{
-	usleep(ZOC_VPC_NH_TTL_NS / 1000 + 50000);
-}
-
-/*
- * The cached underlay next hop follows a changed neighbour, and an
- * unresolved one, within ZOC_VPC_NH_TTL_NS.
- */
-static int t_underlay_change(struct vt *t)
-{
-	static const uint8_t mac_new[6] = { 2, 0, 0, 0, 0x50, 0x99 };
-	struct flow f = from_v0("10.1.0.30", IPPROTO_UDP, 40043, 53, 0);
-	struct pkt in;
-	int ret = -1;
-
-	pkt_inner(&in, &f);
-	if (expect_verdict(t, t->vnic, t->rep[0], &in, XDP_REDIRECT_) ||
-	    !expect(t, !memcmp(t->out.b, mac_up1, 6),
-		    "outer destination MAC is not the neighbour's"))
-		return -1;
-	if (!expect(t, !system(NEIGH_SET "02:00:00:00:50:99"),
-		    "ip neigh replace failed"))
-		goto out;
-	nh_expire();
-	if (expect_verdict(t, t->vnic, t->rep[0], &in, XDP_REDIRECT_) ||
-	    !expect(t, !memcmp(t->out.b, mac_new, 6),
-		    "the changed neighbour MAC was not followed"))
-		goto out;
-	if (!expect(t, !system("ip neigh del 192.168.50.2 dev up0"),
-		    "ip neigh del failed"))
-		goto out;
-	nh_expire();
-	ret = expect_drop(t, t->vnic, t->rep[0], &in, ZOC_VPC_DROP_UNDERLAY);
-out:
-	if (system(NEIGH_SET "02:00:00:00:50:02"))
-		ret = -1;
-	nh_expire();
-	return ret;
-}
-
 static int t_no_port(struct vt *t)
 {
 	struct flow f = from_v0("10.1.0.20", IPPROTO_TCP, 40042, 8080, 0x02);
@@ -803,7 +735,8 @@ static const struct vt_case vt_cases[] = {
 	{ "tunnel: destination not on this service VM", t_not_local },
 	{ "tunnel: source a vNIC of this service VM", t_local_source },
 	{ "underlay: unresolved VTEP neighbour", t_underlay },
-	{ "underlay: MTU exceeded", t_mtu },
+	{ "underlay: MTU exceeded: ICMP fragmentation needed, or a drop", t_mtu },
+	{ "underlay: ICMP fragmentation needed is rate-limited", t_mtu_rate, true },
 	{ "underlay: a changed or lost neighbour is followed", t_underlay_change },
 	{ "ports: output device missing", t_no_port },
 	{ "uplink: other traffic goes to the stack", t_pass },

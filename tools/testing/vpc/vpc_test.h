@@ -3,7 +3,8 @@
  * vpc_test: what its files share.  vpc_test.c has the helpers, the set-up,
  * the table of cases and the cases of the other paths; vpc_test_ct.c the
  * cases of connection tracking and of the session table's growth;
- * vpc_test_bad.c those of malformed and spoofed frames.
+ * vpc_test_underlay.c those of the underlay; vpc_test_bad.c those of
+ * malformed and spoofed frames.
  */
 #ifndef _VPC_TEST_H
 #define _VPC_TEST_H
@@ -132,6 +133,12 @@ int t_ct_evict_answered(struct vt *t);
 int t_ct_reuse_expired(struct vt *t);
 int t_ct_quota(struct vt *t);
 int t_ct_grow(struct vt *t);
+
+/* vpc_test_underlay.c */
+int t_underlay(struct vt *t);
+int t_mtu(struct vt *t);
+int t_mtu_rate(struct vt *t);
+int t_underlay_change(struct vt *t);
 
 /* vpc_test_bad.c */
 int t_bad_trunc_ip(struct vt *t);
