@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ZOC I/O proxy core: the registry of device models, and the I/O proxy of
- * each link endpoint: the devices the host asked for on that link, the
- * dispatch of the host's BAR0 accesses and doorbells to them.  The
- * registry of models and what the proxy gives them (host memory,
- * interrupts, counters) are in model.c.
+ * ZOC I/O proxy core: the I/O proxy of each link endpoint: the devices the
+ * host asked for on that link, the dispatch of the host's BAR0 accesses
+ * and doorbells to them.  The registry of device models and what the
+ * proxy gives them (host memory, interrupts, counters) are in model.c.
  *
  * A proxy registers its client operations with its endpoint.  Requests
  * come from the link with interrupts disabled: register accesses under

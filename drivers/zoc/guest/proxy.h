@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ZOC I/O proxy core, inside zoc_guest: what proxy.c, devset.c, swap.c,
- * live.c and prepare.c share.
+ * ZOC I/O proxy core, inside zoc_guest: what proxy.c, model.c, devset.c,
+ * swap.c, live.c and prepare.c share.
  */
 #ifndef _ZOC_GUEST_PROXY_H
 #define _ZOC_GUEST_PROXY_H
@@ -110,8 +110,10 @@ int zoc_proxy_adopt(struct zoc_proxy *proxy, struct zoc_pdev *pdev,
 		    const struct zoc_proxy_model *model);
 bool zoc_proxy_let_go(struct zoc_proxy *proxy, struct zoc_pdev *pdev);
 
-/* proxy.c */
+/* model.c */
 const struct zoc_proxy_model *zoc_proxy_model_get(u8 type);
+
+/* proxy.c */
 u32 zoc_proxy_status(int ret);
 u32 zoc_proxy_dev_check(const struct zoc_ctrl_dev_create *req,
 			struct zoc_proxy_params *params);

@@ -140,8 +140,9 @@ void zoc_host_bus_irq(struct zoc_bus *b, u32 slot, u32 vector)
 }
 
 /*
- * Deliveries a CPU makes beyond the notes it took (for other CPUs, or new
- * notes) before it leaves the rest to its irq_work
+ * How many more times a CPU goes on beyond the notes it took (a vector
+ * delivered again for another CPU, or a pass over the notes that came
+ * meanwhile) before it leaves the rest to its irq_work
  */
 #define ZOC_BUS_DELIVER_AGAIN	8
 
@@ -186,11 +187,11 @@ static void zoc_vfn_deliver(struct zoc_bus *b, struct zoc_vfn *fn,
  * zoc_host_bus_deliver - deliver the interrupts noted
  * @b: the bus, or NULL
  *
- * Delivers the vectors noted, each once, and a few more times at most for
- * notes that came meanwhile; the rest is left to the irq_work.  Each
- * vector is delivered on one CPU at a time (zoc_vfn_deliver()); no lock is
- * shared by the vectors, and a vector another CPU noted meanwhile is
- * delivered by that CPU.
+ * Delivers the vectors noted, each once, and goes on a few more times at
+ * most for the notes that came meanwhile; the rest is left to the
+ * irq_work.  Each vector is delivered on one CPU at a time
+ * (zoc_vfn_deliver()); no lock is shared by the vectors, and a vector
+ * another CPU noted meanwhile is delivered by that CPU.
  *
  * Context: hard interrupt context, or interrupts disabled.
  */

@@ -519,12 +519,14 @@ static void zht_affinity_ring(struct work_struct *work)
  */
 static int zht_own_queue(struct zht_link *l, unsigned int cpu)
 {
-	unsigned int q = zoc_host_test_cpu_queue(l->host, cpu), c;
+	unsigned int n = zoc_link_nr_queues(l->link), c, q;
 
-	if (q >= zoc_link_nr_queues(l->link))
+	q = zoc_host_test_cpu_queue(l->host, cpu);
+	if (q >= n)
 		return -1;
+	/* the link takes a queue number modulo its queues */
 	for_each_online_cpu(c)
-		if (c != cpu && zoc_host_test_cpu_queue(l->host, c) == q)
+		if (c != cpu && zoc_host_test_cpu_queue(l->host, c) % n == q)
 			return -1;
 	return q;
 }
