@@ -213,25 +213,44 @@ static __always_inline bool vpc_icmp_ok(__u32 slot, __u64 now)
 }
 
 /*
- * Turn the frame at @data, a vNIC's IPv4 packet with its header at hand,
- * into the ICMP error telling the vNIC that at most @mtu bytes of IPv4
- * pass, VPC_ICMP_LEN bytes from @data; the caller trims the rest.
+ * Whether a vNIC's packet @p, IPv4 header @ip (in the frame), too big
+ * for the underlay's MTU @mtu once encapsulated, is answered: it has
+ * Don't Fragment, is no ICMP error (RFC 1122), is longer by its own IPv4
+ * length than what fits (not a padded frame), the MTU leaves IPv4's
+ * minimum of 68 inside, and the vNIC in @slot has a token on this CPU.
+ */
+static __always_inline bool vpc_frag_needed_due(const struct iphdr *ip,
+						const struct vpc_pkt *p,
+						__u16 mtu, __u32 slot,
+						__u64 now)
+{
+	return (ip->frag_off & bpf_htons(IP_DF)) && !p->related &&
+	       mtu >= VPC_ENCAP_LEN + 68 &&
+	       bpf_ntohs(ip->tot_len) > mtu - VPC_ENCAP_LEN &&
+	       vpc_icmp_ok(slot, now);
+}
+
+/*
+ * Write at @data, VPC_ICMP_LEN bytes long at least, the ICMP error telling
+ * the vNIC that at most @mtu bytes of IPv4 pass, quoting @quote (the
+ * packet's first VPC_ICMP_QUOTE bytes of IPv4), over the packet's
+ * Ethernet header: its source, the vNIC, becomes the destination, and its
+ * type stays IPv4.
  */
 static __always_inline int vpc_frag_needed_write(void *data, void *end,
+						 const __u8 *quote,
 						 const struct zoc_vpc_vnic *vnic,
 						 __u16 mtu)
 {
 	struct ethhdr *eth = data;
 	struct iphdr *ip = (void *)(eth + 1);
 	struct vpc_icmp *icmp = (void *)(ip + 1);
-	__u8 quote[VPC_ICMP_QUOTE];
 	const __u16 *word;
 	__u32 sum = 0;
 	int i;
 
 	if (data + VPC_ICMP_LEN > end)
 		return ZOC_VPC_DROP_TRUNCATED;
-	__builtin_memcpy(quote, ip, VPC_ICMP_QUOTE);
 	__builtin_memcpy((void *)(icmp + 1), quote, VPC_ICMP_QUOTE);
 	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, vnic->gateway_mac, ETH_ALEN);
@@ -280,16 +299,16 @@ static __always_inline int vpc_too_big(struct xdp_md *ctx,
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct iphdr *ip = data + sizeof(struct ethhdr);
+	__u8 quote[VPC_ICMP_QUOTE];
 	__u32 len = end - data;
 
 	vpc_drop(ZOC_VPC_DROP_MTU, vnic->slot);
-	if ((void *)(ip + 1) > end || !(ip->frag_off & bpf_htons(IP_DF)) ||
-	    p->related || mtu < VPC_ENCAP_LEN + 68 ||
-	    bpf_ntohs(ip->tot_len) <= mtu - VPC_ENCAP_LEN ||
-	    !vpc_icmp_ok(vnic->slot, now))
+	if ((void *)ip + VPC_ICMP_QUOTE > end ||
+	    !vpc_frag_needed_due(ip, p, mtu, vnic->slot, now))
 		return XDP_DROP;
-	if (vpc_frag_needed_write(data, end, vnic, mtu - VPC_ENCAP_LEN) !=
-	    VPC_OK)
+	__builtin_memcpy(quote, ip, VPC_ICMP_QUOTE);
+	if (vpc_frag_needed_write(data, end, quote, vnic,
+				  mtu - VPC_ENCAP_LEN) != VPC_OK)
 		return XDP_DROP;
 	if (bpf_xdp_adjust_tail(ctx, (int)VPC_ICMP_LEN - (int)len))
 		return XDP_DROP;
@@ -511,28 +530,64 @@ static __always_inline int vpc_skb_xmit(__u32 ifindex, __u32 slot)
 }
 
 /*
- * Encapsulate as vpc_encap() does, an skb: the outer headers go in after
- * its Ethernet header, which moves in front of them as the inner one.  The
- * skb is marked a UDP tunnel with its inner headers, its MSS kept: a GSO
- * frame is cut into segments after the encapsulation, by the uplink or by
- * the stack before it.  @seg is the length of the frame of each segment;
- * it must fit the underlay's MTU once encapsulated.
+ * vpc_too_big() for a frame as an skb (a TSO frame, or one longer than a
+ * page).  The answer is written once the skb is cut below its transport
+ * header, which takes away a checksum left to complete (the stack would
+ * write it into the quote) and the GSO size, and grown back (to
+ * VPC_ICMP_LEN); it goes back out of the representor it came in by.  The
+ * cut makes the whole frame linear first (a copy, and an allocation that
+ * may fail: then the frame is only dropped), which the rate limit bounds.
+ */
+static __always_inline int vpc_too_big_skb(struct __sk_buff *skb,
+					   const struct zoc_vpc_vnic *vnic,
+					   const struct vpc_pkt *p, __u16 mtu,
+					   __u64 now)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct iphdr *ip = data + sizeof(struct ethhdr);
+	__u8 quote[VPC_ICMP_QUOTE];
+
+	vpc_drop(ZOC_VPC_DROP_MTU, vnic->slot);
+	if ((void *)(ip + 1) > end ||
+	    !vpc_frag_needed_due(ip, p, mtu, vnic->slot, now))
+		return TC_ACT_SHOT;
+	if (bpf_skb_load_bytes(skb, sizeof(struct ethhdr), quote,
+			       VPC_ICMP_QUOTE) ||
+	    bpf_skb_change_tail(skb, sizeof(struct ethhdr) +
+				sizeof(struct iphdr), 0) ||
+	    bpf_skb_change_tail(skb, VPC_ICMP_LEN, 0))
+		return TC_ACT_SHOT;
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	if (vpc_frag_needed_write(data, end, quote, vnic,
+				  mtu - VPC_ENCAP_LEN) != VPC_OK)
+		return TC_ACT_SHOT;
+	vpc_event(ZOC_VPC_EV_FRAG_NEEDED);
+	return bpf_redirect(skb->ifindex, 0);
+}
+
+/*
+ * Encapsulate as vpc_encap() does, an skb, to the route's VTEP through
+ * next hop @nh: the outer headers go in after its Ethernet header, which
+ * moves in front of them as the inner one.  The skb is marked a UDP
+ * tunnel with its inner headers, its MSS kept: a GSO frame is cut into
+ * segments after the encapsulation, by the uplink or by the stack before
+ * it.
  */
 static __always_inline int vpc_encap_skb(struct __sk_buff *skb,
 					 const struct zoc_vpc_config *cfg,
 					 const struct zoc_vpc_route *rt,
-					 const struct vpc_pkt *p, __u64 now,
-					 __u32 seg, __u32 *ifindex)
+					 const struct vpc_pkt *p,
+					 const struct zoc_vpc_nexthop *nh,
+					 __u32 *ifindex)
 {
 	__u64 flags = BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 |
 		      BPF_F_ADJ_ROOM_ENCAP_L4_UDP |
 		      BPF_F_ADJ_ROOM_ENCAP_L2_ETH |
 		      BPF_F_ADJ_ROOM_ENCAP_L2(sizeof(struct ethhdr));
 	__u32 tot_len = skb->len + VPC_ENCAP_LEN - sizeof(struct ethhdr);
-	struct zoc_vpc_nexthop *nh = NULL;
 	void *data, *end;
-	__u16 mtu = 0;
-	int ret;
 
 	/*
 	 * A GSO frame's outer lengths are rewritten for each segment: a frame
@@ -540,14 +595,6 @@ static __always_inline int vpc_encap_skb(struct __sk_buff *skb,
 	 */
 	if (tot_len > 0xffff)
 		tot_len = 0xffff;
-	ret = vpc_nexthop(skb, cfg, rt->remote,
-			  seg + VPC_ENCAP_LEN - sizeof(struct ethhdr), now, &nh,
-			  &mtu);
-	if (ret != VPC_OK)
-		return ret;
-	if (!nh)
-		return ZOC_VPC_DROP_UNDERLAY;
-
 	if (bpf_skb_adjust_room(skb, VPC_ENCAP_LEN, BPF_ADJ_ROOM_MAC, flags))
 		return ZOC_VPC_DROP_HEADROOM;
 	data = (void *)(long)skb->data;
@@ -565,8 +612,9 @@ static __always_inline int vpc_encap_skb(struct __sk_buff *skb,
  * of a vNIC that XDP cannot take, as skbs: TSO frames of the host, whose
  * segmentation an XDP frame cannot carry (the model hands every other frame
  * to zoc_vpc_vnic while it has one).  The same checks, routes, sessions and
- * security groups as zoc_vpc_vnic; IPv4 only, untagged (ARP is
- * zoc_vpc_vnic's).  Checksums are complete but a GSO frame's, completed at
+ * security groups as zoc_vpc_vnic, and the same ICMP "fragmentation
+ * needed" for segments too big for the underlay; IPv4 only, untagged (ARP
+ * is zoc_vpc_vnic's).  Checksums are complete but a GSO frame's, completed at
  * its segmentation: the model completes the others before the stack sees
  * them, as before XDP.  A GSO frame stays whole through the VPC: one pass
  * of this program for up to 64 KiB.
@@ -576,11 +624,13 @@ int zoc_vpc_vnic_skb(struct __sk_buff *skb)
 {
 	__u32 zero = 0, ifindex = skb->ifindex, len = skb->len, slot, seg, out;
 	const struct zoc_vpc_route *rt = NULL;
+	struct zoc_vpc_nexthop *nh = NULL;
 	const struct zoc_vpc_config *cfg;
 	const struct zoc_vpc_vnic *vnic;
 	bool gso = skb->gso_size;
 	struct vpc_pkt p;
 	void *data, *end;
+	__u16 mtu = 0;
 	__u64 now = 0;
 	__u8 *tcp;
 	int ret;
@@ -624,14 +674,31 @@ int zoc_vpc_vnic_skb(struct __sk_buff *skb)
 		    (void *)tcp + sizeof(struct tcphdr) > end)
 			return vpc_skb_drop(ZOC_VPC_DROP_L4_PROTO, slot);
 		seg = (void *)tcp - data + (tcp[12] >> 4) * 4 + skb->gso_size;
+		/* one segment shorter than its GSO size: the frame itself */
+		if (seg > len)
+			seg = len;
 	}
-	vpc_forward(data, rt, &p, slot);
 	if (rt->type == ZOC_VPC_ROUTE_VNIC) {
+		vpc_forward(data, rt, &p, slot);
 		vpc_event(ZOC_VPC_EV_LOCAL);
 		out = rt->ifindex;
 		slot = rt->slot;
 	} else {
-		ret = vpc_encap_skb(skb, cfg, rt, &p, now, seg, &out);
+		/* each segment must fit the underlay once encapsulated */
+		ret = vpc_nexthop(skb, cfg, rt->remote,
+				  seg + VPC_ENCAP_LEN - sizeof(struct ethhdr),
+				  now, &nh, &mtu);
+		if (ret == ZOC_VPC_DROP_MTU)
+			return vpc_too_big_skb(skb, vnic, &p, mtu, now);
+		if (ret != VPC_OK || !nh)
+			return vpc_skb_drop(ret != VPC_OK ? ret :
+					    ZOC_VPC_DROP_UNDERLAY, slot);
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+		if (data + sizeof(struct ethhdr) + sizeof(struct iphdr) > end)
+			return vpc_skb_drop(ZOC_VPC_DROP_TRUNCATED, slot);
+		vpc_forward(data, rt, &p, slot);
+		ret = vpc_encap_skb(skb, cfg, rt, &p, nh, &out);
 		if (ret != VPC_OK)
 			return vpc_skb_drop(ret, slot);
 		vpc_event(ZOC_VPC_EV_ENCAP);

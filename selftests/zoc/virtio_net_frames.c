@@ -8,7 +8,7 @@
  * it, its frames cross whole both ways and a replacement of the models
  * keeps it; one too big for the VPC gets ICMP "fragmentation needed" back
  * and the host's path MTU follows; a frame longer than a page reaches the
- * datapath as an skb.
+ * datapath as an skb, and it or a TSO frame too big gets the same answer.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -26,6 +26,12 @@
 static long long vpc_gso_frames(int lab)
 {
 	return vpc_count(lab, "svm-fw run vpc-gso", "gso");
+}
+
+/* The VPC datapath's answers "fragmentation needed", or -1 */
+static long long vpc_frag_needed(int lab)
+{
+	return vpc_count(lab, "svm-fw run vpc-frag-needed", "frag_needed");
 }
 
 /* Counter @name of the "Tcp:" lines of /proc/net/snmp, or -1. */
@@ -111,21 +117,43 @@ struct tso_case {
 	bool invalid;			/* the device must count it so */
 };
 
-/*
- * Send one TCP frame of 1054 bytes (1000 of payload) from the vNIC's
- * address through a packet socket that hands the driver its virtio
- * header (PACKET_VNET_HDR): the host's virtio_net passes what the socket
- * gave on to the device.
- */
-static int send_tso(int fd, const struct tso_case *c)
+/* The longest TSO frame send_tso() sends: 8000 bytes of payload */
+#define TSO_MAX_PAYLOAD	8000
+
+/* The virtio header and frame send_tso() sent last */
+static unsigned char tso_buf[sizeof(struct virtio_net_hdr) + 4 + 54 +
+			     TSO_MAX_PAYLOAD];
+#define TSO_FRAME	(tso_buf + sizeof(struct virtio_net_hdr))
+
+/* The Internet checksum of @len bytes at @p: 0 over a header that is right */
+static unsigned int inet_csum(const unsigned char *p, unsigned int len)
 {
-	unsigned char buf[sizeof(struct virtio_net_hdr) + 4 + 1054];
-	struct virtio_net_hdr *vh = (void *)buf;
-	unsigned char *f = buf + sizeof(*vh), *ip;
-	unsigned int tag = c->vlan ? 4 : 0, len = 1054 + tag, i, sum = 0;
+	unsigned int i, sum = 0;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += p[i] << 8 | p[i + 1];
+	sum = (sum & 0xffff) + (sum >> 16);
+	return ~((sum & 0xffff) + (sum >> 16)) & 0xffff;
+}
+
+/*
+ * Send one TCP frame of 1054 bytes (1000 of payload, or @payload if not
+ * 0) from the vNIC's address to the peer's @port through a packet socket
+ * that hands the driver its virtio header (PACKET_VNET_HDR): the host's
+ * virtio_net passes what the socket gave on to the device.
+ */
+static int send_tso(int fd, const struct tso_case *c, unsigned int payload,
+		    unsigned int port)
+{
+	struct virtio_net_hdr *vh = (void *)tso_buf;
+	unsigned char *f = TSO_FRAME, *ip;
+	unsigned int tag = c->vlan ? 4 : 0, len, sum;
 	ssize_t r;
 
-	memset(buf, 0, sizeof(buf));
+	if (payload > TSO_MAX_PAYLOAD)
+		return -EINVAL;
+	len = 54 + (payload ?: 1000) + tag;
+	memset(tso_buf, 0, sizeof(*vh) + len);
 	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 	vh->gso_size = c->mss;
@@ -148,20 +176,83 @@ static int send_tso(int fd, const struct tso_case *c)
 	ip[9] = IPPROTO_TCP;
 	inet_pton(AF_INET, VNIC_IP, ip + 12);
 	inet_pton(AF_INET, PEER_IP, ip + 16);
-	for (i = 0; i < 20; i += 2)
-		sum += ip[i] << 8 | ip[i + 1];
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = ~((sum & 0xffff) + (sum >> 16)) & 0xffff;
+	sum = inet_csum(ip, 20);
 	ip[10] = sum >> 8;
 	ip[11] = sum & 0xff;
 	ip[20] = 0x9c;				/* port 40000 */
 	ip[21] = 0x40;
-	ip[22] = PORT_BLOCKED >> 8;
-	ip[23] = PORT_BLOCKED & 0xff;
+	ip[22] = port >> 8;
+	ip[23] = port & 0xff;
 	ip[32] = 0x50;				/* data offset 5 */
 	ip[33] = 0x10;				/* ACK */
-	r = send(fd, buf, sizeof(*vh) + len, 0);
+	r = send(fd, tso_buf, sizeof(*vh) + len, 0);
 	return r == (ssize_t)(sizeof(*vh) + len) ? 0 : -errno;
+}
+
+/*
+ * A packet socket on @ifname for send_tso() (PACKET_VNET_HDR), which
+ * receives the IPv4 frames that come in too.  Return: it, or -1.
+ */
+static int tso_socket(const char *ifname)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_IP),
+		.sll_ifindex = if_nametoindex(ifname),
+	};
+	struct timeval tv = { .tv_sec = 5 };
+	int fd, one = 1;
+
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Wait for ICMP "fragmentation needed" naming @mtu to come in on @fd
+ * (tso_socket()), for the frame send_tso() sent last: of 70 bytes, both
+ * checksums right, quoting the frame's IPv4 header and first 8 bytes
+ * unchanged.  Return: NULL, or what was wrong.
+ */
+static const char *frag_needed_in(int fd, unsigned int mtu)
+{
+	unsigned char buf[sizeof(struct virtio_net_hdr) + 2048], *f, *ip, *icmp;
+	struct sockaddr_ll from;
+	socklen_t fromlen;
+	unsigned int i;
+	ssize_t n;
+
+	for (i = 0; i < 100; i++) {
+		fromlen = sizeof(from);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+			     &fromlen);
+		if (n < 0)
+			break;
+		n -= sizeof(struct virtio_net_hdr);
+		f = buf + sizeof(struct virtio_net_hdr);
+		ip = f + 14;
+		icmp = ip + 20;
+		if (from.sll_pkttype == PACKET_OUTGOING || n < 14 + 20 + 8 ||
+		    ip[9] != IPPROTO_ICMP || icmp[0] != 3 || icmp[1] != 4)
+			continue;
+		if (n != 70 || memcmp(f, vnic_mac, 6))
+			return "not 70 bytes to the vNIC";
+		if (inet_csum(ip, 20) || inet_csum(icmp, 36))
+			return "a checksum is wrong";
+		if ((icmp[6] << 8 | icmp[7]) != mtu)
+			return "another MTU";
+		if (memcmp(icmp + 8, TSO_FRAME + 14, 28))
+			return "the quote is not the frame's header and 8 bytes";
+		return NULL;
+	}
+	return "no ICMP fragmentation needed came in";
 }
 
 /* Wait up to 5 s for the device's invalid frames to reach @want. */
@@ -196,27 +287,19 @@ TEST_F_TIMEOUT(vnet, hostile_tso_headers, 600)
 		{ "segments of 16 bytes", 34, 16, false, true },
 		{ "a VLAN tag", 34, 500, true, true },
 	};
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_IP),
-	};
 	const char *err, *what;
 	long long invalid, now;
 	unsigned int i;
-	int fd, one = 1;
+	int fd;
 
 	if (zoc_setup_skipped(_metadata))
 		return;
-	sll.sll_ifindex = if_nametoindex(self->ifname);
-	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	fd = tso_socket(self->ifname);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one,
-				sizeof(one)));
-	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&sll, sizeof(sll)));
 	for (i = 0; i < ARRAY_SIZE(frames); i++) {
 		invalid = zoc_dev_stat(DEV_NAME, "invalid");
 		ASSERT_LE(0, invalid);
-		ASSERT_EQ(0, send_tso(fd, &frames[i]))
+		ASSERT_EQ(0, send_tso(fd, &frames[i], 0, PORT_BLOCKED))
 			TH_LOG("%s: the host's kernel refused it",
 			       frames[i].name);
 		now = wait_invalid(invalid + 1);
@@ -319,6 +402,45 @@ TEST_F_TIMEOUT(vnet, mtu_above_1500, 900)
 	EXPECT_EQ(1500, vnic_remake(_metadata, self, NULL));
 }
 
+/* The peer's port the security group lets UDP out to (the lab's VPC) */
+#define PORT_UDP	5301
+
+/*
+ * @count UDP datagrams of @size bytes to the peer's PORT_UDP, 500 ms
+ * apart, with Don't Fragment as @pmtudisc says (IP_PMTUDISC_DONT, _DO):
+ * how many the host's stack took (it refuses one with DF that it knows
+ * the path does not take), or -1.
+ */
+static int udp_to_peer(int size, int count, int pmtudisc)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(PORT_UDP) };
+	static char buf[9000];
+	int fd, i, sent = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0 || size > (int)sizeof(buf))
+		goto fail;
+	inet_pton(AF_INET, PEER_IP, &sin.sin_addr);
+	if (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtudisc,
+		       sizeof(pmtudisc)) ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		goto fail;
+	for (i = 0; i < count; i++) {
+		if (send(fd, buf, size, 0) == size)
+			sent++;
+		else if (errno != EMSGSIZE)
+			goto fail;
+		usleep(500 * 1000);
+	}
+	close(fd);
+	return sent;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 /* The path MTU the host's stack holds for the VPC peer, or -1. */
 static int peer_path_mtu(void)
 {
@@ -359,15 +481,13 @@ TEST_F_TIMEOUT(vnet, path_mtu_through_the_vpc, 900)
 	/* nothing learnt yet: the vNIC's own MTU */
 	zoc_sh(NULL, 0, "ip route flush cache");
 	EXPECT_EQ(JUMBO_MTU + 50, peer_path_mtu());
-	before = vpc_count(self->lab, "svm-fw run vpc-frag-needed",
-			   "frag_needed");
+	before = vpc_frag_needed(self->lab);
 	ASSERT_LE(0, before);
 	/* too big: answered by the VPC, not by the peer */
 	EXPECT_NE(0, zoc_sh(self->out, sizeof(self->out),
 			    "ping -c 2 -W 2 -s %d %s", JUMBO_MTU + 50 - 28,
 			    PEER_IP));
-	after = vpc_count(self->lab, "svm-fw run vpc-frag-needed",
-			  "frag_needed");
+	after = vpc_frag_needed(self->lab);
 	EXPECT_LT(before, after) TH_LOG("frag_needed: %lld -> %lld",
 					before, after);
 	EXPECT_EQ(JUMBO_MTU, peer_path_mtu()) TH_LOG("%s", self->out);
@@ -387,16 +507,25 @@ TEST_F_TIMEOUT(vnet, path_mtu_through_the_vpc, 900)
 }
 
 /*
- * A frame longer than a page of the representor's XDP holds: a vNIC with
- * an MTU of 9000, more than the lab's underlay carries, sends pings of
- * 4000 bytes.  Each crosses the I/O link whole into an skb, and the VPC
- * datapath's tc program drops it, too big for the underlay (counted): the
- * model did not count it invalid, and nothing reached the peer.
+ * Frames as skbs too big for the underlay, from a vNIC with an MTU of
+ * 9000 (more than the lab's underlay carries).  UDP datagrams of 4000
+ * bytes, in frames longer than a page of the representor's XDP holds,
+ * cross the I/O link whole into an skb, and the VPC datapath's tc program
+ * drops them (counted), with no answer without Don't Fragment; the model
+ * did not count them invalid, and nothing reached the peer.  With Don't
+ * Fragment, the tc program answers ICMP "fragmentation needed" and the
+ * host's path MTU to the peer becomes 3350, after which the host's stack
+ * refuses them itself.  A TSO frame whose segments (4000 bytes) do not
+ * fit gets the same answer, whole and unchanged by its checksum offload:
+ * the quote is its IPv4 header as sent.
  */
 TEST_F_TIMEOUT(vnet, frame_longer_than_a_page, 600)
 {
-	long long before, after, rx0;
+	static const struct tso_case big = { "segments of 4000 bytes", 34,
+					     4000, false, false };
+	long long before, after, rx0, fn0, fn1;
 	const char *err;
+	int fd, sent;
 
 	if (zoc_setup_skipped(_metadata))
 		return;
@@ -407,14 +536,36 @@ TEST_F_TIMEOUT(vnet, frame_longer_than_a_page, 600)
 	/* The path works for frames the underlay takes. */
 	err = ping_whole(self->lab, 1000, 3, self->out, sizeof(self->out));
 	ASSERT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
+	zoc_sh(NULL, 0, "ip route flush cache");
 	before = vpc_count(self->lab, "svm-fw run vpc-mtu-drops", "mtu");
+	fn0 = vpc_frag_needed(self->lab);
 	rx0 = peer_vxlan_rx(self->lab);
 	ASSERT_LE(0, before);
-	EXPECT_NE(0, zoc_sh(self->out, sizeof(self->out),
-			    "ping -c 3 -W 2 -s 4000 %s", PEER_IP));
+	ASSERT_LE(0, fn0);
+	EXPECT_EQ(3, udp_to_peer(4000, 3, IP_PMTUDISC_DONT));
 	after = vpc_count(self->lab, "svm-fw run vpc-mtu-drops", "mtu");
 	EXPECT_LE(before + 3, after) TH_LOG("mtu drops: %lld -> %lld",
 					    before, after);
+	EXPECT_EQ(fn0, vpc_frag_needed(self->lab));
+	EXPECT_EQ(9000, peer_path_mtu());
+
+	/* Don't Fragment: answered, and the host's stack takes it */
+	sent = udp_to_peer(4000, 3, IP_PMTUDISC_DO);
+	fn1 = vpc_frag_needed(self->lab);
+	EXPECT_LT(fn0, fn1) TH_LOG("frag_needed: %lld -> %lld", fn0, fn1);
+	EXPECT_EQ(JUMBO_MTU, peer_path_mtu());
+	EXPECT_LT(0, sent);
+	EXPECT_GT(3, sent) TH_LOG("the host sent all 3 with DF");
+	zoc_sh(NULL, 0, "ip route flush cache");
+
+	/* A TSO frame with Don't Fragment, its checksum left to offload */
+	fd = tso_socket(self->ifname);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, send_tso(fd, &big, TSO_MAX_PAYLOAD, PORT_OPEN));
+	err = frag_needed_in(fd, JUMBO_MTU);
+	EXPECT_EQ(NULL, err) TH_LOG("the TSO frame's answer: %s", err);
+	close(fd);
+	EXPECT_LT(fn1, vpc_frag_needed(self->lab));
 	EXPECT_EQ(rx0, peer_vxlan_rx(self->lab));
 	EXPECT_EQ(0, zoc_dev_stat(DEV_NAME, "invalid"));
 }

@@ -21,8 +21,8 @@
  *   session (security group bypass);
  * - an XDP_TX that is not an ARP answer to its asker or an ICMP
  *   "fragmentation needed" to the vNIC for a packet it sent too big with
- *   Don't Fragment, and a rewritten inner header (an out-of-bounds or
- *   wrong rewrite).
+ *   Don't Fragment (or, from the tc program, such an answer redirected),
+ *   and a rewritten inner header (an out-of-bounds or wrong rewrite).
  *
  * The model is an upper bound: the datapath may drop more (timeouts, TCP
  * states, a full set), never pass more.
@@ -101,6 +101,8 @@ struct vf {
 	char why[512];
 	unsigned long verdicts[5];
 	unsigned long skbs;
+	bool as_skb;
+	unsigned long frag_needed;
 };
 
 static bool vf_fail(struct vf *f, const char *fmt, ...)
@@ -489,7 +491,7 @@ static bool vf_check_frag_needed(struct vf *f, const struct vf_vnic *x)
 	if (f->out.len != 70 || pkt_get16(out + 12) != 0x0800 ||
 	    out[14 + 9] != IPPROTO_ICMP || icmp[0] != 3 || icmp[1] != 4 ||
 	    pkt_csum(out + 14, 20) || pkt_csum(icmp, 36))
-		return vf_fail(f, "XDP_TX of IPv4 that is no ICMP frag needed");
+		return vf_fail(f, "an answer to IPv4 that is no ICMP frag needed");
 	memcpy(&saddr, out + 14 + 12, 4);
 	memcpy(&daddr, out + 14 + 16, 4);
 	if (memcmp(out, x->v.mac, 6) || memcmp(out + 6, x->v.gateway_mac, 6) ||
@@ -506,6 +508,7 @@ static bool vf_check_frag_needed(struct vf *f, const struct vf_vnic *x)
 		return vf_fail(f, "ICMP frag needed for no packet of the vNIC to a tunnel");
 	/* the packet dropped, its session may be */
 	vf_note_drop(f, x);
+	f->frag_needed++;
 	return true;
 }
 
@@ -558,6 +561,17 @@ static bool vf_check_vnic(struct vf *f, const struct vf_vnic *x)
 
 	if (f->retval == XDP_TX_)
 		return vf_check_tx(f, x);
+	/*
+	 * Forwarded frames keep the vNIC's source MAC (spoofed ones drop):
+	 * one from its gateway's is an answer, which only the tc program
+	 * redirects (XDP sends its answers back with XDP_TX).
+	 */
+	if (f->retval == XDP_REDIRECT_ && f->out.len >= 14 &&
+	    !memcmp(f->out.b + 6, x->v.gateway_mac, 6)) {
+		if (!f->as_skb)
+			return vf_fail(f, "XDP redirected an answer");
+		return vf_check_frag_needed(f, x);
+	}
 	if (f->retval == XDP_DROP_) {
 		vf_note_drop(f, x);
 		return true;
@@ -683,6 +697,9 @@ static void vf_flow(struct vf *f, struct flow *fl)
 	fl->tcp_flags = vf_rand(f) % 8 ? vf_pick(f, flags, 6) : vf_rand(f);
 	fl->icmp_type = vf_pick(f, icmps, 4);
 	fl->ttl = vf_rand(f) % 16 ? 64 : vf_rand(f) % 3;
+	/* now and then more than the test's underlay (1500) takes inside */
+	if (vf_rand(f) % 8 == 0)
+		fl->payload = 1380 + vf_rand(f) % 520;
 }
 
 /* An ICMP error quoting a packet from @fl's receiver back to its sender. */
@@ -741,6 +758,11 @@ static void vf_from_vnic(struct vf *f, const struct vf_vnic *x)
 		if (fl.proto == IPPROTO_ICMP && fl.icmp_type != 8 &&
 		    fl.icmp_type != 0)
 			vf_quote(f, &f->in, &fl);
+		/* Don't Fragment, as the stack sets it, but now and then */
+		if (vf_rand(f) % 4 == 0) {
+			f->in.b[14 + 6] &= ~0x40;
+			pkt_ip_recsum(f->in.b + 14);
+		}
 	}
 	vf_mutate(f, &f->in);
 }
@@ -805,6 +827,7 @@ static int vf_run(struct vf *f, int prog, unsigned int ifindex)
 	int ret;
 
 	ctx.data_end = f->in.len < 14 ? 14 : f->in.len;
+	f->as_skb = false;
 	ret = vf_test_run(f, prog, &ctx, sizeof(ctx), &f->retval);
 	if (ret)
 		return vf_fail(f, "BPF_PROG_TEST_RUN: %s", strerror(-ret)), -1;
@@ -847,6 +870,7 @@ static int vf_run_skb(struct vf *f, unsigned int ifindex, uint32_t gso)
 	}
 	f->verdicts[f->retval]++;
 	f->skbs++;
+	f->as_skb = true;
 	return 0;
 }
 
@@ -964,8 +988,9 @@ int main(int argc, char **argv)
 	}
 	printf("ok 1 %s: %lu frames (seed %lu: %lu dropped, ", VF_NAME, n,
 	       seed, f->verdicts[XDP_DROP_]);
-	printf("%lu passed to the stack, %lu answered, %lu forwarded; %lu as skbs), no finding\n",
+	printf("%lu passed to the stack, %lu answered, %lu forwarded; %lu as skbs; ",
 	       f->verdicts[XDP_PASS_], f->verdicts[XDP_TX_],
 	       f->verdicts[XDP_REDIRECT_], f->skbs);
+	printf("%lu ICMP frag needed), no finding\n", f->frag_needed);
 	return 0;
 }

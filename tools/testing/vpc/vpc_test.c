@@ -104,7 +104,7 @@ uint64_t events(struct vt *t, uint32_t ev)
 }
 
 /* Field @idx of the per-vNIC counters of @slot. */
-static uint64_t vnic_stat(struct vt *t, uint32_t slot, unsigned int idx)
+uint64_t vnic_stat(struct vt *t, uint32_t slot, unsigned int idx)
 {
 	return percpu_sum(t->vnic_stats, slot, idx,
 			  sizeof(struct zoc_vpc_vnic_stats) / 8);

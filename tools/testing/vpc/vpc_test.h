@@ -85,6 +85,8 @@ int ct_set(struct vt *t, const struct zoc_vpc_ct_key *key,
 	   struct zoc_vpc_ct_set *set, uint32_t *idx);
 uint64_t drops(struct vt *t, uint32_t reason);
 uint64_t events(struct vt *t, uint32_t ev);
+uint64_t vnic_stat(struct vt *t, uint32_t slot, unsigned int idx);
+int check_frag_needed(struct vt *t, const struct pkt *in, uint16_t mtu);
 bool expect(struct vt *t, bool cond, const char *fmt, ...);
 int expect_drop(struct vt *t, int prog, unsigned int ifindex,
 		const struct pkt *in, uint32_t reason);

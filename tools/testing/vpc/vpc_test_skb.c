@@ -150,10 +150,16 @@ static int t_skb_gso_local(struct vt *t)
 		      "GSO frame not counted") ? 0 : -1;
 }
 
+/*
+ * A GSO frame whose segments the underlay's MTU does not take once
+ * encapsulated: ICMP "fragmentation needed" back to the vNIC, as for a
+ * packet too big (the frame has Don't Fragment, as TCP's do), and a drop
+ * for the MTU.
+ */
 static int t_skb_gso_mtu(struct vt *t)
 {
 	struct flow f = from_v0("10.1.0.30", IPPROTO_TCP, 40102, 80, 0x10);
-	uint64_t mtu;
+	uint64_t mtu, ev;
 	struct pkt in;
 
 	if (open_tcp(t, "10.1.0.30", 40102, 80))
@@ -162,7 +168,13 @@ static int t_skb_gso_mtu(struct vt *t)
 	pkt_inner(&in, &f);
 	/* segments of 1460 bytes: 1500 of inner IPv4, 1550 outside */
 	t->gso_size = 1460;
-	if (expect_drop(t, t->vnic, t->rep[0], &in, ZOC_VPC_DROP_MTU))
+	mtu = drops(t, ZOC_VPC_DROP_MTU);
+	ev = events(t, ZOC_VPC_EV_FRAG_NEEDED);
+	if (expect_verdict(t, t->vnic, t->rep[0], &in, XDP_REDIRECT_) ||
+	    check_frag_needed(t, &in, 1450) ||
+	    !expect(t, drops(t, ZOC_VPC_DROP_MTU) == mtu + 1 &&
+		    events(t, ZOC_VPC_EV_FRAG_NEEDED) == ev + 1,
+		    "not counted"))
 		return -1;
 	/* segments of 1410 bytes fit: no MTU drop, whatever comes next */
 	mtu = drops(t, ZOC_VPC_DROP_MTU);

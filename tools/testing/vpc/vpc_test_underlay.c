@@ -31,8 +31,7 @@ int t_underlay(struct vt *t)
  * gateway to vNIC 0 for @in, naming an MTU of @mtu: its headers, both
  * checksums, and the quoted IPv4 header and 8 bytes of @in.
  */
-static int check_frag_needed(struct vt *t, const struct pkt *in,
-			     uint16_t mtu)
+int check_frag_needed(struct vt *t, const struct pkt *in, uint16_t mtu)
 {
 	const uint8_t *ip = t->out.b + 14, *icmp = ip + 20;
 	uint32_t saddr, daddr;
@@ -60,34 +59,34 @@ static int check_frag_needed(struct vt *t, const struct pkt *in,
 
 /*
  * A packet the underlay's MTU (1500) does not take once encapsulated:
- * with Don't Fragment, XDP answers ICMP "fragmentation needed" naming
- * 1450; without it, or as an skb, it is dropped.  Both count as a drop
- * for the MTU.  One that fits goes.
+ * with Don't Fragment, answered with ICMP "fragmentation needed" naming
+ * 1450 (XDP sends it back, tc redirects it); without it, dropped.  Both
+ * count as a drop for the MTU, neither as a packet the vNIC sent.  One
+ * that fits goes.
  */
 int t_mtu(struct vt *t)
 {
 	struct flow f = from_v0("10.1.0.30", IPPROTO_UDP, 40041, 53, 0);
 	uint64_t ev = events(t, ZOC_VPC_EV_FRAG_NEEDED);
 	uint64_t mtu = drops(t, ZOC_VPC_DROP_MTU);
+	uint64_t sent = vnic_stat(t, 0, 0);
 	struct pkt in;
 
 	/* 1500 bytes of inner IPv4 make 1550 outside */
 	f.payload = 1500 - 28;
 	pkt_inner(&in, &f);
-	if (t->skb) {
-		if (expect_drop(t, t->vnic, t->rep[0], &in, ZOC_VPC_DROP_MTU))
-			return -1;
-	} else if (expect_verdict(t, t->vnic, t->rep[0], &in, XDP_TX_) ||
-		   check_frag_needed(t, &in, 1450) ||
-		   !expect(t, events(t, ZOC_VPC_EV_FRAG_NEEDED) == ev + 1 &&
-			   drops(t, ZOC_VPC_DROP_MTU) == mtu + 1,
-			   "not counted")) {
+	if (expect_verdict(t, t->vnic, t->rep[0], &in,
+			   t->skb ? XDP_REDIRECT_ : XDP_TX_) ||
+	    check_frag_needed(t, &in, 1450) ||
+	    !expect(t, events(t, ZOC_VPC_EV_FRAG_NEEDED) == ev + 1 &&
+		    drops(t, ZOC_VPC_DROP_MTU) == mtu + 1, "not counted"))
 		return -1;
-	}
 	/* no Don't Fragment: nothing to tell, the packet drops */
 	in.b[14 + 6] = 0;
 	pkt_ip_recsum(in.b + 14);
-	if (expect_drop(t, t->vnic, t->rep[0], &in, ZOC_VPC_DROP_MTU))
+	if (expect_drop(t, t->vnic, t->rep[0], &in, ZOC_VPC_DROP_MTU) ||
+	    !expect(t, vnic_stat(t, 0, 0) == sent,
+		    "a packet too big counted as forwarded"))
 		return -1;
 	f.payload = 1450 - 28;
 	pkt_inner(&in, &f);
