@@ -677,8 +677,9 @@ TEST_F_TIMEOUT(volumes, remote_storage_lost, 900)
 			     NAME_A));
 	/*
 	 * once the path went: the volume is not attached.  The kernel gives
-	 * up on a path after ctrl_loss_tmo / reconnect_delay (20) tries,
-	 * each of which takes seconds over NVMe/RDMA to a server gone.
+	 * up on a path after ctrl_loss_tmo / reconnect_delay tries (5 in
+	 * the lab), each of which takes seconds over NVMe/RDMA to a server
+	 * gone.
 	 */
 	EXPECT_EQ(0, volume_says_again("vol-b", self->out, sizeof(self->out),
 				       240))
