@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ZOC virtio devices: the virtio 1.x modern PCI transport (pci.c) and its
- * split virtqueues (vq.c), shared by the device types (blk.c, net.c).
+ * ZOC virtio devices: the virtio 1.x modern PCI transport (pci.c, its
+ * registers in regs.c) and its split virtqueues (vq.c), shared by the
+ * device types (blk.c, net.c).
  *
  * A device type provides its features, its configuration space and a
  * handler for the descriptor chains its queues receive; the transport
@@ -186,7 +187,7 @@ void zoc_vq_complete_multi(struct zoc_virtio_queue *vq, const u16 *heads,
 			   const u32 *lens, unsigned int n);
 void zoc_vq_drop(struct zoc_virtio_queue *vq);
 
-/* The zoc_proxy_model callbacks of every virtio device type */
+/* The zoc_proxy_model callbacks of every virtio device type (regs.c) */
 u64 zoc_virtio_mmio_read(struct zoc_pdev *pdev, u64 offset,
 			 unsigned int size);
 void zoc_virtio_mmio_write(struct zoc_pdev *pdev, u64 offset,
@@ -398,6 +399,11 @@ u16 zoc_virtio_vector(struct zoc_virtio_dev *vdev, u16 val);
 void zoc_virtio_stop(struct zoc_virtio_dev *vdev);
 void zoc_virtio_vq_quiesce(struct zoc_virtio_queue *vq);
 void zoc_virtio_free(struct zoc_virtio_dev *vdev);
+
+/* The transport's device state (pci.c), for its registers (regs.c) */
+void zoc_virtio_config_notify(struct zoc_virtio_dev *vdev);
+void zoc_virtio_stop_queues(struct zoc_virtio_dev *vdev);
+void zoc_virtio_clear(struct zoc_virtio_dev *vdev);
 
 /* The transport, for the engine */
 void zoc_virtio_kick(struct zoc_virtio_queue *vq);
