@@ -162,21 +162,50 @@ static irqreturn_t zht_race_handler(int irq, void *data)
 }
 
 /*
- * Forwarded reads, each taking off the control ring what came meanwhile,
- * and the data queues taken here as if their vectors fired on this CPU
+ * A forwarded read of @bar, taking off the control ring what came
+ * meanwhile, and the data queues of @link taken here as if their vectors
+ * fired on this CPU
  */
+static void zht_link_take(struct zoc_link *link, void __iomem *bar)
+{
+	unsigned int q;
+
+	readq(bar);
+	/* as a vector's handler does: interrupts off */
+	local_irq_disable();
+	for (q = 0; q < zoc_link_nr_queues(link); q++)
+		zoc_link_queue_doorbell(link, q);
+	local_irq_enable();
+}
+
+/*
+ * Start @fn(@data) as thread @name on a CPU other than ours, which the
+ * caller keeps (migrate_disable()).  Return: the thread, or an ERR_PTR():
+ * -EOPNOTSUPP with a single CPU.
+ */
+static struct task_struct *zht_reader_start(int (*fn)(void *), void *data,
+					    const char *name)
+{
+	struct task_struct *reader = ERR_PTR(-EOPNOTSUPP);
+	int cpu;
+
+	cpus_read_lock();
+	cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	if (cpu < nr_cpu_ids)
+		reader = kthread_create_on_cpu(fn, data, cpu, name);
+	cpus_read_unlock();
+	if (!IS_ERR(reader))
+		wake_up_process(reader);
+	return reader;
+}
+
+/* zht_link_take() over and over; and the replay test's enable_irq() */
 static int zht_race_reader_fn(void *data)
 {
 	struct zht_race *r = data;
-	unsigned int q;
 
 	while (!kthread_should_stop()) {
-		readq(r->bar);
-		/* as a vector's handler does: interrupts off */
-		local_irq_disable();
-		for (q = 0; q < zoc_link_nr_queues(r->link); q++)
-			zoc_link_queue_doorbell(r->link, q);
-		local_irq_enable();
+		zht_link_take(r->link, r->bar);
 		if (xchg(&r->enable, 0))
 			enable_irq(r->irq);
 		cond_resched();
@@ -265,7 +294,7 @@ static int zht_irq_race_run(struct pci_dev *pdev, u32 count, bool replay)
 	struct task_struct *reader;
 	unsigned int overlaps = 0;
 	void __iomem *bar;
-	int ret, cpu;
+	int ret;
 	u32 i;
 
 	if (!l)
@@ -281,16 +310,8 @@ static int zht_irq_race_run(struct pci_dev *pdev, u32 count, bool replay)
 	if (ret)
 		goto out_stop;
 	migrate_disable();
-	cpus_read_lock();
-	cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
-	reader = ERR_PTR(-EOPNOTSUPP);
-	if (cpu < nr_cpu_ids)
-		reader = kthread_create_on_cpu(zht_race_reader_fn, &r, cpu,
-					       "zoc-race/%u");
-	cpus_read_unlock();
+	reader = zht_reader_start(zht_race_reader_fn, &r, "zoc-race/%u");
 	ret = PTR_ERR_OR_ZERO(reader);
-	if (!ret)
-		wake_up_process(reader);
 	for (i = 1; i + replay <= count && ret >= 0; i += 1 + replay) {
 		ret = replay ? zht_race_replay(&r, i) : zht_race_raise(&r, i);
 		overlaps += ret > 0;
@@ -378,24 +399,12 @@ static irqreturn_t zht_parallel_second(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-/* Forwarded reads and the data queues, as zht_race_reader_fn() */
-static void zht_parallel_take(struct zht_parallel *p)
-{
-	unsigned int q;
-
-	readq(p->bar);
-	local_irq_disable();
-	for (q = 0; q < zoc_link_nr_queues(p->link); q++)
-		zoc_link_queue_doorbell(p->link, q);
-	local_irq_enable();
-}
-
 static int zht_parallel_reader_fn(void *data)
 {
 	struct zht_parallel *p = data;
 
 	while (!kthread_should_stop()) {
-		zht_parallel_take(p);
+		zht_link_take(p->link, p->bar);
 		cond_resched();
 	}
 	return 0;
@@ -416,7 +425,7 @@ int zht_irq_parallel(struct pci_dev *pdev, u32 count)
 	struct zht_parallel p = { };
 	struct task_struct *reader;
 	unsigned long deadline;
-	int ret, cpu, irq0, irq1;
+	int ret, irq0, irq1;
 	u32 i;
 
 	if (!l)
@@ -436,16 +445,9 @@ int zht_irq_parallel(struct pci_dev *pdev, u32 count)
 	if (ret)
 		goto out_free1;
 	migrate_disable();
-	cpus_read_lock();
-	cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
-	reader = ERR_PTR(-EOPNOTSUPP);
-	if (cpu < nr_cpu_ids)
-		reader = kthread_create_on_cpu(zht_parallel_reader_fn, &p, cpu,
-					       "zoc-parallel/%u");
-	cpus_read_unlock();
+	reader = zht_reader_start(zht_parallel_reader_fn, &p,
+				  "zoc-parallel/%u");
 	ret = PTR_ERR_OR_ZERO(reader);
-	if (!ret)
-		wake_up_process(reader);
 	for (i = 1; i <= count && !ret; i++) {
 		WRITE_ONCE(p.round, i);
 		writel(i, p.bar + SZ_4K);
@@ -453,7 +455,7 @@ int zht_irq_parallel(struct pci_dev *pdev, u32 count)
 		/* Each round's vector 1 too: none is lost, if late */
 		while (atomic_read(&p.first) < i ||
 		       READ_ONCE(p.seen) != i) {
-			zht_parallel_take(&p);
+			zht_link_take(p.link, p.bar);
 			if (time_after(jiffies, deadline)) {
 				ret = -ETIMEDOUT;
 				break;
