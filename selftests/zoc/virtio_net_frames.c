@@ -137,8 +137,9 @@ static unsigned int inet_csum(const unsigned char *p, unsigned int len)
 }
 
 /*
- * Send one TCP frame of 1054 bytes (1000 of payload, or @payload if not
- * 0) from the vNIC's address to the peer's @port through a packet socket
+ * Send one TCP frame of 54 bytes of headers and 1000 of payload (or
+ * @payload if not 0) from the vNIC's address to the peer's @port through a
+ * packet socket
  * that hands the driver its virtio header (PACKET_VNET_HDR): the host's
  * virtio_net passes what the socket gave on to the device.
  */
@@ -234,13 +235,16 @@ static const char *frag_needed_in(int fd, unsigned int mtu)
 		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
 			     &fromlen);
 		if (n < 0)
-			break;
+			return errno == EAGAIN ? "no ICMP fragmentation needed came in" :
+			       "recvfrom failed";
 		n -= sizeof(struct virtio_net_hdr);
 		f = buf + sizeof(struct virtio_net_hdr);
 		ip = f + 14;
 		icmp = ip + 20;
-		if (from.sll_pkttype == PACKET_OUTGOING || n < 14 + 20 + 8 ||
-		    ip[9] != IPPROTO_ICMP || icmp[0] != 3 || icmp[1] != 4)
+		/* ours quotes the frame's addresses */
+		if (from.sll_pkttype == PACKET_OUTGOING || n < 14 + 20 + 36 ||
+		    ip[9] != IPPROTO_ICMP || icmp[0] != 3 || icmp[1] != 4 ||
+		    memcmp(icmp + 8 + 12, TSO_FRAME + 14 + 12, 8))
 			continue;
 		if (n != 70 || memcmp(f, vnic_mac, 6))
 			return "not 70 bytes to the vNIC";

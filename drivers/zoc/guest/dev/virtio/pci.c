@@ -24,12 +24,9 @@
 #include <linux/irq_work.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/string.h>
-#include <linux/timekeeping.h>
 #include <linux/virtio_pci.h>
 #include <linux/virtio_ring.h>
 #include <linux/workqueue.h>
-#include <asm/unaligned.h>
 #include <uapi/linux/virtio_config.h>
 #include <linux/zoc_link.h>
 

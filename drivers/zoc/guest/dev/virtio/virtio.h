@@ -145,7 +145,7 @@ struct zoc_virtio_ops {
 	bool paired;
 };
 
-/* The transport (pci.c) */
+/* The transport (pci.c; the device configuration's, regs.c) */
 struct zoc_virtio_dev *zoc_virtio_create(struct zoc_pdev *pdev,
 					 const struct zoc_virtio_ops *ops,
 					 unsigned int nr_queues,
@@ -390,7 +390,7 @@ void zoc_vq_wait_idle(struct zoc_virtio_queue *vq);
 /* The transport's image (image.c) */
 void zoc_virtio_image(struct zoc_virtio_dev *vdev, struct zoc_dev_image *img);
 
-/* The transport, for saving and restoring it (pci.c, saved.c) */
+/* The transport, for saving and restoring it (pci.c, regs.c, saved.c) */
 int zoc_virtio_record_alloc(struct zoc_virtio_dev *vdev);
 void zoc_virtio_record(struct zoc_virtio_dev *vdev);
 bool zoc_virtio_live(struct zoc_virtio_dev *vdev);
