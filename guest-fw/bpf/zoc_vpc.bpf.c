@@ -549,6 +549,10 @@ static __always_inline int vpc_too_big_skb(struct __sk_buff *skb,
 	__u8 quote[VPC_ICMP_QUOTE];
 
 	vpc_drop(ZOC_VPC_DROP_MTU, vnic->slot);
+	/*
+	 * The token is taken before the cut, whose cost it bounds: one whose
+	 * cut or growth then fails is spent on a frame only dropped.
+	 */
 	if ((void *)(ip + 1) > end ||
 	    !vpc_frag_needed_due(ip, p, mtu, vnic->slot, now))
 		return TC_ACT_SHOT;
@@ -693,10 +697,7 @@ int zoc_vpc_vnic_skb(struct __sk_buff *skb)
 		if (ret != VPC_OK || !nh)
 			return vpc_skb_drop(ret != VPC_OK ? ret :
 					    ZOC_VPC_DROP_UNDERLAY, slot);
-		data = (void *)(long)skb->data;
-		end = (void *)(long)skb->data_end;
-		if (data + sizeof(struct ethhdr) + sizeof(struct iphdr) > end)
-			return vpc_skb_drop(ZOC_VPC_DROP_TRUNCATED, slot);
+		/* data is still valid: no helper since tcp was checked moves it */
 		vpc_forward(data, rt, &p, slot);
 		ret = vpc_encap_skb(skb, cfg, rt, &p, nh, &out);
 		if (ret != VPC_OK)
