@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The link's rings between the host and the service VM: echo round trips
- * come back in order and intact; under load the doorbells are suppressed;
+ * come back in order and intact, also from more callers at once than the
+ * link has request slots; under load the doorbells are suppressed;
  * requests from the service VM come back to it; a service VM that corrupts
  * a ring, or a data queue's, makes the host reset the link, which then
  * works again; a flood of control requests is answered in full, those
@@ -12,6 +13,8 @@
 
 #define ECHOES		100000
 #define FLOOD		20000
+#define CROWD		256	/* callers at once */
+#define CROWD_CALLS	4	/* calls of each (ZHT_CROWD_CALLS) */
 
 FIXTURE(link) {
 };
@@ -55,6 +58,27 @@ TEST_F_TIMEOUT(link, echo_round_trips, 300)
 	ASSERT_EQ(0, zoc_test_write("echo", ECHOES));
 	EXPECT_EQ(echoes + ECHOES, zoc_test_field("echoes"));
 	EXPECT_EQ(0, zoc_link_field("unexpected_replies"));
+}
+
+/*
+ * More callers at once than the link has request slots (64): those beyond
+ * wait for one, and every call gets its reply.
+ */
+TEST_F_TIMEOUT(link, calls_wait_for_a_slot, 300)
+{
+	long long echoes = zoc_test_field("echoes");
+	long long waits = zoc_link_field("slot_waits");
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	ASSERT_LE(0, waits) TH_LOG("no slot_waits in the link's file");
+	ASSERT_EQ(0, zoc_test_write("echo_crowd", CROWD));
+	waits = zoc_link_field("slot_waits") - waits;
+	TH_LOG("%d callers at once: %lld turns waiting for a slot", CROWD,
+	       waits);
+	EXPECT_EQ(echoes + CROWD * CROWD_CALLS, zoc_test_field("echoes"));
+	/* else the slots were never all taken: the test proved nothing */
+	EXPECT_LT(0, waits);
 }
 
 TEST_F_TIMEOUT(link, flood_suppresses_doorbells, 300)

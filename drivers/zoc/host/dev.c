@@ -41,8 +41,8 @@
  * -ENODEV for a volume it does not list, -ENXIO for one it cannot open,
  * -EOPNOTSUPP, -EBUSY for a volume in use, -EBADMSG for no
  * valid state to take a device over from, -EREMOTEIO for a
- * model that failed, -EAGAIN when it or the link has too many requests),
- * or the link's failure (-ENOTCONN, -ETIMEDOUT, -ECONNRESET, -EIO).
+ * model that failed, -EAGAIN when it has too many requests), or the
+ * link's failure (-ENOTCONN, -ETIMEDOUT, -ECONNRESET, -EIO).
  */
 int zoc_bus_ctrl(struct zoc_bus *b, u32 opcode, const void *data, size_t len)
 {
@@ -54,7 +54,7 @@ int zoc_bus_ctrl(struct zoc_bus *b, u32 opcode, const void *data, size_t len)
 	memcpy(msg.ctrl.data, data, len);
 	ret = zoc_link_call(b->link, &msg, &reply, ZOC_BUS_CTRL_TIMEOUT);
 	if (ret)
-		return ret == -EBUSY ? -EAGAIN : ret;
+		return ret;
 	if (reply.hdr.type != ZOC_MSG_CTRL_REPLY)
 		return -EPROTO;
 	switch (le32_to_cpu(reply.ctrl.status)) {

@@ -937,6 +937,7 @@ void zoc_link_show(struct seq_file *s, struct zoc_link *link)
 	seq_printf(s, "dropped_replies: %llu\n", st->dropped);
 	seq_printf(s, "refused: %llu\n", st->refused);
 	seq_printf(s, "waits: %llu\n", st->waits);
+	seq_printf(s, "slot_waits: %llu\n", st->slot_waits);
 	seq_printf(s, "doorbells_polled: %llu\n", st->polled);
 	seq_printf(s, "irq_doorbells_per_sec: %u\n", ZOC_LINK_IRQ_BUDGET * HZ);
 	zoc_ring_seq_show(s, host ? "req" : "cpl", &link->tx);

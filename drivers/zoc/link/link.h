@@ -139,6 +139,7 @@ struct zoc_link_transport {
  * @dropped: replies that found no room on the transmit ring
  * @refused: posts refused for want of room or of a link
  * @waits: sends that found no room and waited for it
+ * @slot_waits: turns of calls waiting for one of the request slots
  * @polled: doorbells over the budget, left to the poll (under rx_lock)
  */
 struct zoc_link_stats {
@@ -151,6 +152,7 @@ struct zoc_link_stats {
 	u64 dropped;
 	u64 refused;
 	u64 waits;
+	u64 slot_waits;
 	u64 polled;
 };
 

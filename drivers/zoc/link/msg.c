@@ -424,12 +424,13 @@ EXPORT_SYMBOL_GPL(zoc_link_doorbell);
  * @link: the link
  * @msg: the request; its tag is assigned here
  * @reply: where the reply goes
- * @timeout: in jiffies, for the room on the ring and the reply together
+ * @timeout: in jiffies, for a request slot (of ZOC_LINK_PENDING), room on
+ *	the ring and the reply together
  *
  * Context: process context.
  * Return: 0 with the reply in @reply, -ENOTCONN if the link is not up,
- * -EBUSY if too many requests are in flight, -ETIMEDOUT if no room or no
- * reply came in time, -ECONNRESET or -EIO if the link was reset meanwhile.
+ * -ETIMEDOUT if no slot, no room or no reply came in time, -ECONNRESET or
+ * -EIO if the link was reset meanwhile.
  */
 int zoc_link_call(struct zoc_link *link, struct zoc_msg *msg,
 		  struct zoc_msg *reply, unsigned long timeout)
@@ -441,11 +442,19 @@ int zoc_link_call(struct zoc_link *link, struct zoc_msg *msg,
 	u32 tag;
 
 	spin_lock_irq(&link->tx_lock);
-	p = zoc_pending_get(link->pending, ZOC_LINK_PENDING, &link->generation,
-			    ZOC_LINK_TAG_OTHER);
-	if (!p) {
+	/* Wait for a slot as for room: the calls in flight end in time. */
+	while (!(p = zoc_pending_get(link->pending, ZOC_LINK_PENDING,
+				     &link->generation, ZOC_LINK_TAG_OTHER)) &&
+	       time_before(jiffies, end)) {
+		link->stats.slot_waits++;
 		spin_unlock_irq(&link->tx_lock);
-		return -EBUSY;
+		usleep_range(20, 100);
+		spin_lock_irq(&link->tx_lock);
+	}
+	if (!p) {
+		link->stats.timeouts++;
+		spin_unlock_irq(&link->tx_lock);
+		return -ETIMEDOUT;
 	}
 	tag = p->tag;
 	msg->hdr.tag = cpu_to_le32(tag);
@@ -480,7 +489,7 @@ EXPORT_SYMBOL_GPL(zoc_link_call);
  * @link: the link
  * @msg: the request; its tag is assigned here
  * @reply: where the reply goes
- * @timeout_ns: how long to poll, for room on the ring and the reply
+ * @timeout_ns: how long to poll, for a slot, room on the ring and the reply
  *
  * For callers that cannot sleep: emulated MMIO reads, which may come with
  * interrupts disabled.  The receiving ring is drained while polling; the
@@ -500,11 +509,22 @@ int zoc_link_call_atomic(struct zoc_link *link, struct zoc_msg *msg,
 	u32 tag;
 
 	spin_lock_irqsave(&link->tx_lock, flags);
-	p = zoc_pending_get(link->pending, ZOC_LINK_PENDING, &link->generation,
-			    ZOC_LINK_TAG_OTHER);
-	if (!p) {
+	/* Draining the replies meanwhile, which ends the calls in flight */
+	while (!(p = zoc_pending_get(link->pending, ZOC_LINK_PENDING,
+				     &link->generation, ZOC_LINK_TAG_OTHER)) &&
+	       ktime_get_ns() < end) {
+		link->stats.slot_waits++;
 		spin_unlock_irqrestore(&link->tx_lock, flags);
-		return -EBUSY;
+		spin_lock_irqsave(&link->rx_lock, flags);
+		zoc_link_drain(link);
+		spin_unlock_irqrestore(&link->rx_lock, flags);
+		cpu_relax();
+		spin_lock_irqsave(&link->tx_lock, flags);
+	}
+	if (!p) {
+		link->stats.timeouts++;
+		spin_unlock_irqrestore(&link->tx_lock, flags);
+		return -ETIMEDOUT;
 	}
 	tag = p->tag;
 	msg->hdr.tag = cpu_to_le32(tag);

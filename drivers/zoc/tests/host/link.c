@@ -3,6 +3,7 @@
  * Test module of the ZOC host: the link's tests and its latency benchmark,
  * driven through debugfs by the selftests (link_rings, svm_restart,
  * baremetal) and the lab's demo and benchmark: echo round trips, echo
+ * calls made by more callers at once than the link has request slots, echo
  * floods whose replies must come back in order, pings the service VM
  * sends back, a ring the service VM corrupts on request, control requests
  * posted back to back, malformed control requests, a device's saved state
@@ -13,12 +14,15 @@
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/overflow.h>
 #include <linux/fs.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <asm/unaligned.h>
 #include <linux/zoc_link.h>
 
@@ -32,6 +36,9 @@
 #define ZHT_FLOOD_TAG		ZOC_LINK_TAG_OTHER	/* tag: the sequence */
 #define ZHT_LATENCY_ROUNDS	2000
 #define ZHT_SPOIL_TIMEOUT	(60 * HZ)
+#define ZHT_CROWD_MAX		(8 * ZOC_LINK_PENDING)
+#define ZHT_CROWD_CALLS		4
+#define ZHT_CROWD_TIMEOUT	(30 * HZ)	/* a call, its wait for a slot too */
 
 /**
  * zht_link_receive - a reply to a flood: of echoes, or of control requests
@@ -67,32 +74,128 @@ static int zht_svm_hooks(struct zht_link *l)
 	       -EOPNOTSUPP;
 }
 
-/* @count echo round trips, one at a time; each reply must be its request. */
+/* Echo round trip @i: the reply must be its request, within @timeout. */
+static int zht_echo_call(struct zht_link *l, u32 i, unsigned long timeout)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_TEST_MSG_ECHO }, reply;
+	int ret;
+
+	msg.hdr.len = cpu_to_le16(16);
+	put_unaligned_le64(i, msg.data);
+	put_unaligned_le64(get_random_u64(), msg.data + 8);
+	ret = zoc_link_call(l->link, &msg, &reply, timeout);
+	if (!ret && (reply.hdr.type != ZOC_TEST_MSG_ECHO ||
+		     reply.hdr.tag != msg.hdr.tag ||
+		     memcmp(reply.data, msg.data, 16)))
+		ret = -EPROTO;
+	spin_lock_irq(&l->lock);
+	l->echoes += !ret;
+	spin_unlock_irq(&l->lock);
+	return ret;
+}
+
+/* @count echo round trips, one at a time. */
 static int zht_echo(struct zht_link *l, u32 count)
 {
-	struct zoc_msg msg, reply;
 	int ret = zht_svm_hooks(l);
 	u32 i;
 
 	mutex_lock(&l->mutex);
 	for (i = 0; i < count && !ret; i++) {
-		memset(&msg, 0, sizeof(msg));
-		msg.hdr.type = ZOC_TEST_MSG_ECHO;
-		msg.hdr.len = cpu_to_le16(16);
-		put_unaligned_le64(i, msg.data);
-		put_unaligned_le64(get_random_u64(), msg.data + 8);
-		ret = zoc_link_call(l->link, &msg, &reply, ZHT_CALL_TIMEOUT);
-		if (!ret && (reply.hdr.type != ZOC_TEST_MSG_ECHO ||
-			     reply.hdr.tag != msg.hdr.tag ||
-			     memcmp(reply.data, msg.data, 16)))
-			ret = -EPROTO;
+		ret = zht_echo_call(l, i, ZHT_CALL_TIMEOUT);
 		if (!ret && signal_pending(current))
 			ret = -EINTR;
-		spin_lock_irq(&l->lock);
-		l->echoes += !ret;
-		spin_unlock_irq(&l->lock);
 	}
 	mutex_unlock(&l->mutex);
+	return ret;
+}
+
+/**
+ * struct zht_crowd_caller - one of a crowd's callers
+ * @work: what it runs
+ * @crowd: its crowd
+ */
+struct zht_crowd_caller {
+	struct work_struct work;
+	struct zht_crowd *crowd;
+};
+
+/**
+ * struct zht_crowd - callers that make their echo calls all at once
+ * @l: the link's tests
+ * @wq: where the callers wait for the start, and the test for them
+ * @ready: callers waiting for the start
+ * @go: the start
+ * @err: the first error of a caller, 0 if none
+ * @callers: the callers
+ */
+struct zht_crowd {
+	struct zht_link *l;
+	wait_queue_head_t wq;
+	atomic_t ready;
+	bool go;
+	int err;
+	struct zht_crowd_caller callers[];
+};
+
+static void zht_crowd_call(struct work_struct *work)
+{
+	struct zht_crowd *c = container_of(work, struct zht_crowd_caller,
+					   work)->crowd;
+	int ret = 0;
+	u32 i;
+
+	atomic_inc(&c->ready);
+	wake_up_all(&c->wq);
+	wait_event(c->wq, READ_ONCE(c->go));
+	for (i = 0; i < ZHT_CROWD_CALLS && !ret; i++)
+		ret = zht_echo_call(c->l, i, ZHT_CROWD_TIMEOUT);
+	if (ret)
+		cmpxchg(&c->err, 0, ret);
+}
+
+/*
+ * @count callers (at most ZHT_CROWD_MAX) that make ZHT_CROWD_CALLS echo
+ * calls each, started together: more than the link's request slots, the
+ * calls beyond them must wait for one and succeed.
+ */
+static int zht_echo_crowd(struct zht_link *l, u32 count)
+{
+	struct workqueue_struct *wq;
+	struct zht_crowd *c;
+	int ret = zht_svm_hooks(l);
+	u32 i;
+
+	if (ret)
+		return ret;
+	if (!count || count > ZHT_CROWD_MAX)
+		return -EINVAL;
+	c = kzalloc(struct_size(c, callers, count), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	/* unbound: a worker for each caller, all asleep in their calls */
+	wq = alloc_workqueue("zht_crowd", WQ_UNBOUND, count);
+	if (!wq) {
+		kfree(c);
+		return -ENOMEM;
+	}
+	c->l = l;
+	init_waitqueue_head(&c->wq);
+	mutex_lock(&l->mutex);
+	for (i = 0; i < count; i++) {
+		c->callers[i].crowd = c;
+		INIT_WORK(&c->callers[i].work, zht_crowd_call);
+		queue_work(wq, &c->callers[i].work);
+	}
+	if (!wait_event_timeout(c->wq, atomic_read(&c->ready) == count,
+				ZHT_FLOOD_TIMEOUT))
+		ret = -ETIMEDOUT;
+	WRITE_ONCE(c->go, true);
+	wake_up_all(&c->wq);
+	destroy_workqueue(wq);	/* after every call */
+	mutex_unlock(&l->mutex);
+	ret = ret ?: c->err;
+	kfree(c);
 	return ret;
 }
 
@@ -504,8 +607,8 @@ static int zht_claim_side(struct zht_link *l, u32 ms)
 }
 
 /*
- * Writes to debugfs: "echo", "flood", "svm_ping", "ctrl_flood" take a
- * count, "spoil_saved" and "spoil_live" a slot, "claim_side" the
+ * Writes to debugfs: "echo", "echo_crowd", "flood", "svm_ping",
+ * "ctrl_flood" take a count, "spoil_saved" and "spoil_live" a slot, "claim_side" the
  * milliseconds to hold it; "ctrl_hostile" ignores what is written.
  */
 static ssize_t zht_test_write(struct file *file, const char __user *buf,
@@ -609,6 +712,7 @@ void zht_link_debugfs(struct zht_link *l)
 		int (*run)(struct zht_link *l, u32 count);
 	} tests[ZHT_LINK_TESTS] = {
 		{ "echo", zht_echo },
+		{ "echo_crowd", zht_echo_crowd },
 		{ "flood", zht_flood },
 		{ "corrupt", zht_corrupt },
 		{ "corrupt_queue", zht_corrupt_queue },
