@@ -687,6 +687,7 @@ static const struct znh_case znh_cases[] = {
 	ZNH_HOSTILE(csts_straddle),
 	ZNH_HOSTILE(fuzz),
 	ZNH_HOSTILE(dbbuf_stale_cq_head),
+	ZNH_HOSTILE(dbbuf_sq_tail_beyond_size),
 	{ "svm_alive", znh_svm_alive, .io = true },
 	{ "delete_io_queues", znh_delete_io_queues, .io = true },
 };

@@ -176,5 +176,6 @@ void znh_create_io_queues(struct znh_ctrl *ctrl);
 u64 znh_link_area(struct znh_ctrl *ctrl);
 void znh_fuzz(struct znh_ctrl *ctrl);
 void znh_dbbuf_stale_cq_head(struct znh_ctrl *ctrl);
+void znh_dbbuf_sq_tail_beyond_size(struct znh_ctrl *ctrl);
 
 #endif /* _ZOC_NVME_HOSTILE_H */

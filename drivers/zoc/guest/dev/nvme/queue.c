@@ -452,15 +452,22 @@ void zoc_nvme_sq_drain(struct zoc_nvme_sq *sq)
 	cancel_work_sync(&sq->work);
 }
 
-/* The host moved the shadow tail: 1; not yet: 0; the queue halted: -1. */
+/*
+ * The host moved the shadow tail: 1; not yet: 0; the queue halted: -1.
+ * A tail past the queue is no move: zoc_nvme_sq_refresh() refuses it, and
+ * taken for one, it would make the work poll again at once, for as long
+ * as the host leaves it there.
+ */
 static int zoc_nvme_sq_moved(void *arg)
 {
 	struct zoc_nvme_sq *sq = arg;
 	__le32 *shadow = zoc_nvme_shadow_db(sq->ctrl, 2 * sq->qid);
+	u32 tail;
 
 	if (!shadow || zoc_nvme_sq_halted(sq))
 		return -1;
-	return le32_to_cpu(READ_ONCE(*shadow)) != sq->tail;
+	tail = le32_to_cpu(READ_ONCE(*shadow));
+	return tail != sq->tail && tail < sq->size;
 }
 
 /*
@@ -539,6 +546,7 @@ static void zoc_nvme_sq_work(struct work_struct *work)
 			return;
 		/* What the poll finds waited for no wake-up. */
 		kicked = 0;
+		cond_resched();
 		if (pass == ZOC_NVME_PASS_DRY && zoc_nvme_sq_poll(sq))
 			zoc_nvme_stat(ctrl, ZOC_DEV_STAT_POLLED);
 		else	/* a last pass, which asks for a doorbell */
