@@ -221,6 +221,9 @@ int zoc_proxy_irq(struct zoc_pdev *pdev, unsigned int vector)
 
 	if (vector >= BITS_PER_LONG || vector >= ZOC_DEV_VECTORS)
 		return -EINVAL;
+	/* Once: the same word is read at every interrupt, rarely written */
+	if (!test_bit(vector, &pdev->irq_raised))
+		set_bit(vector, &pdev->irq_raised);
 	msg.hdr.type = ZOC_MSG_IRQ;
 	msg.hdr.len = cpu_to_le16(sizeof(msg.irq));
 	msg.hdr.dev = cpu_to_le32(pdev->slot);

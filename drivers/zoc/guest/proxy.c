@@ -637,10 +637,31 @@ static void zoc_proxy_leave(void *priv)
  * The link came up: a standby that took it has devices to take over,
  * whose representors it prepared.  The client's @up: never sleep.
  */
+/*
+ * The link came up on rings the host formatted (it reset the link, for a
+ * ring gone bad or a transport attached again): the interrupts they held
+ * are lost, and a driver that waits for one (virtio's, with event
+ * indexes) would wait for ever.  Every vector a device raised is raised
+ * again at the next tick; a driver's handler finds nothing new, at worst.
+ * The link's receiving lock held.
+ */
 static void zoc_proxy_up(void *priv)
 {
 	struct zoc_proxy *proxy = priv;
+	struct zoc_pdev *pdev;
+	unsigned int slot, v;
+	unsigned long bits;
 
+	rcu_read_lock();
+	for (slot = 0; slot < ZOC_LINK_MAX_DEVS; slot++) {
+		pdev = rcu_dereference(proxy->devs[slot]);
+		if (!pdev)
+			continue;
+		bits = READ_ONCE(pdev->irq_raised);
+		for_each_set_bit(v, &bits, BITS_PER_LONG)
+			set_bit(v, &pdev->irq_retry);
+	}
+	rcu_read_unlock();
 	schedule_work(&proxy->up_work);
 }
 

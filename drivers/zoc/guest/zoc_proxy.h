@@ -153,6 +153,8 @@ struct zoc_proxy_model {
  * @stats: its counters, mirrored into @page
  * @irq_retry: vectors whose message found the link's ring full: raised
  *	again at the link's next tick
+ * @irq_raised: vectors it raised: raised again when the link comes up on
+ *	rings the host formatted anew, which lost the messages they held
  * @req_lock: its model's callbacks for the host's requests (register
  *	accesses, doorbells) run under it, one at a time
  * @queue_hint: the tag of its last doorbell message, the data queue of
@@ -183,6 +185,7 @@ struct zoc_pdev {
 	unsigned int doorbells;
 	atomic64_t stats[ZOC_DEV_STATS];
 	unsigned long irq_retry;
+	unsigned long irq_raised;
 	spinlock_t req_lock;	/* see above */
 	u32 queue_hint;
 	struct zoc_dev_live *live;

@@ -321,6 +321,7 @@ out:
 /*
  * debugfs "bus": "bar_test NAME COUNT", "irq_test NAME COUNT",
  * "irq_race NAME COUNT", "irq_replay NAME COUNT", "irq_full NAME",
+ * "irq_link_reset NAME",
  * "irq_parallel NAME COUNT", "irq_affinity NAME COUNT",
  * "flood_test WRITER READER COUNT",
  * "stall_write NAME COUNT", "stall_check NAME COUNT", "irqsoff_read NAME MS".
@@ -354,6 +355,8 @@ static ssize_t zht_bus_write(struct file *file, const char __user *ubuf,
 		ret = zht_bus_fn_test(l, name, true, zht_irq_affinity, n);
 	else if (sscanf(buf, "irq_full %15s", name) == 1)
 		ret = zht_bus_fn_test(l, name, true, zht_irq_full, 0);
+	else if (sscanf(buf, "irq_link_reset %15s", name) == 1)
+		ret = zht_bus_fn_test(l, name, true, zht_irq_link_reset, 0);
 	else if (sscanf(buf, "flood_test %15s %15s %u", name, other, &n) == 3)
 		ret = zht_bus_flood_test(l, name, other, n);
 	else if (sscanf(buf, "stall_write %15s %u", name, &n) == 2)

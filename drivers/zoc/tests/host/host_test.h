@@ -80,6 +80,7 @@ struct zht_link *zht_link_of(struct pci_dev *pdev);
 /* link.c: the link's tests */
 void zht_link_debugfs(struct zht_link *l);
 void zht_link_receive(void *priv, const struct zoc_msg *msg);
+int zht_link_reset(struct zht_link *l);
 
 /* bus.c: the bus's tests, and the driver of the test functions */
 void zht_bus_debugfs(struct zht_link *l);
@@ -95,5 +96,6 @@ int zht_irq_replay(struct pci_dev *pdev, u32 count);
 int zht_irq_parallel(struct pci_dev *pdev, u32 count);
 int zht_irq_affinity(struct pci_dev *pdev, u32 count);
 int zht_irq_full(struct pci_dev *pdev, u32 unused);
+int zht_irq_link_reset(struct pci_dev *pdev, u32 unused);
 
 #endif /* _ZOC_HOST_TEST_H */

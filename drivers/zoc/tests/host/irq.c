@@ -4,8 +4,9 @@
  * through the debugfs file "bus" (bus.c): MSI-X of a test function, an
  * interrupt raised while its handler runs on another CPU or while its
  * vector is disabled, two vectors handled at once on two CPUs, a vector
- * handled on the CPU its affinity names, and an interrupt raised while
- * the link's ring is full.
+ * handled on the CPU its affinity names, an interrupt raised while the
+ * link's ring is full, and one raised again after the link's rings were
+ * formatted anew.
  */
 
 #include <linux/cpu.h>
@@ -109,6 +110,43 @@ int zht_irq_test(struct pci_dev *pdev, u32 count)
 	}
 	if (!ret)
 		ret = zht_irq_pending(pdev, bar, irq, &t, count);
+	free_irq(irq, &t);
+out_stop:
+	zht_fn_stop(pdev, bar);
+	return ret;
+}
+
+/*
+ * Vector 0 raised once, then the link reset (zht_link_reset()): the
+ * service VM raises it again, as the rings it may have been on are gone.
+ * No doorbell is rung after the first, so nothing else raises it.
+ */
+int zht_irq_link_reset(struct pci_dev *pdev, u32 unused)
+{
+	struct zht_link *l = zht_link_of(pdev);
+	struct zht_irq_test t;
+	void __iomem *bar;
+	int ret, irq;
+
+	if (!l)
+		return -ENODEV;
+	atomic_set(&t.count, 0);
+	init_waitqueue_head(&t.wq);
+	ret = zht_fn_start(pdev, 1, &bar);
+	if (ret)
+		return ret;
+	irq = pci_irq_vector(pdev, 0);
+	ret = request_irq(irq, zht_irq_test_handler, 0, "zoc-irq-test", &t);
+	if (ret)
+		goto out_stop;
+	writel(1, bar + SZ_4K);
+	if (!wait_event_timeout(t.wq, atomic_read(&t.count), ZHT_IRQ_TIMEOUT))
+		ret = -ETIMEDOUT;
+	if (!ret)
+		ret = zht_link_reset(l);
+	if (!ret && !wait_event_timeout(t.wq, atomic_read(&t.count) > 1,
+					ZHT_IRQ_TIMEOUT))
+		ret = -ETIMEDOUT;
 	free_irq(irq, &t);
 out_stop:
 	zht_fn_stop(pdev, bar);

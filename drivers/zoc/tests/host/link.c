@@ -38,6 +38,7 @@
 #define ZHT_SPOIL_TIMEOUT	(60 * HZ)
 #define ZHT_CROWD_MAX		(8 * ZOC_LINK_PENDING)
 #define ZHT_CROWD_CALLS		4
+#define ZHT_RESET_TIMEOUT	(30 * HZ)
 #define ZHT_CROWD_TIMEOUT	(30 * HZ)	/* a call, its wait for a slot too */
 
 /**
@@ -532,6 +533,39 @@ static int zht_corrupt_queue(struct zht_link *l, u32 queue)
 	if (queue >= zoc_link_nr_queues(l->link))
 		return -ENOENT;
 	return zht_corrupt_ring(l, queue + 1);
+}
+
+/**
+ * zht_link_reset - have the host reset the link, and wait for it to be up
+ * @l: the link's tests
+ *
+ * The service VM corrupts data queue 0's completion ring, which the
+ * host's tick finds, or the control one if there is no data queue, which
+ * the next reply shows: the host formats every ring anew, and the link
+ * comes up on them.
+ *
+ * Return: 0, -EOPNOTSUPP without the service VM's test hooks, or
+ * -ETIMEDOUT if the link was not reset, or not up again, in 30 s.
+ */
+int zht_link_reset(struct zht_link *l)
+{
+	unsigned long end = jiffies + ZHT_RESET_TIMEOUT;
+	u64 resets = READ_ONCE(l->link->stats.resets);
+	bool queue = zoc_link_nr_queues(l->link);
+	int ret;
+
+	ret = zht_corrupt_ring(l, queue ? 1 : 0);
+	if (ret)
+		return ret;
+	if (!queue)
+		zht_echo_call(l, 0, HZ);	/* fails: it shows the ring */
+	while (READ_ONCE(l->link->stats.resets) == resets ||
+	       zoc_link_state(l->link) != ZOC_LINK_S_UP) {
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		msleep(20);
+	}
+	return 0;
 }
 
 /*
