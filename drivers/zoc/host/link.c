@@ -11,6 +11,8 @@
  * the same bytes through its L0 window.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/debugfs.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
@@ -114,6 +116,11 @@ int zoc_host_link_attach(struct zoc_host *host,
 	int ret;
 
 	mutex_lock(&host->transport_mutex);
+	/* Not the map of the transport attached already: it is in use */
+	if (rcu_access_pointer(host->link.transport)) {
+		mutex_unlock(&host->transport_mutex);
+		return -EBUSY;
+	}
 	/* Read locklessly by zoc_host_link_cpu_queue(): any entry will do */
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
 		WRITE_ONCE(host->cpu_queue[cpu], cpu_queue ? cpu_queue[cpu] : cpu);
@@ -217,6 +224,7 @@ int zoc_host_probe(struct zoc_host *host)
 	virt_wmb();
 	WRITE_ONCE(probe->seq, cpu_to_le64(seq));
 	WRITE_ONCE(host->area->host.probes, cpu_to_le64(seq));
+	host->probe_seq = seq;
 
 	ret = zoc_link_ring_peer(&host->link, 0);
 	if (ret)
@@ -411,7 +419,17 @@ void zoc_host_link_exit(struct zoc_host *host)
 	debugfs_remove_recursive(host->dir);
 	platform_device_unregister(host->pdev);
 	WRITE_ONCE(host->area->probe.marker_addr, 0);
-	free_page((unsigned long)host->marker);
+	/*
+	 * The service VM answers probes in turn: once the last is answered,
+	 * it writes the marker no more.  One not answered may still be: its
+	 * page is kept for good rather than given to another user.
+	 */
+	if (!host->probe_seq ||
+	    le64_to_cpu(READ_ONCE(host->marker->seq)) == host->probe_seq)
+		free_page((unsigned long)host->marker);
+	else
+		pr_warn("link %u: a probe was not answered: its marker page is kept\n",
+			host->id);
 	memunmap(host->area);
 	release_mem_region(host->aperture.start, ZOC_LINK_AREA_SIZE);
 	remove_resource(&host->aperture);

@@ -79,7 +79,13 @@ static void zoc_vfn_fire(struct zoc_bus *b, struct zoc_vfn *fn,
 	if (virq) {
 		zoc_vfn_stat(fn, ZOC_STAT_IRQS);
 		zoc_vfn_round_trip(fn);
-		generic_handle_irq(virq);
+		/*
+		 * By its hardware number, looked up once more: a vector freed
+		 * since, its number given to another device, calls no
+		 * handler of that device.
+		 */
+		generic_handle_domain_irq(b->msi, fn->slot * ZOC_BUS_VECTORS +
+					  vector);
 	} else {
 		zoc_vfn_stat(fn, ZOC_STAT_IRQS_MASKED);
 	}

@@ -36,6 +36,7 @@ struct zoc_host_test_ops;
  * @probe_mutex: serialises probes: one marker, one sequence
  * @probes_ok: probes answered correctly
  * @probes_failed: probes that timed out or were answered wrongly
+ * @probe_seq: the last probe's sequence number, 0 if none was made
  * @dir: debugfs directory
  * @bus: the virtual PCI bus of the functions the service VM serves
  * @misc: /dev/zoc-link<id>, the bare-metal transport
@@ -66,6 +67,7 @@ struct zoc_host {
 	struct mutex probe_mutex;
 	u64 probes_ok;
 	u64 probes_failed;
+	u64 probe_seq;
 	u64 models_added;
 	struct dentry *dir;
 	struct zoc_bus *bus;

@@ -28,10 +28,14 @@ static_assert(sizeof(struct zoc_dev_page) <= ZOC_LINK_DEV_PAGE_SIZE);
 static_assert(ZOC_LINK_RAM_MAP + sizeof(struct zoc_link_ram_map) <=
 	      ZOC_LINK_DEV_PAGES);
 
+/*
+ * Rate limited: a hostile peer can reset the link, or take a new epoch,
+ * again and again.
+ */
 #define zoc_link_info(link, fmt, ...)					\
-	dev_info((link)->dev, "link: " fmt, ##__VA_ARGS__)
+	dev_info_ratelimited((link)->dev, "link: " fmt, ##__VA_ARGS__)
 #define zoc_link_warn(link, fmt, ...)					\
-	dev_warn((link)->dev, "link: " fmt, ##__VA_ARGS__)
+	dev_warn_ratelimited((link)->dev, "link: " fmt, ##__VA_ARGS__)
 
 static void *zoc_link_ring_mem(struct zoc_link *link, bool requests)
 {
