@@ -160,14 +160,23 @@ static void zoc_nvme_free_queues(struct zoc_nvme_ctrl *ctrl)
 	struct zoc_nvme_cq *cq;
 	unsigned int qid;
 
+	/*
+	 * Every submission queue first: one listed may post to any
+	 * completion queue (a host may share them), which must not be
+	 * freed under it.
+	 */
 	for (qid = 0; qid <= ctrl->nr_io_queues; qid++) {
 		spin_lock_irq(&ctrl->lock);
 		sq = ctrl->sq[qid];
-		cq = ctrl->cq[qid];
 		ctrl->sq[qid] = NULL;
-		ctrl->cq[qid] = NULL;
 		spin_unlock_irq(&ctrl->lock);
 		zoc_nvme_sq_free(sq);
+	}
+	for (qid = 0; qid <= ctrl->nr_io_queues; qid++) {
+		spin_lock_irq(&ctrl->lock);
+		cq = ctrl->cq[qid];
+		ctrl->cq[qid] = NULL;
+		spin_unlock_irq(&ctrl->lock);
 		if (cq) {
 			irq_work_sync(&cq->irq_work);
 			kfree(cq);

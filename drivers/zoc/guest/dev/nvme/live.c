@@ -493,7 +493,8 @@ struct zoc_nvme_cmd *zoc_nvme_replay(struct zoc_nvme_sq *sq)
 {
 	struct zoc_nvme_cmd *cmd;
 
-	if (READ_ONCE(sq->stopped) || READ_ONCE(sq->paused))
+	/* Paused, it still runs what it fetched: zoc_nvme_pause() waits. */
+	if (READ_ONCE(sq->stopped))
 		return NULL;
 	cmd = list_first_entry_or_null(&sq->replay, struct zoc_nvme_cmd,
 				       entry);

@@ -216,6 +216,13 @@ static void zoc_nvme_pause(struct zoc_nvme_ctrl *ctrl)
 		if (!sq)
 			continue;
 		cancel_work_sync(&sq->work);
+		/*
+		 * What a dead model left to run again is outstanding: the
+		 * work runs it, paused, if it has not yet.
+		 */
+		if (!list_empty(&sq->replay))
+			zoc_proxy_queue_work(ctrl->pdev, qid - 1, ctrl->wq,
+					     &sq->work);
 		wait_var_event(&sq->outstanding, zoc_nvme_sq_settled(sq, 0));
 		/* The completions may have kicked it before they saw @paused */
 		cancel_work_sync(&sq->work);
@@ -777,15 +784,20 @@ void zoc_nvme_resume(struct zoc_pdev *pdev)
 	struct zoc_nvme_ctrl *ctrl = pdev->priv;
 	unsigned int qid;
 
-	queue_work(ctrl->wq, &ctrl->work);
-	if (!ctrl->ready)
-		return;
-	for (qid = 1; qid <= ctrl->nr_io_queues; qid++) {
+	/*
+	 * Under the lock the queues are taken off under: a reset or a
+	 * deletion the host wrote meanwhile, which the control work may
+	 * run at once, frees them.
+	 */
+	spin_lock_irq(&ctrl->lock);
+	for (qid = 1; ctrl->ready && qid <= ctrl->nr_io_queues; qid++) {
 		if (ctrl->sq[qid])
 			zoc_nvme_sq_kick(ctrl->sq[qid]);
 		if (ctrl->cq[qid] && ctrl->cq[qid]->ien)
 			irq_work_queue(&ctrl->cq[qid]->irq_work);
 	}
-	if (ctrl->cq[0])
+	if (ctrl->ready && ctrl->cq[0])
 		irq_work_queue(&ctrl->cq[0]->irq_work);
+	spin_unlock_irq(&ctrl->lock);
+	queue_work(ctrl->wq, &ctrl->work);
 }
