@@ -349,8 +349,12 @@ static bool zoc_vnet_to_host(struct zoc_vnet *vnet, struct zoc_vnet_src *src)
 	if (!ok)
 		memset(lens, 0, sizeof(lens));
 	zoc_vq_complete_multi(vq, heads, lens, n);
-	zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_COMMANDS, 1);
-	zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_READ_BYTES, src->len);
+	/* A packet that host memory refused is dropped, not delivered */
+	if (ok) {
+		zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_COMMANDS, 1);
+		zoc_proxy_stat_add(vnet->pdev, ZOC_DEV_STAT_READ_BYTES,
+				   src->len);
+	}
 	/* The copy into the host's buffers and their posting */
 	zoc_vnet_stage(vnet, ZOC_DEV_STAT_DONE_NS, at);
 	return ok;
@@ -811,6 +815,12 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	ret = dev_set_mtu(vnet->rep, vnet->mtu);
 	if (!ret)
 		prepared = zoc_port_attach(vnet->rep, &vnet->peer);
+	/*
+	 * A new device has no resume: its link comes up here if a
+	 * representor it was given runs already.
+	 */
+	if (!ret && !state && !track)
+		zoc_vnet_update_link(vnet);
 	rtnl_unlock();
 	if (ret) {
 		zoc_port_drop(pdev->proxy, pdev->slot);

@@ -88,9 +88,21 @@ struct zoc_virtio_saved {
 	struct zoc_virtio_saved_vq vq[ZOC_VIRTIO_MAX_QUEUES];
 };
 
+/*
+ * A queue's registers into @sq, with its indexes if @indexes.  While a
+ * reset of it the driver asked for runs, as it will be after it: the
+ * driver waits for queue_enable to read 0, and a model recovering the
+ * device must not run the queue, nor take the chains the driver frees.
+ */
 static void zoc_virtio_save_vq(struct zoc_virtio_queue *vq,
 			       struct zoc_virtio_saved_vq *sq, bool indexes)
 {
+	if (vq->resetting) {
+		memset(sq, 0, sizeof(*sq));
+		sq->size = cpu_to_le16(ZOC_VIRTIO_QUEUE_SIZE);
+		sq->vector = cpu_to_le16(VIRTIO_MSI_NO_VECTOR);
+		return;
+	}
 	sq->desc = cpu_to_le64(vq->desc);
 	sq->driver = cpu_to_le64(vq->driver);
 	sq->device = cpu_to_le64(vq->device);
