@@ -267,7 +267,12 @@ static void zoc_port_setup(struct net_device *dev)
 	dev->netdev_ops = &zoc_port_ops;
 	dev->ethtool_ops = &zoc_port_ethtool_ops;
 	dev->sysfs_groups[0] = &zoc_port_group;
-	dev->priv_flags |= IFF_NO_QUEUE;
+	/*
+	 * No netpoll (netconsole): its transmit may come with interrupts
+	 * off, even in hard interrupt context, where the queues' rings are
+	 * taken with the softirq's locks.
+	 */
+	dev->priv_flags |= IFF_NO_QUEUE | IFF_DISABLE_NETPOLL;
 	dev->features |= NETIF_F_SG | NETIF_F_HIGHDMA | NETIF_F_LLTX;
 	dev->hw_features |= NETIF_F_SG | NETIF_F_HIGHDMA;
 	dev->min_mtu = ETH_MIN_MTU;

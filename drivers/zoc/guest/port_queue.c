@@ -162,7 +162,13 @@ static int zoc_port_poll(struct napi_struct *napi, int budget)
 		if (zoc_port_is_frame(ptr)) {
 			frame = zoc_port_ptr_frame(ptr);
 			len = frame->len;
-			ok = peer && peer->ops->xmit_buf(peer, frame->data, len);
+			/*
+			 * A frame in several buffers (multi-buffer XDP, which
+			 * Linux 6.1 lets through to a device that did not
+			 * say it takes one) would lose all but its first.
+			 */
+			ok = peer && !xdp_frame_has_frags(frame) &&
+			     peer->ops->xmit_buf(peer, frame->data, len);
 			xdp_return_frame_bulk(frame, &bq);
 		} else {
 			skb = ptr;
