@@ -451,6 +451,39 @@ void zoc_nvme_event(struct zoc_nvme_ctrl *ctrl, u32 event)
 	zoc_nvme_complete(cmd);
 }
 
+/**
+ * zoc_nvme_aen_flush - an event kept while requests are held: one of them
+ *	takes it
+ * @ctrl: the controller, lock held
+ *
+ * After a takeover: a model that died between a request's taking of an
+ * event and the record of it leaves both the event and the request, held
+ * again, to its successor.
+ */
+void zoc_nvme_aen_flush(struct zoc_nvme_ctrl *ctrl)
+{
+	struct zoc_nvme_cmd *cmd;
+	u32 result;
+
+	lockdep_assert_held(&ctrl->lock);
+	if (!ctrl->nr_aers)
+		return;
+	if (ctrl->aen_pending) {
+		result = ctrl->aen_pending;
+		ctrl->aen_pending = 0;
+	} else if (ctrl->ns_notice) {
+		result = ZOC_NVME_AEN_NS_CHANGED;
+		ctrl->ns_notice = false;
+	} else {
+		return;
+	}
+	zoc_nvme_record(ctrl);
+	cmd = ctrl->aer[--ctrl->nr_aers];
+	cmd->result = result;
+	/* The admin CQ's lock nests inside ours. */
+	zoc_nvme_complete(cmd);
+}
+
 /* Kept until an event comes, up to AERL + 1 of them. */
 static u16 zoc_nvme_async_event(struct zoc_nvme_ctrl *ctrl,
 				struct zoc_nvme_cmd *cmd)

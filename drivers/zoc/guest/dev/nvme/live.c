@@ -329,6 +329,13 @@ static bool zoc_nvme_recover_cq(struct zoc_nvme_cq *cq,
 		}
 	}
 	head = zoc_proxy_doorbell_last(cq->ctrl->pdev, 2 * cq->qid + 1);
+	/*
+	 * With shadow doorbells the host writes the shadow first and the
+	 * register seldom: the shadow's head is the newer, where the
+	 * register's, a lap behind, would show room the host has not made.
+	 */
+	if (cq->qid && cq->ctrl->dbs)
+		head = le32_to_cpu(READ_ONCE(cq->ctrl->dbs[2 * cq->qid + 1]));
 	cq->tail = tail;
 	cq->phase = phase;
 	cq->head = head < cq->size ? head : tail;
@@ -384,9 +391,10 @@ static void zoc_nvme_replay_add(struct zoc_nvme_sq *sq,
 
 /*
  * Command slot @slot of the track copy @t, in flight when the model died:
- * dropped if its completion was seen, held again if an Asynchronous Event
- * Request, completed as recorded if the admin command whose effects the
- * registers have, else run again.  False if it cannot be.
+ * dropped if its completion was seen, completed as recorded if the admin
+ * command whose effects the registers have (an Asynchronous Event Request
+ * that took an event too), held again if another such request, else run
+ * again.  False if it cannot be.
  */
 static bool zoc_nvme_recover_cmd(struct zoc_nvme_ctrl *ctrl,
 				 const struct zoc_nvme_track_cmd *t, int slot,
@@ -426,18 +434,18 @@ static bool zoc_nvme_recover_cmd(struct zoc_nvme_ctrl *ctrl,
 	}
 	cmd->count = count;
 	WRITE_ONCE(ctrl->track->cmd[slot].state, ZOC_NVME_TRACK_FETCHED);
-	/* Held again; beyond the limit, run again, and refused */
-	if (!sqid && t->sqe.common.opcode == nvme_admin_async_event &&
-	    ctrl->nr_aers <= ZOC_NVME_AERL) {
-		spin_lock_irq(&ctrl->lock);
-		ctrl->aer[ctrl->nr_aers++] = cmd;
-		spin_unlock_irq(&ctrl->lock);
-		return true;
-	}
+	/* First: an event request that took an event completes with it */
 	if (!sqid && done->valid && count == done->count) {
 		cmd->status = done->status;
 		cmd->result = done->result;
 		cmd->done = true;
+	} else if (!sqid && t->sqe.common.opcode == nvme_admin_async_event &&
+		   ctrl->nr_aers <= ZOC_NVME_AERL) {
+		/* Held again; beyond the limit, run again, and refused */
+		spin_lock_irq(&ctrl->lock);
+		ctrl->aer[ctrl->nr_aers++] = cmd;
+		spin_unlock_irq(&ctrl->lock);
+		return true;
 	}
 	zoc_nvme_replay_add(sq, cmd);
 	return true;

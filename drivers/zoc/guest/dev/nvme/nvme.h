@@ -446,6 +446,7 @@ const char *zoc_nvme_admin_queues(struct zoc_nvme_ctrl *ctrl, u64 asq,
 void zoc_nvme_sq_kick(struct zoc_nvme_sq *sq);
 void zoc_nvme_cq_retire(struct list_head *done);
 void zoc_nvme_complete(struct zoc_nvme_cmd *cmd);
+void zoc_nvme_sq_drop_replay(struct zoc_nvme_sq *sq);
 void zoc_nvme_sq_drain(struct zoc_nvme_sq *sq);
 struct zoc_nvme_cq *zoc_nvme_cq_alloc(struct zoc_nvme_ctrl *ctrl,
 				      u16 qid, u64 base, u32 size,
@@ -467,6 +468,7 @@ u16 zoc_nvme_xfer(struct zoc_nvme_cmd *cmd, void *buf, u32 len, bool to_host);
 
 /* admin.c */
 void zoc_nvme_event(struct zoc_nvme_ctrl *ctrl, u32 event);
+void zoc_nvme_aen_flush(struct zoc_nvme_ctrl *ctrl);
 u16 zoc_nvme_admin_cmd(struct zoc_nvme_ctrl *ctrl, struct zoc_nvme_cmd *cmd);
 u16 zoc_nvme_cq_add(struct zoc_nvme_ctrl *ctrl, u16 qid, u64 addr, u32 size,
 		    u16 vector, bool ien);

@@ -426,6 +426,20 @@ static bool zoc_nvme_sq_idle(struct zoc_nvme_sq *sq)
 	return idle;
 }
 
+/**
+ * zoc_nvme_sq_drop_replay - drop what a model that died left to run again
+ * @sq: the queue, stopped, its work not running
+ */
+void zoc_nvme_sq_drop_replay(struct zoc_nvme_sq *sq)
+{
+	LIST_HEAD(dropped);
+
+	spin_lock_irq(&sq->cq->lock);
+	list_splice_tail_init(&sq->replay, &dropped);
+	zoc_nvme_cq_retire(&dropped);
+	spin_unlock_irq(&sq->cq->lock);
+}
+
 /*
  * Wait until nothing of the stopped @sq is in flight.  What waits for room
  * in its CQ, or to run again after a recovery, is dropped; what runs in
@@ -443,10 +457,9 @@ void zoc_nvme_sq_drain(struct zoc_nvme_sq *sq)
 		if (cmd->sq == sq)
 			list_move_tail(&cmd->entry, &dropped);
 	}
-	/* What a model that died left to run, and never ran */
-	list_splice_tail_init(&sq->replay, &dropped);
 	zoc_nvme_cq_retire(&dropped);
 	spin_unlock_irq(&cq->lock);
+	zoc_nvme_sq_drop_replay(sq);
 	wait_var_event(&sq->outstanding, zoc_nvme_sq_idle(sq));
 	/* Completions before the last may have kicked the work again. */
 	cancel_work_sync(&sq->work);

@@ -209,6 +209,13 @@ static void zoc_nvme_pause(struct zoc_nvme_ctrl *ctrl)
 
 	zoc_nvme_pause_queues(ctrl);
 	cancel_work_sync(&ctrl->work);
+	/*
+	 * The admin commands a dead model left to run again: the control
+	 * work, which stops once paused, did not run them yet.
+	 */
+	if (ctrl->enabled && !ctrl->shut_down && ctrl->sq[0] &&
+	    !READ_ONCE(ctrl->sq[0]->stopped) && !list_empty(&ctrl->sq[0]->replay))
+		zoc_nvme_admin_pass(ctrl);
 	/* Its last pass may have created queues, or enabled the controller. */
 	zoc_nvme_pause_queues(ctrl);
 	for (qid = 1; qid <= ctrl->nr_io_queues; qid++) {
@@ -218,9 +225,12 @@ static void zoc_nvme_pause(struct zoc_nvme_ctrl *ctrl)
 		cancel_work_sync(&sq->work);
 		/*
 		 * What a dead model left to run again is outstanding: the
-		 * work runs it, paused, if it has not yet.
+		 * work runs it, paused, if it has not yet; a queue stopped
+		 * (a controller failed, or reset when resumed) drops it.
 		 */
-		if (!list_empty(&sq->replay))
+		if (READ_ONCE(sq->stopped))
+			zoc_nvme_sq_drop_replay(sq);
+		else if (!list_empty(&sq->replay))
 			zoc_proxy_queue_work(ctrl->pdev, qid - 1, ctrl->wq,
 					     &sq->work);
 		wait_var_event(&sq->outstanding, zoc_nvme_sq_settled(sq, 0));
@@ -775,7 +785,8 @@ int zoc_nvme_restore(struct zoc_nvme_ctrl *ctrl, const void *state,
  * The control work acts on what the registers ask (a reset or shutdown
  * written before the state was saved) and serves the admin queue; the I/O
  * queues look for new commands; each completion queue raises its vector
- * once, for what may have been posted without one.
+ * once, for what may have been posted without one; an event the record
+ * keeps goes to an Asynchronous Event Request held (zoc_nvme_aen_flush()).
  *
  * Context: process context.
  */
@@ -798,6 +809,8 @@ void zoc_nvme_resume(struct zoc_pdev *pdev)
 	}
 	if (ctrl->ready && ctrl->cq[0])
 		irq_work_queue(&ctrl->cq[0]->irq_work);
+	if (ctrl->ready)
+		zoc_nvme_aen_flush(ctrl);
 	spin_unlock_irq(&ctrl->lock);
 	queue_work(ctrl->wq, &ctrl->work);
 }
