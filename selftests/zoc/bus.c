@@ -199,7 +199,7 @@ static void bus_irq_case(struct __test_metadata *_metadata, const char *cmd)
 		TH_LOG("%s", out);
 	ret = zoc_write_str(BUS_CTL, cmd);
 	if (ret == -EOPNOTSUPP)
-		SKIP(return, "one CPU or one data queue: nothing to test");
+		SKIP(return, "one CPU, one data queue, or no test hooks: nothing to test");
 	EXPECT_EQ(0, ret) TH_LOG("%s: %s (see the kernel log)", cmd,
 				 ret == -ETIMEDOUT ? "an interrupt was lost" :
 				 ret == -EAGAIN ? "the test could not make its case" :

@@ -635,15 +635,13 @@ static void zoc_proxy_leave(void *priv)
 
 /*
  * The link came up: a standby that took it has devices to take over,
- * whose representors it prepared.  The client's @up: never sleep.
- */
-/*
- * The link came up on rings the host formatted (it reset the link, for a
- * ring gone bad or a transport attached again): the interrupts they held
- * are lost, and a driver that waits for one (virtio's, with event
- * indexes) would wait for ever.  Every vector a device raised is raised
- * again at the next tick; a driver's handler finds nothing new, at worst.
- * The link's receiving lock held.
+ * whose representors it prepared.  Or it came up on rings the host
+ * formatted anew (it reset the link, for a ring gone bad or a transport
+ * attached again): the interrupts they held are lost, and a driver that
+ * waits for one (virtio's, with event indexes) would wait for ever.
+ * Every vector a device raised is raised again at the next tick; a
+ * driver's handler finds nothing new, at worst.  The client's @up: the
+ * link's receiving lock held, never sleep.
  */
 static void zoc_proxy_up(void *priv)
 {

@@ -25,6 +25,8 @@
 
 /* Requests of one side in flight, a power of two. */
 #define ZOC_LINK_PENDING	64
+/* ... of which sleeping calls leave this many to atomic ones */
+#define ZOC_LINK_PENDING_ATOMIC	16
 /*
  * Tag bit the link's requests never carry: free for its clients, which get
  * the replies to what they send with it.
@@ -239,7 +241,8 @@ struct zoc_link_queue {
  * @peer_epoch: host: the service VM epoch the rings were last formatted
  *	for, our own copy; written with both locks held
  * @ram: service VM: host RAM, from the map of the host epoch attached to
- * @tx_lock: protects @tx (we produce), @pending and @generation
+ * @tx_lock: protects @tx (we produce), @pending, @generation and
+ *	@sleeping
  * @tx: the ring we produce: requests (host), completions (service VM)
  * @reserve: slots of @tx kept for replies: the most requests the peer
  *	may have in flight
@@ -248,6 +251,7 @@ struct zoc_link_queue {
  *	that many slots of @tx, and one more, are free
  * @pending: our requests in flight, indexed by tag
  * @generation: makes tags unique across reuses of a slot
+ * @sleeping: slots of @pending that zoc_link_call() holds
  * @running: the tick runs (between zoc_link_start() and zoc_link_stop())
  * @tick: heartbeat, handshake, liveness, every ZOC_LINK_HEARTBEAT_MS
  * @kicked: the tick was asked to run now while it ran: it queues itself
@@ -296,6 +300,7 @@ struct zoc_link {
 	u32 late_replies;
 	struct zoc_pending pending[ZOC_LINK_PENDING];
 	u32 generation;
+	u32 sleeping;
 
 	bool running;
 	struct delayed_work tick;

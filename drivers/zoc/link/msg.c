@@ -419,6 +419,26 @@ void zoc_link_doorbell(struct zoc_link *link)
 }
 EXPORT_SYMBOL_GPL(zoc_link_doorbell);
 
+/*
+ * A request slot for a call, NULL if none is free: calls that sleep, some
+ * of them control requests held for seconds, leave the last
+ * ZOC_LINK_PENDING_ATOMIC to atomic calls, register reads that must not
+ * wait for them.  tx_lock held.
+ */
+static struct zoc_pending *zoc_link_slot(struct zoc_link *link, bool sleeps)
+{
+	struct zoc_pending *p;
+
+	if (sleeps &&
+	    link->sleeping >= ZOC_LINK_PENDING - ZOC_LINK_PENDING_ATOMIC)
+		return NULL;
+	p = zoc_pending_get(link->pending, ZOC_LINK_PENDING, &link->generation,
+			    ZOC_LINK_TAG_OTHER);
+	if (p && sleeps)
+		link->sleeping++;
+	return p;
+}
+
 /**
  * zoc_link_call - send a request and wait for its reply
  * @link: the link
@@ -443,9 +463,7 @@ int zoc_link_call(struct zoc_link *link, struct zoc_msg *msg,
 
 	spin_lock_irq(&link->tx_lock);
 	/* Wait for a slot as for room: the calls in flight end in time. */
-	while (!(p = zoc_pending_get(link->pending, ZOC_LINK_PENDING,
-				     &link->generation, ZOC_LINK_TAG_OTHER)) &&
-	       time_before(jiffies, end)) {
+	while (!(p = zoc_link_slot(link, true)) && time_before(jiffies, end)) {
 		link->stats.slot_waits++;
 		spin_unlock_irq(&link->tx_lock);
 		usleep_range(20, 100);
@@ -468,6 +486,7 @@ int zoc_link_call(struct zoc_link *link, struct zoc_msg *msg,
 	}
 	if (ret) {
 		zoc_pending_put(p);
+		link->sleeping--;
 		spin_unlock_irq(&link->tx_lock);
 		return ret == -ENOSPC ? -ETIMEDOUT : ret;
 	}
@@ -477,6 +496,7 @@ int zoc_link_call(struct zoc_link *link, struct zoc_msg *msg,
 	wait_for_completion_timeout(&p->done, max(left, 1L));
 	spin_lock_irq(&link->tx_lock);
 	ret = zoc_pending_result(p, reply);
+	link->sleeping--;
 	if (ret == -ETIMEDOUT)
 		link->stats.timeouts++;
 	spin_unlock_irq(&link->tx_lock);
@@ -510,9 +530,7 @@ int zoc_link_call_atomic(struct zoc_link *link, struct zoc_msg *msg,
 
 	spin_lock_irqsave(&link->tx_lock, flags);
 	/* Draining the replies meanwhile, which ends the calls in flight */
-	while (!(p = zoc_pending_get(link->pending, ZOC_LINK_PENDING,
-				     &link->generation, ZOC_LINK_TAG_OTHER)) &&
-	       ktime_get_ns() < end) {
+	while (!(p = zoc_link_slot(link, false)) && ktime_get_ns() < end) {
 		link->stats.slot_waits++;
 		spin_unlock_irqrestore(&link->tx_lock, flags);
 		spin_lock_irqsave(&link->rx_lock, flags);
