@@ -504,6 +504,21 @@ int zoc_link_call(struct zoc_link *link, struct zoc_msg *msg,
 }
 EXPORT_SYMBOL_GPL(zoc_link_call);
 
+/*
+ * An atomic call's turn of waiting: take the replies that came, which end
+ * calls in flight (ours among them).  tx_lock held, as saved in @flags,
+ * dropped meanwhile.
+ */
+static void zoc_link_poll_replies(struct zoc_link *link, unsigned long flags)
+{
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+	spin_lock_irqsave(&link->rx_lock, flags);
+	zoc_link_drain(link);
+	spin_unlock_irqrestore(&link->rx_lock, flags);
+	cpu_relax();
+	spin_lock_irqsave(&link->tx_lock, flags);
+}
+
 /**
  * zoc_link_call_atomic - send a request and poll for its reply
  * @link: the link
@@ -532,12 +547,7 @@ int zoc_link_call_atomic(struct zoc_link *link, struct zoc_msg *msg,
 	/* Draining the replies meanwhile, which ends the calls in flight */
 	while (!(p = zoc_link_slot(link, false)) && ktime_get_ns() < end) {
 		link->stats.slot_waits++;
-		spin_unlock_irqrestore(&link->tx_lock, flags);
-		spin_lock_irqsave(&link->rx_lock, flags);
-		zoc_link_drain(link);
-		spin_unlock_irqrestore(&link->rx_lock, flags);
-		cpu_relax();
-		spin_lock_irqsave(&link->tx_lock, flags);
+		zoc_link_poll_replies(link, flags);
 	}
 	if (!p) {
 		link->stats.timeouts++;
@@ -558,14 +568,8 @@ int zoc_link_call_atomic(struct zoc_link *link, struct zoc_msg *msg,
 		spin_unlock_irqrestore(&link->tx_lock, flags);
 		return ret == -ENOSPC ? -ETIMEDOUT : ret;
 	}
-	while (!zoc_pending_done(p, tag) && ktime_get_ns() < end) {
-		spin_unlock_irqrestore(&link->tx_lock, flags);
-		spin_lock_irqsave(&link->rx_lock, flags);
-		zoc_link_drain(link);
-		spin_unlock_irqrestore(&link->rx_lock, flags);
-		cpu_relax();
-		spin_lock_irqsave(&link->tx_lock, flags);
-	}
+	while (!zoc_pending_done(p, tag) && ktime_get_ns() < end)
+		zoc_link_poll_replies(link, flags);
 	ret = zoc_pending_result(p, reply);
 	if (ret == -ETIMEDOUT)
 		link->stats.timeouts++;

@@ -44,6 +44,28 @@ static irqreturn_t zht_irq_test_handler(int irq, void *data)
 }
 
 /*
+ * Start test function @pdev with one vector, handled by
+ * zht_irq_test_handler() counting in @t: its BAR0 in @bar, the interrupt
+ * in @irq.
+ */
+static int zht_irq_start(struct pci_dev *pdev, struct zht_irq_test *t,
+			 void __iomem **bar, int *irq)
+{
+	int ret;
+
+	atomic_set(&t->count, 0);
+	init_waitqueue_head(&t->wq);
+	ret = zht_fn_start(pdev, 1, bar);
+	if (ret)
+		return ret;
+	*irq = pci_irq_vector(pdev, 0);
+	ret = request_irq(*irq, zht_irq_test_handler, 0, "zoc-irq-test", t);
+	if (ret)
+		zht_fn_stop(pdev, *bar);
+	return ret;
+}
+
+/*
  * Vector 0 raised while masked: it must stay pending (the PBA, served by
  * the bus in BAR0, says so) and come once unmasked.  @count interrupts
  * came before it.
@@ -90,15 +112,9 @@ int zht_irq_test(struct pci_dev *pdev, u32 count)
 	int ret, irq;
 	u32 i;
 
-	atomic_set(&t.count, 0);
-	init_waitqueue_head(&t.wq);
-	ret = zht_fn_start(pdev, 1, &bar);
+	ret = zht_irq_start(pdev, &t, &bar, &irq);
 	if (ret)
 		return ret;
-	irq = pci_irq_vector(pdev, 0);
-	ret = request_irq(irq, zht_irq_test_handler, 0, "zoc-irq-test", &t);
-	if (ret)
-		goto out_stop;
 	for (i = 0; i < count && !ret; i++) {
 		writel(i, bar + SZ_4K);
 		if (!wait_event_timeout(t.wq, atomic_read(&t.count) > i,
@@ -111,7 +127,6 @@ int zht_irq_test(struct pci_dev *pdev, u32 count)
 	if (!ret)
 		ret = zht_irq_pending(pdev, bar, irq, &t, count);
 	free_irq(irq, &t);
-out_stop:
 	zht_fn_stop(pdev, bar);
 	return ret;
 }
@@ -130,15 +145,9 @@ int zht_irq_link_reset(struct pci_dev *pdev, u32 unused)
 
 	if (!l)
 		return -ENODEV;
-	atomic_set(&t.count, 0);
-	init_waitqueue_head(&t.wq);
-	ret = zht_fn_start(pdev, 1, &bar);
+	ret = zht_irq_start(pdev, &t, &bar, &irq);
 	if (ret)
 		return ret;
-	irq = pci_irq_vector(pdev, 0);
-	ret = request_irq(irq, zht_irq_test_handler, 0, "zoc-irq-test", &t);
-	if (ret)
-		goto out_stop;
 	writel(1, bar + SZ_4K);
 	if (!wait_event_timeout(t.wq, atomic_read(&t.count), ZHT_IRQ_TIMEOUT))
 		ret = -ETIMEDOUT;
@@ -148,7 +157,6 @@ int zht_irq_link_reset(struct pci_dev *pdev, u32 unused)
 					ZHT_IRQ_TIMEOUT))
 		ret = -ETIMEDOUT;
 	free_irq(irq, &t);
-out_stop:
 	zht_fn_stop(pdev, bar);
 	return ret;
 }
