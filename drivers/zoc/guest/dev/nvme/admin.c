@@ -203,8 +203,10 @@ static void zoc_nvme_log_smart(struct zoc_nvme_ctrl *ctrl,
 
 /*
  * Get Log Page: error information (always empty: invalid doorbells are
- * only reported as events), SMART / health, firmware slots.  NUMD and the
- * offset select a part; what lies past the log reads as zeros.
+ * only reported as events), SMART / health, firmware slots, the Changed
+ * Namespace List (cleared once read without Retain Asynchronous Event).
+ * NUMD and the offset select a part; what lies past the log reads as
+ * zeros.
  */
 static u16 zoc_nvme_get_log(struct zoc_nvme_ctrl *ctrl,
 			    struct zoc_nvme_cmd *cmd)
@@ -220,6 +222,7 @@ static u16 zoc_nvme_get_log(struct zoc_nvme_ctrl *ctrl,
 		struct nvme_fw_slot_info_log fw;
 		__le32 changed_ns[NVME_MAX_CHANGED_NAMESPACES];
 	} *log;
+	DECLARE_BITMAP(listed, ZOC_NVME_MAX_NS);
 	size_t size;
 	void *buf;
 	u16 status;
@@ -248,8 +251,7 @@ static u16 zoc_nvme_get_log(struct zoc_nvme_ctrl *ctrl,
 		zoc_nvme_log_smart(ctrl, &log->smart);
 		break;
 	case NVME_LOG_CHANGED_NS:
-		size = zoc_nvme_ns_changed_log(ctrl, log->changed_ns,
-					       glp->lsp & ZOC_NVME_LOG_RAE);
+		size = zoc_nvme_ns_changed_log(ctrl, log->changed_ns, listed);
 		break;
 	case NVME_LOG_FW_SLOT:
 		size = sizeof(log->fw);
@@ -273,6 +275,10 @@ static u16 zoc_nvme_get_log(struct zoc_nvme_ctrl *ctrl,
 	memcpy(buf, (void *)log + offset, min_t(u64, len, size - offset));
 	status = zoc_nvme_xfer(cmd, buf, len, true);
 	kvfree(buf);
+	/* What the host could not read is still to tell it. */
+	if (glp->lid == NVME_LOG_CHANGED_NS && status == NVME_SC_SUCCESS &&
+	    !(glp->lsp & ZOC_NVME_LOG_RAE))
+		zoc_nvme_ns_changed_clear(ctrl, listed);
 out_free_log:
 	kfree(log);
 	return status;

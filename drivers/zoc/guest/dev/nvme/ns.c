@@ -331,25 +331,51 @@ u16 zoc_nvme_ns_identify(struct zoc_nvme_ctrl *ctrl, u8 cns, u32 nsid,
  * zoc_nvme_ns_changed_log - the Changed Namespace List log page
  * @ctrl: the controller
  * @list: NVME_MAX_CHANGED_NAMESPACES entries, zeroed
- * @retain: Retain Asynchronous Event: leave the list and the notice mask
+ * @listed: set to the namespaces listed
+ *
+ * The list is cleared only once the host has it:
+ * zoc_nvme_ns_changed_clear() with @listed.
  *
  * Return: the log's size in bytes.
  */
 size_t zoc_nvme_ns_changed_log(struct zoc_nvme_ctrl *ctrl, __le32 *list,
-			       bool retain)
+			       unsigned long *listed)
 {
 	unsigned int n = 0, bit;
 
 	spin_lock_irq(&ctrl->lock);
-	for_each_set_bit(bit, ctrl->ns_changed, ZOC_NVME_MAX_NS)
-		list[n++] = cpu_to_le32(bit + 1);
-	if (!retain) {
-		bitmap_zero(ctrl->ns_changed, ZOC_NVME_MAX_NS);
-		ctrl->ns_masked = false;
-		zoc_nvme_record(ctrl);
-	}
+	bitmap_copy(listed, ctrl->ns_changed, ZOC_NVME_MAX_NS);
 	spin_unlock_irq(&ctrl->lock);
+	for_each_set_bit(bit, listed, ZOC_NVME_MAX_NS)
+		list[n++] = cpu_to_le32(bit + 1);
 	return NVME_MAX_CHANGED_NAMESPACES * sizeof(*list);
+}
+
+/**
+ * zoc_nvme_ns_changed_clear - the host read the Changed Namespace List
+ * @ctrl: the controller
+ * @listed: the namespaces the list it read had
+ *
+ * Without Retain Asynchronous Event: the namespaces it was told of leave
+ * the list, and notices are unmasked.  One changed since it was copied
+ * is told of again.
+ *
+ * Context: the control work.
+ */
+void zoc_nvme_ns_changed_clear(struct zoc_nvme_ctrl *ctrl,
+			       const unsigned long *listed)
+{
+	unsigned int bit;
+
+	spin_lock_irq(&ctrl->lock);
+	bitmap_andnot(ctrl->ns_changed, ctrl->ns_changed, listed,
+		      ZOC_NVME_MAX_NS);
+	ctrl->ns_masked = false;
+	bit = find_first_bit(ctrl->ns_changed, ZOC_NVME_MAX_NS);
+	if (bit < ZOC_NVME_MAX_NS)
+		zoc_nvme_ns_changed(ctrl, bit + 1);
+	zoc_nvme_record(ctrl);
+	spin_unlock_irq(&ctrl->lock);
 }
 
 /* --- attach and detach ----------------------------------------------------- */

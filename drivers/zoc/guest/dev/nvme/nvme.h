@@ -485,7 +485,9 @@ void zoc_nvme_ns_put(struct zoc_nvme_ns *ns);
 u16 zoc_nvme_ns_identify(struct zoc_nvme_ctrl *ctrl, u8 cns, u32 nsid,
 			 void *buf);
 size_t zoc_nvme_ns_changed_log(struct zoc_nvme_ctrl *ctrl, __le32 *list,
-			       bool retain);
+			       unsigned long *listed);
+void zoc_nvme_ns_changed_clear(struct zoc_nvme_ctrl *ctrl,
+			       const unsigned long *listed);
 int zoc_nvme_ns_attach(struct zoc_pdev *pdev, u32 nsid, const char *volume);
 int zoc_nvme_ns_detach(struct zoc_pdev *pdev, u32 nsid);
 
