@@ -192,14 +192,36 @@ int zoc_virtio_record_alloc(struct zoc_virtio_dev *vdev)
 	return vdev->record ? 0 : -ENOMEM;
 }
 
+/*
+ * Chains a dead model left (zoc_vq_recover()) that the queues' works have
+ * not taken again yet are taken before the queues stop.  The state saved
+ * has indexes only, which count them as taken: the next model would find
+ * the used index short of them, and fail the device.
+ */
+static void zoc_virtio_take_replays(struct zoc_virtio_dev *vdev)
+{
+	struct zoc_virtio_queue *vq;
+	unsigned int i;
+
+	for (i = 0; i < vdev->nr_queues; i++) {
+		vq = vdev->vqs[i];
+		/* Each run takes some, or fails the device, which stops it. */
+		while (READ_ONCE(vq->running) && zoc_vq_replays_left(vq)) {
+			zoc_virtio_kick(vq);
+			flush_work(&vq->work);
+		}
+	}
+}
+
 /**
  * zoc_virtio_detach - save a device's transport and free the device
  * @vdev: the device; the proxy sends it nothing any more
  * @state: where to save
  * @len: bytes at @state
  *
- * A device reset under way is finished first; then the queues stop and
- * quiesce: what is in flight completes, receive buffers are given back.
+ * A device reset under way is finished first, and the chains a dead model
+ * left are taken again; then the queues stop and quiesce: what is in
+ * flight completes, receive buffers are given back.
  * Nothing is said to the host.
  *
  * Context: process context.
@@ -216,6 +238,7 @@ int zoc_virtio_detach(struct zoc_virtio_dev *vdev, void *state, size_t len)
 	flush_work(&vdev->reset_work);
 	for (i = 0; i < vdev->nr_queues; i++)
 		flush_work(&vdev->vqs[i]->reset_work);
+	zoc_virtio_take_replays(vdev);
 	zoc_virtio_stop(vdev);
 	for (i = 0; i < vdev->nr_queues; i++) {
 		vq = vdev->vqs[i];

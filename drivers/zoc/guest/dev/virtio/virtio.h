@@ -380,6 +380,7 @@ void zoc_vq_restore(struct zoc_virtio_queue *vq, u16 avail, u16 used);
 int zoc_vq_recover(struct zoc_virtio_queue *vq, const struct zoc_vq_track *t);
 bool zoc_vq_pending(struct zoc_virtio_queue *vq);
 bool zoc_vq_dry(struct zoc_virtio_queue *vq);
+bool zoc_vq_replays_left(const struct zoc_virtio_queue *vq);
 bool zoc_vq_poll(struct zoc_virtio_queue *vq);
 int zoc_vq_getdesc(struct zoc_virtio_queue *vq, struct zoc_vq_chain *chain);
 void zoc_vq_abandon(struct zoc_virtio_queue *vq);

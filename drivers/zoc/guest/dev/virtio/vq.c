@@ -507,6 +507,20 @@ bool zoc_vq_dry(struct zoc_virtio_queue *vq)
 }
 
 /**
+ * zoc_vq_replays_left - whether a queue has chains of a dead model to take
+ * @vq: the queue
+ *
+ * Chains zoc_vq_recover() found in flight that the queue's work has not
+ * taken again yet.  Racy outside the work: a stale answer is true.
+ *
+ * Return: true if some are left.
+ */
+bool zoc_vq_replays_left(const struct zoc_virtio_queue *vq)
+{
+	return READ_ONCE(vq->next_replay) < vq->nr_replay;
+}
+
+/**
  * zoc_vq_poll - look at a dry queue's avail index until it moves
  * @vq: the queue, from its work, with no interrupt held
  *
@@ -554,7 +568,7 @@ int zoc_vq_getdesc(struct zoc_virtio_queue *vq, struct zoc_vq_chain *chain)
 	}
 	if (replay) {
 		/* Taken before the avail index the track has */
-		vq->next_replay++;
+		WRITE_ONCE(vq->next_replay, vq->next_replay + 1);
 		zoc_vq_track(vq, head, ZOC_VQ_TRACK_TAKEN,
 			     (u16)(vq->last_avail - 1));
 	} else {
