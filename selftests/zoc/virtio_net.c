@@ -44,6 +44,21 @@ static long long carrier_changes(const char *ifname)
 	return atoll(buf);
 }
 
+/*
+ * The configuration interrupts of @ifname's virtio device (its
+ * "virtioN-config" vector in /proc/interrupts, all CPUs), or -1.
+ */
+static long long config_irqs(const char *ifname)
+{
+	char out[64];
+
+	if (zoc_sh(out, sizeof(out),
+		   "grep \" $(basename $(readlink /sys/class/net/%s/device))-config$\" /proc/interrupts | awk '{ for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i } END { print (NR == 1 ? n + 0 : -1) }'",
+		   ifname))
+		return -1;
+	return atoll(out);
+}
+
 TEST_F_TIMEOUT(vnet, identity, 300)
 {
 	char dir[300], buf[64];
@@ -423,16 +438,17 @@ TEST_F_TIMEOUT(vnet, stages_timed_on_demand, 300)
  * zoc_virtio unloaded and loaded again in the service VM while the host
  * pings the VPC peer: the model saves the device and the next one takes
  * it over.  The host's netdev stays (same ifindex), its link never goes
- * down (no carrier change), no receive buffer comes back as an error, and
- * the peer answers again.  In the service VM, the representor stays, with
- * its place in the VPC: the proxy keeps it, and the next model attaches to
- * it (the lab's rep-note and rep-same commands compare the representors'
- * ifindexes).
+ * down (no carrier change), its configuration does not change (no
+ * configuration interrupt: the link each model shows is the last one's),
+ * no receive buffer comes back as an error, and the peer answers again.
+ * In the service VM, the representor stays, with its place in the VPC:
+ * the proxy keeps it, and the next model attaches to it (the lab's
+ * rep-note and rep-same commands compare the representors' ifindexes).
  */
 TEST_F_TIMEOUT(vnet, model_swap_keeps_the_netdev, 600)
 {
 	char ifindex[16], after[16], errors[32];
-	long long changes;
+	long long changes, config;
 	int i;
 
 	if (zoc_setup_skipped(_metadata))
@@ -446,6 +462,8 @@ TEST_F_TIMEOUT(vnet, model_swap_keeps_the_netdev, 600)
 	ASSERT_EQ(0, zoc_sh(self->out, sizeof(self->out),
 			    "ping -c 3 -W 5 %s", PEER_IP))
 		TH_LOG("before: %s", self->out);
+	config = config_irqs(self->ifname);
+	ASSERT_LE(0, config) TH_LOG("no configuration vector");
 	ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-fw run rep-note",
 				   self->out, sizeof(self->out)))
 		TH_LOG("%s", self->out);
@@ -470,6 +488,8 @@ TEST_F_TIMEOUT(vnet, model_swap_keeps_the_netdev, 600)
 	EXPECT_STREQ(ifindex, after);
 	EXPECT_EQ(changes, carrier_changes(self->ifname))
 		TH_LOG("the host's link went down across the swaps");
+	EXPECT_EQ(config, config_irqs(self->ifname))
+		TH_LOG("the configuration changed across the swaps");
 	EXPECT_EQ(0, zoc_lab_query(self->lab, "svm-fw run rep-same",
 				   self->out, sizeof(self->out)))
 		TH_LOG("the representor was made again: %s", self->out);

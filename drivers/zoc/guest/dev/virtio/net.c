@@ -633,10 +633,12 @@ struct zoc_vnet_saved {
  * The link the driver sees changes with the administrator and the
  * representor, but not when the device is detached (the representor
  * stays, with no device): for the next model (or service VM) to take
- * over, the link the driver saw is saved as it was.  Telling the driver
- * it went down would make its kernel flush the neighbours of its netdev,
- * and resolve them again once the link is back (a second later, when the
- * first request was lost meanwhile).  RTNL held.
+ * over, the link the driver saw is left as it was, and shown as it was
+ * until the representor runs (a new service VM's comes up later).
+ * Telling the driver it went down would make its kernel flush the
+ * neighbours of its netdev, and resolve them again once the link is back
+ * (a second later, when the first request was lost meanwhile).  RTNL
+ * held.
  */
 static void zoc_vnet_update_link(struct zoc_vnet *vnet)
 {
@@ -645,10 +647,17 @@ static void zoc_vnet_update_link(struct zoc_vnet *vnet)
 					      up ? VIRTIO_NET_S_LINK_UP : 0);
 
 	ASSERT_RTNL();
-	if (up == vnet->link_up)
+	if (up != vnet->link_up)	/* the device first: zoc_vnet_to_host() */
+		smp_store_release(&vnet->link_up, up);
+	/* Taken over: not down only until the representor first runs */
+	if (vnet->shown_left) {
+		if (vnet->admin_up && !netif_running(vnet->rep))
+			return;
+		vnet->shown_left = false;
+	}
+	if (up == vnet->shown_up)
 		return;
-	/* The device before the link: zoc_vnet_to_host() */
-	smp_store_release(&vnet->link_up, up);
+	vnet->shown_up = up;
 	zoc_virtio_set_config(vnet->vdev,
 			      offsetof(struct virtio_net_config, status),
 			      &status, sizeof(status));
@@ -712,6 +721,18 @@ static unsigned int zoc_vnet_mtu_of(struct zoc_pdev *pdev, bool take_over)
 	return READ_ONCE(zoc_vnet_mtu);
 }
 
+/* The link shown to the driver of a device taken over, by the last model */
+static bool zoc_vnet_link_left(struct zoc_pdev *pdev)
+{
+	__virtio16 field;
+
+	if (zoc_virtio_config_left(pdev,
+				   offsetof(struct virtio_net_config, status),
+				   &field, sizeof(field)))
+		return false;
+	return __virtio16_to_cpu(true, field) & VIRTIO_NET_S_LINK_UP;
+}
+
 /*
  * A device for @params; with @state (@len bytes), the device a model let
  * go of, going on where it stopped; with @track too, the device of a
@@ -759,6 +780,12 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	memcpy(cfg.mac, params->net.mac, ETH_ALEN);
 	cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, vnet->pairs);
 	cfg.mtu = __cpu_to_virtio16(true, vnet->mtu);
+	if (state || track) {
+		vnet->shown_up = zoc_vnet_link_left(pdev);
+		vnet->shown_left = true;
+	}
+	cfg.status = __cpu_to_virtio16(true, vnet->shown_up ?
+					     VIRTIO_NET_S_LINK_UP : 0);
 	if (vnet->pairs > 1)
 		vdev = zoc_virtio_create(pdev, &zoc_vnet_mq_ops,
 					 2 * vnet->pairs + 1, &cfg, sizeof(cfg),

@@ -445,7 +445,10 @@ struct zoc_vnet_rxq {
  * @pdev: its proxy device
  * @rep: its representor, the proxy's
  * @admin_up: the host's administrator wants the link up; RTNL
- * @link_up: the link the driver sees: @admin_up and @rep up
+ * @link_up: @admin_up and @rep up: packets for the host are sent on
+ * @shown_up: the link the configuration shows the driver; RTNL
+ * @shown_left: @shown_up is the last model's, for a device taken over:
+ *	kept until the representor runs; RTNL
  * @mtu: the MTU offered (virtio_net_config.mtu), ETH_MIN_MTU to
  *	ZOC_VNET_MAX_MTU; the representor's too
  * @pairs: queue pairs offered (max_virtqueue_pairs); more than one with
@@ -463,6 +466,8 @@ struct zoc_vnet {
 	struct net_device *rep;
 	bool admin_up;
 	bool link_up;
+	bool shown_up;
+	bool shown_left;
 	unsigned int mtu;
 	unsigned int pairs;
 	unsigned int curr_pairs;
