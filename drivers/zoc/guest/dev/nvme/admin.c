@@ -235,11 +235,6 @@ static u16 zoc_nvme_get_log(struct zoc_nvme_ctrl *ctrl,
 	switch (glp->lid) {
 	case NVME_LOG_ERROR:
 		size = sizeof(log->error);
-		if (!(glp->lsp & ZOC_NVME_LOG_RAE)) {
-			spin_lock_irq(&ctrl->lock);
-			ctrl->aen_masked = false;
-			spin_unlock_irq(&ctrl->lock);
-		}
 		break;
 	case NVME_LOG_SMART:
 		/* For the controller as a whole only. */
@@ -276,9 +271,15 @@ static u16 zoc_nvme_get_log(struct zoc_nvme_ctrl *ctrl,
 	status = zoc_nvme_xfer(cmd, buf, len, true);
 	kvfree(buf);
 	/* What the host could not read is still to tell it. */
-	if (glp->lid == NVME_LOG_CHANGED_NS && status == NVME_SC_SUCCESS &&
-	    !(glp->lsp & ZOC_NVME_LOG_RAE))
-		zoc_nvme_ns_changed_clear(ctrl, listed);
+	if (status == NVME_SC_SUCCESS && !(glp->lsp & ZOC_NVME_LOG_RAE)) {
+		if (glp->lid == NVME_LOG_ERROR) {
+			spin_lock_irq(&ctrl->lock);
+			ctrl->aen_masked = false;
+			spin_unlock_irq(&ctrl->lock);
+		} else if (glp->lid == NVME_LOG_CHANGED_NS) {
+			zoc_nvme_ns_changed_clear(ctrl, listed);
+		}
+	}
 out_free_log:
 	kfree(log);
 	return status;

@@ -749,7 +749,7 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	struct virtio_net_config cfg = {};
 	struct zoc_virtio_dev *vdev;
 	struct zoc_vnet *vnet;
-	bool kept, prepared;
+	bool kept, prepared = false;
 	unsigned int i;
 	u8 pairs;
 	int ret;
@@ -780,10 +780,8 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	memcpy(cfg.mac, params->net.mac, ETH_ALEN);
 	cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, vnet->pairs);
 	cfg.mtu = __cpu_to_virtio16(true, vnet->mtu);
-	if (state || track) {
+	if (state || track)
 		vnet->shown_up = zoc_vnet_link_left(pdev);
-		vnet->shown_left = true;
-	}
 	cfg.status = __cpu_to_virtio16(true, vnet->shown_up ?
 					     VIRTIO_NET_S_LINK_UP : 0);
 	if (vnet->pairs > 1)
@@ -842,6 +840,8 @@ static int zoc_vnet_new(struct zoc_pdev *pdev,
 	ret = dev_set_mtu(vnet->rep, vnet->mtu);
 	if (!ret)
 		prepared = zoc_port_attach(vnet->rep, &vnet->peer);
+	/* One kept from the last model says what the link is at resume. */
+	vnet->shown_left = (state || track) && (prepared || !kept);
 	/*
 	 * A new device has no resume: its link comes up here if a
 	 * representor it was given runs already.

@@ -447,8 +447,9 @@ struct zoc_vnet_rxq {
  * @admin_up: the host's administrator wants the link up; RTNL
  * @link_up: @admin_up and @rep up: packets for the host are sent on
  * @shown_up: the link the configuration shows the driver; RTNL
- * @shown_left: @shown_up is the last model's, for a device taken over:
- *	kept until the representor runs; RTNL
+ * @shown_left: @shown_up is the last model's, for a device taken over
+ *	with a representor new or prepared by a standby: kept until the
+ *	representor runs; RTNL
  * @mtu: the MTU offered (virtio_net_config.mtu), ETH_MIN_MTU to
  *	ZOC_VNET_MAX_MTU; the representor's too
  * @pairs: queue pairs offered (max_virtqueue_pairs); more than one with
