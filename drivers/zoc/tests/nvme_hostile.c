@@ -612,6 +612,54 @@ static void znh_cq_head_beyond_size(struct znh_ctrl *ctrl)
 	znh_expect_db_event(ctrl, aer);
 }
 
+/*
+ * A CQ head past the queue, which the outstanding request @aer reports
+ * if error events are unmasked: true if it did.
+ */
+static bool znh_error_event(struct znh_ctrl *ctrl, u16 aer)
+{
+	struct znh_queue *io = &ctrl->io;
+
+	writel(io->depth + io->cq_head, znh_db(ctrl, io->qid, true));
+	znh_expect_db_event(ctrl, aer);
+	return !ctrl->log.why[0];
+}
+
+/*
+ * The error log read into memory outside RAM: refused, and error events
+ * stay masked (the host did not read the log), so a request made then
+ * hears of no invalid doorbell.  Then the log, read, unmasks them.
+ */
+static void znh_error_log_outside_ram(struct znh_ctrl *ctrl)
+{
+	struct znh_queue *io = &ctrl->io;
+	struct nvme_command c;
+	u16 aer;
+
+	/* Unmasked, then masked by an event */
+	if (!znh_read_error_log(ctrl) ||
+	    !znh_error_event(ctrl, znh_submit_aer(ctrl)))
+		return;
+	memset(&c, 0, sizeof(c));
+	c.get_log_page.opcode = nvme_admin_get_log_page;
+	c.get_log_page.nsid = cpu_to_le32(NVME_NSID_ALL);
+	c.get_log_page.dptr.prp1 = cpu_to_le64(ZNH_OUTSIDE_RAM);
+	c.get_log_page.lid = NVME_LOG_ERROR;
+	c.get_log_page.numdl =
+		cpu_to_le16(sizeof(struct nvme_error_slot) / sizeof(u32) - 1);
+	if (!znh_check(ctrl, &ctrl->admin, &c,
+		       "Get Log Page (errors) to 1 << 46",
+		       NVME_SC_DATA_XFER_ERROR | NVME_STATUS_DNR))
+		return;
+	aer = znh_submit_aer(ctrl);
+	writel(io->depth + io->cq_head, znh_db(ctrl, io->qid, true));
+	if (!znh_quiet(ctrl, &ctrl->admin,
+		       "error event after a refused Get Log Page"))
+		return;
+	if (znh_read_error_log(ctrl))
+		znh_error_event(ctrl, aer);
+}
+
 /* The service VM still serves the function: I/O, status, registers. */
 static void znh_svm_alive(struct znh_ctrl *ctrl)
 {
@@ -684,6 +732,7 @@ static const struct znh_case znh_cases[] = {
 	ZNH_HOSTILE(io_bad_opcode),
 	ZNH_HOSTILE(sq_tail_beyond_size),
 	ZNH_HOSTILE(cq_head_beyond_size),
+	ZNH_HOSTILE(error_log_outside_ram),
 	ZNH_HOSTILE(csts_straddle),
 	ZNH_HOSTILE(fuzz),
 	ZNH_HOSTILE(dbbuf_stale_cq_head),
