@@ -232,20 +232,27 @@ void znh_expect_db_event(struct znh_ctrl *ctrl, u16 cid)
 			 name, event, ZNH_AEN_DB_VALUE);
 }
 
-/* Read the error log, which unmasks error events: true if it worked. */
-bool znh_read_error_log(struct znh_ctrl *ctrl)
+/* Get Log Page of the error log into @prp1: did it complete with @want? */
+static bool znh_error_log(struct znh_ctrl *ctrl, u64 prp1, const char *name,
+			  u16 want)
 {
 	struct nvme_command c;
 
 	memset(&c, 0, sizeof(c));
 	c.get_log_page.opcode = nvme_admin_get_log_page;
 	c.get_log_page.nsid = cpu_to_le32(NVME_NSID_ALL);
-	c.get_log_page.dptr.prp1 = cpu_to_le64(ctrl->data_dma);
+	c.get_log_page.dptr.prp1 = cpu_to_le64(prp1);
 	c.get_log_page.lid = NVME_LOG_ERROR;
 	c.get_log_page.numdl =
 		cpu_to_le16(sizeof(struct nvme_error_slot) / sizeof(u32) - 1);
-	return znh_check(ctrl, &ctrl->admin, &c, "Get Log Page (errors)",
-			 NVME_SC_SUCCESS);
+	return znh_check(ctrl, &ctrl->admin, &c, name, want);
+}
+
+/* Read the error log, which unmasks error events: true if it worked. */
+bool znh_read_error_log(struct znh_ctrl *ctrl)
+{
+	return znh_error_log(ctrl, ctrl->data_dma, "Get Log Page (errors)",
+			     NVME_SC_SUCCESS);
 }
 
 /* The valid Read that must keep working: LBA 0, 4 KiB, same data. */
@@ -594,20 +601,27 @@ static void znh_sq_tail_beyond_size(struct znh_ctrl *ctrl)
 	znh_expect_db_event(ctrl, aer);
 }
 
+/* I/O queue 1's CQ head doorbell written with a value past the queue */
+static void znh_bad_cq_head(struct znh_ctrl *ctrl)
+{
+	struct znh_queue *io = &ctrl->io;
+
+	writel(io->depth + io->cq_head, znh_db(ctrl, io->qid, true));
+}
+
 /*
  * A CQ head past the queue: ignored, reported.  Reading the error log
  * first unmasks error events, which the SQ case left masked.
  */
 static void znh_cq_head_beyond_size(struct znh_ctrl *ctrl)
 {
-	struct znh_queue *io = &ctrl->io;
 	u16 aer;
 
 	if (!znh_read_error_log(ctrl))
 		return;
 	aer = znh_submit_aer(ctrl);
-	writel(io->depth + io->cq_head, znh_db(ctrl, io->qid, true));
-	if (!znh_quiet(ctrl, io, "CQ 1 head past the queue"))
+	znh_bad_cq_head(ctrl);
+	if (!znh_quiet(ctrl, &ctrl->io, "CQ 1 head past the queue"))
 		return;
 	znh_expect_db_event(ctrl, aer);
 }
@@ -618,9 +632,7 @@ static void znh_cq_head_beyond_size(struct znh_ctrl *ctrl)
  */
 static bool znh_error_event(struct znh_ctrl *ctrl, u16 aer)
 {
-	struct znh_queue *io = &ctrl->io;
-
-	writel(io->depth + io->cq_head, znh_db(ctrl, io->qid, true));
+	znh_bad_cq_head(ctrl);
 	znh_expect_db_event(ctrl, aer);
 	return !ctrl->log.why[0];
 }
@@ -632,27 +644,18 @@ static bool znh_error_event(struct znh_ctrl *ctrl, u16 aer)
  */
 static void znh_error_log_outside_ram(struct znh_ctrl *ctrl)
 {
-	struct znh_queue *io = &ctrl->io;
-	struct nvme_command c;
 	u16 aer;
 
 	/* Unmasked, then masked by an event */
 	if (!znh_read_error_log(ctrl) ||
 	    !znh_error_event(ctrl, znh_submit_aer(ctrl)))
 		return;
-	memset(&c, 0, sizeof(c));
-	c.get_log_page.opcode = nvme_admin_get_log_page;
-	c.get_log_page.nsid = cpu_to_le32(NVME_NSID_ALL);
-	c.get_log_page.dptr.prp1 = cpu_to_le64(ZNH_OUTSIDE_RAM);
-	c.get_log_page.lid = NVME_LOG_ERROR;
-	c.get_log_page.numdl =
-		cpu_to_le16(sizeof(struct nvme_error_slot) / sizeof(u32) - 1);
-	if (!znh_check(ctrl, &ctrl->admin, &c,
-		       "Get Log Page (errors) to 1 << 46",
-		       NVME_SC_DATA_XFER_ERROR | NVME_STATUS_DNR))
+	if (!znh_error_log(ctrl, ZNH_OUTSIDE_RAM,
+			   "Get Log Page (errors) to 1 << 46",
+			   NVME_SC_DATA_XFER_ERROR | NVME_STATUS_DNR))
 		return;
 	aer = znh_submit_aer(ctrl);
-	writel(io->depth + io->cq_head, znh_db(ctrl, io->qid, true));
+	znh_bad_cq_head(ctrl);
 	if (!znh_quiet(ctrl, &ctrl->admin,
 		       "error event after a refused Get Log Page"))
 		return;
