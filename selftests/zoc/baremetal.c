@@ -6,7 +6,8 @@
  * (it answers the handshake and the echo requests through the rings, with
  * the same ring code as the kernel).  The kernel must come up on the link,
  * answer its own echo and flood tests through the eventfds, and detach
- * cleanly when the device is closed.  A second test does the same through
+ * cleanly when the device is closed.  A second does the same with data
+ * queues, one eventfd per vector each way.  Another does the same through
  * zoc-linkd -K, the bare-metal broker, as the service VM's VMM would.  A
  * third plays a hostile service VM that scribbles over the ring headers
  * while the host formats them, a fourth one that rings the host without
@@ -24,9 +25,68 @@
 
 #define IVSHMEM_DRIVER	"/sys/bus/pci/drivers/zoc-host-ivshmem"
 
+/* Wait up to 10 s for *@counter to reach @n; return what it is then. */
+static long long wait_count(long long *counter, long long n)
+{
+	int i;
+
+	for (i = 0; i < 100 && __atomic_load_n(counter, __ATOMIC_ACQUIRE) < n; i++)
+		usleep(100 * 1000);
+	return __atomic_load_n(counter, __ATOMIC_ACQUIRE);
+}
+
+/* What the test module's queue_post posts on a queue */
+#define BARE_POSTS	100
+
+/*
+ * @f's data queues, in use: the host posts each queue's doorbells on that
+ * queue and rings it on its own vector, no other, and takes each vector
+ * the service VM rings for its own queue.
+ */
+static void check_queues(struct __test_metadata *_metadata, struct fake_svm *f)
+{
+	long long before, kicked[ZOC_LINK_MAX_QUEUES], got[ZOC_LINK_MAX_QUEUES];
+	char name[32];
+	u64 one = 1;
+	int q, o, i;
+
+	EXPECT_EQ(f->queues, zoc_link_field_of(f->dir, "queues"));
+	for (q = 0; q < f->queues; q++) {
+		for (o = 0; o < f->queues; o++) {
+			kicked[o] = __atomic_load_n(&f->qkicked[o], __ATOMIC_ACQUIRE);
+			got[o] = __atomic_load_n(&f->qdoorbells[o], __ATOMIC_ACQUIRE);
+		}
+		ASSERT_EQ(0, zoc_test_write("queue_post", q));
+		EXPECT_EQ(got[q] + BARE_POSTS,
+			  wait_count(&f->qdoorbells[q], got[q] + BARE_POSTS))
+			TH_LOG("queue %d: doorbells missing", q);
+		EXPECT_LT(kicked[q], wait_count(&f->qkicked[q], kicked[q] + 1))
+			TH_LOG("queue %d was never rung", q);
+		for (o = 0; o < f->queues; o++) {
+			if (o == q)
+				continue;
+			EXPECT_EQ(got[o], __atomic_load_n(&f->qdoorbells[o],
+							  __ATOMIC_ACQUIRE))
+				TH_LOG("queue %d's doorbells came on queue %d", q, o);
+			EXPECT_EQ(kicked[o], __atomic_load_n(&f->qkicked[o],
+							     __ATOMIC_ACQUIRE))
+				TH_LOG("queue %d's doorbells rang vector %d", q, 1 + o);
+		}
+	}
+	for (q = 0; q < f->queues; q++) {
+		snprintf(name, sizeof(name), "q%d_doorbells_rx", q);
+		before = zoc_link_field_of(f->dir, name);
+		ASSERT_EQ(sizeof(one), write(f->qcall[q], &one, sizeof(one)));
+		for (i = 0; i < 100 && zoc_link_field_of(f->dir, name) == before; i++)
+			usleep(100 * 1000);
+		EXPECT_EQ(before + 1, zoc_link_field_of(f->dir, name))
+			TH_LOG("vector %d did not ring queue %d", 1 + q, q);
+	}
+}
+
 /*
  * Run the service VM over @f's eventfds and window until the kernel's echo
- * and flood tests went through it.
+ * and flood tests went through it, and its data queues if it has some.
  */
 static void drive_fake_svm(struct __test_metadata *_metadata, struct fake_svm *f)
 {
@@ -46,6 +106,9 @@ static void drive_fake_svm(struct __test_metadata *_metadata, struct fake_svm *f
 	EXPECT_EQ(f->pings, __atomic_load_n(&f->pongs, __ATOMIC_ACQUIRE));
 	EXPECT_EQ(0, __atomic_load_n(&f->late, __ATOMIC_RELAXED))
 		TH_LOG("replies to the service VM came without a doorbell");
+	/* after the pings: a data queue's doorbell is not the control's */
+	if (f->queues)
+		check_queues(_metadata, f);
 	fake_svm_stop(f, thread);
 }
 
@@ -100,18 +163,35 @@ FIXTURE_TEARDOWN(bare)
 	close(self->lab);
 }
 
-TEST_F_TIMEOUT(bare, eventfds_and_window, 300)
+/*
+ * The kernel's eventfds handed over directly, with @queues data queues
+ * (ZOC_LINK_SET_CALLS and _SET_KICKS, one vector each) or none (the
+ * single-vector ioctls): the host offers and uses as many as it was
+ * given vectors past the first.
+ */
+static void direct(struct __test_metadata *_metadata, int queues)
 {
-	struct fake_svm f = { 0 };
+	struct fake_svm f = { .queues = queues };
 	off_t size;
 	int dev, win;
 
-	if (zoc_setup_skipped(_metadata))
-		return;
 	dev = fake_svm_open(_metadata, &f, 0, &win, &size);
 	ASSERT_LE(0, dev);
+	EXPECT_EQ(queues, zoc_link_field("host_queues"));
 	drive_fake_svm(_metadata, &f);
 	fake_svm_close(_metadata, &f, dev, win, size);
+}
+
+TEST_F_TIMEOUT(bare, eventfds_and_window, 300)
+{
+	if (!zoc_setup_skipped(_metadata))
+		direct(_metadata, 0);
+}
+
+TEST_F_TIMEOUT(bare, data_queues, 300)
+{
+	if (!zoc_setup_skipped(_metadata))
+		direct(_metadata, 3);
 }
 
 /* Writes impossible indices into both ring headers until told to stop. */
@@ -280,15 +360,18 @@ static int recv_msg(int sock, long long *val, int *fd)
 /*
  * zoc-linkd -K: the broker hands the kernel its eventfds and the window;
  * this program connects to it as the service VM's VMM would (QEMU's
- * ivshmem-doorbell) and runs the service VM over what it got.
+ * ivshmem-doorbell with BROKER_VECTORS vectors) and runs the service VM
+ * over what it got, data queues too.
  */
+#define BROKER_VECTORS		3
+#define BROKER_VECTORS_STR	"3"
 TEST_F_TIMEOUT(bare, broker, 300)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *sock_path = "/tmp/zoc-broker.sock";
-	struct fake_svm f = { 0 };
-	long long val, host_id;
-	int sock, fd, i, shm;
+	struct fake_svm f = { .queues = BROKER_VECTORS - 1 };
+	long long val, host_id = -1;
+	int sock, fd, i, v, shm;
 	struct stat st;
 	pid_t broker;
 
@@ -302,13 +385,14 @@ TEST_F_TIMEOUT(bare, broker, 300)
 	ASSERT_LE(0, broker);
 	if (!broker) {
 		execlp("zoc-linkd", "zoc-linkd", "-K", "/dev/zoc-link0", "-S",
-		       sock_path, NULL);
+		       sock_path, "-v", BROKER_VECTORS_STR, NULL);
 		_exit(127);
 	}
 	for (i = 0; i < 100 && access(sock_path, F_OK); i++)
 		usleep(50 * 1000);
 	ASSERT_EQ(0, access(sock_path, F_OK)) TH_LOG("zoc-linkd -K did not start");
 	EXPECT_EQ(1, zoc_link_state("host_state"));
+	EXPECT_EQ(f.queues, zoc_link_field("host_queues"));
 
 	sock = socket(AF_UNIX, SOCK_STREAM, 0);
 	strcpy(sa.sun_path, sock_path);
@@ -319,10 +403,22 @@ TEST_F_TIMEOUT(bare, broker, 300)
 	f.peer = val;
 	ASSERT_EQ(0, recv_msg(sock, &val, &shm));	/* the window */
 	ASSERT_LE(0, shm);
-	ASSERT_EQ(0, recv_msg(sock, &host_id, &f.call));	/* the host's doorbell */
-	ASSERT_LE(0, f.call);
-	ASSERT_EQ(0, recv_msg(sock, &val, &f.kick));	/* ours */
-	ASSERT_LE(0, f.kick);
+	/* the host's doorbell vectors, then ours */
+	for (v = 0; v < 2 * BROKER_VECTORS; v++) {
+		ASSERT_EQ(0, recv_msg(sock, &val, &fd));
+		ASSERT_LE(0, fd);
+		if (!v)
+			host_id = val;
+		EXPECT_EQ(v < BROKER_VECTORS ? host_id : f.peer, val);
+		if (!v)
+			f.call = fd;
+		else if (v == BROKER_VECTORS)
+			f.kick = fd;
+		else if (v < BROKER_VECTORS)
+			f.qcall[v - 1] = fd;
+		else
+			f.qkick[v - BROKER_VECTORS - 1] = fd;
+	}
 
 	ASSERT_EQ(0, fstat(shm, &st));
 	f.window = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -333,6 +429,12 @@ TEST_F_TIMEOUT(bare, broker, 300)
 	munmap(f.window, st.st_size);
 	close(shm);
 	close(sock);
+	close(f.call);
+	close(f.kick);
+	for (v = 0; v < f.queues; v++) {
+		close(f.qcall[v]);
+		close(f.qkick[v]);
+	}
 	kill(broker, SIGTERM);
 	waitpid(broker, NULL, 0);
 	/* The broker closed the device: the transport is gone. */

@@ -47,6 +47,17 @@ struct fake_svm {
 	unsigned long long aperture;
 	int call;		/* we signal it to ring the host */
 	int kick;		/* the host signals it to ring us */
+	/*
+	 * Data queues, as many as the test sets (0: none, and the broker's
+	 * single-vector ioctls): the host's vector 1 + N, which we signal,
+	 * and ours, which the host signals, per queue N; what came on
+	 * each, counted (__atomic)
+	 */
+	int queues;
+	int qcall[ZOC_LINK_MAX_QUEUES];
+	int qkick[ZOC_LINK_MAX_QUEUES];
+	struct zoc_ring qreq[ZOC_LINK_MAX_QUEUES], qcpl[ZOC_LINK_MAX_QUEUES];
+	long long qkicked[ZOC_LINK_MAX_QUEUES], qdoorbells[ZOC_LINK_MAX_QUEUES];
 	int standby_kick;	/* a standby's: the host must never ring it */
 	int stop;		/* set by the test: __atomic */
 	int attached;
@@ -301,6 +312,48 @@ static inline void fake_svm_drain(struct fake_svm *f)
 	} while (zoc_ring_enable_notify(&f->req));
 }
 
+/*
+ * Count the host's doorbells on data queue @q: each must say it came
+ * from that queue.
+ */
+static inline void fake_svm_drain_queue(struct fake_svm *f, int q)
+{
+	struct zoc_msg msg;
+	int rounds = 0;
+
+	do {
+		while (!zoc_ring_consume(&f->qreq[q], &msg))
+			if (msg.hdr.type == ZOC_MSG_DOORBELL &&
+			    le32_to_cpu(msg.hdr.tag) == (u32)q)
+				__atomic_add_fetch(&f->qdoorbells[q], 1,
+						   __ATOMIC_RELEASE);
+	} while (zoc_ring_enable_notify(&f->qreq[q]) && ++rounds < 64);
+}
+
+/*
+ * Attach the data queues both offer; their number, or -1.  Before our
+ * acknowledgment of the host's epoch.
+ */
+static inline int fake_svm_attach_queues(struct fake_svm *f, u8 *base)
+{
+	struct zoc_link_area *area = fake_svm_area(f);
+	int n = f->queues, q;
+	u8 *ring;
+
+	if ((int)le32_to_cpu(area->host.queues) < n)
+		n = le32_to_cpu(area->host.queues);
+	for (q = 0; q < n; q++) {
+		ring = base + ZOC_LINK_QUEUES + 2 * q * ZOC_LINK_QUEUE_SPAN;
+		if (zoc_ring_attach(&f->qreq[q], ring, ZOC_LINK_QUEUE_SPAN) ||
+		    zoc_ring_attach(&f->qcpl[q], ring + ZOC_LINK_QUEUE_SPAN,
+				    ZOC_LINK_QUEUE_SPAN))
+			return -1;
+		zoc_ring_enable_notify(&f->qreq[q]);
+	}
+	area->svm.queues_used = cpu_to_le32(n);
+	return n;
+}
+
 /* Ping the host; its reply must wake us with a doorbell. */
 static inline void fake_svm_ping(struct fake_svm *f)
 {
@@ -321,25 +374,39 @@ static inline void *fake_svm_run(void *arg)
 	struct fake_svm *f = arg;
 	struct zoc_link_area *area = fake_svm_area(f);
 	u8 *base = (u8 *)area;
-	struct pollfd pfd = { .fd = f->kick, .events = POLLIN };
+	struct pollfd pfd[1 + ZOC_LINK_MAX_QUEUES];
 	u32 epoch = f->epoch;
+	int q, nq = 0;
 	u64 count;
 
 	area->svm.epoch = cpu_to_le32(epoch);
 	/* the host rings the service VM by the id it publishes */
 	area->svm.peer_id = cpu_to_le32(f->peer ?: FAKE_SVM_PEER);
 	area->svm.ack_epoch = 0;
-	/* no data queue: everything on the control rings */
-	area->svm.queues = 0;
+	/* without data queues everything is on the control rings */
+	area->svm.queues = cpu_to_le32(f->queues);
 	area->svm.queues_used = 0;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	area->svm.state = cpu_to_le32(ZOC_LINK_UP);
 	fake_svm_ring_host(f);
 
+	for (q = 0; q <= f->queues; q++)
+		pfd[q] = (struct pollfd){ .events = POLLIN,
+			.fd = q ? f->qkick[q - 1] : f->kick };
 	while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
-		f->kicked = poll(&pfd, 1, ZOC_LINK_HEARTBEAT_MS) == 1;
+		if (poll(pfd, 1 + f->queues, ZOC_LINK_HEARTBEAT_MS) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		f->kicked = pfd[0].revents & POLLIN;
 		if (f->kicked && read(f->kick, &count, sizeof(count)) < 0)
 			break;
+		for (q = 0; q < f->queues; q++)
+			if ((pfd[1 + q].revents & POLLIN) &&
+			    read(f->qkick[q], &count, sizeof(count)) > 0)
+				__atomic_add_fetch(&f->qkicked[q], 1,
+						   __ATOMIC_RELEASE);
 		area->svm.heartbeat =
 			cpu_to_le64(le64_to_cpu(area->svm.heartbeat) + 1);
 		if (le32_to_cpu(area->host.ack_epoch) == epoch &&
@@ -352,12 +419,18 @@ static inline void *fake_svm_run(void *arg)
 					    ZOC_LINK_RING_SPAN))
 				break;
 			zoc_ring_enable_notify(&f->req);
+			nq = fake_svm_attach_queues(f, base);
+			if (nq < 0)
+				break;
 			f->attached = 1;
+			__atomic_thread_fence(__ATOMIC_RELEASE);
 			area->svm.ack_epoch = area->host.epoch;
 			fake_svm_ring_host(f);
 		}
 		if (f->attached)
 			fake_svm_drain(f);
+		for (q = 0; f->attached && q < nq; q++)
+			fake_svm_drain_queue(f, q);
 		if (f->attached && !f->waiting &&
 		    __atomic_load_n(&f->pongs, __ATOMIC_ACQUIRE) < f->pings)
 			fake_svm_ping(f);
@@ -423,9 +496,10 @@ static inline int fake_svm_open(struct __test_metadata *_metadata,
 				off_t *size)
 {
 	struct zoc_link_doorbell call, kick, standby, third;
+	struct zoc_link_vectors calls, kicks, bad;
 	char path[64];
 	struct stat st;
-	int dev;
+	int dev, q;
 
 	snprintf(f->dir, sizeof(f->dir), ZOC_DEBUGFS_ROOT "/link%d", link);
 	snprintf(path, sizeof(path), "/dev/zoc-link%d", link);
@@ -439,9 +513,40 @@ static inline int fake_svm_open(struct __test_metadata *_metadata,
 	f->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	call = (struct zoc_link_doorbell){ .fd = f->call, .peer = 0 };
 	kick = (struct zoc_link_doorbell){ .fd = f->kick, .peer = FAKE_SVM_PEER };
-	EXPECT_EQ(0, ioctl(dev, ZOC_LINK_SET_CALL, &call));
+	if (f->queues) {
+		/* a vector for each data queue, both ways */
+		calls = (struct zoc_link_vectors){ .nr = 1 + f->queues };
+		kicks = (struct zoc_link_vectors){ .nr = 1 + f->queues,
+						   .peer = FAKE_SVM_PEER };
+		calls.fds[0] = f->call;
+		kicks.fds[0] = f->kick;
+		for (q = 0; q < f->queues; q++) {
+			f->qcall[q] = eventfd(0, EFD_CLOEXEC);
+			f->qkick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+			calls.fds[1 + q] = f->qcall[q];
+			kicks.fds[1 + q] = f->qkick[q];
+		}
+		/* refused whole: no vector, too many, a bad one past the first */
+		bad = calls;
+		bad.nr = 0;
+		EXPECT_EQ(-1, ioctl(dev, ZOC_LINK_SET_CALLS, &bad));
+		EXPECT_EQ(EINVAL, errno);
+		bad.nr = ZOC_LINK_MAX_VECTORS + 1;
+		EXPECT_EQ(-1, ioctl(dev, ZOC_LINK_SET_CALLS, &bad));
+		EXPECT_EQ(EINVAL, errno);
+		bad = calls;
+		bad.fds[bad.nr - 1] = dev;	/* not an eventfd */
+		EXPECT_EQ(-1, ioctl(dev, ZOC_LINK_SET_CALLS, &bad));
+		EXPECT_EQ(EINVAL, errno);
+		EXPECT_EQ(0, zoc_link_state_of(f->dir, "host_state"));
+		EXPECT_EQ(0, ioctl(dev, ZOC_LINK_SET_CALLS, &calls));
+		EXPECT_EQ(0, ioctl(dev, ZOC_LINK_SET_KICKS, &kicks));
+	} else {
+		EXPECT_EQ(0, ioctl(dev, ZOC_LINK_SET_CALL, &call));
+		EXPECT_EQ(0, ioctl(dev, ZOC_LINK_SET_KICK, &kick));
+	}
 	EXPECT_EQ(-1, ioctl(dev, ZOC_LINK_SET_CALL, &call));	/* once */
-	EXPECT_EQ(0, ioctl(dev, ZOC_LINK_SET_KICK, &kick));
+	EXPECT_EQ(EBUSY, errno);
 	EXPECT_EQ(1, zoc_link_state_of(f->dir, "host_state"));
 
 	/*
@@ -484,6 +589,7 @@ static inline void fake_svm_close(struct __test_metadata *_metadata,
 				  off_t size)
 {
 	__u64 count;
+	int q;
 
 	munmap(f->window, size);
 	close(win);
@@ -495,6 +601,10 @@ static inline void fake_svm_close(struct __test_metadata *_metadata,
 	close(f->standby_kick);
 	close(f->call);
 	close(f->kick);
+	for (q = 0; q < f->queues; q++) {
+		close(f->qcall[q]);
+		close(f->qkick[q]);
+	}
 }
 
 #endif /* _ZOC_FAKE_SVM_H */

@@ -65,12 +65,14 @@ static const char * const role_name[LINKD_ROLES] = { "host", "svm" };
  * @kernel: the host kernel's link device (bare metal), -1 if not
  * @id: peer id of that connection, or of the kernel
  * @efd: the VMM's doorbell eventfds, one per vector
+ * @single: the kernel's: it takes only the ioctls of one vector each way
  */
 struct linkd_peer {
 	int conn;
 	int kernel;
 	int id;
 	int efd[LINKD_MAX_VECTORS];
+	bool single;
 };
 
 /**
@@ -127,13 +129,28 @@ static bool linkd_present(struct linkd_peer *p)
 	return p->conn >= 0 || p->kernel >= 0;
 }
 
-/* Tell the kernel which eventfd rings service VM @peer (-1: none). */
-static int linkd_kernel_kick(struct linkd_peer *host, int fd, int peer)
+/* The vectors the kernel takes of @n: at most ZOC_LINK_MAX_VECTORS. */
+static int linkd_kernel_vectors(int n)
 {
-	struct zoc_link_doorbell db = { .fd = fd, .peer = peer };
+	return n < ZOC_LINK_MAX_VECTORS ? n : ZOC_LINK_MAX_VECTORS;
+}
 
-	if (ioctl(host->kernel, ZOC_LINK_SET_KICK, &db)) {
-		perror("zoc-linkd: ZOC_LINK_SET_KICK");
+/*
+ * Tell the kernel which eventfds ring service VM @peer, one per vector of
+ * @efd's first @n (0: none any more).
+ */
+static int linkd_kernel_kick(struct linkd_peer *host, const int *efd, int n,
+			     int peer)
+{
+	struct zoc_link_doorbell db = { .fd = n ? efd[0] : -1, .peer = peer };
+	struct zoc_link_vectors v = { .peer = peer };
+
+	v.nr = linkd_kernel_vectors(n);
+	if (v.nr)
+		memcpy(v.fds, efd, v.nr * sizeof(*efd));
+	if (host->single ? ioctl(host->kernel, ZOC_LINK_SET_KICK, &db) :
+	    ioctl(host->kernel, ZOC_LINK_SET_KICKS, &v)) {
+		perror("zoc-linkd: setting the service VM's doorbells");
 		return -1;
 	}
 	return 0;
@@ -146,6 +163,7 @@ static int linkd_kernel_kick(struct linkd_peer *host, int fd, int peer)
 static int linkd_kernel(struct linkd *ld, const char *path)
 {
 	struct linkd_peer *host = &ld->peer[ROLE_HOST];
+	struct zoc_link_vectors calls;
 	struct zoc_link_doorbell db;
 	int v;
 
@@ -160,10 +178,24 @@ static int linkd_kernel(struct linkd *ld, const char *path)
 		if (host->efd[v] < 0)
 			return -1;
 	}
-	db = (struct zoc_link_doorbell){ .fd = host->efd[0], .peer = host->id };
-	if (ioctl(host->kernel, ZOC_LINK_SET_CALL, &db)) {
-		perror("zoc-linkd: ZOC_LINK_SET_CALL");
-		return -1;
+	/* vector 0 for the control rings, the others for data queues */
+	calls = (struct zoc_link_vectors){ .peer = host->id };
+	calls.nr = linkd_kernel_vectors(ld->vectors);
+	memcpy(calls.fds, host->efd, calls.nr * sizeof(*host->efd));
+	if (ioctl(host->kernel, ZOC_LINK_SET_CALLS, &calls)) {
+		if (errno != ENOTTY) {
+			perror("zoc-linkd: ZOC_LINK_SET_CALLS");
+			return -1;
+		}
+		/* a kernel of one vector each way: no data queues */
+		host->single = true;
+		db = (struct zoc_link_doorbell){ .fd = host->efd[0],
+						 .peer = host->id };
+		if (ioctl(host->kernel, ZOC_LINK_SET_CALL, &db)) {
+			perror("zoc-linkd: ZOC_LINK_SET_CALL");
+			return -1;
+		}
+		fprintf(stderr, "zoc-linkd: the kernel takes one vector: no data queues\n");
 	}
 	ld->shm_fd[ROLE_SVM] = ioctl(host->kernel, ZOC_LINK_WINDOW);
 	if (ld->shm_fd[ROLE_SVM] < 0) {
@@ -221,7 +253,7 @@ static void linkd_drop(struct linkd *ld, int i)
 		if (ld->peer[other].conn >= 0)
 			linkd_send(ld->peer[other].conn, p->id, -1);
 		else if (ld->peer[other].kernel >= 0)
-			linkd_kernel_kick(&ld->peer[other], -1, p->id);
+			linkd_kernel_kick(&ld->peer[other], NULL, 0, p->id);
 	}
 	fprintf(stderr, "zoc-linkd: %s (peer id %d) left\n",
 		role_name[linkd_role(i)], p->id);
@@ -277,8 +309,8 @@ static int linkd_accept(struct linkd *ld, int role)
 			if (o->conn >= 0)
 				linkd_send(o->conn, id, p->efd[v]);
 		}
-		/* The kernel rings the service VM's first vector. */
-		if (o->kernel >= 0 && linkd_kernel_kick(o, p->efd[0], id))
+		if (o->kernel >= 0 &&
+		    linkd_kernel_kick(o, p->efd, ld->vectors, id))
 			goto out_close;
 	}
 	for (v = 0; v < ld->vectors; v++)

@@ -864,4 +864,31 @@ struct zoc_link_doorbell {
  */
 #define ZOC_LINK_WINDOW		_IO(ZOC_LINK_IOC_MAGIC, 3)
 
+/* A side's doorbell vectors: 0 for the control rings, 1 + N for data queue N */
+#define ZOC_LINK_MAX_VECTORS	(1 + ZOC_LINK_MAX_QUEUES)
+
+/**
+ * struct zoc_link_vectors - the eventfds of a side's doorbell vectors
+ * @peer: as in &struct zoc_link_doorbell
+ * @nr: how many of @fds are given: 1 to ZOC_LINK_MAX_VECTORS, or 0 to
+ *	withdraw a service VM's (ZOC_LINK_SET_KICKS only)
+ * @fds: vector N's eventfd at @fds[N]
+ */
+struct zoc_link_vectors {
+	__u32 peer;
+	__u32 nr;
+	__s32 fds[ZOC_LINK_MAX_VECTORS];
+};
+
+/*
+ * As ZOC_LINK_SET_CALL and ZOC_LINK_SET_KICK, with one eventfd per vector:
+ * the host offers @nr - 1 data queues, which the service VM's VMM rings
+ * on their vectors, and rings a service VM's data queue N on its vector
+ * 1 + N (not at all if it has fewer).  ZOC_LINK_SET_CALL is
+ * ZOC_LINK_SET_CALLS with @nr 1, ZOC_LINK_SET_KICK ZOC_LINK_SET_KICKS with
+ * @nr 1 (0 for fd -1).
+ */
+#define ZOC_LINK_SET_CALLS	_IOW(ZOC_LINK_IOC_MAGIC, 4, struct zoc_link_vectors)
+#define ZOC_LINK_SET_KICKS	_IOW(ZOC_LINK_IOC_MAGIC, 5, struct zoc_link_vectors)
+
 #endif /* _UAPI_LINUX_ZOC_LINK_H */

@@ -4,9 +4,12 @@
  *
  * On bare metal the service VM's VMM (QEMU with an ivshmem-doorbell device)
  * talks to the broker, zoc-linkd -K, which plays the host's part of the
- * ivshmem protocol and hands the host kernel the eventfds: one the VMM
- * signals when the service VM rings the host (we wait on it in the kernel,
- * as KVM's irqfd does), one we signal to ring the service VM.  The broker
+ * ivshmem protocol and hands the host kernel the eventfds, one per
+ * doorbell vector: those the VMM signals when the service VM rings the
+ * host (we wait on them in the kernel, as KVM's irqfd does), and those we
+ * signal to ring the service VM.  Vector 0 is the control rings', 1 + N
+ * data queue N's; each host CPU posts on the queue of its number, modulo
+ * the queues in use.  The broker
  * also gets from us the file the VMM maps as the service VM's L0 window:
  * host RAM and the link area, page for page.
  */
@@ -21,6 +24,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mount.h>
+#include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/pseudo_fs.h>
 #include <linux/slab.h>
@@ -39,55 +43,76 @@
  */
 #define ZOC_EFD_KICKS		2
 
+struct zoc_host_efd;
+
 /**
- * struct zoc_efd_kick - the doorbell of one service VM
+ * struct zoc_efd_call - one of our doorbell vectors, as the VMM rings it
+ * @efd: the transport
+ * @ctx: the eventfd the VMM signals, or NULL
+ * @wait: our entry on @ctx's wait queue
+ * @pt: puts @wait there
+ * @doorbell: takes the doorbell outside @ctx's wake-up (see below)
+ * @vector: 0 for the control rings, 1 + N for data queue N
+ */
+struct zoc_efd_call {
+	struct zoc_host_efd *efd;
+	struct eventfd_ctx *ctx;
+	wait_queue_entry_t wait;
+	poll_table pt;
+	struct irq_work doorbell;
+	u16 vector;
+};
+
+/**
+ * struct zoc_efd_kick - the doorbell vectors of one service VM
  * @peer: its doorbell id, as it publishes it in the link area
- * @ctx: signalled to ring it, or NULL for a free entry
+ * @nr: how many, 0 for a free entry
+ * @ctx: vector N's eventfd, signalled to ring it
  */
 struct zoc_efd_kick {
 	u32 peer;
-	struct eventfd_ctx *ctx;
+	unsigned int nr;
+	struct eventfd_ctx *ctx[ZOC_LINK_MAX_VECTORS];
 };
 
 /**
  * struct zoc_host_efd - the doorbells one broker handed over
  * @host: the link they are for
+ * @ioctl_lock: serializes the broker's requests
  * @lock: protects @kick against the link ringing through it
  * @kick: the service VMs' doorbells, by doorbell id
- * @call: signalled by the service VM's VMM to ring us, or NULL
- * @wait: our entry on @call's wait queue
- * @pt: puts @wait there
- * @doorbell: takes a doorbell outside @call's wake-up (see below)
+ * @nr_calls: our vectors the VMM rings, 0 until the broker gave them
+ * @call: those vectors
  * @attached: the link uses this transport
  */
 struct zoc_host_efd {
 	struct zoc_host *host;
+	/* the broker's requests, one at a time */
+	struct mutex ioctl_lock;
 	/* the link rings from any context while the broker replaces @kick */
 	spinlock_t lock;
 	struct zoc_efd_kick kick[ZOC_EFD_KICKS];
-	struct eventfd_ctx *call;
-	wait_queue_entry_t wait;
-	poll_table pt;
-	struct irq_work doorbell;
+	unsigned int nr_calls;
+	struct zoc_efd_call call[ZOC_LINK_MAX_VECTORS];
 	bool attached;
 };
 
 static struct vfsmount *zoc_window_mnt;
 
 /*
- * Each service VM's VMM has one doorbell eventfd for us, vector 0; the
- * link rings the service VM that published @peer as its doorbell id.
+ * The link rings vector @vector of the service VM that published @peer as
+ * its doorbell id: not at all if its VMM has fewer vectors.
  */
 static void zoc_efd_ring(void *priv, u32 peer, u16 vector)
 {
 	struct zoc_host_efd *efd = priv;
+	struct zoc_efd_kick *k;
 	unsigned long flags;
-	int i;
 
 	spin_lock_irqsave(&efd->lock, flags);
-	for (i = 0; i < ZOC_EFD_KICKS && !vector; i++)
-		if (efd->kick[i].ctx && efd->kick[i].peer == peer)
-			eventfd_signal(efd->kick[i].ctx, 1);
+	for (k = efd->kick; k < efd->kick + ZOC_EFD_KICKS; k++)
+		if (vector < k->nr && k->peer == peer)
+			eventfd_signal(k->ctx[vector], 1);
 	spin_unlock_irqrestore(&efd->lock, flags);
 }
 
@@ -98,27 +123,30 @@ static const struct zoc_link_transport_ops zoc_efd_ops = {
 /* The doorbell, in hard interrupt context, as a device's would be. */
 static void zoc_efd_doorbell(struct irq_work *work)
 {
-	struct zoc_host_efd *efd = container_of(work, struct zoc_host_efd,
-						doorbell);
+	struct zoc_efd_call *c = container_of(work, struct zoc_efd_call,
+					      doorbell);
 
-	zoc_host_link_doorbell(efd->host);
+	if (c->vector)
+		zoc_host_link_queue_doorbell(c->efd->host, c->vector - 1);
+	else
+		zoc_host_link_doorbell(c->efd->host);
 }
 
 /*
- * @call was signalled: the service VM rang.  This runs inside the
- * signaller's eventfd_signal(), where signalling another eventfd (ringing
- * the service VM back with a reply) would be refused and dropped: only
- * schedule the doorbell here.
+ * A vector's eventfd was signalled: the service VM rang.  This runs inside
+ * the signaller's eventfd_signal(), where signalling another eventfd
+ * (ringing the service VM back with a reply) would be refused and
+ * dropped: only schedule the doorbell here, on this CPU.
  */
 static int zoc_efd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 			  int sync, void *key)
 {
-	struct zoc_host_efd *efd = container_of(wait, struct zoc_host_efd, wait);
+	struct zoc_efd_call *c = container_of(wait, struct zoc_efd_call, wait);
 	u64 count;
 
 	if (key_to_poll(key) & EPOLLIN) {
-		eventfd_ctx_do_read(efd->call, &count);
-		irq_work_queue(&efd->doorbell);
+		eventfd_ctx_do_read(c->ctx, &count);
+		irq_work_queue(&c->doorbell);
 	}
 	return 0;
 }
@@ -126,23 +154,18 @@ static int zoc_efd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 static void zoc_efd_queue(struct file *file, wait_queue_head_t *wqh,
 			  poll_table *pt)
 {
-	struct zoc_host_efd *efd = container_of(pt, struct zoc_host_efd, pt);
+	struct zoc_efd_call *c = container_of(pt, struct zoc_efd_call, pt);
 
-	add_wait_queue(wqh, &efd->wait);
+	add_wait_queue(wqh, &c->wait);
 }
 
-static int zoc_efd_set_call(struct zoc_host_efd *efd,
-			    struct zoc_link_doorbell *db)
+/* Wait on eventfd @fd for vector @c; *@events: what it has already. */
+static int zoc_efd_call_get(struct zoc_efd_call *c, int fd, __poll_t *events)
 {
 	struct eventfd_ctx *ctx;
-	__poll_t events;
 	struct fd f;
-	u64 count;
-	int ret;
 
-	if (efd->call)
-		return -EBUSY;
-	f = fdget(db->fd);
+	f = fdget(fd);
 	if (!f.file)
 		return -EBADF;
 	ctx = eventfd_ctx_fileget(f.file);
@@ -150,62 +173,110 @@ static int zoc_efd_set_call(struct zoc_host_efd *efd,
 		fdput(f);
 		return PTR_ERR(ctx);
 	}
-	efd->call = ctx;
-	init_waitqueue_func_entry(&efd->wait, zoc_efd_wakeup);
-	init_poll_funcptr(&efd->pt, zoc_efd_queue);
-	events = vfs_poll(f.file, &efd->pt);
+	c->ctx = ctx;
+	init_waitqueue_func_entry(&c->wait, zoc_efd_wakeup);
+	init_poll_funcptr(&c->pt, zoc_efd_queue);
+	*events = vfs_poll(f.file, &c->pt);
 	fdput(f);
-
-	ret = zoc_host_link_attach(efd->host, &zoc_efd_ops, efd, db->peer, 0,
-				   NULL);
-	if (ret) {
-		eventfd_ctx_remove_wait_queue(ctx, &efd->wait, &count);
-		eventfd_ctx_put(ctx);
-		efd->call = NULL;
-		return ret;
-	}
-	efd->attached = true;
-	if (events & EPOLLIN)
-		irq_work_queue(&efd->doorbell);
 	return 0;
 }
 
-/*
- * The doorbell of the service VM whose id is @db->peer: set, replaced, or
- * withdrawn (fd -1).  -EBUSY if ZOC_EFD_KICKS others have one.
- */
-static int zoc_efd_set_kick(struct zoc_host_efd *efd,
-			    struct zoc_link_doorbell *db)
+static void zoc_efd_call_put(struct zoc_efd_call *c)
 {
-	struct eventfd_ctx *ctx = NULL, *old = NULL;
-	struct zoc_efd_kick *k, *slot = NULL;
+	u64 count;
+
+	eventfd_ctx_remove_wait_queue(c->ctx, &c->wait, &count);
+	eventfd_ctx_put(c->ctx);
+	c->ctx = NULL;
+}
+
+/*
+ * Our vectors, set once: the transport attaches with a data queue for each
+ * past the first.
+ */
+static int zoc_efd_set_calls(struct zoc_host_efd *efd,
+			     const struct zoc_link_vectors *v)
+{
+	__poll_t events[ZOC_LINK_MAX_VECTORS];
+	unsigned int i;
 	int ret = 0;
 
-	if (db->fd >= 0) {
-		ctx = eventfd_ctx_fdget(db->fd);
-		if (IS_ERR(ctx))
-			return PTR_ERR(ctx);
+	if (efd->nr_calls)
+		return -EBUSY;
+	if (!v->nr || v->nr > ZOC_LINK_MAX_VECTORS)
+		return -EINVAL;
+	for (i = 0; i < v->nr && !ret; i++)
+		ret = zoc_efd_call_get(&efd->call[i], v->fds[i], &events[i]);
+	if (ret) {
+		i--;
+		goto out_put;
+	}
+	ret = zoc_host_link_attach(efd->host, &zoc_efd_ops, efd, v->peer,
+				   v->nr - 1, NULL);
+	if (ret)
+		goto out_put;
+	efd->nr_calls = v->nr;
+	efd->attached = true;
+	for (i = 0; i < v->nr; i++)
+		if (events[i] & EPOLLIN)
+			irq_work_queue(&efd->call[i].doorbell);
+	return 0;
+
+out_put:
+	while (i--)
+		zoc_efd_call_put(&efd->call[i]);
+	return ret;
+}
+
+static void zoc_efd_put_all(struct eventfd_ctx **ctx, unsigned int n)
+{
+	while (n--)
+		eventfd_ctx_put(ctx[n]);
+}
+
+/*
+ * The doorbell vectors of the service VM whose id is @v->peer: set,
+ * replaced, or withdrawn (@v->nr 0).  -EBUSY if ZOC_EFD_KICKS others have
+ * some.
+ */
+static int zoc_efd_set_kicks(struct zoc_host_efd *efd,
+			     const struct zoc_link_vectors *v)
+{
+	struct eventfd_ctx *ctx[ZOC_LINK_MAX_VECTORS] = {};
+	struct zoc_efd_kick *k, *slot = NULL;
+	unsigned int i, nr = v->nr;
+	int ret = 0;
+
+	if (nr > ZOC_LINK_MAX_VECTORS)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		ctx[i] = eventfd_ctx_fdget(v->fds[i]);
+		if (IS_ERR(ctx[i])) {
+			ret = PTR_ERR(ctx[i]);
+			zoc_efd_put_all(ctx, i);
+			return ret;
+		}
 	}
 	spin_lock_irq(&efd->lock);
 	for (k = efd->kick; k < efd->kick + ZOC_EFD_KICKS; k++) {
-		if (k->ctx && k->peer == db->peer) {
+		if (k->nr && k->peer == v->peer) {
 			slot = k;
 			break;
 		}
-		if (!k->ctx && !slot)
+		if (!k->nr && !slot)
 			slot = k;
 	}
-	if (slot && (slot->ctx || ctx)) {
-		old = slot->ctx;
-		slot->ctx = ctx;
-		slot->peer = db->peer;
-	} else if (ctx) {
+	if (slot && (slot->nr || nr)) {
+		/* the new ones in, the old ones out to be put */
+		for (i = 0; i < ZOC_LINK_MAX_VECTORS; i++)
+			swap(slot->ctx[i], ctx[i]);
+		swap(slot->nr, nr);
+		slot->peer = v->peer;
+	} else if (nr) {
 		ret = -EBUSY;
-		old = ctx;
 	}
 	spin_unlock_irq(&efd->lock);
-	if (old)
-		eventfd_ctx_put(old);
+	zoc_efd_put_all(ctx, nr);
 	return ret;
 }
 
@@ -323,19 +394,46 @@ static int zoc_window_fd(struct zoc_host *host)
 	return fd;
 }
 
+/* The vectors of ZOC_LINK_SET_CALLS or _SET_KICKS, or the one of the older */
+static int zoc_efd_vectors(unsigned int cmd, unsigned long arg,
+			   struct zoc_link_vectors *v)
+{
+	struct zoc_link_doorbell db;
+
+	if (cmd == ZOC_LINK_SET_CALLS || cmd == ZOC_LINK_SET_KICKS)
+		return copy_from_user(v, (void __user *)arg, sizeof(*v)) ?
+		       -EFAULT : 0;
+	if (copy_from_user(&db, (void __user *)arg, sizeof(db)))
+		return -EFAULT;
+	v->peer = db.peer;
+	v->fds[0] = db.fd;
+	/* fd -1 withdraws a service VM's; an eventfd is wanted otherwise */
+	v->nr = cmd == ZOC_LINK_SET_KICK && db.fd < 0 ? 0 : 1;
+	return 0;
+}
+
 static long zoc_efd_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
 	struct zoc_host_efd *efd = file->private_data;
-	struct zoc_link_doorbell db;
+	struct zoc_link_vectors v;
+	long ret;
 
 	switch (cmd) {
 	case ZOC_LINK_SET_CALL:
+	case ZOC_LINK_SET_CALLS:
 	case ZOC_LINK_SET_KICK:
-		if (copy_from_user(&db, (void __user *)arg, sizeof(db)))
-			return -EFAULT;
-		return cmd == ZOC_LINK_SET_CALL ? zoc_efd_set_call(efd, &db) :
-						  zoc_efd_set_kick(efd, &db);
+	case ZOC_LINK_SET_KICKS:
+		ret = zoc_efd_vectors(cmd, arg, &v);
+		if (ret)
+			return ret;
+		mutex_lock(&efd->ioctl_lock);
+		if (cmd == ZOC_LINK_SET_CALL || cmd == ZOC_LINK_SET_CALLS)
+			ret = zoc_efd_set_calls(efd, &v);
+		else
+			ret = zoc_efd_set_kicks(efd, &v);
+		mutex_unlock(&efd->ioctl_lock);
+		return ret;
 	case ZOC_LINK_WINDOW:
 		return zoc_window_fd(efd->host);
 	}
@@ -346,13 +444,19 @@ static int zoc_efd_open(struct inode *inode, struct file *file)
 {
 	struct miscdevice *misc = file->private_data;
 	struct zoc_host_efd *efd;
+	unsigned int i;
 
 	efd = kzalloc(sizeof(*efd), GFP_KERNEL);
 	if (!efd)
 		return -ENOMEM;
 	efd->host = container_of(misc, struct zoc_host, misc);
+	mutex_init(&efd->ioctl_lock);
 	spin_lock_init(&efd->lock);
-	init_irq_work(&efd->doorbell, zoc_efd_doorbell);
+	for (i = 0; i < ZOC_LINK_MAX_VECTORS; i++) {
+		efd->call[i].efd = efd;
+		efd->call[i].vector = i;
+		init_irq_work(&efd->call[i].doorbell, zoc_efd_doorbell);
+	}
 	file->private_data = efd;
 	return 0;
 }
@@ -360,21 +464,20 @@ static int zoc_efd_open(struct inode *inode, struct file *file)
 static int zoc_efd_release(struct inode *inode, struct file *file)
 {
 	struct zoc_host_efd *efd = file->private_data;
-	u64 count;
-	int i;
+	unsigned int i;
 
 	if (efd->attached) {
 		zoc_host_link_detach(efd->host, efd, true);
 		zoc_host_bus_reclaim(efd->host->bus);
 	}
-	if (efd->call) {
-		eventfd_ctx_remove_wait_queue(efd->call, &efd->wait, &count);
-		eventfd_ctx_put(efd->call);
-	}
-	irq_work_sync(&efd->doorbell);
+	for (i = 0; i < efd->nr_calls; i++)
+		zoc_efd_call_put(&efd->call[i]);
+	/* also those a refused ZOC_LINK_SET_CALLS waited on for a while */
+	for (i = 0; i < ZOC_LINK_MAX_VECTORS; i++)
+		irq_work_sync(&efd->call[i].doorbell);
 	for (i = 0; i < ZOC_EFD_KICKS; i++)
-		if (efd->kick[i].ctx)
-			eventfd_ctx_put(efd->kick[i].ctx);
+		zoc_efd_put_all(efd->kick[i].ctx, efd->kick[i].nr);
+	mutex_destroy(&efd->ioctl_lock);
 	kfree(efd);
 	return 0;
 }

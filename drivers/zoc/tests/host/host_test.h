@@ -12,7 +12,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
-#define ZHT_LINK_TESTS		11
+#define ZHT_LINK_TESTS		12
 
 struct dentry;
 struct pci_dev;

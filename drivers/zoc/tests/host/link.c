@@ -535,6 +535,27 @@ static int zht_corrupt_queue(struct zht_link *l, u32 queue)
 	return zht_corrupt_ring(l, queue + 1);
 }
 
+/*
+ * ZHT_QUEUE_POSTS doorbells for no device on data queue @queue, as the
+ * host CPU of that number posts them, to be counted by the service VM (a
+ * played one).  -ENOENT if that queue is not in use.
+ */
+#define ZHT_QUEUE_POSTS	100
+
+static int zht_queue_post(struct zht_link *l, u32 queue)
+{
+	struct zoc_msg msg = { .hdr.type = ZOC_MSG_DOORBELL };
+	unsigned int i;
+	int ret = 0;
+
+	if (queue >= zoc_link_nr_queues(l->link))
+		return -ENOENT;
+	msg.hdr.tag = cpu_to_le32(queue);
+	for (i = 0; i < ZHT_QUEUE_POSTS && !ret; i++)
+		ret = zoc_link_post_queue(l->link, queue, &msg);
+	return ret;
+}
+
 /**
  * zht_link_reset - have the host reset the link, and wait for it to be up
  * @l: the link's tests
@@ -750,6 +771,7 @@ void zht_link_debugfs(struct zht_link *l)
 		{ "flood", zht_flood },
 		{ "corrupt", zht_corrupt },
 		{ "corrupt_queue", zht_corrupt_queue },
+		{ "queue_post", zht_queue_post },
 		{ "svm_ping", zht_svm_ping },
 		{ "ctrl_flood", zht_ctrl_flood },
 		{ "ctrl_hostile", zht_ctrl_hostile },
