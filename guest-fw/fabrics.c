@@ -56,7 +56,10 @@ static int fw_read_attr(const char *dir, const char *name, const char *attr,
 /*
  * A controller of the kernel's already connected to @path's subsystem at
  * its address, as a second volume of the subsystem finds it: the kernel
- * refuses a second connection (EALREADY).
+ * refuses a second connection (EALREADY).  Only a live controller's
+ * address is read: Linux 6.1's nvme-tcp reads it from the admin queue's
+ * socket, which error recovery may release meanwhile (an oops); one that
+ * is not live is refused as a second connection all the same.
  */
 static bool fw_fabrics_connected(const struct fw_path *path, const char *nqn)
 {
@@ -74,6 +77,8 @@ static bool fw_fabrics_connected(const struct fw_path *path, const char *nqn)
 				 sizeof(buf)) || strcmp(buf, nqn) ||
 		    fw_read_attr(FW_NVME_CTRLS, de->d_name, "transport", buf,
 				 sizeof(buf)) || strcmp(buf, path->transport) ||
+		    fw_read_attr(FW_NVME_CTRLS, de->d_name, "state", buf,
+				 sizeof(buf)) || strcmp(buf, "live") ||
 		    fw_read_attr(FW_NVME_CTRLS, de->d_name, "address", buf,
 				 sizeof(buf)))
 			continue;
