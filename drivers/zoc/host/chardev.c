@@ -81,9 +81,9 @@ struct zoc_efd_kick {
  * @ioctl_lock: serializes the broker's requests
  * @lock: protects @kick against the link ringing through it
  * @kick: the service VMs' doorbells, by doorbell id
- * @nr_calls: our vectors the VMM rings, 0 until the broker gave them
+ * @nr_calls: our vectors the VMM rings, 0 until the broker gave them and
+ *	the link took this transport
  * @call: those vectors
- * @attached: the link uses this transport
  */
 struct zoc_host_efd {
 	struct zoc_host *host;
@@ -94,7 +94,6 @@ struct zoc_host_efd {
 	struct zoc_efd_kick kick[ZOC_EFD_KICKS];
 	unsigned int nr_calls;
 	struct zoc_efd_call call[ZOC_LINK_MAX_VECTORS];
-	bool attached;
 };
 
 static struct vfsmount *zoc_window_mnt;
@@ -216,7 +215,6 @@ static int zoc_efd_set_calls(struct zoc_host_efd *efd,
 	if (ret)
 		goto out_put;
 	efd->nr_calls = v->nr;
-	efd->attached = true;
 	for (i = 0; i < v->nr; i++)
 		if (events[i] & EPOLLIN)
 			irq_work_queue(&efd->call[i].doorbell);
@@ -466,7 +464,7 @@ static int zoc_efd_release(struct inode *inode, struct file *file)
 	struct zoc_host_efd *efd = file->private_data;
 	unsigned int i;
 
-	if (efd->attached) {
+	if (efd->nr_calls) {
 		zoc_host_link_detach(efd->host, efd, true);
 		zoc_host_bus_reclaim(efd->host->bus);
 	}
