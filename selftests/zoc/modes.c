@@ -237,38 +237,6 @@ TEST_F_TIMEOUT(modes, adaptive_poll, 300)
 	EXPECT_EQ(0, zoc_dev_stat(DISK, "errors"));
 }
 
-/* The service VM's online CPUs, and CPU @cpu's busy ticks (-1: none) */
-static int svm_cpus(int lab, int cpu, char *online, size_t len,
-		    long long *busy)
-{
-	char reply[256], key[16], *at;
-
-	if (zoc_lab_query(lab, "svm-fw cpus", reply, sizeof(reply)) ||
-	    sscanf(reply, "online %15s", key) != 1)
-		return -1;
-	snprintf(online, len, "%s", key);
-	snprintf(key, sizeof(key), "%s%d:", cpu ? "," : " ", cpu);
-	at = strstr(reply, key);
-	*busy = at ? strtoll(at + strlen(key), NULL, 10) : -1;
-	return 0;
-}
-
-/* Wait up to 60 s for the service VM's online CPUs to be @want. */
-static int svm_cpus_wait(int lab, const char *want)
-{
-	char online[32] = "";
-	long long busy;
-	int i;
-
-	for (i = 0; i < 600; i++) {
-		if (!svm_cpus(lab, 0, online, sizeof(online), &busy) &&
-		    !strcmp(online, want))
-			return 0;
-		usleep(100000);
-	}
-	return -1;
-}
-
 #define VDISK		"md1"
 
 /*
@@ -285,22 +253,6 @@ static const char *add_disks(int *added, char *dev, int *vadded, char *vdev,
 			 out_len))
 		return "no virtio-blk disk";
 	return NULL;
-}
-
-/*
- * By CPU of the service VM, the device queue works its I/O proxies queued
- * there (its firmware's "queued" command); @cpu's count, or -1.
- */
-static long long svm_queued(int lab, int cpu)
-{
-	char reply[256], key[16], *at;
-
-	if (zoc_lab_query(lab, "svm-fw run queued", reply, sizeof(reply)) ||
-	    strncmp(reply, "queued", 6))
-		return -1;
-	snprintf(key, sizeof(key), " %d:", cpu);
-	at = strstr(reply, key);
-	return at ? strtoll(at + strlen(key), NULL, 10) : 0;
 }
 
 /*
@@ -422,7 +374,7 @@ TEST_F_TIMEOUT(svm_hotplug, cpu_under_fio, 600)
 	if (skip)
 		SKIP(return, "%s", missing);
 	ASSERT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
-	ASSERT_EQ(0, svm_cpus(self->lab, 0, online, sizeof(online), &busy));
+	ASSERT_EQ(0, zoc_svm_cpus(self->lab, 0, online, sizeof(online), &busy));
 	ASSERT_STREQ("0", online);
 	missing = hotplug_fio(self, &resets, &vresets);
 	ASSERT_EQ(NULL, missing) TH_LOG("%s: %s", missing, self->out);
@@ -430,17 +382,17 @@ TEST_F_TIMEOUT(svm_hotplug, cpu_under_fio, 600)
 	ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-cpu add", self->out,
 				   sizeof(self->out)))
 		TH_LOG("%s", self->out);
-	ASSERT_EQ(0, svm_cpus_wait(self->lab, "0-1"))
+	ASSERT_EQ(0, zoc_svm_cpus_wait(self->lab, "0-1"))
 		TH_LOG("the added vCPU did not come online");
-	ASSERT_EQ(0, svm_cpus(self->lab, 1, online, sizeof(online), &before));
-	q0 = svm_queued(self->lab, 0);
-	q1 = svm_queued(self->lab, 1);
+	ASSERT_EQ(0, zoc_svm_cpus(self->lab, 1, online, sizeof(online), &before));
+	q0 = zoc_svm_queued(self->lab, 0);
+	q1 = zoc_svm_queued(self->lab, 1);
 	ASSERT_LE(0, q0);
 	ASSERT_LE(0, q1);
 	sleep(PHASE_SECS);
-	ASSERT_EQ(0, svm_cpus(self->lab, 1, online, sizeof(online), &busy));
-	d0 = svm_queued(self->lab, 0) - q0;
-	d1 = svm_queued(self->lab, 1) - q1;
+	ASSERT_EQ(0, zoc_svm_cpus(self->lab, 1, online, sizeof(online), &busy));
+	d0 = zoc_svm_queued(self->lab, 0) - q0;
+	d1 = zoc_svm_queued(self->lab, 1) - q1;
 	TH_LOG("cpu1 busy %lld ticks in %d s; queue works on cpu0 %lld, cpu1 %lld",
 	       busy - before, PHASE_SECS, d0, d1);
 	EXPECT_LT(before, busy) TH_LOG("cpu1 did nothing");
@@ -453,15 +405,15 @@ TEST_F_TIMEOUT(svm_hotplug, cpu_under_fio, 600)
 	ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-cpu del", self->out,
 				   sizeof(self->out)))
 		TH_LOG("%s", self->out);
-	ASSERT_EQ(0, svm_cpus_wait(self->lab, "0"))
+	ASSERT_EQ(0, zoc_svm_cpus_wait(self->lab, "0"))
 		TH_LOG("the removed vCPU is still online");
 
 	/* Its queues went back to the one left. */
-	q0 = svm_queued(self->lab, 0);
-	q1 = svm_queued(self->lab, 1);
+	q0 = zoc_svm_queued(self->lab, 0);
+	q1 = zoc_svm_queued(self->lab, 1);
 	sleep(PHASE_SECS);
-	d0 = svm_queued(self->lab, 0) - q0;
-	d1 = svm_queued(self->lab, 1) - q1;
+	d0 = zoc_svm_queued(self->lab, 0) - q0;
+	d1 = zoc_svm_queued(self->lab, 1) - q1;
 	TH_LOG("with one vCPU: queue works on cpu0 %lld, cpu1 %lld", d0, d1);
 	EXPECT_LT(0, d0);
 	EXPECT_EQ(0, d1);

@@ -11,7 +11,8 @@
  * "zocctl dev set ... link down|up".  The representor's page pools and
  * rings carry the frames both ways, and packets are timed by stage on
  * demand.  A transfer survives memory
- * hot-plugged into the service VM.  It has a queue pair per host CPU,
+ * hot-plugged into the service VM, and one goes on across changes of
+ * mode and a vCPU hot-added and removed.  It has a queue pair per host CPU,
  * each carrying its CPU's flows both ways, and "ethtool -L" changes how
  * many are used in the middle of a transfer.  A hostile driver (the test module
  * zoc_virtio_hostile_test, with virtio-pci unbound) only makes the device
@@ -232,6 +233,86 @@ TEST_F_TIMEOUT(vnet, polls_in_performance_mode, 600)
 }
 
 /*
+ * One TCP upload to the VPC peer goes on across every change of the
+ * service VM's running: performance mode, zero-cost mode (its VMM's
+ * threads SCHED_IDLE), performance mode again, a vCPU hot-added (online
+ * in the service VM) and hot-removed, then zero-cost mode, with a part of
+ * the stream sent after each (svm_hotplug.cpu_under_fio checks that the
+ * spread gives an added vCPU device queues: this flow's queue pair may be
+ * the other vCPU's).  The peer received every byte right, and the device
+ * never reset.  Under TCG the lab's QEMU plugs a vCPU once per service VM: the
+ * service VM kill further on gives the next suites a new one.
+ */
+TEST_F_TIMEOUT(vnet, tcp_across_modes_and_vcpus, 900)
+{
+	static const char * const steps[] = {
+		"performance", "zero-cost", "performance", "cpu add",
+		"cpu del", "zero-cost",
+	};
+	struct timeval stall = { .tv_sec = TCP_STALL_SECS };
+	long long resets, q1 = -1;
+	unsigned int i, n = ARRAY_SIZE(steps);
+	char want[64];
+	bool perf;
+	int fd;
+
+	if (zoc_setup_skipped(_metadata))
+		return;
+	if (self->lab < 0)
+		SKIP(return, "not in the ZOC lab: no VPC peer");
+	resets = zoc_dev_stat(DEV_NAME, "resets");
+	fd = peer_connect(self->lab, PORT_OPEN, 20);
+	ASSERT_LE(0, fd) TH_LOG("connect: %s", strerror(-fd));
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &stall,
+				sizeof(stall)));
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, send_pattern(fd, HALF_BYTES))
+			TH_LOG("the stream stalled before step %s", steps[i]);
+		if (!strcmp(steps[i], "cpu add")) {
+			ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-cpu add",
+						   self->out,
+						   sizeof(self->out)))
+				TH_LOG("%s", self->out);
+			self->cpu_added = true;
+			ASSERT_EQ(0, zoc_svm_cpus_wait(self->lab, "0-1"))
+				TH_LOG("the added vCPU did not come online");
+			q1 = zoc_svm_queued(self->lab, 1);
+			continue;
+		}
+		if (!strcmp(steps[i], "cpu del")) {
+			q1 = zoc_svm_queued(self->lab, 1) - q1;
+			ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-cpu del",
+						   self->out,
+						   sizeof(self->out)))
+				TH_LOG("%s", self->out);
+			self->cpu_added = false;
+			ASSERT_EQ(0, zoc_svm_cpus_wait(self->lab, "0"))
+				TH_LOG("the removed vCPU is still online");
+			continue;
+		}
+		perf = !strcmp(steps[i], "performance");
+		ASSERT_EQ(0, zoc_ctl(self->out, sizeof(self->out),
+				     "link set mode %s", steps[i]))
+			TH_LOG("%s", self->out);
+		ASSERT_EQ(0, zoc_lab_query(self->lab, perf ? "svm-sched normal" :
+					   "svm-sched idle", self->out,
+					   sizeof(self->out)))
+			TH_LOG("%s", self->out);
+	}
+	EXPECT_EQ(0, send_pattern(fd, HALF_BYTES));
+	close(fd);
+	ASSERT_EQ(0, zoc_lab_query(self->lab, "svm-sched normal", self->out,
+				   sizeof(self->out)));
+	ASSERT_EQ(0, peer_received(self->lab, PORT_OPEN, self->out,
+				   sizeof(self->out), 60));
+	snprintf(want, sizeof(want), "%u good ", (n + 1) * HALF_BYTES);
+	EXPECT_EQ(0, strncmp(self->out, want, strlen(want)))
+		TH_LOG("the peer: %s", self->out);
+	TH_LOG("%lld queue works on the added vCPU", q1);
+	EXPECT_EQ(resets, zoc_dev_stat(DEV_NAME, "resets"));
+}
+
+/*
  * The service VM forgets every VPC session in the middle of a transfer,
  * as a new service VM starts with none: the connection is taken up
  * again by its next segment and completes, every byte checked.
@@ -249,8 +330,40 @@ TEST_F_TIMEOUT(vnet, tcp_survives_lost_sessions, 600)
 	EXPECT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
 }
 
+/* The representors' counters, summed by the lab's rep-stats command */
+struct rep_stats {
+	long long polls;	/* runs of their NAPI that found something */
+	long long frames;	/* what those runs handed the host */
+	long long full;		/* what did not fit their rings */
+	long long taken;	/* pages taken from their pools */
+	long long slow;		/* page allocator calls of their pools */
+	long long recycled;	/* pages back to their pools */
+	int pp;			/* whether the pools have counters */
+	long long drops;	/* the host's frames their XDP programs dropped */
+};
+
+static int rep_stats(int lab, struct rep_stats *st)
+{
+	char reply[256];
+
+	if (zoc_lab_query(lab, "svm-fw run rep-stats", reply, sizeof(reply)))
+		return -1;
+	return sscanf(reply,
+		      "rep-stats polls %lld frames %lld full %lld taken %lld slow %lld recycled %lld pp %d drops %lld",
+		      &st->polls, &st->frames, &st->full, &st->taken,
+		      &st->slow, &st->recycled, &st->pp, &st->drops) == 8 ?
+		      0 : -1;
+}
+
+/*
+ * A security group rule blocks a port: the SYNs to it never reach the
+ * peer, the datapath counts each under "sg", and the representor counts
+ * each among the host's frames its XDP program dropped.
+ */
 TEST_F_TIMEOUT(vnet, security_group_blocks_port, 300)
 {
+	long long sg_before, sg_after;
+	struct rep_stats a, b;
 	int fd;
 
 	if (zoc_setup_skipped(_metadata))
@@ -261,6 +374,10 @@ TEST_F_TIMEOUT(vnet, security_group_blocks_port, 300)
 	fd = peer_connect(self->lab, PORT_OPEN, 20);
 	ASSERT_LE(0, fd) TH_LOG("connect: %s", strerror(-fd));
 	close(fd);
+	sg_before = vpc_count(self->lab, "svm-fw run vpc-sg-drops", "sg");
+	ASSERT_LE(0, sg_before) TH_LOG("no security group drop counter");
+	ASSERT_EQ(0, rep_stats(self->lab, &a))
+		TH_LOG("no counters of the representors");
 	/* The peer listens on the other, but no rule lets the SYN out. */
 	fd = peer_connect(self->lab, PORT_BLOCKED, 5);
 	EXPECT_EQ(-ETIMEDOUT, fd);
@@ -269,6 +386,13 @@ TEST_F_TIMEOUT(vnet, security_group_blocks_port, 300)
 	ASSERT_EQ(0, zoc_lab_query(self->lab, "peer-received 5202", self->out,
 				   sizeof(self->out)));
 	EXPECT_STREQ("0 none", self->out);
+	sg_after = vpc_count(self->lab, "svm-fw run vpc-sg-drops", "sg");
+	ASSERT_EQ(0, rep_stats(self->lab, &b));
+	TH_LOG("%lld SYNs dropped by the security group, %lld frames by the representor's XDP",
+	       sg_after - sg_before, b.drops - a.drops);
+	EXPECT_LT(0, sg_after - sg_before);
+	EXPECT_LE(sg_after - sg_before, b.drops - a.drops)
+		TH_LOG("the representor did not count its XDP drops");
 }
 
 TEST_F_TIMEOUT(vnet, link_down_up, 300)
@@ -293,29 +417,6 @@ TEST_F_TIMEOUT(vnet, link_down_up, 300)
 		EXPECT_EQ(0, zoc_sh(self->out, sizeof(self->out),
 				    "ping -c 3 -W 5 %s", PEER_IP))
 			TH_LOG("%s", self->out);
-}
-
-/* The representors' counters, summed by the lab's rep-stats command */
-struct rep_stats {
-	long long polls;	/* runs of their NAPI that found something */
-	long long frames;	/* what those runs handed the host */
-	long long full;		/* what did not fit their rings */
-	long long taken;	/* pages taken from their pools */
-	long long slow;		/* page allocator calls of their pools */
-	long long recycled;	/* pages back to their pools */
-	int pp;			/* whether the pools have counters */
-};
-
-static int rep_stats(int lab, struct rep_stats *st)
-{
-	char reply[256];
-
-	if (zoc_lab_query(lab, "svm-fw run rep-stats", reply, sizeof(reply)))
-		return -1;
-	return sscanf(reply,
-		      "rep-stats polls %lld frames %lld full %lld taken %lld slow %lld recycled %lld pp %d",
-		      &st->polls, &st->frames, &st->full, &st->taken,
-		      &st->slow, &st->recycled, &st->pp) == 7 ? 0 : -1;
 }
 
 /* Send @n small datagrams to the VPC peer's @port; how many went. */

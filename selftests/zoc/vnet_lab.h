@@ -223,6 +223,7 @@ FIXTURE(vnet) {
 	char ifname[32];
 	char out[4096];
 	int lab;
+	bool cpu_added;		/* a vCPU hot-added to the service VM */
 };
 
 FIXTURE_SETUP(vnet)
@@ -249,11 +250,15 @@ FIXTURE_TEARDOWN(vnet)
 {
 	if (zoc_setup_skipped(_metadata))
 		return;
-	/* polls_in_performance_mode may have failed before it ended */
+	/* a test that changed the modes or the vCPUs may have failed */
 	zoc_ctl(NULL, 0, "link set mode zero-cost");
 	zoc_ctl(NULL, 0, "dev del %s", DEV_NAME);
-	if (self->lab >= 0)
+	if (self->lab >= 0) {
+		zoc_lab_query(self->lab, "svm-sched normal", NULL, 0);
+		if (self->cpu_added)
+			zoc_lab_query(self->lab, "svm-cpu del", NULL, 0);
 		close(self->lab);
+	}
 }
 
 /*

@@ -331,6 +331,58 @@ static inline const char *zoc_svm_mem_grew(int lab, long long kib,
 }
 
 /*
+ * The service VM's online CPUs ("0-1") into @online (@len bytes), and CPU
+ * @cpu's busy ticks into *@busy (-1: none): its firmware's "cpus" answer.
+ * Return: 0, or -1.
+ */
+static inline int zoc_svm_cpus(int lab, int cpu, char *online, size_t len,
+			       long long *busy)
+{
+	char reply[256], key[16], *at;
+
+	if (zoc_lab_query(lab, "svm-fw cpus", reply, sizeof(reply)) ||
+	    sscanf(reply, "online %15s", key) != 1)
+		return -1;
+	snprintf(online, len, "%s", key);
+	snprintf(key, sizeof(key), "%s%d:", cpu ? "," : " ", cpu);
+	at = strstr(reply, key);
+	*busy = at ? strtoll(at + strlen(key), NULL, 10) : -1;
+	return 0;
+}
+
+/* Wait up to 60 s for the service VM's online CPUs to be @want: 0 or -1. */
+static inline int zoc_svm_cpus_wait(int lab, const char *want)
+{
+	char online[32] = "";
+	long long busy;
+	int i;
+
+	for (i = 0; i < 600; i++) {
+		if (!zoc_svm_cpus(lab, 0, online, sizeof(online), &busy) &&
+		    !strcmp(online, want))
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+/*
+ * By CPU of the service VM, the device queue works its I/O proxies queued
+ * there (its firmware's "queued" command); @cpu's count, or -1.
+ */
+static inline long long zoc_svm_queued(int lab, int cpu)
+{
+	char reply[256], key[16], *at;
+
+	if (zoc_lab_query(lab, "svm-fw run queued", reply, sizeof(reply)) ||
+	    strncmp(reply, "queued", 6))
+		return -1;
+	snprintf(key, sizeof(key), " %d:", cpu);
+	at = strstr(reply, key);
+	return at ? strtoll(at + strlen(key), NULL, 10) : 0;
+}
+
+/*
  * Run the shell command @fmt with its output (and errors) into @out (@len
  * bytes, may be NULL).  Return: its exit status, or -1 if it did not run.
  */

@@ -138,6 +138,7 @@ void zoc_port_rx_xdp(struct net_device *dev, struct bpf_prog *prog,
 		trace_xdp_exception(dev, prog, act);
 		fallthrough;
 	case XDP_DROP:
+		atomic_long_inc(&port->queues[queue].xdp_drops);
 		zoc_port_recycle_page(dev, queue, page);
 		return;
 	}

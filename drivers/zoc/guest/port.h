@@ -36,6 +36,8 @@ struct zoc_proxy;
  * @polls: runs of @napi that found something
  * @frames: what @napi took from @ring
  * @ring_full: what did not fit @ring, and was dropped
+ * @xdp_drops: frames from the host that the XDP program dropped, or
+ *	aborted on, or answered with an action the representor does not know
  */
 struct zoc_port_queue {
 	struct napi_struct napi;
@@ -47,6 +49,7 @@ struct zoc_port_queue {
 	u64_stats_t polls;
 	u64_stats_t frames;
 	atomic_long_t ring_full;
+	atomic_long_t xdp_drops;
 };
 
 /**

@@ -247,6 +247,7 @@ static const char zoc_port_stat_names[][ETH_GSTRING_LEN] = {
 	"to_host_polls",
 	"to_host_frames",
 	"to_host_ring_full",
+	"from_host_xdp_drops",
 };
 
 int zoc_port_get_sset_count(struct net_device *dev, int sset)
@@ -289,6 +290,7 @@ void zoc_port_get_ethtool_stats(struct net_device *dev,
 		data[0] += polls;
 		data[1] += frames;
 		data[2] += atomic_long_read(&q->ring_full);
+		data[3] += atomic_long_read(&q->xdp_drops);
 #ifdef CONFIG_PAGE_POOL_STATS
 		page_pool_get_stats(q->pool, &pp);
 #endif
