@@ -12,8 +12,8 @@
  * IFLA_EVENT_NOTIFY_PEERS, as a ZOC representor that a standby prepared
  * says once it serves its vNIC) has the neighbours the kernel could not
  * resolve asked again (neigh.c).
- * After a netlink overrun, the interfaces are listed again and compared
- * with those known.
+ * After a netlink overrun, the events queued are dropped unread and the
+ * interfaces are listed again and compared with those known.
  */
 
 #define _GNU_SOURCE
@@ -332,6 +332,25 @@ static void fw_rescan(struct fw *fw)
 }
 
 /*
+ * Link events were lost.  The kernel says so once, then drops every event
+ * until the socket's queue is empty (NETLINK_S_CONGESTED): the queue is
+ * emptied first, unread, so that each event from then on is queued or
+ * reported as a new overrun, then the interfaces are listed.  A lost
+ * IFLA_EVENT_NOTIFY_PEERS cannot be known: the neighbours are asked again.
+ */
+static void fw_overrun(struct fw *fw, void *buf, size_t size)
+{
+	ssize_t len;
+
+	fw_log("hotplug: link events lost, listing the interfaces again");
+	do
+		len = recv(fw->nl, buf, size, MSG_DONTWAIT);
+	while (len >= 0 || errno == EINTR || errno == ENOBUFS);
+	fw_rescan(fw);
+	fw_neigh_retry();
+}
+
+/*
  * Take the link events there are, a bounded number at a time, so that
  * supervision goes on under a storm of them.
  */
@@ -351,8 +370,7 @@ void fw_events(struct fw *fw)
 		len = recvfrom(fw->nl, buf, sizeof(buf), 0,
 			       (struct sockaddr *)&from, &fromlen);
 		if (len < 0 && errno == ENOBUFS) {
-			fw_log("hotplug: link events lost, listing the interfaces again");
-			fw_rescan(fw);
+			fw_overrun(fw, buf, sizeof(buf));
 			continue;
 		}
 		if (len <= 0)
