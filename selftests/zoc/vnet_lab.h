@@ -239,8 +239,17 @@ FIXTURE_SETUP(vnet)
 	ASSERT_EQ(0, zoc_wait_svm(-1, ZOC_SVM_BOOT_TIMEOUT));
 	ASSERT_EQ(0, zoc_wait_link(ZOC_SVM_BOOT_TIMEOUT));
 	self->lab = zoc_lab_open();
-	/* A test that failed in its set-up left its device behind. */
+	/*
+	 * A test that failed in its set-up left its device behind; one
+	 * killed at its time limit skipped its teardown, and may have left
+	 * the modes changed or a vCPU plugged.
+	 */
 	zoc_ctl(NULL, 0, "dev del %s", DEV_NAME);
+	zoc_ctl(NULL, 0, "link set mode zero-cost");
+	if (self->lab >= 0) {
+		zoc_lab_query(self->lab, "svm-sched normal", NULL, 0);
+		zoc_lab_query(self->lab, "svm-cpu del", NULL, 0);
+	}
 	err = vnic_make(self->lab, NULL, self->ifname, sizeof(self->ifname),
 			self->out, sizeof(self->out));
 	ASSERT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
