@@ -18,6 +18,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/ethtool.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -333,19 +334,31 @@ static void fw_rescan(struct fw *fw)
 
 /*
  * Link events were lost.  The kernel says so once, then drops every event
- * until the socket's queue is empty (NETLINK_S_CONGESTED): the queue is
- * emptied first, unread, so that each event from then on is queued or
- * reported as a new overrun, then the interfaces are listed.  A lost
- * IFLA_EVENT_NOTIFY_PEERS cannot be known: the neighbours are asked again.
+ * while the socket's queue is not empty (NETLINK_S_CONGESTED): the events
+ * queued are stale.  The socket is replaced by a new one, under the same
+ * descriptor, so that each event from then on is queued or reported as a
+ * new overrun, then the interfaces are listed.  (Should no socket be had,
+ * the queue is emptied instead, unread.)  The listing tells what the
+ * stale events said but two things: an interface that went and came back
+ * under the same index gets no del and add, and an
+ * IFLA_EVENT_NOTIFY_PEERS is lost, so the neighbours are asked again.
  */
 static void fw_overrun(struct fw *fw, void *buf, size_t size)
 {
 	ssize_t len;
+	int fd;
 
 	fw_log("hotplug: link events lost, listing the interfaces again");
-	do
-		len = recv(fw->nl, buf, size, MSG_DONTWAIT);
-	while (len >= 0 || errno == EINTR || errno == ENOBUFS);
+	fd = fw_nl_socket(RTMGRP_LINK, SOCK_NONBLOCK);
+	if (fd >= 0 && dup3(fd, fw->nl, O_CLOEXEC) >= 0) {
+		close(fd);
+	} else {
+		if (fd >= 0)
+			close(fd);
+		do
+			len = recv(fw->nl, buf, size, MSG_DONTWAIT);
+		while (len >= 0 || errno == EINTR || errno == ENOBUFS);
+	}
 	fw_rescan(fw);
 	fw_neigh_retry();
 }

@@ -231,7 +231,7 @@ check "hotplug: a del for each veth that goes, by its last name and index" \
 # zfwh150, with the events queued before the overrun unread.
 touch "$tmp/hold" "$tmp/hold150"
 ns_ip link add zfwslow0 type veth peer name zfwslow1
-hooked "tag add zfwslow0 $(idx zfwslow0)" >/dev/null
+check "hotplug: a hook holds zoc-fw" hooked "tag add zfwslow0 $(idx zfwslow0)"
 for i in $(seq 150); do
 	echo "link add zfwh$i type veth peer name zfwh${i}p"
 done >"$tmp/burst"
@@ -242,7 +242,8 @@ for i in 1 2 3; do
 	early+=("tag del zfwh$i $(idx zfwh$i)" "tag del zfwh${i}p $(idx zfwh${i}p)")
 done
 rm -f "$tmp/hold"
-hooked "$(printf '%s\n' "${lines[@]}" | grep ' zfwh150 ')" >/dev/null
+check "hotplug: the listing after the overrun adds an interface" \
+	hooked "$(printf '%s\n' "${lines[@]}" | grep ' zfwh150 ')"
 for i in 1 2 3; do
 	ns_ip link del "zfwh$i"
 done
