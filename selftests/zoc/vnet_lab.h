@@ -223,8 +223,22 @@ FIXTURE(vnet) {
 	char ifname[32];
 	char out[4096];
 	int lab;
-	bool cpu_added;		/* a vCPU hot-added to the service VM */
 };
+
+/*
+ * Undo what a test may have left: its device, the modes, the VMM's
+ * scheduling, a vCPU it hot-added (the runner refuses "svm-cpu del" when
+ * none was added).
+ */
+static inline void vnet_reset(int lab)
+{
+	zoc_ctl(NULL, 0, "link set mode zero-cost");
+	zoc_ctl(NULL, 0, "dev del %s", DEV_NAME);
+	if (lab >= 0) {
+		zoc_lab_query(lab, "svm-sched normal", NULL, 0);
+		zoc_lab_query(lab, "svm-cpu del", NULL, 0);
+	}
+}
 
 FIXTURE_SETUP(vnet)
 {
@@ -241,15 +255,9 @@ FIXTURE_SETUP(vnet)
 	self->lab = zoc_lab_open();
 	/*
 	 * A test that failed in its set-up left its device behind; one
-	 * killed at its time limit skipped its teardown, and may have left
-	 * the modes changed or a vCPU plugged.
+	 * killed at its time limit skipped its teardown.
 	 */
-	zoc_ctl(NULL, 0, "dev del %s", DEV_NAME);
-	zoc_ctl(NULL, 0, "link set mode zero-cost");
-	if (self->lab >= 0) {
-		zoc_lab_query(self->lab, "svm-sched normal", NULL, 0);
-		zoc_lab_query(self->lab, "svm-cpu del", NULL, 0);
-	}
+	vnet_reset(self->lab);
 	err = vnic_make(self->lab, NULL, self->ifname, sizeof(self->ifname),
 			self->out, sizeof(self->out));
 	ASSERT_EQ(NULL, err) TH_LOG("%s: %s", err, self->out);
@@ -260,14 +268,9 @@ FIXTURE_TEARDOWN(vnet)
 	if (zoc_setup_skipped(_metadata))
 		return;
 	/* a test that changed the modes or the vCPUs may have failed */
-	zoc_ctl(NULL, 0, "link set mode zero-cost");
-	zoc_ctl(NULL, 0, "dev del %s", DEV_NAME);
-	if (self->lab >= 0) {
-		zoc_lab_query(self->lab, "svm-sched normal", NULL, 0);
-		if (self->cpu_added)
-			zoc_lab_query(self->lab, "svm-cpu del", NULL, 0);
+	vnet_reset(self->lab);
+	if (self->lab >= 0)
 		close(self->lab);
-	}
 }
 
 /*
